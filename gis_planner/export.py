@@ -1,0 +1,139 @@
+"""Writing a run folder: GeoJSON layers (RFC 7946), the report, the map — never half-written.
+
+Every output of a run is first written into a temporary folder beside the target, and moved
+into place only when all of them are complete (:class:`staged_folder`), so an error or an
+interrupt leaves the previous outputs as they were.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+
+from gis_planner.crs import WEB_CRS
+
+log = logging.getLogger(__name__)
+
+LIST_SEPARATOR = {"zh": "；", "en": "; "}
+
+
+@contextmanager
+def staged_folder(target: str | Path) -> Iterator[Path]:
+    """Yield a temporary folder; on success move its files into ``target`` (created if needed).
+
+    On an exception nothing in ``target`` changes and the temporary folder is removed.
+    """
+    target = Path(target)
+    target.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=".staging-", dir=target))
+    try:
+        yield stage
+        for item in sorted(stage.iterdir()):
+            destination = target / item.name
+            if destination.is_dir() and not destination.is_symlink():
+                shutil.rmtree(destination)
+            os.replace(item, destination)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def flatten_for_file(gdf: gpd.GeoDataFrame | pd.DataFrame, *, lang: str = "zh"
+                     ) -> gpd.GeoDataFrame | pd.DataFrame:
+    """A copy that file formats can hold: lists joined into text, nullable types as objects."""
+    out = gdf.copy()
+    sep = LIST_SEPARATOR.get(lang, "; ")
+    for column in out.columns:
+        if column == getattr(out, "_geometry_column_name", None):
+            continue
+        series = out[column]
+        if series.dtype == object and series.map(lambda v: isinstance(v, (list, tuple))).any():
+            out[column] = series.map(lambda v: sep.join(map(str, v))
+                                     if isinstance(v, (list, tuple)) else v)
+        elif isinstance(series.dtype, pd.BooleanDtype):
+            out[column] = series.astype(object).where(series.notna(), None)
+        elif isinstance(series.dtype, (pd.Int64Dtype, pd.Float64Dtype)):
+            out[column] = series.astype(object).where(series.notna(), None)
+        elif isinstance(series.dtype, pd.StringDtype):
+            out[column] = series.astype(object).where(series.notna(), None)
+    return out
+
+
+def write_geojson(gdf: gpd.GeoDataFrame, path: str | Path, *, lang: str = "zh") -> Path:
+    """Write an RFC 7946 GeoJSON (WGS84 lon/lat, 7 decimals ≈ 1 cm) of ``gdf``."""
+    path = Path(path)
+    out = flatten_for_file(gdf.to_crs(WEB_CRS), lang=lang)
+    pyogrio.write_dataframe(out, path, driver="GeoJSON",
+                            layer_options={"RFC7946": "YES", "WRITE_BBOX": "NO",
+                                           "COORDINATE_PRECISION": "7"})
+    return path
+
+
+def timed(timings: dict[str, float], name: str, func: Callable[[], object]) -> object:
+    """Run ``func`` and record its wall time in seconds under ``name``."""
+    start = time.perf_counter()
+    value = func()
+    timings[name] = time.perf_counter() - start
+    return value
+
+
+def _round_floats(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    out = gdf.copy()
+    for column in out.select_dtypes(include=[np.floating]).columns:
+        out[column] = out[column].round(4)
+    return out
+
+
+def write_run(results, out_dir: str | Path, *, lang: str | None = None,  # noqa: ANN001
+              map_html: bool = True, on_step: Callable[[str], None] | None = None
+              ) -> tuple[dict[str, Path], dict[str, float]]:
+    """Write every output of ``results`` into ``out_dir`` (staged, then moved into place).
+
+    Returns the paths written and the seconds each took.
+    """
+    from gis_planner import report
+
+    lang = lang or results.lang
+    out_dir = Path(out_dir)
+    timings: dict[str, float] = {}
+    written: dict[str, Path] = {}
+    layers = {"communities": results.communities, "estates": results.estates,
+              "premises": results.premises}
+    with staged_folder(out_dir) as stage:
+        for name, gdf in layers.items():
+            if gdf is None:
+                continue
+            if on_step:
+                on_step(f"{name}.geojson")
+            timed(timings, f"{name}.geojson",
+                  lambda g=gdf, n=name: write_geojson(_round_floats(g), stage / f"{n}.geojson",
+                                                      lang=lang))
+            written[name] = out_dir / f"{name}.geojson"
+        if on_step:
+            on_step("report.xlsx")
+        timed(timings, "report.xlsx",
+              lambda: report.write_report(results, stage / "report.xlsx", lang=lang))
+        written["report"] = out_dir / "report.xlsx"
+        if map_html:
+            try:
+                from gis_planner import maps
+            except ImportError:  # the one-map module is optional until it lands
+                maps = None
+            if maps is not None:
+                if on_step:
+                    on_step("map.html")
+                timed(timings, "map.html",
+                      lambda: maps.write_map(results, stage / "map.html", lang=lang))
+                written["map"] = out_dir / "map.html"
+    log.info("Wrote %d outputs to %s", len(written), out_dir)
+    return written, timings

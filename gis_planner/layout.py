@@ -1,0 +1,68 @@
+"""Community layout (R7, 一(一)): community scale and the walking reach of premises.
+
+Scale: a community outside the household range (setting 1,500–4,000, GB 50180-2018's
+5-minute life circle) is ``too_small`` / ``too_large``. Reach: each estate's distance to the
+nearest counted premises, and whether it is within the walking distance (300 m setting),
+straight-line from the estate's centroid when no street network is given.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from gis_planner.rules import RuleSet
+
+
+def scale_status(households: pd.Series, *, rules: RuleSet) -> pd.Series:
+    """R7 scale of each community: ``too_small``, ``ok`` or ``too_large``.
+
+    Examples
+    --------
+    >>> from gis_planner.rules import load_rules
+    >>> scale_status(pd.Series([1499, 1500, 4000, 4001]), rules=load_rules()).tolist()
+    ['too_small', 'ok', 'ok', 'too_large']
+    """
+    low, high = rules.layout.households_min, rules.layout.households_max
+    values = np.where(households < low, "too_small",
+                      np.where(households > high, "too_large", "ok"))
+    return pd.Series(values, index=households.index, name="scale_status", dtype=object)
+
+
+def estate_origins(estates: gpd.GeoDataFrame, *, rules: RuleSet) -> np.ndarray:
+    """Where walking distance is measured from (``rules.layout.distance_from``)."""
+    if rules.layout.distance_from == "centroid":
+        return estates.geometry.centroid.values
+    return estates.geometry.values  # "edge": from the nearest point of the estate
+
+
+def nearest_premises(estates: gpd.GeoDataFrame, premises: gpd.GeoDataFrame | None, *,
+                     rules: RuleSet) -> pd.DataFrame:
+    """Distance in metres from each estate to the nearest premises, and whether it is covered.
+
+    Parameters
+    ----------
+    estates, premises : GeoDataFrame
+        In EPSG:4549; ``premises`` already filtered to those that count.
+
+    Returns
+    -------
+    DataFrame
+        Indexed like ``estates``: ``nearest_premises_m`` (NaN when there is no premises),
+        ``nearest_premises_id`` and ``covered`` (distance ≤ ``rules.layout.walking_distance_m``).
+    """
+    n = len(estates)
+    distance = np.full(n, np.nan)
+    nearest_id = np.full(n, None, dtype=object)
+    if premises is not None and len(premises) and n:
+        tree = shapely.STRtree(premises.geometry.values)
+        (src, dst), dist = tree.query_nearest(estate_origins(estates, rules=rules),
+                                              return_distance=True, all_matches=False)
+        distance[src] = dist
+        nearest_id[src] = premises["premises_id"].to_numpy()[dst]
+    covered = np.where(np.isnan(distance), False, distance <= rules.layout.walking_distance_m)
+    return pd.DataFrame({"nearest_premises_m": np.round(distance, 1),
+                         "nearest_premises_id": nearest_id, "covered": covered},
+                        index=estates.index)

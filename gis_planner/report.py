@@ -1,0 +1,165 @@
+"""The Excel report (``report.xlsx``) and the terminal summary, Chinese by default.
+
+One sheet per table — summary, communities, estates, premises, the open-to-enclosed list and
+its summary, unassigned features, warnings — plus the rules and settings that produced them.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from gis_planner import __version__
+from gis_planner.export import LIST_SEPARATOR, flatten_for_file
+from gis_planner.i18n import label, tr, value_label
+
+COMMUNITY_COLUMNS = [
+    "community_id", "name", "street", "kind", "households", "population_used", "estates_count",
+    "standard", "required_area_m2", "premises_area_m2", "shortfall_m2", "premises_status",
+    "service_centre_ok", "staff_min", "staff_max", "working_funds_yuan", "cobuild_funds_yuan",
+    "subsidy_build_yuan", "subsidy_rent_yuan_per_year", "scale_status", "households_covered",
+    "warnings",
+]
+ESTATE_COLUMNS = [
+    "estate_id", "name", "community_id", "community_name", "street", "households",
+    "community_shares", "built_year", "enclosure", "property_management", "facade", "condition",
+    "survey_participation", "survey_support", "commercial_frontage", "enclosure_status",
+    "enclosure_reasons", "walls_included", "no_property_management", "nearest_premises_m",
+    "covered",
+]
+PREMISES_COLUMNS = [
+    "premises_id", "name", "community_id", "assigned_by", "function", "floor_area_m2", "floor",
+    "tenure", "status", "cost_yuan", "annual_rent_yuan", "subsidy_build_yuan",
+    "subsidy_rent_yuan_per_year", "subsidy_note",
+]
+SHEETS = {
+    "summary": ("概要", "Summary"), "communities": ("社区", "Communities"),
+    "estates": ("小区", "Estates"), "premises": ("社区用房", "Premises"),
+    "enclosure": ("开转封清单", "Enclosure list"),
+    "enclosure_summary": ("开转封汇总", "Enclosure summary"),
+    "unassigned": ("未分配", "Unassigned"), "warnings": ("警告", "Warnings"),
+    "rules": ("规则", "Rules"), "settings": ("设置", "Settings"),
+}
+YES_NO = {"zh": ("是", "否"), "en": ("yes", "no")}
+
+
+def _sheet(key: str, lang: str) -> str:
+    zh, en = SHEETS[key]
+    return en if lang == "en" else zh
+
+
+def display_table(df: pd.DataFrame, columns: list[str], *, lang: str = "zh") -> pd.DataFrame:
+    """The columns present of ``df``, with translated headers and enumeration labels."""
+    present = [c for c in columns if c in df.columns]
+    table = flatten_for_file(pd.DataFrame(df[present]), lang=lang)
+    yes, no = YES_NO["en" if lang == "en" else "zh"]
+    for column in table.columns:
+        table[column] = table[column].map(
+            lambda v: yes if v is True else no if v is False else value_label(v, lang))
+    return table.rename(columns={c: label(c, lang) for c in present})
+
+
+def summary_rows(results: Any, *, lang: str = "zh") -> list[tuple[str, str]]:
+    """The headline figures as (label, value) rows, shared by the terminal and the report."""
+    s = results.summary
+    rows = [
+        (tr("summary_meets", lang), f"{s['meets']} / {s['communities']}"),
+        (tr("summary_short", lang), str(s["short"])),
+        (tr("summary_none", lang), str(s["none"])),
+        (tr("summary_shortfall", lang), f"{s['shortfall_m2']:,.0f} m²"),
+        (tr("summary_households", lang),
+         f"{s['households_assigned']:,} / {s['households_unassigned']:,}"),
+        (tr("summary_unassigned_estates", lang), f"{s['estates_unassigned']} / {s['estates']}"),
+        (tr("summary_unassigned_premises", lang), f"{s['premises_unassigned']} / {s['premises']}"),
+        (tr("summary_scale", lang), f"{s['too_small']} / {s['ok']} / {s['too_large']}"),
+        (tr("summary_covered", lang), f"{s['households_covered']:,}"),
+    ]
+    if "enclosure" in s:
+        parts = [f"{value_label(k, lang)} {v}" for k, v in sorted(s["enclosure"].items())]
+        rows.append((label("enclosure_status", lang), ", ".join(parts)))
+    rows.append((tr("summary_warnings", lang), str(s["warnings"])))
+    return rows
+
+
+def _unassigned(results: Any, lang: str) -> pd.DataFrame:
+    frames = []
+    if results.estates is not None:
+        lost = results.estates[results.estates["community_id"].isna()]
+        frames.append(pd.DataFrame({label("layer", lang): label("estate_id", lang),
+                                    "id": lost["estate_id"], label("name", lang): lost["name"],
+                                    label("households", lang): lost["households"]}))
+    if results.premises is not None:
+        lost = results.premises[results.premises["community_id"].isna()]
+        frames.append(pd.DataFrame({label("layer", lang): label("premises_id", lang),
+                                    "id": lost["premises_id"],
+                                    label("name", lang): lost.get("name"),
+                                    label("floor_area_m2", lang): lost["floor_area_m2"]}))
+    frames = [f for f in frames if len(f)]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+        {label("message", lang): [label("unassigned", lang) + ": 0"]})
+
+
+def _settings(results: Any, lang: str) -> pd.DataFrame:
+    data = results.data
+    rules = data.rules
+    rows: list[tuple[str, object]] = [
+        ("gis_planner", __version__),
+        ("generated", _dt.datetime.now().isoformat(timespec="seconds")),
+        ("layers_folder", str(data.folder)),
+        ("rules_version", rules.version),
+        ("rules_files", " + ".join(rules.sources)),
+        ("rules_sha256", rules.checksum()),
+        ("working_crs", "EPSG:4549"),
+        ("output_crs", "EPSG:4326 (RFC 7946)"),
+        ("plan_year", results.year if results.year is not None else "—"),
+        ("household_size", data.household_size),
+        ("lang", lang),
+    ]
+    if data.data_note:
+        rows.append(("data_note", data.data_note.get(lang, data.data_note.get("zh", ""))))
+    for name, info in data.sources.items():
+        rows.append((f"source.{name}", f"{Path(info.file).name}; {info.crs}; "
+                                       f"{info.features} features; sha256 {info.sha256}"))
+    return pd.DataFrame(rows, columns=[label("key", lang), label("value", lang)])
+
+
+def write_report(results: Any, path: str | Path, *, lang: str = "zh") -> Path:
+    """Write ``report.xlsx``: one sheet per table plus the rules and settings used."""
+    from gis_planner import enclosure
+
+    path = Path(path)
+    sep = LIST_SEPARATOR.get(lang, "; ")
+    sheets: dict[str, pd.DataFrame] = {}
+    sheets["summary"] = pd.DataFrame(summary_rows(results, lang=lang),
+                                     columns=[label("key", lang), label("value", lang)])
+    sheets["communities"] = display_table(results.communities, COMMUNITY_COLUMNS, lang=lang)
+    if results.estates is not None:
+        sheets["estates"] = display_table(results.estates, ESTATE_COLUMNS, lang=lang)
+        if "enclosure_status" in results.estates:
+            sheets["enclosure"] = enclosure.enclosure_table(results.estates, lang=lang)
+            sheets["enclosure_summary"] = enclosure.enclosure_summary(results.estates,
+                                                                      lang=lang)
+    if results.premises is not None:
+        sheets["premises"] = display_table(results.premises, PREMISES_COLUMNS, lang=lang)
+    sheets["unassigned"] = _unassigned(results, lang)
+    sheets["warnings"] = pd.DataFrame(
+        [(w.source, w.message) for w in results.warnings],
+        columns=[label("source", lang), label("message", lang)])
+    sheets["rules"] = pd.DataFrame(results.rules.flat(), columns=[
+        label("key", lang), label("value", lang), label("section", lang)])
+    sheets["settings"] = _settings(results, lang)
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        for key, table in sheets.items():
+            table = table.map(lambda v: sep.join(map(str, v)) if isinstance(v, list) else v)
+            name = _sheet(key, lang)
+            table.to_excel(writer, sheet_name=name, index=False)
+            sheet = writer.sheets[name]
+            sheet.freeze_panes = "A2"
+            for i, column in enumerate(table.columns, start=1):
+                width = max([len(str(column))] + [len(str(v)) for v in table[column].head(200)])
+                sheet.column_dimensions[sheet.cell(1, i).column_letter].width = min(
+                    max(8, width * 1.6 if lang == "zh" else width * 1.1), 60)
+    return path

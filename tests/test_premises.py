@@ -1,0 +1,114 @@
+"""R1 premises area check and R7 scale — hand-made communities and premises."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gis_planner import layout, premises
+from gis_planner.rules import load_rules
+
+from .conftest import gdf, pt, two_communities
+
+
+@pytest.mark.parametrize(("households", "standard", "required"), [
+    (3000, "new", 2400.0),        # max(80 × 30, 1800)
+    (1500, "new", 1800.0),        # max(1200, 1800)
+    (2500, "new", 2000.0),        # max(2000, 1800)
+    (3000, "renovated", 2250.0),  # max(75 × 30, 1200)
+    (1000, "renovated", 1200.0),  # max(750, 1200)
+    (0, "new", 1800.0),
+])
+def test_R1_required_area_by_hand(rules, households, standard, required):
+    assert premises.required_area_m2(households, standard, rules=rules) == required
+
+
+@given(st.integers(0, 100_000), st.sampled_from(["new", "renovated"]))
+def test_R1_required_area_never_below_the_minimum(households, standard):
+    rules = load_rules()
+    minimum = rules.premises.standards[standard].minimum_total_m2
+    assert premises.required_area_m2(households, standard, rules=rules) >= minimum
+
+
+def _premises(rows):
+    frame = gdf([{"premises_id": r[0], "community_id": r[1], "function": r[2],
+                  "floor_area_m2": r[3], "tenure": r[4], "status": r[5], "floor": r[6],
+                  "name": r[0], "geometry": pt(*r[7])} for r in rows])
+    return frame
+
+
+def test_R1_status_standard_and_service_centre_warnings(rules):
+    communities = two_communities()
+    prem = _premises([
+        # A: 3,000 households; largest premises leased → renovated: max(2250, 1200) = 2250
+        ("P1", "A", "party_service_centre", 1500.0, "leased", "existing", 1, (100, 100)),
+        ("P2", "A", "service_centre", 80.0, "new_build", "existing", 2, (200, 100)),
+        ("P3", "A", "elderly_care", 400.0, "new_build", "planned", 1, (300, 100)),
+        # B: 1,000 households, no existing premises → new: 1,800, status none
+        ("P4", "B", "party_service_centre", 900.0, "new_build", "planned", 1, (1500, 100)),
+    ])
+    households = pd.Series([3000, 1000], index=communities.index)
+    out = premises.check_premises(communities, prem, households, rules=rules)
+    a, b = out.iloc[0], out.iloc[1]
+    assert a["standard"] == "renovated" and a["required_area_m2"] == 2250
+    assert a["premises_area_m2"] == 1580 and a["shortfall_m2"] == 670
+    assert a["premises_status"] == "short"
+    assert not a["service_centre_ok"]
+    assert any("2 楼" in w for w in a["premises_warnings"])
+    assert any("80 m²" in w for w in a["premises_warnings"])
+    assert b["standard"] == "new" and b["required_area_m2"] == 1800
+    assert b["premises_status"] == "none" and b["shortfall_m2"] == 1800
+    assert any("没有现状便民服务中心" in w for w in b["premises_warnings"])
+
+
+def test_R1_planned_premises_count_only_in_a_plan_year(rules):
+    communities = two_communities()
+    prem = _premises([
+        ("P1", "A", "party_service_centre", 1900.0, "new_build", "existing", 1, (100, 100)),
+        ("P2", "A", "service_centre", 600.0, "new_build", "planned", 1, (200, 100)),
+    ])
+    households = pd.Series([3000, 0], index=communities.index)
+    now = premises.check_premises(communities, prem, households, rules=rules)
+    later = premises.check_premises(communities, prem, households, rules=rules, year=2035)
+    assert now.iloc[0]["premises_status"] == "short"  # 1,900 < 2,400
+    assert later.iloc[0]["premises_status"] == "meets"  # 2,500 ≥ 2,400
+    assert later.iloc[0]["service_centre_ok"]
+
+
+def test_R1_standard_override_from_the_communities_layer(rules):
+    communities = two_communities()
+    communities["standard"] = ["renovated", None]
+    prem = _premises([
+        ("P1", "A", "party_service_centre", 2300.0, "new_build", "existing", 1, (100, 100))])
+    out = premises.check_premises(communities, prem, pd.Series([3000, 0]), rules=rules)
+    assert out.iloc[0]["standard"] == "renovated"  # despite the new-build premises
+    assert out.iloc[0]["premises_status"] == "meets"  # 2,300 ≥ 2,250
+
+
+def test_premises_without_community_id_are_placed_by_location():
+    communities = two_communities()
+    prem = _premises([
+        ("P1", None, "other", 10.0, "leased", "existing", 1, (1500, 500)),
+        ("P2", "A", "other", 10.0, "leased", "existing", 1, (1500, 500)),  # attribute wins
+        ("P3", None, "other", 10.0, "leased", "existing", 1, (5000, 500)),  # in no community
+    ])
+    out = premises.assign_premises(prem, communities)
+    assert out["community_id"].tolist() == ["B", "A", None]
+    assert out["assigned_by"].tolist() == ["location", "attribute", None]
+
+
+def test_R7_scale_status_at_the_bounds(rules):
+    status = layout.scale_status(pd.Series([1499, 1500, 4000, 4001]), rules=rules)
+    assert status.tolist() == ["too_small", "ok", "ok", "too_large"]
+
+
+def test_R7_walking_distance_from_estate_centroid(rules):
+    from .conftest import square
+    estates = gdf([{"estate_id": "E1", "geometry": square(0, 0)},      # centroid (50, 50)
+                   {"estate_id": "E2", "geometry": square(400, 0)}])   # centroid (450, 50)
+    prem = gdf([{"premises_id": "P1", "geometry": pt(50, 350)}])
+    out = layout.nearest_premises(estates, prem, rules=rules)
+    assert out["nearest_premises_m"].tolist() == [300.0, 500.0]
+    assert out["covered"].tolist() == [True, False]  # 300 m is within the 300 m setting
