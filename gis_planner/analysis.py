@@ -159,10 +159,12 @@ def analyse(data: PlanningData, *, year: int | None = None, lang: str = "zh") ->
         streets = (communities["street"].to_numpy() if "street" in communities
                    else np.full(len(communities), None, dtype=object))
         inside = best >= 0
-        estates["community_id"] = np.where(inside, ids[np.where(inside, best, 0)], None)
-        estates["community_name"] = np.where(inside, names[np.where(inside, best, 0)], None)
-        estates["street"] = np.where(inside, streets[np.where(inside, best, 0)], None)
-        estates["community_shares"] = [json.dumps(s, ensure_ascii=False) if s else ""
+        position = np.where(inside, best, 0)
+        for column, values in (("community_id", ids), ("community_name", names),
+                               ("street", streets)):
+            estates[column] = pd.Series(np.where(inside, values[position], None),
+                                        index=estates.index, dtype=object)
+        estates["community_shares"] = [json.dumps(s, ensure_ascii=False) if s else None
                                        for s in allocation.estates["community_shares"]]
         estates["outside_share"] = allocation.estates["outside_share"].round(4)
         unassigned = ~inside

@@ -75,7 +75,9 @@ def summary_rows(results: Any, *, lang: str = "zh") -> list[tuple[str, str]]:
         (tr("summary_unassigned_estates", lang), f"{s['estates_unassigned']} / {s['estates']}"),
         (tr("summary_unassigned_premises", lang), f"{s['premises_unassigned']} / {s['premises']}"),
         (tr("summary_scale", lang), f"{s['too_small']} / {s['ok']} / {s['too_large']}"),
-        (tr("summary_covered", lang), f"{s['households_covered']:,}"),
+        (tr("summary_covered", lang,
+            distance=float(results.rules.layout.walking_distance_m)),
+         f"{s['households_covered']:,}"),
     ]
     if "enclosure" in s:
         parts = [f"{value_label(k, lang)} {v}" for k, v in sorted(s["enclosure"].items())]

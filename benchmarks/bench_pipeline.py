@@ -1,0 +1,91 @@
+"""Benchmark of the foundation pipeline: read, validate + analyse, write — county to province.
+
+Run by hand (``make bench`` or ``python benchmarks/bench_pipeline.py [--sizes county,city]``);
+not part of the test suite. Each size runs in its own process so that its peak memory (max RSS)
+is its own. Input layers are made by ``gis_planner.demo.generate_scale`` (cached under
+``benchmarks/data/``, git-ignored) as GeoPackages in EPSG:4549.
+
+Printed per size: time to just read the input files (pyogrio), time to load + validate them,
+time of the analyses, the ratio (load + analyse) / read, time to write each output, peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SIZES = {
+    # name: (communities, estates, premises)
+    "county": (22, 450, 60),
+    "city": (500, 10_000, 1_000),
+    "province": (5_000, 100_000, 10_000),
+}
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def _one(size: str, *, with_map: bool) -> dict[str, float]:
+    import pyogrio
+
+    from gis_planner.analysis import analyse
+    from gis_planner.demo import generate_scale
+    from gis_planner.export import write_run
+    from gis_planner.layers import load_layers
+
+    n_com, n_est, n_prem = SIZES[size]
+    folder = DATA / size
+    if not (folder / "estates.gpkg").exists():
+        start = time.perf_counter()
+        generate_scale(folder, n_communities=n_com, n_estates=n_est, n_premises=n_prem)
+        print(f"  (generated {size} in {time.perf_counter() - start:.1f} s)", file=sys.stderr)
+    figures: dict[str, float] = {}
+    start = time.perf_counter()
+    for name in ("communities", "estates", "premises"):
+        pyogrio.read_dataframe(folder / f"{name}.gpkg")
+    figures["read_s"] = time.perf_counter() - start
+    start = time.perf_counter()
+    data = load_layers(folder, lang="en")
+    figures["load_validate_s"] = time.perf_counter() - start
+    start = time.perf_counter()
+    results = analyse(data, lang="en")
+    figures["analyse_s"] = time.perf_counter() - start
+    figures["ratio_to_read"] = (figures["load_validate_s"] + figures["analyse_s"]) / figures[
+        "read_s"]
+    with tempfile.TemporaryDirectory() as out:
+        _, timings = write_run(results, out, lang="zh", map_html=with_map)
+    for name, seconds in timings.items():
+        figures[f"write {name}_s"] = seconds
+    figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    figures["households"] = float(results.summary["households_total"])
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default=",".join(SIZES), help="comma-separated sizes")
+    parser.add_argument("--one", help=argparse.SUPPRESS)
+    parser.add_argument("--map", action="store_true", help="also write map.html")
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(_one(args.one, with_map=args.map)))
+        return
+    for size in args.sizes.split(","):
+        n_com, n_est, n_prem = SIZES[size]
+        command = [sys.executable, __file__, "--one", size] + (["--map"] if args.map else [])
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        if done.returncode:
+            print(done.stderr)
+            raise SystemExit(done.returncode)
+        figures = json.loads(done.stdout.strip().splitlines()[-1])
+        print(f"{size}: {n_com:,} communities, {n_est:,} estates, {n_prem:,} premises")
+        for key, value in figures.items():
+            print(f"  {key:28s} {value:10.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,137 @@
+"""End to end on hand-made layers: every figure of the outputs worked out by hand (R1, R3–R7)."""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from gis_planner.analysis import analyse
+from gis_planner.cli import app
+from gis_planner.layers import load_layers
+
+from .conftest import gdf, pt, square, two_communities, write_layers
+
+COMMUNITY_FIELDS = [
+    "households", "population_used", "standard", "required_area_m2", "premises_area_m2",
+    "shortfall_m2", "premises_status", "service_centre_ok", "staff_min", "staff_max",
+    "working_funds_yuan", "cobuild_funds_yuan", "subsidy_build_yuan",
+    "subsidy_rent_yuan_per_year", "scale_status", "warnings",
+]
+ESTATE_FIELDS = ["community_id", "community_shares", "enclosure_status", "enclosure_reasons",
+                 "walls_included", "nearest_premises_m", "covered"]
+PREMISES_FIELDS = ["community_id", "subsidy_build_yuan", "subsidy_rent_yuan_per_year",
+                   "subsidy_note"]
+
+
+def hand_made(folder):
+    estates = gdf([
+        {"estate_id": "E1", "name": "一号小区", "households": 2500, "built_year": 1995,
+         "enclosure": "open", "geometry": square(100, 100)},
+        {"estate_id": "E2", "name": "二号小区", "households": 1000, "built_year": 2005,
+         "enclosure": "enclosed", "geometry": square(950, 100)},     # half in A, half in B
+        {"estate_id": "E3", "name": "三号小区", "households": 1200, "built_year": 1990,
+         "enclosure": "semi_open", "geometry": square(1500, 500)},
+        {"estate_id": "E4", "name": "城外小区", "households": 77, "geometry": square(5000, 0)},
+    ])
+    premises = gdf([
+        {"premises_id": "P1", "community_id": "A", "function": "party_service_centre",
+         "floor_area_m2": 1500, "tenure": "new_build", "cost_yuan": 2_400_000, "floor": 1,
+         "geometry": pt(150, 150)},
+        {"premises_id": "P2", "community_id": "A", "function": "service_centre",
+         "floor_area_m2": 120, "tenure": "renovated", "cost_yuan": 300_000, "floor": 1,
+         "geometry": pt(160, 150)},
+        {"premises_id": "P3", "community_id": "B", "function": "elderly_care",
+         "floor_area_m2": 600, "tenure": "leased", "annual_rent_yuan": 300_000,
+         "geometry": pt(1550, 550)},
+        {"premises_id": "P4", "community_id": None, "function": "other", "floor_area_m2": 200,
+         "tenure": "new_build", "status": "planned", "geometry": pt(1800, 800)},
+    ])
+    return write_layers(folder, communities=two_communities(), estates=estates,
+                        premises=premises)
+
+
+def test_R1_R3_R4_R5_R7_figures_by_hand(tmp_path):
+    results = analyse(load_layers(hand_made(tmp_path / "l")))
+    c = results.communities.set_index("community_id")
+    # households: A = 2,500 + 500 (half of E2); B = 500 + 1,200; E4 (77) unassigned
+    assert c["households"].tolist() == [3000, 1700]
+    assert results.summary["households_unassigned"] == 77
+    assert results.summary["households_total"] == 3000 + 1700 + 77
+    # R1 A: largest premises new-build → new: max(80 × 30, 1,800) = 2,400; 1,620 existing
+    assert c.loc["A", ["standard", "required_area_m2", "premises_area_m2", "shortfall_m2",
+                       "premises_status"]].tolist() == ["new", 2400, 1620, 780, "short"]
+    assert bool(c.loc["A", "service_centre_ok"])
+    # R1 B: largest premises leased → renovated: max(75 × 17, 1,200) = 1,275; 600 existing
+    assert c.loc["B", ["standard", "required_area_m2", "shortfall_m2"]].tolist() == [
+        "renovated", 1275, 675]
+    # R5: A 3,000 → 7 + floor(1000/400) = 9 … 7 + floor(1000/300) = 10; B 1,700 → 7
+    assert c[["staff_min", "staff_max"]].values.tolist() == [[9, 10], [7, 7]]
+    # R4: A 100,000 + 7,980/100 × 1,500 = 219,700; B 1,700 × 2.66 = 4,522 → 167,830
+    assert c["population_used"].tolist() == [7980, 4522]
+    assert c["working_funds_yuan"].tolist() == [219_700, 167_830]
+    # R3: A 50 % × (2.4M + 0.3M) = 1.35M → cap 1M; B lease 150k/yr → cap 100k/yr
+    assert c["subsidy_build_yuan"].tolist() == pytest.approx([1_000_000, 0])
+    assert c["subsidy_rent_yuan_per_year"].tolist() == [0, 100_000]
+    p = results.premises.set_index("premises_id")
+    assert p.loc["P1", "subsidy_build_yuan"] == pytest.approx(1_000_000 * 1.2 / 1.35, abs=0.01)
+    assert p.loc["P4", "community_id"] == "B"  # placed by location
+    assert p.loc["P4", "subsidy_build_yuan"] == 0  # planned: no current subsidy
+    assert c["scale_status"].tolist() == ["ok", "ok"]
+    e = results.estates.set_index("estate_id")
+    assert pd.isna(e.loc["E4", "community_id"])
+    assert json.loads(e.loc["E2", "community_shares"]) == {"A": 0.5, "B": 0.5}
+    # E1 centroid (150, 150) is 0 m from P1; E3 centroid (1550, 550) is 0 m from P3
+    assert e.loc["E1", "nearest_premises_m"] == 0 and e.loc["E1", "covered"]
+    assert e.loc["E2", "enclosure_status"] == "not_applicable"
+    assert any("77" in w.message and "E4" in w.message for w in results.warnings)
+
+
+def test_R1_plan_year_counts_planned_premises(tmp_path):
+    data = load_layers(hand_made(tmp_path / "l"))
+    now = analyse(data).communities.set_index("community_id")
+    later = analyse(data, year=2035).communities.set_index("community_id")
+    assert later.loc["B", "premises_area_m2"] == now.loc["B", "premises_area_m2"] + 200
+
+
+def test_cli_run_writes_every_output_with_the_fields_of_design_md(tmp_path):
+    folder = hand_made(tmp_path / "l")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["run", str(folder), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    for name in ("communities", "estates", "premises"):
+        assert (out / f"{name}.geojson").exists()
+    communities = gpd.read_file(out / "communities.geojson")
+    assert communities.crs.to_epsg() == 4326
+    assert set(COMMUNITY_FIELDS) <= set(communities.columns)
+    assert set(ESTATE_FIELDS) <= set(gpd.read_file(out / "estates.geojson").columns)
+    assert set(PREMISES_FIELDS) <= set(gpd.read_file(out / "premises.geojson").columns)
+    assert (out / "report.xlsx").exists()
+    assert "达标社区" in result.output and "1,455 m²" in result.output  # 780 + 675
+    assert not list(out.glob(".staging-*"))
+
+
+def test_cli_bad_input_exits_1_lists_problems_and_writes_nothing(tmp_path):
+    folder = hand_made(tmp_path / "l")
+    estates = gpd.read_file(folder / "estates.gpkg")
+    estates.loc[0, "households"] = -5
+    estates.loc[1, "estate_id"] = "E1"
+    estates.to_file(folder / "estates.gpkg", engine="pyogrio")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "communities.geojson").write_text("previous run", encoding="utf-8")
+    result = CliRunner().invoke(app, ["run", str(folder), "--out", str(out), "--lang", "en"])
+    assert result.exit_code == 1
+    assert "E1 (-5)" in result.output and "duplicates: E1" in result.output
+    assert sorted(p.name for p in out.iterdir()) == ["communities.geojson"]
+    assert (out / "communities.geojson").read_text(encoding="utf-8") == "previous run"
+
+
+def test_cli_check_and_usage_error(tmp_path):
+    folder = hand_made(tmp_path / "l")
+    result = CliRunner().invoke(app, ["check", str(folder)])
+    assert result.exit_code == 0 and "estates" in result.output
+    assert CliRunner().invoke(app, ["run"]).exit_code == 2
