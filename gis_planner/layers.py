@@ -284,10 +284,13 @@ def _blank(series: pd.Series) -> pd.Series:
 
 
 def _coerce(gdf: gpd.GeoDataFrame, spec: schema.LayerSpec, rows: pd.Series, source: str,
-            problems: ProblemList, lang: str, *, earliest_year: int) -> gpd.GeoDataFrame:
+            problems: ProblemList, lang: str, *, earliest_year: int,
+            filled_later: tuple[str, ...] = ()) -> gpd.GeoDataFrame:
     gdf = gdf.copy()
     this_year = _dt.date.today().year
     for f in spec.fields:
+        if f.name not in gdf.columns and f.name in filled_later:
+            gdf[f.name] = pd.NA
         if f.name not in gdf.columns:
             if f.required:
                 aliases = "、".join(f.alias_zh) or "—"
@@ -301,7 +304,7 @@ def _coerce(gdf: gpd.GeoDataFrame, spec: schema.LayerSpec, rows: pd.Series, sour
             continue
         raw = gdf[f.name]
         blank = _blank(raw)
-        if f.required and blank.any():
+        if f.required and blank.any() and f.name not in filled_later:
             problems.error(source, tr("required_empty", lang, field=f.name,
                                       rows=format_rows(rows[blank])))
         if f.kind == "text":
@@ -420,7 +423,8 @@ def _check_ids(gdf: pd.DataFrame, spec: schema.LayerSpec, source: str, problems:
 
 
 def _load_layer(folder: Path, spec: schema.LayerSpec, entry: dict[str, Any],
-                problems: ProblemList, lang: str, *, earliest_year: int
+                problems: ProblemList, lang: str, *, earliest_year: int,
+                filled_later: tuple[str, ...] = ()
                 ) -> tuple[gpd.GeoDataFrame | None, SourceInfo | None]:
     path = _find_file(folder, spec.name, spec.alias_zh, schema.VECTOR_EXTENSIONS, entry,
                       problems, lang)
@@ -444,7 +448,8 @@ def _load_layer(folder: Path, spec: schema.LayerSpec, entry: dict[str, Any],
         return None, None
     gdf = _rename_fields(gdf, spec, entry, source, problems, lang)
     rows = _row_ids(gdf, spec)
-    gdf = _coerce(gdf, spec, rows, source, problems, lang, earliest_year=earliest_year)
+    gdf = _coerce(gdf, spec, rows, source, problems, lang, earliest_year=earliest_year,
+                  filled_later=filled_later)
     _check_ids(gdf, spec, source, problems, lang)
     gdf = _check_geometry(gdf, spec, rows, source, problems, lang)
     if len(problems.errors) > before:
@@ -589,9 +594,15 @@ def load_layers(folder: str | Path, *, rules: RuleSet | str | Path | None = None
     data: dict[str, gpd.GeoDataFrame] = {}
     sources: dict[str, SourceInfo] = {}
     earliest = int(rule_set.enclosure.earliest_plausible_year)
+    # estates' households may come from the households table or the population raster
+    counts_elsewhere = bool(
+        entries.get(schema.HOUSEHOLDS_TABLE) or entries.get("population")
+        or any((folder / f"{stem}{ext}").exists() for stem in (*TABLE_NAMES, "population", "人口")
+               for ext in (".csv", ".xlsx", *schema.RASTER_EXTENSIONS)))
     for name, spec in schema.VECTOR_LAYERS.items():
+        later = ("households",) if name == "estates" and counts_elsewhere else ()
         gdf, info = _load_layer(folder, spec, dict(entries.get(name) or {}), problems, lang,
-                                earliest_year=earliest)
+                                earliest_year=earliest, filled_later=later)
         if gdf is not None and info is not None:
             data[name] = gdf
             sources[name] = info

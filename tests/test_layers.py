@@ -202,3 +202,39 @@ def test_gcj02_declared_layer_is_converted_to_wgs84(tmp_path):
     data = load_layers(folder)
     expected = pt(500, 500)
     assert data.premises.geometry.iloc[0].distance(expected) < 0.01  # back within 1 cm
+
+
+def test_households_table_fills_counts_and_reports_unmatched_rows(tmp_path):
+    estates = _estates()
+    estates["households"] = [None, 800]
+    folder = write_layers(tmp_path / "l", communities=two_communities(), estates=estates)
+    (folder / "households.csv").write_text(
+        "小区代码,户数,统计日期\nE1,1234,2024-12-31\nE9,50,2024-12-31\n", encoding="utf-8")
+    data = load_layers(folder, lang="en")
+    assert data.estates["households"].tolist() == [1234, 800]
+    assert any("1 rows of the households table match no estate: E9" in w.message
+               for w in data.warnings)
+    assert "households" in data.sources
+
+
+def test_households_table_leaving_an_estate_without_count_is_an_error(tmp_path):
+    estates = _estates()
+    estates["households"] = [None, None]
+    folder = write_layers(tmp_path / "l", communities=two_communities(), estates=estates)
+    (folder / "households.csv").write_text("estate_id,households\nE1,10\n", encoding="utf-8")
+    with pytest.raises(InputError, match="without a household count: E2"):
+        load_layers(folder, lang="en")
+
+
+def test_population_raster_without_nodata_is_an_error(tmp_path):
+    import numpy as np
+    import rasterio
+    from rasterio.transform import Affine
+
+    folder = write_layers(tmp_path / "l", communities=two_communities())
+    profile = {"driver": "GTiff", "width": 3, "height": 3, "count": 1, "dtype": "float32",
+               "crs": "EPSG:4549", "transform": Affine(100, 0, 497000, 0, -100, 3380000)}
+    with rasterio.open(folder / "population.tif", "w", **profile) as dst:
+        dst.write(np.ones((1, 3, 3), dtype="float32"))
+    with pytest.raises(InputError, match="population.tif.*nodata"):
+        load_layers(folder, lang="en")
