@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import time
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 import typer
@@ -24,7 +24,7 @@ console = Console()
 err_console = Console(stderr=True)
 
 
-class Lang(str, Enum):
+class Lang(StrEnum):
     zh = "zh"
     en = "en"
 

@@ -90,7 +90,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "note_no_cost": ("未填建设投入或年租金，无法计算补助", "no cost or rent given: subsidy not computed"),
     "note_not_counted": ("规划用房不计入现状补助", "planned premises: not in the current subsidy"),
     # summary
-    "summary_title": ("德清县社区用房核查结果", "Community premises check"),
+    "summary_title": ("社区用房核查结果", "Community premises check"),
     "summary_meets": ("达标社区", "Communities meeting the standard"),
     "summary_short": ("面积不足社区", "Communities short of area"),
     "summary_none": ("无用房社区", "Communities without premises"),
@@ -99,7 +99,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "summary_unassigned_estates": ("未分配小区", "Unassigned estates"),
     "summary_unassigned_premises": ("未分配社区用房", "Unassigned premises"),
     "summary_scale": ("规模：偏小 / 适中 / 偏大", "Scale: too small / ok / too large"),
-    "summary_covered": ("300 米内有社区用房的户数", "Households within walking distance of premises"),
+    "summary_covered": ("{distance:g} 米步行范围内有社区用房的户数", "Households within {distance:g} m of premises"),
     "summary_outputs": ("结果已写入", "Outputs written to"),
     "summary_warnings": ("警告", "Warnings"),
     "step_read": ("读取图层", "Reading layers"),

@@ -367,7 +367,7 @@ def _coerce(gdf: gpd.GeoDataFrame, spec: schema.LayerSpec, rows: pd.Series, sour
             lookup = {k.lower(): v for k, v in f.values.items()}
             lookup.update({c.lower(): c for c in f.choices})
             text = raw.astype("string").str.strip().str.lower()
-            converted = text.map(lambda v: None if pd.isna(v) else lookup.get(v, "?"))
+            converted = text.map(lambda v, lk=lookup: None if pd.isna(v) else lk.get(v, "?"))
             converted = converted.where(~blank, None)
             bad = converted.eq("?").fillna(False).astype(bool)
             if bad.any():
@@ -629,7 +629,8 @@ def load_layers(folder: str | Path, *, rules: RuleSet | str | Path | None = None
     estates = data.get("estates")
     table, table_path = _read_households_table(
         folder, dict(entries.get(schema.HOUSEHOLDS_TABLE) or {}), problems, lang)
-    if estates is not None and table is not None and table_path is not None and communities is not None:
+    if (estates is not None and table is not None and table_path is not None
+            and communities is not None):
         estates = _apply_households_table(estates, table, table_path, communities, problems,
                                           lang)
         data["estates"] = estates

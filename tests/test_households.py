@@ -15,7 +15,7 @@ def test_R1_straddling_estate_split_by_area_share_conserves_households():
     estates = gdf([
         {"estate_id": "E1", "households": 2500, "geometry": square(100, 100)},   # in A
         {"estate_id": "E2", "households": 1001, "geometry": square(950, 100)},   # 50/50
-        {"estate_id": "E3", "households": 400, "geometry": square(1970, 100)},   # 30 A? no: 30 % B, 70 % outside
+        {"estate_id": "E3", "households": 400, "geometry": square(1970, 100)},   # 30 % B, 70 % out
         {"estate_id": "E4", "households": 77, "geometry": square(5000, 100)},    # nowhere
     ])
     out = allocate_households(estates, two_communities())

@@ -1,0 +1,708 @@
+"""Open-to-enclosed estates (开放式小区"开转封") — R6, section 一(三); with the R8 flag, 四(五).
+
+The document asks towns and streets to list open estates that could be enclosed in the second
+round of old-estate renovation, after weighing urban road planning, the commercial environment
+and residents' wishes; severely damaged facades have their walls renovated in the same round,
+and the scope may extend to some estates built after 2000 whose basic conditions are poor.
+
+:func:`screen_enclosure` gives every estate one status and the list of *all* findings behind it
+(failing and passing, and every attribute that was missing), so a planner can argue with every
+line. Every threshold is read from the rules file (``rules.enclosure``):
+
+=========================  ======================================================================
+status                     when (first matching line wins — the precedence of R6)
+=========================  ======================================================================
+``not_applicable``         enclosure known and not in ``eligible_enclosure`` (already enclosed)
+``not_suitable``           a hard failure: a planned road crosses the interior for more than
+                           ``road_crossing_min_length_m``; a *known* participation below
+                           ``survey_participation_min`` or support below ``survey_support_min``;
+                           built in ``built_year_before`` or later and condition not
+                           ``exception_condition`` (an unknown condition is not poor)
+``needs_survey``           support or participation unknown
+``needs_review``           ``commercial_frontage`` above ``commercial_frontage_max``; build year
+                           unknown; enclosure unknown
+``candidate_exception``    built in ``built_year_before`` or later with condition
+                           ``exception_condition`` (poor)
+``candidate``              otherwise
+=========================  ======================================================================
+
+The road crossing is measured on the estate polygon shrunk inward by ``road_edge_tolerance_m``
+(``estate.buffer(-tolerance)``), so a road running along the edge gives ~0 m. All lengths are
+metres in the working CRS (EPSG:4549).
+
+:func:`enclosure_table` is the printable list for the street offices and
+:func:`enclosure_summary` the counts per street and per community.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from gis_planner.crs import WORKING_CRS
+from gis_planner.errors import PlannerError
+from gis_planner.i18n import LANGS, MESSAGES, label, tr, value_label
+from gis_planner.rules import RuleSet
+from gis_planner.schema import BOOL
+
+log = logging.getLogger(__name__)
+
+#: Every status an estate can get, most favourable first.
+STATUSES = ("candidate", "candidate_exception", "needs_survey", "needs_review", "not_suitable",
+            "not_applicable")
+#: The statuses that make an estate a candidate (ranked by ``enclosure_rank``).
+CANDIDATE_STATUSES = ("candidate", "candidate_exception")
+#: Order of the statuses in :func:`enclosure_table` (``not_applicable`` is left out).
+TABLE_STATUS_ORDER = ("candidate", "candidate_exception", "needs_survey", "needs_review",
+                      "not_suitable")
+#: The facade value that means 外立面破损严重 (walls renovated in the same round).
+DAMAGED_FACADE = "damaged"
+#: Output columns of :func:`screen_enclosure`.
+SCREEN_COLUMNS = ("enclosure_status", "enclosure_reasons", "walls_included",
+                  "no_property_management", "road_crossing_m", "enclosure_rank")
+
+# Numerical tolerances of the comparisons (not policy numbers): a share stored rounded, e.g.
+# 0.75 as 0.7499999999, still meets a threshold; a road computed 20.000000000004 m long is 20 m.
+SHARE_TOLERANCE = 1e-9
+LENGTH_TOLERANCE_M = 1e-6
+
+# Order of the reasons in the list: the decisive findings first.
+_HARD, _SURVEY, _REVIEW, _NOTE, _PASS, _FLAG = range(6)
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def _check_lang(lang: str) -> None:
+    if lang not in LANGS:
+        raise ValueError(f"lang must be one of {', '.join(LANGS)}, not {lang!r}")
+
+
+def _numbers(df: pd.DataFrame, name: str) -> np.ndarray:
+    """Column ``name`` as floats, NaN where missing (or the column is absent)."""
+    if name not in df.columns:
+        return np.full(len(df), np.nan)
+    values = pd.to_numeric(df[name], errors="coerce").astype("Float64")
+    return values.to_numpy(dtype=float, na_value=np.nan)
+
+
+def _texts(df: pd.DataFrame, name: str) -> np.ndarray:
+    """Column ``name`` as stripped strings, None where missing or blank (or absent)."""
+    out = np.full(len(df), None, dtype=object)
+    if name not in df.columns:
+        return out
+    for i, v in enumerate(df[name].astype(object).to_numpy()):
+        if v is None or (not isinstance(v, str) and pd.isna(v)):
+            continue
+        text = str(v).strip()
+        if text:
+            out[i] = text
+    return out
+
+
+def _booleans(df: pd.DataFrame, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """``(is_true, is_false)`` of a yes/no column; both False where unknown or absent."""
+    is_true = np.zeros(len(df), dtype=bool)
+    is_false = np.zeros(len(df), dtype=bool)
+    if name not in df.columns:
+        return is_true, is_false
+    for i, v in enumerate(df[name].astype(object).to_numpy()):
+        if v is None or (not isinstance(v, str) and pd.isna(v)):
+            continue
+        if isinstance(v, str):
+            v = BOOL.get(v.strip().lower())
+            if v is None:
+                continue
+        is_true[i] = bool(v)
+        is_false[i] = not bool(v)
+    return is_true, is_false
+
+
+def _check_crs(estates: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, lang: str) -> None:
+    """Raise unless estates and roads share one projected CRS (lengths in metres)."""
+    for layer_name, layer in (("estates", estates), ("planned_roads", roads)):
+        if layer.crs is None:
+            raise PlannerError(tr("enc_crs_missing", lang, layer=layer_name, working=WORKING_CRS))
+    if estates.crs != roads.crs:
+        raise PlannerError(tr("enc_crs_mismatch", lang, roads=roads.crs.to_string(),
+                              estates=estates.crs.to_string(), working=WORKING_CRS))
+    if not estates.crs.is_projected:
+        raise PlannerError(tr("enc_crs_geographic", lang, crs=estates.crs.to_string(),
+                              working=WORKING_CRS))
+
+
+# --------------------------------------------------------------------------- road crossings
+
+
+def _road_crossings(geoms: np.ndarray, roads: gpd.GeoDataFrame, *, tolerance_m: float,
+                    lang: str) -> tuple[np.ndarray, dict[int, list[tuple[str, float]]]]:
+    """Length of each planned road inside each estate shrunk inward by ``tolerance_m``.
+
+    Vectorised: an STRtree of the roads is queried with the estates (``intersects``), only
+    the estates that touch a road are shrunk, and intersections are computed only for those
+    candidate pairs. Features sharing a ``road_id`` count as one road (their lengths inside
+    the estate are added up); features without one count each on their own.
+
+    Returns
+    -------
+    longest : ndarray of float
+        Per estate (by position), the longest length of one road inside it (0 when none).
+    crossings : dict
+        Estate position -> ``[(road display name, length_m), ...]``, longest first, for the
+        roads with a positive length inside the shrunk estate.
+    """
+    n = len(geoms)
+    longest = np.zeros(n)
+    crossings: dict[int, list[tuple[str, float]]] = {}
+    road_geoms = roads.geometry.to_numpy()
+    usable = ~(shapely.is_missing(road_geoms) | shapely.is_empty(road_geoms))
+    if n == 0 or not usable.any():
+        return longest, crossings
+    road_pos_all = np.flatnonzero(usable)
+    tree = shapely.STRtree(road_geoms[road_pos_all])
+    est_pos, hit = tree.query(geoms, predicate="intersects")
+    if len(est_pos) == 0:
+        return longest, crossings
+    road_pos = road_pos_all[hit]
+
+    hit_estates, inverse = np.unique(est_pos, return_inverse=True)
+    shrunk = shapely.buffer(geoms[hit_estates], -tolerance_m)
+    inside = shapely.intersection(shrunk[inverse], road_geoms[road_pos])
+    length_m = shapely.length(inside)
+    keep = length_m > LENGTH_TOLERANCE_M
+    if not keep.any():
+        return longest, crossings
+    est_pos, road_pos, length_m = est_pos[keep], road_pos[keep], length_m[keep]
+
+    road_ids = _texts(roads, "road_id")
+    road_names = _texts(roads, "name")
+    unnamed = tr("enc_road_unnamed", lang)
+    keys = [road_ids[p] if road_ids[p] is not None else f"#{p}" for p in road_pos]
+    shown = [road_names[p] or road_ids[p] or unnamed for p in road_pos]
+    pairs = pd.DataFrame({"estate": est_pos, "road": keys, "shown": shown, "length_m": length_m})
+    per_road = (pairs.groupby(["estate", "road"], sort=False)
+                .agg(shown=("shown", "first"), length_m=("length_m", "sum"))
+                .reset_index()
+                .sort_values(["estate", "length_m"], ascending=[True, False], kind="mergesort"))
+    top = per_road.groupby("estate", sort=False)["length_m"].max()
+    longest[top.index.to_numpy()] = top.to_numpy()
+    for estate, shown_name, length in zip(per_road["estate"].to_numpy(),
+                                          per_road["shown"].to_numpy(),
+                                          per_road["length_m"].to_numpy(), strict=True):
+        crossings.setdefault(int(estate), []).append((shown_name, float(length)))
+    return longest, crossings
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+def _pct(value: float, reference: float, *, distinguish: bool = False) -> tuple[str, str]:
+    """A share and its threshold as whole percentages.
+
+    With ``distinguish`` (the value fails the threshold) decimals are added until the two
+    differ, so that 0.666 is not printed as "67% below 67%".
+    """
+    a, b = f"{value:.0%}", f"{reference:.0%}"
+    for decimals in range(1, 4):
+        if not distinguish or a != b:
+            break
+        a, b = f"{value:.{decimals}%}", f"{reference:.{decimals}%}"
+    return a, b
+
+
+def _metres(value: float, reference: float, *, distinguish: bool = False) -> tuple[str, str]:
+    """A length and its threshold in whole metres (decimals added as in :func:`_pct`)."""
+    a = f"{value:.0f}"
+    for decimals in range(1, 3):
+        if not distinguish or a != f"{reference:.0f}":
+            break
+        a = f"{value:.{decimals}f}"
+    return a, f"{reference:g}"
+
+
+def _condition_text(condition: str, lang: str) -> str:
+    key = f"enc_condition_{condition}"
+    return tr(key, lang) if key in MESSAGES else condition
+
+
+# --------------------------------------------------------------------------- screening
+
+
+def screen_enclosure(
+    estates: gpd.GeoDataFrame,
+    planned_roads: gpd.GeoDataFrame | None = None,
+    *,
+    rules: RuleSet,
+    lang: str = "zh",
+) -> pd.DataFrame:
+    """Screen open and semi-open estates for enclosure (开转封), R6 (一(三)) and R8 (四(五)).
+
+    Parameters
+    ----------
+    estates : GeoDataFrame
+        Estate polygons in a projected CRS in metres (EPSG:4549), with ``estate_id`` and
+        ``name``. Read when present (an absent column counts as unknown for every estate):
+        ``enclosure`` (``open``/``semi_open``/``enclosed``), ``built_year``, ``condition``
+        (``good``/``fair``/``poor``), ``survey_participation`` and ``survey_support``
+        (shares 0–1), ``commercial_frontage`` (share 0–1 of the boundary), ``facade``
+        (``damaged`` = 外立面破损严重), ``property_management`` (bool), ``households`` and
+        ``community_id`` (None = the estate lies in no community).
+    planned_roads : GeoDataFrame, optional
+        Planned road lines in the same CRS as ``estates``. ``None`` means no road layer: the
+        crossing is not checked and every estate's reasons say so.
+    rules : RuleSet
+        The rules (:func:`gis_planner.rules.load_rules`); every threshold is read from
+        ``rules.enclosure``.
+    lang : {"zh", "en"}
+        Language of the reasons.
+
+    Returns
+    -------
+    DataFrame
+        Indexed like ``estates`` (which is not modified), with columns
+
+        - ``enclosure_status`` (str): one of :data:`STATUSES`;
+        - ``enclosure_reasons`` (list of str): every finding, the decisive ones first;
+        - ``walls_included`` (bool): the facade is ``damaged`` (set whatever the status);
+        - ``no_property_management`` (bool): ``property_management`` is False (R8; unknown
+          gives False);
+        - ``road_crossing_m`` (float): the longest length in metres of one planned road inside
+          the estate shrunk by ``road_edge_tolerance_m`` (0 when none or no road layer);
+        - ``enclosure_rank`` (Int64): 1..n over ``candidate`` and ``candidate_exception``
+          estates, oldest first, then most households, then ``estate_id``; <NA> otherwise.
+
+    Raises
+    ------
+    PlannerError
+        When roads are given and the two layers lack a CRS, differ in CRS, or are not in a
+        projected CRS.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> from gis_planner.rules import load_rules
+    >>> estates = gpd.GeoDataFrame(
+    ...     {"estate_id": ["E1"], "name": ["幸福小区"], "enclosure": ["open"],
+    ...      "built_year": [1995], "survey_participation": [0.8], "survey_support": [0.9]},
+    ...     geometry=[box(497000, 3380000, 497100, 3380100)], crs="EPSG:4549")
+    >>> out = screen_enclosure(estates, rules=load_rules(), lang="en")
+    >>> out.loc[0, "enclosure_status"], int(out.loc[0, "enclosure_rank"])
+    ('candidate', 1)
+    """
+    _check_lang(lang)
+    r = rules.enclosure
+    eligible = tuple(r.eligible_enclosure)
+    if planned_roads is not None:
+        _check_crs(estates, planned_roads, lang)
+    n = len(estates)
+    geoms = estates.geometry.to_numpy()
+
+    if planned_roads is not None:
+        longest, crossings = _road_crossings(geoms, planned_roads,
+                                             tolerance_m=float(r.road_edge_tolerance_m), lang=lang)
+    else:
+        longest, crossings = np.zeros(n), {}
+
+    enclosure = _texts(estates, "enclosure")
+    condition = _texts(estates, "condition")
+    facade = _texts(estates, "facade")
+    participation = _numbers(estates, "survey_participation")
+    support = _numbers(estates, "survey_support")
+    built_year = _numbers(estates, "built_year")
+    frontage = _numbers(estates, "commercial_frontage")
+    households = _numbers(estates, "households")
+    pm_true, pm_false = _booleans(estates, "property_management")
+    pm_known = pm_true | pm_false
+    if "community_id" in estates.columns:
+        unassigned = np.array([c is None for c in _texts(estates, "community_id")], dtype=bool)
+    else:
+        unassigned = np.zeros(n, dtype=bool)
+
+    # ---- the criteria (vectorised)
+    enc_known = np.array([e is not None for e in enclosure], dtype=bool)
+    not_applicable = enc_known & ~np.isin(enclosure.astype(str), np.array(eligible, dtype=str))
+    road_limit_m = float(r.road_crossing_min_length_m)
+    road_fail = longest > road_limit_m + LENGTH_TOLERANCE_M
+    part_min, supp_min = float(r.survey_participation_min), float(r.survey_support_min)
+    part_known, supp_known = ~np.isnan(participation), ~np.isnan(support)
+    part_fail = part_known & (np.nan_to_num(participation, nan=1.0) < part_min - SHARE_TOLERANCE)
+    supp_fail = supp_known & (np.nan_to_num(support, nan=1.0) < supp_min - SHARE_TOLERANCE)
+    year_known = ~np.isnan(built_year)
+    year_before = int(r.built_year_before)
+    post = year_known & (np.nan_to_num(built_year, nan=-np.inf) >= year_before)
+    exception_condition = r.exception_condition
+    poor = np.array([c == exception_condition for c in condition], dtype=bool)
+    post_fail = post & ~poor
+    frontage_max = float(r.commercial_frontage_max)
+    frontage_high = ~np.isnan(frontage) & (np.nan_to_num(frontage, nan=0.0)
+                                           > frontage_max + SHARE_TOLERANCE)
+
+    hard = road_fail | part_fail | supp_fail | post_fail
+    survey = ~(part_known & supp_known)
+    review = frontage_high | ~year_known | ~enc_known
+    exception = post & poor
+    status = np.select(
+        [not_applicable, hard, survey, review, exception],
+        ["not_applicable", "not_suitable", "needs_survey", "needs_review", "candidate_exception"],
+        default="candidate",
+    ).astype(object)
+
+    walls = np.array([f == DAMAGED_FACADE for f in facade], dtype=bool)
+
+    # ---- ranking of the candidates: oldest first, then most households, then estate_id
+    rank = pd.array([pd.NA] * n, dtype="Int64")
+    is_candidate = np.isin(status.astype(str), CANDIDATE_STATUSES)
+    if is_candidate.any():
+        pos = np.flatnonzero(is_candidate)
+        order = pd.DataFrame({
+            "year": built_year[pos],
+            "households": np.where(np.isnan(households[pos]), np.inf, -households[pos]),
+            "estate_id": estates["estate_id"].astype(str).to_numpy()[pos],
+            "pos": pos,
+        }).sort_values(["year", "households", "estate_id", "pos"], kind="mergesort")
+        values = np.zeros(n, dtype=np.int64)
+        values[order["pos"].to_numpy()] = np.arange(1, len(pos) + 1)
+        rank = pd.array(values, dtype="Int64")
+        rank[~is_candidate] = pd.NA
+
+    # ---- the reasons (one loop; constant texts are formatted once)
+    const = {key: tr(key, lang) for key in (
+        "enc_enclosed", "enc_enclosure_unknown", "enc_no_roads_layer", "enc_no_road",
+        "enc_no_survey", "enc_support_unknown", "enc_participation_unknown",
+        "enc_year_unknown", "enc_frontage_unknown", "enc_walls", "enc_facade_unknown",
+        "enc_no_pm", "enc_pm_unknown", "enc_no_community")}
+    eligible_text = ("、" if lang == "zh" else ", ").join(
+        str(value_label(e, lang)) for e in eligible)
+    roads_given = planned_roads is not None
+    reasons: list[list[str]] = []
+    for i in range(n):
+        found: list[tuple[int, str]] = []
+        enc = enclosure[i]
+        if not_applicable[i]:
+            if enc == "enclosed":
+                found.append((_HARD, const["enc_enclosed"]))
+            else:
+                found.append((_HARD, tr("enc_not_eligible", lang, value=value_label(enc, lang),
+                                        eligible=eligible_text)))
+            if pm_false[i]:
+                found.append((_FLAG, const["enc_no_pm"]))
+            if unassigned[i]:
+                found.append((_FLAG, const["enc_no_community"]))
+            reasons.append([text for _, text in found])
+            continue
+        if enc is None:
+            found.append((_REVIEW, const["enc_enclosure_unknown"]))
+        else:
+            found.append((_PASS, tr("enc_eligible", lang, value=value_label(enc, lang))))
+
+        # planned roads
+        if not roads_given:
+            found.append((_NOTE, const["enc_no_roads_layer"]))
+        elif i not in crossings:
+            found.append((_PASS, const["enc_no_road"]))
+        else:
+            for road, length in crossings[i]:
+                crosses = length > road_limit_m + LENGTH_TOLERANCE_M
+                shown, limit = _metres(length, road_limit_m, distinguish=crosses)
+                if crosses:
+                    found.append((_HARD, tr("enc_road_crossing", lang, road=road, length=shown,
+                                            limit=limit)))
+                else:
+                    found.append((_PASS, tr("enc_road_short", lang, road=road, length=shown,
+                                            limit=limit)))
+
+        # residents' wishes (survey)
+        if not supp_known[i]:
+            found.append((_SURVEY, const["enc_no_survey"] if not part_known[i]
+                          else const["enc_support_unknown"]))
+        else:
+            shown, minimum = _pct(support[i], supp_min, distinguish=supp_fail[i])
+            key = "enc_support_low" if supp_fail[i] else "enc_support_ok"
+            found.append((_HARD if supp_fail[i] else _PASS,
+                          tr(key, lang, value=shown, minimum=minimum)))
+        if not part_known[i]:
+            found.append((_SURVEY, const["enc_participation_unknown"]))
+        else:
+            shown, minimum = _pct(participation[i], part_min, distinguish=part_fail[i])
+            key = "enc_participation_low" if part_fail[i] else "enc_participation_ok"
+            found.append((_HARD if part_fail[i] else _PASS,
+                          tr(key, lang, value=shown, minimum=minimum)))
+
+        # build year and the post-2000 exception
+        if not year_known[i]:
+            found.append((_REVIEW, const["enc_year_unknown"]))
+        else:
+            year = int(built_year[i])
+            if not post[i]:
+                found.append((_PASS, tr("enc_built_before", lang, before=year_before, year=year)))
+            elif poor[i]:
+                found.append((_NOTE, tr("enc_built_after_poor", lang, before=year_before,
+                                        year=year)))
+            elif condition[i] is None:
+                found.append((_HARD, tr("enc_built_after_condition_unknown", lang,
+                                        before=year_before, year=year)))
+            else:
+                found.append((_HARD, tr("enc_built_after_not_poor", lang, before=year_before,
+                                        year=year,
+                                        condition=_condition_text(condition[i], lang))))
+
+        # commercial environment
+        if np.isnan(frontage[i]):
+            found.append((_NOTE, const["enc_frontage_unknown"]))
+        else:
+            shown, maximum = _pct(frontage[i], frontage_max, distinguish=frontage_high[i])
+            if frontage_high[i]:
+                found.append((_REVIEW, tr("enc_frontage_high", lang, value=shown,
+                                          maximum=maximum)))
+            else:
+                found.append((_PASS, tr("enc_frontage_ok", lang, value=shown, maximum=maximum)))
+
+        # flags: walls (一(三)), property management (R8), community
+        if walls[i]:
+            found.append((_FLAG, const["enc_walls"]))
+        elif facade[i] is None:
+            found.append((_FLAG, const["enc_facade_unknown"]))
+        if pm_false[i]:
+            found.append((_FLAG, const["enc_no_pm"]))
+        elif not pm_known[i]:
+            found.append((_FLAG, const["enc_pm_unknown"]))
+        if unassigned[i]:
+            found.append((_FLAG, const["enc_no_community"]))
+
+        found.sort(key=lambda item: item[0])  # stable: decisive findings first
+        reasons.append([text for _, text in found])
+
+    result = pd.DataFrame(
+        {
+            "enclosure_status": pd.Series(status, dtype=object),
+            "enclosure_reasons": pd.Series(reasons, dtype=object),
+            "walls_included": walls,
+            "no_property_management": pm_false,
+            "road_crossing_m": longest.astype(float),
+            "enclosure_rank": rank,
+        }
+    )
+    result.index = estates.index
+    counts = pd.Series(status).value_counts()
+    log.info(
+        "Screened %d estates for enclosure (R6): %d candidates (%d post-%d exceptions), "
+        "%d need a survey, %d need review, %d not suitable, %d not applicable; "
+        "%d crossed by a planned road over %g m",
+        n, int(is_candidate.sum()), int(counts.get("candidate_exception", 0)), year_before,
+        int(counts.get("needs_survey", 0)), int(counts.get("needs_review", 0)),
+        int(counts.get("not_suitable", 0)), int(counts.get("not_applicable", 0)),
+        int((road_fail & ~not_applicable).sum()), road_limit_m,
+    )
+    return result
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def _require_screened(df: pd.DataFrame) -> None:
+    missing = [c for c in ("estate_id", "enclosure_status", "enclosure_reasons")
+               if c not in df.columns]
+    if missing:
+        raise ValueError(
+            f"estates_screened lacks the columns {', '.join(missing)}; pass the estates joined "
+            "with the result of screen_enclosure (estates.join(screen_enclosure(...)))"
+        )
+
+
+def enclosure_table(
+    estates_screened: pd.DataFrame | gpd.GeoDataFrame,
+    *,
+    lang: str = "zh",
+) -> pd.DataFrame:
+    """The printable enclosure list for the street offices (R6, 一(三)).
+
+    Candidates (``candidate`` and ``candidate_exception``) come first in rank order, then the
+    other open and semi-open estates by status — ``needs_survey`` (the street office's work
+    list), ``needs_review``, ``not_suitable`` — each oldest first, then most households, then
+    estate code. ``not_applicable`` (already enclosed) estates are left out.
+
+    Parameters
+    ----------
+    estates_screened : DataFrame or GeoDataFrame
+        The estates' columns joined with the columns of :func:`screen_enclosure`.
+        ``community_name``, ``street``, ``built_year`` and ``households`` are shown when present.
+    lang : {"zh", "en"}
+        Language of the headers and of the status and yes/no values. The reasons are shown as
+        :func:`screen_enclosure` wrote them: screen in the same language.
+
+    Returns
+    -------
+    DataFrame
+        No geometry; keeps the estates' index labels. Columns (Chinese headers by default):
+        排序 (rank), 小区名称, 小区代码, 社区名称 (未分配 for an estate in no community), 街道,
+        建成年份, 户数, 开转封评估 (status label), 评估理由 (reasons joined with "；", "; " in
+        English), 墙体一并改造 (是/否), 无物业管理 (是/否).
+    """
+    _check_lang(lang)
+    _require_screened(estates_screened)
+    df = pd.DataFrame(estates_screened)
+    df = df[df["enclosure_status"].isin(TABLE_STATUS_ORDER).to_numpy()]
+    group = {"candidate": 0, "candidate_exception": 0, "needs_survey": 1, "needs_review": 2,
+             "not_suitable": 3}
+    year = _numbers(df, "built_year")
+    households = _numbers(df, "households")
+    rank = _numbers(df, "enclosure_rank")
+    keys = pd.DataFrame({
+        "group": df["enclosure_status"].map(group).to_numpy(),
+        "rank": np.where(np.isnan(rank), np.inf, rank),
+        "year": np.where(np.isnan(year), np.inf, year),
+        "households": np.where(np.isnan(households), np.inf, -households),
+        "estate_id": df["estate_id"].astype(str).to_numpy(),
+    })
+    order = keys.sort_values(list(keys.columns), kind="mergesort").index.to_numpy()
+    df = df.iloc[order]
+    year, households, rank = year[order], households[order], rank[order]
+
+    unassigned = label("unassigned", lang)
+    ids = _texts(df, "community_id")
+    if "community_id" in df.columns:
+        in_none = np.array([c is None for c in ids], dtype=bool)
+    else:
+        in_none = np.zeros(len(df), dtype=bool)
+    names = _texts(df, "community_name")
+    community = [unassigned if none else (name or cid)
+                 for none, name, cid in zip(in_none, names, ids, strict=True)]
+    streets = _texts(df, "street")
+    street = [unassigned if none else s for none, s in zip(in_none, streets, strict=True)]
+    sep = "; " if lang == "en" else "；"
+    reasons = [sep.join(v) if isinstance(v, (list, tuple)) else ("" if v is None else str(v))
+               for v in df["enclosure_reasons"].to_numpy()]
+
+    def whole(values: np.ndarray) -> pd.arrays.IntegerArray:
+        return pd.array(np.where(np.isnan(values), np.nan, np.round(values)),
+                        dtype="Float64").astype("Int64")
+
+    def yes_no(name: str) -> list[Any]:
+        yes, no = value_label("yes", lang), value_label("no", lang)
+        if name not in df.columns:
+            return [no] * len(df)
+        return [yes if (v is not None and not pd.isna(v) and bool(v)) else no
+                for v in df[name].to_numpy()]
+
+    return pd.DataFrame(
+        {
+            label("enclosure_rank", lang): whole(rank),
+            label("estate_name", lang): _texts(df, "name"),
+            label("estate_id", lang): df["estate_id"].to_numpy(),
+            label("community_name", lang): community,
+            label("street", lang): street,
+            label("built_year", lang): whole(year),
+            label("households", lang): whole(households),
+            label("enclosure_status", lang): [value_label(s, lang)
+                                              for s in df["enclosure_status"].to_numpy()],
+            label("enclosure_reasons", lang): reasons,
+            label("walls_included", lang): yes_no("walls_included"),
+            label("no_property_management", lang): yes_no("no_property_management"),
+        },
+        index=df.index,
+    )
+
+
+def enclosure_summary(
+    estates_screened: pd.DataFrame | gpd.GeoDataFrame,
+    *,
+    by: Sequence[str] = ("street", "community_name"),
+    lang: str = "zh",
+) -> pd.DataFrame:
+    """Enclosure counts per street and per community (R6, 一(三)): one hierarchical table.
+
+    One row per value of ``by[0]`` (e.g. each street), followed by one row per value of
+    ``by[:2]`` within it (each community of that street), and so on for longer ``by``; a
+    county total row comes last. Estates in no community (``community_id`` None), and
+    estates with no value in a ``by`` column, are grouped under 未分配 ("Unassigned"), listed
+    after the other groups of their level.
+
+    Parameters
+    ----------
+    estates_screened : DataFrame or GeoDataFrame
+        The estates' columns joined with the columns of :func:`screen_enclosure`.
+    by : sequence of str
+        The grouping columns, from the widest level to the narrowest.
+    lang : {"zh", "en"}
+        Language of the headers and labels.
+
+    Returns
+    -------
+    DataFrame
+        Columns (Chinese headers by default; the internal names in brackets):
+        汇总层级 (level: the label of the ``by`` column the row groups by, or 合计), one column
+        per ``by`` column (empty below the row's level), 小区数 (all estates), 可列入小区数
+        (candidates, exceptions included), 可列入小区户数 (households of those candidates,
+        unknown counted as 0), 需开展意愿调查小区数 (needs_survey: the street office's work
+        list), 需论证小区数 (needs_review), 不宜开转封小区数 (not_suitable), 已封闭小区数
+        (not_applicable). A fresh RangeIndex.
+    """
+    _check_lang(lang)
+    _require_screened(estates_screened)
+    by = list(by)
+    if not by:
+        raise ValueError("by must name at least one column, e.g. ('street', 'community_name')")
+    df = pd.DataFrame(estates_screened)
+    unassigned = label("unassigned", lang)
+    if "community_id" in df.columns:
+        in_none = np.array([c is None for c in _texts(df, "community_id")], dtype=bool)
+    else:
+        in_none = np.zeros(len(df), dtype=bool)
+    keys = pd.DataFrame(index=range(len(df)))
+    for col in by:
+        values = _texts(df, col)
+        keys[col] = [unassigned if (none or v is None) else str(v)
+                     for none, v in zip(in_none, values, strict=True)]
+
+    status = df["enclosure_status"].astype(str).to_numpy()
+    candidate = np.isin(status, CANDIDATE_STATUSES)
+    households = np.nan_to_num(_numbers(df, "households"), nan=0.0)
+    counts = pd.DataFrame({
+        "estates_count": np.ones(len(df), dtype=np.int64),
+        "enc_candidates": candidate.astype(np.int64),
+        "enc_candidate_households": np.where(candidate, households, 0.0),
+        "enc_needs_survey": (status == "needs_survey").astype(np.int64),
+        "enc_needs_review": (status == "needs_review").astype(np.int64),
+        "enc_not_suitable": (status == "not_suitable").astype(np.int64),
+        "enc_not_applicable": (status == "not_applicable").astype(np.int64),
+    })
+    measures = list(counts.columns)
+
+    parts = []
+    for depth in range(1, len(by) + 1):
+        cols = by[:depth]
+        grouped = pd.concat([keys[cols], counts], axis=1).groupby(cols, sort=False)[measures]
+        part = grouped.sum().reset_index()
+        for col in by[depth:]:
+            part[col] = ""
+        part["level"] = label(by[depth - 1], lang)
+        part["_total"] = 0
+        parts.append(part)
+    total = counts.sum().to_frame().T
+    for col in by:
+        total[col] = ""
+    total["level"] = label("total", lang)
+    total["_total"] = 1
+    parts.append(total)
+    summary = pd.concat(parts, ignore_index=True)
+
+    # hierarchical order: a group's row, then its sub-groups; 未分配 last; the total at the end
+    sort_cols = ["_total"]
+    for col in by:
+        summary[f"_{col}_kind"] = np.select(
+            [summary[col] == "", summary[col] == unassigned], [0, 2], default=1)
+        sort_cols += [f"_{col}_kind", col]
+    summary = summary.sort_values(sort_cols, kind="mergesort").reset_index(drop=True)
+
+    for col in measures:
+        summary[col] = pd.to_numeric(summary[col]).round().astype("Int64")
+    summary = summary[["level", *by, *measures]]
+    summary.columns = [label("summary_level", lang), *(label(c, lang) for c in by),
+                       *(label(c, lang) for c in measures)]
+    return summary
