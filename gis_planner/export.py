@@ -50,7 +50,8 @@ def staged_folder(target: str | Path) -> Iterator[Path]:
 
 def flatten_for_file(gdf: gpd.GeoDataFrame | pd.DataFrame, *, lang: str = "zh"
                      ) -> gpd.GeoDataFrame | pd.DataFrame:
-    """A copy that file formats can hold: lists joined into text, nullable types as objects."""
+    """A copy that file formats can hold: lists joined into text (pyogrio writes pandas'
+    nullable types itself, with nulls)."""
     out = gdf.copy()
     sep = LIST_SEPARATOR.get(lang, "; ")
     for column in out.columns:
@@ -60,12 +61,6 @@ def flatten_for_file(gdf: gpd.GeoDataFrame | pd.DataFrame, *, lang: str = "zh"
         if series.dtype == object and series.map(lambda v: isinstance(v, (list, tuple))).any():
             out[column] = series.map(lambda v: sep.join(map(str, v))
                                      if isinstance(v, (list, tuple)) else v)
-        elif isinstance(series.dtype, pd.BooleanDtype):
-            out[column] = series.astype(object).where(series.notna(), None)
-        elif isinstance(series.dtype, (pd.Int64Dtype, pd.Float64Dtype)):
-            out[column] = series.astype(object).where(series.notna(), None)
-        elif isinstance(series.dtype, pd.StringDtype):
-            out[column] = series.astype(object).where(series.notna(), None)
     return out
 
 

@@ -38,6 +38,7 @@ CONFIG_KEYS = ("layers", "rules", "household_size", "name", "data_note")
 LAYER_CONFIG_KEYS = ("file", "layer", "crs", "encoding", "fields", "gcj02", "sheet")
 TABLE_NAMES = (schema.HOUSEHOLDS_TABLE, "户数统计表")
 FAR_AWAY_KM = 50.0
+LATEST_PLAN_YEAR = 2100  # a delivery year past this is a typing error, not a plan
 
 
 @dataclass
@@ -310,16 +311,17 @@ def _coerce(gdf: gpd.GeoDataFrame, spec: schema.LayerSpec, rows: pd.Series, sour
         if f.kind == "text":
             text = raw.astype("string").str.strip()
             gdf[f.name] = text.where(~blank, pd.NA).astype(object).where(~blank, None)
-        elif f.kind in ("int", "number", "year"):
+        elif f.kind in ("int", "number", "year", "plan_year"):
             numbers = pd.to_numeric(raw.where(~blank), errors="coerce")
             bad = ~blank & numbers.isna()
             minimum = f.minimum if f.minimum is not None else -np.inf
-            if f.kind == "year":
-                bad |= ~blank & ((numbers < earliest_year) | (numbers > this_year)
+            if f.kind in ("year", "plan_year"):
+                latest = this_year if f.kind == "year" else LATEST_PLAN_YEAR
+                bad |= ~blank & ((numbers < earliest_year) | (numbers > latest)
                                  | (numbers != np.floor(numbers)))
                 if bad.any():
                     problems.error(source, tr("bad_year", lang, field=f.name,
-                                              earliest=earliest_year, latest=this_year,
+                                              earliest=earliest_year, latest=latest,
                                               rows=format_rows(rows[bad], raw[bad])))
             elif f.kind == "int":
                 bad |= ~blank & ((numbers < minimum) | (numbers != np.floor(numbers)))
@@ -335,7 +337,7 @@ def _coerce(gdf: gpd.GeoDataFrame, spec: schema.LayerSpec, rows: pd.Series, sour
                                               cmp=">" if f.exclusive_minimum else ">=",
                                               minimum=minimum if np.isfinite(minimum) else 0,
                                               rows=format_rows(rows[bad], raw[bad])))
-            if f.kind in ("int", "year"):
+            if f.kind in ("int", "year", "plan_year"):
                 gdf[f.name] = numbers.round().astype("Int64")
             else:
                 gdf[f.name] = numbers.astype("Float64")

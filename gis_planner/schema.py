@@ -44,7 +44,7 @@ class Field:
     """One field of a layer.
 
     ``kind`` is one of ``text``, ``int`` (whole number), ``number``, ``share`` (0–1),
-    ``year``, ``bool`` or ``enum`` (then ``values`` maps Chinese values to the English ones,
+    ``year`` (not in the future), ``plan_year`` (may be in the future), ``bool`` or ``enum`` (then ``values`` maps Chinese values to the English ones,
     and ``choices`` lists the English ones).
     """
 
@@ -146,7 +146,7 @@ DEVELOPMENT_PARCELS = LayerSpec(
         Field("name", "text", ("地块名称", "名称")),
         Field("planned_households", "int", ("规划户数",), minimum=0),
         Field("residential_floor_area_m2", "number", ("住宅建筑面积",), minimum=0),
-        Field("delivery_year", "year", ("交付年份",)),
+        Field("delivery_year", "plan_year", ("交付年份",)),
     ),
 )
 
