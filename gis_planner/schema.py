@@ -44,8 +44,9 @@ class Field:
     """One field of a layer.
 
     ``kind`` is one of ``text``, ``int`` (whole number), ``number``, ``share`` (0–1),
-    ``year`` (not in the future), ``plan_year`` (may be in the future), ``bool`` or ``enum`` (then ``values`` maps Chinese values to the English ones,
-    and ``choices`` lists the English ones).
+    ``year`` (not in the future), ``plan_year`` (may be in the future), ``bool`` or
+    ``enum`` (then ``values`` maps Chinese values to the English ones, and ``choices``
+    lists the English ones).
     """
 
     name: str

@@ -92,8 +92,8 @@ def test_R6_demo_estates_carry_every_status_with_reasons(demo_run):
 def test_report_has_chinese_sheets_and_headers(demo_run):
     out, _ = demo_run
     book = openpyxl.load_workbook(out / "report.xlsx", read_only=True)
-    assert {"概要", "社区", "小区", "社区用房", "开转封清单", "开转封汇总", "未分配", "警告", "规则",
-            "设置"} <= set(book.sheetnames)
+    assert {"概要", "社区", "小区", "社区用房", "开转封清单", "开转封汇总", "未分配", "警告",
+            "规则", "设置"} <= set(book.sheetnames)
     header = [cell.value for cell in next(book["社区"].iter_rows(max_row=1))]
     assert {"社区代码", "户数", "应配面积(m²)", "缺口面积(m²)", "人员配备下限"} <= set(header)
     enclosure = pd.read_excel(out / "report.xlsx", sheet_name="开转封清单")
