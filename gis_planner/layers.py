@@ -159,7 +159,10 @@ def _sha256(path: Path) -> str:
 
 def _read_vector(path: Path, entry: dict[str, Any], source: str, problems: ProblemList,
                  lang: str) -> gpd.GeoDataFrame | None:
-    kwargs: dict[str, Any] = {"engine": "pyogrio"}
+    # Arrow reading is several times faster; shapefiles are read without it so that a
+    # wrong guess of their encoding raises (UnicodeDecodeError) instead of passing silently
+    kwargs: dict[str, Any] = {"engine": "pyogrio",
+                              "use_arrow": path.suffix.lower() != ".shp"}
     if entry.get("layer") is not None:
         kwargs["layer"] = entry["layer"]
     encoding = entry.get("encoding")
@@ -222,7 +225,10 @@ def _check_crs(gdf: gpd.GeoDataFrame, name: str, entry: dict[str, Any], source: 
     else:
         area = layer_crs.area_of_use
         if area is not None:
-            to_geo = pyproj.Transformer.from_crs(layer_crs, "EPSG:4326", always_xy=True)
+            # the CRS's own geodetic CRS: fast to build, and a datum shift is irrelevant
+            # against a 1-degree margin
+            to_geo = pyproj.Transformer.from_crs(layer_crs, layer_crs.geodetic_crs,
+                                                 always_xy=True)
             lon, lat = to_geo.transform([xmin, xmax, xmin, xmax], [ymin, ymin, ymax, ymax])
             lon, lat = np.asarray(lon), np.asarray(lat)
             margin = 1.0
@@ -279,9 +285,31 @@ def _row_ids(gdf: pd.DataFrame, spec: schema.LayerSpec) -> pd.Series:
     return pd.Series([f"#{i + 1}" for i in range(len(gdf))], index=gdf.index)
 
 
+NULL_WORDS = ("", "nan", "none", "null")
+
+
+def _text(series: pd.Series) -> pd.Series:
+    """The values as stripped text (vectorised; missing values stay missing)."""
+    if pd.api.types.is_string_dtype(series.dtype) and series.dtype != object:
+        return series.str.strip()
+    return series.astype("string").str.strip()
+
+
 def _blank(series: pd.Series) -> pd.Series:
-    text = series.astype("string").str.strip()
-    return series.isna() | (text == "") | text.str.lower().isin(["nan", "none", "null"])
+    """Missing values, and text that only says so ('', 'nan', 'None', 'NULL')."""
+    if pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype):
+        return series.isna()
+    text = _text(series)
+    return (series.isna() | text.str.lower().isin(NULL_WORDS)).fillna(True).astype(bool)
+
+
+def _lookup(series: pd.Series, table: dict[str, Any], blank: pd.Series
+            ) -> tuple[pd.Series, pd.Series]:
+    """Map values through ``table`` (keys lower-case); returns (values, unknown mask)."""
+    keys = _text(series).str.lower()
+    values = keys.map(table).astype(object)
+    unknown = (~blank & values.isna()).astype(bool)
+    return values.where(~blank & ~unknown, None), unknown
 
 
 def _coerce(gdf: gpd.GeoDataFrame, spec: schema.LayerSpec, rows: pd.Series, source: str,
@@ -309,8 +337,7 @@ def _coerce(gdf: gpd.GeoDataFrame, spec: schema.LayerSpec, rows: pd.Series, sour
             problems.error(source, tr("required_empty", lang, field=f.name,
                                       rows=format_rows(rows[blank])))
         if f.kind == "text":
-            text = raw.astype("string").str.strip()
-            gdf[f.name] = text.where(~blank, pd.NA).astype(object).where(~blank, None)
+            gdf[f.name] = _text(raw).astype(object).where(~blank, None)
         elif f.kind in ("int", "number", "year", "plan_year"):
             numbers = pd.to_numeric(raw.where(~blank), errors="coerce")
             bad = ~blank & numbers.isna()
@@ -352,36 +379,30 @@ def _coerce(gdf: gpd.GeoDataFrame, spec: schema.LayerSpec, rows: pd.Series, sour
                 numbers = numbers / 100.0
             gdf[f.name] = numbers.astype("Float64")
         elif f.kind == "bool":
-            def to_bool(v: Any) -> Any:
-                if isinstance(v, (bool, np.bool_)):
-                    return bool(v)
-                if isinstance(v, (int, float, np.integer, np.floating)) and v in (0, 1):
-                    return bool(v)
-                return schema.BOOL.get(str(v).strip().lower(), "?")
-
-            converted = raw.where(~blank).map(lambda v: None if pd.isna(v) else to_bool(v))
-            bad = converted.eq("?").fillna(False).astype(bool)
+            if pd.api.types.is_bool_dtype(raw.dtype):
+                converted, bad = raw.astype(object).where(~blank, None), blank & False
+            elif pd.api.types.is_numeric_dtype(raw.dtype):
+                bad = ~blank & ~raw.isin([0, 1])
+                converted = (raw == 1).astype(object).where(~blank & ~bad, None)
+            else:
+                converted, bad = _lookup(raw, schema.BOOL, blank)
             if bad.any():
                 problems.error(source, tr("bad_bool", lang, field=f.name,
                                           rows=format_rows(rows[bad], raw[bad])))
-            gdf[f.name] = converted.where(~bad, None).astype("boolean")
+            gdf[f.name] = converted.astype("boolean")
         elif f.kind == "enum":
-            lookup = {k.lower(): v for k, v in f.values.items()}
-            lookup.update({c.lower(): c for c in f.choices})
-            text = raw.astype("string").str.strip().str.lower()
-            converted = text.map(lambda v, lk=lookup: None if pd.isna(v) else lk.get(v, "?"))
-            converted = converted.where(~blank, None)
-            bad = converted.eq("?").fillna(False).astype(bool)
+            table = {k.lower(): v for k, v in f.values.items()}
+            table.update({c.lower(): c for c in f.choices})
+            converted, bad = _lookup(raw, table, blank)
             if bad.any():
-                zh_for = {}
+                zh_for: dict[str, str] = {}
                 for zh, en in f.values.items():
                     zh_for.setdefault(en, zh)
                 valid = ", ".join(f"{c}/{zh_for[c]}" if c in zh_for else c for c in f.choices)
                 problems.error(source, tr("bad_enum", lang, field=f.name,
                                           rows=format_rows(rows[bad], raw[bad]), valid=valid))
-            converted = converted.where(~bad, None)
             if f.default is not None:
-                converted = converted.fillna(f.default)
+                converted = converted.where(converted.notna(), f.default)
             gdf[f.name] = converted.astype(object)
     return gdf
 
