@@ -3,10 +3,33 @@
 Data flows one way: files → :func:`gis_planner.layers.load_layers` → :func:`analyse` (pure
 functions of the analysis modules) → renderers (:mod:`gis_planner.report`, maps, exports).
 Nothing here reads or writes files.
+
+Plan years
+----------
+Without a year, :func:`analyse` checks the layers as they are (the *data year*): existing
+premises only, the estates' households. With a plan year ``Y`` (2025, 2030, 2035 …):
+
+- planned premises count toward the area (R1);
+- every development parcel with ``delivery_year ≤ Y`` adds its planned households (or
+  ``residential_floor_area_m2 / rules.planning_conditions.average_dwelling_floor_area_m2``) to
+  the community holding most of its area; staffing, funds and scale follow the new totals,
+  and ``population_used`` grows by those households × the household size. A parcel without a
+  delivery year is not counted (warning);
+- ``Y`` may not lie before the data year, ``rules.settings.data_year`` (``null`` = the current
+  calendar year): :class:`PlanYearError`.
+
+R2 planning conditions (:func:`gis_planner.premises.planning_conditions`) are computed in
+every run from the data-year households plus *all* parcels, whatever the plan year: they are
+written into the land sale conditions before anything is built.
+
+An estate carrying a ``community_override`` (set by
+:meth:`gis_planner.scenario.Scenario.move_estate`) gives all its households to that community
+instead of splitting them by area.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 import logging
 from dataclasses import dataclass, field
@@ -17,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from gis_planner import budget, enclosure, households, layout, premises
-from gis_planner.errors import Problem, format_rows
+from gis_planner.errors import PlannerError, Problem, RulesError, format_rows
 from gis_planner.i18n import tr
 from gis_planner.layers import PlanningData
 
@@ -40,10 +63,116 @@ class Results:
     year: int | None = None
     lang: str = "zh"
     summary: dict[str, Any] = field(default_factory=dict)
+    #: R2: one row per development parcel (:func:`gis_planner.premises.planning_conditions`)
+    planning_conditions: pd.DataFrame | None = None
+    #: the scenario that produced the run, as its file (``Scenario.to_dict()``), if any
+    scenario: dict[str, Any] | None = None
 
     @property
     def rules(self):  # noqa: ANN201 - RuleSet
         return self.data.rules
+
+
+class PlanYearError(PlannerError):
+    """A plan year before the data year (``rules.settings.data_year``)."""
+
+
+def data_year(rules: Any) -> int:
+    """The year the layers describe: ``rules.settings.data_year``, else the current year.
+
+    Raises :class:`~gis_planner.errors.RulesError` when the setting is not a year.
+    """
+    value = rules.settings.to_dict().get("data_year")
+    if value is None:
+        return _dt.date.today().year
+    if isinstance(value, bool) or not isinstance(value, int) or not 1900 <= value <= 2100:
+        raise RulesError(f"settings.data_year = {value!r} must be a year (e.g. 2024) or null "
+                         "for the current year")
+    return value
+
+
+def check_plan_year(year: object, *, rules: Any, lang: str = "zh") -> None:
+    """Raise :class:`PlanYearError` unless ``year`` is a whole year, not before the data year."""
+    first = data_year(rules)
+    if isinstance(year, bool) or not isinstance(year, (int, np.integer)):
+        raise PlanYearError(tr("plan_year_not_int", lang, year=year, data_year=first))
+    if year < first:
+        raise PlanYearError(tr("plan_year_before_data", lang, year=year, data_year=first))
+
+
+def _apply_overrides(allocation: households.Allocation, data: PlanningData, lang: str,
+                     warnings: list[Problem]) -> households.Allocation:
+    """Give every estate with a ``community_override`` wholly to that community."""
+    estates, communities = data.estates, data.communities
+    override = estates.get("community_override") if estates is not None else None
+    if override is None or not override.notna().any():
+        return allocation
+    position = {cid: i for i, cid in enumerate(communities["community_id"])}
+    unknown = override.notna() & ~override.isin(list(position))
+    if unknown.any():
+        warnings.append(Problem("estates", tr(
+            "override_unknown", lang, rows=format_rows(estates.loc[unknown, "estate_id"],
+                                                       override[unknown]),
+            valid=", ".join(map(str, position)))))
+    moved = override.notna() & ~unknown
+    if not moved.any():
+        return allocation
+    counts = pd.to_numeric(estates["households"], errors="coerce").fillna(0).astype("int64")
+    target = override[moved].map(position).astype("int64")
+    labels = communities.index.to_numpy()
+    shares = allocation.shares[~allocation.shares["estate"].isin(estates.index[moved])]
+    shares = pd.concat([shares, pd.DataFrame({
+        "estate": estates.index[moved].to_numpy(), "community": labels[target.to_numpy()],
+        "share": 1.0, "households": counts[moved].to_numpy()})], ignore_index=True)
+    table = allocation.estates.copy()
+    table.loc[moved, "community_index"] = target
+    table.loc[moved, "households_assigned"] = counts[moved]
+    table["community_shares"] = table["community_shares"].astype(object)
+    for i in estates.index[moved]:
+        table.at[i, "community_shares"] = json.dumps({str(override[i]): 1.0},
+                                                     ensure_ascii=False)
+    community_households = (shares.groupby("community")["households"].sum()
+                            .reindex(communities.index, fill_value=0).astype("int64")
+                            .rename("households"))
+    unassigned = int(counts.sum() - community_households.sum())
+    log.info("Moved %d estates (%d households) to the community of their community_override",
+             int(moved.sum()), int(counts[moved].sum()))
+    return households.Allocation(shares, table, community_households, unassigned)
+
+
+def _parcel_households(data: PlanningData, year: int, lang: str, warnings: list[Problem]
+                       ) -> tuple[pd.Series, dict[str, Any]]:
+    """Households of the parcels delivered by ``year`` per community (indexed like the
+    communities), and figures for the summary."""
+    communities = data.communities
+    added = pd.Series(0, index=communities.index, dtype="int64")
+    parcels = data.development_parcels
+    info: dict[str, Any] = {"parcels_counted": 0, "households_parcels": 0}
+    if parcels is None or len(parcels) == 0:
+        return added, info
+    h = premises.parcel_households(parcels, rules=data.rules)
+    where = premises.assign_parcels(parcels, communities)
+    delivery = (pd.to_numeric(parcels["delivery_year"], errors="coerce")
+                if "delivery_year" in parcels else pd.Series(np.nan, index=parcels.index))
+    no_year = delivery.isna()
+    if no_year.any():
+        warnings.append(Problem("development_parcels", tr(
+            "parcels_no_year", lang, year=year,
+            rows=format_rows(parcels.loc[no_year, "parcel_id"]))))
+    delivered = delivery.notna() & (delivery <= year)
+    first = data_year(data.rules)
+    early = delivered & (delivery < first)
+    if early.any():
+        warnings.append(Problem("development_parcels", tr(
+            "parcels_before_data_year", lang, data_year=first,
+            rows=format_rows(parcels.loc[early, "parcel_id"], delivery[early].astype(int)))))
+    counted = delivered & h.notna() & where["community_index"].notna()
+    by_community = h[counted].groupby(where.loc[counted, "community_index"]).sum()
+    added = (added + by_community.reindex(added.index).fillna(0)).astype("int64")
+    info = {"parcels_counted": int(counted.sum()), "households_parcels": int(added.sum())}
+    log.info("Plan year %d: %d of %d development parcels delivered, +%d households", year,
+             info["parcels_counted"], len(parcels), info["households_parcels"])
+    return added, info
 
 
 def _community_households(data: PlanningData, lang: str, warnings: list[Problem]
@@ -61,6 +190,7 @@ def _community_households(data: PlanningData, lang: str, warnings: list[Problem]
                                               rows=format_rows(estates.loc[missing,
                                                                            "estate_id"]))))
     allocation = households.allocate_households(estates, communities)
+    allocation = _apply_overrides(allocation, data, lang, warnings)
     return allocation.community_households, allocation
 
 
@@ -72,18 +202,35 @@ def analyse(data: PlanningData, *, year: int | None = None, lang: str = "zh") ->
     data : PlanningData
         Validated layers in EPSG:4549 (:func:`gis_planner.layers.load_layers`).
     year : int, optional
-        A plan year: planned premises count toward the area.
+        A plan year, not before ``rules.settings.data_year``: planned premises count toward
+        the area and development parcels delivered by then add their households (see the
+        module docstring). ``communities`` then also carries ``households_current`` (the
+        data year's) and ``households_parcels``.
     lang : {"zh", "en"}
         Language of warnings, notes and reasons.
 
     Returns
     -------
     Results
+        With ``planning_conditions`` (R2): one row per development parcel.
+
+    Raises
+    ------
+    PlanYearError
+        When ``year`` lies before the data year.
     """
     rules = data.rules
+    if year is not None:
+        check_plan_year(year, rules=rules, lang=lang)
     warnings: list[Problem] = list(data.warnings)
     communities = data.communities.copy()
-    hh, allocation = _community_households(data, lang, warnings)
+    hh_current, allocation = _community_households(data, lang, warnings)
+    hh = hh_current
+    hh_parcels = pd.Series(0, index=communities.index, dtype="int64")
+    parcel_info: dict[str, Any] = {}
+    if year is not None:
+        hh_parcels, parcel_info = _parcel_households(data, year, lang, warnings)
+        hh = (hh_current + hh_parcels).astype("int64")
 
     # --- premises: community, counted, R1, R3
     prem = data.premises.copy() if data.premises is not None else None
@@ -105,8 +252,14 @@ def analyse(data: PlanningData, *, year: int | None = None, lang: str = "zh") ->
     if "households" in communities:
         communities = communities.rename(columns={"households": "households_given"})
     communities["households"] = hh.astype("int64")
-    communities["population_used"] = budget.population_used(communities, hh,
-                                                             household_size=data.household_size)
+    population = budget.population_used(communities, hh_current,
+                                        household_size=data.household_size)
+    if year is not None:
+        communities["households_current"] = hh_current.astype("int64")
+        communities["households_parcels"] = hh_parcels.astype("int64")
+        population = population + (hh_parcels.astype(float) * data.household_size
+                                   ).round().astype("int64")
+    communities["population_used"] = population.astype("int64")
     for column in check.columns.drop("premises_warnings"):
         communities[column] = check[column]
     staff_min, staff_max = budget.staffing_range(hh, rules=rules)
@@ -136,12 +289,13 @@ def analyse(data: PlanningData, *, year: int | None = None, lang: str = "zh") ->
     community_warnings = check["premises_warnings"].copy()
     if "households_given" in communities and data.estates is not None:
         given = pd.to_numeric(communities["households_given"], errors="coerce")
-        diff = (given - hh).abs() / given.where(given > 0)
+        diff = (given - hh_current).abs() / given.where(given > 0)
         share = rules.settings.households_mismatch_warning_share
         off = diff > share
         for i in communities.index[off.fillna(False)]:
             community_warnings[i] = [*community_warnings[i], tr(
-                "warn_households_field", lang, given=int(given[i]), summed=int(hh[i]),
+                "warn_households_field", lang, given=int(given[i]),
+                summed=int(hh_current[i]),
                 diff=float(diff[i]))]
         if off.any():
             warnings.append(Problem("communities", tr(
@@ -164,8 +318,7 @@ def analyse(data: PlanningData, *, year: int | None = None, lang: str = "zh") ->
                                ("street", streets)):
             estates[column] = pd.Series(np.where(inside, values[position], None),
                                         index=estates.index, dtype=object)
-        estates["community_shares"] = [json.dumps(s, ensure_ascii=False) if s else None
-                                       for s in allocation.estates["community_shares"]]
+        estates["community_shares"] = allocation.estates["community_shares"].astype(object)
         estates["outside_share"] = allocation.estates["outside_share"].round(4)
         unassigned = ~inside
         if unassigned.any():
@@ -195,9 +348,28 @@ def analyse(data: PlanningData, *, year: int | None = None, lang: str = "zh") ->
         communities["households_covered"] = communities["community_id"].map(
             covered_hh.groupby(estates["community_id"]).sum()).fillna(0).astype("int64")
 
+    # --- R2: planning conditions (data-year households plus every parcel, whatever the year)
+    current = data.communities[["community_id", "name", "geometry"]].copy()
+    current["households"] = hh_current.astype("int64")
+    conditions = premises.planning_conditions(current, data.development_parcels, prem,
+                                              rules=rules, lang=lang)
+    if len(conditions):
+        lost = conditions["community_id"].isna()
+        if lost.any():
+            warnings.append(Problem("development_parcels", tr(
+                "parcels_outside", lang, rows=format_rows(conditions.loc[lost, "parcel_id"]))))
+        none = conditions["planned_households"].isna()
+        if none.any():
+            warnings.append(Problem("development_parcels", tr(
+                "parcels_no_households", lang,
+                rows=format_rows(conditions.loc[none, "parcel_id"]))))
+
     results = Results(data=data, communities=communities, estates=estates, premises=prem,
-                      warnings=warnings, year=year, lang=lang)
+                      warnings=warnings, year=year, lang=lang, planning_conditions=conditions)
     results.summary = summarise(results, allocation)
+    if year is not None:
+        results.summary.update({"plan_year": year, "data_year": data_year(rules),
+                                **parcel_info})
     return results
 
 
@@ -232,6 +404,11 @@ def summarise(results: Results, allocation: households.Allocation | None = None
             .where(estates["covered"], 0).sum())),
         "warnings": len(results.warnings),
     }
+    conditions = results.planning_conditions
+    if conditions is not None and len(conditions):
+        summary["parcels"] = len(conditions)
+        summary["planning_conditions_m2"] = round(float(
+            conditions["condition_area_m2"].fillna(0).sum()), 1)
     if estates is not None and "enclosure_status" in estates:
         summary["enclosure"] = {k: int(v) for k, v in
                                 estates["enclosure_status"].value_counts().items()}

@@ -112,25 +112,22 @@ def premises_subsidies(premises: pd.DataFrame, community_kind: pd.Series, counte
 
     build = capped(raw_build, "build_cap_yuan")
     rent_sub = capped(raw_rent, "rent_cap_yuan_per_year")
-    notes = []
-    for i in premises.index:
-        b = basis[i]
-        k = kind[i]
-        if not counted[i]:
-            notes.append(tr("note_not_counted", lang))
-        elif b == "none":
-            notes.append(tr("note_developer_built", lang))
-        elif b == "case_by_case":
-            notes.append(tr("note_case_by_case", lang))
-        elif b == "build":
-            notes.append(tr("note_no_cost", lang) if pd.isna(cost[i]) else
-                         tr("note_build", lang, share=sub.by_kind[k].build_share,
-                            cap=sub.by_kind[k].build_cap_yuan))
-        elif b == "rent":
-            notes.append(tr("note_no_cost", lang) if pd.isna(rent[i]) else
-                         tr("note_rent", lang, share=sub.by_kind[k].rent_share,
-                            cap=sub.by_kind[k].rent_cap_yuan_per_year))
-        else:
-            notes.append("")
+    # one note per (basis, kind, amount known) combination, picked per row (vectorised)
+    has_amount = np.where(basis.eq("rent"), rent.notna(), cost.notna())
+    templates: dict[tuple[str, str, bool], str] = {}
+    for k in sub.by_kind:
+        rates = sub.by_kind[k]
+        templates[("build", k, True)] = tr("note_build", lang, share=rates.build_share,
+                                           cap=rates.build_cap_yuan)
+        templates[("rent", k, True)] = tr("note_rent", lang, share=rates.rent_share,
+                                          cap=rates.rent_cap_yuan_per_year)
+        for b in ("build", "rent"):
+            templates[(b, k, False)] = tr("note_no_cost", lang)
+    keys = pd.Series(list(zip(basis.fillna(""), kind, has_amount, strict=True)),
+                     index=premises.index)
+    notes = keys.map(lambda key: templates.get(key, "")).astype(object)
+    notes[basis.eq("none")] = tr("note_developer_built", lang)
+    notes[basis.eq("case_by_case")] = tr("note_case_by_case", lang)
+    notes[~counted] = tr("note_not_counted", lang)
     return pd.DataFrame({"subsidy_build_yuan": build, "subsidy_rent_yuan_per_year": rent_sub,
                          "subsidy_note": notes}, index=premises.index)

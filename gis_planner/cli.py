@@ -1,4 +1,4 @@
-"""Command line: ``gis-planner run | demo | check``.
+"""Command line: ``gis-planner run | demo | check | export``.
 
 Exit code 0 on success, 1 on invalid input (every problem listed), 2 on usage errors.
 """
@@ -136,6 +136,73 @@ def check(
                       highlight=False)
     for w in data.warnings:
         console.print(f"! {w}", highlight=False)
+
+
+@app.command()
+def export(
+    source: Path = typer.Argument(..., exists=True, file_okay=False,
+                                  help="A layers folder, or a run folder written by `run`."),
+    bureau: bool = typer.Option(False, "--bureau",
+                                help="Write the package for the natural resources and "
+                                     "planning bureau (CGCS2000): bureau/ and bureau.zip."),
+    crs: str = typer.Option("4490", "--crs",
+                            help="4490 (CGCS2000 lon/lat, default), 4549 (3-degree GK CM 120E) "
+                                 "or 4528 (zone-prefixed easting)."),
+    formats: list[str] | None = typer.Option(
+        None, "--format", help="geojson, shp, gpkg, gdb: repeat or separate with commas; "
+                               "default all (gdb skipped with a note when GDAL cannot write it)."),
+    out: Path = typer.Option(Path("outputs"), "--out",
+                             help="Folder receiving bureau/ and bureau.zip."),
+    lang: Lang = typer.Option(Lang.zh, "--lang", help="Language of README.txt and messages."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log every step."),
+) -> None:
+    """Export LAYERS_DIR or RUN_DIR for the bureau: written, read back, checked, moved in.
+
+    Exit 2 on an unknown --crs or --format; 1 on invalid input, an output folder that is not writable, or a package that fails its check (the previous package is left as it was).
+    """  # noqa: E501 - one paragraph a line for the help screen
+    from gis_planner.bureau import BureauOptionError, export_bureau, parse_crs, parse_formats
+
+    _setup_logging(verbose)
+    code = lang.value
+    if not bureau:
+        err_console.print(tr("bureau_flag_missing", code), markup=False, highlight=False)
+        raise typer.Exit(code=2)
+    try:
+        crs_code = parse_crs(crs, lang=code)
+        asked = parse_formats(formats, lang=code)
+    except BureauOptionError as err:
+        err_console.print(str(err), markup=False, highlight=False)
+        raise typer.Exit(code=2) from None
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=err_console, transient=True) as progress:
+        task = progress.add_task(tr("bureau_step_read", code), total=None)
+        try:
+            result = export_bureau(source, out, crs=crs_code, formats=asked, lang=code,
+                                   on_step=lambda s: progress.update(task, description=s))
+        except PlannerError as err:
+            progress.stop()
+            _fail(err)
+            return
+    table = Table(title=f"{tr('bureau_counts_title', code)} — {result.crs}")
+    table.add_column(tr("bureau_layer", code))
+    columns = [f for f in ("geojson", "geojson_wgs84", "shp", "gpkg", "gdb")
+               if any(f in c for c in result.counts.values())]
+    for column in columns:
+        table.add_column(column, justify="right")
+    for layer, counts in result.counts.items():
+        table.add_row(f"{layer} {tr(f'bureau_layer_{layer}', code)}",
+                      *[str(counts.get(c, "—")) for c in columns])
+    console.print(table)
+    for fmt, reason in result.skipped.items():
+        console.print(f"[yellow]![/yellow] {tr('bureau_skipped', code, format=fmt, reason=reason)}",
+                      highlight=False)
+    for w in result.warnings[:10]:
+        console.print(f"[yellow]![/yellow] {w}", highlight=False)
+    if len(result.warnings) > 10:
+        console.print(f"… +{len(result.warnings) - 10} (metadata.json)")
+    console.print(f"{tr('bureau_done', code)} {result.folder.resolve()} "
+                  f"({result.timings['total']:.1f} s):", highlight=False)
+    console.print(f"  {result.zip_path.resolve()}", highlight=False)
 
 
 if __name__ == "__main__":

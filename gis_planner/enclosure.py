@@ -94,34 +94,27 @@ def _numbers(df: pd.DataFrame, name: str) -> np.ndarray:
 
 def _texts(df: pd.DataFrame, name: str) -> np.ndarray:
     """Column ``name`` as stripped strings, None where missing or blank (or absent)."""
-    out = np.full(len(df), None, dtype=object)
     if name not in df.columns:
-        return out
-    for i, v in enumerate(df[name].astype(object).to_numpy()):
-        if v is None or (not isinstance(v, str) and pd.isna(v)):
-            continue
-        text = str(v).strip()
-        if text:
-            out[i] = text
-    return out
+        return np.full(len(df), None, dtype=object)
+    text = df[name].astype("string").str.strip()
+    keep = (text.notna() & (text != "")).fillna(False).astype(bool)
+    return text.astype(object).where(keep, None).to_numpy(dtype=object)
 
 
 def _booleans(df: pd.DataFrame, name: str) -> tuple[np.ndarray, np.ndarray]:
     """``(is_true, is_false)`` of a yes/no column; both False where unknown or absent."""
-    is_true = np.zeros(len(df), dtype=bool)
-    is_false = np.zeros(len(df), dtype=bool)
     if name not in df.columns:
-        return is_true, is_false
-    for i, v in enumerate(df[name].astype(object).to_numpy()):
-        if v is None or (not isinstance(v, str) and pd.isna(v)):
-            continue
-        if isinstance(v, str):
-            v = BOOL.get(v.strip().lower())
-            if v is None:
-                continue
-        is_true[i] = bool(v)
-        is_false[i] = not bool(v)
-    return is_true, is_false
+        return np.zeros(len(df), dtype=bool), np.zeros(len(df), dtype=bool)
+    column = df[name]
+    if pd.api.types.is_bool_dtype(column.dtype) or pd.api.types.is_numeric_dtype(column.dtype):
+        values = pd.to_numeric(column, errors="coerce").astype("Float64")
+        known = values.notna().to_numpy(dtype=bool)
+        truth = values.fillna(0).to_numpy(dtype=float) != 0
+    else:
+        mapped = column.astype("string").str.strip().str.lower().map(BOOL)
+        known = mapped.notna().to_numpy(dtype=bool)
+        truth = mapped.fillna(False).astype(bool).to_numpy()
+    return known & truth, known & ~truth
 
 
 def _check_crs(estates: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, lang: str) -> None:

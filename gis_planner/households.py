@@ -9,6 +9,7 @@ conserved exactly. An estate in no community is unassigned — kept and reported
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 
@@ -32,7 +33,8 @@ class Allocation:
         over the estate's part inside communities) and ``households`` (whole households).
     estates : DataFrame
         Indexed like the estates: ``community_index`` (the community with the largest share,
-        or -1), ``community_shares`` (``{community_id: share}``), ``outside_share`` (part of
+        or -1), ``community_shares`` (JSON text ``{"community_id": share, …}``, None when
+        unassigned), ``outside_share`` (part of
         the estate's area in no community), ``households_assigned``.
     community_households : Series
         Households per community, indexed like the communities (0 where none).
@@ -140,10 +142,8 @@ def allocate_households(estates: gpd.GeoDataFrame, communities: gpd.GeoDataFrame
         first[1:] = pair_est[by_share][1:] != pair_est[by_share][:-1]
         best[pair_est[by_share][first]] = pair_com[by_share][first]
 
-    com_ids = communities["community_id"].astype(str).to_numpy()
-    shares_map: list[dict[str, float]] = [{} for _ in range(n_est)]
-    for e, c, s in zip(pair_est.tolist(), pair_com.tolist(), share.tolist(), strict=True):
-        shares_map[e][com_ids[c]] = round(s, 4)
+    shares_text = _shares_json(pair_est, communities["community_id"].astype(str).to_numpy()[
+        pair_com], share, n_est)
 
     community_households = pd.Series(
         np.bincount(pair_com, weights=parts, minlength=len(communities)).astype(np.int64),
@@ -154,7 +154,7 @@ def allocate_households(estates: gpd.GeoDataFrame, communities: gpd.GeoDataFrame
 
     est_table = pd.DataFrame({
         "community_index": best,
-        "community_shares": shares_map,
+        "community_shares": pd.Series(shares_text, index=estates.index, dtype=object),
         "outside_share": outside_share,
         "households_assigned": assigned,
     }, index=estates.index)
@@ -169,3 +169,27 @@ def allocate_households(estates: gpd.GeoDataFrame, communities: gpd.GeoDataFrame
              int((community_households > 0).sum()), int((best < 0).sum()), unassigned,
              int((np.bincount(pair_est, minlength=n_est) > 1).sum()))
     return Allocation(shares, est_table, community_households, unassigned)
+
+
+def _shares_json(pair_est: np.ndarray, pair_ids: np.ndarray, share: np.ndarray, n_est: int
+                 ) -> np.ndarray:
+    """``{"community_id": share}`` JSON text per estate (None when it is in no community).
+
+    Estates in one community (nearly all) get their text by vectorised concatenation; only
+    straddling estates go through ``json.dumps``.
+    """
+    out = np.full(n_est, None, dtype=object)
+    counts = np.bincount(pair_est, minlength=n_est)
+    single = counts[pair_est] == 1
+    ids = np.array([json.dumps(i, ensure_ascii=False) for i in pd.unique(pair_ids[single])],
+                   dtype=object)
+    quoted = pd.Series(ids, index=pd.unique(pair_ids[single])).reindex(pair_ids[single])
+    out[pair_est[single]] = ("{" + quoted.to_numpy(dtype=object) + ": 1.0}")
+    multi = np.flatnonzero(~single)
+    groups: dict[int, dict[str, float]] = {}
+    for e, c, s in zip(pair_est[multi].tolist(), pair_ids[multi].tolist(),
+                       share[multi].tolist(), strict=True):
+        groups.setdefault(e, {})[c] = round(s, 4)
+    for e, shares in groups.items():
+        out[e] = json.dumps(shares, ensure_ascii=False)
+    return out

@@ -13,6 +13,7 @@ import logging
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from gis_planner.i18n import tr
 from gis_planner.rules import RuleSet
@@ -146,26 +147,30 @@ def check_premises(communities: gpd.GeoDataFrame, premises: pd.DataFrame | None,
     status = np.where(area <= 0, "none", np.where(area >= required - 1e-9, "meets", "short"))
 
     sc_rules = rules.premises.service_centre
-    warnings: dict[object, list[str]] = {c: [] for c in communities["community_id"]}
-    ok: dict[object, bool] = {}
     centres = mine[mine["function"] == sc_rules.function]
-    for cid, group in centres.groupby("community_id"):
-        ok[cid] = True
-        for _, p in group.iterrows():
-            name = p.get("name") or p["premises_id"]
-            floor = p.get("floor")
-            if floor is not None and not pd.isna(floor) and int(floor) != sc_rules.ground_floor:
-                warnings[cid].append(tr("warn_service_centre_floor", lang, name=name,
-                                        floor=int(floor)))
-                ok[cid] = False
-            if float(p["floor_area_m2"]) < sc_rules.minimum_floor_area_m2:
-                warnings[cid].append(tr("warn_service_centre_area", lang, name=name,
-                                        area=float(p["floor_area_m2"]),
-                                        minimum=float(sc_rules.minimum_floor_area_m2)))
-                ok[cid] = False
+    floor = pd.to_numeric(centres.get("floor", pd.Series(np.nan, index=centres.index)),
+                          errors="coerce")
+    bad_floor = floor.notna() & (floor != sc_rules.ground_floor)
+    bad_area = centres["floor_area_m2"].astype(float) < sc_rules.minimum_floor_area_m2
+    warnings: dict[object, list[str]] = {c: [] for c in communities["community_id"]}
+    for i in centres.index[bad_floor | bad_area]:  # few: a message per failing centre
+        p = centres.loc[i]
+        cid = p["community_id"]
+        name = p.get("name") if isinstance(p.get("name"), str) else p["premises_id"]
+        if bad_floor[i]:
+            warnings[cid].append(tr("warn_service_centre_floor", lang, name=name,
+                                    floor=int(floor[i])))
+        if bad_area[i]:
+            warnings[cid].append(tr("warn_service_centre_area", lang, name=name,
+                                    area=float(p["floor_area_m2"]),
+                                    minimum=float(sc_rules.minimum_floor_area_m2)))
+    failing = set(centres.loc[bad_floor | bad_area, "community_id"])
+    with_centre = set(centres["community_id"])
+    ok = {c: (c in with_centre and c not in failing) for c in warnings}
+    missing_text = tr("warn_no_service_centre", lang)
     for cid in warnings:
-        if cid not in ok:
-            warnings[cid].append(tr("warn_no_service_centre", lang))
+        if cid not in with_centre:
+            warnings[cid].append(missing_text)
     result = pd.DataFrame({
         "standard": standard,
         "required_area_m2": np.round(required.astype(float), 2),
@@ -179,3 +184,227 @@ def check_premises(communities: gpd.GeoDataFrame, premises: pd.DataFrame | None,
              len(result), int((status == "meets").sum()), int((status == "short").sum()),
              int((status == "none").sum()), float(shortfall.sum()))
     return result
+
+
+# --------------------------------------------------------------------------- R2
+
+
+NOTE_SEPARATOR = {"zh": "；", "en": "; "}
+PLANNING_CONDITION_COLUMNS = [
+    "parcel_id", "name", "community_id", "community_name", "planned_households",
+    "delivery_year", "community_households_after", "required_area_m2",
+    "existing_and_planned_m2", "community_shortfall_m2", "condition_area_m2", "note",
+]
+
+
+def parcel_households(parcels: pd.DataFrame, *, rules: RuleSet) -> pd.Series:
+    """Planned households H of each development parcel (R2, 一(二)).
+
+    ``planned_households`` where given; else ``residential_floor_area_m2`` divided by
+    ``rules.planning_conditions.average_dwelling_floor_area_m2``, rounded to whole households
+    (half up). NaN when the parcel gives neither.
+
+    Returns a float Series indexed like ``parcels``, named ``planned_households``.
+
+    Examples
+    --------
+    >>> from gis_planner.rules import load_rules
+    >>> frame = pd.DataFrame({"planned_households": [600, None],
+    ...                       "residential_floor_area_m2": [None, 28_000]})
+    >>> parcel_households(frame, rules=load_rules()).tolist()
+    [600.0, 280.0]
+    """
+    average = float(rules.planning_conditions.average_dwelling_floor_area_m2)
+    given = pd.to_numeric(parcels.get("planned_households",
+                                      pd.Series(np.nan, index=parcels.index)),
+                          errors="coerce").astype(float)
+    area = pd.to_numeric(parcels.get("residential_floor_area_m2",
+                                     pd.Series(np.nan, index=parcels.index)),
+                         errors="coerce").astype(float)
+    from_area = np.floor(area / average + 0.5) if average > 0 else area * np.nan
+    return given.where(given.notna(), from_area).rename("planned_households")
+
+
+def assign_parcels(parcels: gpd.GeoDataFrame, communities: gpd.GeoDataFrame) -> pd.DataFrame:
+    """The community of each development parcel: the one holding most of its area (R2).
+
+    Parameters
+    ----------
+    parcels, communities : GeoDataFrame
+        Polygons in the same projected CRS (EPSG:4549).
+
+    Returns
+    -------
+    DataFrame
+        Indexed like ``parcels``: ``community_id`` (None when the parcel lies in no
+        community), ``community_index`` (the communities' index label, or None),
+        ``community_share`` (share of the parcel's area in that community, 0–1) and
+        ``community_shares`` (``{community_id: share}`` of every community it overlaps).
+    """
+    if parcels.crs != communities.crs:
+        raise ValueError(f"development parcels CRS {parcels.crs} differs from communities CRS "
+                         f"{communities.crs}; reproject both to EPSG:4549 first")
+    geoms = parcels.geometry.values
+    tree = shapely.STRtree(communities.geometry.values)
+    pairs_p, pairs_c = tree.query(geoms, predicate="intersects")
+    area = shapely.area(shapely.intersection(geoms[pairs_p],
+                                             communities.geometry.values[pairs_c]))
+    total = shapely.area(geoms)
+    ids = communities["community_id"].to_numpy()
+    labels = communities.index.to_numpy()
+    rows = []
+    for i in range(len(parcels)):
+        mine = (pairs_p == i) & (area > 0)
+        shares = {}
+        best, best_share = None, 0.0
+        for c, a in sorted(zip(pairs_c[mine].tolist(), area[mine].tolist(), strict=True)):
+            share = a / total[i] if total[i] > 0 else 0.0
+            shares[str(ids[c])] = round(share, 4)
+            if share > best_share:  # ties: the first community in layer order
+                best, best_share = c, share
+        rows.append({"community_id": None if best is None else ids[best],
+                     "community_index": None if best is None else labels[best],
+                     "community_share": round(best_share, 4), "community_shares": shares})
+    return pd.DataFrame(rows, index=parcels.index,
+                        columns=["community_id", "community_index", "community_share",
+                                 "community_shares"]).astype({"community_id": object,
+                                                              "community_index": object})
+
+
+def planning_conditions(communities: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame | None,
+                        premises: pd.DataFrame | None, *, rules: RuleSet, lang: str = "zh"
+                        ) -> pd.DataFrame:
+    """R2 (一(二)): the premises area to write into each development parcel's planning conditions.
+
+    For a community holding development parcels with planned households H₁ … Hₙ (a parcel
+    belongs to the community holding most of its area), the requirement is R1 at the
+    ``rules.planning_conditions.standard`` (*new*) standard for the community's households
+    after adding all of them; the community's shortfall is that requirement minus its existing
+    and planned premises together, never below zero; each parcel's condition is its share of
+    the shortfall pro rata to its households.
+
+    Example (tests/test_planning_conditions.py): 3,000 households, 2,000 m² existing, parcels
+    of 600 and 400 households → 4,000 after → max(80 × 40, 1,800) = 3,200 m² → shortfall
+    1,200 m² → conditions 720 and 480 m².
+
+    Parameters
+    ----------
+    communities : GeoDataFrame
+        ``community_id``, ``name`` and ``households``: the households living there now
+        (before any parcel), in EPSG:4549.
+    parcels : GeoDataFrame or None
+        Development parcels (``parcel_id``, ``name``, ``planned_households`` or
+        ``residential_floor_area_m2``, ``delivery_year``) in the same CRS. Every parcel
+        counts whatever its delivery year: the condition is written when the land is sold.
+    premises : DataFrame or None
+        Premises with ``community_id`` assigned (:func:`assign_premises`), ``function``,
+        ``floor_area_m2`` and ``status``; existing and planned ones count.
+    rules : RuleSet
+    lang : {"zh", "en"}
+        Language of the ``note``.
+
+    Returns
+    -------
+    DataFrame
+        Indexed like ``parcels`` (empty with the columns when there are none), columns
+        :data:`PLANNING_CONDITION_COLUMNS`; areas in m², rounded to 0.01 m². A parcel in no
+        community, or giving neither households nor floor area, has no condition (NaN) and
+        says why in ``note``.
+    """
+    pc = rules.planning_conditions
+    if pc.parcel_assignment != "largest_area" or pc.shared_shortfall != "pro_rata_households":
+        from gis_planner.errors import RulesError
+
+        raise RulesError(
+            "planning_conditions: only parcel_assignment 'largest_area' and shared_shortfall "
+            f"'pro_rata_households' are implemented; got {pc.parcel_assignment!r}, "
+            f"{pc.shared_shortfall!r}")
+    if parcels is None or len(parcels) == 0:
+        return pd.DataFrame(columns=PLANNING_CONDITION_COLUMNS)
+    households = parcel_households(parcels, rules=rules)
+    assigned = assign_parcels(parcels, communities)
+    community_id = assigned["community_id"]
+    known = households.notna() & community_id.notna()
+
+    current = pd.to_numeric(communities["households"], errors="coerce").fillna(0).astype(float)
+    current = pd.Series(current.to_numpy(), index=communities["community_id"].to_numpy())
+    names = pd.Series(communities["name"].to_numpy(), index=communities["community_id"])
+    added = households[known].groupby(community_id[known]).sum()
+    after = current + added.reindex(current.index).fillna(0.0)
+    required = required_area_m2(after, pd.Series(pc.standard, index=after.index), rules=rules)
+    if premises is not None and len(premises):
+        status = premises.get("status", pd.Series("existing", index=premises.index)
+                              ).fillna("existing")
+        mask = (status.isin(["existing", "planned"])
+                & premises["function"].isin(list(rules.premises.counted_functions))
+                & premises["community_id"].notna())
+        have = premises[mask].groupby("community_id")["floor_area_m2"].sum().astype(float)
+    else:
+        have = pd.Series(dtype=float)
+    have = have.reindex(after.index).fillna(0.0)
+    shortfall = np.maximum(required - have, 0.0)
+    share = households / community_id.map(added).astype(float)
+
+    standard = rules.premises.standards[pc.standard]
+    rows = []
+    for i in parcels.index:
+        cid = community_id[i]
+        h = households[i]
+        year = parcels["delivery_year"][i] if "delivery_year" in parcels else None
+        row: dict[str, object] = {
+            "parcel_id": parcels["parcel_id"][i],
+            "name": parcels["name"][i] if "name" in parcels else None,
+            "community_id": cid, "community_name": names.get(cid) if cid is not None else None,
+            "planned_households": None if pd.isna(h) else int(h),
+            "delivery_year": None if year is None or pd.isna(year) else int(year),
+            "community_households_after": None, "required_area_m2": None,
+            "existing_and_planned_m2": None, "community_shortfall_m2": None,
+            "condition_area_m2": None,
+        }
+        notes: list[str] = []
+        if pd.isna(h):
+            notes.append(tr("r2_no_households", lang))
+        elif ("planned_households" not in parcels or pd.isna(parcels["planned_households"][i])):
+            notes.append(tr("r2_from_floor_area", lang,
+                            area=float(parcels["residential_floor_area_m2"][i]),
+                            average=float(pc.average_dwelling_floor_area_m2), households=int(h)))
+        if cid is None:
+            notes.append(tr("r2_no_community", lang))
+        else:
+            if assigned["community_share"][i] < 1.0 - 1e-4:
+                notes.append(tr("r2_straddles", lang, share=float(assigned["community_share"][i]),
+                                community=row["community_name"] or cid))
+            row.update({
+                "community_households_after": int(round(after[cid])),
+                "required_area_m2": round(float(required[cid]), 2),
+                "existing_and_planned_m2": round(float(have[cid]), 2),
+                "community_shortfall_m2": round(float(shortfall[cid]), 2),
+            })
+            if not pd.isna(h):
+                condition = float(shortfall[cid]) * (float(share[i]) if added[cid] > 0 else 0.0)
+                row["condition_area_m2"] = round(condition, 2)
+                n = int((community_id[known] == cid).sum())
+                notes.append(tr("r2_rule", lang, after=int(round(after[cid])),
+                                rate=float(standard.per_100_households_m2),
+                                minimum=float(standard.minimum_total_m2),
+                                required=float(required[cid]), have=float(have[cid]),
+                                shortfall=float(shortfall[cid])))
+                if shortfall[cid] <= 0:
+                    notes.append(tr("r2_enough", lang))
+                elif n > 1:
+                    notes.append(tr("r2_shared", lang, n=n, share=float(share[i])))
+        row["note"] = NOTE_SEPARATOR.get(lang, "; ").join(notes)
+        rows.append(row)
+    table = pd.DataFrame(rows, index=parcels.index, columns=PLANNING_CONDITION_COLUMNS)
+    for column in ("planned_households", "delivery_year", "community_households_after"):
+        table[column] = pd.array(table[column], dtype="Int64")
+    for column in ("required_area_m2", "existing_and_planned_m2", "community_shortfall_m2",
+                   "condition_area_m2"):
+        table[column] = pd.to_numeric(table[column], errors="coerce").astype(float)
+    for column in ("parcel_id", "name", "community_id", "community_name", "note"):
+        table[column] = table[column].astype(object)
+    log.info("R2 planning conditions for %d parcels in %d communities: %.0f m² in all",
+             len(table), int(community_id[known].nunique()),
+             float(table["condition_area_m2"].sum()))
+    return table
+

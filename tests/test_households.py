@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -25,7 +27,9 @@ def test_R1_straddling_estate_split_by_area_share_conserves_households():
     assert out.community_households.sum() + out.unassigned_households == 2500 + 1001 + 400 + 77
     assert out.estates["community_index"].tolist() == [0, 0, 1, -1]
     assert out.estates.loc[2, "outside_share"] == 0.7
-    assert out.estates.loc[1, "community_shares"] == {"A": 0.5, "B": 0.5}
+    assert json.loads(out.estates.loc[1, "community_shares"]) == {"A": 0.5, "B": 0.5}
+    assert json.loads(out.estates.loc[0, "community_shares"]) == {"A": 1.0}
+    assert out.estates.loc[3, "community_shares"] is None
 
 
 def test_apportion_keeps_group_totals():
