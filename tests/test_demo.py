@@ -31,6 +31,7 @@ FILES = (
     "county_outline.geojson",
     "population.tif",
     "README.md",
+    "planner.yaml",
 )
 PREMISES_FIELDS = [
     "用房编号",

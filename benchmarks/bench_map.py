@@ -1,0 +1,132 @@
+"""Benchmark of the one-map (R9): HTML size and the browser's time to a finished render.
+
+For the embedded demo and for a synthetic county of 5,000 estates
+(:func:`gis_planner.demo.generate_scale`), it times ``build_map`` + rendering in Python,
+writes ``map.html``, and opens it in headless Chromium (Debian's ``/usr/bin/chromium``) from
+a file:// URL with every tile request refused (the offline case: what is measured is the
+page, not the network). "Finished render" is the page's own ``window.__mapReadyMs``:
+milliseconds from navigation start until every layer is on the map and two animation frames
+have been painted. The median of ``--repeat`` loads is reported.
+
+    python benchmarks/bench_map.py                 # demo + 5,000 estates
+    python benchmarks/bench_map.py --estates 0     # demo only
+    python benchmarks/bench_map.py --json benchmarks/data/bench_map.json
+
+Not part of the test suite. Needs ``apt-get install chromium`` for the browser figures; without
+it only the Python side is measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from gis_planner import maps  # noqa: E402
+from gis_planner.analysis import analyse  # noqa: E402
+from gis_planner.layers import load_layers  # noqa: E402
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+DEMO = REPO / "layers" / "deqing_demo"
+
+
+def browser_render_ms(path: Path, repeat: int) -> dict[str, float] | None:
+    """Median time to ``__mapReady`` (page clock) and wall time of ``goto`` → ready, in ms."""
+    if not CHROMIUM.exists():
+        print("  (no /usr/bin/chromium: apt-get install chromium for the browser figures)")
+        return None
+    from playwright.sync_api import sync_playwright
+
+    ready, wall = [], []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM),
+                                             args=CHROMIUM_ARGS, headless=True)
+        for _ in range(repeat):
+            context = browser.new_context(viewport={"width": 1400, "height": 900})
+            context.route("**/*", lambda route: route.continue_()
+                          if route.request.url.startswith("file://") else route.abort())
+            page = context.new_page()
+            start = time.perf_counter()
+            page.goto(path.resolve().as_uri())
+            page.wait_for_function("window.__mapReady === true", timeout=120_000)
+            wall.append((time.perf_counter() - start) * 1000)
+            ready.append(float(page.evaluate("window.__mapReadyMs")))
+            context.close()
+        browser.close()
+    return {"ready_ms": statistics.median(ready), "wall_ms": statistics.median(wall)}
+
+
+def bench(name: str, layers: Path, out: Path, repeat: int) -> dict[str, object]:
+    start = time.perf_counter()
+    results = analyse(load_layers(layers))
+    analyse_s = time.perf_counter() - start
+    start = time.perf_counter()
+    page = maps.render_map(maps.build_map(results))
+    build_s = time.perf_counter() - start
+    path = out / f"map_{name}.html"
+    path.write_text(page, encoding="utf-8")
+    row: dict[str, object] = {
+        "case": name,
+        "communities": len(results.communities),
+        "estates": 0 if results.estates is None else len(results.estates),
+        "premises": 0 if results.premises is None else len(results.premises),
+        "html_bytes": path.stat().st_size,
+        "load_and_analyse_s": round(analyse_s, 2),
+        "build_and_render_s": round(build_s, 2),
+    }
+    timing = browser_render_ms(path, repeat)
+    if timing:
+        row.update({k: round(v) for k, v in timing.items()})
+    print(f"{name}: {row['communities']} communities, {row['estates']} estates, "
+          f"{row['premises']} premises — map.html {row['html_bytes'] / 1e6:.2f} MB; "
+          f"build {build_s:.2f} s; browser ready "
+          + (f"{row['ready_ms']} ms (goto→ready {row['wall_ms']} ms)" if timing else "n/a"))
+    return row
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--estates", type=int, default=5000,
+                        help="estates of the synthetic county (0: demo only)")
+    parser.add_argument("--repeat", type=int, default=3, help="browser loads per case")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="keep the maps (and the synthetic layers) here")
+    parser.add_argument("--json", type=Path, default=None, help="write the figures as JSON")
+    args = parser.parse_args(argv)
+
+    with tempfile.TemporaryDirectory(prefix="bench_map_") as tmp:
+        out = args.out or Path(tmp)
+        out.mkdir(parents=True, exist_ok=True)
+        rows = [bench("demo", DEMO, out, args.repeat)]
+        if args.estates:
+            try:
+                from gis_planner.demo import generate_scale
+            except ImportError:
+                generate_scale = None
+            if generate_scale is None:
+                print(f"scale_{args.estates}: skipped — gis_planner.demo.generate_scale is not "
+                      "available yet")
+            else:
+                layers = out / f"scale_{args.estates}_layers"
+                generate_scale(layers, n_communities=max(args.estates // 35, 1),
+                               n_estates=args.estates,
+                               n_premises=max(args.estates // 8, 1))
+                rows.append(bench(f"scale_{args.estates}", layers, out, args.repeat))
+        if args.json:
+            args.json.parent.mkdir(parents=True, exist_ok=True)
+            args.json.write_text(json.dumps(rows, indent=2, ensure_ascii=False) + "\n",
+                                 encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

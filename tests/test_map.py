@@ -1,0 +1,407 @@
+"""R9 one-map (数字社区一张图, 四(八)) — fast checks of the page, no browser.
+
+Hand-made layers near Wukang (tests/conftest.py): communities A (3,000 households, short)
+and B (1,000 households, none), three estates (one named with an HTML injection), three
+premises, a planned road crossing estate E2, a development parcel and a county outline.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pyproj
+import pytest
+from shapely.geometry import LineString
+
+from gis_planner import maps
+from gis_planner.analysis import analyse
+from gis_planner.i18n import label, tr, value_label
+from gis_planner.layers import load_layers
+
+from .conftest import gdf, pt, square, two_communities, write_layers
+
+XSS_NAME = "<img src=x onerror=alert(1)>"
+SCRIPT_NAME = "</script><script>window.__pwned=1</script>"
+DATA_NOTE = "示意数据：社区边界与小区为合成数据 <b>not bold</b>"
+
+LAYER_KEYS = ("communities", "estates", "premises", "reach", "outside", "no_pm", "roads",
+              "parcels", "outline")
+LAYER_TITLES = {
+    "communities": ("map_layer_communities", {}), "estates": ("map_layer_estates", {}),
+    "premises": ("map_layer_premises", {}), "reach": ("map_layer_reach", {"distance": 300}),
+    "outside": ("map_layer_outside", {"distance": 300}), "no_pm": ("map_layer_no_pm", {}),
+    "roads": ("map_layer_roads", {}), "parcels": ("map_layer_parcels", {}),
+    "outline": ("map_layer_outline", {}),
+}
+
+
+def write_hand_made_layers(folder: Path, *, estate_name: str = XSS_NAME,
+                           data_note: str | None = DATA_NOTE) -> Path:
+    """The hand-made layers folder shared by the unit and browser tests of the map."""
+    estates = gdf([
+        {"estate_id": "E1", "name": "东苑小区", "households": 1800, "built_year": 1995,
+         "enclosure": "open", "property_management": False, "facade": "damaged",
+         "geometry": square(100, 100, 300)},
+        {"estate_id": "E2", "name": estate_name, "households": 1200, "built_year": 2005,
+         "enclosure": "semi_open", "condition": "poor", "survey_participation": 0.8,
+         "survey_support": 0.9, "geometry": square(500, 500, 300)},
+        {"estate_id": "E3", "name": "西苑", "households": 1000, "built_year": 1990,
+         "enclosure": "enclosed", "geometry": square(1300, 300, 300)},
+    ])
+    premises = gdf([
+        {"premises_id": "P1", "community_id": "A", "name": "甲社区党群服务中心",
+         "function": "party_service_centre", "floor_area_m2": 1500.0, "tenure": "leased",
+         "status": "existing", "floor": 1, "annual_rent_yuan": 120000.0,
+         "geometry": pt(250, 250)},
+        {"premises_id": "P2", "community_id": "A", "name": SCRIPT_NAME,
+         "function": "service_centre", "floor_area_m2": 80.0, "tenure": "new_build",
+         "status": "existing", "floor": 2, "cost_yuan": 500000.0, "geometry": pt(300, 250)},
+        {"premises_id": "P3", "community_id": "B", "name": "乙社区养老服务用房",
+         "function": "elderly_care", "floor_area_m2": 400.0, "tenure": "new_build",
+         "status": "planned", "floor": 1, "geometry": pt(1500, 500)},
+    ])
+    roads = gdf([{"road_id": "R1", "name": "规划一路",
+                  "geometry": LineString([pt(0, 650).coords[0], pt(2000, 650).coords[0]])}])
+    parcels = gdf([{"parcel_id": "D1", "name": "出让地块一", "planned_households": 800,
+                    "geometry": square(1500, 800, 150)}])
+    outline = gdf([{"name": "县界", "geometry": square(-500, -500, 3000)}])
+    write_layers(folder, communities=two_communities(), estates=estates, premises=premises,
+                 planned_roads=roads, development_parcels=parcels, county_outline=outline)
+    if data_note is not None:
+        (folder / "planner.yaml").write_text(
+            f"name: 手工测试图层\ndata_note: {json.dumps(data_note, ensure_ascii=False)}\n",
+            encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory):
+    folder = write_hand_made_layers(tmp_path_factory.mktemp("map") / "layers")
+    return analyse(load_layers(folder))
+
+
+@pytest.fixture(scope="module")
+def page_zh(results) -> str:
+    return maps.render_map(maps.build_map(results))
+
+
+def page_data(page: str) -> dict:
+    """The layers' JSON embedded in a rendered page."""
+    match = re.search(r'<script type="application/json" id="gp-data">(.*?)</script>', page,
+                      re.S)
+    assert match, "no gp-data block in the page"
+    return json.loads(match.group(1))
+
+
+def unescaped(page: str) -> str:
+    """The page with JS ``\\uXXXX`` escapes decoded (to look for texts in scripts)."""
+    return re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), page)
+
+
+def field_values(page: str, layer_id: str, feature: dict) -> dict[str, object]:
+    """A feature's popup values by field, as the page shows them (string table resolved)."""
+    data = page_data(page)
+    strings, layer = data["strings"], data["layers"][layer_id]
+
+    def text(x: object) -> object:
+        return strings[x] if isinstance(x, int) else x
+
+    out: dict[str, object] = {}
+    for row, value in zip(layer["rows"], feature["v"], strict=True):
+        if value is None:
+            out[row["f"] if isinstance(row["f"], str) else row["f"][0]] = None
+        elif row["t"] == "range":
+            out[row["f"][0]], out[row["f"][1]] = (text(x) for x in value)
+        elif row["t"] == "list":
+            out[row["f"]] = [text(x) for x in value]
+        else:
+            out[row["f"]] = text(value)
+    return out
+
+
+# --------------------------------------------------------------------------- offline
+
+
+def test_R9_page_requests_nothing_but_tiles(page_zh):
+    urls = set(maps.external_urls(page_zh))
+    tiles = {maps.OSM_URL}
+    assert urls - tiles <= set(maps.LINK_ONLY_URLS)
+    assert maps.OSM_URL in urls
+    # no CDN resource and nothing loaded by src/href/url()/@import
+    assert not re.search(r'<(script|img|iframe)[^>]+src=["\']?(https?:)?//', page_zh, re.I)
+    assert not re.search(r'<link[^>]+href=["\']?(https?:)?//', page_zh, re.I)
+    assert not re.search(r"url\(\s*['\"]?(https?:)?//", page_zh, re.I)
+    assert "@import" not in page_zh
+    for cdn in ("cdn.jsdelivr", "cdnjs", "code.jquery", "bootstrapcdn", "fontawesome",
+                "awesome-markers", "unpkg"):
+        assert cdn not in page_zh.lower()
+    assert "Leaflet 1.9.4" in page_zh          # inlined, with its licence header
+    assert "url(data:image/png;base64," in page_zh  # Leaflet's control images inlined
+    assert "sourceMappingURL" not in page_zh
+
+
+def test_R9_check_offline_raises_on_any_other_url():
+    page = '<script src="https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"></script>'
+    with pytest.raises(maps.MapResourceError, match="cdn.jsdelivr.net"):
+        maps.check_offline(page, [maps.OSM_URL, *maps.LINK_ONLY_URLS])
+    maps.check_offline(f'"{maps.OSM_URL}"', [maps.OSM_URL])
+
+
+def test_R9_urls_in_input_text_never_look_like_resources(tmp_path):
+    folder = write_hand_made_layers(tmp_path / "layers",
+                                    estate_name="见 https://example.com/x.js",
+                                    data_note="来源 http://example.org/note")
+    page = maps.render_map(maps.build_map(analyse(load_layers(folder))))  # does not raise
+    assert "example.com" in page and "https://example.com" not in page
+
+
+# --------------------------------------------------------------------------- layers, labels
+
+
+def layer_control(page: str) -> dict[str, list[str]]:
+    """Names of the base layers and overlays in the page's L.control.layers call."""
+    block = re.search(r"_layers = \{\s*base_layers : \{(.*?)\},\s*overlays :  \{(.*?)\},",
+                      page, re.S)
+    assert block, "no layer control in the page"
+    key = re.compile(r'("(?:[^"\\]|\\.)*")\s*:\s*\w+,')
+    return {"base": [json.loads(k) for k in key.findall(block.group(1))],
+            "overlays": [json.loads(k) for k in key.findall(block.group(2))]}
+
+
+def test_R9_every_layer_is_in_the_layer_control(page_zh):
+    data = page_data(page_zh)
+    assert tuple(data["layers"]) == LAYER_KEYS
+    control = layer_control(page_zh)
+    expected = [tr(LAYER_TITLES[k][0], "zh", **LAYER_TITLES[k][1]) for k in LAYER_KEYS]
+    assert control["overlays"] == expected
+    assert [data["layers"][k]["name"] for k in LAYER_KEYS] == expected
+    # no Tianditu key in this test: OSM and "none" only
+    assert control["base"] == [tr("map_base_osm", "zh"), tr("map_base_none", "zh")]
+
+
+def test_R9_labels_are_chinese_by_default_and_english_with_lang_en(results, page_zh):
+    page_en = maps.render_map(maps.build_map(results, lang="en"))
+    zh, en = page_data(page_zh), page_data(page_en)
+    rows_zh = [r["l"] for r in zh["layers"]["communities"]["rows"]]
+    rows_en = [r["l"] for r in en["layers"]["communities"]["rows"]]
+    assert label("required_area_m2", "zh") in rows_zh
+    assert label("required_area_m2", "en") in rows_en
+    assert en["layers"]["communities"]["name"] == "Communities: premises status"
+    assert en["layers"]["communities"]["labels"]["short"] == "short"
+    assert zh["layers"]["communities"]["labels"]["short"] == "不足"
+    assert "<title>数字社区一张图" in page_zh
+    assert "<title>Digital community one-map" in page_en
+    assert tr("map_search_placeholder", "en") in unescaped(page_en)
+    assert tr("map_search_placeholder", "zh") in unescaped(page_zh)
+    assert layer_control(page_en)["base"] == ["OpenStreetMap", "No basemap"]
+    with pytest.raises(ValueError, match="language"):
+        maps.build_map(results, lang="fr")
+
+
+def test_R9_community_popup_figures_equal_the_outputs(results, page_zh, tmp_path):
+    from gis_planner.export import write_run
+
+    written, _ = write_run(results, tmp_path / "run", map_html=False)
+    geojson = json.loads(written["communities"].read_text(encoding="utf-8"))
+    by_id = {f["properties"]["community_id"]: f["properties"] for f in geojson["features"]}
+    layer = page_data(page_zh)["layers"]["communities"]
+    numeric = ("households", "population_used", "required_area_m2", "premises_area_m2",
+               "shortfall_m2", "staff_min", "staff_max", "working_funds_yuan",
+               "cobuild_funds_yuan", "subsidy_build_yuan", "subsidy_rent_yuan_per_year",
+               "estates_count", "households_covered")
+    for feature in layer["features"]:
+        shown = field_values(page_zh, "communities", feature)
+        props = by_id[feature["i"]]
+        assert feature["n"] == props["name"]
+        assert feature["k"] == props["premises_status"]
+        for field in numeric:
+            assert float(str(shown[field]).replace(",", "")) == pytest.approx(
+                props[field], abs=1e-9), field
+        assert shown["premises_status"] == value_label(props["premises_status"], "zh")
+    a = field_values(page_zh, "communities", layer["features"][0])
+    # A: 3,000 households, leased 1,500 m² is the largest → renovated: max(75 × 30, 1200)
+    assert (a["required_area_m2"], a["premises_area_m2"], a["shortfall_m2"]) == (
+        "2,250", "1,580", "670")
+    assert (a["staff_min"], a["staff_max"]) == ("9", "10")  # 7 + ⌊1000/400⌋, 7 + ⌊1000/300⌋
+
+
+def test_R9_estate_popup_lists_status_and_every_reason(results, page_zh):
+    layer = page_data(page_zh)["layers"]["estates"]
+    e1 = next(f for f in layer["features"] if f["i"] == "E1")
+    values = field_values(page_zh, "estates", e1)
+    reasons = results.estates.set_index("estate_id").loc["E1", "enclosure_reasons"]
+    assert values["enclosure_reasons"] == list(reasons)
+    assert values["enclosure_status"] == value_label("needs_survey", "zh")
+    assert e1.get("m") == 1  # no property management (R8)
+    e2 = next(f for f in layer["features"] if f["i"] == "E2")
+    assert e2["k"] == "not_suitable" and e2.get("o") == 1  # beyond 300 m of premises
+    assert field_values(page_zh, "estates", e2)["survey_support"] == "90%"
+
+
+def test_R9_premises_markers_sized_by_floor_area_with_function_icons(page_zh):
+    layer = page_data(page_zh)["layers"]["premises"]
+    sizes = {f["i"]: f["z"] for f in layer["features"]}
+    assert sizes["P1"] > sizes["P3"] > sizes["P2"]  # 1,500 > 400 > 80 m²
+    assert {f["k"] for f in layer["features"]} <= set(maps.FUNCTION_ICONS)
+    assert layer["icons"]["party_service_centre"] == "党"
+    assert next(f for f in layer["features"] if f["i"] == "P3").get("pl") == 1  # planned
+
+
+def test_R9_reach_covers_counted_premises_only(results, page_zh):
+    from shapely.geometry import Point, shape
+
+    reach = shape(page_data(page_zh)["layers"]["reach"]["features"][0]["g"])
+    p1 = results.premises.set_index("premises_id").to_crs("EPSG:4326").geometry
+    assert reach.contains(Point(p1["P1"].x, p1["P1"].y))
+    assert not reach.contains(Point(p1["P3"].x, p1["P3"].y))  # planned: not counted now
+
+
+# --------------------------------------------------------------------------- escaping
+
+
+def test_R9_input_text_is_escaped_everywhere(page_zh):
+    assert XSS_NAME not in page_zh
+    assert "<img src=x" not in page_zh
+    assert SCRIPT_NAME not in page_zh
+    assert "<script>window.__pwned" not in page_zh
+    assert "<b>not bold</b>" not in page_zh
+    assert "&lt;b&gt;not bold&lt;&#x2F;b&gt;" in page_zh  # the data note, as text
+    data = page_data(page_zh)
+    names = {f.get("n") for f in data["layers"]["estates"]["features"]}
+    assert XSS_NAME in names  # the JSON gives back the exact name, shown with textContent
+    assert SCRIPT_NAME in {f.get("n") for f in data["layers"]["premises"]["features"]}
+    # the page's own script never hands input text to innerHTML
+    script = maps._JS
+    assert "innerHTML" not in script and "insertAdjacentHTML" not in script
+
+
+def test_R9_data_note_and_summary_are_visible(results, page_zh):
+    assert 'id="gp-data-note"' in page_zh
+    assert "示意数据：社区边界与小区为合成数据" in page_zh
+    legend = re.search(r'id="gp-data-legend".*?</div></details>', page_zh, re.S).group(0)
+    assert tr("summary_shortfall", "zh") in legend and "2,470 m²" in legend  # 670 + 1,800
+    for status in ("meets", "short", "none", "candidate", "needs_survey", "not_applicable"):
+        assert value_label(status, "zh") in legend
+    for colour in (*maps.COMMUNITY_COLOURS.values(), *maps.ESTATE_COLOURS.values()):
+        assert colour in legend
+    assert tr("map_tianditu_no_key", "zh") in legend
+
+
+def test_R9_no_note_without_a_data_note(tmp_path):
+    folder = write_hand_made_layers(tmp_path / "layers", data_note=None)
+    page = maps.render_map(maps.build_map(analyse(load_layers(folder))))
+    assert 'id="gp-data-note"' not in page
+
+
+# --------------------------------------------------------------------------- basemaps, CRS
+
+
+def _first_vertex(page: str) -> tuple[float, float]:
+    ring = page_data(page)["layers"]["communities"]["features"][0]["g"]["coordinates"][0]
+    return tuple(ring[0])  # type: ignore[return-value]
+
+
+def test_R9_amap_shifts_overlays_about_500_m_for_display_only(results, page_zh):
+    before = results.communities.geometry.copy()
+    page_amap = maps.render_map(maps.build_map(results, basemap="amap"))
+    (lon0, lat0), (lon1, lat1) = _first_vertex(page_zh), _first_vertex(page_amap)
+    _, _, shift_m = pyproj.Geod(ellps="WGS84").inv(lon0, lat0, lon1, lat1)
+    assert 300 < shift_m < 800
+    assert results.communities.geometry.geom_equals(before).all()  # results not shifted
+    urls = maps.external_urls(page_amap)
+    assert maps.AMAP_URL in urls and maps.OSM_URL not in urls
+    assert layer_control(page_amap)["base"] == [tr("map_base_amap", "zh"),
+                                                tr("map_base_none", "zh")]
+    assert tr("map_amap_shift", "zh") in page_amap
+
+
+def test_R9_tianditu_needs_a_key(results, monkeypatch):
+    monkeypatch.delenv(maps.TIANDITU_KEY_ENV, raising=False)
+    with pytest.raises(ValueError, match="TIANDITU_KEY"):
+        maps.build_map(results, basemap="tianditu")
+    monkeypatch.setenv(maps.TIANDITU_KEY_ENV, "0123abcd")
+    page = maps.render_map(maps.build_map(results))
+    assert "tianditu.gov.cn/vec_w/wmts" in page and "tk=0123abcd" in page
+    assert "cva_w" in page  # Chinese annotation
+    assert "eva_w" in maps.render_map(maps.build_map(results, lang="en"))
+    assert tr("map_tianditu_no_key", "zh") not in page
+    # CGCS2000 ≈ WGS84: same coordinates as on OSM
+    assert page_data(page)["layers"] == page_data(
+        maps.render_map(maps.build_map(results, tianditu_key="0123abcd",
+                                       basemap="tianditu")))["layers"]
+
+
+def test_R9_basemap_choice_and_errors(results):
+    page = maps.render_map(maps.build_map(results, basemap="none"))
+    assert layer_control(page)["base"] == [tr("map_base_none", "zh"), tr("map_base_osm", "zh")]
+    first = re.search(r"var (\w+) = L\.layerGroup\(\[\s*\]\);", page)
+    assert first, "the empty base layer comes first"
+    assert f"{first.group(1)}.addTo(" in page
+    with pytest.raises(ValueError, match="osm, tianditu, amap, none"):
+        maps.build_map(results, basemap="google")
+    with pytest.raises(ValueError, match="letters and digits"):
+        maps.build_map(results, tianditu_key='x"; alert(1); "')
+
+
+def test_R9_size_and_coordinate_precision(page_zh):
+    assert len(page_zh.encode("utf-8")) < 400_000  # Leaflet ≈ 150 kB + the page
+    data_text = re.search(r'id="gp-data">(.*?)</script>', page_zh, re.S).group(1)
+    coords = json.dumps([f["g"] for f in page_data(page_zh)["layers"]["estates"]["features"]])
+    assert not re.search(r"\d+\.\d{7,}", coords)
+    assert len(data_text) < 40_000
+
+
+def test_R9_build_map_is_pure(results, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    columns = list(results.estates.columns)
+    maps.build_map(results)
+    assert list(tmp_path.iterdir()) == []
+    assert list(results.estates.columns) == columns
+
+
+def test_R9_write_run_writes_map_html(results, tmp_path):
+    from gis_planner.export import write_run
+
+    written, _ = write_run(results, tmp_path / "run")
+    page = written["map"].read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>")
+    assert page_data(page)["layers"]["communities"]["features"]
+
+
+def test_format_number_keeps_every_decimal_the_outputs_keep():
+    assert maps.format_number(2400.0) == "2,400"
+    assert maps.format_number(219700.5) == "219,700.5"
+    assert maps.format_number(0.1234) == "0.1234"
+    assert maps.format_number(np.int64(7)) == "7"
+    assert maps.format_number(float("nan")) is None
+
+
+def test_R9_map_of_communities_and_polygon_premises_only(tmp_path):
+    communities = two_communities()
+    communities["households"] = [2500, 1500]
+    premises = gdf([{"premises_id": "P1", "community_id": "A", "function": "work_rooms",
+                     "floor_area_m2": 2000.0, "tenure": "new_build",
+                     "geometry": square(400, 400, 30)}])
+    folder = write_layers(tmp_path / "layers", communities=communities, premises=premises)
+    results = analyse(load_layers(folder))
+    page = maps.render_map(maps.build_map(results))
+    data = page_data(page)
+    assert list(data["layers"]) == ["communities", "premises", "reach"]
+    assert layer_control(page)["overlays"] == [data["layers"][k]["name"] for k in data["layers"]]
+    marker = data["layers"]["premises"]["features"][0]
+    assert "g" not in marker and len(marker["c"]) == 2  # a polygon premises: one marker
+    a = field_values(page, "communities", data["layers"]["communities"]["features"][0])
+    assert a["required_area_m2"] == "2,000"  # 2,500 households, new: max(80 × 25, 1,800)
+    assert a["premises_status"] == value_label("meets", "zh")
+
+
+def test_R9_layers_folder_name_is_escaped_in_title_and_legend(tmp_path):
+    folder = write_hand_made_layers(tmp_path / "layers", data_note=None)
+    (folder / "planner.yaml").write_text('name: "<script>alert(1)</script>县"\n',
+                                         encoding="utf-8")
+    page = maps.render_map(maps.build_map(analyse(load_layers(folder))))
+    assert "<script>alert(1)" not in page
+    assert "<title>数字社区一张图 — &lt;script&gt;alert(1)&lt;&#x2F;script&gt;县</title>" in page
