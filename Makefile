@@ -19,8 +19,9 @@ demo: $(STAMP)  ## run the planner on the embedded Deqing demo; outputs in outpu
 test: $(STAMP)  ## run the whole suite
 	$(BIN)/python -m pytest
 
-bench: $(STAMP)  ## benchmarks (by hand, not part of the suite)
+bench: $(STAMP)  ## benchmarks (by hand, not part of the suite); figures go in the README
 	$(BIN)/python benchmarks/bench_pipeline.py
+	$(BIN)/python benchmarks/bench_map.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check gis_planner tests benchmarks

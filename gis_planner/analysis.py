@@ -105,7 +105,7 @@ def _apply_overrides(allocation: households.Allocation, data: PlanningData, lang
     """Give every estate with a ``community_override`` wholly to that community."""
     estates, communities = data.estates, data.communities
     override = estates.get("community_override") if estates is not None else None
-    if override is None or not override.notna().any():
+    if override is None or estates is None or not override.notna().any():
         return allocation
     position = {cid: i for i, cid in enumerate(communities["community_id"])}
     unknown = override.notna() & ~override.isin(list(position))

@@ -50,8 +50,9 @@ def _fail(err: PlannerError) -> None:
     raise typer.Exit(code=1)
 
 
-def _run(layers_dir: Path, out: Path, rules: Path | None, year: int | None, lang: str) -> None:
-    from gis_planner.analysis import analyse
+def _run(layers_dir: Path, out: Path, rules: Path | None, year: int | None, lang: str,
+         scenario: Path | None = None) -> None:
+    from gis_planner.analysis import PlanYearError, analyse
     from gis_planner.export import write_run
     from gis_planner.layers import load_layers
     from gis_planner.report import summary_rows
@@ -61,12 +62,26 @@ def _run(layers_dir: Path, out: Path, rules: Path | None, year: int | None, lang
                   console=err_console, transient=True) as progress:
         task = progress.add_task(tr("step_read", lang), total=3)
         try:
-            data = load_layers(layers_dir, rules=rules, lang=lang)
-            progress.update(task, advance=1, description=tr("step_analyse", lang))
-            results = analyse(data, year=year, lang=lang)
+            extra: dict[str, str] = {}
+            if scenario is not None:  # the layers, then the scenario file's rules and edits
+                from gis_planner.scenario import Scenario
+
+                plan = Scenario.from_file(scenario, base=layers_dir, rules=rules, year=year,
+                                          lang=lang)
+                data, extra = plan.data, {"scenario.yaml": plan.to_yaml(relative_to=out)}
+                progress.update(task, advance=1, description=tr("step_analyse", lang))
+                results = plan.evaluate(lang=lang)
+            else:
+                data = load_layers(layers_dir, rules=rules, lang=lang)
+                progress.update(task, advance=1, description=tr("step_analyse", lang))
+                results = analyse(data, year=year, lang=lang)
             progress.update(task, advance=1, description=tr("step_write", lang))
             written, _ = write_run(results, out, lang=lang, on_step=lambda s: progress.update(
-                task, description=f"{tr('step_write', lang)}: {s}"))
+                task, description=f"{tr('step_write', lang)}: {s}"), extra_files=extra)
+        except PlanYearError as err:  # --year before the data year: a usage error
+            progress.stop()
+            err_console.print(str(err), markup=False, highlight=False)
+            raise typer.Exit(code=2 if year is not None else 1) from None
         except PlannerError as err:
             progress.stop()
             _fail(err)
@@ -94,13 +109,19 @@ def run(
     out: Path = typer.Option(Path("outputs"), "--out", help="Folder for the outputs."),
     rules: Path | None = typer.Option(None, "--rules", exists=True, dir_okay=False,
                                       help="Rules file overriding the default rules."),
-    year: int | None = typer.Option(None, "--year", help="Plan year: planned premises count."),
+    year: int | None = typer.Option(
+        None, "--year", help="Plan year (not before the data year): planned premises count, "
+                             "development parcels delivered by then add their households."),
+    scenario: Path | None = typer.Option(
+        None, "--scenario", exists=True, dir_okay=False,
+        help="Scenario file (YAML: name, year, rules, edits) applied to LAYERS_DIR; "
+             "--year wins over its year. See gis_planner.scenario."),
     lang: Lang = typer.Option(Lang.zh, "--lang", help="Language of report, map and messages."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log every step."),
 ) -> None:
     """Run every analysis on LAYERS_DIR and write layers, report and map to --out."""
     _setup_logging(verbose)
-    _run(layers_dir, out, rules, year, lang.value)
+    _run(layers_dir, out, rules, year, lang.value, scenario)
 
 
 @app.command()

@@ -89,11 +89,33 @@ def _round_floats(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return out
 
 
+def write_planning_conditions(results, path: str | Path, *,  # noqa: ANN001
+                              lang: str | None = None) -> Path:
+    """Write ``planning_conditions.csv`` (R2): one row per development parcel.
+
+    UTF-8 with a byte-order mark, so that Excel shows the Chinese; the columns of
+    :data:`gis_planner.premises.PLANNING_CONDITION_COLUMNS` (English names, as in every
+    output file). Written in every run: only the header when there are no parcels.
+    """
+    from gis_planner.premises import PLANNING_CONDITION_COLUMNS
+
+    path = Path(path)
+    table = getattr(results, "planning_conditions", None)
+    if table is None:
+        table = pd.DataFrame(columns=PLANNING_CONDITION_COLUMNS)
+    table = pd.DataFrame(table).reindex(columns=PLANNING_CONDITION_COLUMNS)
+    table.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
+    return path
+
+
 def write_run(results, out_dir: str | Path, *, lang: str | None = None,  # noqa: ANN001
-              map_html: bool = True, on_step: Callable[[str], None] | None = None
+              map_html: bool = True, on_step: Callable[[str], None] | None = None,
+              extra_files: dict[str, str] | None = None
               ) -> tuple[dict[str, Path], dict[str, float]]:
     """Write every output of ``results`` into ``out_dir`` (staged, then moved into place).
 
+    ``extra_files`` (file name → text, written as UTF-8 in the same staging) adds files to
+    the run, e.g. the ``scenario.yaml`` of :meth:`gis_planner.scenario.Scenario.export`.
     Returns the paths written and the seconds each took.
     """
     from gis_planner import report
@@ -114,6 +136,15 @@ def write_run(results, out_dir: str | Path, *, lang: str | None = None,  # noqa:
                   lambda g=gdf, n=name: write_geojson(_round_floats(g), stage / f"{n}.geojson",
                                                       lang=lang))
             written[name] = out_dir / f"{name}.geojson"
+        if on_step:
+            on_step("planning_conditions.csv")
+        timed(timings, "planning_conditions.csv",
+              lambda: write_planning_conditions(results, stage / "planning_conditions.csv",
+                                                lang=lang))
+        written["planning_conditions"] = out_dir / "planning_conditions.csv"
+        for name, text in (extra_files or {}).items():
+            (stage / name).write_text(text, encoding="utf-8")
+            written[Path(name).stem] = out_dir / name
         if on_step:
             on_step("report.xlsx")
         timed(timings, "report.xlsx",

@@ -4,6 +4,11 @@ R1: required area = max(rate × households / 100, minimum total), with the *new*
 1,800 m²) or *renovated* (75 m², 1,200 m²) standard; the community follows the tenure of its
 largest existing premises unless the communities layer overrides ``standard``. The
 convenience service centre should be on the ground floor and have ≥ 100 m² (warnings).
+
+R2 (:func:`planning_conditions`): the premises area to write into the planning conditions of
+each development parcel put up for sale — the R1 *new* requirement of its community after
+adding every parcel's households, minus the community's existing and planned premises (never
+below zero), shared among the community's parcels pro rata to their households.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from gis_planner.errors import RulesError
 from gis_planner.i18n import tr
 from gis_planner.rules import RuleSet
 
@@ -265,10 +271,16 @@ def assign_parcels(parcels: gpd.GeoDataFrame, communities: gpd.GeoDataFrame) -> 
         rows.append({"community_id": None if best is None else ids[best],
                      "community_index": None if best is None else labels[best],
                      "community_share": round(best_share, 4), "community_shares": shares})
-    return pd.DataFrame(rows, index=parcels.index,
-                        columns=["community_id", "community_index", "community_share",
-                                 "community_shares"]).astype({"community_id": object,
-                                                              "community_index": object})
+    out = pd.DataFrame({
+        "community_id": pd.Series([r["community_id"] for r in rows], index=parcels.index,
+                                  dtype=object),
+        "community_index": pd.Series([r["community_index"] for r in rows],
+                                     index=parcels.index, dtype=object),
+        "community_share": [r["community_share"] for r in rows],
+        "community_shares": pd.Series([r["community_shares"] for r in rows],
+                                      index=parcels.index, dtype=object),
+    }, index=parcels.index)
+    return out
 
 
 def planning_conditions(communities: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame | None,
@@ -313,8 +325,6 @@ def planning_conditions(communities: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame
     """
     pc = rules.planning_conditions
     if pc.parcel_assignment != "largest_area" or pc.shared_shortfall != "pro_rata_households":
-        from gis_planner.errors import RulesError
-
         raise RulesError(
             "planning_conditions: only parcel_assignment 'largest_area' and shared_shortfall "
             f"'pro_rata_households' are implemented; got {pc.parcel_assignment!r}, "
@@ -331,7 +341,9 @@ def planning_conditions(communities: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame
     names = pd.Series(communities["name"].to_numpy(), index=communities["community_id"])
     added = households[known].groupby(community_id[known]).sum()
     after = current + added.reindex(current.index).fillna(0.0)
-    required = required_area_m2(after, pd.Series(pc.standard, index=after.index), rules=rules)
+    required = pd.Series(np.asarray(required_area_m2(
+        after, pd.Series(pc.standard, index=after.index), rules=rules), dtype=float),
+        index=after.index)
     if premises is not None and len(premises):
         status = premises.get("status", pd.Series("existing", index=premises.index)
                               ).fillna("existing")
@@ -349,6 +361,7 @@ def planning_conditions(communities: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame
     rows = []
     for i in parcels.index:
         cid = community_id[i]
+        cid = None if cid is None or pd.isna(cid) else cid
         h = households[i]
         year = parcels["delivery_year"][i] if "delivery_year" in parcels else None
         row: dict[str, object] = {

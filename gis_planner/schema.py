@@ -168,6 +168,22 @@ VECTOR_LAYERS: dict[str, LayerSpec] = {
     for spec in (COMMUNITIES, ESTATES, PREMISES, PLANNED_ROADS, DEVELOPMENT_PARCELS,
                  CANDIDATE_SITES, COUNTY_OUTLINE)
 }
+# layout plan revision (R7, 一(一)): a walking network and hard edges of proposed communities
+PATHS = LayerSpec(
+    "paths", "步行路网", LINEAR, id_field="path_id",
+    fields=(Field("path_id", "text", ("路段编号",)),
+            Field("name", "text", ("名称", "道路名称"))),
+)
+
+BARRIERS = LayerSpec(
+    "barriers", "分隔要素", LINEAR + POLYGONAL, id_field="barrier_id",
+    fields=(Field("barrier_id", "text", ("编号",)),
+            Field("name", "text", ("名称",)),
+            Field("kind", "text", ("类型",))),   # river, railway, expressway … (free text)
+)
+
+VECTOR_LAYERS.update({spec.name: spec for spec in (PATHS, BARRIERS)})
+
 RASTER_LAYERS = ("population",)
 VECTOR_EXTENSIONS = (".gpkg", ".geojson", ".json", ".shp", ".fgb", ".parquet")
 RASTER_EXTENSIONS = (".tif", ".tiff")
