@@ -29,6 +29,17 @@ class Lang(StrEnum):
     en = "en"
 
 
+class Basemap(StrEnum):
+    osm = "osm"
+    tianditu = "tianditu"
+    amap = "amap"
+    none = "none"
+
+
+BASEMAP_OPTION = typer.Option(
+    Basemap.osm, "--basemap",
+    help="Basemap of map.html: osm, tianditu (key from TIANDITU_KEY), amap (overlays shifted "
+         "to GCJ-02 for display only) or none.")
 DEMO_FOLDER = Path("layers") / "deqing_demo"
 
 
@@ -51,7 +62,7 @@ def _fail(err: PlannerError) -> None:
 
 
 def _run(layers_dir: Path, out: Path, rules: Path | None, year: int | None, lang: str,
-         scenario: Path | None = None) -> None:
+         scenario: Path | None = None, basemap: str = "osm") -> None:
     from gis_planner.analysis import PlanYearError, analyse
     from gis_planner.export import write_run
     from gis_planner.layers import load_layers
@@ -77,7 +88,8 @@ def _run(layers_dir: Path, out: Path, rules: Path | None, year: int | None, lang
                 results = analyse(data, year=year, lang=lang)
             progress.update(task, advance=1, description=tr("step_write", lang))
             written, _ = write_run(results, out, lang=lang, on_step=lambda s: progress.update(
-                task, description=f"{tr('step_write', lang)}: {s}"), extra_files=extra)
+                task, description=f"{tr('step_write', lang)}: {s}"), extra_files=extra,
+                basemap=basemap)
         except PlanYearError as err:  # --year before the data year: a usage error
             progress.stop()
             err_console.print(str(err), markup=False, highlight=False)
@@ -117,11 +129,12 @@ def run(
         help="Scenario file (YAML: name, year, rules, edits) applied to LAYERS_DIR; "
              "--year wins over its year. See gis_planner.scenario."),
     lang: Lang = typer.Option(Lang.zh, "--lang", help="Language of report, map and messages."),
+    basemap: Basemap = BASEMAP_OPTION,
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log every step."),
 ) -> None:
     """Run every analysis on LAYERS_DIR and write layers, report and map to --out."""
     _setup_logging(verbose)
-    _run(layers_dir, out, rules, year, lang.value, scenario)
+    _run(layers_dir, out, rules, year, lang.value, scenario, basemap.value)
 
 
 @app.command()
@@ -129,11 +142,12 @@ def demo(
     out: Path = typer.Option(Path("outputs"), "--out", help="Folder for the outputs."),
     year: int | None = typer.Option(None, "--year", help="Plan year: planned premises count."),
     lang: Lang = typer.Option(Lang.zh, "--lang", help="Language of report, map and messages."),
+    basemap: Basemap = BASEMAP_OPTION,
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log every step."),
 ) -> None:
     """Run on the embedded Deqing demo (layers/deqing_demo)."""
     _setup_logging(verbose)
-    _run(demo_layers(), out, None, year, lang.value)
+    _run(demo_layers(), out, None, year, lang.value, basemap=basemap.value)
 
 
 @app.command()

@@ -82,7 +82,8 @@ def timed(timings: dict[str, float], name: str, func: Callable[[], object]) -> o
     return value
 
 
-def _round_floats(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def round_floats(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Floats rounded to 4 decimals, as every output shows them (GeoJSON, map popups)."""
     out = gdf.copy()
     for column in out.select_dtypes(include=[np.floating]).columns:
         out[column] = out[column].round(4)
@@ -110,7 +111,7 @@ def write_planning_conditions(results, path: str | Path, *,  # noqa: ANN001
 
 def write_run(results, out_dir: str | Path, *, lang: str | None = None,  # noqa: ANN001
               map_html: bool = True, on_step: Callable[[str], None] | None = None,
-              extra_files: dict[str, str] | None = None
+              extra_files: dict[str, str] | None = None, basemap: str = "osm"
               ) -> tuple[dict[str, Path], dict[str, float]]:
     """Write every output of ``results`` into ``out_dir`` (staged, then moved into place).
 
@@ -133,7 +134,7 @@ def write_run(results, out_dir: str | Path, *, lang: str | None = None,  # noqa:
             if on_step:
                 on_step(f"{name}.geojson")
             timed(timings, f"{name}.geojson",
-                  lambda g=gdf, n=name: write_geojson(_round_floats(g), stage / f"{n}.geojson",
+                  lambda g=gdf, n=name: write_geojson(round_floats(g), stage / f"{n}.geojson",
                                                       lang=lang))
             written[name] = out_dir / f"{name}.geojson"
         if on_step:
@@ -151,15 +152,13 @@ def write_run(results, out_dir: str | Path, *, lang: str | None = None,  # noqa:
               lambda: report.write_report(results, stage / "report.xlsx", lang=lang))
         written["report"] = out_dir / "report.xlsx"
         if map_html:
-            try:
-                from gis_planner import maps
-            except ImportError:  # the one-map module is optional until it lands
-                maps = None
-            if maps is not None:
-                if on_step:
-                    on_step("map.html")
-                timed(timings, "map.html",
-                      lambda: maps.write_map(results, stage / "map.html", lang=lang))
-                written["map"] = out_dir / "map.html"
+            from gis_planner import maps
+
+            if on_step:
+                on_step("map.html")
+            timed(timings, "map.html",
+                  lambda: maps.write_map(results, stage / "map.html", lang=lang,
+                                         basemap=basemap))
+            written["map"] = out_dir / "map.html"
     log.info("Wrote %d outputs to %s", len(written), out_dir)
     return written, timings

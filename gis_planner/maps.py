@@ -324,11 +324,9 @@ def _rows(frame: pd.DataFrame, rows: Sequence[Row], lang: str
 
 def _round_like_outputs(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Round figures exactly as the GeoJSON outputs are, so popups show the same numbers."""
-    try:
-        from gis_planner.export import _round_floats
-    except ImportError:  # pragma: no cover - export always ships with the package
-        return frame
-    return _round_floats(frame)
+    from gis_planner.export import round_floats  # export imports maps lazily: no cycle
+
+    return round_floats(frame)
 
 
 # --------------------------------------------------------------------------- geometry

@@ -135,3 +135,16 @@ def test_cli_check_and_usage_error(tmp_path):
     result = CliRunner().invoke(app, ["check", str(folder)])
     assert result.exit_code == 0 and "estates" in result.output
     assert CliRunner().invoke(app, ["run"]).exit_code == 2
+
+
+def test_cli_basemap_amap_shifts_the_map_but_not_the_data(tmp_path):
+    folder = hand_made(tmp_path / "l")
+    osm, amap = tmp_path / "osm", tmp_path / "amap"
+    assert CliRunner().invoke(app, ["run", str(folder), "--out", str(osm)]).exit_code == 0
+    result = CliRunner().invoke(app, ["run", str(folder), "--out", str(amap),
+                                      "--basemap", "amap"])
+    assert result.exit_code == 0, result.output
+    assert "autonavi" in (amap / "map.html").read_text(encoding="utf-8")
+    assert (osm / "communities.geojson").read_bytes() == (amap / "communities.geojson"
+                                                          ).read_bytes()
+    assert CliRunner().invoke(app, ["run", str(folder), "--basemap", "bing"]).exit_code == 2

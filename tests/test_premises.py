@@ -57,7 +57,7 @@ def test_R1_status_standard_and_service_centre_warnings(rules):
     assert a["premises_status"] == "short"
     assert not a["service_centre_ok"]
     assert any("2 楼" in w for w in a["premises_warnings"])
-    assert any("80 m²" in w for w in a["premises_warnings"])
+    assert any("80 ㎡" in w for w in a["premises_warnings"])
     assert b["standard"] == "new" and b["required_area_m2"] == 1800
     assert b["premises_status"] == "none" and b["shortfall_m2"] == 1800
     assert any("没有现状便民服务中心" in w for w in b["premises_warnings"])
