@@ -68,7 +68,7 @@ def write_geojson(gdf: gpd.GeoDataFrame, path: str | Path, *, lang: str = "zh") 
     """Write an RFC 7946 GeoJSON (WGS84 lon/lat, 7 decimals ≈ 1 cm) of ``gdf``."""
     path = Path(path)
     out = flatten_for_file(gdf.to_crs(WEB_CRS), lang=lang)
-    pyogrio.write_dataframe(out, path, driver="GeoJSON",
+    pyogrio.write_dataframe(out, path, driver="GeoJSON", use_arrow=True,
                             layer_options={"RFC7946": "YES", "WRITE_BBOX": "NO",
                                            "COORDINATE_PRECISION": "7"})
     return path
