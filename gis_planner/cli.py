@@ -57,7 +57,7 @@ def _setup_logging(verbose: bool) -> None:
 
 
 def _fail(err: PlannerError) -> None:
-    err_console.print(str(err), markup=False, highlight=False)
+    err_console.print(str(err), markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(code=1)
 
 
@@ -92,7 +92,7 @@ def _run(layers_dir: Path, out: Path, rules: Path | None, year: int | None, lang
                 basemap=basemap)
         except PlanYearError as err:  # --year before the data year: a usage error
             progress.stop()
-            err_console.print(str(err), markup=False, highlight=False)
+            err_console.print(str(err), markup=False, highlight=False, soft_wrap=True)
             raise typer.Exit(code=2 if year is not None else 1) from None
         except PlannerError as err:
             progress.stop()
@@ -206,7 +206,7 @@ def export(
         crs_code = parse_crs(crs, lang=code)
         asked = parse_formats(formats, lang=code)
     except BureauOptionError as err:
-        err_console.print(str(err), markup=False, highlight=False)
+        err_console.print(str(err), markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(code=2) from None
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                   console=err_console, transient=True) as progress:
