@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from gis_planner.households import apportion
 from gis_planner.i18n import tr
 from gis_planner.rules import RuleSet
 
@@ -105,10 +106,19 @@ def premises_subsidies(premises: pd.DataFrame, community_kind: pd.Series, counte
     raw_rent = (share_rent * rent).where(eligible & basis.eq("rent"), 0.0).fillna(0.0)
 
     def capped(raw: pd.Series, cap_key: str) -> pd.Series:
+        """Pro-rata shares of the community cap, in whole fen (0.01 yuan) adding up to it."""
         total = raw.groupby(premises["community_id"]).transform("sum")
         cap = kind.map({k: sub.by_kind[k][cap_key] for k in sub.by_kind}).astype(float)
-        factor = np.where(total > cap, cap / total.where(total > 0, 1.0), 1.0)
-        return (raw * factor).round(2)
+        over = (total > cap).to_numpy() & (raw > 0).to_numpy()
+        out = raw.round(2).to_numpy(dtype=float).copy()
+        if over.any():
+            communities = premises["community_id"].to_numpy()[over]
+            codes, groups = np.unique(communities.astype(str), return_inverse=True)
+            cap_fen = np.round(pd.Series(cap.to_numpy()[over]).groupby(groups).first()
+                               .to_numpy() * 100).astype(np.int64)
+            weights = raw.to_numpy()[over] / total.to_numpy()[over]
+            out[over] = apportion(cap_fen, groups, weights) / 100.0
+        return pd.Series(out, index=raw.index)
 
     build = capped(raw_build, "build_cap_yuan")
     rent_sub = capped(raw_rent, "rent_cap_yuan_per_year")

@@ -6,6 +6,7 @@ Exit code 0 on success, 1 on invalid input (every problem listed), 2 on usage er
 from __future__ import annotations
 
 import logging
+import os
 import time
 from enum import StrEnum
 from pathlib import Path
@@ -61,6 +62,14 @@ def _fail(err: PlannerError) -> None:
     raise typer.Exit(code=1)
 
 
+def _check_basemap(basemap: str, lang: str) -> None:
+    """A usage error before any work: Tianditu needs its key (TIANDITU_KEY)."""
+    if basemap == "tianditu" and not os.environ.get("TIANDITU_KEY"):
+        err_console.print(tr("map_tianditu_needs_key", lang), markup=False, highlight=False,
+                          soft_wrap=True)
+        raise typer.Exit(code=2)
+
+
 def _run(layers_dir: Path, out: Path, rules: Path | None, year: int | None, lang: str,
          scenario: Path | None = None, basemap: str = "osm") -> None:
     from gis_planner.analysis import PlanYearError, analyse
@@ -68,6 +77,7 @@ def _run(layers_dir: Path, out: Path, rules: Path | None, year: int | None, lang
     from gis_planner.layers import load_layers
     from gis_planner.report import summary_rows
 
+    _check_basemap(basemap, lang)
     started = time.perf_counter()
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                   console=err_console, transient=True) as progress:
@@ -100,6 +110,8 @@ def _run(layers_dir: Path, out: Path, rules: Path | None, year: int | None, lang
             return
         progress.update(task, advance=1)
     table = Table(title=f"{tr('summary_title', lang)} — {data.name}", show_header=False)
+    table.add_column(overflow="fold")
+    table.add_column(overflow="fold")
     for key, value in summary_rows(results, lang=lang):
         table.add_row(key, value)
     console.print(table)
@@ -108,7 +120,7 @@ def _run(layers_dir: Path, out: Path, rules: Path | None, year: int | None, lang
     if len(results.warnings) > 10:
         console.print(f"… +{len(results.warnings) - 10} ({tr('summary_warnings', lang)}: "
                       f"report.xlsx)")
-    console.print(f"{tr('summary_outputs', lang)} {out.resolve()} "
+    console.print(f"{tr('summary_outputs', lang)} {out} "
                   f"({time.perf_counter() - started:.1f} s):")
     for path in written.values():
         console.print(f"  {path}", highlight=False)
@@ -169,8 +181,12 @@ def check(
     for name, info in data.sources.items():
         console.print(f"✓ {name}: {Path(info.file).name} — {info.features} ({info.crs})",
                       highlight=False)
+    if data.population_raster is not None:
+        console.print(f"✓ population: {data.population_raster.name}", highlight=False)
     for w in data.warnings:
-        console.print(f"! {w}", highlight=False)
+        console.print(f"! {w}", highlight=False, soft_wrap=True)
+    console.print(tr("check_ok", lang.value, n=len(data.sources), warnings=len(data.warnings)),
+                  highlight=False)
 
 
 @app.command()

@@ -14,6 +14,7 @@ import datetime as _dt
 import difflib
 import hashlib
 import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -193,6 +194,15 @@ def _crs_name(crs: pyproj.CRS | None) -> str:
     return f"EPSG:{epsg}" if epsg else crs.name
 
 
+def _states_crs(path: Path | None) -> bool:
+    """False for a GeoJSON file without a ``crs`` member (RFC 7946 then implies WGS84)."""
+    if path is None or path.suffix.lower() not in (".geojson", ".json"):
+        return True
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        head = handle.read(1 << 20)
+    return re.search(r'"crs"\s*:', head) is not None
+
+
 def _check_crs(gdf: gpd.GeoDataFrame, name: str, entry: dict[str, Any], source: str,
                problems: ProblemList, lang: str) -> gpd.GeoDataFrame | None:
     declared = entry.get("crs")
@@ -203,6 +213,10 @@ def _check_crs(gdf: gpd.GeoDataFrame, name: str, entry: dict[str, Any], source: 
         except pyproj.exceptions.CRSError as err:
             problems.error(source, tr("bad_crs", lang, crs=declared, error=err))
             return None
+    if declared_crs is not None and gdf.crs is not None and not _states_crs(entry.get("_path")):
+        # a GeoJSON without a "crs" member states nothing: RFC 7946 makes it lon/lat only
+        # when no CRS is declared for it
+        gdf = gdf.set_crs(None, allow_override=True)
     if gdf.crs is None:
         if declared_crs is None:
             problems.error(source, tr("no_crs", lang, layer=name))
@@ -273,7 +287,10 @@ def _rename_fields(gdf: gpd.GeoDataFrame, spec: schema.LayerSpec, entry: dict[st
         else:
             if f.name.lower() in lower:
                 renames[lower[f.name.lower()]] = f.name
-    return gdf.rename(columns=renames)
+    gdf = gdf.rename(columns=renames)
+    gdf.attrs["source_columns"] = {**{v: k for k, v in mapping.items()},
+                                   **{v: k for k, v in renames.items()}}
+    return gdf
 
 
 def _row_ids(gdf: pd.DataFrame, spec: schema.LayerSpec) -> pd.Series:
@@ -315,9 +332,13 @@ def _lookup(series: pd.Series, table: dict[str, Any], blank: pd.Series
 def _coerce(gdf: gpd.GeoDataFrame, spec: schema.LayerSpec, rows: pd.Series, source: str,
             problems: ProblemList, lang: str, *, earliest_year: int,
             filled_later: tuple[str, ...] = ()) -> gpd.GeoDataFrame:
+    source_columns = dict(gdf.attrs.get("source_columns", {}))
     gdf = gdf.copy()
     this_year = _dt.date.today().year
     for f in spec.fields:
+        shown = (f"{f.name}（{source_columns[f.name]}）" if lang == "zh" else
+                 f"{f.name} (column {source_columns[f.name]})") \
+            if source_columns.get(f.name, f.name) != f.name else f.name
         if f.name not in gdf.columns and f.name in filled_later:
             gdf[f.name] = pd.NA
         if f.name not in gdf.columns:
@@ -334,7 +355,7 @@ def _coerce(gdf: gpd.GeoDataFrame, spec: schema.LayerSpec, rows: pd.Series, sour
         raw = gdf[f.name]
         blank = _blank(raw)
         if f.required and blank.any() and f.name not in filled_later:
-            problems.error(source, tr("required_empty", lang, field=f.name,
+            problems.error(source, tr("required_empty", lang, field=shown,
                                       rows=format_rows(rows[blank])))
         if f.kind == "text":
             gdf[f.name] = _text(raw).astype(object).where(~blank, None)
@@ -347,20 +368,20 @@ def _coerce(gdf: gpd.GeoDataFrame, spec: schema.LayerSpec, rows: pd.Series, sour
                 bad |= ~blank & ((numbers < earliest_year) | (numbers > latest)
                                  | (numbers != np.floor(numbers)))
                 if bad.any():
-                    problems.error(source, tr("bad_year", lang, field=f.name,
+                    problems.error(source, tr("bad_year", lang, field=shown,
                                               earliest=earliest_year, latest=latest,
                                               rows=format_rows(rows[bad], raw[bad])))
             elif f.kind == "int":
                 bad |= ~blank & ((numbers < minimum) | (numbers != np.floor(numbers)))
                 if bad.any():
-                    problems.error(source, tr("not_integer", lang, field=f.name,
+                    problems.error(source, tr("not_integer", lang, field=shown,
                                               minimum=max(minimum, 0) if f.minimum is not None
                                               else 0, rows=format_rows(rows[bad], raw[bad])))
             else:
                 low = numbers <= minimum if f.exclusive_minimum else numbers < minimum
                 bad |= ~blank & low
                 if bad.any():
-                    problems.error(source, tr("not_number", lang, field=f.name,
+                    problems.error(source, tr("not_number", lang, field=shown,
                                               cmp=">" if f.exclusive_minimum else ">=",
                                               minimum=minimum if np.isfinite(minimum) else 0,
                                               rows=format_rows(rows[bad], raw[bad])))
@@ -372,10 +393,10 @@ def _coerce(gdf: gpd.GeoDataFrame, spec: schema.LayerSpec, rows: pd.Series, sour
             numbers = pd.to_numeric(raw.where(~blank), errors="coerce")
             bad = ~blank & (numbers.isna() | (numbers < 0) | (numbers > 100))
             if bad.any():
-                problems.error(source, tr("not_share", lang, field=f.name,
+                problems.error(source, tr("not_share", lang, field=shown,
                                           rows=format_rows(rows[bad], raw[bad])))
             elif (numbers > 1).any():
-                problems.warn(source, tr("percent_read", lang, field=f.name))
+                problems.warn(source, tr("percent_read", lang, field=shown))
                 numbers = numbers / 100.0
             gdf[f.name] = numbers.astype("Float64")
         elif f.kind == "bool":
@@ -387,7 +408,7 @@ def _coerce(gdf: gpd.GeoDataFrame, spec: schema.LayerSpec, rows: pd.Series, sour
             else:
                 converted, bad = _lookup(raw, schema.BOOL, blank)
             if bad.any():
-                problems.error(source, tr("bad_bool", lang, field=f.name,
+                problems.error(source, tr("bad_bool", lang, field=shown,
                                           rows=format_rows(rows[bad], raw[bad])))
             gdf[f.name] = converted.astype("boolean")
         elif f.kind == "enum":
@@ -399,7 +420,7 @@ def _coerce(gdf: gpd.GeoDataFrame, spec: schema.LayerSpec, rows: pd.Series, sour
                 for zh, en in f.values.items():
                     zh_for.setdefault(en, zh)
                 valid = ", ".join(f"{c}/{zh_for[c]}" if c in zh_for else c for c in f.choices)
-                problems.error(source, tr("bad_enum", lang, field=f.name,
+                problems.error(source, tr("bad_enum", lang, field=shown,
                                           rows=format_rows(rows[bad], raw[bad]), valid=valid))
             if f.default is not None:
                 converted = converted.where(converted.notna(), f.default)
@@ -466,7 +487,7 @@ def _load_layer(folder: Path, spec: schema.LayerSpec, entry: dict[str, Any],
         problems.error(source, tr("empty_layer", lang))
         return None, None
     stated = _crs_name(gdf.crs) if gdf.crs is not None else f"{entry.get('crs')} (declared)"
-    gdf = _check_crs(gdf, spec.name, entry, source, problems, lang)
+    gdf = _check_crs(gdf, spec.name, {**entry, "_path": path}, source, problems, lang)
     if gdf is None:
         return None, None
     gdf = _rename_fields(gdf, spec, entry, source, problems, lang)

@@ -212,7 +212,7 @@ def test_households_table_fills_counts_and_reports_unmatched_rows(tmp_path):
         "小区代码,户数,统计日期\nE1,1234,2024-12-31\nE9,50,2024-12-31\n", encoding="utf-8")
     data = load_layers(folder, lang="en")
     assert data.estates["households"].tolist() == [1234, 800]
-    assert any("1 rows of the households table match no estate: E9" in w.message
+    assert any("1 row(s) of the households table match no estate: E9" in w.message
                for w in data.warnings)
     assert "households" in data.sources
 
@@ -238,3 +238,23 @@ def test_population_raster_without_nodata_is_an_error(tmp_path):
         dst.write(np.ones((1, 3, 3), dtype="float32"))
     with pytest.raises(InputError, match="population.tif.*nodata"):
         load_layers(folder, lang="en")
+
+
+def test_geojson_without_crs_member_takes_the_declared_crs(tmp_path):
+    folder = write_layers(tmp_path / "l", communities=two_communities())
+    feature_collection = json.loads(_estates().to_json())
+    del feature_collection["crs"]  # metres, no crs member: exported by a tool that forgot it
+    (folder / "estates.geojson").write_text(json.dumps(feature_collection), encoding="utf-8")
+    (folder / "planner.yaml").write_text('layers:\n  estates: {crs: "EPSG:4549"}\n',
+                                         encoding="utf-8")
+    data = load_layers(folder)
+    assert abs(data.estates.area.iloc[0] - 10_000) < 0.01
+
+
+def test_messages_name_the_column_the_planner_has(tmp_path):
+    premises = gdf([{"用房编号": "P1", "功能": "图书室", "建筑面积": 10, "建设方式": "租赁",
+                     "geometry": pt(10, 10)}])
+    folder = write_layers(tmp_path / "l", communities=two_communities(), premises=premises)
+    with pytest.raises(InputError) as err:
+        load_layers(folder)
+    assert "function（功能）" in str(err.value) and "'图书室'" in str(err.value)
