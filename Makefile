@@ -20,8 +20,10 @@ test: $(STAMP)  ## run the whole suite
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)  ## benchmarks (by hand, not part of the suite); figures go in the README
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[bench]'
 	$(BIN)/python benchmarks/bench_pipeline.py
 	$(BIN)/python benchmarks/bench_map.py
+	$(BIN)/python benchmarks/bench_siting.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check gis_planner tests benchmarks

@@ -29,6 +29,8 @@ instead of splitting them by area.
 
 from __future__ import annotations
 
+import dataclasses
+
 import datetime as _dt
 import json
 import logging
@@ -67,10 +69,50 @@ class Results:
     planning_conditions: pd.DataFrame | None = None
     #: the scenario that produced the run, as its file (``Scenario.to_dict()``), if any
     scenario: dict[str, Any] | None = None
+    #: R7 layout proposals (:func:`propose_layout`): boundaries, premises sites, reach raster
+    layout: LayoutProposal | None = None
 
     @property
     def rules(self):  # noqa: ANN201 - RuleSet
         return self.data.rules
+
+    @property
+    def sites(self) -> gpd.GeoDataFrame | None:
+        """The proposed premises sites (both models, column ``model``), if proposed."""
+        if self.layout is None or self.layout.siting is None:
+            return None
+        return self.layout.siting.sites
+
+    @property
+    def proposed_communities(self) -> gpd.GeoDataFrame | None:
+        """The proposed communities, if proposed."""
+        if self.layout is None or self.layout.boundaries is None:
+            return None
+        return self.layout.boundaries.communities
+
+
+@dataclass
+class LayoutProposal:
+    """The R7 proposals of a run (一(一)): see :func:`propose_layout`.
+
+    Attributes
+    ----------
+    boundaries : BoundaryProposal
+        Proposed communities within the household range, the estate moves and decisions.
+    siting : SitingResult
+        New premises sites: set cover (``lscp``) and the best p (``mclp``).
+    access_m : ndarray
+        Distance (m) to the nearest existing or proposed (mclp) premises, 50 m cells,
+        EPSG:4549, nodata −9999 outside the communities; ``access_transform`` its Affine.
+    summary : dict
+        Households beyond the walking distance now and with the proposed sites, and counts.
+    """
+
+    boundaries: Any
+    siting: Any
+    access_m: Any
+    access_transform: Any
+    summary: dict[str, Any] = field(default_factory=dict)
 
 
 class PlanYearError(PlannerError):
@@ -175,6 +217,28 @@ def _parcel_households(data: PlanningData, year: int, lang: str, warnings: list[
     return added, info
 
 
+def _estimate_missing_households(data: PlanningData, lang: str, warnings: list[Problem]
+                                 ) -> PlanningData:
+    """Estates without a count get one from the population raster (flag
+    ``households_estimated``): zonal sum ÷ household size, in the raster's own CRS."""
+    estates = data.estates
+    if estates is None or data.population_raster is None:
+        return data
+    missing = estates["households"].isna()
+    if not missing.any():
+        return data
+    from gis_planner.accessibility import estimate_households
+
+    estimate = estimate_households(estates, data.population_raster,
+                                   household_size=data.household_size, rules=data.rules,
+                                   lang=lang)
+    warnings.extend(estimate.warnings)
+    estates = estates.copy()
+    estates["households"] = estimate.table["households"]
+    estates["households_estimated"] = estimate.table["households_estimated"].astype(bool)
+    return dataclasses.replace(data, estates=estates)
+
+
 def _community_households(data: PlanningData, lang: str, warnings: list[Problem]
                           ) -> tuple[pd.Series, households.Allocation | None]:
     communities = data.communities
@@ -223,6 +287,7 @@ def analyse(data: PlanningData, *, year: int | None = None, lang: str = "zh") ->
     if year is not None:
         check_plan_year(year, rules=rules, lang=lang)
     warnings: list[Problem] = list(data.warnings)
+    data = _estimate_missing_households(data, lang, warnings)
     communities = data.communities.copy()
     hh_current, allocation = _community_households(data, lang, warnings)
     hh = hh_current
@@ -413,3 +478,71 @@ def summarise(results: Results, allocation: households.Allocation | None = None
         summary["enclosure"] = {k: int(v) for k, v in
                                 estates["enclosure_status"].value_counts().items()}
     return summary
+
+
+def propose_layout(results: Results, *, p: int | None = None, lang: str | None = None
+                   ) -> Results:
+    """Add the R7 layout proposals (一(一)) to ``results``: a new :class:`Results`.
+
+    Proposed community boundaries for the communities outside the household range
+    (:func:`gis_planner.boundaries.propose_boundaries`), new premises sites by set cover and
+    by maximal coverage of ``p`` sites (:func:`gis_planner.siting.propose_sites`; ``p`` from
+    ``rules.layout.new_sites_p`` when None), and the accessibility raster — distance to the
+    nearest existing or proposed premises — with the households beyond the walking distance
+    now and with the proposed sites (:mod:`gis_planner.accessibility`).
+
+    Needs an estates layer; without one ``results`` is returned unchanged.
+    """
+    from gis_planner import accessibility, boundaries, siting
+
+    lang = lang or results.lang
+    if results.estates is None or len(results.estates) == 0:
+        return results
+    data, rules = results.data, results.data.rules
+    prem = results.premises
+    counted = None
+    if prem is not None:
+        counted = prem[premises.counted_premises(prem, rules=rules, year=results.year)]
+    bp = boundaries.propose_boundaries(
+        results.estates, data.communities, rules=rules, premises=counted,
+        barriers=data.barriers, planned_roads=data.planned_roads, lang=lang)
+    sr = siting.propose_sites(
+        results.estates, counted, rules=rules, candidate_sites=data.candidate_sites,
+        development_parcels=data.development_parcels, communities=data.communities,
+        paths=data.paths, p=p, lang=lang)
+    now_points = (counted.geometry if counted is not None
+                  else gpd.GeoSeries([], crs=data.communities.crs))
+    chosen = sr.sites[sr.sites["model"] == "mclp"].geometry
+    now_m, transform = accessibility.accessibility_raster(
+        data.communities, now_points, rules=rules, paths=data.paths, lang=lang)
+    with_sites = gpd.GeoSeries(pd.concat([now_points.reset_index(drop=True),
+                                          chosen.reset_index(drop=True)]),
+                               crs=data.communities.crs)
+    access_m, transform = accessibility.accessibility_raster(
+        data.communities, with_sites, rules=rules, paths=data.paths, lang=lang)
+    summary = {
+        "communities_out_of_range": int(len(bp.decisions)),
+        "proposed_communities": int(len(bp.communities)),
+        "estates_moved": int(len(bp.moves)),
+        "proposed_in_range": int((bp.communities["scale_status"] == "ok").sum()),
+        "lscp_sites": int(sr.summary["lscp_sites"]),
+        "lscp_households_newly_covered": int(sr.summary["lscp_households_newly_covered"]),
+        "mclp_sites": int(sr.summary["mclp_sites"]),
+        "mclp_households_newly_covered": int(sr.summary["mclp_households_newly_covered"]),
+        "households_beyond_walk_now": accessibility.households_beyond_walk(
+            results.estates, now_m, transform, rules=rules),
+        "households_beyond_walk_with_sites": accessibility.households_beyond_walk(
+            results.estates, access_m, transform, rules=rules),
+    }
+    proposal = LayoutProposal(boundaries=bp, siting=sr, access_m=access_m,
+                              access_transform=transform, summary=summary)
+    out = dataclasses.replace(results, layout=proposal,
+                              warnings=[*results.warnings, *bp.warnings, *sr.warnings])
+    out.summary = {**results.summary, "layout": summary,
+                   "warnings": len(out.warnings)}
+    log.info("Layout proposals: %d communities out of range → %d proposed (%d estates move); "
+             "%d + %d sites; households beyond the walk %d → %d",
+             summary["communities_out_of_range"], summary["proposed_communities"],
+             summary["estates_moved"], summary["lscp_sites"], summary["mclp_sites"],
+             summary["households_beyond_walk_now"], summary["households_beyond_walk_with_sites"])
+    return out

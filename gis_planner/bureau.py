@@ -66,7 +66,9 @@ FORMAT_ALIASES = {"json": "geojson", "shapefile": "shp", "geopackage": "gpkg",
                   "filegdb": "gdb", "fgdb": "gdb"}
 #: Exported layers and their id fields, in package order.
 LAYERS = {"communities": "community_id", "estates": "estate_id", "premises": "premises_id",
-          "sites": "site_id"}
+          "sites": "proposal_id"}
+#: the run-folder file of each layer (the others are ``<layer>.geojson``)
+RUN_FILE = {"sites": "proposed_sites.geojson"}
 PACKAGE = "bureau"
 RUN_FILES = ("communities.geojson", "estates.geojson", "premises.geojson")
 SHP_ENCODING = "GBK"
@@ -250,11 +252,20 @@ def _file_ready(gdf: gpd.GeoDataFrame, layer: str, sep: str) -> gpd.GeoDataFrame
 
 
 def _proposed_sites(results: Any) -> gpd.GeoDataFrame | None:
-    for name in ("sites", "proposed_sites"):
-        sites = getattr(results, name, None)
-        if isinstance(sites, gpd.GeoDataFrame):
-            return sites
-    return None
+    """The R7 sites of both models, one row per (model, site): ``proposal_id`` is unique."""
+    sites = getattr(results, "sites", None)
+    if not isinstance(sites, gpd.GeoDataFrame):
+        return None
+    return _with_proposal_id(sites)
+
+
+def _with_proposal_id(sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    if "proposal_id" in sites or "model" not in sites:
+        return sites
+    sites = sites.copy()
+    sites.insert(0, "proposal_id", [f"{m}-{int(p):03d}" for m, p in
+                                    zip(sites["model"], sites["priority"], strict=True)])
+    return sites
 
 
 def bureau_tables(results: Any, *, lang: str = "zh") -> dict[str, gpd.GeoDataFrame]:
@@ -463,10 +474,12 @@ def _read_run(folder: Path, lang: str) -> tuple[dict[str, gpd.GeoDataFrame], _Or
     tables: dict[str, gpd.GeoDataFrame] = {}
     source_files = []
     for layer in LAYERS:
-        path = folder / f"{layer}.geojson"
+        path = folder / RUN_FILE.get(layer, f"{layer}.geojson")
         if not path.is_file():
             continue
         gdf = pyogrio.read_dataframe(path)
+        if layer == "sites":
+            gdf = _with_proposal_id(gdf)
         if len(gdf):
             tables[layer] = _file_ready(gdf, layer, sep)
         source_files.append({"layer": layer, "file": path.name, "sha256": _sha256(path),
@@ -503,10 +516,10 @@ def _load_source(source: Any, lang: str) -> tuple[dict[str, gpd.GeoDataFrame], _
     folder = Path(source)
     if is_run_folder(folder):
         return _read_run(folder, lang)
-    from gis_planner.analysis import analyse
+    from gis_planner.analysis import analyse, propose_layout
     from gis_planner.layers import load_layers
 
-    results = analyse(load_layers(folder, lang=lang), lang=lang)
+    results = propose_layout(analyse(load_layers(folder, lang=lang), lang=lang), lang=lang)
     return bureau_tables(results, lang=lang), _origin_of_results(results, "layers",
                                                                    str(folder))
 

@@ -41,6 +41,13 @@ BASEMAP_OPTION = typer.Option(
     Basemap.osm, "--basemap",
     help="Basemap of map.html: osm, tianditu (key from TIANDITU_KEY), amap (overlays shifted "
          "to GCJ-02 for display only) or none.")
+SITES_OPTION = typer.Option(
+    None, "--sites", min=1,
+    help="Number of new premises sites of the maximal-coverage proposal (R7); default "
+         "rules.layout.new_sites_p.")
+PROPOSALS_OPTION = typer.Option(
+    True, "--proposals/--no-proposals",
+    help="Propose community boundaries, premises sites and the reach raster (R7).")
 DEMO_FOLDER = Path("layers") / "deqing_demo"
 
 
@@ -71,8 +78,9 @@ def _check_basemap(basemap: str, lang: str) -> None:
 
 
 def _run(layers_dir: Path, out: Path, rules: Path | None, year: int | None, lang: str,
-         scenario: Path | None = None, basemap: str = "osm") -> None:
-    from gis_planner.analysis import PlanYearError, analyse
+         scenario: Path | None = None, basemap: str = "osm", sites: int | None = None,
+         proposals: bool = True) -> None:
+    from gis_planner.analysis import PlanYearError, analyse, propose_layout
     from gis_planner.export import write_run
     from gis_planner.layers import load_layers
     from gis_planner.report import summary_rows
@@ -96,6 +104,9 @@ def _run(layers_dir: Path, out: Path, rules: Path | None, year: int | None, lang
                 data = load_layers(layers_dir, rules=rules, lang=lang)
                 progress.update(task, advance=1, description=tr("step_analyse", lang))
                 results = analyse(data, year=year, lang=lang)
+            if proposals:
+                progress.update(task, description=tr("step_propose", lang))
+                results = propose_layout(results, p=sites, lang=lang)
             progress.update(task, advance=1, description=tr("step_write", lang))
             written, _ = write_run(results, out, lang=lang, on_step=lambda s: progress.update(
                 task, description=f"{tr('step_write', lang)}: {s}"), extra_files=extra,
@@ -142,11 +153,13 @@ def run(
              "--year wins over its year. See gis_planner.scenario."),
     lang: Lang = typer.Option(Lang.zh, "--lang", help="Language of report, map and messages."),
     basemap: Basemap = BASEMAP_OPTION,
+    sites: int | None = SITES_OPTION,
+    proposals: bool = PROPOSALS_OPTION,
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log every step."),
 ) -> None:
     """Run every analysis on LAYERS_DIR and write layers, report and map to --out."""
     _setup_logging(verbose)
-    _run(layers_dir, out, rules, year, lang.value, scenario, basemap.value)
+    _run(layers_dir, out, rules, year, lang.value, scenario, basemap.value, sites, proposals)
 
 
 @app.command()
@@ -155,11 +168,14 @@ def demo(
     year: int | None = typer.Option(None, "--year", help="Plan year: planned premises count."),
     lang: Lang = typer.Option(Lang.zh, "--lang", help="Language of report, map and messages."),
     basemap: Basemap = BASEMAP_OPTION,
+    sites: int | None = SITES_OPTION,
+    proposals: bool = PROPOSALS_OPTION,
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log every step."),
 ) -> None:
     """Run on the embedded Deqing demo (layers/deqing_demo)."""
     _setup_logging(verbose)
-    _run(demo_layers(), out, None, year, lang.value, basemap=basemap.value)
+    _run(demo_layers(), out, None, year, lang.value, basemap=basemap.value, sites=sites,
+         proposals=proposals)
 
 
 @app.command()

@@ -109,6 +109,29 @@ def write_planning_conditions(results, path: str | Path, *,  # noqa: ANN001
     return path
 
 
+def _write_layout(layout, stage: Path, out_dir: Path, *, lang: str,  # noqa: ANN001
+                  timings: dict[str, float], written: dict[str, Path],
+                  on_step: Callable[[str], None] | None) -> None:
+    """The R7 proposals: proposed communities and sites, the moves, the reach raster."""
+    from gis_planner import accessibility
+
+    outputs = {
+        "proposed_communities.geojson": lambda path: write_geojson(
+            round_floats(layout.boundaries.communities), path, lang=lang),
+        "proposed_sites.geojson": lambda path: write_geojson(
+            round_floats(layout.siting.sites), path, lang=lang),
+        "boundary_moves.csv": lambda path: pd.DataFrame(layout.boundaries.moves).to_csv(
+            path, index=False, encoding="utf-8-sig", lineterminator="\r\n"),
+        "accessibility.tif": lambda path: accessibility.write_accessibility(
+            path, layout.access_m, layout.access_transform),
+    }
+    for name, write in outputs.items():
+        if on_step:
+            on_step(name)
+        timed(timings, name, lambda w=write, n=name: w(stage / n))
+        written[name.split(".")[0]] = out_dir / name
+
+
 def write_run(results, out_dir: str | Path, *, lang: str | None = None,  # noqa: ANN001
               map_html: bool = True, on_step: Callable[[str], None] | None = None,
               extra_files: dict[str, str] | None = None, basemap: str = "osm"
@@ -143,6 +166,10 @@ def write_run(results, out_dir: str | Path, *, lang: str | None = None,  # noqa:
               lambda: write_planning_conditions(results, stage / "planning_conditions.csv",
                                                 lang=lang))
         written["planning_conditions"] = out_dir / "planning_conditions.csv"
+        layout = getattr(results, "layout", None)
+        if layout is not None:
+            _write_layout(layout, stage, out_dir, lang=lang, timings=timings, written=written,
+                          on_step=on_step)
         for name, text in (extra_files or {}).items():
             (stage / name).write_text(text, encoding="utf-8")
             written[Path(name).stem] = out_dir / name

@@ -69,6 +69,8 @@ class PlanningData:
     development_parcels: gpd.GeoDataFrame | None = None
     candidate_sites: gpd.GeoDataFrame | None = None
     county_outline: gpd.GeoDataFrame | None = None
+    paths: gpd.GeoDataFrame | None = None
+    barriers: gpd.GeoDataFrame | None = None
     population_raster: Path | None = None
     rules: RuleSet = field(default_factory=load_rules)
     household_size: float = 2.66
@@ -702,6 +704,8 @@ def load_layers(folder: str | Path, *, rules: RuleSet | str | Path | None = None
         development_parcels=data.get("development_parcels"),
         candidate_sites=data.get("candidate_sites"),
         county_outline=data.get("county_outline"),
+        paths=data.get("paths"),
+        barriers=data.get("barriers"),
         population_raster=population_raster,
         rules=rule_set,
         household_size=household_size,

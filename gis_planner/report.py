@@ -42,6 +42,10 @@ SHEETS = {
     "enclosure": ("开转封清单", "Enclosure list"),
     "enclosure_summary": ("开转封汇总", "Enclosure summary"),
     "planning_conditions": ("规划条件", "Planning conditions"),
+    "layout_decisions": ("规模调整建议", "Scale proposals"),
+    "proposed_communities": ("拟调整社区", "Proposed communities"),
+    "boundary_moves": ("小区调整", "Estate moves"),
+    "proposed_sites": ("建议用房点位", "Proposed sites"),
     "unassigned": ("未分配", "Unassigned"), "warnings": ("警告", "Warnings"),
     "rules": ("规则", "Rules"), "settings": ("设置", "Settings"),
 }
@@ -91,6 +95,15 @@ def summary_rows(results: Any, *, lang: str = "zh") -> list[tuple[str, str]]:
     if "enclosure" in s:
         parts = [f"{value_label(k, lang)} {v}" for k, v in sorted(s["enclosure"].items())]
         rows.append((label("enclosure_status", lang), ", ".join(parts)))
+    if "layout" in s:
+        lay = s["layout"]
+        rows.append((tr("summary_layout_scale", lang),
+                     tr("summary_layout_scale_value", lang, **lay)))
+        rows.append((tr("summary_layout_sites", lang),
+                     tr("summary_layout_sites_value", lang, **lay)))
+        rows.append((tr("summary_layout_beyond", lang, distance=float(
+            results.rules.layout.walking_distance_m)),
+            f"{lay['households_beyond_walk_now']:,} → {lay['households_beyond_walk_with_sites']:,}"))
     rows.append((tr("summary_warnings", lang), str(s["warnings"])))
     return rows
 
@@ -212,6 +225,16 @@ def write_report(results: Any, path: str | Path, *, lang: str = "zh") -> Path:
     if results.premises is not None:
         sheets["premises"] = display_table(results.premises, PREMISES_COLUMNS, lang=lang)
     sheets["planning_conditions"] = planning_conditions_table(results, lang=lang)
+    layout = getattr(results, "layout", None)
+    if layout is not None:
+        bp, sr = layout.boundaries, layout.siting
+        sheets["layout_decisions"] = display_table(bp.decisions, list(bp.decisions.columns),
+                                                   lang=lang)
+        sheets["proposed_communities"] = display_table(
+            bp.communities, [c for c in bp.communities.columns if c != "geometry"], lang=lang)
+        sheets["boundary_moves"] = display_table(bp.moves, list(bp.moves.columns), lang=lang)
+        sheets["proposed_sites"] = display_table(
+            sr.sites, [c for c in sr.sites.columns if c != "geometry"], lang=lang)
     sheets["unassigned"] = _unassigned(results, lang)
     sheets["warnings"] = pd.DataFrame(
         [(w.source, w.message) for w in results.warnings],

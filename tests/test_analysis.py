@@ -148,3 +148,18 @@ def test_cli_basemap_amap_shifts_the_map_but_not_the_data(tmp_path):
     assert (osm / "communities.geojson").read_bytes() == (amap / "communities.geojson"
                                                           ).read_bytes()
     assert CliRunner().invoke(app, ["run", str(folder), "--basemap", "bing"]).exit_code == 2
+
+
+def test_households_missing_with_a_population_raster_are_estimated_and_flagged(demo_copy):
+    import geopandas as gpd
+
+    estates = gpd.read_file(demo_copy / "estates.geojson")
+    given = estates.loc[:9, "households"].sum()
+    estates.loc[:9, "households"] = None
+    estates.to_file(demo_copy / "estates.geojson", driver="GeoJSON")
+    results = analyse(load_layers(demo_copy))
+    e = results.estates
+    assert e["households_estimated"].sum() == 10
+    assert not e["households"].isna().any()
+    # the demo's raster is households × 2.66 spread by area: the estimate comes back close
+    assert abs(int(e.loc[:9, "households"].sum()) - int(given)) <= 0.02 * given

@@ -23,7 +23,7 @@ import yaml
 from typer.testing import CliRunner
 
 from gis_planner import bureau
-from gis_planner.analysis import analyse
+from gis_planner.analysis import analyse, propose_layout
 from gis_planner.bureau import (
     CRS_CHOICES,
     BureauError,
@@ -90,7 +90,7 @@ def odd_package(odd_layers, tmp_path_factory) -> bureau.BureauReport:
 def demo_results(tmp_path_factory):
     """The embedded demo analysed once (hand-made layers until the demo exists)."""
     if HAS_DEMO:
-        return analyse(load_layers(DEMO))
+        return propose_layout(analyse(load_layers(DEMO)))
     return analyse(load_layers(_layers_folder(tmp_path_factory.mktemp("demo") / "layers")))
 
 
@@ -369,7 +369,8 @@ def test_export_from_a_run_folder(demo_results, tmp_path):
     assert meta["rules"]["version"] == demo_results.rules.version
     assert meta["rules"]["sha256"] == demo_results.rules.checksum()
     assert {f["file"] for f in meta["source"]["files"]} == {
-        "communities.geojson", "estates.geojson", "premises.geojson"}
+        "communities.geojson", "estates.geojson", "premises.geojson",
+        "proposed_sites.geojson"}
     back = _read(run / "bureau" / "shp" / "communities.shp")
     assert back["SQMC"].tolist() == demo_results.communities["name"].tolist()
     assert back["QKMJ"].tolist() == pytest.approx(
@@ -469,3 +470,14 @@ def test_gdb_written_when_gdal_can(odd_package):
     assert back["households"].tolist() == [2500, 1200]
     assert np.allclose(back.to_crs("EPSG:4549").geometry.centroid.x,
                        [square(100, 100).centroid.x, square(1500, 500).centroid.x])
+
+
+def test_proposed_sites_of_both_models_are_exported_with_unique_ids(demo_results, tmp_path):
+    report = export_bureau(demo_results, tmp_path, formats="shp,gpkg", lang="zh")
+    sites = _read(tmp_path / "bureau" / "shp" / "sites.shp")
+    expected = demo_results.sites
+    assert len(sites) == len(expected) and sites["JYBH"].is_unique
+    assert set(sites["XZMX"]) == {"lscp", "mclp"}
+    mclp = sites[sites["XZMX"] == "mclp"]
+    assert mclp["XZFGHS"].sum() == demo_results.layout.summary["mclp_households_newly_covered"]
+    assert report.counts["sites"]["gpkg"] == len(expected)

@@ -109,3 +109,42 @@ def test_english_run(tmp_path):
     assert "Communities meeting the standard" in result.output
     book = openpyxl.load_workbook(tmp_path / "report.xlsx", read_only=True)
     assert "Communities" in book.sheetnames
+
+
+def test_R7_demo_proposals_for_every_community_out_of_range(demo_run):
+    out, output = demo_run
+    communities = gpd.read_file(out / "communities.geojson")
+    out_of_range = set(communities.loc[communities["scale_status"] != "ok", "community_id"])
+    assert len(out_of_range) == 4
+    proposed = gpd.read_file(out / "proposed_communities.geojson")
+    assert (proposed["scale_status"] == "ok").all()
+    assert proposed["households"].between(1500, 4000).all()
+    assert (proposed.geometry.geom_type == "Polygon").all()  # each one piece: contiguous
+    moves = pd.read_csv(out / "boundary_moves.csv")
+    assert out_of_range <= set(moves["from_community_id"].astype(str)) | set(
+        moves["to_community_id"].astype(str))
+    # the proposals cover the original communities exactly once
+    original = communities.to_crs(4549).union_all()
+    tiled = proposed.to_crs(4549)
+    assert abs(tiled.area.sum() - original.area) < 1.0
+    sites = gpd.read_file(out / "proposed_sites.geojson")
+    assert set(sites["model"]) == {"lscp", "mclp"}
+    assert "全覆盖" in output and "最优" in output
+
+
+def test_R7_accessibility_raster_is_50_m_in_the_working_crs(demo_run):
+    import rasterio
+
+    out, _ = demo_run
+    with rasterio.open(out / "accessibility.tif") as src:
+        assert src.crs.to_epsg() == 4549
+        assert src.res == (50.0, 50.0)
+        assert src.nodata is not None
+        values = src.read(1, masked=True)
+        assert values.min() >= 0 and values.count() > 0
+
+
+def test_R7_report_has_the_proposal_sheets(demo_run):
+    out, _ = demo_run
+    book = openpyxl.load_workbook(out / "report.xlsx", read_only=True)
+    assert {"规模调整建议", "拟调整社区", "小区调整", "建议用房点位"} <= set(book.sheetnames)

@@ -1,0 +1,1013 @@
+"""Proposed community boundaries (R7, 一(一) "科学设置社区规模, 划定社区范围").
+
+Communities outside the household range (``rules.layout.households_min``–``households_max``,
+1,500–4,000 from GB 50180-2018) get a proposal built from whole estates: a too-large community
+is split into the fewest parts that each lie within the range; a too-small one is merged with a
+neighbour, or its estates are shared among its neighbours, or (last) its boundary with one
+neighbour is redrawn. Communities in range are left alone unless such a merge needs them.
+Every proposed community is contiguous, as compact as the search finds, and never crosses a
+hard edge (``rules.layout.hard_edges``: a ``barriers`` layer — rivers, railways — and/or the
+planned roads).
+
+How
+---
+1. **Cells.** Each community polygon is divided among its estates (an estate belongs to the
+   community holding its largest share, ``community_id``): every point of the community goes
+   to the nearest estate outline (Voronoi cells of points sampled along the outlines every
+   ``tessellation_spacing_m``, dissolved per estate — a "morphological tessellation"). A
+   community without estates is one empty cell. The cells tile the communities exactly, so
+   proposed communities (unions of cells) tile them too, with no gap and no overlap.
+2. **Neighbours.** Two estates are neighbours when their cells share at least
+   ``neighbour_min_border_m`` of border (streets between estates do not break contiguity; a
+   corner does not make it), unless the line between their centroids crosses a hard edge.
+3. **Split** (too large, H households): k = ⌈H / max⌉ parts (more if k parts cannot all reach
+   the minimum). Seeds far apart (farthest-first, then Lloyd steps), then region growing: each
+   region takes its nearest neighbouring estate as long as it stays under the ceiling; then
+   local moves of border estates, first to bring every part within [min, max], then to lower
+   the area-weighted moment of inertia (compactness), never disconnecting a part.
+   ``partition_restarts`` seedings are tried; the most compact valid partition is kept. The
+   part holding the community's largest premises (else the most households) keeps its code.
+4. **Merge** (too small), smallest first: with the neighbouring community that keeps the
+   result within the range and is the most compact (lowest normalised moment of inertia);
+   if none can take it whole, its estates go to the neighbours by region growing under the
+   ceiling; if that fails too, the boundary with one neighbour is redrawn (a two-part split
+   of both together). Otherwise the community is reported without a proposal.
+
+Why not spopt: its regionalisers cannot express the ceiling. ``MaxPHeuristic`` (max-p regions)
+maximises the number of regions subject to a *floor* on a spatially extensive attribute: it
+has no upper bound, so it would cut a 4,500-household community into as many ≥ 1,500 parts
+as it can (three), not the fewest parts within 1,500–4,000, and a region may exceed 4,000.
+SKATER, AZP and Ward take a number of regions but no bound on the households of a region, and
+all of them regionalise the whole map, while a plan revision must leave communities in range
+alone. libpysal's ``Rook``/``Queen`` weights need exactly shared vertices, which cells clipped
+to neighbouring communities lack, and its fuzzy contiguity counts corner contacts and knows no
+hard edges; the shared-border rule above is a few lines of shapely.
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+import math
+from collections import deque
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from gis_planner import budget
+from gis_planner import crs as crs_mod
+from gis_planner import premises as premises_mod
+from gis_planner.errors import Problem, format_rows
+from gis_planner.households import allocate_households
+from gis_planner.i18n import tr
+from gis_planner.layout import scale_status
+from gis_planner.rules import RuleSet
+from gis_planner.siting import check_working_crs
+
+if TYPE_CHECKING:
+    from gis_planner.layers import PlanningData
+
+log = logging.getLogger(__name__)
+
+_TOUCH_TOLERANCE_M = 0.5  # cells of neighbouring communities closer than this touch
+_SLIVER_M2 = 1.0  # polygon parts smaller than this are floating-point noise of the overlay
+
+
+@dataclass
+class BoundaryProposal:
+    """Proposed communities (R7, 一(一)).
+
+    Attributes
+    ----------
+    communities : GeoDataFrame
+        Every proposed community, EPSG:4549, tiling the original communities: ``community_id``
+        (kept, or ``<id>-2`` … for new parts of a split), ``name``, ``street``, ``kind``,
+        ``source_ids`` (original communities it takes estates or area from), ``change``
+        (``unchanged``/``split``/``merged``/``enlarged``/``rebalanced``, comma-joined),
+        ``estates_count``, ``households_before`` (of the original community with this code,
+        0 for a new one), ``households``, ``scale_status_before``, ``scale_status``,
+        ``staff_min_before``, ``staff_max_before``, ``staff_min``, ``staff_max`` (R5),
+        ``standard``, ``required_area_m2_before``, ``required_area_m2`` (R1),
+        ``premises_area_m2`` (premises given, by location), ``shortfall_m2``, ``area_m2``,
+        ``compactness`` (Polsby–Popper 4πA/P²), ``contiguous`` (one polygon), ``divided``
+        (its estates fall in several groups across hard edges — inherited from an original
+        community a planned road or barrier crosses; never made by a split). New parts have
+        no "before" figures (0 households, NA staff).
+    moves : DataFrame
+        One row per estate that changes community: ``estate_id``, ``estate_name``,
+        ``households``, ``from_community_id``, ``to_community_id``, ``to_name``, ``change``,
+        ``from_households_before``, ``from_households_after``, ``to_households_before``,
+        ``to_households_after``.
+    decisions : DataFrame
+        One row per original community out of range: ``community_id``, ``name``,
+        ``households``, ``scale_status``, ``action`` (``split``/``merged``/``dissolved``/
+        ``rebalanced``/``no_proposal``), ``proposed_ids``, ``note`` (in the run's language).
+    estates : DataFrame
+        Indexed like the estates: ``community_id`` (before) and ``proposed_community_id``.
+    warnings : list of Problem
+    """
+
+    communities: gpd.GeoDataFrame
+    moves: pd.DataFrame
+    decisions: pd.DataFrame
+    estates: pd.DataFrame
+    warnings: list[Problem] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- cells
+
+
+def _member_cells(polygon: shapely.Geometry, members: np.ndarray, spacing_m: float
+                  ) -> np.ndarray:
+    """Split ``polygon`` among estate geometries: each point to the nearest outline."""
+    clipped = shapely.intersection(members, polygon)
+    dense = shapely.segmentize(shapely.boundary(clipped), spacing_m)
+    coords, owner = shapely.get_coordinates(dense, return_index=True)
+    cells = np.full(len(members), None, dtype=object)
+    if len(coords) == 0:
+        return cells
+    _, first = np.unique(np.round(coords, 3), axis=0, return_index=True)
+    first = np.sort(first)
+    coords, owner = coords[first], owner[first]
+    if len(np.unique(owner)) == 1 or len(coords) < 3:
+        cells[owner[0]] = polygon
+        return cells
+    voronoi = shapely.get_parts(shapely.voronoi_polygons(
+        shapely.multipoints(coords), extend_to=polygon, ordered=True))
+    order = np.argsort(owner, kind="stable")
+    groups = np.split(order, np.flatnonzero(np.diff(owner[order])) + 1)
+    for group in groups:
+        # Voronoi cells share their edges exactly: a coverage union is fast and exact
+        try:
+            merged = shapely.coverage_union_all(voronoi[group])
+        except shapely.errors.GEOSException:  # pragma: no cover - not a clean coverage
+            merged = shapely.union_all(voronoi[group])
+        cells[owner[group[0]]] = merged
+    present = np.flatnonzero(pd.notna(cells))
+    cells[present] = shapely.intersection(cells[present].astype(object), polygon)
+    return cells
+
+
+@dataclass
+class _Units:
+    """The cells: one per (community, estate), or one per community without estates."""
+
+    estate: np.ndarray        # position into estates, -1 for an empty community
+    community: np.ndarray     # position into communities
+    geometry: np.ndarray      # cell polygon
+    households: np.ndarray
+    area: np.ndarray
+    xy: np.ndarray            # cell centroid
+    anchor: np.ndarray        # point used for hard-edge tests (estate centroid)
+    active: np.ndarray        # has a cell (its community may change)
+    neighbours: list[np.ndarray] = field(default_factory=list)
+
+
+def _build_units(estates: gpd.GeoDataFrame, home: np.ndarray, communities: gpd.GeoDataFrame,
+                 households: np.ndarray, spacing_m: float, active: np.ndarray) -> _Units:
+    """Cells of the ``active`` communities; the estates of the others get no cell (they are
+    never touched, so neither their shape nor their neighbours matter)."""
+    est_geoms = estates.geometry.values
+    com_geoms = communities.geometry.values
+    rows_e, rows_c, rows_g = [], [], []
+    for c in range(len(communities)):
+        members = np.flatnonzero(home == c)
+        if not active[c] and len(members):
+            rows_e.extend(members.tolist())
+            rows_c.extend([c] * len(members))
+            rows_g.extend([None] * len(members))
+            continue
+        if len(members) == 0:
+            rows_e.append(-1)
+            rows_c.append(c)
+            rows_g.append(com_geoms[c])
+            continue
+        if len(members) == 1:
+            cells = np.array([com_geoms[c]], dtype=object)
+        else:
+            cells = _member_cells(com_geoms[c], est_geoms[members], spacing_m)
+        rows_e.extend(members.tolist())
+        rows_c.extend([c] * len(members))
+        rows_g.extend(cells.tolist())
+    estate = np.array(rows_e, dtype=np.int64)
+    geometry = np.array([g if g is not None else shapely.Polygon() for g in rows_g],
+                        dtype=object)
+    area = shapely.area(geometry)
+    cent = shapely.centroid(geometry)
+    has_estate = estate >= 0
+    anchor = shapely.point_on_surface(geometry)
+    anchor[has_estate] = shapely.centroid(est_geoms[estate[has_estate]])
+    empty = area <= 0
+    cent[empty] = anchor[empty]
+    hh = np.where(has_estate, households[np.maximum(estate, 0)], 0).astype(np.int64)
+    community = np.array(rows_c, dtype=np.int64)
+    return _Units(estate, community, geometry, hh, area, shapely.get_coordinates(cent), anchor,
+                  active=active[community])
+
+
+def _neighbours(units: _Units, hard: np.ndarray, min_border_m: float) -> list[np.ndarray]:
+    """Adjacency lists: cells sharing ≥ ``min_border_m`` of border, not across a hard edge."""
+    n = len(units.geometry)
+    active = np.flatnonzero(units.active)
+    geoms = units.geometry[active]
+    tree = shapely.STRtree(geoms)
+    i, j = tree.query(geoms, predicate="dwithin", distance=_TOUCH_TOLERANCE_M)
+    keep = i < j
+    i, j = i[keep], j[keep]
+    buffered = shapely.buffer(geoms, _TOUCH_TOLERANCE_M)
+    border = shapely.length(shapely.intersection(shapely.boundary(geoms[i]), buffered[j]))
+    ok = border >= min_border_m
+    # a cell that vanished (an estate inside another's outline): joined to the cell holding it
+    lost = np.flatnonzero(units.area[active] <= 0)
+    if len(lost):
+        holder_i, holder_j = tree.query(units.anchor[active][lost], predicate="intersects")
+        extra_i = lost[holder_i]
+        extra_j = holder_j
+        good = extra_i != extra_j
+        i = np.r_[i, extra_i[good]]
+        j = np.r_[j, extra_j[good]]
+        ok = np.r_[ok, np.ones(good.sum(), bool)]
+    i, j = active[i[ok]], active[j[ok]]
+    if len(hard) and len(i):
+        segments = shapely.linestrings(np.stack([shapely.get_coordinates(units.anchor[i]),
+                                                 shapely.get_coordinates(units.anchor[j])],
+                                                axis=1))
+        crossing, _ = shapely.STRtree(hard).query(segments, predicate="intersects")
+        cut = np.zeros(len(i), bool)
+        cut[crossing] = True
+        i, j = i[~cut], j[~cut]
+    lists: list[list[int]] = [[] for _ in range(n)]
+    for a, b in zip(i.tolist(), j.tolist(), strict=True):
+        lists[a].append(b)
+        lists[b].append(a)
+    return [np.array(sorted(set(x)), dtype=np.int64) for x in lists]
+
+
+# --------------------------------------------------------------------------- graph helpers
+
+
+def _components(nodes: np.ndarray, neighbours: list[np.ndarray]) -> list[np.ndarray]:
+    """Connected components of the subgraph induced by ``nodes`` (each sorted)."""
+    inside = set(nodes.tolist())
+    seen: set[int] = set()
+    parts = []
+    for start in nodes.tolist():
+        if start in seen:
+            continue
+        seen.add(start)
+        queue = deque([start])
+        comp = [start]
+        while queue:
+            v = queue.popleft()
+            for w in neighbours[v].tolist():
+                if w in inside and w not in seen:
+                    seen.add(w)
+                    comp.append(w)
+                    queue.append(w)
+        parts.append(np.array(sorted(comp), dtype=np.int64))
+    return parts
+
+
+def _inertia(units: _Units, nodes: np.ndarray) -> float:
+    """Normalised moment of inertia of cells (1 for a disc; larger = less compact)."""
+    a = units.area[nodes]
+    total = a.sum()
+    if total <= 0:
+        return 0.0
+    xy = units.xy[nodes]
+    centre = (a[:, None] * xy).sum(axis=0) / total
+    moment = (a * ((xy - centre) ** 2).sum(axis=1)).sum() + (a ** 2).sum() / (2 * math.pi)
+    return float(2 * math.pi * moment / total ** 2)
+
+
+def _penalty(h: float, lo: float, hi: float) -> float:
+    return max(0.0, lo - h) + max(0.0, h - hi)
+
+
+class _Partitioner:
+    """Partition a connected set of cells into k contiguous parts within [lo, hi] households."""
+
+    def __init__(self, units: _Units, nodes: np.ndarray, lo: float, hi: float):
+        self.nodes = nodes
+        self.lo, self.hi = lo, hi
+        self.h = units.households[nodes].astype(float)
+        self.a = np.maximum(units.area[nodes], 1.0)
+        xy = units.xy[nodes]
+        self.xy = xy - xy.mean(axis=0)
+        local = {g: k for k, g in enumerate(nodes.tolist())}
+        self.nbrs = [np.array([local[w] for w in units.neighbours[g].tolist() if w in local],
+                              dtype=np.int64) for g in nodes.tolist()]
+
+    # -- seeds and growth
+    def _seeds(self, k: int, rng: np.random.Generator, attempt: int) -> np.ndarray:
+        xy, a = self.xy, self.a
+        centre = (a[:, None] * xy).sum(axis=0) / a.sum()
+        if attempt == 0:
+            start = int(np.argmax(((xy - centre) ** 2).sum(axis=1)))
+        else:
+            start = int(rng.integers(len(xy)))
+        chosen = [start]
+        d = ((xy - xy[start]) ** 2).sum(axis=1)
+        while len(chosen) < k:
+            nxt = int(np.argmax(d))
+            chosen.append(nxt)
+            d = np.minimum(d, ((xy - xy[nxt]) ** 2).sum(axis=1))
+        centres = xy[chosen].copy()
+        for _ in range(5):
+            dist = ((xy[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
+            near = dist.argmin(axis=1)
+            for r in range(k):
+                mine = near == r
+                if mine.any():
+                    centres[r] = (a[mine, None] * xy[mine]).sum(axis=0) / a[mine].sum()
+        seeds: list[int] = []
+        for r in range(k):
+            order = np.argsort(((xy - centres[r]) ** 2).sum(axis=1), kind="stable")
+            seeds.append(int(next(v for v in order.tolist() if v not in seeds)))
+        return np.array(seeds)
+
+    def _grow(self, seeds: np.ndarray) -> np.ndarray | None:
+        n, k = len(self.h), len(seeds)
+        region = np.full(n, -1, np.int64)
+        total = np.zeros(k)
+        heap: list[tuple[float, int, int]] = []
+        centres = self.xy[seeds]
+
+        def push(v: int, r: int) -> None:
+            for w in self.nbrs[v].tolist():
+                if region[w] < 0:
+                    d = float(((self.xy[w] - centres[r]) ** 2).sum())
+                    heapq.heappush(heap, (d, w, r))
+
+        for r, s in enumerate(seeds.tolist()):
+            region[s] = r
+            total[r] += self.h[s]
+        for r, s in enumerate(seeds.tolist()):
+            push(s, r)
+        while heap:
+            _, v, r = heapq.heappop(heap)
+            if region[v] >= 0 or total[r] + self.h[v] > self.hi:
+                continue
+            region[v] = r
+            total[r] += self.h[v]
+            push(v, r)
+        while (region < 0).any():  # what the ceiling left over: to the smallest neighbour
+            changed = False
+            for v in np.flatnonzero(region < 0).tolist():
+                near = [int(region[w]) for w in self.nbrs[v].tolist() if region[w] >= 0]
+                if near:
+                    r = min(near, key=lambda q: (total[q], q))
+                    region[v] = r
+                    total[r] += self.h[v]
+                    changed = True
+            if not changed:
+                return None
+        return region
+
+    # -- local search
+    def _connected_without(self, region: np.ndarray, v: int) -> bool:
+        r = region[v]
+        rest = [u for u in np.flatnonzero(region == r).tolist() if u != v]
+        if not rest:
+            return False
+        target = set(rest)
+        seen = {rest[0]}
+        queue = deque([rest[0]])
+        while queue:
+            u = queue.popleft()
+            for w in self.nbrs[u].tolist():
+                if w in target and w not in seen:
+                    seen.add(w)
+                    queue.append(w)
+        return len(seen) == len(target)
+
+    def _improve(self, region: np.ndarray, k: int) -> tuple[float, float]:
+        h, a, xy = self.h, self.a, self.xy
+        sq = a * (xy ** 2).sum(axis=1)
+        tot_h = np.bincount(region, weights=h, minlength=k)
+        tot_a = np.bincount(region, weights=a, minlength=k)
+        sx = np.bincount(region, weights=a * xy[:, 0], minlength=k)
+        sy = np.bincount(region, weights=a * xy[:, 1], minlength=k)
+        sq_r = np.bincount(region, weights=sq, minlength=k)
+
+        def inertia(ta: float, x: float, y: float, q: float) -> float:
+            return q - (x * x + y * y) / ta if ta > 0 else 0.0
+
+        scale = max(float(sq.sum()), 1.0)
+        for _ in range(200):
+            improved = False
+            for v in range(len(h)):
+                r = int(region[v])
+                options = {int(region[w]) for w in self.nbrs[v].tolist()} - {r}
+                if not options:
+                    continue
+                before_r = inertia(tot_a[r], sx[r], sy[r], sq_r[r])
+                after_r = inertia(tot_a[r] - a[v], sx[r] - a[v] * xy[v, 0],
+                                  sy[r] - a[v] * xy[v, 1], sq_r[r] - sq[v])
+                best = None
+                for b in sorted(options):
+                    d_pen = (_penalty(tot_h[r] - h[v], self.lo, self.hi)
+                             + _penalty(tot_h[b] + h[v], self.lo, self.hi)
+                             - _penalty(tot_h[r], self.lo, self.hi)
+                             - _penalty(tot_h[b], self.lo, self.hi))
+                    d_in = (after_r - before_r
+                            + inertia(tot_a[b] + a[v], sx[b] + a[v] * xy[v, 0],
+                                      sy[b] + a[v] * xy[v, 1], sq_r[b] + sq[v])
+                            - inertia(tot_a[b], sx[b], sy[b], sq_r[b]))
+                    good = d_pen < -1e-9 or (abs(d_pen) <= 1e-9 and d_in < -1e-9 * scale)
+                    if good and (best is None or (d_pen, d_in) < best[:2]):
+                        best = (d_pen, d_in, b)
+                if best is None or not self._connected_without(region, v):
+                    continue
+                b = best[2]
+                region[v] = b
+                for arr, val in ((tot_h, h[v]), (tot_a, a[v]), (sx, a[v] * xy[v, 0]),
+                                 (sy, a[v] * xy[v, 1]), (sq_r, sq[v])):
+                    arr[r] -= val
+                    arr[b] += val
+                improved = True
+            if not improved:
+                break
+        penalty = sum(_penalty(t, self.lo, self.hi) for t in tot_h)
+        total_inertia = sum(inertia(tot_a[r], sx[r], sy[r], sq_r[r]) for r in range(k))
+        return penalty, total_inertia
+
+    def run(self, k: int, restarts: int) -> list[np.ndarray] | None:
+        if k == 1:
+            total = self.h.sum()
+            return [self.nodes] if self.lo <= total <= self.hi else None
+        if k > len(self.h):
+            return None
+        rng = np.random.default_rng(20200810 + k)
+        best: tuple[float, np.ndarray] | None = None
+        for attempt in range(max(1, restarts)):
+            seeds = self._seeds(k, rng, attempt)
+            region = self._grow(seeds)
+            if region is None:
+                continue
+            penalty, score = self._improve(region, k)
+            if penalty <= 1e-9 and (best is None or score < best[0] - 1e-9):
+                best = (score, region.copy())
+        if best is None:
+            return None
+        region = best[1]
+        return [self.nodes[region == r] for r in range(k)]
+
+
+# --------------------------------------------------------------------------- the proposal
+
+
+def _hard_edges(rules: RuleSet, barriers: gpd.GeoDataFrame | None,
+                planned_roads: gpd.GeoDataFrame | None) -> np.ndarray:
+    layers = {"barriers": barriers, "planned_roads": planned_roads}
+    parts = []
+    for name in rules.layout.hard_edges:
+        layer = layers.get(str(name))
+        if layer is not None and len(layer):
+            geoms = layer.geometry.values
+            parts.append(geoms[~shapely.is_empty(geoms) & ~pd.isna(geoms)])
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=object)
+
+
+def _area_check(ids: pd.Series, standard_override: pd.Series, polygons: np.ndarray,
+                households: pd.Series, premises: gpd.GeoDataFrame | None, *, rules: RuleSet
+                ) -> pd.DataFrame:
+    """R1 standard, required area and premises area (by location) of a set of polygons."""
+    frame = pd.DataFrame({"community_id": ids.to_numpy(),
+                          "standard": standard_override.to_numpy()}, index=ids.index)
+    columns = ["premises_id", "community_id", "floor_area_m2", "tenure"]
+    prem = pd.DataFrame(columns=columns)
+    if premises is not None and len(premises):
+        points = shapely.point_on_surface(premises.geometry.values)
+        pi, ci = shapely.STRtree(polygons).query(points, predicate="intersects")
+        first = np.unique(pi, return_index=True)[1]
+        where = np.full(len(premises), None, dtype=object)
+        where[pi[first]] = ids.to_numpy()[ci[first]]
+        prem = pd.DataFrame({"premises_id": premises["premises_id"].astype(str).to_numpy(),
+                             "community_id": where,
+                             "floor_area_m2": pd.to_numeric(premises["floor_area_m2"],
+                                                            errors="coerce").to_numpy(float),
+                             "tenure": premises["tenure"].astype(object).to_numpy()})
+    counted = pd.Series(True, index=prem.index)
+    standard = premises_mod.community_standard(frame, prem, counted, rules=rules)
+    required = premises_mod.required_area_m2(households.astype(float), standard, rules=rules)
+    area = frame["community_id"].map(
+        prem.dropna(subset=["community_id"]).groupby("community_id")["floor_area_m2"].sum()
+    ).fillna(0.0).astype(float)
+    return pd.DataFrame({"standard": standard, "required_area_m2": np.round(required, 2),
+                         "premises_area_m2": np.round(area, 2),
+                         "shortfall_m2": np.round(np.maximum(required - area, 0.0), 2)},
+                        index=ids.index)
+
+
+def propose_boundaries(estates: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, *,
+                       rules: RuleSet, premises: gpd.GeoDataFrame | None = None,
+                       barriers: gpd.GeoDataFrame | None = None,
+                       planned_roads: gpd.GeoDataFrame | None = None,
+                       lang: str = "zh") -> BoundaryProposal:
+    """Propose community boundaries within the household range (R7, 一(一)).
+
+    Parameters
+    ----------
+    estates : GeoDataFrame
+        Estates in EPSG:4549 with ``estate_id``, ``name``, ``households`` (missing = 0) and,
+        ideally, ``community_id`` — the community holding the estate's largest share, as
+        :func:`gis_planner.analysis.analyse` gives it; computed here when absent. Estates in
+        no community take no part (a warning lists them).
+    communities : GeoDataFrame
+        Community polygons in EPSG:4549 with ``community_id``, ``name`` (``street``, ``kind``
+        and ``standard`` are carried over when present).
+    rules : RuleSet
+        ``layout.households_min``/``households_max`` and the boundary settings
+        (``hard_edges``, ``neighbour_min_border_m``, ``tessellation_spacing_m``,
+        ``partition_restarts``); R1 and R5 for the before/after figures.
+    premises : GeoDataFrame, optional
+        The premises that count (EPSG:4549): located in the proposed communities for the R1
+        standard and area, and to decide which part of a split keeps the community's code.
+    barriers, planned_roads : GeoDataFrame, optional
+        Lines or polygons; hard edges when ``rules.layout.hard_edges`` names them.
+    lang : {"zh", "en"}
+
+    Returns
+    -------
+    BoundaryProposal
+        Households are counted by whole estates, so ``households_before`` may differ from
+        the area-share figure of R1 for communities with straddling estates.
+    """
+    check_working_crs(lang, estates=estates, communities=communities, premises=premises,
+                      barriers=barriers, planned_roads=planned_roads)
+    layout = rules.layout
+    lo, hi = float(layout.households_min), float(layout.households_max)
+    warnings: list[Problem] = []
+    com_ids = communities["community_id"].astype(str).to_numpy()
+    position = {c: k for k, c in enumerate(com_ids)}
+    if "community_id" in estates:
+        home = np.array([position.get(str(c), -1) if pd.notna(c) else -1
+                         for c in estates["community_id"]], dtype=np.int64)
+    else:
+        home = allocate_households(estates, communities).estates["community_index"].to_numpy()
+    households = (pd.to_numeric(estates["households"], errors="coerce").fillna(0)
+                  .to_numpy(dtype=np.int64))
+    outside = home < 0
+    if outside.any():
+        warnings.append(Problem("estates", tr("boundary_estates_outside", lang,
+                                              n=int(outside.sum()),
+                                              rows=format_rows(estates.loc[outside,
+                                                                           "estate_id"]))))
+
+    n_com = len(communities)
+    before = np.bincount(home[home >= 0], weights=households[home >= 0], minlength=n_com)
+    # cells only where boundaries may move: communities out of range and their neighbours
+    com_geoms = communities.geometry.values
+    out_of_range = np.flatnonzero((before < lo) | (before > hi))
+    active = np.zeros(n_com, bool)
+    if len(out_of_range):
+        _, near = shapely.STRtree(com_geoms).query(com_geoms[out_of_range], predicate="dwithin",
+                                                   distance=_TOUCH_TOLERANCE_M)
+        active[near] = True
+        active[out_of_range] = True
+    units = _build_units(estates, home, communities, households,
+                         float(layout.tessellation_spacing_m), active)
+    hard = _hard_edges(rules, barriers, planned_roads)
+    units.neighbours = _neighbours(units, hard, float(layout.neighbour_min_border_m))
+    restarts = int(layout.partition_restarts)
+    label = units.community.copy()
+    names = communities["name"].astype(str).to_numpy()
+    meta: dict[int, dict] = {c: {"id": com_ids[c], "name": names[c], "origin": c,
+                                 "change": []} for c in range(n_com)}
+    decisions: dict[int, dict] = {}
+
+    has_premises = premises is not None and len(premises) > 0
+    prem_points = (shapely.point_on_surface(premises.geometry.values) if has_premises
+                   else np.zeros(0, dtype=object))
+    prem_area = (pd.to_numeric(premises["floor_area_m2"], errors="coerce").fillna(0)
+                 .to_numpy(float) if has_premises else np.zeros(0))
+
+    def label_households(lab: int) -> float:
+        return float(units.households[label == lab].sum())
+
+    def keeper(parts: list[np.ndarray]) -> int:
+        if len(prem_points):
+            best_area, best = 0.0, -1
+            for k, part in enumerate(parts):
+                inside = shapely.intersects(
+                    shapely.union_all(units.geometry[part]), prem_points)
+                if inside.any() and prem_area[inside].max() > best_area:
+                    best_area, best = float(prem_area[inside].max()), k
+            if best >= 0:
+                return best
+        return int(np.argmax([units.households[p].sum() for p in parts]))
+
+    # ---- split the too large
+    queue: list[int] = []
+    for c in range(n_com):
+        if before[c] <= hi:
+            if before[c] < lo:
+                queue.append(c)
+            continue
+        nodes = np.flatnonzero(units.community == c)
+        big = nodes[units.households[nodes] > hi]
+        if len(big):
+            e = units.estate[big[0]]
+            decisions[c] = {"action": "no_proposal", "note": tr("decision_none", lang, reason=tr(
+                "reason_estate_too_large", lang, estate=estates["estate_id"].iloc[e],
+                households=int(units.households[big[0]]), maximum=int(hi)))}
+            continue
+        parts: list[np.ndarray] = []
+        failed = False
+        for comp in _components(nodes, units.neighbours):
+            total = float(units.households[comp].sum())
+            if total <= hi:
+                parts.append(comp)
+                continue
+            found = None
+            k0 = math.ceil(total / hi)
+            for k in range(k0, max(k0, math.floor(total / lo)) + 1):
+                found = _Partitioner(units, comp, lo, hi).run(k, restarts)
+                if found is not None:
+                    break
+            if found is None:
+                failed = True
+                break
+            parts.extend(found)
+        if failed:
+            decisions[c] = {"action": "no_proposal", "note": tr("decision_none", lang, reason=tr(
+                "reason_no_partition", lang, minimum=int(lo), maximum=int(hi)))}
+            continue
+        keep = keeper(parts)
+        order = [keep] + [k for k in range(len(parts)) if k != keep]
+        ids = []
+        for n_part, k in enumerate(order, start=1):
+            if n_part == 1:
+                lab = c
+            else:
+                lab = max(meta) + 1
+                new_id = f"{com_ids[c]}-{n_part}"
+                while new_id in position:
+                    new_id += "x"
+                meta[lab] = {"id": new_id, "name": tr("split_name", lang, name=names[c],
+                                                      k=n_part),
+                             "origin": c, "change": []}
+            label[parts[k]] = lab
+            meta[lab]["change"].append("split")
+            ids.append(meta[lab]["id"])
+            if units.households[parts[k]].sum() < lo:
+                queue.append(lab)
+        decisions[c] = {"action": "split", "note": tr("decision_split", lang, k=len(parts),
+                                                      parts=", ".join(ids))}
+
+    # ---- merge the too small
+    def neighbour_labels(lab: int) -> list[int]:
+        mine = np.flatnonzero(label == lab)
+        found = {int(label[w]) for v in mine.tolist() for w in units.neighbours[v].tolist()}
+        found.discard(lab)
+        return sorted(found)
+
+    queue.sort(key=lambda q: (label_households(q), q))
+    done: set[int] = set()
+    while queue:
+        t = queue.pop(0)
+        h_t = label_households(t)
+        if t in done or not (label == t).any() or h_t >= lo:
+            continue
+        done.add(t)
+        origin = meta[t]["origin"]
+        nbs = neighbour_labels(t)
+        whole = [(n, _inertia(units, np.flatnonzero((label == t) | (label == n))))
+                 for n in nbs if lo <= h_t + label_households(n) <= hi]
+        if whole:
+            n, _ = min(whole, key=lambda x: (x[1], x[0]))
+            h_n = label_households(n)
+            target, gone = (t, n) if h_n < lo and h_n < h_t else (n, t)
+            label[label == gone] = target
+            meta[target]["change"].append("merged")
+            note = tr("decision_merged", lang, target=meta[target]["id"],
+                      households=int(h_t + h_n))
+            decisions.setdefault(origin, {"action": "merged", "note": note})
+            if meta[gone]["origin"] != origin and meta[gone]["origin"] not in decisions:
+                decisions[meta[gone]["origin"]] = {"action": "merged", "note": note}
+            continue
+        spread = _spread(units, label, t, nbs, hi)
+        if spread is not None:
+            label[:] = spread
+            targets = sorted({meta[x]["id"] for x in nbs if (spread == x).any()
+                              and ((units.community == origin) & (spread == x)).any()})
+            for x in nbs:
+                if ((units.community == origin) & (spread == x)).any():
+                    meta[x]["change"].append("enlarged")
+            if t == origin:
+                decisions[origin] = {"action": "dissolved",
+                                     "note": tr("decision_dissolved", lang,
+                                                targets=", ".join(targets))}
+            continue
+        redrawn = None
+        options = sorted(
+            ((n, _inertia(units, np.flatnonzero((label == t) | (label == n)))) for n in nbs
+             if 2 * lo <= h_t + label_households(n) <= 2 * hi), key=lambda x: (x[1], x[0]))
+        for n, _ in options:
+            nodes = np.flatnonzero((label == t) | (label == n))
+            two = _Partitioner(units, nodes, lo, hi).run(2, restarts)
+            if two is not None:
+                redrawn = (n, two)
+                break
+        if redrawn is not None:
+            n, parts = redrawn
+            was_n = label == n
+            first_is_n = was_n[parts[0]].sum() >= was_n[parts[1]].sum()
+            part_n, part_t = (parts[0], parts[1]) if first_is_n else (parts[1], parts[0])
+            moved = int((label[part_t] == n).sum())
+            label[part_n] = n
+            label[part_t] = t
+            meta[n]["change"].append("rebalanced")
+            meta[t]["change"].append("rebalanced")
+            if t == origin:
+                decisions[origin] = {"action": "rebalanced",
+                                     "note": tr("decision_rebalanced", lang,
+                                                other=meta[n]["id"], n=moved)}
+            continue
+        decisions.setdefault(origin, {"action": "no_proposal", "note": tr(
+            "decision_none", lang, reason=tr("reason_no_neighbour", lang, maximum=int(hi)))})
+
+    # a split community whose own part was merged away hands its code to its largest part
+    for c, d in decisions.items():
+        if d["action"] != "split" or (label == c).any():
+            continue
+        survivors = [lab for lab in meta if meta[lab]["origin"] == c and lab != c
+                     and (label == lab).any() and meta[lab]["id"].startswith(com_ids[c] + "-")]
+        if survivors:
+            heir = max(survivors, key=lambda lab: (label_households(lab), -lab))
+            meta[heir]["id"], meta[heir]["name"] = com_ids[c], names[c]
+    return _assemble(estates, communities, units, label, meta, decisions, before, premises,
+                     rules=rules, lang=lang, warnings=warnings)
+
+
+def _spread(units: _Units, label: np.ndarray, t: int, neighbour_labels: list[int],
+            hi: float) -> np.ndarray | None:
+    """Give the cells of ``t`` to neighbouring labels, nearest first, under the ceiling."""
+    mine = np.flatnonzero(label == t)
+    if not neighbour_labels:
+        return None
+    out = label.copy()
+    totals = {n: float(units.households[label == n].sum()) for n in neighbour_labels}
+    centres = {}
+    for n in neighbour_labels:
+        nodes = np.flatnonzero(label == n)
+        a = np.maximum(units.area[nodes], 1.0)
+        centres[n] = (a[:, None] * units.xy[nodes]).sum(axis=0) / a.sum()
+    inside = set(mine.tolist())
+    heap: list[tuple[float, int, int]] = []
+
+    def push(v: int, n: int) -> None:
+        d = float(((units.xy[v] - centres[n]) ** 2).sum())
+        heapq.heappush(heap, (d, v, n))
+
+    for v in mine.tolist():
+        for w in units.neighbours[v].tolist():
+            if label[w] in totals:
+                push(v, int(label[w]))
+    while heap:
+        _, v, n = heapq.heappop(heap)
+        if out[v] != t or totals[n] + units.households[v] > hi:
+            continue
+        out[v] = n
+        totals[n] += float(units.households[v])
+        for w in units.neighbours[v].tolist():
+            if w in inside and out[w] == t:
+                push(w, n)
+    return out if not (out == t).any() else None
+
+
+def _clean(geom: shapely.Geometry) -> shapely.Geometry:
+    """Valid polygonal geometry without the slivers of floating-point noise (< 1 m²)."""
+    if not shapely.is_valid(geom):
+        geom = shapely.make_valid(geom)
+    parts = shapely.get_parts(geom)
+    parts = parts[np.isin(shapely.get_type_id(parts), (3, 6))]
+    parts = shapely.get_parts(parts)
+    if len(parts) == 0:
+        return geom
+    area = shapely.area(parts)
+    keep = parts[area >= _SLIVER_M2] if (area >= _SLIVER_M2).any() else parts[[area.argmax()]]
+    return keep[0] if len(keep) == 1 else shapely.union_all(keep)
+
+
+def _smooth(shares: dict[int, shapely.Geometry], tolerance_m: float
+            ) -> dict[int, shapely.Geometry]:
+    """Simplify the new borders inside one community (the staircase of the cells), keeping its
+    outline and the pieces' shared borders consistent (GEOS coverage simplification)."""
+    labs = list(shares)
+    geoms = np.array([_clean(shares[lab]) for lab in labs], dtype=object)
+    try:
+        smooth = shapely.coverage_simplify(geoms, tolerance_m, simplify_boundary=False)
+    except shapely.errors.GEOSException:  # pragma: no cover - not a clean coverage
+        return shares
+    if not shapely.is_valid(smooth).all() or shapely.is_empty(smooth).any():
+        return shares  # pragma: no cover
+    return dict(zip(labs, smooth.tolist(), strict=True))
+
+
+def _assemble(estates: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, units: _Units,
+              label: np.ndarray, meta: dict[int, dict], decisions: dict[int, dict],
+              before: np.ndarray, premises: gpd.GeoDataFrame | None, *, rules: RuleSet,
+              lang: str, warnings: list[Problem]) -> BoundaryProposal:
+    """Polygons, figures and tables of the proposal from the cells' labels."""
+    com_geoms = communities.geometry.values
+    com_ids = communities["community_id"].astype(str).to_numpy()
+    spacing_m = float(rules.layout.tessellation_spacing_m)
+    pieces: dict[int, list] = {}
+    for c in range(len(communities)):
+        nodes = np.flatnonzero(units.community == c)
+        labs = sorted(set(label[nodes].tolist())) if len(nodes) else [c]
+        if len(labs) == 1:
+            pieces.setdefault(labs[0], []).append(com_geoms[c])
+            continue
+        shares = {lab: shapely.intersection(
+            shapely.union_all(units.geometry[nodes[label[nodes] == lab]]), com_geoms[c])
+            for lab in labs}
+        shares = _smooth(shares, spacing_m)
+        largest = max(labs, key=lambda lab: (shapely.area(shares[lab]), -lab))
+        others = [lab for lab in labs if lab != largest]
+        shares[largest] = shapely.difference(com_geoms[c],
+                                             shapely.union_all([shares[x] for x in others]))
+        for lab in labs:
+            pieces.setdefault(lab, []).append(shares[lab])
+    labs = sorted(pieces)
+    geoms = np.array([shapely.union_all(pieces[lab]) for lab in labs], dtype=object)
+    geoms = np.array([_clean(g) for g in geoms], dtype=object)
+    hh = pd.Series([int(units.households[label == lab].sum()) for lab in labs])
+    ids = pd.Series([meta[lab]["id"] for lab in labs], dtype=object)
+    origin = np.array([meta[lab]["origin"] for lab in labs])
+    before_by_id = dict(zip(com_ids.tolist(), before.astype(np.int64).tolist(), strict=True))
+    hh_before = ids.map(lambda i: before_by_id.get(i, 0)).astype(np.int64)
+    sources = []
+    divided = []
+    n_est = []
+    for lab in labs:
+        nodes = np.flatnonzero(label == lab)
+        sources.append(", ".join(sorted({com_ids[c] for c in units.community[nodes]})))
+        divided.append(bool(units.active[nodes].all())
+                       and len(_components(nodes, units.neighbours)) > 1)
+        n_est.append(int((units.estate[nodes] >= 0).sum()))
+    change = [", ".join(dict.fromkeys(meta[lab]["change"])) or "unchanged" for lab in labs]
+    frame = pd.DataFrame({"community_id": ids, "name": [meta[lab]["name"] for lab in labs]})
+    for column in ("street", "kind"):
+        if column in communities:
+            frame[column] = communities[column].astype(object).to_numpy()[origin]
+    frame["source_ids"] = sources
+    frame["change"] = change
+    frame["estates_count"] = n_est
+    frame["households_before"] = hh_before
+    frame["households"] = hh.astype(np.int64)
+    is_old = ids.isin(com_ids).to_numpy()
+    frame["scale_status_before"] = pd.Series(
+        np.where(is_old, scale_status(hh_before, rules=rules), None), dtype=object)
+    frame["scale_status"] = scale_status(hh, rules=rules)
+    s_min_b, s_max_b = budget.staffing_range(hh_before, rules=rules)
+    s_min, s_max = budget.staffing_range(hh, rules=rules)
+    frame["staff_min_before"] = pd.array(np.where(is_old, s_min_b, pd.NA), dtype="Int64")
+    frame["staff_max_before"] = pd.array(np.where(is_old, s_max_b, pd.NA), dtype="Int64")
+    frame["staff_min"] = s_min
+    frame["staff_max"] = s_max
+    override = (communities["standard"].astype(object).to_numpy()[origin]
+                if "standard" in communities else np.full(len(labs), None, dtype=object))
+    override = np.where(is_old, np.asarray(override, dtype=object), None)
+    after = _area_check(ids, pd.Series(override, dtype=object), geoms, hh, premises,
+                        rules=rules)
+    old_override = (communities["standard"].astype(object)
+                    if "standard" in communities
+                    else pd.Series(None, index=communities.index, dtype=object))
+    old = _area_check(communities["community_id"].astype(str).astype(object),
+                      old_override.reset_index(drop=True).set_axis(communities.index),
+                      com_geoms, pd.Series(before, index=communities.index), premises,
+                      rules=rules)
+    old_required = dict(zip(com_ids.tolist(), old["required_area_m2"].tolist(), strict=True))
+    frame["standard"] = after["standard"].to_numpy()
+    frame["required_area_m2_before"] = ids.map(old_required).to_numpy()
+    frame["required_area_m2"] = after["required_area_m2"].to_numpy()
+    frame["premises_area_m2"] = after["premises_area_m2"].to_numpy()
+    frame["shortfall_m2"] = after["shortfall_m2"].to_numpy()
+    area = shapely.area(geoms)
+    perimeter = shapely.length(geoms)
+    frame["area_m2"] = np.round(area, 1)
+    frame["compactness"] = np.round(4 * math.pi * area / np.maximum(perimeter, 1e-9) ** 2, 4)
+    frame["contiguous"] = shapely.get_num_geometries(geoms) == 1
+    frame["divided"] = divided
+    proposed = gpd.GeoDataFrame(frame, geometry=geoms, crs=crs_mod.WORKING_CRS)
+
+    # --- estates, moves, decisions
+    est_label = np.full(len(estates), -1, np.int64)
+    has = units.estate >= 0
+    est_label[units.estate[has]] = label[has]
+    est_home = np.full(len(estates), -1, np.int64)
+    est_home[units.estate[has]] = units.community[has]
+    lab_id = {lab: meta[lab]["id"] for lab in meta}
+    est_table = pd.DataFrame({
+        "community_id": [com_ids[c] if c >= 0 else None for c in est_home],
+        "proposed_community_id": [lab_id[int(x)] if x >= 0 else None for x in est_label],
+    }, index=estates.index, dtype=object)
+    moved = (est_table["community_id"] != est_table["proposed_community_id"]) & (est_home >= 0)
+    after_by_id = dict(zip(ids.tolist(), hh.tolist(), strict=True))
+    name_by_id = dict(zip(ids.tolist(), frame["name"].tolist(), strict=True))
+    change_by_id = dict(zip(ids.tolist(), change, strict=True))
+    m = estates.loc[moved]
+    moves = pd.DataFrame({
+        "estate_id": m["estate_id"].astype(str).astype(object).to_numpy(),
+        "estate_name": (m["name"].astype(object).to_numpy() if "name" in m
+                        else np.full(len(m), None, dtype=object)),
+        "households": pd.to_numeric(m["households"], errors="coerce").fillna(0)
+        .astype(np.int64).to_numpy(),
+        "from_community_id": est_table.loc[moved, "community_id"].to_numpy(),
+        "to_community_id": est_table.loc[moved, "proposed_community_id"].to_numpy(),
+    })
+    moves["to_name"] = moves["to_community_id"].map(name_by_id).astype(object)
+    moves["change"] = moves["to_community_id"].map(change_by_id).astype(object)
+    moves["from_households_before"] = moves["from_community_id"].map(before_by_id).astype(
+        "Int64")
+    moves["from_households_after"] = moves["from_community_id"].map(
+        lambda i: after_by_id.get(i, 0)).astype("Int64")
+    moves["to_households_before"] = moves["to_community_id"].map(
+        lambda i: before_by_id.get(i, 0)).astype("Int64")
+    moves["to_households_after"] = moves["to_community_id"].map(after_by_id).astype("Int64")
+    for column in ("from_community_id", "to_community_id"):
+        moves[column] = moves[column].astype(object)
+
+    status_before = scale_status(pd.Series(before), rules=rules)
+    out_of_range = np.flatnonzero(status_before.to_numpy() != "ok")
+    rows = []
+    for c in out_of_range.tolist():
+        d = decisions.get(c, {"action": "no_proposal", "note": tr("decision_none", lang, reason=tr(
+            "reason_no_neighbour", lang, maximum=int(rules.layout.households_max)))})
+        labs_c = sorted(set(label[units.community == c].tolist())) or [c]
+        if d["action"] == "split":
+            d = {**d, "note": tr("decision_split", lang, k=len(labs_c), parts=", ".join(
+                meta[lab]["id"] for lab in labs_c))}
+        rows.append({"community_id": com_ids[c],
+                     "name": communities["name"].astype(str).iloc[c],
+                     "households": int(before[c]), "scale_status": status_before.iloc[c],
+                     "action": d["action"],
+                     "proposed_ids": ", ".join(meta[lab]["id"] for lab in labs_c),
+                     "note": d["note"]})
+    decision_table = pd.DataFrame(rows, columns=["community_id", "name", "households",
+                                                 "scale_status", "action", "proposed_ids",
+                                                 "note"]).astype({"community_id": object,
+                                                                  "name": object,
+                                                                  "action": object,
+                                                                  "proposed_ids": object,
+                                                                  "note": object})
+    if decision_table["action"].eq("no_proposal").any():
+        bad = decision_table[decision_table["action"].eq("no_proposal")]
+        warnings.append(Problem("communities", tr("boundary_unresolved", lang, n=len(bad),
+                                                  rows=format_rows(bad["community_id"]))))
+    log.info("Proposed boundaries: %d communities out of %d–%d households → %d split, %d "
+             "merged, %d dissolved, %d redrawn, %d without proposal; %d estates move; %d "
+             "proposed communities", len(decision_table), int(rules.layout.households_min),
+             int(rules.layout.households_max),
+             int(decision_table["action"].eq("split").sum()),
+             int(decision_table["action"].eq("merged").sum()),
+             int(decision_table["action"].eq("dissolved").sum()),
+             int(decision_table["action"].eq("rebalanced").sum()),
+             int(decision_table["action"].eq("no_proposal").sum()), len(moves), len(proposed))
+    return BoundaryProposal(proposed, moves, decision_table, est_table, warnings)
+
+
+# --------------------------------------------------------------------------- scenario
+
+
+def apply_boundaries(data: PlanningData, proposal: BoundaryProposal) -> PlanningData:
+    """A copy of ``data`` with the proposed communities in place of the originals (a scenario).
+
+    The proposed communities keep ``community_id``, ``name``, ``street``, ``kind`` and, for
+    those keeping an original code, the original ``standard`` override; populations are left
+    to the R4 fallback (households × household size). Premises are placed in the proposed
+    communities by location (one outside all of them keeps its code when that still exists).
+    Run :func:`gis_planner.analysis.analyse` on the result to evaluate the proposal.
+    """
+    proposed = proposal.communities
+    keep = [c for c in ("community_id", "name", "street", "kind") if c in proposed]
+    communities = proposed[keep + ["geometry"]].copy()
+    original = data.communities.set_index(data.communities["community_id"].astype(str))
+    if "standard" in original:
+        communities["standard"] = communities["community_id"].map(original["standard"])
+    premises = data.premises
+    if premises is not None and len(premises):
+        premises = premises.copy()
+        points = shapely.point_on_surface(premises.geometry.values)
+        pi, ci = shapely.STRtree(communities.geometry.values).query(points,
+                                                                    predicate="intersects")
+        first = np.unique(pi, return_index=True)[1]
+        located = np.full(len(premises), None, dtype=object)
+        located[pi[first]] = communities["community_id"].to_numpy()[ci[first]]
+        known = set(communities["community_id"])
+        given = premises.get("community_id", pd.Series(None, index=premises.index))
+        fallback = [g if g in known else None for g in given.astype(object)]
+        premises["community_id"] = [loc if loc is not None else fb
+                                    for loc, fb in zip(located, fallback, strict=True)]
+    estates = data.estates
+    if estates is not None:
+        estates = estates.drop(columns=[c for c in ("community_id",) if c in estates])
+    return replace(data, communities=communities.reset_index(drop=True), premises=premises,
+                   estates=estates)

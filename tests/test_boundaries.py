@@ -1,0 +1,259 @@
+"""Proposed community boundaries (R7, 一(一)): split, merge, hard edges, the demo.
+
+Hand-made communities in EPSG:4549 whose best proposal is known on paper: estates are 80 m
+squares centred in 100 m grid cells, so each estate's cell is exactly its 100 m grid cell.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import shapely
+from shapely.geometry import LineString
+
+from gis_planner import premises as premises_mod
+from gis_planner.analysis import analyse
+from gis_planner.boundaries import apply_boundaries, propose_boundaries
+from gis_planner.errors import InputError
+from gis_planner.layers import load_layers
+from gis_planner.siting import apply_sites, propose_sites
+
+from .conftest import DEMO, X0, Y0, gdf, pt, square
+
+
+def _grid_estates(community: str, households: list[list[int]], x0: float = 0.0,
+                  prefix: str = "E"):
+    """Estates on a grid of 100 m cells (rows bottom-up), 80 m squares 10 m inside each."""
+    rows = []
+    for r, row in enumerate(households):
+        for c, h in enumerate(row):
+            rows.append({"estate_id": f"{prefix}{r}{c}", "name": f"小区{prefix}{r}{c}",
+                         "households": h, "community_id": community,
+                         "geometry": square(x0 + 100 * c + 10, 100 * r + 10, 80)})
+    return rows
+
+
+def _tiles_exactly(proposed, communities) -> bool:
+    original = shapely.union_all(communities.geometry.values)
+    union = shapely.union_all(proposed.geometry.values)
+    gap_or_extra = shapely.area(shapely.symmetric_difference(original, union))
+    overlap = proposed.geometry.area.sum() - shapely.area(union)
+    return gap_or_extra < 1e-3 and abs(overlap) < 1e-3
+
+
+def test_R7_community_of_4500_households_in_a_line_splits_into_two_within_range(rules):
+    # six estates in a row: 1000, 1000, 500 | 500, 1000, 500. Cuts in range: after the 2nd
+    # (2000/2500), 3rd (2500/2000) or 4th (3000/1500); the most compact is the middle one.
+    estates = gdf(_grid_estates("C", [[1000, 1000, 500, 500, 1000, 500]]))
+    communities = gdf([{"community_id": "C", "name": "长街社区",
+                        "geometry": shapely.box(X0, Y0, X0 + 600, Y0 + 100)}])
+    out = propose_boundaries(estates, communities, rules=rules, lang="en")
+    proposed = out.communities.set_index("community_id")
+    assert sorted(proposed.index) == ["C", "C-2"]
+    assert proposed.loc["C", "households"] == 2500 and proposed.loc["C-2", "households"] == 2000
+    assert proposed.loc["C", "households_before"] == 4500
+    assert proposed["scale_status"].eq("ok").all() and proposed["contiguous"].all()
+    assert out.moves["estate_id"].tolist() == ["E03", "E04", "E05"]
+    assert out.moves["to_community_id"].unique().tolist() == ["C-2"]
+    assert out.moves["from_households_after"].unique().tolist() == [2500]
+    east = shapely.box(X0 + 300, Y0, X0 + 600, Y0 + 100)  # the cells of E03–E05
+    assert shapely.area(shapely.symmetric_difference(proposed.loc["C-2", "geometry"],
+                                                     east)) < 1e-3
+    # R5 and R1 before/after: 4,500 → 12 staff; 2,500 → 8; required 3,600 → 2,000 / 1,800
+    assert proposed.loc["C", "staff_min_before"] == 12
+    assert (proposed.loc["C", "staff_min"], proposed.loc["C", "staff_max"]) == (8, 8)
+    assert proposed.loc["C", "required_area_m2_before"] == 3600.0
+    assert proposed.loc["C", "required_area_m2"] == 2000.0
+    assert proposed.loc["C-2", "required_area_m2"] == 1800.0
+    assert out.decisions.loc[0, "action"] == "split"
+    assert _tiles_exactly(out.communities, communities)
+
+
+def test_R7_the_part_holding_the_premises_keeps_the_community_code(rules):
+    estates = gdf(_grid_estates("C", [[1000, 1000, 500, 500, 1000, 500]]))
+    communities = gdf([{"community_id": "C", "name": "长街社区",
+                        "geometry": shapely.box(X0, Y0, X0 + 600, Y0 + 100)}])
+    premises = gdf([{"premises_id": "YF1", "floor_area_m2": 900.0, "tenure": "renovated",
+                     "geometry": pt(550, 50)}])
+    out = propose_boundaries(estates, communities, rules=rules, premises=premises)
+    proposed = out.communities.set_index("community_id")
+    assert proposed.loc["C", "households"] == 2000       # the eastern part, with YF1
+    assert proposed.loc["C", "premises_area_m2"] == 900.0
+    assert proposed.loc["C", "standard"] == "renovated"  # R1 from its largest premises
+    assert proposed.loc["C-2", "standard"] == "new"      # no premises: will have to build
+    assert proposed.loc["C-2", "name"] == "长街社区（拆分2）"
+
+
+def test_R7_split_prefers_the_compact_block_then_a_barrier_forces_rows(rules):
+    # 2 rows × 3 columns of 750 households (4,500). In range: 3+3 (2,250 each) or 4+2
+    # (3,000/1,500). Moments of inertia (cell units): two rows 2+2 = 4, two L-shapes 2.67,
+    # a 2×2 block and a 2-cell column 2 + 0.5 = 2.5 → the block and the column.
+    estates = gdf(_grid_estates("C", [[750, 750, 750], [750, 750, 750]]))
+    communities = gdf([{"community_id": "C", "name": "方块社区",
+                        "geometry": shapely.box(X0, Y0, X0 + 300, Y0 + 200)}])
+    out = propose_boundaries(estates, communities, rules=rules)
+    sizes = sorted(out.communities["estates_count"].tolist())
+    assert sizes == [2, 4]
+    column = out.estates.groupby("proposed_community_id").size().idxmin()
+    members = set(out.estates.index[out.estates["proposed_community_id"] == column])
+    columns = {int(estates.loc[i, "estate_id"][2]) for i in members}
+    assert len(columns) == 1 and columns <= {0, 2}  # an end column
+    # a river between the rows, declared a hard edge: the only valid split is by rows
+    river = gdf([{"barrier_id": "R1", "kind": "river",
+                  "geometry": LineString([(X0 - 50, Y0 + 100), (X0 + 350, Y0 + 100)])}])
+    split = propose_boundaries(estates, communities, rules=rules, barriers=river)
+    parts = split.estates.groupby("proposed_community_id").apply(
+        lambda g: sorted({estates.loc[i, "estate_id"][1] for i in g.index}))
+    assert sorted(parts.tolist()) == [["0"], ["1"]]
+    assert split.communities["households"].tolist() == [2250, 2250]
+    # the same river not declared a hard edge is ignored
+    rules_no_edges = rules.with_overrides({"layout": {"hard_edges": []}})
+    ignored = propose_boundaries(estates, communities, rules=rules_no_edges, barriers=river)
+    assert sorted(ignored.communities["estates_count"].tolist()) == [2, 4]
+
+
+def _three_communities(h_west: int, h_small: list[int], h_east: int):
+    """West W (x 0–300), small T (x 300–400, estates stacked), east E (x 400–700)."""
+    rows = []
+    rows += _grid_estates("W", [[h_west // 3] * 3], prefix="W")
+    rows += [{"estate_id": f"T{k}", "name": f"小区T{k}", "households": h, "community_id": "T",
+              "geometry": square(310, 100 * k + 10, 80)} for k, h in enumerate(h_small)]
+    rows += _grid_estates("E", [[h_east // 3] * 3], x0=400, prefix="E")
+    height = 100 * max(1, len(h_small))
+    communities = gdf([
+        {"community_id": "W", "name": "西社区", "geometry": shapely.box(X0, Y0, X0 + 300,
+                                                                      Y0 + height)},
+        {"community_id": "T", "name": "小社区", "geometry": shapely.box(X0 + 300, Y0, X0 + 400,
+                                                                      Y0 + height)},
+        {"community_id": "E", "name": "东社区", "geometry": shapely.box(X0 + 400, Y0, X0 + 700,
+                                                                      Y0 + height)},
+    ])
+    return gdf(rows), communities
+
+
+def test_R7_too_small_community_merges_with_the_neighbour_that_stays_in_range(rules):
+    # T (1,000) can join W (2,400 → 3,400) but not E (3,600 → 4,600)
+    estates, communities = _three_communities(2400, [1000], 3600)
+    out = propose_boundaries(estates, communities, rules=rules, lang="en")
+    proposed = out.communities.set_index("community_id")
+    assert sorted(proposed.index) == ["E", "W"]
+    assert proposed.loc["W", "households"] == 3400
+    assert proposed.loc["W", "change"] == "merged"
+    assert proposed.loc["W", "source_ids"] == "T, W"
+    assert proposed.loc["W", "geometry"].area == pytest.approx(400 * 100)
+    assert proposed.loc["E", "change"] == "unchanged"
+    decision = out.decisions.set_index("community_id").loc["T"]
+    assert decision["action"] == "merged" and decision["proposed_ids"] == "W"
+    assert "merged whole into W (3400 households together)" in decision["note"]
+    assert out.moves[["estate_id", "from_community_id", "to_community_id"]].values.tolist() == [
+        ["T0", "T", "W"]]
+    assert _tiles_exactly(out.communities, communities)
+
+
+def test_R7_too_small_community_no_neighbour_can_take_whole_is_shared_out(rules):
+    # T (two estates of 500) between W (3,300) and E (3,300): a whole merge gives 4,300 on
+    # either side, above 4,000; one estate to each gives 3,800 and 3,800.
+    estates, communities = _three_communities(3300, [500, 500], 3300)
+    out = propose_boundaries(estates, communities, rules=rules)
+    proposed = out.communities.set_index("community_id")
+    assert sorted(proposed.index) == ["E", "W"]
+    assert proposed["households"].tolist() == [3800, 3800]
+    assert out.decisions.loc[0, "action"] == "dissolved"
+    assert proposed["change"].tolist() == ["enlarged", "enlarged"]
+    assert proposed["contiguous"].all()
+    assert _tiles_exactly(out.communities, communities)
+
+
+def test_R7_too_small_community_at_the_edge_redraws_its_boundary_with_the_neighbour(rules):
+    # N (3 estates: 1167, 1167, 1166) west of T (one estate of 1,000): merging gives 4,500,
+    # and N cannot take T's only estate either. N + T in a line [1167, 1167, 1166, 1000]
+    # splits within range only after the second estate: {N0, N1} 2,334 | {N2, T0} 2,166.
+    rows = _grid_estates("N", [[1167, 1167, 1166]], prefix="N")
+    rows.append({"estate_id": "T0", "name": "小区T0", "households": 1000, "community_id": "T",
+                 "geometry": square(310, 10, 80)})
+    communities = gdf([
+        {"community_id": "N", "name": "北社区", "geometry": shapely.box(X0, Y0, X0 + 300,
+                                                                      Y0 + 100)},
+        {"community_id": "T", "name": "小社区", "geometry": shapely.box(X0 + 300, Y0, X0 + 400,
+                                                                      Y0 + 100)}])
+    out = propose_boundaries(gdf(rows), communities, rules=rules, lang="en")
+    proposed = out.communities.set_index("community_id")
+    assert proposed.loc["N", "households"] == 2334 and proposed.loc["T", "households"] == 2166
+    assert proposed["change"].tolist() == ["rebalanced", "rebalanced"]
+    assert out.moves[["estate_id", "from_community_id", "to_community_id"]].values.tolist() == [
+        ["N02", "N", "T"]]
+    assert out.decisions.loc[0, "action"] == "rebalanced"
+    assert "boundary with N redrawn: 1 estates move over from it" in out.decisions.loc[0, "note"]
+    assert _tiles_exactly(out.communities, communities)
+
+
+def test_R7_estate_above_the_maximum_gets_no_proposal(rules):
+    estates = gdf(_grid_estates("C", [[4200, 300]]))
+    communities = gdf([{"community_id": "C", "name": "大社区",
+                        "geometry": shapely.box(X0, Y0, X0 + 200, Y0 + 100)}])
+    out = propose_boundaries(estates, communities, rules=rules, lang="en")
+    assert out.decisions.loc[0, "action"] == "no_proposal"
+    assert "estate E00 alone holds 4200 households" in out.decisions.loc[0, "note"]
+    assert out.communities["change"].tolist() == ["unchanged"]
+    assert any("got no proposal: C" in w.message for w in out.warnings)
+
+
+def test_R7_layers_in_another_crs_are_an_error(rules):
+    estates = gdf(_grid_estates("C", [[1000]])).to_crs("EPSG:4326")
+    communities = gdf([{"community_id": "C", "name": "甲", "geometry": square(0, 0, 100)}])
+    with pytest.raises(InputError, match="EPSG:4549"):
+        propose_boundaries(estates, communities, rules=rules)
+
+
+# --------------------------------------------------------------------------- the demo
+
+
+@pytest.fixture(scope="module")
+def demo_results():
+    data = load_layers(DEMO, lang="en")
+    return data, analyse(data, lang="en")
+
+
+def test_R7_demo_gets_a_proposal_for_every_community_out_of_range(demo_results):
+    data, results = demo_results
+    rules = data.rules
+    counted = results.premises[premises_mod.counted_premises(results.premises, rules=rules)]
+    out = propose_boundaries(results.estates, results.communities, rules=rules,
+                             premises=counted, planned_roads=data.planned_roads, lang="en")
+    out_of_range = set(results.communities.loc[results.communities["scale_status"] != "ok",
+                                               "community_id"])
+    assert set(out.decisions["community_id"]) == out_of_range
+    assert not out.decisions["action"].eq("no_proposal").any()
+    proposed = out.communities
+    assert proposed["scale_status"].eq("ok").all()
+    low, high = rules.layout.households_min, rules.layout.households_max
+    assert proposed["households"].between(low, high).all()
+    assert proposed["contiguous"].all()
+    changed = proposed[proposed["change"] != "unchanged"]
+    assert not changed["divided"].any()
+    assert all(g.geom_type == "Polygon" for g in proposed.geometry)
+    assert _tiles_exactly(proposed, data.communities)
+    # households are conserved (whole estates in communities)
+    inside = results.estates["community_id"].notna()
+    assert proposed["households"].sum() == results.estates.loc[inside, "households"].sum()
+    # evaluated as a scenario: every community in range
+    scenario = analyse(apply_boundaries(data, out), lang="en")
+    assert scenario.communities["scale_status"].eq("ok").all()
+    # siting on the demo: set cover reaches every coverable estate, best p within p
+    sites = propose_sites(results.estates, counted, rules=rules,
+                          development_parcels=data.development_parcels,
+                          communities=data.communities, lang="en")
+    assert sites.solves["lscp"].status == sites.solves["mclp"].status == "optimal"
+    est = sites.estates
+    assert (est["covered_lscp"] | ~est["coverable"]).all()
+    assert sites.summary["mclp_sites"] <= rules.layout.new_sites_p
+    assert (sites.summary["mclp_households_covered"]
+            == int(results.estates["households"][est["covered_mclp"]].sum()))
+    assert np.isclose(sites.sites.loc[sites.sites["model"] == "mclp",
+                                      "households_newly_covered"].sum(),
+                      sites.summary["mclp_households_newly_covered"])
+    # the best p sites evaluated as a scenario: planned premises, counted in a plan year
+    with_sites = analyse(apply_sites(data, sites, communities=results.communities), year=2035,
+                         lang="en")
+    assert (with_sites.summary["households_covered"]
+            >= sites.summary["mclp_households_covered"] > results.summary["households_covered"])

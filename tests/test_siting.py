@@ -1,0 +1,206 @@
+"""Premises siting (R7, 一(一)): set cover and maximal coverage, solved exactly; network distance.
+
+Hand-made cases in EPSG:4549 with the optimum worked out on paper.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from scipy import sparse
+from shapely.geometry import LineString
+
+from gis_planner.errors import InputError
+from gis_planner.siting import (
+    build_network,
+    network_coverage,
+    propose_sites,
+    solve_lscp,
+    solve_mclp,
+)
+
+from .conftest import X0, Y0, gdf, pt, square
+
+
+def _line_estates(households=(100, 200, 300, 400, 500), step=250.0):
+    """Estates (20 m squares) centred at x = 0, 250, 500, 750, 1000 m on one line."""
+    return gdf([{"estate_id": f"E{k + 1}", "name": f"小区{k + 1}", "households": h,
+                 "geometry": square(k * step - 10, -10, 20)}
+                for k, h in enumerate(households)])
+
+
+def _two_sites():
+    """S1 at x = 250 m (reaches E1–E3 within 300 m), S2 at x = 750 m (reaches E3–E5)."""
+    return gdf([{"site_id": "S1", "name": "一号点", "geometry": pt(250, 0)},
+                {"site_id": "S2", "name": "二号点", "geometry": pt(750, 0)}])
+
+
+def test_R7_line_of_estates_needs_both_sites_and_best_single_site_is_S2(rules):
+    # on paper: S1 covers E1+E2+E3 = 600 households, S2 covers E3+E4+E5 = 1,200;
+    # covering everyone needs both; the best single site is S2 (1,200 households).
+    out = propose_sites(_line_estates(), None, rules=rules, candidate_sites=_two_sites(), p=1)
+    lscp = out.sites[out.sites["model"] == "lscp"]
+    mclp = out.sites[out.sites["model"] == "mclp"]
+    assert sorted(lscp["site_id"]) == ["S1", "S2"]
+    assert out.solves["lscp"].objective == 2 and out.solves["lscp"].status == "optimal"
+    assert mclp["site_id"].tolist() == ["S2"]
+    assert out.summary["mclp_households_newly_covered"] == 1200
+    # priority order: S2 first (1,200), then S1 adds E1 + E2 (300): sums to everyone
+    assert lscp.set_index("site_id")["priority"].to_dict() == {"S2": 1, "S1": 2}
+    assert lscp.set_index("site_id")["households_newly_covered"].to_dict() == {
+        "S2": 1200, "S1": 300}
+    assert lscp.set_index("site_id")["households_in_reach"].to_dict() == {"S1": 600, "S2": 1200}
+    assert out.summary["lscp_households_newly_covered"] == 1500
+    assert out.estates["site_lscp"].tolist() == ["S1", "S1", "S2", "S2", "S2"]
+    assert out.estates["covered_mclp"].tolist() == [False, False, True, True, True]
+
+
+def test_R7_existing_premises_are_fixed_and_pre_cover_estates(rules):
+    # a premises at x = 0 reaches E1 (0 m) and E2 (250 m): only E3–E5 are left, S2 covers all
+    premises = gdf([{"premises_id": "YF1", "geometry": pt(0, 0)}])
+    out = propose_sites(_line_estates(), premises, rules=rules, candidate_sites=_two_sites(),
+                        p=1)
+    assert out.sites.loc[out.sites["model"] == "lscp", "site_id"].tolist() == ["S2"]
+    assert out.summary["households_covered_existing"] == 300
+    assert out.summary["mclp_households_covered"] == 1500
+    assert out.estates["covered_existing"].tolist() == [True, True, False, False, False]
+    assert out.estates["walk_to_premises_m"].tolist()[:2] == [0.0, 250.0]
+
+
+def test_R7_uncoverable_estate_is_reported_not_infeasible(rules):
+    estates = _line_estates((100, 200, 300, 400, 500, 60), step=250.0)
+    estates.loc[5, "geometry"] = square(1990, -10, 20)  # 1,250 m from S2
+    out = propose_sites(estates, None, rules=rules, candidate_sites=_two_sites(), p=2,
+                        lang="en")
+    assert out.summary["estates_uncoverable"] == 1
+    assert out.summary["households_uncoverable"] == 60
+    assert out.solves["lscp"].objective == 2
+    assert any("E6" in w.message and "no choice of sites can cover them" in w.message
+               for w in out.warnings)
+    assert not out.estates.loc[5, "coverable"]
+
+
+def test_R7_more_sites_asked_than_candidates_is_an_error(rules):
+    with pytest.raises(InputError, match="3 new sites were asked for but there are only 2"):
+        propose_sites(_line_estates(), None, rules=rules, candidate_sites=_two_sites(), p=3,
+                      lang="en")
+    with pytest.raises(InputError, match="只有 2 个备选点位"):
+        propose_sites(_line_estates(), None, rules=rules, candidate_sites=_two_sites(), p=3)
+
+
+def test_R7_candidates_in_no_community_are_dropped_with_a_warning(rules):
+    communities = gdf([{"community_id": "A", "name": "甲", "geometry": square(-100, -100, 600)}])
+    out = propose_sites(_line_estates(), None, rules=rules, candidate_sites=_two_sites(),
+                        communities=communities, p=1, lang="en")
+    assert out.candidates["site_id"].tolist() == ["S1"]
+    assert out.sites["community_id"].unique().tolist() == ["A"]
+    assert any("lie in no community" in w.message and "S2" in w.message for w in out.warnings)
+    outside = gdf([{"community_id": "B", "name": "乙", "geometry": square(5000, 5000, 100)}])
+    with pytest.raises(InputError, match="no candidate sites"):
+        propose_sites(_line_estates(), None, rules=rules, candidate_sites=_two_sites(),
+                      communities=outside, p=1, lang="en")
+
+
+def test_R7_candidates_generated_from_parcels_and_estates(rules):
+    parcels = gdf([{"parcel_id": "P1", "name": "地块一", "geometry": square(700, -50, 100)}])
+    out = propose_sites(_line_estates(), None, rules=rules, development_parcels=parcels, p=1)
+    assert out.candidates["site_id"].tolist()[:2] == ["P:P1", "E:E1"]
+    assert set(out.candidates["source"]) == {"development_parcel", "estate"}
+    # P1's centre (x = 750) reaches E3–E5: the best single site, as S2 above
+    assert out.sites.loc[out.sites["model"] == "mclp", "households_newly_covered"].sum() == 1200
+
+
+def test_R7_layer_in_another_crs_is_an_error(rules):
+    estates = _line_estates().to_crs("EPSG:4326")
+    with pytest.raises(InputError, match="not the working CRS EPSG:4549"):
+        propose_sites(estates, None, rules=rules, candidate_sites=_two_sites(), p=1, lang="en")
+
+
+def test_solvers_match_brute_force_on_small_random_instances():
+    rng = np.random.default_rng(3)
+    for _ in range(25):
+        m, n = int(rng.integers(3, 12)), int(rng.integers(2, 7))
+        dense = (rng.random((m, n)) < 0.35).astype(int)
+        dense[dense.sum(axis=1) == 0, rng.integers(0, n)] = 1
+        weights = rng.integers(1, 100, m)
+        cover = sparse.csr_array(dense)
+        p = int(rng.integers(1, n + 1))
+        best = max(weights[dense[:, list(c)].sum(axis=1) > 0].sum()
+                   for c in itertools.combinations(range(n), p))
+        assert solve_mclp(cover, weights, p)[1].objective == best
+        fewest = min(k for k in range(1, n + 1) for c in itertools.combinations(range(n), k)
+                     if (dense[:, list(c)].sum(axis=1) > 0).all())
+        chosen, info = solve_lscp(cover)
+        assert len(chosen) == fewest == info.objective
+        assert (dense[:, chosen].sum(axis=1) > 0).all()
+
+
+def test_set_cover_refuses_uncoverable_rows():
+    with pytest.raises(ValueError, match="at least one site"):
+        solve_lscp(sparse.csr_array(np.array([[1, 0], [0, 0]])))
+
+
+# --------------------------------------------------------------------------- network
+
+
+def _river_paths():
+    """A footpath around a river: (0,0) → (0,200) → (200,200) → (200,0), 600 m end to end."""
+    line = LineString([(X0, Y0), (X0, Y0 + 200), (X0 + 200, Y0 + 200), (X0 + 200, Y0)])
+    return gdf([{"path_id": "F1", "geometry": line}])
+
+
+def test_R7_network_distance_differs_from_straight_line(rules):
+    estates = gdf([{"estate_id": "E1", "name": "河西", "households": 500,
+                    "geometry": square(-10, -10, 20)}])
+    sites = gdf([{"site_id": "S1", "geometry": pt(200, 0)}])
+    straight = propose_sites(estates, None, rules=rules, candidate_sites=sites, p=1)
+    assert straight.summary["mclp_households_newly_covered"] == 500  # 200 m as the crow flies
+    walked = propose_sites(estates, None, rules=rules, candidate_sites=sites, p=1,
+                           paths=_river_paths())
+    assert walked.summary["distance"] == "network"
+    assert walked.summary["mclp_households_newly_covered"] == 0     # 600 m on foot
+    assert walked.summary["estates_uncoverable"] == 1
+    net = build_network(_river_paths())
+    result = network_coverage(net, np.array([[X0, Y0]]), np.array([[X0 + 200, Y0]]),
+                              distance_m=700)
+    assert result.distance_m.tolist() == pytest.approx([600.0])
+    # a bridge across the river makes it 200 m
+    paths = gdf([*_river_paths().to_dict("records"),
+                 {"path_id": "B1", "geometry": LineString([(X0, Y0), (X0 + 200, Y0)])}])
+    bridged = propose_sites(estates, None, rules=rules, candidate_sites=sites, p=1, paths=paths)
+    assert bridged.summary["mclp_households_newly_covered"] == 500
+
+
+def test_R7_network_distance_is_measured_along_the_segment_and_legs():
+    net = build_network(_river_paths())
+    # origin 30 m off the path's middle; site on the path's far end: 30 + 100 + 200 + 0
+    result = network_coverage(net, np.array([[X0 + 100 + 0.0, Y0 + 230]]),
+                              np.array([[X0 + 200, Y0]]), distance_m=1000)
+    assert result.distance_m.tolist() == pytest.approx([330.0])
+    assert result.origin_leg_m.tolist() == pytest.approx([30.0])
+
+
+def test_R7_disconnected_paths_are_reported_and_estates_snap_to_a_reachable_piece(rules):
+    near_isolated = gdf([{"estate_id": "E1", "name": "孤岛旁", "households": 300,
+                          "geometry": square(190, 590, 20)}])
+    sites = gdf([{"site_id": "S1", "geometry": pt(200, 250)}])
+    paths = gdf([*_river_paths().to_dict("records"),
+                 {"path_id": "X", "geometry": LineString([(X0 + 150, Y0 + 600),
+                                                          (X0 + 250, Y0 + 600)])}])
+    out = propose_sites(near_isolated, None, rules=rules, candidate_sites=sites, p=1,
+                        paths=paths, lang="en")
+    assert len(out.network) == 2
+    assert out.network["reachable"].tolist().count(True) == 1
+    message = next(w.message for w in out.warnings if w.source == "paths")
+    assert "2 components, 1 of them reach" in message and "1 estates were snapped" in message
+    # snapped to the reachable path at (200, 200): 400 m leg + 50 m along + 0: beyond 300 m
+    assert out.summary["estates_uncoverable"] == 1
+
+
+def test_R7_paths_layer_without_lines_is_an_error(rules):
+    paths = gdf([{"path_id": "P", "geometry": square(0, 0, 50)}])
+    with pytest.raises(InputError, match="holds no lines"):
+        propose_sites(_line_estates(), None, rules=rules, candidate_sites=_two_sites(), p=1,
+                      paths=paths, lang="en")
