@@ -30,7 +30,6 @@ instead of splitting them by area.
 from __future__ import annotations
 
 import dataclasses
-
 import datetime as _dt
 import json
 import logging

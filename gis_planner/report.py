@@ -101,9 +101,10 @@ def summary_rows(results: Any, *, lang: str = "zh") -> list[tuple[str, str]]:
                      tr("summary_layout_scale_value", lang, **lay)))
         rows.append((tr("summary_layout_sites", lang),
                      tr("summary_layout_sites_value", lang, **lay)))
-        rows.append((tr("summary_layout_beyond", lang, distance=float(
-            results.rules.layout.walking_distance_m)),
-            f"{lay['households_beyond_walk_now']:,} → {lay['households_beyond_walk_with_sites']:,}"))
+        distance = float(results.rules.layout.walking_distance_m)
+        rows.append((tr("summary_layout_beyond", lang, distance=distance),
+                     f"{lay['households_beyond_walk_now']:,} → "
+                     f"{lay['households_beyond_walk_with_sites']:,}"))
     rows.append((tr("summary_warnings", lang), str(s["warnings"])))
     return rows
 
