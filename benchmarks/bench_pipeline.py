@@ -29,10 +29,10 @@ SIZES = {
 DATA = Path(__file__).resolve().parent / "data"
 
 
-def _one(size: str, *, with_map: bool) -> dict[str, float]:
+def _one(size: str, *, with_map: bool, with_layout: bool) -> dict[str, float]:
     import pyogrio
 
-    from gis_planner.analysis import analyse
+    from gis_planner.analysis import analyse, propose_layout
     from gis_planner.demo import generate_scale
     from gis_planner.export import write_run
     from gis_planner.layers import load_layers
@@ -56,6 +56,10 @@ def _one(size: str, *, with_map: bool) -> dict[str, float]:
     figures["analyse_s"] = time.perf_counter() - start
     figures["ratio_to_read"] = (figures["load_validate_s"] + figures["analyse_s"]) / figures[
         "read_s"]
+    if with_layout:  # R7 proposals: boundaries, siting, reach raster (outside the 3x target)
+        start = time.perf_counter()
+        results = propose_layout(results)
+        figures["layout_proposals_s"] = time.perf_counter() - start
     with tempfile.TemporaryDirectory() as out:
         _, timings = write_run(results, out, lang="zh", map_html=with_map)
     for name, seconds in timings.items():
@@ -70,13 +74,16 @@ def main() -> None:
     parser.add_argument("--sizes", default=",".join(SIZES), help="comma-separated sizes")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--map", action="store_true", help="also write map.html")
+    parser.add_argument("--layout", action="store_true",
+                        help="also time the R7 layout proposals (and write their outputs)")
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(_one(args.one, with_map=args.map)))
+        print(json.dumps(_one(args.one, with_map=args.map, with_layout=args.layout)))
         return
     for size in args.sizes.split(","):
         n_com, n_est, n_prem = SIZES[size]
-        command = [sys.executable, __file__, "--one", size] + (["--map"] if args.map else [])
+        command = [sys.executable, __file__, "--one", size] + (["--map"] if args.map else []) + (
+            ["--layout"] if args.layout else [])
         done = subprocess.run(command, capture_output=True, text=True, check=False)
         if done.returncode:
             print(done.stderr)

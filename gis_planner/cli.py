@@ -41,6 +41,8 @@ BASEMAP_OPTION = typer.Option(
     Basemap.osm, "--basemap",
     help="Basemap of map.html: osm, tianditu (key from TIANDITU_KEY), amap (overlays shifted "
          "to GCJ-02 for display only) or none.")
+LANG_OPTION = typer.Option(Lang.zh, "--lang", help="Language of report, map and messages.")
+VERBOSE_OPTION = typer.Option(False, "--verbose", "-v", help="Log every step.")
 SITES_OPTION = typer.Option(
     None, "--sites", min=1,
     help="Number of new premises sites of the maximal-coverage proposal (R7); default "
@@ -151,11 +153,11 @@ def run(
         None, "--scenario", exists=True, dir_okay=False,
         help="Scenario file (YAML: name, year, rules, edits) applied to LAYERS_DIR; "
              "--year wins over its year. See gis_planner.scenario."),
-    lang: Lang = typer.Option(Lang.zh, "--lang", help="Language of report, map and messages."),
+    lang: Lang = LANG_OPTION,
     basemap: Basemap = BASEMAP_OPTION,
     sites: int | None = SITES_OPTION,
     proposals: bool = PROPOSALS_OPTION,
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log every step."),
+    verbose: bool = VERBOSE_OPTION,
 ) -> None:
     """Run every analysis on LAYERS_DIR and write layers, report and map to --out."""
     _setup_logging(verbose)
@@ -166,11 +168,11 @@ def run(
 def demo(
     out: Path = typer.Option(Path("outputs"), "--out", help="Folder for the outputs."),
     year: int | None = typer.Option(None, "--year", help="Plan year: planned premises count."),
-    lang: Lang = typer.Option(Lang.zh, "--lang", help="Language of report, map and messages."),
+    lang: Lang = LANG_OPTION,
     basemap: Basemap = BASEMAP_OPTION,
     sites: int | None = SITES_OPTION,
     proposals: bool = PROPOSALS_OPTION,
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log every step."),
+    verbose: bool = VERBOSE_OPTION,
 ) -> None:
     """Run on the embedded Deqing demo (layers/deqing_demo)."""
     _setup_logging(verbose)
@@ -221,7 +223,7 @@ def export(
     out: Path = typer.Option(Path("outputs"), "--out",
                              help="Folder receiving bureau/ and bureau.zip."),
     lang: Lang = typer.Option(Lang.zh, "--lang", help="Language of README.txt and messages."),
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log every step."),
+    verbose: bool = VERBOSE_OPTION,
 ) -> None:
     """Export LAYERS_DIR or RUN_DIR for the bureau: written, read back, checked, moved in.
 

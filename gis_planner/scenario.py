@@ -518,11 +518,14 @@ class Scenario:
     def remove_parcel(self, parcel_id: str) -> Scenario:
         """Take a development parcel out (e.g. the land is not put up for sale)."""
         pid = self._need("parcel", parcel_id, self.parcel_ids)
-        parcels = self.data.development_parcels
-        assert parcels is not None
-        parcels = parcels[parcels["parcel_id"].astype(str) != pid].reset_index(drop=True)
-        return self._with({"remove_parcel": {"parcel_id": pid}},
-                          development_parcels=parcels if len(parcels) else None)
+        return self._without("development_parcels", "parcel_id", pid, edit="remove_parcel")
+
+    def _without(self, layer: str, id_field: str, value: str, *, edit: str) -> Scenario:
+        """This scenario without the feature ``id_field == value`` of ``layer``."""
+        frame = getattr(self.data, layer)
+        assert frame is not None
+        frame = frame[frame[id_field].astype(str) != value].reset_index(drop=True)
+        return self._with({edit: {id_field: value}}, **{layer: frame if len(frame) else None})
 
     def _check_households(self, households: Any, floor_area: Any, *, required: bool) -> None:
         if households is not None and floor_area is not None:
@@ -619,11 +622,7 @@ class Scenario:
     def remove_premises(self, premises_id: str) -> Scenario:
         """Give premises up (e.g. a lease that ends)."""
         pid = self._need("premises", premises_id, self.premises_ids)
-        prem = self.data.premises
-        assert prem is not None
-        prem = prem[prem["premises_id"].astype(str) != pid].reset_index(drop=True)
-        return self._with({"remove_premises": {"premises_id": pid}},
-                          premises=prem if len(prem) else None)
+        return self._without("premises", "premises_id", pid, edit="remove_premises")
 
     def resize_premises(self, premises_id: str, floor_area_m2: float) -> Scenario:
         """Change the floor area of premises (an extension, a partial handover)."""

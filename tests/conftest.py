@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from pathlib import Path
 
@@ -61,3 +62,32 @@ def demo_copy(tmp_path: Path) -> Path:
     target = tmp_path / "demo"
     shutil.copytree(DEMO, target)
     return target
+
+
+def folder_hash(folder: Path) -> str:
+    """One sha256 over the names and bytes of every file below ``folder``."""
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        digest.update(str(path.relative_to(folder)).encode())
+        if path.is_file():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def hand_made_premises(*, p4_community: str | None = None) -> gpd.GeoDataFrame:
+    """P1 (1,500 m² new build) and P2 (120 m² service centre) in A, P3 (600 m² leased) in B,
+    P4 (200 m² planned) in B by location."""
+    return gdf([
+        {"premises_id": "P1", "community_id": "A", "function": "party_service_centre",
+         "floor_area_m2": 1500, "tenure": "new_build", "cost_yuan": 2_400_000, "floor": 1,
+         "geometry": pt(150, 150)},
+        {"premises_id": "P2", "community_id": "A", "function": "service_centre",
+         "floor_area_m2": 120, "tenure": "renovated", "cost_yuan": 300_000, "floor": 1,
+         "geometry": pt(160, 150)},
+        {"premises_id": "P3", "community_id": "B", "function": "elderly_care",
+         "floor_area_m2": 600, "tenure": "leased", "annual_rent_yuan": 300_000,
+         "geometry": pt(1550, 550)},
+        {"premises_id": "P4", "community_id": p4_community, "function": "other",
+         "floor_area_m2": 200, "tenure": "new_build", "status": "planned",
+         "geometry": pt(1800, 800)},
+    ])

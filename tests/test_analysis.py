@@ -13,7 +13,7 @@ from gis_planner.analysis import analyse
 from gis_planner.cli import app
 from gis_planner.layers import load_layers
 
-from .conftest import gdf, pt, square, two_communities, write_layers
+from .conftest import gdf, hand_made_premises, square, two_communities, write_layers
 
 COMMUNITY_FIELDS = [
     "households", "population_used", "standard", "required_area_m2", "premises_area_m2",
@@ -37,19 +37,7 @@ def hand_made(folder):
          "enclosure": "semi_open", "geometry": square(1500, 500)},
         {"estate_id": "E4", "name": "城外小区", "households": 77, "geometry": square(5000, 0)},
     ])
-    premises = gdf([
-        {"premises_id": "P1", "community_id": "A", "function": "party_service_centre",
-         "floor_area_m2": 1500, "tenure": "new_build", "cost_yuan": 2_400_000, "floor": 1,
-         "geometry": pt(150, 150)},
-        {"premises_id": "P2", "community_id": "A", "function": "service_centre",
-         "floor_area_m2": 120, "tenure": "renovated", "cost_yuan": 300_000, "floor": 1,
-         "geometry": pt(160, 150)},
-        {"premises_id": "P3", "community_id": "B", "function": "elderly_care",
-         "floor_area_m2": 600, "tenure": "leased", "annual_rent_yuan": 300_000,
-         "geometry": pt(1550, 550)},
-        {"premises_id": "P4", "community_id": None, "function": "other", "floor_area_m2": 200,
-         "tenure": "new_build", "status": "planned", "geometry": pt(1800, 800)},
-    ])
+    premises = hand_made_premises(p4_community=None)
     return write_layers(folder, communities=two_communities(), estates=estates,
                         premises=premises)
 

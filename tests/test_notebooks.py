@@ -8,30 +8,19 @@ only under outputs/notebooks/.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
-from pathlib import Path
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from .conftest import DEMO, REPO
+from .conftest import DEMO, REPO, folder_hash
 
 NOTEBOOKS = REPO / "notebooks"
 OUTPUTS = REPO / "outputs" / "notebooks"
 KERNEL = "gis-planner-test"
-
-
-def folder_hash(folder: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(folder.rglob("*")):
-        digest.update(str(path.relative_to(folder)).encode())
-        if path.is_file():
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,6 @@ B; A has 1,500 m² new-build + 120 m² renovated premises (R1 standard *new*), B
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
@@ -35,7 +34,19 @@ from gis_planner.scenario import (
     write_dual_map,
 )
 
-from .conftest import DEMO, REPO, X0, Y0, gdf, pt, square, two_communities, write_layers
+from .conftest import (
+    DEMO,
+    REPO,
+    X0,
+    Y0,
+    folder_hash,
+    gdf,
+    hand_made_premises,
+    pt,
+    square,
+    two_communities,
+    write_layers,
+)
 
 DATA_YEAR = {"settings": {"data_year": 2024}}
 
@@ -49,30 +60,9 @@ def hand_made(folder: Path) -> Path:
         {"estate_id": "E3", "name": "三号小区", "households": 1200, "built_year": 1990,
          "geometry": square(1500, 500)},
     ])
-    premises = gdf([
-        {"premises_id": "P1", "community_id": "A", "function": "party_service_centre",
-         "floor_area_m2": 1500, "tenure": "new_build", "cost_yuan": 2_400_000, "floor": 1,
-         "geometry": pt(150, 150)},
-        {"premises_id": "P2", "community_id": "A", "function": "service_centre",
-         "floor_area_m2": 120, "tenure": "renovated", "cost_yuan": 300_000, "floor": 1,
-         "geometry": pt(160, 150)},
-        {"premises_id": "P3", "community_id": "B", "function": "elderly_care",
-         "floor_area_m2": 600, "tenure": "leased", "annual_rent_yuan": 300_000,
-         "geometry": pt(1550, 550)},
-        {"premises_id": "P4", "community_id": "B", "function": "other", "floor_area_m2": 200,
-         "tenure": "new_build", "status": "planned", "geometry": pt(1800, 800)},
-    ])
+    premises = hand_made_premises(p4_community='B')
     return write_layers(folder, communities=two_communities(), estates=estates,
                         premises=premises)
-
-
-def folder_hash(folder: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(folder.rglob("*")):
-        digest.update(str(path.relative_to(folder)).encode())
-        if path.is_file():
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
 
 
 @pytest.fixture
