@@ -16,6 +16,14 @@ stick on an intranet with no internet:
   premises and the estates beyond it (R7), estates without property management (R8), planned
   roads, development parcels and the county outline — each switchable in the layer control,
   each colour explained in the legend with the run's summary figures and the data note.
+- **Proposals (R7).** With ``results.layout`` (:func:`gis_planner.analysis.propose_layout`):
+  the proposed communities (dashed outline coloured by ``change``; before/after households,
+  staffing, required area and the decision note), the new premises sites of the set cover
+  (``lscp``) and of the best p sites (``mclp``) as two layers of badges showing the
+  priority, and the walking paths and barriers the proposals used — all off on opening; the
+  legend gets a folded section (unfolded when one is switched on) and summary rows
+  (households beyond the walking distance now → with the sites). Without ``layout`` the page
+  is as before.
 - **Basemaps.** OpenStreetMap, Tianditu (天地图, CGCS2000 ≈ WGS84: no shift; needs a key) and
   none, as base layers; Amap/Gaode only with ``basemap="amap"``, and then the overlays are
   shifted to GCJ-02 *for display only* (:func:`gis_planner.crs.geometries_wgs84_to_gcj02`).
@@ -144,13 +152,39 @@ STYLES: dict[str, dict[str, Any]] = {
     "parcels": {"color": "#b15928", "weight": 2, "fillColor": "#ffff99", "fillOpacity": 0.6},
     "outline": {"color": "#3f007d", "weight": 2, "dashArray": "12 4 2 4", "fill": False,
                 "interactive": False},
+    # R7 layout proposals: the outline's colour is the change (CHANGE_COLOURS); the nearly
+    # transparent fill only makes the whole community clickable
+    "proposed": {"weight": 3, "opacity": 0.95, "dashArray": "8 5", "fillOpacity": 0.04},
+    "paths": {"color": "#4d4d4d", "weight": 1.2, "opacity": 0.75, "interactive": False},
+    "barriers": {"color": "#08306b", "weight": 4, "opacity": 0.85, "fillColor": "#4292c6",
+                 "fillOpacity": 0.3},
 }
+#: Proposed communities (R7): outline colour by the (first) change, as in ``change``.
+CHANGE_COLOURS = {
+    "split": "#e7298a",
+    "merged": "#2166ac",
+    "enlarged": "#00a6ca",
+    "rebalanced": "#d95f02",
+    "unchanged": "#737373",
+    "no_proposal": "#000000",  # out of range, and no proposal could be made
+}
+#: Unchanged communities are drawn thinner: the proposal is about the others.
+CHANGE_STYLES = {"unchanged": {"weight": 1.5, "opacity": 0.8}}
+#: Proposed sites (R7): badge colour by model; the badge shows the site's priority.
+SITE_COLOURS = {"lscp": "#54278f", "mclp": "#c51b1b"}
+#: The badge sits left (lscp) or right (mclp) of the site, its tip on it: both stay readable
+#: where the two models choose the same site.
+SITE_SIDES = {"lscp": "left", "mclp": "right"}
 #: Order of the overlays in the layer control.
 LAYER_ORDER = ("communities", "estates", "premises", "reach", "outside", "no_pm", "roads",
-               "parcels", "outline")
+               "parcels", "outline", "proposed", "sites_lscp", "sites_mclp", "paths",
+               "barriers")
+#: The R7 proposal overlays: only with ``results.layout``, all off on opening.
+PROPOSAL_LAYERS = ("proposed", "sites_lscp", "sites_mclp", "paths", "barriers")
 #: Stacking of the overlays (Leaflet panes between the tiles (200) and markers (600)).
 PANES = {"communities": 401, "reach": 402, "estates": 403, "parcels": 404, "outside": 405,
-         "no_pm": 406, "roads": 407, "outline": 408}
+         "no_pm": 406, "roads": 407, "outline": 408, "paths": 409, "barriers": 410,
+         "proposed": 411}
 
 
 class MapResourceError(RuntimeError):
@@ -250,11 +284,17 @@ def _format(value: object, kind: str, lang: str) -> Any:
         return str(value_label("yes" if bool(value) else "no", lang))
     if kind == "enum":
         return str(value_label(value, lang))
+    if kind == "enums":  # comma-joined values, e.g. ``change`` = "split, enlarged"
+        parts = [str(value_label(v.strip(), lang)) for v in str(value).split(",") if v.strip()]
+        return ("、" if lang == "zh" else ", ").join(parts) or None
+    if kind == "flag":  # a yes/no shown only when yes
+        return str(value_label("yes", lang)) if bool(value) else None
     return str(value)
 
 
-# (field or (field, field), kind): the popup rows of each layer, in order.
-Row = tuple[str | tuple[str, str], str]
+# (field or (field, field), kind[, label key]): the popup rows of each layer, in order. The
+# label is ``label(field)`` (``staff_range`` for a range) unless a label key is given.
+Row = tuple[str | tuple[str, str], str] | tuple[str | tuple[str, str], str, str]
 COMMUNITY_ROWS: tuple[Row, ...] = (
     ("community_id", "text"), ("street", "text"), ("kind", "enum"),
     ("households", "int"), ("population_used", "int"), ("standard", "enum"),
@@ -287,6 +327,25 @@ PARCEL_ROWS: tuple[Row, ...] = (
     ("parcel_id", "text"), ("planned_households", "int"), ("residential_floor_area_m2", "num"),
     ("delivery_year", "year"),
 )
+# R7 layout proposals: before and after side by side, then the decision.
+PROPOSED_ROWS: tuple[Row, ...] = (
+    ("community_id", "text"), ("street", "text"), ("change", "enums"),
+    ("source_ids", "text"), ("decision_note", "list"), ("estates_count", "int"),
+    ("households_before", "int"), ("households", "int", "households_after"),
+    ("scale_status_before", "enum"), ("scale_status", "enum", "scale_status_after"),
+    (("staff_min_before", "staff_max_before"), "range", "staff_range_before"),
+    (("staff_min", "staff_max"), "range", "staff_range_after"),
+    ("standard", "enum"), ("required_area_m2_before", "num"),
+    ("required_area_m2", "num", "required_area_m2_after"), ("premises_area_m2", "num"),
+    ("shortfall_m2", "num"), ("area_m2", "num"), ("compactness", "num"),
+    ("contiguous", "bool"), ("divided", "flag"),
+)
+SITE_ROWS: tuple[Row, ...] = (
+    ("priority", "int"), ("site_id", "text"), ("source", "enum"), ("community_name", "text"),
+    ("households_newly_covered", "int"), ("estates_newly_covered", "int"),
+    ("households_in_reach", "int"), ("max_floor_area_m2", "num"),
+)
+BARRIER_ROWS: tuple[Row, ...] = (("barrier_id", "text"), ("barrier_kind", "text"))
 
 
 def _rows(frame: pd.DataFrame, rows: Sequence[Row], lang: str
@@ -306,18 +365,21 @@ def _rows(frame: pd.DataFrame, rows: Sequence[Row], lang: str
 
     schema: list[dict[str, Any]] = []
     getters: list[Callable[[Any], Any]] = []
-    for fields, kind in rows:
+    for row in rows:
+        fields, kind = row[0], row[1]
+        label_key = row[2] if len(row) > 2 else None  # type: ignore[misc]
         if isinstance(fields, tuple):  # a range, e.g. staffing min–max
             low, high = fields
             if low not in frame or high not in frame:
                 continue
-            schema.append({"l": label("staff_range", lang), "t": "range", "f": [low, high]})
+            schema.append({"l": label(label_key or "staff_range", lang), "t": "range",
+                           "f": [low, high]})
             getters.append(pair(low, high))
             continue
         if fields not in frame:
             continue
-        schema.append({"l": label(fields, lang), "t": "list" if kind == "list" else "text",
-                       "f": fields})
+        schema.append({"l": label(label_key or fields, lang),
+                       "t": "list" if kind == "list" else "text", "f": fields})
         getters.append(single(fields, kind))
     return schema, getters
 
@@ -421,13 +483,23 @@ def _index_of(schema: list[dict[str, Any]], field: str) -> int | None:
     return None
 
 
-def _tips(schema: list[dict[str, Any]], *items: tuple[str, str]) -> list[list[Any]]:
-    """Tooltip parts: ``[row index, template with {v}]`` for the rows present."""
-    out = []
-    for field, template in items:
+def _tips(schema: list[dict[str, Any]], *items: tuple[str, ...]) -> list[list[Any]]:
+    """Tooltip parts: ``[row index, template with {v}]`` for the rows present.
+
+    An item ``(field, template, other field)`` also fills ``{w}`` with the other row's value:
+    ``[row index, template, other index]``.
+    """
+    out: list[list[Any]] = []
+    for field, template, *other in items:
         index = _index_of(schema, field)
-        if index is not None:
-            out.append([index, template])
+        if index is None:
+            continue
+        if other:
+            second = _index_of(schema, other[0])
+            if second is not None:
+                out.append([index, template, second])
+            continue
+        out.append([index, template])
     return out
 
 
@@ -561,10 +633,153 @@ def _layer_data(results: Any, *, lang: str, shift: bool) -> dict[str, dict[str, 
             "style": STYLES["outline"],
         }
 
+    layout = getattr(results, "layout", None)
+    if layout is not None:
+        layers.update(_proposal_layers(results, layout, lang=lang, shift=shift, names=names))
+
     ordered = {k: layers[k] for k in LAYER_ORDER if k in layers}
     for key, layer in ordered.items():
         layer["pane"] = "markerPane" if layer["type"] == "marker" else f"gp-{key}"
     return ordered
+
+
+def _primary_change(value: object) -> str:
+    """The colour key of a proposed community: its first change other than "unchanged"."""
+    parts = [] if _missing(value) else [p.strip() for p in str(value).split(",") if p.strip()]
+    changed = [p for p in parts if p != "unchanged"]
+    return changed[0] if changed else "unchanged"
+
+
+def _decision_notes(decisions: pd.DataFrame | None, lang: str) -> dict[str, list[str]]:
+    """The decision notes each proposed community shows, by proposed ``community_id``.
+
+    A decision concerns one original community out of range; it is shown in every proposed
+    community it names in ``proposed_ids`` — as is in the community of the same code, and
+    prefixed with the original community's name elsewhere (e.g. the community it merged into).
+    """
+    notes: dict[str, list[str]] = {}
+    if decisions is None or not len(decisions):
+        return notes
+    for _, row in decisions.iterrows():
+        note = row.get("note")
+        if _missing(note) or str(note) == "":
+            continue
+        own = str(row["community_id"])
+        ids = [s.strip() for s in str(row.get("proposed_ids") or "").split(",") if s.strip()]
+        name = row.get("name")
+        name = own if _missing(name) or str(name) == "" else str(name)
+        for target in ids or [own]:
+            text = str(note) if target == own else tr("map_decision_of", lang, name=name, id=own,
+                                                        note=note)
+            notes.setdefault(target, []).append(text)
+    return notes
+
+
+def _line_parts(geoms: np.ndarray) -> shapely.Geometry | None:
+    """Every line of ``geoms`` as one MultiLineString (one record: no per-feature overhead)."""
+    geoms = np.asarray([g for g in geoms if g is not None and not shapely.is_empty(g)],
+                       dtype=object)
+    if not len(geoms):
+        return None
+    parts = shapely.get_parts(geoms)
+    lines = parts[np.isin(shapely.get_type_id(parts), (1, 2))]  # LineString, LinearRing
+    if not len(lines):
+        return None
+    return shapely.multilinestrings(lines)
+
+
+def _proposal_layers(results: Any, layout: Any, *, lang: str, shift: bool,
+                     names: pd.Series | None) -> dict[str, dict[str, Any]]:
+    """The R7 proposal overlays (all off on opening): proposed communities, the sites of both
+    models, and the walking paths and barriers the proposals used."""
+    layers: dict[str, dict[str, Any]] = {}
+    data = results.data
+
+    boundaries = getattr(layout, "boundaries", None)
+    proposed = getattr(boundaries, "communities", None)
+    if proposed is not None and len(proposed):
+        decisions = getattr(boundaries, "decisions", None)
+        notes = _decision_notes(decisions, lang)
+        unresolved: set[str] = set()
+        if decisions is not None and len(decisions) and "action" in decisions:
+            unresolved = set(decisions.loc[decisions["action"] == "no_proposal",
+                                           "community_id"].astype(str))
+        frame = proposed.copy()
+        ids = frame["community_id"].astype(str)
+        frame["decision_note"] = pd.Series([notes.get(i) for i in ids], index=frame.index,
+                                           dtype=object)
+        frame["change_key"] = [
+            "no_proposal" if i in unresolved else _primary_change(c)
+            for i, c in zip(ids, frame.get("change", pd.Series(None, index=frame.index)),
+                            strict=True)]
+        records, schema = _features(frame, PROPOSED_ROWS, lang=lang, shift=shift,
+                                    id_field="community_id", key_field="change_key")
+        layers["proposed"] = {
+            "name": tr("map_layer_proposed", lang), "kind": tr("map_kind_proposed", lang),
+            "type": "shape", "features": records, "rows": schema, "search": True,
+            "colours": CHANGE_COLOURS, "labels": _status_labels(CHANGE_COLOURS, lang),
+            "stroke": True, "keyStyle": CHANGE_STYLES, "style": STYLES["proposed"],
+            "show": False, "proposal": True,
+            "tip": _tips(schema, ("change", "{v}"),
+                         ("households_before",
+                          tr("map_households_change", lang, before="{v}", after="{w}"),
+                          "households")),
+        }
+
+    siting = getattr(layout, "siting", None)
+    sites = getattr(siting, "sites", None)
+    if sites is not None and len(sites):
+        frame = sites.copy()
+        if names is not None and "community_id" in frame:
+            frame["community_name"] = frame["community_id"].map(names).astype(object)
+
+        def badge(row: Any) -> dict[str, Any]:
+            priority = format_number(row.get("priority")) or ""
+            return {"p": priority, "z": 22 if len(priority) <= 2 else 30}
+
+        for model in SITE_COLOURS:
+            chosen = frame[frame["model"] == model]
+            if not len(chosen):
+                continue
+            chosen = chosen.sort_values("priority", kind="stable")
+            records, schema = _features(chosen, SITE_ROWS, lang=lang, shift=shift,
+                                        id_field="site_id", key_field=None, points=True,
+                                        extra=badge)
+            layers[f"sites_{model}"] = {
+                "name": tr(f"map_layer_sites_{model}", lang, n=len(chosen)),
+                "kind": tr(f"map_kind_site_{model}", lang), "type": "marker",
+                "features": records, "rows": schema, "badge": SITE_SIDES[model],
+                "colour": SITE_COLOURS[model], "show": False, "proposal": True,
+                "tip": _tips(schema, ("priority", f"{label('priority', lang)} {{v}}"),
+                             ("households_newly_covered",
+                              tr("map_newly_covered", lang, v="{v}"))),
+            }
+
+    paths = getattr(data, "paths", None)
+    if paths is not None and len(paths):
+        lines = _line_parts(_to_display(paths.geometry, shift=shift, simplify=True))
+        if lines is not None:
+            layers["paths"] = {
+                "name": tr("map_layer_paths", lang), "type": "shape",
+                "features": [{"g": _mapping(lines)}], "style": STYLES["paths"],
+                "show": False, "proposal": True,
+            }
+
+    barriers = getattr(data, "barriers", None)
+    if barriers is not None and len(barriers):
+        frame = barriers.copy()
+        if "kind" in frame and "barrier_kind" not in frame:
+            frame = frame.rename(columns={"kind": "barrier_kind"})
+        records, schema = _features(frame, BARRIER_ROWS, lang=lang, shift=shift,
+                                    id_field="barrier_id", key_field=None)
+        if records:
+            layers["barriers"] = {
+                "name": tr("map_layer_barriers", lang), "kind": tr("map_kind_barrier", lang),
+                "type": "shape", "features": records, "rows": schema,
+                "style": STYLES["barriers"], "show": False, "proposal": True,
+                "tip": _tips(schema, ("barrier_kind", "{v}")),
+            }
+    return layers
 
 
 def _intern_strings(layers: dict[str, dict[str, Any]]) -> list[str]:
@@ -687,6 +902,9 @@ def _legend_html(results: Any, layers: dict[str, dict[str, Any]], *, lang: str,
                       f'{_html_text(layers["outline"]["name"])}')
     if others:
         section("", others)
+    layout = getattr(results, "layout", None)
+    if layout is not None:
+        parts.append(_proposals_legend(results, layers, lang=lang))
 
     rows = [
         (tr("map_summary_communities", lang), format_number(summary.get("communities"))),
@@ -694,11 +912,14 @@ def _legend_html(results: Any, layers: dict[str, dict[str, Any]], *, lang: str,
             format_number(summary.get(k, 0)) or "0" for k in ("meets", "short", "none"))),
         (tr("summary_shortfall", lang), f'{format_number(summary.get("shortfall_m2", 0))} m²'),
         (tr("map_summary_households", lang), format_number(summary.get("households_total"))),
-        (tr("summary_covered", lang), format_number(summary.get("households_covered"))),
+        (tr("summary_covered", lang, distance=distance),
+         format_number(summary.get("households_covered"))),
         (tr("map_summary_estates", lang), format_number(summary.get("estates"))),
         (tr("map_summary_premises", lang), format_number(summary.get("premises"))),
-        (tr("summary_warnings", lang), format_number(summary.get("warnings"))),
     ]
+    if layout is not None:
+        rows.extend(_proposal_summary_rows(results, layout, lang=lang, distance=distance))
+    rows.append((tr("summary_warnings", lang), format_number(summary.get("warnings"))))
     parts.append('<table class="gp-summary">')
     parts.extend(f"<tr><th>{_html_text(k)}</th><td>{_html_text(v)}</td></tr>"
                  for k, v in rows if v is not None)
@@ -706,6 +927,87 @@ def _legend_html(results: Any, layers: dict[str, dict[str, Any]], *, lang: str,
     parts.extend(f'<div class="gp-note-line">{_html_text(n)}</div>' for n in notes)
     parts.append("</div></details>")
     return "".join(parts)
+
+
+def _badge(model: str, text: str = "1") -> str:
+    colour = SITE_COLOURS[model]
+    return (f'<span class="gp-badge gp-badge-{SITE_SIDES[model]} gp-inline" '
+            f'style="background:{colour};--gp-c:{colour}">{_html_text(text)}</span>')
+
+
+def _proposals_legend(results: Any, layers: dict[str, dict[str, Any]], *, lang: str) -> str:
+    """The R7 proposals' legend: folded until a proposal layer is switched on."""
+    layout = results.layout
+    summary = getattr(layout, "summary", None) or {}
+    parts = [f'<details class="gp-proposals"><summary>{_html_text(tr("map_proposals", lang))}'
+             '</summary>']
+
+    def section(title: str, entries: list[str]) -> None:
+        parts.append(f'<div class="gp-sec"><b>{_html_text(title)}</b>' if title else
+                     '<div class="gp-sec">')
+        parts.extend(f'<div class="gp-row">{e}</div>' for e in entries)
+        parts.append("</div>")
+
+    if "proposed" in layers:
+        counts = pd.Series([f.get("k") for f in layers["proposed"]["features"]],
+                           dtype=object).value_counts()
+        rules = results.rules.layout
+        entries = [
+            f'{_swatch(None, colour, dash="y")}{_html_text(value_label(key, lang))} '
+            f'<span class="gp-n">{int(counts.get(key, 0))}</span>'
+            for key, colour in CHANGE_COLOURS.items()
+            if key != "no_proposal" or counts.get(key, 0)]
+        entries.append(_html_text(tr("map_proposed_note", lang,
+                                     minimum=int(rules.households_min),
+                                     maximum=int(rules.households_max))))
+        section(layers["proposed"]["name"], entries)
+    sites = []
+    for model in SITE_COLOURS:
+        key = f"sites_{model}"
+        if key not in layers:
+            continue
+        households = format_number(summary.get(f"{model}_households_newly_covered"))
+        note = tr(f"map_sites_{model}_note", lang, n=len(layers[key]["features"]),
+                  households=households or "–")
+        sites.append(f'{_badge(model)}{_html_text(layers[key]["name"])}'
+                     f'<div class="gp-sub">{_html_text(note)}</div>')
+    if sites:
+        sites.append(_html_text(tr("map_sites_priority", lang)))
+        section("", sites)
+    others = []
+    if "paths" in layers:
+        others.append(f'{_swatch(None, STYLES["paths"]["color"], line=True)}'
+                      f'{_html_text(layers["paths"]["name"])}')
+    if "barriers" in layers:
+        st = STYLES["barriers"]
+        others.append(f'{_swatch(st["fillColor"], st["color"])}'
+                      f'{_html_text(layers["barriers"]["name"])}')
+    if others:
+        section("", others)
+    # ends with </p></details>, not </div></details>: the legend's own end stays unique
+    parts.append('<p class="gp-hint"></p></details>')
+    return "".join(parts)
+
+
+def _proposal_summary_rows(results: Any, layout: Any, *, lang: str, distance: float
+                           ) -> list[tuple[str, str | None]]:
+    """The legend summary's R7 rows: communities out of range, sites, households beyond."""
+    s = getattr(layout, "summary", None) or {}
+
+    def pair(a: str, b: str, sep: str) -> str | None:
+        if s.get(a) is None or s.get(b) is None:
+            return None
+        return f"{format_number(s[a])}{sep}{format_number(s[b])}"
+
+    return [
+        (tr("map_summary_proposed", lang),
+         pair("communities_out_of_range", "proposed_communities", " → ")),
+        (tr("map_summary_sites", lang), pair("lscp_sites", "mclp_sites", " / ")),
+        (tr("map_summary_newly_covered", lang),
+         pair("lscp_households_newly_covered", "mclp_households_newly_covered", " / ")),
+        (tr("map_summary_beyond", lang, distance=distance),
+         pair("households_beyond_walk_now", "households_beyond_walk_with_sites", " → ")),
+    ]
 
 
 def _note_html(results: Any, lang: str) -> str | None:
@@ -751,6 +1053,7 @@ _CSS = """
  font-size:12px}
 .gp-summary{margin-top:6px;border-collapse:collapse}
 .gp-summary th{text-align:left;font-weight:400;color:#555;padding-right:8px}
+.gp-summary td{white-space:nowrap}
 .gp-note-line{margin-top:4px;color:#7a4b00}
 .gp-note{padding:6px 10px;max-width:420px;background:#fff8d6;border:1px solid #e0b000}
 .gp-marker{background:none;border:none}
@@ -767,6 +1070,19 @@ _CSS = """
 .gp-search li{padding:3px 4px;cursor:pointer;border-bottom:1px solid #eee}
 .gp-search li:hover,.gp-search li.gp-active{background:#e8f1fb}
 .gp-search .gp-tag{color:#777;font-size:11px;margin-left:6px}
+.gp-proposals{margin-top:6px;border-top:1px solid #ddd;padding-top:4px}
+.gp-sub{color:#666;font-size:12px;margin-left:34px}
+.gp-hint{margin:0}
+.gp-site{background:none;border:none}
+.gp-badge{position:relative;display:flex;align-items:center;justify-content:center;
+ box-sizing:border-box;width:100%;height:100%;border-radius:4px;color:#fff;font-size:11px;
+ font-weight:700;line-height:1;border:1.5px solid #fff;box-shadow:0 0 0 1px rgba(0,0,0,.35)}
+.gp-badge::after{content:"";position:absolute;top:50%;margin-top:-5px;border:5px solid transparent}
+.gp-badge-left::after{left:100%;border-left-color:var(--gp-c)}
+.gp-badge-right::after{right:100%;border-right-color:var(--gp-c)}
+.gp-badge.gp-inline{display:inline-flex;width:20px;height:18px;margin:0 12px 0 0;
+ vertical-align:middle}
+.gp-badge-right.gp-inline{margin:0 4px 0 8px}
 """
 
 # The page's own script: builds every layer from the JSON data with DOM methods only
@@ -787,6 +1103,10 @@ _JS = r"""
     var s = L.Util.extend({pane: spec.pane}, spec.style || {});
     if (spec.colours) {
       s.fillColor = (f.k !== undefined && spec.colours[f.k]) || GP.data.noStatusColour;
+      if (spec.stroke) { s.color = s.fillColor; }
+    }
+    if (spec.keyStyle && f.k !== undefined && spec.keyStyle[f.k]) {
+      L.Util.extend(s, spec.keyStyle[f.k]);
     }
     return s;
   }
@@ -832,12 +1152,27 @@ _JS = r"""
   function tip(spec, f) {
     var parts = [title(f)];
     (spec.tip || []).forEach(function (t) {
-      var v = f.v[t[0]];
-      if (v !== null && v !== undefined) { parts.push(t[1].replace('{v}', str(v))); }
+      var v = f.v[t[0]], w = t.length > 2 ? f.v[t[2]] : '';
+      if (v === null || v === undefined || w === null || w === undefined) { return; }
+      parts.push(t[1].replace('{v}', function () { return str(v); })
+                     .replace('{w}', function () { return str(w); }));
     });
     return el('div', null, parts.join(' · '));
   }
+  function badge(spec, f) {
+    // a proposed site: its priority on a flag whose tip is on the site (left or right of it)
+    var w = f.z || 22, h = 20, gap = 4;
+    var flag = el('span', 'gp-badge gp-badge-' + spec.badge, f.p);
+    flag.style.background = spec.colour;
+    flag.style.setProperty('--gp-c', spec.colour);
+    return L.marker(f.c, {
+      icon: L.divIcon({className: 'gp-site', html: flag, iconSize: [w, h],
+                       iconAnchor: spec.badge === 'left' ? [w + gap, h / 2] : [-gap, h / 2]}),
+      pane: spec.pane, riseOnHover: true, keyboard: false
+    });
+  }
   function marker(spec, f) {
+    if (spec.badge) { return badge(spec, f); }
     var d = f.z || 20;
     var pin = el('span', 'gp-pin' + (f.pl ? ' gp-planned' : ''),
                  spec.icons[f.k] || spec.icons.other);
@@ -852,6 +1187,20 @@ _JS = r"""
     GP.data = JSON.parse(document.getElementById(dataId).textContent);
     Object.keys(GP.data.panes).forEach(function (name) {
       map.createPane(name).style.zIndex = GP.data.panes[name];
+    });
+    // switching on a proposal layer unfolds the proposals' legend
+    map.on('overlayadd', function (e) {
+      Object.keys(GP.layers).forEach(function (id) {
+        var box = document.querySelector('.gp-proposals');
+        if (box && GP.layers[id] === e.layer && GP.data.layers[id].proposal && !box.open) {
+          box.open = true;
+          var legend = box.closest('.gp-legend');
+          if (legend) {
+            legend.scrollTop += box.getBoundingClientRect().top -
+              legend.getBoundingClientRect().top;
+          }
+        }
+      });
     });
     if (GP.data.bounds) {
       // keep the planning area clear of the layer control and legend on wide screens

@@ -405,3 +405,188 @@ def test_R9_layers_folder_name_is_escaped_in_title_and_legend(tmp_path):
     page = maps.render_map(maps.build_map(analyse(load_layers(folder))))
     assert "<script>alert(1)" not in page
     assert "<title>数字社区一张图 — &lt;script&gt;alert(1)&lt;&#x2F;script&gt;县</title>" in page
+
+
+# --------------------------------------------------------------------------- R7 proposals
+
+PROPOSAL_KEYS = ("proposed", "sites_lscp", "sites_mclp", "paths", "barriers")
+
+
+def proposal_names(layout_summary: dict, lang: str = "zh") -> dict[str, str]:
+    """The proposal layers' names in the layer control."""
+    return {
+        "proposed": tr("map_layer_proposed", lang),
+        "sites_lscp": tr("map_layer_sites_lscp", lang, n=layout_summary["lscp_sites"]),
+        "sites_mclp": tr("map_layer_sites_mclp", lang, n=layout_summary["mclp_sites"]),
+        "paths": tr("map_layer_paths", lang),
+        "barriers": tr("map_layer_barriers", lang),
+    }
+
+
+@pytest.fixture(scope="module")
+def demo_layout():
+    """The embedded demo with the R7 proposals (``propose_layout``), built here, not by the CLI."""
+    from gis_planner.analysis import propose_layout
+
+    from .conftest import DEMO
+
+    if not any(DEMO.glob("communities.*")):
+        pytest.skip("the embedded demo (layers/deqing_demo) is not there")
+    return propose_layout(analyse(load_layers(DEMO)))
+
+
+@pytest.fixture(scope="module")
+def demo_layout_page(demo_layout) -> str:
+    return maps.render_map(maps.build_map(demo_layout))
+
+
+def _legend(page: str) -> str:
+    return re.search(r'id="gp-data-legend".*?</table>', page, re.S).group(0)
+
+
+def test_R7_proposal_layers_are_in_the_layer_control_and_off_on_opening(demo_layout,
+                                                                        demo_layout_page):
+    page = demo_layout_page
+    data = page_data(page)
+    summary = demo_layout.layout.summary
+    names = proposal_names(summary)
+    present = [k for k in PROPOSAL_KEYS if k in data["layers"]]
+    assert present == ["proposed", "sites_lscp", "sites_mclp"]  # no paths/barriers in the demo
+    assert list(data["layers"])[-3:] == present  # after the run's own layers
+    control = layer_control(page)["overlays"]
+    assert control[-3:] == [names[k] for k in present]
+    assert names["sites_lscp"] == f"集合覆盖选址（{summary['lscp_sites']} 处）"
+    for key in present:
+        assert data["layers"][key]["name"] == names[key]
+        var = re.search(rf'var (\w+) = GP\.layer\("{key}"\);', page).group(1)
+        assert f"{var}.addTo(" not in page, f"{key} should be off on opening"
+    assert len(data["layers"]["proposed"]["features"]) == summary["proposed_communities"]
+    assert len(data["layers"]["sites_lscp"]["features"]) == summary["lscp_sites"]
+    assert len(data["layers"]["sites_mclp"]["features"]) == summary["mclp_sites"]
+    # the legend's summary says what the proposals change
+    legend = _legend(page)
+    beyond = (f"{summary['households_beyond_walk_now']:,} → "
+              f"{summary['households_beyond_walk_with_sites']:,}")
+    assert f"<th>{tr('map_summary_beyond', 'zh', distance=300)}</th><td>{beyond}</td>" in legend
+    assert (f"{summary['communities_out_of_range']} → {summary['proposed_communities']}"
+            in legend)
+    for key, colour in maps.CHANGE_COLOURS.items():
+        if key != "no_proposal":
+            assert colour in legend and value_label(key, "zh") in legend
+    assert len(page.encode("utf-8")) < 5_000_000
+
+
+def test_R7_split_community_popup_shows_before_and_after(demo_layout, demo_layout_page):
+    proposed = demo_layout.layout.boundaries.communities
+    decisions = demo_layout.layout.boundaries.decisions
+    split = proposed[proposed["change"].str.contains("split")
+                     & (proposed["households_before"] > 0)]
+    assert len(split), "the demo has a community out of range that is split"
+    row = split.iloc[0]
+    layer = page_data(demo_layout_page)["layers"]["proposed"]
+    feature = next(f for f in layer["features"] if f["i"] == row["community_id"])
+    shown = field_values(demo_layout_page, "proposed", feature)
+    assert feature["k"] == "split" and feature["n"] == row["name"]
+    assert int(shown["households_before"].replace(",", "")) == row["households_before"]
+    assert int(shown["households"].replace(",", "")) == row["households"]
+    assert row["households"] < row["households_before"]
+    for field in ("staff_min_before", "staff_max_before", "staff_min", "staff_max"):
+        assert int(shown[field]) == row[field], field
+    for field in ("required_area_m2_before", "required_area_m2", "shortfall_m2"):
+        assert float(shown[field].replace(",", "")) == pytest.approx(round(row[field], 4),
+                                                                     abs=1e-9), field
+    assert shown["change"] == value_label("split", "zh")
+    note = decisions.set_index("community_id").loc[row["community_id"], "note"]
+    assert shown["decision_note"] == [note]
+    labels = {r["f"] if isinstance(r["f"], str) else r["f"][0]: r["l"] for r in layer["rows"]}
+    assert labels["households_before"] == label("households_before", "zh")
+    assert labels["households"] == label("households_after", "zh")
+    assert labels["staff_min_before"] == label("staff_range_before", "zh")
+    # the community another one merged into shows that one's decision, with its name
+    merged = decisions[decisions["action"] == "merged"].iloc[0]
+    target = next(f for f in layer["features"] if f["i"] == merged["proposed_ids"])
+    notes = field_values(demo_layout_page, "proposed", target)["decision_note"]
+    assert f"{merged['name']}（{merged['community_id']}）：{merged['note']}" in notes
+
+
+def test_R7_site_markers_carry_priority_and_households_newly_covered(demo_layout,
+                                                                    demo_layout_page):
+    sites = demo_layout.layout.siting.sites
+    data = page_data(demo_layout_page)
+    for model in ("lscp", "mclp"):
+        chosen = sites[sites["model"] == model].sort_values("priority")
+        layer = data["layers"][f"sites_{model}"]
+        assert layer["type"] == "marker" and layer["colour"] == maps.SITE_COLOURS[model]
+        assert [f["p"] for f in layer["features"]] == [str(p) for p in chosen["priority"]]
+        assert [f["i"] for f in layer["features"]] == list(chosen["site_id"])
+        for feature, (_, row) in zip(layer["features"], chosen.iterrows(), strict=True):
+            shown = field_values(demo_layout_page, f"sites_{model}", feature)
+            assert int(shown["households_newly_covered"].replace(",", "")) == row[
+                "households_newly_covered"]
+        assert all("g" not in f and len(f["c"]) == 2 for f in layer["features"])
+
+
+def test_R7_without_layout_the_map_has_no_proposal_layer(results, page_zh):
+    assert getattr(results, "layout", None) is None
+    data = page_data(page_zh)
+    assert not set(PROPOSAL_KEYS) & set(data["layers"])
+    text = unescaped(page_zh)
+    names = proposal_names({"lscp_sites": 0, "mclp_sites": 0})
+    for name in (*names.values(), tr("map_proposals", "zh"), tr("map_summary_proposed", "zh"),
+                 tr("map_summary_beyond", "zh", distance=300)):
+        assert name not in text
+    assert "集合覆盖选址" not in text and "gp-proposals\"" not in page_zh
+    assert layer_control(page_zh)["overlays"] == [data["layers"][k]["name"]
+                                                  for k in LAYER_KEYS]
+
+
+def test_R7_paths_barriers_unresolved_and_escaped(results):
+    """Hand-made paths and barriers: a river between A and B keeps B (too small) alone."""
+    import dataclasses
+
+    from shapely.geometry import box
+
+    from gis_planner.analysis import propose_layout
+
+    def line(*xy):
+        return LineString([pt(x, y).coords[0] for x, y in xy])
+
+    paths = gdf([{"path_id": f"W{i}", "geometry": g} for i, g in enumerate([
+        line((0, 250), (2000, 250)), line((0, 600), (2000, 600)), line((250, 0), (250, 1000)),
+        line((650, 0), (650, 1000)), line((1450, 0), (1450, 1000))])])
+    river = box(pt(990, 0).x, pt(990, 0).y, pt(1010, 1000).x, pt(1010, 1000).y)
+    barriers = gdf([
+        {"barrier_id": "H1", "name": SCRIPT_NAME, "kind": "河流", "geometry": river},
+        {"barrier_id": "H2", "name": "铁路", "kind": "铁路",
+         "geometry": line((1000, -10), (1000, 1010))}])
+    data = dataclasses.replace(results.data, paths=paths, barriers=barriers)
+    layout = propose_layout(dataclasses.replace(results, data=data))
+    page = maps.render_map(maps.build_map(layout))
+    layers = page_data(page)["layers"]
+    assert [k for k in PROPOSAL_KEYS if k in layers] == list(PROPOSAL_KEYS)
+    assert layer_control(page)["overlays"][-5:] == list(
+        proposal_names(layout.layout.summary).values())
+    # the paths: one MultiLineString, not clickable; the barriers: polygon and line
+    assert len(layers["paths"]["features"]) == 1
+    assert layers["paths"]["features"][0]["g"]["type"] == "MultiLineString"
+    assert len(layers["paths"]["features"][0]["g"]["coordinates"]) == 5
+    assert [f["g"]["type"] for f in layers["barriers"]["features"]] == ["Polygon",
+                                                                        "LineString"]
+    river_row = field_values(page, "barriers", layers["barriers"]["features"][0])
+    assert river_row == {"barrier_id": "H1", "barrier_kind": "河流"}
+    # B (1,000 households) cannot merge across the river: no proposal, shown as such
+    b = next(f for f in layers["proposed"]["features"] if f["i"] == "B")
+    assert b["k"] == "no_proposal"
+    assert field_values(page, "proposed", b)["decision_note"][0].startswith("未能提出方案")
+    # names (a site named after estate E2, a barrier) stay text
+    assert XSS_NAME in {f.get("n") for f in layers["sites_mclp"]["features"]}
+    assert SCRIPT_NAME in {f.get("n") for f in layers["barriers"]["features"]}
+    assert XSS_NAME not in page and SCRIPT_NAME not in page and "<img src=x" not in page
+    # English
+    page_en = maps.render_map(maps.build_map(layout, lang="en"))
+    assert layer_control(page_en)["overlays"][-5:] == [
+        "Proposed community boundaries", "Proposed sites: set cover (2)",
+        "Proposed sites: best 2", "Walking paths", "Barriers (hard edges)"]
+    proposed_en = page_data(page_en)["layers"]["proposed"]
+    assert proposed_en["labels"]["no_proposal"] == "no proposal"
+    assert label("households_after", "en") in [r["l"] for r in proposed_en["rows"]]

@@ -31,6 +31,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 SCREENSHOT = REPO / "outputs" / "map_screenshot.png"
+PROPOSALS_SCREENSHOT = REPO / "outputs" / "map_proposals.png"
 VIEWPORT = {"width": 1400, "height": 900}
 TIMEOUT_MS = 20_000
 TILE_HOSTS = {host for hosts in maps.TILE_HOSTS.values() for host in hosts}
@@ -367,3 +368,35 @@ def test_R9_english_map_labels(open_map, tmp_path):
     assert opened.page.locator(".gp-search input").get_attribute(  # type: ignore
         "placeholder") == "Find a community, estate or premises…"
     assert opened.errors == []
+
+
+def test_R7_proposal_layers_listed_and_sites_switch_on(open_map, tmp_path):
+    """The R7 proposals (``propose_layout``, run here): listed, off on opening, and the
+    best-p sites appear when switched on. On the demo, writes outputs/map_proposals.png."""
+    from gis_planner.analysis import analyse, propose_layout
+    from gis_planner.layers import load_layers
+
+    is_demo = any(DEMO.glob("communities.*"))
+    layers = DEMO if is_demo else write_hand_made_layers(tmp_path / "layers")
+    results = propose_layout(analyse(load_layers(layers)))
+    opened = open_map(maps.write_map(results, tmp_path / "map.html"))
+    data = opened.evaluate("GP.data.layers")
+    names = {k: data[k]["name"] for k in ("proposed", "sites_lscp", "sites_mclp")}  # type: ignore
+    assert _layer_names(opened)["overlays"][-3:] == list(names.values())
+    sites = opened.page.locator(".leaflet-marker-pane .gp-site")  # type: ignore[attr-defined]
+    assert sites.count() == 0  # off on opening
+    overlays = opened.page.locator(".leaflet-control-layers-overlays label")  # type: ignore
+    overlays.filter(has_text=names["sites_mclp"]).locator("input").click()
+    assert sites.count() == results.layout.summary["mclp_sites"]
+    assert sites.first.inner_text() == "1"  # labelled by priority
+    assert opened.page.locator(".gp-proposals").evaluate("d => d.open")  # type: ignore
+    assert opened.errors == []
+    if is_demo:
+        shown = {opened.evaluate("GP.data.layers.communities.name"), *names.values()}
+        for i in range(overlays.count()):
+            item = overlays.nth(i)
+            box = item.locator("input")
+            if (item.inner_text().strip() in shown) != box.is_checked():
+                box.click()
+        PROPOSALS_SCREENSHOT.parent.mkdir(exist_ok=True)
+        opened.page.screenshot(path=str(PROPOSALS_SCREENSHOT))  # type: ignore[attr-defined]
