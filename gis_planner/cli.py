@@ -129,7 +129,7 @@ def _run(layers_dir: Path, out: Path, rules: Path | None, year: int | None, lang
         table.add_row(key, value)
     console.print(table)
     for w in results.warnings[:10]:
-        console.print(f"[yellow]![/yellow] {w}", markup=True, highlight=False)
+        console.print(f"[yellow]![/yellow] {w}", markup=True, highlight=False, soft_wrap=True)
     if len(results.warnings) > 10:
         console.print(f"… +{len(results.warnings) - 10} ({tr('summary_warnings', lang)}: "
                       f"report.xlsx)")
