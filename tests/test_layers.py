@@ -11,7 +11,7 @@ from shapely.geometry import Polygon
 from gis_planner.errors import InputError
 from gis_planner.layers import load_layers
 
-from .conftest import gdf, pt, square, two_communities, write_layers
+from .conftest import X0, Y0, gdf, pt, square, two_communities, write_layers
 
 
 def _estates(**extra):
@@ -258,3 +258,31 @@ def test_messages_name_the_column_the_planner_has(tmp_path):
     with pytest.raises(InputError) as err:
         load_layers(folder)
     assert "function（功能）" in str(err.value) and "'图书室'" in str(err.value)
+
+
+def test_R6_planned_roads_with_non_line_geometries_are_an_error_naming_the_rows(tmp_path):
+    from shapely.geometry import LineString
+
+    roads = gdf([{"road_id": "R1", "geometry": LineString([(X0, Y0), (X0 + 500, Y0)])},
+                 {"road_id": "R2", "geometry": square(0, 0)},
+                 {"road_id": "R3", "geometry": pt(5, 5)}])
+    folder = write_layers(tmp_path / "l", communities=two_communities(), planned_roads=roads)
+    with pytest.raises(InputError) as err:
+        load_layers(folder, lang="en")
+    text = str(err.value)
+    assert "planned_roads.gpkg" in text and "LineString/MultiLineString" in text
+    assert "R2 ('Polygon')" in text and "R3 ('Point')" in text
+
+
+def test_R6_build_year_before_1900_is_an_error(tmp_path):
+    folder = write_layers(tmp_path / "l", communities=two_communities(),
+                          estates=_estates(built_year=1850))
+    with pytest.raises(InputError, match=r"built_year.*1900.*E1 \(1850\)"):
+        load_layers(folder, lang="en")
+
+
+def test_R6_survey_share_outside_0_1_and_not_a_percentage_is_an_error(tmp_path):
+    folder = write_layers(tmp_path / "l", communities=two_communities(),
+                          estates=_estates(survey_support=-0.2))
+    with pytest.raises(InputError, match=r"survey_support.*share between 0 and 1.*E1 \(-0.2\)"):
+        load_layers(folder, lang="en")
