@@ -121,6 +121,20 @@ class BoundaryProposal:
 # --------------------------------------------------------------------------- cells
 
 
+def _union_cells(cells: np.ndarray) -> shapely.Geometry:
+    """Union of Voronoi cells: a coverage union (fast, exact); when GEOS finds the coverage
+    not clean (nearly collinear sample points can give slivers), a plain union, and last a
+    union snapped to a 1 cm grid, which GEOS's overlay always completes."""
+    try:
+        return shapely.coverage_union_all(cells)
+    except shapely.errors.GEOSException:
+        pass
+    try:
+        return shapely.union_all(cells)
+    except shapely.errors.GEOSException:
+        return shapely.union_all(shapely.make_valid(cells), grid_size=0.01)
+
+
 def _member_cells(polygon: shapely.Geometry, members: np.ndarray, spacing_m: float
                   ) -> np.ndarray:
     """Split ``polygon`` among estate geometries: each point to the nearest outline."""
@@ -142,11 +156,7 @@ def _member_cells(polygon: shapely.Geometry, members: np.ndarray, spacing_m: flo
     groups = np.split(order, np.flatnonzero(np.diff(owner[order])) + 1)
     for group in groups:
         # Voronoi cells share their edges exactly: a coverage union is fast and exact
-        try:
-            merged = shapely.coverage_union_all(voronoi[group])
-        except shapely.errors.GEOSException:  # pragma: no cover - not a clean coverage
-            merged = shapely.union_all(voronoi[group])
-        cells[owner[group[0]]] = merged
+        cells[owner[group[0]]] = _union_cells(voronoi[group])
     present = np.flatnonzero(pd.notna(cells))
     cells[present] = shapely.intersection(cells[present].astype(object), polygon)
     return cells

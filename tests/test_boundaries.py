@@ -257,3 +257,29 @@ def test_R7_demo_gets_a_proposal_for_every_community_out_of_range(demo_results):
                          lang="en")
     assert (with_sites.summary["households_covered"]
             >= sites.summary["mclp_households_covered"] > results.summary["households_covered"])
+
+
+def test_cells_union_falls_back_when_geos_rejects_the_coverage(monkeypatch):
+    """A TopologyException on a province-size run must not stop the proposal."""
+    import shapely
+    from shapely.geometry import box
+
+    from gis_planner import boundaries
+
+    calls = {"n": 0}
+    real_union = shapely.union_all
+
+    def refuse(*args, **kwargs):
+        raise shapely.errors.GEOSException("TopologyException: side location conflict")
+
+    def union_once_refused(geoms, **kwargs):
+        calls["n"] += 1
+        if "grid_size" not in kwargs:
+            raise shapely.errors.GEOSException("TopologyException: side location conflict")
+        return real_union(geoms, **kwargs)
+
+    monkeypatch.setattr(shapely, "coverage_union_all", refuse)
+    monkeypatch.setattr(shapely, "union_all", union_once_refused)
+    cells = np.array([box(0, 0, 1, 1), box(1, 0, 2, 1)], dtype=object)
+    merged = boundaries._union_cells(cells)
+    assert abs(merged.area - 2.0) < 1e-6 and calls["n"] == 2
