@@ -407,10 +407,13 @@ def analyse(data: PlanningData, *, year: int | None = None, lang: str = "zh") ->
             estates[column] = screened[column]
         communities["estates_count"] = communities["community_id"].map(
             estates["community_id"].value_counts()).fillna(0).astype("int64")
-        covered_hh = (pd.to_numeric(estates["households"], errors="coerce").fillna(0)
-                      .where(estates["covered"], 0))
-        communities["households_covered"] = communities["community_id"].map(
-            covered_hh.groupby(estates["community_id"]).sum()).fillna(0).astype("int64")
+        # the covered households of each community from the estates' area shares, so that
+        # a straddling estate never counts more households in a community than it gives it
+        shares = allocation.shares
+        covered = estates["covered"].reindex(shares["estate"]).to_numpy(dtype=bool)
+        per_community = (shares.loc[covered].groupby("community")["households"].sum())
+        communities["households_covered"] = (per_community.reindex(communities.index)
+                                              .fillna(0).astype("int64"))
 
     # --- R2: planning conditions (data-year households plus every parcel, whatever the year)
     current = data.communities[["community_id", "name", "geometry"]].copy()

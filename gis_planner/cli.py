@@ -88,6 +88,10 @@ def _run(layers_dir: Path, out: Path, rules: Path | None, year: int | None, lang
     from gis_planner.report import summary_rows
 
     _check_basemap(basemap, lang)
+    if out.resolve() == layers_dir.resolve():
+        err_console.print(tr("out_is_input", lang, out=out), markup=False, highlight=False,
+                          soft_wrap=True)
+        raise typer.Exit(code=2)
     started = time.perf_counter()
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                   console=err_console, transient=True) as progress:

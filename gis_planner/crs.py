@@ -11,9 +11,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
+
+from gis_planner.errors import InputError, Problem
+from gis_planner.i18n import tr
 
 WORKING_CRS = "EPSG:4549"
 WEB_CRS = "EPSG:4326"
@@ -87,3 +92,22 @@ def geometries_gcj02_to_wgs84(geoms: np.ndarray | BaseGeometry) -> np.ndarray:
 def geometries_wgs84_to_gcj02(geoms: np.ndarray | BaseGeometry) -> np.ndarray:
     """Shift shapely geometries from WGS84 lon/lat to GCJ-02 (for display on Amap tiles only)."""
     return _transform_geoms(np.asarray(geoms), wgs84_to_gcj02)
+
+
+def check_working_crs(lang: str = "zh", **layers: Any) -> None:
+    """Raise :class:`InputError` unless every given layer is in the working CRS (EPSG:4549).
+
+    The layers of :class:`~gis_planner.layers.PlanningData` always are; this guards direct use
+    of the API with layers read some other way.
+    """
+    problems = []
+    for name, gdf in layers.items():
+        if gdf is None:
+            continue
+        epsg = gdf.crs.to_epsg() if gdf.crs is not None else None
+        if f"EPSG:{epsg}" != WORKING_CRS:
+            problems.append(Problem(name, tr("layout_crs", lang, crs=gdf.crs.to_string()
+                                             if gdf.crs is not None else "—",
+                                             working=WORKING_CRS)))
+    if problems:
+        raise InputError(problems)

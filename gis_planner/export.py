@@ -26,6 +26,11 @@ from gis_planner.crs import WEB_CRS
 log = logging.getLogger(__name__)
 
 LIST_SEPARATOR = {"zh": "；", "en": "; "}
+#: every file a run may write (a later run removes the ones it did not write again)
+RUN_OUTPUTS = ("communities.geojson", "estates.geojson", "premises.geojson",
+               "planning_conditions.csv", "proposed_communities.geojson",
+               "proposed_sites.geojson", "boundary_moves.csv", "accessibility.tif",
+               "report.xlsx", "map.html", "scenario.yaml")
 
 
 @contextmanager
@@ -187,5 +192,11 @@ def write_run(results, out_dir: str | Path, *, lang: str | None = None,  # noqa:
                   lambda: maps.write_map(results, stage / "map.html", lang=lang,
                                          basemap=basemap))
             written["map"] = out_dir / "map.html"
+    # outputs of an earlier run that this run did not write would no longer match it
+    fresh = {path.name for path in written.values()}
+    for name in RUN_OUTPUTS:
+        stale = out_dir / name
+        if name not in fresh and stale.is_file():
+            stale.unlink()
     log.info("Wrote %d outputs to %s", len(written), out_dir)
     return written, timings

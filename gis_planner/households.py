@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from gis_planner.crs import check_working_crs
+
 log = logging.getLogger(__name__)
 
 
@@ -93,9 +95,7 @@ def allocate_households(estates: gpd.GeoDataFrame, communities: gpd.GeoDataFrame
         Conserves households: ``community_households.sum() + unassigned_households ==
         estates.households.sum()`` (checked; a failure raises ``AssertionError``).
     """
-    if estates.crs != communities.crs:
-        raise ValueError(f"estates CRS {estates.crs} differs from communities CRS "
-                         f"{communities.crs}; reproject both to EPSG:4549 first")
+    check_working_crs("en", estates=estates, communities=communities)
     est_geoms = estates.geometry.values
     com_geoms = communities.geometry.values
     households = (pd.to_numeric(estates[households_column], errors="coerce").fillna(0)

@@ -39,6 +39,7 @@ CONFIG_KEYS = ("layers", "rules", "household_size", "name", "data_note")
 LAYER_CONFIG_KEYS = ("file", "layer", "crs", "encoding", "fields", "gcj02", "sheet")
 TABLE_NAMES = (schema.HOUSEHOLDS_TABLE, "户数统计表")
 FAR_AWAY_KM = 50.0
+OVERLAP_TOLERANCE_M2 = 1.0  # data quality, not policy: overlaps below this are digitising slivers
 LATEST_PLAN_YEAR = 2100  # a delivery year past this is a typing error, not a plan
 
 
@@ -73,12 +74,16 @@ class PlanningData:
     barriers: gpd.GeoDataFrame | None = None
     population_raster: Path | None = None
     rules: RuleSet = field(default_factory=load_rules)
-    household_size: float = 2.66
+    household_size: float | None = None  # None: rules.settings.household_size
     warnings: list[Problem] = field(default_factory=list)
     sources: dict[str, SourceInfo] = field(default_factory=dict)
     folder: Path | None = None
     name: str = ""
     data_note: dict[str, str] | None = None
+
+    def __post_init__(self) -> None:
+        if self.household_size is None:
+            self.household_size = float(self.rules.settings.household_size)
 
     def layer(self, name: str) -> gpd.GeoDataFrame | None:
         return getattr(self, name)
@@ -398,7 +403,12 @@ def _coerce(gdf: gpd.GeoDataFrame, spec: schema.LayerSpec, rows: pd.Series, sour
                 problems.error(source, tr("not_share", lang, field=shown,
                                           rows=format_rows(rows[bad], raw[bad])))
             elif (numbers > 1).any():
-                problems.warn(source, tr("percent_read", lang, field=shown))
+                fraction = (numbers > 0) & (numbers < 1)
+                if fraction.any():  # 0.8 beside 75: which one is meant cannot be known
+                    problems.error(source, tr("mixed_share", lang, field=shown,
+                                              rows=format_rows(rows[fraction], raw[fraction])))
+                else:
+                    problems.warn(source, tr("percent_read", lang, field=shown))
                 numbers = numbers / 100.0
             gdf[f.name] = numbers.astype("Float64")
         elif f.kind == "bool":
@@ -549,6 +559,13 @@ def _read_households_table(folder: Path, entry: dict[str, Any], problems: Proble
                                      rows=format_rows(ids[bad], table["households"][bad])))
         return None, None
     table["households"] = numbers.astype("Int64")
+    by_id = "estate_id" in table.columns and table["estate_id"].notna().all()
+    keys = ["estate_id"] if by_id else ["name", "community_id"]
+    duplicated = table.duplicated(keys, keep=False)
+    if duplicated.any():
+        problems.error(path.name, tr("table_duplicates", lang, rows=format_rows(
+            table.loc[duplicated, keys[0]].astype(str).unique())))
+        return None, None
     return table, path
 
 
@@ -587,6 +604,25 @@ def _apply_households_table(estates: gpd.GeoDataFrame, table: pd.DataFrame, path
 
 
 # --------------------------------------------------------------------------- the folder
+
+
+def _check_overlaps(communities: gpd.GeoDataFrame, source: str, problems: ProblemList,
+                    lang: str) -> None:
+    """Warn about communities that overlap by more than a digitising sliver."""
+    geoms = communities.geometry.values
+    left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    pair = left < right
+    left, right = left[pair], right[pair]
+    if not len(left):
+        return
+    area = shapely.area(shapely.intersection(geoms[left], geoms[right]))
+    big = area > OVERLAP_TOLERANCE_M2
+    if big.any():
+        ids = communities["community_id"].astype(str).to_numpy()
+        rows = [f"{ids[a]}×{ids[b]}" for a, b in zip(left[big], right[big], strict=True)]
+        problems.warn(source, tr("communities_overlap", lang, tolerance=OVERLAP_TOLERANCE_M2,
+                                 rows=", ".join(f"{r} ({a:,.0f} m²)"
+                                                for r, a in zip(rows, area[big], strict=True))))
 
 
 def _check_far_away(data: dict[str, gpd.GeoDataFrame], problems: ProblemList, lang: str,
@@ -653,6 +689,9 @@ def load_layers(folder: str | Path, *, rules: RuleSet | str | Path | None = None
             data[name] = gdf
             sources[name] = info
     _check_far_away(data, problems, lang, sources)
+    if "communities" in data:
+        _check_overlaps(data["communities"], Path(sources["communities"].file).name, problems,
+                        lang)
 
     communities = data.get("communities")
     premises = data.get("premises")

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from gis_planner.crs import check_working_crs
 from gis_planner.rules import RuleSet
 
 
@@ -53,6 +54,7 @@ def nearest_premises(estates: gpd.GeoDataFrame, premises: gpd.GeoDataFrame | Non
         Indexed like ``estates``: ``nearest_premises_m`` (NaN when there is no premises),
         ``nearest_premises_id`` and ``covered`` (distance ≤ ``rules.layout.walking_distance_m``).
     """
+    check_working_crs("en", estates=estates, premises=premises)
     n = len(estates)
     distance = np.full(n, np.nan)
     nearest_id = np.full(n, None, dtype=object)

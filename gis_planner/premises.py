@@ -20,8 +20,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from gis_planner.crs import check_working_crs
 from gis_planner.errors import RulesError
-from gis_planner.i18n import tr
+from gis_planner.i18n import tr, value_label
 from gis_planner.rules import RuleSet
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ def assign_premises(premises: gpd.GeoDataFrame, communities: gpd.GeoDataFrame
         Indexed like ``premises``: ``community_id`` (None when the premises lies in no
         community and gave none) and ``assigned_by`` (``attribute``/``location``/None).
     """
+    check_working_crs("en", premises=premises, communities=communities)
     given = premises.get("community_id", pd.Series(None, index=premises.index, dtype=object))
     given = given.where(given.notna(), None)
     points = premises.geometry.representative_point()
@@ -143,7 +145,9 @@ def check_premises(communities: gpd.GeoDataFrame, premises: pd.DataFrame | None,
         premises = pd.DataFrame(columns=["premises_id", "community_id", "function",
                                          "floor_area_m2", "tenure", "status", "floor", "name"])
     counted = counted_premises(premises, rules=rules, year=year)
-    standard = community_standard(communities, premises, counted, rules=rules)
+    # R1: the standard follows the largest *existing* premises, in a plan year too
+    existing = counted_premises(premises, rules=rules, year=None)
+    standard = community_standard(communities, premises, existing, rules=rules)
     required = required_area_m2(households, standard, rules=rules)
     mine = premises[counted & premises["community_id"].notna()]
     area = (communities["community_id"]
@@ -165,6 +169,7 @@ def check_premises(communities: gpd.GeoDataFrame, premises: pd.DataFrame | None,
         name = p.get("name") if isinstance(p.get("name"), str) else p["premises_id"]
         if bad_floor[i]:
             warnings[cid].append(tr("warn_service_centre_floor", lang, name=name,
+                                    required=int(sc_rules.ground_floor),
                                     floor=int(floor[i])))
         if bad_area[i]:
             warnings[cid].append(tr("warn_service_centre_area", lang, name=name,
@@ -398,6 +403,7 @@ def planning_conditions(communities: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame
                 row["condition_area_m2"] = round(condition, 2)
                 n = int((community_id[known] == cid).sum())
                 notes.append(tr("r2_rule", lang, after=int(round(after[cid])),
+                                standard=value_label(pc.standard, lang),
                                 rate=float(standard.per_100_households_m2),
                                 minimum=float(standard.minimum_total_m2),
                                 required=float(required[cid]), have=float(have[cid]),

@@ -42,6 +42,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import csgraph
 
 from gis_planner import crs as crs_mod
+from gis_planner.crs import check_working_crs
 from gis_planner.errors import InputError, PlannerError, Problem, format_rows
 from gis_planner.i18n import tr
 from gis_planner.layout import estate_origins
@@ -60,25 +61,6 @@ class SitingError(PlannerError):
 
 
 # --------------------------------------------------------------------------- CRS
-
-
-def check_working_crs(lang: str = "zh", **layers: gpd.GeoDataFrame | None) -> None:
-    """Raise :class:`InputError` unless every given layer is in the working CRS (EPSG:4549).
-
-    The layers of :class:`~gis_planner.layers.PlanningData` always are; this guards direct use
-    of the API with layers read some other way.
-    """
-    problems = []
-    for name, gdf in layers.items():
-        if gdf is None:
-            continue
-        epsg = gdf.crs.to_epsg() if gdf.crs is not None else None
-        if f"EPSG:{epsg}" != crs_mod.WORKING_CRS:
-            problems.append(Problem(name, tr("layout_crs", lang, crs=gdf.crs.to_string()
-                                             if gdf.crs is not None else "—",
-                                             working=crs_mod.WORKING_CRS)))
-    if problems:
-        raise InputError(problems)
 
 
 # --------------------------------------------------------------------------- coverage

@@ -151,3 +151,23 @@ def test_households_missing_with_a_population_raster_are_estimated_and_flagged(d
     assert not e["households"].isna().any()
     # the demo's raster is households × 2.66 spread by area: the estimate comes back close
     assert abs(int(e.loc[:9, "households"].sum()) - int(given)) <= 0.02 * given
+
+
+def test_cli_refuses_to_write_into_the_layers_folder(tmp_path):
+    folder = hand_made(tmp_path / "l")
+    before = sorted(p.name for p in folder.iterdir())
+    result = CliRunner().invoke(app, ["run", str(folder), "--out", str(folder)])
+    assert result.exit_code == 2
+    assert sorted(p.name for p in folder.iterdir()) == before
+
+
+def test_a_later_run_removes_outputs_it_did_not_write_again(tmp_path):
+    folder = hand_made(tmp_path / "l")
+    out = tmp_path / "out"
+    assert CliRunner().invoke(app, ["run", str(folder), "--out", str(out)]).exit_code == 0
+    assert (out / "proposed_sites.geojson").exists()
+    result = CliRunner().invoke(app, ["run", str(folder), "--out", str(out),
+                                      "--no-proposals"])
+    assert result.exit_code == 0, result.output
+    assert not (out / "proposed_sites.geojson").exists()
+    assert (out / "communities.geojson").exists()

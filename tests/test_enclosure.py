@@ -432,7 +432,7 @@ def test_r6_table_chinese_headers_and_order(rules):
                                    "户数", "开转封评估", "评估理由", "墙体一并改造", "无物业管理"]
     assert list(table["小区名称"]) == ["乙小区", "甲小区", "庚小区", "丙小区", "丁小区", "己小区"]
     assert table["排序"].tolist() == [1, 2, 3, pd.NA, pd.NA, pd.NA]
-    assert list(table["开转封评估"]) == ["可列入", "可列入", "可列入（2000年后例外）",
+    assert list(table["开转封评估"]) == ["可列入", "可列入", "可列入（基础条件较差的例外）",
                                         "需开展意愿调查", "需论证", "不宜开转封"]
     first = table.iloc[0]
     assert first["无物业管理"] == "是" and first["墙体一并改造"] == "否"

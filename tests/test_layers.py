@@ -286,3 +286,44 @@ def test_R6_survey_share_outside_0_1_and_not_a_percentage_is_an_error(tmp_path):
                           estates=_estates(survey_support=-0.2))
     with pytest.raises(InputError, match=r"survey_support.*share between 0 and 1.*E1 \(-0.2\)"):
         load_layers(folder, lang="en")
+
+
+def test_share_column_mixing_fractions_and_percentages_is_an_error(tmp_path):
+    estates = _estates()
+    estates["survey_support"] = [0.8, 75]
+    folder = write_layers(tmp_path / "l", communities=two_communities(), estates=estates)
+    with pytest.raises(InputError, match=r"mixes shares.*E1 \(0.8\)"):
+        load_layers(folder, lang="en")
+
+
+def test_households_table_with_two_rows_for_one_estate_is_an_error(tmp_path):
+    folder = write_layers(tmp_path / "l", communities=two_communities(), estates=_estates())
+    (folder / "households.csv").write_text("estate_id,households\nE1,10\nE1,20\n",
+                                           encoding="utf-8")
+    with pytest.raises(InputError, match="several rows for one estate.*E1"):
+        load_layers(folder, lang="en")
+
+
+def test_overlapping_communities_are_reported(tmp_path):
+    communities = two_communities()
+    communities.loc[1, "geometry"] = square(900, 0, 1000)  # overlaps A by 100 m × 1,000 m
+    folder = write_layers(tmp_path / "l", communities=communities)
+    data = load_layers(folder, lang="en")
+    assert any("overlap" in w.message and "A×B (100,000 m²)" in w.message
+               for w in data.warnings)
+
+
+def test_public_functions_refuse_layers_outside_the_working_crs():
+    from gis_planner.households import allocate_households
+    from gis_planner.layout import nearest_premises
+    from gis_planner.premises import assign_premises
+    from gis_planner.rules import load_rules
+
+    estates = _estates().to_crs("EPSG:4326")
+    with pytest.raises(InputError, match="EPSG:4549"):
+        allocate_households(estates, two_communities())
+    premises = gdf([{"premises_id": "P1", "geometry": pt(10, 10)}]).to_crs("EPSG:4326")
+    with pytest.raises(InputError, match="EPSG:4549"):
+        assign_premises(premises, two_communities())
+    with pytest.raises(InputError, match="EPSG:4549"):
+        nearest_premises(_estates(), premises, rules=load_rules())

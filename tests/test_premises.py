@@ -112,3 +112,15 @@ def test_R7_walking_distance_from_estate_centroid(rules):
     out = layout.nearest_premises(estates, prem, rules=rules)
     assert out["nearest_premises_m"].tolist() == [300.0, 500.0]
     assert out["covered"].tolist() == [True, False]  # 300 m is within the 300 m setting
+
+
+def test_R1_standard_follows_the_largest_existing_premises_in_a_plan_year_too(rules):
+    communities = two_communities()
+    prem = _premises([
+        ("P1", "A", "party_service_centre", 500.0, "renovated", "existing", 1, (100, 100)),
+        ("P2", "A", "other", 2000.0, "new_build", "planned", 1, (200, 100)),
+    ])
+    households = pd.Series([3000, 0], index=communities.index)
+    later = premises.check_premises(communities, prem, households, rules=rules, year=2030)
+    assert later.iloc[0]["standard"] == "renovated"  # not the planned new build
+    assert later.iloc[0]["required_area_m2"] == 2250 and later.iloc[0]["premises_area_m2"] == 2500
