@@ -913,20 +913,14 @@ class Scenario:
                   ) -> dict[str, Any]:
         """Premises and estate overrides pointing at merged communities, renamed."""
         layers: dict[str, Any] = {}
-        prem = self.data.premises
-        if prem is not None and "community_id" in prem:
-            prem = prem.copy()
-            prem["community_id"] = prem["community_id"].map(
-                lambda v: remap.get(str(v), v) if v is not None and not pd.isna(v) else None
-            ).astype(object)
-            layers["premises"] = prem
-        estates = self.data.estates
-        if estates is not None and "community_override" in estates:
-            estates = estates.copy()
-            estates["community_override"] = estates["community_override"].map(
-                lambda v: remap.get(str(v), v) if v is not None and not pd.isna(v) else None
-            ).astype(object)
-            layers["estates"] = estates
+        for layer, column in (("premises", "community_id"), ("estates", "community_override")):
+            frame = getattr(self.data, layer)
+            if frame is not None and column in frame:
+                frame = frame.copy()
+                frame[column] = frame[column].map(
+                    lambda v: remap.get(str(v), v) if v is not None and not pd.isna(v) else None
+                ).astype(object)
+                layers[layer] = frame
         return layers
 
     def _split_remap(self, old: str, communities: gpd.GeoDataFrame, new_ids: list[str],
