@@ -38,6 +38,7 @@ CONFIG_FILE = "planner.yaml"
 CONFIG_KEYS = ("layers", "rules", "household_size", "name", "data_note")
 LAYER_CONFIG_KEYS = ("file", "layer", "crs", "encoding", "fields", "gcj02", "sheet")
 TABLE_NAMES = (schema.HOUSEHOLDS_TABLE, "户数统计表")
+TABLE_EXTENSIONS = (".csv", ".xlsx")
 FAR_AWAY_KM = 50.0
 OVERLAP_TOLERANCE_M2 = 1.0  # data quality, not policy: overlaps below this are digitising slivers
 LATEST_PLAN_YEAR = 2100  # a delivery year past this is a typing error, not a plan
@@ -520,19 +521,8 @@ def _load_layer(folder: Path, spec: schema.LayerSpec, entry: dict[str, Any],
 # --------------------------------------------------------------------------- tables
 
 
-def _read_households_table(folder: Path, entry: dict[str, Any], problems: ProblemList,
+def _read_households_table(path: Path | None, entry: dict[str, Any], problems: ProblemList,
                            lang: str) -> tuple[pd.DataFrame | None, Path | None]:
-    path = None
-    if entry.get("file"):
-        path = folder / entry["file"]
-        if not path.exists():
-            problems.error(CONFIG_FILE, tr("file_missing", lang, file=path))
-            return None, None
-    else:
-        for stem in TABLE_NAMES:
-            for ext in (".csv", ".xlsx"):
-                if (folder / f"{stem}{ext}").exists():
-                    path = folder / f"{stem}{ext}"
     if path is None:
         return None, None
     try:
@@ -679,10 +669,11 @@ def load_layers(folder: str | Path, *, rules: RuleSet | str | Path | None = None
     sources: dict[str, SourceInfo] = {}
     earliest = int(rule_set.enclosure.earliest_plausible_year)
     # estates' households may come from the households table or the population raster
-    counts_elsewhere = bool(
-        entries.get(schema.HOUSEHOLDS_TABLE) or entries.get("population")
-        or any((folder / f"{stem}{ext}").exists() for stem in (*TABLE_NAMES, "population", "人口")
-               for ext in (".csv", ".xlsx", *schema.RASTER_EXTENSIONS)))
+    table_entry = dict(entries.get(schema.HOUSEHOLDS_TABLE) or {})
+    table_path = _find_file(folder, *TABLE_NAMES, TABLE_EXTENSIONS, table_entry, problems, lang)
+    population_raster = _find_file(folder, "population", "人口", schema.RASTER_EXTENSIONS,
+                                   dict(entries.get("population") or {}), problems, lang)
+    counts_elsewhere = table_path is not None or population_raster is not None
     for name, spec in schema.VECTOR_LAYERS.items():
         later = ("households",) if name == "estates" and counts_elsewhere else ()
         gdf, info = _load_layer(folder, spec, dict(entries.get(name) or {}), problems, lang,
@@ -708,14 +699,11 @@ def load_layers(folder: str | Path, *, rules: RuleSet | str | Path | None = None
                                  premises.loc[unknown, "community_id"]),
                 valid=", ".join(sorted(known)[:5])))
 
-    population_raster = _find_file(folder, "population", "人口", schema.RASTER_EXTENSIONS,
-                                   dict(entries.get("population") or {}), problems, lang)
     if population_raster is not None:
         _check_raster(population_raster, problems, lang)
 
     estates = data.get("estates")
-    table, table_path = _read_households_table(
-        folder, dict(entries.get(schema.HOUSEHOLDS_TABLE) or {}), problems, lang)
+    table, table_path = _read_households_table(table_path, table_entry, problems, lang)
     if (estates is not None and table is not None and table_path is not None
             and communities is not None):
         estates = _apply_households_table(estates, table, table_path, communities, problems,
