@@ -373,6 +373,13 @@ def screen_enclosure(
     eligible_text = ("、" if lang == "zh" else ", ").join(
         str(value_label(e, lang)) for e in eligible)
     roads_given = planned_roads is not None
+    def survey_reason(key: str, value: float, minimum: float, fails: bool
+                      ) -> tuple[int, str]:
+        """A survey figure against its threshold: a hard failure or a pass."""
+        shown, shown_minimum = _pct(value, minimum, distinguish=fails)
+        return (_HARD if fails else _PASS,
+                tr(f"{key}_{'low' if fails else 'ok'}", lang, value=shown, minimum=shown_minimum))
+
     reasons: list[list[str]] = []
     for i in range(n):
         found: list[tuple[int, str]] = []
@@ -415,17 +422,12 @@ def screen_enclosure(
             found.append((_SURVEY, const["enc_no_survey"] if not part_known[i]
                           else const["enc_support_unknown"]))
         else:
-            shown, minimum = _pct(support[i], supp_min, distinguish=supp_fail[i])
-            key = "enc_support_low" if supp_fail[i] else "enc_support_ok"
-            found.append((_HARD if supp_fail[i] else _PASS,
-                          tr(key, lang, value=shown, minimum=minimum)))
+            found.append(survey_reason("enc_support", support[i], supp_min, supp_fail[i]))
         if not part_known[i]:
             found.append((_SURVEY, const["enc_participation_unknown"]))
         else:
-            shown, minimum = _pct(participation[i], part_min, distinguish=part_fail[i])
-            key = "enc_participation_low" if part_fail[i] else "enc_participation_ok"
-            found.append((_HARD if part_fail[i] else _PASS,
-                          tr(key, lang, value=shown, minimum=minimum)))
+            found.append(survey_reason("enc_participation", participation[i], part_min,
+                                       part_fail[i]))
 
         # build year and the post-2000 exception
         if not year_known[i]:
