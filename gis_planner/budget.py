@@ -97,26 +97,40 @@ def premises_subsidies(premises: pd.DataFrame, community_kind: pd.Series, counte
     kind = premises["community_id"].map(community_kind).fillna("urban")
     share_build = kind.map({k: sub.by_kind[k].build_share for k in sub.by_kind}).astype(float)
     share_rent = kind.map({k: sub.by_kind[k].rent_share for k in sub.by_kind}).astype(float)
-    cost = pd.to_numeric(premises.get("cost_yuan"), errors="coerce") if "cost_yuan" in premises \
-        else pd.Series(np.nan, index=premises.index)
-    rent = pd.to_numeric(premises.get("annual_rent_yuan"), errors="coerce") \
-        if "annual_rent_yuan" in premises else pd.Series(np.nan, index=premises.index)
-    eligible = counted & premises["community_id"].notna()
+    nothing = pd.Series(np.nan, index=premises.index)
+    # amounts arrive as nullable Float64 (<NA> for a blank): plain floats with NaN from here on,
+    # so that no comparison or mask below can turn into an object array of <NA>
+    cost = pd.Series(pd.to_numeric(premises.get("cost_yuan", nothing), errors="coerce")
+                     .to_numpy(dtype=float, na_value=np.nan), index=premises.index)
+    rent = pd.Series(pd.to_numeric(premises.get("annual_rent_yuan", nothing), errors="coerce")
+                     .to_numpy(dtype=float, na_value=np.nan), index=premises.index)
+    community = premises["community_id"]
+    assigned = community.notna().to_numpy(dtype=bool)
+    counted = pd.Series(pd.array(counted, dtype="boolean").fillna(False).to_numpy(dtype=bool),
+                        index=premises.index)
+    eligible = counted & assigned
     raw_build = (share_build * cost).where(eligible & basis.eq("build"), 0.0).fillna(0.0)
     raw_rent = (share_rent * rent).where(eligible & basis.eq("rent"), 0.0).fillna(0.0)
 
     def capped(raw: pd.Series, cap_key: str) -> pd.Series:
-        """Pro-rata shares of the community cap, in whole fen (0.01 yuan) adding up to it."""
-        total = raw.groupby(premises["community_id"]).transform("sum")
-        cap = kind.map({k: sub.by_kind[k][cap_key] for k in sub.by_kind}).astype(float)
-        over = (total > cap).to_numpy() & (raw > 0).to_numpy()
-        out = raw.round(2).to_numpy(dtype=float).copy()
+        """Pro-rata shares of the community cap, in whole fen (0.01 yuan) adding up to it.
+
+        Premises in no community have no cap to share (and no subsidy, see ``eligible``):
+        their group total is NaN and never compares as over the cap.
+        """
+        amount = raw.to_numpy(dtype=float, na_value=np.nan)
+        total = (pd.Series(amount, index=raw.index).groupby(community.to_numpy(dtype=object))
+                 .transform("sum").to_numpy(dtype=float, na_value=np.nan))
+        cap = (kind.map({k: sub.by_kind[k][cap_key] for k in sub.by_kind})
+               .to_numpy(dtype=float, na_value=np.nan))
+        over = assigned & (total > cap) & (amount > 0)
+        out = np.round(amount, 2)
         if over.any():
-            communities = premises["community_id"].to_numpy()[over]
+            communities = community.to_numpy(dtype=object)[over]
             codes, groups = np.unique(communities.astype(str), return_inverse=True)
-            cap_fen = np.round(pd.Series(cap.to_numpy()[over]).groupby(groups).first()
-                               .to_numpy() * 100).astype(np.int64)
-            weights = raw.to_numpy()[over] / total.to_numpy()[over]
+            cap_fen = np.round(pd.Series(cap[over]).groupby(groups).first()
+                               .to_numpy(dtype=float) * 100).astype(np.int64)
+            weights = amount[over] / total[over]
             out[over] = apportion(cap_fen, groups, weights) / 100.0
         return pd.Series(out, index=raw.index)
 

@@ -90,3 +90,34 @@ def test_R3_planned_premises_get_no_current_subsidy(rules):
     assert out["subsidy_build_yuan"].iloc[0] == 0
     assert "planned" in out["subsidy_note"].iloc[0]
     assert np.isclose(out["subsidy_build_yuan"].sum(), 0)
+
+
+def _nullable(premises: pd.DataFrame) -> pd.DataFrame:
+    """The dtypes ``load_layers`` gives: Float64 amounts, text ids with missing values."""
+    out = premises.copy()
+    for column in ("cost_yuan", "annual_rent_yuan"):
+        out[column] = pd.array(out[column], dtype="Float64")
+    out["community_id"] = out["community_id"].astype("string")
+    return out
+
+
+def test_R3_cap_exceeded_beside_a_premises_in_no_community_nullable_amounts(rules):
+    # issue 10: a premises outside every community + a community over the R3 cap, amounts
+    # Float64 → group total <NA> for the unassigned row, `over` an object array (IndexError)
+    premises = _nullable(_premises([
+        ("P1", "A", "new_build", 1_500_000, None),   # urban 50 %: 750k } 1.5M > 1M cap
+        ("P2", "A", "renovated", 1_500_000, None),   # urban 50 %: 750k } → 500k + 500k
+        ("P3", None, "new_build", 4_000_000, None),  # in no community: no subsidy
+        ("P4", "A", "new_build", None, None),        # cost unknown (<NA>): 0, noted
+        ("P5", "A", "leased", None, 260_000),        # rent 130k → capped at 100k a year
+    ]))
+    kind = pd.Series({"A": "urban"})
+    counted = pd.Series(pd.array([True, True, True, True, pd.NA], dtype="boolean"))
+    out = budget.premises_subsidies(premises, kind, counted, rules=rules, lang="en")
+    assert out["subsidy_build_yuan"].tolist() == [500_000, 500_000, 0, 0, 0]
+    # P5 counted <NA> (unknown) is not counted: no rent subsidy
+    assert out["subsidy_rent_yuan_per_year"].tolist() == [0, 0, 0, 0, 0]
+    assert out["subsidy_build_yuan"].dtype == float
+    counted = pd.Series(True, index=premises.index)
+    out = budget.premises_subsidies(premises, kind, counted, rules=rules, lang="en")
+    assert out["subsidy_rent_yuan_per_year"].tolist() == [0, 0, 0, 0, 100_000]
