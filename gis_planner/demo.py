@@ -2350,8 +2350,9 @@ def generate_scale(
             "population": pd.array(
                 np.where(rng.random(n_communities) < 0.05, pd.NA, population), dtype="Int64"
             ),
+            # None, not pd.NA: GDAL writes an object column's pd.NA as the text '<NA>'
             "standard": pd.array(
-                np.where(rng.random(n_communities) < 0.02, "renovated", pd.NA), dtype=object
+                np.where(rng.random(n_communities) < 0.02, "renovated", None), dtype=object
             ),
         },
         geometry=comm,
