@@ -32,6 +32,7 @@ from rasterio.windows import Window
 
 from gis_planner import crs as crs_mod
 from gis_planner.errors import InputError, Problem, format_rows
+from gis_planner.households import robust_overlay
 from gis_planner.i18n import tr
 from gis_planner.rules import RuleSet
 from gis_planner.siting import (
@@ -293,11 +294,11 @@ def raster_sums(geometries: gpd.GeoSeries, raster_path: str | Path, *,
             if not valid.any():
                 continue
             cells, values = cells[valid], values[valid]
-            covered = shapely.area(shapely.intersection(cells, geom))
+            covered = shapely.area(robust_overlay(shapely.intersection, cells, geom))
             if others_tree is not None and others is not None:
                 ci, oi = others_tree.query(cells, predicate="intersects")
-                residential = np.bincount(ci, weights=shapely.area(
-                    shapely.intersection(cells[ci], others[oi])), minlength=len(cells))
+                residential = np.bincount(ci, weights=shapely.area(robust_overlay(
+                    shapely.intersection, cells[ci], others[oi])), minlength=len(cells))
                 denominator = np.maximum(residential, covered)
             else:
                 denominator = shapely.area(cells)

@@ -63,6 +63,7 @@ from gis_planner import crs as crs_mod
 from gis_planner import premises as premises_mod
 from gis_planner.errors import Problem, format_rows
 from gis_planner.households import allocate_households
+from gis_planner.households import robust_overlay as _overlay
 from gis_planner.i18n import tr
 from gis_planner.layout import scale_status
 from gis_planner.rules import RuleSet
@@ -124,29 +125,32 @@ class BoundaryProposal:
 def _union_cells(cells: np.ndarray) -> shapely.Geometry:
     """Union of Voronoi cells: a coverage union (fast, exact); when GEOS finds the coverage
     not clean (nearly collinear sample points can give slivers), a plain union, and last a
-    union snapped to a 1 cm grid, which GEOS's overlay always completes."""
+    union snapped to a grid, which GEOS's overlay always completes."""
     try:
-        return shapely.coverage_union_all(cells)
+        union = shapely.coverage_union_all(cells)
+        if shapely.is_valid(union):  # an unclean coverage may also give an invalid result
+            return union
     except shapely.errors.GEOSException:
         pass
-    try:
-        return shapely.union_all(cells)
-    except shapely.errors.GEOSException:
-        return shapely.union_all(shapely.make_valid(cells), grid_size=0.01)
+    return _overlay(shapely.union_all, cells)
 
 
 def _member_cells(polygon: shapely.Geometry, members: np.ndarray, spacing_m: float
                   ) -> np.ndarray:
     """Split ``polygon`` among estate geometries: each point to the nearest outline."""
-    clipped = shapely.intersection(members, polygon)
+    clipped = _overlay(shapely.intersection, members, polygon)
     dense = shapely.segmentize(shapely.boundary(clipped), spacing_m)
     coords, owner = shapely.get_coordinates(dense, return_index=True)
     cells = np.full(len(members), None, dtype=object)
     if len(coords) == 0:
         return cells
-    _, first = np.unique(np.round(coords, 3), axis=0, return_index=True)
+    # the sample points on a 1 mm grid: coordinate noise (~1e-9 m after a GCJ-02 conversion)
+    # puts points of one straight edge a hair off it, and GEOS's Voronoi then returns
+    # overlapping cells; on the grid they are collinear again (and duplicates drop out)
+    rounded = np.round(coords, 3)
+    _, first = np.unique(rounded, axis=0, return_index=True)
     first = np.sort(first)
-    coords, owner = coords[first], owner[first]
+    coords, owner = rounded[first], owner[first]
     if len(np.unique(owner)) == 1 or len(coords) < 3:
         cells[owner[0]] = polygon
         return cells
@@ -158,7 +162,7 @@ def _member_cells(polygon: shapely.Geometry, members: np.ndarray, spacing_m: flo
         # Voronoi cells share their edges exactly: a coverage union is fast and exact
         cells[owner[group[0]]] = _union_cells(voronoi[group])
     present = np.flatnonzero(pd.notna(cells))
-    cells[present] = shapely.intersection(cells[present].astype(object), polygon)
+    cells[present] = _overlay(shapely.intersection, cells[present].astype(object), polygon)
     return cells
 
 
@@ -229,7 +233,8 @@ def _neighbours(units: _Units, hard: np.ndarray, min_border_m: float) -> list[np
     keep = i < j
     i, j = i[keep], j[keep]
     buffered = shapely.buffer(geoms, _TOUCH_TOLERANCE_M)
-    border = shapely.length(shapely.intersection(shapely.boundary(geoms[i]), buffered[j]))
+    border = shapely.length(_overlay(shapely.intersection, shapely.boundary(geoms[i]),
+                                     buffered[j]))
     ok = border >= min_border_m
     # a cell that vanished (an estate inside another's outline): joined to the cell holding it
     lost = np.flatnonzero(units.area[active] <= 0)
@@ -605,7 +610,7 @@ def propose_boundaries(estates: gpd.GeoDataFrame, communities: gpd.GeoDataFrame,
             best_area, best = 0.0, -1
             for k, part in enumerate(parts):
                 inside = shapely.intersects(
-                    shapely.union_all(units.geometry[part]), prem_points)
+                    _overlay(shapely.union_all, units.geometry[part]), prem_points)
                 if inside.any() and prem_area[inside].max() > best_area:
                     best_area, best = float(prem_area[inside].max()), k
             if best >= 0:
@@ -802,7 +807,7 @@ def _clean(geom: shapely.Geometry) -> shapely.Geometry:
         return geom
     area = shapely.area(parts)
     keep = parts[area >= _SLIVER_M2] if (area >= _SLIVER_M2).any() else parts[[area.argmax()]]
-    return keep[0] if len(keep) == 1 else shapely.union_all(keep)
+    return keep[0] if len(keep) == 1 else _overlay(shapely.union_all, keep)
 
 
 def _smooth(shares: dict[int, shapely.Geometry], tolerance_m: float
@@ -835,18 +840,19 @@ def _assemble(estates: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, units: _
         if len(labs) == 1:
             pieces.setdefault(labs[0], []).append(com_geoms[c])
             continue
-        shares = {lab: shapely.intersection(
-            shapely.union_all(units.geometry[nodes[label[nodes] == lab]]), com_geoms[c])
+        shares = {lab: _overlay(shapely.intersection, _overlay(
+            shapely.union_all, units.geometry[nodes[label[nodes] == lab]]), com_geoms[c])
             for lab in labs}
         shares = _smooth(shares, spacing_m)
         largest = max(labs, key=lambda lab: (shapely.area(shares[lab]), -lab))
         others = [lab for lab in labs if lab != largest]
-        shares[largest] = shapely.difference(com_geoms[c],
-                                             shapely.union_all([shares[x] for x in others]))
+        shares[largest] = _overlay(shapely.difference, com_geoms[c], _overlay(
+            shapely.union_all, np.array([shares[x] for x in others], dtype=object)))
         for lab in labs:
             pieces.setdefault(lab, []).append(shares[lab])
     labs = sorted(pieces)
-    geoms = np.array([shapely.union_all(pieces[lab]) for lab in labs], dtype=object)
+    geoms = np.array([_overlay(shapely.union_all, np.array(pieces[lab], dtype=object))
+                      for lab in labs], dtype=object)
     geoms = np.array([_clean(g) for g in geoms], dtype=object)
     hh = pd.Series([int(units.households[label == lab].sum()) for lab in labs])
     ids = pd.Series([meta[lab]["id"] for lab in labs], dtype=object)

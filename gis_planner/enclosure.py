@@ -47,6 +47,7 @@ import shapely
 
 from gis_planner.crs import WORKING_CRS
 from gis_planner.errors import PlannerError
+from gis_planner.households import robust_overlay
 from gis_planner.i18n import LANGS, MESSAGES, label, tr, value_label
 from gis_planner.rules import RuleSet
 from gis_planner.schema import BOOL
@@ -166,7 +167,7 @@ def _road_crossings(geoms: np.ndarray, roads: gpd.GeoDataFrame, *, tolerance_m: 
 
     hit_estates, inverse = np.unique(est_pos, return_inverse=True)
     shrunk = shapely.buffer(geoms[hit_estates], -tolerance_m)
-    inside = shapely.intersection(shrunk[inverse], road_geoms[road_pos])
+    inside = robust_overlay(shapely.intersection, shrunk[inverse], road_geoms[road_pos])
     length_m = shapely.length(inside)
     keep = length_m > LENGTH_TOLERANCE_M
     if not keep.any():

@@ -22,6 +22,7 @@ import shapely
 
 from gis_planner.crs import check_working_crs
 from gis_planner.errors import RulesError
+from gis_planner.households import robust_overlay
 from gis_planner.i18n import tr, value_label
 from gis_planner.rules import RuleSet
 
@@ -258,8 +259,8 @@ def assign_parcels(parcels: gpd.GeoDataFrame, communities: gpd.GeoDataFrame) -> 
     geoms = parcels.geometry.values
     tree = shapely.STRtree(communities.geometry.values)
     pairs_p, pairs_c = tree.query(geoms, predicate="intersects")
-    area = shapely.area(shapely.intersection(geoms[pairs_p],
-                                             communities.geometry.values[pairs_c]))
+    area = shapely.area(robust_overlay(shapely.intersection, geoms[pairs_p],
+                                       communities.geometry.values[pairs_c]))
     total = shapely.area(geoms)
     ids = communities["community_id"].to_numpy()
     labels = communities.index.to_numpy()
