@@ -27,6 +27,7 @@ never written as ``?``), text longer than 254 bytes is cut at a character bounda
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import functools
 import hashlib
@@ -35,11 +36,10 @@ import json
 import logging
 import os
 import shutil
-import tempfile
 import time
 import warnings
 import zipfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -53,6 +53,7 @@ import pyproj
 import shapely
 
 from gis_planner import __version__
+from gis_planner.atomic import FolderBusyError, staged_set
 from gis_planner.crs import CGCS2000_GEOGRAPHIC, CGCS2000_ZONE_PREFIXED, WEB_CRS, WORKING_CRS
 from gis_planner.errors import PlannerError, Problem, format_rows
 from gis_planner.export import LIST_SEPARATOR
@@ -814,37 +815,44 @@ def _verify_dictionary(root: Path, dictionary: pd.DataFrame, codes: Mapping[str,
 # --------------------------------------------------------------------------- the package
 
 
-def _stage(out_dir: Path, lang: str) -> Path:
-    """Create the output folder and a staging folder in it: a real write probe."""
+def _is_our_package(path: Path) -> bool:
+    """True for a ``bureau/`` folder or ``bureau.zip`` that this tool wrote (metadata.json)."""
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        stage = Path(tempfile.mkdtemp(prefix=".staging-bureau-", dir=out_dir))
-        probe = stage / ".probe"
-        probe.write_bytes(b"ok")
-        probe.unlink()
+        if path.is_dir() and not path.is_symlink():
+            meta = json.loads((path / "metadata.json").read_text(encoding="utf-8"))
+        elif path.is_file() and zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as archive:
+                meta = json.loads(archive.read(f"{PACKAGE}/metadata.json").decode("utf-8"))
+        else:
+            return False
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return False
+    return isinstance(meta, dict) and str(meta.get("package", "")).startswith("gis_planner")
+
+
+@contextlib.contextmanager
+def _staged_package(out_dir: Path, lang: str) -> Iterator[Path]:
+    """Stage ``bureau/`` and ``bureau.zip``; replace the old pair as one set on success.
+
+    Refuses (before any work) to replace a ``bureau`` or ``bureau.zip`` that this tool did
+    not write: export never deletes what it did not write.
+    """
+    foreign = [p for p in (out_dir / PACKAGE, out_dir / f"{PACKAGE}.zip")
+               if (p.exists() or p.is_symlink()) and not _is_our_package(p)]
+    if foreign:
+        raise BureauError(tr("bureau_foreign", lang, paths=", ".join(
+            str(p.resolve()) for p in foreign)))
+    try:
+        with staged_set(out_dir, owned=(PACKAGE, f"{PACKAGE}.zip")) as stage:
+            probe = stage / ".probe"  # a real write probe before the long work
+            probe.write_bytes(b"ok")
+            probe.unlink()
+            yield stage
+    except FolderBusyError:
+        raise BureauError(tr("out_busy", lang, path=out_dir.resolve())) from None
     except OSError as err:
         raise BureauError(tr("bureau_not_writable", lang, path=out_dir.resolve(),
                              error=err.strerror or err)) from err
-    return stage
-
-
-def _swap_into_place(stage: Path, out_dir: Path) -> tuple[Path, Path]:
-    """Replace ``out_dir/bureau`` and ``bureau.zip`` by the staged ones; undo on failure."""
-    target, target_zip = out_dir / PACKAGE, out_dir / f"{PACKAGE}.zip"
-    previous = stage / "previous"
-    had_previous = target.exists() or target.is_symlink()
-    if had_previous:
-        os.replace(target, previous)
-    try:
-        os.replace(stage / PACKAGE, target)
-        os.replace(stage / f"{PACKAGE}.zip", target_zip)
-    except BaseException:
-        if target.exists() and had_previous:
-            os.replace(target, stage / "failed")
-        if had_previous:
-            os.replace(previous, target)
-        raise
-    return target, target_zip
 
 
 def _zip(folder: Path, path: Path, when: _dt.datetime) -> list[str]:
@@ -969,8 +977,7 @@ def export_bureau(
     if not fmts:
         raise BureauError(tr("bureau_no_format", lang, skipped="; ".join(skipped.values())))
 
-    stage = _stage(out_dir, lang)
-    try:
+    with _staged_package(out_dir, lang) as stage:
         t0 = time.perf_counter()
         step(tr("bureau_step_read", lang))
         tables, origin = _load_source(source, lang)
@@ -1117,10 +1124,7 @@ def export_bureau(
                     "bureau_check_zip", lang, names=bad or ", ".join(
                         sorted(set(names) ^ set(expected_names)))))], lang=lang)
         timings["zip"] = time.perf_counter() - t0
-
-        folder, zip_path = _swap_into_place(stage, out_dir)
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
+    folder, zip_path = out_dir / PACKAGE, out_dir / f"{PACKAGE}.zip"
     timings["total"] = time.perf_counter() - started
     sizes = {name: (folder / name).stat().st_size for name in sorted(
         p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())}

@@ -5,17 +5,25 @@ Exit code 0 on success, 1 on invalid input (every problem listed), 2 on usage er
 
 from __future__ import annotations
 
+import datetime as _dt
+import functools
 import logging
 import os
+import shutil
+import tempfile
 import time
+import traceback
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
+from typing import Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from gis_planner.atomic import FolderBusyError
 from gis_planner.errors import PlannerError
 from gis_planner.i18n import tr
 
@@ -61,14 +69,112 @@ def demo_layers() -> Path:
     raise typer.BadParameter("layers/deqing_demo not found; run `python -m gis_planner.demo`")
 
 
+#: free space an output folder needs before a run starts, besides four times the input size:
+#: a data-size guard (not policy), so that a full disk is found before the analyses run
+MIN_FREE_BYTES = 20_000_000
+
+
 def _setup_logging(verbose: bool) -> None:
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    from rich.logging import RichHandler
+
+    # through the same console as the progress spinner, so log lines never glue onto it
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, force=True,
+                        format="%(name)s: %(message)s", datefmt="[%X]",
+                        handlers=[RichHandler(console=err_console, show_path=False,
+                                              markup=False, rich_tracebacks=False)])
 
 
-def _fail(err: PlannerError) -> None:
-    err_console.print(str(err), markup=False, highlight=False, soft_wrap=True)
+def _say(text: str) -> None:
+    err_console.print(text, markup=False, highlight=False, soft_wrap=True)
+
+
+def _fail(err: PlannerError) -> NoReturn:
+    _say(str(err))
     raise typer.Exit(code=1)
+
+
+def _usage(text: str) -> NoReturn:
+    _say(text)
+    raise typer.Exit(code=2)
+
+
+def _crash_log(err: BaseException) -> Path:
+    """Write the traceback of an unexpected error to a log file; returns its path."""
+    folder = Path(tempfile.gettempdir()) / "gis-planner"
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    handle, name = tempfile.mkstemp(prefix=f"crash-{stamp}-", suffix=".log", dir=folder)
+    with os.fdopen(handle, "w", encoding="utf-8") as log_file:
+        from gis_planner import __version__
+
+        log_file.write(f"gis-planner {__version__}\n")
+        log_file.write("".join(traceback.format_exception(err)))
+    return Path(name)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _guarded(command: F) -> F:
+    """The last resort: an unexpected error prints a short apology naming a log file with the
+    traceback (exit 3), never a stack; an interrupt says the previous outputs are unchanged."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        lang = str(getattr(kwargs.get("lang"), "value", kwargs.get("lang") or "zh"))
+        try:
+            return command(*args, **kwargs)
+        except (typer.Exit, typer.Abort, typer.BadParameter):
+            raise
+        except KeyboardInterrupt:
+            _say(tr("interrupted", lang))
+            raise typer.Exit(code=130) from None
+        except Exception as err:  # noqa: BLE001 - the one place that catches everything
+            try:
+                path: object = _crash_log(err)
+            except OSError:
+                path = "—"
+            _say(tr("crash", lang, error=type(err).__name__, path=path))
+            raise typer.Exit(code=3) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _check_out(out: Path, layers_dir: Path | None, lang: str) -> None:
+    """Usage errors (exit 2) and an unwritable or full output folder (exit 1), before work."""
+    resolved = out.resolve()
+    if layers_dir is not None and resolved == layers_dir.resolve():
+        _usage(tr("out_is_input", lang, out=out))
+    if out.exists() and not out.is_dir():
+        _usage(tr("out_not_folder", lang, out=out))
+    if resolved.parent == resolved or resolved == Path.home().resolve():
+        _usage(tr("out_too_broad", lang, out=resolved))
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as err:
+        _fail(PlannerError(tr("out_not_writable", lang, out=resolved,
+                              error=err.strerror or err)))
+    if layers_dir is not None:
+        size = sum(p.stat().st_size for p in layers_dir.iterdir() if p.is_file())
+        need = MIN_FREE_BYTES + 4 * size
+        free = shutil.disk_usage(out).free
+        if free < need:
+            _fail(PlannerError(tr("out_disk_full", lang, out=resolved, free=free / 1e6,
+                                  need=need / 1e6)))
+
+
+def _check_year(year: int | None, lang: str) -> None:
+    from gis_planner.layers import LATEST_PLAN_YEAR
+
+    if year is not None and year > LATEST_PLAN_YEAR:
+        _usage(tr("year_too_late", lang, year=year, latest=LATEST_PLAN_YEAR))
+
+
+def _write_failed(err: OSError, out: Path, lang: str) -> NoReturn:
+    _fail(PlannerError(tr("out_write_failed", lang, out=out.resolve(),
+                          error=err.strerror or err)))
 
 
 def _check_basemap(basemap: str, lang: str) -> None:
@@ -88,10 +194,8 @@ def _run(layers_dir: Path, out: Path, rules: Path | None, year: int | None, lang
     from gis_planner.report import summary_rows
 
     _check_basemap(basemap, lang)
-    if out.resolve() == layers_dir.resolve():
-        err_console.print(tr("out_is_input", lang, out=out), markup=False, highlight=False,
-                          soft_wrap=True)
-        raise typer.Exit(code=2)
+    _check_year(year, lang)
+    _check_out(out, layers_dir, lang)
     started = time.perf_counter()
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                   console=err_console, transient=True) as progress:
@@ -114,9 +218,13 @@ def _run(layers_dir: Path, out: Path, rules: Path | None, year: int | None, lang
                 progress.update(task, description=tr("step_propose", lang))
                 results = propose_layout(results, p=sites, lang=lang)
             progress.update(task, advance=1, description=tr("step_write", lang))
-            written, _ = write_run(results, out, lang=lang, on_step=lambda s: progress.update(
-                task, description=f"{tr('step_write', lang)}: {s}"), extra_files=extra,
-                basemap=basemap)
+            try:
+                written, _ = write_run(results, out, lang=lang, extra_files=extra,
+                                       basemap=basemap, on_step=lambda s: progress.update(
+                                           task, description=f"{tr('step_write', lang)}: {s}"))
+            except OSError as err:  # a full disk or a vanished folder while writing
+                progress.stop()
+                _write_failed(err, out, lang)
         except PlanYearError as err:  # --year before the data year: a usage error
             progress.stop()
             err_console.print(str(err), markup=False, highlight=False, soft_wrap=True)
@@ -124,7 +232,9 @@ def _run(layers_dir: Path, out: Path, rules: Path | None, year: int | None, lang
         except PlannerError as err:
             progress.stop()
             _fail(err)
-            return
+        except FolderBusyError:
+            progress.stop()
+            _fail(PlannerError(tr("out_busy", lang, path=out.resolve())))
         progress.update(task, advance=1)
     table = Table(title=f"{tr('summary_title', lang)} — {data.name}", show_header=False)
     table.add_column(overflow="fold")
@@ -144,6 +254,7 @@ def _run(layers_dir: Path, out: Path, rules: Path | None, year: int | None, lang
 
 
 @app.command()
+@_guarded
 def run(
     layers_dir: Path = typer.Argument(..., exists=True, file_okay=False,
                                       help="Folder of input layers (and planner.yaml)."),
@@ -169,6 +280,7 @@ def run(
 
 
 @app.command()
+@_guarded
 def demo(
     out: Path = typer.Option(Path("outputs"), "--out", help="Folder for the outputs."),
     year: int | None = typer.Option(None, "--year", help="Plan year: planned premises count."),
@@ -185,33 +297,37 @@ def demo(
 
 
 @app.command()
+@_guarded
 def check(
     layers_dir: Path = typer.Argument(..., exists=True, file_okay=False),
     rules: Path | None = typer.Option(None, "--rules", exists=True, dir_okay=False),
     lang: Lang = typer.Option(Lang.zh, "--lang"),
     verbose: bool = typer.Option(False, "--verbose", "-v"),
 ) -> None:
-    """Validate LAYERS_DIR only; exit 1 listing every problem."""
+    """Validate LAYERS_DIR (and run the analyses, writing nothing); exit 1 listing every
+    problem. Every warning that `run` would give is printed too."""
+    from gis_planner.analysis import analyse
     from gis_planner.layers import load_layers
 
     _setup_logging(verbose)
     try:
         data = load_layers(layers_dir, rules=rules, lang=lang.value)
+        results = analyse(data, lang=lang.value)
     except PlannerError as err:
         _fail(err)
-        return
     for name, info in data.sources.items():
         console.print(f"✓ {name}: {Path(info.file).name} — {info.features} ({info.crs})",
                       highlight=False)
     if data.population_raster is not None:
         console.print(f"✓ population: {data.population_raster.name}", highlight=False)
-    for w in data.warnings:
+    for w in results.warnings:
         console.print(f"! {w}", highlight=False, soft_wrap=True)
-    console.print(tr("check_ok", lang.value, n=len(data.sources), warnings=len(data.warnings)),
+    console.print(tr("check_ok", lang.value, n=len(data.sources), warnings=len(results.warnings)),
                   highlight=False)
 
 
 @app.command()
+@_guarded
 def export(
     source: Path = typer.Argument(..., exists=True, file_okay=False,
                                   help="A layers folder, or a run folder written by `run`."),
@@ -246,6 +362,7 @@ def export(
     except BureauOptionError as err:
         err_console.print(str(err), markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(code=2) from None
+    _check_out(out, None, code)
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                   console=err_console, transient=True) as progress:
         task = progress.add_task(tr("bureau_step_read", code), total=None)

@@ -1,19 +1,16 @@
 """Writing a run folder: GeoJSON layers (RFC 7946), the report, the map — never half-written.
 
-Every output of a run is first written into a temporary folder beside the target, and moved
-into place only when all of them are complete (:class:`staged_folder`), so an error or an
-interrupt leaves the previous outputs as they were.
+Every output of a run is first written into a staging folder beside the target, and the whole
+set replaces the previous run's set only when all of them are complete
+(:func:`gis_planner.atomic.staged_set`), so an error, an interrupt or a kill leaves the
+previous outputs as they were, never a mix of two runs.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import shutil
-import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
@@ -21,36 +18,18 @@ import numpy as np
 import pandas as pd
 import pyogrio
 
+from gis_planner.atomic import staged_set
 from gis_planner.crs import WEB_CRS
+from gis_planner.escape import csv_safe
 
 log = logging.getLogger(__name__)
 
 LIST_SEPARATOR = {"zh": "；", "en": "; "}
-#: every file a run may write (a later run removes the ones it did not write again)
+#: every file a run may write: the set that a run replaces as a whole (atomic.staged_set)
 RUN_OUTPUTS = ("communities.geojson", "estates.geojson", "premises.geojson",
                "planning_conditions.csv", "proposed_communities.geojson",
                "proposed_sites.geojson", "boundary_moves.csv", "accessibility.tif",
                "report.xlsx", "map.html", "scenario.yaml")
-
-
-@contextmanager
-def staged_folder(target: str | Path) -> Iterator[Path]:
-    """Yield a temporary folder; on success move its files into ``target`` (created if needed).
-
-    On an exception nothing in ``target`` changes and the temporary folder is removed.
-    """
-    target = Path(target)
-    target.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=".staging-", dir=target))
-    try:
-        yield stage
-        for item in sorted(stage.iterdir()):
-            destination = target / item.name
-            if destination.is_dir() and not destination.is_symlink():
-                shutil.rmtree(destination)
-            os.replace(item, destination)
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
 
 
 def flatten_for_file(gdf: gpd.GeoDataFrame | pd.DataFrame, *, lang: str = "zh"
@@ -67,6 +46,14 @@ def flatten_for_file(gdf: gpd.GeoDataFrame | pd.DataFrame, *, lang: str = "zh"
             out[column] = series.map(lambda v: sep.join(map(str, v))
                                      if isinstance(v, (list, tuple)) else v)
     return out
+
+
+def write_csv(table: pd.DataFrame, path: str | Path) -> Path:
+    """Write ``table`` as CSV for Excel: UTF-8 with a byte-order mark, CRLF, and no cell that a
+    spreadsheet would run as a formula (:func:`gis_planner.escape.csv_safe`)."""
+    path = Path(path)
+    csv_safe(table).to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
+    return path
 
 
 def write_geojson(gdf: gpd.GeoDataFrame, path: str | Path, *, lang: str = "zh") -> Path:
@@ -110,7 +97,7 @@ def write_planning_conditions(results, path: str | Path, *,  # noqa: ANN001
     if table is None:
         table = pd.DataFrame(columns=PLANNING_CONDITION_COLUMNS)
     table = pd.DataFrame(table).reindex(columns=PLANNING_CONDITION_COLUMNS)
-    table.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
+    write_csv(table, path)
     return path
 
 
@@ -125,8 +112,8 @@ def _write_layout(layout, stage: Path, out_dir: Path, *, lang: str,  # noqa: ANN
             round_floats(layout.boundaries.communities), path, lang=lang),
         "proposed_sites.geojson": lambda path: write_geojson(
             round_floats(layout.siting.sites), path, lang=lang),
-        "boundary_moves.csv": lambda path: pd.DataFrame(layout.boundaries.moves).to_csv(
-            path, index=False, encoding="utf-8-sig", lineterminator="\r\n"),
+        "boundary_moves.csv": lambda path: write_csv(pd.DataFrame(layout.boundaries.moves),
+                                                     path),
         "accessibility.tif": lambda path: accessibility.write_accessibility(
             path, layout.access_m, layout.access_transform),
     }
@@ -155,7 +142,7 @@ def write_run(results, out_dir: str | Path, *, lang: str | None = None,  # noqa:
     written: dict[str, Path] = {}
     layers = {"communities": results.communities, "estates": results.estates,
               "premises": results.premises}
-    with staged_folder(out_dir) as stage:
+    with staged_set(out_dir, owned=RUN_OUTPUTS) as stage:
         for name, gdf in layers.items():
             if gdf is None:
                 continue
@@ -192,11 +179,6 @@ def write_run(results, out_dir: str | Path, *, lang: str | None = None,  # noqa:
                   lambda: maps.write_map(results, stage / "map.html", lang=lang,
                                          basemap=basemap))
             written["map"] = out_dir / "map.html"
-    # outputs of an earlier run that this run did not write would no longer match it
-    fresh = {path.name for path in written.values()}
-    for name in RUN_OUTPUTS:
-        stale = out_dir / name
-        if name not in fresh and stale.is_file():
-            stale.unlink()
+    # outputs of an earlier run that this run did not write were removed with the old set
     log.info("Wrote %d outputs to %s", len(written), out_dir)
     return written, timings

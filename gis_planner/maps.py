@@ -42,12 +42,11 @@ navigation start) once every layer is drawn; the browser tests and the benchmark
 from __future__ import annotations
 
 import base64
-import html
-import json
 import logging
 import math
 import os
 import re
+import secrets
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -63,6 +62,7 @@ from folium.map import Layer
 from folium.template import Template
 
 from gis_planner import crs as crs_mod
+from gis_planner.escape import html_text, json_for_script
 from gis_planner.i18n import LANGS, label, tr, value_label
 
 log = logging.getLogger(__name__)
@@ -217,19 +217,35 @@ def _leaflet_assets() -> tuple[str, str]:
 # --------------------------------------------------------------------------- text and values
 
 
-def _json_for_html(value: Any) -> str:
-    """JSON that is safe inside ``<script>``: ``< > &`` and ``/`` escaped (JSON.parse undoes it).
+_json_for_html = json_for_script  # data in <script type="application/json">
+_html_text = html_text  # data in HTML: escaped, never a URL, never a Jinja2 delimiter
 
-    Escaping ``/`` also keeps any URL in the input text from appearing as a URL in the page.
+
+class _Slots:
+    """Text put into the page only after all templating, so that Jinja2 never sees data.
+
+    folium/branca compile each element's macro output a second time as a Jinja2 template
+    (``branca.element.Element``), so anything a macro prints must be code we wrote. Data
+    (layers' JSON, legend, data note, title) and the inlined assets are replaced by opaque
+    tokens while the page is rendered; :meth:`fill` then swaps every token, once, for its
+    text. The nonce keeps input text from guessing a token.
     """
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-            .replace("/", "\\/").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
+    def __init__(self) -> None:
+        self._nonce = secrets.token_hex(8)
+        self._texts: dict[str, str] = {}
+        self._pattern = re.compile(f"gpslot{self._nonce}n[0-9]+x")
 
-def _html_text(value: object) -> str:
-    """Input text for HTML: escaped, ``/`` included (so it never forms a URL)."""
-    return html.escape(str(value), quote=True).replace("/", "&#x2F;")
+    def add(self, text: str) -> str:
+        token = f"gpslot{self._nonce}n{len(self._texts)}x"
+        self._texts[token] = text
+        return token
+
+    def fill(self, page: str) -> str:
+        found = self._pattern.findall(page)
+        if sorted(found) != sorted(self._texts):
+            raise MapResourceError("the page lost or repeated a data slot while rendering")
+        return self._pattern.sub(lambda match: self._texts[match.group(0)], page)
 
 
 def _missing(value: object) -> bool:
@@ -1338,12 +1354,12 @@ class _Assets(MacroElement):
         {% endmacro %}
     """)
 
-    def __init__(self) -> None:
+    def __init__(self, slots: _Slots) -> None:
         super().__init__()
         self._name = "GpAssets"
-        self.leaflet_js, self.leaflet_css = _leaflet_assets()
-        self.css = _CSS
-        self.js = _JS
+        leaflet_js, leaflet_css = _leaflet_assets()
+        self.leaflet_css, self.css = slots.add(leaflet_css), slots.add(_CSS)
+        self.leaflet_js, self.js = slots.add(leaflet_js), slots.add(_JS)
 
 
 class _Data(MacroElement):
@@ -1363,13 +1379,13 @@ class _Data(MacroElement):
     """)
 
     def __init__(self, data_id: str, payload: dict[str, Any], legend: str,
-                 note: str | None) -> None:
+                 note: str | None, slots: _Slots) -> None:
         super().__init__()
         self._name = "GpData"
         self.data_id = data_id
-        self.json = _json_for_html(payload)
-        self.legend = legend
-        self.note = note
+        self.json = slots.add(_json_for_html(payload))
+        self.legend = slots.add(legend)
+        self.note = slots.add(note) if note else None
 
 
 class _Overlay(Layer):
@@ -1519,21 +1535,23 @@ def build_map(results: Any, *, lang: str = "zh", basemap: str = "osm",
         tr("map_title", lang)
     figure = m.get_root()
     assert isinstance(figure, Figure)
-    figure.title = _html_text(title)
+    slots = _Slots()
+    m._gp_slots = slots  # type: ignore[attr-defined]
+    figure.title = slots.add(_html_text(title))
 
     def add(element: MacroElement, prefix: str) -> None:
         element._id = _next_id(counter, prefix)
         m.add_child(element)
 
-    add(_Assets(), "assets")
+    add(_Assets(slots), "assets")
     data_id = "gp-data"
     payload = {"layers": layers, "strings": _intern_strings(layers), "bounds": bounds,
                "noStatusColour": NO_STATUS_COLOUR,
                "panes": {layer["pane"]: PANES[k] for k, layer in layers.items()
                          if k in PANES}}
     note = _note_html(results, lang)
-    add(_Data(data_id, payload, _legend_html(results, layers, lang=lang, notes=notes), note),
-        "data")
+    add(_Data(data_id, payload, _legend_html(results, layers, lang=lang, notes=notes), note,
+              slots), "data")
 
     bases: list[tuple[str, str]] = []
     if shift:
@@ -1595,11 +1613,15 @@ def check_offline(page: str, allowed: Sequence[str]) -> None:
 
 
 def render_map(m: folium.Map) -> str:
-    """The page's HTML, checked to request nothing but basemap tiles."""
-    page = m.get_root().render()
+    """The page's HTML, checked to request nothing but basemap tiles.
+
+    Data is put into the page after rendering (:class:`_Slots`): no template sees it.
+    """
     allowed = getattr(m, "_gp_allowed_urls", None)
-    if allowed is None:
+    slots = getattr(m, "_gp_slots", None)
+    if allowed is None or slots is None:
         raise ValueError("render_map expects a map made by build_map")
+    page = slots.fill(m.get_root().render())
     check_offline(page, allowed)
     return page
 

@@ -48,7 +48,6 @@ import copy
 import dataclasses
 import datetime as _dt
 import difflib
-import html
 import inspect
 import json
 import logging
@@ -75,6 +74,7 @@ from gis_planner import schema
 from gis_planner.analysis import Results, analyse, check_plan_year
 from gis_planner.crs import WORKING_CRS
 from gis_planner.errors import PlannerError, Problem, format_rows
+from gis_planner.escape import html_text, js_string
 from gis_planner.i18n import label, tr, value_label
 from gis_planner.layers import PlanningData, load_layers
 from gis_planner.rules import RuleSet
@@ -1277,7 +1277,7 @@ class _MapTitle(MacroElement):
           var div = document.createElement('div');
           div.style.cssText = 'position:absolute;top:10px;left:50px;z-index:1000;' +
             'background:#fff;padding:4px 8px;border:1px solid #888;font:14px sans-serif';
-          div.textContent = {{ this.text|tojson }};
+          div.textContent = {{ this.text }};
           {{ this._parent.get_name() }}.getContainer().appendChild(div);
         })();
         {% endmacro %}
@@ -1286,7 +1286,8 @@ class _MapTitle(MacroElement):
     def __init__(self, text: str) -> None:
         super().__init__()
         self._name = "GpScenarioTitle"
-        self.text = text
+        self.text = js_string(text)  # a literal with no Jinja2 delimiter: branca compiles
+        # this macro's output once more as a template (see gis_planner.escape)
 
 
 def _geojson(frame: gpd.GeoDataFrame) -> dict[str, Any]:
@@ -1364,7 +1365,8 @@ def _side_layers(m: folium.Map, scenario: Scenario, results: Results, *, lang: s
 
 
 def _escape(value: object) -> str:
-    return html.escape(str(value), quote=True).replace("/", "&#x2F;")
+    """Text for a tooltip: HTML-escaped and free of Jinja2 delimiters (gis_planner.escape)."""
+    return html_text(value)
 
 
 def dual_map(left: Scenario, right: Scenario, *, year: int | None = None,
