@@ -411,3 +411,35 @@ def test_R7_proposal_layers_listed_and_sites_switch_on(open_map, tmp_path):
                 box.click()
         target = screenshot_path(PROPOSALS_SCREENSHOT, tmp_path)
         opened.page.screenshot(path=str(target))  # type: ignore[attr-defined]
+
+
+TEMPLATE_NAME = "{{7*7}}{% if 1 %}是{% endif %}{{ '\\x3cimg src=x onerror=alert(1)\\x3e' }}"
+
+
+@pytest.fixture(scope="session")
+def template_run(tmp_path_factory) -> Run:
+    """A run whose estate name and data note are Jinja2 templates (folium/branca compile
+    macro output a second time: such a name once ran code)."""
+    layers = write_hand_made_layers(tmp_path_factory.mktemp("template_layers") / "layers",
+                                    estate_name=TEMPLATE_NAME,
+                                    data_note=f"说明 {TEMPLATE_NAME}")
+    out = tmp_path_factory.mktemp("template_run")
+    _cli("run", str(layers), "--out", str(out))
+    return Run(out, is_demo=False)
+
+
+def test_R9_template_names_show_verbatim_in_popup_search_and_note(open_map, template_run):
+    opened = open_map(template_run.map_html)
+    search = opened.page.locator(".gp-search input")  # type: ignore[attr-defined]
+    search.fill("{{7*7}}")
+    first = opened.page.locator(".gp-search li").first  # type: ignore[attr-defined]
+    assert TEMPLATE_NAME in first.inner_text()
+    first.click()
+    shown = _popup_values(opened)
+    assert shown["title"] == TEMPLATE_NAME
+    assert "49" not in str(shown["html"])
+    note = opened.page.locator(".gp-note").inner_text()  # type: ignore[attr-defined]
+    assert TEMPLATE_NAME in note
+    assert opened.evaluate("document.querySelectorAll('img[src=\"x\"]').length") == 0
+    assert opened.dialogs == []
+    assert opened.errors == []
