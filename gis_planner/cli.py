@@ -165,6 +165,31 @@ def _check_out(out: Path, layers_dir: Path | None, lang: str) -> None:
                                   need=need / 1e6)))
 
 
+#: peak memory of the R7 layout proposals per estate, measured (100,000 estates: 3.0 GB;
+#: 200,000: 7.3 GB): a resource guard, not policy
+PROPOSAL_BYTES_PER_ESTATE = 36_000
+
+
+def _available_memory() -> int | None:
+    """Bytes of memory available to a new process (Linux MemAvailable), or None."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
+def _check_proposal_memory(n_estates: int, lang: str) -> None:
+    """Refuse the layout proposals before they run out of memory (exit 1, with the fix)."""
+    need, available = PROPOSAL_BYTES_PER_ESTATE * n_estates, _available_memory()
+    if available is not None and need > available:
+        _fail(PlannerError(tr("proposals_memory", lang, n=n_estates, need=need / 1e9,
+                              available=available / 1e9)))
+
+
 def _check_year(year: int | None, lang: str) -> None:
     from gis_planner.layers import LATEST_PLAN_YEAR
 
@@ -215,6 +240,8 @@ def _run(layers_dir: Path, out: Path, rules: Path | None, year: int | None, lang
                 progress.update(task, advance=1, description=tr("step_analyse", lang))
                 results = analyse(data, year=year, lang=lang)
             if proposals:
+                _check_proposal_memory(len(results.estates) if results.estates is not None
+                                       else 0, lang)
                 progress.update(task, description=tr("step_propose", lang))
                 results = propose_layout(results, p=sites, lang=lang)
             progress.update(task, advance=1, description=tr("step_write", lang))

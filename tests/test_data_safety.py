@@ -383,3 +383,16 @@ def test_an_unexpected_error_prints_an_apology_and_a_log_not_a_stack(
     log_path = Path(re.search(r"(\S+crash-\S+\.log)", result.output).group(1))
     assert "ZeroDivisionError: boom" in log_path.read_text(encoding="utf-8")
     assert not (tmp_path / "o" / "map.html").exists()
+
+
+def test_proposals_that_would_exhaust_memory_are_refused_with_the_fix(tmp_path: Path,
+                                                                      monkeypatch) -> None:
+    import gis_planner.cli as cli
+
+    monkeypatch.setattr(cli, "_available_memory", lambda: 1_000_000)  # 1 MB free
+    result = runner.invoke(app, ["run", str(DEMO), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 1, result.output
+    assert "--no-proposals" in result.output
+    assert not (tmp_path / "o" / "map.html").exists()
+    assert runner.invoke(app, ["run", str(DEMO), "--out", str(tmp_path / "o"),
+                               "--no-proposals"]).exit_code == 0
