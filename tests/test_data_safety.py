@@ -396,3 +396,18 @@ def test_proposals_that_would_exhaust_memory_are_refused_with_the_fix(tmp_path: 
     assert not (tmp_path / "o" / "map.html").exists()
     assert runner.invoke(app, ["run", str(DEMO), "--out", str(tmp_path / "o"),
                                "--no-proposals"]).exit_code == 0
+
+
+def test_dual_map_runs_nothing_from_scenario_names_or_layer_text(tmp_path: Path) -> None:
+    from gis_planner.scenario import Scenario, dual_map, render_dual_map
+
+    sentinel = tmp_path / SENTINEL_NAME
+    payload = PAYLOADS["exec"] % {"sentinel": sentinel}
+    folder = hostile_folder(tmp_path, payload + "{{7*7}}")
+    base = Scenario.load(folder).named(f"现状{payload}")
+    plan = base.named("{{7*7}}{% for i in range(99999) %}x{% endfor %}")
+    page = render_dual_map(dual_map(base, plan))
+    assert not sentinel.exists()
+    assert len(page) < 3_000_000
+    assert "{{7*7}}" not in page  # braces reach the page only as escapes
+    assert "\\u007b\\u007b7*7}}" in page or "&#123;&#123;7*7&#125;&#125;" in page
