@@ -118,7 +118,7 @@ def recover(folder: str | Path) -> list[str]:
 
 
 @contextlib.contextmanager
-def _locked(folder: Path) -> Iterator[None]:
+def locked(folder: Path) -> Iterator[None]:
     """An exclusive advisory lock on ``folder`` itself (POSIX ``flock`` on the directory, so
     no lock file is left behind); elsewhere none."""
     try:
@@ -185,7 +185,7 @@ def staged_set(folder: str | Path, *, owned: Iterable[str]) -> Iterator[Path]:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     owned = tuple(owned)
-    with _locked(folder):
+    with locked(folder):
         recover(folder)
         stage = Path(tempfile.mkdtemp(prefix=STAGE_PREFIX, dir=folder))
         try:

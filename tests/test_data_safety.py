@@ -251,7 +251,7 @@ def test_a_kill_at_any_move_is_rolled_back_by_the_next_command(tmp_path: Path,
     done = _killed(str(kill_at), "commit", str(folder), ",".join(owned), cwd=tmp_path)
     assert done.returncode == 9, done.stderr[-2000:]
     assert (folder / atomic.JOURNAL).exists()
-    with atomic._locked(folder):
+    with atomic.locked(folder):
         notes = atomic.recover(folder)
     assert "rolled back" in notes[0]
     assert _snapshot(folder) == before  # staging and backup removed too
