@@ -47,7 +47,16 @@ class InputError(PlannerError):
 
 
 class RulesError(PlannerError):
-    """A rules file has unknown keys or values of the wrong type."""
+    """A rules file has unknown keys, values of the wrong type or out of range.
+
+    ``source`` names the file (or the overrides) and ``problems`` lists every problem, so that
+    a caller can report them beside the problems of the layers.
+    """
+
+    def __init__(self, message: str, *, source: str = "rules", problems: Iterable[str] = ()):
+        super().__init__(message)
+        self.source = source
+        self.problems = list(problems) or [message]
 
 
 @dataclass

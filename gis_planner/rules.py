@@ -19,7 +19,11 @@ Examples
 from __future__ import annotations
 
 import copy
+import fnmatch
 import hashlib
+import math
+import os
+import stat
 from collections.abc import Iterator, Mapping
 from importlib import resources
 from pathlib import Path
@@ -30,6 +34,115 @@ import yaml
 from gis_planner.errors import RulesError
 
 DEFAULT_RULES_FILE = "rules_deqing_2020.yaml"
+
+# Bounds of every YAML file the planner reads (planner.yaml, rules and scenario files). They are
+# not rules (the rules file itself is read under them): a settings file is a few kilobytes, so
+# these only stop a hostile file ("billion laughs": a 500-byte file whose aliases expand to
+# 10^9 nodes) before it costs memory.
+YAML_MAX_BYTES = 5 * 1024 * 1024
+YAML_MAX_NODES = 200_000  # nodes after expanding aliases and merge keys
+YAML_MAX_DEPTH = 100
+
+
+class YamlInputError(yaml.YAMLError):
+    """A YAML file the planner refuses to read (too large, too many aliases, not UTF-8 …)."""
+
+
+def _yaml_loader() -> type:
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _expanded_size(root: yaml.Node) -> int:
+    """Nodes of ``root`` with every alias expanded; raises past the bounds (memoised, no
+    expansion is ever built)."""
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+
+    def size(node: yaml.Node, depth: int) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in active:
+            raise YamlInputError("an alias refers to itself (recursive anchor)")
+        if depth > YAML_MAX_DEPTH:
+            raise YamlInputError(f"nested more than {YAML_MAX_DEPTH} levels deep")
+        total = 1
+        if isinstance(node, yaml.SequenceNode | yaml.MappingNode):
+            active.add(key)
+            children = (node.value if isinstance(node, yaml.SequenceNode)
+                        else [n for pair in node.value for n in pair])
+            for child in children:
+                total += size(child, depth + 1)
+                if total > YAML_MAX_NODES:
+                    break
+            active.discard(key)
+        sizes[key] = total
+        if total > YAML_MAX_NODES:
+            raise YamlInputError(
+                f"expands to more than {YAML_MAX_NODES:,} values (aliases/anchors repeated "
+                "inside each other, a 'billion laughs' file); write the values out")
+        return total
+
+    size(root, 0)
+    return sizes[id(root)]
+
+
+def parse_yaml(text: str) -> Any:
+    """YAML text as Python data, with safe tags only and alias expansion bounded.
+
+    Raises :class:`YamlInputError` (a :class:`yaml.YAMLError`) for a text that would expand
+    past :data:`YAML_MAX_NODES` values or :data:`YAML_MAX_DEPTH` levels, and
+    :class:`yaml.YAMLError` for invalid YAML.
+    """
+    if len(text) > YAML_MAX_BYTES:
+        raise YamlInputError(f"larger than {YAML_MAX_BYTES // (1024 * 1024)} MB")
+    loader = _yaml_loader()(text)
+    try:
+        try:
+            node = loader.get_single_node()
+        except RecursionError:
+            raise YamlInputError(f"nested more than {YAML_MAX_DEPTH} levels deep") from None
+        if node is None:
+            return None
+        _expanded_size(node)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def read_yaml(path: str | Path) -> Any:
+    """Read a YAML file with :func:`parse_yaml`'s bounds, refusing before any ``open`` what is
+    not a regular file (a FIFO would block) or is larger than :data:`YAML_MAX_BYTES`.
+
+    Raises :class:`YamlInputError` (a :class:`yaml.YAMLError`) with a message meant for a
+    planner: not a file, too large, not UTF-8 (e.g. saved as GBK), too many aliases.
+    """
+    path = Path(path)
+    try:
+        info = os.stat(path)
+    except OSError as err:
+        raise YamlInputError(f"cannot be read: {err.strerror or err}") from None
+    if not stat.S_ISREG(info.st_mode):
+        kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+        raise YamlInputError(f"is {kind}, not a YAML file")
+    if info.st_size > YAML_MAX_BYTES:
+        raise YamlInputError(f"is {info.st_size:,} bytes, larger than the "
+                             f"{YAML_MAX_BYTES // (1024 * 1024)} MB a settings file may have")
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        hint = ""
+        try:
+            data.decode("gb18030")
+            hint = " (it looks like GBK/GB18030)"
+        except UnicodeDecodeError:
+            pass
+        raise YamlInputError(f"is not UTF-8 text{hint}: byte {err.start}; save it as UTF-8 "
+                             "(e.g. in Notepad: Save as → Encoding UTF-8)") from None
+    if "\x00" in text:
+        raise YamlInputError("contains NUL characters: not a text file")
+    return parse_yaml(text)
 
 
 class RuleSet(Mapping[str, Any]):
@@ -71,10 +184,11 @@ class RuleSet(Mapping[str, Any]):
         """A deep copy of the rules as plain dicts."""
         return copy.deepcopy(self._data)
 
-    def with_overrides(self, overrides: Mapping[str, Any], *, source: str = "overrides"
-                       ) -> RuleSet:
-        """A new rule set with ``overrides`` merged in (validated against this one's keys)."""
-        merged = _merge(self._data, overrides, path=self._path, source=source)
+    def with_overrides(self, overrides: Mapping[str, Any], *, source: str = "overrides",
+                       lang: str = "en") -> RuleSet:
+        """A new rule set with ``overrides`` merged in (validated against this one's keys and
+        the constraints of :func:`check_rules`; messages in ``lang``)."""
+        merged = _merge(self._data, overrides, path=self._path, source=source, lang=lang)
         return RuleSet(merged, path=self._path, sources=(*self.sources, source))
 
     def flat(self) -> list[tuple[str, Any, str]]:
@@ -106,6 +220,172 @@ class RuleSet(Mapping[str, Any]):
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+# --------------------------------------------------------------------------- constraints
+# What every rules file (the default one merged with a user's) must satisfy, checked on load and
+# on every override, so that a rule is never used with a value that breaks the arithmetic
+# (a zero divisor, an inverted range) or cannot be meant (a negative area or subsidy). These are
+# invariants of the formulas, not policy: policy numbers stay in the rules file.
+# (fnmatch pattern over dotted keys, kind); kinds: positive (> 0, a divisor or a size),
+# non_negative, share (0–1), count (whole ≥ 0), count1 (whole ≥ 1), year (whole 1800–2100),
+# year_or_null.
+RANGE_CONSTRAINTS: tuple[tuple[str, str], ...] = (
+    ("premises.standards.*.per_100_households_m2", "positive"),
+    ("premises.standards.*.minimum_total_m2", "non_negative"),
+    ("premises.service_centre.minimum_floor_area_m2", "non_negative"),
+    ("planning_conditions.average_dwelling_floor_area_m2", "positive"),
+    ("subsidies.by_kind.*.build_share", "share"),
+    ("subsidies.by_kind.*.rent_share", "share"),
+    ("subsidies.by_kind.*.build_cap_yuan", "non_negative"),
+    ("subsidies.by_kind.*.rent_cap_yuan_per_year", "non_negative"),
+    ("funds.working_base_yuan", "non_negative"),
+    ("funds.working_per_100_residents_yuan", "non_negative"),
+    ("funds.cobuild_yuan", "non_negative"),
+    ("staffing.full_time_workers", "count"),
+    ("staffing.party_workers", "count"),
+    ("staffing.threshold_households", "count"),
+    ("staffing.households_per_extra_slow", "positive"),
+    ("staffing.households_per_extra_fast", "positive"),
+    ("staffing.cap", "count"),
+    ("enclosure.road_edge_tolerance_m", "non_negative"),
+    ("enclosure.road_crossing_min_length_m", "non_negative"),
+    ("enclosure.survey_participation_min", "share"),
+    ("enclosure.survey_support_min", "share"),
+    ("enclosure.commercial_frontage_max", "share"),
+    ("enclosure.built_year_before", "year"),
+    ("enclosure.earliest_plausible_year", "year"),
+    ("layout.households_min", "count"),
+    ("layout.households_max", "positive"),
+    ("layout.walking_distance_m", "positive"),
+    ("layout.neighbour_min_border_m", "non_negative"),
+    ("layout.tessellation_spacing_m", "positive"),
+    ("layout.partition_restarts", "count1"),
+    ("layout.new_sites_p", "count1"),
+    ("layout.solver_time_limit_s", "positive"),
+    ("layout.accessibility_cell_m", "positive"),
+    ("settings.household_size", "positive"),
+    ("settings.households_mismatch_warning_share", "share"),
+    ("settings.outside_share_warning", "share"),
+    ("settings.data_year", "year_or_null"),
+    ("plausibility.*", "positive"),
+    ("limits.*", "positive"),
+)
+# (smaller key, larger key, strict): the first must be below (or at most) the second
+ORDER_CONSTRAINTS: tuple[tuple[str, str, bool], ...] = (
+    ("layout.households_min", "layout.households_max", True),
+    ("staffing.households_per_extra_fast", "staffing.households_per_extra_slow", False),
+    ("enclosure.earliest_plausible_year", "enclosure.built_year_before", True),
+    ("plausibility.min_household_size", "plausibility.max_household_size", True),
+    ("plausibility.min_household_size", "settings.household_size", False),
+    ("settings.household_size", "plausibility.max_household_size", False),
+)
+_STANDARDS = ("new", "renovated")
+_FUNCTIONS = ("party_service_centre", "service_centre", "work_rooms", "elderly_care",
+              "neighbourhood_centre", "children_home", "health_station", "infant_care", "other")
+# (pattern, valid values): a text value must be one of them, every item of a list too
+CHOICE_CONSTRAINTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("premises.tenure_standard.*", _STANDARDS),
+    ("premises.standard_without_premises", _STANDARDS),
+    ("planning_conditions.standard", _STANDARDS),
+    ("premises.counted_functions", _FUNCTIONS),
+    ("premises.service_centre.function", _FUNCTIONS),
+    ("subsidies.tenure_basis.*", ("build", "rent", "case_by_case", "none")),
+    ("enclosure.eligible_enclosure", ("open", "semi_open", "enclosed")),
+    ("enclosure.exception_condition", ("good", "fair", "poor")),
+    ("layout.hard_edges", ("barriers", "planned_roads")),
+    ("layout.candidate_sources", ("development_parcels", "estates")),
+    ("layout.population_split", ("estates_area", "cell_area")),
+)
+_KIND_TEXT = {
+    "positive": ("必须是大于 0 的数", "must be a number above 0"),
+    "non_negative": ("必须是不小于 0 的数", "must be a number of 0 or more"),
+    "share": ("必须是 0–1 之间的比例", "must be a share between 0 and 1"),
+    "count": ("必须是不小于 0 的整数", "must be a whole number of 0 or more"),
+    "count1": ("必须是不小于 1 的整数", "must be a whole number of 1 or more"),
+    "year": ("必须是 1800–2100 之间的年份", "must be a year between 1800 and 2100"),
+    "year_or_null": ("必须是 1800–2100 之间的年份或 null（当年）",
+                     "must be a year between 1800 and 2100, or null (the current year)"),
+}
+
+
+def _flat_values(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        name = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, Mapping):
+            out.update(_flat_values(value, name))
+        elif key != "section":
+            out[name] = value
+    return out
+
+
+def _kind_ok(kind: str, value: Any) -> bool:
+    if kind == "year_or_null" and value is None:
+        return True
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return False
+    whole = float(value).is_integer()
+    return {
+        "positive": value > 0,
+        "non_negative": value >= 0,
+        "share": 0 <= value <= 1,
+        "count": whole and value >= 0,
+        "count1": whole and value >= 1,
+        "year": whole and 1800 <= value <= 2100,
+        "year_or_null": whole and 1800 <= value <= 2100,
+    }[kind]
+
+
+def check_rules(data: Mapping[str, Any], *, lang: str = "zh") -> list[str]:
+    """Every violation of the constraints above by the merged rules ``data``, each message
+    naming the key (and, for a cross-field check, both keys) with its value."""
+    zh = lang != "en"
+    values = _flat_values(data)
+    problems: list[str] = []
+    failed: set[str] = set()
+    for key, value in values.items():
+        before = len(problems)
+        if isinstance(value, float) and not math.isfinite(value):
+            problems.append(f"{key} = {value!r} " + ("必须是有限数值" if zh
+                                                      else "must be a finite number"))
+            continue
+        for pattern, kind in RANGE_CONSTRAINTS:
+            if fnmatch.fnmatchcase(key, pattern) and not _kind_ok(kind, value):
+                problems.append(f"{key} = {value!r} {_KIND_TEXT[kind][0 if zh else 1]}")
+                break
+        for pattern, choices in CHOICE_CONSTRAINTS:
+            if not fnmatch.fnmatchcase(key, pattern):
+                continue
+            items = value if isinstance(value, list) else [value]
+            wrong = [v for v in items if v not in choices]
+            if wrong:
+                problems.append(f"{key} = {value!r}: " + (
+                    f"未知取值 {wrong!r}；可用取值：{', '.join(choices)}" if zh
+                    else f"unknown value(s) {wrong!r}; valid: {', '.join(choices)}"))
+        if len(problems) > before:
+            failed.add(key)
+    for low, high, strict in ORDER_CONSTRAINTS:
+        a, b = values.get(low), values.get(high)
+        if low in failed or high in failed:
+            continue
+        if not all(isinstance(v, int | float) and not isinstance(v, bool)
+                   and math.isfinite(v) for v in (a, b)):
+            continue
+        if (a >= b) if strict else (a > b):
+            cmp = "<" if strict else "≤"
+            problems.append(f"{low} = {a!r}, {high} = {b!r}: " + (
+                f"必须满足 {low} {cmp} {high}" if zh else f"{low} must be {cmp} {high}"))
+    full, party, cap = (values.get(f"staffing.{k}") for k in
+                        ("full_time_workers", "party_workers", "cap"))
+    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in (full, party, cap)):
+        if (values.get("staffing.cap_includes_party_worker") and full + party > cap) or (
+                full > cap):
+            problems.append(
+                f"staffing.cap = {cap!r} < staffing.full_time_workers + party_workers "
+                f"({full!r} + {party!r}): " + ("上限低于最低配备" if zh
+                                              else "the cap is below the minimum staffing"))
+    return problems
+
+
 def _type_ok(default: Any, value: Any) -> bool:
     if isinstance(default, bool) or isinstance(value, bool):
         return isinstance(default, bool) and isinstance(value, bool)
@@ -119,7 +399,7 @@ def _type_ok(default: Any, value: Any) -> bool:
 
 
 def _merge(base: Mapping[str, Any], override: Mapping[str, Any], *, path: tuple[str, ...],
-           source: str) -> dict[str, Any]:
+           source: str, lang: str = "en") -> dict[str, Any]:
     problems: list[str] = []
     merged = copy.deepcopy(dict(base))
 
@@ -147,8 +427,11 @@ def _merge(base: Mapping[str, Any], override: Mapping[str, Any], *, path: tuple[
                 node[key] = copy.deepcopy(value)
 
     walk(merged, override, path)
+    if not problems and not path:
+        problems = check_rules(merged, lang=lang)
     if problems:
-        raise RulesError(f"{source}:\n" + "\n".join(f"- {p}" for p in problems))
+        raise RulesError(f"{source}:\n" + "\n".join(f"- {p}" for p in problems),
+                         source=source, problems=problems)
     return merged
 
 
@@ -159,7 +442,7 @@ def default_rules_text() -> str:
     )
 
 
-def load_rules(path: str | Path | None = None) -> RuleSet:
+def load_rules(path: str | Path | None = None, *, lang: str = "en") -> RuleSet:
     """Load the default rules, overridden by the rules file at ``path`` if given.
 
     Parameters
@@ -167,20 +450,33 @@ def load_rules(path: str | Path | None = None) -> RuleSet:
     path : path, optional
         A YAML file overriding any part of the default rules (R1–R8). Unknown keys raise
         :class:`RulesError` listing the valid ones.
+    lang : {"zh", "en"}
+        Language of the constraint messages (:func:`check_rules`).
 
     Returns
     -------
     RuleSet
+
+    Raises
+    ------
+    RulesError
+        With every problem (``problems``): unknown keys, values of the wrong type, values
+        breaking a constraint (a zero divisor, ``households_min`` above ``households_max``,
+        a negative area …), a file that is not UTF-8 YAML or is too large.
     """
-    default = yaml.safe_load(default_rules_text())
+    default = parse_yaml(default_rules_text())
     rules = RuleSet(default, sources=(DEFAULT_RULES_FILE,))
     if path is None:
         return rules
     path = Path(path)
     if not path.exists():
-        raise RulesError(f"{path}: rules file not found")
+        raise RulesError(f"{path}: rules file not found", source=path.name,
+                         problems=["rules file not found"])
     try:
-        override = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        override = read_yaml(path)
     except yaml.YAMLError as err:
-        raise RulesError(f"{path}: not valid YAML: {err}") from err
-    return rules.with_overrides(override, source=str(path))
+        text = str(err) if isinstance(err, YamlInputError) else f"not valid YAML: {err}"
+        raise RulesError(f"{path}: {text}", source=path.name, problems=[text]) from None
+    if override is None:
+        override = {}
+    return rules.with_overrides(override, source=str(path), lang=lang)

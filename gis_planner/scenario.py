@@ -77,7 +77,7 @@ from gis_planner.errors import PlannerError, Problem, format_rows
 from gis_planner.escape import html_text, js_string
 from gis_planner.i18n import label, tr, value_label
 from gis_planner.layers import PlanningData, load_layers
-from gis_planner.rules import RuleSet
+from gis_planner.rules import RuleSet, read_yaml
 
 log = logging.getLogger(__name__)
 
@@ -281,7 +281,7 @@ class Scenario:
         if not path.is_file():
             raise ScenarioError(tr("scn_file_missing", lang, path=path))
         try:
-            spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            spec = read_yaml(path) or {}  # bounded: no alias bomb, no FIFO, size capped
         except (yaml.YAMLError, UnicodeDecodeError) as err:
             raise ScenarioError(tr("scn_file_bad", lang, path=path, error=err)) from err
         if not isinstance(spec, Mapping):

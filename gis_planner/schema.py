@@ -58,6 +58,8 @@ class Field:
     minimum: float | None = None
     exclusive_minimum: bool = False
     default: object = None
+    # the key of the rules file's ``plausibility`` section giving this field's largest value
+    plausible_max: str | None = None
 
 
 @dataclass(frozen=True)
@@ -93,8 +95,10 @@ COMMUNITIES = LayerSpec(
         Field("name", "text", ("社区名称", "名称"), required=True),
         Field("street", "text", ("街道", "镇街道", "所属街道")),
         _enum("kind", ("社区类型",), KIND, default="urban"),
-        Field("population", "int", ("常住人口", "人口"), minimum=0),
-        Field("households", "int", ("户数",), minimum=0),
+        Field("population", "int", ("常住人口", "人口"), minimum=0,
+              plausible_max="max_population_per_community"),
+        Field("households", "int", ("户数",), minimum=0,
+              plausible_max="max_households_per_community"),
         _enum("standard", ("用房标准",), STANDARD),
     ),
 )
@@ -104,7 +108,8 @@ ESTATES = LayerSpec(
     fields=(
         Field("estate_id", "text", ("小区代码", "小区编码"), required=True),
         Field("name", "text", ("小区名称", "名称"), required=True),
-        Field("households", "int", ("户数",), required=True, minimum=0),
+        Field("households", "int", ("户数",), required=True, minimum=0,
+              plausible_max="max_households_per_estate"),
         Field("built_year", "year", ("建成年份", "建成年代")),
         _enum("enclosure", ("封闭情况",), ENCLOSURE),
         Field("property_management", "bool", ("物业管理", "有无物业")),
@@ -125,11 +130,13 @@ PREMISES = LayerSpec(
         Field("function", "enum", ("功能", "用途"), required=True, choices=FUNCTIONS,
               values=FUNCTION),
         Field("floor_area_m2", "number", ("建筑面积", "面积"), required=True, minimum=0,
-              exclusive_minimum=True),
+              exclusive_minimum=True, plausible_max="max_floor_area_m2"),
         Field("floor", "int", ("楼层", "所在楼层")),
         _enum("tenure", ("建设方式", "取得方式"), TENURE, required=True),
-        Field("cost_yuan", "number", ("建设投入", "投入"), minimum=0),
-        Field("annual_rent_yuan", "number", ("年租金",), minimum=0),
+        Field("cost_yuan", "number", ("建设投入", "投入"), minimum=0,
+              plausible_max="max_amount_yuan"),
+        Field("annual_rent_yuan", "number", ("年租金",), minimum=0,
+              plausible_max="max_amount_yuan"),
         _enum("status", ("状态",), STATUS, default="existing"),
     ),
 )
@@ -145,8 +152,10 @@ DEVELOPMENT_PARCELS = LayerSpec(
     fields=(
         Field("parcel_id", "text", ("地块编号",), required=True),
         Field("name", "text", ("地块名称", "名称")),
-        Field("planned_households", "int", ("规划户数",), minimum=0),
-        Field("residential_floor_area_m2", "number", ("住宅建筑面积",), minimum=0),
+        Field("planned_households", "int", ("规划户数",), minimum=0,
+              plausible_max="max_households_per_estate"),
+        Field("residential_floor_area_m2", "number", ("住宅建筑面积",), minimum=0,
+              plausible_max="max_residential_floor_area_m2"),
         Field("delivery_year", "plan_year", ("交付年份",)),
     ),
 )
@@ -155,7 +164,8 @@ CANDIDATE_SITES = LayerSpec(
     "candidate_sites", "备选点位", PUNCTUAL, id_field="site_id",
     fields=(Field("site_id", "text", ("点位编号",), required=True),
             Field("name", "text", ("名称",)),
-            Field("max_floor_area_m2", "number", ("最大建筑面积",), minimum=0)),
+            Field("max_floor_area_m2", "number", ("最大建筑面积",), minimum=0,
+                  plausible_max="max_floor_area_m2")),
 )
 
 COUNTY_OUTLINE = LayerSpec(
@@ -188,3 +198,13 @@ RASTER_LAYERS = ("population",)
 VECTOR_EXTENSIONS = (".gpkg", ".geojson", ".json", ".shp", ".fgb", ".parquet")
 RASTER_EXTENSIONS = (".tif", ".tiff")
 HOUSEHOLDS_TABLE = "households"
+TABLE_EXTENSIONS = (".csv", ".xlsx")
+# the parts of a shapefile: the .shp needs .shx and .dbf beside it
+SHAPEFILE_REQUIRED_PARTS = (".shx", ".dbf")
+# every name a file of the layers folder may have, stem → layer (for "did you mean …?")
+FILE_STEMS: dict[str, str] = {
+    **{name: name for name in VECTOR_LAYERS},
+    **{spec.alias_zh: name for name, spec in VECTOR_LAYERS.items()},
+    HOUSEHOLDS_TABLE: HOUSEHOLDS_TABLE, "户数统计表": HOUSEHOLDS_TABLE,
+    "population": "population", "人口": "population",
+}

@@ -52,3 +52,101 @@ def test_unknown_rule_key_is_an_error_listing_valid_keys(tmp_path):
 def test_rule_value_of_wrong_type_is_an_error(rules):
     with pytest.raises(RulesError, match="staffing.cap"):
         rules.with_overrides({"staffing": {"cap": "twelve"}})
+
+
+@pytest.mark.parametrize(("overrides", "needle"), [
+    ({"layout": {"households_min": 4500}}, "layout.households_min must be < layout.households_max"),
+    ({"layout": {"walking_distance_m": -300}}, "layout.walking_distance_m = -300"),
+    ({"layout": {"walking_distance_m": 0}}, "layout.walking_distance_m = 0"),
+    ({"premises": {"standards": {"new": {"minimum_total_m2": -1800}}}},
+     "premises.standards.new.minimum_total_m2 = -1800"),
+    ({"staffing": {"households_per_extra_slow": 0}}, "staffing.households_per_extra_slow = 0"),
+    ({"staffing": {"households_per_extra_fast": 500}},
+     "households_per_extra_fast must be ≤ staffing.households_per_extra_slow"),
+    ({"staffing": {"full_time_workers": -12}}, "staffing.full_time_workers = -12"),
+    ({"staffing": {"cap": 6}}, "staffing.cap = 6"),
+    ({"staffing": {"cap": 12.5}}, "staffing.cap = 12.5"),
+    ({"subsidies": {"by_kind": {"urban": {"build_cap_yuan": -6_200_000}}}},
+     "subsidies.by_kind.urban.build_cap_yuan = -6200000"),
+    ({"subsidies": {"by_kind": {"urban": {"build_share": 1.5}}}},
+     "subsidies.by_kind.urban.build_share = 1.5"),
+    ({"planning_conditions": {"average_dwelling_floor_area_m2": 0}},
+     "planning_conditions.average_dwelling_floor_area_m2 = 0"),
+    ({"settings": {"household_size": float("inf")}}, "settings.household_size = inf"),
+    ({"settings": {"household_size": 20.0}}, "plausibility.max_household_size"),
+    ({"settings": {"data_year": 99999}}, "settings.data_year = 99999"),
+    ({"premises": {"tenure_standard": {"leased": "old"}}}, "premises.tenure_standard.leased"),
+    ({"layout": {"hard_edges": ["rivers"]}}, "layout.hard_edges"),
+    ({"plausibility": {"max_households_per_estate": -1}},
+     "plausibility.max_households_per_estate = -1"),
+])
+def test_R1_R7_rule_values_breaking_the_formulas_are_errors_naming_the_key(rules, overrides,
+                                                                           needle):
+    with pytest.raises(RulesError) as err:
+        rules.with_overrides(overrides)
+    assert needle in str(err.value)
+    assert err.value.problems  # listed one by one, for the layers' problem list
+
+
+def test_every_problem_of_a_rules_file_is_listed_at_once(tmp_path):
+    path = tmp_path / "r.yaml"
+    path.write_text("layout: {walking_distance_m: -300, households_min: 5000}\n"
+                    "staffing: {full_time_workers: -12}\n", encoding="utf-8")
+    with pytest.raises(RulesError) as err:
+        load_rules(path)
+    assert len(err.value.problems) == 3 and err.value.source == str(path)
+
+
+def test_rules_messages_in_chinese(rules):
+    with pytest.raises(RulesError, match="layout.walking_distance_m = -300 必须是大于 0 的数"):
+        rules.with_overrides({"layout": {"walking_distance_m": -300}}, lang="zh")
+
+
+def test_the_default_rules_pass_their_own_constraints(rules):
+    from gis_planner.rules import check_rules
+
+    assert check_rules(rules.to_dict()) == []
+    assert rules.plausibility.max_households_per_estate > 0  # plausibility, not policy
+    assert "not policy" in rules.plausibility.section and "not policy" in rules.limits.section
+
+
+def test_a_gbk_rules_file_is_an_error_saying_so(tmp_path):
+    path = tmp_path / "r.yaml"
+    path.write_bytes("# 德清\nstaffing: {cap: 12}\n".encode("gbk"))
+    with pytest.raises(RulesError, match="not UTF-8.*GBK"):
+        load_rules(path)
+
+
+def test_yaml_aliases_expanding_past_the_bound_are_refused_fast():
+    import time
+
+    import yaml
+
+    from gis_planner.rules import YamlInputError, parse_yaml
+
+    text = 'a: &a ["x","x","x","x","x","x","x","x","x"]\n'
+    for previous, name in zip("abcdefgh", "bcdefghi", strict=True):
+        text += f"{name}: &{name} [{', '.join(['*' + previous] * 9)}]\n"
+    started = time.perf_counter()
+    with pytest.raises(YamlInputError, match="billion laughs"):
+        parse_yaml(text)
+    assert time.perf_counter() - started < 1
+    assert issubclass(YamlInputError, yaml.YAMLError)  # callers catching YAMLError see it
+    with pytest.raises(YamlInputError, match="itself"):
+        parse_yaml("a: &a [*a]\n")
+    with pytest.raises(YamlInputError, match="nested"):
+        parse_yaml("a: " + "[" * 500 + "]" * 500 + "\n")
+    # ordinary anchors and merge keys stay usable
+    assert parse_yaml("base: &b {x: 1}\nother: {<<: *b, y: 2}\n")["other"] == {"x": 1, "y": 2}
+
+
+def test_a_yaml_file_that_is_not_a_regular_file_is_refused_without_opening(tmp_path):
+    import os
+
+    from gis_planner.rules import YamlInputError, read_yaml
+
+    os.mkfifo(tmp_path / "fifo.yaml")
+    with pytest.raises(YamlInputError, match="not a regular file"):
+        read_yaml(tmp_path / "fifo.yaml")
+    with pytest.raises(YamlInputError, match="folder"):
+        read_yaml(tmp_path)
