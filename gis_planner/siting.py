@@ -367,6 +367,29 @@ def solve_mclp(cover: sparse.csr_array | sparse.csr_matrix, weights: np.ndarray,
 # --------------------------------------------------------------------------- walking network
 
 
+def shortest_edges(rows: np.ndarray, cols: np.ndarray, weights: np.ndarray, n: int
+                   ) -> sparse.csr_array:
+    """An n × n sparse graph keeping the *shortest* of duplicate edges.
+
+    scipy adds the values of duplicate (row, col) entries, which for a graph adds two walks
+    into one longer edge: two premises snapped to one network node, joined to the virtual
+    source by their legs of 50 m each, would make a 100 m edge.
+
+    Examples
+    --------
+    >>> g = shortest_edges(np.array([0, 0]), np.array([1, 1]), np.array([50.0, 80.0]), 2)
+    >>> float(g[0, 1])
+    50.0
+    """
+    rows, cols = np.asarray(rows, np.int64), np.asarray(cols, np.int64)
+    weights = np.asarray(weights, float)
+    key = rows * n + cols
+    order = np.lexsort((weights, key))
+    first = np.r_[True, key[order][1:] != key[order][:-1]]
+    pick = order[first]
+    return sparse.csr_array((weights[pick], (rows[pick], cols[pick])), shape=(n, n))
+
+
 @dataclass
 class WalkNetwork:
     """An undirected walking network in metres (EPSG:4549), from a ``paths`` layer.
@@ -393,8 +416,8 @@ class WalkNetwork:
     def graph(self) -> sparse.csr_array:
         n = self.n_nodes
         w = np.maximum(self.seg_len, _EPS_M)
-        return sparse.csr_array((np.r_[w, w], (np.r_[self.seg_a, self.seg_b],
-                                               np.r_[self.seg_b, self.seg_a])), shape=(n, n))
+        return shortest_edges(np.r_[self.seg_a, self.seg_b], np.r_[self.seg_b, self.seg_a],
+                              np.r_[w, w], n)
 
     def segments(self) -> np.ndarray:
         return shapely.linestrings(np.stack([self.node_xy[self.seg_a], self.node_xy[self.seg_b]],
@@ -600,8 +623,9 @@ def network_distance_to_nearest(net: WalkNetwork, sources_xy: np.ndarray,
     w = np.maximum(refined.seg_len, _EPS_M)
     rows = np.r_[refined.seg_a, refined.seg_b, np.full(len(node), n)]
     cols = np.r_[refined.seg_b, refined.seg_a, node]
-    graph = sparse.csr_array((np.r_[w, w, np.maximum(leg, _EPS_M)], (rows, cols)),
-                             shape=(n + 1, n + 1))
+    # several sources may snap to one node: its edge from the virtual node is the shortest
+    # of their legs (a sum would add two walks into one)
+    graph = shortest_edges(rows, cols, np.r_[w, w, np.maximum(leg, _EPS_M)], n + 1)
     dist = csgraph.dijkstra(graph, directed=True, indices=n)
     a, b = refined.seg_a[target.segment], refined.seg_b[target.segment]
     along = np.minimum(dist[a] + target.along_m,

@@ -204,3 +204,29 @@ def test_R7_paths_layer_without_lines_is_an_error(rules):
     with pytest.raises(InputError, match="holds no lines"):
         propose_sites(_line_estates(), None, rules=rules, candidate_sites=_two_sites(), p=1,
                       paths=paths, lang="en")
+
+
+def test_R7_two_premises_snapped_to_one_node_walk_the_shorter_leg_not_both():
+    """One straight path along y = 0. Two premises 50 m north and 50 m south of x = 100 snap
+    to the same network node; an estate on the path at x = 180 walks 50 m (the leg of
+    either) + 80 m along = 130 m. scipy adds duplicate sparse entries, which made the edge
+    from the virtual source 50 + 50 = 100 m and the walk 180 m."""
+    from gis_planner.siting import network_distance_to_nearest
+
+    paths = gdf([{"path_id": "W1", "geometry": LineString([(X0, Y0), (X0 + 1000, Y0)])}])
+    net = build_network(paths)
+    premises = np.array([[X0 + 100, Y0 + 50], [X0 + 100, Y0 - 50]])
+    estate = np.array([[X0 + 180, Y0]])
+    assert network_distance_to_nearest(net, premises, estate)[0] == pytest.approx(130.0)
+    # legs 30 m and 70 m at one node: the walk is the shorter leg + 80 m = 110 m
+    premises = np.array([[X0 + 100, Y0 + 30], [X0 + 100, Y0 - 70]])
+    assert network_distance_to_nearest(net, premises, estate)[0] == pytest.approx(110.0)
+
+
+def test_duplicate_edges_keep_the_shortest_weight():
+    from gis_planner.siting import shortest_edges
+
+    graph = shortest_edges(np.array([0, 0, 1, 0]), np.array([1, 1, 2, 2]),
+                           np.array([80.0, 50.0, 20.0, 500.0]), 3)
+    assert graph[0, 1] == 50.0 and graph[1, 2] == 20.0 and graph[0, 2] == 500.0
+    assert graph.nnz == 3
