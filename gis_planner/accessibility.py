@@ -263,7 +263,7 @@ def raster_sums(geometries: gpd.GeoSeries, raster_path: str | Path, *,
     path = Path(raster_path)
     if geometries.crs is None:
         raise InputError([Problem("estates", tr("layout_crs", lang, crs="—",
-                                                working=crs_mod.WORKING_CRS))])
+                                                working=crs_mod.GK3_RANGE))])
     out = pd.Series(np.nan, index=geometries.index, name="raster_residents")
     if len(geometries) == 0:
         return out

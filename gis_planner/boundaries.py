@@ -912,7 +912,7 @@ def _assemble(estates: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, units: _
     frame["compactness"] = np.round(4 * math.pi * area / np.maximum(perimeter, 1e-9) ** 2, 4)
     frame["contiguous"] = shapely.get_num_geometries(geoms) == 1
     frame["divided"] = divided
-    proposed = gpd.GeoDataFrame(frame, geometry=geoms, crs=crs_mod.WORKING_CRS)
+    proposed = gpd.GeoDataFrame(frame, geometry=geoms, crs=crs_mod.frame_crs(communities, estates))
 
     # --- estates, moves, decisions
     est_label = np.full(len(estates), -1, np.int64)

@@ -53,6 +53,7 @@ import pyproj
 import shapely
 
 from gis_planner import __version__
+from gis_planner import crs as crs_mod
 from gis_planner.atomic import FolderBusyError, staged_set
 from gis_planner.crs import CGCS2000_GEOGRAPHIC, CGCS2000_ZONE_PREFIXED, WEB_CRS, WORKING_CRS
 from gis_planner.errors import PlannerError, Problem, format_rows
@@ -244,12 +245,12 @@ def _file_column(series: pd.Series, sep: str) -> pd.Series:
 def _file_ready(gdf: gpd.GeoDataFrame, layer: str, sep: str) -> gpd.GeoDataFrame:
     if gdf.crs is None:
         raise BureauError(f"{layer}: no CRS")
-    geometry = gdf.geometry.to_crs(WORKING_CRS).reset_index(drop=True)
+    geometry = gdf.geometry.to_crs(crs_mod.zone_of(gdf)).reset_index(drop=True)
     columns = [c for c in gdf.columns if c != gdf.geometry.name]
     first = [c for c in (LAYERS[layer], "name") if c in columns]
     ordered = first + [c for c in columns if c not in first]
     data = {c: _file_column(gdf[c].reset_index(drop=True), sep) for c in ordered}
-    return gpd.GeoDataFrame(data, geometry=geometry.values, crs=WORKING_CRS)
+    return gpd.GeoDataFrame(data, geometry=geometry.values, crs=geometry.crs)
 
 
 def _proposed_sites(results: Any) -> gpd.GeoDataFrame | None:
@@ -717,7 +718,7 @@ def _check_coordinates(expected: gpd.GeoSeries, got: gpd.GeoSeries, crs: str, id
         return 0, 0.0
     sample = np.unique(np.linspace(0, len(xy_want) - 1,
                                    min(SAMPLE_COORDINATES, len(xy_want))).round().astype(int))
-    back = pyproj.Transformer.from_crs(crs, WORKING_CRS, always_xy=True)
+    back = pyproj.Transformer.from_crs(crs, expected.crs, always_xy=True)
     x, y = back.transform(xy_have[sample, 0], xy_have[sample, 1])
     error = np.hypot(np.asarray(x) - xy_want[sample, 0], np.asarray(y) - xy_want[sample, 1])
     largest = float(np.nanmax(error)) if np.isfinite(error).any() else float("inf")

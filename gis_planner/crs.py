@@ -1,7 +1,18 @@
-"""Coordinate reference systems: the working CRS, CGCS2000 codes, and GCJ-02 ⇄ WGS84.
+"""Coordinate reference systems: the working CRS, datum shifts to CGCS2000, GCJ-02 ⇄ WGS84.
 
-- Working CRS for lengths and areas: EPSG:4549 (CGCS2000 / 3-degree Gauss-Kruger CM 120E).
+- Working CRS for lengths and areas: the CGCS2000 3-degree Gauss-Kruger zone (EPSG:4534–4554,
+  CM 75E … 135E, no zone prefix) whose central meridian is nearest the county
+  (:func:`gk3_zone`, :func:`working_crs_for`); Deqing (119.97E) is in EPSG:4549, CM 120E.
+  ``planner.yaml`` may fix it (``working_crs: EPSG:45xx``). Every layer of one run is in one zone.
 - Web map: EPSG:4326. Bureau exports: EPSG:4490, 4549 or 4528.
+- Datums: CGCS2000 and WGS 84 are taken as one frame (they differ by centimetres to decimetres;
+  PROJ only knows a "ballpark" null offset between them). A layer in any other datum (Xian 1980,
+  Beijing 1954, a city's independent system 城市独立坐标系 …) is shifted by
+  :func:`to_cgcs2000`: with the transformation given in ``planner.yaml`` (a published
+  7-parameter Bursa–Wolf or plane 4-parameter set, or ``+towgs84`` in its CRS), or with a PROJ
+  transformation of stated accuracy for its area. PROJ's *ballpark* offset (no shift at all,
+  accuracy unknown) is refused unless the planner accepts it knowingly (``accept_ballpark``).
+  All the geodesy is PROJ's (pipelines built here from the parameters).
 - GCJ-02 ("Mars coordinates", used by Amap/Gaode, Tencent, DataV) has no EPSG code. It is
   converted here with the published obfuscation formula. Written by hand because no well-kept
   library does it: PROJ has no GCJ-02 definition, and the small PyPI packages that do
@@ -11,19 +22,29 @@
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pyproj
 import shapely
+from pyproj.aoi import AreaOfInterest
+from pyproj.transformer import TransformerGroup
 from shapely.geometry.base import BaseGeometry
 
 from gis_planner.errors import InputError, Problem
 from gis_planner.i18n import tr
 
-WORKING_CRS = "EPSG:4549"
+WORKING_CRS = "EPSG:4549"  # Deqing's zone (CM 120E): the default where no layer says otherwise
 WEB_CRS = "EPSG:4326"
 CGCS2000_GEOGRAPHIC = "EPSG:4490"
 CGCS2000_ZONE_PREFIXED = "EPSG:4528"
+
+#: CGCS2000 3-degree Gauss-Kruger zones without zone prefix: central meridian (°E) → EPSG code
+GK3_ZONES: dict[int, str] = {cm: f"EPSG:{4534 + (cm - 75) // 3}" for cm in range(75, 136, 3)}
+GK3_RANGE = "EPSG:4534–4554"
+_GK3_CM = {int(code.split(":")[1]): cm for cm, code in GK3_ZONES.items()}
 
 # Krasovsky 1940 ellipsoid, as used by the GCJ-02 formula.
 _A = 6378245.0
@@ -94,20 +115,516 @@ def geometries_wgs84_to_gcj02(geoms: np.ndarray | BaseGeometry) -> np.ndarray:
     return _transform_geoms(np.asarray(geoms), wgs84_to_gcj02)
 
 
-def check_working_crs(lang: str = "zh", **layers: Any) -> None:
-    """Raise :class:`InputError` unless every given layer is in the working CRS (EPSG:4549).
+# --------------------------------------------------------------------------- working CRS
 
-    The layers of :class:`~gis_planner.layers.PlanningData` always are; this guards direct use
-    of the API with layers read some other way.
+
+def gk3_zone(lon: float) -> str:
+    """The CGCS2000 3-degree Gauss-Kruger zone whose central meridian is nearest ``lon``.
+
+    Raises :class:`ValueError` outside the zones of China (CM 75E … 135E, 73.5E … 136.5E).
+
+    >>> gk3_zone(119.97), gk3_zone(76.0), gk3_zone(126.6)
+    ('EPSG:4549', 'EPSG:4534', 'EPSG:4551')
+    """
+    if not math.isfinite(lon):
+        raise ValueError(f"longitude {lon} is not a number")
+    central = 3 * math.floor(lon / 3.0 + 0.5)
+    if central not in GK3_ZONES:
+        raise ValueError(f"longitude {lon:.2f}E lies outside the CGCS2000 3-degree zones "
+                         f"({GK3_RANGE}, CM 75E–135E)")
+    return GK3_ZONES[central]
+
+
+def gk3_central_meridian(crs: Any) -> int | None:
+    """The central meridian of a CGCS2000 3-degree GK zone (EPSG:4534–4554), else ``None``."""
+    if crs is None:
+        return None
+    try:
+        epsg = pyproj.CRS.from_user_input(crs).to_epsg()
+    except pyproj.exceptions.CRSError:
+        return None
+    return _GK3_CM.get(epsg) if epsg is not None else None
+
+
+def centre_lonlat(gdf: Any) -> tuple[float, float]:
+    """Longitude and latitude (degrees, the layer's own datum) of the middle of its extent.
+
+    The middle of the east-west extent, not the area centroid: the zone whose central meridian
+    is nearest it has the smallest worst-case scale error over the county.
+    """
+    xmin, ymin, xmax, ymax = gdf.total_bounds
+    crs = pyproj.CRS.from_user_input(gdf.crs)
+    to_geo = pyproj.Transformer.from_crs(crs, crs.geodetic_crs, always_xy=True)
+    lon, lat = to_geo.transform((xmin + xmax) / 2.0, (ymin + ymax) / 2.0)
+    return float(lon), float(lat)
+
+
+def working_crs_for(gdf: Any) -> str:
+    """The working CRS of a layer: the 3-degree zone of the middle of its extent.
+
+    Raises :class:`ValueError` when the layer is empty or lies outside China's zones.
+    """
+    return gk3_zone(centre_lonlat(gdf)[0])
+
+
+def scale_error(crs: str, lon: float, lat: float) -> float:
+    """Relative length error of ``crs`` at (lon, lat): the projection's scale factor − 1."""
+    return float(pyproj.Proj(crs).get_factors(lon, lat).meridional_scale) - 1.0
+
+
+def frame_crs(*frames: Any, default: str = WORKING_CRS) -> Any:
+    """The CRS of the first given frame that has one (the layers' working CRS), else
+    ``default``: geometries built from layers are labelled with the layers' own CRS."""
+    for frame in frames:
+        crs = getattr(frame, "crs", None)
+        if crs is not None:
+            return crs
+    return default
+
+
+def crs_name(crs: Any) -> str:
+    """``EPSG:nnnn`` when the CRS has a code, else its name; ``—`` for none."""
+    if crs is None:
+        return "—"
+    crs = pyproj.CRS.from_user_input(crs)
+    epsg = crs.to_epsg()
+    return f"EPSG:{epsg}" if epsg else crs.name
+
+
+def _zone_hint(gdf: Any) -> str:
+    """The zone a layer belongs in, for a message; the range of zones when it cannot be told."""
+    try:
+        return working_crs_for(gdf)
+    except (ValueError, pyproj.exceptions.CRSError, TypeError):
+        return GK3_RANGE
+
+
+def check_working_crs(lang: str = "zh", **layers: Any) -> None:
+    """Raise :class:`InputError` unless every given layer is in one working CRS.
+
+    A working CRS is a CGCS2000 3-degree Gauss-Kruger zone (EPSG:4534–4554); all the given
+    layers must share one. The layers of :class:`~gis_planner.layers.PlanningData` always
+    do; this guards direct use of the API with layers read some other way.
     """
     problems = []
+    zones: dict[str, str] = {}
     for name, gdf in layers.items():
         if gdf is None:
             continue
-        epsg = gdf.crs.to_epsg() if gdf.crs is not None else None
-        if f"EPSG:{epsg}" != WORKING_CRS:
-            problems.append(Problem(name, tr("layout_crs", lang, crs=gdf.crs.to_string()
-                                             if gdf.crs is not None else "—",
-                                             working=WORKING_CRS)))
+        central = gk3_central_meridian(gdf.crs)
+        if central is None:
+            hint = _zone_hint(gdf) if gdf.crs is not None and len(gdf) else GK3_RANGE
+            problems.append(Problem(name, tr("layout_crs", lang, crs=crs_name(gdf.crs),
+                                             working=hint)))
+        else:
+            zones[name] = GK3_ZONES[central]
+    if len(set(zones.values())) > 1:
+        problems.append(Problem(", ".join(zones), tr(
+            "crs_zones_mixed", lang,
+            zones=", ".join(f"{name} {zone}" for name, zone in zones.items()))))
     if problems:
         raise InputError(problems)
+
+
+# --------------------------------------------------------------------------- datums
+
+#: Datums taken as CGCS2000 (PROJ's names, also of ESRI .prj files): CGCS2000 and WGS 84
+#: differ by centimetres to decimetres, and PROJ only knows a null "ballpark" offset between
+#: them; GCJ-02 and every web map are WGS 84.
+_CGCS2000_LIKE = ("China 2000", "World Geodetic System 1984")
+HELMERT7_PARAMETERS = ("tx", "ty", "tz", "rx", "ry", "rz", "s")
+HELMERT7_KEYS = ("type", *HELMERT7_PARAMETERS, "convention", "target_crs", "accuracy_m",
+                 "reference")
+HELMERT4_KEYS = ("type", "dx", "dy", "rotation_arcsec", "rotation_rad", "scale_ppm", "scale",
+                 "axes", "target_crs", "accuracy_m", "reference")
+CONVENTIONS = ("coordinate_frame", "position_vector")
+AXES = ("north_east", "east_north")
+_ARCSEC_PER_RAD = 180.0 * 3600.0 / math.pi
+
+
+@dataclass(frozen=True)
+class DatumShift:
+    """How a layer was brought to CGCS2000: recorded per layer and in the run's settings.
+
+    Attributes
+    ----------
+    method : str
+        ``helmert7`` / ``helmert4`` (parameters from planner.yaml), ``towgs84`` (in the
+        layer's CRS), ``proj`` (a PROJ transformation of stated accuracy for the area) or
+        ``ballpark`` (no datum shift, accepted with ``accept_ballpark: true``).
+    source_crs, target_crs : str
+        From and to (``EPSG:nnnn`` or the CRS's name).
+    text : str
+        What was applied, with its parameters and accuracy, in the run's language.
+    accuracy_m : float or None
+        The stated accuracy in metres; ``None`` when nobody stated one.
+    """
+
+    method: str
+    source_crs: str
+    target_crs: str
+    text: str
+    accuracy_m: float | None = None
+
+    @property
+    def ballpark(self) -> bool:
+        return self.method == "ballpark"
+
+
+def is_cgcs2000_frame(crs: Any) -> bool:
+    """True for CGCS2000 and WGS 84 (the ensemble or a realisation); false for other datums,
+    for a datum PROJ does not know ("Unknown based on GRS 1980 ellipsoid"), and for a CRS
+    bound to WGS 84 by ``+towgs84``."""
+    crs = pyproj.CRS.from_user_input(crs)
+    if crs.is_bound:
+        return False
+    geodetic = crs.geodetic_crs
+    datum = geodetic.datum if geodetic is not None else None
+    name = datum.name if datum is not None else ""
+    return any(name == n or name.startswith(n + " ") for n in _CGCS2000_LIKE)
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        number = float(value)  # YAML 1.1 reads 1e-6 (no dot) as text
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def parse_transform(value: Any, lang: str = "zh") -> tuple[dict[str, Any] | None, list[str]]:
+    """Check a ``layers.<name>.transform`` entry of planner.yaml.
+
+    ``{type: helmert7, tx, ty, tz (m), rx, ry, rz (arc seconds), s (ppm), convention:
+    coordinate_frame|position_vector, target_crs (default EPSG:4490)}`` — the Bursa–Wolf
+    7 parameters from the layer's datum to CGCS2000, applied geocentrically on the two
+    ellipsoids (heights taken as 0: < 1 mm in plan).
+
+    ``{type: helmert4, dx, dy (m), rotation_arcsec | rotation_rad, scale_ppm | scale,
+    axes: north_east|east_north, target_crs: EPSG:…}`` — the plane 4 parameters from the
+    layer's projected coordinates to ``target_crs`` (a CGCS2000 projected CRS), applied to
+    the coordinates in the order ``axes`` names (``north_east``: x is the northing, as in
+    Chinese survey practice): x′ = dx + k(x·cos α − y·sin α), y′ = dy + k(x·sin α + y·cos α),
+    k = 1 + scale_ppm·10⁻⁶.
+
+    Both take ``accuracy_m`` (the stated accuracy) and ``reference`` (who published them).
+
+    Returns
+    -------
+    (spec, problems)
+        The normalised entry (``None`` when any problem), and the problems as text.
+    """
+    if not isinstance(value, dict):
+        return None, [tr("transform_not_mapping", lang, types="helmert7, helmert4")]
+    kind = value.get("type")
+    if kind not in ("helmert7", "helmert4"):
+        return None, [tr("transform_choice", lang, key="type", value=kind,
+                         valid="helmert7, helmert4")]
+    keys = HELMERT7_KEYS if kind == "helmert7" else HELMERT4_KEYS
+    problems = [tr("transform_unknown", lang, key=k, valid=", ".join(keys))
+                for k in value if k not in keys]
+    spec: dict[str, Any] = {"type": kind}
+
+    def number(key: str, *, required: bool = True) -> None:
+        if key not in value or value[key] is None:
+            if required:
+                problems.append(tr("transform_missing", lang, key=key))
+            return
+        parsed = _number(value[key])
+        if parsed is None:
+            problems.append(tr("transform_not_number", lang, key=key, value=value[key]))
+        else:
+            spec[key] = parsed
+
+    def choice(key: str, valid: tuple[str, ...]) -> None:
+        if value.get(key) not in valid:
+            problems.append(tr("transform_choice", lang, key=key, value=value.get(key),
+                               valid=", ".join(valid)))
+        else:
+            spec[key] = value[key]
+
+    def one_of(a: str, b: str) -> str | None:
+        given = [k for k in (a, b) if value.get(k) is not None]
+        if len(given) != 1:
+            problems.append(tr("transform_one_of", lang, a=a, b=b))
+            return None
+        number(given[0])
+        return given[0]
+
+    if kind == "helmert7":
+        for key in HELMERT7_PARAMETERS:
+            number(key)
+        choice("convention", CONVENTIONS)
+    else:
+        number("dx")
+        number("dy")
+        rotation = one_of("rotation_arcsec", "rotation_rad")
+        scale = one_of("scale_ppm", "scale")
+        choice("axes", AXES)
+        if rotation in spec:
+            spec["rotation_arcsec"] = (spec.pop(rotation) * _ARCSEC_PER_RAD
+                                       if rotation == "rotation_rad" else spec[rotation])
+        if scale in spec:
+            spec["scale_ppm"] = ((spec.pop(scale) - 1.0) * 1e6 if scale == "scale"
+                                 else spec[scale])
+    target = value.get("target_crs", CGCS2000_GEOGRAPHIC if kind == "helmert7" else None)
+    if target is None:
+        problems.append(tr("transform_missing", lang, key="target_crs"))
+    else:
+        try:
+            target_crs = pyproj.CRS.from_user_input(target)
+        except pyproj.exceptions.CRSError:
+            target_crs = None
+        wanted = "geographic" if kind == "helmert7" else "projected"
+        if (target_crs is None or not is_cgcs2000_frame(target_crs)
+                or (target_crs.is_geographic if kind == "helmert4" else
+                    not target_crs.is_geographic)):
+            problems.append(tr("transform_target", lang, crs=target, kind=wanted))
+        else:
+            spec["target_crs"] = crs_name(target_crs) if target_crs.to_epsg() else target
+    if value.get("accuracy_m") is not None:
+        number("accuracy_m")
+        if spec.get("accuracy_m", 0.0) < 0:
+            problems.append(tr("transform_not_number", lang, key="accuracy_m",
+                               value=value["accuracy_m"]))
+    spec["accuracy_m"] = spec.get("accuracy_m")
+    spec["reference"] = str(value["reference"]) if value.get("reference") else None
+    return (None, problems) if problems else (spec, [])
+
+
+def _g(value: float) -> str:
+    """A parameter as PROJ reads it, exactly (repr of the float)."""
+    return repr(float(value))
+
+
+def _ellipsoid(crs: pyproj.CRS) -> str:
+    ellipsoid = crs.ellipsoid
+    return (f"+a={_g(ellipsoid.semi_major_metre)} +rf={_g(ellipsoid.inverse_flattening)}"
+            if ellipsoid.inverse_flattening else f"+R={_g(ellipsoid.semi_major_metre)}")
+
+
+def helmert7_pipeline(spec: dict[str, Any], source_crs: Any) -> str:
+    """The PROJ pipeline of a 7-parameter transformation on lon/lat degrees: from the
+    geodetic CRS of ``source_crs`` to ``spec['target_crs']`` (geocentric on each ellipsoid)."""
+    source = pyproj.CRS.from_user_input(source_crs).geodetic_crs
+    target = pyproj.CRS.from_user_input(spec.get("target_crs", CGCS2000_GEOGRAPHIC))
+    helmert = " ".join(f"+{'xyz'[i]}={_g(spec[k])}" for i, k in enumerate(("tx", "ty", "tz")))
+    helmert += "".join(f" +{k}={_g(spec[k])}" for k in ("rx", "ry", "rz", "s"))
+    return ("+proj=pipeline +step +proj=unitconvert +xy_in=deg +xy_out=rad "
+            f"+step +proj=cart {_ellipsoid(source)} "
+            f"+step +proj=helmert {helmert} +convention={spec['convention']} "
+            f"+step +inv +proj=cart {_ellipsoid(target)} "
+            "+step +proj=unitconvert +xy_in=rad +xy_out=deg")
+
+
+def helmert4_pipeline(spec: dict[str, Any]) -> str:
+    """The PROJ pipeline of a plane 4-parameter transformation on easting/northing metres.
+
+    PROJ's 2D Helmert turns clockwise by ``theta`` and takes ``s`` as the factor itself:
+    x′ = dx + s(x·cos θ + y·sin θ), y′ = dy + s(−x·sin θ + y·cos θ); θ = −α gives the
+    anticlockwise formula of :func:`parse_transform` in the axes the parameters name.
+    """
+    swap = " +step +proj=axisswap +order=2,1" if spec["axes"] == "north_east" else ""
+    return (f"+proj=pipeline{swap} +step +proj=helmert +x={_g(spec['dx'])} "
+            f"+y={_g(spec['dy'])} +theta={_g(-spec['rotation_arcsec'])} "
+            f"+s={_g(1.0 + spec['scale_ppm'] * 1e-6)}{swap}")
+
+
+def _transform_with(geoms: np.ndarray, transformer: pyproj.Transformer) -> np.ndarray:
+    def apply(coords: np.ndarray) -> np.ndarray:
+        out = np.array(coords, dtype=float, copy=True)
+        x, y = transformer.transform(coords[:, 0], coords[:, 1])
+        out[:, 0], out[:, 1] = x, y
+        return out
+
+    return shapely.transform(geoms, apply, include_z=None)
+
+
+def _lonlat_area(gdf: Any) -> AreaOfInterest | None:
+    crs = pyproj.CRS.from_user_input(gdf.crs)
+    to_geo = pyproj.Transformer.from_crs(crs, crs.geodetic_crs, always_xy=True)
+    xmin, ymin, xmax, ymax = gdf.total_bounds
+    lon, lat = to_geo.transform([xmin, xmax, xmin, xmax], [ymin, ymin, ymax, ymax])
+    lon, lat = np.asarray(lon), np.asarray(lat)
+    if not (np.all(np.isfinite(lon)) and np.all(np.isfinite(lat))):
+        return None
+    return AreaOfInterest(float(lon.min()), float(lat.min()), float(lon.max()),
+                          float(lat.max()))
+
+
+def _is_ballpark(transformer: pyproj.Transformer) -> bool:
+    return "ballpark" in transformer.description.lower()
+
+
+def _accuracy_text(accuracy: float | None, lang: str) -> str:
+    if accuracy is None or accuracy < 0:
+        return tr("accuracy_unstated", lang, m="")
+    return tr("accuracy_stated", lang, m=f"{accuracy:g}")
+
+
+def _reference_text(spec: dict[str, Any], lang: str) -> str:
+    return tr("transform_reference", lang, reference=spec["reference"]) \
+        if spec.get("reference") else ""
+
+
+def _refuse(layer: str, crs: pyproj.CRS, lang: str, *, detail: str = "") -> InputError:
+    geodetic = crs.source_crs.geodetic_crs if crs.is_bound else crs.geodetic_crs
+    datum = geodetic.datum.name if geodetic is not None and geodetic.datum else "—"
+    return InputError([Problem(layer, tr("datum_ballpark", lang, crs=crs_name(crs) + detail,
+                                         datum=datum, layer=layer))])
+
+
+def _shifted(gdf: Any, transformer: pyproj.Transformer, target: Any, layer: str,
+             lang: str) -> Any:
+    geoms = _transform_with(np.asarray(gdf.geometry.values), transformer)
+    coords = shapely.get_coordinates(geoms)
+    if not np.all(np.isfinite(coords)):
+        raise InputError([Problem(layer, tr("transform_failed", lang, crs=crs_name(gdf.crs)))])
+    return gdf.set_geometry(geoms, crs=target)
+
+
+def to_cgcs2000(gdf: Any, *, layer: str, transform: dict[str, Any] | None = None,
+                accept_ballpark: bool = False, lang: str = "zh") -> tuple[Any, DatumShift | None]:
+    """Bring a layer to the CGCS2000 frame (CGCS2000 or WGS 84), or refuse it.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        The layer in its own CRS.
+    layer : str
+        The layer's name, for messages.
+    transform : dict, optional
+        A transformation checked by :func:`parse_transform`: applied whatever the datum.
+    accept_ballpark : bool
+        Read a datum for which PROJ knows no shift with PROJ's ballpark (no shift at all).
+    lang : {"zh", "en"}
+
+    Returns
+    -------
+    (GeoDataFrame, DatumShift or None)
+        The layer in EPSG:4490, EPSG:4326 or ``transform['target_crs']`` — or unchanged, in
+        its own CRS, when that is already CGCS2000/WGS 84 (``None``: nothing to record) or
+        when the ballpark was accepted.
+
+    Raises
+    ------
+    InputError
+        When PROJ has only a ballpark transformation and nothing else was given, naming the
+        CRS and the settings that fix it.
+    """
+    crs = pyproj.CRS.from_user_input(gdf.crs)
+    source = crs_name(crs)
+    if transform is not None:
+        if crs.is_bound:
+            raise InputError([Problem(layer, tr("transform_and_towgs84", lang, layer=layer))])
+        target = transform["target_crs"]
+        if transform["type"] == "helmert7":
+            geodetic = crs.geodetic_crs
+            if geodetic.prime_meridian.longitude != 0:
+                raise InputError([Problem(layer, tr("transform_failed", lang, crs=source))])
+            on_geodetic = gdf.to_crs(geodetic)  # the projection's inverse only: no datum change
+            transformer = pyproj.Transformer.from_pipeline(helmert7_pipeline(transform, crs))
+            out = _shifted(on_geodetic, transformer, target, layer, lang)
+            text = tr("shift_helmert7", lang, source=source, target=target,
+                      convention=transform["convention"],
+                      **{k: f"{transform[k]:g}" for k in HELMERT7_PARAMETERS})
+        else:
+            if not crs.is_projected:
+                raise InputError([Problem(layer, tr("transform_plane_geographic", lang,
+                                                    crs=source, layer=layer))])
+            transformer = pyproj.Transformer.from_pipeline(helmert4_pipeline(transform))
+            out = _shifted(gdf, transformer, target, layer, lang)
+            text = tr("shift_helmert4", lang, source=source, target=target,
+                      axes=transform["axes"], dx=f"{transform['dx']:g}",
+                      dy=f"{transform['dy']:g}", rotation=f"{transform['rotation_arcsec']:g}",
+                      scale=f"{transform['scale_ppm']:g}")
+        accuracy = transform.get("accuracy_m")
+        text += "；" if lang == "zh" else "; "
+        text += _accuracy_text(accuracy, lang) + _reference_text(transform, lang)
+        return out, DatumShift(transform["type"], source, target, text, accuracy)
+    if is_cgcs2000_frame(crs):
+        return gdf, None
+    if crs.is_bound:
+        operation = crs.coordinate_operation
+        values = [float(p.value) for p in operation.params]
+        ellipsoid = crs.source_crs.ellipsoid
+        wgs84_sized = abs(ellipsoid.semi_major_metre - 6378137.0) < 0.5
+        transformer = pyproj.Transformer.from_crs(crs, WEB_CRS, always_xy=True)
+        if (not any(values) and not wgs84_sized) or _is_ballpark(transformer):
+            if not accept_ballpark:
+                raise _refuse(layer, crs, lang, detail=" (+towgs84=0,0,0…)")
+        else:
+            out = _shifted(gdf, transformer, WEB_CRS, layer, lang)
+            text = tr("shift_towgs84", lang, source=source,
+                      values=",".join(f"{v:g}" for v in values), method=operation.method_name)
+            text += ("；" if lang == "zh" else "; ") + _accuracy_text(None, lang)
+            return out, DatumShift("towgs84", source, WEB_CRS, text, None)
+    else:
+        chosen = _proj_transformation(gdf, crs)
+        if chosen is not None:
+            transformer, target = chosen
+            on_geodetic = gdf.to_crs(crs.geodetic_crs)
+            out = _shifted(on_geodetic, transformer, target, layer, lang)
+            accuracy = transformer.accuracy if transformer.accuracy >= 0 else None
+            text = tr("shift_proj", lang, source=source, target=target,
+                      name=transformer.description)
+            text += ("；" if lang == "zh" else "; ") + _accuracy_text(accuracy, lang)
+            return out, DatumShift("proj", source, target, text, accuracy)
+        if not accept_ballpark:
+            raise _refuse(layer, crs, lang)
+    text = tr("shift_ballpark", lang, source=source)
+    return gdf, DatumShift("ballpark", source, CGCS2000_GEOGRAPHIC, text, None)
+
+
+def _proj_transformation(gdf: Any, crs: pyproj.CRS
+                         ) -> tuple[pyproj.Transformer, str] | None:
+    """PROJ's best transformation from the layer's datum to CGCS2000 or WGS 84 for the
+    layer's area that is not a ballpark; ``None`` when there is none."""
+    area = _lonlat_area(gdf)
+    geodetic = crs.geodetic_crs
+    found: list[tuple[float, int, pyproj.Transformer, str]] = []
+    for rank, target in enumerate((CGCS2000_GEOGRAPHIC, WEB_CRS)):
+        group = TransformerGroup(geodetic, target, always_xy=True, area_of_interest=area)
+        for order, transformer in enumerate(group.transformers):
+            if not _is_ballpark(transformer):
+                accuracy = transformer.accuracy if transformer.accuracy >= 0 else math.inf
+                found.append((accuracy, rank * 1000 + order, transformer, target))
+    if not found:
+        return None
+    _, _, transformer, target = min(found, key=lambda item: item[:2])
+    return transformer, target
+
+
+def same_coordinates(stated: Any, declared: Any, gdf: Any) -> bool:
+    """True when ``declared`` is ``stated`` bound to WGS 84 by ``+towgs84``: the same
+    ellipsoid, and the layer's corners mean the same lon/lat in both (to 1e-9°)."""
+    stated = pyproj.CRS.from_user_input(stated)
+    declared = pyproj.CRS.from_user_input(declared)
+    if not declared.is_bound or stated.is_bound:
+        return False
+    source = declared.source_crs
+    a, b = stated.ellipsoid, source.ellipsoid
+    if (a is None or b is None or abs(a.semi_major_metre - b.semi_major_metre) > 1e-3
+            or abs(a.inverse_flattening - b.inverse_flattening) > 1e-6):
+        return False
+    xmin, ymin, xmax, ymax = gdf.total_bounds
+    xs, ys = [xmin, xmax, xmin, xmax], [ymin, ymin, ymax, ymax]
+    one = pyproj.Transformer.from_crs(stated, stated.geodetic_crs, always_xy=True)
+    two = pyproj.Transformer.from_crs(source, source.geodetic_crs, always_xy=True)
+    lon1, lat1 = (np.asarray(v) for v in one.transform(xs, ys))
+    lon2, lat2 = (np.asarray(v) for v in two.transform(xs, ys))
+    return bool(np.all(np.abs(lon1 - lon2) < 1e-9) and np.all(np.abs(lat1 - lat2) < 1e-9))
+
+
+def zone_of(gdf: Any, default: str = WORKING_CRS) -> str:
+    """The layer's working CRS: its own CRS when that is a CGCS2000 3-degree zone, else the
+    zone of its extent (e.g. a run's RFC 7946 GeoJSON), else ``default`` (an empty layer)."""
+    central = gk3_central_meridian(getattr(gdf, "crs", None))
+    if central is not None:
+        return GK3_ZONES[central]
+    try:
+        return working_crs_for(gdf)
+    except (ValueError, pyproj.exceptions.CRSError, TypeError):
+        return default

@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gis_planner.crs import WORKING_CRS
+from gis_planner.crs import GK3_RANGE
 from gis_planner.errors import PlannerError
 from gis_planner.households import robust_overlay
 from gis_planner.i18n import LANGS, MESSAGES, label, tr, value_label
@@ -122,13 +122,13 @@ def _check_crs(estates: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, lang: str) ->
     """Raise unless estates and roads share one projected CRS (lengths in metres)."""
     for layer_name, layer in (("estates", estates), ("planned_roads", roads)):
         if layer.crs is None:
-            raise PlannerError(tr("enc_crs_missing", lang, layer=layer_name, working=WORKING_CRS))
+            raise PlannerError(tr("enc_crs_missing", lang, layer=layer_name, working=GK3_RANGE))
     if estates.crs != roads.crs:
         raise PlannerError(tr("enc_crs_mismatch", lang, roads=roads.crs.to_string(),
-                              estates=estates.crs.to_string(), working=WORKING_CRS))
+                              estates=estates.crs.to_string(), working=GK3_RANGE))
     if not estates.crs.is_projected:
         raise PlannerError(tr("enc_crs_geographic", lang, crs=estates.crs.to_string(),
-                              working=WORKING_CRS))
+                              working=GK3_RANGE))
 
 
 # --------------------------------------------------------------------------- road crossings

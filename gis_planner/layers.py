@@ -1,4 +1,4 @@
-"""Read, validate and normalise a layers folder into one :class:`PlanningData` (EPSG:4549).
+"""Read, validate and normalise a layers folder into one :class:`PlanningData` (one CRS).
 
 This is the only module that reads input files. It finds each layer (``planner.yaml`` or the
 default file names of DESIGN.md), reads it with pyogrio, checks its CRS (a missing CRS is an
@@ -35,8 +35,9 @@ from gis_planner.rules import RuleSet, load_rules
 log = logging.getLogger(__name__)
 
 CONFIG_FILE = "planner.yaml"
-CONFIG_KEYS = ("layers", "rules", "household_size", "name", "data_note")
-LAYER_CONFIG_KEYS = ("file", "layer", "crs", "encoding", "fields", "gcj02", "sheet")
+CONFIG_KEYS = ("layers", "rules", "household_size", "name", "data_note", "working_crs")
+LAYER_CONFIG_KEYS = ("file", "layer", "crs", "encoding", "fields", "gcj02", "sheet", "transform",
+                     "accept_ballpark")
 TABLE_NAMES = (schema.HOUSEHOLDS_TABLE, "户数统计表")
 TABLE_EXTENSIONS = (".csv", ".xlsx")
 FAR_AWAY_KM = 50.0
@@ -46,7 +47,8 @@ LATEST_PLAN_YEAR = 2100  # a delivery year past this is a typing error, not a pl
 
 @dataclass
 class SourceInfo:
-    """Where a layer came from: file, sha256, stated CRS and feature count."""
+    """Where a layer came from: file, sha256, stated CRS, feature count, and the datum shift
+    that brought it to CGCS2000 (``None`` when it was CGCS2000 or WGS 84 already)."""
 
     layer: str
     file: str
@@ -54,12 +56,15 @@ class SourceInfo:
     crs: str
     features: int
     notes: list[str] = field(default_factory=list)
+    datum_shift: crs_mod.DatumShift | None = None
 
 
 @dataclass
 class PlanningData:
-    """Every input layer of a planning area, validated and in the working CRS (EPSG:4549).
+    """Every input layer of a planning area, validated and in one working CRS.
 
+    The working CRS (:attr:`working_crs`) is the CGCS2000 3-degree Gauss-Kruger zone of the
+    communities (EPSG:4549 for Deqing), or the one ``planner.yaml`` fixes (``working_crs``).
     Layers that are absent are ``None``. Each GeoDataFrame keeps its input fields, renamed
     to the contract's English names, with Chinese values converted to the English ones.
     """
@@ -81,6 +86,12 @@ class PlanningData:
     folder: Path | None = None
     name: str = ""
     data_note: dict[str, str] | None = None
+    working_crs_setting: str = "auto"  # planner.yaml working_crs: auto or EPSG:4534–4554
+
+    @property
+    def working_crs(self) -> str:
+        """The CRS of every layer (``EPSG:45xx``): the communities' CRS."""
+        return crs_mod.crs_name(self.communities.crs)
 
     def __post_init__(self) -> None:
         if self.household_size is None:
@@ -231,9 +242,11 @@ def _check_crs(gdf: gpd.GeoDataFrame, name: str, entry: dict[str, Any], source: 
             return None
         gdf = gdf.set_crs(declared_crs)
     elif declared_crs is not None and not gdf.crs.equals(declared_crs):
-        problems.error(source, tr("crs_conflict", lang, stated=_crs_name(gdf.crs),
-                                  declared=_crs_name(declared_crs)))
-        return None
+        if not crs_mod.same_coordinates(gdf.crs, declared_crs, gdf):
+            problems.error(source, tr("crs_conflict", lang, stated=_crs_name(gdf.crs),
+                                      declared=_crs_name(declared_crs)))
+            return None
+        gdf = gdf.set_crs(declared_crs, allow_override=True)  # the stated CRS + its +towgs84
     layer_crs = pyproj.CRS.from_user_input(gdf.crs)
     present = gdf.geometry[~(gdf.geometry.isna() | gdf.geometry.is_empty)]
     if present.empty:
@@ -269,7 +282,91 @@ def _check_crs(gdf: gpd.GeoDataFrame, name: str, entry: dict[str, Any], source: 
         gdf = gdf.set_geometry(crs_mod.geometries_gcj02_to_wgs84(gdf.geometry.values),
                                crs="EPSG:4326")
         problems.warn(source, tr("gcj02_converted", lang))
+    return _shift_datum(gdf, name, entry, source, problems, lang)
+
+
+def _shift_datum(gdf: gpd.GeoDataFrame, name: str, entry: dict[str, Any], source: str,
+                 problems: ProblemList, lang: str) -> gpd.GeoDataFrame | None:
+    """Bring a layer to CGCS2000 (:func:`gis_planner.crs.to_cgcs2000`), or refuse it.
+
+    The shift used is noted in ``entry["_datum_shift"]`` for the layer's :class:`SourceInfo`.
+    """
+    transform = None
+    if entry.get("transform") is not None:
+        transform, bad = crs_mod.parse_transform(entry["transform"], lang)
+        for problem in bad:
+            problems.error(CONFIG_FILE, tr("transform_bad", lang, layer=name, problem=problem))
+        if transform is None:
+            return None
+        if entry.get("gcj02"):
+            problems.error(CONFIG_FILE, tr("transform_with_gcj02", lang, layer=name))
+            return None
+    accept = entry.get("accept_ballpark", False)
+    if not isinstance(accept, bool):
+        problems.error(CONFIG_FILE, tr("accept_ballpark_bad", lang, layer=name, value=accept))
+        return None
+    try:
+        gdf, shift = crs_mod.to_cgcs2000(gdf, layer=name, transform=transform,
+                                         accept_ballpark=accept, lang=lang)
+    except InputError as err:
+        for problem in err.problems:
+            problems.error(source, problem.message)
+        return None
+    if shift is not None:
+        entry["_datum_shift"] = shift
+        if shift.ballpark:
+            problems.warn(source, tr("datum_ballpark_accepted", lang, text=shift.text))
+        elif shift.method == "proj":  # chosen by PROJ, not by the planner: say so
+            problems.warn(source, tr("datum_shifted", lang, text=shift.text))
     return gdf
+
+
+@dataclass
+class _WorkingCrs:
+    """The working CRS of one load: fixed in planner.yaml, or (``auto``) the 3-degree zone of
+    the first layer reprojected — the communities, which are read first."""
+
+    setting: str = "auto"
+    crs: str | None = None
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], problems: ProblemList,
+                    lang: str) -> _WorkingCrs:
+        value = config.get("working_crs", "auto")
+        if str(value).strip().lower() == "auto":
+            return cls()
+        try:
+            central = crs_mod.gk3_central_meridian(value)
+        except Exception:  # noqa: BLE001 - any unreadable value is reported below
+            central = None
+        if central is None:
+            problems.error(CONFIG_FILE, tr("working_crs_bad", lang, value=value,
+                                           valid=crs_mod.GK3_RANGE))
+            return cls()
+        return cls(setting=crs_mod.GK3_ZONES[central])
+
+    def for_layer(self, gdf: gpd.GeoDataFrame, source: str, problems: ProblemList,
+                  lang: str) -> str | None:
+        if self.crs is not None:
+            return self.crs
+        try:
+            lon, lat = crs_mod.centre_lonlat(gdf)
+            auto = crs_mod.gk3_zone(lon)
+        except ValueError:
+            lon, lat, auto = float("nan"), float("nan"), None
+        if self.setting == "auto":
+            if auto is None:
+                problems.error(source, tr("working_crs_outside", lang, lon=lon))
+                return None
+            self.crs = auto
+        else:
+            self.crs = self.setting
+            if auto is not None and auto != self.crs:
+                length = abs(crs_mod.scale_error(self.crs, lon, lat))
+                problems.warn(CONFIG_FILE, tr("working_crs_far", lang, crs=self.crs, lon=lon,
+                                              auto=auto, length=length,
+                                              area=(1 + length) ** 2 - 1))
+        return self.crs
 
 
 def _rename_fields(gdf: gpd.GeoDataFrame, spec: schema.LayerSpec, entry: dict[str, Any],
@@ -481,7 +578,7 @@ def _check_ids(gdf: pd.DataFrame, spec: schema.LayerSpec, source: str, problems:
 
 def _load_layer(folder: Path, spec: schema.LayerSpec, entry: dict[str, Any],
                 problems: ProblemList, lang: str, *, earliest_year: int,
-                filled_later: tuple[str, ...] = ()
+                filled_later: tuple[str, ...] = (), working: _WorkingCrs | None = None
                 ) -> tuple[gpd.GeoDataFrame | None, SourceInfo | None]:
     path = _find_file(folder, spec.name, spec.alias_zh, schema.VECTOR_EXTENSIONS, entry,
                       problems, lang)
@@ -500,7 +597,8 @@ def _load_layer(folder: Path, spec: schema.LayerSpec, entry: dict[str, Any],
         problems.error(source, tr("empty_layer", lang))
         return None, None
     stated = _crs_name(gdf.crs) if gdf.crs is not None else f"{entry.get('crs')} (declared)"
-    gdf = _check_crs(gdf, spec.name, {**entry, "_path": path}, source, problems, lang)
+    crs_entry = {**entry, "_path": path}  # _check_crs notes the datum shift in it
+    gdf = _check_crs(gdf, spec.name, crs_entry, source, problems, lang)
     if gdf is None:
         return None, None
     gdf = _rename_fields(gdf, spec, entry, source, problems, lang)
@@ -511,10 +609,14 @@ def _load_layer(folder: Path, spec: schema.LayerSpec, entry: dict[str, Any],
     gdf = _check_geometry(gdf, spec, rows, source, problems, lang)
     if len(problems.errors) > before:
         return None, None
-    gdf = gdf.to_crs(crs_mod.WORKING_CRS).reset_index(drop=True)
-    info = SourceInfo(spec.name, str(path), _sha256(path), stated, len(gdf))
+    working_crs = (working or _WorkingCrs()).for_layer(gdf, source, problems, lang)
+    if working_crs is None:
+        return None, None
+    gdf = gdf.to_crs(working_crs).reset_index(drop=True)
+    info = SourceInfo(spec.name, str(path), _sha256(path), stated, len(gdf),
+                      datum_shift=crs_entry.get("_datum_shift"))
     log.info("Read %s: %d features from %s (%s → %s)", spec.name, len(gdf), path.name, stated,
-             crs_mod.WORKING_CRS)
+             working_crs)
     return gdf, info
 
 
@@ -648,7 +750,9 @@ def load_layers(folder: str | Path, *, rules: RuleSet | str | Path | None = None
     Returns
     -------
     PlanningData
-        Every layer in EPSG:4549 with the contract's field names and values, plus warnings.
+        Every layer in the working CRS (the communities' CGCS2000 3-degree zone, EPSG:4549 for
+        Deqing, or ``working_crs`` of planner.yaml) with the contract's field names and
+        values, plus warnings.
 
     Raises
     ------
@@ -664,6 +768,7 @@ def load_layers(folder: str | Path, *, rules: RuleSet | str | Path | None = None
         rules = folder / str(config["rules"])
     rule_set = rules if isinstance(rules, RuleSet) else load_rules(rules)
     entries = config.get("layers", {})
+    working = _WorkingCrs.from_config(config, problems, lang)
 
     data: dict[str, gpd.GeoDataFrame] = {}
     sources: dict[str, SourceInfo] = {}
@@ -677,7 +782,7 @@ def load_layers(folder: str | Path, *, rules: RuleSet | str | Path | None = None
     for name, spec in schema.VECTOR_LAYERS.items():
         later = ("households",) if name == "estates" and counts_elsewhere else ()
         gdf, info = _load_layer(folder, spec, dict(entries.get(name) or {}), problems, lang,
-                                earliest_year=earliest, filled_later=later)
+                                earliest_year=earliest, filled_later=later, working=working)
         if gdf is not None and info is not None:
             data[name] = gdf
             sources[name] = info
@@ -743,6 +848,7 @@ def load_layers(folder: str | Path, *, rules: RuleSet | str | Path | None = None
         folder=folder,
         name=str(config.get("name", folder.name)),
         data_note=note,
+        working_crs_setting=working.setting,
     )
 
 

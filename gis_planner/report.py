@@ -147,6 +147,13 @@ def planning_conditions_table(results: Any, *, lang: str = "zh") -> pd.DataFrame
     return table.rename(columns={c: label(c, lang) for c in PLANNING_CONDITION_COLUMNS})
 
 
+def _working_crs(data: Any) -> str:
+    """``EPSG:4549 (auto)``: the working CRS, and whether planner.yaml fixed it."""
+    crs = getattr(data, "working_crs", "EPSG:4549")
+    setting = getattr(data, "working_crs_setting", "auto")
+    return f"{crs} (auto)" if setting == "auto" else f"{crs} (planner.yaml working_crs)"
+
+
 def _settings(results: Any, lang: str) -> pd.DataFrame:
     data = results.data
     rules = data.rules
@@ -157,7 +164,7 @@ def _settings(results: Any, lang: str) -> pd.DataFrame:
         ("rules_version", rules.version),
         ("rules_files", " + ".join(rules.sources)),
         ("rules_sha256", rules.checksum()),
-        ("working_crs", "EPSG:4549"),
+        ("working_crs", _working_crs(data)),
         ("output_crs", "EPSG:4326 (RFC 7946)"),
         ("plan_year", results.year if results.year is not None else "—"),
         ("data_year", _data_year(rules)),
@@ -174,6 +181,9 @@ def _settings(results: Any, lang: str) -> pd.DataFrame:
     for name, info in data.sources.items():
         rows.append((f"source.{name}", f"{Path(info.file).name}; {info.crs}; "
                                        f"{info.features} features; sha256 {info.sha256}"))
+        shift = getattr(info, "datum_shift", None)
+        if shift is not None:  # how a legacy or local datum was brought to CGCS2000
+            rows.append((f"source.{name}.transformation", shift.text))
     return pd.DataFrame(rows, columns=[label("key", lang), label("value", lang)])
 
 
