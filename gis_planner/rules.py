@@ -48,11 +48,38 @@ class YamlInputError(yaml.YAMLError):
     """A YAML file the planner refuses to read (too large, too many aliases, not UTF-8 …)."""
 
 
+_YAML_TEXT = {
+    "recursive": ("有别名引用自身（递归锚点）", "an alias refers to itself (recursive anchor)"),
+    "deep": ("嵌套超过 {depth} 层", "nested more than {depth} levels deep"),
+    "bomb": ("别名/锚点层层嵌套，展开后超过 {nodes:,} 个值（“billion laughs”文件）；"
+             "请直接写出各项值",
+             "expands to more than {nodes:,} values (aliases/anchors repeated inside each other, "
+             "a 'billion laughs' file); write the values out"),
+    "large": ("超过 {mb} MB，设置文件不应这么大", "larger than {mb} MB, more than a settings "
+              "file may have"),
+    "unreadable": ("无法读取：{error}", "cannot be read: {error}"),
+    "folder": ("是文件夹而不是 YAML 文件", "is a folder, not a YAML file"),
+    "special": ("不是普通文件（如命名管道或设备），未打开", "is not a regular file (a FIFO or a "
+                "device …) and was not opened"),
+    "not_utf8": ("不是 UTF-8 文本{hint}（第 {byte} 字节）；请另存为 UTF-8"
+                 "（例如记事本：另存为 → 编码 UTF-8）",
+                 "is not UTF-8 text{hint}: byte {byte}; save it as UTF-8 (e.g. in Notepad: "
+                 "Save as → Encoding UTF-8)"),
+    "gbk": ("（看起来是 GBK/GB18030 编码）", " (it looks like GBK/GB18030)"),
+    "nul": ("含 NUL 字符，不是文本文件", "contains NUL characters: not a text file"),
+}
+
+
+def _yaml_error(key: str, lang: str, **values: Any) -> YamlInputError:
+    zh, en = _YAML_TEXT[key]
+    return YamlInputError((en if lang == "en" else zh).format(**values))
+
+
 def _yaml_loader() -> type:
     return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def _expanded_size(root: yaml.Node) -> int:
+def _expanded_size(root: yaml.Node, lang: str = "en") -> int:
     """Nodes of ``root`` with every alias expanded; raises past the bounds (memoised, no
     expansion is ever built)."""
     sizes: dict[int, int] = {}
@@ -63,9 +90,9 @@ def _expanded_size(root: yaml.Node) -> int:
         if key in sizes:
             return sizes[key]
         if key in active:
-            raise YamlInputError("an alias refers to itself (recursive anchor)")
+            raise _yaml_error("recursive", lang)
         if depth > YAML_MAX_DEPTH:
-            raise YamlInputError(f"nested more than {YAML_MAX_DEPTH} levels deep")
+            raise _yaml_error("deep", lang, depth=YAML_MAX_DEPTH)
         total = 1
         if isinstance(node, yaml.SequenceNode | yaml.MappingNode):
             active.add(key)
@@ -78,56 +105,53 @@ def _expanded_size(root: yaml.Node) -> int:
             active.discard(key)
         sizes[key] = total
         if total > YAML_MAX_NODES:
-            raise YamlInputError(
-                f"expands to more than {YAML_MAX_NODES:,} values (aliases/anchors repeated "
-                "inside each other, a 'billion laughs' file); write the values out")
+            raise _yaml_error("bomb", lang, nodes=YAML_MAX_NODES)
         return total
 
     size(root, 0)
     return sizes[id(root)]
 
 
-def parse_yaml(text: str) -> Any:
+def parse_yaml(text: str, *, lang: str = "en") -> Any:
     """YAML text as Python data, with safe tags only and alias expansion bounded.
 
     Raises :class:`YamlInputError` (a :class:`yaml.YAMLError`) for a text that would expand
     past :data:`YAML_MAX_NODES` values or :data:`YAML_MAX_DEPTH` levels, and
-    :class:`yaml.YAMLError` for invalid YAML.
+    :class:`yaml.YAMLError` for invalid YAML. Messages in ``lang``.
     """
     if len(text) > YAML_MAX_BYTES:
-        raise YamlInputError(f"larger than {YAML_MAX_BYTES // (1024 * 1024)} MB")
+        raise _yaml_error("large", lang, mb=YAML_MAX_BYTES // (1024 * 1024))
     loader = _yaml_loader()(text)
     try:
         try:
             node = loader.get_single_node()
         except RecursionError:
-            raise YamlInputError(f"nested more than {YAML_MAX_DEPTH} levels deep") from None
+            raise _yaml_error("deep", lang, depth=YAML_MAX_DEPTH) from None
         if node is None:
             return None
-        _expanded_size(node)
+        _expanded_size(node, lang)
         return loader.construct_document(node)
     finally:
         loader.dispose()
 
 
-def read_yaml(path: str | Path) -> Any:
+def read_yaml(path: str | Path, *, lang: str = "en") -> Any:
     """Read a YAML file with :func:`parse_yaml`'s bounds, refusing before any ``open`` what is
     not a regular file (a FIFO would block) or is larger than :data:`YAML_MAX_BYTES`.
 
     Raises :class:`YamlInputError` (a :class:`yaml.YAMLError`) with a message meant for a
-    planner: not a file, too large, not UTF-8 (e.g. saved as GBK), too many aliases.
+    planner, in ``lang``: not a file, too large, not UTF-8 (e.g. saved as GBK), too many
+    aliases.
     """
     path = Path(path)
     try:
         info = os.stat(path)
     except OSError as err:
-        raise YamlInputError(f"cannot be read: {err.strerror or err}") from None
+        raise _yaml_error("unreadable", lang, error=err.strerror or err) from None
     if not stat.S_ISREG(info.st_mode):
-        kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
-        raise YamlInputError(f"is {kind}, not a YAML file")
+        raise _yaml_error("folder" if stat.S_ISDIR(info.st_mode) else "special", lang)
     if info.st_size > YAML_MAX_BYTES:
-        raise YamlInputError(f"is {info.st_size:,} bytes, larger than the "
-                             f"{YAML_MAX_BYTES // (1024 * 1024)} MB a settings file may have")
+        raise _yaml_error("large", lang, mb=YAML_MAX_BYTES // (1024 * 1024))
     data = path.read_bytes()
     try:
         text = data.decode("utf-8-sig")
@@ -135,14 +159,13 @@ def read_yaml(path: str | Path) -> Any:
         hint = ""
         try:
             data.decode("gb18030")
-            hint = " (it looks like GBK/GB18030)"
+            hint = _YAML_TEXT["gbk"][1 if lang == "en" else 0]
         except UnicodeDecodeError:
             pass
-        raise YamlInputError(f"is not UTF-8 text{hint}: byte {err.start}; save it as UTF-8 "
-                             "(e.g. in Notepad: Save as → Encoding UTF-8)") from None
+        raise _yaml_error("not_utf8", lang, hint=hint, byte=err.start) from None
     if "\x00" in text:
-        raise YamlInputError("contains NUL characters: not a text file")
-    return parse_yaml(text)
+        raise _yaml_error("nul", lang)
+    return parse_yaml(text, lang=lang)
 
 
 class RuleSet(Mapping[str, Any]):
@@ -473,7 +496,7 @@ def load_rules(path: str | Path | None = None, *, lang: str = "en") -> RuleSet:
         raise RulesError(f"{path}: rules file not found", source=path.name,
                          problems=["rules file not found"])
     try:
-        override = read_yaml(path)
+        override = read_yaml(path, lang=lang)
     except yaml.YAMLError as err:
         text = str(err) if isinstance(err, YamlInputError) else f"not valid YAML: {err}"
         raise RulesError(f"{path}: {text}", source=path.name, problems=[text]) from None
