@@ -407,7 +407,9 @@ def _row_ids(gdf: pd.DataFrame, spec: schema.LayerSpec) -> pd.Series:
     return pd.Series([f"#{i + 1}" for i in range(len(gdf))], index=gdf.index)
 
 
-NULL_WORDS = ("", "nan", "none", "null")
+# text that only says "missing": blank, and the words pandas/numpy/Python/GDAL print for a
+# missing value when a table was saved through str() ('<NA>', 'nan', 'NaT', 'None', 'NULL')
+NULL_WORDS = ("", "nan", "none", "null", "<na>", "nat", "<null>")
 
 
 def _text(series: pd.Series) -> pd.Series:
@@ -418,7 +420,7 @@ def _text(series: pd.Series) -> pd.Series:
 
 
 def _blank(series: pd.Series) -> pd.Series:
-    """Missing values, and text that only says so ('', 'nan', 'None', 'NULL')."""
+    """Missing values, and text that only says so (:data:`NULL_WORDS`: '', '<NA>', 'nan' …)."""
     if pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype):
         return series.isna()
     text = _text(series)
@@ -594,6 +596,9 @@ def _load_layer(folder: Path, spec: schema.LayerSpec, entry: dict[str, Any],
     if gdf is None:
         return None, None
     if len(gdf) == 0:
+        if not spec.required:  # an optional layer with no features: as if it were absent
+            problems.warn(source, tr("empty_layer_absent", lang, layer=spec.name))
+            return None, None
         problems.error(source, tr("empty_layer", lang))
         return None, None
     stated = _crs_name(gdf.crs) if gdf.crs is not None else f"{entry.get('crs')} (declared)"
