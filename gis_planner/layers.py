@@ -10,11 +10,18 @@ every value and geometry, and collects *every* problem of every layer before rai
 
 from __future__ import annotations
 
+import codecs
 import datetime as _dt
 import difflib
+import errno
 import hashlib
+import json
 import logging
+import math
+import os
 import re
+import stat
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,15 +29,16 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
 import pyproj
 import shapely
 import yaml
 
 from gis_planner import crs as crs_mod
 from gis_planner import schema
-from gis_planner.errors import InputError, Problem, ProblemList, format_rows
+from gis_planner.errors import InputError, Problem, ProblemList, RulesError, format_rows
 from gis_planner.i18n import tr
-from gis_planner.rules import RuleSet, load_rules
+from gis_planner.rules import RuleSet, load_rules, read_yaml
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +51,17 @@ TABLE_EXTENSIONS = (".csv", ".xlsx")
 FAR_AWAY_KM = 50.0
 OVERLAP_TOLERANCE_M2 = 1.0  # data quality, not policy: overlaps below this are digitising slivers
 LATEST_PLAN_YEAR = 2100  # a delivery year past this is a typing error, not a plan
+MB = 1024 * 1024
+# files of a layers folder that are never layers and never reported as "not read"
+IGNORED_SUFFIXES = (".md", ".txt", ".pdf", ".doc", ".docx", ".rtf", ".html", ".htm", ".log",
+                    ".ipynb", ".bak", ".tmp", ".lock")
+IGNORED_NAMES = ("thumbs.db", "desktop.ini")
+DATA_SUFFIXES = (*schema.VECTOR_EXTENSIONS, *schema.RASTER_EXTENSIONS, *TABLE_EXTENSIONS,
+                 ".gdb", ".zip", ".kml", ".kmz", ".xls", ".dxf", ".dwg", ".gml", ".tab", ".mif",
+                 ".sqlite", ".yaml", ".yml")
+# C0 and C1 control characters except tab, line feed and carriage return: never meant in a name
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+MAX_EXACT_INTEGER = 2 ** 53  # float64 holds whole numbers exactly up to here
 
 
 @dataclass
@@ -108,15 +127,86 @@ class PlanningData:
 # --------------------------------------------------------------------------- config
 
 
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+def _config_type(problems: ProblemList, key: str, value: object, expected: str,
+                 lang: str, **values: object) -> None:
+    problems.error(CONFIG_FILE, tr("config_type", lang, key=key, value=_shown(value),
+                                   expected=tr(expected, lang, **values)))
+
+
+def _is_text(value: object) -> bool:
+    return isinstance(value, str) and value.strip() != ""
+
+
+def _is_whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_entry(name: str, entry: dict[str, Any], problems: ProblemList, lang: str
+                 ) -> dict[str, Any]:
+    """The settings of one layer with every value of the wrong kind reported and dropped."""
+    checked: dict[str, Any] = {}
+    for key, value in entry.items():
+        where = f"layers.{name}.{key}"
+        if key not in LAYER_CONFIG_KEYS:
+            problems.error(CONFIG_FILE, tr("config_unknown_key", lang, key=where,
+                                           valid=", ".join(LAYER_CONFIG_KEYS)))
+            continue
+        if value is None:
+            continue
+        ok = True
+        if key == "file":
+            ok = _is_text(value)
+            expected = "cfg_expect_file"
+        elif key in ("layer", "sheet"):
+            ok = _is_text(value) or _is_whole(value)
+            expected = "cfg_expect_layer_name"
+        elif key == "crs":
+            ok = _is_text(value) or _is_whole(value)
+            expected = "cfg_expect_crs"
+        elif key == "encoding":
+            expected = "cfg_expect_encoding"
+            try:
+                ok = _is_text(value) and codecs.lookup(value) is not None
+            except LookupError:
+                ok = False
+        elif key == "gcj02":
+            ok = isinstance(value, bool)
+            expected = "cfg_expect_bool"
+        elif key == "fields":
+            expected = "cfg_expect_fields"
+            ok = isinstance(value, dict) and all(
+                (_is_text(k) or _is_whole(k)) and _is_text(v) for k, v in value.items())
+            if ok:
+                value = {str(k): v for k, v in value.items()}
+        if not ok:
+            _config_type(problems, where, value, expected, lang)
+            continue
+        checked[key] = value
+    return checked
+
+
 def _read_config(folder: Path, problems: ProblemList, lang: str) -> dict[str, Any]:
+    """``planner.yaml`` (bounded YAML), every key checked for its kind; values of the wrong
+    kind are reported (every one) and left out."""
     path = folder / CONFIG_FILE
-    if not path.exists():
+    kind, _ = _file_kind(path)
+    if kind == "missing":
+        return {}
+    if kind != "file":
+        problems.error(CONFIG_FILE, _kind_message(kind, path, lang))
         return {}
     try:
-        config = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (yaml.YAMLError, UnicodeDecodeError) as err:
+        config = read_yaml(path, lang=lang)
+    except yaml.YAMLError as err:
         problems.error(CONFIG_FILE, tr("config_bad", lang, error=err))
         return {}
+    if config is None:
+        config = {}
     if not isinstance(config, dict):
         problems.error(CONFIG_FILE, tr("config_bad", lang, error="top level must be a mapping"))
         return {}
@@ -124,39 +214,134 @@ def _read_config(folder: Path, problems: ProblemList, lang: str) -> dict[str, An
         if key not in CONFIG_KEYS:
             problems.error(CONFIG_FILE, tr("config_unknown_key", lang, key=key,
                                            valid=", ".join(CONFIG_KEYS)))
-    layers = config.get("layers") or {}
+    layers = config.get("layers")
+    if layers is None:
+        layers = {}
+    elif not isinstance(layers, dict):
+        _config_type(problems, "layers", layers, "cfg_expect_layers", lang)
+        layers = {}
     valid_layers = (*schema.VECTOR_LAYERS, *schema.RASTER_LAYERS, schema.HOUSEHOLDS_TABLE)
+    checked: dict[str, dict[str, Any]] = {}
     for name, entry in layers.items():
         if name not in valid_layers:
             problems.error(CONFIG_FILE, tr("config_unknown_key", lang, key=f"layers.{name}",
                                            valid=", ".join(valid_layers)))
             continue
+        if entry is None:
+            continue
         if isinstance(entry, str):
-            layers[name] = {"file": entry}
-            continue
+            entry = {"file": entry}
         if not isinstance(entry, dict):
-            problems.error(CONFIG_FILE, tr("config_bad", lang,
-                                           error=f"layers.{name} must be a mapping"))
+            _config_type(problems, f"layers.{name}", entry, "cfg_expect_entry", lang)
             continue
-        for key in entry:
-            if key not in LAYER_CONFIG_KEYS:
-                problems.error(CONFIG_FILE, tr("config_unknown_key", lang,
-                                               key=f"layers.{name}.{key}",
-                                               valid=", ".join(LAYER_CONFIG_KEYS)))
-    config["layers"] = layers
+        checked[name] = _check_entry(name, entry, problems, lang)
+    config["layers"] = checked
+    size = config.get("household_size")
+    if size is not None and (isinstance(size, bool) or not isinstance(size, int | float)
+                             or not math.isfinite(size)):
+        _config_type(problems, "household_size", size, "cfg_expect_number", lang)
+        config.pop("household_size")
+    rules = config.get("rules")
+    if rules is not None and not _is_text(rules):
+        _config_type(problems, "rules", rules, "cfg_expect_rules", lang)
+        config.pop("rules")
+    name = config.get("name")
+    if name is not None and (isinstance(name, bool) or not isinstance(name, str | int | float)):
+        _config_type(problems, "name", name, "cfg_expect_name", lang)
+        config.pop("name")
+    note = config.get("data_note")
+    if note is not None and not (isinstance(note, str) or (
+            isinstance(note, dict) and set(note) <= {"zh", "en"} and note
+            and all(isinstance(v, str) for v in note.values()))):
+        _config_type(problems, "data_note", note, "cfg_expect_note", lang)
+        config.pop("data_note")
     return config
+
+
+# --------------------------------------------------------------------------- files
+
+
+def _listing(folder: Path) -> list[str]:
+    try:
+        return sorted(os.listdir(folder))
+    except OSError:
+        return []
+
+
+def _file_kind(path: Path) -> tuple[str, os.stat_result | None]:
+    """What ``path`` is, found with ``stat`` only (never opened: a FIFO would block):
+    ``file``, ``dir``, ``missing``, ``dangling`` / ``loop`` (symbolic links), ``fifo``,
+    ``char_device``, ``block_device``, ``socket``, ``unreadable``."""
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return "missing", None
+    except OSError:
+        return "unreadable", None
+    if stat.S_ISLNK(info.st_mode):
+        try:
+            info = os.stat(path)
+        except FileNotFoundError:
+            return "dangling", None
+        except OSError as err:
+            return ("loop" if err.errno == errno.ELOOP else "unreadable"), None
+    mode = info.st_mode
+    if stat.S_ISREG(mode):
+        return "file", info
+    if stat.S_ISDIR(mode):
+        return "dir", info
+    for test, kind in ((stat.S_ISFIFO, "fifo"), (stat.S_ISCHR, "char_device"),
+                       (stat.S_ISBLK, "block_device"), (stat.S_ISSOCK, "socket")):
+        if test(mode):
+            return kind, info
+    return "unreadable", info
+
+
+def _kind_message(kind: str, path: Path, lang: str) -> str:
+    """The message for a path that is not a regular file."""
+    if kind == "dangling":
+        try:
+            target = os.readlink(path)
+        except OSError:
+            target = "?"
+        return tr("symlink_dangling", lang, target=target)
+    if kind == "loop":
+        return tr("symlink_loop", lang)
+    if kind == "dir":
+        return tr("is_folder", lang)
+    if kind == "missing":
+        return tr("file_missing", lang, file=path)
+    if kind in ("fifo", "char_device", "block_device", "socket"):
+        return tr("not_regular", lang, kind=tr(f"kind_{kind}", lang))
+    return tr("unreadable", lang, error=tr("no_permission", lang))
+
+
+def _inside(folder: Path, file: str, key: str, problems: ProblemList, lang: str
+            ) -> Path | None:
+    """``folder / file``, unless ``file`` leads out of the layers folder (refused)."""
+    relative = Path(str(file))
+    if relative.is_absolute() or ".." in relative.parts or relative.drive:
+        problems.error(CONFIG_FILE, tr("config_outside", lang, key=key, file=file,
+                                       folder=folder))
+        return None
+    return folder / relative
 
 
 def _find_file(folder: Path, name: str, alias: str, extensions: tuple[str, ...],
                entry: dict[str, Any], problems: ProblemList, lang: str) -> Path | None:
+    """The file of layer ``name``: named in ``planner.yaml``, else found by its default name
+    (case-insensitive: ``Estates.GeoJSON`` is ``estates.geojson``). A symbolic link is
+    found too (whether it leads anywhere is :func:`_check_input`'s question)."""
     if entry.get("file"):
-        path = folder / entry["file"]
-        if not path.exists():
+        path = _inside(folder, entry["file"], f"layers.{name}.file", problems, lang)
+        if path is None:
+            return None
+        if not os.path.lexists(path):
             problems.error(CONFIG_FILE, tr("file_missing", lang, file=path))
             return None
         return path
-    found = [folder / f"{stem}{ext}" for stem in (name, alias) for ext in extensions
-             if (folder / f"{stem}{ext}").exists()]
+    wanted = {f"{stem}{ext}".lower() for stem in (name, alias) for ext in extensions}
+    found = [folder / n for n in _listing(folder) if n.lower() in wanted]
     if len(found) > 1:
         problems.error(name, tr("ambiguous", lang, layer=name,
                                 files=", ".join(p.name for p in found)))
@@ -164,13 +349,148 @@ def _find_file(folder: Path, name: str, alias: str, extensions: tuple[str, ...],
     return found[0] if found else None
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    paths = [path]
+def _parts(path: Path) -> list[Path]:
+    """The files making up ``path``: a shapefile's .shp, .shx, .dbf, .prj, .cpg … (any case)."""
+    if path.suffix.lower() != ".shp":
+        return [path]
+    prefix = path.stem.lower() + "."
+    return [path.parent / n for n in _listing(path.parent) if n.lower().startswith(prefix)]
+
+
+def _check_input(path: Path, source: str, problems: ProblemList, lang: str) -> int | None:
+    """Bytes of the input at ``path`` when it can be read, else ``None`` with the problem
+    reported — without opening anything: links leading nowhere or looping, FIFOs, devices,
+    folders (but a FileGDB ``*.gdb``), empty files, shapefiles missing their .shx or .dbf."""
+    kind, info = _file_kind(path)
+    if kind == "dir" and path.suffix.lower() == ".gdb":
+        total = 0
+        for root, _dirs, files in os.walk(path):
+            for name in files:
+                part_kind, part = _file_kind(Path(root) / name)
+                if part_kind != "file" or part is None:
+                    problems.error(source, f"{name}: " + _kind_message(part_kind,
+                                                                        Path(root) / name, lang))
+                    return None
+                total += part.st_size
+        return total
+    if kind != "file" or info is None:
+        problems.error(source, _kind_message(kind, path, lang))
+        return None
+    if info.st_size == 0:
+        problems.error(source, tr("empty_file", lang))
+        return None
+    total = info.st_size
     if path.suffix.lower() == ".shp":
-        paths = sorted(p for p in path.parent.glob(path.stem + ".*"))
+        names = {p.name.lower() for p in _parts(path)}
+        missing = [path.stem + ext for ext in schema.SHAPEFILE_REQUIRED_PARTS
+                   if (path.stem + ext).lower() not in names]
+        if missing:
+            problems.error(source, tr("shapefile_part_missing", lang, part=", ".join(missing)))
+            return None
+        for part in _parts(path):
+            if part == path:
+                continue
+            part_kind, part_info = _file_kind(part)
+            if part_kind != "file" or part_info is None:
+                problems.error(source, f"{part.name}: " + _kind_message(part_kind, part, lang))
+                return None
+            total += part_info.st_size
+    return total
+
+
+def _gdal_message(err: BaseException, path: Path, lang: str) -> str:
+    """A reader's error in words a planner can act on (never GDAL's ``<DRIVER>:`` hint)."""
+    text = (str(err).splitlines() or [type(err).__name__])[0]
+    if "not recognized as" in text and "supported file format" in text:
+        return tr("not_a_layer_file", lang, ext=path.suffix or "—")
+    text = re.sub(r"[.;\s]*It might help to specify the correct driver.*$", "", text)
+    return text.replace(str(path), path.name)
+
+
+def _feature_count(path: Path, entry: dict[str, Any], source: str, problems: ProblemList,
+                   lang: str) -> int | None:
+    """Features GDAL reports for the layer, before reading it (``-1`` when unknown);
+    ``None`` with the problem reported when it cannot be opened."""
+    try:
+        if path.suffix.lower() == ".parquet":
+            import pyarrow.parquet as pq
+
+            return int(pq.ParquetFile(path).metadata.num_rows)
+        info = pyogrio.read_info(path, layer=entry.get("layer"))
+    except Exception as err:  # noqa: BLE001 - any reader failure is reported with the file
+        problems.error(source, tr("unreadable", lang, error=_gdal_message(err, path, lang)))
+        return None
+    return int(info.get("features", -1))
+
+
+def _suggestion(name: str) -> str | None:
+    """The layer a file name probably meant ("estate.geojson" → estates), or ``None``."""
+    stem = name.split(".", 1)[0].strip().lower()
+    close = difflib.get_close_matches(stem, list(schema.FILE_STEMS), n=1, cutoff=0.6)
+    return schema.FILE_STEMS[close[0]] if close else None
+
+
+def _unused_files(folder: Path, used: list[Path], problems: ProblemList, lang: str,
+                  missing_required: set[str]) -> dict[str, list[str]]:
+    """Report every file of the folder that no layer reads (with the layer it probably
+    meant); returns layer → such files. A file that probably is a missing required layer is
+    an error, the others a warning."""
+    used_names = []
+    for path in used:
+        try:
+            relative = path.relative_to(folder)
+        except ValueError:
+            continue
+        if relative.parts:  # (a rules file named '.' is the folder itself)
+            used_names.append(relative.parts[0].lower())
+    used_stems = {n.split(".", 1)[0] for n in used_names}
+    unused: list[str] = []
+    meant: dict[str, list[str]] = {}
+    for name in _listing(folder):
+        low = name.lower()
+        suffix = os.path.splitext(low)[1]
+        if (low in used_names or low.startswith(".") or low.startswith("~$")
+                or low in IGNORED_NAMES or suffix in IGNORED_SUFFIXES):
+            continue
+        if any(low.startswith(u + ".") or low.startswith(u + "-") for u in used_names):
+            continue  # a sidecar: estates.shp.xml, population.tif.aux.xml, x.gpkg-wal
+        if low.split(".", 1)[0] in used_stems and suffix not in DATA_SUFFIXES:
+            continue  # a sidecar: estates.prj, population.tfw
+        kind, _ = _file_kind(folder / name)
+        layer = _suggestion(name)
+        if kind == "dir" and layer is None and suffix != ".gdb":
+            continue  # a folder of other things (old versions, outputs …)
+        shown = name
+        if kind not in ("file", "dir"):
+            shown += f" ({_kind_message(kind, folder / name, lang)})"
+        if layer is not None:
+            meant.setdefault(layer, []).append(name)
+            if layer in missing_required:
+                problems.error(name, tr("file_unused_required", lang, layer=layer))
+                continue
+            shown += f" ({tr('did_you_mean', lang, layer=layer)})"
+        unused.append(shown)
+    if unused:
+        layers = ", ".join((*schema.VECTOR_LAYERS, schema.HOUSEHOLDS_TABLE, "population"))
+        problems.warn(f"{folder.name}/",
+                      tr("files_unused", lang, files="; ".join(unused), layers=layers))
+    return meant
+
+
+def _sha256(path: Path) -> str:
+    """SHA-256 of an input: a file, the parts of a shapefile, or the files of a FileGDB
+    folder (their names and bytes)."""
+    digest = hashlib.sha256()
+    if path.is_dir():
+        paths = sorted(p for p in path.rglob("*") if p.is_file())
+    else:
+        paths = sorted(_parts(path))
     for p in paths:
-        digest.update(p.read_bytes())
+        if path.is_dir():
+            digest.update(p.relative_to(path).as_posix().encode("utf-8"))
+        with open(p, "rb") as handle:
+            for block in iter(lambda h=handle: h.read(MB), b""):
+                digest.update(block)
     return digest.hexdigest()
 
 
@@ -181,29 +501,41 @@ def _read_vector(path: Path, entry: dict[str, Any], source: str, problems: Probl
                  lang: str) -> gpd.GeoDataFrame | None:
     # Arrow reading is several times faster; shapefiles are read without it so that a
     # wrong guess of their encoding raises (UnicodeDecodeError) instead of passing silently
+    # (and a file with a declared encoding, which only the non-Arrow reader applies)
+    encoding = entry.get("encoding")
     kwargs: dict[str, Any] = {"engine": "pyogrio",
-                              "use_arrow": path.suffix.lower() != ".shp"}
+                              "use_arrow": path.suffix.lower() != ".shp" and not encoding}
     if entry.get("layer") is not None:
         kwargs["layer"] = entry["layer"]
-    encoding = entry.get("encoding")
     guess_encoding = (path.suffix.lower() == ".shp" and not encoding
-                      and not path.with_suffix(".cpg").exists()
-                      and not path.with_suffix(".CPG").exists())
+                      and not any(p.suffix.lower() == ".cpg" for p in _parts(path)))
     try:
-        if path.suffix.lower() == ".parquet":
-            return gpd.read_parquet(path)
-        if encoding:
-            return gpd.read_file(path, encoding=encoding, **kwargs)
-        if guess_encoding:
-            try:
-                return gpd.read_file(path, encoding="utf-8", **kwargs)
-            except UnicodeDecodeError:
-                problems.warn(source, tr("encoding_guess", lang, layer=entry.get("_name", "")))
-                return gpd.read_file(path, encoding="gb18030", **kwargs)
-        return gpd.read_file(path, **kwargs)
+        with warnings.catch_warnings():
+            # a column of mixed numbers and text ('1,200') is left as text, then checked;
+            # NaN coordinates are reported with their rows
+            warnings.filterwarnings("ignore", "Could not parse column", UserWarning)
+            warnings.filterwarnings("ignore", "invalid value encountered", RuntimeWarning)
+            return _read_with(path, kwargs, encoding, guess_encoding, source, entry,
+                              problems, lang)
     except Exception as err:  # noqa: BLE001 - any reader failure is reported with the file
-        problems.error(source, tr("unreadable", lang, error=str(err).splitlines()[0]))
+        problems.error(source, tr("unreadable", lang, error=_gdal_message(err, path, lang)))
         return None
+
+
+def _read_with(path: Path, kwargs: dict[str, Any], encoding: str | None, guess_encoding: bool,
+               source: str, entry: dict[str, Any], problems: ProblemList, lang: str
+               ) -> gpd.GeoDataFrame:
+    if path.suffix.lower() == ".parquet":
+        return gpd.read_parquet(path)
+    if encoding:
+        return gpd.read_file(path, encoding=encoding, **kwargs)
+    if guess_encoding:
+        try:
+            return gpd.read_file(path, encoding="utf-8", **kwargs)
+        except UnicodeDecodeError:
+            problems.warn(source, tr("encoding_guess", lang, layer=entry.get("_name", "")))
+            return gpd.read_file(path, encoding="gb18030", **kwargs)
+    return gpd.read_file(path, **kwargs)
 
 
 def _crs_name(crs: pyproj.CRS | None) -> str:
@@ -213,13 +545,54 @@ def _crs_name(crs: pyproj.CRS | None) -> str:
     return f"EPSG:{epsg}" if epsg else crs.name
 
 
+_JSON_TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[{}\[\]:,]')
+_TAIL_CRS = re.compile(r'[\]}]\s*,\s*"crs"\s*:\s*(?=\{)')
+_TAIL_END = re.compile(r'\s*(?:,\s*"bbox"\s*:\s*\[[^\[\]]*\]\s*)?\}\s*$')
+
+
 def _states_crs(path: Path | None) -> bool:
-    """False for a GeoJSON file without a ``crs`` member (RFC 7946 then implies WGS84)."""
+    """False for a GeoJSON file without a top-level ``crs`` member (RFC 7946 then implies
+    WGS84). Only a member of the top-level object counts: a feature property named ``crs``
+    does not. The first megabyte is tokenised; when the member is not found there before the
+    features end, the end of the file is looked at (a ``crs`` member written after them)."""
     if path is None or path.suffix.lower() not in (".geojson", ".json"):
         return True
-    with open(path, encoding="utf-8", errors="replace") as handle:
-        head = handle.read(1 << 20)
-    return re.search(r'"crs"\s*:', head) is not None
+    head_size = 1 << 20
+    with open(path, "rb") as handle:
+        head = handle.read(head_size)
+        size = os.fstat(handle.fileno()).st_size
+        depth, key_expected, key = 0, False, None
+        for match in _JSON_TOKEN.finditer(head):
+            token = match.group()
+            first = token[:1]
+            if first == b'"':
+                if depth == 1 and key_expected:
+                    key, key_expected = token, False
+            elif first in b"{[":
+                depth += 1
+                key_expected = depth == 1 and first == b"{"
+            elif first in b"}]":
+                depth -= 1
+                if depth == 0:
+                    return False  # the top-level object ended without a crs member
+            elif first == b",":
+                key_expected = depth == 1
+            elif first == b":" and depth == 1:
+                if key == b'"crs"':
+                    return True
+                key = None
+        if size <= head_size:
+            return False
+        handle.seek(max(size - (64 << 10), 0))
+        tail = handle.read().decode("utf-8", "replace")
+    for match in _TAIL_CRS.finditer(tail):
+        try:
+            value, end = json.JSONDecoder().raw_decode(tail, match.end())
+        except ValueError:
+            continue
+        if isinstance(value, dict) and "type" in value and _TAIL_END.match(tail, end):
+            return True
+    return False
 
 
 def _check_crs(gdf: gpd.GeoDataFrame, name: str, entry: dict[str, Any], source: str,
@@ -381,6 +754,14 @@ def _rename_fields(gdf: gpd.GeoDataFrame, spec: schema.LayerSpec, entry: dict[st
     renames: dict[str, str] = {}
     lower = {c.lower(): c for c in gdf.columns}
     for f in spec.fields:
+        if f.name not in mapping.values():
+            # two columns for one field (户数 beside households): one would be ignored
+            names = {a.lower() for a in (f.name, *f.alias_zh, f.name[:10])}
+            columns = [c for c in gdf.columns if c != gdf.geometry.name
+                       and c.lower() in names and c not in mapping.values()]
+            if len(columns) > 1:
+                problems.error(source, tr("field_conflict", lang, field=f.name,
+                                          columns=", ".join(columns), layer=spec.name))
         if f.name in gdf.columns:
             continue
         candidates = [*f.alias_zh, f.name[:10]]
@@ -400,11 +781,12 @@ def _rename_fields(gdf: gpd.GeoDataFrame, spec: schema.LayerSpec, entry: dict[st
 
 def _row_ids(gdf: pd.DataFrame, spec: schema.LayerSpec) -> pd.Series:
     """Row labels for messages: the id field where present, else the 1-based row number."""
+    fallback = pd.Series([f"#{i + 1}" for i in range(len(gdf))], index=gdf.index)
     if spec.id_field and spec.id_field in gdf.columns:
-        ids = gdf[spec.id_field].astype("string")
-        fallback = pd.Series([f"#{i + 1}" for i in range(len(gdf))], index=gdf.index)
-        return ids.fillna(fallback).astype(str)
-    return pd.Series([f"#{i + 1}" for i in range(len(gdf))], index=gdf.index)
+        raw = gdf[spec.id_field]
+        ids = _text(raw).astype(object)
+        return ids.where(~_blank(raw), fallback).astype(str)  # a blank id: the row number
+    return fallback
 
 
 # text that only says "missing": blank, and the words pandas/numpy/Python/GDAL print for a
@@ -413,10 +795,80 @@ NULL_WORDS = ("", "nan", "none", "null", "<na>", "nat", "<null>")
 
 
 def _text(series: pd.Series) -> pd.Series:
-    """The values as stripped text (vectorised; missing values stay missing)."""
+    """The values as stripped text (vectorised; missing values stay missing). Whole numbers
+    read as floats are written as whole numbers: a code 330521001001 stays '330521001001',
+    not '330521001001.0'."""
     if pd.api.types.is_string_dtype(series.dtype) and series.dtype != object:
         return series.str.strip()
+    if pd.api.types.is_float_dtype(series.dtype):
+        values = series.to_numpy(dtype=float, na_value=np.nan)
+        with np.errstate(invalid="ignore"):
+            whole = np.isfinite(values) & (values == np.floor(values)) & (
+                np.abs(values) < MAX_EXACT_INTEGER)
+        text = series.astype("string")
+        if whole.any():
+            text[whole] = pd.Series(values[whole].astype(np.int64),
+                                    index=series.index[whole]).astype("string")
+        return text.str.strip()
+    if series.dtype == object:
+        series = series.map(lambda v: int(v) if isinstance(v, float) and v.is_integer()
+                            and abs(v) < MAX_EXACT_INTEGER else v)
     return series.astype("string").str.strip()
+
+
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
+
+
+def _numbers(raw: pd.Series, blank: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """(numbers as float, refused mask): text numbers with thousands separators ('1,200')
+    are read; true/false, infinite values and text that is no number are refused."""
+    if pd.api.types.is_bool_dtype(raw.dtype):
+        return pd.Series(np.nan, index=raw.index, dtype=float), ~blank
+    refused = pd.Series(False, index=raw.index)
+    values = raw.where(~blank)
+    if not pd.api.types.is_numeric_dtype(raw.dtype):
+        refused = ~blank & raw.map(lambda v: isinstance(v, bool | np.bool_)).astype(bool)
+        text = _text(values)
+        grouped = text.str.fullmatch(_THOUSANDS).fillna(False).astype(bool)
+        if grouped.any():
+            text = text.where(~grouped, text.str.replace(",", "", regex=False))
+        values = text.where(~refused)
+    numbers = pd.to_numeric(values, errors="coerce").astype(float)
+    refused |= ~blank & (numbers.isna() | ~np.isfinite(numbers.fillna(0.0)))
+    return numbers.where(~refused), refused
+
+
+def _strip_control(gdf: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
+    """Text columns without control characters (ESC, NUL …); column → rows changed."""
+    changed: dict[str, pd.Series] = {}
+    geometry = gdf.geometry.name if isinstance(gdf, gpd.GeoDataFrame) else None
+    for column in gdf.columns:
+        series = gdf[column]
+        if column == geometry or not (series.dtype == object
+                                      or pd.api.types.is_string_dtype(series.dtype)):
+            continue
+        if series.dtype != object:  # a string column: one vectorised search
+            hit = series.str.contains(CONTROL_CHARACTERS.pattern, regex=True, na=False)
+            hit = hit.astype(bool)
+            if not hit.any():
+                continue
+            text = series.fillna("").astype(str)
+        else:
+            values = series.to_numpy(dtype=object)
+            strings = [v for v in values if isinstance(v, str)]
+            if not strings or CONTROL_CHARACTERS.search("\n".join(strings)) is None:
+                continue  # the common case: one search over the whole column
+            is_text = pd.Series([isinstance(v, str) for v in values], index=series.index)
+            text = series.where(is_text, "").astype(str)
+            hit = is_text & text.str.contains(CONTROL_CHARACTERS, regex=True)
+        if hit.any():
+            if not changed:
+                gdf = gdf.copy()
+            cleaned = series.astype(object).copy()
+            cleaned[hit] = text[hit].str.replace(CONTROL_CHARACTERS, "", regex=True)
+            gdf[column] = cleaned
+            changed[str(column)] = hit
+    return gdf, changed
 
 
 def _blank(series: pd.Series) -> pd.Series:
@@ -438,7 +890,8 @@ def _lookup(series: pd.Series, table: dict[str, Any], blank: pd.Series
 
 def _coerce(gdf: gpd.GeoDataFrame, spec: schema.LayerSpec, rows: pd.Series, source: str,
             problems: ProblemList, lang: str, *, earliest_year: int,
-            filled_later: tuple[str, ...] = ()) -> gpd.GeoDataFrame:
+            filled_later: tuple[str, ...] = (),
+            plausibility: dict[str, Any] | None = None) -> gpd.GeoDataFrame:
     source_columns = dict(gdf.attrs.get("source_columns", {}))
     gdf = gdf.copy()
     this_year = _dt.date.today().year
@@ -467,8 +920,7 @@ def _coerce(gdf: gpd.GeoDataFrame, spec: schema.LayerSpec, rows: pd.Series, sour
         if f.kind == "text":
             gdf[f.name] = _text(raw).astype(object).where(~blank, None)
         elif f.kind in ("int", "number", "year", "plan_year"):
-            numbers = pd.to_numeric(raw.where(~blank), errors="coerce")
-            bad = ~blank & numbers.isna()
+            numbers, bad = _numbers(raw, blank)
             minimum = f.minimum if f.minimum is not None else -np.inf
             if f.kind in ("year", "plan_year"):
                 latest = this_year if f.kind == "year" else LATEST_PLAN_YEAR
@@ -492,13 +944,25 @@ def _coerce(gdf: gpd.GeoDataFrame, spec: schema.LayerSpec, rows: pd.Series, sour
                                               cmp=">" if f.exclusive_minimum else ">=",
                                               minimum=minimum if np.isfinite(minimum) else 0,
                                               rows=format_rows(rows[bad], raw[bad])))
+            limit = (plausibility or {}).get(f.plausible_max) if f.plausible_max else None
+            over = ~blank & ~bad & (numbers > (limit if limit is not None
+                                               else MAX_EXACT_INTEGER))
+            if over.any():
+                if limit is not None:
+                    problems.error(source, tr("implausible", lang, field=shown,
+                                              key=f.plausible_max, limit=limit,
+                                              rows=format_rows(rows[over], raw[over])))
+                else:
+                    problems.error(source, tr("number_too_large", lang, field=shown,
+                                              rows=format_rows(rows[over], raw[over])))
+            numbers = numbers.where(~bad & ~over)
             if f.kind in ("int", "year", "plan_year"):
                 gdf[f.name] = numbers.round().astype("Int64")
             else:
                 gdf[f.name] = numbers.astype("Float64")
         elif f.kind == "share":
-            numbers = pd.to_numeric(raw.where(~blank), errors="coerce")
-            bad = ~blank & (numbers.isna() | (numbers < 0) | (numbers > 100))
+            numbers, bad = _numbers(raw, blank)
+            bad |= ~blank & ((numbers < 0) | (numbers > 100))
             if bad.any():
                 problems.error(source, tr("not_share", lang, field=shown,
                                           rows=format_rows(rows[bad], raw[bad])))
@@ -545,18 +1009,91 @@ def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
     return shapely.union_all(parts) if parts else shapely.Polygon()
 
 
+def _nonfinite(gdf: gpd.GeoDataFrame) -> pd.Series:
+    """Features with a NaN or infinite x or y (a geometry no CRS can place)."""
+    coords, index = shapely.get_coordinates(gdf.geometry.values, return_index=True)
+    bad = np.zeros(len(gdf), dtype=bool)
+    if len(coords):
+        bad[np.unique(index[~np.isfinite(coords).all(axis=1)])] = True
+    return pd.Series(bad, index=gdf.index)
+
+
+def _check_area(gdf: gpd.GeoDataFrame, spec: schema.LayerSpec, rows: pd.Series, source: str,
+                problems: ProblemList, lang: str, plausibility: dict[str, Any]) -> bool:
+    """Polygons (in metres) with no area (a zero-area estate cannot hold households)."""
+    limit = plausibility.get("min_polygon_area_m2")
+    if spec.geometry != schema.POLYGONAL or limit is None:
+        return True
+    tiny = pd.Series(shapely.area(gdf.geometry.values) < limit, index=gdf.index)
+    if tiny.any():
+        problems.error(source, tr("zero_area", lang, limit=limit,
+                                  rows=format_rows(rows[tiny])))
+        return False
+    return True
+
+
+def _geojson_suspects(path: Path, spec: schema.LayerSpec, entry: dict[str, Any]
+                      ) -> dict[str, list[str]]:
+    """What GDAL would silently change in a GeoJSON file: text holding NUL (\\u0000, cut
+    short when read: key ``""``) and true/false in a numeric field (read as 1/0: key = the
+    column). Column → rows; empty in the common case, found by one scan of the bytes."""
+    if path.suffix.lower() not in (".geojson", ".json"):
+        return {}
+    numeric = {f.name for f in spec.fields
+               if f.kind in ("int", "number", "year", "plan_year", "share")}
+    mapped = {str(k) for k, v in (entry.get("fields") or {}).items() if v in numeric}
+    columns = sorted({*numeric, *mapped, *(a for f in spec.fields if f.name in numeric
+                                           for a in f.alias_zh)})
+    booleans = re.compile(b'"(' + b"|".join(re.escape(c.encode()) for c in columns)
+                          + rb')"\s*:\s*(?:true|false)\b')
+    found, previous = False, b""
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(MB), b""):
+            window = previous[-256:] + block
+            if b"\\u0000" in window or booleans.search(window):
+                found = True
+                break
+            previous = block
+    if not found:
+        return {}
+    try:
+        features = json.loads(path.read_text(encoding="utf-8")).get("features") or []
+    except (ValueError, UnicodeDecodeError, AttributeError):
+        return {}
+    ids = [spec.id_field, *(spec.field(spec.id_field).alias_zh if spec.id_field else ())]
+    suspects: dict[str, list[str]] = {}
+    for i, feature in enumerate(features):
+        properties = (feature or {}).get("properties") or {}
+        label = next((properties[k] for k in ids if k and properties.get(k)), None)
+        label = str(label).replace("\x00", "") if label else f"#{i + 1}"
+        if any(isinstance(v, str) and "\x00" in v for v in properties.values()):
+            suspects.setdefault("", []).append(label)
+        for column in columns:
+            if isinstance(properties.get(column), bool):
+                suspects.setdefault(column, []).append(label)
+    return suspects
+
+
 def _check_geometry(gdf: gpd.GeoDataFrame, spec: schema.LayerSpec, rows: pd.Series,
-                    source: str, problems: ProblemList, lang: str) -> gpd.GeoDataFrame:
+                    source: str, problems: ProblemList, lang: str,
+                    nonfinite: pd.Series | None = None) -> gpd.GeoDataFrame:
     geom = gdf.geometry
     missing = geom.isna() | geom.is_empty
+    if nonfinite is not None and nonfinite.any():
+        problems.error(source, tr("nonfinite_coords", lang, rows=format_rows(rows[nonfinite])))
+        missing &= ~nonfinite
     if missing.any():
         problems.error(source, tr("null_geometry", lang, rows=format_rows(rows[missing])))
     types = geom.geom_type
     wrong = ~missing & ~types.isin(spec.geometry)
+    if nonfinite is not None:
+        wrong &= ~nonfinite
     if wrong.any():
         problems.error(source, tr("wrong_geometry", lang, expected="/".join(spec.geometry),
                                   rows=format_rows(rows[wrong], types[wrong])))
     invalid = ~missing & ~wrong & ~geom.is_valid
+    if nonfinite is not None:
+        invalid &= ~nonfinite
     if invalid.any():
         repaired = shapely.make_valid(geom[invalid].values)
         if spec.geometry == schema.POLYGONAL:
@@ -580,12 +1117,14 @@ def _check_ids(gdf: pd.DataFrame, spec: schema.LayerSpec, source: str, problems:
 
 def _load_layer(folder: Path, spec: schema.LayerSpec, entry: dict[str, Any],
                 problems: ProblemList, lang: str, *, earliest_year: int,
-                filled_later: tuple[str, ...] = (), working: _WorkingCrs | None = None
+                filled_later: tuple[str, ...] = (), working: _WorkingCrs | None = None,
+                path: Path | None = None, plausibility: dict[str, Any] | None = None
                 ) -> tuple[gpd.GeoDataFrame | None, SourceInfo | None]:
-    path = _find_file(folder, spec.name, spec.alias_zh, schema.VECTOR_EXTENSIONS, entry,
-                      problems, lang)
+    """Read, check and convert one layer from ``path`` (found by :func:`_find_file` and
+    checked by :func:`_check_input` before any layer is read)."""
+    plausibility = plausibility or {}
     if path is None:
-        if spec.required and not problems.errors:
+        if spec.required and not entry.get("file"):
             names = ", ".join(f"{spec.name}{e}" for e in (".gpkg", ".geojson", ".shp"))
             problems.error(spec.name, tr("layer_missing", lang, layer=spec.name,
                                          alias=spec.alias_zh, names=names))
@@ -601,23 +1140,41 @@ def _load_layer(folder: Path, spec: schema.LayerSpec, entry: dict[str, Any],
             return None, None
         problems.error(source, tr("empty_layer", lang))
         return None, None
+    for column, labels in _geojson_suspects(path, spec, entry).items():
+        if column:
+            problems.error(source, tr("bool_not_number", lang, field=column,
+                                      rows=format_rows(labels)))
+        else:
+            problems.error(source, tr("nul_in_text", lang, rows=format_rows(labels)))
+    nonfinite = _nonfinite(gdf)
+    if nonfinite.any():  # reported with the rows below; no CRS check can place them
+        gdf = gdf.copy()
+        gdf.loc[nonfinite, gdf.geometry.name] = None
     stated = _crs_name(gdf.crs) if gdf.crs is not None else f"{entry.get('crs')} (declared)"
     crs_entry = {**entry, "_path": path}  # _check_crs notes the datum shift in it
     gdf = _check_crs(gdf, spec.name, crs_entry, source, problems, lang)
     if gdf is None:
         return None, None
     gdf = _rename_fields(gdf, spec, entry, source, problems, lang)
+    gdf, controlled = _strip_control(gdf)
     rows = _row_ids(gdf, spec)
+    for column, hit in controlled.items():
+        problems.warn(source, tr("control_chars", lang, field=column,
+                                 rows=format_rows(rows[hit])))
     gdf = _coerce(gdf, spec, rows, source, problems, lang, earliest_year=earliest_year,
-                  filled_later=filled_later)
+                  filled_later=filled_later, plausibility=plausibility)
     _check_ids(gdf, spec, source, problems, lang)
-    gdf = _check_geometry(gdf, spec, rows, source, problems, lang)
+    gdf = _check_geometry(gdf, spec, rows, source, problems, lang,
+                          nonfinite=nonfinite.reindex(gdf.index, fill_value=False))
     if len(problems.errors) > before:
         return None, None
     working_crs = (working or _WorkingCrs()).for_layer(gdf, source, problems, lang)
     if working_crs is None:
         return None, None
-    gdf = gdf.to_crs(working_crs).reset_index(drop=True)
+    gdf = gdf.to_crs(working_crs)
+    if not _check_area(gdf, spec, rows, source, problems, lang, plausibility):
+        return None, None
+    gdf = gdf.reset_index(drop=True)
     info = SourceInfo(spec.name, str(path), _sha256(path), stated, len(gdf),
                       datum_shift=crs_entry.get("_datum_shift"))
     log.info("Read %s: %d features from %s (%s → %s)", spec.name, len(gdf), path.name, stated,
@@ -628,8 +1185,15 @@ def _load_layer(folder: Path, spec: schema.LayerSpec, entry: dict[str, Any],
 # --------------------------------------------------------------------------- tables
 
 
+TABLE_ALIASES = {"小区代码": "estate_id", "小区编码": "estate_id", "小区名称": "name",
+                 "名称": "name", "社区代码": "community_id", "户数": "households",
+                 "常住人口": "population", "统计日期": "as_of"}
+
+
 def _read_households_table(path: Path | None, entry: dict[str, Any], problems: ProblemList,
-                           lang: str) -> tuple[pd.DataFrame | None, Path | None]:
+                           lang: str, *, plausibility: dict[str, Any] | None = None,
+                           max_rows: int | None = None
+                           ) -> tuple[pd.DataFrame | None, Path | None]:
     if path is None:
         return None, None
     try:
@@ -637,26 +1201,67 @@ def _read_households_table(path: Path | None, entry: dict[str, Any], problems: P
             table = pd.read_excel(path, sheet_name=entry.get("sheet", 0), dtype=str)
         else:
             table = pd.read_csv(path, dtype=str, encoding=entry.get("encoding", "utf-8-sig"))
-    except Exception as err:  # noqa: BLE001 - reported with the file
-        problems.error(path.name, tr("unreadable", lang, error=err))
+    except UnicodeDecodeError:
+        problems.error(path.name, tr("table_not_utf8", lang))
         return None, None
-    aliases = {"小区代码": "estate_id", "小区编码": "estate_id", "小区名称": "name",
-               "名称": "name", "社区代码": "community_id", "户数": "households",
-               "常住人口": "population", "统计日期": "as_of"}
-    table = table.rename(columns={**aliases, **(entry.get("fields") or {})})
-    has_key = "estate_id" in table.columns or {"name", "community_id"} <= set(table.columns)
-    if not has_key or "households" not in table.columns:
+    except Exception as err:  # noqa: BLE001 - reported with the file
+        problems.error(path.name, tr("unreadable", lang, error=_gdal_message(err, path, lang)))
+        return None, None
+    if max_rows is not None and len(table) > max_rows:
+        problems.error(path.name, tr("too_many_features", lang, n=len(table), limit=max_rows))
+        return None, None
+    table.columns = [str(c).strip() for c in table.columns]
+    mapping = {**TABLE_ALIASES, **(entry.get("fields") or {})}
+    targets: dict[str, list[str]] = {}
+    for column in table.columns:
+        targets.setdefault(mapping.get(column, column), []).append(column)
+    conflicts = {t: c for t, c in targets.items() if len(c) > 1}
+    for target, columns in conflicts.items():  # 户数 beside households: one would be ignored
+        problems.error(path.name, tr("table_column_conflict", lang, field=target,
+                                     columns=", ".join(columns)))
+    if conflicts:
+        return None, None
+    table = table.rename(columns=mapping).reset_index(drop=True)
+    table, controlled = _strip_control(table)
+    # the spreadsheet's own row numbers (its header is row 1)
+    line = pd.Series([tr("table_row", lang, n=i + 2) for i in range(len(table))],
+                     index=table.index)
+    for column, hit in controlled.items():
+        problems.warn(path.name, tr("control_chars", lang, field=column,
+                                    rows=format_rows(line[hit])))
+    by_name = {"name", "community_id"} <= set(table.columns)
+    by_id = "estate_id" in table.columns
+    if by_id:
+        blank_id = _blank(table["estate_id"])
+        if blank_id.all() and by_name:  # an empty id column: the names are the key
+            table, by_id = table.drop(columns="estate_id"), False
+        elif blank_id.any():
+            problems.error(path.name, tr("table_blank_id", lang,
+                                         rows=format_rows(line[blank_id])))
+            return None, None
+        else:
+            table["estate_id"] = _text(table["estate_id"]).astype(object)
+    if not (by_id or by_name) or "households" not in table.columns:
         problems.error(path.name, tr("table_columns", lang, present=", ".join(table.columns)))
         return None, None
-    numbers = pd.to_numeric(table["households"], errors="coerce")
-    bad = numbers.isna() | (numbers < 0) | (numbers != np.floor(numbers))
+    key = table["estate_id"] if by_id else table["name"]
+    labels = _text(key).astype(object).where(~_blank(key), line).astype(str)
+    raw = table["households"]
+    blank = _blank(raw)
+    numbers, bad = _numbers(raw, blank)
+    bad |= blank | (numbers < 0) | (numbers != np.floor(numbers))
     if bad.any():
-        ids = table.get("estate_id", table.get("name"))
         problems.error(path.name, tr("not_integer", lang, field="households", minimum=0,
-                                     rows=format_rows(ids[bad], table["households"][bad])))
+                                     rows=format_rows(labels[bad], raw[bad])))
         return None, None
-    table["households"] = numbers.astype("Int64")
-    by_id = "estate_id" in table.columns and table["estate_id"].notna().all()
+    limit = (plausibility or {}).get("max_households_per_estate")
+    if limit is not None and (numbers > limit).any():
+        over = numbers > limit
+        problems.error(path.name, tr("implausible", lang, field="households",
+                                     key="max_households_per_estate", limit=limit,
+                                     rows=format_rows(labels[over], raw[over])))
+        return None, None
+    table["households"] = numbers.round().astype("Int64")
     keys = ["estate_id"] if by_id else ["name", "community_id"]
     duplicated = table.duplicated(keys, keep=False)
     if duplicated.any():
@@ -769,9 +1374,7 @@ def load_layers(folder: str | Path, *, rules: RuleSet | str | Path | None = None
     if not folder.is_dir():
         raise InputError([Problem(str(folder), tr("folder_missing", lang, path=folder))])
     config = _read_config(folder, problems, lang)
-    if rules is None and config.get("rules"):
-        rules = folder / str(config["rules"])
-    rule_set = rules if isinstance(rules, RuleSet) else load_rules(rules)
+    rule_set = _rule_set(folder, rules, config, problems, lang)
     entries = config.get("layers", {})
     working = _WorkingCrs.from_config(config, problems, lang)
 
@@ -783,14 +1386,35 @@ def load_layers(folder: str | Path, *, rules: RuleSet | str | Path | None = None
     table_path = _find_file(folder, *TABLE_NAMES, TABLE_EXTENSIONS, table_entry, problems, lang)
     population_raster = _find_file(folder, "population", "人口", schema.RASTER_EXTENSIONS,
                                    dict(entries.get("population") or {}), problems, lang)
+    paths = {name: _find_file(folder, name, spec.alias_zh, schema.VECTOR_EXTENSIONS,
+                              dict(entries.get(name) or {}), problems, lang)
+             for name, spec in schema.VECTOR_LAYERS.items()}
+    # before anything is read: what every file is, its size and its feature count
+    refused = _check_inputs(folder, paths, table_path, population_raster, entries, rule_set,
+                            problems, lang)
+    meant = _unused_files(
+        folder, [p for p in (*paths.values(), table_path, population_raster,
+                             folder / CONFIG_FILE, *_rules_paths(folder, config)) if p],
+        problems, lang, {n for n, spec in schema.VECTOR_LAYERS.items()
+                         if spec.required and paths[n] is None})
+    table_path = None if schema.HOUSEHOLDS_TABLE in refused else table_path
+    population_raster = None if "population" in refused else population_raster
+    plausibility = rule_set.plausibility.to_dict() if "plausibility" in rule_set else {}
     counts_elsewhere = table_path is not None or population_raster is not None
     for name, spec in schema.VECTOR_LAYERS.items():
+        if name in refused:
+            continue
         later = ("households",) if name == "estates" and counts_elsewhere else ()
         gdf, info = _load_layer(folder, spec, dict(entries.get(name) or {}), problems, lang,
-                                earliest_year=earliest, filled_later=later, working=working)
+                                earliest_year=earliest, filled_later=later, working=working,
+                                path=paths[name], plausibility=plausibility)
         if gdf is not None and info is not None:
             data[name] = gdf
             sources[name] = info
+    if paths["estates"] is None:
+        hint = meant.get("estates")
+        problems.warn("estates", tr("no_estates_layer", lang, hint=tr(
+            "no_estates_hint", lang, files=", ".join(hint)) if hint else ""))
     _check_far_away(data, problems, lang, sources)
     if "communities" in data:
         _check_overlaps(data["communities"], Path(sources["communities"].file).name, problems,
@@ -813,7 +1437,9 @@ def load_layers(folder: str | Path, *, rules: RuleSet | str | Path | None = None
         _check_raster(population_raster, problems, lang)
 
     estates = data.get("estates")
-    table, table_path = _read_households_table(table_path, table_entry, problems, lang)
+    table, table_path = _read_households_table(
+        table_path, table_entry, problems, lang, plausibility=plausibility,
+        max_rows=int(rule_set.limits.max_features_per_layer) if "limits" in rule_set else None)
     if (estates is not None and table is not None and table_path is not None
             and communities is not None):
         estates = _apply_households_table(estates, table, table_path, communities, problems,
@@ -828,10 +1454,16 @@ def load_layers(folder: str | Path, *, rules: RuleSet | str | Path | None = None
                 "table_missing_count", lang,
                 rows=format_rows(estates.loc[missing, "estate_id"])))
 
+    household_size = float(config.get("household_size", rule_set.settings.household_size))
+    low, high = plausibility.get("min_household_size"), plausibility.get("max_household_size")
+    if "household_size" in config and low is not None and high is not None and not (
+            low <= household_size <= high):
+        _config_type(problems, "household_size", config["household_size"],
+                     "cfg_expect_household_size", lang, minimum=low, maximum=high)
+
     problems.raise_if_any(header=tr("invalid_input_header", lang, n=len(problems.errors)))
     assert communities is not None  # a missing communities layer is an error above
 
-    household_size = float(config.get("household_size", rule_set.settings.household_size))
     note = config.get("data_note")
     if isinstance(note, str):
         note = {"zh": note, "en": note}
@@ -855,6 +1487,81 @@ def load_layers(folder: str | Path, *, rules: RuleSet | str | Path | None = None
         data_note=note,
         working_crs_setting=working.setting,
     )
+
+
+def _rules_paths(folder: Path, config: dict[str, Any]) -> list[Path]:
+    value = config.get("rules")
+    if not value:
+        return []
+    relative = Path(str(value))
+    return [] if relative.is_absolute() or ".." in relative.parts else [folder / relative]
+
+
+def _rule_set(folder: Path, rules: RuleSet | str | Path | None, config: dict[str, Any],
+              problems: ProblemList, lang: str) -> RuleSet:
+    """The rules to validate and analyse with: ``rules``, else the file named in planner.yaml,
+    else the default. A rules problem is reported with the other problems (it never hides
+    the layers' problems): the layers are then checked against the default rules."""
+    if isinstance(rules, RuleSet):
+        return rules
+    source = None
+    if rules is None and config.get("rules"):
+        value = config["rules"]
+        rules = _inside(folder, value, "rules", problems, lang)
+        source = f"{CONFIG_FILE} (rules: {value})"
+        if rules is None:
+            return load_rules()
+    if rules is None:
+        return load_rules()
+    try:
+        return load_rules(rules, lang=lang)
+    except RulesError as err:
+        for problem in err.problems:
+            problems.error(source or Path(rules).name, problem)
+        return load_rules()
+
+
+def _check_inputs(folder: Path, paths: dict[str, Path | None], table: Path | None,
+                  raster: Path | None, entries: dict[str, Any], rules: RuleSet,
+                  problems: ProblemList, lang: str) -> set[str]:
+    """Check every input before any is read: that it is a file (or a FileGDB folder) and not a
+    FIFO, device, folder or broken link; its size (``limits.max_file_mb``, all together
+    ``limits.max_input_mb``); a vector layer's feature count (``limits.max_features_per_layer``,
+    from GDAL's metadata) and that GDAL can open it. Returns the inputs not to read."""
+    limits = rules.limits.to_dict() if "limits" in rules else {}
+    max_file = float(limits.get("max_file_mb", math.inf)) * MB
+    max_features = limits.get("max_features_per_layer")
+    inputs = {**paths, schema.HOUSEHOLDS_TABLE: table, "population": raster}
+    refused: set[str] = set()
+    total = 0
+    for name, path in inputs.items():
+        if path is None:
+            continue
+        entry = dict(entries.get(name) or {})
+        source = path.name + (f" (layer {entry['layer']})" if entry.get("layer") else "")
+        size = _check_input(path, source, problems, lang)
+        if size is None:
+            refused.add(name)
+            continue
+        if size > max_file:
+            problems.error(source, tr("file_too_large", lang, size=size / MB,
+                                      limit=limits["max_file_mb"]))
+            refused.add(name)
+            continue
+        total += size
+        if name in schema.VECTOR_LAYERS:
+            count = _feature_count(path, entry, source, problems, lang)
+            if count is None:
+                refused.add(name)
+            elif max_features is not None and count > max_features:
+                problems.error(source, tr("too_many_features", lang, n=count,
+                                          limit=max_features))
+                refused.add(name)
+    if "max_input_mb" in limits and total > float(limits["max_input_mb"]) * MB:
+        problems.error(folder.name or str(folder), tr("input_too_large", lang, size=total / MB,
+                                                      limit=limits["max_input_mb"]))
+        refused |= set(inputs)
+    return refused
 
 
 def _check_raster(path: Path, problems: ProblemList, lang: str) -> None:

@@ -121,12 +121,17 @@ def test_all_problems_of_a_layer_in_one_message(tmp_path):
     assert len(err.value.problems) == 4
 
 
-def test_empty_layer_is_an_error(tmp_path):
+def test_empty_required_layer_is_an_error_and_an_empty_optional_one_a_warning(tmp_path):
     folder = write_layers(tmp_path / "l", communities=two_communities())
     empty = gpd.GeoDataFrame({"estate_id": [], "name": [], "households": []},
                              geometry=[], crs="EPSG:4549")
     empty.to_file(folder / "estates.gpkg", engine="pyogrio")
-    with pytest.raises(InputError, match="estates.gpkg.*empty"):
+    data = load_layers(folder, lang="en")
+    assert data.estates is None
+    assert any("estates.gpkg" in w.source and "empty" in w.message for w in data.warnings)
+    empty = gpd.GeoDataFrame({"community_id": [], "name": []}, geometry=[], crs="EPSG:4549")
+    empty.to_file(folder / "communities.gpkg", engine="pyogrio")
+    with pytest.raises(InputError, match="communities.gpkg.*empty"):
         load_layers(folder, lang="en")
 
 
