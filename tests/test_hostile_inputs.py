@@ -477,3 +477,30 @@ def test_a_crs_member_after_the_features_of_a_large_file_is_found():
         path.write_text(json.dumps({"type": "FeatureCollection", "features": features}),
                         encoding="utf-8")
         assert not _states_crs(path)  # the features' own "crs" properties are not it
+
+
+def test_a_geojson_cut_short_says_so_in_words(county, out):
+    path = _geojson(county, "estates", _estates())
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text[: len(text) // 2], encoding="utf-8")
+    _refused(county, out, "estates.geojson", "not a readable .geojson data file", "cut short")
+
+
+def test_the_feature_limit_applies_to_a_geojson_before_it_is_read(county, out):
+    _geojson(county, "estates", _estates())
+    (county / "rules.yaml").write_text("limits: {max_features_per_layer: 1}\n", encoding="utf-8")
+    (county / "planner.yaml").write_text("rules: rules.yaml\n", encoding="utf-8")
+    _refused(county, out, "estates.geojson: has 2 features", "limits.max_features_per_layer")
+
+
+def test_numeric_estate_codes_in_a_households_spreadsheet_match_as_text(county):
+    import pandas as pd
+
+    estates = _estates()
+    estates["estate_id"] = ["330521001001", "330521001002"]
+    estates.to_file(county / "estates.gpkg")
+    pd.DataFrame({"小区代码": [330521001001, 330521001002], "户数": [10, 20]}).to_excel(
+        county / "households.xlsx", index=False)
+    text = _accepted(county, "households: households.xlsx — 2")
+    assert "match no estate" not in text
+    assert load_layers(county).estates["households"].tolist() == [10, 20]
