@@ -427,7 +427,10 @@ def _origin_of_results(results: Any, kind: str, path: str) -> _Origin:
     data = results.data
     rules = data.rules
     layers = [{"layer": info.layer, "file": Path(info.file).name, "sha256": info.sha256,
-               "crs": info.crs, "features": info.features} for info in data.sources.values()]
+               "crs": info.crs, "features": info.features,
+               **({"transformation": info.datum_shift.text}  # a legacy datum's shift
+                  if getattr(info, "datum_shift", None) else {})}
+              for info in data.sources.values()]
     return _Origin(kind=kind, path=path, name=data.name,
                    rules={"version": rules.version, "sha256": rules.checksum(),
                           "files": list(rules.sources)},

@@ -380,8 +380,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "summary_parcels": ("计入的出让地块 / 新增户数", "Development parcels counted / households added"),
     "summary_conditions": ("出让地块规划条件配建面积合计", "Premises in the parcels' planning conditions"),
     # layout revision (R7, 一(一)): boundary proposals, premises siting, rasters
-    "layout_crs": ("图层坐标系为 {crs}，不是工作坐标系（CGCS2000 3 度带，EPSG:4534–4554；此图层应为 {working}）；请用 load_layers 读入，或先 to_crs(\"{working}\")",
-                   "the layer's CRS is {crs}, not a working CRS (a CGCS2000 3-degree zone, EPSG:4534–4554; here {working}); read it with load_layers or reproject it with to_crs(\"{working}\") first"),
+    "layout_crs": ("图层坐标系为 {crs}，不是工作坐标系 {working}（CGCS2000 3 度带 EPSG:4534–4554 中图层经度所在的一带）；请用 load_layers 读入，或先 to_crs(\"{working}\")",
+                   "the layer's CRS is {crs}, not the working CRS {working} (the CGCS2000 3-degree zone, EPSG:4534–4554, of the layer's longitude); read it with load_layers or reproject it with to_crs(\"{working}\") first"),
     "paths_no_lines": ("步行路网图层没有线要素；请提供步行道路中心线（LineString）", "the paths layer holds no lines; give the walking paths as LineStrings"),
     "paths_components": ("步行路网不连通：共 {n} 个连通部分，其中 {reachable} 个连到用房或备选点位（{components}；✗ 表示不可达）；{moved} 个小区已吸附到最近的可达路段",
                          "the paths network is not connected: {n} components, {reachable} of them reach a premises or candidate site ({components}; ✗ = unreachable); {moved} estates were snapped to the nearest reachable path"),

@@ -368,3 +368,19 @@ def test_a_bad_transform_entry_lists_every_problem_naming_planner_yaml(tmp_path)
         load_layers(folder, lang="en")
     assert "exactly one of rotation_arcsec and rotation_rad" in str(err.value)
     assert "target_crs EPSG:2385 must be a CGCS2000" in str(err.value)
+
+
+def test_the_bureau_package_records_the_transformation(tmp_path):
+    import json
+
+    from gis_planner.analysis import analyse
+    from gis_planner.bureau import export_bureau
+
+    folder, _ = _xian80_folder(tmp_path, layers={"communities": {"transform": {
+        "type": "helmert7", **P7, "convention": "coordinate_frame"}}})
+    results = analyse(load_layers(folder, lang="en"), lang="en")
+    report = export_bureau(results, tmp_path / "out", formats="geojson", lang="en")
+    meta = json.loads((report.folder / "metadata.json").read_text(encoding="utf-8"))
+    (layer,) = [s for s in meta["source_layers"] if s["layer"] == "communities"]
+    assert "7-parameter" in layer["transformation"] and "accuracy not stated" in \
+        layer["transformation"]
