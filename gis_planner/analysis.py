@@ -500,6 +500,13 @@ def propose_layout(results: Results, *, p: int | None = None, lang: str | None =
     lang = lang or results.lang
     if results.estates is None or len(results.estates) == 0:
         return results
+    if results.estates["community_id"].isna().all():
+        # no estate in any community: no cells to regroup, no households to reach — the run
+        # goes on without proposals (an error here would refuse a folder `check` accepts)
+        out = dataclasses.replace(results, warnings=[
+            *results.warnings, Problem("estates", tr("layout_no_estates_inside", lang))])
+        out.summary = {**results.summary, "warnings": len(out.warnings)}
+        return out
     data, rules = results.data, results.data.rules
     prem = results.premises
     counted = None

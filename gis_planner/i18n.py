@@ -562,8 +562,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "table_not_utf8": ("户数统计表不是 UTF-8 编码（可能是 GBK）；请另存为 UTF-8，或在 planner.yaml 中写 layers.households.encoding: GBK", "the households table is not UTF-8 (GBK?); save it as UTF-8, or set layers.households.encoding: GBK in planner.yaml"),
     # --- generated counties (issue 10: an empty optional layer, nullable values)
     "empty_layer_absent": ("图层为空（0 个要素），按未提供该图层处理：{layer}", "the layer is empty (0 features) and is treated as absent: {layer}"),
-    # --- generated counties (issue 10: an empty optional layer, nullable values)
-    "empty_layer_absent": ("图层为空（0 个要素），按未提供该图层处理：{layer}", "the layer is empty (0 features) and is treated as absent: {layer}"),
+    "layout_no_estates_inside": ("没有任何小区位于社区内：不提出社区范围调整和用房选址建议", "no estate lies in a community: no boundary or premises-site proposals"),
 }
 
 

@@ -42,6 +42,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+import shapely.affinity
 import yaml
 from shapely.geometry import LineString, Point, box
 
@@ -186,6 +187,7 @@ def _communities(rng: np.random.Generator) -> tuple[gpd.GeoDataFrame, dict[str, 
     size = float(rng.choice([300.0, 450.0, 600.0]))
     geoms, rows = [], []
     gap = rng.random() < 0.25   # one community shrunk: a gap that belongs to none
+    numeric = rng.random() < 0.2   # ids as whole numbers (administrative codes)
     shrink = int(rng.integers(nx * ny)) if gap else -1
     # the vertical lines of each row are shifted a little: T-junctions between rows
     for j in range(ny):
@@ -197,8 +199,12 @@ def _communities(rng: np.random.Generator) -> tuple[gpd.GeoDataFrame, dict[str, 
             if k == shrink:
                 g = g.buffer(-size / 6, join_style="mitre")
             geoms.append(g)
-            rows.append({"community_id": f"C{k + 1:02d}" if rng.random() < 0.8 else f"社区{k + 1}",
-                         "name": _name(rng, "社区", k + 1)})
+            code = (330521001 + k if numeric else
+                    f"C{k + 1:02d}" if rng.random() < 0.8 else f"社区{k + 1}")
+            rows.append({"community_id": code, "name": _name(rng, "社区", k + 1)})
+    if rng.random() < 0.15:   # an exclave: the last community in two pieces
+        exclave = box(X0 + nx * size + 200, Y0, X0 + nx * size + 320, Y0 + 120)
+        geoms[-1] = shapely.MultiPolygon([geoms[-1], exclave])
     frame = gpd.GeoDataFrame(rows, geometry=geoms, crs=WORK)
     spec = schema.COMMUNITIES
     _fill(rng, frame, "street", [_pick(rng, ("武康街道", "舞阳街道", "阜溪街道"))
@@ -246,10 +252,13 @@ def _estates(rng: np.random.Generator, extent: dict[str, Any]) -> gpd.GeoDataFra
         if rng.random() < 0.3:   # an estate well outside every community
             geoms.append(box(X0 + width + 150, Y0 - 40, X0 + width + 260, Y0 + 60))
         geoms = geoms[:16]
+    if rng.random() < 0.04:   # every estate outside every community
+        geoms = [shapely.affinity.translate(g, xoff=width + 600) for g in geoms]
     rows = []
+    numeric = rng.random() < 0.15
     for k, _ in enumerate(geoms):
-        rows.append({"estate_id": f"E{k + 1:03d}" if rng.random() < 0.9 else f"小区-{k + 1}",
-                     "name": _name(rng, "小区", k + 1)})
+        code = 1001 + k if numeric else f"E{k + 1:03d}" if rng.random() < 0.9 else f"小区-{k + 1}"
+        rows.append({"estate_id": code, "name": _name(rng, "小区", k + 1)})
     frame = gpd.GeoDataFrame(rows, geometry=geoms, crs=WORK)
     spec = schema.ESTATES
     big = rng.random() < 0.3  # large estates: communities too large
@@ -292,6 +301,7 @@ def _premises(rng: np.random.Generator, communities: gpd.GeoDataFrame,
     ids = list(communities["community_id"])
     rows, geoms = [], []
     polygons = rng.random() < 0.2
+    multipoints = not polygons and rng.random() < 0.1
     rich = rng.random() < 0.5   # costs large enough to exceed the R3 caps
     for k in range(n):
         outside = rng.random() < 0.15
@@ -302,7 +312,8 @@ def _premises(rng: np.random.Generator, communities: gpd.GeoDataFrame,
             c = int(rng.integers(len(communities)))
             p = _random_point(rng, communities.geometry.iloc[c])
             cid = ids[c] if rng.random() < 0.6 else None
-        geoms.append(p.buffer(12, cap_style="square") if polygons else p)
+        geoms.append(p.buffer(12, cap_style="square") if polygons else
+                     shapely.MultiPoint([p]) if multipoints else p)
         tenure = _pick(rng, ("new_build", "developer_built", "renovated", "leased",
                              "purchased"))
         rows.append({
@@ -314,6 +325,9 @@ def _premises(rng: np.random.Generator, communities: gpd.GeoDataFrame,
             "_tenure": tenure,
         })
     frame = gpd.GeoDataFrame(rows, geometry=geoms, crs=WORK)
+    # the codes as written (a column of whole numbers and None would turn into floats)
+    frame["community_id"] = pd.Series([r["community_id"] for r in rows], index=frame.index,
+                                      dtype=object)
     tenures = frame.pop("_tenure")
     if frame["community_id"].isna().all() and rng.random() < 0.5:
         frame = frame.drop(columns="community_id")

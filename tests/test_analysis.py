@@ -171,3 +171,22 @@ def test_a_later_run_removes_outputs_it_did_not_write_again(tmp_path):
     assert result.exit_code == 0, result.output
     assert not (out / "proposed_sites.geojson").exists()
     assert (out / "communities.geojson").exists()
+
+
+def test_R7_a_county_whose_estates_all_lie_outside_its_communities_runs_without_proposals(
+        tmp_path):
+    """Found by the generated counties (issue 10): `check` accepted the folder and `run`
+    stopped with "no candidate sites" (exit 1). The run goes on, every household reported
+    unassigned, and says why there are no proposals."""
+    folder = write_layers(tmp_path / "layers", communities=two_communities(), estates=gdf([
+        {"estate_id": "E1", "name": "外一", "households": 120, "geometry": square(2500, 0)},
+        {"estate_id": "E2", "name": "外二", "households": 80, "geometry": square(2700, 0)}]))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["run", str(folder), "--out", str(out), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    assert "no boundary or premises-site proposals" in result.output
+    assert not (out / "proposed_communities.geojson").exists()
+    communities = gpd.read_file(out / "communities.geojson")
+    assert communities["households"].sum() == 0
+    estates = gpd.read_file(out / "estates.geojson")
+    assert estates["community_id"].isna().all() and estates["households"].sum() == 200

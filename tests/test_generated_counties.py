@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 
 from tests import countygen
 
@@ -254,7 +255,11 @@ def _check_outputs(county: countygen.County, out: Path, *, year: int | None,
         bad += _null_texts(r.values(), "planning_conditions.csv")
 
     # --- R7 proposals
-    if proposals and truth:
+    inside = truth and any(e["community_id"] is not None for e in estates)
+    if proposals and inside != (out / "proposed_communities.geojson").exists():
+        bad.append("R7 proposals written although no estate is in a community" if not inside
+                   else "R7 proposals missing")
+    if proposals and inside:
         proposed = _features(out / "proposed_communities.geojson")
         for p in proposed:
             if p["scale_status"] not in STATUSES["scale_status"]:
@@ -321,10 +326,20 @@ def _options(seed: int) -> dict[str, Any]:
 
 
 def _candidates(county: countygen.County) -> int:
-    """How many candidate sites the siting has (asking for more is a usage error)."""
-    if "candidate_sites" in county.layers and len(county.layers["candidate_sites"].frame):
-        return len(county.layers["candidate_sites"].frame)
-    return len(county.ids("estates")) + len(county.ids("development_parcels"))
+    """How many candidate sites inside a community the siting has (asking for more sites
+    than that is refused, exit 1): the candidate_sites layer, else a point in every estate
+    and development parcel."""
+    import shapely
+
+    area = shapely.union_all(county.layers["communities"].frame.geometry.values)
+    plan = county.layers.get("candidate_sites")
+    if plan is not None and len(plan.frame):
+        points = plan.frame.geometry.values
+    else:
+        polygons = [county.layers[n].frame.geometry.values
+                    for n in ("estates", "development_parcels") if n in county.layers]
+        points = shapely.point_on_surface(np.concatenate(polygons)) if polygons else []
+    return int(shapely.intersects(area, np.asarray(points, dtype=object)).sum())
 
 
 def run_example(seed: int, workdir: str) -> str | None:
@@ -491,3 +506,59 @@ def test_the_invariants_catch_a_wrong_output(tmp_path: Path) -> None:
                                                  encoding="utf-8")
         bad = _check_outputs(county, out, year=opts["year"], proposals=opts["proposals"])
         assert bad, f"tampering {key} went unnoticed"
+
+
+# --------------------------------------------------------------------------- reading empty text
+
+
+def test_empty_text_in_every_format_reads_as_missing(tmp_path: Path) -> None:
+    """Issue 10: a GeoPackage (or Shapefile, GeoJSON) whose empty optional text column holds
+    the words a table saved through str() writes — '<NA>', 'nan', 'None', 'NaT' — or blanks
+    reads as missing values; none of those words may be refused as an unknown value."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from gis_planner.layers import load_layers
+
+    words = ["<NA>", "nan", "None", "NaT", "", "  ", None]
+    x0, y0 = countygen.X0, countygen.Y0
+    communities = gpd.GeoDataFrame(
+        {"community_id": [f"C{i}" for i in range(len(words))],
+         "name": [f"社区{i}" for i in range(len(words))],
+         "standard": words, "kind": words, "street": words},
+        geometry=[box(x0 + 100 * i, y0, x0 + 100 * (i + 1), y0 + 100)
+                  for i in range(len(words))], crs="EPSG:4549")
+    for ext in (".gpkg", ".shp", ".geojson"):
+        folder = tmp_path / ext.strip(".")
+        folder.mkdir()
+        communities.to_file(folder / f"communities{ext}", engine="pyogrio")
+        data = load_layers(folder, lang="en")
+        c = data.communities
+        assert c["standard"].isna().all(), (ext, c["standard"].tolist())
+        assert c["street"].isna().all(), (ext, c["street"].tolist())
+        assert c["kind"].eq("urban").all()   # the default of a missing kind
+
+
+def test_a_zero_feature_optional_layer_reads_as_absent_with_a_warning(tmp_path: Path) -> None:
+    """Decision (issue 10): a county's GIS often exports an optional layer it has nothing in
+    (no planned roads yet) as an empty file. That is read as if the layer were absent, with a
+    warning naming the file; an empty *required* layer (communities) stays an error."""
+    import geopandas as gpd
+    from shapely.geometry import LineString, box
+
+    from gis_planner.errors import InputError
+    from gis_planner.layers import load_layers
+
+    x0, y0 = countygen.X0, countygen.Y0
+    communities = gpd.GeoDataFrame({"community_id": ["C1"], "name": ["甲"]},
+                                   geometry=[box(x0, y0, x0 + 500, y0 + 500)], crs="EPSG:4549")
+    roads = gpd.GeoDataFrame({"road_id": ["R1"]}, geometry=[LineString([(x0, y0), (x0 + 9, y0)])],
+                             crs="EPSG:4549").iloc[0:0]
+    communities.to_file(tmp_path / "communities.gpkg", engine="pyogrio")
+    roads.to_file(tmp_path / "planned_roads.shp", engine="pyogrio")
+    data = load_layers(tmp_path, lang="en")
+    assert data.planned_roads is None
+    assert any("planned_roads.shp" in str(w) and "absent" in str(w) for w in data.warnings)
+    communities.iloc[0:0].to_file(tmp_path / "communities.gpkg", engine="pyogrio")
+    with pytest.raises(InputError, match="communities.gpkg"):
+        load_layers(tmp_path, lang="en")
