@@ -498,6 +498,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "working_crs_bad": ("working_crs 为 {value}，应为 auto 或 CGCS2000 3 度带之一（{valid}）", "working_crs is {value}, expected auto or one of the CGCS2000 3-degree zones ({valid})"),
     "working_crs_outside": ("社区范围中心位于东经 {lon:.2f}°，不在 CGCS2000 3 度带（东经 73.5°–136.5°）内；请检查坐标系，或在 planner.yaml 中设置 working_crs",
                             "the communities' extent is centred at {lon:.2f}°E, outside the CGCS2000 3-degree zones (73.5°E–136.5°E); check the CRS or set working_crs in planner.yaml"),
+    "raster_datum": ("人口栅格的坐标系 {crs} 不是 CGCS2000 或 WGS 84 基准：栅格重投影时不会做基准转换。请先用主管部门公布的参数把栅格转换到 CGCS2000（例如 gdalwarp -t_srs EPSG:4549，源坐标系写成带 +towgs84 的定义）",
+                     "the population raster's CRS {crs} is not on the CGCS2000 or WGS 84 datum, and warping it would not shift the datum; convert it to CGCS2000 with the bureau's parameters first (e.g. gdalwarp -t_srs EPSG:4549 with a source CRS carrying +towgs84)"),
     "working_crs_far": ("planner.yaml 固定了 working_crs: {crs}，但社区位于东经 {lon:.2f}°（应为 {auto}）：长度误差约 {length:.3%}，面积误差约 {area:.3%}",
                         "planner.yaml fixes working_crs: {crs}, but the communities lie at {lon:.2f}°E (zone {auto}): lengths are off by about {length:.3%}, areas by {area:.3%}"),
     # --- hostile and careless input (issue 14: nothing silently lost, never a traceback)

@@ -1585,6 +1585,9 @@ def _check_raster(path: Path, problems: ProblemList, lang: str) -> None:
         with rasterio.open(path) as src:
             if src.crs is None:
                 problems.error(path.name, tr("raster_no_crs", lang))
+            elif not crs_mod.is_cgcs2000_frame(src.crs.to_wkt()):  # warped without a shift
+                problems.error(path.name, tr("raster_datum", lang,
+                                             crs=crs_mod.crs_name(src.crs.to_wkt())))
             if src.nodata is None:
                 problems.error(path.name, tr("raster_no_nodata", lang))
     except rasterio.errors.RasterioIOError as err:

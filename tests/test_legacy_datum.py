@@ -384,3 +384,42 @@ def test_the_bureau_package_records_the_transformation(tmp_path):
     (layer,) = [s for s in meta["source_layers"] if s["layer"] == "communities"]
     assert "7-parameter" in layer["transformation"] and "accuracy not stated" in \
         layer["transformation"]
+
+
+@pytest.mark.parametrize("code", [4610, 2327, 2349, 2370, 2385, 4214, 2401, 2436, 21413, 21453,
+                                  4555, 4579, 2403])
+def test_no_xian80_beijing54_or_new_beijing_crs_passes_without_a_shift(code):
+    # a point in the middle of the CRS's area of use; all 195 such EPSG CRSs were checked
+    # once (60 s): 185 refused, 10 (Tarim basin zones, e.g. EPSG:2403) shifted by PROJ's
+    # 1 m "Beijing 1954 to WGS 84 (4)" — none read as CGCS2000 without a word
+    crs = pyproj.CRS.from_epsg(code)
+    area = crs.area_of_use
+    lon, lat = (area.west + area.east) / 2, (area.south + area.north) / 2
+    x, y = pyproj.Transformer.from_crs(crs.geodetic_crs, crs, always_xy=True).transform(lon, lat)
+    layer = gpd.GeoDataFrame(geometry=[Point(x, y)], crs=crs)
+    assert not crs_mod.is_cgcs2000_frame(crs)
+    try:
+        _, shift = crs_mod.to_cgcs2000(layer, layer="estates", lang="en")
+    except InputError as err:
+        assert f"EPSG:{code}" in str(err) and "ballpark" in str(err)
+    else:
+        assert shift.method == "proj" and shift.accuracy_m is not None and code == 2403
+
+
+@pytest.mark.parametrize(("code", "refused"), [("EPSG:2385", True), ("EPSG:4549", False)])
+def test_a_population_raster_in_xian80_is_refused(tmp_path, code, refused):
+    import rasterio
+    from rasterio.transform import Affine
+
+    folder = write_layers(tmp_path / "l", communities=two_communities())
+    profile = {"driver": "GTiff", "width": 3, "height": 3, "count": 1, "dtype": "float32",
+               "crs": code, "nodata": -1.0,
+               "transform": Affine(100, 0, 497000, 0, -100, 3380000)}
+    with rasterio.open(folder / "population.tif", "w", **profile) as dst:
+        dst.write(np.ones((1, 3, 3), dtype="float32"))
+    if refused:
+        with pytest.raises(InputError, match=r"population.tif: the population raster's CRS "
+                                             r"EPSG:2385 is not on the CGCS2000"):
+            load_layers(folder, lang="en")
+    else:
+        assert load_layers(folder, lang="en").population_raster.name == "population.tif"
