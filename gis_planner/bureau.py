@@ -52,7 +52,7 @@ import pyogrio
 import pyproj
 import shapely
 
-from gis_planner import __version__
+from gis_planner import __version__, atomic
 from gis_planner import crs as crs_mod
 from gis_planner.atomic import FolderBusyError, staged_set
 from gis_planner.crs import CGCS2000_GEOGRAPHIC, CGCS2000_ZONE_PREFIXED, WEB_CRS, WORKING_CRS
@@ -981,6 +981,11 @@ def export_bureau(
     if not fmts:
         raise BureauError(tr("bureau_no_format", lang, skipped="; ".join(skipped.values())))
 
+    source_dir = Path(source) if isinstance(source, (str, os.PathLike)) else None
+    if (source_dir is not None and (source_dir / atomic.JOURNAL).exists()
+            and source_dir.resolve() != out_dir.resolve()):
+        with atomic.locked(source_dir):  # a run killed mid-commit: back to its last set
+            atomic.recover(source_dir)
     with _staged_package(out_dir, lang) as stage:
         t0 = time.perf_counter()
         step(tr("bureau_step_read", lang))
