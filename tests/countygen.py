@@ -202,6 +202,12 @@ def _communities(rng: np.random.Generator) -> tuple[gpd.GeoDataFrame, dict[str, 
             code = (330521001 + k if numeric else
                     f"C{k + 1:02d}" if rng.random() < 0.8 else f"社区{k + 1}")
             rows.append({"community_id": code, "name": _name(rng, "社区", k + 1)})
+    if len(geoms) > 1 and rng.random() < 0.1:
+        # digitised with an overlap of a few metres (a warning, not an error)
+        geoms[0] = box(*geoms[0].bounds[:2], geoms[0].bounds[2] + 4.0, geoms[0].bounds[3])
+    if rng.random() < 0.1:   # a hole (a school, a park that is no community's)
+        c = geoms[-1].centroid
+        geoms[-1] = geoms[-1].difference(box(c.x - 40, c.y - 40, c.x + 40, c.y + 40))
     if rng.random() < 0.15:   # an exclave: the last community in two pieces
         exclave = box(X0 + nx * size + 200, Y0, X0 + nx * size + 320, Y0 + 120)
         geoms[-1] = shapely.MultiPolygon([geoms[-1], exclave])
@@ -252,6 +258,16 @@ def _estates(rng: np.random.Generator, extent: dict[str, Any]) -> gpd.GeoDataFra
         if rng.random() < 0.3:   # an estate well outside every community
             geoms.append(box(X0 + width + 150, Y0 - 40, X0 + width + 260, Y0 + 60))
         geoms = geoms[:16]
+    if geoms and rng.random() < 0.15:   # two estates overlap (digitised twice, a little off)
+        g = geoms[int(rng.integers(len(geoms)))]
+        geoms.append(shapely.affinity.translate(g, xoff=(g.bounds[2] - g.bounds[0]) * 0.4))
+    if geoms and rng.random() < 0.1:   # an estate with a courtyard cut out, or in two parts
+        k = int(rng.integers(len(geoms)))
+        g = geoms[k]
+        c = g.centroid
+        inner = box(c.x - 5, c.y - 5, c.x + 5, c.y + 5)
+        geoms[k] = (g.difference(inner) if rng.random() < 0.5 else shapely.MultiPolygon(
+            [g, shapely.affinity.translate(g, yoff=(g.bounds[3] - g.bounds[1]) * 1.5)]))
     if rng.random() < 0.04:   # every estate outside every community
         geoms = [shapely.affinity.translate(g, xoff=width + 600) for g in geoms]
     rows = []
@@ -544,7 +560,9 @@ def _households_table(rng: np.random.Generator, county: County) -> None:
         chosen = ids   # every estate left without a count must be in the table
         if mode == "drop_field":
             estates.drop(columns="households", inplace=True)
-            county.layers["estates"].columns.pop("households", None)
+            plan = county.layers["estates"]
+            plan.columns.pop("households", None)
+            plan.mapped = {k: v for k, v in plan.mapped.items() if v != "households"}
         else:
             estates["households"] = [None if e in chosen and rng.random() < 0.5 else h
                                      for e, h in zip(ids, estates["households"], strict=True)]
@@ -732,6 +750,10 @@ def inject_fault(county: County, rng: np.random.Generator) -> tuple[County, Faul
                 options.append((f"future_year:{f.name}", name))
             if f.kind == "share" and f.name in plan.frame:
                 options.append((f"bad_share:{f.name}", name))
+            if f.kind == "bool" and f.name in plan.frame:
+                options.append((f"bad_bool:{f.name}", name))
+        if spec.geometry == schema.POLYGONAL and plan.fmt != "shp" and len(plan.frame) > 1:
+            options.append(("wrong_geometry", name))
         if name == "premises" and "community_id" in plan.frame:
             options.append(("unknown_community", name))
     kind, layer = _pick(rng, options)
@@ -758,7 +780,8 @@ def inject_fault(county: County, rng: np.random.Generator) -> tuple[County, Faul
             frame = gpd.GeoDataFrame(frame, geometry=plan.frame.geometry.name, crs=WORK)
             plan.frame = frame
         else:
-            frame.iloc[other, frame.columns.get_loc(spec.id_field)] = label
+            column = frame.columns.get_loc(spec.id_field)
+            frame.iloc[other, column] = frame.iloc[row, column]
         must += [spec.id_field, label]
     elif what == "missing_field":
         plan.frame = frame.drop(columns=fname)
@@ -785,6 +808,15 @@ def inject_fault(county: County, rng: np.random.Generator) -> tuple[County, Faul
         frame[fname] = frame[fname].astype(object)
         frame.iloc[row, frame.columns.get_loc(fname)] = 170
         must += [fname, label, "170"]
+    elif what == "bad_bool":
+        frame[fname] = frame[fname].astype(object)
+        frame.iloc[row, frame.columns.get_loc(fname)] = "也许"
+        must += [fname, label, "也许"]
+    elif what == "wrong_geometry":
+        geoms = frame.geometry.copy()
+        geoms.iloc[row] = geoms.iloc[row].centroid
+        frame.set_geometry(geoms, inplace=True)
+        must += [label, "Point"]
     elif what == "unknown_community":
         frame["community_id"] = frame["community_id"].astype(object)
         frame.iloc[row, frame.columns.get_loc("community_id")] = "ZZ-999"

@@ -31,6 +31,7 @@ import math
 import multiprocessing
 import os
 import re
+import shutil
 import traceback
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -83,22 +84,20 @@ def _null_texts(values: Any, where: str) -> list[str]:
     return found
 
 
-def _xlsx_null_texts(path: Path) -> list[str]:
-    """Cells of report.xlsx holding a null word: every text cell of an xlsxwriter workbook is
-    in its shared strings (read straight from the zip: 20× faster than openpyxl)."""
+def _xlsx_strings(path: Path) -> list[str]:
+    """Every text cell of report.xlsx: an xlsxwriter workbook keeps them all in its shared
+    strings (read straight from the zip: 20× faster than openpyxl)."""
     import html
     import zipfile
 
     with zipfile.ZipFile(path) as book:
         names = book.namelist()
-        assert "xl/sharedStrings.xml" in names or not any("sheet" in n for n in names)
         text = book.read("xl/sharedStrings.xml").decode("utf-8") \
             if "xl/sharedStrings.xml" in names else ""
-        inline = "".join(book.read(n).decode("utf-8") for n in names
+        sheets = "".join(book.read(n).decode("utf-8") for n in names
                          if n.startswith("xl/worksheets/"))
-    assert "inlineStr" not in inline   # every text is a shared string
-    strings = [html.unescape(t) for t in re.findall(r"<t[^>]*>(.*?)</t>", text, re.S)]
-    return _null_texts(strings, "report.xlsx")
+    assert "inlineStr" not in sheets   # every text is a shared string
+    return [html.unescape(t) for t in re.findall(r"<t[^>]*>(.*?)</t>", text, re.S)]
 
 
 # --------------------------------------------------------------------------- the invariants
@@ -278,12 +277,20 @@ def _check_outputs(county: countygen.County, out: Path, *, year: int | None,
         for r in _csv_rows(out / "boundary_moves.csv"):
             bad += _null_texts(r.values(), "boundary_moves.csv")
 
-    # --- report and map
-    bad += _xlsx_null_texts(out / "report.xlsx")
+    # --- report and map: no null words, every input id
+    strings = _xlsx_strings(out / "report.xlsx")
+    bad += _null_texts(strings, "report.xlsx")
     html = (out / "map.html").read_text(encoding="utf-8")
     for word in ('"<NA>"', '"nan"', '"None"', "&lt;NA&gt;", ">None<", ">nan<"):
         if word in html:
             bad.append(f"map.html holds {word}")
+    texts = set(strings)
+    for layer in ("communities", "estates", "premises"):
+        ids = county.ids(layer)
+        if ids and not set(ids) <= texts:
+            bad.append(f"report.xlsx lacks {layer} ids {sorted(set(ids) - texts)[:5]}")
+        if [i for i in ids if i not in html]:
+            bad.append(f"map.html lacks {layer} ids {[i for i in ids if i not in html][:5]}")
     return bad
 
 
@@ -349,6 +356,7 @@ def run_example(seed: int, workdir: str) -> str | None:
     from gis_planner.cli import app
 
     base = Path(workdir) / f"county_{seed}"
+    shutil.rmtree(base, ignore_errors=True)
     try:
         county = countygen.generate_county(seed)
         countygen.write_county(county, base / "layers")
@@ -400,6 +408,7 @@ def check_invalid_example(seed: int, workdir: str) -> str | None:
     from gis_planner.cli import app
 
     base = Path(workdir) / f"invalid_{seed}"
+    shutil.rmtree(base, ignore_errors=True)
     county, fault = countygen.inject_fault(countygen.generate_county(seed),
                                            np.random.default_rng([seed, 11]))
     countygen.write_county(county, base / "layers")
