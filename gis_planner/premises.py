@@ -183,14 +183,18 @@ def check_premises(communities: gpd.GeoDataFrame, premises: pd.DataFrame | None,
     for cid in warnings:
         if cid not in with_centre:
             warnings[cid].append(missing_text)
+    ids = communities["community_id"].tolist()
     result = pd.DataFrame({
         "standard": standard,
         "required_area_m2": np.round(required.astype(float), 2),
         "premises_area_m2": np.round(area.astype(float), 2),
         "shortfall_m2": np.round(shortfall.astype(float), 2),
         "premises_status": status,
-        "service_centre_ok": communities["community_id"].map(lambda c: ok.get(c, False)),
-        "premises_warnings": communities["community_id"].map(lambda c: warnings[c]),
+        # plain lists: Series.map over a pandas-3 string column would infer Arrow types
+        # (a list<string> column cannot take a new list per row)
+        "service_centre_ok": np.array([bool(ok.get(c, False)) for c in ids], dtype=bool),
+        "premises_warnings": pd.Series([list(warnings[c]) for c in ids], index=communities.index,
+                                       dtype=object),
     }, index=communities.index)
     log.info("Checked premises of %d communities: %d meet, %d short, %d none; shortfall %.0f m²",
              len(result), int((status == "meets").sum()), int((status == "short").sum()),

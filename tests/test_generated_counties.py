@@ -254,7 +254,7 @@ def _check_outputs(county: countygen.County, out: Path, *, year: int | None,
         bad += _null_texts(r.values(), "planning_conditions.csv")
 
     # --- R7 proposals
-    inside = truth and any(e["community_id"] is not None for e in estates)
+    inside = bool(truth) and any(e["community_id"] is not None for e in estates)
     if proposals and inside != (out / "proposed_communities.geojson").exists():
         bad.append("R7 proposals written although no estate is in a community" if not inside
                    else "R7 proposals missing")
@@ -447,7 +447,8 @@ def _run_all(func, seeds: range, workdir: Path) -> list[str]:  # noqa: ANN001
 def test_generated_counties_run_with_every_invariant(tmp_path: Path) -> None:
     seeds = range(FIRST_SEED, FIRST_SEED + EXAMPLES)
     failures = _run_all(run_example, seeds, tmp_path)
-    assert not failures, (f"{len(failures)} of {len(seeds)} generated counties failed:\n\n"
+    assert not failures, (f"{len(failures)} of {len(seeds)} generated counties failed "
+                          f"(seeds {[int(f.split()[1]) for f in failures]}):\n\n"
                           + "\n\n".join(failures[:10]))
 
 

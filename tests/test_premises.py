@@ -124,3 +124,26 @@ def test_R1_standard_follows_the_largest_existing_premises_in_a_plan_year_too(ru
     later = premises.check_premises(communities, prem, households, rules=rules, year=2030)
     assert later.iloc[0]["standard"] == "renovated"  # not the planned new build
     assert later.iloc[0]["required_area_m2"] == 2250 and later.iloc[0]["premises_area_m2"] == 2500
+
+
+def test_R1_check_with_pandas_string_ids_and_nullable_floor(rules):
+    """pandas 3 reads text as the ``str`` dtype: Series.map over it inferred an Arrow
+    list column for the warnings, which then refused a new list per row (found by the
+    generated counties, issue 10). Nullable Int64 floors with <NA> are unknown floors."""
+    communities = two_communities()
+    communities["community_id"] = communities["community_id"].astype("string")
+    prem = _premises([
+        ("P1", "A", "service_centre", 150.0, "new_build", "existing", 1, (100, 100)),
+        ("P2", "B", "service_centre", 120.0, "new_build", "existing", 1, (1500, 100)),
+    ])
+    prem["community_id"] = prem["community_id"].astype("string")
+    prem["floor"] = pd.array([1, pd.NA], dtype="Int64")
+    prem["floor_area_m2"] = pd.array([150.0, 120.0], dtype="Float64")
+    households = pd.Series([3000, 1000], index=communities.index)
+    out = premises.check_premises(communities, prem, households, rules=rules, lang="en")
+    assert out["service_centre_ok"].tolist() == [True, True]   # floor unknown: no warning
+    assert out["premises_warnings"].dtype == object
+    out.loc[0, "premises_warnings"] = ["a new list"]   # a column that takes lists
+    # R1 new standard: 3,000 → 2,400 m² (150 m² existing); 1,000 → 1,800 m²
+    assert out["required_area_m2"].tolist() == [2400.0, 1800.0]
+    assert out["premises_status"].tolist() == ["short", "short"]
