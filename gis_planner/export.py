@@ -115,7 +115,8 @@ def _write_layout(layout, stage: Path, out_dir: Path, *, lang: str,  # noqa: ANN
         "boundary_moves.csv": lambda path: write_csv(pd.DataFrame(layout.boundaries.moves),
                                                      path),
         "accessibility.tif": lambda path: accessibility.write_accessibility(
-            path, layout.access_m, layout.access_transform),
+            path, layout.access_m, layout.access_transform,
+            crs=layout.boundaries.communities.crs.to_string()),
     }
     for name, write in outputs.items():
         if on_step:

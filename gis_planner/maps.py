@@ -414,10 +414,10 @@ def _to_display(geoms: gpd.GeoSeries, *, shift: bool, simplify: bool,
                 tolerance_m: float = SIMPLIFY_TOLERANCE_M) -> np.ndarray:
     """Geometries for the page: simplified (metres), lon/lat, GCJ-02 when ``shift``, rounded."""
     if geoms.crs is None:
-        raise ValueError("a layer handed to the map has no CRS; Results layers are in "
-                         f"{crs_mod.WORKING_CRS} (load_layers + analyse give them one)")
-    if not geoms.crs.is_projected:
-        geoms = geoms.to_crs(crs_mod.WORKING_CRS)
+        raise ValueError("a layer handed to the map has no CRS; Results layers are in the "
+                         "working CRS (load_layers + analyse give them one)")
+    if not geoms.crs.is_projected:  # simplify in metres, in the layer's own 3-degree zone
+        geoms = geoms.to_crs(crs_mod.working_crs_for(geoms))
     values = geoms.values
     if simplify:
         values = shapely.simplify(np.asarray(values), tolerance_m, preserve_topology=True)

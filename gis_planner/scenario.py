@@ -126,8 +126,9 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _to_working(geom: BaseGeometry, crs: str) -> BaseGeometry:
-    transformer = pyproj.Transformer.from_crs(crs, WORKING_CRS, always_xy=True)
+def _to_working(geom: BaseGeometry, crs: str, working: Any = WORKING_CRS) -> BaseGeometry:
+    """``geom`` from ``crs`` into the layers' working CRS ``working``."""
+    transformer = pyproj.Transformer.from_crs(crs, working, always_xy=True)
     return shapely.transform(geom, lambda xy: np.column_stack(
         transformer.transform(xy[:, 0], xy[:, 1])))
 
@@ -413,7 +414,7 @@ class Scenario:
                                        value=point)) from None
             geom = shapely.Point(x, y)
             if lonlat is not None:
-                geom = _to_working(geom, "EPSG:4326")
+                geom = _to_working(geom, "EPSG:4326", self.data.communities.crs)
             if polygon_size_m is not None:
                 half = float(polygon_size_m) / 2.0
                 geom = shapely.box(geom.x - half, geom.y - half, geom.x + half, geom.y + half)
@@ -550,7 +551,7 @@ class Scenario:
 
     def _append(self, frame: gpd.GeoDataFrame | None, row: dict[str, Any],
                 geom: BaseGeometry) -> gpd.GeoDataFrame:
-        new = gpd.GeoDataFrame([row], geometry=[geom], crs=WORKING_CRS)
+        new = gpd.GeoDataFrame([row], geometry=[geom], crs=self.data.communities.crs)
         if frame is None or len(frame) == 0:
             return new
         geometry = frame.geometry.name
@@ -829,7 +830,8 @@ class Scenario:
         if geom.geom_type != "LineString" or geom.is_empty:
             raise ScenarioError(tr("scn_bad_geometry", self.lang, what="line",
                                    value=geom.geom_type))
-        return _to_working(geom, "EPSG:4326") if line_lonlat is not None else geom
+        return (_to_working(geom, "EPSG:4326", self.data.communities.crs)
+                if line_lonlat is not None else geom)
 
     def _split_by_line(self, polygon: BaseGeometry, line: BaseGeometry, old: str
                        ) -> list[BaseGeometry]:

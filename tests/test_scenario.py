@@ -411,7 +411,7 @@ def test_dual_map_is_offline_and_shows_both_scenarios(base, tmp_path):
     dual = dual_map(base, plan, year=2030)
     page = render_dual_map(dual)
     # the name travels as JSON text (set with textContent), never as markup
-    assert json.dumps("方案<b>").replace("<", "\\u003c").replace(">", "\\u003e")[1:-1] in page
+    assert '"方案\\u003cb\\u003e' in page
     assert "方案<b>" not in page
     assert "cdn.jsdelivr" not in page and "L.Map.Sync" not in page
     path = write_dual_map(base, plan, tmp_path / "dual.html", year=2030, lang="en")
