@@ -62,11 +62,19 @@ DEMO_FOLDER = Path("layers") / "deqing_demo"
 
 
 def demo_layers() -> Path:
-    """The embedded demo folder: ./layers/deqing_demo, or the one beside the package."""
+    """The embedded demo folder: ./layers/deqing_demo, the one beside the package, or (installed
+    from a wheel, which holds no layers) the same layers made once by the deterministic
+    generator into a cache folder (:func:`gis_planner.demo.cached_demo`)."""
     for base in (Path.cwd(), Path(__file__).resolve().parent.parent):
         if (base / DEMO_FOLDER).is_dir():
             return base / DEMO_FOLDER
-    raise typer.BadParameter("layers/deqing_demo not found; run `python -m gis_planner.demo`")
+    from gis_planner.demo import cached_demo
+
+    try:
+        return cached_demo()
+    except OSError as err:
+        raise typer.BadParameter(f"layers/deqing_demo not found and could not be generated "
+                                 f"({err}); run `python -m gis_planner.demo DIR`") from err
 
 
 #: free space an output folder needs before a run starts, besides four times the input size:

@@ -22,11 +22,14 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import json
 import logging
 import math
 import os
+import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -2175,6 +2178,66 @@ def generate_demo(out_dir: Path | str, *, seed: int = DEFAULT_SEED) -> dict[str,
         time.perf_counter() - t0,
     )
     return paths
+
+
+def _demo_key(seed: int) -> str:
+    """What the generated demo depends on: this module, the data files it reads, the seed."""
+    digest = hashlib.sha256(str(seed).encode())
+    for path in [Path(__file__), *sorted(_DATA_DIR.glob("deqing_*"))]:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def cached_demo(cache_dir: Path | str | None = None, *, seed: int = DEFAULT_SEED) -> Path:
+    """Return a demo layers folder for an installed package that has no ``layers/deqing_demo``.
+
+    The layers are made once by :func:`generate_demo` (about 6 s) into
+    ``<cache>/gis_planner/deqing_demo-<key>`` and reused; the key changes with this module, its
+    data files and the seed, so an upgrade never reuses stale layers. The folder is generated
+    beside its final name and renamed into place whole, so a folder under the final name is
+    always complete (two processes racing both end with the same, complete folder).
+
+    Parameters
+    ----------
+    cache_dir : Path or str, optional
+        The cache root. Default: ``$XDG_CACHE_HOME`` or ``~/.cache``, then the temporary
+        folder when that is not writable.
+    seed : int, optional
+        Seed of the generator (the embedded demo uses :data:`DEFAULT_SEED`).
+
+    Raises
+    ------
+    OSError
+        When no cache root can be written.
+    """
+    if cache_dir is not None:
+        roots = [Path(cache_dir)]
+    else:
+        xdg = os.environ.get("XDG_CACHE_HOME")
+        roots = [Path(xdg) if xdg else Path.home() / ".cache", Path(tempfile.gettempdir())]
+    name = f"deqing_demo-{_demo_key(seed)}"
+    error: OSError | None = None
+    for root in roots:
+        folder = root / "gis_planner" / name
+        if folder.is_dir():
+            return folder
+        try:
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            staging = Path(tempfile.mkdtemp(prefix=f".staging-{name}-", dir=folder.parent))
+        except OSError as err:
+            error = err
+            continue
+        try:
+            generate_demo(staging, seed=seed)
+            try:
+                staging.rename(folder)
+            except OSError:
+                if not folder.is_dir():  # not a lost race: a real failure
+                    raise
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        return folder
+    raise error or OSError("no cache folder for the demo layers")
 
 
 # ----------------------------------------------------------------------------- scale data
