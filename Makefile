@@ -3,13 +3,30 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+# the lowest supported versions (ci/constraints-lowest.txt), in a venv of their own
+LOWEST        := .venv-lowest
+LOWEST_BIN    := $(LOWEST)/bin
+LOWEST_STAMP  := $(LOWEST)/.installed-stamp
+LOWEST_PINS   := ci/constraints-lowest.txt
+# byte-identical GeoPackage/GeoTIFF demo files hold for the GDAL that wrote them (the newest);
+# an older GDAL writes the same data with other GPKG triggers and TIFF tags
+LOWEST_PYTEST := --deselect tests/test_demo.py::test_deterministic_and_equal_to_the_committed_demo
+PIP := python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: install demo test bench lint regenerate-demo clean
+.PHONY: install install-lowest demo test test-lowest fuzz bench lint regenerate-demo clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,dev]'
+	$(BIN)/$(PIP) -e '.[test,dev,notebooks]'
 	@touch $(STAMP)
+
+# made anew whenever the pins or the dependencies change, so no newer leftover stays in it
+$(LOWEST_STAMP): pyproject.toml $(LOWEST_PINS)
+	rm -rf $(LOWEST)
+	$(PYTHON) -m venv $(LOWEST)
+	$(LOWEST_BIN)/$(PIP) -c $(LOWEST_PINS) -e '.[test,notebooks]'
+	$(LOWEST_BIN)/python -m pip check
+	@touch $(LOWEST_STAMP)
 
 install: $(STAMP)  ## create .venv if missing and install the package with its test tools
 
@@ -19,8 +36,16 @@ demo: $(STAMP)  ## run the planner on the embedded Deqing demo; outputs in outpu
 test: $(STAMP)  ## run the whole suite
 	$(BIN)/python -m pytest
 
+install-lowest: $(LOWEST_STAMP)  ## create .venv-lowest with the lowest supported versions
+
+test-lowest: $(LOWEST_STAMP)  ## run the suite on the lowest supported versions (CI does both)
+	$(LOWEST_BIN)/python -m pytest $(LOWEST_PYTEST)
+
+fuzz: $(STAMP)  ## thousands of generated counties through the whole pipeline (by hand)
+	GP_FUZZ_EXAMPLES=3000 $(BIN)/python -m pytest tests/test_generated_counties.py -q
+
 bench: $(STAMP)  ## benchmarks (by hand, not part of the suite); figures go in the README
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[bench]'
+	$(BIN)/$(PIP) -e '.[bench]'
 	$(BIN)/python benchmarks/bench_pipeline.py
 	$(BIN)/python benchmarks/bench_map.py
 	$(BIN)/python benchmarks/bench_siting.py
@@ -32,4 +57,4 @@ regenerate-demo: $(STAMP)  ## rebuild layers/deqing_demo from its deterministic 
 	$(BIN)/python -m gis_planner.demo layers/deqing_demo
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) $(LOWEST) .pytest_cache
