@@ -349,8 +349,11 @@ def _candidates(county: countygen.County) -> int:
     return int(shapely.intersects(area, np.asarray(points, dtype=object)).sum())
 
 
-def run_example(seed: int, workdir: str) -> str | None:
-    """Generate, write and run county ``seed``; None when every invariant holds, else why."""
+def run_example(seed: int, workdir: str, keep: bool = False) -> str | None:
+    """Generate, write and run county ``seed``; None when every invariant holds, else why.
+
+    A passing county's folder is removed unless ``keep``.
+    """
     from typer.testing import CliRunner
 
     from gis_planner.cli import app
@@ -398,7 +401,11 @@ def run_example(seed: int, workdir: str) -> str | None:
                 bad.append(f"bureau: communities counts {counts}")
     except Exception:  # noqa: BLE001 - reported with the seed
         return f"{what}: checking the outputs failed\n{traceback.format_exc()}"
-    return f"{what}:\n  " + "\n  ".join(bad[:20]) if bad else None
+    if bad:
+        return f"{what}:\n  " + "\n  ".join(bad[:20])
+    if not keep:   # a passing county leaves nothing behind (make fuzz runs thousands)
+        shutil.rmtree(base, ignore_errors=True)
+    return None
 
 
 def check_invalid_example(seed: int, workdir: str) -> str | None:
@@ -428,6 +435,7 @@ def check_invalid_example(seed: int, workdir: str) -> str | None:
     written = [p.name for p in (base / "out").glob("*")] if (base / "out").exists() else []
     if written:
         return f"{what}: files written although the input is invalid: {written}"
+    shutil.rmtree(base, ignore_errors=True)
     return None
 
 
@@ -495,7 +503,7 @@ def test_the_invariants_catch_a_wrong_output(tmp_path: Path) -> None:
     """The checks can fail: a run's outputs, tampered with one figure at a time, are caught."""
     seed = next(s for s in range(50) if countygen.generate_county(s).estate_households()
                 and len(countygen.generate_county(s).ids("communities")) > 1)
-    assert run_example(seed, str(tmp_path)) is None
+    assert run_example(seed, str(tmp_path), keep=True) is None
     county = countygen.generate_county(seed)
     out = tmp_path / f"county_{seed}" / "out"
     original = (out / "communities.geojson").read_text(encoding="utf-8")
@@ -572,3 +580,43 @@ def test_a_zero_feature_optional_layer_reads_as_absent_with_a_warning(tmp_path: 
     communities.iloc[0:0].to_file(tmp_path / "communities.gpkg", engine="pyogrio")
     with pytest.raises(InputError, match="communities.gpkg"):
         load_layers(tmp_path, lang="en")
+
+
+def _as_pandas_strings(frame: Any) -> Any:
+    """Every text column of a layer as pandas' ``string`` dtype (missing: <NA>), as a
+    notebook or a scenario may hand it over."""
+    if frame is None:
+        return None
+    frame = frame.copy()
+    for column in frame.columns:
+        values = frame[column]
+        if column != frame.geometry.name and values.dtype == object and not values.map(
+                lambda v: isinstance(v, (list, dict, tuple))).any():
+            frame[column] = values.astype("string")
+    return frame
+
+
+def test_generated_counties_with_string_dtypes_through_the_api(tmp_path: Path) -> None:
+    """The analyses, proposals and every writer on layers whose text columns are pandas
+    ``string`` (not object) columns, with <NA> for missing values."""
+    import dataclasses
+
+    from gis_planner.analysis import analyse, propose_layout
+    from gis_planner.export import write_run
+    from gis_planner.layers import load_layers
+
+    failures = []
+    for seed in range(FIRST_SEED, FIRST_SEED + max(2, EXAMPLES // 20)):
+        county = countygen.generate_county(seed)
+        folder = countygen.write_county(county, tmp_path / f"county_{seed}")
+        data = load_layers(folder)
+        data = dataclasses.replace(data, **{name: _as_pandas_strings(getattr(data, name))
+                                            for name in ("communities", "estates", "premises",
+                                                         "development_parcels",
+                                                         "planned_roads", "candidate_sites")})
+        try:
+            results = propose_layout(analyse(data, year=None if seed % 3 else 2035))
+            write_run(results, tmp_path / f"out_{seed}", basemap="none")
+        except Exception:  # noqa: BLE001 - every seed reported
+            failures.append(f"seed {seed} ({county.describe()}):\n{traceback.format_exc()}")
+    assert not failures, "\n\n".join(failures[:5])
