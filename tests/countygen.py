@@ -88,6 +88,7 @@ class County:
     household_size: float | None = None     # planner.yaml household_size, if set
     notes: list[str] = field(default_factory=list)
     extra_config: dict[str, Any] = field(default_factory=dict)
+    raster: bool = False    # a population.tif: estates without a count are estimated from it
     folder: Path | None = None
 
     # --- the truth
@@ -110,6 +111,8 @@ class County:
             for e, h in zip(self.table["estate_id"], self.table["households"], strict=True):
                 if str(e) in counts:
                     counts[str(e)] = int(h)
+        if self.raster:   # missing counts are estimated from the raster: None = any count
+            return counts  # type: ignore[return-value]
         return {e: (h or 0) for e, h in counts.items()}
 
     def describe(self) -> str:
@@ -540,8 +543,22 @@ def generate_county(seed: int) -> County:
     estates = layers.get("estates")
     if estates is not None and len(estates.frame) and rng.random() < 0.3:
         _households_table(rng, county)
+    elif estates is not None and len(estates.frame) and rng.random() < 0.12:
+        # a population raster: some estates without a count (blank, or no field at all)
+        county.raster = True
+        if rng.random() < 0.3:
+            estates.frame.drop(columns="households", inplace=True)
+            estates.columns.pop("households", None)
+            estates.mapped = {k: v for k, v in estates.mapped.items() if v != "households"}
+        else:
+            estates.frame["households"] = [None if rng.random() < 0.5 else h
+                                           for h in estates.frame["households"]]
+        county.notes.append("raster")
     if rng.random() < 0.2:
         county.household_size = float(rng.choice([2.4, 2.66, 3.1]))
+    if rng.random() < 0.2:
+        county.extra_config.update({"name": "生成的县 <b>\"测试\"</b>",
+                                    "data_note": "合成数据 synthetic"})
     return county
 
 
@@ -687,6 +704,8 @@ def write_county(county: County, folder: Path) -> Path:
             table.to_csv(folder / "households.csv", index=False, encoding="utf-8-sig")
     if county.household_size is not None:
         config["household_size"] = county.household_size
+    if county.raster:
+        _write_population(county, folder / "population.tif")
     config.update(county.extra_config)
     if not config["layers"]:
         del config["layers"]
@@ -695,6 +714,24 @@ def write_county(county: County, folder: Path) -> Path:
                                              encoding="utf-8")
     county.folder = folder
     return folder
+
+
+def _write_population(county: County, path: Path) -> None:
+    """Residents per 50 m cell over the communities (EPSG:4549, nodata -1, a few holes)."""
+    import rasterio
+    from rasterio.transform import from_origin
+
+    rng = np.random.default_rng([county.seed, 5])
+    xmin, ymin, xmax, ymax = county.layers["communities"].frame.total_bounds
+    cell = 50.0
+    width = int(np.ceil((xmax - xmin + 400) / cell))
+    height = int(np.ceil((ymax - ymin + 400) / cell))
+    grid = rng.uniform(0, 60, size=(height, width)).astype("float32")
+    grid[rng.random(grid.shape) < 0.05] = -1.0
+    with rasterio.open(path, "w", driver="GTiff", width=width, height=height, count=1,
+                       dtype="float32", crs="EPSG:4549", nodata=-1.0,
+                       transform=from_origin(xmin - 200, ymax + 200, cell, cell)) as dst:
+        dst.write(grid, 1)
 
 
 def _write_rfc7946(frame: gpd.GeoDataFrame, path: Path) -> None:
