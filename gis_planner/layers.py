@@ -6,6 +6,13 @@ error, a declared CRS never overrides a stated one, GCJ-02 is converted when dec
 renames Chinese and mapped fields to the contract's names, converts Chinese values, checks
 every value and geometry, and collects *every* problem of every layer before raising one
 :class:`~gis_planner.errors.InputError`.
+
+Input is data, never trusted: before any layer is read, every file is looked at with ``stat``
+only (a FIFO, device, folder or broken link is refused unopened), its size and feature count
+are held against the rules file's ``limits``, and every file of the folder that no layer reads
+is reported with the layer it probably meant. ``planner.yaml`` is read with a bounded YAML
+loader and every key checked for its kind; a value past a ``plausibility`` limit of the rules
+file is an error naming the limit. Nothing is dropped or changed without a message.
 """
 
 from __future__ import annotations
