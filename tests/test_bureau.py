@@ -426,7 +426,8 @@ def test_output_folder_that_is_a_file_is_not_writable(odd_layers, tmp_path):
         export_bureau(odd_layers, blocker / "out", lang="en")
     result = CliRunner().invoke(app, ["export", str(odd_layers), "--bureau",
                                       "--out", str(blocker / "out")])
-    assert result.exit_code == 1 and "无法写入输出文件夹" in result.output and "--out" in result.output
+    assert result.exit_code == 1
+    assert "无法写入输出文件夹" in result.output and "--out" in result.output
 
 
 def test_read_only_output_folder_is_not_writable(odd_layers, tmp_path):
