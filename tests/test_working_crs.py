@@ -183,7 +183,8 @@ def test_check_working_crs_takes_any_one_zone_and_refuses_mixes_and_others():
     with pytest.raises(InputError, match="different zones: a EPSG:4549, b EPSG:4550"):
         crs_mod.check_working_crs("en", a=two_communities(),
                                   b=_estates().set_crs("EPSG:4550", allow_override=True))
-    with pytest.raises(InputError, match="EPSG:4528, not the working CRS EPSG:4549"):  # zone-prefixed
+    # the zone-prefixed EPSG:4528 is a bureau format, not a working CRS
+    with pytest.raises(InputError, match="EPSG:4528, not the working CRS EPSG:4549"):
         crs_mod.check_working_crs("en", a=two_communities().to_crs("EPSG:4528"))
     kashgar = _there(two_communities(), *KASHGAR).to_crs("EPSG:4326")
     with pytest.raises(InputError, match="EPSG:4326, not the working CRS EPSG:4534"):
