@@ -674,12 +674,12 @@ def generate_candidates(*, estates: gpd.GeoDataFrame | None = None,
             "max_floor_area_m2": np.nan,
             "geometry": _point_inside(layer.geometry.values),
         }))
+    crs = crs_mod.frame_crs(estates, development_parcels)   # the layers' working CRS
     if not frames:
         return gpd.GeoDataFrame({"site_id": [], "name": [], "source": [],
-                                 "max_floor_area_m2": []}, geometry=[],
-                                crs=crs_mod.WORKING_CRS)
+                                 "max_floor_area_m2": []}, geometry=[], crs=crs)
     return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry",
-                            crs=crs_mod.WORKING_CRS)
+                            crs=crs)
 
 
 def _given_candidates(candidate_sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -693,7 +693,8 @@ def _given_candidates(candidate_sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         "name": names.astype(object).to_numpy(),
         "source": "candidate_sites",
         "max_floor_area_m2": area.astype(float).to_numpy(),
-    }, geometry=_point_inside(candidate_sites.geometry.values), crs=crs_mod.WORKING_CRS)
+    }, geometry=_point_inside(candidate_sites.geometry.values),
+        crs=crs_mod.frame_crs(candidate_sites))
 
 
 # --------------------------------------------------------------------------- the proposal
@@ -817,6 +818,7 @@ def propose_sites(estates: gpd.GeoDataFrame, premises: gpd.GeoDataFrame | None, 
     layout = rules.layout
     distance_m = float(layout.walking_distance_m)
     warnings: list[Problem] = []
+    crs = crs_mod.frame_crs(estates, communities)   # sites are labelled with the layers' CRS
     p_asked = p is not None
     p = int(layout.new_sites_p if p is None else p)
 
@@ -949,10 +951,10 @@ def propose_sites(estates: gpd.GeoDataFrame, premises: gpd.GeoDataFrame | None, 
             "estates_newly_covered": est_new[chosen].astype(np.int64),
             "households_in_reach": reach_hh[chosen].astype(np.int64),
             "max_floor_area_m2": rows_c["max_floor_area_m2"].to_numpy(),
-        }, geometry=rows_c.geometry.values, crs=crs_mod.WORKING_CRS)
+        }, geometry=rows_c.geometry.values, crs=crs)
         frames.append(frame.sort_values("priority"))
     sites = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry",
-                             crs=crs_mod.WORKING_CRS)
+                             crs=crs)
     for column in ("model", "site_id", "name", "source", "community_id"):
         sites[column] = sites[column].astype(object)
     cand_out = candidates.copy()
@@ -1028,7 +1030,7 @@ def as_planned_premises(sites: gpd.GeoDataFrame, *, rules: RuleSet, model: str =
         "floor": rules.premises.service_centre.ground_floor,
         "tenure": "new_build",
         "status": status,
-    }, geometry=chosen.geometry.values, crs=crs_mod.WORKING_CRS)
+    }, geometry=chosen.geometry.values, crs=crs_mod.frame_crs(sites))
 
 
 def apply_sites(data: PlanningData, siting: SitingResult, *, model: str = "mclp",
@@ -1043,5 +1045,5 @@ def apply_sites(data: PlanningData, siting: SitingResult, *, model: str = "mclp"
     new["community_id"] = None  # placed by location in whatever communities the scenario has
     premises = (new if data.premises is None else
                 gpd.GeoDataFrame(pd.concat([data.premises, new], ignore_index=True),
-                                 geometry="geometry", crs=crs_mod.WORKING_CRS))
+                                 geometry="geometry", crs=crs_mod.frame_crs(data.premises)))
     return replace(data, premises=premises)
