@@ -121,9 +121,6 @@ def test_proposed_boundaries_are_in_the_layers_zone():
     assert out.communities.crs.equals("EPSG:4534")
 
 
-@pytest.mark.xfail(strict=True, reason="siting.py labels its sites, export.py the reach "
-                                       "raster with crs.WORKING_CRS (EPSG:4549); the issue 10 "
-                                       "report asks for the change")
 def test_kashgar_layout_proposals_complete_in_its_zone(tmp_path):
     import rasterio
 
