@@ -565,6 +565,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # --- generated counties (issue 10: an empty optional layer, nullable values)
     "empty_layer_absent": ("图层为空（0 个要素），按未提供该图层处理：{layer}", "the layer is empty (0 features) and is treated as absent: {layer}"),
     "layout_no_estates_inside": ("没有任何小区位于社区内：不提出社区范围调整和用房选址建议", "no estate lies in a community: no boundary or premises-site proposals"),
+    "no_candidates_no_sites": ("没有位于社区内的备选点位：不提出用房选址建议（可提供备选点位图层 candidate_sites）", "no candidate site lies in a community: no premises sites are proposed (a candidate_sites layer can give some)"),
 }
 
 

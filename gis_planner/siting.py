@@ -839,8 +839,12 @@ def propose_sites(estates: gpd.GeoDataFrame, premises: gpd.GeoDataFrame | None, 
                 "candidates_outside", lang, n=int(outside.sum()),
                 rows=format_rows(candidates.loc[outside, "site_id"]))))
         candidates = candidates.assign(community_id=community)[~outside].reset_index(drop=True)
-    if len(candidates) == 0:
+    if len(candidates) == 0 and p_asked:
         raise InputError([Problem("candidate_sites", tr("no_candidates", lang))])
+    if len(candidates) == 0:
+        # e.g. every estate's point falls in a hole or a gap of the communities: no site can
+        # be proposed, which the run says instead of refusing a folder `check` accepts
+        warnings.append(Problem("candidate_sites", tr("no_candidates_no_sites", lang)))
     if p > len(candidates) and not p_asked:  # the default p: as many as there are
         p = len(candidates)
     if p > len(candidates):
@@ -931,9 +935,10 @@ def propose_sites(estates: gpd.GeoDataFrame, premises: gpd.GeoDataFrame | None, 
             first = np.r_[True, e[1:] != e[:-1]]
             credited[e[first]] = s_[first]
         est_table[f"covered_{model}"] = covered_existing | (credited >= 0)
-        est_table[f"site_{model}"] = pd.Series(np.where(
-            credited >= 0, candidates["site_id"].to_numpy()[np.maximum(credited, 0)], None),
-            index=estates.index, dtype=object)
+        site_of = np.full(n_est, None, dtype=object)
+        site_of[credited >= 0] = candidates["site_id"].to_numpy(dtype=object)[
+            credited[credited >= 0]]
+        est_table[f"site_{model}"] = pd.Series(site_of, index=estates.index, dtype=object)
         gained = np.where(credited >= 0, households, 0.0)
         hh_new = np.bincount(np.maximum(credited, 0), weights=gained, minlength=n_cand)
         est_new = np.bincount(np.maximum(credited, 0), weights=(credited >= 0).astype(float),

@@ -89,6 +89,7 @@ class County:
     notes: list[str] = field(default_factory=list)
     extra_config: dict[str, Any] = field(default_factory=dict)
     raster: bool = False    # a population.tif: estates without a count are estimated from it
+    zone: str | None = None   # a county far from 120° E: drawn in this 3-degree zone instead
     folder: Path | None = None
 
     # --- the truth
@@ -556,6 +557,9 @@ def generate_county(seed: int) -> County:
         county.notes.append("raster")
     if rng.random() < 0.2:
         county.household_size = float(rng.choice([2.4, 2.66, 3.1]))
+    if rng.random() < 0.08:
+        county.zone = FAR_ZONE
+        county.notes.append("harbin")
     if rng.random() < 0.2:
         county.extra_config.update({"name": "生成的县 <b>\"测试\"</b>",
                                     "data_note": "合成数据 synthetic"})
@@ -596,8 +600,21 @@ def _households_table(rng: np.random.Generator, county: County) -> None:
 # --------------------------------------------------------------------------- the files
 
 
-def _geometries_for(plan: LayerPlan) -> tuple[gpd.GeoSeries, str]:
+#: a county far from Deqing: Harbin (126.6° E, 45.75° N) in its own zone, CM 126° E
+FAR_ZONE = "EPSG:4551"
+FAR_SHIFT = (546_700.0 - X0, 5_068_500.0 - Y0)
+
+
+def _geometries_for(plan: LayerPlan, county: County | None = None
+                    ) -> tuple[gpd.GeoSeries, str]:
     geoms = plan.frame.geometry
+    if county is not None and county.zone:
+        # the same drawing, moved to Harbin and stated in its zone (EPSG:4549 there would be
+        # out of its area of use: the zone's own CRS takes its place)
+        geoms = gpd.GeoSeries(geoms.values, index=geoms.index, crs=WORK).translate(
+            *FAR_SHIFT).set_crs(county.zone, allow_override=True)
+        if plan.crs == WORK:
+            return geoms, county.zone
     if plan.crs == "gcj02":
         wgs = geoms.to_crs("EPSG:4326")
         shifted = crs_mod.geometries_wgs84_to_gcj02(wgs.values)
@@ -605,8 +622,8 @@ def _geometries_for(plan: LayerPlan) -> tuple[gpd.GeoSeries, str]:
     return geoms.to_crs(plan.crs), plan.crs
 
 
-def _file_frame(plan: LayerPlan) -> gpd.GeoDataFrame:
-    geoms, crs = _geometries_for(plan)
+def _file_frame(plan: LayerPlan, county: County | None = None) -> gpd.GeoDataFrame:
+    geoms, crs = _geometries_for(plan, county)
     data = {}
     for column, target in plan.columns.items():
         values = plan.frame[column]
@@ -669,7 +686,7 @@ def write_county(county: County, folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     config: dict[str, Any] = {"layers": {}}
     for name, plan in county.layers.items():
-        out = _file_frame(plan)
+        out = _file_frame(plan, county)
         stem = plan.file_stem or name
         ext = {"geojson": ".geojson", "gpkg": ".gpkg", "shp": ".shp"}[plan.fmt]
         path = folder / f"{stem}{ext}"
@@ -723,13 +740,16 @@ def _write_population(county: County, path: Path) -> None:
 
     rng = np.random.default_rng([county.seed, 5])
     xmin, ymin, xmax, ymax = county.layers["communities"].frame.total_bounds
+    if county.zone:
+        xmin, xmax = xmin + FAR_SHIFT[0], xmax + FAR_SHIFT[0]
+        ymin, ymax = ymin + FAR_SHIFT[1], ymax + FAR_SHIFT[1]
     cell = 50.0
     width = int(np.ceil((xmax - xmin + 400) / cell))
     height = int(np.ceil((ymax - ymin + 400) / cell))
     grid = rng.uniform(0, 60, size=(height, width)).astype("float32")
     grid[rng.random(grid.shape) < 0.05] = -1.0
     with rasterio.open(path, "w", driver="GTiff", width=width, height=height, count=1,
-                       dtype="float32", crs="EPSG:4549", nodata=-1.0,
+                       dtype="float32", crs=county.zone or WORK, nodata=-1.0,
                        transform=from_origin(xmin - 200, ymax + 200, cell, cell)) as dst:
         dst.write(grid, 1)
 

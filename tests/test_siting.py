@@ -230,3 +230,23 @@ def test_duplicate_edges_keep_the_shortest_weight():
                            np.array([80.0, 50.0, 20.0, 500.0]), 3)
     assert graph[0, 1] == 50.0 and graph[1, 2] == 20.0 and graph[0, 2] == 500.0
     assert graph.nnz == 3
+
+
+def test_R7_no_candidate_inside_a_community_proposes_no_sites_with_a_warning(rules):
+    """Found by the generated counties (issue 10): an estate over a hole of its community
+    (a park) has its candidate point in the hole, outside every community; with no other
+    candidate the run stopped (exit 1) on a folder `check` accepts. Now: no sites, said why;
+    asking for sites explicitly (--sites) is still refused."""
+    import shapely
+
+    community = shapely.box(X0, Y0, X0 + 1000, Y0 + 1000).difference(
+        shapely.box(X0 + 400, Y0 + 400, X0 + 600, Y0 + 600))
+    communities = gdf([{"community_id": "A", "name": "甲", "geometry": community}])
+    estates = gdf([{"estate_id": "E1", "name": "园边", "households": 300,
+                    "geometry": square(390, 390, 220)}])
+    out = propose_sites(estates, None, rules=rules, communities=communities, lang="en")
+    assert len(out.sites) == 0 and out.summary["mclp_sites"] == 0
+    assert any("no premises sites are proposed" in w.message for w in out.warnings)
+    assert out.estates["site_mclp"].isna().all()
+    with pytest.raises(InputError):
+        propose_sites(estates, None, rules=rules, communities=communities, p=1, lang="en")
