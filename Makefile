@@ -39,7 +39,7 @@ test: $(STAMP)  ## run the whole suite
 install-lowest: $(LOWEST_STAMP)  ## create .venv-lowest with the lowest supported versions
 
 test-lowest: $(LOWEST_STAMP)  ## run the suite on the lowest supported versions (CI does both)
-	$(LOWEST_BIN)/python -m pytest $(LOWEST_PYTEST)
+	GP_FUZZ_EXAMPLES=24 $(LOWEST_BIN)/python -m pytest $(LOWEST_PYTEST)
 
 fuzz: $(STAMP)  ## thousands of generated counties through the whole pipeline (by hand)
 	GP_FUZZ_EXAMPLES=3000 $(BIN)/python -m pytest tests/test_generated_counties.py -q
@@ -50,7 +50,7 @@ bench: $(STAMP)  ## benchmarks (by hand, not part of the suite); figures go in t
 	$(BIN)/python benchmarks/bench_map.py
 	$(BIN)/python benchmarks/bench_siting.py
 
-lint: $(STAMP)
+lint: $(STAMP)  ## ruff check
 	$(BIN)/ruff check gis_planner tests benchmarks
 
 regenerate-demo: $(STAMP)  ## rebuild layers/deqing_demo from its deterministic generator
