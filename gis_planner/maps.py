@@ -217,10 +217,6 @@ def _leaflet_assets() -> tuple[str, str]:
 # --------------------------------------------------------------------------- text and values
 
 
-_json_for_html = json_for_script  # data in <script type="application/json">
-_html_text = html_text  # data in HTML: escaped, never a URL, never a Jinja2 delimiter
-
-
 class _Slots:
     """Text put into the page only after all templating, so that Jinja2 never sees data.
 
@@ -855,24 +851,24 @@ def _legend_html(results: Any, layers: dict[str, dict[str, Any]], *, lang: str,
     counts_c = results.communities["premises_status"].value_counts()
     name = getattr(results.data, "name", "")
     title = f"{tr('map_title', lang)} — {name}" if name else tr("map_title", lang)
-    parts = [f'<div class="gp-head">{_html_text(title)}</div>',
-             f'<details open><summary>{_html_text(tr("map_legend", lang))}</summary>',
+    parts = [f'<div class="gp-head">{html_text(title)}</div>',
+             f'<details open><summary>{html_text(tr("map_legend", lang))}</summary>',
              '<div class="gp-legend-body">']
 
     def section(title: str, entries: list[str]) -> None:
-        parts.append(f'<div class="gp-sec"><b>{_html_text(title)}</b>')
+        parts.append(f'<div class="gp-sec"><b>{html_text(title)}</b>')
         parts.extend(f'<div class="gp-row">{e}</div>' for e in entries)
         parts.append("</div>")
 
     section(layers["communities"]["name"], [
-        f'{_swatch(c, "#252525")}{_html_text(value_label(k, lang))} '
+        f'{_swatch(c, "#252525")}{html_text(value_label(k, lang))} '
         f'<span class="gp-n">{int(counts_c.get(k, 0))}</span>'
         for k, c in COMMUNITY_COLOURS.items()])
     if "estates" in layers:
         counts_e = results.estates["enclosure_status"].value_counts() \
             if "enclosure_status" in results.estates else pd.Series(dtype=int)
         section(layers["estates"]["name"], [
-            f'{_swatch(c, "#252525")}{_html_text(value_label(k, lang))} '
+            f'{_swatch(c, "#252525")}{html_text(value_label(k, lang))} '
             f'<span class="gp-n">{int(counts_e.get(k, 0))}</span>'
             for k, c in ESTATE_COLOURS.items()])
     reach_entries = []
@@ -880,42 +876,42 @@ def _legend_html(results: Any, layers: dict[str, dict[str, Any]], *, lang: str,
     if "reach" in layers:
         st = STYLES["reach"]
         reach_entries.append(f'{_swatch(st["fillColor"], st["color"])}'
-                             f'{_html_text(tr("map_reach_note", lang, distance=distance))}')
+                             f'{html_text(tr("map_reach_note", lang, distance=distance))}')
     if "outside" in layers:
         origin = tr("map_origin_edge" if results.rules.layout.distance_from == "edge"
                     else "map_origin_centroid", lang)
         note = tr("map_outside_note", lang, distance=distance, origin=origin)
         reach_entries.append(f'{_swatch(None, STYLES["outside"]["color"], dash="y")}'
-                             f'{_html_text(note)}')
+                             f'{html_text(note)}')
     if "no_pm" in layers:
         reach_entries.append(f'{_swatch(None, STYLES["no_pm"]["color"], dash="y")}'
-                             f'{_html_text(tr("map_no_pm_note", lang))}')
+                             f'{html_text(tr("map_no_pm_note", lang))}')
     if reach_entries:
         section(tr("map_layer_reach", lang, distance=distance), reach_entries)
     if "premises" in layers:
         badges = "".join(
-            f'<span class="gp-pin" title="{_html_text(value_label(k, lang))}">{ch}</span>'
-            f'<span class="gp-fn">{_html_text(value_label(k, lang))}</span>'
+            f'<span class="gp-pin" title="{html_text(value_label(k, lang))}">{ch}</span>'
+            f'<span class="gp-fn">{html_text(value_label(k, lang))}</span>'
             for k, ch in FUNCTION_ICONS.items())
         sizes = " ".join(
             f'<span class="gp-pin gp-size" style="width:{_marker_px(a)}px;height:'
             f'{_marker_px(a)}px"></span>{a:,} m²' for a in LEGEND_MARKER_AREAS_M2)
         section(layers["premises"]["name"], [
             f'<div class="gp-fns">{badges}</div>',
-            f'<span class="gp-pin"> </span>{_html_text(tr("map_existing", lang))} '
-            f'<span class="gp-pin gp-planned"> </span>{_html_text(tr("map_planned", lang))}',
-            _html_text(tr("map_marker_size", lang, sizes="")) + sizes])
+            f'<span class="gp-pin"> </span>{html_text(tr("map_existing", lang))} '
+            f'<span class="gp-pin gp-planned"> </span>{html_text(tr("map_planned", lang))}',
+            html_text(tr("map_marker_size", lang, sizes="")) + sizes])
     others = []
     if "roads" in layers:
         others.append(f'{_swatch(None, STYLES["roads"]["color"], dash="y", line=True)}'
-                      f'{_html_text(layers["roads"]["name"])}')
+                      f'{html_text(layers["roads"]["name"])}')
     if "parcels" in layers:
         st = STYLES["parcels"]
         others.append(f'{_swatch(st["fillColor"], st["color"])}'
-                      f'{_html_text(layers["parcels"]["name"])}')
+                      f'{html_text(layers["parcels"]["name"])}')
     if "outline" in layers:
         others.append(f'{_swatch(None, STYLES["outline"]["color"], dash="y", line=True)}'
-                      f'{_html_text(layers["outline"]["name"])}')
+                      f'{html_text(layers["outline"]["name"])}')
     if others:
         section("", others)
     layout = getattr(results, "layout", None)
@@ -937,10 +933,10 @@ def _legend_html(results: Any, layers: dict[str, dict[str, Any]], *, lang: str,
         rows.extend(_proposal_summary_rows(results, layout, lang=lang, distance=distance))
     rows.append((tr("summary_warnings", lang), format_number(summary.get("warnings"))))
     parts.append('<table class="gp-summary">')
-    parts.extend(f"<tr><th>{_html_text(k)}</th><td>{_html_text(v)}</td></tr>"
+    parts.extend(f"<tr><th>{html_text(k)}</th><td>{html_text(v)}</td></tr>"
                  for k, v in rows if v is not None)
     parts.append("</table>")
-    parts.extend(f'<div class="gp-note-line">{_html_text(n)}</div>' for n in notes)
+    parts.extend(f'<div class="gp-note-line">{html_text(n)}</div>' for n in notes)
     parts.append("</div></details>")
     return "".join(parts)
 
@@ -948,18 +944,18 @@ def _legend_html(results: Any, layers: dict[str, dict[str, Any]], *, lang: str,
 def _badge(model: str, text: str = "1") -> str:
     colour = SITE_COLOURS[model]
     return (f'<span class="gp-badge gp-badge-{SITE_SIDES[model]} gp-inline" '
-            f'style="background:{colour};--gp-c:{colour}">{_html_text(text)}</span>')
+            f'style="background:{colour};--gp-c:{colour}">{html_text(text)}</span>')
 
 
 def _proposals_legend(results: Any, layers: dict[str, dict[str, Any]], *, lang: str) -> str:
     """The R7 proposals' legend: folded until a proposal layer is switched on."""
     layout = results.layout
     summary = getattr(layout, "summary", None) or {}
-    parts = [f'<details class="gp-proposals"><summary>{_html_text(tr("map_proposals", lang))}'
+    parts = [f'<details class="gp-proposals"><summary>{html_text(tr("map_proposals", lang))}'
              '</summary>']
 
     def section(title: str, entries: list[str]) -> None:
-        parts.append(f'<div class="gp-sec"><b>{_html_text(title)}</b>' if title else
+        parts.append(f'<div class="gp-sec"><b>{html_text(title)}</b>' if title else
                      '<div class="gp-sec">')
         parts.extend(f'<div class="gp-row">{e}</div>' for e in entries)
         parts.append("</div>")
@@ -969,11 +965,11 @@ def _proposals_legend(results: Any, layers: dict[str, dict[str, Any]], *, lang: 
                            dtype=object).value_counts()
         rules = results.rules.layout
         entries = [
-            f'{_swatch(None, colour, dash="y")}{_html_text(value_label(key, lang))} '
+            f'{_swatch(None, colour, dash="y")}{html_text(value_label(key, lang))} '
             f'<span class="gp-n">{int(counts.get(key, 0))}</span>'
             for key, colour in CHANGE_COLOURS.items()
             if key != "no_proposal" or counts.get(key, 0)]
-        entries.append(_html_text(tr("map_proposed_note", lang,
+        entries.append(html_text(tr("map_proposed_note", lang,
                                      minimum=int(rules.households_min),
                                      maximum=int(rules.households_max))))
         section(layers["proposed"]["name"], entries)
@@ -985,19 +981,19 @@ def _proposals_legend(results: Any, layers: dict[str, dict[str, Any]], *, lang: 
         households = format_number(summary.get(f"{model}_households_newly_covered"))
         note = tr(f"map_sites_{model}_note", lang, n=len(layers[key]["features"]),
                   households=households or "–")
-        sites.append(f'{_badge(model)}{_html_text(layers[key]["name"])}'
-                     f'<div class="gp-sub">{_html_text(note)}</div>')
+        sites.append(f'{_badge(model)}{html_text(layers[key]["name"])}'
+                     f'<div class="gp-sub">{html_text(note)}</div>')
     if sites:
-        sites.append(_html_text(tr("map_sites_priority", lang)))
+        sites.append(html_text(tr("map_sites_priority", lang)))
         section("", sites)
     others = []
     if "paths" in layers:
         others.append(f'{_swatch(None, STYLES["paths"]["color"], line=True)}'
-                      f'{_html_text(layers["paths"]["name"])}')
+                      f'{html_text(layers["paths"]["name"])}')
     if "barriers" in layers:
         st = STYLES["barriers"]
         others.append(f'{_swatch(st["fillColor"], st["color"])}'
-                      f'{_html_text(layers["barriers"]["name"])}')
+                      f'{html_text(layers["barriers"]["name"])}')
     if others:
         section("", others)
     # ends with </p></details>, not </div></details>: the legend's own end stays unique
@@ -1038,7 +1034,7 @@ def _note_html(results: Any, lang: str) -> str | None:
     name = getattr(results.data, "name", "")
     head = f"{title}（{name}）" if lang == "zh" and name else (
         f"{title} ({name})" if name else title)
-    return f"<b>{_html_text(head)}</b><br>{_html_text(text)}"
+    return f"<b>{html_text(head)}</b><br>{html_text(text)}"
 
 
 # --------------------------------------------------------------------------- page parts
@@ -1383,7 +1379,7 @@ class _Data(MacroElement):
         super().__init__()
         self._name = "GpData"
         self.data_id = data_id
-        self.json = slots.add(_json_for_html(payload))
+        self.json = slots.add(json_for_script(payload))
         self.legend = slots.add(legend)
         self.note = slots.add(note) if note else None
 
@@ -1537,7 +1533,7 @@ def build_map(results: Any, *, lang: str = "zh", basemap: str = "osm",
     assert isinstance(figure, Figure)
     slots = _Slots()
     m._gp_slots = slots  # type: ignore[attr-defined]
-    figure.title = slots.add(_html_text(title))
+    figure.title = slots.add(html_text(title))
 
     def add(element: MacroElement, prefix: str) -> None:
         element._id = _next_id(counter, prefix)

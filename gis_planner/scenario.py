@@ -1298,7 +1298,7 @@ def _geojson(frame: gpd.GeoDataFrame) -> dict[str, Any]:
     for column in out.columns:
         if column != out.geometry.name and not pd.api.types.is_numeric_dtype(out[column]):
             out[column] = out[column].map(lambda v: None if v is None or v is pd.NA
-                                          else _escape(v))
+                                          else html_text(v))
     return json.loads(out.to_crs("EPSG:4326").to_json(drop_id=True))
 
 
@@ -1338,7 +1338,7 @@ def _side_layers(m: folium.Map, scenario: Scenario, results: Results, *, lang: s
                 [point.y, point.x], radius=max(4.0, min(14.0, area ** 0.5 / 4)),
                 color="#00695c", weight=2, dash_array="4 3" if planned else None,
                 fill=True, fill_color="#ffffff" if planned else "#00695c", fill_opacity=0.8,
-                tooltip=_escape(f"{counted.at[i, 'premises_id']} {name}"
+                tooltip=html_text(f"{counted.at[i, 'premises_id']} {name}"
                                 f" {area:,.0f} m² ({value_label(counted.at[i, 'status'], lang)})"),
             ).add_to(group)
         group.add_to(m)
@@ -1364,11 +1364,6 @@ def _side_layers(m: folium.Map, scenario: Scenario, results: Results, *, lang: s
     m.add_child(_MapTitle(f"{title}: " + tr("scn_map_shortfall", lang,
                                             value=results.summary["shortfall_m2"])))
     folium.LayerControl(collapsed=True).add_to(m)
-
-
-def _escape(value: object) -> str:
-    """Text for a tooltip: HTML-escaped and free of Jinja2 delimiters (gis_planner.escape)."""
-    return html_text(value)
 
 
 def dual_map(left: Scenario, right: Scenario, *, year: int | None = None,
