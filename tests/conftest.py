@@ -8,9 +8,15 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
+from hypothesis import settings
 from shapely.geometry import Point, box
 
 from gis_planner.rules import load_rules
+
+# Tests never assert timings (benchmarks/ measure speed): hypothesis' per-example deadline
+# (200 ms) made a property test flaky on a loaded CI machine, so no example has one.
+settings.register_profile("gis_planner", deadline=None)
+settings.load_profile("gis_planner")
 
 X0, Y0 = 497_000.0, 3_379_000.0  # EPSG:4549 metres, near Wukang (119.97 E, 30.54 N)
 CRS = "EPSG:4549"
