@@ -34,8 +34,14 @@ from gis_planner.analysis import analyse  # noqa: E402
 from gis_planner.layers import load_layers  # noqa: E402
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 DEMO = REPO / "layers" / "deqing_demo"
 
 
@@ -48,12 +54,17 @@ def browser_render_ms(path: Path, repeat: int) -> dict[str, float] | None:
 
     ready, wall = [], []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM),
-                                             args=CHROMIUM_ARGS, headless=True)
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
         for _ in range(repeat):
             context = browser.new_context(viewport={"width": 1400, "height": 900})
-            context.route("**/*", lambda route: route.continue_()
-                          if route.request.url.startswith("file://") else route.abort())
+            context.route(
+                "**/*",
+                lambda route: (
+                    route.continue_() if route.request.url.startswith("file://") else route.abort()
+                ),
+            )
             page = context.new_page()
             start = time.perf_counter()
             page.goto(path.resolve().as_uri())
@@ -86,20 +97,24 @@ def bench(name: str, layers: Path, out: Path, repeat: int) -> dict[str, object]:
     timing = browser_render_ms(path, repeat)
     if timing:
         row.update({k: round(v) for k, v in timing.items()})
-    print(f"{name}: {row['communities']} communities, {row['estates']} estates, "
-          f"{row['premises']} premises — map.html {row['html_bytes'] / 1e6:.2f} MB; "
-          f"build {build_s:.2f} s; browser ready "
-          + (f"{row['ready_ms']} ms (goto→ready {row['wall_ms']} ms)" if timing else "n/a"))
+    print(
+        f"{name}: {row['communities']} communities, {row['estates']} estates, "
+        f"{row['premises']} premises — map.html {row['html_bytes'] / 1e6:.2f} MB; "
+        f"build {build_s:.2f} s; browser ready "
+        + (f"{row['ready_ms']} ms (goto→ready {row['wall_ms']} ms)" if timing else "n/a")
+    )
     return row
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--estates", type=int, default=5000,
-                        help="estates of the synthetic county (0: demo only)")
+    parser.add_argument(
+        "--estates", type=int, default=5000, help="estates of the synthetic county (0: demo only)"
+    )
     parser.add_argument("--repeat", type=int, default=3, help="browser loads per case")
-    parser.add_argument("--out", type=Path, default=None,
-                        help="keep the maps (and the synthetic layers) here")
+    parser.add_argument(
+        "--out", type=Path, default=None, help="keep the maps (and the synthetic layers) here"
+    )
     parser.add_argument("--json", type=Path, default=None, help="write the figures as JSON")
     args = parser.parse_args(argv)
 
@@ -113,18 +128,24 @@ def main(argv: list[str] | None = None) -> int:
             except ImportError:
                 generate_scale = None
             if generate_scale is None:
-                print(f"scale_{args.estates}: skipped — gis_planner.demo.generate_scale is not "
-                      "available yet")
+                print(
+                    f"scale_{args.estates}: skipped — gis_planner.demo.generate_scale is not "
+                    "available yet"
+                )
             else:
                 layers = out / f"scale_{args.estates}_layers"
-                generate_scale(layers, n_communities=max(args.estates // 35, 1),
-                               n_estates=args.estates,
-                               n_premises=max(args.estates // 8, 1))
+                generate_scale(
+                    layers,
+                    n_communities=max(args.estates // 35, 1),
+                    n_estates=args.estates,
+                    n_premises=max(args.estates // 8, 1),
+                )
                 rows.append(bench(f"scale_{args.estates}", layers, out, args.repeat))
         if args.json:
             args.json.parent.mkdir(parents=True, exist_ok=True)
-            args.json.write_text(json.dumps(rows, indent=2, ensure_ascii=False) + "\n",
-                                 encoding="utf-8")
+            args.json.write_text(
+                json.dumps(rows, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+            )
     return 0
 
 

@@ -55,7 +55,8 @@ def _one(size: str, *, with_map: bool, with_layout: bool) -> dict[str, float]:
     results = analyse(data, lang="en")
     figures["analyse_s"] = time.perf_counter() - start
     figures["ratio_to_read"] = (figures["load_validate_s"] + figures["analyse_s"]) / figures[
-        "read_s"]
+        "read_s"
+    ]
     if with_layout:  # R7 proposals: boundaries, siting, reach raster (outside the 3x target)
         start = time.perf_counter()
         results = propose_layout(results)
@@ -74,16 +75,22 @@ def main() -> None:
     parser.add_argument("--sizes", default=",".join(SIZES), help="comma-separated sizes")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--map", action="store_true", help="also write map.html")
-    parser.add_argument("--layout", action="store_true",
-                        help="also time the R7 layout proposals (and write their outputs)")
+    parser.add_argument(
+        "--layout",
+        action="store_true",
+        help="also time the R7 layout proposals (and write their outputs)",
+    )
     args = parser.parse_args()
     if args.one:
         print(json.dumps(_one(args.one, with_map=args.map, with_layout=args.layout)))
         return
     for size in args.sizes.split(","):
         n_com, n_est, n_prem = SIZES[size]
-        command = [sys.executable, __file__, "--one", size] + (["--map"] if args.map else []) + (
-            ["--layout"] if args.layout else [])
+        command = (
+            [sys.executable, __file__, "--one", size]
+            + (["--map"] if args.map else [])
+            + (["--layout"] if args.layout else [])
+        )
         done = subprocess.run(command, capture_output=True, text=True, check=False)
         if done.returncode:
             print(done.stderr)

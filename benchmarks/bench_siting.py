@@ -78,25 +78,31 @@ def _inputs(case: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
         from gis_planner.layers import load_layers
         from gis_planner.siting import coverage_pairs, generate_candidates
 
-        data = load_layers(Path(__file__).resolve().parents[1] / "layers" / "deqing_demo",
-                           lang="en")
+        data = load_layers(
+            Path(__file__).resolve().parents[1] / "layers" / "deqing_demo", lang="en"
+        )
         results = analyse(data, lang="en")
         estates = results.estates
-        counted = results.premises[premises_mod.counted_premises(results.premises,
-                                                                 rules=data.rules)]
-        candidates = generate_candidates(estates=estates,
-                                         development_parcels=data.development_parcels,
-                                         rules=data.rules)
-        inside = shapely.intersects(shapely.union_all(data.communities.geometry.values),
-                                    candidates.geometry.values)
+        counted = results.premises[
+            premises_mod.counted_premises(results.premises, rules=data.rules)
+        ]
+        candidates = generate_candidates(
+            estates=estates, development_parcels=data.development_parcels, rules=data.rules
+        )
+        inside = shapely.intersects(
+            shapely.union_all(data.communities.geometry.values), candidates.geometry.values
+        )
         candidates = candidates[inside]
         origins = estates.geometry.centroid.values
         pe, _, _ = coverage_pairs(origins, counted.geometry.values, distance_m=DISTANCE_M)
         households = estates["households"].fillna(0).to_numpy(float)
         need = (households > 0) & ~np.isin(np.arange(len(estates)), pe)
-        return (shapely.get_coordinates(origins[need]), households[need],
-                shapely.get_coordinates(candidates.geometry.values),
-                int(data.rules.layout.new_sites_p))
+        return (
+            shapely.get_coordinates(origins[need]),
+            households[need],
+            shapely.get_coordinates(candidates.geometry.values),
+            int(data.rules.layout.new_sites_p),
+        )
     from gis_planner.demo import generate_scale
 
     n_com, n_est, n_sites, p = CASES[case]
@@ -110,8 +116,12 @@ def _inputs(case: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     minx, miny, maxx, maxy = communities.total_bounds
     rng = np.random.default_rng(7)
     sites = np.column_stack([rng.uniform(minx, maxx, n_sites), rng.uniform(miny, maxy, n_sites)])
-    return (shapely.get_coordinates(estates.geometry.centroid.values),
-            estates["households"].to_numpy(float), sites, p)
+    return (
+        shapely.get_coordinates(estates.geometry.centroid.values),
+        estates["households"].to_numpy(float),
+        sites,
+        p,
+    )
 
 
 def _peak_mb() -> float:
@@ -126,19 +136,29 @@ def _ours(case: str) -> dict[str, float]:
     demand, weights, sites, p = _inputs(case)
     base_mb = _peak_mb()
     start = time.perf_counter()
-    i, j, _ = coverage_pairs(shapely.points(demand), shapely.points(sites),
-                             distance_m=DISTANCE_M)
+    i, j, _ = coverage_pairs(shapely.points(demand), shapely.points(sites), distance_m=DISTANCE_M)
     cover = coverage_matrix(i, j, len(demand), len(sites))
     coverable = np.flatnonzero(np.diff(cover.indptr) > 0)
     pairs_s = time.perf_counter() - start
     chosen_l, lscp = solve_lscp(cover[coverable], time_limit_s=600)
     chosen_m, mclp = solve_mclp(cover, weights, p, time_limit_s=600)
-    return {"demand": len(demand), "sites": len(sites), "p": p, "pairs": int(cover.nnz),
-            "lscp_build_s": pairs_s + lscp.build_s, "lscp_solve_s": lscp.solve_s,
-            "lscp_objective": lscp.objective, "lscp_status": lscp.status,
-            "mclp_build_s": pairs_s + mclp.build_s, "mclp_solve_s": mclp.solve_s,
-            "mclp_objective": mclp.objective, "mclp_status": mclp.status,
-            "matrix_s": pairs_s, "base_mb": base_mb, "peak_mb": _peak_mb()}
+    return {
+        "demand": len(demand),
+        "sites": len(sites),
+        "p": p,
+        "pairs": int(cover.nnz),
+        "lscp_build_s": pairs_s + lscp.build_s,
+        "lscp_solve_s": lscp.solve_s,
+        "lscp_objective": lscp.objective,
+        "lscp_status": lscp.status,
+        "mclp_build_s": pairs_s + mclp.build_s,
+        "mclp_solve_s": mclp.solve_s,
+        "mclp_objective": mclp.objective,
+        "mclp_status": mclp.status,
+        "matrix_s": pairs_s,
+        "base_mb": base_mb,
+        "peak_mb": _peak_mb(),
+    }
 
 
 def _spopt(case: str, solver_name: str) -> dict[str, float]:
@@ -168,22 +188,31 @@ def _spopt(case: str, solver_name: str) -> dict[str, float]:
     start = time.perf_counter()
     mclp = mclp.solve(solver())
     mclp_solve = time.perf_counter() - start
-    return {"demand": len(demand), "sites": len(sites), "p": p,
-            "pairs": int((cost <= DISTANCE_M).sum()),
-            "lscp_build_s": matrix_s + lscp_build, "lscp_solve_s": lscp_solve,
-            "lscp_objective": float(pulp.value(lscp.problem.objective)),
-            "lscp_status": pulp.LpStatus[lscp.problem.status].lower(),
-            "mclp_build_s": matrix_s + mclp_build, "mclp_solve_s": mclp_solve,
-            "mclp_objective": float(pulp.value(mclp.problem.objective)),
-            "mclp_status": pulp.LpStatus[mclp.problem.status].lower(),
-            "matrix_s": matrix_s, "base_mb": base_mb, "peak_mb": _peak_mb()}
+    return {
+        "demand": len(demand),
+        "sites": len(sites),
+        "p": p,
+        "pairs": int((cost <= DISTANCE_M).sum()),
+        "lscp_build_s": matrix_s + lscp_build,
+        "lscp_solve_s": lscp_solve,
+        "lscp_objective": float(pulp.value(lscp.problem.objective)),
+        "lscp_status": pulp.LpStatus[lscp.problem.status].lower(),
+        "mclp_build_s": matrix_s + mclp_build,
+        "mclp_solve_s": mclp_solve,
+        "mclp_objective": float(pulp.value(mclp.problem.objective)),
+        "mclp_status": pulp.LpStatus[mclp.problem.status].lower(),
+        "matrix_s": matrix_s,
+        "base_mb": base_mb,
+        "peak_mb": _peak_mb(),
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", default="demo,county,province", help="comma-separated")
-    parser.add_argument("--solver", default="highs", choices=("highs", "cbc"),
-                        help="spopt's solver (PuLP)")
+    parser.add_argument(
+        "--solver", default="highs", choices=("highs", "cbc"), help="spopt's solver (PuLP)"
+    )
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--impl", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -196,8 +225,16 @@ def main() -> None:
         for impl in ("ours", "spopt"):
             if impl == "spopt" and case == "province":
                 continue
-            command = [sys.executable, __file__, "--one", case, "--impl", impl,
-                       "--solver", args.solver]
+            command = [
+                sys.executable,
+                __file__,
+                "--one",
+                case,
+                "--impl",
+                impl,
+                "--solver",
+                args.solver,
+            ]
             start = time.perf_counter()
             done = subprocess.run(command, capture_output=True, text=True, check=False)
             wall = time.perf_counter() - start
@@ -209,20 +246,24 @@ def main() -> None:
             rows.append(result)
             print(f"  done {case}/{impl} in {wall:.1f} s", file=sys.stderr)
     label = {"ours": "gis_planner", "spopt": f"spopt ({args.solver})"}
-    head = (f"{'case':<9} {'implementation':<15} {'demand×sites':>14} {'pairs':>8} "
-            f"{'model':>11} {'build s':>8} {'solve s':>8} {'total s':>8} {'objective':>10} "
-            f"{'peak MB':>8} {'+model MB':>9}")
+    head = (
+        f"{'case':<9} {'implementation':<15} {'demand×sites':>14} {'pairs':>8} "
+        f"{'model':>11} {'build s':>8} {'solve s':>8} {'total s':>8} {'objective':>10} "
+        f"{'peak MB':>8} {'+model MB':>9}"
+    )
     print(head)
     print("-" * len(head))
     for r in rows:
         for model in ("lscp", "mclp"):
             build, solve = r[f"{model}_build_s"], r[f"{model}_solve_s"]
             name = "LSCP" if model == "lscp" else f"MCLP p={r['p']}"
-            print(f"{r['case']:<9} {label[r['impl']]:<15} "
-                  f"{r['demand']:>7,}×{r['sites']:<6,} {r['pairs']:>8,} {name:>11} "
-                  f"{build:>8.3f} {solve:>8.3f} {build + solve:>8.3f} "
-                  f"{r[f'{model}_objective']:>10,.0f} {r['peak_mb']:>8.0f} "
-                  f"{r['peak_mb'] - r['base_mb']:>9.0f}")
+            print(
+                f"{r['case']:<9} {label[r['impl']]:<15} "
+                f"{r['demand']:>7,}×{r['sites']:<6,} {r['pairs']:>8,} {name:>11} "
+                f"{build:>8.3f} {solve:>8.3f} {build + solve:>8.3f} "
+                f"{r[f'{model}_objective']:>10,.0f} {r['peak_mb']:>8.0f} "
+                f"{r['peak_mb'] - r['base_mb']:>9.0f}"
+            )
     by = {(r["case"], r["impl"]): r for r in rows}
     for case in args.cases.split(","):
         ours, theirs = by.get((case, "ours")), by.get((case, "spopt"))
@@ -232,9 +273,11 @@ def main() -> None:
             t_ours = ours[f"{model}_build_s"] + ours[f"{model}_solve_s"]
             t_them = theirs[f"{model}_build_s"] + theirs[f"{model}_solve_s"]
             same = abs(ours[f"{model}_objective"] - theirs[f"{model}_objective"]) < 1e-6
-            print(f"{case} {model.upper()}: same objective: {same}; "
-                  f"{t_them / max(t_ours, 1e-9):.0f}× faster than spopt "
-                  f"({t_them:.2f} s vs {t_ours:.3f} s)")
+            print(
+                f"{case} {model.upper()}: same objective: {same}; "
+                f"{t_them / max(t_ours, 1e-9):.0f}× faster than spopt "
+                f"({t_them:.2f} s vs {t_ours:.3f} s)"
+            )
 
 
 if __name__ == "__main__":

@@ -53,8 +53,9 @@ def _apply(transform: Affine, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray,
     return a * x + b * y + c, d * x + e * y + f
 
 
-def grid(bounds: tuple[float, float, float, float] | np.ndarray, cell_m: float
-         ) -> tuple[Affine, int, int]:
+def grid(
+    bounds: tuple[float, float, float, float] | np.ndarray, cell_m: float
+) -> tuple[Affine, int, int]:
     """A north-up grid of ``cell_m`` cells aligned to multiples of ``cell_m`` covering ``bounds``.
 
     Returns
@@ -75,11 +76,15 @@ def grid(bounds: tuple[float, float, float, float] | np.ndarray, cell_m: float
     return Affine(cell_m, 0.0, x0, 0.0, -cell_m, y1), width, height
 
 
-def accessibility_raster(communities: gpd.GeoDataFrame,
-                         premises: gpd.GeoDataFrame | gpd.GeoSeries | None, *,
-                         rules: RuleSet | None = None, cell_m: float | None = None,
-                         paths: gpd.GeoDataFrame | None = None, lang: str = "zh"
-                         ) -> tuple[np.ndarray, Affine]:
+def accessibility_raster(
+    communities: gpd.GeoDataFrame,
+    premises: gpd.GeoDataFrame | gpd.GeoSeries | None,
+    *,
+    rules: RuleSet | None = None,
+    cell_m: float | None = None,
+    paths: gpd.GeoDataFrame | None = None,
+    lang: str = "zh",
+) -> tuple[np.ndarray, Affine]:
     """Distance (m) from each cell to the nearest premises, nodata outside the communities.
 
     Parameters
@@ -104,22 +109,25 @@ def accessibility_raster(communities: gpd.GeoDataFrame,
     """
     check_working_crs(lang, communities=communities, paths=paths)
     if premises is not None:
-        frame = premises if isinstance(premises, gpd.GeoDataFrame) else gpd.GeoDataFrame(
-            geometry=premises)
+        frame = (
+            premises
+            if isinstance(premises, gpd.GeoDataFrame)
+            else gpd.GeoDataFrame(geometry=premises)
+        )
         check_working_crs(lang, premises=frame)
     if cell_m is None:
         if rules is None:
             raise ValueError("give cell_m or rules")
         cell_m = float(rules.layout.accessibility_cell_m)
     transform, width, height = grid(communities.total_bounds, float(cell_m))
-    inside = rasterio.features.geometry_mask(communities.geometry.values,
-                                             out_shape=(height, width), transform=transform,
-                                             invert=True)
+    inside = rasterio.features.geometry_mask(
+        communities.geometry.values, out_shape=(height, width), transform=transform, invert=True
+    )
     rows, cols = np.nonzero(inside)
     xs, ys = rasterio.transform.xy(transform, rows, cols, offset="center")
     centres = np.column_stack([np.asarray(xs, float), np.asarray(ys, float)])
     out = np.full((height, width), NODATA, dtype=np.float32)
-    geoms = (premises.geometry.values if premises is not None else np.zeros(0, dtype=object))
+    geoms = premises.geometry.values if premises is not None else np.zeros(0, dtype=object)
     geoms = geoms[~pd.isna(geoms)] if len(geoms) else geoms
     if len(geoms) == 0:
         log.warning(tr("access_no_premises", lang))
@@ -128,30 +136,52 @@ def accessibility_raster(communities: gpd.GeoDataFrame,
         legs = bool(rules.layout.network_legs) if rules is not None else True
         net = build_network(paths, lang=lang)
         distance = network_distance_to_nearest(
-            net, shapely.get_coordinates(_point_inside(geoms)), centres, legs=legs)
+            net, shapely.get_coordinates(_point_inside(geoms)), centres, legs=legs
+        )
     else:
         tree = shapely.STRtree(geoms)
-        (src, _), dist = tree.query_nearest(shapely.points(centres), return_distance=True,
-                                            all_matches=False)
+        (src, _), dist = tree.query_nearest(
+            shapely.points(centres), return_distance=True, all_matches=False
+        )
         distance = np.full(len(centres), np.nan)
         distance[src] = dist
     values = np.where(np.isfinite(distance), distance, NODATA).astype(np.float32)
     out[rows, cols] = values
-    log.info("Accessibility raster: %d × %d cells of %.0f m, %d inside communities, "
-             "median distance %.0f m (%s)", width, height, cell_m, len(centres),
-             float(np.nanmedian(distance)) if np.isfinite(distance).any() else float("nan"),
-             "network" if paths is not None else "straight line")
+    log.info(
+        "Accessibility raster: %d × %d cells of %.0f m, %d inside communities, "
+        "median distance %.0f m (%s)",
+        width,
+        height,
+        cell_m,
+        len(centres),
+        float(np.nanmedian(distance)) if np.isfinite(distance).any() else float("nan"),
+        "network" if paths is not None else "straight line",
+    )
     return out, transform
 
 
-def write_accessibility(path: str | Path, array: np.ndarray, transform: Affine, *,
-                        crs: str = crs_mod.WORKING_CRS, nodata: float = NODATA) -> Path:
+def write_accessibility(
+    path: str | Path,
+    array: np.ndarray,
+    transform: Affine,
+    *,
+    crs: str = crs_mod.WORKING_CRS,
+    nodata: float = NODATA,
+) -> Path:
     """Write the accessibility array as a single-band float32 GeoTIFF (deflate, with nodata)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    profile = {"driver": "GTiff", "height": array.shape[0], "width": array.shape[1],
-               "count": 1, "dtype": "float32", "crs": crs, "transform": transform,
-               "nodata": nodata, "compress": "deflate"}
+    profile = {
+        "driver": "GTiff",
+        "height": array.shape[0],
+        "width": array.shape[1],
+        "count": 1,
+        "dtype": "float32",
+        "crs": crs,
+        "transform": transform,
+        "nodata": nodata,
+        "compress": "deflate",
+    }
     with rasterio.open(path, "w", **profile) as dst:
         dst.write(array.astype(np.float32), 1)
         dst.update_tags(units="metre", meaning="distance to the nearest premises (R7, 一(一))")
@@ -159,8 +189,9 @@ def write_accessibility(path: str | Path, array: np.ndarray, transform: Affine, 
     return path
 
 
-def sample(array: np.ndarray, transform: Affine, xy: np.ndarray, *, nodata: float = NODATA
-           ) -> np.ndarray:
+def sample(
+    array: np.ndarray, transform: Affine, xy: np.ndarray, *, nodata: float = NODATA
+) -> np.ndarray:
     """Values of the cells holding points ``xy`` (same CRS as the grid); NaN off the grid."""
     if len(xy) == 0:
         return np.zeros(0)
@@ -174,8 +205,9 @@ def sample(array: np.ndarray, transform: Affine, xy: np.ndarray, *, nodata: floa
     return out
 
 
-def estate_access(estates: gpd.GeoDataFrame, array: np.ndarray, transform: Affine, *,
-                  rules: RuleSet) -> pd.DataFrame:
+def estate_access(
+    estates: gpd.GeoDataFrame, array: np.ndarray, transform: Affine, *, rules: RuleSet
+) -> pd.DataFrame:
     """Read the accessibility raster at each estate (its centroid): the households beyond reach.
 
     Returns
@@ -187,13 +219,18 @@ def estate_access(estates: gpd.GeoDataFrame, array: np.ndarray, transform: Affin
         cell diagonal).
     """
     value = sample(array, transform, shapely.get_coordinates(estates.geometry.centroid.values))
-    return pd.DataFrame({"access_distance_m": np.round(value, 1),
-                         "beyond_walk": np.nan_to_num(value, nan=-1.0)
-                         > rules.layout.walking_distance_m}, index=estates.index)
+    return pd.DataFrame(
+        {
+            "access_distance_m": np.round(value, 1),
+            "beyond_walk": np.nan_to_num(value, nan=-1.0) > rules.layout.walking_distance_m,
+        },
+        index=estates.index,
+    )
 
 
-def households_beyond_walk(estates: gpd.GeoDataFrame, array: np.ndarray, transform: Affine, *,
-                           rules: RuleSet) -> int:
+def households_beyond_walk(
+    estates: gpd.GeoDataFrame, array: np.ndarray, transform: Affine, *, rules: RuleSet
+) -> int:
     """Households of the estates the raster puts beyond the walking distance (R7)."""
     access = estate_access(estates, array, transform, rules=rules)
     households = pd.to_numeric(estates["households"], errors="coerce").fillna(0)
@@ -232,11 +269,9 @@ def _open_checked(path: Path, lang: str) -> rasterio.io.DatasetReader:
     return src
 
 
-def _cell_polygons(transform: Affine, row0: int, col0: int, nrows: int, ncols: int
-                   ) -> np.ndarray:
+def _cell_polygons(transform: Affine, row0: int, col0: int, nrows: int, ncols: int) -> np.ndarray:
     """Polygons of a block of cells, from the transform (rotation and shear included)."""
-    r, c = np.meshgrid(np.arange(row0, row0 + nrows), np.arange(col0, col0 + ncols),
-                       indexing="ij")
+    r, c = np.meshgrid(np.arange(row0, row0 + nrows), np.arange(col0, col0 + ncols), indexing="ij")
     corners = []
     for dr, dc in ((0, 0), (0, 1), (1, 1), (1, 0), (0, 0)):
         x, y = _apply(transform, (c + dc).ravel().astype(float), (r + dr).ravel().astype(float))
@@ -244,8 +279,13 @@ def _cell_polygons(transform: Affine, row0: int, col0: int, nrows: int, ncols: i
     return shapely.polygons(np.stack(corners, axis=1))
 
 
-def raster_sums(geometries: gpd.GeoSeries, raster_path: str | Path, *,
-                among: gpd.GeoSeries | None = None, lang: str = "zh") -> pd.Series:
+def raster_sums(
+    geometries: gpd.GeoSeries,
+    raster_path: str | Path,
+    *,
+    among: gpd.GeoSeries | None = None,
+    lang: str = "zh",
+) -> pd.Series:
     """Sum of a raster under each polygon, computed in the raster's own CRS.
 
     Without ``among``, each cell contributes its value × the share of the *cell* the polygon
@@ -262,8 +302,9 @@ def raster_sums(geometries: gpd.GeoSeries, raster_path: str | Path, *,
     """
     path = Path(raster_path)
     if geometries.crs is None:
-        raise InputError([Problem("estates", tr("layout_crs", lang, crs="—",
-                                                working=crs_mod.GK3_RANGE))])
+        raise InputError(
+            [Problem("estates", tr("layout_crs", lang, crs="—", working=crs_mod.GK3_RANGE))]
+        )
     out = pd.Series(np.nan, index=geometries.index, name="raster_residents")
     if len(geometries) == 0:
         return out
@@ -278,16 +319,20 @@ def raster_sums(geometries: gpd.GeoSeries, raster_path: str | Path, *,
             if geom is None or shapely.is_empty(geom):
                 continue
             minx, miny, maxx, maxy = shapely.bounds(geom)
-            cols, rows = _apply(inverse, np.array([minx, maxx, maxx, minx]),
-                                np.array([miny, miny, maxy, maxy]))
+            cols, rows = _apply(
+                inverse, np.array([minx, maxx, maxx, minx]), np.array([miny, miny, maxy, maxy])
+            )
             c0 = max(0, int(np.floor(np.min(cols))))
             c1 = min(src.width, int(np.ceil(np.max(cols))))
             r0 = max(0, int(np.floor(np.min(rows))))
             r1 = min(src.height, int(np.ceil(np.max(rows))))
             if c1 <= c0 or r1 <= r0:
                 continue
-            block = (whole[r0:r1, c0:c1] if whole is not None
-                     else src.read(1, window=Window(c0, r0, c1 - c0, r1 - r0)))
+            block = (
+                whole[r0:r1, c0:c1]
+                if whole is not None
+                else src.read(1, window=Window(c0, r0, c1 - c0, r1 - r0))
+            )
             cells = _cell_polygons(src.transform, r0, c0, r1 - r0, c1 - c0)
             values = block.ravel().astype(float)
             valid = np.isfinite(values) & (values != nodata)
@@ -297,22 +342,34 @@ def raster_sums(geometries: gpd.GeoSeries, raster_path: str | Path, *,
             covered = shapely.area(robust_overlay(shapely.intersection, cells, geom))
             if others_tree is not None and others is not None:
                 ci, oi = others_tree.query(cells, predicate="intersects")
-                residential = np.bincount(ci, weights=shapely.area(robust_overlay(
-                    shapely.intersection, cells[ci], others[oi])), minlength=len(cells))
+                residential = np.bincount(
+                    ci,
+                    weights=shapely.area(
+                        robust_overlay(shapely.intersection, cells[ci], others[oi])
+                    ),
+                    minlength=len(cells),
+                )
                 denominator = np.maximum(residential, covered)
             else:
                 denominator = shapely.area(cells)
-            share = np.divide(covered, denominator, out=np.zeros_like(covered),
-                              where=denominator > 0)
+            share = np.divide(
+                covered, denominator, out=np.zeros_like(covered), where=denominator > 0
+            )
             if share.sum() <= 0:
                 continue
             out.iloc[k] = float((values * share).sum())
     return out
 
 
-def estimate_households(estates: gpd.GeoDataFrame, raster_path: str | Path, *,
-                        household_size: float, rules: RuleSet | None = None,
-                        only_missing: bool = True, lang: str = "zh") -> HouseholdEstimate:
+def estimate_households(
+    estates: gpd.GeoDataFrame,
+    raster_path: str | Path,
+    *,
+    household_size: float,
+    rules: RuleSet | None = None,
+    only_missing: bool = True,
+    lang: str = "zh",
+) -> HouseholdEstimate:
     """Households of estates without a count, from the population raster (DESIGN, R1).
 
     households = round(Σ cell residents × the estate's share of the cell ÷ ``household_size``),
@@ -345,31 +402,59 @@ def estimate_households(estates: gpd.GeoDataFrame, raster_path: str | Path, *,
         The raster is missing, has no CRS or no nodata value.
     """
     split = str(rules.layout.population_split) if rules is not None else "estates_area"
-    given = pd.to_numeric(estates.get("households", pd.Series(np.nan, index=estates.index)),
-                          errors="coerce")
+    given = pd.to_numeric(
+        estates.get("households", pd.Series(np.nan, index=estates.index)), errors="coerce"
+    )
     missing = given.isna()
     todo = estates.index[missing] if only_missing else estates.index
     residents = pd.Series(np.nan, index=estates.index, name="raster_residents")
     among = estates.geometry if split == "estates_area" else None
     if len(todo):
-        residents.loc[todo] = raster_sums(estates.geometry.loc[todo], raster_path,
-                                          among=among, lang=lang).to_numpy()
+        residents.loc[todo] = raster_sums(
+            estates.geometry.loc[todo], raster_path, among=among, lang=lang
+        ).to_numpy()
     estimate = (residents / float(household_size)).round()
     use = missing & estimate.notna()
     households = given.where(~use, estimate).astype("Int64")
-    table = pd.DataFrame({"households": households, "households_estimated": use,
-                          "raster_residents": residents.round(1)}, index=estates.index)
+    table = pd.DataFrame(
+        {
+            "households": households,
+            "households_estimated": use,
+            "raster_residents": residents.round(1),
+        },
+        index=estates.index,
+    )
     warnings = []
-    ids = estates["estate_id"] if "estate_id" in estates else pd.Series(estates.index,
-                                                                        index=estates.index)
+    ids = (
+        estates["estate_id"]
+        if "estate_id" in estates
+        else pd.Series(estates.index, index=estates.index)
+    )
     if use.any():
-        warnings.append(Problem("estates", tr("raster_estimated", lang, n=int(use.sum()),
-                                              size=household_size,
-                                              rows=format_rows(ids[use]))))
+        warnings.append(
+            Problem(
+                "estates",
+                tr(
+                    "raster_estimated",
+                    lang,
+                    n=int(use.sum()),
+                    size=household_size,
+                    rows=format_rows(ids[use]),
+                ),
+            )
+        )
     lost = missing & ~use
     if lost.any():
-        warnings.append(Problem("estates", tr("raster_no_estimate", lang, n=int(lost.sum()),
-                                              rows=format_rows(ids[lost]))))
-    log.info("Estimated households of %d estates from %s (%d without a valid cell)",
-             int(use.sum()), Path(raster_path).name, int(lost.sum()))
+        warnings.append(
+            Problem(
+                "estates",
+                tr("raster_no_estimate", lang, n=int(lost.sum()), rows=format_rows(ids[lost])),
+            )
+        )
+    log.info(
+        "Estimated households of %d estates from %s (%d without a valid cell)",
+        int(use.sum()),
+        Path(raster_path).name,
+        int(lost.sum()),
+    )
     return HouseholdEstimate(table, warnings)

@@ -127,8 +127,10 @@ def data_year(rules: Any) -> int:
     if value is None:
         return _dt.date.today().year
     if isinstance(value, bool) or not isinstance(value, int) or not 1900 <= value <= 2100:
-        raise RulesError(f"settings.data_year = {value!r} must be a year (e.g. 2024) or null "
-                         "for the current year")
+        raise RulesError(
+            f"settings.data_year = {value!r} must be a year (e.g. 2024) or null "
+            "for the current year"
+        )
     return value
 
 
@@ -141,8 +143,9 @@ def check_plan_year(year: object, *, rules: Any, lang: str = "zh") -> None:
         raise PlanYearError(tr("plan_year_before_data", lang, year=year, data_year=first))
 
 
-def _apply_overrides(allocation: households.Allocation, data: PlanningData, lang: str,
-                     warnings: list[Problem]) -> households.Allocation:
+def _apply_overrides(
+    allocation: households.Allocation, data: PlanningData, lang: str, warnings: list[Problem]
+) -> households.Allocation:
     """Give every estate with a ``community_override`` wholly to that community."""
     estates, communities = data.estates, data.communities
     override = estates.get("community_override") if estates is not None else None
@@ -151,10 +154,17 @@ def _apply_overrides(allocation: households.Allocation, data: PlanningData, lang
     position = {cid: i for i, cid in enumerate(communities["community_id"])}
     unknown = override.notna() & ~override.isin(list(position))
     if unknown.any():
-        warnings.append(Problem("estates", tr(
-            "override_unknown", lang, rows=format_rows(estates.loc[unknown, "estate_id"],
-                                                       override[unknown]),
-            valid=", ".join(map(str, position)))))
+        warnings.append(
+            Problem(
+                "estates",
+                tr(
+                    "override_unknown",
+                    lang,
+                    rows=format_rows(estates.loc[unknown, "estate_id"], override[unknown]),
+                    valid=", ".join(map(str, position)),
+                ),
+            )
+        )
     moved = override.notna() & ~unknown
     if not moved.any():
         return allocation
@@ -162,27 +172,45 @@ def _apply_overrides(allocation: households.Allocation, data: PlanningData, lang
     target = override[moved].map(position).astype("int64")
     labels = communities.index.to_numpy()
     shares = allocation.shares[~allocation.shares["estate"].isin(estates.index[moved])]
-    shares = pd.concat([shares, pd.DataFrame({
-        "estate": estates.index[moved].to_numpy(), "community": labels[target.to_numpy()],
-        "share": 1.0, "households": counts[moved].to_numpy()})], ignore_index=True)
+    shares = pd.concat(
+        [
+            shares,
+            pd.DataFrame(
+                {
+                    "estate": estates.index[moved].to_numpy(),
+                    "community": labels[target.to_numpy()],
+                    "share": 1.0,
+                    "households": counts[moved].to_numpy(),
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
     table = allocation.estates.copy()
     table.loc[moved, "community_index"] = target
     table.loc[moved, "households_assigned"] = counts[moved]
     table["community_shares"] = table["community_shares"].astype(object)
     for i in estates.index[moved]:
-        table.at[i, "community_shares"] = json.dumps({str(override[i]): 1.0},
-                                                     ensure_ascii=False)
-    community_households = (shares.groupby("community")["households"].sum()
-                            .reindex(communities.index, fill_value=0).astype("int64")
-                            .rename("households"))
+        table.at[i, "community_shares"] = json.dumps({str(override[i]): 1.0}, ensure_ascii=False)
+    community_households = (
+        shares.groupby("community")["households"]
+        .sum()
+        .reindex(communities.index, fill_value=0)
+        .astype("int64")
+        .rename("households")
+    )
     unassigned = int(counts.sum() - community_households.sum())
-    log.info("Moved %d estates (%d households) to the community of their community_override",
-             int(moved.sum()), int(counts[moved].sum()))
+    log.info(
+        "Moved %d estates (%d households) to the community of their community_override",
+        int(moved.sum()),
+        int(counts[moved].sum()),
+    )
     return households.Allocation(shares, table, community_households, unassigned)
 
 
-def _parcel_households(data: PlanningData, year: int, lang: str, warnings: list[Problem]
-                       ) -> tuple[pd.Series, dict[str, Any]]:
+def _parcel_households(
+    data: PlanningData, year: int, lang: str, warnings: list[Problem]
+) -> tuple[pd.Series, dict[str, Any]]:
     """Households of the parcels delivered by ``year`` per community (indexed like the
     communities), and figures for the summary."""
     communities = data.communities
@@ -193,31 +221,56 @@ def _parcel_households(data: PlanningData, year: int, lang: str, warnings: list[
         return added, info
     h = premises.parcel_households(parcels, rules=data.rules)
     where = premises.assign_parcels(parcels, communities)
-    delivery = (pd.to_numeric(parcels["delivery_year"], errors="coerce")
-                if "delivery_year" in parcels else pd.Series(np.nan, index=parcels.index))
+    delivery = (
+        pd.to_numeric(parcels["delivery_year"], errors="coerce")
+        if "delivery_year" in parcels
+        else pd.Series(np.nan, index=parcels.index)
+    )
     no_year = delivery.isna()
     if no_year.any():
-        warnings.append(Problem("development_parcels", tr(
-            "parcels_no_year", lang, year=year,
-            rows=format_rows(parcels.loc[no_year, "parcel_id"]))))
+        warnings.append(
+            Problem(
+                "development_parcels",
+                tr(
+                    "parcels_no_year",
+                    lang,
+                    year=year,
+                    rows=format_rows(parcels.loc[no_year, "parcel_id"]),
+                ),
+            )
+        )
     delivered = delivery.notna() & (delivery <= year)
     first = data_year(data.rules)
     early = delivered & (delivery < first)
     if early.any():
-        warnings.append(Problem("development_parcels", tr(
-            "parcels_before_data_year", lang, data_year=first,
-            rows=format_rows(parcels.loc[early, "parcel_id"], delivery[early].astype(int)))))
+        warnings.append(
+            Problem(
+                "development_parcels",
+                tr(
+                    "parcels_before_data_year",
+                    lang,
+                    data_year=first,
+                    rows=format_rows(parcels.loc[early, "parcel_id"], delivery[early].astype(int)),
+                ),
+            )
+        )
     counted = delivered & h.notna() & where["community_index"].notna()
     by_community = h[counted].groupby(where.loc[counted, "community_index"]).sum()
     added = (added + by_community.reindex(added.index).fillna(0)).astype("int64")
     info = {"parcels_counted": int(counted.sum()), "households_parcels": int(added.sum())}
-    log.info("Plan year %d: %d of %d development parcels delivered, +%d households", year,
-             info["parcels_counted"], len(parcels), info["households_parcels"])
+    log.info(
+        "Plan year %d: %d of %d development parcels delivered, +%d households",
+        year,
+        info["parcels_counted"],
+        len(parcels),
+        info["households_parcels"],
+    )
     return added, info
 
 
-def _estimate_missing_households(data: PlanningData, lang: str, warnings: list[Problem]
-                                 ) -> PlanningData:
+def _estimate_missing_households(
+    data: PlanningData, lang: str, warnings: list[Problem]
+) -> PlanningData:
     """Estates without a count get one from the population raster (flag
     ``households_estimated``): zonal sum ÷ household size, in the raster's own CRS."""
     estates = data.estates
@@ -228,9 +281,13 @@ def _estimate_missing_households(data: PlanningData, lang: str, warnings: list[P
         return data
     from gis_planner.accessibility import estimate_households
 
-    estimate = estimate_households(estates, data.population_raster,
-                                   household_size=data.household_size, rules=data.rules,
-                                   lang=lang)
+    estimate = estimate_households(
+        estates,
+        data.population_raster,
+        household_size=data.household_size,
+        rules=data.rules,
+        lang=lang,
+    )
     warnings.extend(estimate.warnings)
     estates = estates.copy()
     estates["households"] = estimate.table["households"]
@@ -238,8 +295,9 @@ def _estimate_missing_households(data: PlanningData, lang: str, warnings: list[P
     return dataclasses.replace(data, estates=estates)
 
 
-def _community_households(data: PlanningData, lang: str, warnings: list[Problem]
-                          ) -> tuple[pd.Series, households.Allocation | None]:
+def _community_households(
+    data: PlanningData, lang: str, warnings: list[Problem]
+) -> tuple[pd.Series, households.Allocation | None]:
     communities = data.communities
     if data.estates is None:
         given = communities.get("households")
@@ -249,9 +307,14 @@ def _community_households(data: PlanningData, lang: str, warnings: list[Problem]
     estates = data.estates
     missing = estates["households"].isna()
     if missing.any():
-        warnings.append(Problem("estates", tr("table_missing_count", lang,
-                                              rows=format_rows(estates.loc[missing,
-                                                                           "estate_id"]))))
+        warnings.append(
+            Problem(
+                "estates",
+                tr(
+                    "table_missing_count", lang, rows=format_rows(estates.loc[missing, "estate_id"])
+                ),
+            )
+        )
     allocation = households.allocate_households(estates, communities)
     allocation = _apply_overrides(allocation, data, lang, warnings)
     return allocation.community_households, allocation
@@ -307,22 +370,29 @@ def analyse(data: PlanningData, *, year: int | None = None, lang: str = "zh") ->
             warnings.append(Problem("premises", tr("premises_located", lang, n=located)))
         lost = assigned["community_id"].isna()
         if lost.any():
-            warnings.append(Problem("premises", tr("premises_unassigned", lang,
-                                                   n=int(lost.sum()),
-                                                   rows=format_rows(prem.loc[lost,
-                                                                             "premises_id"]))))
+            warnings.append(
+                Problem(
+                    "premises",
+                    tr(
+                        "premises_unassigned",
+                        lang,
+                        n=int(lost.sum()),
+                        rows=format_rows(prem.loc[lost, "premises_id"]),
+                    ),
+                )
+            )
     check = premises.check_premises(communities, prem, hh, rules=rules, year=year, lang=lang)
 
     if "households" in communities:
         communities = communities.rename(columns={"households": "households_given"})
     communities["households"] = hh.astype("int64")
-    population = budget.population_used(communities, hh_current,
-                                        household_size=data.household_size)
+    population = budget.population_used(communities, hh_current, household_size=data.household_size)
     if year is not None:
         communities["households_current"] = hh_current.astype("int64")
         communities["households_parcels"] = hh_parcels.astype("int64")
-        population = population + (hh_parcels.astype(float) * data.household_size
-                                   ).round().astype("int64")
+        population = population + (hh_parcels.astype(float) * data.household_size).round().astype(
+            "int64"
+        )
     communities["population_used"] = population.astype("int64")
     for column in check.columns.drop("premises_warnings"):
         communities[column] = check[column]
@@ -340,10 +410,10 @@ def analyse(data: PlanningData, *, year: int | None = None, lang: str = "zh") ->
         for column in subsidies.columns:
             prem[column] = subsidies[column]
         per_community = subsidies.groupby(prem["community_id"])[
-            ["subsidy_build_yuan", "subsidy_rent_yuan_per_year"]].sum()
+            ["subsidy_build_yuan", "subsidy_rent_yuan_per_year"]
+        ].sum()
         for column in per_community.columns:
-            communities[column] = communities["community_id"].map(per_community[column]
-                                                                  ).fillna(0.0)
+            communities[column] = communities["community_id"].map(per_community[column]).fillna(0.0)
     else:
         counted = None
         communities["subsidy_build_yuan"] = 0.0
@@ -357,14 +427,28 @@ def analyse(data: PlanningData, *, year: int | None = None, lang: str = "zh") ->
         share = rules.settings.households_mismatch_warning_share
         off = diff > share
         for i in communities.index[off.fillna(False)]:
-            community_warnings[i] = [*community_warnings[i], tr(
-                "warn_households_field", lang, given=int(given[i]),
-                summed=int(hh_current[i]),
-                diff=float(diff[i]))]
+            community_warnings[i] = [
+                *community_warnings[i],
+                tr(
+                    "warn_households_field",
+                    lang,
+                    given=int(given[i]),
+                    summed=int(hh_current[i]),
+                    diff=float(diff[i]),
+                ),
+            ]
         if off.any():
-            warnings.append(Problem("communities", tr(
-                "households_mismatch", lang, share=share,
-                rows=format_rows(communities.loc[off.fillna(False), "community_id"]))))
+            warnings.append(
+                Problem(
+                    "communities",
+                    tr(
+                        "households_mismatch",
+                        lang,
+                        share=share,
+                        rows=format_rows(communities.loc[off.fillna(False), "community_id"]),
+                    ),
+                )
+            )
     communities["warnings"] = community_warnings
 
     # --- estates: community, shares, reach, R6, R8
@@ -374,82 +458,135 @@ def analyse(data: PlanningData, *, year: int | None = None, lang: str = "zh") ->
         best = allocation.estates["community_index"].to_numpy()
         ids = communities["community_id"].to_numpy()
         names = communities["name"].to_numpy()
-        streets = (communities["street"].to_numpy() if "street" in communities
-                   else np.full(len(communities), None, dtype=object))
+        streets = (
+            communities["street"].to_numpy()
+            if "street" in communities
+            else np.full(len(communities), None, dtype=object)
+        )
         inside = best >= 0
         position = np.where(inside, best, 0)
-        for column, values in (("community_id", ids), ("community_name", names),
-                               ("street", streets)):
-            estates[column] = pd.Series(np.where(inside, values[position], None),
-                                        index=estates.index, dtype=object)
+        for column, values in (
+            ("community_id", ids),
+            ("community_name", names),
+            ("street", streets),
+        ):
+            estates[column] = pd.Series(
+                np.where(inside, values[position], None), index=estates.index, dtype=object
+            )
         estates["community_shares"] = allocation.estates["community_shares"].astype(object)
         estates["outside_share"] = allocation.estates["outside_share"].round(4)
         unassigned = ~inside
         if unassigned.any():
-            warnings.append(Problem("estates", tr(
-                "estates_unassigned", lang, n=int(unassigned.sum()),
-                households=int(pd.to_numeric(estates.loc[unassigned, "households"]).fillna(0)
-                               .sum()),
-                rows=format_rows(estates.loc[unassigned, "estate_id"]))))
+            warnings.append(
+                Problem(
+                    "estates",
+                    tr(
+                        "estates_unassigned",
+                        lang,
+                        n=int(unassigned.sum()),
+                        households=int(
+                            pd.to_numeric(estates.loc[unassigned, "households"]).fillna(0).sum()
+                        ),
+                        rows=format_rows(estates.loc[unassigned, "estate_id"]),
+                    ),
+                )
+            )
         partly = inside & (estates["outside_share"] > rules.settings.outside_share_warning)
         if partly.any():
-            warnings.append(Problem("estates", tr(
-                "estates_outside_part", lang, share=rules.settings.outside_share_warning,
-                rows=format_rows(estates.loc[partly, "estate_id"],
-                                 estates.loc[partly, "outside_share"].map("{:.0%}".format)))))
+            warnings.append(
+                Problem(
+                    "estates",
+                    tr(
+                        "estates_outside_part",
+                        lang,
+                        share=rules.settings.outside_share_warning,
+                        rows=format_rows(
+                            estates.loc[partly, "estate_id"],
+                            estates.loc[partly, "outside_share"].map("{:.0%}".format),
+                        ),
+                    ),
+                )
+            )
         counted_prem = prem[counted] if prem is not None and counted is not None else None
         reach = layout.nearest_premises(estates, counted_prem, rules=rules)
         for column in reach.columns:
             estates[column] = reach[column]
-        screened = enclosure.screen_enclosure(estates, data.planned_roads, rules=rules,
-                                              lang=lang)
+        screened = enclosure.screen_enclosure(estates, data.planned_roads, rules=rules, lang=lang)
         for column in screened.columns:
             estates[column] = screened[column]
-        communities["estates_count"] = communities["community_id"].map(
-            estates["community_id"].value_counts()).fillna(0).astype("int64")
+        communities["estates_count"] = (
+            communities["community_id"]
+            .map(estates["community_id"].value_counts())
+            .fillna(0)
+            .astype("int64")
+        )
         # the covered households of each community from the estates' area shares, so that
         # a straddling estate never counts more households in a community than it gives it
         shares = allocation.shares
         covered = estates["covered"].reindex(shares["estate"]).to_numpy(dtype=bool)
-        per_community = (shares.loc[covered].groupby("community")["households"].sum())
-        communities["households_covered"] = (per_community.reindex(communities.index)
-                                              .fillna(0).astype("int64"))
+        per_community = shares.loc[covered].groupby("community")["households"].sum()
+        communities["households_covered"] = (
+            per_community.reindex(communities.index).fillna(0).astype("int64")
+        )
 
     # --- R2: planning conditions (data-year households plus every parcel, whatever the year)
     current = data.communities[["community_id", "name", "geometry"]].copy()
     current["households"] = hh_current.astype("int64")
-    conditions = premises.planning_conditions(current, data.development_parcels, prem,
-                                              rules=rules, lang=lang)
+    conditions = premises.planning_conditions(
+        current, data.development_parcels, prem, rules=rules, lang=lang
+    )
     if len(conditions):
         lost = conditions["community_id"].isna()
         if lost.any():
-            warnings.append(Problem("development_parcels", tr(
-                "parcels_outside", lang, rows=format_rows(conditions.loc[lost, "parcel_id"]))))
+            warnings.append(
+                Problem(
+                    "development_parcels",
+                    tr(
+                        "parcels_outside", lang, rows=format_rows(conditions.loc[lost, "parcel_id"])
+                    ),
+                )
+            )
         none = conditions["planned_households"].isna()
         if none.any():
-            warnings.append(Problem("development_parcels", tr(
-                "parcels_no_households", lang,
-                rows=format_rows(conditions.loc[none, "parcel_id"]))))
+            warnings.append(
+                Problem(
+                    "development_parcels",
+                    tr(
+                        "parcels_no_households",
+                        lang,
+                        rows=format_rows(conditions.loc[none, "parcel_id"]),
+                    ),
+                )
+            )
 
-    results = Results(data=data, communities=communities, estates=estates, premises=prem,
-                      warnings=warnings, year=year, lang=lang, planning_conditions=conditions)
+    results = Results(
+        data=data,
+        communities=communities,
+        estates=estates,
+        premises=prem,
+        warnings=warnings,
+        year=year,
+        lang=lang,
+        planning_conditions=conditions,
+    )
     results.summary = summarise(results, allocation)
     if year is not None:
-        results.summary.update({"plan_year": year, "data_year": data_year(rules),
-                                **parcel_info})
+        results.summary.update({"plan_year": year, "data_year": data_year(rules), **parcel_info})
     return results
 
 
-def summarise(results: Results, allocation: households.Allocation | None = None
-              ) -> dict[str, Any]:
+def summarise(results: Results, allocation: households.Allocation | None = None) -> dict[str, Any]:
     """Headline figures of a run (the terminal summary and the report's first sheet)."""
     c = results.communities
     status = c["premises_status"].value_counts()
     scale = c["scale_status"].value_counts()
     estates = results.estates
     prem = results.premises
-    total_hh = (int(pd.to_numeric(estates["households"], errors="coerce").fillna(0).sum())
-                if estates is not None else int(c["households"].sum()))
+    total_hh = (
+        int(pd.to_numeric(estates["households"], errors="coerce").fillna(0).sum())
+        if estates is not None
+        else int(c["households"].sum())
+    )
     summary: dict[str, Any] = {
         "communities": len(c),
         "meets": int(status.get("meets", 0)),
@@ -466,24 +603,32 @@ def summarise(results: Results, allocation: households.Allocation | None = None
         "too_small": int(scale.get("too_small", 0)),
         "ok": int(scale.get("ok", 0)),
         "too_large": int(scale.get("too_large", 0)),
-        "households_covered": (0 if estates is None else int(
-            pd.to_numeric(estates["households"], errors="coerce").fillna(0)
-            .where(estates["covered"], 0).sum())),
+        "households_covered": (
+            0
+            if estates is None
+            else int(
+                pd.to_numeric(estates["households"], errors="coerce")
+                .fillna(0)
+                .where(estates["covered"], 0)
+                .sum()
+            )
+        ),
         "warnings": len(results.warnings),
     }
     conditions = results.planning_conditions
     if conditions is not None and len(conditions):
         summary["parcels"] = len(conditions)
-        summary["planning_conditions_m2"] = round(float(
-            conditions["condition_area_m2"].fillna(0).sum()), 1)
+        summary["planning_conditions_m2"] = round(
+            float(conditions["condition_area_m2"].fillna(0).sum()), 1
+        )
     if estates is not None and "enclosure_status" in estates:
-        summary["enclosure"] = {k: int(v) for k, v in
-                                estates["enclosure_status"].value_counts().items()}
+        summary["enclosure"] = {
+            k: int(v) for k, v in estates["enclosure_status"].value_counts().items()
+        }
     return summary
 
 
-def propose_layout(results: Results, *, p: int | None = None, lang: str | None = None
-                   ) -> Results:
+def propose_layout(results: Results, *, p: int | None = None, lang: str | None = None) -> Results:
     """Add the R7 layout proposals (一(一)) to ``results``: a new :class:`Results`.
 
     Proposed community boundaries for the communities outside the household range
@@ -503,8 +648,10 @@ def propose_layout(results: Results, *, p: int | None = None, lang: str | None =
     if results.estates["community_id"].isna().all():
         # no estate in any community: no cells to regroup, no households to reach — the run
         # goes on without proposals (an error here would refuse a folder `check` accepts)
-        out = dataclasses.replace(results, warnings=[
-            *results.warnings, Problem("estates", tr("layout_no_estates_inside", lang))])
+        out = dataclasses.replace(
+            results,
+            warnings=[*results.warnings, Problem("estates", tr("layout_no_estates_inside", lang))],
+        )
         out.summary = {**results.summary, "warnings": len(out.warnings)}
         return out
     data, rules = results.data, results.data.rules
@@ -513,22 +660,39 @@ def propose_layout(results: Results, *, p: int | None = None, lang: str | None =
     if prem is not None:
         counted = prem[premises.counted_premises(prem, rules=rules, year=results.year)]
     bp = boundaries.propose_boundaries(
-        results.estates, data.communities, rules=rules, premises=counted,
-        barriers=data.barriers, planned_roads=data.planned_roads, lang=lang)
+        results.estates,
+        data.communities,
+        rules=rules,
+        premises=counted,
+        barriers=data.barriers,
+        planned_roads=data.planned_roads,
+        lang=lang,
+    )
     sr = siting.propose_sites(
-        results.estates, counted, rules=rules, candidate_sites=data.candidate_sites,
-        development_parcels=data.development_parcels, communities=data.communities,
-        paths=data.paths, p=p, lang=lang)
-    now_points = (counted.geometry if counted is not None
-                  else gpd.GeoSeries([], crs=data.communities.crs))
+        results.estates,
+        counted,
+        rules=rules,
+        candidate_sites=data.candidate_sites,
+        development_parcels=data.development_parcels,
+        communities=data.communities,
+        paths=data.paths,
+        p=p,
+        lang=lang,
+    )
+    now_points = (
+        counted.geometry if counted is not None else gpd.GeoSeries([], crs=data.communities.crs)
+    )
     chosen = sr.sites[sr.sites["model"] == "mclp"].geometry
     now_m, transform = accessibility.accessibility_raster(
-        data.communities, now_points, rules=rules, paths=data.paths, lang=lang)
-    with_sites = gpd.GeoSeries(pd.concat([now_points.reset_index(drop=True),
-                                          chosen.reset_index(drop=True)]),
-                               crs=data.communities.crs)
+        data.communities, now_points, rules=rules, paths=data.paths, lang=lang
+    )
+    with_sites = gpd.GeoSeries(
+        pd.concat([now_points.reset_index(drop=True), chosen.reset_index(drop=True)]),
+        crs=data.communities.crs,
+    )
     access_m, transform = accessibility.accessibility_raster(
-        data.communities, with_sites, rules=rules, paths=data.paths, lang=lang)
+        data.communities, with_sites, rules=rules, paths=data.paths, lang=lang
+    )
     summary = {
         "communities_out_of_range": int(len(bp.decisions)),
         "proposed_communities": int(len(bp.communities)),
@@ -539,19 +703,28 @@ def propose_layout(results: Results, *, p: int | None = None, lang: str | None =
         "mclp_sites": int(sr.summary["mclp_sites"]),
         "mclp_households_newly_covered": int(sr.summary["mclp_households_newly_covered"]),
         "households_beyond_walk_now": accessibility.households_beyond_walk(
-            results.estates, now_m, transform, rules=rules),
+            results.estates, now_m, transform, rules=rules
+        ),
         "households_beyond_walk_with_sites": accessibility.households_beyond_walk(
-            results.estates, access_m, transform, rules=rules),
+            results.estates, access_m, transform, rules=rules
+        ),
     }
-    proposal = LayoutProposal(boundaries=bp, siting=sr, access_m=access_m,
-                              access_transform=transform, summary=summary)
-    out = dataclasses.replace(results, layout=proposal,
-                              warnings=[*results.warnings, *bp.warnings, *sr.warnings])
-    out.summary = {**results.summary, "layout": summary,
-                   "warnings": len(out.warnings)}
-    log.info("Layout proposals: %d communities out of range → %d proposed (%d estates move); "
-             "%d + %d sites; households beyond the walk %d → %d",
-             summary["communities_out_of_range"], summary["proposed_communities"],
-             summary["estates_moved"], summary["lscp_sites"], summary["mclp_sites"],
-             summary["households_beyond_walk_now"], summary["households_beyond_walk_with_sites"])
+    proposal = LayoutProposal(
+        boundaries=bp, siting=sr, access_m=access_m, access_transform=transform, summary=summary
+    )
+    out = dataclasses.replace(
+        results, layout=proposal, warnings=[*results.warnings, *bp.warnings, *sr.warnings]
+    )
+    out.summary = {**results.summary, "layout": summary, "warnings": len(out.warnings)}
+    log.info(
+        "Layout proposals: %d communities out of range → %d proposed (%d estates move); "
+        "%d + %d sites; households beyond the walk %d → %d",
+        summary["communities_out_of_range"],
+        summary["proposed_communities"],
+        summary["estates_moved"],
+        summary["lscp_sites"],
+        summary["mclp_sites"],
+        summary["households_beyond_walk_now"],
+        summary["households_beyond_walk_with_sites"],
+    )
     return out

@@ -108,7 +108,8 @@ def recover(folder: str | Path) -> list[str]:
             done.append("removed an unfinished commit journal")
     (folder / f"{JOURNAL}.tmp").unlink(missing_ok=True)
     for leftover in sorted(folder.glob(f"{STAGE_PREFIX}*")) + sorted(
-            folder.glob(f"{BACKUP_PREFIX}*")):
+        folder.glob(f"{BACKUP_PREFIX}*")
+    ):
         if leftover.is_dir() and not leftover.is_symlink():
             shutil.rmtree(leftover, ignore_errors=True)
             done.append(f"removed {leftover.name}")
@@ -137,8 +138,13 @@ def locked(folder: Path) -> Iterator[None]:
         os.close(fd)  # closing releases the lock
 
 
-def commit(folder: Path, stage: Path, *, owned: Iterable[str],
-           move: Callable[[Path, Path], None] | None = None) -> list[str]:
+def commit(
+    folder: Path,
+    stage: Path,
+    *,
+    owned: Iterable[str],
+    move: Callable[[Path, Path], None] | None = None,
+) -> list[str]:
     """Replace the entries ``owned`` of ``folder`` by the entries of ``stage``, as one set.
 
     Every entry of ``stage`` must be one of ``owned``. Old entries of ``owned`` that the new set

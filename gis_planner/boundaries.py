@@ -135,8 +135,7 @@ def _union_cells(cells: np.ndarray) -> shapely.Geometry:
     return _overlay(shapely.union_all, cells)
 
 
-def _member_cells(polygon: shapely.Geometry, members: np.ndarray, spacing_m: float
-                  ) -> np.ndarray:
+def _member_cells(polygon: shapely.Geometry, members: np.ndarray, spacing_m: float) -> np.ndarray:
     """Split ``polygon`` among estate geometries: each point to the nearest outline."""
     clipped = _overlay(shapely.intersection, members, polygon)
     dense = shapely.segmentize(shapely.boundary(clipped), spacing_m)
@@ -154,8 +153,9 @@ def _member_cells(polygon: shapely.Geometry, members: np.ndarray, spacing_m: flo
     if len(np.unique(owner)) == 1 or len(coords) < 3:
         cells[owner[0]] = polygon
         return cells
-    voronoi = shapely.get_parts(shapely.voronoi_polygons(
-        shapely.multipoints(coords), extend_to=polygon, ordered=True))
+    voronoi = shapely.get_parts(
+        shapely.voronoi_polygons(shapely.multipoints(coords), extend_to=polygon, ordered=True)
+    )
     order = np.argsort(owner, kind="stable")
     groups = np.split(order, np.flatnonzero(np.diff(owner[order])) + 1)
     for group in groups:
@@ -170,19 +170,25 @@ def _member_cells(polygon: shapely.Geometry, members: np.ndarray, spacing_m: flo
 class _Units:
     """The cells: one per (community, estate), or one per community without estates."""
 
-    estate: np.ndarray        # position into estates, -1 for an empty community
-    community: np.ndarray     # position into communities
-    geometry: np.ndarray      # cell polygon
+    estate: np.ndarray  # position into estates, -1 for an empty community
+    community: np.ndarray  # position into communities
+    geometry: np.ndarray  # cell polygon
     households: np.ndarray
     area: np.ndarray
-    xy: np.ndarray            # cell centroid
-    anchor: np.ndarray        # point used for hard-edge tests (estate centroid)
-    active: np.ndarray        # has a cell (its community may change)
+    xy: np.ndarray  # cell centroid
+    anchor: np.ndarray  # point used for hard-edge tests (estate centroid)
+    active: np.ndarray  # has a cell (its community may change)
     neighbours: list[np.ndarray] = field(default_factory=list)
 
 
-def _build_units(estates: gpd.GeoDataFrame, home: np.ndarray, communities: gpd.GeoDataFrame,
-                 households: np.ndarray, spacing_m: float, active: np.ndarray) -> _Units:
+def _build_units(
+    estates: gpd.GeoDataFrame,
+    home: np.ndarray,
+    communities: gpd.GeoDataFrame,
+    households: np.ndarray,
+    spacing_m: float,
+    active: np.ndarray,
+) -> _Units:
     """Cells of the ``active`` communities; the estates of the others get no cell (they are
     never touched, so neither their shape nor their neighbours matter)."""
     est_geoms = estates.geometry.values
@@ -208,8 +214,7 @@ def _build_units(estates: gpd.GeoDataFrame, home: np.ndarray, communities: gpd.G
         rows_c.extend([c] * len(members))
         rows_g.extend(cells.tolist())
     estate = np.array(rows_e, dtype=np.int64)
-    geometry = np.array([g if g is not None else shapely.Polygon() for g in rows_g],
-                        dtype=object)
+    geometry = np.array([g if g is not None else shapely.Polygon() for g in rows_g], dtype=object)
     area = shapely.area(geometry)
     cent = shapely.centroid(geometry)
     has_estate = estate >= 0
@@ -219,8 +224,16 @@ def _build_units(estates: gpd.GeoDataFrame, home: np.ndarray, communities: gpd.G
     cent[empty] = anchor[empty]
     hh = np.where(has_estate, households[np.maximum(estate, 0)], 0).astype(np.int64)
     community = np.array(rows_c, dtype=np.int64)
-    return _Units(estate, community, geometry, hh, area, shapely.get_coordinates(cent), anchor,
-                  active=active[community])
+    return _Units(
+        estate,
+        community,
+        geometry,
+        hh,
+        area,
+        shapely.get_coordinates(cent),
+        anchor,
+        active=active[community],
+    )
 
 
 def _neighbours(units: _Units, hard: np.ndarray, min_border_m: float) -> list[np.ndarray]:
@@ -233,8 +246,7 @@ def _neighbours(units: _Units, hard: np.ndarray, min_border_m: float) -> list[np
     keep = i < j
     i, j = i[keep], j[keep]
     buffered = shapely.buffer(geoms, _TOUCH_TOLERANCE_M)
-    border = shapely.length(_overlay(shapely.intersection, shapely.boundary(geoms[i]),
-                                     buffered[j]))
+    border = shapely.length(_overlay(shapely.intersection, shapely.boundary(geoms[i]), buffered[j]))
     ok = border >= min_border_m
     # a cell that vanished (an estate inside another's outline): joined to the cell holding it
     lost = np.flatnonzero(units.area[active] <= 0)
@@ -248,9 +260,15 @@ def _neighbours(units: _Units, hard: np.ndarray, min_border_m: float) -> list[np
         ok = np.r_[ok, np.ones(good.sum(), bool)]
     i, j = active[i[ok]], active[j[ok]]
     if len(hard) and len(i):
-        segments = shapely.linestrings(np.stack([shapely.get_coordinates(units.anchor[i]),
-                                                 shapely.get_coordinates(units.anchor[j])],
-                                                axis=1))
+        segments = shapely.linestrings(
+            np.stack(
+                [
+                    shapely.get_coordinates(units.anchor[i]),
+                    shapely.get_coordinates(units.anchor[j]),
+                ],
+                axis=1,
+            )
+        )
         crossing, _ = shapely.STRtree(hard).query(segments, predicate="intersects")
         cut = np.zeros(len(i), bool)
         cut[crossing] = True
@@ -295,8 +313,8 @@ def _inertia(units: _Units, nodes: np.ndarray) -> float:
         return 0.0
     xy = units.xy[nodes]
     centre = (a[:, None] * xy).sum(axis=0) / total
-    moment = (a * ((xy - centre) ** 2).sum(axis=1)).sum() + (a ** 2).sum() / (2 * math.pi)
-    return float(2 * math.pi * moment / total ** 2)
+    moment = (a * ((xy - centre) ** 2).sum(axis=1)).sum() + (a**2).sum() / (2 * math.pi)
+    return float(2 * math.pi * moment / total**2)
 
 
 def _penalty(h: float, lo: float, hi: float) -> float:
@@ -314,8 +332,10 @@ class _Partitioner:
         xy = units.xy[nodes]
         self.xy = xy - xy.mean(axis=0)
         local = {g: k for k, g in enumerate(nodes.tolist())}
-        self.nbrs = [np.array([local[w] for w in units.neighbours[g].tolist() if w in local],
-                              dtype=np.int64) for g in nodes.tolist()]
+        self.nbrs = [
+            np.array([local[w] for w in units.neighbours[g].tolist() if w in local], dtype=np.int64)
+            for g in nodes.tolist()
+        ]
 
     # -- seeds and growth
     def _seeds(self, k: int, rng: np.random.Generator, attempt: int) -> np.ndarray:
@@ -402,7 +422,7 @@ class _Partitioner:
 
     def _improve(self, region: np.ndarray, k: int) -> tuple[float, float]:
         h, a, xy = self.h, self.a, self.xy
-        sq = a * (xy ** 2).sum(axis=1)
+        sq = a * (xy**2).sum(axis=1)
         tot_h = np.bincount(region, weights=h, minlength=k)
         tot_a = np.bincount(region, weights=a, minlength=k)
         sx = np.bincount(region, weights=a * xy[:, 0], minlength=k)
@@ -421,18 +441,31 @@ class _Partitioner:
                 if not options:
                     continue
                 before_r = inertia(tot_a[r], sx[r], sy[r], sq_r[r])
-                after_r = inertia(tot_a[r] - a[v], sx[r] - a[v] * xy[v, 0],
-                                  sy[r] - a[v] * xy[v, 1], sq_r[r] - sq[v])
+                after_r = inertia(
+                    tot_a[r] - a[v],
+                    sx[r] - a[v] * xy[v, 0],
+                    sy[r] - a[v] * xy[v, 1],
+                    sq_r[r] - sq[v],
+                )
                 best = None
                 for b in sorted(options):
-                    d_pen = (_penalty(tot_h[r] - h[v], self.lo, self.hi)
-                             + _penalty(tot_h[b] + h[v], self.lo, self.hi)
-                             - _penalty(tot_h[r], self.lo, self.hi)
-                             - _penalty(tot_h[b], self.lo, self.hi))
-                    d_in = (after_r - before_r
-                            + inertia(tot_a[b] + a[v], sx[b] + a[v] * xy[v, 0],
-                                      sy[b] + a[v] * xy[v, 1], sq_r[b] + sq[v])
-                            - inertia(tot_a[b], sx[b], sy[b], sq_r[b]))
+                    d_pen = (
+                        _penalty(tot_h[r] - h[v], self.lo, self.hi)
+                        + _penalty(tot_h[b] + h[v], self.lo, self.hi)
+                        - _penalty(tot_h[r], self.lo, self.hi)
+                        - _penalty(tot_h[b], self.lo, self.hi)
+                    )
+                    d_in = (
+                        after_r
+                        - before_r
+                        + inertia(
+                            tot_a[b] + a[v],
+                            sx[b] + a[v] * xy[v, 0],
+                            sy[b] + a[v] * xy[v, 1],
+                            sq_r[b] + sq[v],
+                        )
+                        - inertia(tot_a[b], sx[b], sy[b], sq_r[b])
+                    )
                     good = d_pen < -1e-9 or (abs(d_pen) <= 1e-9 and d_in < -1e-9 * scale)
                     if good and (best is None or (d_pen, d_in) < best[:2]):
                         best = (d_pen, d_in, b)
@@ -440,8 +473,13 @@ class _Partitioner:
                     continue
                 b = best[2]
                 region[v] = b
-                for arr, val in ((tot_h, h[v]), (tot_a, a[v]), (sx, a[v] * xy[v, 0]),
-                                 (sy, a[v] * xy[v, 1]), (sq_r, sq[v])):
+                for arr, val in (
+                    (tot_h, h[v]),
+                    (tot_a, a[v]),
+                    (sx, a[v] * xy[v, 0]),
+                    (sy, a[v] * xy[v, 1]),
+                    (sq_r, sq[v]),
+                ):
                     arr[r] -= val
                     arr[b] += val
                 improved = True
@@ -476,8 +514,9 @@ class _Partitioner:
 # --------------------------------------------------------------------------- the proposal
 
 
-def _hard_edges(rules: RuleSet, barriers: gpd.GeoDataFrame | None,
-                planned_roads: gpd.GeoDataFrame | None) -> np.ndarray:
+def _hard_edges(
+    rules: RuleSet, barriers: gpd.GeoDataFrame | None, planned_roads: gpd.GeoDataFrame | None
+) -> np.ndarray:
     layers = {"barriers": barriers, "planned_roads": planned_roads}
     parts = []
     for name in rules.layout.hard_edges:
@@ -488,12 +527,19 @@ def _hard_edges(rules: RuleSet, barriers: gpd.GeoDataFrame | None,
     return np.concatenate(parts) if parts else np.zeros(0, dtype=object)
 
 
-def _area_check(ids: pd.Series, standard_override: pd.Series, polygons: np.ndarray,
-                households: pd.Series, premises: gpd.GeoDataFrame | None, *, rules: RuleSet
-                ) -> pd.DataFrame:
+def _area_check(
+    ids: pd.Series,
+    standard_override: pd.Series,
+    polygons: np.ndarray,
+    households: pd.Series,
+    premises: gpd.GeoDataFrame | None,
+    *,
+    rules: RuleSet,
+) -> pd.DataFrame:
     """R1 standard, required area and premises area (by location) of a set of polygons."""
-    frame = pd.DataFrame({"community_id": ids.to_numpy(),
-                          "standard": standard_override.to_numpy()}, index=ids.index)
+    frame = pd.DataFrame(
+        {"community_id": ids.to_numpy(), "standard": standard_override.to_numpy()}, index=ids.index
+    )
     columns = ["premises_id", "community_id", "floor_area_m2", "tenure"]
     prem = pd.DataFrame(columns=columns)
     if premises is not None and len(premises):
@@ -502,28 +548,46 @@ def _area_check(ids: pd.Series, standard_override: pd.Series, polygons: np.ndarr
         first = np.unique(pi, return_index=True)[1]
         where = np.full(len(premises), None, dtype=object)
         where[pi[first]] = ids.to_numpy()[ci[first]]
-        prem = pd.DataFrame({"premises_id": premises["premises_id"].astype(str).to_numpy(),
-                             "community_id": where,
-                             "floor_area_m2": pd.to_numeric(premises["floor_area_m2"],
-                                                            errors="coerce").to_numpy(float),
-                             "tenure": premises["tenure"].astype(object).to_numpy()})
+        prem = pd.DataFrame(
+            {
+                "premises_id": premises["premises_id"].astype(str).to_numpy(),
+                "community_id": where,
+                "floor_area_m2": pd.to_numeric(premises["floor_area_m2"], errors="coerce").to_numpy(
+                    float
+                ),
+                "tenure": premises["tenure"].astype(object).to_numpy(),
+            }
+        )
     counted = pd.Series(True, index=prem.index)
     standard = premises_mod.community_standard(frame, prem, counted, rules=rules)
     required = premises_mod.required_area_m2(households.astype(float), standard, rules=rules)
-    area = frame["community_id"].map(
-        prem.dropna(subset=["community_id"]).groupby("community_id")["floor_area_m2"].sum()
-    ).fillna(0.0).astype(float)
-    return pd.DataFrame({"standard": standard, "required_area_m2": np.round(required, 2),
-                         "premises_area_m2": np.round(area, 2),
-                         "shortfall_m2": np.round(np.maximum(required - area, 0.0), 2)},
-                        index=ids.index)
+    area = (
+        frame["community_id"]
+        .map(prem.dropna(subset=["community_id"]).groupby("community_id")["floor_area_m2"].sum())
+        .fillna(0.0)
+        .astype(float)
+    )
+    return pd.DataFrame(
+        {
+            "standard": standard,
+            "required_area_m2": np.round(required, 2),
+            "premises_area_m2": np.round(area, 2),
+            "shortfall_m2": np.round(np.maximum(required - area, 0.0), 2),
+        },
+        index=ids.index,
+    )
 
 
-def propose_boundaries(estates: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, *,
-                       rules: RuleSet, premises: gpd.GeoDataFrame | None = None,
-                       barriers: gpd.GeoDataFrame | None = None,
-                       planned_roads: gpd.GeoDataFrame | None = None,
-                       lang: str = "zh") -> BoundaryProposal:
+def propose_boundaries(
+    estates: gpd.GeoDataFrame,
+    communities: gpd.GeoDataFrame,
+    *,
+    rules: RuleSet,
+    premises: gpd.GeoDataFrame | None = None,
+    barriers: gpd.GeoDataFrame | None = None,
+    planned_roads: gpd.GeoDataFrame | None = None,
+    lang: str = "zh",
+) -> BoundaryProposal:
     """Propose community boundaries within the household range (R7, 一(一)).
 
     Parameters
@@ -553,26 +617,42 @@ def propose_boundaries(estates: gpd.GeoDataFrame, communities: gpd.GeoDataFrame,
         Households are counted by whole estates, so ``households_before`` may differ from
         the area-share figure of R1 for communities with straddling estates.
     """
-    check_working_crs(lang, estates=estates, communities=communities, premises=premises,
-                      barriers=barriers, planned_roads=planned_roads)
+    check_working_crs(
+        lang,
+        estates=estates,
+        communities=communities,
+        premises=premises,
+        barriers=barriers,
+        planned_roads=planned_roads,
+    )
     layout = rules.layout
     lo, hi = float(layout.households_min), float(layout.households_max)
     warnings: list[Problem] = []
     com_ids = communities["community_id"].astype(str).to_numpy()
     position = {c: k for k, c in enumerate(com_ids)}
     if "community_id" in estates:
-        home = np.array([position.get(str(c), -1) if pd.notna(c) else -1
-                         for c in estates["community_id"]], dtype=np.int64)
+        home = np.array(
+            [position.get(str(c), -1) if pd.notna(c) else -1 for c in estates["community_id"]],
+            dtype=np.int64,
+        )
     else:
         home = allocate_households(estates, communities).estates["community_index"].to_numpy()
-    households = (pd.to_numeric(estates["households"], errors="coerce").fillna(0)
-                  .to_numpy(dtype=np.int64))
+    households = (
+        pd.to_numeric(estates["households"], errors="coerce").fillna(0).to_numpy(dtype=np.int64)
+    )
     outside = home < 0
     if outside.any():
-        warnings.append(Problem("estates", tr("boundary_estates_outside", lang,
-                                              n=int(outside.sum()),
-                                              rows=format_rows(estates.loc[outside,
-                                                                           "estate_id"]))))
+        warnings.append(
+            Problem(
+                "estates",
+                tr(
+                    "boundary_estates_outside",
+                    lang,
+                    n=int(outside.sum()),
+                    rows=format_rows(estates.loc[outside, "estate_id"]),
+                ),
+            )
+        )
 
     n_com = len(communities)
     before = np.bincount(home[home >= 0], weights=households[home >= 0], minlength=n_com)
@@ -581,26 +661,35 @@ def propose_boundaries(estates: gpd.GeoDataFrame, communities: gpd.GeoDataFrame,
     out_of_range = np.flatnonzero((before < lo) | (before > hi))
     active = np.zeros(n_com, bool)
     if len(out_of_range):
-        _, near = shapely.STRtree(com_geoms).query(com_geoms[out_of_range], predicate="dwithin",
-                                                   distance=_TOUCH_TOLERANCE_M)
+        _, near = shapely.STRtree(com_geoms).query(
+            com_geoms[out_of_range], predicate="dwithin", distance=_TOUCH_TOLERANCE_M
+        )
         active[near] = True
         active[out_of_range] = True
-    units = _build_units(estates, home, communities, households,
-                         float(layout.tessellation_spacing_m), active)
+    units = _build_units(
+        estates, home, communities, households, float(layout.tessellation_spacing_m), active
+    )
     hard = _hard_edges(rules, barriers, planned_roads)
     units.neighbours = _neighbours(units, hard, float(layout.neighbour_min_border_m))
     restarts = int(layout.partition_restarts)
     label = units.community.copy()
     names = communities["name"].astype(str).to_numpy()
-    meta: dict[int, dict] = {c: {"id": com_ids[c], "name": names[c], "origin": c,
-                                 "change": []} for c in range(n_com)}
+    meta: dict[int, dict] = {
+        c: {"id": com_ids[c], "name": names[c], "origin": c, "change": []} for c in range(n_com)
+    }
     decisions: dict[int, dict] = {}
 
     has_premises = premises is not None and len(premises) > 0
-    prem_points = (shapely.point_on_surface(premises.geometry.values) if has_premises
-                   else np.zeros(0, dtype=object))
-    prem_area = (pd.to_numeric(premises["floor_area_m2"], errors="coerce").fillna(0)
-                 .to_numpy(float) if has_premises else np.zeros(0))
+    prem_points = (
+        shapely.point_on_surface(premises.geometry.values)
+        if has_premises
+        else np.zeros(0, dtype=object)
+    )
+    prem_area = (
+        pd.to_numeric(premises["floor_area_m2"], errors="coerce").fillna(0).to_numpy(float)
+        if has_premises
+        else np.zeros(0)
+    )
 
     def label_households(lab: int) -> float:
         return float(units.households[label == lab].sum())
@@ -610,7 +699,8 @@ def propose_boundaries(estates: gpd.GeoDataFrame, communities: gpd.GeoDataFrame,
             best_area, best = 0.0, -1
             for k, part in enumerate(parts):
                 inside = shapely.intersects(
-                    _overlay(shapely.union_all, units.geometry[part]), prem_points)
+                    _overlay(shapely.union_all, units.geometry[part]), prem_points
+                )
                 if inside.any() and prem_area[inside].max() > best_area:
                     best_area, best = float(prem_area[inside].max()), k
             if best >= 0:
@@ -628,9 +718,20 @@ def propose_boundaries(estates: gpd.GeoDataFrame, communities: gpd.GeoDataFrame,
         big = nodes[units.households[nodes] > hi]
         if len(big):
             e = units.estate[big[0]]
-            decisions[c] = {"action": "no_proposal", "note": tr("decision_none", lang, reason=tr(
-                "reason_estate_too_large", lang, estate=estates["estate_id"].iloc[e],
-                households=int(units.households[big[0]]), maximum=int(hi)))}
+            decisions[c] = {
+                "action": "no_proposal",
+                "note": tr(
+                    "decision_none",
+                    lang,
+                    reason=tr(
+                        "reason_estate_too_large",
+                        lang,
+                        estate=estates["estate_id"].iloc[e],
+                        households=int(units.households[big[0]]),
+                        maximum=int(hi),
+                    ),
+                ),
+            }
             continue
         parts: list[np.ndarray] = []
         failed = False
@@ -650,8 +751,14 @@ def propose_boundaries(estates: gpd.GeoDataFrame, communities: gpd.GeoDataFrame,
                 break
             parts.extend(found)
         if failed:
-            decisions[c] = {"action": "no_proposal", "note": tr("decision_none", lang, reason=tr(
-                "reason_no_partition", lang, minimum=int(lo), maximum=int(hi)))}
+            decisions[c] = {
+                "action": "no_proposal",
+                "note": tr(
+                    "decision_none",
+                    lang,
+                    reason=tr("reason_no_partition", lang, minimum=int(lo), maximum=int(hi)),
+                ),
+            }
             continue
         keep = keeper(parts)
         order = [keep] + [k for k in range(len(parts)) if k != keep]
@@ -664,16 +771,21 @@ def propose_boundaries(estates: gpd.GeoDataFrame, communities: gpd.GeoDataFrame,
                 new_id = f"{com_ids[c]}-{n_part}"
                 while new_id in position:
                     new_id += "x"
-                meta[lab] = {"id": new_id, "name": tr("split_name", lang, name=names[c],
-                                                      k=n_part),
-                             "origin": c, "change": []}
+                meta[lab] = {
+                    "id": new_id,
+                    "name": tr("split_name", lang, name=names[c], k=n_part),
+                    "origin": c,
+                    "change": [],
+                }
             label[parts[k]] = lab
             meta[lab]["change"].append("split")
             ids.append(meta[lab]["id"])
             if units.households[parts[k]].sum() < lo:
                 queue.append(lab)
-        decisions[c] = {"action": "split", "note": tr("decision_split", lang, k=len(parts),
-                                                      parts=", ".join(ids))}
+        decisions[c] = {
+            "action": "split",
+            "note": tr("decision_split", lang, k=len(parts), parts=", ".join(ids)),
+        }
 
     # ---- merge the too small
     def neighbour_labels(lab: int) -> list[int]:
@@ -692,16 +804,18 @@ def propose_boundaries(estates: gpd.GeoDataFrame, communities: gpd.GeoDataFrame,
         done.add(t)
         origin = meta[t]["origin"]
         nbs = neighbour_labels(t)
-        whole = [(n, _inertia(units, np.flatnonzero((label == t) | (label == n))))
-                 for n in nbs if lo <= h_t + label_households(n) <= hi]
+        whole = [
+            (n, _inertia(units, np.flatnonzero((label == t) | (label == n))))
+            for n in nbs
+            if lo <= h_t + label_households(n) <= hi
+        ]
         if whole:
             n, _ = min(whole, key=lambda x: (x[1], x[0]))
             h_n = label_households(n)
             target, gone = (t, n) if h_n < lo and h_n < h_t else (n, t)
             label[label == gone] = target
             meta[target]["change"].append("merged")
-            note = tr("decision_merged", lang, target=meta[target]["id"],
-                      households=int(h_t + h_n))
+            note = tr("decision_merged", lang, target=meta[target]["id"], households=int(h_t + h_n))
             decisions.setdefault(origin, {"action": "merged", "note": note})
             if meta[gone]["origin"] != origin and meta[gone]["origin"] not in decisions:
                 decisions[meta[gone]["origin"]] = {"action": "merged", "note": note}
@@ -709,20 +823,31 @@ def propose_boundaries(estates: gpd.GeoDataFrame, communities: gpd.GeoDataFrame,
         spread = _spread(units, label, t, nbs, hi)
         if spread is not None:
             label[:] = spread
-            targets = sorted({meta[x]["id"] for x in nbs if (spread == x).any()
-                              and ((units.community == origin) & (spread == x)).any()})
+            targets = sorted(
+                {
+                    meta[x]["id"]
+                    for x in nbs
+                    if (spread == x).any() and ((units.community == origin) & (spread == x)).any()
+                }
+            )
             for x in nbs:
                 if ((units.community == origin) & (spread == x)).any():
                     meta[x]["change"].append("enlarged")
             if t == origin:
-                decisions[origin] = {"action": "dissolved",
-                                     "note": tr("decision_dissolved", lang,
-                                                targets=", ".join(targets))}
+                decisions[origin] = {
+                    "action": "dissolved",
+                    "note": tr("decision_dissolved", lang, targets=", ".join(targets)),
+                }
             continue
         redrawn = None
         options = sorted(
-            ((n, _inertia(units, np.flatnonzero((label == t) | (label == n)))) for n in nbs
-             if 2 * lo <= h_t + label_households(n) <= 2 * hi), key=lambda x: (x[1], x[0]))
+            (
+                (n, _inertia(units, np.flatnonzero((label == t) | (label == n))))
+                for n in nbs
+                if 2 * lo <= h_t + label_households(n) <= 2 * hi
+            ),
+            key=lambda x: (x[1], x[0]),
+        )
         for n, _ in options:
             nodes = np.flatnonzero((label == t) | (label == n))
             two = _Partitioner(units, nodes, lo, hi).run(2, restarts)
@@ -740,28 +865,54 @@ def propose_boundaries(estates: gpd.GeoDataFrame, communities: gpd.GeoDataFrame,
             meta[n]["change"].append("rebalanced")
             meta[t]["change"].append("rebalanced")
             if t == origin:
-                decisions[origin] = {"action": "rebalanced",
-                                     "note": tr("decision_rebalanced", lang,
-                                                other=meta[n]["id"], n=moved)}
+                decisions[origin] = {
+                    "action": "rebalanced",
+                    "note": tr("decision_rebalanced", lang, other=meta[n]["id"], n=moved),
+                }
             continue
-        decisions.setdefault(origin, {"action": "no_proposal", "note": tr(
-            "decision_none", lang, reason=tr("reason_no_neighbour", lang, maximum=int(hi)))})
+        decisions.setdefault(
+            origin,
+            {
+                "action": "no_proposal",
+                "note": tr(
+                    "decision_none", lang, reason=tr("reason_no_neighbour", lang, maximum=int(hi))
+                ),
+            },
+        )
 
     # a split community whose own part was merged away hands its code to its largest part
     for c, d in decisions.items():
         if d["action"] != "split" or (label == c).any():
             continue
-        survivors = [lab for lab in meta if meta[lab]["origin"] == c and lab != c
-                     and (label == lab).any() and meta[lab]["id"].startswith(com_ids[c] + "-")]
+        survivors = [
+            lab
+            for lab in meta
+            if meta[lab]["origin"] == c
+            and lab != c
+            and (label == lab).any()
+            and meta[lab]["id"].startswith(com_ids[c] + "-")
+        ]
         if survivors:
             heir = max(survivors, key=lambda lab: (label_households(lab), -lab))
             meta[heir]["id"], meta[heir]["name"] = com_ids[c], names[c]
-    return _assemble(estates, communities, units, label, meta, decisions, before, premises,
-                     rules=rules, lang=lang, warnings=warnings)
+    return _assemble(
+        estates,
+        communities,
+        units,
+        label,
+        meta,
+        decisions,
+        before,
+        premises,
+        rules=rules,
+        lang=lang,
+        warnings=warnings,
+    )
 
 
-def _spread(units: _Units, label: np.ndarray, t: int, neighbour_labels: list[int],
-            hi: float) -> np.ndarray | None:
+def _spread(
+    units: _Units, label: np.ndarray, t: int, neighbour_labels: list[int], hi: float
+) -> np.ndarray | None:
     """Give the cells of ``t`` to neighbouring labels, nearest first, under the ceiling."""
     mine = np.flatnonzero(label == t)
     if not neighbour_labels:
@@ -810,8 +961,7 @@ def _clean(geom: shapely.Geometry) -> shapely.Geometry:
     return keep[0] if len(keep) == 1 else _overlay(shapely.union_all, keep)
 
 
-def _smooth(shares: dict[int, shapely.Geometry], tolerance_m: float
-            ) -> dict[int, shapely.Geometry]:
+def _smooth(shares: dict[int, shapely.Geometry], tolerance_m: float) -> dict[int, shapely.Geometry]:
     """Simplify the new borders inside one community (the staircase of the cells), keeping its
     outline and the pieces' shared borders consistent (GEOS coverage simplification)."""
     labs = list(shares)
@@ -825,10 +975,20 @@ def _smooth(shares: dict[int, shapely.Geometry], tolerance_m: float
     return dict(zip(labs, smooth.tolist(), strict=True))
 
 
-def _assemble(estates: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, units: _Units,
-              label: np.ndarray, meta: dict[int, dict], decisions: dict[int, dict],
-              before: np.ndarray, premises: gpd.GeoDataFrame | None, *, rules: RuleSet,
-              lang: str, warnings: list[Problem]) -> BoundaryProposal:
+def _assemble(
+    estates: gpd.GeoDataFrame,
+    communities: gpd.GeoDataFrame,
+    units: _Units,
+    label: np.ndarray,
+    meta: dict[int, dict],
+    decisions: dict[int, dict],
+    before: np.ndarray,
+    premises: gpd.GeoDataFrame | None,
+    *,
+    rules: RuleSet,
+    lang: str,
+    warnings: list[Problem],
+) -> BoundaryProposal:
     """Polygons, figures and tables of the proposal from the cells' labels."""
     com_geoms = communities.geometry.values
     com_ids = communities["community_id"].astype(str).to_numpy()
@@ -840,19 +1000,29 @@ def _assemble(estates: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, units: _
         if len(labs) == 1:
             pieces.setdefault(labs[0], []).append(com_geoms[c])
             continue
-        shares = {lab: _overlay(shapely.intersection, _overlay(
-            shapely.union_all, units.geometry[nodes[label[nodes] == lab]]), com_geoms[c])
-            for lab in labs}
+        shares = {
+            lab: _overlay(
+                shapely.intersection,
+                _overlay(shapely.union_all, units.geometry[nodes[label[nodes] == lab]]),
+                com_geoms[c],
+            )
+            for lab in labs
+        }
         shares = _smooth(shares, spacing_m)
         largest = max(labs, key=lambda lab: (shapely.area(shares[lab]), -lab))
         others = [lab for lab in labs if lab != largest]
-        shares[largest] = _overlay(shapely.difference, com_geoms[c], _overlay(
-            shapely.union_all, np.array([shares[x] for x in others], dtype=object)))
+        shares[largest] = _overlay(
+            shapely.difference,
+            com_geoms[c],
+            _overlay(shapely.union_all, np.array([shares[x] for x in others], dtype=object)),
+        )
         for lab in labs:
             pieces.setdefault(lab, []).append(shares[lab])
     labs = sorted(pieces)
-    geoms = np.array([_overlay(shapely.union_all, np.array(pieces[lab], dtype=object))
-                      for lab in labs], dtype=object)
+    geoms = np.array(
+        [_overlay(shapely.union_all, np.array(pieces[lab], dtype=object)) for lab in labs],
+        dtype=object,
+    )
     geoms = np.array([_clean(g) for g in geoms], dtype=object)
     hh = pd.Series([int(units.households[label == lab].sum()) for lab in labs])
     ids = pd.Series([meta[lab]["id"] for lab in labs], dtype=object)
@@ -865,8 +1035,9 @@ def _assemble(estates: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, units: _
     for lab in labs:
         nodes = np.flatnonzero(label == lab)
         sources.append(", ".join(sorted({com_ids[c] for c in units.community[nodes]})))
-        divided.append(bool(units.active[nodes].all())
-                       and len(_components(nodes, units.neighbours)) > 1)
+        divided.append(
+            bool(units.active[nodes].all()) and len(_components(nodes, units.neighbours)) > 1
+        )
         n_est.append(int((units.estate[nodes] >= 0).sum()))
     change = [", ".join(dict.fromkeys(meta[lab]["change"])) or "unchanged" for lab in labs]
     frame = pd.DataFrame({"community_id": ids, "name": [meta[lab]["name"] for lab in labs]})
@@ -880,7 +1051,8 @@ def _assemble(estates: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, units: _
     frame["households"] = hh.astype(np.int64)
     is_old = ids.isin(com_ids).to_numpy()
     frame["scale_status_before"] = pd.Series(
-        np.where(is_old, scale_status(hh_before, rules=rules), None), dtype=object)
+        np.where(is_old, scale_status(hh_before, rules=rules), None), dtype=object
+    )
     frame["scale_status"] = scale_status(hh, rules=rules)
     s_min_b, s_max_b = budget.staffing_range(hh_before, rules=rules)
     s_min, s_max = budget.staffing_range(hh, rules=rules)
@@ -888,18 +1060,26 @@ def _assemble(estates: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, units: _
     frame["staff_max_before"] = pd.array(np.where(is_old, s_max_b, pd.NA), dtype="Int64")
     frame["staff_min"] = s_min
     frame["staff_max"] = s_max
-    override = (communities["standard"].astype(object).to_numpy()[origin]
-                if "standard" in communities else np.full(len(labs), None, dtype=object))
+    override = (
+        communities["standard"].astype(object).to_numpy()[origin]
+        if "standard" in communities
+        else np.full(len(labs), None, dtype=object)
+    )
     override = np.where(is_old, np.asarray(override, dtype=object), None)
-    after = _area_check(ids, pd.Series(override, dtype=object), geoms, hh, premises,
-                        rules=rules)
-    old_override = (communities["standard"].astype(object)
-                    if "standard" in communities
-                    else pd.Series(None, index=communities.index, dtype=object))
-    old = _area_check(communities["community_id"].astype(str).astype(object),
-                      old_override.reset_index(drop=True).set_axis(communities.index),
-                      com_geoms, pd.Series(before, index=communities.index), premises,
-                      rules=rules)
+    after = _area_check(ids, pd.Series(override, dtype=object), geoms, hh, premises, rules=rules)
+    old_override = (
+        communities["standard"].astype(object)
+        if "standard" in communities
+        else pd.Series(None, index=communities.index, dtype=object)
+    )
+    old = _area_check(
+        communities["community_id"].astype(str).astype(object),
+        old_override.reset_index(drop=True).set_axis(communities.index),
+        com_geoms,
+        pd.Series(before, index=communities.index),
+        premises,
+        rules=rules,
+    )
     old_required = dict(zip(com_ids.tolist(), old["required_area_m2"].tolist(), strict=True))
     frame["standard"] = after["standard"].to_numpy()
     frame["required_area_m2_before"] = ids.map(old_required).to_numpy()
@@ -921,32 +1101,44 @@ def _assemble(estates: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, units: _
     est_home = np.full(len(estates), -1, np.int64)
     est_home[units.estate[has]] = units.community[has]
     lab_id = {lab: meta[lab]["id"] for lab in meta}
-    est_table = pd.DataFrame({
-        "community_id": [com_ids[c] if c >= 0 else None for c in est_home],
-        "proposed_community_id": [lab_id[int(x)] if x >= 0 else None for x in est_label],
-    }, index=estates.index, dtype=object)
+    est_table = pd.DataFrame(
+        {
+            "community_id": [com_ids[c] if c >= 0 else None for c in est_home],
+            "proposed_community_id": [lab_id[int(x)] if x >= 0 else None for x in est_label],
+        },
+        index=estates.index,
+        dtype=object,
+    )
     moved = (est_table["community_id"] != est_table["proposed_community_id"]) & (est_home >= 0)
     after_by_id = dict(zip(ids.tolist(), hh.tolist(), strict=True))
     name_by_id = dict(zip(ids.tolist(), frame["name"].tolist(), strict=True))
     change_by_id = dict(zip(ids.tolist(), change, strict=True))
     m = estates.loc[moved]
-    moves = pd.DataFrame({
-        "estate_id": m["estate_id"].astype(str).astype(object).to_numpy(),
-        "estate_name": (m["name"].astype(object).to_numpy() if "name" in m
-                        else np.full(len(m), None, dtype=object)),
-        "households": pd.to_numeric(m["households"], errors="coerce").fillna(0)
-        .astype(np.int64).to_numpy(),
-        "from_community_id": est_table.loc[moved, "community_id"].to_numpy(),
-        "to_community_id": est_table.loc[moved, "proposed_community_id"].to_numpy(),
-    })
+    moves = pd.DataFrame(
+        {
+            "estate_id": m["estate_id"].astype(str).astype(object).to_numpy(),
+            "estate_name": (
+                m["name"].astype(object).to_numpy()
+                if "name" in m
+                else np.full(len(m), None, dtype=object)
+            ),
+            "households": pd.to_numeric(m["households"], errors="coerce")
+            .fillna(0)
+            .astype(np.int64)
+            .to_numpy(),
+            "from_community_id": est_table.loc[moved, "community_id"].to_numpy(),
+            "to_community_id": est_table.loc[moved, "proposed_community_id"].to_numpy(),
+        }
+    )
     moves["to_name"] = moves["to_community_id"].map(name_by_id).astype(object)
     moves["change"] = moves["to_community_id"].map(change_by_id).astype(object)
-    moves["from_households_before"] = moves["from_community_id"].map(before_by_id).astype(
-        "Int64")
-    moves["from_households_after"] = moves["from_community_id"].map(
-        lambda i: after_by_id.get(i, 0)).astype("Int64")
-    moves["to_households_before"] = moves["to_community_id"].map(
-        lambda i: before_by_id.get(i, 0)).astype("Int64")
+    moves["from_households_before"] = moves["from_community_id"].map(before_by_id).astype("Int64")
+    moves["from_households_after"] = (
+        moves["from_community_id"].map(lambda i: after_by_id.get(i, 0)).astype("Int64")
+    )
+    moves["to_households_before"] = (
+        moves["to_community_id"].map(lambda i: before_by_id.get(i, 0)).astype("Int64")
+    )
     moves["to_households_after"] = moves["to_community_id"].map(after_by_id).astype("Int64")
     for column in ("from_community_id", "to_community_id"):
         moves[column] = moves[column].astype(object)
@@ -955,38 +1147,84 @@ def _assemble(estates: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, units: _
     out_of_range = np.flatnonzero(status_before.to_numpy() != "ok")
     rows = []
     for c in out_of_range.tolist():
-        d = decisions.get(c, {"action": "no_proposal", "note": tr("decision_none", lang, reason=tr(
-            "reason_no_neighbour", lang, maximum=int(rules.layout.households_max)))})
+        d = decisions.get(
+            c,
+            {
+                "action": "no_proposal",
+                "note": tr(
+                    "decision_none",
+                    lang,
+                    reason=tr(
+                        "reason_no_neighbour", lang, maximum=int(rules.layout.households_max)
+                    ),
+                ),
+            },
+        )
         labs_c = sorted(set(label[units.community == c].tolist())) or [c]
         if d["action"] == "split":
-            d = {**d, "note": tr("decision_split", lang, k=len(labs_c), parts=", ".join(
-                meta[lab]["id"] for lab in labs_c))}
-        rows.append({"community_id": com_ids[c],
-                     "name": communities["name"].astype(str).iloc[c],
-                     "households": int(before[c]), "scale_status": status_before.iloc[c],
-                     "action": d["action"],
-                     "proposed_ids": ", ".join(meta[lab]["id"] for lab in labs_c),
-                     "note": d["note"]})
-    decision_table = pd.DataFrame(rows, columns=["community_id", "name", "households",
-                                                 "scale_status", "action", "proposed_ids",
-                                                 "note"]).astype({"community_id": object,
-                                                                  "name": object,
-                                                                  "action": object,
-                                                                  "proposed_ids": object,
-                                                                  "note": object})
+            d = {
+                **d,
+                "note": tr(
+                    "decision_split",
+                    lang,
+                    k=len(labs_c),
+                    parts=", ".join(meta[lab]["id"] for lab in labs_c),
+                ),
+            }
+        rows.append(
+            {
+                "community_id": com_ids[c],
+                "name": communities["name"].astype(str).iloc[c],
+                "households": int(before[c]),
+                "scale_status": status_before.iloc[c],
+                "action": d["action"],
+                "proposed_ids": ", ".join(meta[lab]["id"] for lab in labs_c),
+                "note": d["note"],
+            }
+        )
+    decision_table = pd.DataFrame(
+        rows,
+        columns=[
+            "community_id",
+            "name",
+            "households",
+            "scale_status",
+            "action",
+            "proposed_ids",
+            "note",
+        ],
+    ).astype(
+        {
+            "community_id": object,
+            "name": object,
+            "action": object,
+            "proposed_ids": object,
+            "note": object,
+        }
+    )
     if decision_table["action"].eq("no_proposal").any():
         bad = decision_table[decision_table["action"].eq("no_proposal")]
-        warnings.append(Problem("communities", tr("boundary_unresolved", lang, n=len(bad),
-                                                  rows=format_rows(bad["community_id"]))))
-    log.info("Proposed boundaries: %d communities out of %d–%d households → %d split, %d "
-             "merged, %d dissolved, %d redrawn, %d without proposal; %d estates move; %d "
-             "proposed communities", len(decision_table), int(rules.layout.households_min),
-             int(rules.layout.households_max),
-             int(decision_table["action"].eq("split").sum()),
-             int(decision_table["action"].eq("merged").sum()),
-             int(decision_table["action"].eq("dissolved").sum()),
-             int(decision_table["action"].eq("rebalanced").sum()),
-             int(decision_table["action"].eq("no_proposal").sum()), len(moves), len(proposed))
+        warnings.append(
+            Problem(
+                "communities",
+                tr("boundary_unresolved", lang, n=len(bad), rows=format_rows(bad["community_id"])),
+            )
+        )
+    log.info(
+        "Proposed boundaries: %d communities out of %d–%d households → %d split, %d "
+        "merged, %d dissolved, %d redrawn, %d without proposal; %d estates move; %d "
+        "proposed communities",
+        len(decision_table),
+        int(rules.layout.households_min),
+        int(rules.layout.households_max),
+        int(decision_table["action"].eq("split").sum()),
+        int(decision_table["action"].eq("merged").sum()),
+        int(decision_table["action"].eq("dissolved").sum()),
+        int(decision_table["action"].eq("rebalanced").sum()),
+        int(decision_table["action"].eq("no_proposal").sum()),
+        len(moves),
+        len(proposed),
+    )
     return BoundaryProposal(proposed, moves, decision_table, est_table, warnings)
 
 
@@ -1012,18 +1250,19 @@ def apply_boundaries(data: PlanningData, proposal: BoundaryProposal) -> Planning
     if premises is not None and len(premises):
         premises = premises.copy()
         points = shapely.point_on_surface(premises.geometry.values)
-        pi, ci = shapely.STRtree(communities.geometry.values).query(points,
-                                                                    predicate="intersects")
+        pi, ci = shapely.STRtree(communities.geometry.values).query(points, predicate="intersects")
         first = np.unique(pi, return_index=True)[1]
         located = np.full(len(premises), None, dtype=object)
         located[pi[first]] = communities["community_id"].to_numpy()[ci[first]]
         known = set(communities["community_id"])
         given = premises.get("community_id", pd.Series(None, index=premises.index))
         fallback = [g if g in known else None for g in given.astype(object)]
-        premises["community_id"] = [loc if loc is not None else fb
-                                    for loc, fb in zip(located, fallback, strict=True)]
+        premises["community_id"] = [
+            loc if loc is not None else fb for loc, fb in zip(located, fallback, strict=True)
+        ]
     estates = data.estates
     if estates is not None:
         estates = estates.drop(columns=[c for c in ("community_id",) if c in estates])
-    return replace(data, communities=communities.reset_index(drop=True), premises=premises,
-                   estates=estates)
+    return replace(
+        data, communities=communities.reset_index(drop=True), premises=premises, estates=estates
+    )

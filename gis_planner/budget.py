@@ -19,8 +19,9 @@ from gis_planner.i18n import tr
 from gis_planner.rules import RuleSet
 
 
-def staffing_range(households: pd.Series | np.ndarray | int, *, rules: RuleSet
-                   ) -> tuple[np.ndarray, np.ndarray]:
+def staffing_range(
+    households: pd.Series | np.ndarray | int, *, rules: RuleSet
+) -> tuple[np.ndarray, np.ndarray]:
     """R5 allowed staff range (min, max) for communities of ``households`` households.
 
     min = base + floor((H − threshold) / 400), max = base + floor((H − threshold) / 300)
@@ -45,8 +46,9 @@ def staffing_range(households: pd.Series | np.ndarray | int, *, rules: RuleSet
     return np.minimum(low, cap).astype(int), np.minimum(high, cap).astype(int)
 
 
-def population_used(communities: pd.DataFrame, households: pd.Series, *,
-                    household_size: float) -> pd.Series:
+def population_used(
+    communities: pd.DataFrame, households: pd.Series, *, household_size: float
+) -> pd.Series:
     """Residents per community: the ``population`` field, else households × household size."""
     estimate = (households.astype(float) * household_size).round()
     if "population" in communities:
@@ -69,12 +71,23 @@ def operating_funds(population: pd.Series, *, rules: RuleSet) -> pd.DataFrame:
     if f.working_rounding == "whole_hundreds":
         hundreds = np.floor(hundreds)
     working = f.working_base_yuan + hundreds * f.working_per_100_residents_yuan
-    return pd.DataFrame({"working_funds_yuan": np.round(working.astype(float), 2),
-                         "cobuild_funds_yuan": float(f.cobuild_yuan)}, index=population.index)
+    return pd.DataFrame(
+        {
+            "working_funds_yuan": np.round(working.astype(float), 2),
+            "cobuild_funds_yuan": float(f.cobuild_yuan),
+        },
+        index=population.index,
+    )
 
 
-def premises_subsidies(premises: pd.DataFrame, community_kind: pd.Series, counted: pd.Series,
-                       *, rules: RuleSet, lang: str = "zh") -> pd.DataFrame:
+def premises_subsidies(
+    premises: pd.DataFrame,
+    community_kind: pd.Series,
+    counted: pd.Series,
+    *,
+    rules: RuleSet,
+    lang: str = "zh",
+) -> pd.DataFrame:
     """R3 subsidy of each premises, with the per-community caps shared pro rata.
 
     Parameters
@@ -100,14 +113,23 @@ def premises_subsidies(premises: pd.DataFrame, community_kind: pd.Series, counte
     nothing = pd.Series(np.nan, index=premises.index)
     # amounts arrive as nullable Float64 (<NA> for a blank): plain floats with NaN from here on,
     # so that no comparison or mask below can turn into an object array of <NA>
-    cost = pd.Series(pd.to_numeric(premises.get("cost_yuan", nothing), errors="coerce")
-                     .to_numpy(dtype=float, na_value=np.nan), index=premises.index)
-    rent = pd.Series(pd.to_numeric(premises.get("annual_rent_yuan", nothing), errors="coerce")
-                     .to_numpy(dtype=float, na_value=np.nan), index=premises.index)
+    cost = pd.Series(
+        pd.to_numeric(premises.get("cost_yuan", nothing), errors="coerce").to_numpy(
+            dtype=float, na_value=np.nan
+        ),
+        index=premises.index,
+    )
+    rent = pd.Series(
+        pd.to_numeric(premises.get("annual_rent_yuan", nothing), errors="coerce").to_numpy(
+            dtype=float, na_value=np.nan
+        ),
+        index=premises.index,
+    )
     community = premises["community_id"]
     assigned = community.notna().to_numpy(dtype=bool)
-    counted = pd.Series(pd.array(counted, dtype="boolean").fillna(False).to_numpy(dtype=bool),
-                        index=premises.index)
+    counted = pd.Series(
+        pd.array(counted, dtype="boolean").fillna(False).to_numpy(dtype=bool), index=premises.index
+    )
     eligible = counted & assigned
     raw_build = (share_build * cost).where(eligible & basis.eq("build"), 0.0).fillna(0.0)
     raw_rent = (share_rent * rent).where(eligible & basis.eq("rent"), 0.0).fillna(0.0)
@@ -119,17 +141,23 @@ def premises_subsidies(premises: pd.DataFrame, community_kind: pd.Series, counte
         their group total is NaN and never compares as over the cap.
         """
         amount = raw.to_numpy(dtype=float, na_value=np.nan)
-        total = (pd.Series(amount, index=raw.index).groupby(community.to_numpy(dtype=object))
-                 .transform("sum").to_numpy(dtype=float, na_value=np.nan))
-        cap = (kind.map({k: sub.by_kind[k][cap_key] for k in sub.by_kind})
-               .to_numpy(dtype=float, na_value=np.nan))
+        total = (
+            pd.Series(amount, index=raw.index)
+            .groupby(community.to_numpy(dtype=object))
+            .transform("sum")
+            .to_numpy(dtype=float, na_value=np.nan)
+        )
+        cap = kind.map({k: sub.by_kind[k][cap_key] for k in sub.by_kind}).to_numpy(
+            dtype=float, na_value=np.nan
+        )
         over = assigned & (total > cap) & (amount > 0)
         out = np.round(amount, 2)
         if over.any():
             communities = community.to_numpy(dtype=object)[over]
             codes, groups = np.unique(communities.astype(str), return_inverse=True)
-            cap_fen = np.round(pd.Series(cap[over]).groupby(groups).first()
-                               .to_numpy(dtype=float) * 100).astype(np.int64)
+            cap_fen = np.round(
+                pd.Series(cap[over]).groupby(groups).first().to_numpy(dtype=float) * 100
+            ).astype(np.int64)
             weights = amount[over] / total[over]
             out[over] = apportion(cap_fen, groups, weights) / 100.0
         return pd.Series(out, index=raw.index)
@@ -141,17 +169,26 @@ def premises_subsidies(premises: pd.DataFrame, community_kind: pd.Series, counte
     templates: dict[tuple[str, str, bool], str] = {}
     for k in sub.by_kind:
         rates = sub.by_kind[k]
-        templates[("build", k, True)] = tr("note_build", lang, share=rates.build_share,
-                                           cap=rates.build_cap_yuan)
-        templates[("rent", k, True)] = tr("note_rent", lang, share=rates.rent_share,
-                                          cap=rates.rent_cap_yuan_per_year)
+        templates[("build", k, True)] = tr(
+            "note_build", lang, share=rates.build_share, cap=rates.build_cap_yuan
+        )
+        templates[("rent", k, True)] = tr(
+            "note_rent", lang, share=rates.rent_share, cap=rates.rent_cap_yuan_per_year
+        )
         for b in ("build", "rent"):
             templates[(b, k, False)] = tr("note_no_cost", lang)
-    keys = pd.Series(list(zip(basis.fillna(""), kind, has_amount, strict=True)),
-                     index=premises.index)
+    keys = pd.Series(
+        list(zip(basis.fillna(""), kind, has_amount, strict=True)), index=premises.index
+    )
     notes = keys.map(lambda key: templates.get(key, "")).astype(object)
     notes[basis.eq("none")] = tr("note_developer_built", lang)
     notes[basis.eq("case_by_case")] = tr("note_case_by_case", lang)
     notes[~counted] = tr("note_not_counted", lang)
-    return pd.DataFrame({"subsidy_build_yuan": build, "subsidy_rent_yuan_per_year": rent_sub,
-                         "subsidy_note": notes}, index=premises.index)
+    return pd.DataFrame(
+        {
+            "subsidy_build_yuan": build,
+            "subsidy_rent_yuan_per_year": rent_sub,
+            "subsidy_note": notes,
+        },
+        index=premises.index,
+    )

@@ -64,11 +64,20 @@ log = logging.getLogger(__name__)
 
 CRS_CHOICES = (CGCS2000_GEOGRAPHIC, WORKING_CRS, CGCS2000_ZONE_PREFIXED)
 FORMATS = ("geojson", "shp", "gpkg", "gdb")
-FORMAT_ALIASES = {"json": "geojson", "shapefile": "shp", "geopackage": "gpkg",
-                  "filegdb": "gdb", "fgdb": "gdb"}
+FORMAT_ALIASES = {
+    "json": "geojson",
+    "shapefile": "shp",
+    "geopackage": "gpkg",
+    "filegdb": "gdb",
+    "fgdb": "gdb",
+}
 #: Exported layers and their id fields, in package order.
-LAYERS = {"communities": "community_id", "estates": "estate_id", "premises": "premises_id",
-          "sites": "proposal_id"}
+LAYERS = {
+    "communities": "community_id",
+    "estates": "estate_id",
+    "premises": "premises_id",
+    "sites": "proposal_id",
+}
 #: the run-folder file of each layer (the others are ``<layer>.geojson``)
 RUN_FILE = {"sites": "proposed_sites.geojson"}
 PACKAGE = "bureau"
@@ -197,8 +206,9 @@ def parse_formats(values: str | Iterable[str] | None, *, lang: str = "zh") -> tu
                 continue
             name = FORMAT_ALIASES.get(name, name)
             if name not in FORMATS:
-                raise BureauOptionError(tr("bureau_unknown_format", lang, format=part.strip(),
-                                           valid=", ".join(FORMATS)))
+                raise BureauOptionError(
+                    tr("bureau_unknown_format", lang, format=part.strip(), valid=", ".join(FORMATS))
+                )
             asked.add(name)
     return tuple(f for f in FORMATS if f in asked) or FORMATS
 
@@ -265,8 +275,11 @@ def _with_proposal_id(sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     if "proposal_id" in sites or "model" not in sites:
         return sites
     sites = sites.copy()
-    sites.insert(0, "proposal_id", [f"{m}-{int(p):03d}" for m, p in
-                                    zip(sites["model"], sites["priority"], strict=True)])
+    sites.insert(
+        0,
+        "proposal_id",
+        [f"{m}-{int(p):03d}" for m, p in zip(sites["model"], sites["priority"], strict=True)],
+    )
     return sites
 
 
@@ -289,10 +302,17 @@ def bureau_tables(results: Any, *, lang: str = "zh") -> dict[str, gpd.GeoDataFra
         numbers and booleans kept, every other column text; CRS EPSG:4549.
     """
     sep = LIST_SEPARATOR.get(lang, "; ")
-    frames = {"communities": results.communities, "estates": results.estates,
-              "premises": results.premises, "sites": _proposed_sites(results)}
-    return {layer: _file_ready(gdf, layer, sep) for layer, gdf in frames.items()
-            if gdf is not None and len(gdf)}
+    frames = {
+        "communities": results.communities,
+        "estates": results.estates,
+        "premises": results.premises,
+        "sites": _proposed_sites(results),
+    }
+    return {
+        layer: _file_ready(gdf, layer, sep)
+        for layer, gdf in frames.items()
+        if gdf is not None and len(gdf)
+    }
 
 
 # --------------------------------------------------------------------------- field dictionary
@@ -300,8 +320,7 @@ def bureau_tables(results: Any, *, lang: str = "zh") -> dict[str, gpd.GeoDataFra
 
 @functools.cache
 def _known_fields() -> pd.DataFrame:
-    text = resources.files("gis_planner").joinpath("data", FIELDS_FILE).read_text(
-        encoding="utf-8")
+    text = resources.files("gis_planner").joinpath("data", FIELDS_FILE).read_text(encoding="utf-8")
     return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
 
 
@@ -315,8 +334,11 @@ def _gbk_bytes(text: str) -> int | None:
 def _auto_code(name: str, taken: set[str]) -> str:
     """A Shapefile field name for a field the dictionary does not list (≤ 10 bytes, unique)."""
     if name.isascii():
-        base = name.upper() if len(name) <= SHP_FIELD_BYTES else "".join(
-            part[:1] for part in name.split("_") if part).upper()
+        base = (
+            name.upper()
+            if len(name) <= SHP_FIELD_BYTES
+            else "".join(part[:1] for part in name.split("_") if part).upper()
+        )
     else:
         base = ""
         for char in name:
@@ -335,17 +357,26 @@ def _auto_code(name: str, taken: set[str]) -> str:
     return code
 
 
-def _dictionary(tables: Mapping[str, gpd.GeoDataFrame] | None, lang: str
-                ) -> tuple[pd.DataFrame, list[Problem]]:
+def _dictionary(
+    tables: Mapping[str, gpd.GeoDataFrame] | None, lang: str
+) -> tuple[pd.DataFrame, list[Problem]]:
     known = _known_fields()
     meaning = "meaning_en" if lang == "en" else "meaning_zh"
     rows: list[dict[str, str]] = []
     problems: list[Problem] = []
     if tables is None:
         for _, entry in known.iterrows():
-            rows.append({"layer": entry["layer"], "code": entry["code"], "field": entry["field"],
-                         "name_zh": entry["name_zh"], "name_en": entry["name_en"],
-                         "unit": entry["unit"], "meaning": entry[meaning]})
+            rows.append(
+                {
+                    "layer": entry["layer"],
+                    "code": entry["code"],
+                    "field": entry["field"],
+                    "name_zh": entry["name_zh"],
+                    "name_en": entry["name_en"],
+                    "unit": entry["unit"],
+                    "meaning": entry[meaning],
+                }
+            )
         return pd.DataFrame(rows, columns=list(DICTIONARY_COLUMNS)), problems
     for layer, gdf in tables.items():
         entries = known[known["layer"] == layer].set_index("field")
@@ -355,22 +386,42 @@ def _dictionary(tables: Mapping[str, gpd.GeoDataFrame] | None, lang: str
                 continue
             if column in entries.index:
                 entry = entries.loc[column]
-                rows.append({"layer": layer, "code": entry["code"], "field": column,
-                             "name_zh": entry["name_zh"], "name_en": entry["name_en"],
-                             "unit": entry["unit"], "meaning": entry[meaning]})
+                rows.append(
+                    {
+                        "layer": layer,
+                        "code": entry["code"],
+                        "field": column,
+                        "name_zh": entry["name_zh"],
+                        "name_en": entry["name_en"],
+                        "unit": entry["unit"],
+                        "meaning": entry[meaning],
+                    }
+                )
                 continue
             code = _auto_code(str(column), taken)
             taken.add(code.upper())
-            rows.append({"layer": layer, "code": code, "field": column, "name_zh": column,
-                         "name_en": column, "unit": "",
-                         "meaning": tr("bureau_field_unlisted_meaning", lang)})
-            problems.append(Problem(layer, tr("bureau_field_unlisted", lang, layer=layer,
-                                              field=column, code=code)))
+            rows.append(
+                {
+                    "layer": layer,
+                    "code": code,
+                    "field": column,
+                    "name_zh": column,
+                    "name_en": column,
+                    "unit": "",
+                    "meaning": tr("bureau_field_unlisted_meaning", lang),
+                }
+            )
+            problems.append(
+                Problem(
+                    layer, tr("bureau_field_unlisted", lang, layer=layer, field=column, code=code)
+                )
+            )
     return pd.DataFrame(rows, columns=list(DICTIONARY_COLUMNS)), problems
 
 
-def field_dictionary(tables: Mapping[str, gpd.GeoDataFrame] | None = None, *,
-                     lang: str = "zh") -> pd.DataFrame:
+def field_dictionary(
+    tables: Mapping[str, gpd.GeoDataFrame] | None = None, *, lang: str = "zh"
+) -> pd.DataFrame:
     """The field dictionary of the package: one row per exported field of each layer.
 
     Parameters
@@ -426,16 +477,30 @@ def _sha256(path: Path) -> str:
 def _origin_of_results(results: Any, kind: str, path: str) -> _Origin:
     data = results.data
     rules = data.rules
-    layers = [{"layer": info.layer, "file": Path(info.file).name, "sha256": info.sha256,
-               "crs": info.crs, "features": info.features,
-               **({"transformation": info.datum_shift.text}  # a legacy datum's shift
-                  if getattr(info, "datum_shift", None) else {})}
-              for info in data.sources.values()]
-    return _Origin(kind=kind, path=path, name=data.name,
-                   rules={"version": rules.version, "sha256": rules.checksum(),
-                          "files": list(rules.sources)},
-                   source_layers=layers, data_note=data.data_note,
-                   files=[{"file": s["file"], "sha256": s["sha256"]} for s in layers])
+    layers = [
+        {
+            "layer": info.layer,
+            "file": Path(info.file).name,
+            "sha256": info.sha256,
+            "crs": info.crs,
+            "features": info.features,
+            **(
+                {"transformation": info.datum_shift.text}  # a legacy datum's shift
+                if getattr(info, "datum_shift", None)
+                else {}
+            ),
+        }
+        for info in data.sources.values()
+    ]
+    return _Origin(
+        kind=kind,
+        path=path,
+        name=data.name,
+        rules={"version": rules.version, "sha256": rules.checksum(), "files": list(rules.sources)},
+        source_layers=layers,
+        data_note=data.data_note,
+        files=[{"file": s["file"], "sha256": s["sha256"]} for s in layers],
+    )
 
 
 def is_run_folder(folder: str | Path) -> bool:
@@ -465,9 +530,11 @@ def _run_settings(folder: Path) -> dict[str, str] | None:
         sheet = next((book[n] for n in ("设置", "Settings") if n in book.sheetnames), None)
         if sheet is None:
             return None
-        settings = {str(row[0]): "" if row[1] is None else str(row[1])
-                    for row in sheet.iter_rows(min_row=2, max_col=2, values_only=True)
-                    if row and row[0] is not None}
+        settings = {
+            str(row[0]): "" if row[1] is None else str(row[1])
+            for row in sheet.iter_rows(min_row=2, max_col=2, values_only=True)
+            if row and row[0] is not None
+        }
         book.close()
         return settings
     except Exception:  # noqa: BLE001 - a damaged report only loses the rules' provenance
@@ -487,8 +554,15 @@ def _read_run(folder: Path, lang: str) -> tuple[dict[str, gpd.GeoDataFrame], _Or
             gdf = _with_proposal_id(gdf)
         if len(gdf):
             tables[layer] = _file_ready(gdf, layer, sep)
-        source_files.append({"layer": layer, "file": path.name, "sha256": _sha256(path),
-                             "crs": "EPSG:4326 (RFC 7946)", "features": len(gdf)})
+        source_files.append(
+            {
+                "layer": layer,
+                "file": path.name,
+                "sha256": _sha256(path),
+                "crs": "EPSG:4326 (RFC 7946)",
+                "features": len(gdf),
+            }
+        )
     notes = [Problem(str(folder), tr("bureau_run_precision", lang))]
     settings = _run_settings(folder)
     rules: dict[str, Any] = {"version": None, "sha256": None, "files": []}
@@ -497,21 +571,36 @@ def _read_run(folder: Path, lang: str) -> tuple[dict[str, gpd.GeoDataFrame], _Or
     if settings is None:
         notes.append(Problem(str(folder), tr("bureau_run_no_report", lang)))
     else:
-        rules = {"version": settings.get("rules_version"),
-                 "sha256": settings.get("rules_sha256"),
-                 "files": [f for f in settings.get("rules_files", "").split(" + ") if f]}
+        rules = {
+            "version": settings.get("rules_version"),
+            "sha256": settings.get("rules_sha256"),
+            "files": [f for f in settings.get("rules_files", "").split(" + ") if f],
+        }
         for key, value in settings.items():
             if key.startswith("source."):
                 parts = [p.strip() for p in value.split(";")]
                 sha = next((p.split()[-1] for p in parts if p.startswith("sha256")), None)
-                original.append({"layer": key.removeprefix("source."), "file": parts[0],
-                                 "sha256": sha, "crs": parts[1] if len(parts) > 1 else None,
-                                 "description": value})
+                original.append(
+                    {
+                        "layer": key.removeprefix("source."),
+                        "file": parts[0],
+                        "sha256": sha,
+                        "crs": parts[1] if len(parts) > 1 else None,
+                        "description": value,
+                    }
+                )
         if settings.get("data_note"):
             data_note = {settings.get("lang") or lang: settings["data_note"]}
-    origin = _Origin(kind="run", path=str(folder), name=folder.name, rules=rules,
-                     source_layers=original, data_note=data_note, notes=notes,
-                     files=source_files)
+    origin = _Origin(
+        kind="run",
+        path=str(folder),
+        name=folder.name,
+        rules=rules,
+        source_layers=original,
+        data_note=data_note,
+        notes=notes,
+        files=source_files,
+    )
     return tables, origin
 
 
@@ -525,8 +614,7 @@ def _load_source(source: Any, lang: str) -> tuple[dict[str, gpd.GeoDataFrame], _
     from gis_planner.layers import load_layers
 
     results = propose_layout(analyse(load_layers(folder, lang=lang), lang=lang), lang=lang)
-    return bureau_tables(results, lang=lang), _origin_of_results(results, "layers",
-                                                                   str(folder))
+    return bureau_tables(results, lang=lang), _origin_of_results(results, "layers", str(folder))
 
 
 # --------------------------------------------------------------------------- writing
@@ -579,18 +667,34 @@ def _quiet_write(frame: gpd.GeoDataFrame, path: Path, **kwargs: Any) -> None:
 def _write_geojson(gdf: gpd.GeoDataFrame, path: Path, *, layer: str, crs: str) -> None:
     """GeoJSON in ``crs``, stating it (a ``crs`` member: not RFC 7946)."""
     decimals = GEOGRAPHIC_DECIMALS if pyproj.CRS(crs).is_geographic else PROJECTED_DECIMALS
-    _quiet_write(gdf.to_crs(crs), path, driver="GeoJSON", layer=layer,
-                 layer_options={"RFC7946": "NO", "WRITE_BBOX": "NO",
-                                "COORDINATE_PRECISION": str(decimals),
-                                "AUTODETECT_JSON_STRINGS": "NO"})
+    _quiet_write(
+        gdf.to_crs(crs),
+        path,
+        driver="GeoJSON",
+        layer=layer,
+        layer_options={
+            "RFC7946": "NO",
+            "WRITE_BBOX": "NO",
+            "COORDINATE_PRECISION": str(decimals),
+            "AUTODETECT_JSON_STRINGS": "NO",
+        },
+    )
 
 
 def _write_geojson_wgs84(gdf: gpd.GeoDataFrame, path: Path, *, layer: str) -> None:
     """The RFC 7946 copy: WGS84 lon/lat, 9 decimals (0.1 mm) so the 1 mm check holds."""
-    _quiet_write(gdf.to_crs(WEB_CRS), path, driver="GeoJSON", layer=layer,
-                 layer_options={"RFC7946": "YES", "WRITE_BBOX": "NO",
-                                "COORDINATE_PRECISION": str(GEOGRAPHIC_DECIMALS),
-                                "AUTODETECT_JSON_STRINGS": "NO"})
+    _quiet_write(
+        gdf.to_crs(WEB_CRS),
+        path,
+        driver="GeoJSON",
+        layer=layer,
+        layer_options={
+            "RFC7946": "YES",
+            "WRITE_BBOX": "NO",
+            "COORDINATE_PRECISION": str(GEOGRAPHIC_DECIMALS),
+            "AUTODETECT_JSON_STRINGS": "NO",
+        },
+    )
 
 
 def _write_shapefile(frame: gpd.GeoDataFrame, path: Path, *, crs: str) -> None:
@@ -621,9 +725,9 @@ def _write_gdb(gdf: gpd.GeoDataFrame, path: Path, *, layer: str, crs: str) -> No
     _quiet_write(_gdb_frame(gdf).to_crs(crs), path, driver="OpenFileGDB", layer=layer)
 
 
-def _shapefile_frame(gdf: gpd.GeoDataFrame, layer: str, codes: Mapping[str, str], lang: str
-                     ) -> tuple[gpd.GeoDataFrame, list[Problem], list[dict[str, Any]],
-                                list[dict[str, Any]]]:
+def _shapefile_frame(
+    gdf: gpd.GeoDataFrame, layer: str, codes: Mapping[str, str], lang: str
+) -> tuple[gpd.GeoDataFrame, list[Problem], list[dict[str, Any]], list[dict[str, Any]]]:
     """The layer as the Shapefile holds it: fields renamed to codes, GBK-safe text ≤ 254 bytes.
 
     Returns the frame, the problems to report, and the values left empty and cut (records for
@@ -647,20 +751,58 @@ def _shapefile_frame(gdf: gpd.GeoDataFrame, layer: str, codes: Mapping[str, str]
             if size is None:
                 chars = "".join(dict.fromkeys(c for c in value if _gbk_bytes(c) is None))
                 values[i] = None
-                blanked.append({"layer": layer, "id": ids[i], "field": column, "code": code,
-                                "value": value, "characters": chars})
-                problems.append(Problem(f"shp/{layer}.shp", tr(
-                    "bureau_gbk", lang, layer=layer, id=ids[i], field=column, code=code,
-                    value=value, chars=" ".join(f"{c} U+{ord(c):04X}" for c in chars))))
+                blanked.append(
+                    {
+                        "layer": layer,
+                        "id": ids[i],
+                        "field": column,
+                        "code": code,
+                        "value": value,
+                        "characters": chars,
+                    }
+                )
+                problems.append(
+                    Problem(
+                        f"shp/{layer}.shp",
+                        tr(
+                            "bureau_gbk",
+                            lang,
+                            layer=layer,
+                            id=ids[i],
+                            field=column,
+                            code=code,
+                            value=value,
+                            chars=" ".join(f"{c} U+{ord(c):04X}" for c in chars),
+                        ),
+                    )
+                )
             elif size > SHP_TEXT_BYTES:
                 values[i] = _cut_gbk(value, SHP_TEXT_BYTES)
                 cut_rows.append(i)
         if cut_rows:
-            cut.append({"layer": layer, "field": column, "code": code,
-                        "ids": [str(ids[i]) for i in cut_rows]})
-            problems.append(Problem(f"shp/{layer}.shp", tr(
-                "bureau_truncated", lang, limit=SHP_TEXT_BYTES, layer=layer, field=column,
-                code=code, n=len(cut_rows), rows=format_rows(ids[cut_rows]))))
+            cut.append(
+                {
+                    "layer": layer,
+                    "field": column,
+                    "code": code,
+                    "ids": [str(ids[i]) for i in cut_rows],
+                }
+            )
+            problems.append(
+                Problem(
+                    f"shp/{layer}.shp",
+                    tr(
+                        "bureau_truncated",
+                        lang,
+                        limit=SHP_TEXT_BYTES,
+                        layer=layer,
+                        field=column,
+                        code=code,
+                        n=len(cut_rows),
+                        rows=format_rows(ids[cut_rows]),
+                    ),
+                )
+            )
         frame[code] = pd.Series(values, index=frame.index, dtype=object)
     return frame, problems, blanked, cut
 
@@ -690,8 +832,9 @@ def _is_blank(value: Any) -> bool:
 
 
 def _floats(series: pd.Series) -> np.ndarray:
-    return np.array([np.nan if _is_blank(v) else float(v) for v in series.astype(object)],
-                    dtype=float)
+    return np.array(
+        [np.nan if _is_blank(v) else float(v) for v in series.astype(object)], dtype=float
+    )
 
 
 def _crs_text(crs: Any) -> str:
@@ -701,8 +844,15 @@ def _crs_text(crs: Any) -> str:
     return f"EPSG:{epsg}" if epsg else pyproj.CRS(crs).name
 
 
-def _check_coordinates(expected: gpd.GeoSeries, got: gpd.GeoSeries, crs: str, ids: np.ndarray,
-                       source: str, lang: str, problems: list[Problem]) -> tuple[int, float]:
+def _check_coordinates(
+    expected: gpd.GeoSeries,
+    got: gpd.GeoSeries,
+    crs: str,
+    ids: np.ndarray,
+    source: str,
+    lang: str,
+    problems: list[Problem],
+) -> tuple[int, float]:
     """Compare a sample of vertices, back in EPSG:4549, within :data:`TOLERANCE_M`."""
     want = shapely.orient_polygons(np.asarray(expected.values), exterior_cw=False)
     have = shapely.orient_polygons(np.asarray(got.values), exterior_cw=False)
@@ -710,17 +860,27 @@ def _check_coordinates(expected: gpd.GeoSeries, got: gpd.GeoSeries, crs: str, id
     n_have = shapely.get_num_coordinates(have)
     if not np.array_equal(n_want, n_have):
         bad = n_want != n_have
-        problems.append(Problem(source, tr("bureau_check_vertices", lang,
-                                           rows=format_rows(ids[bad], [
-                                               f"{a}≠{b}" for a, b in
-                                               zip(n_have[bad], n_want[bad], strict=True)]))))
+        problems.append(
+            Problem(
+                source,
+                tr(
+                    "bureau_check_vertices",
+                    lang,
+                    rows=format_rows(
+                        ids[bad],
+                        [f"{a}≠{b}" for a, b in zip(n_have[bad], n_want[bad], strict=True)],
+                    ),
+                ),
+            )
+        )
         return 0, float("nan")
     xy_want = shapely.get_coordinates(want)
     xy_have = shapely.get_coordinates(have)
     if not len(xy_want):
         return 0, 0.0
-    sample = np.unique(np.linspace(0, len(xy_want) - 1,
-                                   min(SAMPLE_COORDINATES, len(xy_want))).round().astype(int))
+    sample = np.unique(
+        np.linspace(0, len(xy_want) - 1, min(SAMPLE_COORDINATES, len(xy_want))).round().astype(int)
+    )
     back = pyproj.Transformer.from_crs(crs, expected.crs, always_xy=True)
     x, y = back.transform(xy_have[sample, 0], xy_have[sample, 1])
     error = np.hypot(np.asarray(x) - xy_want[sample, 0], np.asarray(y) - xy_want[sample, 1])
@@ -728,10 +888,19 @@ def _check_coordinates(expected: gpd.GeoSeries, got: gpd.GeoSeries, crs: str, id
     off = ~(error <= TOLERANCE_M)
     if off.any():
         feature = np.repeat(np.arange(len(n_want)), n_want)[sample]
-        problems.append(Problem(source, tr(
-            "bureau_check_coords", lang, n=int(off.sum()), tolerance_mm=TOLERANCE_M * 1000,
-            max_mm=largest * 1000,
-            rows=format_rows(ids[feature[off]], [f"{e * 1000:.3f} mm" for e in error[off]]))))
+        problems.append(
+            Problem(
+                source,
+                tr(
+                    "bureau_check_coords",
+                    lang,
+                    n=int(off.sum()),
+                    tolerance_mm=TOLERANCE_M * 1000,
+                    max_mm=largest * 1000,
+                    rows=format_rows(ids[feature[off]], [f"{e * 1000:.3f} mm" for e in error[off]]),
+                ),
+            )
+        )
     return len(sample), largest
 
 
@@ -742,45 +911,73 @@ def _verify(item: _Written, root: Path, lang: str) -> tuple[int, int, float, lis
     try:
         got = pyogrio.read_dataframe(item.path, layer=item.dataset_layer)
     except Exception as err:  # noqa: BLE001 - any reader failure is a failed check
-        return 0, 0, float("nan"), [Problem(source, tr("bureau_check_unreadable", lang,
-                                                       error=str(err).splitlines()[0]))]
+        return (
+            0,
+            0,
+            float("nan"),
+            [Problem(source, tr("bureau_check_unreadable", lang, error=str(err).splitlines()[0]))],
+        )
     want = item.expected
-    if got.crs is None or not pyproj.CRS(got.crs).equals(pyproj.CRS(item.crs),
-                                                         ignore_axis_order=True):
-        problems.append(Problem(source, tr("bureau_check_crs", lang, got=_crs_text(got.crs),
-                                           expected=item.crs)))
+    if got.crs is None or not pyproj.CRS(got.crs).equals(
+        pyproj.CRS(item.crs), ignore_axis_order=True
+    ):
+        problems.append(
+            Problem(source, tr("bureau_check_crs", lang, got=_crs_text(got.crs), expected=item.crs))
+        )
     if len(got) != len(want):
-        problems.append(Problem(source, tr("bureau_check_count", lang, got=len(got),
-                                           expected=len(want))))
+        problems.append(
+            Problem(source, tr("bureau_check_count", lang, got=len(got), expected=len(want)))
+        )
         return len(got), 0, float("nan"), problems
     columns = [c for c in want.columns if c != want.geometry.name]
     missing = [c for c in columns if c not in got.columns]
     if missing:
-        problems.append(Problem(source, tr("bureau_check_columns", lang,
-                                           fields=", ".join(missing))))
+        problems.append(
+            Problem(source, tr("bureau_check_columns", lang, fields=", ".join(missing)))
+        )
     ids_want = want[item.id_column].astype(str).to_numpy()
     if item.id_column in got.columns:
-        ids_got = np.array([None if _is_blank(v) else str(v) for v in got[item.id_column]],
-                           dtype=object)
+        ids_got = np.array(
+            [None if _is_blank(v) else str(v) for v in got[item.id_column]], dtype=object
+        )
         differ = ids_got != ids_want
         if differ.any():
-            problems.append(Problem(source, tr("bureau_check_ids", lang, field=item.id_column,
-                                               rows=format_rows(ids_want[differ],
-                                                                ids_got[differ]))))
+            problems.append(
+                Problem(
+                    source,
+                    tr(
+                        "bureau_check_ids",
+                        lang,
+                        field=item.id_column,
+                        rows=format_rows(ids_want[differ], ids_got[differ]),
+                    ),
+                )
+            )
             return len(got), 0, float("nan"), problems
     for column in columns:
         if column in missing:
             continue
         expected, actual = want[column], got[column]
         if pd.api.types.is_bool_dtype(expected.dtype) or pd.api.types.is_numeric_dtype(
-                expected.dtype):
+            expected.dtype
+        ):
             a, b = _floats(expected), _floats(actual)
             same = (np.isnan(a) & np.isnan(b)) | np.isclose(a, b, rtol=1e-9, atol=1e-6)
             if not same.all():
-                problems.append(Problem(source, tr(
-                    "bureau_check_numbers", lang, field=column,
-                    rows=format_rows(ids_want[~same], [f"{y}≠{x}" for x, y in
-                                                       zip(a[~same], b[~same], strict=True)]))))
+                problems.append(
+                    Problem(
+                        source,
+                        tr(
+                            "bureau_check_numbers",
+                            lang,
+                            field=column,
+                            rows=format_rows(
+                                ids_want[~same],
+                                [f"{y}≠{x}" for x, y in zip(a[~same], b[~same], strict=True)],
+                            ),
+                        ),
+                    )
+                )
         elif pd.api.types.is_datetime64_any_dtype(expected.dtype):
             continue
         else:
@@ -788,31 +985,53 @@ def _verify(item: _Written, root: Path, lang: str) -> tuple[int, int, float, lis
             b_text = [None if _is_blank(v) else str(v) for v in actual.astype(object)]
             same = np.array([x == y for x, y in zip(a_text, b_text, strict=True)])
             if not same.all():
-                problems.append(Problem(source, tr(
-                    "bureau_check_text", lang, field=column,
-                    rows=format_rows(ids_want[~same], np.asarray(b_text, dtype=object)[~same]))))
-    sampled, largest = _check_coordinates(want.geometry, got.geometry, item.crs, ids_want,
-                                          source, lang, problems)
+                problems.append(
+                    Problem(
+                        source,
+                        tr(
+                            "bureau_check_text",
+                            lang,
+                            field=column,
+                            rows=format_rows(
+                                ids_want[~same], np.asarray(b_text, dtype=object)[~same]
+                            ),
+                        ),
+                    )
+                )
+    sampled, largest = _check_coordinates(
+        want.geometry, got.geometry, item.crs, ids_want, source, lang, problems
+    )
     return len(got), sampled, largest, problems
 
 
-def _verify_dictionary(root: Path, dictionary: pd.DataFrame, codes: Mapping[str, Mapping[str,
-                       str]], lang: str) -> list[Problem]:
+def _verify_dictionary(
+    root: Path, dictionary: pd.DataFrame, codes: Mapping[str, Mapping[str, str]], lang: str
+) -> list[Problem]:
     problems: list[Problem] = []
-    csv_back = pd.read_csv(root / "field_dictionary.csv", dtype=str, keep_default_na=False,
-                           encoding="utf-8-sig")
+    csv_back = pd.read_csv(
+        root / "field_dictionary.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig"
+    )
     xlsx_back = pd.read_excel(root / "field_dictionary.xlsx", dtype=str).fillna("")
     for name, back in (("field_dictionary.csv", csv_back), ("field_dictionary.xlsx", xlsx_back)):
         if list(back.columns) != list(DICTIONARY_COLUMNS) or not back.equals(
-                dictionary.astype(str).reset_index(drop=True)):
-            problems.append(Problem(name, tr("bureau_check_text", lang, field=name,
-                                             rows=format_rows(list(back.columns)))))
+            dictionary.astype(str).reset_index(drop=True)
+        ):
+            problems.append(
+                Problem(
+                    name,
+                    tr("bureau_check_text", lang, field=name, rows=format_rows(list(back.columns))),
+                )
+            )
     for layer, mapping in codes.items():
         listed = set(csv_back.loc[csv_back["layer"] == layer, "code"])
         lacking = [c for c in mapping.values() if c not in listed]
         if lacking:
-            problems.append(Problem("field_dictionary.csv", tr(
-                "bureau_check_dictionary", lang, layer=layer, codes=", ".join(lacking))))
+            problems.append(
+                Problem(
+                    "field_dictionary.csv",
+                    tr("bureau_check_dictionary", lang, layer=layer, codes=", ".join(lacking)),
+                )
+            )
     return problems
 
 
@@ -841,11 +1060,15 @@ def _staged_package(out_dir: Path, lang: str) -> Iterator[Path]:
     Refuses (before any work) to replace a ``bureau`` or ``bureau.zip`` that this tool did
     not write: export never deletes what it did not write.
     """
-    foreign = [p for p in (out_dir / PACKAGE, out_dir / f"{PACKAGE}.zip")
-               if (p.exists() or p.is_symlink()) and not _is_our_package(p)]
+    foreign = [
+        p
+        for p in (out_dir / PACKAGE, out_dir / f"{PACKAGE}.zip")
+        if (p.exists() or p.is_symlink()) and not _is_our_package(p)
+    ]
     if foreign:
-        raise BureauError(tr("bureau_foreign", lang, paths=", ".join(
-            str(p.resolve()) for p in foreign)))
+        raise BureauError(
+            tr("bureau_foreign", lang, paths=", ".join(str(p.resolve()) for p in foreign))
+        )
     try:
         with staged_set(out_dir, owned=(PACKAGE, f"{PACKAGE}.zip")) as stage:
             probe = stage / ".probe"  # a real write probe before the long work
@@ -855,8 +1078,9 @@ def _staged_package(out_dir: Path, lang: str) -> Iterator[Path]:
     except FolderBusyError:
         raise BureauError(tr("out_busy", lang, path=out_dir.resolve())) from None
     except OSError as err:
-        raise BureauError(tr("bureau_not_writable", lang, path=out_dir.resolve(),
-                             error=err.strerror or err)) from err
+        raise BureauError(
+            tr("bureau_not_writable", lang, path=out_dir.resolve(), error=err.strerror or err)
+        ) from err
 
 
 def _zip(folder: Path, path: Path, when: _dt.datetime) -> list[str]:
@@ -877,20 +1101,38 @@ def _readme(metadata: dict[str, Any], lang: str) -> str:
     lines = [tr("bureau_readme_title", lang), "=" * 40, ""]
     note = m.get("data_note")
     if note:
-        lines += [tr("bureau_readme_note", lang, note=note.get(lang) or next(iter(
-            note.values()))), ""]
-    lines.append(tr("bureau_readme_exported", lang, when=m["exported_at"],
-                    version=m["gis_planner_version"]))
-    lines.append(tr("bureau_readme_source", lang, source=m["source"]["path"] or
-                    m["source"]["name"]))
+        lines += [
+            tr("bureau_readme_note", lang, note=note.get(lang) or next(iter(note.values()))),
+            "",
+        ]
+    lines.append(
+        tr("bureau_readme_exported", lang, when=m["exported_at"], version=m["gis_planner_version"])
+    )
+    lines.append(
+        tr("bureau_readme_source", lang, source=m["source"]["path"] or m["source"]["name"])
+    )
     rules = m["rules"]
-    lines.append(tr("bureau_readme_rules", lang, files=" + ".join(rules["files"]) or "—",
-                    version=rules["version"] or "—", sha=rules["sha256"] or "—"))
+    lines.append(
+        tr(
+            "bureau_readme_rules",
+            lang,
+            files=" + ".join(rules["files"]) or "—",
+            version=rules["version"] or "—",
+            sha=rules["sha256"] or "—",
+        )
+    )
     lines.append(tr("bureau_readme_crs", lang, crs=crs_label(m["crs"]["code"], lang)))
     lines += ["", tr("bureau_readme_layers", lang)]
     for layer, info in m["layers"].items():
-        lines.append(tr("bureau_readme_layer_line", lang, file=layer,
-                        name=tr(f"bureau_layer_{layer}", lang), n=info["features"]))
+        lines.append(
+            tr(
+                "bureau_readme_layer_line",
+                lang,
+                file=layer,
+                name=tr(f"bureau_layer_{layer}", lang),
+                n=info["features"],
+            )
+        )
     lines += ["", tr("bureau_readme_files", lang)]
     written = m["formats"]["written"]
     if "geojson" in written:
@@ -901,8 +1143,12 @@ def _readme(metadata: dict[str, Any], lang: str) -> str:
             lines.append(tr(f"bureau_readme_{fmt}", lang))
     lines.append(tr("bureau_readme_dictionary", lang))
     lines.append(tr("bureau_readme_metadata", lang))
-    lines += ["", tr("bureau_readme_notes", lang), "- " + tr("bureau_readme_values", lang),
-              "- " + tr("bureau_readme_verified", lang)]
+    lines += [
+        "",
+        tr("bureau_readme_notes", lang),
+        "- " + tr("bureau_readme_values", lang),
+        "- " + tr("bureau_readme_verified", lang),
+    ]
     if "geojson" in written and m["crs"]["code"] == CGCS2000_GEOGRAPHIC:
         lines.append("- " + tr("bureau_readme_axis", lang))
     for fmt, reason in m["formats"]["skipped"].items():
@@ -911,8 +1157,10 @@ def _readme(metadata: dict[str, Any], lang: str) -> str:
     if shp.get("values_left_empty"):
         lines.append("- " + tr("bureau_readme_gbk", lang, n=len(shp["values_left_empty"])))
     if shp.get("values_cut"):
-        lines.append("- " + tr("bureau_readme_truncated", lang,
-                               n=sum(len(c["ids"]) for c in shp["values_cut"])))
+        lines.append(
+            "- "
+            + tr("bureau_readme_truncated", lang, n=sum(len(c["ids"]) for c in shp["values_cut"]))
+        )
     return "\r\n".join(lines) + "\r\n"
 
 
@@ -982,8 +1230,11 @@ def export_bureau(
         raise BureauError(tr("bureau_no_format", lang, skipped="; ".join(skipped.values())))
 
     source_dir = Path(source) if isinstance(source, (str, os.PathLike)) else None
-    if (source_dir is not None and (source_dir / atomic.JOURNAL).exists()
-            and source_dir.resolve() != out_dir.resolve()):
+    if (
+        source_dir is not None
+        and (source_dir / atomic.JOURNAL).exists()
+        and source_dir.resolve() != out_dir.resolve()
+    ):
         with atomic.locked(source_dir):  # a run killed mid-commit: back to its last set
             atomic.recover(source_dir)
     with _staged_package(out_dir, lang) as stage:
@@ -999,9 +1250,16 @@ def export_bureau(
             report_warnings.append(Problem("sites", tr("bureau_no_sites", lang)))
         dictionary, unlisted = _dictionary(tables, lang)
         report_warnings += unlisted
-        codes = {layer: dict(zip(dictionary.loc[dictionary["layer"] == layer, "field"],
-                                 dictionary.loc[dictionary["layer"] == layer, "code"],
-                                 strict=True)) for layer in tables}
+        codes = {
+            layer: dict(
+                zip(
+                    dictionary.loc[dictionary["layer"] == layer, "field"],
+                    dictionary.loc[dictionary["layer"] == layer, "code"],
+                    strict=True,
+                )
+            )
+            for layer in tables
+        }
 
         t0 = time.perf_counter()
         root = stage / PACKAGE
@@ -1020,12 +1278,14 @@ def export_bureau(
                         for suffix, mask in _parts(gdf):
                             part = _subset(gdf, mask)
                             _write_gdb(part, gdb_path, layer=layer + suffix, crs=crs)
-                            gdb_written.append(_Written("gdb", layer, gdb_path, layer + suffix,
-                                                        part, crs, LAYERS[layer]))
+                            gdb_written.append(
+                                _Written(
+                                    "gdb", layer, gdb_path, layer + suffix, part, crs, LAYERS[layer]
+                                )
+                            )
                 except Exception as err:  # noqa: BLE001 - GDAL's FileGDB writer failed
                     shutil.rmtree(gdb_path.parent, ignore_errors=True)
-                    skipped["gdb"] = tr("bureau_gdb_failed", lang,
-                                        error=str(err).splitlines()[0])
+                    skipped["gdb"] = tr("bureau_gdb_failed", lang, error=str(err).splitlines()[0])
                     log.warning("FileGDB skipped: %s", err)
                     continue
                 written += gdb_written
@@ -1039,11 +1299,13 @@ def export_bureau(
                     written.append(_Written("geojson", layer, path, None, gdf, crs, id_column))
                     path = root / "geojson" / f"{layer}_wgs84.geojson"
                     _write_geojson_wgs84(gdf, path, layer=layer)
-                    written.append(_Written("geojson_wgs84", layer, path, None, gdf, WEB_CRS,
-                                            id_column))
+                    written.append(
+                        _Written("geojson_wgs84", layer, path, None, gdf, WEB_CRS, id_column)
+                    )
                 elif fmt == "shp":
-                    frame, held_back, empty, shortened = _shapefile_frame(gdf, layer,
-                                                                          codes[layer], lang)
+                    frame, held_back, empty, shortened = _shapefile_frame(
+                        gdf, layer, codes[layer], lang
+                    )
                     report_warnings += held_back
                     blanked += empty
                     cut += shortened
@@ -1051,18 +1313,21 @@ def export_bureau(
                         part = _subset(frame, mask)
                         path = root / "shp" / f"{layer}{suffix}.shp"
                         _write_shapefile(part, path, crs=crs)
-                        written.append(_Written("shp", layer, path, None, part, crs,
-                                                codes[layer][id_column]))
+                        written.append(
+                            _Written("shp", layer, path, None, part, crs, codes[layer][id_column])
+                        )
                 elif fmt == "gpkg":
                     _write_gpkg(gdf, gpkg_path, layer=layer, crs=crs)
-                    written.append(_Written("gpkg", layer, gpkg_path, layer, gdf, crs,
-                                            id_column))
+                    written.append(_Written("gpkg", layer, gpkg_path, layer, gdf, crs, id_column))
         fmts = [f for f in fmts if f not in skipped]
         if not fmts:
             raise BureauError(tr("bureau_no_format", lang, skipped="; ".join(skipped.values())))
         dictionary.to_csv(root / "field_dictionary.csv", index=False, encoding="utf-8-sig")
-        dictionary.to_excel(root / "field_dictionary.xlsx", index=False,
-                            sheet_name="字段字典" if lang == "zh" else "Fields")
+        dictionary.to_excel(
+            root / "field_dictionary.xlsx",
+            index=False,
+            sheet_name="字段字典" if lang == "zh" else "Fields",
+        )
         timings["write"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
@@ -1089,57 +1354,112 @@ def export_bureau(
             "gis_planner_version": __version__,
             "gdal_version": pyogrio.__gdal_version_string__,
             "lang": lang,
-            "source": {"kind": origin.kind, "path": origin.path, "name": origin.name,
-                       "files": origin.files},
+            "source": {
+                "kind": origin.kind,
+                "path": origin.path,
+                "name": origin.name,
+                "files": origin.files,
+            },
             "rules": origin.rules,
             "source_layers": origin.source_layers,
             "data_note": origin.data_note,
-            "crs": {"code": crs, "name": pyproj.CRS(crs).name,
-                    "geojson": f"{crs} (stated in each file; not RFC 7946)",
-                    "geojson_wgs84": "EPSG:4326, RFC 7946 (*_wgs84.geojson); CGCS2000 taken as "
-                                     "WGS84 (PROJ ballpark transformation, centimetre level)"},
+            "crs": {
+                "code": crs,
+                "name": pyproj.CRS(crs).name,
+                "geojson": f"{crs} (stated in each file; not RFC 7946)",
+                "geojson_wgs84": "EPSG:4326, RFC 7946 (*_wgs84.geojson); CGCS2000 taken as "
+                "WGS84 (PROJ ballpark transformation, centimetre level)",
+            },
             "formats": {"asked": list(asked), "written": fmts, "skipped": skipped},
-            "layers": {layer: {"features": len(gdf), "id_field": LAYERS[layer],
-                               "geometry": sorted(set(gdf.geom_type)),
-                               "counts": counts[layer]}
-                       for layer, gdf in tables.items()},
-            "verification": {"read_back": True, "tolerance_m": TOLERANCE_M,
-                             "sampled_coordinates": sampled,
-                             "largest_error_m": round(largest, 6)},
-            "shapefile": ({"encoding": SHP_ENCODING, "text_max_bytes": SHP_TEXT_BYTES,
-                           "values_left_empty": blanked, "values_cut": cut}
-                          if "shp" in fmts else None),
+            "layers": {
+                layer: {
+                    "features": len(gdf),
+                    "id_field": LAYERS[layer],
+                    "geometry": sorted(set(gdf.geom_type)),
+                    "counts": counts[layer],
+                }
+                for layer, gdf in tables.items()
+            },
+            "verification": {
+                "read_back": True,
+                "tolerance_m": TOLERANCE_M,
+                "sampled_coordinates": sampled,
+                "largest_error_m": round(largest, 6),
+            },
+            "shapefile": (
+                {
+                    "encoding": SHP_ENCODING,
+                    "text_max_bytes": SHP_TEXT_BYTES,
+                    "values_left_empty": blanked,
+                    "values_cut": cut,
+                }
+                if "shp" in fmts
+                else None
+            ),
             "field_dictionary": ["field_dictionary.csv", "field_dictionary.xlsx"],
             "warnings": [str(w) for w in report_warnings],
         }
         readme = _readme(metadata, lang)
         (root / "README.txt").write_text(readme, encoding="utf-8-sig", newline="")
-        files = {p.relative_to(root).as_posix(): p for p in sorted(root.rglob("*"))
-                 if p.is_file()}
-        metadata["files"] = [{"path": name, "bytes": p.stat().st_size, "sha256": _sha256(p)}
-                             for name, p in files.items()]
-        (root / "metadata.json").write_text(json.dumps(metadata, ensure_ascii=False, indent=2,
-                                                       default=str) + "\n", encoding="utf-8")
+        files = {p.relative_to(root).as_posix(): p for p in sorted(root.rglob("*")) if p.is_file()}
+        metadata["files"] = [
+            {"path": name, "bytes": p.stat().st_size, "sha256": _sha256(p)}
+            for name, p in files.items()
+        ]
+        (root / "metadata.json").write_text(
+            json.dumps(metadata, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8"
+        )
 
         t0 = time.perf_counter()
         step(tr("bureau_step_zip", lang))
         names = _zip(root, stage / f"{PACKAGE}.zip", exported_at)
         with zipfile.ZipFile(stage / f"{PACKAGE}.zip") as archive:
             bad = archive.testzip()
-            expected_names = sorted(f"{PACKAGE}/{p.relative_to(root).as_posix()}"
-                                    for p in root.rglob("*") if p.is_file())
+            expected_names = sorted(
+                f"{PACKAGE}/{p.relative_to(root).as_posix()}"
+                for p in root.rglob("*")
+                if p.is_file()
+            )
             if bad is not None or archive.namelist() != names or names != expected_names:
-                raise BureauVerificationError([Problem(f"{PACKAGE}.zip", tr(
-                    "bureau_check_zip", lang, names=bad or ", ".join(
-                        sorted(set(names) ^ set(expected_names)))))], lang=lang)
+                raise BureauVerificationError(
+                    [
+                        Problem(
+                            f"{PACKAGE}.zip",
+                            tr(
+                                "bureau_check_zip",
+                                lang,
+                                names=bad or ", ".join(sorted(set(names) ^ set(expected_names))),
+                            ),
+                        )
+                    ],
+                    lang=lang,
+                )
         timings["zip"] = time.perf_counter() - t0
     folder, zip_path = out_dir / PACKAGE, out_dir / f"{PACKAGE}.zip"
     timings["total"] = time.perf_counter() - started
-    sizes = {name: (folder / name).stat().st_size for name in sorted(
-        p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())}
-    log.info("Wrote the bureau package (%s; %s) to %s: %s in %.1f s", crs, ", ".join(fmts),
-             folder, ", ".join(f"{k} {v['features']}" for k, v in metadata["layers"].items()),
-             timings["total"])
-    return BureauReport(folder=folder, zip_path=zip_path, crs=crs, formats=tuple(fmts),
-                        skipped=skipped, counts=counts, warnings=report_warnings, files=sizes,
-                        metadata=metadata, timings=timings)
+    sizes = {
+        name: (folder / name).stat().st_size
+        for name in sorted(
+            p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()
+        )
+    }
+    log.info(
+        "Wrote the bureau package (%s; %s) to %s: %s in %.1f s",
+        crs,
+        ", ".join(fmts),
+        folder,
+        ", ".join(f"{k} {v['features']}" for k, v in metadata["layers"].items()),
+        timings["total"],
+    )
+    return BureauReport(
+        folder=folder,
+        zip_path=zip_path,
+        crs=crs,
+        formats=tuple(fmts),
+        skipped=skipped,
+        counts=counts,
+        warnings=report_warnings,
+        files=sizes,
+        metadata=metadata,
+        timings=timings,
+    )

@@ -27,8 +27,11 @@ from gis_planner.atomic import FolderBusyError
 from gis_planner.errors import PlannerError
 from gis_planner.i18n import tr
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="Community layout and premises planning (Deqing 2020 opinions).")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Community layout and premises planning (Deqing 2020 opinions).",
+)
 console = Console()
 err_console = Console(stderr=True)
 
@@ -46,18 +49,25 @@ class Basemap(StrEnum):
 
 
 BASEMAP_OPTION = typer.Option(
-    Basemap.osm, "--basemap",
+    Basemap.osm,
+    "--basemap",
     help="Basemap of map.html: osm, tianditu (key from TIANDITU_KEY), amap (overlays shifted "
-         "to GCJ-02 for display only) or none.")
+    "to GCJ-02 for display only) or none.",
+)
 LANG_OPTION = typer.Option(Lang.zh, "--lang", help="Language of report, map and messages.")
 VERBOSE_OPTION = typer.Option(False, "--verbose", "-v", help="Log every step.")
 SITES_OPTION = typer.Option(
-    None, "--sites", min=1,
+    None,
+    "--sites",
+    min=1,
     help="Number of new premises sites of the maximal-coverage proposal (R7); default "
-         "rules.layout.new_sites_p.")
+    "rules.layout.new_sites_p.",
+)
 PROPOSALS_OPTION = typer.Option(
-    True, "--proposals/--no-proposals",
-    help="Propose community boundaries, premises sites and the reach raster (R7).")
+    True,
+    "--proposals/--no-proposals",
+    help="Propose community boundaries, premises sites and the reach raster (R7).",
+)
 DEMO_FOLDER = Path("layers") / "deqing_demo"
 
 
@@ -73,8 +83,10 @@ def demo_layers() -> Path:
     try:
         return cached_demo()
     except OSError as err:
-        raise typer.BadParameter(f"layers/deqing_demo not found and could not be generated "
-                                 f"({err}); run `python -m gis_planner.demo DIR`") from err
+        raise typer.BadParameter(
+            f"layers/deqing_demo not found and could not be generated "
+            f"({err}); run `python -m gis_planner.demo DIR`"
+        ) from err
 
 
 #: free space an output folder needs before a run starts, besides four times the input size:
@@ -86,10 +98,15 @@ def _setup_logging(verbose: bool) -> None:
     from rich.logging import RichHandler
 
     # through the same console as the progress spinner, so log lines never glue onto it
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, force=True,
-                        format="%(name)s: %(message)s", datefmt="[%X]",
-                        handlers=[RichHandler(console=err_console, show_path=False,
-                                              markup=False, rich_tracebacks=False)])
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        force=True,
+        format="%(name)s: %(message)s",
+        datefmt="[%X]",
+        handlers=[
+            RichHandler(console=err_console, show_path=False, markup=False, rich_tracebacks=False)
+        ],
+    )
 
 
 def _say(text: str) -> None:
@@ -162,15 +179,17 @@ def _check_out(out: Path, layers_dir: Path | None, lang: str) -> None:
         with tempfile.TemporaryFile(dir=out):
             pass
     except OSError as err:
-        _fail(PlannerError(tr("out_not_writable", lang, out=resolved,
-                              error=err.strerror or err)))
+        _fail(PlannerError(tr("out_not_writable", lang, out=resolved, error=err.strerror or err)))
     if layers_dir is not None:
         size = sum(p.stat().st_size for p in layers_dir.iterdir() if p.is_file())
         need = MIN_FREE_BYTES + 4 * size
         free = shutil.disk_usage(out).free
         if free < need:
-            _fail(PlannerError(tr("out_disk_full", lang, out=resolved, free=free / 1e6,
-                                  need=need / 1e6)))
+            _fail(
+                PlannerError(
+                    tr("out_disk_full", lang, out=resolved, free=free / 1e6, need=need / 1e6)
+                )
+            )
 
 
 #: peak memory of the R7 layout proposals per estate, measured (100,000 estates: 3.0 GB;
@@ -194,8 +213,17 @@ def _check_proposal_memory(n_estates: int, lang: str) -> None:
     """Refuse the layout proposals before they run out of memory (exit 1, with the fix)."""
     need, available = PROPOSAL_BYTES_PER_ESTATE * n_estates, _available_memory()
     if available is not None and need > available:
-        _fail(PlannerError(tr("proposals_memory", lang, n=n_estates, need=need / 1e9,
-                              available=available / 1e9)))
+        _fail(
+            PlannerError(
+                tr(
+                    "proposals_memory",
+                    lang,
+                    n=n_estates,
+                    need=need / 1e9,
+                    available=available / 1e9,
+                )
+            )
+        )
 
 
 def _check_year(year: int | None, lang: str) -> None:
@@ -206,21 +234,29 @@ def _check_year(year: int | None, lang: str) -> None:
 
 
 def _write_failed(err: OSError, out: Path, lang: str) -> NoReturn:
-    _fail(PlannerError(tr("out_write_failed", lang, out=out.resolve(),
-                          error=err.strerror or err)))
+    _fail(PlannerError(tr("out_write_failed", lang, out=out.resolve(), error=err.strerror or err)))
 
 
 def _check_basemap(basemap: str, lang: str) -> None:
     """A usage error before any work: Tianditu needs its key (TIANDITU_KEY)."""
     if basemap == "tianditu" and not os.environ.get("TIANDITU_KEY"):
-        err_console.print(tr("map_tianditu_needs_key", lang), markup=False, highlight=False,
-                          soft_wrap=True)
+        err_console.print(
+            tr("map_tianditu_needs_key", lang), markup=False, highlight=False, soft_wrap=True
+        )
         raise typer.Exit(code=2)
 
 
-def _run(layers_dir: Path, out: Path, rules: Path | None, year: int | None, lang: str,
-         scenario: Path | None = None, basemap: str = "osm", sites: int | None = None,
-         proposals: bool = True) -> None:
+def _run(
+    layers_dir: Path,
+    out: Path,
+    rules: Path | None,
+    year: int | None,
+    lang: str,
+    scenario: Path | None = None,
+    basemap: str = "osm",
+    sites: int | None = None,
+    proposals: bool = True,
+) -> None:
     from gis_planner.analysis import PlanYearError, analyse, propose_layout
     from gis_planner.export import write_run
     from gis_planner.layers import load_layers
@@ -230,16 +266,22 @@ def _run(layers_dir: Path, out: Path, rules: Path | None, year: int | None, lang
     _check_year(year, lang)
     _check_out(out, layers_dir, lang)
     started = time.perf_counter()
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                  console=err_console, transient=True) as progress:
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as progress:
         task = progress.add_task(tr("step_read", lang), total=3)
         try:
             extra: dict[str, str] = {}
             if scenario is not None:  # the layers, then the scenario file's rules and edits
                 from gis_planner.scenario import Scenario
 
-                plan = Scenario.from_file(scenario, base=layers_dir, rules=rules, year=year,
-                                          lang=lang)
+                plan = Scenario.from_file(
+                    scenario, base=layers_dir, rules=rules, year=year, lang=lang
+                )
                 data, extra = plan.data, {"scenario.yaml": plan.to_yaml(relative_to=out)}
                 progress.update(task, advance=1, description=tr("step_analyse", lang))
                 results = plan.evaluate(lang=lang)
@@ -248,15 +290,23 @@ def _run(layers_dir: Path, out: Path, rules: Path | None, year: int | None, lang
                 progress.update(task, advance=1, description=tr("step_analyse", lang))
                 results = analyse(data, year=year, lang=lang)
             if proposals:
-                _check_proposal_memory(len(results.estates) if results.estates is not None
-                                       else 0, lang)
+                _check_proposal_memory(
+                    len(results.estates) if results.estates is not None else 0, lang
+                )
                 progress.update(task, description=tr("step_propose", lang))
                 results = propose_layout(results, p=sites, lang=lang)
             progress.update(task, advance=1, description=tr("step_write", lang))
             try:
-                written, _ = write_run(results, out, lang=lang, extra_files=extra,
-                                       basemap=basemap, on_step=lambda s: progress.update(
-                                           task, description=f"{tr('step_write', lang)}: {s}"))
+                written, _ = write_run(
+                    results,
+                    out,
+                    lang=lang,
+                    extra_files=extra,
+                    basemap=basemap,
+                    on_step=lambda s: progress.update(
+                        task, description=f"{tr('step_write', lang)}: {s}"
+                    ),
+                )
             except OSError as err:  # a full disk or a vanished folder while writing
                 progress.stop()
                 _write_failed(err, out, lang)
@@ -280,10 +330,10 @@ def _run(layers_dir: Path, out: Path, rules: Path | None, year: int | None, lang
     for w in results.warnings[:10]:
         console.print(f"[yellow]![/yellow] {w}", markup=True, highlight=False, soft_wrap=True)
     if len(results.warnings) > 10:
-        console.print(f"… +{len(results.warnings) - 10} ({tr('summary_warnings', lang)}: "
-                      f"report.xlsx)")
-    console.print(f"{tr('summary_outputs', lang)} {out} "
-                  f"({time.perf_counter() - started:.1f} s):")
+        console.print(
+            f"… +{len(results.warnings) - 10} ({tr('summary_warnings', lang)}: report.xlsx)"
+        )
+    console.print(f"{tr('summary_outputs', lang)} {out} ({time.perf_counter() - started:.1f} s):")
     for path in written.values():
         console.print(f"  {path}", highlight=False)
 
@@ -291,18 +341,31 @@ def _run(layers_dir: Path, out: Path, rules: Path | None, year: int | None, lang
 @app.command()
 @_guarded
 def run(
-    layers_dir: Path = typer.Argument(..., exists=True, file_okay=False,
-                                      help="Folder of input layers (and planner.yaml)."),
+    layers_dir: Path = typer.Argument(
+        ..., exists=True, file_okay=False, help="Folder of input layers (and planner.yaml)."
+    ),
     out: Path = typer.Option(Path("outputs"), "--out", help="Folder for the outputs."),
-    rules: Path | None = typer.Option(None, "--rules", exists=True, dir_okay=False,
-                                      help="Rules file overriding the default rules."),
+    rules: Path | None = typer.Option(
+        None,
+        "--rules",
+        exists=True,
+        dir_okay=False,
+        help="Rules file overriding the default rules.",
+    ),
     year: int | None = typer.Option(
-        None, "--year", help="Plan year (not before the data year): planned premises count, "
-                             "development parcels delivered by then add their households."),
+        None,
+        "--year",
+        help="Plan year (not before the data year): planned premises count, "
+        "development parcels delivered by then add their households.",
+    ),
     scenario: Path | None = typer.Option(
-        None, "--scenario", exists=True, dir_okay=False,
+        None,
+        "--scenario",
+        exists=True,
+        dir_okay=False,
         help="Scenario file (YAML: name, year, rules, edits) applied to LAYERS_DIR; "
-             "--year wins over its year. See gis_planner.scenario."),
+        "--year wins over its year. See gis_planner.scenario.",
+    ),
     lang: Lang = LANG_OPTION,
     basemap: Basemap = BASEMAP_OPTION,
     sites: int | None = SITES_OPTION,
@@ -327,8 +390,16 @@ def demo(
 ) -> None:
     """Run on the embedded Deqing demo (layers/deqing_demo)."""
     _setup_logging(verbose)
-    _run(demo_layers(), out, None, year, lang.value, basemap=basemap.value, sites=sites,
-         proposals=proposals)
+    _run(
+        demo_layers(),
+        out,
+        None,
+        year,
+        lang.value,
+        basemap=basemap.value,
+        sites=sites,
+        proposals=proposals,
+    )
 
 
 @app.command()
@@ -351,32 +422,46 @@ def check(
     except PlannerError as err:
         _fail(err)
     for name, info in data.sources.items():
-        console.print(f"✓ {name}: {Path(info.file).name} — {info.features} ({info.crs})",
-                      highlight=False)
+        console.print(
+            f"✓ {name}: {Path(info.file).name} — {info.features} ({info.crs})", highlight=False
+        )
     if data.population_raster is not None:
         console.print(f"✓ population: {data.population_raster.name}", highlight=False)
     for w in results.warnings:
         console.print(f"! {w}", highlight=False, soft_wrap=True)
-    console.print(tr("check_ok", lang.value, n=len(data.sources), warnings=len(results.warnings)),
-                  highlight=False)
+    console.print(
+        tr("check_ok", lang.value, n=len(data.sources), warnings=len(results.warnings)),
+        highlight=False,
+    )
 
 
 @app.command()
 @_guarded
 def export(
-    source: Path = typer.Argument(..., exists=True, file_okay=False,
-                                  help="A layers folder, or a run folder written by `run`."),
-    bureau: bool = typer.Option(False, "--bureau",
-                                help="Write the package for the natural resources and "
-                                     "planning bureau (CGCS2000): bureau/ and bureau.zip."),
-    crs: str = typer.Option("4490", "--crs",
-                            help="4490 (CGCS2000 lon/lat, default), 4549 (3-degree GK CM 120E) "
-                                 "or 4528 (zone-prefixed easting)."),
+    source: Path = typer.Argument(
+        ..., exists=True, file_okay=False, help="A layers folder, or a run folder written by `run`."
+    ),
+    bureau: bool = typer.Option(
+        False,
+        "--bureau",
+        help="Write the package for the natural resources and "
+        "planning bureau (CGCS2000): bureau/ and bureau.zip.",
+    ),
+    crs: str = typer.Option(
+        "4490",
+        "--crs",
+        help="4490 (CGCS2000 lon/lat, default), 4549 (3-degree GK CM 120E) "
+        "or 4528 (zone-prefixed easting).",
+    ),
     formats: list[str] | None = typer.Option(
-        None, "--format", help="geojson, shp, gpkg, gdb: repeat or separate with commas; "
-                               "default all (gdb skipped with a note when GDAL cannot write it)."),
-    out: Path = typer.Option(Path("outputs"), "--out",
-                             help="Folder receiving bureau/ and bureau.zip."),
+        None,
+        "--format",
+        help="geojson, shp, gpkg, gdb: repeat or separate with commas; "
+        "default all (gdb skipped with a note when GDAL cannot write it).",
+    ),
+    out: Path = typer.Option(
+        Path("outputs"), "--out", help="Folder receiving bureau/ and bureau.zip."
+    ),
     lang: Lang = typer.Option(Lang.zh, "--lang", help="Language of README.txt and messages."),
     verbose: bool = VERBOSE_OPTION,
 ) -> None:
@@ -398,35 +483,55 @@ def export(
         err_console.print(str(err), markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(code=2) from None
     _check_out(out, None, code)
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                  console=err_console, transient=True) as progress:
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as progress:
         task = progress.add_task(tr("bureau_step_read", code), total=None)
         try:
-            result = export_bureau(source, out, crs=crs_code, formats=asked, lang=code,
-                                   on_step=lambda s: progress.update(task, description=s))
+            result = export_bureau(
+                source,
+                out,
+                crs=crs_code,
+                formats=asked,
+                lang=code,
+                on_step=lambda s: progress.update(task, description=s),
+            )
         except PlannerError as err:
             progress.stop()
             _fail(err)
             return
     table = Table(title=f"{tr('bureau_counts_title', code)} — {result.crs}")
     table.add_column(tr("bureau_layer", code))
-    columns = [f for f in ("geojson", "geojson_wgs84", "shp", "gpkg", "gdb")
-               if any(f in c for c in result.counts.values())]
+    columns = [
+        f
+        for f in ("geojson", "geojson_wgs84", "shp", "gpkg", "gdb")
+        if any(f in c for c in result.counts.values())
+    ]
     for column in columns:
         table.add_column(column, justify="right")
     for layer, counts in result.counts.items():
-        table.add_row(f"{layer} {tr(f'bureau_layer_{layer}', code)}",
-                      *[str(counts.get(c, "—")) for c in columns])
+        table.add_row(
+            f"{layer} {tr(f'bureau_layer_{layer}', code)}",
+            *[str(counts.get(c, "—")) for c in columns],
+        )
     console.print(table)
     for fmt, reason in result.skipped.items():
-        console.print(f"[yellow]![/yellow] {tr('bureau_skipped', code, format=fmt, reason=reason)}",
-                      highlight=False)
+        console.print(
+            f"[yellow]![/yellow] {tr('bureau_skipped', code, format=fmt, reason=reason)}",
+            highlight=False,
+        )
     for w in result.warnings[:10]:
         console.print(f"[yellow]![/yellow] {w}", highlight=False)
     if len(result.warnings) > 10:
         console.print(f"… +{len(result.warnings) - 10} (metadata.json)")
-    console.print(f"{tr('bureau_done', code)} {result.folder.resolve()} "
-                  f"({result.timings['total']:.1f} s):", highlight=False)
+    console.print(
+        f"{tr('bureau_done', code)} {result.folder.resolve()} ({result.timings['total']:.1f} s):",
+        highlight=False,
+    )
     console.print(f"  {result.zip_path.resolve()}", highlight=False)
 
 

@@ -59,14 +59,28 @@ def _delta(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     x = lon - 105.0
     y = lat - 35.0
     sqrt_abs_x = np.sqrt(np.abs(x))
-    d_lat = (-100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * sqrt_abs_x
-             + (20.0 * np.sin(6.0 * x * np.pi) + 20.0 * np.sin(2.0 * x * np.pi)) * 2.0 / 3.0
-             + (20.0 * np.sin(y * np.pi) + 40.0 * np.sin(y / 3.0 * np.pi)) * 2.0 / 3.0
-             + (160.0 * np.sin(y / 12.0 * np.pi) + 320 * np.sin(y * np.pi / 30.0)) * 2.0 / 3.0)
-    d_lon = (300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * sqrt_abs_x
-             + (20.0 * np.sin(6.0 * x * np.pi) + 20.0 * np.sin(2.0 * x * np.pi)) * 2.0 / 3.0
-             + (20.0 * np.sin(x * np.pi) + 40.0 * np.sin(x / 3.0 * np.pi)) * 2.0 / 3.0
-             + (150.0 * np.sin(x / 12.0 * np.pi) + 300.0 * np.sin(x / 30.0 * np.pi)) * 2.0 / 3.0)
+    d_lat = (
+        -100.0
+        + 2.0 * x
+        + 3.0 * y
+        + 0.2 * y * y
+        + 0.1 * x * y
+        + 0.2 * sqrt_abs_x
+        + (20.0 * np.sin(6.0 * x * np.pi) + 20.0 * np.sin(2.0 * x * np.pi)) * 2.0 / 3.0
+        + (20.0 * np.sin(y * np.pi) + 40.0 * np.sin(y / 3.0 * np.pi)) * 2.0 / 3.0
+        + (160.0 * np.sin(y / 12.0 * np.pi) + 320 * np.sin(y * np.pi / 30.0)) * 2.0 / 3.0
+    )
+    d_lon = (
+        300.0
+        + x
+        + 2.0 * y
+        + 0.1 * x * x
+        + 0.1 * x * y
+        + 0.1 * sqrt_abs_x
+        + (20.0 * np.sin(6.0 * x * np.pi) + 20.0 * np.sin(2.0 * x * np.pi)) * 2.0 / 3.0
+        + (20.0 * np.sin(x * np.pi) + 40.0 * np.sin(x / 3.0 * np.pi)) * 2.0 / 3.0
+        + (150.0 * np.sin(x / 12.0 * np.pi) + 300.0 * np.sin(x / 30.0 * np.pi)) * 2.0 / 3.0
+    )
     rad_lat = lat / 180.0 * np.pi
     magic = 1 - _EE * np.sin(rad_lat) ** 2
     sqrt_magic = np.sqrt(magic)
@@ -84,8 +98,9 @@ def wgs84_to_gcj02(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.nda
     return lon + d_lon, lat + d_lat
 
 
-def gcj02_to_wgs84(lon: np.ndarray, lat: np.ndarray, *, iterations: int = 6
-                   ) -> tuple[np.ndarray, np.ndarray]:
+def gcj02_to_wgs84(
+    lon: np.ndarray, lat: np.ndarray, *, iterations: int = 6
+) -> tuple[np.ndarray, np.ndarray]:
     """Invert :func:`wgs84_to_gcj02` by fixed-point iteration (< 1 mm after 3 steps)."""
     lon = np.asarray(lon, dtype=float)
     lat = np.asarray(lat, dtype=float)
@@ -130,8 +145,10 @@ def gk3_zone(lon: float) -> str:
         raise ValueError(f"longitude {lon} is not a number")
     central = 3 * math.floor(lon / 3.0 + 0.5)
     if central not in GK3_ZONES:
-        raise ValueError(f"longitude {lon:.2f}E lies outside the CGCS2000 3-degree zones "
-                         f"({GK3_RANGE}, CM 75E–135E)")
+        raise ValueError(
+            f"longitude {lon:.2f}E lies outside the CGCS2000 3-degree zones "
+            f"({GK3_RANGE}, CM 75E–135E)"
+        )
     return GK3_ZONES[central]
 
 
@@ -214,14 +231,22 @@ def check_working_crs(lang: str = "zh", **layers: Any) -> None:
         central = gk3_central_meridian(gdf.crs)
         if central is None:
             hint = _zone_hint(gdf) if gdf.crs is not None and len(gdf) else GK3_RANGE
-            problems.append(Problem(name, tr("layout_crs", lang, crs=crs_name(gdf.crs),
-                                             working=hint)))
+            problems.append(
+                Problem(name, tr("layout_crs", lang, crs=crs_name(gdf.crs), working=hint))
+            )
         else:
             zones[name] = GK3_ZONES[central]
     if len(set(zones.values())) > 1:
-        problems.append(Problem(", ".join(zones), tr(
-            "crs_zones_mixed", lang,
-            zones=", ".join(f"{name} {zone}" for name, zone in zones.items()))))
+        problems.append(
+            Problem(
+                ", ".join(zones),
+                tr(
+                    "crs_zones_mixed",
+                    lang,
+                    zones=", ".join(f"{name} {zone}" for name, zone in zones.items()),
+                ),
+            )
+        )
     if problems:
         raise InputError(problems)
 
@@ -233,10 +258,27 @@ def check_working_crs(lang: str = "zh", **layers: Any) -> None:
 #: them; GCJ-02 and every web map are WGS 84.
 _CGCS2000_LIKE = ("China 2000", "World Geodetic System 1984")
 HELMERT7_PARAMETERS = ("tx", "ty", "tz", "rx", "ry", "rz", "s")
-HELMERT7_KEYS = ("type", *HELMERT7_PARAMETERS, "convention", "target_crs", "accuracy_m",
-                 "reference")
-HELMERT4_KEYS = ("type", "dx", "dy", "rotation_arcsec", "rotation_rad", "scale_ppm", "scale",
-                 "axes", "target_crs", "accuracy_m", "reference")
+HELMERT7_KEYS = (
+    "type",
+    *HELMERT7_PARAMETERS,
+    "convention",
+    "target_crs",
+    "accuracy_m",
+    "reference",
+)
+HELMERT4_KEYS = (
+    "type",
+    "dx",
+    "dy",
+    "rotation_arcsec",
+    "rotation_rad",
+    "scale_ppm",
+    "scale",
+    "axes",
+    "target_crs",
+    "accuracy_m",
+    "reference",
+)
 CONVENTIONS = ("coordinate_frame", "position_vector")
 AXES = ("north_east", "east_north")
 _ARCSEC_PER_RAD = 180.0 * 3600.0 / math.pi
@@ -320,11 +362,13 @@ def parse_transform(value: Any, lang: str = "zh") -> tuple[dict[str, Any] | None
         return None, [tr("transform_not_mapping", lang, types="helmert7, helmert4")]
     kind = value.get("type")
     if kind not in ("helmert7", "helmert4"):
-        return None, [tr("transform_choice", lang, key="type", value=kind,
-                         valid="helmert7, helmert4")]
+        return None, [
+            tr("transform_choice", lang, key="type", value=kind, valid="helmert7, helmert4")
+        ]
     keys = HELMERT7_KEYS if kind == "helmert7" else HELMERT4_KEYS
-    problems = [tr("transform_unknown", lang, key=k, valid=", ".join(keys))
-                for k in value if k not in keys]
+    problems = [
+        tr("transform_unknown", lang, key=k, valid=", ".join(keys)) for k in value if k not in keys
+    ]
     spec: dict[str, Any] = {"type": kind}
 
     def number(key: str, *, required: bool = True) -> None:
@@ -340,8 +384,9 @@ def parse_transform(value: Any, lang: str = "zh") -> tuple[dict[str, Any] | None
 
     def choice(key: str, valid: tuple[str, ...]) -> None:
         if value.get(key) not in valid:
-            problems.append(tr("transform_choice", lang, key=key, value=value.get(key),
-                               valid=", ".join(valid)))
+            problems.append(
+                tr("transform_choice", lang, key=key, value=value.get(key), valid=", ".join(valid))
+            )
         else:
             spec[key] = value[key]
 
@@ -364,11 +409,13 @@ def parse_transform(value: Any, lang: str = "zh") -> tuple[dict[str, Any] | None
         scale = one_of("scale_ppm", "scale")
         choice("axes", AXES)
         if rotation in spec:
-            spec["rotation_arcsec"] = (spec.pop(rotation) * _ARCSEC_PER_RAD
-                                       if rotation == "rotation_rad" else spec[rotation])
+            spec["rotation_arcsec"] = (
+                spec.pop(rotation) * _ARCSEC_PER_RAD
+                if rotation == "rotation_rad"
+                else spec[rotation]
+            )
         if scale in spec:
-            spec["scale_ppm"] = ((spec.pop(scale) - 1.0) * 1e6 if scale == "scale"
-                                 else spec[scale])
+            spec["scale_ppm"] = (spec.pop(scale) - 1.0) * 1e6 if scale == "scale" else spec[scale]
     target = value.get("target_crs", CGCS2000_GEOGRAPHIC if kind == "helmert7" else None)
     if target is None:
         problems.append(tr("transform_missing", lang, key="target_crs"))
@@ -378,17 +425,20 @@ def parse_transform(value: Any, lang: str = "zh") -> tuple[dict[str, Any] | None
         except pyproj.exceptions.CRSError:
             target_crs = None
         wanted = "geographic" if kind == "helmert7" else "projected"
-        if (target_crs is None or not is_cgcs2000_frame(target_crs)
-                or (target_crs.is_geographic if kind == "helmert4" else
-                    not target_crs.is_geographic)):
+        if (
+            target_crs is None
+            or not is_cgcs2000_frame(target_crs)
+            or (target_crs.is_geographic if kind == "helmert4" else not target_crs.is_geographic)
+        ):
             problems.append(tr("transform_target", lang, crs=target, kind=wanted))
         else:
             spec["target_crs"] = crs_name(target_crs) if target_crs.to_epsg() else target
     if value.get("accuracy_m") is not None:
         number("accuracy_m")
         if spec.get("accuracy_m", 0.0) < 0:
-            problems.append(tr("transform_not_number", lang, key="accuracy_m",
-                               value=value["accuracy_m"]))
+            problems.append(
+                tr("transform_not_number", lang, key="accuracy_m", value=value["accuracy_m"])
+            )
     spec["accuracy_m"] = spec.get("accuracy_m")
     spec["reference"] = str(value["reference"]) if value.get("reference") else None
     return (None, problems) if problems else (spec, [])
@@ -401,8 +451,11 @@ def _g(value: float) -> str:
 
 def _ellipsoid(crs: pyproj.CRS) -> str:
     ellipsoid = crs.ellipsoid
-    return (f"+a={_g(ellipsoid.semi_major_metre)} +rf={_g(ellipsoid.inverse_flattening)}"
-            if ellipsoid.inverse_flattening else f"+R={_g(ellipsoid.semi_major_metre)}")
+    return (
+        f"+a={_g(ellipsoid.semi_major_metre)} +rf={_g(ellipsoid.inverse_flattening)}"
+        if ellipsoid.inverse_flattening
+        else f"+R={_g(ellipsoid.semi_major_metre)}"
+    )
 
 
 def helmert7_pipeline(spec: dict[str, Any], source_crs: Any) -> str:
@@ -412,11 +465,13 @@ def helmert7_pipeline(spec: dict[str, Any], source_crs: Any) -> str:
     target = pyproj.CRS.from_user_input(spec.get("target_crs", CGCS2000_GEOGRAPHIC))
     helmert = " ".join(f"+{'xyz'[i]}={_g(spec[k])}" for i, k in enumerate(("tx", "ty", "tz")))
     helmert += "".join(f" +{k}={_g(spec[k])}" for k in ("rx", "ry", "rz", "s"))
-    return ("+proj=pipeline +step +proj=unitconvert +xy_in=deg +xy_out=rad "
-            f"+step +proj=cart {_ellipsoid(source)} "
-            f"+step +proj=helmert {helmert} +convention={spec['convention']} "
-            f"+step +inv +proj=cart {_ellipsoid(target)} "
-            "+step +proj=unitconvert +xy_in=rad +xy_out=deg")
+    return (
+        "+proj=pipeline +step +proj=unitconvert +xy_in=deg +xy_out=rad "
+        f"+step +proj=cart {_ellipsoid(source)} "
+        f"+step +proj=helmert {helmert} +convention={spec['convention']} "
+        f"+step +inv +proj=cart {_ellipsoid(target)} "
+        "+step +proj=unitconvert +xy_in=rad +xy_out=deg"
+    )
 
 
 def helmert4_pipeline(spec: dict[str, Any]) -> str:
@@ -427,9 +482,11 @@ def helmert4_pipeline(spec: dict[str, Any]) -> str:
     anticlockwise formula of :func:`parse_transform` in the axes the parameters name.
     """
     swap = " +step +proj=axisswap +order=2,1" if spec["axes"] == "north_east" else ""
-    return (f"+proj=pipeline{swap} +step +proj=helmert +x={_g(spec['dx'])} "
-            f"+y={_g(spec['dy'])} +theta={_g(-spec['rotation_arcsec'])} "
-            f"+s={_g(1.0 + spec['scale_ppm'] * 1e-6)}{swap}")
+    return (
+        f"+proj=pipeline{swap} +step +proj=helmert +x={_g(spec['dx'])} "
+        f"+y={_g(spec['dy'])} +theta={_g(-spec['rotation_arcsec'])} "
+        f"+s={_g(1.0 + spec['scale_ppm'] * 1e-6)}{swap}"
+    )
 
 
 def _transform_with(geoms: np.ndarray, transformer: pyproj.Transformer) -> np.ndarray:
@@ -450,8 +507,7 @@ def _lonlat_area(gdf: Any) -> AreaOfInterest | None:
     lon, lat = np.asarray(lon), np.asarray(lat)
     if not (np.all(np.isfinite(lon)) and np.all(np.isfinite(lat))):
         return None
-    return AreaOfInterest(float(lon.min()), float(lat.min()), float(lon.max()),
-                          float(lat.max()))
+    return AreaOfInterest(float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max()))
 
 
 def _is_ballpark(transformer: pyproj.Transformer) -> bool:
@@ -465,19 +521,27 @@ def _accuracy_text(accuracy: float | None, lang: str) -> str:
 
 
 def _reference_text(spec: dict[str, Any], lang: str) -> str:
-    return tr("transform_reference", lang, reference=spec["reference"]) \
-        if spec.get("reference") else ""
+    return (
+        tr("transform_reference", lang, reference=spec["reference"])
+        if spec.get("reference")
+        else ""
+    )
 
 
 def _refuse(layer: str, crs: pyproj.CRS, lang: str, *, detail: str = "") -> InputError:
     geodetic = crs.source_crs.geodetic_crs if crs.is_bound else crs.geodetic_crs
     datum = geodetic.datum.name if geodetic is not None and geodetic.datum else "—"
-    return InputError([Problem(layer, tr("datum_ballpark", lang, crs=crs_name(crs) + detail,
-                                         datum=datum, layer=layer))])
+    return InputError(
+        [
+            Problem(
+                layer,
+                tr("datum_ballpark", lang, crs=crs_name(crs) + detail, datum=datum, layer=layer),
+            )
+        ]
+    )
 
 
-def _shifted(gdf: Any, transformer: pyproj.Transformer, target: Any, layer: str,
-             lang: str) -> Any:
+def _shifted(gdf: Any, transformer: pyproj.Transformer, target: Any, layer: str, lang: str) -> Any:
     geoms = _transform_with(np.asarray(gdf.geometry.values), transformer)
     coords = shapely.get_coordinates(geoms)
     if not np.all(np.isfinite(coords)):
@@ -485,8 +549,14 @@ def _shifted(gdf: Any, transformer: pyproj.Transformer, target: Any, layer: str,
     return gdf.set_geometry(geoms, crs=target)
 
 
-def to_cgcs2000(gdf: Any, *, layer: str, transform: dict[str, Any] | None = None,
-                accept_ballpark: bool = False, lang: str = "zh") -> tuple[Any, DatumShift | None]:
+def to_cgcs2000(
+    gdf: Any,
+    *,
+    layer: str,
+    transform: dict[str, Any] | None = None,
+    accept_ballpark: bool = False,
+    lang: str = "zh",
+) -> tuple[Any, DatumShift | None]:
     """Bring a layer to the CGCS2000 frame (CGCS2000 or WGS 84), or refuse it.
 
     Parameters
@@ -527,19 +597,36 @@ def to_cgcs2000(gdf: Any, *, layer: str, transform: dict[str, Any] | None = None
             on_geodetic = gdf.to_crs(geodetic)  # the projection's inverse only: no datum change
             transformer = pyproj.Transformer.from_pipeline(helmert7_pipeline(transform, crs))
             out = _shifted(on_geodetic, transformer, target, layer, lang)
-            text = tr("shift_helmert7", lang, source=source, target=target,
-                      convention=transform["convention"],
-                      **{k: f"{transform[k]:g}" for k in HELMERT7_PARAMETERS})
+            text = tr(
+                "shift_helmert7",
+                lang,
+                source=source,
+                target=target,
+                convention=transform["convention"],
+                **{k: f"{transform[k]:g}" for k in HELMERT7_PARAMETERS},
+            )
         else:
             if not crs.is_projected:
-                raise InputError([Problem(layer, tr("transform_plane_geographic", lang,
-                                                    crs=source, layer=layer))])
+                raise InputError(
+                    [
+                        Problem(
+                            layer, tr("transform_plane_geographic", lang, crs=source, layer=layer)
+                        )
+                    ]
+                )
             transformer = pyproj.Transformer.from_pipeline(helmert4_pipeline(transform))
             out = _shifted(gdf, transformer, target, layer, lang)
-            text = tr("shift_helmert4", lang, source=source, target=target,
-                      axes=transform["axes"], dx=f"{transform['dx']:g}",
-                      dy=f"{transform['dy']:g}", rotation=f"{transform['rotation_arcsec']:g}",
-                      scale=f"{transform['scale_ppm']:g}")
+            text = tr(
+                "shift_helmert4",
+                lang,
+                source=source,
+                target=target,
+                axes=transform["axes"],
+                dx=f"{transform['dx']:g}",
+                dy=f"{transform['dy']:g}",
+                rotation=f"{transform['rotation_arcsec']:g}",
+                scale=f"{transform['scale_ppm']:g}",
+            )
         accuracy = transform.get("accuracy_m")
         text += "；" if lang == "zh" else "; "
         text += _accuracy_text(accuracy, lang) + _reference_text(transform, lang)
@@ -557,8 +644,13 @@ def to_cgcs2000(gdf: Any, *, layer: str, transform: dict[str, Any] | None = None
                 raise _refuse(layer, crs, lang, detail=" (+towgs84=0,0,0…)")
         else:
             out = _shifted(gdf, transformer, WEB_CRS, layer, lang)
-            text = tr("shift_towgs84", lang, source=source,
-                      values=",".join(f"{v:g}" for v in values), method=operation.method_name)
+            text = tr(
+                "shift_towgs84",
+                lang,
+                source=source,
+                values=",".join(f"{v:g}" for v in values),
+                method=operation.method_name,
+            )
             text += ("；" if lang == "zh" else "; ") + _accuracy_text(None, lang)
             return out, DatumShift("towgs84", source, WEB_CRS, text, None)
     else:
@@ -568,8 +660,9 @@ def to_cgcs2000(gdf: Any, *, layer: str, transform: dict[str, Any] | None = None
             on_geodetic = gdf.to_crs(crs.geodetic_crs)
             out = _shifted(on_geodetic, transformer, target, layer, lang)
             accuracy = transformer.accuracy if transformer.accuracy >= 0 else None
-            text = tr("shift_proj", lang, source=source, target=target,
-                      name=transformer.description)
+            text = tr(
+                "shift_proj", lang, source=source, target=target, name=transformer.description
+            )
             text += ("；" if lang == "zh" else "; ") + _accuracy_text(accuracy, lang)
             return out, DatumShift("proj", source, target, text, accuracy)
         if not accept_ballpark:
@@ -578,8 +671,7 @@ def to_cgcs2000(gdf: Any, *, layer: str, transform: dict[str, Any] | None = None
     return gdf, DatumShift("ballpark", source, CGCS2000_GEOGRAPHIC, text, None)
 
 
-def _proj_transformation(gdf: Any, crs: pyproj.CRS
-                         ) -> tuple[pyproj.Transformer, str] | None:
+def _proj_transformation(gdf: Any, crs: pyproj.CRS) -> tuple[pyproj.Transformer, str] | None:
     """PROJ's best transformation from the layer's datum to CGCS2000 or WGS 84 for the
     layer's area that is not a ballpark; ``None`` when there is none."""
     area = _lonlat_area(gdf)
@@ -606,8 +698,12 @@ def same_coordinates(stated: Any, declared: Any, gdf: Any) -> bool:
         return False
     source = declared.source_crs
     a, b = stated.ellipsoid, source.ellipsoid
-    if (a is None or b is None or abs(a.semi_major_metre - b.semi_major_metre) > 1e-3
-            or abs(a.inverse_flattening - b.inverse_flattening) > 1e-6):
+    if (
+        a is None
+        or b is None
+        or abs(a.semi_major_metre - b.semi_major_metre) > 1e-3
+        or abs(a.inverse_flattening - b.inverse_flattening) > 1e-6
+    ):
         return False
     xmin, ymin, xmax, ymax = gdf.total_bounds
     xs, ys = [xmin, xmax, xmin, xmax], [ymin, ymin, ymax, ymax]

@@ -55,18 +55,35 @@ from gis_planner.schema import BOOL
 log = logging.getLogger(__name__)
 
 #: Every status an estate can get, most favourable first.
-STATUSES = ("candidate", "candidate_exception", "needs_survey", "needs_review", "not_suitable",
-            "not_applicable")
+STATUSES = (
+    "candidate",
+    "candidate_exception",
+    "needs_survey",
+    "needs_review",
+    "not_suitable",
+    "not_applicable",
+)
 #: The statuses that make an estate a candidate (ranked by ``enclosure_rank``).
 CANDIDATE_STATUSES = ("candidate", "candidate_exception")
 #: Order of the statuses in :func:`enclosure_table` (``not_applicable`` is left out).
-TABLE_STATUS_ORDER = ("candidate", "candidate_exception", "needs_survey", "needs_review",
-                      "not_suitable")
+TABLE_STATUS_ORDER = (
+    "candidate",
+    "candidate_exception",
+    "needs_survey",
+    "needs_review",
+    "not_suitable",
+)
 #: The facade value that means 外立面破损严重 (walls renovated in the same round).
 DAMAGED_FACADE = "damaged"
 #: Output columns of :func:`screen_enclosure`.
-SCREEN_COLUMNS = ("enclosure_status", "enclosure_reasons", "walls_included",
-                  "no_property_management", "road_crossing_m", "enclosure_rank")
+SCREEN_COLUMNS = (
+    "enclosure_status",
+    "enclosure_reasons",
+    "walls_included",
+    "no_property_management",
+    "road_crossing_m",
+    "enclosure_rank",
+)
 
 # Numerical tolerances of the comparisons (not policy numbers): a share stored rounded, e.g.
 # 0.75 as 0.7499999999, still meets a threshold; a road computed 20.000000000004 m long is 20 m.
@@ -124,18 +141,27 @@ def _check_crs(estates: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, lang: str) ->
         if layer.crs is None:
             raise PlannerError(tr("enc_crs_missing", lang, layer=layer_name, working=GK3_RANGE))
     if estates.crs != roads.crs:
-        raise PlannerError(tr("enc_crs_mismatch", lang, roads=roads.crs.to_string(),
-                              estates=estates.crs.to_string(), working=GK3_RANGE))
+        raise PlannerError(
+            tr(
+                "enc_crs_mismatch",
+                lang,
+                roads=roads.crs.to_string(),
+                estates=estates.crs.to_string(),
+                working=GK3_RANGE,
+            )
+        )
     if not estates.crs.is_projected:
-        raise PlannerError(tr("enc_crs_geographic", lang, crs=estates.crs.to_string(),
-                              working=GK3_RANGE))
+        raise PlannerError(
+            tr("enc_crs_geographic", lang, crs=estates.crs.to_string(), working=GK3_RANGE)
+        )
 
 
 # --------------------------------------------------------------------------- road crossings
 
 
-def _road_crossings(geoms: np.ndarray, roads: gpd.GeoDataFrame, *, tolerance_m: float,
-                    lang: str) -> tuple[np.ndarray, dict[int, list[tuple[str, float]]]]:
+def _road_crossings(
+    geoms: np.ndarray, roads: gpd.GeoDataFrame, *, tolerance_m: float, lang: str
+) -> tuple[np.ndarray, dict[int, list[tuple[str, float]]]]:
     """Length of each planned road inside each estate shrunk inward by ``tolerance_m``.
 
     Vectorised: an STRtree of the roads is queried with the estates (``intersects``), only
@@ -180,15 +206,20 @@ def _road_crossings(geoms: np.ndarray, roads: gpd.GeoDataFrame, *, tolerance_m: 
     keys = [road_ids[p] if road_ids[p] is not None else f"#{p}" for p in road_pos]
     shown = [road_names[p] or road_ids[p] or unnamed for p in road_pos]
     pairs = pd.DataFrame({"estate": est_pos, "road": keys, "shown": shown, "length_m": length_m})
-    per_road = (pairs.groupby(["estate", "road"], sort=False)
-                .agg(shown=("shown", "first"), length_m=("length_m", "sum"))
-                .reset_index()
-                .sort_values(["estate", "length_m"], ascending=[True, False], kind="mergesort"))
+    per_road = (
+        pairs.groupby(["estate", "road"], sort=False)
+        .agg(shown=("shown", "first"), length_m=("length_m", "sum"))
+        .reset_index()
+        .sort_values(["estate", "length_m"], ascending=[True, False], kind="mergesort")
+    )
     top = per_road.groupby("estate", sort=False)["length_m"].max()
     longest[top.index.to_numpy()] = top.to_numpy()
-    for estate, shown_name, length in zip(per_road["estate"].to_numpy(),
-                                          per_road["shown"].to_numpy(),
-                                          per_road["length_m"].to_numpy(), strict=True):
+    for estate, shown_name, length in zip(
+        per_road["estate"].to_numpy(),
+        per_road["shown"].to_numpy(),
+        per_road["length_m"].to_numpy(),
+        strict=True,
+    ):
         crossings.setdefault(int(estate), []).append((shown_name, float(length)))
     return longest, crossings
 
@@ -298,8 +329,9 @@ def screen_enclosure(
     geoms = estates.geometry.to_numpy()
 
     if planned_roads is not None:
-        longest, crossings = _road_crossings(geoms, planned_roads,
-                                             tolerance_m=float(r.road_edge_tolerance_m), lang=lang)
+        longest, crossings = _road_crossings(
+            geoms, planned_roads, tolerance_m=float(r.road_edge_tolerance_m), lang=lang
+        )
     else:
         longest, crossings = np.zeros(n), {}
 
@@ -334,8 +366,9 @@ def screen_enclosure(
     poor = np.array([c == exception_condition for c in condition], dtype=bool)
     post_fail = post & ~poor
     frontage_max = float(r.commercial_frontage_max)
-    frontage_high = ~np.isnan(frontage) & (np.nan_to_num(frontage, nan=0.0)
-                                           > frontage_max + SHARE_TOLERANCE)
+    frontage_high = ~np.isnan(frontage) & (
+        np.nan_to_num(frontage, nan=0.0) > frontage_max + SHARE_TOLERANCE
+    )
 
     hard = road_fail | part_fail | supp_fail | post_fail
     survey = ~(part_known & supp_known)
@@ -354,32 +387,51 @@ def screen_enclosure(
     is_candidate = np.isin(status.astype(str), CANDIDATE_STATUSES)
     if is_candidate.any():
         pos = np.flatnonzero(is_candidate)
-        order = pd.DataFrame({
-            "year": built_year[pos],
-            "households": np.where(np.isnan(households[pos]), np.inf, -households[pos]),
-            "estate_id": estates["estate_id"].astype(str).to_numpy()[pos],
-            "pos": pos,
-        }).sort_values(["year", "households", "estate_id", "pos"], kind="mergesort")
+        order = pd.DataFrame(
+            {
+                "year": built_year[pos],
+                "households": np.where(np.isnan(households[pos]), np.inf, -households[pos]),
+                "estate_id": estates["estate_id"].astype(str).to_numpy()[pos],
+                "pos": pos,
+            }
+        ).sort_values(["year", "households", "estate_id", "pos"], kind="mergesort")
         values = np.zeros(n, dtype=np.int64)
         values[order["pos"].to_numpy()] = np.arange(1, len(pos) + 1)
         rank = pd.array(values, dtype="Int64")
         rank[~is_candidate] = pd.NA
 
     # ---- the reasons (one loop; constant texts are formatted once)
-    const = {key: tr(key, lang) for key in (
-        "enc_enclosed", "enc_enclosure_unknown", "enc_no_roads_layer", "enc_no_road",
-        "enc_no_survey", "enc_support_unknown", "enc_participation_unknown",
-        "enc_year_unknown", "enc_frontage_unknown", "enc_walls", "enc_facade_unknown",
-        "enc_no_pm", "enc_pm_unknown", "enc_no_community")}
+    const = {
+        key: tr(key, lang)
+        for key in (
+            "enc_enclosed",
+            "enc_enclosure_unknown",
+            "enc_no_roads_layer",
+            "enc_no_road",
+            "enc_no_survey",
+            "enc_support_unknown",
+            "enc_participation_unknown",
+            "enc_year_unknown",
+            "enc_frontage_unknown",
+            "enc_walls",
+            "enc_facade_unknown",
+            "enc_no_pm",
+            "enc_pm_unknown",
+            "enc_no_community",
+        )
+    }
     eligible_text = ("、" if lang == "zh" else ", ").join(
-        str(value_label(e, lang)) for e in eligible)
+        str(value_label(e, lang)) for e in eligible
+    )
     roads_given = planned_roads is not None
-    def survey_reason(key: str, value: float, minimum: float, fails: bool
-                      ) -> tuple[int, str]:
+
+    def survey_reason(key: str, value: float, minimum: float, fails: bool) -> tuple[int, str]:
         """A survey figure against its threshold: a hard failure or a pass."""
         shown, shown_minimum = _pct(value, minimum, distinguish=fails)
-        return (_HARD if fails else _PASS,
-                tr(f"{key}_{'low' if fails else 'ok'}", lang, value=shown, minimum=shown_minimum))
+        return (
+            _HARD if fails else _PASS,
+            tr(f"{key}_{'low' if fails else 'ok'}", lang, value=shown, minimum=shown_minimum),
+        )
 
     reasons: list[list[str]] = []
     for i in range(n):
@@ -389,8 +441,17 @@ def screen_enclosure(
             if enc == "enclosed":
                 found.append((_HARD, const["enc_enclosed"]))
             else:
-                found.append((_HARD, tr("enc_not_eligible", lang, value=value_label(enc, lang),
-                                        eligible=eligible_text)))
+                found.append(
+                    (
+                        _HARD,
+                        tr(
+                            "enc_not_eligible",
+                            lang,
+                            value=value_label(enc, lang),
+                            eligible=eligible_text,
+                        ),
+                    )
+                )
             if pm_false[i]:
                 found.append((_FLAG, const["enc_no_pm"]))
             if unassigned[i]:
@@ -412,23 +473,30 @@ def screen_enclosure(
                 crosses = length > road_limit_m + LENGTH_TOLERANCE_M
                 shown, limit = _metres(length, road_limit_m, distinguish=crosses)
                 if crosses:
-                    found.append((_HARD, tr("enc_road_crossing", lang, road=road, length=shown,
-                                            limit=limit)))
+                    found.append(
+                        (_HARD, tr("enc_road_crossing", lang, road=road, length=shown, limit=limit))
+                    )
                 else:
-                    found.append((_PASS, tr("enc_road_short", lang, road=road, length=shown,
-                                            limit=limit)))
+                    found.append(
+                        (_PASS, tr("enc_road_short", lang, road=road, length=shown, limit=limit))
+                    )
 
         # residents' wishes (survey)
         if not supp_known[i]:
-            found.append((_SURVEY, const["enc_no_survey"] if not part_known[i]
-                          else const["enc_support_unknown"]))
+            found.append(
+                (
+                    _SURVEY,
+                    const["enc_no_survey"] if not part_known[i] else const["enc_support_unknown"],
+                )
+            )
         else:
             found.append(survey_reason("enc_support", support[i], supp_min, supp_fail[i]))
         if not part_known[i]:
             found.append((_SURVEY, const["enc_participation_unknown"]))
         else:
-            found.append(survey_reason("enc_participation", participation[i], part_min,
-                                       part_fail[i]))
+            found.append(
+                survey_reason("enc_participation", participation[i], part_min, part_fail[i])
+            )
 
         # build year and the post-2000 exception
         if not year_known[i]:
@@ -438,15 +506,31 @@ def screen_enclosure(
             if not post[i]:
                 found.append((_PASS, tr("enc_built_before", lang, before=year_before, year=year)))
             elif poor[i]:
-                found.append((_NOTE, tr("enc_built_after_poor", lang, before=year_before,
-                                        year=year)))
+                found.append(
+                    (_NOTE, tr("enc_built_after_poor", lang, before=year_before, year=year))
+                )
             elif condition[i] is None:
-                found.append((_HARD, tr("enc_built_after_condition_unknown", lang,
-                                        before=year_before, year=year)))
+                found.append(
+                    (
+                        _HARD,
+                        tr(
+                            "enc_built_after_condition_unknown", lang, before=year_before, year=year
+                        ),
+                    )
+                )
             else:
-                found.append((_HARD, tr("enc_built_after_not_poor", lang, before=year_before,
-                                        year=year,
-                                        condition=_condition_text(condition[i], lang))))
+                found.append(
+                    (
+                        _HARD,
+                        tr(
+                            "enc_built_after_not_poor",
+                            lang,
+                            before=year_before,
+                            year=year,
+                            condition=_condition_text(condition[i], lang),
+                        ),
+                    )
+                )
 
         # commercial environment
         if np.isnan(frontage[i]):
@@ -454,8 +538,7 @@ def screen_enclosure(
         else:
             shown, maximum = _pct(frontage[i], frontage_max, distinguish=frontage_high[i])
             if frontage_high[i]:
-                found.append((_REVIEW, tr("enc_frontage_high", lang, value=shown,
-                                          maximum=maximum)))
+                found.append((_REVIEW, tr("enc_frontage_high", lang, value=shown, maximum=maximum)))
             else:
                 found.append((_PASS, tr("enc_frontage_ok", lang, value=shown, maximum=maximum)))
 
@@ -490,10 +573,16 @@ def screen_enclosure(
         "Screened %d estates for enclosure (R6): %d candidates (%d post-%d exceptions), "
         "%d need a survey, %d need review, %d not suitable, %d not applicable; "
         "%d crossed by a planned road over %g m",
-        n, int(is_candidate.sum()), int(counts.get("candidate_exception", 0)), year_before,
-        int(counts.get("needs_survey", 0)), int(counts.get("needs_review", 0)),
-        int(counts.get("not_suitable", 0)), int(counts.get("not_applicable", 0)),
-        int((road_fail & ~not_applicable).sum()), road_limit_m,
+        n,
+        int(is_candidate.sum()),
+        int(counts.get("candidate_exception", 0)),
+        year_before,
+        int(counts.get("needs_survey", 0)),
+        int(counts.get("needs_review", 0)),
+        int(counts.get("not_suitable", 0)),
+        int(counts.get("not_applicable", 0)),
+        int((road_fail & ~not_applicable).sum()),
+        road_limit_m,
     )
     return result
 
@@ -502,8 +591,9 @@ def screen_enclosure(
 
 
 def _require_screened(df: pd.DataFrame) -> None:
-    missing = [c for c in ("estate_id", "enclosure_status", "enclosure_reasons")
-               if c not in df.columns]
+    missing = [
+        c for c in ("estate_id", "enclosure_status", "enclosure_reasons") if c not in df.columns
+    ]
     if missing:
         raise ValueError(
             f"estates_screened lacks the columns {', '.join(missing)}; pass the estates joined "
@@ -544,18 +634,25 @@ def enclosure_table(
     _require_screened(estates_screened)
     df = pd.DataFrame(estates_screened)
     df = df[df["enclosure_status"].isin(TABLE_STATUS_ORDER).to_numpy()]
-    group = {"candidate": 0, "candidate_exception": 0, "needs_survey": 1, "needs_review": 2,
-             "not_suitable": 3}
+    group = {
+        "candidate": 0,
+        "candidate_exception": 0,
+        "needs_survey": 1,
+        "needs_review": 2,
+        "not_suitable": 3,
+    }
     year = _numbers(df, "built_year")
     households = _numbers(df, "households")
     rank = _numbers(df, "enclosure_rank")
-    keys = pd.DataFrame({
-        "group": df["enclosure_status"].map(group).to_numpy(),
-        "rank": np.where(np.isnan(rank), np.inf, rank),
-        "year": np.where(np.isnan(year), np.inf, year),
-        "households": np.where(np.isnan(households), np.inf, -households),
-        "estate_id": df["estate_id"].astype(str).to_numpy(),
-    })
+    keys = pd.DataFrame(
+        {
+            "group": df["enclosure_status"].map(group).to_numpy(),
+            "rank": np.where(np.isnan(rank), np.inf, rank),
+            "year": np.where(np.isnan(year), np.inf, year),
+            "households": np.where(np.isnan(households), np.inf, -households),
+            "estate_id": df["estate_id"].astype(str).to_numpy(),
+        }
+    )
     order = keys.sort_values(list(keys.columns), kind="mergesort").index.to_numpy()
     df = df.iloc[order]
     year, households, rank = year[order], households[order], rank[order]
@@ -567,24 +664,31 @@ def enclosure_table(
     else:
         in_none = np.zeros(len(df), dtype=bool)
     names = _texts(df, "community_name")
-    community = [unassigned if none else (name or cid)
-                 for none, name, cid in zip(in_none, names, ids, strict=True)]
+    community = [
+        unassigned if none else (name or cid)
+        for none, name, cid in zip(in_none, names, ids, strict=True)
+    ]
     streets = _texts(df, "street")
     street = [unassigned if none else s for none, s in zip(in_none, streets, strict=True)]
     sep = "; " if lang == "en" else "；"
-    reasons = [sep.join(v) if isinstance(v, (list, tuple)) else ("" if v is None else str(v))
-               for v in df["enclosure_reasons"].to_numpy()]
+    reasons = [
+        sep.join(v) if isinstance(v, (list, tuple)) else ("" if v is None else str(v))
+        for v in df["enclosure_reasons"].to_numpy()
+    ]
 
     def whole(values: np.ndarray) -> pd.arrays.IntegerArray:
-        return pd.array(np.where(np.isnan(values), np.nan, np.round(values)),
-                        dtype="Float64").astype("Int64")
+        return pd.array(
+            np.where(np.isnan(values), np.nan, np.round(values)), dtype="Float64"
+        ).astype("Int64")
 
     def yes_no(name: str) -> list[Any]:
         yes, no = value_label("yes", lang), value_label("no", lang)
         if name not in df.columns:
             return [no] * len(df)
-        return [yes if (v is not None and not pd.isna(v) and bool(v)) else no
-                for v in df[name].to_numpy()]
+        return [
+            yes if (v is not None and not pd.isna(v) and bool(v)) else no
+            for v in df[name].to_numpy()
+        ]
 
     return pd.DataFrame(
         {
@@ -595,8 +699,9 @@ def enclosure_table(
             label("street", lang): street,
             label("built_year", lang): whole(year),
             label("households", lang): whole(households),
-            label("enclosure_status", lang): [value_label(s, lang)
-                                              for s in df["enclosure_status"].to_numpy()],
+            label("enclosure_status", lang): [
+                value_label(s, lang) for s in df["enclosure_status"].to_numpy()
+            ],
             label("enclosure_reasons", lang): reasons,
             label("walls_included", lang): yes_no("walls_included"),
             label("no_property_management", lang): yes_no("no_property_management"),
@@ -653,21 +758,25 @@ def enclosure_summary(
     keys = pd.DataFrame(index=range(len(df)))
     for col in by:
         values = _texts(df, col)
-        keys[col] = [unassigned if (none or v is None) else str(v)
-                     for none, v in zip(in_none, values, strict=True)]
+        keys[col] = [
+            unassigned if (none or v is None) else str(v)
+            for none, v in zip(in_none, values, strict=True)
+        ]
 
     status = df["enclosure_status"].astype(str).to_numpy()
     candidate = np.isin(status, CANDIDATE_STATUSES)
     households = np.nan_to_num(_numbers(df, "households"), nan=0.0)
-    counts = pd.DataFrame({
-        "estates_count": np.ones(len(df), dtype=np.int64),
-        "enc_candidates": candidate.astype(np.int64),
-        "enc_candidate_households": np.where(candidate, households, 0.0),
-        "enc_needs_survey": (status == "needs_survey").astype(np.int64),
-        "enc_needs_review": (status == "needs_review").astype(np.int64),
-        "enc_not_suitable": (status == "not_suitable").astype(np.int64),
-        "enc_not_applicable": (status == "not_applicable").astype(np.int64),
-    })
+    counts = pd.DataFrame(
+        {
+            "estates_count": np.ones(len(df), dtype=np.int64),
+            "enc_candidates": candidate.astype(np.int64),
+            "enc_candidate_households": np.where(candidate, households, 0.0),
+            "enc_needs_survey": (status == "needs_survey").astype(np.int64),
+            "enc_needs_review": (status == "needs_review").astype(np.int64),
+            "enc_not_suitable": (status == "not_suitable").astype(np.int64),
+            "enc_not_applicable": (status == "not_applicable").astype(np.int64),
+        }
+    )
     measures = list(counts.columns)
 
     parts = []
@@ -692,13 +801,17 @@ def enclosure_summary(
     sort_cols = ["_total"]
     for col in by:
         summary[f"_{col}_kind"] = np.select(
-            [summary[col] == "", summary[col] == unassigned], [0, 2], default=1)
+            [summary[col] == "", summary[col] == unassigned], [0, 2], default=1
+        )
         sort_cols += [f"_{col}_kind", col]
     summary = summary.sort_values(sort_cols, kind="mergesort").reset_index(drop=True)
 
     for col in measures:
         summary[col] = pd.to_numeric(summary[col]).round().astype("Int64")
     summary = summary[["level", *by, *measures]]
-    summary.columns = [label("summary_level", lang), *(label(c, lang) for c in by),
-                       *(label(c, lang) for c in measures)]
+    summary.columns = [
+        label("summary_level", lang),
+        *(label(c, lang) for c in by),
+        *(label(c, lang) for c in measures),
+    ]
     return summary

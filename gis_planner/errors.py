@@ -77,8 +77,9 @@ class ProblemList:
             raise InputError(self.errors, header=header)
 
 
-def format_rows(ids: Iterable[object], values: Iterable[object] | None = None, *,
-                limit: int = 10) -> str:
+def format_rows(
+    ids: Iterable[object], values: Iterable[object] | None = None, *, limit: int = 10
+) -> str:
     """Format offending rows as ``E017 (-12), E230 ('约300')`` with at most ``limit`` shown."""
     ids = list(ids)
     if values is None:

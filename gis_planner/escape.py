@@ -36,8 +36,14 @@ import pandas as pd
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 _HTML_EXTRA = {ord("/"): "&#x2F;", ord("{"): "&#123;", ord("}"): "&#125;"}
-_SCRIPT_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026",
-                   ord("/"): "\\/", 0x2028: "\\u2028", 0x2029: "\\u2029"}
+_SCRIPT_ESCAPES = {
+    ord("<"): "\\u003c",
+    ord(">"): "\\u003e",
+    ord("&"): "\\u0026",
+    ord("/"): "\\/",
+    0x2028: "\\u2028",
+    0x2029: "\\u2029",
+}
 # In compact JSON a structural "{" is always followed by '"' or "}", so a "{" followed by
 # "{", "%" or "#" (a Jinja2 delimiter) can only stand inside a string, where \u007b is valid.
 _JINJA_OPEN = re.compile(r"\{(?=[{%#])")
@@ -78,8 +84,10 @@ def csv_safe(table: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``table`` whose text cells (and column names) pass :func:`csv_cell`."""
     out = table.copy()
     for column in out.columns:
-        if not (pd.api.types.is_numeric_dtype(out[column].dtype)
-                or pd.api.types.is_bool_dtype(out[column].dtype)):
+        if not (
+            pd.api.types.is_numeric_dtype(out[column].dtype)
+            or pd.api.types.is_bool_dtype(out[column].dtype)
+        ):
             out[column] = out[column].map(csv_cell)
     out.columns = [csv_cell(str(c)) for c in out.columns]
     return out

@@ -26,14 +26,24 @@ log = logging.getLogger(__name__)
 
 LIST_SEPARATOR = {"zh": "；", "en": "; "}
 #: every file a run may write: the set that a run replaces as a whole (atomic.staged_set)
-RUN_OUTPUTS = ("communities.geojson", "estates.geojson", "premises.geojson",
-               "planning_conditions.csv", "proposed_communities.geojson",
-               "proposed_sites.geojson", "boundary_moves.csv", "accessibility.tif",
-               "report.xlsx", "map.html", "scenario.yaml")
+RUN_OUTPUTS = (
+    "communities.geojson",
+    "estates.geojson",
+    "premises.geojson",
+    "planning_conditions.csv",
+    "proposed_communities.geojson",
+    "proposed_sites.geojson",
+    "boundary_moves.csv",
+    "accessibility.tif",
+    "report.xlsx",
+    "map.html",
+    "scenario.yaml",
+)
 
 
-def flatten_for_file(gdf: gpd.GeoDataFrame | pd.DataFrame, *, lang: str = "zh"
-                     ) -> gpd.GeoDataFrame | pd.DataFrame:
+def flatten_for_file(
+    gdf: gpd.GeoDataFrame | pd.DataFrame, *, lang: str = "zh"
+) -> gpd.GeoDataFrame | pd.DataFrame:
     """A copy that file formats can hold: lists joined into text (pyogrio writes pandas'
     nullable types itself, with nulls)."""
     out = gdf.copy()
@@ -43,8 +53,9 @@ def flatten_for_file(gdf: gpd.GeoDataFrame | pd.DataFrame, *, lang: str = "zh"
             continue
         series = out[column]
         if series.dtype == object and series.map(lambda v: isinstance(v, (list, tuple))).any():
-            out[column] = series.map(lambda v: sep.join(map(str, v))
-                                     if isinstance(v, (list, tuple)) else v)
+            out[column] = series.map(
+                lambda v: sep.join(map(str, v)) if isinstance(v, (list, tuple)) else v
+            )
     return out
 
 
@@ -60,9 +71,13 @@ def write_geojson(gdf: gpd.GeoDataFrame, path: str | Path, *, lang: str = "zh") 
     """Write an RFC 7946 GeoJSON (WGS84 lon/lat, 7 decimals ≈ 1 cm) of ``gdf``."""
     path = Path(path)
     out = flatten_for_file(gdf.to_crs(WEB_CRS), lang=lang)
-    pyogrio.write_dataframe(out, path, driver="GeoJSON", use_arrow=True,
-                            layer_options={"RFC7946": "YES", "WRITE_BBOX": "NO",
-                                           "COORDINATE_PRECISION": "7"})
+    pyogrio.write_dataframe(
+        out,
+        path,
+        driver="GeoJSON",
+        use_arrow=True,
+        layer_options={"RFC7946": "YES", "WRITE_BBOX": "NO", "COORDINATE_PRECISION": "7"},
+    )
     return path
 
 
@@ -82,8 +97,12 @@ def round_floats(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return out
 
 
-def write_planning_conditions(results, path: str | Path, *,  # noqa: ANN001
-                              lang: str | None = None) -> Path:
+def write_planning_conditions(
+    results,
+    path: str | Path,
+    *,  # noqa: ANN001
+    lang: str | None = None,
+) -> Path:
     """Write ``planning_conditions.csv`` (R2): one row per development parcel.
 
     UTF-8 with a byte-order mark, so that Excel shows the Chinese; the columns of
@@ -101,22 +120,33 @@ def write_planning_conditions(results, path: str | Path, *,  # noqa: ANN001
     return path
 
 
-def _write_layout(layout, stage: Path, out_dir: Path, *, lang: str,  # noqa: ANN001
-                  timings: dict[str, float], written: dict[str, Path],
-                  on_step: Callable[[str], None] | None) -> None:
+def _write_layout(
+    layout,
+    stage: Path,
+    out_dir: Path,
+    *,
+    lang: str,  # noqa: ANN001
+    timings: dict[str, float],
+    written: dict[str, Path],
+    on_step: Callable[[str], None] | None,
+) -> None:
     """The R7 proposals: proposed communities and sites, the moves, the reach raster."""
     from gis_planner import accessibility
 
     outputs = {
         "proposed_communities.geojson": lambda path: write_geojson(
-            round_floats(layout.boundaries.communities), path, lang=lang),
+            round_floats(layout.boundaries.communities), path, lang=lang
+        ),
         "proposed_sites.geojson": lambda path: write_geojson(
-            round_floats(layout.siting.sites), path, lang=lang),
-        "boundary_moves.csv": lambda path: write_csv(pd.DataFrame(layout.boundaries.moves),
-                                                     path),
+            round_floats(layout.siting.sites), path, lang=lang
+        ),
+        "boundary_moves.csv": lambda path: write_csv(pd.DataFrame(layout.boundaries.moves), path),
         "accessibility.tif": lambda path: accessibility.write_accessibility(
-            path, layout.access_m, layout.access_transform,
-            crs=layout.boundaries.communities.crs.to_string()),
+            path,
+            layout.access_m,
+            layout.access_transform,
+            crs=layout.boundaries.communities.crs.to_string(),
+        ),
     }
     for name, write in outputs.items():
         if on_step:
@@ -125,10 +155,16 @@ def _write_layout(layout, stage: Path, out_dir: Path, *, lang: str,  # noqa: ANN
         written[name.split(".")[0]] = out_dir / name
 
 
-def write_run(results, out_dir: str | Path, *, lang: str | None = None,  # noqa: ANN001
-              map_html: bool = True, on_step: Callable[[str], None] | None = None,
-              extra_files: dict[str, str] | None = None, basemap: str = "osm"
-              ) -> tuple[dict[str, Path], dict[str, float]]:
+def write_run(
+    results,
+    out_dir: str | Path,
+    *,
+    lang: str | None = None,  # noqa: ANN001
+    map_html: bool = True,
+    on_step: Callable[[str], None] | None = None,
+    extra_files: dict[str, str] | None = None,
+    basemap: str = "osm",
+) -> tuple[dict[str, Path], dict[str, float]]:
     """Write every output of ``results`` into ``out_dir`` (staged, then moved into place).
 
     ``extra_files`` (file name → text, written as UTF-8 in the same staging) adds files to
@@ -141,44 +177,61 @@ def write_run(results, out_dir: str | Path, *, lang: str | None = None,  # noqa:
     out_dir = Path(out_dir)
     timings: dict[str, float] = {}
     written: dict[str, Path] = {}
-    layers = {"communities": results.communities, "estates": results.estates,
-              "premises": results.premises}
+    layers = {
+        "communities": results.communities,
+        "estates": results.estates,
+        "premises": results.premises,
+    }
     with staged_set(out_dir, owned=RUN_OUTPUTS) as stage:
         for name, gdf in layers.items():
             if gdf is None:
                 continue
             if on_step:
                 on_step(f"{name}.geojson")
-            timed(timings, f"{name}.geojson",
-                  lambda g=gdf, n=name: write_geojson(round_floats(g), stage / f"{n}.geojson",
-                                                      lang=lang))
+            timed(
+                timings,
+                f"{name}.geojson",
+                lambda g=gdf, n=name: write_geojson(
+                    round_floats(g), stage / f"{n}.geojson", lang=lang
+                ),
+            )
             written[name] = out_dir / f"{name}.geojson"
         if on_step:
             on_step("planning_conditions.csv")
-        timed(timings, "planning_conditions.csv",
-              lambda: write_planning_conditions(results, stage / "planning_conditions.csv",
-                                                lang=lang))
+        timed(
+            timings,
+            "planning_conditions.csv",
+            lambda: write_planning_conditions(
+                results, stage / "planning_conditions.csv", lang=lang
+            ),
+        )
         written["planning_conditions"] = out_dir / "planning_conditions.csv"
         layout = getattr(results, "layout", None)
         if layout is not None:
-            _write_layout(layout, stage, out_dir, lang=lang, timings=timings, written=written,
-                          on_step=on_step)
+            _write_layout(
+                layout, stage, out_dir, lang=lang, timings=timings, written=written, on_step=on_step
+            )
         for name, text in (extra_files or {}).items():
             (stage / name).write_text(text, encoding="utf-8")
             written[Path(name).stem] = out_dir / name
         if on_step:
             on_step("report.xlsx")
-        timed(timings, "report.xlsx",
-              lambda: report.write_report(results, stage / "report.xlsx", lang=lang))
+        timed(
+            timings,
+            "report.xlsx",
+            lambda: report.write_report(results, stage / "report.xlsx", lang=lang),
+        )
         written["report"] = out_dir / "report.xlsx"
         if map_html:
             from gis_planner import maps
 
             if on_step:
                 on_step("map.html")
-            timed(timings, "map.html",
-                  lambda: maps.write_map(results, stage / "map.html", lang=lang,
-                                         basemap=basemap))
+            timed(
+                timings,
+                "map.html",
+                lambda: maps.write_map(results, stage / "map.html", lang=lang, basemap=basemap),
+            )
             written["map"] = out_dir / "map.html"
     # outputs of an earlier run that this run did not write were removed with the old set
     log.info("Wrote %d outputs to %s", len(written), out_dir)

@@ -116,8 +116,12 @@ def apportion(totals: np.ndarray, groups: np.ndarray, weights: np.ndarray) -> np
     return parts
 
 
-def allocate_households(estates: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, *,
-                        households_column: str = "households") -> Allocation:
+def allocate_households(
+    estates: gpd.GeoDataFrame,
+    communities: gpd.GeoDataFrame,
+    *,
+    households_column: str = "households",
+) -> Allocation:
     """Allocate every estate's households to the communities it lies in (R1, 一(二)).
 
     Parameters
@@ -137,8 +141,11 @@ def allocate_households(estates: gpd.GeoDataFrame, communities: gpd.GeoDataFrame
     check_working_crs("en", estates=estates, communities=communities)
     est_geoms = estates.geometry.values
     com_geoms = communities.geometry.values
-    households = (pd.to_numeric(estates[households_column], errors="coerce").fillna(0)
-                  .to_numpy(dtype=np.int64))
+    households = (
+        pd.to_numeric(estates[households_column], errors="coerce")
+        .fillna(0)
+        .to_numpy(dtype=np.int64)
+    )
     n_est = len(estates)
     tree = shapely.STRtree(com_geoms)
     # Estates wholly inside one community need no overlay (the common case).
@@ -155,8 +162,9 @@ def allocate_households(estates: gpd.GeoDataFrame, communities: gpd.GeoDataFrame
         i_est, i_com = tree.query(est_geoms[rest], predicate="intersects")
         i_est = rest[i_est]
         shapely.prepare(com_geoms)
-        area = shapely.area(robust_overlay(shapely.intersection, est_geoms[i_est],
-                                           com_geoms[i_com]))
+        area = shapely.area(
+            robust_overlay(shapely.intersection, est_geoms[i_est], com_geoms[i_com])
+        )
         positive = area > 0
         pair_est = np.concatenate([pair_est, i_est[positive]])
         pair_com = np.concatenate([pair_com, i_com[positive]])
@@ -165,8 +173,9 @@ def allocate_households(estates: gpd.GeoDataFrame, communities: gpd.GeoDataFrame
     inside_area = np.where(np.isnan(pair_area), est_area[pair_est], pair_area)
     inside_total = np.bincount(pair_est, weights=inside_area, minlength=n_est)
     share = inside_area / np.where(inside_total[pair_est] > 0, inside_total[pair_est], 1.0)
-    outside_share = np.where(est_area > 0, 1.0 - inside_total / np.where(est_area > 0, est_area,
-                                                                          1.0), 0.0)
+    outside_share = np.where(
+        est_area > 0, 1.0 - inside_total / np.where(est_area > 0, est_area, 1.0), 0.0
+    )
     outside_share = np.clip(np.where(inside_total > 0, outside_share, 1.0), 0.0, 1.0)
 
     order = np.lexsort((pair_com, pair_est))
@@ -182,37 +191,52 @@ def allocate_households(estates: gpd.GeoDataFrame, communities: gpd.GeoDataFrame
         first[1:] = pair_est[by_share][1:] != pair_est[by_share][:-1]
         best[pair_est[by_share][first]] = pair_com[by_share][first]
 
-    shares_text = _shares_json(pair_est, communities["community_id"].astype(str).to_numpy()[
-        pair_com], share, n_est)
+    shares_text = _shares_json(
+        pair_est, communities["community_id"].astype(str).to_numpy()[pair_com], share, n_est
+    )
 
     community_households = pd.Series(
         np.bincount(pair_com, weights=parts, minlength=len(communities)).astype(np.int64),
-        index=communities.index, name="households")
+        index=communities.index,
+        name="households",
+    )
     unassigned = int(households.sum() - community_households.sum())
     assert community_households.sum() + unassigned == households.sum(), "households lost"
     assert np.all(assigned[best >= 0] == households[best >= 0]), "estate split lost households"
 
-    est_table = pd.DataFrame({
-        "community_index": best,
-        "community_shares": pd.Series(shares_text, index=estates.index, dtype=object),
-        "outside_share": outside_share,
-        "households_assigned": assigned,
-    }, index=estates.index)
-    shares = pd.DataFrame({
-        "estate": estates.index.to_numpy()[pair_est],
-        "community": communities.index.to_numpy()[pair_com],
-        "share": share,
-        "households": parts,
-    })
-    log.info("Allocated %d estates (%d households) to %d communities; %d unassigned "
-             "(%d households); %d straddle a boundary", n_est, int(households.sum()),
-             int((community_households > 0).sum()), int((best < 0).sum()), unassigned,
-             int((np.bincount(pair_est, minlength=n_est) > 1).sum()))
+    est_table = pd.DataFrame(
+        {
+            "community_index": best,
+            "community_shares": pd.Series(shares_text, index=estates.index, dtype=object),
+            "outside_share": outside_share,
+            "households_assigned": assigned,
+        },
+        index=estates.index,
+    )
+    shares = pd.DataFrame(
+        {
+            "estate": estates.index.to_numpy()[pair_est],
+            "community": communities.index.to_numpy()[pair_com],
+            "share": share,
+            "households": parts,
+        }
+    )
+    log.info(
+        "Allocated %d estates (%d households) to %d communities; %d unassigned "
+        "(%d households); %d straddle a boundary",
+        n_est,
+        int(households.sum()),
+        int((community_households > 0).sum()),
+        int((best < 0).sum()),
+        unassigned,
+        int((np.bincount(pair_est, minlength=n_est) > 1).sum()),
+    )
     return Allocation(shares, est_table, community_households, unassigned)
 
 
-def _shares_json(pair_est: np.ndarray, pair_ids: np.ndarray, share: np.ndarray, n_est: int
-                 ) -> np.ndarray:
+def _shares_json(
+    pair_est: np.ndarray, pair_ids: np.ndarray, share: np.ndarray, n_est: int
+) -> np.ndarray:
     """``{"community_id": share}`` JSON text per estate (None when it is in no community).
 
     Estates in one community (nearly all) get their text by vectorised concatenation; only
@@ -221,14 +245,16 @@ def _shares_json(pair_est: np.ndarray, pair_ids: np.ndarray, share: np.ndarray, 
     out = np.full(n_est, None, dtype=object)
     counts = np.bincount(pair_est, minlength=n_est)
     single = counts[pair_est] == 1
-    ids = np.array([json.dumps(i, ensure_ascii=False) for i in pd.unique(pair_ids[single])],
-                   dtype=object)
+    ids = np.array(
+        [json.dumps(i, ensure_ascii=False) for i in pd.unique(pair_ids[single])], dtype=object
+    )
     quoted = pd.Series(ids, index=pd.unique(pair_ids[single])).reindex(pair_ids[single])
-    out[pair_est[single]] = ("{" + quoted.to_numpy(dtype=object) + ": 1.0}")
+    out[pair_est[single]] = "{" + quoted.to_numpy(dtype=object) + ": 1.0}"
     multi = np.flatnonzero(~single)
     groups: dict[int, dict[str, float]] = {}
-    for e, c, s in zip(pair_est[multi].tolist(), pair_ids[multi].tolist(),
-                       share[multi].tolist(), strict=True):
+    for e, c, s in zip(
+        pair_est[multi].tolist(), pair_ids[multi].tolist(), share[multi].tolist(), strict=True
+    ):
         groups.setdefault(e, {})[c] = round(s, 4)
     for e, shares in groups.items():
         out[e] = json.dumps(shares, ensure_ascii=False)

@@ -51,8 +51,17 @@ log = logging.getLogger(__name__)
 
 CONFIG_FILE = "planner.yaml"
 CONFIG_KEYS = ("layers", "rules", "household_size", "name", "data_note", "working_crs")
-LAYER_CONFIG_KEYS = ("file", "layer", "crs", "encoding", "fields", "gcj02", "sheet", "transform",
-                     "accept_ballpark")
+LAYER_CONFIG_KEYS = (
+    "file",
+    "layer",
+    "crs",
+    "encoding",
+    "fields",
+    "gcj02",
+    "sheet",
+    "transform",
+    "accept_ballpark",
+)
 TABLE_NAMES = (schema.HOUSEHOLDS_TABLE, "户数统计表")
 TABLE_EXTENSIONS = (".csv", ".xlsx")
 FAR_AWAY_KM = 50.0
@@ -60,15 +69,43 @@ OVERLAP_TOLERANCE_M2 = 1.0  # data quality, not policy: overlaps below this are 
 LATEST_PLAN_YEAR = 2100  # a delivery year past this is a typing error, not a plan
 MB = 1024 * 1024
 # files of a layers folder that are never layers and never reported as "not read"
-IGNORED_SUFFIXES = (".md", ".txt", ".pdf", ".doc", ".docx", ".rtf", ".html", ".htm", ".log",
-                    ".ipynb", ".bak", ".tmp", ".lock")
+IGNORED_SUFFIXES = (
+    ".md",
+    ".txt",
+    ".pdf",
+    ".doc",
+    ".docx",
+    ".rtf",
+    ".html",
+    ".htm",
+    ".log",
+    ".ipynb",
+    ".bak",
+    ".tmp",
+    ".lock",
+)
 IGNORED_NAMES = ("thumbs.db", "desktop.ini")
-DATA_SUFFIXES = (*schema.VECTOR_EXTENSIONS, *schema.RASTER_EXTENSIONS, *TABLE_EXTENSIONS,
-                 ".gdb", ".zip", ".kml", ".kmz", ".xls", ".dxf", ".dwg", ".gml", ".tab", ".mif",
-                 ".sqlite", ".yaml", ".yml")
+DATA_SUFFIXES = (
+    *schema.VECTOR_EXTENSIONS,
+    *schema.RASTER_EXTENSIONS,
+    *TABLE_EXTENSIONS,
+    ".gdb",
+    ".zip",
+    ".kml",
+    ".kmz",
+    ".xls",
+    ".dxf",
+    ".dwg",
+    ".gml",
+    ".tab",
+    ".mif",
+    ".sqlite",
+    ".yaml",
+    ".yml",
+)
 # C0 and C1 control characters except tab, line feed and carriage return: never meant in a name
 CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-MAX_EXACT_INTEGER = 2 ** 53  # float64 holds whole numbers exactly up to here
+MAX_EXACT_INTEGER = 2**53  # float64 holds whole numbers exactly up to here
 
 
 @dataclass
@@ -139,10 +176,15 @@ def _shown(value: object) -> str:
     return text if len(text) <= 60 else text[:57] + "…"
 
 
-def _config_type(problems: ProblemList, key: str, value: object, expected: str,
-                 lang: str, **values: object) -> None:
-    problems.error(CONFIG_FILE, tr("config_type", lang, key=key, value=_shown(value),
-                                   expected=tr(expected, lang, **values)))
+def _config_type(
+    problems: ProblemList, key: str, value: object, expected: str, lang: str, **values: object
+) -> None:
+    problems.error(
+        CONFIG_FILE,
+        tr(
+            "config_type", lang, key=key, value=_shown(value), expected=tr(expected, lang, **values)
+        ),
+    )
 
 
 def _is_text(value: object) -> bool:
@@ -153,15 +195,18 @@ def _is_whole(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _check_entry(name: str, entry: dict[str, Any], problems: ProblemList, lang: str
-                 ) -> dict[str, Any]:
+def _check_entry(
+    name: str, entry: dict[str, Any], problems: ProblemList, lang: str
+) -> dict[str, Any]:
     """The settings of one layer with every value of the wrong kind reported and dropped."""
     checked: dict[str, Any] = {}
     for key, value in entry.items():
         where = f"layers.{name}.{key}"
         if key not in LAYER_CONFIG_KEYS:
-            problems.error(CONFIG_FILE, tr("config_unknown_key", lang, key=where,
-                                           valid=", ".join(LAYER_CONFIG_KEYS)))
+            problems.error(
+                CONFIG_FILE,
+                tr("config_unknown_key", lang, key=where, valid=", ".join(LAYER_CONFIG_KEYS)),
+            )
             continue
         if value is None:
             continue
@@ -187,7 +232,8 @@ def _check_entry(name: str, entry: dict[str, Any], problems: ProblemList, lang: 
         elif key == "fields":
             expected = "cfg_expect_fields"
             ok = isinstance(value, dict) and all(
-                (_is_text(k) or _is_whole(k)) and _is_text(v) for k, v in value.items())
+                (_is_text(k) or _is_whole(k)) and _is_text(v) for k, v in value.items()
+            )
             if ok:
                 value = {str(k): v for k, v in value.items()}
         if not ok:
@@ -219,8 +265,9 @@ def _read_config(folder: Path, problems: ProblemList, lang: str) -> dict[str, An
         return {}
     for key in config:
         if key not in CONFIG_KEYS:
-            problems.error(CONFIG_FILE, tr("config_unknown_key", lang, key=key,
-                                           valid=", ".join(CONFIG_KEYS)))
+            problems.error(
+                CONFIG_FILE, tr("config_unknown_key", lang, key=key, valid=", ".join(CONFIG_KEYS))
+            )
     layers = config.get("layers")
     if layers is None:
         layers = {}
@@ -231,8 +278,10 @@ def _read_config(folder: Path, problems: ProblemList, lang: str) -> dict[str, An
     checked: dict[str, dict[str, Any]] = {}
     for name, entry in layers.items():
         if name not in valid_layers:
-            problems.error(CONFIG_FILE, tr("config_unknown_key", lang, key=f"layers.{name}",
-                                           valid=", ".join(valid_layers)))
+            problems.error(
+                CONFIG_FILE,
+                tr("config_unknown_key", lang, key=f"layers.{name}", valid=", ".join(valid_layers)),
+            )
             continue
         if entry is None:
             continue
@@ -244,8 +293,9 @@ def _read_config(folder: Path, problems: ProblemList, lang: str) -> dict[str, An
         checked[name] = _check_entry(name, entry, problems, lang)
     config["layers"] = checked
     size = config.get("household_size")
-    if size is not None and (isinstance(size, bool) or not isinstance(size, int | float)
-                             or not math.isfinite(size)):
+    if size is not None and (
+        isinstance(size, bool) or not isinstance(size, int | float) or not math.isfinite(size)
+    ):
         _config_type(problems, "household_size", size, "cfg_expect_number", lang)
         config.pop("household_size")
     rules = config.get("rules")
@@ -257,9 +307,15 @@ def _read_config(folder: Path, problems: ProblemList, lang: str) -> dict[str, An
         _config_type(problems, "name", name, "cfg_expect_name", lang)
         config.pop("name")
     note = config.get("data_note")
-    if note is not None and not (isinstance(note, str) or (
-            isinstance(note, dict) and set(note) <= {"zh", "en"} and note
-            and all(isinstance(v, str) for v in note.values()))):
+    if note is not None and not (
+        isinstance(note, str)
+        or (
+            isinstance(note, dict)
+            and set(note) <= {"zh", "en"}
+            and note
+            and all(isinstance(v, str) for v in note.values())
+        )
+    ):
         _config_type(problems, "data_note", note, "cfg_expect_note", lang)
         config.pop("data_note")
     return config
@@ -297,8 +353,12 @@ def _file_kind(path: Path) -> tuple[str, os.stat_result | None]:
         return "file", info
     if stat.S_ISDIR(mode):
         return "dir", info
-    for test, kind in ((stat.S_ISFIFO, "fifo"), (stat.S_ISCHR, "char_device"),
-                       (stat.S_ISBLK, "block_device"), (stat.S_ISSOCK, "socket")):
+    for test, kind in (
+        (stat.S_ISFIFO, "fifo"),
+        (stat.S_ISCHR, "char_device"),
+        (stat.S_ISBLK, "block_device"),
+        (stat.S_ISSOCK, "socket"),
+    ):
         if test(mode):
             return kind, info
     return "unreadable", info
@@ -323,19 +383,24 @@ def _kind_message(kind: str, path: Path, lang: str) -> str:
     return tr("unreadable", lang, error=tr("no_permission", lang))
 
 
-def _inside(folder: Path, file: str, key: str, problems: ProblemList, lang: str
-            ) -> Path | None:
+def _inside(folder: Path, file: str, key: str, problems: ProblemList, lang: str) -> Path | None:
     """``folder / file``, unless ``file`` leads out of the layers folder (refused)."""
     relative = Path(str(file))
     if relative.is_absolute() or ".." in relative.parts or relative.drive:
-        problems.error(CONFIG_FILE, tr("config_outside", lang, key=key, file=file,
-                                       folder=folder))
+        problems.error(CONFIG_FILE, tr("config_outside", lang, key=key, file=file, folder=folder))
         return None
     return folder / relative
 
 
-def _find_file(folder: Path, name: str, alias: str, extensions: tuple[str, ...],
-               entry: dict[str, Any], problems: ProblemList, lang: str) -> Path | None:
+def _find_file(
+    folder: Path,
+    name: str,
+    alias: str,
+    extensions: tuple[str, ...],
+    entry: dict[str, Any],
+    problems: ProblemList,
+    lang: str,
+) -> Path | None:
     """The file of layer ``name``: named in ``planner.yaml``, else found by its default name
     (case-insensitive: ``Estates.GeoJSON`` is ``estates.geojson``). A symbolic link is
     found too (whether it leads anywhere is :func:`_check_input`'s question)."""
@@ -350,8 +415,9 @@ def _find_file(folder: Path, name: str, alias: str, extensions: tuple[str, ...],
     wanted = {f"{stem}{ext}".lower() for stem in (name, alias) for ext in extensions}
     found = [folder / n for n in _listing(folder) if n.lower() in wanted]
     if len(found) > 1:
-        problems.error(name, tr("ambiguous", lang, layer=name,
-                                files=", ".join(p.name for p in found)))
+        problems.error(
+            name, tr("ambiguous", lang, layer=name, files=", ".join(p.name for p in found))
+        )
         return None
     return found[0] if found else None
 
@@ -375,8 +441,9 @@ def _check_input(path: Path, source: str, problems: ProblemList, lang: str) -> i
             for name in files:
                 part_kind, part = _file_kind(Path(root) / name)
                 if part_kind != "file" or part is None:
-                    problems.error(source, f"{name}: " + _kind_message(part_kind,
-                                                                        Path(root) / name, lang))
+                    problems.error(
+                        source, f"{name}: " + _kind_message(part_kind, Path(root) / name, lang)
+                    )
                     return None
                 total += part.st_size
         return total
@@ -389,8 +456,11 @@ def _check_input(path: Path, source: str, problems: ProblemList, lang: str) -> i
     total = info.st_size
     if path.suffix.lower() == ".shp":
         names = {p.name.lower() for p in _parts(path)}
-        missing = [path.stem + ext for ext in schema.SHAPEFILE_REQUIRED_PARTS
-                   if (path.stem + ext).lower() not in names]
+        missing = [
+            path.stem + ext
+            for ext in schema.SHAPEFILE_REQUIRED_PARTS
+            if (path.stem + ext).lower() not in names
+        ]
         if missing:
             problems.error(source, tr("shapefile_part_missing", lang, part=", ".join(missing)))
             return None
@@ -410,15 +480,25 @@ def _gdal_message(err: BaseException, path: Path, lang: str) -> str:
     text = (str(err).splitlines() or [type(err).__name__])[0]
     if "not recognized as" in text and "supported file format" in text:
         return tr("not_a_layer_file", lang, ext=path.suffix or "—")
-    if any(w in text for w in ("Failed to read", "Unterminated", "unexpected end", "truncated",
-                               "file is not a database", "malformed")):
+    if any(
+        w in text
+        for w in (
+            "Failed to read",
+            "Unterminated",
+            "unexpected end",
+            "truncated",
+            "file is not a database",
+            "malformed",
+        )
+    ):
         return f"{tr('not_a_layer_file', lang, ext=path.suffix or '—')} ({text})"
     text = re.sub(r"[.;\s]*It might help to specify the correct driver.*$", "", text)
     return text.replace(str(path), path.name)
 
 
-def _feature_count(path: Path, entry: dict[str, Any], source: str, problems: ProblemList,
-                   lang: str) -> int | None:
+def _feature_count(
+    path: Path, entry: dict[str, Any], source: str, problems: ProblemList, lang: str
+) -> int | None:
     """Features GDAL reports for the layer, before reading it (``-1`` when unknown);
     ``None`` with the problem reported when it cannot be opened."""
     try:
@@ -433,8 +513,9 @@ def _feature_count(path: Path, entry: dict[str, Any], source: str, problems: Pro
             count, previous = 0, b""
             with open(path, "rb") as handle:
                 for block in iter(lambda: handle.read(MB), b""):
-                    count += (previous[-16:] + block).count(b'"Feature"') - previous[
-                        -16:].count(b'"Feature"')
+                    count += (previous[-16:] + block).count(b'"Feature"') - previous[-16:].count(
+                        b'"Feature"'
+                    )
                     previous = block
             return count
         info = pyogrio.read_info(path, layer=entry.get("layer"))
@@ -451,8 +532,9 @@ def _suggestion(name: str) -> str | None:
     return schema.FILE_STEMS[close[0]] if close else None
 
 
-def _unused_files(folder: Path, used: list[Path], problems: ProblemList, lang: str,
-                  missing_required: set[str]) -> dict[str, list[str]]:
+def _unused_files(
+    folder: Path, used: list[Path], problems: ProblemList, lang: str, missing_required: set[str]
+) -> dict[str, list[str]]:
     """Report every file of the folder that no layer reads (with the layer it probably
     meant); returns layer → such files. A file that probably is a missing required layer is
     an error, the others a warning."""
@@ -470,8 +552,13 @@ def _unused_files(folder: Path, used: list[Path], problems: ProblemList, lang: s
     for name in _listing(folder):
         low = name.lower()
         suffix = os.path.splitext(low)[1]
-        if (low in used_names or low.startswith(".") or low.startswith("~$")
-                or low in IGNORED_NAMES or suffix in IGNORED_SUFFIXES):
+        if (
+            low in used_names
+            or low.startswith(".")
+            or low.startswith("~$")
+            or low in IGNORED_NAMES
+            or suffix in IGNORED_SUFFIXES
+        ):
             continue
         if any(low.startswith(u + ".") or low.startswith(u + "-") for u in used_names):
             continue  # a sidecar: estates.shp.xml, population.tif.aux.xml, x.gpkg-wal
@@ -493,8 +580,9 @@ def _unused_files(folder: Path, used: list[Path], problems: ProblemList, lang: s
         unused.append(shown)
     if unused:
         layers = ", ".join((*schema.VECTOR_LAYERS, schema.HOUSEHOLDS_TABLE, "population"))
-        problems.warn(f"{folder.name}/",
-                      tr("files_unused", lang, files="; ".join(unused), layers=layers))
+        problems.warn(
+            f"{folder.name}/", tr("files_unused", lang, files="; ".join(unused), layers=layers)
+        )
     return meant
 
 
@@ -518,34 +606,46 @@ def _sha256(path: Path) -> str:
 # --------------------------------------------------------------------------- reading
 
 
-def _read_vector(path: Path, entry: dict[str, Any], source: str, problems: ProblemList,
-                 lang: str) -> gpd.GeoDataFrame | None:
+def _read_vector(
+    path: Path, entry: dict[str, Any], source: str, problems: ProblemList, lang: str
+) -> gpd.GeoDataFrame | None:
     # Arrow reading is several times faster; shapefiles are read without it so that a
     # wrong guess of their encoding raises (UnicodeDecodeError) instead of passing silently
     # (and a file with a declared encoding, which only the non-Arrow reader applies)
     encoding = entry.get("encoding")
-    kwargs: dict[str, Any] = {"engine": "pyogrio",
-                              "use_arrow": path.suffix.lower() != ".shp" and not encoding}
+    kwargs: dict[str, Any] = {
+        "engine": "pyogrio",
+        "use_arrow": path.suffix.lower() != ".shp" and not encoding,
+    }
     if entry.get("layer") is not None:
         kwargs["layer"] = entry["layer"]
-    guess_encoding = (path.suffix.lower() == ".shp" and not encoding
-                      and not any(p.suffix.lower() == ".cpg" for p in _parts(path)))
+    guess_encoding = (
+        path.suffix.lower() == ".shp"
+        and not encoding
+        and not any(p.suffix.lower() == ".cpg" for p in _parts(path))
+    )
     try:
         with warnings.catch_warnings():
             # a column of mixed numbers and text ('1,200') is left as text, then checked;
             # NaN coordinates are reported with their rows
             warnings.filterwarnings("ignore", "Could not parse column", UserWarning)
             warnings.filterwarnings("ignore", "invalid value encountered", RuntimeWarning)
-            return _read_with(path, kwargs, encoding, guess_encoding, source, entry,
-                              problems, lang)
+            return _read_with(path, kwargs, encoding, guess_encoding, source, entry, problems, lang)
     except Exception as err:  # noqa: BLE001 - any reader failure is reported with the file
         problems.error(source, tr("unreadable", lang, error=_gdal_message(err, path, lang)))
         return None
 
 
-def _read_with(path: Path, kwargs: dict[str, Any], encoding: str | None, guess_encoding: bool,
-               source: str, entry: dict[str, Any], problems: ProblemList, lang: str
-               ) -> gpd.GeoDataFrame:
+def _read_with(
+    path: Path,
+    kwargs: dict[str, Any],
+    encoding: str | None,
+    guess_encoding: bool,
+    source: str,
+    entry: dict[str, Any],
+    problems: ProblemList,
+    lang: str,
+) -> gpd.GeoDataFrame:
     if path.suffix.lower() == ".parquet":
         return gpd.read_parquet(path)
     if encoding:
@@ -616,8 +716,14 @@ def _states_crs(path: Path | None) -> bool:
     return False
 
 
-def _check_crs(gdf: gpd.GeoDataFrame, name: str, entry: dict[str, Any], source: str,
-               problems: ProblemList, lang: str) -> gpd.GeoDataFrame | None:
+def _check_crs(
+    gdf: gpd.GeoDataFrame,
+    name: str,
+    entry: dict[str, Any],
+    source: str,
+    problems: ProblemList,
+    lang: str,
+) -> gpd.GeoDataFrame | None:
     declared = entry.get("crs")
     declared_crs = None
     if declared is not None:
@@ -637,8 +743,15 @@ def _check_crs(gdf: gpd.GeoDataFrame, name: str, entry: dict[str, Any], source: 
         gdf = gdf.set_crs(declared_crs)
     elif declared_crs is not None and not gdf.crs.equals(declared_crs):
         if not crs_mod.same_coordinates(gdf.crs, declared_crs, gdf):
-            problems.error(source, tr("crs_conflict", lang, stated=_crs_name(gdf.crs),
-                                      declared=_crs_name(declared_crs)))
+            problems.error(
+                source,
+                tr(
+                    "crs_conflict",
+                    lang,
+                    stated=_crs_name(gdf.crs),
+                    declared=_crs_name(declared_crs),
+                ),
+            )
             return None
         gdf = gdf.set_crs(declared_crs, allow_override=True)  # the stated CRS + its +towgs84
     layer_crs = pyproj.CRS.from_user_input(gdf.crs)
@@ -648,39 +761,65 @@ def _check_crs(gdf: gpd.GeoDataFrame, name: str, entry: dict[str, Any], source: 
     xmin, ymin, xmax, ymax = present.total_bounds
     if layer_crs.is_geographic:
         if xmin < -180 or xmax > 180 or ymin < -90 or ymax > 90:
-            problems.error(source, tr("out_of_range_geographic", lang, xmin=xmin, xmax=xmax,
-                                      ymin=ymin, ymax=ymax, crs=_crs_name(layer_crs)))
+            problems.error(
+                source,
+                tr(
+                    "out_of_range_geographic",
+                    lang,
+                    xmin=xmin,
+                    xmax=xmax,
+                    ymin=ymin,
+                    ymax=ymax,
+                    crs=_crs_name(layer_crs),
+                ),
+            )
             return None
     else:
         area = layer_crs.area_of_use
         if area is not None:
             # the CRS's own geodetic CRS: fast to build, and a datum shift is irrelevant
             # against a 1-degree margin
-            to_geo = pyproj.Transformer.from_crs(layer_crs, layer_crs.geodetic_crs,
-                                                 always_xy=True)
+            to_geo = pyproj.Transformer.from_crs(layer_crs, layer_crs.geodetic_crs, always_xy=True)
             lon, lat = to_geo.transform([xmin, xmax, xmin, xmax], [ymin, ymin, ymax, ymax])
             lon, lat = np.asarray(lon), np.asarray(lat)
             margin = 1.0
-            if (not np.all(np.isfinite(lon)) or lon.min() < area.west - margin
-                    or lon.max() > area.east + margin or lat.min() < area.south - margin
-                    or lat.max() > area.north + margin):
-                problems.error(source, tr(
-                    "out_of_area", lang, crs=_crs_name(layer_crs),
-                    bounds=f"{xmin:.0f}, {ymin:.0f} – {xmax:.0f}, {ymax:.0f}"))
+            if (
+                not np.all(np.isfinite(lon))
+                or lon.min() < area.west - margin
+                or lon.max() > area.east + margin
+                or lat.min() < area.south - margin
+                or lat.max() > area.north + margin
+            ):
+                problems.error(
+                    source,
+                    tr(
+                        "out_of_area",
+                        lang,
+                        crs=_crs_name(layer_crs),
+                        bounds=f"{xmin:.0f}, {ymin:.0f} – {xmax:.0f}, {ymax:.0f}",
+                    ),
+                )
                 return None
     if entry.get("gcj02"):
         if not layer_crs.is_geographic:
             problems.error(source, tr("gcj02_not_geographic", lang, crs=_crs_name(layer_crs)))
             return None
         gdf = gdf.to_crs("EPSG:4326")
-        gdf = gdf.set_geometry(crs_mod.geometries_gcj02_to_wgs84(gdf.geometry.values),
-                               crs="EPSG:4326")
+        gdf = gdf.set_geometry(
+            crs_mod.geometries_gcj02_to_wgs84(gdf.geometry.values), crs="EPSG:4326"
+        )
         problems.warn(source, tr("gcj02_converted", lang))
     return _shift_datum(gdf, name, entry, source, problems, lang)
 
 
-def _shift_datum(gdf: gpd.GeoDataFrame, name: str, entry: dict[str, Any], source: str,
-                 problems: ProblemList, lang: str) -> gpd.GeoDataFrame | None:
+def _shift_datum(
+    gdf: gpd.GeoDataFrame,
+    name: str,
+    entry: dict[str, Any],
+    source: str,
+    problems: ProblemList,
+    lang: str,
+) -> gpd.GeoDataFrame | None:
     """Bring a layer to CGCS2000 (:func:`gis_planner.crs.to_cgcs2000`), or refuse it.
 
     The shift used is noted in ``entry["_datum_shift"]`` for the layer's :class:`SourceInfo`.
@@ -700,8 +839,9 @@ def _shift_datum(gdf: gpd.GeoDataFrame, name: str, entry: dict[str, Any], source
         problems.error(CONFIG_FILE, tr("accept_ballpark_bad", lang, layer=name, value=accept))
         return None
     try:
-        gdf, shift = crs_mod.to_cgcs2000(gdf, layer=name, transform=transform,
-                                         accept_ballpark=accept, lang=lang)
+        gdf, shift = crs_mod.to_cgcs2000(
+            gdf, layer=name, transform=transform, accept_ballpark=accept, lang=lang
+        )
     except InputError as err:
         for problem in err.problems:
             problems.error(source, problem.message)
@@ -724,8 +864,7 @@ class _WorkingCrs:
     crs: str | None = None
 
     @classmethod
-    def from_config(cls, config: dict[str, Any], problems: ProblemList,
-                    lang: str) -> _WorkingCrs:
+    def from_config(cls, config: dict[str, Any], problems: ProblemList, lang: str) -> _WorkingCrs:
         value = config.get("working_crs", "auto")
         if str(value).strip().lower() == "auto":
             return cls()
@@ -734,13 +873,15 @@ class _WorkingCrs:
         except Exception:  # noqa: BLE001 - any unreadable value is reported below
             central = None
         if central is None:
-            problems.error(CONFIG_FILE, tr("working_crs_bad", lang, value=value,
-                                           valid=crs_mod.GK3_RANGE))
+            problems.error(
+                CONFIG_FILE, tr("working_crs_bad", lang, value=value, valid=crs_mod.GK3_RANGE)
+            )
             return cls()
         return cls(setting=crs_mod.GK3_ZONES[central])
 
-    def for_layer(self, gdf: gpd.GeoDataFrame, source: str, problems: ProblemList,
-                  lang: str) -> str | None:
+    def for_layer(
+        self, gdf: gpd.GeoDataFrame, source: str, problems: ProblemList, lang: str
+    ) -> str | None:
         if self.crs is not None:
             return self.crs
         try:
@@ -757,20 +898,36 @@ class _WorkingCrs:
             self.crs = self.setting
             if auto is not None and auto != self.crs:
                 length = abs(crs_mod.scale_error(self.crs, lon, lat))
-                problems.warn(CONFIG_FILE, tr("working_crs_far", lang, crs=self.crs, lon=lon,
-                                              auto=auto, length=length,
-                                              area=(1 + length) ** 2 - 1))
+                problems.warn(
+                    CONFIG_FILE,
+                    tr(
+                        "working_crs_far",
+                        lang,
+                        crs=self.crs,
+                        lon=lon,
+                        auto=auto,
+                        length=length,
+                        area=(1 + length) ** 2 - 1,
+                    ),
+                )
         return self.crs
 
 
-def _rename_fields(gdf: gpd.GeoDataFrame, spec: schema.LayerSpec, entry: dict[str, Any],
-                   source: str, problems: ProblemList, lang: str) -> gpd.GeoDataFrame:
+def _rename_fields(
+    gdf: gpd.GeoDataFrame,
+    spec: schema.LayerSpec,
+    entry: dict[str, Any],
+    source: str,
+    problems: ProblemList,
+    lang: str,
+) -> gpd.GeoDataFrame:
     mapping = dict(entry.get("fields") or {})
     missing = [k for k in mapping if k not in gdf.columns]
     if missing:
         present = ", ".join(c for c in gdf.columns if c != "geometry")
-        problems.error(source, tr("field_map_missing", lang, names=", ".join(missing),
-                                  present=present))
+        problems.error(
+            source, tr("field_map_missing", lang, names=", ".join(missing), present=present)
+        )
     gdf = gdf.rename(columns={k: v for k, v in mapping.items() if k in gdf.columns})
     renames: dict[str, str] = {}
     lower = {c.lower(): c for c in gdf.columns}
@@ -778,11 +935,22 @@ def _rename_fields(gdf: gpd.GeoDataFrame, spec: schema.LayerSpec, entry: dict[st
         if f.name not in mapping.values():
             # two columns for one field (户数 beside households): one would be ignored
             names = {a.lower() for a in (f.name, *f.alias_zh, f.name[:10])}
-            columns = [c for c in gdf.columns if c != gdf.geometry.name
-                       and c.lower() in names and c not in mapping.values()]
+            columns = [
+                c
+                for c in gdf.columns
+                if c != gdf.geometry.name and c.lower() in names and c not in mapping.values()
+            ]
             if len(columns) > 1:
-                problems.error(source, tr("field_conflict", lang, field=f.name,
-                                          columns=", ".join(columns), layer=spec.name))
+                problems.error(
+                    source,
+                    tr(
+                        "field_conflict",
+                        lang,
+                        field=f.name,
+                        columns=", ".join(columns),
+                        layer=spec.name,
+                    ),
+                )
         if f.name in gdf.columns:
             continue
         candidates = [*f.alias_zh, f.name[:10]]
@@ -795,8 +963,10 @@ def _rename_fields(gdf: gpd.GeoDataFrame, spec: schema.LayerSpec, entry: dict[st
             if f.name.lower() in lower:
                 renames[lower[f.name.lower()]] = f.name
     gdf = gdf.rename(columns=renames)
-    gdf.attrs["source_columns"] = {**{v: k for k, v in mapping.items()},
-                                   **{v: k for k, v in renames.items()}}
+    gdf.attrs["source_columns"] = {
+        **{v: k for k, v in mapping.items()},
+        **{v: k for k, v in renames.items()},
+    }
     return gdf
 
 
@@ -824,16 +994,25 @@ def _text(series: pd.Series) -> pd.Series:
     if pd.api.types.is_float_dtype(series.dtype):
         values = series.to_numpy(dtype=float, na_value=np.nan)
         with np.errstate(invalid="ignore"):
-            whole = np.isfinite(values) & (values == np.floor(values)) & (
-                np.abs(values) < MAX_EXACT_INTEGER)
+            whole = (
+                np.isfinite(values)
+                & (values == np.floor(values))
+                & (np.abs(values) < MAX_EXACT_INTEGER)
+            )
         text = series.astype("string")
         if whole.any():
-            text[whole] = pd.Series(values[whole].astype(np.int64),
-                                    index=series.index[whole]).astype("string")
+            text[whole] = pd.Series(
+                values[whole].astype(np.int64), index=series.index[whole]
+            ).astype("string")
         return text.str.strip()
     if series.dtype == object:
-        series = series.map(lambda v: int(v) if isinstance(v, float) and v.is_integer()
-                            and abs(v) < MAX_EXACT_INTEGER else v)
+        series = series.map(
+            lambda v: (
+                int(v)
+                if isinstance(v, float) and v.is_integer() and abs(v) < MAX_EXACT_INTEGER
+                else v
+            )
+        )
     return series.astype("string").str.strip()
 
 
@@ -865,8 +1044,9 @@ def _strip_control(gdf: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, pd.Series
     geometry = gdf.geometry.name if isinstance(gdf, gpd.GeoDataFrame) else None
     for column in gdf.columns:
         series = gdf[column]
-        if column == geometry or not (series.dtype == object
-                                      or pd.api.types.is_string_dtype(series.dtype)):
+        if column == geometry or not (
+            series.dtype == object or pd.api.types.is_string_dtype(series.dtype)
+        ):
             continue
         if series.dtype != object:  # a string column: one vectorised search
             hit = series.str.contains(CONTROL_CHARACTERS.pattern, regex=True, na=False)
@@ -900,8 +1080,9 @@ def _blank(series: pd.Series) -> pd.Series:
     return (series.isna() | text.str.lower().isin(NULL_WORDS)).fillna(True).astype(bool)
 
 
-def _lookup(series: pd.Series, table: dict[str, Any], blank: pd.Series
-            ) -> tuple[pd.Series, pd.Series]:
+def _lookup(
+    series: pd.Series, table: dict[str, Any], blank: pd.Series
+) -> tuple[pd.Series, pd.Series]:
     """Map values through ``table`` (keys lower-case); returns (values, unknown mask)."""
     keys = _text(series).str.lower()
     values = keys.map(table).astype(object)
@@ -909,35 +1090,60 @@ def _lookup(series: pd.Series, table: dict[str, Any], blank: pd.Series
     return values.where(~blank & ~unknown, None), unknown
 
 
-def _coerce(gdf: gpd.GeoDataFrame, spec: schema.LayerSpec, rows: pd.Series, source: str,
-            problems: ProblemList, lang: str, *, earliest_year: int,
-            filled_later: tuple[str, ...] = (),
-            plausibility: dict[str, Any] | None = None) -> gpd.GeoDataFrame:
+def _coerce(
+    gdf: gpd.GeoDataFrame,
+    spec: schema.LayerSpec,
+    rows: pd.Series,
+    source: str,
+    problems: ProblemList,
+    lang: str,
+    *,
+    earliest_year: int,
+    filled_later: tuple[str, ...] = (),
+    plausibility: dict[str, Any] | None = None,
+) -> gpd.GeoDataFrame:
     source_columns = dict(gdf.attrs.get("source_columns", {}))
     gdf = gdf.copy()
     this_year = _dt.date.today().year
     for f in spec.fields:
-        shown = (f"{f.name}（{source_columns[f.name]}）" if lang == "zh" else
-                 f"{f.name} (column {source_columns[f.name]})") \
-            if source_columns.get(f.name, f.name) != f.name else f.name
+        shown = (
+            (
+                f"{f.name}（{source_columns[f.name]}）"
+                if lang == "zh"
+                else f"{f.name} (column {source_columns[f.name]})"
+            )
+            if source_columns.get(f.name, f.name) != f.name
+            else f.name
+        )
         if f.name not in gdf.columns and f.name in filled_later:
             gdf[f.name] = pd.NA
         if f.name not in gdf.columns:
             if f.required:
                 aliases = "、".join(f.alias_zh) or "—"
                 close = difflib.get_close_matches(
-                    f.name, [str(c) for c in gdf.columns if c != "geometry"], n=3, cutoff=0.5)
+                    f.name, [str(c) for c in gdf.columns if c != "geometry"], n=3, cutoff=0.5
+                )
                 similar = tr("similar", lang, names=", ".join(close)) if close else ""
-                problems.error(source, tr("field_missing", lang, field=f.name, aliases=aliases,
-                                          similar=similar, layer=spec.name))
+                problems.error(
+                    source,
+                    tr(
+                        "field_missing",
+                        lang,
+                        field=f.name,
+                        aliases=aliases,
+                        similar=similar,
+                        layer=spec.name,
+                    ),
+                )
             elif f.default is not None:
                 gdf[f.name] = f.default
             continue
         raw = gdf[f.name]
         blank = _blank(raw)
         if f.required and blank.any() and f.name not in filled_later:
-            problems.error(source, tr("required_empty", lang, field=shown,
-                                      rows=format_rows(rows[blank])))
+            problems.error(
+                source, tr("required_empty", lang, field=shown, rows=format_rows(rows[blank]))
+            )
         if f.kind == "text":
             gdf[f.name] = _text(raw).astype(object).where(~blank, None)
         elif f.kind in ("int", "number", "year", "plan_year"):
@@ -945,37 +1151,74 @@ def _coerce(gdf: gpd.GeoDataFrame, spec: schema.LayerSpec, rows: pd.Series, sour
             minimum = f.minimum if f.minimum is not None else -np.inf
             if f.kind in ("year", "plan_year"):
                 latest = this_year if f.kind == "year" else LATEST_PLAN_YEAR
-                bad |= ~blank & ((numbers < earliest_year) | (numbers > latest)
-                                 | (numbers != np.floor(numbers)))
+                bad |= ~blank & (
+                    (numbers < earliest_year) | (numbers > latest) | (numbers != np.floor(numbers))
+                )
                 if bad.any():
-                    problems.error(source, tr("bad_year", lang, field=shown,
-                                              earliest=earliest_year, latest=latest,
-                                              rows=format_rows(rows[bad], raw[bad])))
+                    problems.error(
+                        source,
+                        tr(
+                            "bad_year",
+                            lang,
+                            field=shown,
+                            earliest=earliest_year,
+                            latest=latest,
+                            rows=format_rows(rows[bad], raw[bad]),
+                        ),
+                    )
             elif f.kind == "int":
                 bad |= ~blank & ((numbers < minimum) | (numbers != np.floor(numbers)))
                 if bad.any():
-                    problems.error(source, tr("not_integer", lang, field=shown,
-                                              minimum=max(minimum, 0) if f.minimum is not None
-                                              else 0, rows=format_rows(rows[bad], raw[bad])))
+                    problems.error(
+                        source,
+                        tr(
+                            "not_integer",
+                            lang,
+                            field=shown,
+                            minimum=max(minimum, 0) if f.minimum is not None else 0,
+                            rows=format_rows(rows[bad], raw[bad]),
+                        ),
+                    )
             else:
                 low = numbers <= minimum if f.exclusive_minimum else numbers < minimum
                 bad |= ~blank & low
                 if bad.any():
-                    problems.error(source, tr("not_number", lang, field=shown,
-                                              cmp=">" if f.exclusive_minimum else ">=",
-                                              minimum=minimum if np.isfinite(minimum) else 0,
-                                              rows=format_rows(rows[bad], raw[bad])))
+                    problems.error(
+                        source,
+                        tr(
+                            "not_number",
+                            lang,
+                            field=shown,
+                            cmp=">" if f.exclusive_minimum else ">=",
+                            minimum=minimum if np.isfinite(minimum) else 0,
+                            rows=format_rows(rows[bad], raw[bad]),
+                        ),
+                    )
             limit = (plausibility or {}).get(f.plausible_max) if f.plausible_max else None
-            over = ~blank & ~bad & (numbers > (limit if limit is not None
-                                               else MAX_EXACT_INTEGER))
+            over = ~blank & ~bad & (numbers > (limit if limit is not None else MAX_EXACT_INTEGER))
             if over.any():
                 if limit is not None:
-                    problems.error(source, tr("implausible", lang, field=shown,
-                                              key=f.plausible_max, limit=limit,
-                                              rows=format_rows(rows[over], raw[over])))
+                    problems.error(
+                        source,
+                        tr(
+                            "implausible",
+                            lang,
+                            field=shown,
+                            key=f.plausible_max,
+                            limit=limit,
+                            rows=format_rows(rows[over], raw[over]),
+                        ),
+                    )
                 else:
-                    problems.error(source, tr("number_too_large", lang, field=shown,
-                                              rows=format_rows(rows[over], raw[over])))
+                    problems.error(
+                        source,
+                        tr(
+                            "number_too_large",
+                            lang,
+                            field=shown,
+                            rows=format_rows(rows[over], raw[over]),
+                        ),
+                    )
             numbers = numbers.where(~bad & ~over)
             if f.kind in ("int", "year", "plan_year"):
                 gdf[f.name] = numbers.round().astype("Int64")
@@ -985,13 +1228,22 @@ def _coerce(gdf: gpd.GeoDataFrame, spec: schema.LayerSpec, rows: pd.Series, sour
             numbers, bad = _numbers(raw, blank)
             bad |= ~blank & ((numbers < 0) | (numbers > 100))
             if bad.any():
-                problems.error(source, tr("not_share", lang, field=shown,
-                                          rows=format_rows(rows[bad], raw[bad])))
+                problems.error(
+                    source,
+                    tr("not_share", lang, field=shown, rows=format_rows(rows[bad], raw[bad])),
+                )
             elif (numbers > 1).any():
                 fraction = (numbers > 0) & (numbers < 1)
                 if fraction.any():  # 0.8 beside 75: which one is meant cannot be known
-                    problems.error(source, tr("mixed_share", lang, field=shown,
-                                              rows=format_rows(rows[fraction], raw[fraction])))
+                    problems.error(
+                        source,
+                        tr(
+                            "mixed_share",
+                            lang,
+                            field=shown,
+                            rows=format_rows(rows[fraction], raw[fraction]),
+                        ),
+                    )
                 else:
                     problems.warn(source, tr("percent_read", lang, field=shown))
                 numbers = numbers / 100.0
@@ -1005,8 +1257,9 @@ def _coerce(gdf: gpd.GeoDataFrame, spec: schema.LayerSpec, rows: pd.Series, sour
             else:
                 converted, bad = _lookup(raw, schema.BOOL, blank)
             if bad.any():
-                problems.error(source, tr("bad_bool", lang, field=shown,
-                                          rows=format_rows(rows[bad], raw[bad])))
+                problems.error(
+                    source, tr("bad_bool", lang, field=shown, rows=format_rows(rows[bad], raw[bad]))
+                )
             gdf[f.name] = converted.astype("boolean")
         elif f.kind == "enum":
             table = {k.lower(): v for k, v in f.values.items()}
@@ -1017,8 +1270,16 @@ def _coerce(gdf: gpd.GeoDataFrame, spec: schema.LayerSpec, rows: pd.Series, sour
                 for zh, en in f.values.items():
                     zh_for.setdefault(en, zh)
                 valid = ", ".join(f"{c}/{zh_for[c]}" if c in zh_for else c for c in f.choices)
-                problems.error(source, tr("bad_enum", lang, field=shown,
-                                          rows=format_rows(rows[bad], raw[bad]), valid=valid))
+                problems.error(
+                    source,
+                    tr(
+                        "bad_enum",
+                        lang,
+                        field=shown,
+                        rows=format_rows(rows[bad], raw[bad]),
+                        valid=valid,
+                    ),
+                )
             if f.default is not None:
                 converted = converted.where(converted.notna(), f.default)
             gdf[f.name] = converted.astype(object)
@@ -1039,34 +1300,44 @@ def _nonfinite(gdf: gpd.GeoDataFrame) -> pd.Series:
     return pd.Series(bad, index=gdf.index)
 
 
-def _check_area(gdf: gpd.GeoDataFrame, spec: schema.LayerSpec, rows: pd.Series, source: str,
-                problems: ProblemList, lang: str, plausibility: dict[str, Any]) -> bool:
+def _check_area(
+    gdf: gpd.GeoDataFrame,
+    spec: schema.LayerSpec,
+    rows: pd.Series,
+    source: str,
+    problems: ProblemList,
+    lang: str,
+    plausibility: dict[str, Any],
+) -> bool:
     """Polygons (in metres) with no area (a zero-area estate cannot hold households)."""
     limit = plausibility.get("min_polygon_area_m2")
     if spec.geometry != schema.POLYGONAL or limit is None:
         return True
     tiny = pd.Series(shapely.area(gdf.geometry.values) < limit, index=gdf.index)
     if tiny.any():
-        problems.error(source, tr("zero_area", lang, limit=limit,
-                                  rows=format_rows(rows[tiny])))
+        problems.error(source, tr("zero_area", lang, limit=limit, rows=format_rows(rows[tiny])))
         return False
     return True
 
 
-def _geojson_suspects(path: Path, spec: schema.LayerSpec, entry: dict[str, Any]
-                      ) -> dict[str, list[str]]:
+def _geojson_suspects(
+    path: Path, spec: schema.LayerSpec, entry: dict[str, Any]
+) -> dict[str, list[str]]:
     """What GDAL would silently change in a GeoJSON file: text holding NUL (\\u0000, cut
     short when read: key ``""``) and true/false in a numeric field (read as 1/0: key = the
     column). Column → rows; empty in the common case, found by one scan of the bytes."""
     if path.suffix.lower() not in (".geojson", ".json"):
         return {}
-    numeric = {f.name for f in spec.fields
-               if f.kind in ("int", "number", "year", "plan_year", "share")}
+    numeric = {
+        f.name for f in spec.fields if f.kind in ("int", "number", "year", "plan_year", "share")
+    }
     mapped = {str(k) for k, v in (entry.get("fields") or {}).items() if v in numeric}
-    columns = sorted({*numeric, *mapped, *(a for f in spec.fields if f.name in numeric
-                                           for a in f.alias_zh)})
-    booleans = re.compile(b'"(' + b"|".join(re.escape(c.encode()) for c in columns)
-                          + rb')"\s*:\s*(?:true|false)\b')
+    columns = sorted(
+        {*numeric, *mapped, *(a for f in spec.fields if f.name in numeric for a in f.alias_zh)}
+    )
+    booleans = re.compile(
+        b'"(' + b"|".join(re.escape(c.encode()) for c in columns) + rb')"\s*:\s*(?:true|false)\b'
+    )
     found, previous = False, b""
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(MB), b""):
@@ -1095,9 +1366,15 @@ def _geojson_suspects(path: Path, spec: schema.LayerSpec, entry: dict[str, Any]
     return suspects
 
 
-def _check_geometry(gdf: gpd.GeoDataFrame, spec: schema.LayerSpec, rows: pd.Series,
-                    source: str, problems: ProblemList, lang: str,
-                    nonfinite: pd.Series | None = None) -> gpd.GeoDataFrame:
+def _check_geometry(
+    gdf: gpd.GeoDataFrame,
+    spec: schema.LayerSpec,
+    rows: pd.Series,
+    source: str,
+    problems: ProblemList,
+    lang: str,
+    nonfinite: pd.Series | None = None,
+) -> gpd.GeoDataFrame:
     geom = gdf.geometry
     missing = geom.isna() | geom.is_empty
     if nonfinite is not None and nonfinite.any():
@@ -1110,8 +1387,15 @@ def _check_geometry(gdf: gpd.GeoDataFrame, spec: schema.LayerSpec, rows: pd.Seri
     if nonfinite is not None:
         wrong &= ~nonfinite
     if wrong.any():
-        problems.error(source, tr("wrong_geometry", lang, expected="/".join(spec.geometry),
-                                  rows=format_rows(rows[wrong], types[wrong])))
+        problems.error(
+            source,
+            tr(
+                "wrong_geometry",
+                lang,
+                expected="/".join(spec.geometry),
+                rows=format_rows(rows[wrong], types[wrong]),
+            ),
+        )
     invalid = ~missing & ~wrong & ~geom.is_valid
     if nonfinite is not None:
         invalid &= ~nonfinite
@@ -1125,30 +1409,48 @@ def _check_geometry(gdf: gpd.GeoDataFrame, spec: schema.LayerSpec, rows: pd.Seri
     return gdf
 
 
-def _check_ids(gdf: pd.DataFrame, spec: schema.LayerSpec, source: str, problems: ProblemList,
-               lang: str) -> None:
+def _check_ids(
+    gdf: pd.DataFrame, spec: schema.LayerSpec, source: str, problems: ProblemList, lang: str
+) -> None:
     if not spec.id_field or spec.id_field not in gdf.columns:
         return
     ids = gdf[spec.id_field]
     dup = ids.notna() & ids.duplicated(keep=False)
     if dup.any():
-        problems.error(source, tr("duplicate_ids", lang, field=spec.id_field,
-                                  rows=format_rows(sorted(ids[dup].astype(str).unique()))))
+        problems.error(
+            source,
+            tr(
+                "duplicate_ids",
+                lang,
+                field=spec.id_field,
+                rows=format_rows(sorted(ids[dup].astype(str).unique())),
+            ),
+        )
 
 
-def _load_layer(folder: Path, spec: schema.LayerSpec, entry: dict[str, Any],
-                problems: ProblemList, lang: str, *, earliest_year: int,
-                filled_later: tuple[str, ...] = (), working: _WorkingCrs | None = None,
-                path: Path | None = None, plausibility: dict[str, Any] | None = None
-                ) -> tuple[gpd.GeoDataFrame | None, SourceInfo | None]:
+def _load_layer(
+    folder: Path,
+    spec: schema.LayerSpec,
+    entry: dict[str, Any],
+    problems: ProblemList,
+    lang: str,
+    *,
+    earliest_year: int,
+    filled_later: tuple[str, ...] = (),
+    working: _WorkingCrs | None = None,
+    path: Path | None = None,
+    plausibility: dict[str, Any] | None = None,
+) -> tuple[gpd.GeoDataFrame | None, SourceInfo | None]:
     """Read, check and convert one layer from ``path`` (found by :func:`_find_file` and
     checked by :func:`_check_input` before any layer is read)."""
     plausibility = plausibility or {}
     if path is None:
         if spec.required and not entry.get("file"):
             names = ", ".join(f"{spec.name}{e}" for e in (".gpkg", ".geojson", ".shp"))
-            problems.error(spec.name, tr("layer_missing", lang, layer=spec.name,
-                                         alias=spec.alias_zh, names=names))
+            problems.error(
+                spec.name,
+                tr("layer_missing", lang, layer=spec.name, alias=spec.alias_zh, names=names),
+            )
         return None, None
     source = path.name + (f" (layer {entry['layer']})" if entry.get("layer") else "")
     before = len(problems.errors)
@@ -1163,8 +1465,9 @@ def _load_layer(folder: Path, spec: schema.LayerSpec, entry: dict[str, Any],
         return None, None
     for column, labels in _geojson_suspects(path, spec, entry).items():
         if column:
-            problems.error(source, tr("bool_not_number", lang, field=column,
-                                      rows=format_rows(labels)))
+            problems.error(
+                source, tr("bool_not_number", lang, field=column, rows=format_rows(labels))
+            )
         else:
             problems.error(source, tr("nul_in_text", lang, rows=format_rows(labels)))
     nonfinite = _nonfinite(gdf)
@@ -1180,13 +1483,28 @@ def _load_layer(folder: Path, spec: schema.LayerSpec, entry: dict[str, Any],
     gdf, controlled = _strip_control(gdf)
     rows = _row_ids(gdf, spec)
     for column, hit in controlled.items():
-        problems.warn(source, tr("control_chars", lang, field=column,
-                                 rows=format_rows(rows[hit])))
-    gdf = _coerce(gdf, spec, rows, source, problems, lang, earliest_year=earliest_year,
-                  filled_later=filled_later, plausibility=plausibility)
+        problems.warn(source, tr("control_chars", lang, field=column, rows=format_rows(rows[hit])))
+    gdf = _coerce(
+        gdf,
+        spec,
+        rows,
+        source,
+        problems,
+        lang,
+        earliest_year=earliest_year,
+        filled_later=filled_later,
+        plausibility=plausibility,
+    )
     _check_ids(gdf, spec, source, problems, lang)
-    gdf = _check_geometry(gdf, spec, rows, source, problems, lang,
-                          nonfinite=nonfinite.reindex(gdf.index, fill_value=False))
+    gdf = _check_geometry(
+        gdf,
+        spec,
+        rows,
+        source,
+        problems,
+        lang,
+        nonfinite=nonfinite.reindex(gdf.index, fill_value=False),
+    )
     if len(problems.errors) > before:
         return None, None
     working_crs = (working or _WorkingCrs()).for_layer(gdf, source, problems, lang)
@@ -1196,25 +1514,49 @@ def _load_layer(folder: Path, spec: schema.LayerSpec, entry: dict[str, Any],
     if not _check_area(gdf, spec, rows, source, problems, lang, plausibility):
         return None, None
     gdf = gdf.reset_index(drop=True)
-    info = SourceInfo(spec.name, str(path), _sha256(path), stated, len(gdf),
-                      datum_shift=crs_entry.get("_datum_shift"))
-    log.info("Read %s: %d features from %s (%s → %s)", spec.name, len(gdf), path.name, stated,
-             working_crs)
+    info = SourceInfo(
+        spec.name,
+        str(path),
+        _sha256(path),
+        stated,
+        len(gdf),
+        datum_shift=crs_entry.get("_datum_shift"),
+    )
+    log.info(
+        "Read %s: %d features from %s (%s → %s)",
+        spec.name,
+        len(gdf),
+        path.name,
+        stated,
+        working_crs,
+    )
     return gdf, info
 
 
 # --------------------------------------------------------------------------- tables
 
 
-TABLE_ALIASES = {"小区代码": "estate_id", "小区编码": "estate_id", "小区名称": "name",
-                 "名称": "name", "社区代码": "community_id", "户数": "households",
-                 "常住人口": "population", "统计日期": "as_of"}
+TABLE_ALIASES = {
+    "小区代码": "estate_id",
+    "小区编码": "estate_id",
+    "小区名称": "name",
+    "名称": "name",
+    "社区代码": "community_id",
+    "户数": "households",
+    "常住人口": "population",
+    "统计日期": "as_of",
+}
 
 
-def _read_households_table(path: Path | None, entry: dict[str, Any], problems: ProblemList,
-                           lang: str, *, plausibility: dict[str, Any] | None = None,
-                           max_rows: int | None = None
-                           ) -> tuple[pd.DataFrame | None, Path | None]:
+def _read_households_table(
+    path: Path | None,
+    entry: dict[str, Any],
+    problems: ProblemList,
+    lang: str,
+    *,
+    plausibility: dict[str, Any] | None = None,
+    max_rows: int | None = None,
+) -> tuple[pd.DataFrame | None, Path | None]:
     if path is None:
         return None, None
     try:
@@ -1238,18 +1580,19 @@ def _read_households_table(path: Path | None, entry: dict[str, Any], problems: P
         targets.setdefault(mapping.get(column, column), []).append(column)
     conflicts = {t: c for t, c in targets.items() if len(c) > 1}
     for target, columns in conflicts.items():  # 户数 beside households: one would be ignored
-        problems.error(path.name, tr("table_column_conflict", lang, field=target,
-                                     columns=", ".join(columns)))
+        problems.error(
+            path.name, tr("table_column_conflict", lang, field=target, columns=", ".join(columns))
+        )
     if conflicts:
         return None, None
     table = table.rename(columns=mapping).reset_index(drop=True)
     table, controlled = _strip_control(table)
     # the spreadsheet's own row numbers (its header is row 1)
-    line = pd.Series([tr("table_row", lang, n=i + 2) for i in range(len(table))],
-                     index=table.index)
+    line = pd.Series([tr("table_row", lang, n=i + 2) for i in range(len(table))], index=table.index)
     for column, hit in controlled.items():
-        problems.warn(path.name, tr("control_chars", lang, field=column,
-                                    rows=format_rows(line[hit])))
+        problems.warn(
+            path.name, tr("control_chars", lang, field=column, rows=format_rows(line[hit]))
+        )
     by_name = {"name", "community_id"} <= set(table.columns)
     by_id = "estate_id" in table.columns
     if by_id:
@@ -1257,8 +1600,7 @@ def _read_households_table(path: Path | None, entry: dict[str, Any], problems: P
         if blank_id.all() and by_name:  # an empty id column: the names are the key
             table, by_id = table.drop(columns="estate_id"), False
         elif blank_id.any():
-            problems.error(path.name, tr("table_blank_id", lang,
-                                         rows=format_rows(line[blank_id])))
+            problems.error(path.name, tr("table_blank_id", lang, rows=format_rows(line[blank_id])))
             return None, None
         else:
             table["estate_id"] = _text(table["estate_id"]).astype(object)
@@ -1272,29 +1614,56 @@ def _read_households_table(path: Path | None, entry: dict[str, Any], problems: P
     numbers, bad = _numbers(raw, blank)
     bad |= blank | (numbers < 0) | (numbers != np.floor(numbers))
     if bad.any():
-        problems.error(path.name, tr("not_integer", lang, field="households", minimum=0,
-                                     rows=format_rows(labels[bad], raw[bad])))
+        problems.error(
+            path.name,
+            tr(
+                "not_integer",
+                lang,
+                field="households",
+                minimum=0,
+                rows=format_rows(labels[bad], raw[bad]),
+            ),
+        )
         return None, None
     limit = (plausibility or {}).get("max_households_per_estate")
     if limit is not None and (numbers > limit).any():
         over = numbers > limit
-        problems.error(path.name, tr("implausible", lang, field="households",
-                                     key="max_households_per_estate", limit=limit,
-                                     rows=format_rows(labels[over], raw[over])))
+        problems.error(
+            path.name,
+            tr(
+                "implausible",
+                lang,
+                field="households",
+                key="max_households_per_estate",
+                limit=limit,
+                rows=format_rows(labels[over], raw[over]),
+            ),
+        )
         return None, None
     table["households"] = numbers.round().astype("Int64")
     keys = ["estate_id"] if by_id else ["name", "community_id"]
     duplicated = table.duplicated(keys, keep=False)
     if duplicated.any():
-        problems.error(path.name, tr("table_duplicates", lang, rows=format_rows(
-            table.loc[duplicated, keys[0]].astype(str).unique())))
+        problems.error(
+            path.name,
+            tr(
+                "table_duplicates",
+                lang,
+                rows=format_rows(table.loc[duplicated, keys[0]].astype(str).unique()),
+            ),
+        )
         return None, None
     return table, path
 
 
-def _apply_households_table(estates: gpd.GeoDataFrame, table: pd.DataFrame, path: Path,
-                            communities: gpd.GeoDataFrame, problems: ProblemList, lang: str
-                            ) -> gpd.GeoDataFrame:
+def _apply_households_table(
+    estates: gpd.GeoDataFrame,
+    table: pd.DataFrame,
+    path: Path,
+    communities: gpd.GeoDataFrame,
+    problems: ProblemList,
+    lang: str,
+) -> gpd.GeoDataFrame:
     """Fill or replace the estates' household counts from the households table."""
     estates = estates.copy()
     if "estate_id" in table.columns and table["estate_id"].notna().all():
@@ -1305,36 +1674,46 @@ def _apply_households_table(estates: gpd.GeoDataFrame, table: pd.DataFrame, path
     else:
         # name + community: the community is the one holding the estate's representative point
         points = gpd.GeoDataFrame(geometry=estates.representative_point(), crs=estates.crs)
-        joined = gpd.sjoin(points, communities[["community_id", "geometry"]], how="left",
-                           predicate="within")
+        joined = gpd.sjoin(
+            points, communities[["community_id", "geometry"]], how="left", predicate="within"
+        )
         joined = joined[~joined.index.duplicated()]
-        lookup = pd.Series(estates.index, index=pd.MultiIndex.from_arrays(
-            [estates["name"].astype(str), joined["community_id"].astype(str)]))
+        lookup = pd.Series(
+            estates.index,
+            index=pd.MultiIndex.from_arrays(
+                [estates["name"].astype(str), joined["community_id"].astype(str)]
+            ),
+        )
         lookup = lookup[~lookup.index.duplicated()]
-        keys = pd.MultiIndex.from_arrays([table["name"].astype(str),
-                                          table["community_id"].astype(str)])
+        keys = pd.MultiIndex.from_arrays(
+            [table["name"].astype(str), table["community_id"].astype(str)]
+        )
         matched = pd.Series(keys.isin(lookup.index), index=table.index)
         targets = lookup.reindex(keys[matched.to_numpy()]).to_numpy()
         key = table["name"].astype(str)
     if (~matched).any():
-        problems.warn(path.name, tr("table_unmatched", lang, n=int((~matched).sum()),
-                                    rows=format_rows(key[~matched])))
+        problems.warn(
+            path.name,
+            tr("table_unmatched", lang, n=int((~matched).sum()), rows=format_rows(key[~matched])),
+        )
     estates.loc[targets, "households"] = table.loc[matched, "households"].to_numpy()
     if "population" in table.columns:
         estates.loc[targets, "population"] = pd.to_numeric(
-            table.loc[matched, "population"], errors="coerce").to_numpy()
+            table.loc[matched, "population"], errors="coerce"
+        ).to_numpy()
     return estates
 
 
 # --------------------------------------------------------------------------- the folder
 
 
-def _check_overlaps(communities: gpd.GeoDataFrame, source: str, problems: ProblemList,
-                    lang: str) -> None:
+def _check_overlaps(
+    communities: gpd.GeoDataFrame, source: str, problems: ProblemList, lang: str
+) -> None:
     """Warn about communities that overlap by more than a digitising sliver."""
     geoms = communities.geometry.values
     if shapely.coverage_is_valid(geoms):  # a clean coverage (shared edges) cannot overlap;
-        return                            # 5× faster than the pairwise check below
+        return  # 5× faster than the pairwise check below
     left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
     pair = left < right
     left, right = left[pair], right[pair]
@@ -1345,13 +1724,23 @@ def _check_overlaps(communities: gpd.GeoDataFrame, source: str, problems: Proble
     if big.any():
         ids = communities["community_id"].astype(str).to_numpy()
         rows = [f"{ids[a]}×{ids[b]}" for a, b in zip(left[big], right[big], strict=True)]
-        problems.warn(source, tr("communities_overlap", lang, tolerance=OVERLAP_TOLERANCE_M2,
-                                 rows=", ".join(f"{r} ({a:,.0f} m²)"
-                                                for r, a in zip(rows, area[big], strict=True))))
+        problems.warn(
+            source,
+            tr(
+                "communities_overlap",
+                lang,
+                tolerance=OVERLAP_TOLERANCE_M2,
+                rows=", ".join(f"{r} ({a:,.0f} m²)" for r, a in zip(rows, area[big], strict=True)),
+            ),
+        )
 
 
-def _check_far_away(data: dict[str, gpd.GeoDataFrame], problems: ProblemList, lang: str,
-                    sources: dict[str, SourceInfo]) -> None:
+def _check_far_away(
+    data: dict[str, gpd.GeoDataFrame],
+    problems: ProblemList,
+    lang: str,
+    sources: dict[str, SourceInfo],
+) -> None:
     communities = data.get("communities")
     if communities is None:
         return
@@ -1364,8 +1753,9 @@ def _check_far_away(data: dict[str, gpd.GeoDataFrame], problems: ProblemList, la
             problems.error(Path(sources[name].file).name, tr("far_away", lang, km=distance_km))
 
 
-def load_layers(folder: str | Path, *, rules: RuleSet | str | Path | None = None,
-                lang: str = "zh") -> PlanningData:
+def load_layers(
+    folder: str | Path, *, rules: RuleSet | str | Path | None = None, lang: str = "zh"
+) -> PlanningData:
     """Read and validate a layers folder.
 
     Parameters
@@ -1405,19 +1795,48 @@ def load_layers(folder: str | Path, *, rules: RuleSet | str | Path | None = None
     # estates' households may come from the households table or the population raster
     table_entry = dict(entries.get(schema.HOUSEHOLDS_TABLE) or {})
     table_path = _find_file(folder, *TABLE_NAMES, TABLE_EXTENSIONS, table_entry, problems, lang)
-    population_raster = _find_file(folder, "population", "人口", schema.RASTER_EXTENSIONS,
-                                   dict(entries.get("population") or {}), problems, lang)
-    paths = {name: _find_file(folder, name, spec.alias_zh, schema.VECTOR_EXTENSIONS,
-                              dict(entries.get(name) or {}), problems, lang)
-             for name, spec in schema.VECTOR_LAYERS.items()}
+    population_raster = _find_file(
+        folder,
+        "population",
+        "人口",
+        schema.RASTER_EXTENSIONS,
+        dict(entries.get("population") or {}),
+        problems,
+        lang,
+    )
+    paths = {
+        name: _find_file(
+            folder,
+            name,
+            spec.alias_zh,
+            schema.VECTOR_EXTENSIONS,
+            dict(entries.get(name) or {}),
+            problems,
+            lang,
+        )
+        for name, spec in schema.VECTOR_LAYERS.items()
+    }
     # before anything is read: what every file is, its size and its feature count
-    refused = _check_inputs(folder, paths, table_path, population_raster, entries, rule_set,
-                            problems, lang)
+    refused = _check_inputs(
+        folder, paths, table_path, population_raster, entries, rule_set, problems, lang
+    )
     meant = _unused_files(
-        folder, [p for p in (*paths.values(), table_path, population_raster,
-                             folder / CONFIG_FILE, *_rules_paths(folder, config)) if p],
-        problems, lang, {n for n, spec in schema.VECTOR_LAYERS.items()
-                         if spec.required and paths[n] is None})
+        folder,
+        [
+            p
+            for p in (
+                *paths.values(),
+                table_path,
+                population_raster,
+                folder / CONFIG_FILE,
+                *_rules_paths(folder, config),
+            )
+            if p
+        ],
+        problems,
+        lang,
+        {n for n, spec in schema.VECTOR_LAYERS.items() if spec.required and paths[n] is None},
+    )
     table_path = None if schema.HOUSEHOLDS_TABLE in refused else table_path
     population_raster = None if "population" in refused else population_raster
     plausibility = rule_set.plausibility.to_dict() if "plausibility" in rule_set else {}
@@ -1426,20 +1845,34 @@ def load_layers(folder: str | Path, *, rules: RuleSet | str | Path | None = None
         if name in refused:
             continue
         later = ("households",) if name == "estates" and counts_elsewhere else ()
-        gdf, info = _load_layer(folder, spec, dict(entries.get(name) or {}), problems, lang,
-                                earliest_year=earliest, filled_later=later, working=working,
-                                path=paths[name], plausibility=plausibility)
+        gdf, info = _load_layer(
+            folder,
+            spec,
+            dict(entries.get(name) or {}),
+            problems,
+            lang,
+            earliest_year=earliest,
+            filled_later=later,
+            working=working,
+            path=paths[name],
+            plausibility=plausibility,
+        )
         if gdf is not None and info is not None:
             data[name] = gdf
             sources[name] = info
     if paths["estates"] is None:
         hint = meant.get("estates")
-        problems.warn("estates", tr("no_estates_layer", lang, hint=tr(
-            "no_estates_hint", lang, files=", ".join(hint)) if hint else ""))
+        problems.warn(
+            "estates",
+            tr(
+                "no_estates_layer",
+                lang,
+                hint=tr("no_estates_hint", lang, files=", ".join(hint)) if hint else "",
+            ),
+        )
     _check_far_away(data, problems, lang, sources)
     if "communities" in data:
-        _check_overlaps(data["communities"], Path(sources["communities"].file).name, problems,
-                        lang)
+        _check_overlaps(data["communities"], Path(sources["communities"].file).name, problems, lang)
 
     communities = data.get("communities")
     premises = data.get("premises")
@@ -1448,39 +1881,68 @@ def load_layers(folder: str | Path, *, rules: RuleSet | str | Path | None = None
         given = premises["community_id"].notna()
         unknown = given & ~premises["community_id"].astype(str).isin(known)
         if unknown.any():
-            problems.error(Path(sources["premises"].file).name, tr(
-                "unknown_community", lang,
-                rows=format_rows(premises.loc[unknown, "premises_id"],
-                                 premises.loc[unknown, "community_id"]),
-                valid=", ".join(sorted(known)[:5])))
+            problems.error(
+                Path(sources["premises"].file).name,
+                tr(
+                    "unknown_community",
+                    lang,
+                    rows=format_rows(
+                        premises.loc[unknown, "premises_id"], premises.loc[unknown, "community_id"]
+                    ),
+                    valid=", ".join(sorted(known)[:5]),
+                ),
+            )
 
     if population_raster is not None:
         _check_raster(population_raster, problems, lang)
 
     estates = data.get("estates")
     table, table_path = _read_households_table(
-        table_path, table_entry, problems, lang, plausibility=plausibility,
-        max_rows=int(rule_set.limits.max_features_per_layer) if "limits" in rule_set else None)
-    if (estates is not None and table is not None and table_path is not None
-            and communities is not None):
-        estates = _apply_households_table(estates, table, table_path, communities, problems,
-                                          lang)
+        table_path,
+        table_entry,
+        problems,
+        lang,
+        plausibility=plausibility,
+        max_rows=int(rule_set.limits.max_features_per_layer) if "limits" in rule_set else None,
+    )
+    if (
+        estates is not None
+        and table is not None
+        and table_path is not None
+        and communities is not None
+    ):
+        estates = _apply_households_table(estates, table, table_path, communities, problems, lang)
         data["estates"] = estates
-        sources["households"] = SourceInfo("households", str(table_path),
-                                           _sha256(table_path), "—", len(table))
+        sources["households"] = SourceInfo(
+            "households", str(table_path), _sha256(table_path), "—", len(table)
+        )
     if estates is not None and population_raster is None and "households" in estates:
         missing = estates["households"].isna()
         if missing.any() and table is not None:
-            problems.error(Path(sources["estates"].file).name, tr(
-                "table_missing_count", lang,
-                rows=format_rows(estates.loc[missing, "estate_id"])))
+            problems.error(
+                Path(sources["estates"].file).name,
+                tr(
+                    "table_missing_count", lang, rows=format_rows(estates.loc[missing, "estate_id"])
+                ),
+            )
 
     household_size = float(config.get("household_size", rule_set.settings.household_size))
     low, high = plausibility.get("min_household_size"), plausibility.get("max_household_size")
-    if "household_size" in config and low is not None and high is not None and not (
-            low <= household_size <= high):
-        _config_type(problems, "household_size", config["household_size"],
-                     "cfg_expect_household_size", lang, minimum=low, maximum=high)
+    if (
+        "household_size" in config
+        and low is not None
+        and high is not None
+        and not (low <= household_size <= high)
+    ):
+        _config_type(
+            problems,
+            "household_size",
+            config["household_size"],
+            "cfg_expect_household_size",
+            lang,
+            minimum=low,
+            maximum=high,
+        )
 
     problems.raise_if_any(header=tr("invalid_input_header", lang, n=len(problems.errors)))
     assert communities is not None  # a missing communities layer is an error above
@@ -1518,8 +1980,13 @@ def _rules_paths(folder: Path, config: dict[str, Any]) -> list[Path]:
     return [] if relative.is_absolute() or ".." in relative.parts else [folder / relative]
 
 
-def _rule_set(folder: Path, rules: RuleSet | str | Path | None, config: dict[str, Any],
-              problems: ProblemList, lang: str) -> RuleSet:
+def _rule_set(
+    folder: Path,
+    rules: RuleSet | str | Path | None,
+    config: dict[str, Any],
+    problems: ProblemList,
+    lang: str,
+) -> RuleSet:
     """The rules to validate and analyse with: ``rules``, else the file named in planner.yaml,
     else the default. A rules problem is reported with the other problems (it never hides
     the layers' problems): the layers are then checked against the default rules."""
@@ -1542,9 +2009,16 @@ def _rule_set(folder: Path, rules: RuleSet | str | Path | None, config: dict[str
         return load_rules()
 
 
-def _check_inputs(folder: Path, paths: dict[str, Path | None], table: Path | None,
-                  raster: Path | None, entries: dict[str, Any], rules: RuleSet,
-                  problems: ProblemList, lang: str) -> set[str]:
+def _check_inputs(
+    folder: Path,
+    paths: dict[str, Path | None],
+    table: Path | None,
+    raster: Path | None,
+    entries: dict[str, Any],
+    rules: RuleSet,
+    problems: ProblemList,
+    lang: str,
+) -> set[str]:
     """Check every input before any is read: that it is a file (or a FileGDB folder) and not a
     FIFO, device, folder or broken link; its size (``limits.max_file_mb``, all together
     ``limits.max_input_mb``); a vector layer's feature count (``limits.max_features_per_layer``,
@@ -1565,8 +2039,9 @@ def _check_inputs(folder: Path, paths: dict[str, Path | None], table: Path | Non
             refused.add(name)
             continue
         if size > max_file:
-            problems.error(source, tr("file_too_large", lang, size=size / MB,
-                                      limit=limits["max_file_mb"]))
+            problems.error(
+                source, tr("file_too_large", lang, size=size / MB, limit=limits["max_file_mb"])
+            )
             refused.add(name)
             continue
         total += size
@@ -1575,12 +2050,13 @@ def _check_inputs(folder: Path, paths: dict[str, Path | None], table: Path | Non
             if count is None:
                 refused.add(name)
             elif max_features is not None and count > max_features:
-                problems.error(source, tr("too_many_features", lang, n=count,
-                                          limit=max_features))
+                problems.error(source, tr("too_many_features", lang, n=count, limit=max_features))
                 refused.add(name)
     if "max_input_mb" in limits and total > float(limits["max_input_mb"]) * MB:
-        problems.error(folder.name or str(folder), tr("input_too_large", lang, size=total / MB,
-                                                      limit=limits["max_input_mb"]))
+        problems.error(
+            folder.name or str(folder),
+            tr("input_too_large", lang, size=total / MB, limit=limits["max_input_mb"]),
+        )
         refused |= set(inputs)
     return refused
 
@@ -1593,8 +2069,9 @@ def _check_raster(path: Path, problems: ProblemList, lang: str) -> None:
             if src.crs is None:
                 problems.error(path.name, tr("raster_no_crs", lang))
             elif not crs_mod.is_cgcs2000_frame(src.crs.to_wkt()):  # warped without a shift
-                problems.error(path.name, tr("raster_datum", lang,
-                                             crs=crs_mod.crs_name(src.crs.to_wkt())))
+                problems.error(
+                    path.name, tr("raster_datum", lang, crs=crs_mod.crs_name(src.crs.to_wkt()))
+                )
             if src.nodata is None:
                 problems.error(path.name, tr("raster_no_nodata", lang))
     except rasterio.errors.RasterioIOError as err:

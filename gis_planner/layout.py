@@ -27,8 +27,7 @@ def scale_status(households: pd.Series, *, rules: RuleSet) -> pd.Series:
     ['too_small', 'ok', 'ok', 'too_large']
     """
     low, high = rules.layout.households_min, rules.layout.households_max
-    values = np.where(households < low, "too_small",
-                      np.where(households > high, "too_large", "ok"))
+    values = np.where(households < low, "too_small", np.where(households > high, "too_large", "ok"))
     return pd.Series(values, index=households.index, name="scale_status", dtype=object)
 
 
@@ -39,8 +38,9 @@ def estate_origins(estates: gpd.GeoDataFrame, *, rules: RuleSet) -> np.ndarray:
     return estates.geometry.values  # "edge": from the nearest point of the estate
 
 
-def nearest_premises(estates: gpd.GeoDataFrame, premises: gpd.GeoDataFrame | None, *,
-                     rules: RuleSet) -> pd.DataFrame:
+def nearest_premises(
+    estates: gpd.GeoDataFrame, premises: gpd.GeoDataFrame | None, *, rules: RuleSet
+) -> pd.DataFrame:
     """Distance in metres from each estate to the nearest premises, and whether it is covered.
 
     Parameters
@@ -60,11 +60,17 @@ def nearest_premises(estates: gpd.GeoDataFrame, premises: gpd.GeoDataFrame | Non
     nearest_id = np.full(n, None, dtype=object)
     if premises is not None and len(premises) and n:
         tree = shapely.STRtree(premises.geometry.values)
-        (src, dst), dist = tree.query_nearest(estate_origins(estates, rules=rules),
-                                              return_distance=True, all_matches=False)
+        (src, dst), dist = tree.query_nearest(
+            estate_origins(estates, rules=rules), return_distance=True, all_matches=False
+        )
         distance[src] = dist
         nearest_id[src] = premises["premises_id"].to_numpy()[dst]
     covered = np.where(np.isnan(distance), False, distance <= rules.layout.walking_distance_m)
-    return pd.DataFrame({"nearest_premises_m": np.round(distance, 1),
-                         "nearest_premises_id": nearest_id, "covered": covered},
-                        index=estates.index)
+    return pd.DataFrame(
+        {
+            "nearest_premises_m": np.round(distance, 1),
+            "nearest_premises_id": nearest_id,
+            "covered": covered,
+        },
+        index=estates.index,
+    )

@@ -83,15 +83,20 @@ LEAFLET_DIR = VENDOR_DIR / "leaflet"
 # --------------------------------------------------------------------------- basemaps
 
 OSM_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
-OSM_ATTRIBUTION = ('&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'
-                   ' contributors')
+OSM_ATTRIBUTION = (
+    '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+)
 # Web-Mercator ("_w") WMTS tiles; vec = streets, cva/eva = Chinese/English annotation.
-TIANDITU_URL = ("https://t{{s}}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile"
-                "&VERSION=1.0.0&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
-                "&TILEMATRIX={{z}}&TILEROW={{y}}&TILECOL={{x}}&tk={key}")
+TIANDITU_URL = (
+    "https://t{{s}}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile"
+    "&VERSION=1.0.0&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
+    "&TILEMATRIX={{z}}&TILEROW={{y}}&TILECOL={{x}}&tk={key}"
+)
 TIANDITU_ATTRIBUTION = '&copy; <a href="https://www.tianditu.gov.cn/">天地图</a> GS(2024)0568号'
-AMAP_URL = ("https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8"
-            "&x={x}&y={y}&z={z}")
+AMAP_URL = (
+    "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8"
+    "&x={x}&y={y}&z={z}"
+)
 AMAP_ATTRIBUTION = '&copy; <a href="https://www.amap.com/">高德地图 AutoNavi</a>'
 
 #: Hosts the page may request: basemap tiles, and nothing else.
@@ -104,8 +109,8 @@ TILE_HOSTS = {
 
 #: URLs that may appear in the page because they load nothing: links and namespaces.
 LINK_ONLY_URLS = (
-    "https://leafletjs.com",             # Leaflet's licence header and attribution link
-    "http://www.w3.org/2000/svg",        # the SVG namespace in Leaflet's code
+    "https://leafletjs.com",  # Leaflet's licence header and attribution link
+    "http://www.w3.org/2000/svg",  # the SVG namespace in Leaflet's code
     "https://www.openstreetmap.org/copyright",
     "https://www.tianditu.gov.cn/",
     "https://www.amap.com/",
@@ -143,21 +148,41 @@ LEGEND_MARKER_AREAS_M2 = (100, 1000, 3000)
 STYLES: dict[str, dict[str, Any]] = {
     "communities": {"color": "#252525", "weight": 1.5, "fillOpacity": 0.35, "opacity": 0.9},
     "estates": {"color": "#252525", "weight": 0.8, "fillOpacity": 0.7, "opacity": 0.8},
-    "reach": {"color": "#1d91c0", "weight": 1, "fillColor": "#41b6c4", "fillOpacity": 0.15,
-              "interactive": False},
+    "reach": {
+        "color": "#1d91c0",
+        "weight": 1,
+        "fillColor": "#41b6c4",
+        "fillOpacity": 0.15,
+        "interactive": False,
+    },
     "outside": {"color": "#000000", "weight": 2.5, "dashArray": "5 4", "fill": False},
-    "no_pm": {"color": "#8c510a", "weight": 2.5, "dashArray": "1 5", "lineCap": "round",
-              "fill": False},
+    "no_pm": {
+        "color": "#8c510a",
+        "weight": 2.5,
+        "dashArray": "1 5",
+        "lineCap": "round",
+        "fill": False,
+    },
     "roads": {"color": "#d7301f", "weight": 3, "dashArray": "10 6", "opacity": 0.9},
     "parcels": {"color": "#b15928", "weight": 2, "fillColor": "#ffff99", "fillOpacity": 0.6},
-    "outline": {"color": "#3f007d", "weight": 2, "dashArray": "12 4 2 4", "fill": False,
-                "interactive": False},
+    "outline": {
+        "color": "#3f007d",
+        "weight": 2,
+        "dashArray": "12 4 2 4",
+        "fill": False,
+        "interactive": False,
+    },
     # R7 layout proposals: the outline's colour is the change (CHANGE_COLOURS); the nearly
     # transparent fill only makes the whole community clickable
     "proposed": {"weight": 3, "opacity": 0.95, "dashArray": "8 5", "fillOpacity": 0.04},
     "paths": {"color": "#4d4d4d", "weight": 1.2, "opacity": 0.75, "interactive": False},
-    "barriers": {"color": "#08306b", "weight": 4, "opacity": 0.85, "fillColor": "#4292c6",
-                 "fillOpacity": 0.3},
+    "barriers": {
+        "color": "#08306b",
+        "weight": 4,
+        "opacity": 0.85,
+        "fillColor": "#4292c6",
+        "fillOpacity": 0.3,
+    },
 }
 #: Proposed communities (R7): outline colour by the (first) change, as in ``change``.
 CHANGE_COLOURS = {
@@ -176,15 +201,38 @@ SITE_COLOURS = {"lscp": "#54278f", "mclp": "#c51b1b"}
 #: where the two models choose the same site.
 SITE_SIDES = {"lscp": "left", "mclp": "right"}
 #: Order of the overlays in the layer control.
-LAYER_ORDER = ("communities", "estates", "premises", "reach", "outside", "no_pm", "roads",
-               "parcels", "outline", "proposed", "sites_lscp", "sites_mclp", "paths",
-               "barriers")
+LAYER_ORDER = (
+    "communities",
+    "estates",
+    "premises",
+    "reach",
+    "outside",
+    "no_pm",
+    "roads",
+    "parcels",
+    "outline",
+    "proposed",
+    "sites_lscp",
+    "sites_mclp",
+    "paths",
+    "barriers",
+)
 #: The R7 proposal overlays: only with ``results.layout``, all off on opening.
 PROPOSAL_LAYERS = ("proposed", "sites_lscp", "sites_mclp", "paths", "barriers")
 #: Stacking of the overlays (Leaflet panes between the tiles (200) and markers (600)).
-PANES = {"communities": 401, "reach": 402, "estates": 403, "parcels": 404, "outside": 405,
-         "no_pm": 406, "roads": 407, "outline": 408, "paths": 409, "barriers": 410,
-         "proposed": 411}
+PANES = {
+    "communities": 401,
+    "reach": 402,
+    "estates": 403,
+    "parcels": 404,
+    "outside": 405,
+    "no_pm": 406,
+    "roads": 407,
+    "outline": 408,
+    "paths": 409,
+    "barriers": 410,
+    "proposed": 411,
+}
 
 
 class MapResourceError(RuntimeError):
@@ -308,71 +356,124 @@ def _format(value: object, kind: str, lang: str) -> Any:
 # label is ``label(field)`` (``staff_range`` for a range) unless a label key is given.
 Row = tuple[str | tuple[str, str], str] | tuple[str | tuple[str, str], str, str]
 COMMUNITY_ROWS: tuple[Row, ...] = (
-    ("community_id", "text"), ("street", "text"), ("kind", "enum"),
-    ("households", "int"), ("population_used", "int"), ("standard", "enum"),
-    ("required_area_m2", "num"), ("premises_area_m2", "num"), ("shortfall_m2", "num"),
-    ("premises_status", "enum"), ("service_centre_ok", "bool"),
+    ("community_id", "text"),
+    ("street", "text"),
+    ("kind", "enum"),
+    ("households", "int"),
+    ("population_used", "int"),
+    ("standard", "enum"),
+    ("required_area_m2", "num"),
+    ("premises_area_m2", "num"),
+    ("shortfall_m2", "num"),
+    ("premises_status", "enum"),
+    ("service_centre_ok", "bool"),
     (("staff_min", "staff_max"), "range"),
-    ("working_funds_yuan", "num"), ("cobuild_funds_yuan", "num"),
-    ("subsidy_build_yuan", "num"), ("subsidy_rent_yuan_per_year", "num"),
-    ("scale_status", "enum"), ("estates_count", "int"), ("households_covered", "int"),
+    ("working_funds_yuan", "num"),
+    ("cobuild_funds_yuan", "num"),
+    ("subsidy_build_yuan", "num"),
+    ("subsidy_rent_yuan_per_year", "num"),
+    ("scale_status", "enum"),
+    ("estates_count", "int"),
+    ("households_covered", "int"),
     ("warnings", "list"),
 )
 ESTATE_ROWS: tuple[Row, ...] = (
-    ("estate_id", "text"), ("community_name", "text"), ("street", "text"),
-    ("households", "int"), ("enclosure_status", "enum"), ("enclosure_rank", "int"),
-    ("enclosure_reasons", "list"), ("walls_included", "bool"),
-    ("no_property_management", "bool"), ("built_year", "year"), ("enclosure", "enum"),
-    ("property_management", "bool"), ("facade", "enum"), ("condition", "enum"),
-    ("survey_participation", "share"), ("survey_support", "share"),
-    ("commercial_frontage", "share"), ("road_crossing_m", "num"),
-    ("nearest_premises_m", "num"), ("covered", "bool"),
+    ("estate_id", "text"),
+    ("community_name", "text"),
+    ("street", "text"),
+    ("households", "int"),
+    ("enclosure_status", "enum"),
+    ("enclosure_rank", "int"),
+    ("enclosure_reasons", "list"),
+    ("walls_included", "bool"),
+    ("no_property_management", "bool"),
+    ("built_year", "year"),
+    ("enclosure", "enum"),
+    ("property_management", "bool"),
+    ("facade", "enum"),
+    ("condition", "enum"),
+    ("survey_participation", "share"),
+    ("survey_support", "share"),
+    ("commercial_frontage", "share"),
+    ("road_crossing_m", "num"),
+    ("nearest_premises_m", "num"),
+    ("covered", "bool"),
 )
 PREMISES_ROWS: tuple[Row, ...] = (
-    ("premises_id", "text"), ("community_name", "text"), ("function", "enum"),
-    ("floor_area_m2", "num"), ("floor", "int"), ("tenure", "enum"), ("status", "enum"),
-    ("cost_yuan", "num"), ("annual_rent_yuan", "num"), ("subsidy_build_yuan", "num"),
-    ("subsidy_rent_yuan_per_year", "num"), ("subsidy_note", "text"),
+    ("premises_id", "text"),
+    ("community_name", "text"),
+    ("function", "enum"),
+    ("floor_area_m2", "num"),
+    ("floor", "int"),
+    ("tenure", "enum"),
+    ("status", "enum"),
+    ("cost_yuan", "num"),
+    ("annual_rent_yuan", "num"),
+    ("subsidy_build_yuan", "num"),
+    ("subsidy_rent_yuan_per_year", "num"),
+    ("subsidy_note", "text"),
 )
 ROAD_ROWS: tuple[Row, ...] = (("road_id", "text"),)
 PARCEL_ROWS: tuple[Row, ...] = (
-    ("parcel_id", "text"), ("planned_households", "int"), ("residential_floor_area_m2", "num"),
+    ("parcel_id", "text"),
+    ("planned_households", "int"),
+    ("residential_floor_area_m2", "num"),
     ("delivery_year", "year"),
 )
 # R7 layout proposals: before and after side by side, then the decision.
 PROPOSED_ROWS: tuple[Row, ...] = (
-    ("community_id", "text"), ("street", "text"), ("change", "enums"),
-    ("source_ids", "text"), ("decision_note", "list"), ("estates_count", "int"),
-    ("households_before", "int"), ("households", "int", "households_after"),
-    ("scale_status_before", "enum"), ("scale_status", "enum", "scale_status_after"),
+    ("community_id", "text"),
+    ("street", "text"),
+    ("change", "enums"),
+    ("source_ids", "text"),
+    ("decision_note", "list"),
+    ("estates_count", "int"),
+    ("households_before", "int"),
+    ("households", "int", "households_after"),
+    ("scale_status_before", "enum"),
+    ("scale_status", "enum", "scale_status_after"),
     (("staff_min_before", "staff_max_before"), "range", "staff_range_before"),
     (("staff_min", "staff_max"), "range", "staff_range_after"),
-    ("standard", "enum"), ("required_area_m2_before", "num"),
-    ("required_area_m2", "num", "required_area_m2_after"), ("premises_area_m2", "num"),
-    ("shortfall_m2", "num"), ("area_m2", "num"), ("compactness", "num"),
-    ("contiguous", "bool"), ("divided", "flag"),
+    ("standard", "enum"),
+    ("required_area_m2_before", "num"),
+    ("required_area_m2", "num", "required_area_m2_after"),
+    ("premises_area_m2", "num"),
+    ("shortfall_m2", "num"),
+    ("area_m2", "num"),
+    ("compactness", "num"),
+    ("contiguous", "bool"),
+    ("divided", "flag"),
 )
 SITE_ROWS: tuple[Row, ...] = (
-    ("priority", "int"), ("site_id", "text"), ("source", "enum"), ("community_name", "text"),
-    ("households_newly_covered", "int"), ("estates_newly_covered", "int"),
-    ("households_in_reach", "int"), ("max_floor_area_m2", "num"),
+    ("priority", "int"),
+    ("site_id", "text"),
+    ("source", "enum"),
+    ("community_name", "text"),
+    ("households_newly_covered", "int"),
+    ("estates_newly_covered", "int"),
+    ("households_in_reach", "int"),
+    ("max_floor_area_m2", "num"),
 )
 BARRIER_ROWS: tuple[Row, ...] = (("barrier_id", "text"), ("barrier_kind", "text"))
 
 
-def _rows(frame: pd.DataFrame, rows: Sequence[Row], lang: str
-          ) -> tuple[list[dict[str, Any]], list[Callable[[Any], Any]]]:
+def _rows(
+    frame: pd.DataFrame, rows: Sequence[Row], lang: str
+) -> tuple[list[dict[str, Any]], list[Callable[[Any], Any]]]:
     """The popup schema of the rows ``frame`` has, and a formatter per row."""
+
     def pair(low: str, high: str) -> Callable[[Any], Any]:
         def get(row: Any) -> Any:
             if _missing(row[low]) or _missing(row[high]):
                 return None
             return [format_number(row[low]), format_number(row[high])]
+
         return get
 
     def single(field: str, kind: str) -> Callable[[Any], Any]:
         def get(row: Any) -> Any:
             return _format(row[field], kind, lang)
+
         return get
 
     schema: list[dict[str, Any]] = []
@@ -384,14 +485,20 @@ def _rows(frame: pd.DataFrame, rows: Sequence[Row], lang: str
             low, high = fields
             if low not in frame or high not in frame:
                 continue
-            schema.append({"l": label(label_key or "staff_range", lang), "t": "range",
-                           "f": [low, high]})
+            schema.append(
+                {"l": label(label_key or "staff_range", lang), "t": "range", "f": [low, high]}
+            )
             getters.append(pair(low, high))
             continue
         if fields not in frame:
             continue
-        schema.append({"l": label(label_key or fields, lang),
-                       "t": "list" if kind == "list" else "text", "f": fields})
+        schema.append(
+            {
+                "l": label(label_key or fields, lang),
+                "t": "list" if kind == "list" else "text",
+                "f": fields,
+            }
+        )
         getters.append(single(fields, kind))
     return schema, getters
 
@@ -406,12 +513,15 @@ def _round_like_outputs(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 # --------------------------------------------------------------------------- geometry
 
 
-def _to_display(geoms: gpd.GeoSeries, *, shift: bool, simplify: bool,
-                tolerance_m: float = SIMPLIFY_TOLERANCE_M) -> np.ndarray:
+def _to_display(
+    geoms: gpd.GeoSeries, *, shift: bool, simplify: bool, tolerance_m: float = SIMPLIFY_TOLERANCE_M
+) -> np.ndarray:
     """Geometries for the page: simplified (metres), lon/lat, GCJ-02 when ``shift``, rounded."""
     if geoms.crs is None:
-        raise ValueError("a layer handed to the map has no CRS; Results layers are in the "
-                         "working CRS (load_layers + analyse give them one)")
+        raise ValueError(
+            "a layer handed to the map has no CRS; Results layers are in the "
+            "working CRS (load_layers + analyse give them one)"
+        )
     if not geoms.crs.is_projected:  # simplify in metres, in the layer's own 3-degree zone
         geoms = geoms.to_crs(crs_mod.working_crs_for(geoms))
     values = geoms.values
@@ -443,21 +553,34 @@ def _marker_px(area_m2: object) -> int:
 # --------------------------------------------------------------------------- layer data
 
 
-def _features(frame: gpd.GeoDataFrame, rows: Sequence[Row], *, lang: str, shift: bool,
-              id_field: str | None, key_field: str | None, points: bool = False,
-              extra: Callable[[Any], dict[str, Any]] | None = None
-              ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def _features(
+    frame: gpd.GeoDataFrame,
+    rows: Sequence[Row],
+    *,
+    lang: str,
+    shift: bool,
+    id_field: str | None,
+    key_field: str | None,
+    points: bool = False,
+    extra: Callable[[Any], dict[str, Any]] | None = None,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Compact feature records ``{g, c, k, n, i, v, ...}`` and the popup schema."""
     shown = _round_like_outputs(frame)
     schema, getters = _rows(shown, rows, lang)
     if points:
-        anchors = _to_display(gpd.GeoSeries(frame.geometry.representative_point(),
-                                            crs=frame.crs), shift=shift, simplify=False)
+        anchors = _to_display(
+            gpd.GeoSeries(frame.geometry.representative_point(), crs=frame.crs),
+            shift=shift,
+            simplify=False,
+        )
         geoms = np.full(len(frame), None, dtype=object)
     else:
         geoms = _to_display(frame.geometry, shift=shift, simplify=True)
-        anchors = _to_display(gpd.GeoSeries(frame.geometry.representative_point(),
-                                            crs=frame.crs), shift=shift, simplify=False)
+        anchors = _to_display(
+            gpd.GeoSeries(frame.geometry.representative_point(), crs=frame.crs),
+            shift=shift,
+            simplify=False,
+        )
     records: list[dict[str, Any]] = []
     for position, (_, row) in enumerate(shown.iterrows()):
         anchor = anchors[position]
@@ -525,15 +648,29 @@ def _layer_data(results: Any, *, lang: str, shift: bool) -> dict[str, dict[str, 
     unassigned = tr("map_unassigned", lang)
 
     # communities (R1 status, shortfall)
-    records, schema = _features(communities, COMMUNITY_ROWS, lang=lang, shift=shift,
-                                id_field="community_id", key_field="premises_status")
+    records, schema = _features(
+        communities,
+        COMMUNITY_ROWS,
+        lang=lang,
+        shift=shift,
+        id_field="community_id",
+        key_field="premises_status",
+    )
     layers["communities"] = {
-        "name": tr("map_layer_communities", lang), "kind": tr("map_kind_community", lang),
-        "type": "shape", "features": records, "rows": schema, "search": True,
-        "colours": COMMUNITY_COLOURS, "labels": _status_labels(COMMUNITY_COLOURS, lang),
+        "name": tr("map_layer_communities", lang),
+        "kind": tr("map_kind_community", lang),
+        "type": "shape",
+        "features": records,
+        "rows": schema,
+        "search": True,
+        "colours": COMMUNITY_COLOURS,
+        "labels": _status_labels(COMMUNITY_COLOURS, lang),
         "style": STYLES["communities"],
-        "tip": _tips(schema, ("premises_status", "{v}"),
-                     ("shortfall_m2", tr("map_shortfall", lang, value="{v}"))),
+        "tip": _tips(
+            schema,
+            ("premises_status", "{v}"),
+            ("shortfall_m2", tr("map_shortfall", lang, value="{v}")),
+        ),
     }
 
     # reach of the counted premises (R7)
@@ -545,73 +682,128 @@ def _layer_data(results: Any, *, lang: str, shift: bool) -> dict[str, dict[str, 
         counted = premises[counted_premises(premises, rules=results.rules, year=results.year)]
         counted = counted[counted.geometry.notna() & ~counted.geometry.is_empty]
     if counted is not None and len(counted):
-        reach = shapely.union_all(shapely.buffer(np.asarray(counted.geometry.values), distance,
-                                                 quad_segs=8))
-        reach_display = _to_display(gpd.GeoSeries([reach], crs=counted.crs), shift=shift,
-                                    simplify=True, tolerance_m=REACH_SIMPLIFY_TOLERANCE_M)[0]
+        reach = shapely.union_all(
+            shapely.buffer(np.asarray(counted.geometry.values), distance, quad_segs=8)
+        )
+        reach_display = _to_display(
+            gpd.GeoSeries([reach], crs=counted.crs),
+            shift=shift,
+            simplify=True,
+            tolerance_m=REACH_SIMPLIFY_TOLERANCE_M,
+        )[0]
         layers["reach"] = {
-            "name": tr("map_layer_reach", lang, distance=distance), "type": "shape",
-            "features": [{"g": _mapping(reach_display)}], "style": STYLES["reach"],
+            "name": tr("map_layer_reach", lang, distance=distance),
+            "type": "shape",
+            "features": [{"g": _mapping(reach_display)}],
+            "style": STYLES["reach"],
         }
 
     estates = results.estates
     if estates is not None and len(estates):
         frame = estates.copy()
         if "community_name" in frame:
-            frame["community_name"] = frame["community_name"].astype(object).where(
-                frame["community_name"].notna(), unassigned)
+            frame["community_name"] = (
+                frame["community_name"]
+                .astype(object)
+                .where(frame["community_name"].notna(), unassigned)
+            )
 
         def estate_flags(row: Any) -> dict[str, Any]:
             flags = {}
             if "covered" in row and not _missing(row["covered"]) and not bool(row["covered"]):
                 flags["o"] = 1
-            if ("no_property_management" in row and not _missing(row["no_property_management"])
-                    and bool(row["no_property_management"])):
+            if (
+                "no_property_management" in row
+                and not _missing(row["no_property_management"])
+                and bool(row["no_property_management"])
+            ):
                 flags["m"] = 1
             return flags
 
-        records, schema = _features(frame, ESTATE_ROWS, lang=lang, shift=shift,
-                                    id_field="estate_id", key_field="enclosure_status",
-                                    extra=estate_flags)
+        records, schema = _features(
+            frame,
+            ESTATE_ROWS,
+            lang=lang,
+            shift=shift,
+            id_field="estate_id",
+            key_field="enclosure_status",
+            extra=estate_flags,
+        )
         layers["estates"] = {
-            "name": tr("map_layer_estates", lang), "kind": tr("map_kind_estate", lang),
-            "type": "shape", "features": records, "rows": schema, "search": True,
-            "colours": ESTATE_COLOURS, "labels": _status_labels(ESTATE_COLOURS, lang),
-            "style": STYLES["estates"], "tip": _tips(schema, ("enclosure_status", "{v}")),
+            "name": tr("map_layer_estates", lang),
+            "kind": tr("map_kind_estate", lang),
+            "type": "shape",
+            "features": records,
+            "rows": schema,
+            "search": True,
+            "colours": ESTATE_COLOURS,
+            "labels": _status_labels(ESTATE_COLOURS, lang),
+            "style": STYLES["estates"],
+            "tip": _tips(schema, ("enclosure_status", "{v}")),
         }
         if any(r.get("o") for r in records):
             layers["outside"] = {
-                "name": tr("map_layer_outside", lang, distance=distance), "type": "derived",
-                "source": "estates", "flag": "o", "style": STYLES["outside"],
-                "tip": _tips(schema, ("nearest_premises_m",
-                                      f"{label('nearest_premises_m', lang)} {{v}}")),
+                "name": tr("map_layer_outside", lang, distance=distance),
+                "type": "derived",
+                "source": "estates",
+                "flag": "o",
+                "style": STYLES["outside"],
+                "tip": _tips(
+                    schema, ("nearest_premises_m", f"{label('nearest_premises_m', lang)} {{v}}")
+                ),
             }
         if any(r.get("m") for r in records):
             layers["no_pm"] = {
-                "name": tr("map_layer_no_pm", lang), "type": "derived", "source": "estates",
-                "flag": "m", "style": STYLES["no_pm"], "show": False,
-                "tip": _tips(schema, ("no_property_management",
-                                      label("no_property_management", lang))),
+                "name": tr("map_layer_no_pm", lang),
+                "type": "derived",
+                "source": "estates",
+                "flag": "m",
+                "style": STYLES["no_pm"],
+                "show": False,
+                "tip": _tips(
+                    schema, ("no_property_management", label("no_property_management", lang))
+                ),
             }
 
     if data.development_parcels is not None and len(data.development_parcels):
-        records, schema = _features(data.development_parcels, PARCEL_ROWS, lang=lang,
-                                    shift=shift, id_field="parcel_id", key_field=None)
+        records, schema = _features(
+            data.development_parcels,
+            PARCEL_ROWS,
+            lang=lang,
+            shift=shift,
+            id_field="parcel_id",
+            key_field=None,
+        )
         layers["parcels"] = {
-            "name": tr("map_layer_parcels", lang), "kind": tr("map_kind_parcel", lang),
-            "type": "shape", "features": records, "rows": schema, "search": True,
+            "name": tr("map_layer_parcels", lang),
+            "kind": tr("map_kind_parcel", lang),
+            "type": "shape",
+            "features": records,
+            "rows": schema,
+            "search": True,
             "style": STYLES["parcels"],
-            "tip": _tips(schema, ("planned_households",
-                                  f"{label('planned_households', lang)} {{v}}")),
+            "tip": _tips(
+                schema, ("planned_households", f"{label('planned_households', lang)} {{v}}")
+            ),
         }
 
     if data.planned_roads is not None and len(data.planned_roads):
-        records, schema = _features(data.planned_roads, ROAD_ROWS, lang=lang, shift=shift,
-                                    id_field="road_id", key_field=None)
+        records, schema = _features(
+            data.planned_roads,
+            ROAD_ROWS,
+            lang=lang,
+            shift=shift,
+            id_field="road_id",
+            key_field=None,
+        )
         layers["roads"] = {
-            "name": tr("map_layer_roads", lang), "kind": tr("map_kind_road", lang),
-            "type": "shape", "features": records, "rows": schema,
-            "style": STYLES["roads"], "tip": _tips(schema, ("road_id", "{v}")),
+            "name": tr("map_layer_roads", lang),
+            "kind": tr("map_kind_road", lang),
+            "type": "shape",
+            "features": records,
+            "rows": schema,
+            "style": STYLES["roads"],
+            "tip": _tips(schema, ("road_id", "{v}")),
         }
 
     if premises is not None and len(premises):
@@ -619,7 +811,8 @@ def _layer_data(results: Any, *, lang: str, shift: bool) -> dict[str, dict[str, 
         if names is not None and "community_id" in frame:
             frame["community_name"] = frame["community_id"].map(names).astype(object)
             frame["community_name"] = frame["community_name"].where(
-                frame["community_name"].notna(), unassigned)
+                frame["community_name"].notna(), unassigned
+            )
 
         def premises_flags(row: Any) -> dict[str, Any]:
             flags: dict[str, Any] = {"z": _marker_px(row.get("floor_area_m2"))}
@@ -627,20 +820,33 @@ def _layer_data(results: Any, *, lang: str, shift: bool) -> dict[str, dict[str, 
                 flags["pl"] = 1
             return flags
 
-        records, schema = _features(frame, PREMISES_ROWS, lang=lang, shift=shift,
-                                    id_field="premises_id", key_field="function",
-                                    points=True, extra=premises_flags)
+        records, schema = _features(
+            frame,
+            PREMISES_ROWS,
+            lang=lang,
+            shift=shift,
+            id_field="premises_id",
+            key_field="function",
+            points=True,
+            extra=premises_flags,
+        )
         layers["premises"] = {
-            "name": tr("map_layer_premises", lang), "kind": tr("map_kind_premises", lang),
-            "type": "marker", "features": records, "rows": schema, "search": True,
-            "icons": FUNCTION_ICONS, "colour": PREMISES_COLOUR,
+            "name": tr("map_layer_premises", lang),
+            "kind": tr("map_kind_premises", lang),
+            "type": "marker",
+            "features": records,
+            "rows": schema,
+            "search": True,
+            "icons": FUNCTION_ICONS,
+            "colour": PREMISES_COLOUR,
             "tip": _tips(schema, ("function", "{v}"), ("floor_area_m2", "{v} m²")),
         }
 
     if data.county_outline is not None and len(data.county_outline):
         outline = _to_display(data.county_outline.geometry, shift=shift, simplify=True)
         layers["outline"] = {
-            "name": tr("map_layer_outline", lang), "type": "shape",
+            "name": tr("map_layer_outline", lang),
+            "type": "shape",
             "features": [{"g": g} for g in map(_mapping, outline) if g is not None],
             "style": STYLES["outline"],
         }
@@ -681,16 +887,20 @@ def _decision_notes(decisions: pd.DataFrame | None, lang: str) -> dict[str, list
         name = row.get("name")
         name = own if _missing(name) or str(name) == "" else str(name)
         for target in ids or [own]:
-            text = str(note) if target == own else tr("map_decision_of", lang, name=name, id=own,
-                                                        note=note)
+            text = (
+                str(note)
+                if target == own
+                else tr("map_decision_of", lang, name=name, id=own, note=note)
+            )
             notes.setdefault(target, []).append(text)
     return notes
 
 
 def _line_parts(geoms: np.ndarray) -> shapely.Geometry | None:
     """Every line of ``geoms`` as one MultiLineString (one record: no per-feature overhead)."""
-    geoms = np.asarray([g for g in geoms if g is not None and not shapely.is_empty(g)],
-                       dtype=object)
+    geoms = np.asarray(
+        [g for g in geoms if g is not None and not shapely.is_empty(g)], dtype=object
+    )
     if not len(geoms):
         return None
     parts = shapely.get_parts(geoms)
@@ -700,8 +910,9 @@ def _line_parts(geoms: np.ndarray) -> shapely.Geometry | None:
     return shapely.multilinestrings(lines)
 
 
-def _proposal_layers(results: Any, layout: Any, *, lang: str, shift: bool,
-                     names: pd.Series | None) -> dict[str, dict[str, Any]]:
+def _proposal_layers(
+    results: Any, layout: Any, *, lang: str, shift: bool, names: pd.Series | None
+) -> dict[str, dict[str, Any]]:
     """The R7 proposal overlays (all off on opening): proposed communities, the sites of both
     models, and the walking paths and barriers the proposals used."""
     layers: dict[str, dict[str, Any]] = {}
@@ -714,28 +925,51 @@ def _proposal_layers(results: Any, layout: Any, *, lang: str, shift: bool,
         notes = _decision_notes(decisions, lang)
         unresolved: set[str] = set()
         if decisions is not None and len(decisions) and "action" in decisions:
-            unresolved = set(decisions.loc[decisions["action"] == "no_proposal",
-                                           "community_id"].astype(str))
+            unresolved = set(
+                decisions.loc[decisions["action"] == "no_proposal", "community_id"].astype(str)
+            )
         frame = proposed.copy()
         ids = frame["community_id"].astype(str)
-        frame["decision_note"] = pd.Series([notes.get(i) for i in ids], index=frame.index,
-                                           dtype=object)
+        frame["decision_note"] = pd.Series(
+            [notes.get(i) for i in ids], index=frame.index, dtype=object
+        )
         frame["change_key"] = [
             "no_proposal" if i in unresolved else _primary_change(c)
-            for i, c in zip(ids, frame.get("change", pd.Series(None, index=frame.index)),
-                            strict=True)]
-        records, schema = _features(frame, PROPOSED_ROWS, lang=lang, shift=shift,
-                                    id_field="community_id", key_field="change_key")
+            for i, c in zip(
+                ids, frame.get("change", pd.Series(None, index=frame.index)), strict=True
+            )
+        ]
+        records, schema = _features(
+            frame,
+            PROPOSED_ROWS,
+            lang=lang,
+            shift=shift,
+            id_field="community_id",
+            key_field="change_key",
+        )
         layers["proposed"] = {
-            "name": tr("map_layer_proposed", lang), "kind": tr("map_kind_proposed", lang),
-            "type": "shape", "features": records, "rows": schema, "search": True,
-            "colours": CHANGE_COLOURS, "labels": _status_labels(CHANGE_COLOURS, lang),
-            "stroke": True, "keyStyle": CHANGE_STYLES, "style": STYLES["proposed"],
-            "show": False, "proposal": True,
-            "tip": _tips(schema, ("change", "{v}"),
-                         ("households_before",
-                          tr("map_households_change", lang, before="{v}", after="{w}"),
-                          "households")),
+            "name": tr("map_layer_proposed", lang),
+            "kind": tr("map_kind_proposed", lang),
+            "type": "shape",
+            "features": records,
+            "rows": schema,
+            "search": True,
+            "colours": CHANGE_COLOURS,
+            "labels": _status_labels(CHANGE_COLOURS, lang),
+            "stroke": True,
+            "keyStyle": CHANGE_STYLES,
+            "style": STYLES["proposed"],
+            "show": False,
+            "proposal": True,
+            "tip": _tips(
+                schema,
+                ("change", "{v}"),
+                (
+                    "households_before",
+                    tr("map_households_change", lang, before="{v}", after="{w}"),
+                    "households",
+                ),
+            ),
         }
 
     siting = getattr(layout, "siting", None)
@@ -754,17 +988,31 @@ def _proposal_layers(results: Any, layout: Any, *, lang: str, shift: bool,
             if not len(chosen):
                 continue
             chosen = chosen.sort_values("priority", kind="stable")
-            records, schema = _features(chosen, SITE_ROWS, lang=lang, shift=shift,
-                                        id_field="site_id", key_field=None, points=True,
-                                        extra=badge)
+            records, schema = _features(
+                chosen,
+                SITE_ROWS,
+                lang=lang,
+                shift=shift,
+                id_field="site_id",
+                key_field=None,
+                points=True,
+                extra=badge,
+            )
             layers[f"sites_{model}"] = {
                 "name": tr(f"map_layer_sites_{model}", lang, n=len(chosen)),
-                "kind": tr(f"map_kind_site_{model}", lang), "type": "marker",
-                "features": records, "rows": schema, "badge": SITE_SIDES[model],
-                "colour": SITE_COLOURS[model], "show": False, "proposal": True,
-                "tip": _tips(schema, ("priority", f"{label('priority', lang)} {{v}}"),
-                             ("households_newly_covered",
-                              tr("map_newly_covered", lang, v="{v}"))),
+                "kind": tr(f"map_kind_site_{model}", lang),
+                "type": "marker",
+                "features": records,
+                "rows": schema,
+                "badge": SITE_SIDES[model],
+                "colour": SITE_COLOURS[model],
+                "show": False,
+                "proposal": True,
+                "tip": _tips(
+                    schema,
+                    ("priority", f"{label('priority', lang)} {{v}}"),
+                    ("households_newly_covered", tr("map_newly_covered", lang, v="{v}")),
+                ),
             }
 
     paths = getattr(data, "paths", None)
@@ -772,9 +1020,12 @@ def _proposal_layers(results: Any, layout: Any, *, lang: str, shift: bool,
         lines = _line_parts(_to_display(paths.geometry, shift=shift, simplify=True))
         if lines is not None:
             layers["paths"] = {
-                "name": tr("map_layer_paths", lang), "type": "shape",
-                "features": [{"g": _mapping(lines)}], "style": STYLES["paths"],
-                "show": False, "proposal": True,
+                "name": tr("map_layer_paths", lang),
+                "type": "shape",
+                "features": [{"g": _mapping(lines)}],
+                "style": STYLES["paths"],
+                "show": False,
+                "proposal": True,
             }
 
     barriers = getattr(data, "barriers", None)
@@ -782,13 +1033,19 @@ def _proposal_layers(results: Any, layout: Any, *, lang: str, shift: bool,
         frame = barriers.copy()
         if "kind" in frame and "barrier_kind" not in frame:
             frame = frame.rename(columns={"kind": "barrier_kind"})
-        records, schema = _features(frame, BARRIER_ROWS, lang=lang, shift=shift,
-                                    id_field="barrier_id", key_field=None)
+        records, schema = _features(
+            frame, BARRIER_ROWS, lang=lang, shift=shift, id_field="barrier_id", key_field=None
+        )
         if records:
             layers["barriers"] = {
-                "name": tr("map_layer_barriers", lang), "kind": tr("map_kind_barrier", lang),
-                "type": "shape", "features": records, "rows": schema,
-                "style": STYLES["barriers"], "show": False, "proposal": True,
+                "name": tr("map_layer_barriers", lang),
+                "kind": tr("map_kind_barrier", lang),
+                "type": "shape",
+                "features": records,
+                "rows": schema,
+                "style": STYLES["barriers"],
+                "show": False,
+                "proposal": True,
                 "tip": _tips(schema, ("barrier_kind", "{v}")),
             }
     return layers
@@ -817,7 +1074,8 @@ def _intern_strings(layers: dict[str, dict[str, Any]]) -> list[str]:
                 continue
             feature["v"] = [
                 None if v is None else [ref(x) for x in v] if isinstance(v, list) else ref(v)
-                for v in values]
+                for v in values
+            ]
     return table
 
 
@@ -834,8 +1092,13 @@ def _bounds(layers: dict[str, dict[str, Any]]) -> list[list[float]] | None:
 # --------------------------------------------------------------------------- legend
 
 
-def _swatch(fill: str | None, stroke: str, *, dash: str | None = None, line: bool = False,
-            ) -> str:
+def _swatch(
+    fill: str | None,
+    stroke: str,
+    *,
+    dash: str | None = None,
+    line: bool = False,
+) -> str:
     if line:
         style = f"border-top:3px {'dashed' if dash else 'solid'} {stroke};height:0;margin-top:7px"
     else:
@@ -844,74 +1107,109 @@ def _swatch(fill: str | None, stroke: str, *, dash: str | None = None, line: boo
     return f'<i class="gp-sw" style="{style}"></i>'
 
 
-def _legend_html(results: Any, layers: dict[str, dict[str, Any]], *, lang: str,
-                 notes: list[str]) -> str:
+def _legend_html(
+    results: Any, layers: dict[str, dict[str, Any]], *, lang: str, notes: list[str]
+) -> str:
     """The legend: every colour of every layer, counts, the run's summary, the notes."""
     summary = results.summary or {}
     counts_c = results.communities["premises_status"].value_counts()
     name = getattr(results.data, "name", "")
     title = f"{tr('map_title', lang)} — {name}" if name else tr("map_title", lang)
-    parts = [f'<div class="gp-head">{html_text(title)}</div>',
-             f'<details open><summary>{html_text(tr("map_legend", lang))}</summary>',
-             '<div class="gp-legend-body">']
+    parts = [
+        f'<div class="gp-head">{html_text(title)}</div>',
+        f"<details open><summary>{html_text(tr('map_legend', lang))}</summary>",
+        '<div class="gp-legend-body">',
+    ]
 
     def section(title: str, entries: list[str]) -> None:
         parts.append(f'<div class="gp-sec"><b>{html_text(title)}</b>')
         parts.extend(f'<div class="gp-row">{e}</div>' for e in entries)
         parts.append("</div>")
 
-    section(layers["communities"]["name"], [
-        f'{_swatch(c, "#252525")}{html_text(value_label(k, lang))} '
-        f'<span class="gp-n">{int(counts_c.get(k, 0))}</span>'
-        for k, c in COMMUNITY_COLOURS.items()])
+    section(
+        layers["communities"]["name"],
+        [
+            f"{_swatch(c, '#252525')}{html_text(value_label(k, lang))} "
+            f'<span class="gp-n">{int(counts_c.get(k, 0))}</span>'
+            for k, c in COMMUNITY_COLOURS.items()
+        ],
+    )
     if "estates" in layers:
-        counts_e = results.estates["enclosure_status"].value_counts() \
-            if "enclosure_status" in results.estates else pd.Series(dtype=int)
-        section(layers["estates"]["name"], [
-            f'{_swatch(c, "#252525")}{html_text(value_label(k, lang))} '
-            f'<span class="gp-n">{int(counts_e.get(k, 0))}</span>'
-            for k, c in ESTATE_COLOURS.items()])
+        counts_e = (
+            results.estates["enclosure_status"].value_counts()
+            if "enclosure_status" in results.estates
+            else pd.Series(dtype=int)
+        )
+        section(
+            layers["estates"]["name"],
+            [
+                f"{_swatch(c, '#252525')}{html_text(value_label(k, lang))} "
+                f'<span class="gp-n">{int(counts_e.get(k, 0))}</span>'
+                for k, c in ESTATE_COLOURS.items()
+            ],
+        )
     reach_entries = []
     distance = float(results.rules.layout.walking_distance_m)
     if "reach" in layers:
         st = STYLES["reach"]
-        reach_entries.append(f'{_swatch(st["fillColor"], st["color"])}'
-                             f'{html_text(tr("map_reach_note", lang, distance=distance))}')
+        reach_entries.append(
+            f"{_swatch(st['fillColor'], st['color'])}"
+            f"{html_text(tr('map_reach_note', lang, distance=distance))}"
+        )
     if "outside" in layers:
-        origin = tr("map_origin_edge" if results.rules.layout.distance_from == "edge"
-                    else "map_origin_centroid", lang)
+        origin = tr(
+            "map_origin_edge"
+            if results.rules.layout.distance_from == "edge"
+            else "map_origin_centroid",
+            lang,
+        )
         note = tr("map_outside_note", lang, distance=distance, origin=origin)
-        reach_entries.append(f'{_swatch(None, STYLES["outside"]["color"], dash="y")}'
-                             f'{html_text(note)}')
+        reach_entries.append(
+            f"{_swatch(None, STYLES['outside']['color'], dash='y')}{html_text(note)}"
+        )
     if "no_pm" in layers:
-        reach_entries.append(f'{_swatch(None, STYLES["no_pm"]["color"], dash="y")}'
-                             f'{html_text(tr("map_no_pm_note", lang))}')
+        reach_entries.append(
+            f"{_swatch(None, STYLES['no_pm']['color'], dash='y')}"
+            f"{html_text(tr('map_no_pm_note', lang))}"
+        )
     if reach_entries:
         section(tr("map_layer_reach", lang, distance=distance), reach_entries)
     if "premises" in layers:
         badges = "".join(
             f'<span class="gp-pin" title="{html_text(value_label(k, lang))}">{ch}</span>'
             f'<span class="gp-fn">{html_text(value_label(k, lang))}</span>'
-            for k, ch in FUNCTION_ICONS.items())
+            for k, ch in FUNCTION_ICONS.items()
+        )
         sizes = " ".join(
             f'<span class="gp-pin gp-size" style="width:{_marker_px(a)}px;height:'
-            f'{_marker_px(a)}px"></span>{a:,} m²' for a in LEGEND_MARKER_AREAS_M2)
-        section(layers["premises"]["name"], [
-            f'<div class="gp-fns">{badges}</div>',
-            f'<span class="gp-pin"> </span>{html_text(tr("map_existing", lang))} '
-            f'<span class="gp-pin gp-planned"> </span>{html_text(tr("map_planned", lang))}',
-            html_text(tr("map_marker_size", lang, sizes="")) + sizes])
+            f'{_marker_px(a)}px"></span>{a:,} m²'
+            for a in LEGEND_MARKER_AREAS_M2
+        )
+        section(
+            layers["premises"]["name"],
+            [
+                f'<div class="gp-fns">{badges}</div>',
+                f'<span class="gp-pin"> </span>{html_text(tr("map_existing", lang))} '
+                f'<span class="gp-pin gp-planned"> </span>{html_text(tr("map_planned", lang))}',
+                html_text(tr("map_marker_size", lang, sizes="")) + sizes,
+            ],
+        )
     others = []
     if "roads" in layers:
-        others.append(f'{_swatch(None, STYLES["roads"]["color"], dash="y", line=True)}'
-                      f'{html_text(layers["roads"]["name"])}')
+        others.append(
+            f"{_swatch(None, STYLES['roads']['color'], dash='y', line=True)}"
+            f"{html_text(layers['roads']['name'])}"
+        )
     if "parcels" in layers:
         st = STYLES["parcels"]
-        others.append(f'{_swatch(st["fillColor"], st["color"])}'
-                      f'{html_text(layers["parcels"]["name"])}')
+        others.append(
+            f"{_swatch(st['fillColor'], st['color'])}{html_text(layers['parcels']['name'])}"
+        )
     if "outline" in layers:
-        others.append(f'{_swatch(None, STYLES["outline"]["color"], dash="y", line=True)}'
-                      f'{html_text(layers["outline"]["name"])}')
+        others.append(
+            f"{_swatch(None, STYLES['outline']['color'], dash='y', line=True)}"
+            f"{html_text(layers['outline']['name'])}"
+        )
     if others:
         section("", others)
     layout = getattr(results, "layout", None)
@@ -920,12 +1218,16 @@ def _legend_html(results: Any, layers: dict[str, dict[str, Any]], *, lang: str,
 
     rows = [
         (tr("map_summary_communities", lang), format_number(summary.get("communities"))),
-        (tr("map_summary_status", lang), " / ".join(
-            format_number(summary.get(k, 0)) or "0" for k in ("meets", "short", "none"))),
-        (tr("summary_shortfall", lang), f'{format_number(summary.get("shortfall_m2", 0))} m²'),
+        (
+            tr("map_summary_status", lang),
+            " / ".join(format_number(summary.get(k, 0)) or "0" for k in ("meets", "short", "none")),
+        ),
+        (tr("summary_shortfall", lang), f"{format_number(summary.get('shortfall_m2', 0))} m²"),
         (tr("map_summary_households", lang), format_number(summary.get("households_total"))),
-        (tr("summary_covered", lang, distance=distance),
-         format_number(summary.get("households_covered"))),
+        (
+            tr("summary_covered", lang, distance=distance),
+            format_number(summary.get("households_covered")),
+        ),
         (tr("map_summary_estates", lang), format_number(summary.get("estates"))),
         (tr("map_summary_premises", lang), format_number(summary.get("premises"))),
     ]
@@ -933,8 +1235,9 @@ def _legend_html(results: Any, layers: dict[str, dict[str, Any]], *, lang: str,
         rows.extend(_proposal_summary_rows(results, layout, lang=lang, distance=distance))
     rows.append((tr("summary_warnings", lang), format_number(summary.get("warnings"))))
     parts.append('<table class="gp-summary">')
-    parts.extend(f"<tr><th>{html_text(k)}</th><td>{html_text(v)}</td></tr>"
-                 for k, v in rows if v is not None)
+    parts.extend(
+        f"<tr><th>{html_text(k)}</th><td>{html_text(v)}</td></tr>" for k, v in rows if v is not None
+    )
     parts.append("</table>")
     parts.extend(f'<div class="gp-note-line">{html_text(n)}</div>' for n in notes)
     parts.append("</div></details>")
@@ -943,35 +1246,48 @@ def _legend_html(results: Any, layers: dict[str, dict[str, Any]], *, lang: str,
 
 def _badge(model: str, text: str = "1") -> str:
     colour = SITE_COLOURS[model]
-    return (f'<span class="gp-badge gp-badge-{SITE_SIDES[model]} gp-inline" '
-            f'style="background:{colour};--gp-c:{colour}">{html_text(text)}</span>')
+    return (
+        f'<span class="gp-badge gp-badge-{SITE_SIDES[model]} gp-inline" '
+        f'style="background:{colour};--gp-c:{colour}">{html_text(text)}</span>'
+    )
 
 
 def _proposals_legend(results: Any, layers: dict[str, dict[str, Any]], *, lang: str) -> str:
     """The R7 proposals' legend: folded until a proposal layer is switched on."""
     layout = results.layout
     summary = getattr(layout, "summary", None) or {}
-    parts = [f'<details class="gp-proposals"><summary>{html_text(tr("map_proposals", lang))}'
-             '</summary>']
+    parts = [
+        f'<details class="gp-proposals"><summary>{html_text(tr("map_proposals", lang))}</summary>'
+    ]
 
     def section(title: str, entries: list[str]) -> None:
-        parts.append(f'<div class="gp-sec"><b>{html_text(title)}</b>' if title else
-                     '<div class="gp-sec">')
+        parts.append(
+            f'<div class="gp-sec"><b>{html_text(title)}</b>' if title else '<div class="gp-sec">'
+        )
         parts.extend(f'<div class="gp-row">{e}</div>' for e in entries)
         parts.append("</div>")
 
     if "proposed" in layers:
-        counts = pd.Series([f.get("k") for f in layers["proposed"]["features"]],
-                           dtype=object).value_counts()
+        counts = pd.Series(
+            [f.get("k") for f in layers["proposed"]["features"]], dtype=object
+        ).value_counts()
         rules = results.rules.layout
         entries = [
-            f'{_swatch(None, colour, dash="y")}{html_text(value_label(key, lang))} '
+            f"{_swatch(None, colour, dash='y')}{html_text(value_label(key, lang))} "
             f'<span class="gp-n">{int(counts.get(key, 0))}</span>'
             for key, colour in CHANGE_COLOURS.items()
-            if key != "no_proposal" or counts.get(key, 0)]
-        entries.append(html_text(tr("map_proposed_note", lang,
-                                     minimum=int(rules.households_min),
-                                     maximum=int(rules.households_max))))
+            if key != "no_proposal" or counts.get(key, 0)
+        ]
+        entries.append(
+            html_text(
+                tr(
+                    "map_proposed_note",
+                    lang,
+                    minimum=int(rules.households_min),
+                    maximum=int(rules.households_max),
+                )
+            )
+        )
         section(layers["proposed"]["name"], entries)
     sites = []
     for model in SITE_COLOURS:
@@ -979,21 +1295,30 @@ def _proposals_legend(results: Any, layers: dict[str, dict[str, Any]], *, lang: 
         if key not in layers:
             continue
         households = format_number(summary.get(f"{model}_households_newly_covered"))
-        note = tr(f"map_sites_{model}_note", lang, n=len(layers[key]["features"]),
-                  households=households or "–")
-        sites.append(f'{_badge(model)}{html_text(layers[key]["name"])}'
-                     f'<div class="gp-sub">{html_text(note)}</div>')
+        note = tr(
+            f"map_sites_{model}_note",
+            lang,
+            n=len(layers[key]["features"]),
+            households=households or "–",
+        )
+        sites.append(
+            f"{_badge(model)}{html_text(layers[key]['name'])}"
+            f'<div class="gp-sub">{html_text(note)}</div>'
+        )
     if sites:
         sites.append(html_text(tr("map_sites_priority", lang)))
         section("", sites)
     others = []
     if "paths" in layers:
-        others.append(f'{_swatch(None, STYLES["paths"]["color"], line=True)}'
-                      f'{html_text(layers["paths"]["name"])}')
+        others.append(
+            f"{_swatch(None, STYLES['paths']['color'], line=True)}"
+            f"{html_text(layers['paths']['name'])}"
+        )
     if "barriers" in layers:
         st = STYLES["barriers"]
-        others.append(f'{_swatch(st["fillColor"], st["color"])}'
-                      f'{html_text(layers["barriers"]["name"])}')
+        others.append(
+            f"{_swatch(st['fillColor'], st['color'])}{html_text(layers['barriers']['name'])}"
+        )
     if others:
         section("", others)
     # ends with </p></details>, not </div></details>: the legend's own end stays unique
@@ -1001,8 +1326,9 @@ def _proposals_legend(results: Any, layers: dict[str, dict[str, Any]], *, lang: 
     return "".join(parts)
 
 
-def _proposal_summary_rows(results: Any, layout: Any, *, lang: str, distance: float
-                           ) -> list[tuple[str, str | None]]:
+def _proposal_summary_rows(
+    results: Any, layout: Any, *, lang: str, distance: float
+) -> list[tuple[str, str | None]]:
     """The legend summary's R7 rows: communities out of range, sites, households beyond."""
     s = getattr(layout, "summary", None) or {}
 
@@ -1012,13 +1338,19 @@ def _proposal_summary_rows(results: Any, layout: Any, *, lang: str, distance: fl
         return f"{format_number(s[a])}{sep}{format_number(s[b])}"
 
     return [
-        (tr("map_summary_proposed", lang),
-         pair("communities_out_of_range", "proposed_communities", " → ")),
+        (
+            tr("map_summary_proposed", lang),
+            pair("communities_out_of_range", "proposed_communities", " → "),
+        ),
         (tr("map_summary_sites", lang), pair("lscp_sites", "mclp_sites", " / ")),
-        (tr("map_summary_newly_covered", lang),
-         pair("lscp_households_newly_covered", "mclp_households_newly_covered", " / ")),
-        (tr("map_summary_beyond", lang, distance=distance),
-         pair("households_beyond_walk_now", "households_beyond_walk_with_sites", " → ")),
+        (
+            tr("map_summary_newly_covered", lang),
+            pair("lscp_households_newly_covered", "mclp_households_newly_covered", " / "),
+        ),
+        (
+            tr("map_summary_beyond", lang, distance=distance),
+            pair("households_beyond_walk_now", "households_beyond_walk_with_sites", " → "),
+        ),
     ]
 
 
@@ -1032,8 +1364,9 @@ def _note_html(results: Any, lang: str) -> str | None:
         return None
     title = tr("map_data_note", lang)
     name = getattr(results.data, "name", "")
-    head = f"{title}（{name}）" if lang == "zh" and name else (
-        f"{title} ({name})" if name else title)
+    head = (
+        f"{title}（{name}）" if lang == "zh" and name else (f"{title} ({name})" if name else title)
+    )
     return f"<b>{html_text(head)}</b><br>{html_text(text)}"
 
 
@@ -1374,8 +1707,9 @@ class _Data(MacroElement):
         {% endmacro %}
     """)
 
-    def __init__(self, data_id: str, payload: dict[str, Any], legend: str,
-                 note: str | None, slots: _Slots) -> None:
+    def __init__(
+        self, data_id: str, payload: dict[str, Any], legend: str, note: str | None, slots: _Slots
+    ) -> None:
         super().__init__()
         self._name = "GpData"
         self.data_id = data_id
@@ -1446,14 +1780,21 @@ def _tiles(basemap: str, key: str | None, lang: str) -> list[dict[str, Any]]:
     if basemap == "tianditu":
         assert key
         annotation = "eva" if lang == "en" else "cva"
-        options = {"maxZoom": 18, "subdomains": "01234567",
-                   "attribution": TIANDITU_ATTRIBUTION}
-        return [{"url": TIANDITU_URL.format(layer="vec", key=key), "options": options},
-                {"url": TIANDITU_URL.format(layer=annotation, key=key),
-                 "options": {k: v for k, v in options.items() if k != "attribution"}}]
+        options = {"maxZoom": 18, "subdomains": "01234567", "attribution": TIANDITU_ATTRIBUTION}
+        return [
+            {"url": TIANDITU_URL.format(layer="vec", key=key), "options": options},
+            {
+                "url": TIANDITU_URL.format(layer=annotation, key=key),
+                "options": {k: v for k, v in options.items() if k != "attribution"},
+            },
+        ]
     if basemap == "amap":
-        return [{"url": AMAP_URL, "options": {"maxZoom": 18, "subdomains": "1234",
-                                              "attribution": AMAP_ATTRIBUTION}}]
+        return [
+            {
+                "url": AMAP_URL,
+                "options": {"maxZoom": 18, "subdomains": "1234", "attribution": AMAP_ATTRIBUTION},
+            }
+        ]
     return []
 
 
@@ -1469,15 +1810,15 @@ def _check_options(lang: str, basemap: str) -> None:
     if lang not in LANGS:
         raise ValueError(tr("map_bad_lang", "en", lang=lang, valid=", ".join(LANGS)))
     if basemap not in BASEMAPS:
-        raise ValueError(tr("map_bad_basemap", "en", basemap=basemap,
-                            valid=", ".join(BASEMAPS)))
+        raise ValueError(tr("map_bad_basemap", "en", basemap=basemap, valid=", ".join(BASEMAPS)))
 
 
 # --------------------------------------------------------------------------- public API
 
 
-def build_map(results: Any, *, lang: str = "zh", basemap: str = "osm",
-              tianditu_key: str | None = None) -> folium.Map:
+def build_map(
+    results: Any, *, lang: str = "zh", basemap: str = "osm", tianditu_key: str | None = None
+) -> folium.Map:
     """Build the one-map (R9, 四(八)) of a run, without writing anything.
 
     Parameters
@@ -1518,17 +1859,24 @@ def build_map(results: Any, *, lang: str = "zh", basemap: str = "osm",
         notes.append(tr("map_tianditu_no_key", lang))
     notes.append(tr("map_offline", lang))
 
-    centre = ([(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
-              if bounds else [30.54, 119.97])
-    m = folium.Map(location=centre, zoom_start=13, tiles=None, control_scale=True,
-                   prefer_canvas=False)
+    centre = (
+        [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
+        if bounds
+        else [30.54, 119.97]
+    )
+    m = folium.Map(
+        location=centre, zoom_start=13, tiles=None, control_scale=True, prefer_canvas=False
+    )
     # No CDN: Leaflet is inlined by _Assets; jQuery/Bootstrap/Font Awesome are not used.
     m.default_js = []
     m.default_css = []
     counter = [0]
     m._id = "onemap"
-    title = f"{tr('map_title', lang)} — {results.data.name}" if results.data.name else \
-        tr("map_title", lang)
+    title = (
+        f"{tr('map_title', lang)} — {results.data.name}"
+        if results.data.name
+        else tr("map_title", lang)
+    )
     figure = m.get_root()
     assert isinstance(figure, Figure)
     slots = _Slots()
@@ -1541,13 +1889,18 @@ def build_map(results: Any, *, lang: str = "zh", basemap: str = "osm",
 
     add(_Assets(slots), "assets")
     data_id = "gp-data"
-    payload = {"layers": layers, "strings": _intern_strings(layers), "bounds": bounds,
-               "noStatusColour": NO_STATUS_COLOUR,
-               "panes": {layer["pane"]: PANES[k] for k, layer in layers.items()
-                         if k in PANES}}
+    payload = {
+        "layers": layers,
+        "strings": _intern_strings(layers),
+        "bounds": bounds,
+        "noStatusColour": NO_STATUS_COLOUR,
+        "panes": {layer["pane"]: PANES[k] for k, layer in layers.items() if k in PANES},
+    }
     note = _note_html(results, lang)
-    add(_Data(data_id, payload, _legend_html(results, layers, lang=lang, notes=notes), note,
-              slots), "data")
+    add(
+        _Data(data_id, payload, _legend_html(results, layers, lang=lang, notes=notes), note, slots),
+        "data",
+    )
 
     bases: list[tuple[str, str]] = []
     if shift:
@@ -1556,8 +1909,11 @@ def build_map(results: Any, *, lang: str = "zh", basemap: str = "osm",
         order = ["osm", "tianditu", "none"]
         order.remove(basemap)
         order.insert(0, basemap)
-        names = {"osm": tr("map_base_osm", lang), "tianditu": tr("map_base_tianditu", lang),
-                 "none": tr("map_base_none", lang)}
+        names = {
+            "osm": tr("map_base_osm", lang),
+            "tianditu": tr("map_base_tianditu", lang),
+            "none": tr("map_base_none", lang),
+        }
         bases = [(b, names[b]) for b in order if b != "tianditu" or key]
     for i, (base, name) in enumerate(bases):
         add(_Basemap(name, _tiles(base, key, lang), show=i == 0), "base")
@@ -1565,13 +1921,25 @@ def build_map(results: Any, *, lang: str = "zh", basemap: str = "osm",
         add(_Overlay(layer_id, layer["name"], show=layer.get("show", True)), "overlay")
     control = folium.LayerControl(position="topright", collapsed=False)
     add(control, "layers")
-    add(_Controls(data_id, {"placeholder": tr("map_search_placeholder", lang),
-                            "none": tr("map_search_none", lang)}, note is not None), "controls")
+    add(
+        _Controls(
+            data_id,
+            {
+                "placeholder": tr("map_search_placeholder", lang),
+                "none": tr("map_search_none", lang),
+            },
+            note is not None,
+        ),
+        "controls",
+    )
 
     m._gp_allowed_urls = _allowed_urls(bases, key, lang)  # type: ignore[attr-defined]
-    log.info("Built the map: %s", ", ".join(
-        f"{k} {len(v.get('features', []))}" for k, v in layers.items()
-        if v["type"] != "derived"))
+    log.info(
+        "Built the map: %s",
+        ", ".join(
+            f"{k} {len(v.get('features', []))}" for k, v in layers.items() if v["type"] != "derived"
+        ),
+    )
     return m
 
 
@@ -1605,7 +1973,9 @@ def check_offline(page: str, allowed: Sequence[str]) -> None:
     if unexpected:
         raise MapResourceError(
             "the map would load resources from the network besides basemap tiles: "
-            + ", ".join(unexpected[:10]) + "; inline them (gis_planner/data/vendor) instead")
+            + ", ".join(unexpected[:10])
+            + "; inline them (gis_planner/data/vendor) instead"
+        )
 
 
 def render_map(m: folium.Map) -> str:
@@ -1622,8 +1992,14 @@ def render_map(m: folium.Map) -> str:
     return page
 
 
-def write_map(results: Any, path: str | Path, *, lang: str = "zh", basemap: str = "osm",
-              tianditu_key: str | None = None) -> Path:
+def write_map(
+    results: Any,
+    path: str | Path,
+    *,
+    lang: str = "zh",
+    basemap: str = "osm",
+    tianditu_key: str | None = None,
+) -> Path:
     """Write the one-map of ``results`` to ``path`` (``map.html``), self-contained.
 
     Parameters are those of :func:`build_map`. Returns ``path``.
@@ -1634,8 +2010,7 @@ def write_map(results: Any, path: str | Path, *, lang: str = "zh", basemap: str 
         If the rendered page would load anything but basemap tiles.
     """
     path = Path(path)
-    page = render_map(build_map(results, lang=lang, basemap=basemap,
-                                tianditu_key=tianditu_key))
+    page = render_map(build_map(results, lang=lang, basemap=basemap, tianditu_key=tianditu_key))
     path.write_text(page, encoding="utf-8")
     log.info("Wrote %s (%.1f MB)", path, path.stat().st_size / 1e6)
     return path

@@ -29,8 +29,7 @@ from gis_planner.rules import RuleSet
 log = logging.getLogger(__name__)
 
 
-def assign_premises(premises: gpd.GeoDataFrame, communities: gpd.GeoDataFrame
-                    ) -> pd.DataFrame:
+def assign_premises(premises: gpd.GeoDataFrame, communities: gpd.GeoDataFrame) -> pd.DataFrame:
     """The community of each premises: its ``community_id`` if given, else by location.
 
     Parameters
@@ -48,35 +47,40 @@ def assign_premises(premises: gpd.GeoDataFrame, communities: gpd.GeoDataFrame
     given = premises.get("community_id", pd.Series(None, index=premises.index, dtype=object))
     given = given.where(given.notna(), None)
     points = premises.geometry.representative_point()
-    joined = gpd.sjoin(gpd.GeoDataFrame(geometry=points, crs=premises.crs),
-                       communities[["community_id", "geometry"]], how="left",
-                       predicate="intersects")
+    joined = gpd.sjoin(
+        gpd.GeoDataFrame(geometry=points, crs=premises.crs),
+        communities[["community_id", "geometry"]],
+        how="left",
+        predicate="intersects",
+    )
     located = joined[~joined.index.duplicated(keep="first")]["community_id"]
     located = located.reindex(premises.index)
     community_id = given.where(given.notna(), located).astype(object)
     community_id = community_id.where(community_id.notna(), None)
-    assigned_by = pd.Series(np.where(given.notna(), "attribute",
-                                     np.where(community_id.notna(), "location", None)),
-                            index=premises.index, dtype=object)
+    assigned_by = pd.Series(
+        np.where(given.notna(), "attribute", np.where(community_id.notna(), "location", None)),
+        index=premises.index,
+        dtype=object,
+    )
     assigned_by = assigned_by.where(community_id.notna(), None)
-    return pd.DataFrame({"community_id": community_id.astype(object),
-                         "assigned_by": assigned_by})
+    return pd.DataFrame({"community_id": community_id.astype(object), "assigned_by": assigned_by})
 
 
-def counted_premises(premises: pd.DataFrame, *, rules: RuleSet, year: int | None = None
-                     ) -> pd.Series:
+def counted_premises(
+    premises: pd.DataFrame, *, rules: RuleSet, year: int | None = None
+) -> pd.Series:
     """Which premises count toward the area: existing ones (and planned ones in a plan year).
 
     Returns a boolean Series indexed like ``premises``.
     """
-    status = premises.get("status", pd.Series("existing", index=premises.index)).fillna(
-        "existing")
+    status = premises.get("status", pd.Series("existing", index=premises.index)).fillna("existing")
     counted_status = status.eq("existing") | (status.eq("planned") if year is not None else False)
     return counted_status & premises["function"].isin(list(rules.premises.counted_functions))
 
 
-def required_area_m2(households: pd.Series | np.ndarray | int, standard: pd.Series | str, *,
-                     rules: RuleSet) -> pd.Series | float:
+def required_area_m2(
+    households: pd.Series | np.ndarray | int, standard: pd.Series | str, *, rules: RuleSet
+) -> pd.Series | float:
     """R1 required premises area: max(rate × households / 100, minimum total), in m².
 
     Examples
@@ -90,16 +94,16 @@ def required_area_m2(households: pd.Series | np.ndarray | int, standard: pd.Seri
     standards = rules.premises.standards
     if isinstance(standard, str):
         s = standards[standard]
-        return float(max(s.per_100_households_m2 * float(households) / 100.0,
-                         s.minimum_total_m2))
+        return float(max(s.per_100_households_m2 * float(households) / 100.0, s.minimum_total_m2))
     rate = standard.map({k: standards[k].per_100_households_m2 for k in standards})
     minimum = standard.map({k: standards[k].minimum_total_m2 for k in standards})
     households = pd.Series(households, index=standard.index).astype(float)
     return np.maximum(rate.astype(float) * households / 100.0, minimum.astype(float))
 
 
-def community_standard(communities: pd.DataFrame, premises: pd.DataFrame, counted: pd.Series,
-                       *, rules: RuleSet) -> pd.Series:
+def community_standard(
+    communities: pd.DataFrame, premises: pd.DataFrame, counted: pd.Series, *, rules: RuleSet
+) -> pd.Series:
     """The R1 standard (``new``/``renovated``) of each community.
 
     The ``standard`` field of the communities layer wins; else the tenure of the community's
@@ -107,8 +111,11 @@ def community_standard(communities: pd.DataFrame, premises: pd.DataFrame, counte
     ``rules.premises.standard_without_premises``.
     """
     mine = premises[counted & premises["community_id"].notna()]
-    largest = (mine.sort_values(["floor_area_m2", "premises_id"], ascending=[False, True])
-               .drop_duplicates("community_id").set_index("community_id")["tenure"])
+    largest = (
+        mine.sort_values(["floor_area_m2", "premises_id"], ascending=[False, True])
+        .drop_duplicates("community_id")
+        .set_index("community_id")["tenure"]
+    )
     tenure_standard = dict(rules.premises.tenure_standard)
     from_tenure = communities["community_id"].map(largest).map(tenure_standard)
     standard = from_tenure.fillna(rules.premises.standard_without_premises)
@@ -118,9 +125,15 @@ def community_standard(communities: pd.DataFrame, premises: pd.DataFrame, counte
     return standard.astype(object)
 
 
-def check_premises(communities: gpd.GeoDataFrame, premises: pd.DataFrame | None,
-                   households: pd.Series, *, rules: RuleSet, year: int | None = None,
-                   lang: str = "zh") -> pd.DataFrame:
+def check_premises(
+    communities: gpd.GeoDataFrame,
+    premises: pd.DataFrame | None,
+    households: pd.Series,
+    *,
+    rules: RuleSet,
+    year: int | None = None,
+    lang: str = "zh",
+) -> pd.DataFrame:
     """R1 check of every community's premises area.
 
     Parameters
@@ -143,24 +156,37 @@ def check_premises(communities: gpd.GeoDataFrame, premises: pd.DataFrame | None,
         ``service_centre_ok`` and ``premises_warnings`` (list of str).
     """
     if premises is None or len(premises) == 0:
-        premises = pd.DataFrame(columns=["premises_id", "community_id", "function",
-                                         "floor_area_m2", "tenure", "status", "floor", "name"])
+        premises = pd.DataFrame(
+            columns=[
+                "premises_id",
+                "community_id",
+                "function",
+                "floor_area_m2",
+                "tenure",
+                "status",
+                "floor",
+                "name",
+            ]
+        )
     counted = counted_premises(premises, rules=rules, year=year)
     # R1: the standard follows the largest *existing* premises, in a plan year too
     existing = counted_premises(premises, rules=rules, year=None)
     standard = community_standard(communities, premises, existing, rules=rules)
     required = required_area_m2(households, standard, rules=rules)
     mine = premises[counted & premises["community_id"].notna()]
-    area = (communities["community_id"]
-            .map(mine.groupby("community_id")["floor_area_m2"].sum().astype(float))
-            .fillna(0.0))
+    area = (
+        communities["community_id"]
+        .map(mine.groupby("community_id")["floor_area_m2"].sum().astype(float))
+        .fillna(0.0)
+    )
     shortfall = np.maximum(required - area, 0.0)
     status = np.where(area <= 0, "none", np.where(area >= required - 1e-9, "meets", "short"))
 
     sc_rules = rules.premises.service_centre
     centres = mine[mine["function"] == sc_rules.function]
-    floor = pd.to_numeric(centres.get("floor", pd.Series(np.nan, index=centres.index)),
-                          errors="coerce")
+    floor = pd.to_numeric(
+        centres.get("floor", pd.Series(np.nan, index=centres.index)), errors="coerce"
+    )
     bad_floor = floor.notna() & (floor != sc_rules.ground_floor)
     bad_area = centres["floor_area_m2"].astype(float) < sc_rules.minimum_floor_area_m2
     warnings: dict[object, list[str]] = {c: [] for c in communities["community_id"]}
@@ -169,13 +195,25 @@ def check_premises(communities: gpd.GeoDataFrame, premises: pd.DataFrame | None,
         cid = p["community_id"]
         name = p.get("name") if isinstance(p.get("name"), str) else p["premises_id"]
         if bad_floor[i]:
-            warnings[cid].append(tr("warn_service_centre_floor", lang, name=name,
-                                    required=int(sc_rules.ground_floor),
-                                    floor=int(floor[i])))
+            warnings[cid].append(
+                tr(
+                    "warn_service_centre_floor",
+                    lang,
+                    name=name,
+                    required=int(sc_rules.ground_floor),
+                    floor=int(floor[i]),
+                )
+            )
         if bad_area[i]:
-            warnings[cid].append(tr("warn_service_centre_area", lang, name=name,
-                                    area=float(p["floor_area_m2"]),
-                                    minimum=float(sc_rules.minimum_floor_area_m2)))
+            warnings[cid].append(
+                tr(
+                    "warn_service_centre_area",
+                    lang,
+                    name=name,
+                    area=float(p["floor_area_m2"]),
+                    minimum=float(sc_rules.minimum_floor_area_m2),
+                )
+            )
     failing = set(centres.loc[bad_floor | bad_area, "community_id"])
     with_centre = set(centres["community_id"])
     ok = {c: (c in with_centre and c not in failing) for c in warnings}
@@ -184,21 +222,30 @@ def check_premises(communities: gpd.GeoDataFrame, premises: pd.DataFrame | None,
         if cid not in with_centre:
             warnings[cid].append(missing_text)
     ids = communities["community_id"].tolist()
-    result = pd.DataFrame({
-        "standard": standard,
-        "required_area_m2": np.round(required.astype(float), 2),
-        "premises_area_m2": np.round(area.astype(float), 2),
-        "shortfall_m2": np.round(shortfall.astype(float), 2),
-        "premises_status": status,
-        # plain lists: Series.map over a pandas-3 string column would infer Arrow types
-        # (a list<string> column cannot take a new list per row)
-        "service_centre_ok": np.array([bool(ok.get(c, False)) for c in ids], dtype=bool),
-        "premises_warnings": pd.Series([list(warnings[c]) for c in ids], index=communities.index,
-                                       dtype=object),
-    }, index=communities.index)
-    log.info("Checked premises of %d communities: %d meet, %d short, %d none; shortfall %.0f m²",
-             len(result), int((status == "meets").sum()), int((status == "short").sum()),
-             int((status == "none").sum()), float(shortfall.sum()))
+    result = pd.DataFrame(
+        {
+            "standard": standard,
+            "required_area_m2": np.round(required.astype(float), 2),
+            "premises_area_m2": np.round(area.astype(float), 2),
+            "shortfall_m2": np.round(shortfall.astype(float), 2),
+            "premises_status": status,
+            # plain lists: Series.map over a pandas-3 string column would infer Arrow types
+            # (a list<string> column cannot take a new list per row)
+            "service_centre_ok": np.array([bool(ok.get(c, False)) for c in ids], dtype=bool),
+            "premises_warnings": pd.Series(
+                [list(warnings[c]) for c in ids], index=communities.index, dtype=object
+            ),
+        },
+        index=communities.index,
+    )
+    log.info(
+        "Checked premises of %d communities: %d meet, %d short, %d none; shortfall %.0f m²",
+        len(result),
+        int((status == "meets").sum()),
+        int((status == "short").sum()),
+        int((status == "none").sum()),
+        float(shortfall.sum()),
+    )
     return result
 
 
@@ -207,9 +254,18 @@ def check_premises(communities: gpd.GeoDataFrame, premises: pd.DataFrame | None,
 
 NOTE_SEPARATOR = {"zh": "；", "en": "; "}
 PLANNING_CONDITION_COLUMNS = [
-    "parcel_id", "name", "community_id", "community_name", "planned_households",
-    "delivery_year", "community_households_after", "required_area_m2",
-    "existing_and_planned_m2", "community_shortfall_m2", "condition_area_m2", "note",
+    "parcel_id",
+    "name",
+    "community_id",
+    "community_name",
+    "planned_households",
+    "delivery_year",
+    "community_households_after",
+    "required_area_m2",
+    "existing_and_planned_m2",
+    "community_shortfall_m2",
+    "condition_area_m2",
+    "note",
 ]
 
 
@@ -231,12 +287,13 @@ def parcel_households(parcels: pd.DataFrame, *, rules: RuleSet) -> pd.Series:
     [600.0, 280.0]
     """
     average = float(rules.planning_conditions.average_dwelling_floor_area_m2)
-    given = pd.to_numeric(parcels.get("planned_households",
-                                      pd.Series(np.nan, index=parcels.index)),
-                          errors="coerce").astype(float)
-    area = pd.to_numeric(parcels.get("residential_floor_area_m2",
-                                     pd.Series(np.nan, index=parcels.index)),
-                         errors="coerce").astype(float)
+    given = pd.to_numeric(
+        parcels.get("planned_households", pd.Series(np.nan, index=parcels.index)), errors="coerce"
+    ).astype(float)
+    area = pd.to_numeric(
+        parcels.get("residential_floor_area_m2", pd.Series(np.nan, index=parcels.index)),
+        errors="coerce",
+    ).astype(float)
     from_area = np.floor(area / average + 0.5) if average > 0 else area * np.nan
     return given.where(given.notna(), from_area).rename("planned_households")
 
@@ -258,13 +315,16 @@ def assign_parcels(parcels: gpd.GeoDataFrame, communities: gpd.GeoDataFrame) -> 
         ``community_shares`` (``{community_id: share}`` of every community it overlaps).
     """
     if parcels.crs != communities.crs:
-        raise ValueError(f"development parcels CRS {parcels.crs} differs from communities CRS "
-                         f"{communities.crs}; reproject both to EPSG:4549 first")
+        raise ValueError(
+            f"development parcels CRS {parcels.crs} differs from communities CRS "
+            f"{communities.crs}; reproject both to EPSG:4549 first"
+        )
     geoms = parcels.geometry.values
     tree = shapely.STRtree(communities.geometry.values)
     pairs_p, pairs_c = tree.query(geoms, predicate="intersects")
-    area = shapely.area(robust_overlay(shapely.intersection, geoms[pairs_p],
-                                       communities.geometry.values[pairs_c]))
+    area = shapely.area(
+        robust_overlay(shapely.intersection, geoms[pairs_p], communities.geometry.values[pairs_c])
+    )
     total = shapely.area(geoms)
     ids = communities["community_id"].to_numpy()
     labels = communities.index.to_numpy()
@@ -278,24 +338,40 @@ def assign_parcels(parcels: gpd.GeoDataFrame, communities: gpd.GeoDataFrame) -> 
             shares[str(ids[c])] = round(share, 4)
             if share > best_share:  # ties: the first community in layer order
                 best, best_share = c, share
-        rows.append({"community_id": None if best is None else ids[best],
-                     "community_index": None if best is None else labels[best],
-                     "community_share": round(best_share, 4), "community_shares": shares})
-    out = pd.DataFrame({
-        "community_id": pd.Series([r["community_id"] for r in rows], index=parcels.index,
-                                  dtype=object),
-        "community_index": pd.Series([r["community_index"] for r in rows],
-                                     index=parcels.index, dtype=object),
-        "community_share": [r["community_share"] for r in rows],
-        "community_shares": pd.Series([r["community_shares"] for r in rows],
-                                      index=parcels.index, dtype=object),
-    }, index=parcels.index)
+        rows.append(
+            {
+                "community_id": None if best is None else ids[best],
+                "community_index": None if best is None else labels[best],
+                "community_share": round(best_share, 4),
+                "community_shares": shares,
+            }
+        )
+    out = pd.DataFrame(
+        {
+            "community_id": pd.Series(
+                [r["community_id"] for r in rows], index=parcels.index, dtype=object
+            ),
+            "community_index": pd.Series(
+                [r["community_index"] for r in rows], index=parcels.index, dtype=object
+            ),
+            "community_share": [r["community_share"] for r in rows],
+            "community_shares": pd.Series(
+                [r["community_shares"] for r in rows], index=parcels.index, dtype=object
+            ),
+        },
+        index=parcels.index,
+    )
     return out
 
 
-def planning_conditions(communities: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame | None,
-                        premises: pd.DataFrame | None, *, rules: RuleSet, lang: str = "zh"
-                        ) -> pd.DataFrame:
+def planning_conditions(
+    communities: gpd.GeoDataFrame,
+    parcels: gpd.GeoDataFrame | None,
+    premises: pd.DataFrame | None,
+    *,
+    rules: RuleSet,
+    lang: str = "zh",
+) -> pd.DataFrame:
     """R2 (一(二)): the premises area to write into each development parcel's planning conditions.
 
     For a community holding development parcels with planned households H₁ … Hₙ (a parcel
@@ -338,7 +414,8 @@ def planning_conditions(communities: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame
         raise RulesError(
             "planning_conditions: only parcel_assignment 'largest_area' and shared_shortfall "
             f"'pro_rata_households' are implemented; got {pc.parcel_assignment!r}, "
-            f"{pc.shared_shortfall!r}")
+            f"{pc.shared_shortfall!r}"
+        )
     if parcels is None or len(parcels) == 0:
         return pd.DataFrame(columns=PLANNING_CONDITION_COLUMNS)
     households = parcel_households(parcels, rules=rules)
@@ -351,15 +428,22 @@ def planning_conditions(communities: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame
     names = pd.Series(communities["name"].to_numpy(), index=communities["community_id"])
     added = households[known].groupby(community_id[known]).sum()
     after = current + added.reindex(current.index).fillna(0.0)
-    required = pd.Series(np.asarray(required_area_m2(
-        after, pd.Series(pc.standard, index=after.index), rules=rules), dtype=float),
-        index=after.index)
+    required = pd.Series(
+        np.asarray(
+            required_area_m2(after, pd.Series(pc.standard, index=after.index), rules=rules),
+            dtype=float,
+        ),
+        index=after.index,
+    )
     if premises is not None and len(premises):
-        status = premises.get("status", pd.Series("existing", index=premises.index)
-                              ).fillna("existing")
-        mask = (status.isin(["existing", "planned"])
-                & premises["function"].isin(list(rules.premises.counted_functions))
-                & premises["community_id"].notna())
+        status = premises.get("status", pd.Series("existing", index=premises.index)).fillna(
+            "existing"
+        )
+        mask = (
+            status.isin(["existing", "planned"])
+            & premises["function"].isin(list(rules.premises.counted_functions))
+            & premises["community_id"].notna()
+        )
         have = premises[mask].groupby("community_id")["floor_area_m2"].sum().astype(float)
     else:
         have = pd.Series(dtype=float)
@@ -377,42 +461,66 @@ def planning_conditions(communities: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame
         row: dict[str, object] = {
             "parcel_id": parcels["parcel_id"][i],
             "name": parcels["name"][i] if "name" in parcels else None,
-            "community_id": cid, "community_name": names.get(cid) if cid is not None else None,
+            "community_id": cid,
+            "community_name": names.get(cid) if cid is not None else None,
             "planned_households": None if pd.isna(h) else int(h),
             "delivery_year": None if year is None or pd.isna(year) else int(year),
-            "community_households_after": None, "required_area_m2": None,
-            "existing_and_planned_m2": None, "community_shortfall_m2": None,
+            "community_households_after": None,
+            "required_area_m2": None,
+            "existing_and_planned_m2": None,
+            "community_shortfall_m2": None,
             "condition_area_m2": None,
         }
         notes: list[str] = []
         if pd.isna(h):
             notes.append(tr("r2_no_households", lang))
-        elif ("planned_households" not in parcels or pd.isna(parcels["planned_households"][i])):
-            notes.append(tr("r2_from_floor_area", lang,
-                            area=float(parcels["residential_floor_area_m2"][i]),
-                            average=float(pc.average_dwelling_floor_area_m2), households=int(h)))
+        elif "planned_households" not in parcels or pd.isna(parcels["planned_households"][i]):
+            notes.append(
+                tr(
+                    "r2_from_floor_area",
+                    lang,
+                    area=float(parcels["residential_floor_area_m2"][i]),
+                    average=float(pc.average_dwelling_floor_area_m2),
+                    households=int(h),
+                )
+            )
         if cid is None:
             notes.append(tr("r2_no_community", lang))
         else:
             if assigned["community_share"][i] < 1.0 - 1e-4:
-                notes.append(tr("r2_straddles", lang, share=float(assigned["community_share"][i]),
-                                community=row["community_name"] or cid))
-            row.update({
-                "community_households_after": int(round(after[cid])),
-                "required_area_m2": round(float(required[cid]), 2),
-                "existing_and_planned_m2": round(float(have[cid]), 2),
-                "community_shortfall_m2": round(float(shortfall[cid]), 2),
-            })
+                notes.append(
+                    tr(
+                        "r2_straddles",
+                        lang,
+                        share=float(assigned["community_share"][i]),
+                        community=row["community_name"] or cid,
+                    )
+                )
+            row.update(
+                {
+                    "community_households_after": int(round(after[cid])),
+                    "required_area_m2": round(float(required[cid]), 2),
+                    "existing_and_planned_m2": round(float(have[cid]), 2),
+                    "community_shortfall_m2": round(float(shortfall[cid]), 2),
+                }
+            )
             if not pd.isna(h):
                 condition = float(shortfall[cid]) * (float(share[i]) if added[cid] > 0 else 0.0)
                 row["condition_area_m2"] = round(condition, 2)
                 n = int((community_id[known] == cid).sum())
-                notes.append(tr("r2_rule", lang, after=int(round(after[cid])),
-                                standard=value_label(pc.standard, lang),
-                                rate=float(standard.per_100_households_m2),
-                                minimum=float(standard.minimum_total_m2),
-                                required=float(required[cid]), have=float(have[cid]),
-                                shortfall=float(shortfall[cid])))
+                notes.append(
+                    tr(
+                        "r2_rule",
+                        lang,
+                        after=int(round(after[cid])),
+                        standard=value_label(pc.standard, lang),
+                        rate=float(standard.per_100_households_m2),
+                        minimum=float(standard.minimum_total_m2),
+                        required=float(required[cid]),
+                        have=float(have[cid]),
+                        shortfall=float(shortfall[cid]),
+                    )
+                )
                 if shortfall[cid] <= 0:
                     notes.append(tr("r2_enough", lang))
                 elif n > 1:
@@ -422,13 +530,19 @@ def planning_conditions(communities: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame
     table = pd.DataFrame(rows, index=parcels.index, columns=PLANNING_CONDITION_COLUMNS)
     for column in ("planned_households", "delivery_year", "community_households_after"):
         table[column] = pd.array(table[column], dtype="Int64")
-    for column in ("required_area_m2", "existing_and_planned_m2", "community_shortfall_m2",
-                   "condition_area_m2"):
+    for column in (
+        "required_area_m2",
+        "existing_and_planned_m2",
+        "community_shortfall_m2",
+        "condition_area_m2",
+    ):
         table[column] = pd.to_numeric(table[column], errors="coerce").astype(float)
     for column in ("parcel_id", "name", "community_id", "community_name", "note"):
         table[column] = table[column].astype(object)
-    log.info("R2 planning conditions for %d parcels in %d communities: %.0f m² in all",
-             len(table), int(community_id[known].nunique()),
-             float(table["condition_area_m2"].sum()))
+    log.info(
+        "R2 planning conditions for %d parcels in %d communities: %.0f m² in all",
+        len(table),
+        int(community_id[known].nunique()),
+        float(table["condition_area_m2"].sum()),
+    )
     return table
-

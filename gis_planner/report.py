@@ -18,28 +18,75 @@ from gis_planner.export import LIST_SEPARATOR
 from gis_planner.i18n import label, tr, value_label
 
 COMMUNITY_COLUMNS = [
-    "community_id", "name", "street", "kind", "households", "households_current",
-    "households_parcels", "population_used", "estates_count",
-    "standard", "required_area_m2", "premises_area_m2", "shortfall_m2", "premises_status",
-    "service_centre_ok", "staff_min", "staff_max", "working_funds_yuan", "cobuild_funds_yuan",
-    "subsidy_build_yuan", "subsidy_rent_yuan_per_year", "scale_status", "households_covered",
+    "community_id",
+    "name",
+    "street",
+    "kind",
+    "households",
+    "households_current",
+    "households_parcels",
+    "population_used",
+    "estates_count",
+    "standard",
+    "required_area_m2",
+    "premises_area_m2",
+    "shortfall_m2",
+    "premises_status",
+    "service_centre_ok",
+    "staff_min",
+    "staff_max",
+    "working_funds_yuan",
+    "cobuild_funds_yuan",
+    "subsidy_build_yuan",
+    "subsidy_rent_yuan_per_year",
+    "scale_status",
+    "households_covered",
     "warnings",
 ]
 ESTATE_COLUMNS = [
-    "estate_id", "name", "community_id", "community_name", "street", "households",
-    "community_shares", "built_year", "enclosure", "property_management", "facade", "condition",
-    "survey_participation", "survey_support", "commercial_frontage", "enclosure_status",
-    "enclosure_reasons", "walls_included", "no_property_management", "nearest_premises_m",
+    "estate_id",
+    "name",
+    "community_id",
+    "community_name",
+    "street",
+    "households",
+    "community_shares",
+    "built_year",
+    "enclosure",
+    "property_management",
+    "facade",
+    "condition",
+    "survey_participation",
+    "survey_support",
+    "commercial_frontage",
+    "enclosure_status",
+    "enclosure_reasons",
+    "walls_included",
+    "no_property_management",
+    "nearest_premises_m",
     "covered",
 ]
 PREMISES_COLUMNS = [
-    "premises_id", "name", "community_id", "assigned_by", "function", "floor_area_m2", "floor",
-    "tenure", "status", "cost_yuan", "annual_rent_yuan", "subsidy_build_yuan",
-    "subsidy_rent_yuan_per_year", "subsidy_note",
+    "premises_id",
+    "name",
+    "community_id",
+    "assigned_by",
+    "function",
+    "floor_area_m2",
+    "floor",
+    "tenure",
+    "status",
+    "cost_yuan",
+    "annual_rent_yuan",
+    "subsidy_build_yuan",
+    "subsidy_rent_yuan_per_year",
+    "subsidy_note",
 ]
 SHEETS = {
-    "summary": ("概要", "Summary"), "communities": ("社区", "Communities"),
-    "estates": ("小区", "Estates"), "premises": ("社区用房", "Premises"),
+    "summary": ("概要", "Summary"),
+    "communities": ("社区", "Communities"),
+    "estates": ("小区", "Estates"),
+    "premises": ("社区用房", "Premises"),
     "enclosure": ("开转封清单", "Enclosure list"),
     "enclosure_summary": ("开转封汇总", "Enclosure summary"),
     "planning_conditions": ("规划条件", "Planning conditions"),
@@ -47,8 +94,10 @@ SHEETS = {
     "proposed_communities": ("拟调整社区", "Proposed communities"),
     "boundary_moves": ("小区调整", "Estate moves"),
     "proposed_sites": ("建议用房点位", "Proposed sites"),
-    "unassigned": ("未分配", "Unassigned"), "warnings": ("警告", "Warnings"),
-    "rules": ("规则", "Rules"), "settings": ("设置", "Settings"),
+    "unassigned": ("未分配", "Unassigned"),
+    "warnings": ("警告", "Warnings"),
+    "rules": ("规则", "Rules"),
+    "settings": ("设置", "Settings"),
 }
 YES_NO = {"zh": ("是", "否"), "en": ("yes", "no")}
 
@@ -67,8 +116,12 @@ def _display_value(value: Any, yes: str, no: str, sep: str, lang: str) -> Any:
         return yes if value else no
     if isinstance(value, str):
         return value_label(value, lang)
-    if value is None or value is pd.NA or value is pd.NaT or (
-            isinstance(value, float) and value != value):
+    if (
+        value is None
+        or value is pd.NA
+        or value is pd.NaT
+        or (isinstance(value, float) and value != value)
+    ):
         return None
     return value
 
@@ -87,8 +140,11 @@ def display_table(df: pd.DataFrame, columns: list[str], *, lang: str = "zh") -> 
     for k, column in enumerate(present):
         series = df[column]
         dtype = series.dtype
-        if (pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
-                and not isinstance(dtype, pd.CategoricalDtype)):
+        if (
+            pd.api.types.is_numeric_dtype(dtype)
+            and not pd.api.types.is_bool_dtype(dtype)
+            and not isinstance(dtype, pd.CategoricalDtype)
+        ):
             data[k] = series.to_numpy(dtype=float, na_value=np.nan)
         else:
             data[k] = [_display_value(v, yes, no, sep, lang) for v in series.tolist()]
@@ -105,35 +161,53 @@ def summary_rows(results: Any, *, lang: str = "zh") -> list[tuple[str, str]]:
         (tr("summary_short", lang), str(s["short"])),
         (tr("summary_none", lang), str(s["none"])),
         (tr("summary_shortfall", lang), f"{s['shortfall_m2']:,.0f} m²"),
-        (tr("summary_households", lang),
-         f"{s['households_assigned']:,} / {s['households_unassigned']:,}"),
+        (
+            tr("summary_households", lang),
+            f"{s['households_assigned']:,} / {s['households_unassigned']:,}",
+        ),
         (tr("summary_unassigned_estates", lang), f"{s['estates_unassigned']} / {s['estates']}"),
         (tr("summary_unassigned_premises", lang), f"{s['premises_unassigned']} / {s['premises']}"),
         (tr("summary_scale", lang), f"{s['too_small']} / {s['ok']} / {s['too_large']}"),
-        (tr("summary_covered", lang,
-            distance=float(results.rules.layout.walking_distance_m)),
-         f"{s['households_covered']:,}"),
+        (
+            tr("summary_covered", lang, distance=float(results.rules.layout.walking_distance_m)),
+            f"{s['households_covered']:,}",
+        ),
     ]
     if "plan_year" in s:
         rows.insert(0, (tr("summary_plan_year", lang), f"{s['plan_year']} ({s['data_year']})"))
-        rows.insert(1, (tr("summary_parcels", lang),
-                        f"{s.get('parcels_counted', 0)} / +{s.get('households_parcels', 0):,}"))
+        rows.insert(
+            1,
+            (
+                tr("summary_parcels", lang),
+                f"{s.get('parcels_counted', 0)} / +{s.get('households_parcels', 0):,}",
+            ),
+        )
     if "planning_conditions_m2" in s:
-        rows.append((tr("summary_conditions", lang),
-                     f"{s['planning_conditions_m2']:,.0f} m² ({s['parcels']})"))
+        rows.append(
+            (
+                tr("summary_conditions", lang),
+                f"{s['planning_conditions_m2']:,.0f} m² ({s['parcels']})",
+            )
+        )
     if "enclosure" in s:
         parts = [f"{value_label(k, lang)} {v}" for k, v in sorted(s["enclosure"].items())]
         rows.append((label("enclosure_status", lang), ", ".join(parts)))
     if "layout" in s:
         lay = s["layout"]
-        rows.append((tr("summary_layout_scale", lang),
-                     tr("summary_layout_scale_value", lang, **lay)))
-        rows.append((tr("summary_layout_sites", lang),
-                     tr("summary_layout_sites_value", lang, **lay)))
+        rows.append(
+            (tr("summary_layout_scale", lang), tr("summary_layout_scale_value", lang, **lay))
+        )
+        rows.append(
+            (tr("summary_layout_sites", lang), tr("summary_layout_sites_value", lang, **lay))
+        )
         distance = float(results.rules.layout.walking_distance_m)
-        rows.append((tr("summary_layout_beyond", lang, distance=distance),
-                     f"{lay['households_beyond_walk_now']:,} → "
-                     f"{lay['households_beyond_walk_with_sites']:,}"))
+        rows.append(
+            (
+                tr("summary_layout_beyond", lang, distance=distance),
+                f"{lay['households_beyond_walk_now']:,} → "
+                f"{lay['households_beyond_walk_with_sites']:,}",
+            )
+        )
     rows.append((tr("summary_warnings", lang), str(s["warnings"])))
     return rows
 
@@ -142,18 +216,34 @@ def _unassigned(results: Any, lang: str) -> pd.DataFrame:
     frames = []
     if results.estates is not None:
         lost = results.estates[results.estates["community_id"].isna()]
-        frames.append(pd.DataFrame({label("layer", lang): label("estate_id", lang),
-                                    "id": lost["estate_id"], label("name", lang): lost["name"],
-                                    label("households", lang): lost["households"]}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    label("layer", lang): label("estate_id", lang),
+                    "id": lost["estate_id"],
+                    label("name", lang): lost["name"],
+                    label("households", lang): lost["households"],
+                }
+            )
+        )
     if results.premises is not None:
         lost = results.premises[results.premises["community_id"].isna()]
-        frames.append(pd.DataFrame({label("layer", lang): label("premises_id", lang),
-                                    "id": lost["premises_id"],
-                                    label("name", lang): lost.get("name"),
-                                    label("floor_area_m2", lang): lost["floor_area_m2"]}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    label("layer", lang): label("premises_id", lang),
+                    "id": lost["premises_id"],
+                    label("name", lang): lost.get("name"),
+                    label("floor_area_m2", lang): lost["floor_area_m2"],
+                }
+            )
+        )
     frames = [f for f in frames if len(f)]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-        {label("message", lang): [label("unassigned", lang) + ": 0"]})
+    return (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame({label("message", lang): [label("unassigned", lang) + ": 0"]})
+    )
 
 
 def _data_year(rules: Any) -> object:
@@ -208,8 +298,13 @@ def _settings(results: Any, lang: str) -> pd.DataFrame:
     if data.data_note:
         rows.append(("data_note", data.data_note.get(lang, data.data_note.get("zh", ""))))
     for name, info in data.sources.items():
-        rows.append((f"source.{name}", f"{Path(info.file).name}; {info.crs}; "
-                                       f"{info.features} features; sha256 {info.sha256}"))
+        rows.append(
+            (
+                f"source.{name}",
+                f"{Path(info.file).name}; {info.crs}; "
+                f"{info.features} features; sha256 {info.sha256}",
+            )
+        )
         shift = getattr(info, "datum_shift", None)
         if shift is not None:  # how a legacy or local datum was brought to CGCS2000
             rows.append((f"source.{name}.transformation", shift.text))
@@ -228,8 +323,7 @@ def _cell_values(series: pd.Series, sep: str) -> list[Any]:
     return out
 
 
-def _write_workbook(path: Path, sheets: dict[str, pd.DataFrame], *, sep: str, wide: bool
-                    ) -> None:
+def _write_workbook(path: Path, sheets: dict[str, pd.DataFrame], *, sep: str, wide: bool) -> None:
     """Write the sheets with xlsxwriter, a column at a time.
 
     pandas' ``to_excel`` goes cell by cell through its own layer; writing whole columns with
@@ -237,8 +331,7 @@ def _write_workbook(path: Path, sheets: dict[str, pd.DataFrame], *, sep: str, wi
     """
     import xlsxwriter
 
-    book = xlsxwriter.Workbook(str(path), {"strings_to_urls": False,
-                                           "strings_to_formulas": False})
+    book = xlsxwriter.Workbook(str(path), {"strings_to_urls": False, "strings_to_formulas": False})
     header = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
     for name, table in sheets.items():
         sheet = book.add_worksheet(name[:31])
@@ -259,35 +352,45 @@ def write_report(results: Any, path: str | Path, *, lang: str = "zh") -> Path:
     path = Path(path)
     sep = LIST_SEPARATOR.get(lang, "; ")
     sheets: dict[str, pd.DataFrame] = {}
-    sheets["summary"] = pd.DataFrame(summary_rows(results, lang=lang),
-                                     columns=[label("key", lang), label("value", lang)])
+    sheets["summary"] = pd.DataFrame(
+        summary_rows(results, lang=lang), columns=[label("key", lang), label("value", lang)]
+    )
     sheets["communities"] = display_table(results.communities, COMMUNITY_COLUMNS, lang=lang)
     if results.estates is not None:
         sheets["estates"] = display_table(results.estates, ESTATE_COLUMNS, lang=lang)
         if "enclosure_status" in results.estates:
             sheets["enclosure"] = enclosure.enclosure_table(results.estates, lang=lang)
-            sheets["enclosure_summary"] = enclosure.enclosure_summary(results.estates,
-                                                                      lang=lang)
+            sheets["enclosure_summary"] = enclosure.enclosure_summary(results.estates, lang=lang)
     if results.premises is not None:
         sheets["premises"] = display_table(results.premises, PREMISES_COLUMNS, lang=lang)
     sheets["planning_conditions"] = planning_conditions_table(results, lang=lang)
     layout = getattr(results, "layout", None)
     if layout is not None:
         bp, sr = layout.boundaries, layout.siting
-        sheets["layout_decisions"] = display_table(bp.decisions, list(bp.decisions.columns),
-                                                   lang=lang)
+        sheets["layout_decisions"] = display_table(
+            bp.decisions, list(bp.decisions.columns), lang=lang
+        )
         sheets["proposed_communities"] = display_table(
-            bp.communities, [c for c in bp.communities.columns if c != "geometry"], lang=lang)
+            bp.communities, [c for c in bp.communities.columns if c != "geometry"], lang=lang
+        )
         sheets["boundary_moves"] = display_table(bp.moves, list(bp.moves.columns), lang=lang)
         sheets["proposed_sites"] = display_table(
-            sr.sites, [c for c in sr.sites.columns if c != "geometry"], lang=lang)
+            sr.sites, [c for c in sr.sites.columns if c != "geometry"], lang=lang
+        )
     sheets["unassigned"] = _unassigned(results, lang)
     sheets["warnings"] = pd.DataFrame(
         [(w.source, w.message) for w in results.warnings],
-        columns=[label("source", lang), label("message", lang)])
-    sheets["rules"] = pd.DataFrame(results.rules.flat(), columns=[
-        label("key", lang), label("value", lang), label("section", lang)])
+        columns=[label("source", lang), label("message", lang)],
+    )
+    sheets["rules"] = pd.DataFrame(
+        results.rules.flat(),
+        columns=[label("key", lang), label("value", lang), label("section", lang)],
+    )
     sheets["settings"] = _settings(results, lang)
-    _write_workbook(path, {_sheet(key, lang): table for key, table in sheets.items()},
-                    sep=sep, wide=lang == "zh")
+    _write_workbook(
+        path,
+        {_sheet(key, lang): table for key, table in sheets.items()},
+        sep=sep,
+        wide=lang == "zh",
+    )
     return path

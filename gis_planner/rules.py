@@ -51,20 +51,27 @@ class YamlInputError(yaml.YAMLError):
 _YAML_TEXT = {
     "recursive": ("有别名引用自身（递归锚点）", "an alias refers to itself (recursive anchor)"),
     "deep": ("嵌套超过 {depth} 层", "nested more than {depth} levels deep"),
-    "bomb": ("别名/锚点层层嵌套，展开后超过 {nodes:,} 个值（“billion laughs”文件）；"
-             "请直接写出各项值",
-             "expands to more than {nodes:,} values (aliases/anchors repeated inside each other, "
-             "a 'billion laughs' file); write the values out"),
-    "large": ("超过 {mb} MB，设置文件不应这么大", "larger than {mb} MB, more than a settings "
-              "file may have"),
+    "bomb": (
+        "别名/锚点层层嵌套，展开后超过 {nodes:,} 个值（“billion laughs”文件）；请直接写出各项值",
+        "expands to more than {nodes:,} values (aliases/anchors repeated inside each other, "
+        "a 'billion laughs' file); write the values out",
+    ),
+    "large": (
+        "超过 {mb} MB，设置文件不应这么大",
+        "larger than {mb} MB, more than a settings file may have",
+    ),
     "unreadable": ("无法读取：{error}", "cannot be read: {error}"),
     "folder": ("是文件夹而不是 YAML 文件", "is a folder, not a YAML file"),
-    "special": ("不是普通文件（如命名管道或设备），未打开", "is not a regular file (a FIFO or a "
-                "device …) and was not opened"),
-    "not_utf8": ("不是 UTF-8 文本{hint}（第 {byte} 字节）；请另存为 UTF-8"
-                 "（例如记事本：另存为 → 编码 UTF-8）",
-                 "is not UTF-8 text{hint}: byte {byte}; save it as UTF-8 (e.g. in Notepad: "
-                 "Save as → Encoding UTF-8)"),
+    "special": (
+        "不是普通文件（如命名管道或设备），未打开",
+        "is not a regular file (a FIFO or a device …) and was not opened",
+    ),
+    "not_utf8": (
+        "不是 UTF-8 文本{hint}（第 {byte} 字节）；请另存为 UTF-8"
+        "（例如记事本：另存为 → 编码 UTF-8）",
+        "is not UTF-8 text{hint}: byte {byte}; save it as UTF-8 (e.g. in Notepad: "
+        "Save as → Encoding UTF-8)",
+    ),
     "gbk": ("（看起来是 GBK/GB18030 编码）", " (it looks like GBK/GB18030)"),
     "nul": ("含 NUL 字符，不是文本文件", "contains NUL characters: not a text file"),
 }
@@ -96,8 +103,11 @@ def _expanded_size(root: yaml.Node, lang: str = "en") -> int:
         total = 1
         if isinstance(node, yaml.SequenceNode | yaml.MappingNode):
             active.add(key)
-            children = (node.value if isinstance(node, yaml.SequenceNode)
-                        else [n for pair in node.value for n in pair])
+            children = (
+                node.value
+                if isinstance(node, yaml.SequenceNode)
+                else [n for pair in node.value for n in pair]
+            )
             for child in children:
                 total += size(child, depth + 1)
                 if total > YAML_MAX_NODES:
@@ -171,8 +181,9 @@ def read_yaml(path: str | Path, *, lang: str = "en") -> Any:
 class RuleSet(Mapping[str, Any]):
     """Read-only nested rules with attribute access (``rules.staffing.cap``)."""
 
-    def __init__(self, data: Mapping[str, Any], *, path: tuple[str, ...] = (),
-                 sources: tuple[str, ...] = ()):
+    def __init__(
+        self, data: Mapping[str, Any], *, path: tuple[str, ...] = (), sources: tuple[str, ...] = ()
+    ):
         self._data = dict(data)
         self._path = path
         self.sources = sources
@@ -207,8 +218,9 @@ class RuleSet(Mapping[str, Any]):
         """A deep copy of the rules as plain dicts."""
         return copy.deepcopy(self._data)
 
-    def with_overrides(self, overrides: Mapping[str, Any], *, source: str = "overrides",
-                       lang: str = "en") -> RuleSet:
+    def with_overrides(
+        self, overrides: Mapping[str, Any], *, source: str = "overrides", lang: str = "en"
+    ) -> RuleSet:
         """A new rule set with ``overrides`` merged in (validated against this one's keys and
         the constraints of :func:`check_rules`; messages in ``lang``)."""
         merged = _merge(self._data, overrides, path=self._path, source=source, lang=lang)
@@ -302,8 +314,17 @@ ORDER_CONSTRAINTS: tuple[tuple[str, str, bool], ...] = (
     ("settings.household_size", "plausibility.max_household_size", False),
 )
 _STANDARDS = ("new", "renovated")
-_FUNCTIONS = ("party_service_centre", "service_centre", "work_rooms", "elderly_care",
-              "neighbourhood_centre", "children_home", "health_station", "infant_care", "other")
+_FUNCTIONS = (
+    "party_service_centre",
+    "service_centre",
+    "work_rooms",
+    "elderly_care",
+    "neighbourhood_centre",
+    "children_home",
+    "health_station",
+    "infant_care",
+    "other",
+)
 # (pattern, valid values): a text value must be one of them, every item of a list too
 CHOICE_CONSTRAINTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("premises.tenure_standard.*", _STANDARDS),
@@ -325,8 +346,10 @@ _KIND_TEXT = {
     "count": ("必须是不小于 0 的整数", "must be a whole number of 0 or more"),
     "count1": ("必须是不小于 1 的整数", "must be a whole number of 1 or more"),
     "year": ("必须是 1800–2100 之间的年份", "must be a year between 1800 and 2100"),
-    "year_or_null": ("必须是 1800–2100 之间的年份或 null（当年）",
-                     "must be a year between 1800 and 2100, or null (the current year)"),
+    "year_or_null": (
+        "必须是 1800–2100 之间的年份或 null（当年）",
+        "must be a year between 1800 and 2100, or null (the current year)",
+    ),
 }
 
 
@@ -368,8 +391,9 @@ def check_rules(data: Mapping[str, Any], *, lang: str = "zh") -> list[str]:
     for key, value in values.items():
         before = len(problems)
         if isinstance(value, float) and not math.isfinite(value):
-            problems.append(f"{key} = {value!r} " + ("必须是有限数值" if zh
-                                                      else "must be a finite number"))
+            problems.append(
+                f"{key} = {value!r} " + ("必须是有限数值" if zh else "must be a finite number")
+            )
             continue
         for pattern, kind in RANGE_CONSTRAINTS:
             if fnmatch.fnmatchcase(key, pattern) and not _kind_ok(kind, value):
@@ -381,31 +405,43 @@ def check_rules(data: Mapping[str, Any], *, lang: str = "zh") -> list[str]:
             items = value if isinstance(value, list) else [value]
             wrong = [v for v in items if v not in choices]
             if wrong:
-                problems.append(f"{key} = {value!r}: " + (
-                    f"未知取值 {wrong!r}；可用取值：{', '.join(choices)}" if zh
-                    else f"unknown value(s) {wrong!r}; valid: {', '.join(choices)}"))
+                problems.append(
+                    f"{key} = {value!r}: "
+                    + (
+                        f"未知取值 {wrong!r}；可用取值：{', '.join(choices)}"
+                        if zh
+                        else f"unknown value(s) {wrong!r}; valid: {', '.join(choices)}"
+                    )
+                )
         if len(problems) > before:
             failed.add(key)
     for low, high, strict in ORDER_CONSTRAINTS:
         a, b = values.get(low), values.get(high)
         if low in failed or high in failed:
             continue
-        if not all(isinstance(v, int | float) and not isinstance(v, bool)
-                   and math.isfinite(v) for v in (a, b)):
+        if not all(
+            isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+            for v in (a, b)
+        ):
             continue
         if (a >= b) if strict else (a > b):
             cmp = "<" if strict else "≤"
-            problems.append(f"{low} = {a!r}, {high} = {b!r}: " + (
-                f"必须满足 {low} {cmp} {high}" if zh else f"{low} must be {cmp} {high}"))
-    full, party, cap = (values.get(f"staffing.{k}") for k in
-                        ("full_time_workers", "party_workers", "cap"))
+            problems.append(
+                f"{low} = {a!r}, {high} = {b!r}: "
+                + (f"必须满足 {low} {cmp} {high}" if zh else f"{low} must be {cmp} {high}")
+            )
+    full, party, cap = (
+        values.get(f"staffing.{k}") for k in ("full_time_workers", "party_workers", "cap")
+    )
     if all(isinstance(v, int | float) and not isinstance(v, bool) for v in (full, party, cap)):
         if (values.get("staffing.cap_includes_party_worker") and full + party > cap) or (
-                full > cap):
+            full > cap
+        ):
             problems.append(
                 f"staffing.cap = {cap!r} < staffing.full_time_workers + party_workers "
-                f"({full!r} + {party!r}): " + ("上限低于最低配备" if zh
-                                              else "the cap is below the minimum staffing"))
+                f"({full!r} + {party!r}): "
+                + ("上限低于最低配备" if zh else "the cap is below the minimum staffing")
+            )
     return problems
 
 
@@ -421,8 +457,14 @@ def _type_ok(default: Any, value: Any) -> bool:
     return True
 
 
-def _merge(base: Mapping[str, Any], override: Mapping[str, Any], *, path: tuple[str, ...],
-           source: str, lang: str = "en") -> dict[str, Any]:
+def _merge(
+    base: Mapping[str, Any],
+    override: Mapping[str, Any],
+    *,
+    path: tuple[str, ...],
+    source: str,
+    lang: str = "en",
+) -> dict[str, Any]:
     problems: list[str] = []
     merged = copy.deepcopy(dict(base))
 
@@ -433,9 +475,7 @@ def _merge(base: Mapping[str, Any], override: Mapping[str, Any], *, path: tuple[
         for key, value in over.items():
             name = ".".join((*here, str(key)))
             if key not in node:
-                problems.append(
-                    f"unknown key {name!r}; valid keys here: {', '.join(sorted(node))}"
-                )
+                problems.append(f"unknown key {name!r}; valid keys here: {', '.join(sorted(node))}")
             elif isinstance(node[key], dict):
                 if isinstance(value, Mapping):
                     walk(node[key], value, (*here, str(key)))
@@ -453,15 +493,18 @@ def _merge(base: Mapping[str, Any], override: Mapping[str, Any], *, path: tuple[
     if not problems and not path:
         problems = check_rules(merged, lang=lang)
     if problems:
-        raise RulesError(f"{source}:\n" + "\n".join(f"- {p}" for p in problems),
-                         source=source, problems=problems)
+        raise RulesError(
+            f"{source}:\n" + "\n".join(f"- {p}" for p in problems), source=source, problems=problems
+        )
     return merged
 
 
 def default_rules_text() -> str:
     """The text of the default rules file."""
-    return resources.files("gis_planner").joinpath("data", DEFAULT_RULES_FILE).read_text(
-        encoding="utf-8"
+    return (
+        resources.files("gis_planner")
+        .joinpath("data", DEFAULT_RULES_FILE)
+        .read_text(encoding="utf-8")
     )
 
 
@@ -493,8 +536,9 @@ def load_rules(path: str | Path | None = None, *, lang: str = "en") -> RuleSet:
         return rules
     path = Path(path)
     if not path.exists():
-        raise RulesError(f"{path}: rules file not found", source=path.name,
-                         problems=["rules file not found"])
+        raise RulesError(
+            f"{path}: rules file not found", source=path.name, problems=["rules file not found"]
+        )
     try:
         override = read_yaml(path, lang=lang)
     except yaml.YAMLError as err:

@@ -84,9 +84,19 @@ log = logging.getLogger(__name__)
 #: The top-level keys of a scenario file.
 FILE_KEYS = ("name", "description", "base", "year", "rules", "edits")
 #: The edits a scenario file may list (each one a method of :class:`Scenario`).
-EDITS = ("add_parcel", "update_parcel", "remove_parcel", "add_premises", "remove_premises",
-         "resize_premises", "move_estate", "merge_communities", "split_community", "set_rule",
-         "with_rules")
+EDITS = (
+    "add_parcel",
+    "update_parcel",
+    "remove_parcel",
+    "add_premises",
+    "remove_premises",
+    "resize_premises",
+    "move_estate",
+    "merge_communities",
+    "split_community",
+    "set_rule",
+    "with_rules",
+)
 #: Side of a square parcel placed by its centre (``xy``/``lonlat``), metres.
 DEFAULT_PARCEL_SIZE_M = 100.0
 #: How many existing ids an error message lists.
@@ -129,8 +139,9 @@ def _plain(value: Any) -> Any:
 def _to_working(geom: BaseGeometry, crs: str, working: Any = WORKING_CRS) -> BaseGeometry:
     """``geom`` from ``crs`` into the layers' working CRS ``working``."""
     transformer = pyproj.Transformer.from_crs(crs, working, always_xy=True)
-    return shapely.transform(geom, lambda xy: np.column_stack(
-        transformer.transform(xy[:, 0], xy[:, 1])))
+    return shapely.transform(
+        geom, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1]))
+    )
 
 
 def _nested(key: str, value: Any) -> dict[str, Any]:
@@ -193,8 +204,15 @@ class Scenario:
     # ---------------------------------------------------------------- loading, saving
 
     @classmethod
-    def load(cls, folder: str | Path, *, rules: RuleSet | str | Path | None = None,
-             name: str | None = None, year: int | None = None, lang: str = "zh") -> Scenario:
+    def load(
+        cls,
+        folder: str | Path,
+        *,
+        rules: RuleSet | str | Path | None = None,
+        name: str | None = None,
+        year: int | None = None,
+        lang: str = "zh",
+    ) -> Scenario:
         """Load a layers folder (:func:`gis_planner.layers.load_layers`) as a scenario.
 
         Parameters
@@ -217,18 +235,28 @@ class Scenario:
         return cls(data=data, name=name, year=year, base=Path(folder), lang=lang)
 
     @classmethod
-    def from_dict(cls, spec: Mapping[str, Any], *, base: str | Path | None = None,
-                  rules: RuleSet | str | Path | None = None, year: int | None = None,
-                  lang: str = "zh", source: str = "scenario", relative_to: Path | None = None
-                  ) -> Scenario:
+    def from_dict(
+        cls,
+        spec: Mapping[str, Any],
+        *,
+        base: str | Path | None = None,
+        rules: RuleSet | str | Path | None = None,
+        year: int | None = None,
+        lang: str = "zh",
+        source: str = "scenario",
+        relative_to: Path | None = None,
+    ) -> Scenario:
         """A scenario from the content of a scenario file (see the module docstring).
 
         ``base``/``year`` given here win over the file's (a warning notes a different base).
         """
         problems = _check_spec(spec, lang)
         if problems:
-            raise ScenarioError(tr("scn_file_problems", lang, source=source, n=len(problems))
-                                + "\n" + "\n".join(f"- {p}" for p in problems))
+            raise ScenarioError(
+                tr("scn_file_problems", lang, source=source, n=len(problems))
+                + "\n"
+                + "\n".join(f"- {p}" for p in problems)
+            )
         notes: list[Problem] = []
         folder = Path(base) if base is not None else None
         if spec.get("base") is not None:
@@ -238,15 +266,16 @@ class Scenario:
             if folder is None:
                 folder = from_file
             elif from_file.resolve() != folder.resolve():
-                notes.append(Problem(source, tr("scn_base_overridden", lang, file=from_file,
-                                                base=folder)))
+                notes.append(
+                    Problem(source, tr("scn_base_overridden", lang, file=from_file, base=folder))
+                )
         if folder is None:
             raise ScenarioError(tr("scn_no_base", lang, source=source))
         plan_year = year if year is not None else spec.get("year")
-        scenario = cls.load(folder, rules=rules, name=str(spec.get("name") or source),
-                            lang=lang)
-        scenario = dataclasses.replace(scenario, description=spec.get("description"),
-                                       notes=tuple(notes), _cache={})
+        scenario = cls.load(folder, rules=rules, name=str(spec.get("name") or source), lang=lang)
+        scenario = dataclasses.replace(
+            scenario, description=spec.get("description"), notes=tuple(notes), _cache={}
+        )
         if spec.get("rules"):
             scenario = scenario.with_rules(spec["rules"])
         for edit in spec.get("edits") or []:
@@ -256,9 +285,15 @@ class Scenario:
         return scenario
 
     @classmethod
-    def from_file(cls, path: str | Path, *, base: str | Path | None = None,
-                  rules: RuleSet | str | Path | None = None, year: int | None = None,
-                  lang: str = "zh") -> Scenario:
+    def from_file(
+        cls,
+        path: str | Path,
+        *,
+        base: str | Path | None = None,
+        rules: RuleSet | str | Path | None = None,
+        year: int | None = None,
+        lang: str = "zh",
+    ) -> Scenario:
         """Read a scenario file (YAML, see the module docstring) and apply its edits.
 
         Parameters
@@ -286,10 +321,18 @@ class Scenario:
         except (yaml.YAMLError, UnicodeDecodeError) as err:
             raise ScenarioError(tr("scn_file_bad", lang, path=path, error=err)) from err
         if not isinstance(spec, Mapping):
-            raise ScenarioError(tr("scn_file_bad", lang, path=path,
-                                   error="the top level must be a mapping"))
-        return cls.from_dict(spec, base=base, rules=rules, year=year, lang=lang,
-                             source=path.name, relative_to=path.parent)
+            raise ScenarioError(
+                tr("scn_file_bad", lang, path=path, error="the top level must be a mapping")
+            )
+        return cls.from_dict(
+            spec,
+            base=base,
+            rules=rules,
+            year=year,
+            lang=lang,
+            source=path.name,
+            relative_to=path.parent,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """The scenario as the content of a scenario file (reproduces it with ``base``)."""
@@ -315,8 +358,9 @@ class Scenario:
                 spec["base"] = _relpath(self.base, Path(relative_to))
             except ValueError:  # another drive
                 spec["base"] = str(self.base.resolve())
-        return yaml.safe_dump(spec, allow_unicode=True, sort_keys=False,
-                              default_flow_style=None, width=100)
+        return yaml.safe_dump(
+            spec, allow_unicode=True, sort_keys=False, default_flow_style=None, width=100
+        )
 
     def to_file(self, path: str | Path) -> Path:
         """Write the scenario file (``base`` relative to the file's folder)."""
@@ -359,42 +403,65 @@ class Scenario:
 
     def _need(self, kind: str, value: object, existing: list[str]) -> str:
         if str(value) not in existing:
-            raise ScenarioError(tr(f"scn_unknown_{kind}", self.lang, id=value,
-                                   n=len(existing), ids=_ids_text(existing, value)))
+            raise ScenarioError(
+                tr(
+                    f"scn_unknown_{kind}",
+                    self.lang,
+                    id=value,
+                    n=len(existing),
+                    ids=_ids_text(existing, value),
+                )
+            )
         return str(value)
 
     def _new_id(self, kind: str, value: object, existing: list[str]) -> str:
         if value is None or str(value).strip() == "":
-            raise ScenarioError(tr("scn_id_required", self.lang, kind=label(f"{kind}_id",
-                                                                             self.lang)))
+            raise ScenarioError(
+                tr("scn_id_required", self.lang, kind=label(f"{kind}_id", self.lang))
+            )
         if str(value) in existing:
-            raise ScenarioError(tr("scn_id_taken", self.lang, id=value,
-                                   kind=label(f"{kind}_id", self.lang),
-                                   ids=_ids_text(existing)))
+            raise ScenarioError(
+                tr(
+                    "scn_id_taken",
+                    self.lang,
+                    id=value,
+                    kind=label(f"{kind}_id", self.lang),
+                    ids=_ids_text(existing),
+                )
+            )
         return str(value)
 
     # ---------------------------------------------------------------- the edit machinery
 
-    def _with(self, edit: dict[str, Any], *, notes: Iterable[Problem] = (), **layers: Any
-              ) -> Scenario:
+    def _with(
+        self, edit: dict[str, Any], *, notes: Iterable[Problem] = (), **layers: Any
+    ) -> Scenario:
         data = dataclasses.replace(self.data, **layers)
-        record = {k: _plain({a: v for a, v in args.items() if v is not None})
-                  for k, args in edit.items()}
+        record = {
+            k: _plain({a: v for a, v in args.items() if v is not None}) for k, args in edit.items()
+        }
         log.info("Scenario %s: %s", self.name, record)
-        return dataclasses.replace(self, data=data, edits=(*self.edits, record),
-                                   notes=(*self.notes, *notes), _cache={})
+        return dataclasses.replace(
+            self, data=data, edits=(*self.edits, record), notes=(*self.notes, *notes), _cache={}
+        )
 
     def apply(self, edit: Mapping[str, Any]) -> Scenario:
         """Apply one edit in scenario-file form, e.g. ``{"move_estate": {...}}``."""
         problems = _check_edit(edit, self.lang)
         if problems:
             raise ScenarioError("\n".join(problems))
-        (kind, args), = edit.items()
+        ((kind, args),) = edit.items()
         return getattr(self, kind)(**dict(args or {}))
 
-    def _location(self, geometry: Any, xy: Sequence[float] | None,
-                  lonlat: Sequence[float] | None, *, what: str, polygon_size_m: float | None
-                  ) -> BaseGeometry | None:
+    def _location(
+        self,
+        geometry: Any,
+        xy: Sequence[float] | None,
+        lonlat: Sequence[float] | None,
+        *,
+        what: str,
+        polygon_size_m: float | None,
+    ) -> BaseGeometry | None:
         given = [g for g in (geometry, xy, lonlat) if g is not None]
         if len(given) > 1:
             raise ScenarioError(tr("scn_one_location", self.lang, what=what))
@@ -403,15 +470,15 @@ class Scenario:
         if geometry is not None:
             geom = shapely.from_wkt(geometry) if isinstance(geometry, str) else geometry
             if not isinstance(geom, BaseGeometry) or geom.is_empty:
-                raise ScenarioError(tr("scn_bad_geometry", self.lang, what=what,
-                                       value=geometry))
+                raise ScenarioError(tr("scn_bad_geometry", self.lang, what=what, value=geometry))
         else:
             point = xy if xy is not None else lonlat
             try:
                 x, y = (float(v) for v in point)  # type: ignore[union-attr]
             except (TypeError, ValueError):
-                raise ScenarioError(tr("scn_bad_geometry", self.lang, what=what,
-                                       value=point)) from None
+                raise ScenarioError(
+                    tr("scn_bad_geometry", self.lang, what=what, value=point)
+                ) from None
             geom = shapely.Point(x, y)
             if lonlat is not None:
                 geom = _to_working(geom, "EPSG:4326", self.data.communities.crs)
@@ -425,12 +492,19 @@ class Scenario:
 
     # ---------------------------------------------------------------- development parcels
 
-    def add_parcel(self, parcel_id: str, *, planned_households: int | None = None,
-                   residential_floor_area_m2: float | None = None,
-                   delivery_year: int | None = None, name: str | None = None,
-                   geometry: BaseGeometry | str | None = None,
-                   xy: Sequence[float] | None = None, lonlat: Sequence[float] | None = None,
-                   size_m: float | None = None) -> Scenario:
+    def add_parcel(
+        self,
+        parcel_id: str,
+        *,
+        planned_households: int | None = None,
+        residential_floor_area_m2: float | None = None,
+        delivery_year: int | None = None,
+        name: str | None = None,
+        geometry: BaseGeometry | str | None = None,
+        xy: Sequence[float] | None = None,
+        lonlat: Sequence[float] | None = None,
+        size_m: float | None = None,
+    ) -> Scenario:
         """Add a development parcel (出让地块) — it adds households from ``delivery_year`` on
         and gets an R2 planning condition.
 
@@ -452,38 +526,65 @@ class Scenario:
         pid = self._new_id("parcel", parcel_id, existing)
         self._check_households(planned_households, residential_floor_area_m2, required=True)
         self._check_year(delivery_year)
-        geom = self._location(geometry, xy, lonlat, what=pid,
-                              polygon_size_m=size_m or DEFAULT_PARCEL_SIZE_M)
+        geom = self._location(
+            geometry, xy, lonlat, what=pid, polygon_size_m=size_m or DEFAULT_PARCEL_SIZE_M
+        )
         if geom is None:
             raise ScenarioError(tr("scn_location_needed", self.lang, what=pid))
         if geom.geom_type not in schema.POLYGONAL:
-            raise ScenarioError(tr("scn_bad_geometry", self.lang, what=pid,
-                                   value=geom.geom_type))
-        row = {"parcel_id": pid, "name": name or pid,
-               "planned_households": planned_households,
-               "residential_floor_area_m2": residential_floor_area_m2,
-               "delivery_year": delivery_year}
+            raise ScenarioError(tr("scn_bad_geometry", self.lang, what=pid, value=geom.geom_type))
+        row = {
+            "parcel_id": pid,
+            "name": name or pid,
+            "planned_households": planned_households,
+            "residential_floor_area_m2": residential_floor_area_m2,
+            "delivery_year": delivery_year,
+        }
         parcels = self._append(self.data.development_parcels, row, geom)
         notes = self._outside_note(geom, pid)
-        return self._with({"add_parcel": {
-            "parcel_id": pid, "name": name, "planned_households": planned_households,
-            "residential_floor_area_m2": residential_floor_area_m2,
-            "delivery_year": delivery_year, "geometry": geometry, "xy": xy,
-            "lonlat": lonlat, "size_m": size_m}}, notes=notes, development_parcels=parcels)
+        return self._with(
+            {
+                "add_parcel": {
+                    "parcel_id": pid,
+                    "name": name,
+                    "planned_households": planned_households,
+                    "residential_floor_area_m2": residential_floor_area_m2,
+                    "delivery_year": delivery_year,
+                    "geometry": geometry,
+                    "xy": xy,
+                    "lonlat": lonlat,
+                    "size_m": size_m,
+                }
+            },
+            notes=notes,
+            development_parcels=parcels,
+        )
 
-    def update_parcel(self, parcel_id: str, *, planned_households: int | None = None,
-                      residential_floor_area_m2: float | None = None,
-                      delivery_year: int | None = None, name: str | None = None) -> Scenario:
+    def update_parcel(
+        self,
+        parcel_id: str,
+        *,
+        planned_households: int | None = None,
+        residential_floor_area_m2: float | None = None,
+        delivery_year: int | None = None,
+        name: str | None = None,
+    ) -> Scenario:
         """Change a parcel's households (or floor area), delivery year or name.
 
         Setting ``planned_households`` replaces a floor area, and the other way round.
         """
         pid = self._need("parcel", parcel_id, self.parcel_ids)
-        if all(v is None for v in (planned_households, residential_floor_area_m2,
-                                   delivery_year, name)):
-            raise ScenarioError(tr("scn_nothing_to_change", self.lang, what=pid,
-                                   fields="planned_households, residential_floor_area_m2, "
-                                          "delivery_year, name"))
+        if all(
+            v is None for v in (planned_households, residential_floor_area_m2, delivery_year, name)
+        ):
+            raise ScenarioError(
+                tr(
+                    "scn_nothing_to_change",
+                    self.lang,
+                    what=pid,
+                    fields="planned_households, residential_floor_area_m2, delivery_year, name",
+                )
+            )
         self._check_households(planned_households, residential_floor_area_m2, required=False)
         self._check_year(delivery_year)
         assert self.data.development_parcels is not None  # _need found the parcel
@@ -498,23 +599,33 @@ class Scenario:
             parcels.loc[at, "residential_floor_area_m2"] = np.nan
         if residential_floor_area_m2 is not None:
             parcels["residential_floor_area_m2"] = parcels["residential_floor_area_m2"].astype(
-                float)
+                float
+            )
             parcels.loc[at, "residential_floor_area_m2"] = float(residential_floor_area_m2)
             if planned_households is None:
                 parcels.loc[at, "planned_households"] = np.nan
         if delivery_year is not None:
             if "delivery_year" not in parcels:
                 parcels["delivery_year"] = pd.NA
-            parcels["delivery_year"] = pd.to_numeric(parcels["delivery_year"],
-                                                     errors="coerce").astype("Int64")
+            parcels["delivery_year"] = pd.to_numeric(
+                parcels["delivery_year"], errors="coerce"
+            ).astype("Int64")
             parcels.loc[at, "delivery_year"] = int(delivery_year)
         if name is not None:
             parcels["name"] = parcels["name"].astype(object)
             parcels.loc[at, "name"] = name
-        return self._with({"update_parcel": {
-            "parcel_id": pid, "planned_households": planned_households,
-            "residential_floor_area_m2": residential_floor_area_m2,
-            "delivery_year": delivery_year, "name": name}}, development_parcels=parcels)
+        return self._with(
+            {
+                "update_parcel": {
+                    "parcel_id": pid,
+                    "planned_households": planned_households,
+                    "residential_floor_area_m2": residential_floor_area_m2,
+                    "delivery_year": delivery_year,
+                    "name": name,
+                }
+            },
+            development_parcels=parcels,
+        )
 
     def remove_parcel(self, parcel_id: str) -> Scenario:
         """Take a development parcel out (e.g. the land is not put up for sale)."""
@@ -533,24 +644,42 @@ class Scenario:
             raise ScenarioError(tr("scn_households_or_area", self.lang))
         if required and households is None and floor_area is None:
             raise ScenarioError(tr("scn_households_needed", self.lang))
-        if households is not None and (isinstance(households, bool) or not float(
-                households).is_integer() or float(households) < 0):
-            raise ScenarioError(tr("scn_bad_number", self.lang, field="planned_households",
-                                   value=households, rule=">= 0, whole"))
+        if households is not None and (
+            isinstance(households, bool)
+            or not float(households).is_integer()
+            or float(households) < 0
+        ):
+            raise ScenarioError(
+                tr(
+                    "scn_bad_number",
+                    self.lang,
+                    field="planned_households",
+                    value=households,
+                    rule=">= 0, whole",
+                )
+            )
         if floor_area is not None and float(floor_area) < 0:
-            raise ScenarioError(tr("scn_bad_number", self.lang,
-                                   field="residential_floor_area_m2", value=floor_area,
-                                   rule=">= 0"))
+            raise ScenarioError(
+                tr(
+                    "scn_bad_number",
+                    self.lang,
+                    field="residential_floor_area_m2",
+                    value=floor_area,
+                    rule=">= 0",
+                )
+            )
 
     def _check_year(self, year: Any) -> None:
         if year is None:
             return
         if isinstance(year, bool) or not float(year).is_integer() or not 1900 <= year <= 2100:
-            raise ScenarioError(tr("scn_bad_number", self.lang, field="delivery_year",
-                                   value=year, rule="1900–2100"))
+            raise ScenarioError(
+                tr("scn_bad_number", self.lang, field="delivery_year", value=year, rule="1900–2100")
+            )
 
-    def _append(self, frame: gpd.GeoDataFrame | None, row: dict[str, Any],
-                geom: BaseGeometry) -> gpd.GeoDataFrame:
+    def _append(
+        self, frame: gpd.GeoDataFrame | None, row: dict[str, Any], geom: BaseGeometry
+    ) -> gpd.GeoDataFrame:
         new = gpd.GeoDataFrame([row], geometry=[geom], crs=self.data.communities.crs)
         if frame is None or len(frame) == 0:
             return new
@@ -566,14 +695,23 @@ class Scenario:
 
     # ---------------------------------------------------------------- premises
 
-    def add_premises(self, premises_id: str, *, function: str, floor_area_m2: float,
-                     tenure: str = "new_build", community_id: str | None = None,
-                     status: str = "planned", name: str | None = None,
-                     floor: int | None = None, cost_yuan: float | None = None,
-                     annual_rent_yuan: float | None = None,
-                     geometry: BaseGeometry | str | None = None,
-                     xy: Sequence[float] | None = None, lonlat: Sequence[float] | None = None
-                     ) -> Scenario:
+    def add_premises(
+        self,
+        premises_id: str,
+        *,
+        function: str,
+        floor_area_m2: float,
+        tenure: str = "new_build",
+        community_id: str | None = None,
+        status: str = "planned",
+        name: str | None = None,
+        floor: int | None = None,
+        cost_yuan: float | None = None,
+        annual_rent_yuan: float | None = None,
+        geometry: BaseGeometry | str | None = None,
+        xy: Sequence[float] | None = None,
+        lonlat: Sequence[float] | None = None,
+    ) -> Scenario:
         """Add premises (社区用房), by default *planned* (counted in plan years only).
 
         Parameters
@@ -596,29 +734,56 @@ class Scenario:
         ten = _enum_value(schema.PREMISES, "tenure", tenure, lang)
         st = _enum_value(schema.PREMISES, "status", status, lang)
         area = self._area(floor_area_m2)
-        cid = (self._need("community", community_id, self.community_ids)
-               if community_id is not None else None)
+        cid = (
+            self._need("community", community_id, self.community_ids)
+            if community_id is not None
+            else None
+        )
         geom = self._location(geometry, xy, lonlat, what=pid, polygon_size_m=None)
         if geom is None:
             if cid is None:
                 raise ScenarioError(tr("scn_premises_where", lang, what=pid))
             c = self.data.communities
-            geom = c.geometry[c["community_id"].astype(str) == cid].iloc[0
-                                                                          ].representative_point()
+            geom = c.geometry[c["community_id"].astype(str) == cid].iloc[0].representative_point()
         if geom.geom_type not in (*schema.PUNCTUAL, *schema.POLYGONAL):
             raise ScenarioError(tr("scn_bad_geometry", lang, what=pid, value=geom.geom_type))
-        row = {"premises_id": pid, "community_id": cid, "name": name or pid, "function": fn,
-               "floor_area_m2": area, "floor": floor, "tenure": ten, "cost_yuan": cost_yuan,
-               "annual_rent_yuan": annual_rent_yuan, "status": st}
+        row = {
+            "premises_id": pid,
+            "community_id": cid,
+            "name": name or pid,
+            "function": fn,
+            "floor_area_m2": area,
+            "floor": floor,
+            "tenure": ten,
+            "cost_yuan": cost_yuan,
+            "annual_rent_yuan": annual_rent_yuan,
+            "status": st,
+        }
         prem = self._append(self.data.premises, row, geom)
         for column in ("community_id", "name", "function", "tenure", "status"):
             prem[column] = prem[column].astype(object).where(prem[column].notna(), None)
         notes = [] if cid is not None else self._outside_note(geom, pid)
-        return self._with({"add_premises": {
-            "premises_id": pid, "function": fn, "floor_area_m2": area, "tenure": ten,
-            "community_id": cid, "status": st, "name": name, "floor": floor,
-            "cost_yuan": cost_yuan, "annual_rent_yuan": annual_rent_yuan,
-            "geometry": geometry, "xy": xy, "lonlat": lonlat}}, notes=notes, premises=prem)
+        return self._with(
+            {
+                "add_premises": {
+                    "premises_id": pid,
+                    "function": fn,
+                    "floor_area_m2": area,
+                    "tenure": ten,
+                    "community_id": cid,
+                    "status": st,
+                    "name": name,
+                    "floor": floor,
+                    "cost_yuan": cost_yuan,
+                    "annual_rent_yuan": annual_rent_yuan,
+                    "geometry": geometry,
+                    "xy": xy,
+                    "lonlat": lonlat,
+                }
+            },
+            notes=notes,
+            premises=prem,
+        )
 
     def remove_premises(self, premises_id: str) -> Scenario:
         """Give premises up (e.g. a lease that ends)."""
@@ -633,8 +798,9 @@ class Scenario:
         prem = self.data.premises.copy()
         prem["floor_area_m2"] = prem["floor_area_m2"].astype(float)
         prem.loc[prem["premises_id"].astype(str) == pid, "floor_area_m2"] = area
-        return self._with({"resize_premises": {"premises_id": pid, "floor_area_m2": area}},
-                          premises=prem)
+        return self._with(
+            {"resize_premises": {"premises_id": pid, "floor_area_m2": area}}, premises=prem
+        )
 
     def _area(self, value: Any) -> float:
         try:
@@ -642,8 +808,9 @@ class Scenario:
         except (TypeError, ValueError):
             area = float("nan")
         if not area > 0:
-            raise ScenarioError(tr("scn_bad_number", self.lang, field="floor_area_m2",
-                                   value=value, rule="> 0"))
+            raise ScenarioError(
+                tr("scn_bad_number", self.lang, field="floor_area_m2", value=value, rule="> 0")
+            )
         return area
 
     # ---------------------------------------------------------------- estates, communities
@@ -662,11 +829,13 @@ class Scenario:
             estates["community_override"] = None
         estates["community_override"] = estates["community_override"].astype(object)
         estates.loc[estates["estate_id"].astype(str) == eid, "community_override"] = cid
-        return self._with({"move_estate": {"estate_id": eid, "to_community_id": cid}},
-                          estates=estates)
+        return self._with(
+            {"move_estate": {"estate_id": eid, "to_community_id": cid}}, estates=estates
+        )
 
-    def merge_communities(self, community_ids: Sequence[str], *, new_id: str | None = None,
-                          name: str | None = None) -> Scenario:
+    def merge_communities(
+        self, community_ids: Sequence[str], *, new_id: str | None = None, name: str | None = None
+    ) -> Scenario:
         """Merge two or more communities into one (their areas, estates and premises).
 
         Parameters
@@ -691,8 +860,15 @@ class Scenario:
         new = str(new_id) if new_id is not None else ids[0]
         others = [c for c in self.community_ids if c not in ids]
         if new in others:
-            raise ScenarioError(tr("scn_id_taken", lang, id=new,
-                                   kind=label("community_id", lang), ids=_ids_text(others)))
+            raise ScenarioError(
+                tr(
+                    "scn_id_taken",
+                    lang,
+                    id=new,
+                    kind=label("community_id", lang),
+                    ids=_ids_text(others),
+                )
+            )
         c = self.data.communities
         mine = c[c["community_id"].astype(str).isin(ids)]
         first = mine[mine["community_id"].astype(str) == ids[0]].iloc[0]
@@ -701,19 +877,30 @@ class Scenario:
         row["name"] = name or first["name"]
         row[c.geometry.name] = shapely.union_all(mine.geometry.values)
         notes = []
-        for column, combine in (("population", "sum"), ("households", "sum"),
-                                ("standard", "same"), ("kind", "same")):
+        for column, combine in (
+            ("population", "sum"),
+            ("households", "sum"),
+            ("standard", "same"),
+            ("kind", "same"),
+        ):
             if column not in c:
                 continue
             values = mine[column]
             if combine == "sum":
-                row[column] = (pd.to_numeric(values).sum() if values.notna().all()
-                               else None)
+                row[column] = pd.to_numeric(values).sum() if values.notna().all() else None
             elif values.nunique(dropna=False) > 1:
                 if column == "kind":
-                    notes.append(Problem("scenario", tr(
-                        "scn_merge_kinds", lang, kind=value_label(first["kind"], lang),
-                        name=row["name"])))
+                    notes.append(
+                        Problem(
+                            "scenario",
+                            tr(
+                                "scn_merge_kinds",
+                                lang,
+                                kind=value_label(first["kind"], lang),
+                                name=row["name"],
+                            ),
+                        )
+                    )
                 else:
                     row[column] = None
         position = c.index[c["community_id"].astype(str) == ids[0]][0]
@@ -724,14 +911,21 @@ class Scenario:
         keep.loc[position] = row
         communities = self._clean_communities(keep.reset_index(drop=True), c)
         remap = dict.fromkeys(ids, new)
-        return self._with({"merge_communities": {"community_ids": ids, "new_id": new_id,
-                                                 "name": name}},
-                          notes=notes, communities=communities,
-                          **self._remapped(remap, communities))
+        return self._with(
+            {"merge_communities": {"community_ids": ids, "new_id": new_id, "name": name}},
+            notes=notes,
+            communities=communities,
+            **self._remapped(remap, communities),
+        )
 
-    def split_community(self, community_id: str, *, into: Sequence[Mapping[str, Any]],
-                        line: BaseGeometry | str | Sequence[Sequence[float]] | None = None,
-                        line_lonlat: Sequence[Sequence[float]] | None = None) -> Scenario:
+    def split_community(
+        self,
+        community_id: str,
+        *,
+        into: Sequence[Mapping[str, Any]],
+        line: BaseGeometry | str | Sequence[Sequence[float]] | None = None,
+        line_lonlat: Sequence[Sequence[float]] | None = None,
+    ) -> Scenario:
         """Split a community in two or more, by groups of estates or by a line.
 
         Parameters
@@ -759,21 +953,32 @@ class Scenario:
         for p in parts:
             unknown = sorted(set(p) - {"community_id", "name", "estates"})
             if unknown:
-                problems.append(tr("scn_unknown_args", lang, edit="split_community.into",
-                                   args=", ".join(unknown),
-                                   valid="community_id, name, estates"))
+                problems.append(
+                    tr(
+                        "scn_unknown_args",
+                        lang,
+                        edit="split_community.into",
+                        args=", ".join(unknown),
+                        valid="community_id, name, estates",
+                    )
+                )
         if problems:
             raise ScenarioError("\n".join(problems))
         new_ids = [str(p.get("community_id") or "") for p in parts]
         others = [c for c in self.community_ids if c != old]
         for nid in new_ids:
             if not nid:
-                raise ScenarioError(tr("scn_id_required", lang, kind=label("community_id",
-                                                                              lang)))
+                raise ScenarioError(tr("scn_id_required", lang, kind=label("community_id", lang)))
             if nid in others:
-                raise ScenarioError(tr("scn_id_taken", lang, id=nid,
-                                       kind=label("community_id", lang),
-                                       ids=_ids_text(others)))
+                raise ScenarioError(
+                    tr(
+                        "scn_id_taken",
+                        lang,
+                        id=nid,
+                        kind=label("community_id", lang),
+                        ids=_ids_text(others),
+                    )
+                )
         if len(set(new_ids)) != len(new_ids) or len(parts) < 2:
             raise ScenarioError(tr("scn_split_parts", lang))
         c = self.data.communities
@@ -798,16 +1003,21 @@ class Scenario:
                 if column in c:
                     row[column] = None
             rows.append(row)
-        before = c.loc[:at - 1] if at > 0 else c.iloc[0:0]
-        after = c.loc[at + 1:]
+        before = c.loc[: at - 1] if at > 0 else c.iloc[0:0]
+        after = c.loc[at + 1 :]
         new_rows = gpd.GeoDataFrame(rows, geometry=c.geometry.name, crs=c.crs)
-        communities = pd.concat([before.astype(object), new_rows.astype(object),
-                                 after.astype(object)], ignore_index=True)
-        communities = self._clean_communities(gpd.GeoDataFrame(
-            communities, geometry=c.geometry.name, crs=c.crs), c)
+        communities = pd.concat(
+            [before.astype(object), new_rows.astype(object), after.astype(object)],
+            ignore_index=True,
+        )
+        communities = self._clean_communities(
+            gpd.GeoDataFrame(communities, geometry=c.geometry.name, crs=c.crs), c
+        )
         layers = self._split_remap(old, communities, new_ids, overrides)
-        record: dict[str, Any] = {"community_id": old, "into": [
-            {k: v for k, v in p.items() if v is not None} for p in parts]}
+        record: dict[str, Any] = {
+            "community_id": old,
+            "into": [{k: v for k, v in p.items() if v is not None} for p in parts],
+        }
         if by_line:
             record["line"] = line
             record["line_lonlat"] = line_lonlat
@@ -825,16 +1035,22 @@ class Scenario:
             else:
                 geom = shapely.LineString([tuple(map(float, xy)) for xy in value])
         except Exception:  # noqa: BLE001 - reported with the value
-            raise ScenarioError(tr("scn_bad_geometry", self.lang, what="line",
-                                   value=value)) from None
+            raise ScenarioError(
+                tr("scn_bad_geometry", self.lang, what="line", value=value)
+            ) from None
         if geom.geom_type != "LineString" or geom.is_empty:
-            raise ScenarioError(tr("scn_bad_geometry", self.lang, what="line",
-                                   value=geom.geom_type))
-        return (_to_working(geom, "EPSG:4326", self.data.communities.crs)
-                if line_lonlat is not None else geom)
+            raise ScenarioError(
+                tr("scn_bad_geometry", self.lang, what="line", value=geom.geom_type)
+            )
+        return (
+            _to_working(geom, "EPSG:4326", self.data.communities.crs)
+            if line_lonlat is not None
+            else geom
+        )
 
-    def _split_by_line(self, polygon: BaseGeometry, line: BaseGeometry, old: str
-                       ) -> list[BaseGeometry]:
+    def _split_by_line(
+        self, polygon: BaseGeometry, line: BaseGeometry, old: str
+    ) -> list[BaseGeometry]:
         from shapely.ops import split
 
         pieces = list(split(polygon, line).geoms)
@@ -845,15 +1061,15 @@ class Scenario:
             a = line.interpolate(max(d - 0.5, 0.0))
             b = line.interpolate(min(d + 0.5, line.length))
             near = line.interpolate(d)
-            cross = ((b.x - a.x) * (point.y - near.y) - (b.y - a.y) * (point.x - near.x))
+            cross = (b.x - a.x) * (point.y - near.y) - (b.y - a.y) * (point.x - near.x)
             sides[1 if cross > 0 else -1].append(piece)
         if not sides[1] or not sides[-1]:
             raise ScenarioError(tr("scn_split_line_misses", self.lang, id=old))
         return [shapely.union_all(sides[1]), shapely.union_all(sides[-1])]
 
-    def _split_by_estates(self, polygon: BaseGeometry, old: str,
-                          parts: list[dict[str, Any]]
-                          ) -> tuple[list[BaseGeometry], dict[str, str]]:
+    def _split_by_estates(
+        self, polygon: BaseGeometry, old: str, parts: list[dict[str, Any]]
+    ) -> tuple[list[BaseGeometry], dict[str, str]]:
         lang = self.lang
         estates = self.data.estates
         if estates is None:
@@ -873,12 +1089,19 @@ class Scenario:
         inside = [e for e in listed if table.geometry[e].intersects(polygon)]
         outside = [e for e in listed if e not in inside]
         if outside:
-            mine = [e for e, g in zip(table.index, table.geometry, strict=True)
-                    if g.intersects(polygon)]
-            raise ScenarioError(tr("scn_split_not_in", lang, ids=", ".join(outside),
-                                   community=old, estates=_ids_text(mine)))
-        seeds = [table.geometry[e].intersection(polygon).representative_point()
-                 for e in listed]
+            mine = [
+                e for e, g in zip(table.index, table.geometry, strict=True) if g.intersects(polygon)
+            ]
+            raise ScenarioError(
+                tr(
+                    "scn_split_not_in",
+                    lang,
+                    ids=", ".join(outside),
+                    community=old,
+                    estates=_ids_text(mine),
+                )
+            )
+        seeds = [table.geometry[e].intersection(polygon).representative_point() for e in listed]
         groups = list(listed.values())
         cells = shapely.voronoi_polygons(shapely.MultiPoint(seeds), extend_to=polygon)
         by_group: dict[str, list[BaseGeometry]] = {str(p["community_id"]): [] for p in parts}
@@ -886,20 +1109,25 @@ class Scenario:
             hit = [i for i, s in enumerate(seeds) if cell.covers(s)]
             if hit:
                 by_group[groups[hit[0]]].append(cell)
-        pieces = [shapely.intersection(shapely.union_all(by_group[str(p["community_id"])]),
-                                       polygon) for p in parts]
+        pieces = [
+            shapely.intersection(shapely.union_all(by_group[str(p["community_id"])]), polygon)
+            for p in parts
+        ]
         pieces = [shapely.make_valid(p) for p in pieces]
         overrides = {}
         for e, target in listed.items():
             geom = table.geometry[e]
             for p, piece in zip(parts, pieces, strict=True):
-                if str(p["community_id"]) != target and shapely.area(
-                        shapely.intersection(geom, piece)) > 1.0:
+                if (
+                    str(p["community_id"]) != target
+                    and shapely.area(shapely.intersection(geom, piece)) > 1.0
+                ):
                     overrides[e] = target
         return pieces, overrides
 
-    def _clean_communities(self, communities: gpd.GeoDataFrame, like: gpd.GeoDataFrame
-                           ) -> gpd.GeoDataFrame:
+    def _clean_communities(
+        self, communities: gpd.GeoDataFrame, like: gpd.GeoDataFrame
+    ) -> gpd.GeoDataFrame:
         """Restore the column types of ``like`` after rows were replaced."""
         out = gpd.GeoDataFrame(communities, geometry=like.geometry.name, crs=like.crs)
         for column in like.columns:
@@ -911,22 +1139,26 @@ class Scenario:
                 out[column] = out[column].astype(object).where(out[column].notna(), None)
         return out
 
-    def _remapped(self, remap: dict[str, str], communities: gpd.GeoDataFrame
-                  ) -> dict[str, Any]:
+    def _remapped(self, remap: dict[str, str], communities: gpd.GeoDataFrame) -> dict[str, Any]:
         """Premises and estate overrides pointing at merged communities, renamed."""
         layers: dict[str, Any] = {}
         for layer, column in (("premises", "community_id"), ("estates", "community_override")):
             frame = getattr(self.data, layer)
             if frame is not None and column in frame:
                 frame = frame.copy()
-                frame[column] = frame[column].map(
-                    lambda v: remap.get(str(v), v) if v is not None and not pd.isna(v) else None
-                ).astype(object)
+                frame[column] = (
+                    frame[column]
+                    .map(
+                        lambda v: remap.get(str(v), v) if v is not None and not pd.isna(v) else None
+                    )
+                    .astype(object)
+                )
                 layers[layer] = frame
         return layers
 
-    def _split_remap(self, old: str, communities: gpd.GeoDataFrame, new_ids: list[str],
-                     overrides: dict[str, str]) -> dict[str, Any]:
+    def _split_remap(
+        self, old: str, communities: gpd.GeoDataFrame, new_ids: list[str], overrides: dict[str, str]
+    ) -> dict[str, Any]:
         """Premises and estate overrides of a split community: to the part they lie in."""
         parts = communities[communities["community_id"].astype(str).isin(new_ids)]
 
@@ -973,8 +1205,11 @@ class Scenario:
             size = float(rules.settings.household_size)
         if self.year is not None:
             check_plan_year(self.year, rules=rules, lang=self.lang)
-        return self._with({"with_rules": {"overrides": copy.deepcopy(dict(overrides))}},
-                          rules=rules, household_size=size)
+        return self._with(
+            {"with_rules": {"overrides": copy.deepcopy(dict(overrides))}},
+            rules=rules,
+            household_size=size,
+        )
 
     def set_rule(self, key: str, value: Any) -> Scenario:
         """Change one rule by its dotted name, e.g.
@@ -1023,13 +1258,19 @@ class Scenario:
         lang = lang or self.lang
         lines = []
         for edit in self.edits:
-            (kind, args), = edit.items()
+            ((kind, args),) = edit.items()
             text = ", ".join(f"{k}={v}" for k, v in args.items())
             lines.append(f"{tr('scn_edit_' + kind, lang)}: {text}")
         return lines
 
-    def export(self, out_dir: str | Path, *, year: int | None = None, lang: str | None = None,
-               map_html: bool = True) -> dict[str, Path]:
+    def export(
+        self,
+        out_dir: str | Path,
+        *,
+        year: int | None = None,
+        lang: str | None = None,
+        map_html: bool = True,
+    ) -> dict[str, Path]:
         """Write the scenario's results like a run (:func:`gis_planner.export.write_run`),
         plus ``scenario.yaml`` that reproduces it. Returns the paths written."""
         from gis_planner.export import write_run
@@ -1037,13 +1278,19 @@ class Scenario:
         scenario = self if year is None else self.in_year(year)
         results = scenario.evaluate(lang=lang)
         text = scenario.to_yaml(relative_to=out_dir)
-        written, _ = write_run(results, out_dir, lang=lang or self.lang, map_html=map_html,
-                               extra_files={"scenario.yaml": text})
+        written, _ = write_run(
+            results,
+            out_dir,
+            lang=lang or self.lang,
+            map_html=map_html,
+            extra_files={"scenario.yaml": text},
+        )
         return written
 
     def __repr__(self) -> str:
-        return (f"Scenario({self.name!r}, year={self.year}, base={self.base}, "
-                f"{len(self.edits)} edits)")
+        return (
+            f"Scenario({self.name!r}, year={self.year}, base={self.base}, {len(self.edits)} edits)"
+        )
 
 
 def _relpath(path: Path, start: Path) -> str:
@@ -1066,30 +1313,46 @@ def _edit_params(kind: str) -> list[str]:
 
 def _required_params(kind: str) -> list[str]:
     sig = inspect.signature(getattr(Scenario, kind))
-    return [n for n, p in sig.parameters.items()
-            if n != "self" and p.default is inspect.Parameter.empty]
+    return [
+        n for n, p in sig.parameters.items() if n != "self" and p.default is inspect.Parameter.empty
+    ]
 
 
 def _check_edit(edit: Any, lang: str, where: str = "edits") -> list[str]:
     if not isinstance(edit, Mapping) or len(edit) != 1:
         return [tr("scn_edit_shape", lang, where=where, edit=edit, valid=", ".join(EDITS))]
-    (kind, args), = edit.items()
+    ((kind, args),) = edit.items()
     if kind not in EDITS:
         return [tr("scn_unknown_edit", lang, where=where, edit=kind, valid=", ".join(EDITS))]
     if args is None:
         args = {}
     if not isinstance(args, Mapping):
-        return [tr("scn_edit_args_mapping", lang, where=where, edit=kind,
-                   valid=", ".join(_edit_params(kind)))]
+        return [
+            tr(
+                "scn_edit_args_mapping",
+                lang,
+                where=where,
+                edit=kind,
+                valid=", ".join(_edit_params(kind)),
+            )
+        ]
     problems = []
     unknown = [str(a) for a in args if a not in _edit_params(kind)]
     if unknown:
-        problems.append(tr("scn_unknown_args", lang, edit=f"{where}: {kind}",
-                           args=", ".join(unknown), valid=", ".join(_edit_params(kind))))
+        problems.append(
+            tr(
+                "scn_unknown_args",
+                lang,
+                edit=f"{where}: {kind}",
+                args=", ".join(unknown),
+                valid=", ".join(_edit_params(kind)),
+            )
+        )
     missing = [a for a in _required_params(kind) if a not in args]
     if missing:
-        problems.append(tr("scn_missing_args", lang, edit=f"{where}: {kind}",
-                           args=", ".join(missing)))
+        problems.append(
+            tr("scn_missing_args", lang, edit=f"{where}: {kind}", args=", ".join(missing))
+        )
     return problems
 
 
@@ -1100,8 +1363,7 @@ def _check_spec(spec: Mapping[str, Any], lang: str) -> list[str]:
             problems.append(tr("scn_unknown_key", lang, key=key, valid=", ".join(FILE_KEYS)))
     year = spec.get("year")
     if year is not None and (isinstance(year, bool) or not isinstance(year, int)):
-        problems.append(tr("plan_year_not_int", lang, year=year,
-                           data_year=_dt.date.today().year))
+        problems.append(tr("plan_year_not_int", lang, year=year, data_year=_dt.date.today().year))
     if spec.get("rules") is not None and not isinstance(spec["rules"], Mapping):
         problems.append(tr("scn_rules_mapping", lang))
     edits = spec.get("edits") or []
@@ -1117,9 +1379,17 @@ def _check_spec(spec: Mapping[str, Any], lang: str) -> list[str]:
 
 
 #: The measures of :func:`compare`, per community and scenario.
-COMPARE_MEASURES = ("households", "required_area_m2", "premises_area_m2", "shortfall_m2",
-                    "premises_status", "staff_range", "funds_yuan_per_year",
-                    "subsidy_build_yuan", "subsidy_rent_yuan_per_year")
+COMPARE_MEASURES = (
+    "households",
+    "required_area_m2",
+    "premises_area_m2",
+    "shortfall_m2",
+    "premises_status",
+    "staff_range",
+    "funds_yuan_per_year",
+    "subsidy_build_yuan",
+    "subsidy_rent_yuan_per_year",
+)
 
 
 def _unique_names(scenarios: Sequence[Scenario]) -> list[str]:
@@ -1135,34 +1405,47 @@ def _unique_names(scenarios: Sequence[Scenario]) -> list[str]:
 
 def _compare_table(results: Results) -> pd.DataFrame:
     c = results.communities
-    table = pd.DataFrame({
-        "households": c["households"].astype("int64"),
-        "required_area_m2": c["required_area_m2"].astype(float),
-        "premises_area_m2": c["premises_area_m2"].astype(float),
-        "shortfall_m2": c["shortfall_m2"].astype(float),
-        "premises_status": c["premises_status"].astype(object),
-        "staff_range": [str(lo) if lo == hi else f"{lo}–{hi}"
-                        for lo, hi in zip(c["staff_min"], c["staff_max"], strict=True)],
-        "funds_yuan_per_year": (c["working_funds_yuan"] + c["cobuild_funds_yuan"]).astype(float),
-        "subsidy_build_yuan": c["subsidy_build_yuan"].astype(float),
-        "subsidy_rent_yuan_per_year": c["subsidy_rent_yuan_per_year"].astype(float),
-    })
+    table = pd.DataFrame(
+        {
+            "households": c["households"].astype("int64"),
+            "required_area_m2": c["required_area_m2"].astype(float),
+            "premises_area_m2": c["premises_area_m2"].astype(float),
+            "shortfall_m2": c["shortfall_m2"].astype(float),
+            "premises_status": c["premises_status"].astype(object),
+            "staff_range": [
+                str(lo) if lo == hi else f"{lo}–{hi}"
+                for lo, hi in zip(c["staff_min"], c["staff_max"], strict=True)
+            ],
+            "funds_yuan_per_year": (c["working_funds_yuan"] + c["cobuild_funds_yuan"]).astype(
+                float
+            ),
+            "subsidy_build_yuan": c["subsidy_build_yuan"].astype(float),
+            "subsidy_rent_yuan_per_year": c["subsidy_rent_yuan_per_year"].astype(float),
+        }
+    )
     table.index = pd.Index(c["community_id"].astype(str), name="community_id")
     status = c["premises_status"].value_counts()
     table.attrs["total"] = {
-        **{m: float(table[m].sum()) for m in COMPARE_MEASURES
-           if m not in ("premises_status", "staff_range")},
+        **{
+            m: float(table[m].sum())
+            for m in COMPARE_MEASURES
+            if m not in ("premises_status", "staff_range")
+        },
         "households": int(table["households"].sum()),
-        "premises_status": "/".join(str(int(status.get(k, 0)))
-                                    for k in ("meets", "short", "none")),
+        "premises_status": "/".join(str(int(status.get(k, 0))) for k in ("meets", "short", "none")),
         "staff_range": f"{int(c['staff_min'].sum())}–{int(c['staff_max'].sum())}",
     }
     table.attrs["names"] = dict(zip(table.index, c["name"].astype(str), strict=True))
     return table
 
 
-def compare(scenarios: Sequence[Scenario], *, year: int | None = None,
-            lang: str | None = None, totals: bool = True) -> pd.DataFrame:
+def compare(
+    scenarios: Sequence[Scenario],
+    *,
+    year: int | None = None,
+    lang: str | None = None,
+    totals: bool = True,
+) -> pd.DataFrame:
     """Two or more scenarios side by side, one row per community.
 
     Parameters
@@ -1189,16 +1472,17 @@ def compare(scenarios: Sequence[Scenario], *, year: int | None = None,
     if not scenarios:
         raise ScenarioError(tr("scn_compare_none", lang or "zh"))
     names = _unique_names(scenarios)
-    tables = {name: _compare_table(s.evaluate(year)) for s, name in
-              zip(scenarios, names, strict=True)}
+    tables = {
+        name: _compare_table(s.evaluate(year)) for s, name in zip(scenarios, names, strict=True)
+    }
     community_names: dict[str, str] = {}
     for table in tables.values():
         for cid, name in table.attrs["names"].items():
             community_names.setdefault(cid, name)
-    index = pd.MultiIndex.from_tuples(list(community_names.items()),
-                                      names=["community_id", "name"])
-    columns = pd.MultiIndex.from_product([list(COMPARE_MEASURES), names],
-                                         names=["measure", "scenario"])
+    index = pd.MultiIndex.from_tuples(list(community_names.items()), names=["community_id", "name"])
+    columns = pd.MultiIndex.from_product(
+        [list(COMPARE_MEASURES), names], names=["measure", "scenario"]
+    )
     data: dict[tuple[str, str], list[Any]] = {}
     for measure in COMPARE_MEASURES:
         for name in names:
@@ -1208,21 +1492,23 @@ def compare(scenarios: Sequence[Scenario], *, year: int | None = None,
                 values.append(tables[name].attrs["total"][measure])
             data[(measure, name)] = values
     if totals:
-        index = index.append(pd.MultiIndex.from_tuples(
-            [("TOTAL", tr("scn_total", lang) if lang else "total")]))
+        index = index.append(
+            pd.MultiIndex.from_tuples([("TOTAL", tr("scn_total", lang) if lang else "total")])
+        )
     out = pd.DataFrame(data, index=index, columns=columns)
     for measure in COMPARE_MEASURES:
         for name in names:
             if measure == "households":
                 out[(measure, name)] = pd.array(
-                    [None if pd.isna(v) else int(v) for v in out[(measure, name)]],
-                    dtype="Int64")
+                    [None if pd.isna(v) else int(v) for v in out[(measure, name)]], dtype="Int64"
+                )
             elif measure not in ("premises_status", "staff_range"):
                 out[(measure, name)] = pd.to_numeric(out[(measure, name)]).round(2)
             else:
                 out[(measure, name)] = out[(measure, name)].astype(object)
-    out.attrs["years"] = {name: s.evaluate(year).year for s, name in
-                          zip(scenarios, names, strict=True)}
+    out.attrs["years"] = {
+        name: s.evaluate(year).year for s, name in zip(scenarios, names, strict=True)
+    }
     if lang:
         out = out.rename(columns={m: label(m, lang) for m in COMPARE_MEASURES}, level=0)
         for column in out.columns:
@@ -1238,8 +1524,10 @@ def compare_totals(table: pd.DataFrame) -> pd.DataFrame:
     row = table.iloc[-1]
     measures = list(dict.fromkeys(table.columns.get_level_values(0)))
     names = list(dict.fromkeys(table.columns.get_level_values(1)))
-    out = pd.DataFrame({m: [row[(m, n)] for n in names] for m in measures},
-                       index=pd.Index(names, name=table.columns.names[1]))
+    out = pd.DataFrame(
+        {m: [row[(m, n)] for n in names] for m in measures},
+        index=pd.Index(names, name=table.columns.names[1]),
+    )
     return out
 
 
@@ -1297,8 +1585,9 @@ def _geojson(frame: gpd.GeoDataFrame) -> dict[str, Any]:
     out = frame.copy()
     for column in out.columns:
         if column != out.geometry.name and not pd.api.types.is_numeric_dtype(out[column]):
-            out[column] = out[column].map(lambda v: None if v is None or v is pd.NA
-                                          else html_text(v))
+            out[column] = out[column].map(
+                lambda v: None if v is None or v is pd.NA else html_text(v)
+            )
     return json.loads(out.to_crs("EPSG:4326").to_json(drop_id=True))
 
 
@@ -1306,68 +1595,113 @@ def _side_layers(m: folium.Map, scenario: Scenario, results: Results, *, lang: s
     """Communities by premises status, counted premises and parcels on map ``m``."""
     from gis_planner import maps
 
-    colours = getattr(maps, "COMMUNITY_COLOURS",
-                      {"meets": "#31a354", "short": "#fe9929", "none": "#de2d26"})
+    colours = getattr(
+        maps, "COMMUNITY_COLOURS", {"meets": "#31a354", "short": "#fe9929", "none": "#de2d26"}
+    )
     c = results.communities
-    fields = ["name", "households", "required_area_m2", "premises_area_m2", "shortfall_m2",
-              "premises_status"]
+    fields = [
+        "name",
+        "households",
+        "required_area_m2",
+        "premises_area_m2",
+        "shortfall_m2",
+        "premises_status",
+    ]
     shown = gpd.GeoDataFrame(c[fields].copy(), geometry=c.geometry, crs=c.crs)
     shown["premises_status"] = c["premises_status"].map(lambda v: value_label(v, lang))
     for column in ("required_area_m2", "premises_area_m2", "shortfall_m2"):
         shown[column] = shown[column].round(0)
     shown["colour"] = c["premises_status"].map(colours).fillna("#969696")
     folium.GeoJson(
-        _geojson(shown), name=tr("map_layer_communities", lang),
-        style_function=lambda f: {"color": "#444444", "weight": 1,
-                                  "fillColor": f["properties"]["colour"], "fillOpacity": 0.55},
+        _geojson(shown),
+        name=tr("map_layer_communities", lang),
+        style_function=lambda f: {
+            "color": "#444444",
+            "weight": 1,
+            "fillColor": f["properties"]["colour"],
+            "fillOpacity": 0.55,
+        },
         tooltip=folium.GeoJsonTooltip(fields=fields, aliases=[label(f, lang) for f in fields]),
     ).add_to(m)
     prem = results.premises
     if prem is not None and len(prem):
-        counted = prem[premises_mod.counted_premises(prem, rules=results.rules,
-                                                     year=results.year)]
+        counted = prem[premises_mod.counted_premises(prem, rules=results.rules, year=results.year)]
         group = folium.FeatureGroup(name=tr("map_layer_premises", lang))
         points = counted.geometry.representative_point().to_crs("EPSG:4326")
-        names = (counted["name"] if "name" in counted
-                 else pd.Series(None, index=counted.index, dtype=object))
+        names = (
+            counted["name"]
+            if "name" in counted
+            else pd.Series(None, index=counted.index, dtype=object)
+        )
         for i, point in points.items():
             planned = counted.at[i, "status"] == "planned"
             area = float(counted.at[i, "floor_area_m2"])
             name = names[i] if isinstance(names[i], str) else ""
             folium.CircleMarker(
-                [point.y, point.x], radius=max(4.0, min(14.0, area ** 0.5 / 4)),
-                color="#00695c", weight=2, dash_array="4 3" if planned else None,
-                fill=True, fill_color="#ffffff" if planned else "#00695c", fill_opacity=0.8,
-                tooltip=html_text(f"{counted.at[i, 'premises_id']} {name}"
-                                f" {area:,.0f} m² ({value_label(counted.at[i, 'status'], lang)})"),
+                [point.y, point.x],
+                radius=max(4.0, min(14.0, area**0.5 / 4)),
+                color="#00695c",
+                weight=2,
+                dash_array="4 3" if planned else None,
+                fill=True,
+                fill_color="#ffffff" if planned else "#00695c",
+                fill_opacity=0.8,
+                tooltip=html_text(
+                    f"{counted.at[i, 'premises_id']} {name}"
+                    f" {area:,.0f} m² ({value_label(counted.at[i, 'status'], lang)})"
+                ),
             ).add_to(group)
         group.add_to(m)
     parcels = results.data.development_parcels
     if parcels is not None and len(parcels):
         table = results.planning_conditions
-        shown = gpd.GeoDataFrame({"parcel_id": parcels["parcel_id"].astype(str)},
-                                 geometry=parcels.geometry, crs=parcels.crs)
-        shown["delivery_year"] = (pd.to_numeric(parcels["delivery_year"], errors="coerce")
-                                  if "delivery_year" in parcels else np.nan)
-        shown["condition_area_m2"] = (table["condition_area_m2"].round(0).to_numpy()
-                                      if table is not None and len(table) else np.nan)
+        shown = gpd.GeoDataFrame(
+            {"parcel_id": parcels["parcel_id"].astype(str)},
+            geometry=parcels.geometry,
+            crs=parcels.crs,
+        )
+        shown["delivery_year"] = (
+            pd.to_numeric(parcels["delivery_year"], errors="coerce")
+            if "delivery_year" in parcels
+            else np.nan
+        )
+        shown["condition_area_m2"] = (
+            table["condition_area_m2"].round(0).to_numpy()
+            if table is not None and len(table)
+            else np.nan
+        )
         columns = ["parcel_id", "delivery_year", "condition_area_m2"]
         folium.GeoJson(
-            _geojson(shown), name=tr("map_layer_parcels", lang),
-            style_function=lambda f: {"color": "#b15928", "weight": 2,
-                                      "fillColor": "#ffff99", "fillOpacity": 0.6},
-            tooltip=folium.GeoJsonTooltip(fields=columns,
-                                          aliases=[label(f, lang) for f in columns]),
+            _geojson(shown),
+            name=tr("map_layer_parcels", lang),
+            style_function=lambda f: {
+                "color": "#b15928",
+                "weight": 2,
+                "fillColor": "#ffff99",
+                "fillOpacity": 0.6,
+            },
+            tooltip=folium.GeoJsonTooltip(
+                fields=columns, aliases=[label(f, lang) for f in columns]
+            ),
         ).add_to(m)
     year = str(results.year) if results.year is not None else tr("scn_current", lang)
     title = scenario.name if scenario.name == year else f"{scenario.name} — {year}"
-    m.add_child(_MapTitle(f"{title}: " + tr("scn_map_shortfall", lang,
-                                            value=results.summary["shortfall_m2"])))
+    m.add_child(
+        _MapTitle(
+            f"{title}: " + tr("scn_map_shortfall", lang, value=results.summary["shortfall_m2"])
+        )
+    )
     folium.LayerControl(collapsed=True).add_to(m)
 
 
-def dual_map(left: Scenario, right: Scenario, *, year: int | None = None,
-             lang: str | None = None, layout: str = "horizontal") -> folium.plugins.DualMap:
+def dual_map(
+    left: Scenario,
+    right: Scenario,
+    *,
+    year: int | None = None,
+    lang: str | None = None,
+    layout: str = "horizontal",
+) -> folium.plugins.DualMap:
     """Two scenarios on synchronised side-by-side maps (folium ``DualMap``), offline.
 
     Each side shows the communities coloured by premises status (R1) with their figures in
@@ -1396,17 +1730,26 @@ def dual_map(left: Scenario, right: Scenario, *, year: int | None = None,
     a, b = left.evaluate(year, lang=lang), right.evaluate(year, lang=lang)
     bounds = a.communities.to_crs("EPSG:4326").total_bounds
     centre = [(bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2]
-    dual = _OfflineDualMap(location=centre, layout=layout, tiles=None, zoom_start=13,
-                           control_scale=True)
+    dual = _OfflineDualMap(
+        location=centre, layout=layout, tiles=None, zoom_start=13, control_scale=True
+    )
     js, css = maps._leaflet_assets()
-    dual.get_root().header.add_child(folium.Element(  # type: ignore[attr-defined]
-        f'<link rel="icon" href="data:,"><style>{css}</style><script>{js}</script>'),
-        name="gp_leaflet_inline", index=0)
+    dual.get_root().header.add_child(
+        folium.Element(  # type: ignore[attr-defined]
+            f'<link rel="icon" href="data:,"><style>{css}</style><script>{js}</script>'
+        ),
+        name="gp_leaflet_inline",
+        index=0,
+    )
     for m, scenario, results in ((dual.m1, left, a), (dual.m2, right, b)):
         m.default_js = []
         m.default_css = []
-        folium.TileLayer(tiles=maps.OSM_URL, attr=maps.OSM_ATTRIBUTION, max_zoom=19,
-                         name=tr("map_base_osm", lang)).add_to(m)
+        folium.TileLayer(
+            tiles=maps.OSM_URL,
+            attr=maps.OSM_ATTRIBUTION,
+            max_zoom=19,
+            name=tr("map_base_osm", lang),
+        ).add_to(m)
         _side_layers(m, scenario, results, lang=lang)
     dual.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
     allowed = [maps.OSM_URL, *getattr(maps, "LINK_ONLY_URLS", ())]
@@ -1423,12 +1766,20 @@ def render_dual_map(dual: folium.plugins.DualMap) -> str:
     return page
 
 
-def write_dual_map(left: Scenario, right: Scenario, path: str | Path, *,
-                   year: int | None = None, lang: str | None = None,
-                   layout: str = "horizontal") -> Path:
+def write_dual_map(
+    left: Scenario,
+    right: Scenario,
+    path: str | Path,
+    *,
+    year: int | None = None,
+    lang: str | None = None,
+    layout: str = "horizontal",
+) -> Path:
     """Write :func:`dual_map` of two scenarios to ``path`` (one self-contained page)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_dual_map(dual_map(left, right, year=year, lang=lang,
-                                             layout=layout)), encoding="utf-8")
+    path.write_text(
+        render_dual_map(dual_map(left, right, year=year, lang=lang, layout=layout)),
+        encoding="utf-8",
+    )
     return path

@@ -66,8 +66,9 @@ class SitingError(PlannerError):
 # --------------------------------------------------------------------------- coverage
 
 
-def coverage_pairs(origins: np.ndarray, sites: np.ndarray, *, distance_m: float
-                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def coverage_pairs(
+    origins: np.ndarray, sites: np.ndarray, *, distance_m: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every (origin, site) pair within ``distance_m`` straight-line metres.
 
     Parameters
@@ -97,8 +98,9 @@ def coverage_pairs(origins: np.ndarray, sites: np.ndarray, *, distance_m: float
     return i[order].astype(np.int64), j[order].astype(np.int64), d[order]
 
 
-def coverage_matrix(origin: np.ndarray, site: np.ndarray, n_origins: int, n_sites: int
-                    ) -> sparse.csr_array:
+def coverage_matrix(
+    origin: np.ndarray, site: np.ndarray, n_origins: int, n_sites: int
+) -> sparse.csr_array:
     """The 0/1 coverage matrix (origins × sites) of the pairs, as a sparse CSR array."""
     data = np.ones(len(origin), dtype=np.int8)
     matrix = sparse.csr_array((data, (origin, site)), shape=(n_origins, n_sites))
@@ -131,22 +133,27 @@ class SolveInfo:
 def _row_keys(matrix: sparse.csr_array) -> np.ndarray:
     """A 128-bit key per row, equal for rows with the same set of columns (random hashing)."""
     rng = np.random.default_rng(20200810)
-    keys = rng.integers(0, np.iinfo(np.int64).max, size=(2, matrix.shape[1]), dtype=np.int64
-                        ).astype(np.uint64)
+    keys = rng.integers(
+        0, np.iinfo(np.int64).max, size=(2, matrix.shape[1]), dtype=np.int64
+    ).astype(np.uint64)
     starts = matrix.indptr[:-1]
     lengths = np.diff(matrix.indptr)
     out = np.zeros((matrix.shape[0], 3), dtype=np.uint64)
     nonempty = lengths > 0
     for k in range(2):
-        summed = np.add.reduceat(keys[k][matrix.indices], starts[nonempty]) if len(
-            matrix.indices) else np.zeros(0, np.uint64)
+        summed = (
+            np.add.reduceat(keys[k][matrix.indices], starts[nonempty])
+            if len(matrix.indices)
+            else np.zeros(0, np.uint64)
+        )
         out[nonempty, k] = summed
     out[:, 2] = lengths.astype(np.uint64)
     return out
 
 
-def _merge_rows(matrix: sparse.csr_array, weights: np.ndarray
-                ) -> tuple[sparse.csr_array, np.ndarray]:
+def _merge_rows(
+    matrix: sparse.csr_array, weights: np.ndarray
+) -> tuple[sparse.csr_array, np.ndarray]:
     """Merge identical rows of a 0/1 matrix, summing their weights."""
     keys = _row_keys(matrix)
     _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
@@ -160,7 +167,7 @@ def _greedy(matrix: sparse.csc_array, weights: np.ndarray, limit: int) -> np.nda
     left = weights.astype(float).copy()
 
     def gain(j: int) -> float:
-        return float(left[matrix.indices[matrix.indptr[j]:matrix.indptr[j + 1]]].sum())
+        return float(left[matrix.indices[matrix.indptr[j] : matrix.indptr[j + 1]]].sum())
 
     heap = [(-gain(j), j) for j in range(matrix.shape[1])]
     heapq.heapify(heap)
@@ -174,7 +181,7 @@ def _greedy(matrix: sparse.csc_array, weights: np.ndarray, limit: int) -> np.nda
             heapq.heappush(heap, (-current, j))
             continue
         chosen.append(j)
-        left[matrix.indices[matrix.indptr[j]:matrix.indptr[j + 1]]] = 0.0
+        left[matrix.indices[matrix.indptr[j] : matrix.indptr[j + 1]]] = 0.0
     return np.array(sorted(chosen), dtype=np.int64)
 
 
@@ -199,9 +206,15 @@ def _quiet_highs(highspy: Any) -> Any:
         os.close(saved)
 
 
-def _solve(costs: np.ndarray, integer: np.ndarray, matrix: sparse.csc_array,
-           row_lower: np.ndarray, row_upper: np.ndarray, start: np.ndarray,
-           time_limit_s: float) -> _Solution:
+def _solve(
+    costs: np.ndarray,
+    integer: np.ndarray,
+    matrix: sparse.csc_array,
+    row_lower: np.ndarray,
+    row_upper: np.ndarray,
+    start: np.ndarray,
+    time_limit_s: float,
+) -> _Solution:
     """min costs·x, row_lower ≤ A x ≤ row_upper, 0 ≤ x ≤ 1, x integer where ``integer``.
 
     HiGHS through highspy, given the feasible ``start`` (a greedy solution) so that a time
@@ -213,13 +226,20 @@ def _solve(costs: np.ndarray, integer: np.ndarray, matrix: sparse.csc_array,
     except ImportError:  # pragma: no cover - highspy is a dependency; scipy's HiGHS otherwise
         highspy = None
     if highspy is None:  # pragma: no cover
-        result = milp(costs, integrality=integer.astype(int),
-                      bounds=Bounds(np.zeros(len(costs)), np.ones(len(costs))),
-                      constraints=[LinearConstraint(matrix, lb=row_lower, ub=row_upper)],
-                      options={"time_limit": float(time_limit_s), "mip_rel_gap": 0.0})
+        result = milp(
+            costs,
+            integrality=integer.astype(int),
+            bounds=Bounds(np.zeros(len(costs)), np.ones(len(costs))),
+            constraints=[LinearConstraint(matrix, lb=row_lower, ub=row_upper)],
+            options={"time_limit": float(time_limit_s), "mip_rel_gap": 0.0},
+        )
         status = {0: "optimal", 1: "time_limit"}.get(result.status, "error")
-        return _Solution(result.x, status, float(getattr(result, "mip_gap", 0.0) or 0.0),
-                         time.perf_counter() - began)
+        return _Solution(
+            result.x,
+            status,
+            float(getattr(result, "mip_gap", 0.0) or 0.0),
+            time.perf_counter() - began,
+        )
     h = _quiet_highs(highspy)
     h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", float(time_limit_s))
@@ -237,8 +257,9 @@ def _solve(costs: np.ndarray, integer: np.ndarray, matrix: sparse.csc_array,
     lp.a_matrix_.start_ = matrix.indptr.astype(np.int32)
     lp.a_matrix_.index_ = matrix.indices.astype(np.int32)
     lp.a_matrix_.value_ = matrix.data.astype(float)
-    lp.integrality_ = [highspy.HighsVarType.kInteger if k else highspy.HighsVarType.kContinuous
-                       for k in integer]
+    lp.integrality_ = [
+        highspy.HighsVarType.kInteger if k else highspy.HighsVarType.kContinuous for k in integer
+    ]
     h.passModel(lp)
     solution = highspy.HighsSolution()
     solution.col_value = start.astype(float).tolist()
@@ -250,15 +271,17 @@ def _solve(costs: np.ndarray, integer: np.ndarray, matrix: sparse.csc_array,
     x = None
     if info.primal_solution_status == 2:  # feasible
         x = np.asarray(h.getSolution().col_value, dtype=float)
-    status = {highspy.HighsModelStatus.kOptimal: "optimal",
-              highspy.HighsModelStatus.kTimeLimit: "time_limit"}.get(
-        model_status, h.modelStatusToString(model_status).lower())
+    status = {
+        highspy.HighsModelStatus.kOptimal: "optimal",
+        highspy.HighsModelStatus.kTimeLimit: "time_limit",
+    }.get(model_status, h.modelStatusToString(model_status).lower())
     gap = 0.0 if status == "optimal" else float(info.mip_gap)
     return _Solution(x, status, gap, time.perf_counter() - began)
 
 
-def solve_lscp(cover: sparse.csr_array | sparse.csr_matrix, *, time_limit_s: float = 600.0
-               ) -> tuple[np.ndarray, SolveInfo]:
+def solve_lscp(
+    cover: sparse.csr_array | sparse.csr_matrix, *, time_limit_s: float = 600.0
+) -> tuple[np.ndarray, SolveInfo]:
     """Location set cover: the fewest sites covering every row of ``cover`` (HiGHS MILP).
 
     minimise Σ xⱼ  subject to  Σ_{j covers i} xⱼ ≥ 1 for every row i,  x binary.
@@ -289,8 +312,9 @@ def solve_lscp(cover: sparse.csr_array | sparse.csr_matrix, *, time_limit_s: flo
     if matrix.shape[0] and (np.diff(matrix.indptr) == 0).any():
         raise ValueError("every demand row needs at least one site; leave uncoverable rows out")
     if matrix.shape[0] == 0:
-        return np.zeros(0, np.int64), SolveInfo("lscp", 0.0, "optimal", 0.0,
-                                                time.perf_counter() - start, 0.0, 0, 0, 0)
+        return np.zeros(0, np.int64), SolveInfo(
+            "lscp", 0.0, "optimal", 0.0, time.perf_counter() - start, 0.0, 0, 0, 0
+        )
     matrix.data[:] = 1
     matrix, _ = _merge_rows(matrix, np.ones(matrix.shape[0]))
     used = np.unique(matrix.indices)
@@ -299,18 +323,33 @@ def solve_lscp(cover: sparse.csr_array | sparse.csr_matrix, *, time_limit_s: flo
     x0 = np.zeros(n)
     x0[_greedy(a, np.ones(m), n)] = 1.0
     build_s = time.perf_counter() - start
-    result = _solve(np.ones(n), np.ones(n, bool), a, np.ones(m), np.full(m, np.inf), x0,
-                    time_limit_s)
+    result = _solve(
+        np.ones(n), np.ones(n, bool), a, np.ones(m), np.full(m, np.inf), x0, time_limit_s
+    )
     if result.x is None:
         raise SitingError(f"set cover: the solver found no solution ({result.status})")
     chosen = np.sort(used[result.x > 0.5])
-    info = SolveInfo("lscp", float(len(chosen)), result.status, result.mip_gap, build_s,
-                     result.seconds, n, m, int(a.nnz))
+    info = SolveInfo(
+        "lscp",
+        float(len(chosen)),
+        result.status,
+        result.mip_gap,
+        build_s,
+        result.seconds,
+        n,
+        m,
+        int(a.nnz),
+    )
     return chosen, info
 
 
-def solve_mclp(cover: sparse.csr_array | sparse.csr_matrix, weights: np.ndarray, p: int, *,
-               time_limit_s: float = 600.0) -> tuple[np.ndarray, SolveInfo]:
+def solve_mclp(
+    cover: sparse.csr_array | sparse.csr_matrix,
+    weights: np.ndarray,
+    p: int,
+    *,
+    time_limit_s: float = 600.0,
+) -> tuple[np.ndarray, SolveInfo]:
     """Maximal coverage: at most ``p`` sites covering the largest total weight (HiGHS MILP).
 
     maximise Σ wᵢ yᵢ  subject to  yᵢ ≤ Σ_{j covers i} xⱼ,  Σ xⱼ ≤ p,  x binary, 0 ≤ y ≤ 1
@@ -337,38 +376,58 @@ def solve_mclp(cover: sparse.csr_array | sparse.csr_matrix, weights: np.ndarray,
     matrix = matrix[np.flatnonzero(keep)]
     weights = weights[keep]
     if matrix.shape[0] == 0 or p <= 0:
-        return np.zeros(0, np.int64), SolveInfo("mclp", 0.0, "optimal", 0.0,
-                                                time.perf_counter() - start, 0.0, 0, 0, 0)
+        return np.zeros(0, np.int64), SolveInfo(
+            "mclp", 0.0, "optimal", 0.0, time.perf_counter() - start, 0.0, 0, 0, 0
+        )
     matrix.data[:] = 1
     matrix, weights = _merge_rows(matrix, weights)
     used = np.unique(matrix.indices)
     c_mat = matrix[:, used]
     n, g = len(used), c_mat.shape[0]
-    a = sparse.vstack([sparse.hstack([-c_mat, sparse.eye_array(g, format="csr")]),
-                       sparse.hstack([sparse.csr_array(np.ones((1, n))),
-                                      sparse.csr_array((1, g))])]).tocsc()
+    a = sparse.vstack(
+        [
+            sparse.hstack([-c_mat, sparse.eye_array(g, format="csr")]),
+            sparse.hstack([sparse.csr_array(np.ones((1, n))), sparse.csr_array((1, g))]),
+        ]
+    ).tocsc()
     x0 = np.zeros(n)
     x0[_greedy(c_mat.tocsc(), weights, int(p))] = 1.0
     y0 = (c_mat @ x0 > 0).astype(float)
     build_s = time.perf_counter() - start
-    result = _solve(np.r_[np.zeros(n), -weights], np.r_[np.ones(n, bool), np.zeros(g, bool)],
-                    a, np.full(g + 1, -np.inf), np.r_[np.zeros(g), float(p)], np.r_[x0, y0],
-                    time_limit_s)
+    result = _solve(
+        np.r_[np.zeros(n), -weights],
+        np.r_[np.ones(n, bool), np.zeros(g, bool)],
+        a,
+        np.full(g + 1, -np.inf),
+        np.r_[np.zeros(g), float(p)],
+        np.r_[x0, y0],
+        time_limit_s,
+    )
     if result.x is None:
         raise SitingError(f"maximal coverage: the solver found no solution ({result.status})")
     chosen_local = np.flatnonzero(result.x[:n] > 0.5)
     covered = (c_mat[:, chosen_local].sum(axis=1) > 0) if len(chosen_local) else np.zeros(g, bool)
     objective = float(weights[np.asarray(covered).ravel()].sum())
-    info = SolveInfo("mclp", objective, result.status, result.mip_gap, build_s, result.seconds,
-                     n + g, a.shape[0], int(a.nnz))
+    info = SolveInfo(
+        "mclp",
+        objective,
+        result.status,
+        result.mip_gap,
+        build_s,
+        result.seconds,
+        n + g,
+        a.shape[0],
+        int(a.nnz),
+    )
     return np.sort(used[chosen_local]), info
 
 
 # --------------------------------------------------------------------------- walking network
 
 
-def shortest_edges(rows: np.ndarray, cols: np.ndarray, weights: np.ndarray, n: int
-                   ) -> sparse.csr_array:
+def shortest_edges(
+    rows: np.ndarray, cols: np.ndarray, weights: np.ndarray, n: int
+) -> sparse.csr_array:
     """An n × n sparse graph keeping the *shortest* of duplicate edges.
 
     scipy adds the values of duplicate (row, col) entries, which for a graph adds two walks
@@ -416,12 +475,14 @@ class WalkNetwork:
     def graph(self) -> sparse.csr_array:
         n = self.n_nodes
         w = np.maximum(self.seg_len, _EPS_M)
-        return shortest_edges(np.r_[self.seg_a, self.seg_b], np.r_[self.seg_b, self.seg_a],
-                              np.r_[w, w], n)
+        return shortest_edges(
+            np.r_[self.seg_a, self.seg_b], np.r_[self.seg_b, self.seg_a], np.r_[w, w], n
+        )
 
     def segments(self) -> np.ndarray:
-        return shapely.linestrings(np.stack([self.node_xy[self.seg_a], self.node_xy[self.seg_b]],
-                                            axis=1))
+        return shapely.linestrings(
+            np.stack([self.node_xy[self.seg_a], self.node_xy[self.seg_b]], axis=1)
+        )
 
     def with_components(self) -> WalkNetwork:
         _, labels = csgraph.connected_components(self.graph(), directed=False)
@@ -448,7 +509,7 @@ def build_network(paths: gpd.GeoDataFrame, *, lang: str = "zh") -> WalkNetwork:
     keys = np.round(np.vstack([start, end]), 3)
     node_xy, inverse = np.unique(keys, axis=0, return_inverse=True)
     inverse = inverse.ravel()
-    a, b = inverse[: len(start)], inverse[len(start):]
+    a, b = inverse[: len(start)], inverse[len(start) :]
     length = np.hypot(*(node_xy[b] - node_xy[a]).T)
     lo, hi = np.minimum(a, b), np.maximum(a, b)
     keep = lo != hi
@@ -514,8 +575,9 @@ def _insert_nodes(net: WalkNetwork, snap: _Snap) -> tuple[WalkNetwork, np.ndarra
     keep[seg_u] = False
     seg_a = np.r_[net.seg_a[keep], prev_node, id_u[last]]
     seg_b = np.r_[net.seg_b[keep], id_u, net.seg_b[seg_u[last]]]
-    seg_len = np.r_[net.seg_len[keep], along_u - prev_along,
-                    net.seg_len[seg_u[last]] - along_u[last]]
+    seg_len = np.r_[
+        net.seg_len[keep], along_u - prev_along, net.seg_len[seg_u[last]] - along_u[last]
+    ]
     component = np.r_[net.component, net.component[net.seg_a[seg_u]]]
     refined = WalkNetwork(np.vstack([net.node_xy, new_xy]), seg_a, seg_b, seg_len, component)
     return refined, node
@@ -534,9 +596,15 @@ class NetworkCoverage:
     origins_moved: np.ndarray  # snapped to a farther, reachable component
 
 
-def network_coverage(net: WalkNetwork, origins_xy: np.ndarray, sites_xy: np.ndarray, *,
-                     distance_m: float, legs: bool = True, chunk_cells: int = 20_000_000
-                     ) -> NetworkCoverage:
+def network_coverage(
+    net: WalkNetwork,
+    origins_xy: np.ndarray,
+    sites_xy: np.ndarray,
+    *,
+    distance_m: float,
+    legs: bool = True,
+    chunk_cells: int = 20_000_000,
+) -> NetworkCoverage:
     """Origin × site pairs whose walk along the network is within ``distance_m``.
 
     Sites are inserted as nodes at the nearest point of the nearest segment; origins are
@@ -573,13 +641,11 @@ def network_coverage(net: WalkNetwork, origins_xy: np.ndarray, sites_xy: np.ndar
     chunk = max(1, int(chunk_cells // max(refined.n_nodes, 1)))
     reach = np.flatnonzero(site_leg <= distance_m)
     for begin in range(0, len(reach), chunk):
-        sites = reach[begin:begin + chunk]
-        dist = csgraph.dijkstra(graph, directed=False, indices=site_node[sites],
-                                limit=distance_m)
+        sites = reach[begin : begin + chunk]
+        dist = csgraph.dijkstra(graph, directed=False, indices=site_node[sites], limit=distance_m)
         da = dist[:, a[candidates]] + t[candidates]
         db = dist[:, b[candidates]] + rest[candidates]
-        total = (np.minimum(da, db) + origin_leg[candidates][None, :]
-                 + site_leg[sites][:, None])
+        total = np.minimum(da, db) + origin_leg[candidates][None, :] + site_leg[sites][:, None]
         si, oi = np.nonzero(total <= distance_m)
         out_o.append(candidates[oi])
         out_s.append(sites[si])
@@ -590,21 +656,32 @@ def network_coverage(net: WalkNetwork, origins_xy: np.ndarray, sites_xy: np.ndar
     order = np.lexsort((site, origin))
 
     comp_ids = np.arange(refined.n_components)
-    components = pd.DataFrame({
-        "component": comp_ids,
-        "length_m": np.round(np.bincount(seg_comp, weights=refined.seg_len,
-                                         minlength=len(comp_ids)), 1),
-        "segments": np.bincount(seg_comp, minlength=len(comp_ids)),
-        "sites": np.bincount(refined.component[site_node], minlength=len(comp_ids)),
-        "origins": np.bincount(seg_comp[origin_snap.segment], minlength=len(comp_ids)),
-        "reachable": served[comp_ids],
-    })
-    return NetworkCoverage(origin[order].astype(np.int64), site[order].astype(np.int64),
-                           dist_m[order], components, origin_leg, site_leg, moved)
+    components = pd.DataFrame(
+        {
+            "component": comp_ids,
+            "length_m": np.round(
+                np.bincount(seg_comp, weights=refined.seg_len, minlength=len(comp_ids)), 1
+            ),
+            "segments": np.bincount(seg_comp, minlength=len(comp_ids)),
+            "sites": np.bincount(refined.component[site_node], minlength=len(comp_ids)),
+            "origins": np.bincount(seg_comp[origin_snap.segment], minlength=len(comp_ids)),
+            "reachable": served[comp_ids],
+        }
+    )
+    return NetworkCoverage(
+        origin[order].astype(np.int64),
+        site[order].astype(np.int64),
+        dist_m[order],
+        components,
+        origin_leg,
+        site_leg,
+        moved,
+    )
 
 
-def network_distance_to_nearest(net: WalkNetwork, sources_xy: np.ndarray,
-                                targets_xy: np.ndarray, *, legs: bool = True) -> np.ndarray:
+def network_distance_to_nearest(
+    net: WalkNetwork, sources_xy: np.ndarray, targets_xy: np.ndarray, *, legs: bool = True
+) -> np.ndarray:
     """Walking distance (m) from each target to the nearest source along the network.
 
     One Dijkstra from a virtual node joined to every source by its straight leg; targets are
@@ -628,8 +705,9 @@ def network_distance_to_nearest(net: WalkNetwork, sources_xy: np.ndarray,
     graph = shortest_edges(rows, cols, np.r_[w, w, np.maximum(leg, _EPS_M)], n + 1)
     dist = csgraph.dijkstra(graph, directed=True, indices=n)
     a, b = refined.seg_a[target.segment], refined.seg_b[target.segment]
-    along = np.minimum(dist[a] + target.along_m,
-                       dist[b] + refined.seg_len[target.segment] - target.along_m)
+    along = np.minimum(
+        dist[a] + target.along_m, dist[b] + refined.seg_len[target.segment] - target.along_m
+    )
     total = along + (target.leg_m if legs else 0.0)
     return np.where(np.isfinite(total), total, np.nan)
 
@@ -644,9 +722,12 @@ def _point_inside(geoms: np.ndarray) -> np.ndarray:
     return np.where(inside, centroid, shapely.point_on_surface(geoms))
 
 
-def generate_candidates(*, estates: gpd.GeoDataFrame | None = None,
-                        development_parcels: gpd.GeoDataFrame | None = None,
-                        rules: RuleSet) -> gpd.GeoDataFrame:
+def generate_candidates(
+    *,
+    estates: gpd.GeoDataFrame | None = None,
+    development_parcels: gpd.GeoDataFrame | None = None,
+    rules: RuleSet,
+) -> gpd.GeoDataFrame:
     """Candidate sites when no ``candidate_sites`` layer is given (R7, R2).
 
     One point in each development parcel (R2 writes premises into its planning conditions) and
@@ -661,40 +742,55 @@ def generate_candidates(*, estates: gpd.GeoDataFrame | None = None,
     """
     frames = []
     sources = list(rules.layout.candidate_sources)
-    for source, layer, key, prefix in (("development_parcels", development_parcels,
-                                        "parcel_id", "P:"),
-                                       ("estates", estates, "estate_id", "E:")):
+    for source, layer, key, prefix in (
+        ("development_parcels", development_parcels, "parcel_id", "P:"),
+        ("estates", estates, "estate_id", "E:"),
+    ):
         if source not in sources or layer is None or len(layer) == 0:
             continue
         names = layer["name"] if "name" in layer else pd.Series(None, index=layer.index)
-        frames.append(pd.DataFrame({
-            "site_id": (prefix + layer[key].astype(str)).astype(object).to_numpy(),
-            "name": names.astype(object).to_numpy(),
-            "source": {"development_parcels": "development_parcel", "estates": "estate"}[source],
-            "max_floor_area_m2": np.nan,
-            "geometry": _point_inside(layer.geometry.values),
-        }))
-    crs = crs_mod.frame_crs(estates, development_parcels)   # the layers' working CRS
+        frames.append(
+            pd.DataFrame(
+                {
+                    "site_id": (prefix + layer[key].astype(str)).astype(object).to_numpy(),
+                    "name": names.astype(object).to_numpy(),
+                    "source": {"development_parcels": "development_parcel", "estates": "estate"}[
+                        source
+                    ],
+                    "max_floor_area_m2": np.nan,
+                    "geometry": _point_inside(layer.geometry.values),
+                }
+            )
+        )
+    crs = crs_mod.frame_crs(estates, development_parcels)  # the layers' working CRS
     if not frames:
-        return gpd.GeoDataFrame({"site_id": [], "name": [], "source": [],
-                                 "max_floor_area_m2": []}, geometry=[], crs=crs)
-    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry",
-                            crs=crs)
+        return gpd.GeoDataFrame(
+            {"site_id": [], "name": [], "source": [], "max_floor_area_m2": []}, geometry=[], crs=crs
+        )
+    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=crs)
 
 
 def _given_candidates(candidate_sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    names = (candidate_sites["name"] if "name" in candidate_sites
-             else pd.Series(None, index=candidate_sites.index))
-    area = (pd.to_numeric(candidate_sites["max_floor_area_m2"], errors="coerce")
-            if "max_floor_area_m2" in candidate_sites
-            else pd.Series(np.nan, index=candidate_sites.index))
-    return gpd.GeoDataFrame({
-        "site_id": candidate_sites["site_id"].astype(str).astype(object).to_numpy(),
-        "name": names.astype(object).to_numpy(),
-        "source": "candidate_sites",
-        "max_floor_area_m2": area.astype(float).to_numpy(),
-    }, geometry=_point_inside(candidate_sites.geometry.values),
-        crs=crs_mod.frame_crs(candidate_sites))
+    names = (
+        candidate_sites["name"]
+        if "name" in candidate_sites
+        else pd.Series(None, index=candidate_sites.index)
+    )
+    area = (
+        pd.to_numeric(candidate_sites["max_floor_area_m2"], errors="coerce")
+        if "max_floor_area_m2" in candidate_sites
+        else pd.Series(np.nan, index=candidate_sites.index)
+    )
+    return gpd.GeoDataFrame(
+        {
+            "site_id": candidate_sites["site_id"].astype(str).astype(object).to_numpy(),
+            "name": names.astype(object).to_numpy(),
+            "source": "candidate_sites",
+            "max_floor_area_m2": area.astype(float).to_numpy(),
+        },
+        geometry=_point_inside(candidate_sites.geometry.values),
+        crs=crs_mod.frame_crs(candidate_sites),
+    )
 
 
 # --------------------------------------------------------------------------- the proposal
@@ -740,8 +836,7 @@ class SitingResult:
     warnings: list[Problem] = field(default_factory=list)
 
 
-def _priority(chosen: np.ndarray, matrix: sparse.csc_array, weights: np.ndarray
-              ) -> np.ndarray:
+def _priority(chosen: np.ndarray, matrix: sparse.csc_array, weights: np.ndarray) -> np.ndarray:
     """Rank chosen columns greedily: each next one adds the most weight still uncovered.
 
     Lazy greedy (gains only shrink as rows get covered, so a stale gain is an upper bound);
@@ -750,7 +845,7 @@ def _priority(chosen: np.ndarray, matrix: sparse.csc_array, weights: np.ndarray
     left = weights.astype(float).copy()
 
     def gain(j: int) -> float:
-        return float(left[matrix.indices[matrix.indptr[j]:matrix.indptr[j + 1]]].sum())
+        return float(left[matrix.indices[matrix.indptr[j] : matrix.indptr[j + 1]]].sum())
 
     heap = [(-gain(int(j)), int(j)) for j in chosen]
     heapq.heapify(heap)
@@ -758,21 +853,28 @@ def _priority(chosen: np.ndarray, matrix: sparse.csc_array, weights: np.ndarray
     while heap:
         _, j = heapq.heappop(heap)
         current = gain(j)
-        if heap and (-heap[0][0] > current + 1e-9
-                     or (abs(-heap[0][0] - current) <= 1e-9 and heap[0][1] < j)):
+        if heap and (
+            -heap[0][0] > current + 1e-9 or (abs(-heap[0][0] - current) <= 1e-9 and heap[0][1] < j)
+        ):
             heapq.heappush(heap, (-current, j))
             continue
         position[j] = len(position) + 1
-        left[matrix.indices[matrix.indptr[j]:matrix.indptr[j + 1]]] = 0.0
+        left[matrix.indices[matrix.indptr[j] : matrix.indptr[j + 1]]] = 0.0
     return np.array([position[int(j)] for j in chosen], dtype=np.int64)
 
 
-def propose_sites(estates: gpd.GeoDataFrame, premises: gpd.GeoDataFrame | None, *,
-                  rules: RuleSet, candidate_sites: gpd.GeoDataFrame | None = None,
-                  development_parcels: gpd.GeoDataFrame | None = None,
-                  communities: gpd.GeoDataFrame | None = None,
-                  paths: gpd.GeoDataFrame | None = None, p: int | None = None,
-                  lang: str = "zh") -> SitingResult:
+def propose_sites(
+    estates: gpd.GeoDataFrame,
+    premises: gpd.GeoDataFrame | None,
+    *,
+    rules: RuleSet,
+    candidate_sites: gpd.GeoDataFrame | None = None,
+    development_parcels: gpd.GeoDataFrame | None = None,
+    communities: gpd.GeoDataFrame | None = None,
+    paths: gpd.GeoDataFrame | None = None,
+    p: int | None = None,
+    lang: str = "zh",
+) -> SitingResult:
     """Propose new premises sites: set cover and maximal coverage (R7, 一(一)).
 
     Parameters
@@ -812,21 +914,28 @@ def propose_sites(estates: gpd.GeoDataFrame, premises: gpd.GeoDataFrame | None, 
     InputError
         A layer not in EPSG:4549, no candidate sites, or more sites asked than candidates.
     """
-    check_working_crs(lang, estates=estates, premises=premises, candidate_sites=candidate_sites,
-                      development_parcels=development_parcels, communities=communities,
-                      paths=paths)
+    check_working_crs(
+        lang,
+        estates=estates,
+        premises=premises,
+        candidate_sites=candidate_sites,
+        development_parcels=development_parcels,
+        communities=communities,
+        paths=paths,
+    )
     layout = rules.layout
     distance_m = float(layout.walking_distance_m)
     warnings: list[Problem] = []
-    crs = crs_mod.frame_crs(estates, communities)   # sites are labelled with the layers' CRS
+    crs = crs_mod.frame_crs(estates, communities)  # sites are labelled with the layers' CRS
     p_asked = p is not None
     p = int(layout.new_sites_p if p is None else p)
 
     if candidate_sites is not None and len(candidate_sites):
         candidates = _given_candidates(candidate_sites)
     else:
-        candidates = generate_candidates(estates=estates, development_parcels=development_parcels,
-                                         rules=rules)
+        candidates = generate_candidates(
+            estates=estates, development_parcels=development_parcels, rules=rules
+        )
     if communities is not None and len(candidates):
         tree = shapely.STRtree(communities.geometry.values)
         ci, cj = tree.query(candidates.geometry.values, predicate="intersects")
@@ -835,9 +944,17 @@ def propose_sites(estates: gpd.GeoDataFrame, premises: gpd.GeoDataFrame | None, 
         community[ci[first]] = communities["community_id"].astype(str).to_numpy()[cj[first]]
         outside = pd.isna(community)
         if outside.any():
-            warnings.append(Problem("candidate_sites", tr(
-                "candidates_outside", lang, n=int(outside.sum()),
-                rows=format_rows(candidates.loc[outside, "site_id"]))))
+            warnings.append(
+                Problem(
+                    "candidate_sites",
+                    tr(
+                        "candidates_outside",
+                        lang,
+                        n=int(outside.sum()),
+                        rows=format_rows(candidates.loc[outside, "site_id"]),
+                    ),
+                )
+            )
         candidates = candidates.assign(community_id=community)[~outside].reset_index(drop=True)
     if len(candidates) == 0 and p_asked:
         raise InputError([Problem("candidate_sites", tr("no_candidates", lang))])
@@ -848,11 +965,13 @@ def propose_sites(estates: gpd.GeoDataFrame, premises: gpd.GeoDataFrame | None, 
     if p > len(candidates) and not p_asked:  # the default p: as many as there are
         p = len(candidates)
     if p > len(candidates):
-        raise InputError([Problem("candidate_sites", tr("too_many_sites", lang, p=p,
-                                                          n=len(candidates)))])
+        raise InputError(
+            [Problem("candidate_sites", tr("too_many_sites", lang, p=p, n=len(candidates)))]
+        )
 
-    households = (pd.to_numeric(estates["households"], errors="coerce").fillna(0)
-                  .to_numpy(dtype=float))
+    households = (
+        pd.to_numeric(estates["households"], errors="coerce").fillna(0).to_numpy(dtype=float)
+    )
     n_est, n_cand = len(estates), len(candidates)
     prem = premises if premises is not None and len(premises) else None
     start = time.perf_counter()
@@ -861,22 +980,40 @@ def propose_sites(estates: gpd.GeoDataFrame, premises: gpd.GeoDataFrame | None, 
         net = build_network(paths, lang=lang)
         origins_xy = shapely.get_coordinates(estates.geometry.centroid.values)
         cand_xy = shapely.get_coordinates(candidates.geometry.values)
-        prem_xy = (shapely.get_coordinates(_point_inside(prem.geometry.values))
-                   if prem is not None else np.zeros((0, 2)))
-        result = network_coverage(net, origins_xy, np.vstack([cand_xy, prem_xy]),
-                                  distance_m=distance_m, legs=bool(layout.network_legs))
+        prem_xy = (
+            shapely.get_coordinates(_point_inside(prem.geometry.values))
+            if prem is not None
+            else np.zeros((0, 2))
+        )
+        result = network_coverage(
+            net,
+            origins_xy,
+            np.vstack([cand_xy, prem_xy]),
+            distance_m=distance_m,
+            legs=bool(layout.network_legs),
+        )
         is_prem = result.site >= n_cand
         pe, pd_ = result.origin[is_prem], result.distance_m[is_prem]
         ce, cs, cd = result.origin[~is_prem], result.site[~is_prem], result.distance_m[~is_prem]
         network_table = result.components
         if len(network_table) > 1:
-            shown = "; ".join(f"#{r.component}: {r.length_m:.0f} m"
-                              + ("" if r.reachable else " ✗")
-                              for r in network_table.head(10).itertuples())
-            warnings.append(Problem("paths", tr(
-                "paths_components", lang, n=len(network_table),
-                reachable=int(network_table["reachable"].sum()), components=shown,
-                moved=int(result.origins_moved.sum()))))
+            shown = "; ".join(
+                f"#{r.component}: {r.length_m:.0f} m" + ("" if r.reachable else " ✗")
+                for r in network_table.head(10).itertuples()
+            )
+            warnings.append(
+                Problem(
+                    "paths",
+                    tr(
+                        "paths_components",
+                        lang,
+                        n=len(network_table),
+                        reachable=int(network_table["reachable"].sum()),
+                        components=shown,
+                        moved=int(result.origins_moved.sum()),
+                    ),
+                )
+            )
         mode = "network"
     else:
         origins = estate_origins(estates, rules=rules)
@@ -898,10 +1035,19 @@ def propose_sites(estates: gpd.GeoDataFrame, premises: gpd.GeoDataFrame | None, 
     uncoverable = need & ~coverable
     pairs_s = time.perf_counter() - start
     if uncoverable.any():
-        warnings.append(Problem("estates", tr(
-            "estates_uncoverable", lang, n=int(uncoverable.sum()),
-            households=int(households[uncoverable].sum()), distance=distance_m,
-            rows=format_rows(estates.loc[uncoverable, "estate_id"]))))
+        warnings.append(
+            Problem(
+                "estates",
+                tr(
+                    "estates_uncoverable",
+                    lang,
+                    n=int(uncoverable.sum()),
+                    households=int(households[uncoverable].sum()),
+                    distance=distance_m,
+                    rows=format_rows(estates.loc[uncoverable, "estate_id"]),
+                ),
+            )
+        )
 
     rows = np.flatnonzero(coverable)
     time_limit = float(layout.solver_time_limit_s)
@@ -911,16 +1057,29 @@ def propose_sites(estates: gpd.GeoDataFrame, premises: gpd.GeoDataFrame | None, 
     mclp_info.build_s += pairs_s
     for info in (lscp_info, mclp_info):
         if info.status != "optimal":
-            warnings.append(Problem("siting", tr("solver_not_optimal", lang, model=info.model,
-                                                 status=info.status, gap=info.mip_gap)))
+            warnings.append(
+                Problem(
+                    "siting",
+                    tr(
+                        "solver_not_optimal",
+                        lang,
+                        model=info.model,
+                        status=info.status,
+                        gap=info.mip_gap,
+                    ),
+                )
+            )
 
     csc = cover.tocsc()
     reach_hh = np.asarray(csc.T @ households).ravel()
-    est_table = pd.DataFrame({
-        "walk_to_premises_m": np.round(np.where(covered_existing, walk, np.nan), 1),
-        "covered_existing": covered_existing,
-        "coverable": coverable | covered_existing,
-    }, index=estates.index)
+    est_table = pd.DataFrame(
+        {
+            "walk_to_premises_m": np.round(np.where(covered_existing, walk, np.nan), 1),
+            "covered_existing": covered_existing,
+            "coverable": coverable | covered_existing,
+        },
+        index=estates.index,
+    )
     frames = []
     for model, chosen in (("lscp", lscp), ("mclp", mclp)):
         rank = _priority(chosen, csc, households) if len(chosen) else np.zeros(0, np.int64)
@@ -937,29 +1096,37 @@ def propose_sites(estates: gpd.GeoDataFrame, premises: gpd.GeoDataFrame | None, 
         est_table[f"covered_{model}"] = covered_existing | (credited >= 0)
         site_of = np.full(n_est, None, dtype=object)
         site_of[credited >= 0] = candidates["site_id"].to_numpy(dtype=object)[
-            credited[credited >= 0]]
+            credited[credited >= 0]
+        ]
         est_table[f"site_{model}"] = pd.Series(site_of, index=estates.index, dtype=object)
         gained = np.where(credited >= 0, households, 0.0)
         hh_new = np.bincount(np.maximum(credited, 0), weights=gained, minlength=n_cand)
-        est_new = np.bincount(np.maximum(credited, 0), weights=(credited >= 0).astype(float),
-                              minlength=n_cand)
+        est_new = np.bincount(
+            np.maximum(credited, 0), weights=(credited >= 0).astype(float), minlength=n_cand
+        )
         rows_c = candidates.iloc[chosen]
-        frame = gpd.GeoDataFrame({
-            "model": model,
-            "priority": rank,
-            "site_id": rows_c["site_id"].to_numpy(),
-            "name": rows_c["name"].to_numpy(),
-            "source": rows_c["source"].to_numpy(),
-            "community_id": (rows_c["community_id"].to_numpy() if "community_id" in rows_c
-                             else np.full(len(chosen), None, dtype=object)),
-            "households_newly_covered": hh_new[chosen].astype(np.int64),
-            "estates_newly_covered": est_new[chosen].astype(np.int64),
-            "households_in_reach": reach_hh[chosen].astype(np.int64),
-            "max_floor_area_m2": rows_c["max_floor_area_m2"].to_numpy(),
-        }, geometry=rows_c.geometry.values, crs=crs)
+        frame = gpd.GeoDataFrame(
+            {
+                "model": model,
+                "priority": rank,
+                "site_id": rows_c["site_id"].to_numpy(),
+                "name": rows_c["name"].to_numpy(),
+                "source": rows_c["source"].to_numpy(),
+                "community_id": (
+                    rows_c["community_id"].to_numpy()
+                    if "community_id" in rows_c
+                    else np.full(len(chosen), None, dtype=object)
+                ),
+                "households_newly_covered": hh_new[chosen].astype(np.int64),
+                "estates_newly_covered": est_new[chosen].astype(np.int64),
+                "households_in_reach": reach_hh[chosen].astype(np.int64),
+                "max_floor_area_m2": rows_c["max_floor_area_m2"].to_numpy(),
+            },
+            geometry=rows_c.geometry.values,
+            crs=crs,
+        )
         frames.append(frame.sort_values("priority"))
-    sites = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry",
-                             crs=crs)
+    sites = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=crs)
     for column in ("model", "site_id", "name", "source", "community_id"):
         sites[column] = sites[column].astype(object)
     cand_out = candidates.copy()
@@ -980,29 +1147,50 @@ def propose_sites(estates: gpd.GeoDataFrame, premises: gpd.GeoDataFrame | None, 
         "estates_uncoverable": int(uncoverable.sum()),
         "households_uncoverable": int(households[uncoverable].sum()),
         "lscp_sites": len(lscp),
-        "lscp_households_newly_covered": int(households[est_table["covered_lscp"].to_numpy()
-                                                        & ~covered_existing].sum()),
+        "lscp_households_newly_covered": int(
+            households[est_table["covered_lscp"].to_numpy() & ~covered_existing].sum()
+        ),
         "mclp_p": p,
         "mclp_sites": len(mclp),
         "mclp_households_newly_covered": int(mclp_info.objective),
         "mclp_households_covered": int(before + mclp_info.objective),
         "mclp_share_covered": round((before + mclp_info.objective) / total, 4) if total else 1.0,
     }
-    log.info("Sited premises (%s, %.0f m): %d candidates; %d households already within reach, "
-             "%d uncoverable; set cover %d sites (+%d households), best %d sites +%d households",
-             mode, distance_m, n_cand, int(before), summary["households_uncoverable"],
-             len(lscp), summary["lscp_households_newly_covered"], p,
-             summary["mclp_households_newly_covered"])
-    return SitingResult(sites, cand_out, est_table, summary,
-                        {"lscp": lscp_info, "mclp": mclp_info}, network_table, warnings)
+    log.info(
+        "Sited premises (%s, %.0f m): %d candidates; %d households already within reach, "
+        "%d uncoverable; set cover %d sites (+%d households), best %d sites +%d households",
+        mode,
+        distance_m,
+        n_cand,
+        int(before),
+        summary["households_uncoverable"],
+        len(lscp),
+        summary["lscp_households_newly_covered"],
+        p,
+        summary["mclp_households_newly_covered"],
+    )
+    return SitingResult(
+        sites,
+        cand_out,
+        est_table,
+        summary,
+        {"lscp": lscp_info, "mclp": mclp_info},
+        network_table,
+        warnings,
+    )
 
 
 # --------------------------------------------------------------------------- scenario
 
 
-def as_planned_premises(sites: gpd.GeoDataFrame, *, rules: RuleSet, model: str = "mclp",
-                        communities: pd.DataFrame | None = None,
-                        status: str = "planned") -> gpd.GeoDataFrame:
+def as_planned_premises(
+    sites: gpd.GeoDataFrame,
+    *,
+    rules: RuleSet,
+    model: str = "mclp",
+    communities: pd.DataFrame | None = None,
+    status: str = "planned",
+) -> gpd.GeoDataFrame:
     """The chosen sites of ``model`` as premises rows, to evaluate the proposal as a scenario.
 
     Each site becomes a ``service_centre`` (便民服务中心), ``new_build``, ``status`` planned
@@ -1026,29 +1214,45 @@ def as_planned_premises(sites: gpd.GeoDataFrame, *, rules: RuleSet, model: str =
         area = np.maximum(share.fillna(0.0), minimum)
     given = pd.to_numeric(chosen["max_floor_area_m2"], errors="coerce")
     area = pd.Series(np.where(given.notna(), given, area), index=chosen.index)
-    return gpd.GeoDataFrame({
-        "premises_id": ("NEW-" + chosen["site_id"].astype(str)).astype(object).to_numpy(),
-        "community_id": chosen["community_id"].astype(object).to_numpy(),
-        "name": chosen["name"].astype(object).to_numpy(),
-        "function": rules.premises.service_centre.function,
-        "floor_area_m2": area.round(1).to_numpy(),
-        "floor": rules.premises.service_centre.ground_floor,
-        "tenure": "new_build",
-        "status": status,
-    }, geometry=chosen.geometry.values, crs=crs_mod.frame_crs(sites))
+    return gpd.GeoDataFrame(
+        {
+            "premises_id": ("NEW-" + chosen["site_id"].astype(str)).astype(object).to_numpy(),
+            "community_id": chosen["community_id"].astype(object).to_numpy(),
+            "name": chosen["name"].astype(object).to_numpy(),
+            "function": rules.premises.service_centre.function,
+            "floor_area_m2": area.round(1).to_numpy(),
+            "floor": rules.premises.service_centre.ground_floor,
+            "tenure": "new_build",
+            "status": status,
+        },
+        geometry=chosen.geometry.values,
+        crs=crs_mod.frame_crs(sites),
+    )
 
 
-def apply_sites(data: PlanningData, siting: SitingResult, *, model: str = "mclp",
-                communities: pd.DataFrame | None = None, status: str = "planned"
-                ) -> PlanningData:
+def apply_sites(
+    data: PlanningData,
+    siting: SitingResult,
+    *,
+    model: str = "mclp",
+    communities: pd.DataFrame | None = None,
+    status: str = "planned",
+) -> PlanningData:
     """A copy of ``data`` with the chosen sites added as planned premises (a scenario).
 
     Run :func:`gis_planner.analysis.analyse` on it with a plan ``year`` to count them.
     """
-    new = as_planned_premises(siting.sites, rules=data.rules, model=model,
-                              communities=communities, status=status)
+    new = as_planned_premises(
+        siting.sites, rules=data.rules, model=model, communities=communities, status=status
+    )
     new["community_id"] = None  # placed by location in whatever communities the scenario has
-    premises = (new if data.premises is None else
-                gpd.GeoDataFrame(pd.concat([data.premises, new], ignore_index=True),
-                                 geometry="geometry", crs=crs_mod.frame_crs(data.premises)))
+    premises = (
+        new
+        if data.premises is None
+        else gpd.GeoDataFrame(
+            pd.concat([data.premises, new], ignore_index=True),
+            geometry="geometry",
+            crs=crs_mod.frame_crs(data.premises),
+        )
+    )
     return replace(data, premises=premises)

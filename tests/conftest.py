@@ -39,12 +39,26 @@ def gdf(rows: list[dict], crs: str | None = CRS) -> gpd.GeoDataFrame:
 
 def two_communities() -> gpd.GeoDataFrame:
     """A (0–1000 m) and B (1000–2000 m): two 1 km squares side by side."""
-    return gdf([
-        {"community_id": "A", "name": "甲社区", "street": "武康街道", "kind": "urban",
-         "population": 7980, "geometry": square(0, 0, 1000)},
-        {"community_id": "B", "name": "乙社区", "street": "武康街道",
-         "kind": "village_to_residence", "population": None, "geometry": square(1000, 0, 1000)},
-    ])
+    return gdf(
+        [
+            {
+                "community_id": "A",
+                "name": "甲社区",
+                "street": "武康街道",
+                "kind": "urban",
+                "population": 7980,
+                "geometry": square(0, 0, 1000),
+            },
+            {
+                "community_id": "B",
+                "name": "乙社区",
+                "street": "武康街道",
+                "kind": "village_to_residence",
+                "population": None,
+                "geometry": square(1000, 0, 1000),
+            },
+        ]
+    )
 
 
 def write_layers(folder: Path, **layers: gpd.GeoDataFrame) -> Path:
@@ -83,17 +97,45 @@ def folder_hash(folder: Path) -> str:
 def hand_made_premises(*, p4_community: str | None = None) -> gpd.GeoDataFrame:
     """P1 (1,500 m² new build) and P2 (120 m² service centre) in A, P3 (600 m² leased) in B,
     P4 (200 m² planned) in B by location."""
-    return gdf([
-        {"premises_id": "P1", "community_id": "A", "function": "party_service_centre",
-         "floor_area_m2": 1500, "tenure": "new_build", "cost_yuan": 2_400_000, "floor": 1,
-         "geometry": pt(150, 150)},
-        {"premises_id": "P2", "community_id": "A", "function": "service_centre",
-         "floor_area_m2": 120, "tenure": "renovated", "cost_yuan": 300_000, "floor": 1,
-         "geometry": pt(160, 150)},
-        {"premises_id": "P3", "community_id": "B", "function": "elderly_care",
-         "floor_area_m2": 600, "tenure": "leased", "annual_rent_yuan": 300_000,
-         "geometry": pt(1550, 550)},
-        {"premises_id": "P4", "community_id": p4_community, "function": "other",
-         "floor_area_m2": 200, "tenure": "new_build", "status": "planned",
-         "geometry": pt(1800, 800)},
-    ])
+    return gdf(
+        [
+            {
+                "premises_id": "P1",
+                "community_id": "A",
+                "function": "party_service_centre",
+                "floor_area_m2": 1500,
+                "tenure": "new_build",
+                "cost_yuan": 2_400_000,
+                "floor": 1,
+                "geometry": pt(150, 150),
+            },
+            {
+                "premises_id": "P2",
+                "community_id": "A",
+                "function": "service_centre",
+                "floor_area_m2": 120,
+                "tenure": "renovated",
+                "cost_yuan": 300_000,
+                "floor": 1,
+                "geometry": pt(160, 150),
+            },
+            {
+                "premises_id": "P3",
+                "community_id": "B",
+                "function": "elderly_care",
+                "floor_area_m2": 600,
+                "tenure": "leased",
+                "annual_rent_yuan": 300_000,
+                "geometry": pt(1550, 550),
+            },
+            {
+                "premises_id": "P4",
+                "community_id": p4_community,
+                "function": "other",
+                "floor_area_m2": 200,
+                "tenure": "new_build",
+                "status": "planned",
+                "geometry": pt(1800, 800),
+            },
+        ]
+    )

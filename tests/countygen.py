@@ -51,13 +51,33 @@ from gis_planner import schema
 
 X0, Y0 = 497_000.0, 3_379_000.0  # EPSG:4549 metres, near Wukang (119.97 E, 30.54 N)
 WORK = "EPSG:4549"
-OPTIONAL_LAYERS = ("estates", "premises", "planned_roads", "development_parcels",
-                   "candidate_sites", "county_outline", "paths", "barriers")
+OPTIONAL_LAYERS = (
+    "estates",
+    "premises",
+    "planned_roads",
+    "development_parcels",
+    "candidate_sites",
+    "county_outline",
+    "paths",
+    "barriers",
+)
 FORMATS = ("geojson", "gpkg", "shp")
 #: what an empty cell of an optional field holds in the file
 BLANKS: tuple[Any, ...] = (None, "", "  ", "<NA>")
-NAME_BITS = ("阳光", "幸福", "和平", "Riverside", "O'Brien \"East\"", "<b>粗</b>", "新 村",
-             "千秋", "武康", "Hé Píng", "金色 家园", "东苑")
+NAME_BITS = (
+    "阳光",
+    "幸福",
+    "和平",
+    "Riverside",
+    'O\'Brien "East"',
+    "<b>粗</b>",
+    "新 村",
+    "千秋",
+    "武康",
+    "Hé Píng",
+    "金色 家园",
+    "东苑",
+)
 
 
 @dataclass
@@ -67,13 +87,13 @@ class LayerPlan:
     name: str
     frame: gpd.GeoDataFrame
     fmt: str = "gpkg"
-    crs: str = WORK            # EPSG code of the file, or "gcj02" (lon/lat shifted)
+    crs: str = WORK  # EPSG code of the file, or "gcj02" (lon/lat shifted)
     file_stem: str | None = None  # None: the layer's default name
     columns: dict[str, str] = field(default_factory=dict)  # contract name -> file name
-    mapped: dict[str, str] = field(default_factory=dict)   # file name -> contract (yaml)
+    mapped: dict[str, str] = field(default_factory=dict)  # file name -> contract (yaml)
     keep_cpg: bool = True
-    keep_prj: bool = True      # False: .prj removed, CRS declared in planner.yaml
-    declare_crs: bool = True   # False (a fault): a file without .prj and no declared CRS
+    keep_prj: bool = True  # False: .prj removed, CRS declared in planner.yaml
+    declare_crs: bool = True  # False (a fault): a file without .prj and no declared CRS
 
 
 @dataclass
@@ -82,14 +102,14 @@ class County:
 
     seed: int
     layers: dict[str, LayerPlan]
-    table: pd.DataFrame | None = None       # households table (estate_id, households)
+    table: pd.DataFrame | None = None  # households table (estate_id, households)
     table_fmt: str = "csv"
     table_columns: dict[str, str] = field(default_factory=dict)
-    household_size: float | None = None     # planner.yaml household_size, if set
+    household_size: float | None = None  # planner.yaml household_size, if set
     notes: list[str] = field(default_factory=list)
     extra_config: dict[str, Any] = field(default_factory=dict)
-    raster: bool = False    # a population.tif: estates without a count are estimated from it
-    zone: str | None = None   # a county far from 120° E: drawn in this 3-degree zone instead
+    raster: bool = False  # a population.tif: estates without a count are estimated from it
+    zone: str | None = None  # a county far from 120° E: drawn in this 3-degree zone instead
     folder: Path | None = None
 
     # --- the truth
@@ -105,23 +125,30 @@ class County:
         plan = self.layers.get("estates")
         if plan is None or not len(plan.frame):
             return {}
-        counts = {str(e): _as_int(h) for e, h in
-                  zip(plan.frame["estate_id"], plan.frame.get(
-                      "households", pd.Series([None] * len(plan.frame))), strict=True)}
+        counts = {
+            str(e): _as_int(h)
+            for e, h in zip(
+                plan.frame["estate_id"],
+                plan.frame.get("households", pd.Series([None] * len(plan.frame))),
+                strict=True,
+            )
+        }
         if self.table is not None:
             for e, h in zip(self.table["estate_id"], self.table["households"], strict=True):
                 if str(e) in counts:
                     counts[str(e)] = int(h)
-        if self.raster:   # missing counts are estimated from the raster: None = any count
+        if self.raster:  # missing counts are estimated from the raster: None = any count
             return counts  # type: ignore[return-value]
         return {e: (h or 0) for e, h in counts.items()}
 
     def describe(self) -> str:
         parts = [f"seed={self.seed}"]
         for name, plan in self.layers.items():
-            parts.append(f"{name}:{len(plan.frame)}×{plan.fmt}/{plan.crs}"
-                         f"{'' if plan.keep_cpg else '/no-cpg'}"
-                         f"{'' if plan.keep_prj else '/no-prj'}")
+            parts.append(
+                f"{name}:{len(plan.frame)}×{plan.fmt}/{plan.crs}"
+                f"{'' if plan.keep_cpg else '/no-cpg'}"
+                f"{'' if plan.keep_prj else '/no-prj'}"
+            )
         if self.table is not None:
             parts.append(f"table:{len(self.table)}×{self.table_fmt}")
         return " ".join(parts + self.notes)
@@ -165,8 +192,14 @@ def _bool_value(rng: np.random.Generator, value: bool, text: bool) -> Any:
     return _pick(rng, words + ([str(value)] if rng.random() < 0.2 else []))
 
 
-def _fill(rng: np.random.Generator, frame: pd.DataFrame, column: str, values: list[Any],
-          *, optional: bool = True) -> None:
+def _fill(
+    rng: np.random.Generator,
+    frame: pd.DataFrame,
+    column: str,
+    values: list[Any],
+    *,
+    optional: bool = True,
+) -> None:
     """Set an optional column absent, all empty, partly filled or full (or a required one)."""
     if not optional:
         frame[column] = pd.Series(values, index=frame.index, dtype=object)
@@ -190,8 +223,8 @@ def _communities(rng: np.random.Generator) -> tuple[gpd.GeoDataFrame, dict[str, 
     nx, ny = int(rng.integers(1, 4)), int(rng.integers(1, 3))
     size = float(rng.choice([300.0, 450.0, 600.0]))
     geoms, rows = [], []
-    gap = rng.random() < 0.25   # one community shrunk: a gap that belongs to none
-    numeric = rng.random() < 0.2   # ids as whole numbers (administrative codes)
+    gap = rng.random() < 0.25  # one community shrunk: a gap that belongs to none
+    numeric = rng.random() < 0.2  # ids as whole numbers (administrative codes)
     shrink = int(rng.integers(nx * ny)) if gap else -1
     # the vertical lines of each row are shifted a little: T-junctions between rows
     for j in range(ny):
@@ -203,30 +236,43 @@ def _communities(rng: np.random.Generator) -> tuple[gpd.GeoDataFrame, dict[str, 
             if k == shrink:
                 g = g.buffer(-size / 6, join_style="mitre")
             geoms.append(g)
-            code = (330521001 + k if numeric else
-                    f"C{k + 1:02d}" if rng.random() < 0.8 else f"社区{k + 1}")
+            code = (
+                330521001 + k
+                if numeric
+                else f"C{k + 1:02d}"
+                if rng.random() < 0.8
+                else f"社区{k + 1}"
+            )
             rows.append({"community_id": code, "name": _name(rng, "社区", k + 1)})
     if len(geoms) > 1 and rng.random() < 0.1:
         # digitised with an overlap of a few metres (a warning, not an error)
         geoms[0] = box(*geoms[0].bounds[:2], geoms[0].bounds[2] + 4.0, geoms[0].bounds[3])
-    if rng.random() < 0.1:   # a hole (a school, a park that is no community's)
+    if rng.random() < 0.1:  # a hole (a school, a park that is no community's)
         c = geoms[-1].centroid
         geoms[-1] = geoms[-1].difference(box(c.x - 40, c.y - 40, c.x + 40, c.y + 40))
-    if rng.random() < 0.15:   # an exclave: the last community in two pieces
+    if rng.random() < 0.15:  # an exclave: the last community in two pieces
         exclave = box(X0 + nx * size + 200, Y0, X0 + nx * size + 320, Y0 + 120)
         geoms[-1] = shapely.MultiPolygon([geoms[-1], exclave])
     frame = gpd.GeoDataFrame(rows, geometry=geoms, crs=WORK)
     spec = schema.COMMUNITIES
-    _fill(rng, frame, "street", [_pick(rng, ("武康街道", "舞阳街道", "阜溪街道"))
-                                 for _ in geoms])
-    _fill(rng, frame, "kind", [_enum_value(rng, spec.field("kind"),
-                                           _pick(rng, ("urban", "village_to_residence")))
-                               for _ in geoms])
+    _fill(rng, frame, "street", [_pick(rng, ("武康街道", "舞阳街道", "阜溪街道")) for _ in geoms])
+    _fill(
+        rng,
+        frame,
+        "kind",
+        [
+            _enum_value(rng, spec.field("kind"), _pick(rng, ("urban", "village_to_residence")))
+            for _ in geoms
+        ],
+    )
     _fill(rng, frame, "population", [int(rng.integers(0, 15000)) for _ in geoms])
     _fill(rng, frame, "households", [int(rng.integers(0, 5000)) for _ in geoms])
-    _fill(rng, frame, "standard", [_enum_value(rng, spec.field("standard"),
-                                               _pick(rng, ("new", "renovated")))
-                                   for _ in geoms])
+    _fill(
+        rng,
+        frame,
+        "standard",
+        [_enum_value(rng, spec.field("standard"), _pick(rng, ("new", "renovated"))) for _ in geoms],
+    )
     extent = {"nx": nx, "ny": ny, "size": size, "width": nx * size, "height": ny * size}
     return frame, extent
 
@@ -242,8 +288,14 @@ def _estates(rng: np.random.Generator, extent: dict[str, Any]) -> gpd.GeoDataFra
             i = 0
             while i < int(width // pitch):
                 span = 2 if (rng.random() < 0.3 and i + 2 <= width // pitch) else 1
-                geoms.append(box(X0 + i * pitch, Y0 + j * pitch, X0 + (i + span) * pitch,
-                                 Y0 + (j + 1) * pitch))
+                geoms.append(
+                    box(
+                        X0 + i * pitch,
+                        Y0 + j * pitch,
+                        X0 + (i + span) * pitch,
+                        Y0 + (j + 1) * pitch,
+                    )
+                )
                 i += span
         geoms = [g for g in geoms if rng.random() < 0.85] or geoms[:1]
     else:
@@ -259,20 +311,25 @@ def _estates(rng: np.random.Generator, extent: dict[str, Any]) -> gpd.GeoDataFra
                 y = Y0 + oy + j * pitch
                 w, h = rng.uniform(0.4, 0.95, size=2) * pitch
                 geoms.append(box(x, y, x + w, y + h))
-        if rng.random() < 0.3:   # an estate well outside every community
+        if rng.random() < 0.3:  # an estate well outside every community
             geoms.append(box(X0 + width + 150, Y0 - 40, X0 + width + 260, Y0 + 60))
         geoms = geoms[:16]
-    if geoms and rng.random() < 0.15:   # two estates overlap (digitised twice, a little off)
+    if geoms and rng.random() < 0.15:  # two estates overlap (digitised twice, a little off)
         g = geoms[int(rng.integers(len(geoms)))]
         geoms.append(shapely.affinity.translate(g, xoff=(g.bounds[2] - g.bounds[0]) * 0.4))
-    if geoms and rng.random() < 0.1:   # an estate with a courtyard cut out, or in two parts
+    if geoms and rng.random() < 0.1:  # an estate with a courtyard cut out, or in two parts
         k = int(rng.integers(len(geoms)))
         g = geoms[k]
         c = g.centroid
         inner = box(c.x - 5, c.y - 5, c.x + 5, c.y + 5)
-        geoms[k] = (g.difference(inner) if rng.random() < 0.5 else shapely.MultiPolygon(
-            [g, shapely.affinity.translate(g, yoff=(g.bounds[3] - g.bounds[1]) * 1.5)]))
-    if rng.random() < 0.04:   # every estate outside every community
+        geoms[k] = (
+            g.difference(inner)
+            if rng.random() < 0.5
+            else shapely.MultiPolygon(
+                [g, shapely.affinity.translate(g, yoff=(g.bounds[3] - g.bounds[1]) * 1.5)]
+            )
+        )
+    if rng.random() < 0.04:  # every estate outside every community
         geoms = [shapely.affinity.translate(g, xoff=width + 600) for g in geoms]
     rows = []
     numeric = rng.random() < 0.15
@@ -283,24 +340,51 @@ def _estates(rng: np.random.Generator, extent: dict[str, Any]) -> gpd.GeoDataFra
     spec = schema.ESTATES
     big = rng.random() < 0.3  # large estates: communities too large
     frame["households"] = pd.Series(
-        [int(rng.integers(0, 2600 if big else 900)) for _ in geoms], dtype=object)
+        [int(rng.integers(0, 2600 if big else 900)) for _ in geoms], dtype=object
+    )
     this_year = _dt.date.today().year
     _fill(rng, frame, "built_year", [int(rng.integers(1960, this_year + 1)) for _ in geoms])
-    _fill(rng, frame, "enclosure", [_enum_value(rng, spec.field("enclosure"), _pick(
-        rng, ("open", "semi_open", "enclosed"))) for _ in geoms])
+    _fill(
+        rng,
+        frame,
+        "enclosure",
+        [
+            _enum_value(rng, spec.field("enclosure"), _pick(rng, ("open", "semi_open", "enclosed")))
+            for _ in geoms
+        ],
+    )
     text_bool = rng.random() < 0.6
-    _fill(rng, frame, "property_management",
-          [_bool_value(rng, bool(rng.random() < 0.5), text_bool) for _ in geoms])
-    _fill(rng, frame, "facade", [_enum_value(rng, spec.field("facade"), _pick(
-        rng, ("good", "fair", "damaged"))) for _ in geoms])
-    _fill(rng, frame, "condition", [_enum_value(rng, spec.field("condition"), _pick(
-        rng, ("good", "fair", "poor"))) for _ in geoms])
+    _fill(
+        rng,
+        frame,
+        "property_management",
+        [_bool_value(rng, bool(rng.random() < 0.5), text_bool) for _ in geoms],
+    )
+    _fill(
+        rng,
+        frame,
+        "facade",
+        [
+            _enum_value(rng, spec.field("facade"), _pick(rng, ("good", "fair", "damaged")))
+            for _ in geoms
+        ],
+    )
+    _fill(
+        rng,
+        frame,
+        "condition",
+        [
+            _enum_value(rng, spec.field("condition"), _pick(rng, ("good", "fair", "poor")))
+            for _ in geoms
+        ],
+    )
     for share in ("survey_participation", "survey_support", "commercial_frontage"):
         percent = rng.random() < 0.2
-        values = [(int(rng.integers(0, 101)) if percent else round(float(rng.random()), 3))
-                  for _ in geoms]
+        values = [
+            (int(rng.integers(0, 101)) if percent else round(float(rng.random()), 3)) for _ in geoms
+        ]
         if percent and values:
-            values[0] = 100   # a value above 1: read as percentages
+            values[0] = 100  # a value above 1: read as percentages
         _fill(rng, frame, share, values)
     return frame
 
@@ -314,15 +398,16 @@ def _random_point(rng: np.random.Generator, geom: shapely.Geometry) -> Point:
     return geom.representative_point()
 
 
-def _premises(rng: np.random.Generator, communities: gpd.GeoDataFrame,
-              extent: dict[str, Any]) -> gpd.GeoDataFrame:
+def _premises(
+    rng: np.random.Generator, communities: gpd.GeoDataFrame, extent: dict[str, Any]
+) -> gpd.GeoDataFrame:
     n = int(rng.integers(1, 9))
     spec = schema.PREMISES
     ids = list(communities["community_id"])
     rows, geoms = [], []
     polygons = rng.random() < 0.2
     multipoints = not polygons and rng.random() < 0.1
-    rich = rng.random() < 0.5   # costs large enough to exceed the R3 caps
+    rich = rng.random() < 0.5  # costs large enough to exceed the R3 caps
     for k in range(n):
         outside = rng.random() < 0.15
         if outside:
@@ -332,38 +417,61 @@ def _premises(rng: np.random.Generator, communities: gpd.GeoDataFrame,
             c = int(rng.integers(len(communities)))
             p = _random_point(rng, communities.geometry.iloc[c])
             cid = ids[c] if rng.random() < 0.6 else None
-        geoms.append(p.buffer(12, cap_style="square") if polygons else
-                     shapely.MultiPoint([p]) if multipoints else p)
-        tenure = _pick(rng, ("new_build", "developer_built", "renovated", "leased",
-                             "purchased"))
-        rows.append({
-            "premises_id": f"P{k + 1:02d}" if rng.random() < 0.9 else f"用房 {k + 1}",
-            "community_id": cid,
-            "function": _enum_value(rng, spec.field("function"), _pick(rng, schema.FUNCTIONS)),
-            "floor_area_m2": round(float(rng.uniform(30, 2400)), 1),
-            "tenure": _enum_value(rng, spec.field("tenure"), tenure),
-            "_tenure": tenure,
-        })
+        geoms.append(
+            p.buffer(12, cap_style="square")
+            if polygons
+            else shapely.MultiPoint([p])
+            if multipoints
+            else p
+        )
+        tenure = _pick(rng, ("new_build", "developer_built", "renovated", "leased", "purchased"))
+        rows.append(
+            {
+                "premises_id": f"P{k + 1:02d}" if rng.random() < 0.9 else f"用房 {k + 1}",
+                "community_id": cid,
+                "function": _enum_value(rng, spec.field("function"), _pick(rng, schema.FUNCTIONS)),
+                "floor_area_m2": round(float(rng.uniform(30, 2400)), 1),
+                "tenure": _enum_value(rng, spec.field("tenure"), tenure),
+                "_tenure": tenure,
+            }
+        )
     frame = gpd.GeoDataFrame(rows, geometry=geoms, crs=WORK)
     # the codes as written (a column of whole numbers and None would turn into floats)
-    frame["community_id"] = pd.Series([r["community_id"] for r in rows], index=frame.index,
-                                      dtype=object)
+    frame["community_id"] = pd.Series(
+        [r["community_id"] for r in rows], index=frame.index, dtype=object
+    )
     tenures = frame.pop("_tenure")
     if frame["community_id"].isna().all() and rng.random() < 0.5:
         frame = frame.drop(columns="community_id")
     else:
         blank = _pick(rng, BLANKS)
-        frame["community_id"] = frame["community_id"].astype(object).where(
-            frame["community_id"].notna(), blank)
+        frame["community_id"] = (
+            frame["community_id"].astype(object).where(frame["community_id"].notna(), blank)
+        )
     _fill(rng, frame, "name", [_name(rng, "用房", k + 1) for k in range(n)])
     _fill(rng, frame, "floor", [int(rng.integers(1, 5)) for _ in range(n)])
     top = 5_000_000 if rich else 800_000
     _fill(rng, frame, "cost_yuan", [round(float(rng.uniform(0, top)), 2) for _ in range(n)])
-    _fill(rng, frame, "annual_rent_yuan",
-          [round(float(rng.uniform(0, 400_000 if rich else 60_000)), 2)
-           if t == "leased" or rng.random() < 0.3 else None for t in tenures])
-    _fill(rng, frame, "status", [_enum_value(rng, spec.field("status"), _pick(
-        rng, ("existing", "existing", "planned"))) for _ in range(n)])
+    _fill(
+        rng,
+        frame,
+        "annual_rent_yuan",
+        [
+            round(float(rng.uniform(0, 400_000 if rich else 60_000)), 2)
+            if t == "leased" or rng.random() < 0.3
+            else None
+            for t in tenures
+        ],
+    )
+    _fill(
+        rng,
+        frame,
+        "status",
+        [
+            _enum_value(rng, spec.field("status"), _pick(rng, ("existing", "existing", "planned")))
+            for _ in range(n)
+        ],
+    )
     return frame
 
 
@@ -373,19 +481,26 @@ def _lines(rng: np.random.Generator, extent: dict[str, Any], n: int) -> list[Lin
     for _ in range(n):
         if rng.random() < 0.5:
             y = Y0 + rng.uniform(0.1, 0.9) * h
-            out.append(LineString([(X0 - 50, y), (X0 + w * rng.uniform(0.4, 1.0) + 50,
-                                                 y + rng.uniform(-40, 40))]))
+            out.append(
+                LineString(
+                    [(X0 - 50, y), (X0 + w * rng.uniform(0.4, 1.0) + 50, y + rng.uniform(-40, 40))]
+                )
+            )
         else:
             x = X0 + rng.uniform(0.1, 0.9) * w
-            out.append(LineString([(x, Y0 - 50), (x + rng.uniform(-40, 40),
-                                                 Y0 + h * rng.uniform(0.4, 1.0) + 50)]))
+            out.append(
+                LineString(
+                    [(x, Y0 - 50), (x + rng.uniform(-40, 40), Y0 + h * rng.uniform(0.4, 1.0) + 50)]
+                )
+            )
     return out
 
 
 def _roads(rng: np.random.Generator, extent: dict[str, Any]) -> gpd.GeoDataFrame:
     lines = _lines(rng, extent, int(rng.integers(1, 4)))
-    frame = gpd.GeoDataFrame({"road_id": [f"R{k + 1}" for k in range(len(lines))]},
-                             geometry=lines, crs=WORK)
+    frame = gpd.GeoDataFrame(
+        {"road_id": [f"R{k + 1}" for k in range(len(lines))]}, geometry=lines, crs=WORK
+    )
     _fill(rng, frame, "name", [_name(rng, "路", k) for k in range(len(lines))])
     return frame
 
@@ -396,31 +511,43 @@ def _parcels(rng: np.random.Generator, extent: dict[str, Any]) -> gpd.GeoDataFra
     geoms = []
     for _ in range(n):
         x, y = rng.uniform(0, w), rng.uniform(0, h)
-        if rng.random() < 0.4:   # straddles a community edge
+        if rng.random() < 0.4:  # straddles a community edge
             x = size * int(rng.integers(1, max(2, extent["nx"]))) - 40.0
-        geoms.append(box(X0 + x, Y0 + y, X0 + x + rng.uniform(50, 150),
-                         Y0 + y + rng.uniform(50, 150)))
-    frame = gpd.GeoDataFrame({"parcel_id": [f"D{k + 1}" for k in range(n)]}, geometry=geoms,
-                             crs=WORK)
+        geoms.append(
+            box(X0 + x, Y0 + y, X0 + x + rng.uniform(50, 150), Y0 + y + rng.uniform(50, 150))
+        )
+    frame = gpd.GeoDataFrame(
+        {"parcel_id": [f"D{k + 1}" for k in range(n)]}, geometry=geoms, crs=WORK
+    )
     _fill(rng, frame, "name", [_name(rng, "地块", k) for k in range(n)])
     _fill(rng, frame, "planned_households", [int(rng.integers(0, 1500)) for _ in range(n)])
-    _fill(rng, frame, "residential_floor_area_m2",
-          [round(float(rng.uniform(1000, 90000)), 1) for _ in range(n)])
+    _fill(
+        rng,
+        frame,
+        "residential_floor_area_m2",
+        [round(float(rng.uniform(1000, 90000)), 1) for _ in range(n)],
+    )
     this_year = _dt.date.today().year
-    _fill(rng, frame, "delivery_year",
-          [int(rng.integers(this_year - 3, this_year + 12)) for _ in range(n)])
+    _fill(
+        rng,
+        frame,
+        "delivery_year",
+        [int(rng.integers(this_year - 3, this_year + 12)) for _ in range(n)],
+    )
     return frame
 
 
 def _sites(rng: np.random.Generator, communities: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     n = int(rng.integers(1, 6))
-    geoms = [_random_point(rng, communities.geometry.iloc[int(rng.integers(len(communities)))])
-             for _ in range(n)]
-    frame = gpd.GeoDataFrame({"site_id": [f"S{k + 1}" for k in range(n)]}, geometry=geoms,
-                             crs=WORK)
+    geoms = [
+        _random_point(rng, communities.geometry.iloc[int(rng.integers(len(communities)))])
+        for _ in range(n)
+    ]
+    frame = gpd.GeoDataFrame({"site_id": [f"S{k + 1}" for k in range(n)]}, geometry=geoms, crs=WORK)
     _fill(rng, frame, "name", [_name(rng, "点位", k) for k in range(n)])
-    _fill(rng, frame, "max_floor_area_m2", [round(float(rng.uniform(100, 3000)), 1)
-                                            for _ in range(n)])
+    _fill(
+        rng, frame, "max_floor_area_m2", [round(float(rng.uniform(100, 3000)), 1) for _ in range(n)]
+    )
     return frame
 
 
@@ -433,10 +560,14 @@ def _outline(rng: np.random.Generator, communities: gpd.GeoDataFrame) -> gpd.Geo
 def _paths(rng: np.random.Generator, extent: dict[str, Any]) -> gpd.GeoDataFrame:
     w, h = extent["width"], extent["height"]
     step = float(rng.choice([60.0, 100.0, 150.0]))
-    lines = [LineString([(X0 - 100, Y0 + y), (X0 + w + 100, Y0 + y)])
-             for y in np.arange(-50, h + 60, step)]
-    lines += [LineString([(X0 + x, Y0 - 100), (X0 + x, Y0 + h + 100)])
-              for x in np.arange(-50, w + 60, step)]
+    lines = [
+        LineString([(X0 - 100, Y0 + y), (X0 + w + 100, Y0 + y)])
+        for y in np.arange(-50, h + 60, step)
+    ]
+    lines += [
+        LineString([(X0 + x, Y0 - 100), (X0 + x, Y0 + h + 100)])
+        for x in np.arange(-50, w + 60, step)
+    ]
     frame = gpd.GeoDataFrame(geometry=lines, crs=WORK)
     _fill(rng, frame, "path_id", [f"W{k}" for k in range(len(lines))], optional=True)
     return frame
@@ -486,7 +617,7 @@ def _choose_columns(rng: np.random.Generator, plan: LayerPlan) -> None:
         mapped = False
         if target in used or (target != f.name and not _found_as(target, f)):
             mapped = True
-        if rng.random() < 0.1:   # the county's own field name, mapped in planner.yaml
+        if rng.random() < 0.1:  # the county's own field name, mapped in planner.yaml
             target, mapped = f"F{len(used):02d}", True
         if target in used:
             target, mapped = f"F{len(used):02d}", True
@@ -522,21 +653,24 @@ def generate_county(seed: int) -> County:
         if rng.random() < chance:
             frame = make()
             if name != "estates" and rng.random() < 0.08:
-                frame = _empty_like(frame)   # a zero-feature optional layer
+                frame = _empty_like(frame)  # a zero-feature optional layer
                 notes.append(f"empty:{name}")
             layers[name] = LayerPlan(name, frame)
-    gcj_county = rng.random() < 0.15   # a county traced on Amap: every layer in GCJ-02
+    gcj_county = rng.random() < 0.15  # a county traced on Amap: every layer in GCJ-02
     for plan in layers.values():
         plan.fmt = _pick(rng, FORMATS)
         if plan.fmt == "shp" and _mixed_geometry(plan.frame):
             plan.fmt = "gpkg"
-        plan.crs = "gcj02" if gcj_county else _pick(
-            rng, ("EPSG:4549", "EPSG:4549", "EPSG:4326", "EPSG:4490", "gcj02"))
+        plan.crs = (
+            "gcj02"
+            if gcj_county
+            else _pick(rng, ("EPSG:4549", "EPSG:4549", "EPSG:4326", "EPSG:4490", "gcj02"))
+        )
         if plan.fmt == "shp":
             plan.keep_cpg = rng.random() < 0.7
             plan.keep_prj = rng.random() < 0.85 or plan.crs == "gcj02"
         if rng.random() < 0.2:
-            plan.file_stem = f"{plan.name}_{seed % 97}"   # named in planner.yaml
+            plan.file_stem = f"{plan.name}_{seed % 97}"  # named in planner.yaml
         elif rng.random() < 0.3:
             plan.file_stem = schema.VECTOR_LAYERS[plan.name].alias_zh
         _choose_columns(rng, plan)
@@ -552,8 +686,9 @@ def generate_county(seed: int) -> County:
             estates.columns.pop("households", None)
             estates.mapped = {k: v for k, v in estates.mapped.items() if v != "households"}
         else:
-            estates.frame["households"] = [None if rng.random() < 0.5 else h
-                                           for h in estates.frame["households"]]
+            estates.frame["households"] = [
+                None if rng.random() < 0.5 else h for h in estates.frame["households"]
+            ]
         county.notes.append("raster")
     if rng.random() < 0.2:
         county.household_size = float(rng.choice([2.4, 2.66, 3.1]))
@@ -561,8 +696,9 @@ def generate_county(seed: int) -> County:
         county.zone = FAR_ZONE
         county.notes.append("harbin")
     if rng.random() < 0.2:
-        county.extra_config.update({"name": "生成的县 <b>\"测试\"</b>",
-                                    "data_note": "合成数据 synthetic"})
+        county.extra_config.update(
+            {"name": '生成的县 <b>"测试"</b>', "data_note": "合成数据 synthetic"}
+        )
     return county
 
 
@@ -578,22 +714,25 @@ def _households_table(rng: np.random.Generator, county: County) -> None:
     mode = _pick(rng, ("replace", "fill", "drop_field"))
     chosen = [e for e in ids if rng.random() < 0.7] or ids[:1]
     if mode in ("fill", "drop_field"):
-        chosen = ids   # every estate left without a count must be in the table
+        chosen = ids  # every estate left without a count must be in the table
         if mode == "drop_field":
             estates.drop(columns="households", inplace=True)
             plan = county.layers["estates"]
             plan.columns.pop("households", None)
             plan.mapped = {k: v for k, v in plan.mapped.items() if v != "households"}
         else:
-            estates["households"] = [None if e in chosen and rng.random() < 0.5 else h
-                                     for e, h in zip(ids, estates["households"], strict=True)]
+            estates["households"] = [
+                None if e in chosen and rng.random() < 0.5 else h
+                for e, h in zip(ids, estates["households"], strict=True)
+            ]
     rows = [{"estate_id": e, "households": int(rng.integers(0, 1200))} for e in chosen]
     if rng.random() < 0.3:
-        rows.append({"estate_id": "E-UNKNOWN", "households": 10})   # matches no estate
+        rows.append({"estate_id": "E-UNKNOWN", "households": 10})  # matches no estate
     county.table = pd.DataFrame(rows)
     county.table_fmt = _pick(rng, ("csv", "xlsx"))
-    county.table_columns = ({"estate_id": "小区代码", "households": "户数"}
-                            if rng.random() < 0.5 else {})
+    county.table_columns = (
+        {"estate_id": "小区代码", "households": "户数"} if rng.random() < 0.5 else {}
+    )
     county.notes.append(f"table:{mode}")
 
 
@@ -605,14 +744,16 @@ FAR_ZONE = "EPSG:4551"
 FAR_SHIFT = (546_700.0 - X0, 5_068_500.0 - Y0)
 
 
-def _geometries_for(plan: LayerPlan, county: County | None = None
-                    ) -> tuple[gpd.GeoSeries, str]:
+def _geometries_for(plan: LayerPlan, county: County | None = None) -> tuple[gpd.GeoSeries, str]:
     geoms = plan.frame.geometry
     if county is not None and county.zone:
         # the same drawing, moved to Harbin and stated in its zone (EPSG:4549 there would be
         # out of its area of use: the zone's own CRS takes its place)
-        geoms = gpd.GeoSeries(geoms.values, index=geoms.index, crs=WORK).translate(
-            *FAR_SHIFT).set_crs(county.zone, allow_override=True)
+        geoms = (
+            gpd.GeoSeries(geoms.values, index=geoms.index, crs=WORK)
+            .translate(*FAR_SHIFT)
+            .set_crs(county.zone, allow_override=True)
+        )
         if plan.crs == WORK:
             return geoms, county.zone
     if plan.crs == "gcj02":
@@ -639,8 +780,9 @@ def _file_frame(plan: LayerPlan, county: County | None = None) -> gpd.GeoDataFra
 
 
 def _all_blank(values: pd.Series) -> bool:
-    return bool(values.map(lambda v: v is None or (isinstance(v, str) and v.strip() in
-                                                   ("", "<NA>"))).all())
+    return bool(
+        values.map(lambda v: v is None or (isinstance(v, str) and v.strip() in ("", "<NA>"))).all()
+    )
 
 
 def _uniform(values: pd.Series) -> pd.Series:
@@ -727,8 +869,9 @@ def write_county(county: County, folder: Path) -> Path:
     if not config["layers"]:
         del config["layers"]
     if config:
-        (folder / "planner.yaml").write_text(yaml.safe_dump(config, allow_unicode=True),
-                                             encoding="utf-8")
+        (folder / "planner.yaml").write_text(
+            yaml.safe_dump(config, allow_unicode=True), encoding="utf-8"
+        )
     county.folder = folder
     return folder
 
@@ -748,9 +891,18 @@ def _write_population(county: County, path: Path) -> None:
     height = int(np.ceil((ymax - ymin + 400) / cell))
     grid = rng.uniform(0, 60, size=(height, width)).astype("float32")
     grid[rng.random(grid.shape) < 0.05] = -1.0
-    with rasterio.open(path, "w", driver="GTiff", width=width, height=height, count=1,
-                       dtype="float32", crs=county.zone or WORK, nodata=-1.0,
-                       transform=from_origin(xmin - 200, ymax + 200, cell, cell)) as dst:
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=width,
+        height=height,
+        count=1,
+        dtype="float32",
+        crs=county.zone or WORK,
+        nodata=-1.0,
+        transform=from_origin(xmin - 200, ymax + 200, cell, cell),
+    ) as dst:
         dst.write(grid, 1)
 
 
@@ -758,8 +910,9 @@ def _write_rfc7946(frame: gpd.GeoDataFrame, path: Path) -> None:
     """A GeoJSON without a ``crs`` member (RFC 7946: lon/lat WGS84)."""
     import pyogrio
 
-    pyogrio.write_dataframe(frame, path, driver="GeoJSON",
-                            layer_options={"RFC7946": "YES", "WRITE_BBOX": "NO"})
+    pyogrio.write_dataframe(
+        frame, path, driver="GeoJSON", layer_options={"RFC7946": "YES", "WRITE_BBOX": "NO"}
+    )
 
 
 # --------------------------------------------------------------------------- faults
@@ -771,7 +924,7 @@ class Fault:
 
     kind: str
     layer: str
-    must_name: list[str]   # every one must appear in the message (file, field, rows)
+    must_name: list[str]  # every one must appear in the message (file, field, rows)
     file: str = ""
 
 
@@ -793,15 +946,22 @@ def inject_fault(county: County, rng: np.random.Generator) -> tuple[County, Faul
         if spec.id_field and spec.field(spec.id_field).required:
             options.append(("duplicate_id", name))
         for f in spec.fields:
-            if f.required and f.name in plan.frame and not (
-                    name == "estates" and f.name == "households" and county.table is not None):
+            if (
+                f.required
+                and f.name in plan.frame
+                and not (name == "estates" and f.name == "households" and county.table is not None)
+            ):
                 options.append((f"missing_field:{f.name}", name))
                 if f.name != spec.id_field:
                     options.append((f"required_empty:{f.name}", name))
             if f.kind == "enum" and f.name in plan.frame:
                 options.append((f"bad_enum:{f.name}", name))
-            if f.kind == "int" and f.minimum == 0 and f.name in plan.frame and not (
-                    name == "estates" and county.table is not None):
+            if (
+                f.kind == "int"
+                and f.minimum == 0
+                and f.name in plan.frame
+                and not (name == "estates" and county.table is not None)
+            ):
                 options.append((f"negative:{f.name}", name))
             if f.kind == "year" and f.name in plan.frame:
                 options.append((f"future_year:{f.name}", name))

@@ -16,30 +16,72 @@ from gis_planner.layers import load_layers
 from .conftest import gdf, hand_made_premises, square, two_communities, write_layers
 
 COMMUNITY_FIELDS = [
-    "households", "population_used", "standard", "required_area_m2", "premises_area_m2",
-    "shortfall_m2", "premises_status", "service_centre_ok", "staff_min", "staff_max",
-    "working_funds_yuan", "cobuild_funds_yuan", "subsidy_build_yuan",
-    "subsidy_rent_yuan_per_year", "scale_status", "warnings",
+    "households",
+    "population_used",
+    "standard",
+    "required_area_m2",
+    "premises_area_m2",
+    "shortfall_m2",
+    "premises_status",
+    "service_centre_ok",
+    "staff_min",
+    "staff_max",
+    "working_funds_yuan",
+    "cobuild_funds_yuan",
+    "subsidy_build_yuan",
+    "subsidy_rent_yuan_per_year",
+    "scale_status",
+    "warnings",
 ]
-ESTATE_FIELDS = ["community_id", "community_shares", "enclosure_status", "enclosure_reasons",
-                 "walls_included", "nearest_premises_m", "covered"]
-PREMISES_FIELDS = ["community_id", "subsidy_build_yuan", "subsidy_rent_yuan_per_year",
-                   "subsidy_note"]
+ESTATE_FIELDS = [
+    "community_id",
+    "community_shares",
+    "enclosure_status",
+    "enclosure_reasons",
+    "walls_included",
+    "nearest_premises_m",
+    "covered",
+]
+PREMISES_FIELDS = [
+    "community_id",
+    "subsidy_build_yuan",
+    "subsidy_rent_yuan_per_year",
+    "subsidy_note",
+]
 
 
 def hand_made(folder):
-    estates = gdf([
-        {"estate_id": "E1", "name": "一号小区", "households": 2500, "built_year": 1995,
-         "enclosure": "open", "geometry": square(100, 100)},
-        {"estate_id": "E2", "name": "二号小区", "households": 1000, "built_year": 2005,
-         "enclosure": "enclosed", "geometry": square(950, 100)},     # half in A, half in B
-        {"estate_id": "E3", "name": "三号小区", "households": 1200, "built_year": 1990,
-         "enclosure": "semi_open", "geometry": square(1500, 500)},
-        {"estate_id": "E4", "name": "城外小区", "households": 77, "geometry": square(5000, 0)},
-    ])
+    estates = gdf(
+        [
+            {
+                "estate_id": "E1",
+                "name": "一号小区",
+                "households": 2500,
+                "built_year": 1995,
+                "enclosure": "open",
+                "geometry": square(100, 100),
+            },
+            {
+                "estate_id": "E2",
+                "name": "二号小区",
+                "households": 1000,
+                "built_year": 2005,
+                "enclosure": "enclosed",
+                "geometry": square(950, 100),
+            },  # half in A, half in B
+            {
+                "estate_id": "E3",
+                "name": "三号小区",
+                "households": 1200,
+                "built_year": 1990,
+                "enclosure": "semi_open",
+                "geometry": square(1500, 500),
+            },
+            {"estate_id": "E4", "name": "城外小区", "households": 77, "geometry": square(5000, 0)},
+        ]
+    )
     premises = hand_made_premises(p4_community=None)
-    return write_layers(folder, communities=two_communities(), estates=estates,
-                        premises=premises)
+    return write_layers(folder, communities=two_communities(), estates=estates, premises=premises)
 
 
 def test_R1_R3_R4_R5_R7_figures_by_hand(tmp_path):
@@ -50,12 +92,16 @@ def test_R1_R3_R4_R5_R7_figures_by_hand(tmp_path):
     assert results.summary["households_unassigned"] == 77
     assert results.summary["households_total"] == 3000 + 1700 + 77
     # R1 A: largest premises new-build → new: max(80 × 30, 1,800) = 2,400; 1,620 existing
-    assert c.loc["A", ["standard", "required_area_m2", "premises_area_m2", "shortfall_m2",
-                       "premises_status"]].tolist() == ["new", 2400, 1620, 780, "short"]
+    assert c.loc[
+        "A", ["standard", "required_area_m2", "premises_area_m2", "shortfall_m2", "premises_status"]
+    ].tolist() == ["new", 2400, 1620, 780, "short"]
     assert bool(c.loc["A", "service_centre_ok"])
     # R1 B: largest premises leased → renovated: max(75 × 17, 1,200) = 1,275; 600 existing
     assert c.loc["B", ["standard", "required_area_m2", "shortfall_m2"]].tolist() == [
-        "renovated", 1275, 675]
+        "renovated",
+        1275,
+        675,
+    ]
     # R5: A 3,000 → 7 + floor(1000/400) = 9 … 7 + floor(1000/300) = 10; B 1,700 → 7
     assert c[["staff_min", "staff_max"]].values.tolist() == [[9, 10], [7, 7]]
     # R4: A 100,000 + 7,980/100 × 1,500 = 219,700; B 1,700 × 2.66 = 4,522 → 167,830
@@ -129,12 +175,10 @@ def test_cli_basemap_amap_shifts_the_map_but_not_the_data(tmp_path):
     folder = hand_made(tmp_path / "l")
     osm, amap = tmp_path / "osm", tmp_path / "amap"
     assert CliRunner().invoke(app, ["run", str(folder), "--out", str(osm)]).exit_code == 0
-    result = CliRunner().invoke(app, ["run", str(folder), "--out", str(amap),
-                                      "--basemap", "amap"])
+    result = CliRunner().invoke(app, ["run", str(folder), "--out", str(amap), "--basemap", "amap"])
     assert result.exit_code == 0, result.output
     assert "autonavi" in (amap / "map.html").read_text(encoding="utf-8")
-    assert (osm / "communities.geojson").read_bytes() == (amap / "communities.geojson"
-                                                          ).read_bytes()
+    assert (osm / "communities.geojson").read_bytes() == (amap / "communities.geojson").read_bytes()
     assert CliRunner().invoke(app, ["run", str(folder), "--basemap", "bing"]).exit_code == 2
 
 
@@ -166,21 +210,26 @@ def test_a_later_run_removes_outputs_it_did_not_write_again(tmp_path):
     out = tmp_path / "out"
     assert CliRunner().invoke(app, ["run", str(folder), "--out", str(out)]).exit_code == 0
     assert (out / "proposed_sites.geojson").exists()
-    result = CliRunner().invoke(app, ["run", str(folder), "--out", str(out),
-                                      "--no-proposals"])
+    result = CliRunner().invoke(app, ["run", str(folder), "--out", str(out), "--no-proposals"])
     assert result.exit_code == 0, result.output
     assert not (out / "proposed_sites.geojson").exists()
     assert (out / "communities.geojson").exists()
 
 
-def test_R7_a_county_whose_estates_all_lie_outside_its_communities_runs_without_proposals(
-        tmp_path):
+def test_R7_a_county_whose_estates_all_lie_outside_its_communities_runs_without_proposals(tmp_path):
     """Found by the generated counties (issue 10): `check` accepted the folder and `run`
     stopped with "no candidate sites" (exit 1). The run goes on, every household reported
     unassigned, and says why there are no proposals."""
-    folder = write_layers(tmp_path / "layers", communities=two_communities(), estates=gdf([
-        {"estate_id": "E1", "name": "外一", "households": 120, "geometry": square(2500, 0)},
-        {"estate_id": "E2", "name": "外二", "households": 80, "geometry": square(2700, 0)}]))
+    folder = write_layers(
+        tmp_path / "layers",
+        communities=two_communities(),
+        estates=gdf(
+            [
+                {"estate_id": "E1", "name": "外一", "households": 120, "geometry": square(2500, 0)},
+                {"estate_id": "E2", "name": "外二", "households": 80, "geometry": square(2700, 0)},
+            ]
+        ),
+    )
     out = tmp_path / "out"
     result = CliRunner().invoke(app, ["run", str(folder), "--out", str(out), "--lang", "en"])
     assert result.exit_code == 0, result.output

@@ -21,15 +21,20 @@ from gis_planner.siting import apply_sites, propose_sites
 from .conftest import DEMO, X0, Y0, gdf, pt, square
 
 
-def _grid_estates(community: str, households: list[list[int]], x0: float = 0.0,
-                  prefix: str = "E"):
+def _grid_estates(community: str, households: list[list[int]], x0: float = 0.0, prefix: str = "E"):
     """Estates on a grid of 100 m cells (rows bottom-up), 80 m squares 10 m inside each."""
     rows = []
     for r, row in enumerate(households):
         for c, h in enumerate(row):
-            rows.append({"estate_id": f"{prefix}{r}{c}", "name": f"小区{prefix}{r}{c}",
-                         "households": h, "community_id": community,
-                         "geometry": square(x0 + 100 * c + 10, 100 * r + 10, 80)})
+            rows.append(
+                {
+                    "estate_id": f"{prefix}{r}{c}",
+                    "name": f"小区{prefix}{r}{c}",
+                    "households": h,
+                    "community_id": community,
+                    "geometry": square(x0 + 100 * c + 10, 100 * r + 10, 80),
+                }
+            )
     return rows
 
 
@@ -45,8 +50,15 @@ def test_R7_community_of_4500_households_in_a_line_splits_into_two_within_range(
     # six estates in a row: 1000, 1000, 500 | 500, 1000, 500. Cuts in range: after the 2nd
     # (2000/2500), 3rd (2500/2000) or 4th (3000/1500); the most compact is the middle one.
     estates = gdf(_grid_estates("C", [[1000, 1000, 500, 500, 1000, 500]]))
-    communities = gdf([{"community_id": "C", "name": "长街社区",
-                        "geometry": shapely.box(X0, Y0, X0 + 600, Y0 + 100)}])
+    communities = gdf(
+        [
+            {
+                "community_id": "C",
+                "name": "长街社区",
+                "geometry": shapely.box(X0, Y0, X0 + 600, Y0 + 100),
+            }
+        ]
+    )
     out = propose_boundaries(estates, communities, rules=rules, lang="en")
     proposed = out.communities.set_index("community_id")
     assert sorted(proposed.index) == ["C", "C-2"]
@@ -57,8 +69,7 @@ def test_R7_community_of_4500_households_in_a_line_splits_into_two_within_range(
     assert out.moves["to_community_id"].unique().tolist() == ["C-2"]
     assert out.moves["from_households_after"].unique().tolist() == [2500]
     east = shapely.box(X0 + 300, Y0, X0 + 600, Y0 + 100)  # the cells of E03–E05
-    assert shapely.area(shapely.symmetric_difference(proposed.loc["C-2", "geometry"],
-                                                     east)) < 1e-3
+    assert shapely.area(shapely.symmetric_difference(proposed.loc["C-2", "geometry"], east)) < 1e-3
     # R5 and R1 before/after: 4,500 → 12 staff; 2,500 → 8; required 3,600 → 2,000 / 1,800
     assert proposed.loc["C", "staff_min_before"] == 12
     assert (proposed.loc["C", "staff_min"], proposed.loc["C", "staff_max"]) == (8, 8)
@@ -71,16 +82,31 @@ def test_R7_community_of_4500_households_in_a_line_splits_into_two_within_range(
 
 def test_R7_the_part_holding_the_premises_keeps_the_community_code(rules):
     estates = gdf(_grid_estates("C", [[1000, 1000, 500, 500, 1000, 500]]))
-    communities = gdf([{"community_id": "C", "name": "长街社区",
-                        "geometry": shapely.box(X0, Y0, X0 + 600, Y0 + 100)}])
-    premises = gdf([{"premises_id": "YF1", "floor_area_m2": 900.0, "tenure": "renovated",
-                     "geometry": pt(550, 50)}])
+    communities = gdf(
+        [
+            {
+                "community_id": "C",
+                "name": "长街社区",
+                "geometry": shapely.box(X0, Y0, X0 + 600, Y0 + 100),
+            }
+        ]
+    )
+    premises = gdf(
+        [
+            {
+                "premises_id": "YF1",
+                "floor_area_m2": 900.0,
+                "tenure": "renovated",
+                "geometry": pt(550, 50),
+            }
+        ]
+    )
     out = propose_boundaries(estates, communities, rules=rules, premises=premises)
     proposed = out.communities.set_index("community_id")
-    assert proposed.loc["C", "households"] == 2000       # the eastern part, with YF1
+    assert proposed.loc["C", "households"] == 2000  # the eastern part, with YF1
     assert proposed.loc["C", "premises_area_m2"] == 900.0
     assert proposed.loc["C", "standard"] == "renovated"  # R1 from its largest premises
-    assert proposed.loc["C-2", "standard"] == "new"      # no premises: will have to build
+    assert proposed.loc["C-2", "standard"] == "new"  # no premises: will have to build
     assert proposed.loc["C-2", "name"] == "长街社区（拆分2）"
 
 
@@ -89,8 +115,15 @@ def test_R7_split_prefers_the_compact_block_then_a_barrier_forces_rows(rules):
     # (3,000/1,500). Moments of inertia (cell units): two rows 2+2 = 4, two L-shapes 2.67,
     # a 2×2 block and a 2-cell column 2 + 0.5 = 2.5 → the block and the column.
     estates = gdf(_grid_estates("C", [[750, 750, 750], [750, 750, 750]]))
-    communities = gdf([{"community_id": "C", "name": "方块社区",
-                        "geometry": shapely.box(X0, Y0, X0 + 300, Y0 + 200)}])
+    communities = gdf(
+        [
+            {
+                "community_id": "C",
+                "name": "方块社区",
+                "geometry": shapely.box(X0, Y0, X0 + 300, Y0 + 200),
+            }
+        ]
+    )
     out = propose_boundaries(estates, communities, rules=rules)
     sizes = sorted(out.communities["estates_count"].tolist())
     assert sizes == [2, 4]
@@ -99,11 +132,19 @@ def test_R7_split_prefers_the_compact_block_then_a_barrier_forces_rows(rules):
     columns = {int(estates.loc[i, "estate_id"][2]) for i in members}
     assert len(columns) == 1 and columns <= {0, 2}  # an end column
     # a river between the rows, declared a hard edge: the only valid split is by rows
-    river = gdf([{"barrier_id": "R1", "kind": "river",
-                  "geometry": LineString([(X0 - 50, Y0 + 100), (X0 + 350, Y0 + 100)])}])
+    river = gdf(
+        [
+            {
+                "barrier_id": "R1",
+                "kind": "river",
+                "geometry": LineString([(X0 - 50, Y0 + 100), (X0 + 350, Y0 + 100)]),
+            }
+        ]
+    )
     split = propose_boundaries(estates, communities, rules=rules, barriers=river)
     parts = split.estates.groupby("proposed_community_id").apply(
-        lambda g: sorted({estates.loc[i, "estate_id"][1] for i in g.index}))
+        lambda g: sorted({estates.loc[i, "estate_id"][1] for i in g.index})
+    )
     assert sorted(parts.tolist()) == [["0"], ["1"]]
     assert split.communities["households"].tolist() == [2250, 2250]
     # the same river not declared a hard edge is ignored
@@ -116,18 +157,37 @@ def _three_communities(h_west: int, h_small: list[int], h_east: int):
     """West W (x 0–300), small T (x 300–400, estates stacked), east E (x 400–700)."""
     rows = []
     rows += _grid_estates("W", [[h_west // 3] * 3], prefix="W")
-    rows += [{"estate_id": f"T{k}", "name": f"小区T{k}", "households": h, "community_id": "T",
-              "geometry": square(310, 100 * k + 10, 80)} for k, h in enumerate(h_small)]
+    rows += [
+        {
+            "estate_id": f"T{k}",
+            "name": f"小区T{k}",
+            "households": h,
+            "community_id": "T",
+            "geometry": square(310, 100 * k + 10, 80),
+        }
+        for k, h in enumerate(h_small)
+    ]
     rows += _grid_estates("E", [[h_east // 3] * 3], x0=400, prefix="E")
     height = 100 * max(1, len(h_small))
-    communities = gdf([
-        {"community_id": "W", "name": "西社区", "geometry": shapely.box(X0, Y0, X0 + 300,
-                                                                      Y0 + height)},
-        {"community_id": "T", "name": "小社区", "geometry": shapely.box(X0 + 300, Y0, X0 + 400,
-                                                                      Y0 + height)},
-        {"community_id": "E", "name": "东社区", "geometry": shapely.box(X0 + 400, Y0, X0 + 700,
-                                                                      Y0 + height)},
-    ])
+    communities = gdf(
+        [
+            {
+                "community_id": "W",
+                "name": "西社区",
+                "geometry": shapely.box(X0, Y0, X0 + 300, Y0 + height),
+            },
+            {
+                "community_id": "T",
+                "name": "小社区",
+                "geometry": shapely.box(X0 + 300, Y0, X0 + 400, Y0 + height),
+            },
+            {
+                "community_id": "E",
+                "name": "东社区",
+                "geometry": shapely.box(X0 + 400, Y0, X0 + 700, Y0 + height),
+            },
+        ]
+    )
     return gdf(rows), communities
 
 
@@ -146,7 +206,8 @@ def test_R7_too_small_community_merges_with_the_neighbour_that_stays_in_range(ru
     assert decision["action"] == "merged" and decision["proposed_ids"] == "W"
     assert "merged whole into W (3400 households together)" in decision["note"]
     assert out.moves[["estate_id", "from_community_id", "to_community_id"]].values.tolist() == [
-        ["T0", "T", "W"]]
+        ["T0", "T", "W"]
+    ]
     assert _tiles_exactly(out.communities, communities)
 
 
@@ -169,19 +230,36 @@ def test_R7_too_small_community_at_the_edge_redraws_its_boundary_with_the_neighb
     # and N cannot take T's only estate either. N + T in a line [1167, 1167, 1166, 1000]
     # splits within range only after the second estate: {N0, N1} 2,334 | {N2, T0} 2,166.
     rows = _grid_estates("N", [[1167, 1167, 1166]], prefix="N")
-    rows.append({"estate_id": "T0", "name": "小区T0", "households": 1000, "community_id": "T",
-                 "geometry": square(310, 10, 80)})
-    communities = gdf([
-        {"community_id": "N", "name": "北社区", "geometry": shapely.box(X0, Y0, X0 + 300,
-                                                                      Y0 + 100)},
-        {"community_id": "T", "name": "小社区", "geometry": shapely.box(X0 + 300, Y0, X0 + 400,
-                                                                      Y0 + 100)}])
+    rows.append(
+        {
+            "estate_id": "T0",
+            "name": "小区T0",
+            "households": 1000,
+            "community_id": "T",
+            "geometry": square(310, 10, 80),
+        }
+    )
+    communities = gdf(
+        [
+            {
+                "community_id": "N",
+                "name": "北社区",
+                "geometry": shapely.box(X0, Y0, X0 + 300, Y0 + 100),
+            },
+            {
+                "community_id": "T",
+                "name": "小社区",
+                "geometry": shapely.box(X0 + 300, Y0, X0 + 400, Y0 + 100),
+            },
+        ]
+    )
     out = propose_boundaries(gdf(rows), communities, rules=rules, lang="en")
     proposed = out.communities.set_index("community_id")
     assert proposed.loc["N", "households"] == 2334 and proposed.loc["T", "households"] == 2166
     assert proposed["change"].tolist() == ["rebalanced", "rebalanced"]
     assert out.moves[["estate_id", "from_community_id", "to_community_id"]].values.tolist() == [
-        ["N02", "N", "T"]]
+        ["N02", "N", "T"]
+    ]
     assert out.decisions.loc[0, "action"] == "rebalanced"
     assert "boundary with N redrawn: 1 estates move over from it" in out.decisions.loc[0, "note"]
     assert _tiles_exactly(out.communities, communities)
@@ -189,8 +267,15 @@ def test_R7_too_small_community_at_the_edge_redraws_its_boundary_with_the_neighb
 
 def test_R7_estate_above_the_maximum_gets_no_proposal(rules):
     estates = gdf(_grid_estates("C", [[4200, 300]]))
-    communities = gdf([{"community_id": "C", "name": "大社区",
-                        "geometry": shapely.box(X0, Y0, X0 + 200, Y0 + 100)}])
+    communities = gdf(
+        [
+            {
+                "community_id": "C",
+                "name": "大社区",
+                "geometry": shapely.box(X0, Y0, X0 + 200, Y0 + 100),
+            }
+        ]
+    )
     out = propose_boundaries(estates, communities, rules=rules, lang="en")
     assert out.decisions.loc[0, "action"] == "no_proposal"
     assert "estate E00 alone holds 4200 households" in out.decisions.loc[0, "note"]
@@ -218,10 +303,17 @@ def test_R7_demo_gets_a_proposal_for_every_community_out_of_range(demo_results):
     data, results = demo_results
     rules = data.rules
     counted = results.premises[premises_mod.counted_premises(results.premises, rules=rules)]
-    out = propose_boundaries(results.estates, results.communities, rules=rules,
-                             premises=counted, planned_roads=data.planned_roads, lang="en")
-    out_of_range = set(results.communities.loc[results.communities["scale_status"] != "ok",
-                                               "community_id"])
+    out = propose_boundaries(
+        results.estates,
+        results.communities,
+        rules=rules,
+        premises=counted,
+        planned_roads=data.planned_roads,
+        lang="en",
+    )
+    out_of_range = set(
+        results.communities.loc[results.communities["scale_status"] != "ok", "community_id"]
+    )
     assert set(out.decisions["community_id"]) == out_of_range
     assert not out.decisions["action"].eq("no_proposal").any()
     proposed = out.communities
@@ -240,23 +332,34 @@ def test_R7_demo_gets_a_proposal_for_every_community_out_of_range(demo_results):
     scenario = analyse(apply_boundaries(data, out), lang="en")
     assert scenario.communities["scale_status"].eq("ok").all()
     # siting on the demo: set cover reaches every coverable estate, best p within p
-    sites = propose_sites(results.estates, counted, rules=rules,
-                          development_parcels=data.development_parcels,
-                          communities=data.communities, lang="en")
+    sites = propose_sites(
+        results.estates,
+        counted,
+        rules=rules,
+        development_parcels=data.development_parcels,
+        communities=data.communities,
+        lang="en",
+    )
     assert sites.solves["lscp"].status == sites.solves["mclp"].status == "optimal"
     est = sites.estates
     assert (est["covered_lscp"] | ~est["coverable"]).all()
     assert sites.summary["mclp_sites"] <= rules.layout.new_sites_p
-    assert (sites.summary["mclp_households_covered"]
-            == int(results.estates["households"][est["covered_mclp"]].sum()))
-    assert np.isclose(sites.sites.loc[sites.sites["model"] == "mclp",
-                                      "households_newly_covered"].sum(),
-                      sites.summary["mclp_households_newly_covered"])
+    assert sites.summary["mclp_households_covered"] == int(
+        results.estates["households"][est["covered_mclp"]].sum()
+    )
+    assert np.isclose(
+        sites.sites.loc[sites.sites["model"] == "mclp", "households_newly_covered"].sum(),
+        sites.summary["mclp_households_newly_covered"],
+    )
     # the best p sites evaluated as a scenario: planned premises, counted in a plan year
-    with_sites = analyse(apply_sites(data, sites, communities=results.communities), year=2035,
-                         lang="en")
-    assert (with_sites.summary["households_covered"]
-            >= sites.summary["mclp_households_covered"] > results.summary["households_covered"])
+    with_sites = analyse(
+        apply_sites(data, sites, communities=results.communities), year=2035, lang="en"
+    )
+    assert (
+        with_sites.summary["households_covered"]
+        >= sites.summary["mclp_households_covered"]
+        > results.summary["households_covered"]
+    )
 
 
 def test_cells_union_falls_back_when_geos_rejects_the_coverage(monkeypatch):
@@ -307,8 +410,11 @@ def _t_junction_grid(pitch: float, nx: int, ny: int) -> tuple[shapely.Geometry, 
         i = 0
         while i < nx:
             span = 2 if (j % 2 == 1 and i + 2 <= nx and i % 3 == 0) else 1
-            estates.append(shapely.box(X0 + i * pitch, Y0 + j * pitch,
-                                       X0 + (i + span) * pitch, Y0 + (j + 1) * pitch))
+            estates.append(
+                shapely.box(
+                    X0 + i * pitch, Y0 + j * pitch, X0 + (i + span) * pitch, Y0 + (j + 1) * pitch
+                )
+            )
             i += span
     return community, np.array(estates, dtype=object)
 
@@ -323,26 +429,43 @@ def test_cells_of_a_regular_grid_with_gcj02_noise_complete(rules):
     community = _through_gcj02([exact_community])[0]
     estates = _through_gcj02(exact_estates)
     noise = np.abs(shapely.get_coordinates(estates) - shapely.get_coordinates(exact_estates))
-    assert 0 < noise.max() < 1e-6   # the round trip moved the vertices by noise only
+    assert 0 < noise.max() < 1e-6  # the round trip moved the vertices by noise only
     cells = boundaries._member_cells(community, estates, float(rules.layout.tessellation_spacing_m))
     assert shapely.is_valid(cells).all()
-    assert abs(shapely.area(cells).sum() - community.area) < 1.0   # they tile the community
+    assert abs(shapely.area(cells).sum() - community.area) < 1.0  # they tile the community
     union = shapely.union_all(cells)
     assert shapely.area(shapely.symmetric_difference(union, community)) < 1.0
     # the noise changes nothing that matters: the cells of the exact grid within 0.1 % (ties
     # between sample points equally near may fall the other way)
-    exact = boundaries._member_cells(exact_community, exact_estates,
-                                     float(rules.layout.tessellation_spacing_m))
+    exact = boundaries._member_cells(
+        exact_community, exact_estates, float(rules.layout.tessellation_spacing_m)
+    )
     assert np.allclose(shapely.area(cells), shapely.area(exact), rtol=1e-3, atol=0)
 
 
 def test_R7_split_of_a_gcj02_grid_county_completes_and_conserves_households(rules):
     exact_community, exact_estates = _t_junction_grid(150.0, 4, 2)
-    estates = gdf([{"estate_id": f"E{k}", "name": f"小区{k}", "households": 800,
-                    "community_id": "C", "geometry": g}
-                   for k, g in enumerate(_through_gcj02(exact_estates))])
-    communities = gdf([{"community_id": "C", "name": "网格社区",
-                        "geometry": _through_gcj02([exact_community])[0]}])
+    estates = gdf(
+        [
+            {
+                "estate_id": f"E{k}",
+                "name": f"小区{k}",
+                "households": 800,
+                "community_id": "C",
+                "geometry": g,
+            }
+            for k, g in enumerate(_through_gcj02(exact_estates))
+        ]
+    )
+    communities = gdf(
+        [
+            {
+                "community_id": "C",
+                "name": "网格社区",
+                "geometry": _through_gcj02([exact_community])[0],
+            }
+        ]
+    )
     out = propose_boundaries(estates, communities, rules=rules, lang="en")
     # 7 estates × 800 = 5,600 households > 4,000: split into two parts within range
     assert len(estates) == 7 and out.decisions.loc[0, "action"] == "split"

@@ -53,20 +53,23 @@ def test_R4_population_falls_back_to_households_times_household_size():
 
 
 def _premises(rows):
-    return pd.DataFrame(rows, columns=["premises_id", "community_id", "tenure", "cost_yuan",
-                                       "annual_rent_yuan"])
+    return pd.DataFrame(
+        rows, columns=["premises_id", "community_id", "tenure", "cost_yuan", "annual_rent_yuan"]
+    )
 
 
 def test_R3_subsidies_by_tenure_kind_and_capped_per_community(rules):
-    premises = _premises([
-        ("P1", "A", "new_build", 2_400_000, None),   # urban: 1.2M raw } sum 2.0M > 1M cap
-        ("P2", "A", "renovated", 1_600_000, None),   # urban: 0.8M raw } → 0.6M / 0.4M
-        ("P3", "A", "leased", None, 300_000),        # urban rent: 150k → cap 100k a year
-        ("P4", "B", "renovated", 1_000_000, None),   # village: 25 % → 250k (cap 500k)
-        ("P5", "B", "developer_built", 5_000_000, None),  # no county subsidy
-        ("P6", "B", "purchased", 3_000_000, None),   # case by case
-        ("P7", None, "new_build", 1_000_000, None),  # unassigned: not computed
-    ])
+    premises = _premises(
+        [
+            ("P1", "A", "new_build", 2_400_000, None),  # urban: 1.2M raw } sum 2.0M > 1M cap
+            ("P2", "A", "renovated", 1_600_000, None),  # urban: 0.8M raw } → 0.6M / 0.4M
+            ("P3", "A", "leased", None, 300_000),  # urban rent: 150k → cap 100k a year
+            ("P4", "B", "renovated", 1_000_000, None),  # village: 25 % → 250k (cap 500k)
+            ("P5", "B", "developer_built", 5_000_000, None),  # no county subsidy
+            ("P6", "B", "purchased", 3_000_000, None),  # case by case
+            ("P7", None, "new_build", 1_000_000, None),  # unassigned: not computed
+        ]
+    )
     kind = pd.Series({"A": "urban", "B": "village_to_residence"})
     counted = pd.Series(True, index=premises.index)
     out = budget.premises_subsidies(premises, kind, counted, rules=rules)
@@ -78,15 +81,17 @@ def test_R3_subsidies_by_tenure_kind_and_capped_per_community(rules):
 
 def test_R3_village_to_residence_build_cap_500k(rules):
     premises = _premises([("P1", "B", "new_build", 2_400_000, None)])
-    out = budget.premises_subsidies(premises, pd.Series({"B": "village_to_residence"}),
-                                    pd.Series([True]), rules=rules)
+    out = budget.premises_subsidies(
+        premises, pd.Series({"B": "village_to_residence"}), pd.Series([True]), rules=rules
+    )
     assert out["subsidy_build_yuan"].iloc[0] == 500_000  # 25 % = 600k, capped at 500k
 
 
 def test_R3_planned_premises_get_no_current_subsidy(rules):
     premises = _premises([("P1", "A", "new_build", 1_000_000, None)])
-    out = budget.premises_subsidies(premises, pd.Series({"A": "urban"}), pd.Series([False]),
-                                    rules=rules, lang="en")
+    out = budget.premises_subsidies(
+        premises, pd.Series({"A": "urban"}), pd.Series([False]), rules=rules, lang="en"
+    )
     assert out["subsidy_build_yuan"].iloc[0] == 0
     assert "planned" in out["subsidy_note"].iloc[0]
     assert np.isclose(out["subsidy_build_yuan"].sum(), 0)
@@ -104,13 +109,17 @@ def _nullable(premises: pd.DataFrame) -> pd.DataFrame:
 def test_R3_cap_exceeded_beside_a_premises_in_no_community_nullable_amounts(rules):
     # issue 10: a premises outside every community + a community over the R3 cap, amounts
     # Float64 → group total <NA> for the unassigned row, `over` an object array (IndexError)
-    premises = _nullable(_premises([
-        ("P1", "A", "new_build", 1_500_000, None),   # urban 50 %: 750k } 1.5M > 1M cap
-        ("P2", "A", "renovated", 1_500_000, None),   # urban 50 %: 750k } → 500k + 500k
-        ("P3", None, "new_build", 4_000_000, None),  # in no community: no subsidy
-        ("P4", "A", "new_build", None, None),        # cost unknown (<NA>): 0, noted
-        ("P5", "A", "leased", None, 260_000),        # rent 130k → capped at 100k a year
-    ]))
+    premises = _nullable(
+        _premises(
+            [
+                ("P1", "A", "new_build", 1_500_000, None),  # urban 50 %: 750k } 1.5M > 1M cap
+                ("P2", "A", "renovated", 1_500_000, None),  # urban 50 %: 750k } → 500k + 500k
+                ("P3", None, "new_build", 4_000_000, None),  # in no community: no subsidy
+                ("P4", "A", "new_build", None, None),  # cost unknown (<NA>): 0, noted
+                ("P5", "A", "leased", None, 260_000),  # rent 130k → capped at 100k a year
+            ]
+        )
+    )
     kind = pd.Series({"A": "urban"})
     counted = pd.Series(pd.array([True, True, True, True, pd.NA], dtype="boolean"))
     out = budget.premises_subsidies(premises, kind, counted, rules=rules, lang="en")

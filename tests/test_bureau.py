@@ -55,24 +55,59 @@ def _layers_folder(folder: Path) -> Path:
     communities = two_communities()
     communities.loc[1, "name"] = EMOJI_NAME
     communities["备注"] = ["试点", None]  # not in the field dictionary
-    estates = gdf([
-        {"estate_id": "E1", "name": RARE_NAME, "households": 2500, "built_year": 1995,
-         "enclosure": "open", "geometry": square(100, 100)},
-        {"estate_id": "E2", "name": LONG_NAME, "households": 1200, "built_year": 1990,
-         "enclosure": "semi_open", "geometry": square(1500, 500)},
-    ])
-    premises = gdf([
-        {"premises_id": "P1", "community_id": "A", "name": "甲社区党群服务中心",
-         "function": "party_service_centre", "floor_area_m2": 1500, "tenure": "new_build",
-         "cost_yuan": 2_400_000, "floor": 1, "geometry": pt(150, 150)},
-        {"premises_id": "P2", "community_id": "B", "name": "乙社区养老用房",
-         "function": "elderly_care", "floor_area_m2": 600, "tenure": "leased",
-         "annual_rent_yuan": 300_000, "geometry": square(1550, 550, 20)},
-    ])
+    estates = gdf(
+        [
+            {
+                "estate_id": "E1",
+                "name": RARE_NAME,
+                "households": 2500,
+                "built_year": 1995,
+                "enclosure": "open",
+                "geometry": square(100, 100),
+            },
+            {
+                "estate_id": "E2",
+                "name": LONG_NAME,
+                "households": 1200,
+                "built_year": 1990,
+                "enclosure": "semi_open",
+                "geometry": square(1500, 500),
+            },
+        ]
+    )
+    premises = gdf(
+        [
+            {
+                "premises_id": "P1",
+                "community_id": "A",
+                "name": "甲社区党群服务中心",
+                "function": "party_service_centre",
+                "floor_area_m2": 1500,
+                "tenure": "new_build",
+                "cost_yuan": 2_400_000,
+                "floor": 1,
+                "geometry": pt(150, 150),
+            },
+            {
+                "premises_id": "P2",
+                "community_id": "B",
+                "name": "乙社区养老用房",
+                "function": "elderly_care",
+                "floor_area_m2": 600,
+                "tenure": "leased",
+                "annual_rent_yuan": 300_000,
+                "geometry": square(1550, 550, 20),
+            },
+        ]
+    )
     write_layers(folder, communities=communities, estates=estates, premises=premises)
-    (folder / "planner.yaml").write_text(yaml.safe_dump(
-        {"data_note": {"zh": "示例数据，纯属虚构", "en": "made-up example data"}},
-        allow_unicode=True), encoding="utf-8")
+    (folder / "planner.yaml").write_text(
+        yaml.safe_dump(
+            {"data_note": {"zh": "示例数据，纯属虚构", "en": "made-up example data"}},
+            allow_unicode=True,
+        ),
+        encoding="utf-8",
+    )
     return folder
 
 
@@ -105,8 +140,11 @@ def _hausdorff_m(read_back: gpd.GeoDataFrame, source: gpd.GeoDataFrame) -> float
 
 
 def _listing(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 # --------------------------------------------------------------------------- dictionary
@@ -114,8 +152,7 @@ def _listing(folder: Path) -> dict[str, bytes]:
 
 def test_field_dictionary_codes_are_short_unique_pinyin_initials():
     d = field_dictionary()
-    assert list(d.columns) == ["layer", "code", "field", "name_zh", "name_en", "unit",
-                               "meaning"]
+    assert list(d.columns) == ["layer", "code", "field", "name_zh", "name_en", "unit", "meaning"]
     assert all(len(c.encode("gbk")) <= 10 and c.isascii() and c.isupper() for c in d["code"])
     assert not d.duplicated(["layer", "code"]).any()
     assert not d.duplicated(["layer", "field"]).any()
@@ -138,8 +175,10 @@ def test_field_dictionary_covers_every_field_the_demo_exports(demo_results):
         fields = [c for c in table.columns if c != "geometry"]
         assert d.loc[d["layer"] == layer, "field"].tolist() == fields
     unlisted = d[d["meaning"] == "field exported as it was (not in the field dictionary)"]
-    assert unlisted.empty, f"add these fields to gis_planner/data/bureau_fields.csv: " \
-                           f"{unlisted[['layer', 'field']].values.tolist()}"
+    assert unlisted.empty, (
+        f"add these fields to gis_planner/data/bureau_fields.csv: "
+        f"{unlisted[['layer', 'field']].values.tolist()}"
+    )
 
 
 # --------------------------------------------------------------------------- demo, each CRS
@@ -150,8 +189,11 @@ def test_demo_in_each_crs_reads_back_in_every_format(demo_results, tmp_path, crs
     report = export_bureau(demo_results, tmp_path, crs=crs.split(":")[1], lang="zh")
     root = tmp_path / "bureau"
     assert report.folder == root and report.zip_path == tmp_path / "bureau.zip"
-    sources = {"communities": demo_results.communities, "estates": demo_results.estates,
-               "premises": demo_results.premises}
+    sources = {
+        "communities": demo_results.communities,
+        "estates": demo_results.estates,
+        "premises": demo_results.premises,
+    }
     codes = field_dictionary(bureau_tables(demo_results)).set_index(["layer", "field"])["code"]
     meta = json.loads((root / "metadata.json").read_text(encoding="utf-8"))
     assert meta["crs"]["code"] == crs
@@ -162,18 +204,23 @@ def test_demo_in_each_crs_reads_back_in_every_format(demo_results, tmp_path, crs
     for layer, source in sources.items():
         id_field = bureau.LAYERS[layer]
         ids, names = source[id_field].astype(str).tolist(), source["name"].tolist()
-        files = {"geojson": (root / "geojson" / f"{layer}.geojson", None),
-                 "geojson_wgs84": (root / "geojson" / f"{layer}_wgs84.geojson", None),
-                 "shp": (root / "shp" / f"{layer}.shp", None),
-                 "gpkg": (root / "gpkg" / "bureau.gpkg", layer)}
+        files = {
+            "geojson": (root / "geojson" / f"{layer}.geojson", None),
+            "geojson_wgs84": (root / "geojson" / f"{layer}_wgs84.geojson", None),
+            "shp": (root / "shp" / f"{layer}.shp", None),
+            "gpkg": (root / "gpkg" / "bureau.gpkg", layer),
+        }
         if CAN_GDB:
             files["gdb"] = (root / "gdb" / "bureau.gdb", layer)
         for fmt, (path, dataset_layer) in files.items():
             back = _read(path, dataset_layer)
             expected_crs = "EPSG:4326" if fmt == "geojson_wgs84" else crs
             assert back.crs.equals(expected_crs), (fmt, back.crs)
-            id_col, name_col = ((codes[layer, id_field], codes[layer, "name"]) if fmt == "shp"
-                                else (id_field, "name"))
+            id_col, name_col = (
+                (codes[layer, id_field], codes[layer, "name"])
+                if fmt == "shp"
+                else (id_field, "name")
+            )
             assert len(back) == len(source) == meta["layers"][layer]["counts"][fmt]
             assert back[id_col].astype(str).tolist() == ids, fmt
             assert [None if pd.isna(v) else v for v in back[name_col]] == names, fmt
@@ -181,18 +228,20 @@ def test_demo_in_each_crs_reads_back_in_every_format(demo_results, tmp_path, crs
     # GeoJSON states its CRS; the web copy is RFC 7946 (no crs member)
     doc = json.loads((root / "geojson" / "communities.geojson").read_text(encoding="utf-8"))
     assert doc["crs"]["properties"]["name"].endswith(crs.split(":")[1])
-    web = json.loads((root / "geojson" / "communities_wgs84.geojson").read_text(
-        encoding="utf-8"))
+    web = json.loads((root / "geojson" / "communities_wgs84.geojson").read_text(encoding="utf-8"))
     assert "crs" not in web
     # the Shapefile's text is GBK and says so
     assert (root / "shp" / "communities.cpg").read_text() == "GBK"
     dbf = (root / "shp" / "communities.dbf").read_bytes()
     assert str(demo_results.communities["name"].iloc[0]).encode("gbk") in dbf
-    assert all(len(f.encode("gbk")) <= 10 for f in pyogrio.read_info(
-        root / "shp" / "estates.shp")["fields"])
+    assert all(
+        len(f.encode("gbk")) <= 10
+        for f in pyogrio.read_info(root / "shp" / "estates.shp")["fields"]
+    )
     # the field dictionary lists every Shapefile field
-    d = pd.read_csv(root / "field_dictionary.csv", encoding="utf-8-sig", dtype=str,
-                    keep_default_na=False)
+    d = pd.read_csv(
+        root / "field_dictionary.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False
+    )
     for layer in sources:
         fields = pyogrio.read_info(root / "shp" / f"{layer}.shp")["fields"]
         assert set(fields) <= set(d.loc[d["layer"] == layer, "code"])
@@ -210,8 +259,7 @@ def test_demo_in_each_crs_reads_back_in_every_format(demo_results, tmp_path, crs
 def test_format_selection_repeated_and_comma_separated(demo_results, tmp_path):
     report = export_bureau(demo_results, tmp_path, formats=["shp,GPKG"], crs="EPSG:4549")
     assert report.formats == ("shp", "gpkg")
-    assert sorted(p.name for p in (tmp_path / "bureau").iterdir() if p.is_dir()) == [
-        "gpkg", "shp"]
+    assert sorted(p.name for p in (tmp_path / "bureau").iterdir() if p.is_dir()) == ["gpkg", "shp"]
     assert report.metadata["formats"]["written"] == ["shp", "gpkg"]
     assert parse_formats(["geojson", "gdb,shp"]) == ("geojson", "shp", "gdb")
     assert parse_formats(None) == parse_formats([]) == ("geojson", "shp", "gpkg", "gdb")
@@ -251,19 +299,27 @@ def test_value_outside_gbk_is_left_empty_in_shapefile_and_reported(odd_package):
     assert pd.isna(estates.loc["E1", "XQMC"])
     left_empty = odd_package.metadata["shapefile"]["values_left_empty"]
     assert {(v["layer"], v["id"], v["field"], v["value"]) for v in left_empty} == {
-        ("communities", "B", "name", EMOJI_NAME), ("estates", "E1", "name", RARE_NAME),
-        ("estates", "E2", "community_name", EMOJI_NAME)}
+        ("communities", "B", "name", EMOJI_NAME),
+        ("estates", "E1", "name", RARE_NAME),
+        ("estates", "E2", "community_name", EMOJI_NAME),
+    }
     assert any("U+1F600" in str(w) and "B" in str(w) for w in odd_package.warnings)
     # every other format keeps the full value
-    for path, layer in ((root / "geojson" / "communities.geojson", None),
-                        (root / "geojson" / "communities_wgs84.geojson", None),
-                        (root / "gpkg" / "bureau.gpkg", "communities")):
+    for path, layer in (
+        (root / "geojson" / "communities.geojson", None),
+        (root / "geojson" / "communities_wgs84.geojson", None),
+        (root / "gpkg" / "bureau.gpkg", "communities"),
+    ):
         assert _read(path, layer)["name"].tolist() == ["甲社区", EMOJI_NAME]
     assert _read(root / "gpkg" / "bureau.gpkg", "estates")["name"].tolist() == [
-        RARE_NAME, LONG_NAME]
+        RARE_NAME,
+        LONG_NAME,
+    ]
     if CAN_GDB:
         assert _read(root / "gdb" / "bureau.gdb", "communities")["name"].tolist() == [
-            "甲社区", EMOJI_NAME]
+            "甲社区",
+            EMOJI_NAME,
+        ]
 
 
 def test_text_over_254_bytes_is_cut_at_a_character_and_reported(odd_package):
@@ -280,8 +336,7 @@ def test_mixed_point_and_polygon_premises_split_where_formats_need_it(odd_packag
     root = odd_package.folder
     assert _read(root / "shp" / "premises_point.shp")["YFBH"].tolist() == ["P1"]
     assert _read(root / "shp" / "premises_polygon.shp")["YFBH"].tolist() == ["P2"]
-    assert _read(root / "gpkg" / "bureau.gpkg", "premises")["premises_id"].tolist() == [
-        "P1", "P2"]
+    assert _read(root / "gpkg" / "bureau.gpkg", "premises")["premises_id"].tolist() == ["P1", "P2"]
     assert odd_package.counts["premises"]["shp"] == 2
     if CAN_GDB:
         layers = {name for name, _ in pyogrio.list_layers(root / "gdb" / "bureau.gdb")}
@@ -289,8 +344,12 @@ def test_mixed_point_and_polygon_premises_split_where_formats_need_it(odd_packag
 
 
 def test_field_missing_from_the_dictionary_gets_a_code_and_a_warning(odd_package):
-    d = pd.read_csv(odd_package.folder / "field_dictionary.csv", encoding="utf-8-sig",
-                    dtype=str, keep_default_na=False)
+    d = pd.read_csv(
+        odd_package.folder / "field_dictionary.csv",
+        encoding="utf-8-sig",
+        dtype=str,
+        keep_default_na=False,
+    )
     row = d[(d["layer"] == "communities") & (d["field"] == "备注")].iloc[0]
     assert row["code"] == "备注" and row["name_zh"] == "备注"
     shp = _read(odd_package.folder / "shp" / "communities.shp")
@@ -307,20 +366,28 @@ def test_data_note_and_sources_in_metadata_and_readme(odd_package, odd_layers):
     communities = next(s for s in meta["source_layers"] if s["layer"] == "communities")
     assert communities["file"] == "communities.gpkg"
     import hashlib
-    assert communities["sha256"] == hashlib.sha256(
-        (odd_layers / "communities.gpkg").read_bytes()).hexdigest()
+
+    assert (
+        communities["sha256"]
+        == hashlib.sha256((odd_layers / "communities.gpkg").read_bytes()).hexdigest()
+    )
     assert meta["rules"]["files"] == ["rules_deqing_2020.yaml"]
     assert meta["layers"]["premises"]["counts"] == {
-        "geojson": 2, "geojson_wgs84": 2, "shp": 2, "gpkg": 2, **({"gdb": 2} if CAN_GDB
-                                                                   else {})}
+        "geojson": 2,
+        "geojson_wgs84": 2,
+        "shp": 2,
+        "gpkg": 2,
+        **({"gdb": 2} if CAN_GDB else {}),
+    }
 
 
 # --------------------------------------------------------------------------- never half-written
 
 
 @pytest.mark.parametrize("failure", [RuntimeError("disk full"), KeyboardInterrupt()])
-def test_interrupted_export_leaves_the_previous_package_intact(odd_layers, tmp_path,
-                                                               monkeypatch, failure):
+def test_interrupted_export_leaves_the_previous_package_intact(
+    odd_layers, tmp_path, monkeypatch, failure
+):
     export_bureau(odd_layers, tmp_path, formats="geojson,gpkg")
     before = _listing(tmp_path / "bureau")
     zip_before = (tmp_path / "bureau.zip").read_bytes()
@@ -337,7 +404,8 @@ def test_interrupted_export_leaves_the_previous_package_intact(odd_layers, tmp_p
 
 
 def test_a_file_that_reads_back_wrong_is_an_error_and_nothing_is_replaced(
-        odd_layers, tmp_path, monkeypatch):
+    odd_layers, tmp_path, monkeypatch
+):
     export_bureau(odd_layers, tmp_path, formats="shp")
     before = _listing(tmp_path / "bureau")
     write = bureau._write_shapefile
@@ -369,20 +437,25 @@ def test_export_from_a_run_folder(demo_results, tmp_path):
     assert meta["rules"]["version"] == demo_results.rules.version
     assert meta["rules"]["sha256"] == demo_results.rules.checksum()
     assert {f["file"] for f in meta["source"]["files"]} == {
-        "communities.geojson", "estates.geojson", "premises.geojson",
-        "proposed_sites.geojson"}
+        "communities.geojson",
+        "estates.geojson",
+        "premises.geojson",
+        "proposed_sites.geojson",
+    }
     back = _read(run / "bureau" / "shp" / "communities.shp")
     assert back["SQMC"].tolist() == demo_results.communities["name"].tolist()
     assert back["QKMJ"].tolist() == pytest.approx(
-        demo_results.communities["shortfall_m2"].round(4).tolist())
+        demo_results.communities["shortfall_m2"].round(4).tolist()
+    )
     # the run's GeoJSON holds 7 decimals (≈ 1 cm): the package keeps them within 2 cm
     assert _hausdorff_m(back, demo_results.communities) < 0.02
     assert any("RFC 7946" in str(w) for w in report.warnings)
 
 
 def test_a_layers_folder_with_communities_geojson_is_not_a_run_folder(tmp_path):
-    folder = write_layers(tmp_path / "l", communities__geojson=two_communities().to_crs(
-        "EPSG:4326"))
+    folder = write_layers(
+        tmp_path / "l", communities__geojson=two_communities().to_crs("EPSG:4326")
+    )
     assert not is_run_folder(folder)
 
 
@@ -407,12 +480,25 @@ def test_unknown_format_lists_the_valid_ones(tmp_path):
 
 def test_cli_usage_errors_exit_2_with_the_valid_values(odd_layers, tmp_path):
     runner = CliRunner()
-    result = runner.invoke(app, ["export", str(odd_layers), "--bureau", "--crs", "3857",
-                                 "--out", str(tmp_path), "--lang", "en"])
+    result = runner.invoke(
+        app,
+        [
+            "export",
+            str(odd_layers),
+            "--bureau",
+            "--crs",
+            "3857",
+            "--out",
+            str(tmp_path),
+            "--lang",
+            "en",
+        ],
+    )
     assert result.exit_code == 2
     assert "unknown CRS '3857'" in result.output and "EPSG:4528" in result.output
-    result = runner.invoke(app, ["export", str(odd_layers), "--bureau", "--format", "kml",
-                                 "--out", str(tmp_path)])
+    result = runner.invoke(
+        app, ["export", str(odd_layers), "--bureau", "--format", "kml", "--out", str(tmp_path)]
+    )
     assert result.exit_code == 2 and "未知格式“kml”" in result.output
     result = runner.invoke(app, ["export", str(odd_layers), "--out", str(tmp_path)])
     assert result.exit_code == 2 and "--bureau" in result.output
@@ -424,8 +510,9 @@ def test_output_folder_that_is_a_file_is_not_writable(odd_layers, tmp_path):
     blocker.write_text("a file, not a folder")
     with pytest.raises(BureauError, match="not writable.*occupied"):
         export_bureau(odd_layers, blocker / "out", lang="en")
-    result = CliRunner().invoke(app, ["export", str(odd_layers), "--bureau",
-                                      "--out", str(blocker / "out")])
+    result = CliRunner().invoke(
+        app, ["export", str(odd_layers), "--bureau", "--out", str(blocker / "out")]
+    )
     assert result.exit_code == 1
     assert "无法写入输出文件夹" in result.output and "--out" in result.output
 
@@ -448,9 +535,24 @@ def test_read_only_output_folder_is_not_writable(odd_layers, tmp_path):
 
 def test_cli_exports_the_demo_and_lists_what_it_wrote(tmp_path):
     source = DEMO if HAS_DEMO else _layers_folder(tmp_path / "layers")
-    result = CliRunner().invoke(app, ["export", str(source), "--bureau", "--crs", "4549",
-                                      "--format", "geojson", "--format", "shp",
-                                      "--out", str(tmp_path / "out"), "--lang", "en"])
+    result = CliRunner().invoke(
+        app,
+        [
+            "export",
+            str(source),
+            "--bureau",
+            "--crs",
+            "4549",
+            "--format",
+            "geojson",
+            "--format",
+            "shp",
+            "--out",
+            str(tmp_path / "out"),
+            "--lang",
+            "en",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "Features exported — EPSG:4549" in result.output
     assert "bureau.zip" in result.output
@@ -469,8 +571,10 @@ def test_gdb_written_when_gdal_can(odd_package):
     back = _read(odd_package.folder / "gdb" / "bureau.gdb", "estates")
     assert back.crs.equals("EPSG:4490")
     assert back["households"].tolist() == [2500, 1200]
-    assert np.allclose(back.to_crs("EPSG:4549").geometry.centroid.x,
-                       [square(100, 100).centroid.x, square(1500, 500).centroid.x])
+    assert np.allclose(
+        back.to_crs("EPSG:4549").geometry.centroid.x,
+        [square(100, 100).centroid.x, square(1500, 500).centroid.x],
+    )
 
 
 def test_proposed_sites_of_both_models_are_exported_with_unique_ids(demo_results, tmp_path):

@@ -57,21 +57,25 @@ def hostile_folder(tmp_path: Path, payload: str) -> Path:
         frame = frame.copy()
         for column in dict.fromkeys([*_text_fields(name), "community_id"]):
             if column in frame:
-                frame[column] = frame[column].map(
-                    lambda v: None if pd.isna(v) else f"{v}{payload}")
-        keep = [c for c in frame.columns if c in {f.name for f in
-                                                  schema.VECTOR_LAYERS[name].fields}]
+                frame[column] = frame[column].map(lambda v: None if pd.isna(v) else f"{v}{payload}")
+        keep = [
+            c for c in frame.columns if c in {f.name for f in schema.VECTOR_LAYERS[name].fields}
+        ]
         gpd.GeoDataFrame(frame[keep], geometry=frame.geometry, crs=frame.crs).to_file(
-            folder / f"{name}.gpkg", engine="pyogrio")
-    (folder / "planner.yaml").write_text(yaml.safe_dump(
-        {"name": f"县{payload}", "data_note": {"zh": f"说明{payload}", "en": f"note{payload}"}},
-        allow_unicode=True), encoding="utf-8")
+            folder / f"{name}.gpkg", engine="pyogrio"
+        )
+    (folder / "planner.yaml").write_text(
+        yaml.safe_dump(
+            {"name": f"县{payload}", "data_note": {"zh": f"说明{payload}", "en": f"note{payload}"}},
+            allow_unicode=True,
+        ),
+        encoding="utf-8",
+    )
     return folder
 
 
 def _map_data(page: str) -> dict:
-    match = re.search(r'<script type="application/json" id="gp-data">(.*?)</script>', page,
-                      re.S)
+    match = re.search(r'<script type="application/json" id="gp-data">(.*?)</script>', page, re.S)
     assert match, "the map's data block is missing"
     return json.loads(match.group(1))
 
@@ -99,8 +103,13 @@ def test_no_template_ever_sees_data(tmp_path: Path, kind: str) -> None:
     assert "49" not in re.search(r"<title>(.*?)</title>", page, re.S).group(1)
 
     book = openpyxl.load_workbook(out / "report.xlsx", read_only=True)
-    cells = {str(c) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True)
-             for c in row if isinstance(c, str)}
+    cells = {
+        str(c)
+        for sheet in book.worksheets
+        for row in sheet.iter_rows(values_only=True)
+        for c in row
+        if isinstance(c, str)
+    }
     assert any(c.endswith(payload) for c in cells)
     estates_out = gpd.read_file(out / "estates.geojson")
     assert estates_out["name"].str.endswith(payload).all()
@@ -111,15 +120,18 @@ def test_bureau_package_keeps_hostile_text_verbatim(tmp_path: Path) -> None:
     payload = PAYLOADS["exec"] % {"sentinel": sentinel}
     folder = hostile_folder(tmp_path, payload)
     out = tmp_path / "out"
-    assert runner.invoke(app, ["run", str(folder), "--out", str(out), "--no-proposals"]
-                         ).exit_code == 0
-    result = runner.invoke(app, ["export", str(out), "--bureau", "--format", "geojson",
-                                 "--out", str(out)])
+    assert (
+        runner.invoke(app, ["run", str(folder), "--out", str(out), "--no-proposals"]).exit_code == 0
+    )
+    result = runner.invoke(
+        app, ["export", str(out), "--bureau", "--format", "geojson", "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
     assert not sentinel.exists()
     estates = gpd.read_file(out / "bureau" / "geojson" / "estates.geojson")
-    name_column = next(c for c in estates.columns if estates[c].astype(str).str.endswith(
-        payload).any())
+    name_column = next(
+        c for c in estates.columns if estates[c].astype(str).str.endswith(payload).any()
+    )
     assert estates[name_column].str.endswith(payload).all()
 
 
@@ -134,12 +146,15 @@ def test_csv_cells_are_never_formulas(tmp_path: Path) -> None:
         if name in ("development_parcels", "estates"):
             frame["name"] = "=cmd|' /C calc'!A0"
         if name == "communities":
-            frame["name"] = [f"=HYPERLINK(\"http://x\",\"{i}\")" if i % 2 else f"@{i}"
-                             for i in range(len(frame))]
-        keep = [c for c in frame.columns if c in {f.name for f in
-                                                  schema.VECTOR_LAYERS[name].fields}]
+            frame["name"] = [
+                f'=HYPERLINK("http://x","{i}")' if i % 2 else f"@{i}" for i in range(len(frame))
+            ]
+        keep = [
+            c for c in frame.columns if c in {f.name for f in schema.VECTOR_LAYERS[name].fields}
+        ]
         gpd.GeoDataFrame(frame[keep], geometry=frame.geometry, crs=frame.crs).to_file(
-            folder / f"{name}.gpkg", engine="pyogrio")
+            folder / f"{name}.gpkg", engine="pyogrio"
+        )
     out = tmp_path / "out"
     result = runner.invoke(app, ["run", str(folder), "--out", str(out)])
     assert result.exit_code == 0, result.output
@@ -160,8 +175,10 @@ def test_csv_cells_are_never_formulas(tmp_path: Path) -> None:
 
 
 def _snapshot(folder: Path) -> dict[str, str]:
-    return {p.name: folder_hash(p) if p.is_dir() else p.read_bytes().hex()
-            for p in sorted(folder.iterdir())}
+    return {
+        p.name: folder_hash(p) if p.is_dir() else p.read_bytes().hex()
+        for p in sorted(folder.iterdir())
+    }
 
 
 def _old_and_new(tmp_path: Path) -> tuple[Path, Path, tuple[str, ...]]:
@@ -189,7 +206,11 @@ def test_commit_replaces_the_set_and_touches_nothing_else(tmp_path: Path) -> Non
     folder, stage, owned = _old_and_new(tmp_path)
     atomic.commit(folder, stage, owned=owned)
     assert sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")) == [
-        "a.txt", "b", "d.txt", "mine.txt"]
+        "a.txt",
+        "b",
+        "d.txt",
+        "mine.txt",
+    ]
     assert (folder / "a.txt").read_text(encoding="utf-8") == "new a"
     assert (folder / "b" / "x").read_text(encoding="utf-8") == "new b"
     assert (folder / "mine.txt").read_text(encoding="utf-8") == "not ours"
@@ -197,8 +218,9 @@ def test_commit_replaces_the_set_and_touches_nothing_else(tmp_path: Path) -> Non
 
 
 @pytest.mark.parametrize("fail_at", range(6))  # 3 old entries out, 3 new ones in
-def test_a_failure_at_any_move_leaves_the_old_set(tmp_path: Path, monkeypatch,
-                                                  fail_at: int) -> None:
+def test_a_failure_at_any_move_leaves_the_old_set(
+    tmp_path: Path, monkeypatch, fail_at: int
+) -> None:
     folder, stage, owned = _old_and_new(tmp_path)
     before = _without_stage(_snapshot(folder))
     original, calls = atomic._move, [0]
@@ -238,14 +260,20 @@ else:
 
 
 def _killed(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", KILLER, *args], capture_output=True,
-                          text=True, cwd=cwd, env={**os.environ, "PYTHONPATH": str(REPO)},
-                          timeout=300)
+    return subprocess.run(
+        [sys.executable, "-c", KILLER, *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        timeout=300,
+    )
 
 
 @pytest.mark.parametrize("kill_at", range(6))
-def test_a_kill_at_any_move_is_rolled_back_by_the_next_command(tmp_path: Path,
-                                                                kill_at: int) -> None:
+def test_a_kill_at_any_move_is_rolled_back_by_the_next_command(
+    tmp_path: Path, kill_at: int
+) -> None:
     folder, stage, owned = _old_and_new(tmp_path)
     before = _without_stage(_snapshot(folder))
     done = _killed(str(kill_at), "commit", str(folder), ",".join(owned), cwd=tmp_path)
@@ -259,11 +287,11 @@ def test_a_kill_at_any_move_is_rolled_back_by_the_next_command(tmp_path: Path,
     assert atomic.recover(folder) == [] and _snapshot(folder) == before
 
 
-def test_a_run_killed_mid_commit_is_rolled_back_and_the_next_run_completes(
-        tmp_path: Path) -> None:
+def test_a_run_killed_mid_commit_is_rolled_back_and_the_next_run_completes(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    assert runner.invoke(app, ["run", str(DEMO), "--out", str(out), "--no-proposals"]
-                         ).exit_code == 0
+    assert (
+        runner.invoke(app, ["run", str(DEMO), "--out", str(out), "--no-proposals"]).exit_code == 0
+    )
     (out / "my_notes.txt").write_text("the planner's own file", encoding="utf-8")
     before = _snapshot(out)
     done = _killed("10", "run", str(DEMO), "--out", str(out), cwd=tmp_path)
@@ -277,11 +305,11 @@ def test_a_run_killed_mid_commit_is_rolled_back_and_the_next_run_completes(
     assert _snapshot(out) != before
 
 
-def test_a_run_failing_mid_commit_leaves_the_previous_run(tmp_path: Path,
-                                                          monkeypatch) -> None:
+def test_a_run_failing_mid_commit_leaves_the_previous_run(tmp_path: Path, monkeypatch) -> None:
     out = tmp_path / "out"
-    assert runner.invoke(app, ["run", str(DEMO), "--out", str(out), "--no-proposals"]
-                         ).exit_code == 0
+    assert (
+        runner.invoke(app, ["run", str(DEMO), "--out", str(out), "--no-proposals"]).exit_code == 0
+    )
     before = _snapshot(out)
     original, calls = atomic._move, [0]
 
@@ -303,8 +331,9 @@ def test_leftover_staging_folders_are_removed_by_the_next_run(tmp_path: Path) ->
     (out / ".staging-abc123").mkdir(parents=True)
     (out / ".staging-abc123" / "map.html").write_text("half", encoding="utf-8")
     (out / ".backup-xyz").mkdir()
-    assert runner.invoke(app, ["run", str(DEMO), "--out", str(out), "--no-proposals"]
-                         ).exit_code == 0
+    assert (
+        runner.invoke(app, ["run", str(DEMO), "--out", str(out), "--no-proposals"]).exit_code == 0
+    )
     assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []
 
 
@@ -312,8 +341,9 @@ def test_export_never_deletes_what_it_did_not_write(tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
     (out / "bureau").write_text("my own file called bureau", encoding="utf-8")
-    result = runner.invoke(app, ["export", str(DEMO), "--bureau", "--format", "geojson",
-                                 "--out", str(out)])
+    result = runner.invoke(
+        app, ["export", str(DEMO), "--bureau", "--format", "geojson", "--out", str(out)]
+    )
     assert result.exit_code == 1
     assert "bureau" in result.output and "--out" in result.output
     assert (out / "bureau").read_text(encoding="utf-8") == "my own file called bureau"
@@ -323,16 +353,21 @@ def test_export_never_deletes_what_it_did_not_write(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("export") / "out"
-    assert runner.invoke(app, ["export", str(DEMO), "--bureau", "--format", "geojson",
-                               "--out", str(out)]).exit_code == 0
+    assert (
+        runner.invoke(
+            app, ["export", str(DEMO), "--bureau", "--format", "geojson", "--out", str(out)]
+        ).exit_code
+        == 0
+    )
     with zipfile.ZipFile(out / "bureau.zip") as archive:
         assert "bureau/metadata.json" in archive.namelist()
     return out
 
 
 @pytest.mark.parametrize("fail_at", range(4))  # 2 old entries out, 2 new ones in
-def test_a_failed_export_commit_leaves_the_old_package(exported: Path, monkeypatch,
-                                                       fail_at: int) -> None:
+def test_a_failed_export_commit_leaves_the_old_package(
+    exported: Path, monkeypatch, fail_at: int
+) -> None:
     before = _snapshot(exported)
     original, calls = atomic._move, [0]
 
@@ -343,8 +378,9 @@ def test_a_failed_export_commit_leaves_the_old_package(exported: Path, monkeypat
         original(source, destination)
 
     monkeypatch.setattr(atomic, "_move", failing)
-    result = runner.invoke(app, ["export", str(DEMO), "--bureau", "--format", "geojson",
-                                 "--out", str(exported)])
+    result = runner.invoke(
+        app, ["export", str(DEMO), "--bureau", "--format", "geojson", "--out", str(exported)]
+    )
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output
     assert _snapshot(exported) == before
@@ -370,7 +406,8 @@ def test_a_plan_year_past_the_latest_is_a_usage_error(tmp_path: Path) -> None:
 
 
 def test_an_unexpected_error_prints_an_apology_and_a_log_not_a_stack(
-        tmp_path: Path, monkeypatch) -> None:
+    tmp_path: Path, monkeypatch
+) -> None:
     import gis_planner.analysis as analysis
 
     def broken(*args, **kwargs):
@@ -385,8 +422,9 @@ def test_an_unexpected_error_prints_an_apology_and_a_log_not_a_stack(
     assert not (tmp_path / "o" / "map.html").exists()
 
 
-def test_proposals_that_would_exhaust_memory_are_refused_with_the_fix(tmp_path: Path,
-                                                                      monkeypatch) -> None:
+def test_proposals_that_would_exhaust_memory_are_refused_with_the_fix(
+    tmp_path: Path, monkeypatch
+) -> None:
     import gis_planner.cli as cli
 
     monkeypatch.setattr(cli, "_available_memory", lambda: 1_000_000)  # 1 MB free
@@ -394,8 +432,12 @@ def test_proposals_that_would_exhaust_memory_are_refused_with_the_fix(tmp_path: 
     assert result.exit_code == 1, result.output
     assert "--no-proposals" in result.output
     assert not (tmp_path / "o" / "map.html").exists()
-    assert runner.invoke(app, ["run", str(DEMO), "--out", str(tmp_path / "o"),
-                               "--no-proposals"]).exit_code == 0
+    assert (
+        runner.invoke(
+            app, ["run", str(DEMO), "--out", str(tmp_path / "o"), "--no-proposals"]
+        ).exit_code
+        == 0
+    )
 
 
 def test_dual_map_runs_nothing_from_scenario_names_or_layer_text(tmp_path: Path) -> None:

@@ -45,8 +45,7 @@ def test_demo_households_are_conserved(demo_run):
     assert unassigned > 0  # the demo's estate outside every community
     assert communities["households"].sum() + unassigned == estates["households"].sum()
     inputs = gpd.read_file(DEMO / "estates.geojson")
-    assert len(estates) == len(inputs) and estates["households"].sum() == inputs[
-        "households"].sum()
+    assert len(estates) == len(inputs) and estates["households"].sum() == inputs["households"].sum()
 
 
 def test_demo_R1_R5_R7_figures_follow_the_rules(demo_run):
@@ -82,8 +81,13 @@ def test_R6_demo_estates_carry_every_status_with_reasons(demo_run):
     out, _ = demo_run
     estates = gpd.read_file(out / "estates.geojson")
     assert set(estates["enclosure_status"]) == {
-        "candidate", "candidate_exception", "needs_survey", "needs_review", "not_suitable",
-        "not_applicable"}
+        "candidate",
+        "candidate_exception",
+        "needs_survey",
+        "needs_review",
+        "not_suitable",
+        "not_applicable",
+    }
     assert estates["enclosure_reasons"].str.len().gt(0).all()
     crossed = estates[estates["enclosure_reasons"].str.contains(r"穿越小区内部 \d+ m，超过")]
     assert (crossed["enclosure_status"] == "not_suitable").all() and len(crossed) > 0
@@ -92,8 +96,18 @@ def test_R6_demo_estates_carry_every_status_with_reasons(demo_run):
 def test_report_has_chinese_sheets_and_headers(demo_run):
     out, _ = demo_run
     book = openpyxl.load_workbook(out / "report.xlsx", read_only=True)
-    assert {"概要", "社区", "小区", "社区用房", "开转封清单", "开转封汇总", "未分配", "警告",
-            "规则", "设置"} <= set(book.sheetnames)
+    assert {
+        "概要",
+        "社区",
+        "小区",
+        "社区用房",
+        "开转封清单",
+        "开转封汇总",
+        "未分配",
+        "警告",
+        "规则",
+        "设置",
+    } <= set(book.sheetnames)
     header = [cell.value for cell in next(book["社区"].iter_rows(max_row=1))]
     assert {"社区代码", "户数", "应配面积(m²)", "缺口面积(m²)", "人员配备下限"} <= set(header)
     enclosure = pd.read_excel(out / "report.xlsx", sheet_name="开转封清单")
@@ -103,8 +117,9 @@ def test_report_has_chinese_sheets_and_headers(demo_run):
 
 
 def test_english_run(tmp_path):
-    result = CliRunner().invoke(app, ["demo", "--out", str(tmp_path), "--lang", "en"],
-                                terminal_width=200)
+    result = CliRunner().invoke(
+        app, ["demo", "--out", str(tmp_path), "--lang", "en"], terminal_width=200
+    )
     assert result.exit_code == 0, result.output
     assert "Communities meeting the standard" in result.output
     book = openpyxl.load_workbook(tmp_path / "report.xlsx", read_only=True)
@@ -122,7 +137,8 @@ def test_R7_demo_proposals_for_every_community_out_of_range(demo_run):
     assert (proposed.geometry.geom_type == "Polygon").all()  # each one piece: contiguous
     moves = pd.read_csv(out / "boundary_moves.csv")
     assert out_of_range <= set(moves["from_community_id"].astype(str)) | set(
-        moves["to_community_id"].astype(str))
+        moves["to_community_id"].astype(str)
+    )
     # the proposals cover the original communities exactly once
     original = communities.to_crs(4549).union_all()
     tiled = proposed.to_crs(4549)

@@ -81,9 +81,13 @@ def estates(*rows: dict, drop: tuple[str, ...] = ()) -> gpd.GeoDataFrame:
 def roads(*lines, ids=None, names=None) -> gpd.GeoDataFrame:
     n = len(lines)
     return gpd.GeoDataFrame(
-        {"road_id": ids or [f"R{i + 1}" for i in range(n)],
-         "name": names or [f"规划R{i + 1}路" for i in range(n)]},
-        geometry=list(lines), crs=CRS)
+        {
+            "road_id": ids or [f"R{i + 1}" for i in range(n)],
+            "name": names or [f"规划R{i + 1}路" for i in range(n)],
+        },
+        geometry=list(lines),
+        crs=CRS,
+    )
 
 
 def road_into(k: int, inside_m: float) -> LineString:
@@ -138,8 +142,13 @@ def test_r6_road_pieces_sharing_a_road_id_add_up(rules):
     # two 12 m pieces of one road (R7): 24 m of the same road inside → crosses
     piece_a = LineString([(x_of(0) + 5, Y0 + 50), (x_of(0) + 17, Y0 + 50)])
     piece_b = LineString([(x_of(0) + 17, Y0 + 50), (x_of(0) + 29, Y0 + 50)])
-    out = one(screen_enclosure(estates({}), roads(piece_a, piece_b, ids=["R7", "R7"],
-                                                  names=["规划R7路", "规划R7路"]), rules=rules))
+    out = one(
+        screen_enclosure(
+            estates({}),
+            roads(piece_a, piece_b, ids=["R7", "R7"], names=["规划R7路", "规划R7路"]),
+            rules=rules,
+        )
+    )
     assert out.road_crossing_m == pytest.approx(24.0)
     assert out.enclosure_status == "not_suitable"
     # two different roads of 12 m each do not add up
@@ -149,8 +158,12 @@ def test_r6_road_pieces_sharing_a_road_id_add_up(rules):
 
 
 def test_r6_multilinestring_road_and_longest_of_several(rules):
-    multi = MultiLineString([[(x_of(0) - 10, Y0 + 30), (x_of(0) + 20, Y0 + 30)],   # 15 m
-                             [(x_of(0) - 10, Y0 + 60), (x_of(0) + 15, Y0 + 60)]])  # 10 m
+    multi = MultiLineString(
+        [
+            [(x_of(0) - 10, Y0 + 30), (x_of(0) + 20, Y0 + 30)],  # 15 m
+            [(x_of(0) - 10, Y0 + 60), (x_of(0) + 15, Y0 + 60)],
+        ]
+    )  # 10 m
     out = one(screen_enclosure(estates({}), roads(multi, road_into(0, 18)), rules=rules))
     assert out.road_crossing_m == pytest.approx(25.0)  # R1: 15 + 10 inside; R2: 18
     assert out.enclosure_status == "not_suitable"
@@ -191,8 +204,9 @@ def test_r6_estates_in_geographic_crs_raise(rules):
 
 
 def test_r6_support_exactly_three_quarters_passes(rules):
-    out = screen_enclosure(estates({"survey_support": 0.75}, {"survey_support": 0.7499}),
-                           rules=rules)
+    out = screen_enclosure(
+        estates({"survey_support": 0.75}, {"survey_support": 0.7499}), rules=rules
+    )
     assert one(out, 0).enclosure_status == "candidate"
     assert "支持率 75%，不低于 75%" in one(out, 0).enclosure_reasons
     assert one(out, 1).enclosure_status == "not_suitable"
@@ -200,8 +214,9 @@ def test_r6_support_exactly_three_quarters_passes(rules):
 
 
 def test_r6_participation_0_6667_passes_two_thirds(rules):
-    out = screen_enclosure(estates({"survey_participation": 0.6667},
-                                   {"survey_participation": 0.5}), rules=rules)
+    out = screen_enclosure(
+        estates({"survey_participation": 0.6667}, {"survey_participation": 0.5}), rules=rules
+    )
     assert one(out, 0).enclosure_status == "candidate"
     assert "参与率 67%，不低于 67%" in one(out, 0).enclosure_reasons
     assert one(out, 1).enclosure_status == "not_suitable"
@@ -209,8 +224,10 @@ def test_r6_participation_0_6667_passes_two_thirds(rules):
 
 
 def test_r6_unknown_survey_is_needs_survey(rules):
-    out = screen_enclosure(estates({"survey_support": None, "survey_participation": None},
-                                   {"survey_support": None}), rules=rules)
+    out = screen_enclosure(
+        estates({"survey_support": None, "survey_participation": None}, {"survey_support": None}),
+        rules=rules,
+    )
     assert list(out.enclosure_status) == ["needs_survey", "needs_survey"]
     assert one(out, 0).enclosure_reasons[:2] == ["未开展意愿调查：支持率不详", "参与率不详"]
     assert one(out, 1).enclosure_reasons[0] == "意愿调查结果不全：支持率不详"
@@ -275,13 +292,17 @@ def test_r6_post_2000_poor_condition_is_candidate_exception(rules):
 
 
 def test_r6_post_2000_good_condition_is_not_suitable(rules):
-    out = screen_enclosure(estates({"built_year": 2000, "condition": "good"},
-                                   {"built_year": 2010, "condition": None}), rules=rules)
+    out = screen_enclosure(
+        estates({"built_year": 2000, "condition": "good"}, {"built_year": 2010, "condition": None}),
+        rules=rules,
+    )
     assert list(out.enclosure_status) == ["not_suitable", "not_suitable"]
     assert one(out, 0).enclosure_reasons[0] == (
-        "2000年以后建成（2000年），基础条件好：不属于基础条件较差的例外")
+        "2000年以后建成（2000年），基础条件好：不属于基础条件较差的例外"
+    )
     assert one(out, 1).enclosure_reasons[0] == (
-        "2000年以后建成（2010年），基础条件不详：不能按例外纳入")
+        "2000年以后建成（2010年），基础条件不详：不能按例外纳入"
+    )
 
 
 def test_r6_unknown_built_year_needs_review(rules):
@@ -291,9 +312,14 @@ def test_r6_unknown_built_year_needs_review(rules):
 
 
 def test_r6_commercial_frontage_042_needs_review(rules):
-    out = screen_enclosure(estates({"commercial_frontage": 0.42},
-                                   {"commercial_frontage": 0.3},
-                                   {"commercial_frontage": None}), rules=rules)
+    out = screen_enclosure(
+        estates(
+            {"commercial_frontage": 0.42},
+            {"commercial_frontage": 0.3},
+            {"commercial_frontage": None},
+        ),
+        rules=rules,
+    )
     assert list(out.enclosure_status) == ["needs_review", "candidate", "candidate"]
     assert one(out, 0).enclosure_reasons[0] == "沿街商铺占比 42% 超过 30%"
     assert "沿街商铺占比 30%，未超过 30%" in one(out, 1).enclosure_reasons
@@ -301,19 +327,30 @@ def test_r6_commercial_frontage_042_needs_review(rules):
 
 
 def test_r6_precedence_of_statuses(rules):
-    out = screen_enclosure(estates(
-        # not_suitable beats needs_survey and needs_review
-        {"survey_support": 0.5, "survey_participation": None, "built_year": None},
-        # needs_survey beats needs_review and the exception
-        {"survey_support": None, "commercial_frontage": 0.5, "built_year": 2008,
-         "condition": "poor"},
-        # needs_review beats the exception
-        {"commercial_frontage": 0.5, "built_year": 2008, "condition": "poor"},
-        # not_applicable beats everything
-        {"enclosure": "enclosed", "survey_support": 0.1, "built_year": None},
-    ), rules=rules)
-    assert list(out.enclosure_status) == ["not_suitable", "needs_survey", "needs_review",
-                                          "not_applicable"]
+    out = screen_enclosure(
+        estates(
+            # not_suitable beats needs_survey and needs_review
+            {"survey_support": 0.5, "survey_participation": None, "built_year": None},
+            # needs_survey beats needs_review and the exception
+            {
+                "survey_support": None,
+                "commercial_frontage": 0.5,
+                "built_year": 2008,
+                "condition": "poor",
+            },
+            # needs_review beats the exception
+            {"commercial_frontage": 0.5, "built_year": 2008, "condition": "poor"},
+            # not_applicable beats everything
+            {"enclosure": "enclosed", "survey_support": 0.1, "built_year": None},
+        ),
+        rules=rules,
+    )
+    assert list(out.enclosure_status) == [
+        "not_suitable",
+        "needs_survey",
+        "needs_review",
+        "not_applicable",
+    ]
     assert "2000年以后建成（2008年）且基础条件差：例外纳入" in one(out, 2).enclosure_reasons
 
 
@@ -321,17 +358,23 @@ def test_r6_precedence_of_statuses(rules):
 
 
 def test_r6_damaged_facade_includes_the_walls(rules):
-    out = screen_enclosure(estates({"facade": "damaged"}, {"facade": "fair"}, {"facade": None}),
-                           rules=rules)
+    out = screen_enclosure(
+        estates({"facade": "damaged"}, {"facade": "fair"}, {"facade": None}), rules=rules
+    )
     assert list(out.walls_included) == [True, False, False]
     assert "外立面破损严重：墙体一并纳入改造" in one(out, 0).enclosure_reasons
     assert "外立面情况不详" in one(out, 2).enclosure_reasons
 
 
 def test_r8_no_property_management_flag(rules):
-    out = screen_enclosure(estates({"property_management": False},
-                                   {"property_management": None},
-                                   {"property_management": True}), rules=rules)
+    out = screen_enclosure(
+        estates(
+            {"property_management": False},
+            {"property_management": None},
+            {"property_management": True},
+        ),
+        rules=rules,
+    )
     assert list(out.no_property_management) == [True, False, False]
     assert out.no_property_management.dtype == bool
     assert "无物业管理" in one(out, 0).enclosure_reasons
@@ -354,8 +397,13 @@ def test_r6_missing_columns_are_unknown(rules):
     assert list(out.enclosure_status) == ["needs_survey", "not_suitable"]
     assert list(out.walls_included) == [False, False]
     assert one(out, 0).enclosure_reasons == [
-        "未开展意愿调查：支持率不详", "参与率不详", "封闭情况不详", "建成年份不详",
-        "沿街商铺占比不详：未核查商业环境", "无规划道路穿越小区内部", "外立面情况不详",
+        "未开展意愿调查：支持率不详",
+        "参与率不详",
+        "封闭情况不详",
+        "建成年份不详",
+        "沿街商铺占比不详：未核查商业环境",
+        "无规划道路穿越小区内部",
+        "外立面情况不详",
         "物业管理情况不详",
     ]
 
@@ -366,8 +414,14 @@ def test_r6_input_untouched_and_index_kept(rules):
     out = screen_enclosure(est, roads(road_into(0, 25)), rules=rules)
     pd.testing.assert_frame_equal(est, before)
     assert list(out.index) == ["a", "b"]
-    assert list(out.columns) == ["enclosure_status", "enclosure_reasons", "walls_included",
-                                 "no_property_management", "road_crossing_m", "enclosure_rank"]
+    assert list(out.columns) == [
+        "enclosure_status",
+        "enclosure_reasons",
+        "walls_included",
+        "no_property_management",
+        "road_crossing_m",
+        "enclosure_rank",
+    ]
     assert out.enclosure_rank.dtype == "Int64"
     assert out.road_crossing_m.dtype == float
 
@@ -377,20 +431,26 @@ def test_r6_input_untouched_and_index_kept(rules):
 
 def test_r6_candidates_ranked_oldest_first_then_most_households(rules):
     est = estates(
-        {"built_year": 1990, "households": 100},                       # E1 → 3
-        {"built_year": 1985, "households": 50},                        # E2 → 1
-        {"built_year": 1990, "households": 300},                       # E3 → 2
+        {"built_year": 1990, "households": 100},  # E1 → 3
+        {"built_year": 1985, "households": 50},  # E2 → 1
+        {"built_year": 1990, "households": 300},  # E3 → 2
         {"built_year": 2005, "condition": "poor", "households": 900},  # E4 → 5 (exception)
-        {"built_year": 1990, "households": 100},                       # E5 → 4 (tie: id)
-        {"built_year": 1980, "survey_support": None},                  # E6 → not ranked
+        {"built_year": 1990, "households": 100},  # E5 → 4 (tie: id)
+        {"built_year": 1980, "survey_support": None},  # E6 → not ranked
     )
     out = screen_enclosure(est, rules=rules)
     assert out.enclosure_rank.tolist() == [3, 1, 2, 5, 4, pd.NA]
 
 
 def test_r6_english_reasons(rules):
-    est = estates({"survey_support": 0.6, "facade": "damaged", "property_management": False,
-                   "community_id": None})
+    est = estates(
+        {
+            "survey_support": 0.6,
+            "facade": "damaged",
+            "property_management": False,
+            "community_id": None,
+        }
+    )
     out = one(screen_enclosure(est, roads(road_through(0)), rules=rules, lang="en"))
     assert out.enclosure_reasons == [
         "planned road 规划R1路 crosses the interior for 90 m, more than 20 m",
@@ -415,32 +475,66 @@ def screened_sample(rules, lang="zh"):
         {"name": "甲小区", "built_year": 1990, "households": 100, "facade": "damaged"},
         {"name": "乙小区", "built_year": 1985, "households": 50, "property_management": False},
         {"name": "丙小区", "survey_support": None, "households": 400},
-        {"name": "丁小区", "commercial_frontage": 0.42, "community_id": "C2",
-         "community_name": "永安社区"},
+        {
+            "name": "丁小区",
+            "commercial_frontage": 0.42,
+            "community_id": "C2",
+            "community_name": "永安社区",
+        },
         {"name": "戊小区", "enclosure": "enclosed"},
-        {"name": "己小区", "survey_support": 0.5, "community_id": None, "community_name": None,
-         "street": None},
-        {"name": "庚小区", "built_year": 2006, "condition": "poor", "households": 700,
-         "street": "阜溪街道", "community_id": "C3", "community_name": "阜溪社区"},
+        {
+            "name": "己小区",
+            "survey_support": 0.5,
+            "community_id": None,
+            "community_name": None,
+            "street": None,
+        },
+        {
+            "name": "庚小区",
+            "built_year": 2006,
+            "condition": "poor",
+            "households": 700,
+            "street": "阜溪街道",
+            "community_id": "C3",
+            "community_name": "阜溪社区",
+        },
     )
     return est.join(screen_enclosure(est, rules=rules, lang=lang))
 
 
 def test_r6_table_chinese_headers_and_order(rules):
     table = enclosure_table(screened_sample(rules))
-    assert list(table.columns) == ["排序", "小区名称", "小区代码", "社区名称", "街道", "建成年份",
-                                   "户数", "开转封评估", "评估理由", "墙体一并改造", "无物业管理"]
+    assert list(table.columns) == [
+        "排序",
+        "小区名称",
+        "小区代码",
+        "社区名称",
+        "街道",
+        "建成年份",
+        "户数",
+        "开转封评估",
+        "评估理由",
+        "墙体一并改造",
+        "无物业管理",
+    ]
     assert list(table["小区名称"]) == ["乙小区", "甲小区", "庚小区", "丙小区", "丁小区", "己小区"]
     assert table["排序"].tolist() == [1, 2, 3, pd.NA, pd.NA, pd.NA]
-    assert list(table["开转封评估"]) == ["可列入", "可列入", "可列入（基础条件较差的例外）",
-                                        "需开展意愿调查", "需论证", "不宜开转封"]
+    assert list(table["开转封评估"]) == [
+        "可列入",
+        "可列入",
+        "可列入（基础条件较差的例外）",
+        "需开展意愿调查",
+        "需论证",
+        "不宜开转封",
+    ]
     first = table.iloc[0]
     assert first["无物业管理"] == "是" and first["墙体一并改造"] == "否"
     assert table.iloc[1]["墙体一并改造"] == "是"
     assert first["评估理由"] == (
         "未提供规划道路图层：未核查道路穿越；开放式小区；支持率 80%，不低于 75%；"
         "参与率 80%，不低于 67%；2000年以前建成（1985年）；沿街商铺占比 10%，未超过 30%；"
-        "无物业管理")
+        "无物业管理"
+    )
     assert table.iloc[-1]["社区名称"] == "未分配" and table.iloc[-1]["街道"] == "未分配"
     assert "geometry" not in table.columns
 
@@ -460,21 +554,40 @@ def test_r6_table_needs_the_screening_columns():
 
 def test_r6_summary_counts_per_street_and_community(rules):
     summary = enclosure_summary(screened_sample(rules))
-    assert list(summary.columns) == ["汇总层级", "街道", "社区名称", "小区数", "可列入小区数",
-                                     "可列入小区户数", "需开展意愿调查小区数", "需论证小区数",
-                                     "不宜开转封小区数", "已封闭小区数"]
+    assert list(summary.columns) == [
+        "汇总层级",
+        "街道",
+        "社区名称",
+        "小区数",
+        "可列入小区数",
+        "可列入小区户数",
+        "需开展意愿调查小区数",
+        "需论证小区数",
+        "不宜开转封小区数",
+        "已封闭小区数",
+    ]
     rows = {(r["汇总层级"], r["街道"], r["社区名称"]): r for _, r in summary.iterrows()}
     order = [(r["汇总层级"], r["街道"], r["社区名称"]) for _, r in summary.iterrows()]
     assert order == [
-        ("街道", "武康街道", ""), ("社区名称", "武康街道", "春晖社区"),
+        ("街道", "武康街道", ""),
+        ("社区名称", "武康街道", "春晖社区"),
         ("社区名称", "武康街道", "永安社区"),
-        ("街道", "阜溪街道", ""), ("社区名称", "阜溪街道", "阜溪社区"),
-        ("街道", "未分配", ""), ("社区名称", "未分配", "未分配"),
+        ("街道", "阜溪街道", ""),
+        ("社区名称", "阜溪街道", "阜溪社区"),
+        ("街道", "未分配", ""),
+        ("社区名称", "未分配", "未分配"),
         ("合计", "", ""),
     ]
     wk = rows[("街道", "武康街道", "")]
-    counts = ["小区数", "可列入小区数", "可列入小区户数", "需开展意愿调查小区数", "需论证小区数",
-              "不宜开转封小区数", "已封闭小区数"]
+    counts = [
+        "小区数",
+        "可列入小区数",
+        "可列入小区户数",
+        "需开展意愿调查小区数",
+        "需论证小区数",
+        "不宜开转封小区数",
+        "已封闭小区数",
+    ]
     assert [wk[c] for c in counts] == [5, 2, 150, 1, 1, 0, 1]
     assert rows[("社区名称", "阜溪街道", "阜溪社区")]["可列入小区户数"] == 700
     assert rows[("社区名称", "未分配", "未分配")]["不宜开转封小区数"] == 1
@@ -494,13 +607,15 @@ def test_r6_vectorised_crossing_matches_a_plain_loop(rules):
     i, j = np.meshgrid(np.arange(n_side), np.arange(n_side))
     x, y = X0 + i.ravel() * 120.0, Y0 + j.ravel() * 120.0
     geoms = shapely.box(x, y, x + 100, y + 100)
-    est = gpd.GeoDataFrame({"estate_id": [f"E{k}" for k in range(len(geoms))], "name": "x"},
-                           geometry=geoms, crs=CRS)
+    est = gpd.GeoDataFrame(
+        {"estate_id": [f"E{k}" for k in range(len(geoms))], "name": "x"}, geometry=geoms, crs=CRS
+    )
     starts = rng.uniform(0, 3000, size=(40, 2))
     angles = rng.uniform(0, np.pi, 40)
-    lines = [LineString([(X0 + sx, Y0 + sy), (X0 + sx + 800 * np.cos(a),
-                                              Y0 + sy + 800 * np.sin(a))])
-             for (sx, sy), a in zip(starts, angles, strict=True)]
+    lines = [
+        LineString([(X0 + sx, Y0 + sy), (X0 + sx + 800 * np.cos(a), Y0 + sy + 800 * np.sin(a))])
+        for (sx, sy), a in zip(starts, angles, strict=True)
+    ]
     rd = roads(*lines)
     out = screen_enclosure(est, rd, rules=rules)
     expected = [max(g.buffer(-5).intersection(line).length for line in lines) for g in geoms]
@@ -509,19 +624,21 @@ def test_r6_vectorised_crossing_matches_a_plain_loop(rules):
 
 
 SHARES = st.sampled_from([None, 0.5, 2 / 3, 0.6667, 0.75, 0.9])
-ROW = st.fixed_dictionaries({
-    "enclosure": st.sampled_from([None, "open", "semi_open", "enclosed"]),
-    "built_year": st.sampled_from([None, 1985, 1999, 2000, 2012]),
-    "condition": st.sampled_from([None, "good", "fair", "poor"]),
-    "survey_participation": SHARES,
-    "survey_support": SHARES,
-    "commercial_frontage": st.sampled_from([None, 0.1, 0.3, 0.42]),
-    "facade": st.sampled_from([None, "good", "damaged"]),
-    "property_management": st.sampled_from([None, True, False]),
-    "households": st.sampled_from([None, 10, 500]),
-    "community_id": st.sampled_from([None, "C1"]),
-    "inside_m": st.sampled_from([None, 10.0, 20.0, 25.0]),
-})
+ROW = st.fixed_dictionaries(
+    {
+        "enclosure": st.sampled_from([None, "open", "semi_open", "enclosed"]),
+        "built_year": st.sampled_from([None, 1985, 1999, 2000, 2012]),
+        "condition": st.sampled_from([None, "good", "fair", "poor"]),
+        "survey_participation": SHARES,
+        "survey_support": SHARES,
+        "commercial_frontage": st.sampled_from([None, 0.1, 0.3, 0.42]),
+        "facade": st.sampled_from([None, "good", "damaged"]),
+        "property_management": st.sampled_from([None, True, False]),
+        "households": st.sampled_from([None, 10, 500]),
+        "community_id": st.sampled_from([None, "C1"]),
+        "inside_m": st.sampled_from([None, 10.0, 20.0, 25.0]),
+    }
+)
 
 
 def expected_status(row: dict) -> str:
@@ -530,12 +647,16 @@ def expected_status(row: dict) -> str:
         return "not_applicable"
     part, supp, year = row["survey_participation"], row["survey_support"], row["built_year"]
     post = year is not None and year >= 2000
-    if ((row["inside_m"] or 0) > 20 or (part is not None and part < 2 / 3 - 1e-9)
-            or (supp is not None and supp < 0.75 - 1e-9) or (post and row["condition"] != "poor")):
+    if (
+        (row["inside_m"] or 0) > 20
+        or (part is not None and part < 2 / 3 - 1e-9)
+        or (supp is not None and supp < 0.75 - 1e-9)
+        or (post and row["condition"] != "poor")
+    ):
         return "not_suitable"
     if part is None or supp is None:
         return "needs_survey"
-    if ((row["commercial_frontage"] or 0) > 0.3 or year is None or row["enclosure"] is None):
+    if (row["commercial_frontage"] or 0) > 0.3 or year is None or row["enclosure"] is None:
         return "needs_review"
     return "candidate_exception" if post else "candidate"
 

@@ -52,8 +52,14 @@ NULL_TEXTS = {"<NA>", "nan", "NaN", "None", "NaT", "<na>"}
 STATUSES = {
     "premises_status": {"meets", "short", "none"},
     "scale_status": {"too_small", "ok", "too_large"},
-    "enclosure_status": {"candidate", "candidate_exception", "needs_survey", "needs_review",
-                         "not_suitable", "not_applicable"},
+    "enclosure_status": {
+        "candidate",
+        "candidate_exception",
+        "needs_survey",
+        "needs_review",
+        "not_suitable",
+        "not_applicable",
+    },
 }
 
 
@@ -92,11 +98,15 @@ def _xlsx_strings(path: Path) -> list[str]:
 
     with zipfile.ZipFile(path) as book:
         names = book.namelist()
-        text = book.read("xl/sharedStrings.xml").decode("utf-8") \
-            if "xl/sharedStrings.xml" in names else ""
-        sheets = "".join(book.read(n).decode("utf-8") for n in names
-                         if n.startswith("xl/worksheets/"))
-    assert "inlineStr" not in sheets   # every text is a shared string
+        text = (
+            book.read("xl/sharedStrings.xml").decode("utf-8")
+            if "xl/sharedStrings.xml" in names
+            else ""
+        )
+        sheets = "".join(
+            book.read(n).decode("utf-8") for n in names if n.startswith("xl/worksheets/")
+        )
+    assert "inlineStr" not in sheets  # every text is a shared string
     return [html.unescape(t) for t in re.findall(r"<t[^>]*>(.*?)</t>", text, re.S)]
 
 
@@ -107,8 +117,9 @@ def _close(a: float, b: float, tol: float = 0.011) -> bool:
     return abs(float(a) - float(b)) <= tol
 
 
-def _check_outputs(county: countygen.County, out: Path, *, year: int | None,
-                   proposals: bool) -> list[str]:
+def _check_outputs(
+    county: countygen.County, out: Path, *, year: int | None, proposals: bool
+) -> list[str]:
     """Every invariant of a run folder; the list of what is wrong (empty: all well)."""
     from gis_planner.rules import load_rules
 
@@ -127,12 +138,16 @@ def _check_outputs(county: countygen.County, out: Path, *, year: int | None,
         if sorted(got) != sorted(truth):
             bad.append(f"estate ids {sorted(got)} != {sorted(truth)}")
         for eid, h in truth.items():
-            if h is None:   # estimated from the population raster: a flagged whole number,
+            if h is None:  # estimated from the population raster: a flagged whole number,
                 # or (outside the raster's valid cells) still unknown, counted as 0, unflagged
-                value, flag = got.get(eid, {}).get("households"), got.get(eid, {}).get(
-                    "households_estimated")
-                if eid in got and not ((isinstance(value, int) and value >= 0 and flag is True)
-                                       or (value is None and flag is False)):
+                value, flag = (
+                    got.get(eid, {}).get("households"),
+                    got.get(eid, {}).get("households_estimated"),
+                )
+                if eid in got and not (
+                    (isinstance(value, int) and value >= 0 and flag is True)
+                    or (value is None and flag is False)
+                ):
                     bad.append(f"estate {eid}: estimate {value!r}, flag {flag!r}")
                 truth[eid] = int(got[eid]["households"] or 0) if eid in got else 0
             elif eid in got and int(got[eid]["households"] or 0) != h:
@@ -140,14 +155,17 @@ def _check_outputs(county: countygen.County, out: Path, *, year: int | None,
         assigned = sum(int(c.get("households_current", c["households"])) for c in communities)
         unassigned = sum(int(e["households"] or 0) for e in estates if e["community_id"] is None)
         if assigned + unassigned != sum(truth.values()):
-            bad.append(f"households: {assigned} assigned + {unassigned} unassigned != "
-                       f"{sum(truth.values())} in the input")
+            bad.append(
+                f"households: {assigned} assigned + {unassigned} unassigned != "
+                f"{sum(truth.values())} in the input"
+            )
         for e in estates:
             if e["community_id"] is not None and str(e["community_id"]) not in by_id:
                 bad.append(f"estate {e['estate_id']} in unknown community {e['community_id']}")
             if e.get("enclosure_status") not in STATUSES["enclosure_status"]:
-                bad.append(f"estate {e['estate_id']}: enclosure_status "
-                           f"{e.get('enclosure_status')!r}")
+                bad.append(
+                    f"estate {e['estate_id']}: enclosure_status {e.get('enclosure_status')!r}"
+                )
             bad += _null_texts(e.values(), f"estates.geojson/{e['estate_id']}")
 
     # --- premises: ids, R1 area, R3 caps
@@ -182,8 +200,10 @@ def _check_outputs(county: countygen.County, out: Path, *, year: int | None,
         rates = rules.subsidies.by_kind[kind]
         cost = p.get("cost_yuan")
         if float(p["subsidy_build_yuan"] or 0) > rates.build_share * float(cost or 0) + 0.011:
-            bad.append(f"R3: premises {p['premises_id']} build subsidy "
-                       f"{p['subsidy_build_yuan']} > {rates.build_share} × cost {cost}")
+            bad.append(
+                f"R3: premises {p['premises_id']} build subsidy "
+                f"{p['subsidy_build_yuan']} > {rates.build_share} × cost {cost}"
+            )
 
     standards = rules.premises.standards
     given_standard = _given(county, "communities", "standard", "community_id")
@@ -200,8 +220,11 @@ def _check_outputs(county: countygen.County, out: Path, *, year: int | None,
         # R1 standard: the layer's, else the tenure of the largest existing premises
         expected_standard = given_standard.get(cid)
         if expected_standard is None:
-            expected_standard = (rules.premises.tenure_standard[largest[cid][2]]
-                                 if cid in largest else rules.premises.standard_without_premises)
+            expected_standard = (
+                rules.premises.tenure_standard[largest[cid][2]]
+                if cid in largest
+                else rules.premises.standard_without_premises
+            )
         if c["standard"] != expected_standard:
             bad.append(f"{where}: R1 standard {c['standard']} != {expected_standard}")
         std = standards[c["standard"]]
@@ -209,22 +232,28 @@ def _check_outputs(county: countygen.County, out: Path, *, year: int | None,
         if not _close(c["required_area_m2"], required):
             bad.append(f"{where}: R1 required {c['required_area_m2']} != {required}")
         if not _close(c["premises_area_m2"], area.get(cid, 0.0)):
-            bad.append(f"{where}: R1 premises area {c['premises_area_m2']} != "
-                       f"{area.get(cid, 0.0)}")
+            bad.append(f"{where}: R1 premises area {c['premises_area_m2']} != {area.get(cid, 0.0)}")
         if not _close(c["shortfall_m2"], max(c["required_area_m2"] - c["premises_area_m2"], 0)):
             bad.append(f"{where}: R1 shortfall {c['shortfall_m2']}")
-        status = ("none" if c["premises_area_m2"] <= 0 else "meets"
-                  if c["premises_area_m2"] >= c["required_area_m2"] - 1e-9 else "short")
+        status = (
+            "none"
+            if c["premises_area_m2"] <= 0
+            else "meets"
+            if c["premises_area_m2"] >= c["required_area_m2"] - 1e-9
+            else "short"
+        )
         if c["premises_status"] != status:
             bad.append(f"{where}: R1 status {c['premises_status']} != {status}")
         # R5
         extra = max(h - s.threshold_households, 0)
         cap = s.cap if s.cap_includes_party_worker else s.cap + s.party_workers
         base = s.full_time_workers + s.party_workers
-        low = min(base + (extra // s.households_per_extra_slow if h > s.threshold_households
-                          else 0), cap)
-        high = min(base + (extra // s.households_per_extra_fast if h > s.threshold_households
-                           else 0), cap)
+        low = min(
+            base + (extra // s.households_per_extra_slow if h > s.threshold_households else 0), cap
+        )
+        high = min(
+            base + (extra // s.households_per_extra_fast if h > s.threshold_households else 0), cap
+        )
         if (c["staff_min"], c["staff_max"]) != (low, high):
             bad.append(f"{where}: R5 staff {c['staff_min']}–{c['staff_max']} != {low}–{high}")
         # R4
@@ -250,8 +279,10 @@ def _check_outputs(county: countygen.County, out: Path, *, year: int | None,
         if rent_sum.get(cid, 0.0) > rates.rent_cap_yuan_per_year + 0.011:
             bad.append(f"{where}: R3 rent subsidies {rent_sum[cid]} > cap")
         if not _close(c["subsidy_build_yuan"], build_sum.get(cid, 0.0), 0.05):
-            bad.append(f"{where}: R3 community build subsidy {c['subsidy_build_yuan']} != "
-                       f"sum of its premises {build_sum.get(cid, 0.0)}")
+            bad.append(
+                f"{where}: R3 community build subsidy {c['subsidy_build_yuan']} != "
+                f"sum of its premises {build_sum.get(cid, 0.0)}"
+            )
 
     # --- R2: every parcel has a row
     parcels = county.ids("development_parcels")
@@ -264,8 +295,11 @@ def _check_outputs(county: countygen.County, out: Path, *, year: int | None,
     # --- R7 proposals
     inside = bool(truth) and any(e["community_id"] is not None for e in estates)
     if proposals and inside != (out / "proposed_communities.geojson").exists():
-        bad.append("R7 proposals written although no estate is in a community" if not inside
-                   else "R7 proposals missing")
+        bad.append(
+            "R7 proposals written although no estate is in a community"
+            if not inside
+            else "R7 proposals missing"
+        )
     if proposals and inside:
         proposed = _features(out / "proposed_communities.geojson")
         for p in proposed:
@@ -276,8 +310,10 @@ def _check_outputs(county: countygen.County, out: Path, *, year: int | None,
             before = sum(int(c["households"]) for c in communities)
             after = sum(int(p["households"]) for p in proposed)
             if before != after:
-                bad.append(f"R7 proposal: {after} households in the proposed communities != "
-                           f"{before} in the communities")
+                bad.append(
+                    f"R7 proposal: {after} households in the proposed communities != "
+                    f"{before} in the communities"
+                )
         for p in _features(out / "proposed_sites.geojson"):
             if p.get("model") not in ("lscp", "mclp"):
                 bad.append(f"proposed site model {p.get('model')!r}")
@@ -307,8 +343,7 @@ def _neg(text: str) -> tuple[int, ...]:
     return tuple(-ord(ch) for ch in text) + (0,)
 
 
-def _given(county: countygen.County, layer: str, column: str, id_field: str
-           ) -> dict[str, Any]:
+def _given(county: countygen.County, layer: str, column: str, id_field: str) -> dict[str, Any]:
     """The non-blank values of an optional field as written (canonical English for enums)."""
     plan = county.layers.get(layer)
     if plan is None or column not in plan.frame:
@@ -335,9 +370,12 @@ def _options(seed: int) -> dict[str, Any]:
 
     rng = np.random.default_rng([seed, 7])
     year = int(_dt.date.today().year + rng.integers(0, 12)) if rng.random() < 0.2 else None
-    return {"lang": "en" if rng.random() < 0.3 else "zh", "year": year,
-            "proposals": rng.random() < 0.9,
-            "sites": int(rng.integers(1, 4)) if rng.random() < 0.3 else None}
+    return {
+        "lang": "en" if rng.random() < 0.3 else "zh",
+        "year": year,
+        "proposals": rng.random() < 0.9,
+        "sites": int(rng.integers(1, 4)) if rng.random() < 0.3 else None,
+    }
 
 
 def _candidates(county: countygen.County) -> int:
@@ -353,8 +391,11 @@ def _candidates(county: countygen.County) -> int:
     if plan is not None and len(plan.frame):
         points = _point_inside(plan.frame.geometry.values)
     else:
-        polygons = [county.layers[n].frame.geometry.values
-                    for n in ("estates", "development_parcels") if n in county.layers]
+        polygons = [
+            county.layers[n].frame.geometry.values
+            for n in ("estates", "development_parcels")
+            if n in county.layers
+        ]
         points = _point_inside(np.concatenate(polygons)) if polygons else []
     # a point within a metre of an edge may fall either way after a datum conversion
     return int(shapely.intersects(area.buffer(-1.0), np.asarray(points, dtype=object)).sum())
@@ -377,8 +418,16 @@ def run_example(seed: int, workdir: str, keep: bool = False) -> str | None:
     except Exception:  # noqa: BLE001 - reported with the seed
         return f"seed {seed}: the generator failed\n{traceback.format_exc()}"
     opts = _options(seed)
-    args = ["run", str(base / "layers"), "--out", str(base / "out"), "--lang", opts["lang"],
-            "--basemap", "none"]
+    args = [
+        "run",
+        str(base / "layers"),
+        "--out",
+        str(base / "out"),
+        "--lang",
+        opts["lang"],
+        "--basemap",
+        "none",
+    ]
     if opts["year"] is not None:
         args += ["--year", str(opts["year"])]
     if not opts["proposals"]:
@@ -387,13 +436,16 @@ def run_example(seed: int, workdir: str, keep: bool = False) -> str | None:
         args += ["--sites", str(opts["sites"])]
     what = f"seed {seed} ({county.describe()}; {' '.join(args[3:])})"
     result = CliRunner().invoke(app, args, catch_exceptions=True)
-    if result.exit_code == 1 and "--sites" in args and re.search(
-            r"new sites were asked for|处用房点位，但只有", result.output):
+    if (
+        result.exit_code == 1
+        and "--sites" in args
+        and re.search(r"new sites were asked for|处用房点位，但只有", result.output)
+    ):
         # more sites asked than candidates: the planner's usage error, refused as it should
         # be (which candidate point of a two-part estate lies inside is a near tie) — rerun
         # with the default p
         at = args.index("--sites")
-        args = args[:at] + args[at + 2:]
+        args = args[:at] + args[at + 2 :]
         opts["sites"] = None
         result = CliRunner().invoke(app, args, catch_exceptions=True)
     if result.exit_code != 0:
@@ -405,17 +457,17 @@ def run_example(seed: int, workdir: str, keep: bool = False) -> str | None:
             detail += Path(crash.group(1)).read_text(encoding="utf-8")[-3000:]
         return f"{what}: exit {result.exit_code}\n{detail}"
     try:
-        bad = _check_outputs(county, base / "out", year=opts["year"],
-                             proposals=opts["proposals"])
-        if seed % CHECK_EVERY == 0:   # `check` passes what `run` runs
+        bad = _check_outputs(county, base / "out", year=opts["year"], proposals=opts["proposals"])
+        if seed % CHECK_EVERY == 0:  # `check` passes what `run` runs
             checked = CliRunner().invoke(app, ["check", str(base / "layers")])
             if checked.exit_code != 0:
                 bad.append(f"`check` exit {checked.exit_code}: {checked.output[-1500:]}")
         if seed % BUREAU_EVERY == 0:
             from gis_planner.bureau import export_bureau
 
-            report = export_bureau(base / "out", base / "bureau", lang=opts["lang"],
-                                   formats=["geojson", "shp", "gpkg"])
+            report = export_bureau(
+                base / "out", base / "bureau", lang=opts["lang"], formats=["geojson", "shp", "gpkg"]
+            )
             counts = report.counts.get("communities", {})
             if set(counts.values()) != {len(county.ids("communities"))}:
                 bad.append(f"bureau: communities counts {counts}")
@@ -423,7 +475,7 @@ def run_example(seed: int, workdir: str, keep: bool = False) -> str | None:
         return f"{what}: checking the outputs failed\n{traceback.format_exc()}"
     if bad:
         return f"{what}:\n  " + "\n  ".join(bad[:20])
-    if not keep:   # a passing county leaves nothing behind (make fuzz runs thousands)
+    if not keep:  # a passing county leaves nothing behind (make fuzz runs thousands)
         shutil.rmtree(base, ignore_errors=True)
     return None
 
@@ -436,12 +488,24 @@ def check_invalid_example(seed: int, workdir: str) -> str | None:
 
     base = Path(workdir) / f"invalid_{seed}"
     shutil.rmtree(base, ignore_errors=True)
-    county, fault = countygen.inject_fault(countygen.generate_county(seed),
-                                           np.random.default_rng([seed, 11]))
+    county, fault = countygen.inject_fault(
+        countygen.generate_county(seed), np.random.default_rng([seed, 11])
+    )
     countygen.write_county(county, base / "layers")
     lang = "en" if seed % 2 else "zh"
-    result = CliRunner().invoke(app, ["run", str(base / "layers"), "--out", str(base / "out"),
-                                      "--lang", lang, "--basemap", "none"])
+    result = CliRunner().invoke(
+        app,
+        [
+            "run",
+            str(base / "layers"),
+            "--out",
+            str(base / "out"),
+            "--lang",
+            lang,
+            "--basemap",
+            "none",
+        ],
+    )
     what = f"seed {seed} fault {fault.kind} in {fault.layer} ({county.describe()})"
     if result.exit_code != 1:
         return f"{what}: exit {result.exit_code}, not 1\n{result.output[-2000:]}"
@@ -450,8 +514,10 @@ def check_invalid_example(seed: int, workdir: str) -> str | None:
         return f"{what}: the message does not name {missing}\n{result.output[-2000:]}"
     checked = CliRunner().invoke(app, ["check", str(base / "layers"), "--lang", lang])
     if checked.exit_code != 1 or any(word not in checked.output for word in fault.must_name):
-        return f"{what}: `check` exit {checked.exit_code} does not say the same\n" \
-               f"{checked.output[-2000:]}"
+        return (
+            f"{what}: `check` exit {checked.exit_code} does not say the same\n"
+            f"{checked.output[-2000:]}"
+        )
     written = [p.name for p in (base / "out").glob("*")] if (base / "out").exists() else []
     if written:
         return f"{what}: files written although the input is invalid: {written}"
@@ -475,16 +541,18 @@ def _run_all(func, seeds: range, workdir: Path) -> list[str]:  # noqa: ANN001
 def test_generated_counties_run_with_every_invariant(tmp_path: Path) -> None:
     seeds = range(FIRST_SEED, FIRST_SEED + EXAMPLES)
     failures = _run_all(run_example, seeds, tmp_path)
-    assert not failures, (f"{len(failures)} of {len(seeds)} generated counties failed "
-                          f"(seeds {[int(f.split()[1]) for f in failures]}):\n\n"
-                          + "\n\n".join(failures[:10]))
+    assert not failures, (
+        f"{len(failures)} of {len(seeds)} generated counties failed "
+        f"(seeds {[int(f.split()[1]) for f in failures]}):\n\n" + "\n\n".join(failures[:10])
+    )
 
 
 def test_generated_invalid_counties_name_their_fault(tmp_path: Path) -> None:
     seeds = range(FIRST_SEED, FIRST_SEED + INVALID_EXAMPLES)
     failures = _run_all(check_invalid_example, seeds, tmp_path)
-    assert not failures, (f"{len(failures)} of {len(seeds)} invalid counties:\n\n"
-                          + "\n\n".join(failures[:10]))
+    assert not failures, f"{len(failures)} of {len(seeds)} invalid counties:\n\n" + "\n\n".join(
+        failures[:10]
+    )
 
 
 def test_the_generator_varies_what_counties_vary() -> None:
@@ -513,36 +581,65 @@ def test_the_generator_varies_what_counties_vary() -> None:
         estates = county.layers.get("estates")
         if estates is not None and "enclosure" in estates.frame:
             seen.update(f"enclosure:{v}" for v in estates.frame["enclosure"] if v)
-    expected = {"fmt:geojson", "fmt:gpkg", "fmt:shp", "crs:gcj02", "crs:EPSG:4549",
-                "crs:EPSG:4326", "crs:EPSG:4490", "no-cpg", "mapped-fields", "renamed-fields",
-                "<NA>-text", "table:csv", "table:xlsx", "enclosure:开放式", "enclosure:半封闭",
-                "enclosure:封闭式", "empty:premises", "raster", "harbin"}
+    expected = {
+        "fmt:geojson",
+        "fmt:gpkg",
+        "fmt:shp",
+        "crs:gcj02",
+        "crs:EPSG:4549",
+        "crs:EPSG:4326",
+        "crs:EPSG:4490",
+        "no-cpg",
+        "mapped-fields",
+        "renamed-fields",
+        "<NA>-text",
+        "table:csv",
+        "table:xlsx",
+        "enclosure:开放式",
+        "enclosure:半封闭",
+        "enclosure:封闭式",
+        "empty:premises",
+        "raster",
+        "harbin",
+    }
     assert expected <= seen, expected - seen
 
 
 def test_the_invariants_catch_a_wrong_output(tmp_path: Path) -> None:
     """The checks can fail: a run's outputs, tampered with one figure at a time, are caught."""
-    seed = next(s for s in range(50) if countygen.generate_county(s).estate_households()
-                and len(countygen.generate_county(s).ids("communities")) > 1)
+    seed = next(
+        s
+        for s in range(50)
+        if countygen.generate_county(s).estate_households()
+        and len(countygen.generate_county(s).ids("communities")) > 1
+    )
     assert run_example(seed, str(tmp_path), keep=True) is None
     county = countygen.generate_county(seed)
     out = tmp_path / f"county_{seed}" / "out"
     original = (out / "communities.geojson").read_text(encoding="utf-8")
     opts = _options(seed)
-    for key, change in (("required_area_m2", 1.0), ("households", -1), ("staff_max", 1),
-                        ("working_funds_yuan", 100.0), ("standard", None),
-                        ("premises_status", None), ("name", "<NA>")):
+    for key, change in (
+        ("required_area_m2", 1.0),
+        ("households", -1),
+        ("staff_max", 1),
+        ("working_funds_yuan", 100.0),
+        ("standard", None),
+        ("premises_status", None),
+        ("name", "<NA>"),
+    ):
         data = json.loads(original)
         props = data["features"][0]["properties"]
         if change is None:
-            props[key] = {"new": "renovated"}.get(props[key], "new") if key == "standard" \
-                else "good"
+            props[key] = (
+                {"new": "renovated"}.get(props[key], "new") if key == "standard" else "good"
+            )
         elif isinstance(change, str):
             props[key] = change
         else:
             props[key] = props[key] + change
-        (out / "communities.geojson").write_text(json.dumps(data, ensure_ascii=False),
-                                                 encoding="utf-8")
+        (out / "communities.geojson").write_text(
+            json.dumps(data, ensure_ascii=False), encoding="utf-8"
+        )
         bad = _check_outputs(county, out, year=opts["year"], proposals=opts["proposals"])
         assert bad, f"tampering {key} went unnoticed"
 
@@ -562,11 +659,16 @@ def test_empty_text_in_every_format_reads_as_missing(tmp_path: Path) -> None:
     words = ["<NA>", "nan", "None", "NaT", "", "  ", None]
     x0, y0 = countygen.X0, countygen.Y0
     communities = gpd.GeoDataFrame(
-        {"community_id": [f"C{i}" for i in range(len(words))],
-         "name": [f"社区{i}" for i in range(len(words))],
-         "standard": words, "kind": words, "street": words},
-        geometry=[box(x0 + 100 * i, y0, x0 + 100 * (i + 1), y0 + 100)
-                  for i in range(len(words))], crs="EPSG:4549")
+        {
+            "community_id": [f"C{i}" for i in range(len(words))],
+            "name": [f"社区{i}" for i in range(len(words))],
+            "standard": words,
+            "kind": words,
+            "street": words,
+        },
+        geometry=[box(x0 + 100 * i, y0, x0 + 100 * (i + 1), y0 + 100) for i in range(len(words))],
+        crs="EPSG:4549",
+    )
     for ext in (".gpkg", ".shp", ".geojson"):
         folder = tmp_path / ext.strip(".")
         folder.mkdir()
@@ -575,7 +677,7 @@ def test_empty_text_in_every_format_reads_as_missing(tmp_path: Path) -> None:
         c = data.communities
         assert c["standard"].isna().all(), (ext, c["standard"].tolist())
         assert c["street"].isna().all(), (ext, c["street"].tolist())
-        assert c["kind"].eq("urban").all()   # the default of a missing kind
+        assert c["kind"].eq("urban").all()  # the default of a missing kind
 
 
 def test_a_zero_feature_optional_layer_reads_as_absent_with_a_warning(tmp_path: Path) -> None:
@@ -589,10 +691,14 @@ def test_a_zero_feature_optional_layer_reads_as_absent_with_a_warning(tmp_path: 
     from gis_planner.layers import load_layers
 
     x0, y0 = countygen.X0, countygen.Y0
-    communities = gpd.GeoDataFrame({"community_id": ["C1"], "name": ["甲"]},
-                                   geometry=[box(x0, y0, x0 + 500, y0 + 500)], crs="EPSG:4549")
-    roads = gpd.GeoDataFrame({"road_id": ["R1"]}, geometry=[LineString([(x0, y0), (x0 + 9, y0)])],
-                             crs="EPSG:4549").iloc[0:0]
+    communities = gpd.GeoDataFrame(
+        {"community_id": ["C1"], "name": ["甲"]},
+        geometry=[box(x0, y0, x0 + 500, y0 + 500)],
+        crs="EPSG:4549",
+    )
+    roads = gpd.GeoDataFrame(
+        {"road_id": ["R1"]}, geometry=[LineString([(x0, y0), (x0 + 9, y0)])], crs="EPSG:4549"
+    ).iloc[0:0]
     communities.to_file(tmp_path / "communities.gpkg", engine="pyogrio")
     roads.to_file(tmp_path / "planned_roads.shp", engine="pyogrio")
     data = load_layers(tmp_path, lang="en")
@@ -611,8 +717,11 @@ def _as_pandas_strings(frame: Any) -> Any:
     frame = frame.copy()
     for column in frame.columns:
         values = frame[column]
-        if column != frame.geometry.name and values.dtype == object and not values.map(
-                lambda v: isinstance(v, (list, dict, tuple))).any():
+        if (
+            column != frame.geometry.name
+            and values.dtype == object
+            and not values.map(lambda v: isinstance(v, (list, dict, tuple))).any()
+        ):
             frame[column] = values.astype("string")
     return frame
 
@@ -631,10 +740,20 @@ def test_generated_counties_with_string_dtypes_through_the_api(tmp_path: Path) -
         county = countygen.generate_county(seed)
         folder = countygen.write_county(county, tmp_path / f"county_{seed}")
         data = load_layers(folder)
-        data = dataclasses.replace(data, **{name: _as_pandas_strings(getattr(data, name))
-                                            for name in ("communities", "estates", "premises",
-                                                         "development_parcels",
-                                                         "planned_roads", "candidate_sites")})
+        data = dataclasses.replace(
+            data,
+            **{
+                name: _as_pandas_strings(getattr(data, name))
+                for name in (
+                    "communities",
+                    "estates",
+                    "premises",
+                    "development_parcels",
+                    "planned_roads",
+                    "candidate_sites",
+                )
+            },
+        )
         try:
             results = propose_layout(analyse(data, year=None if seed % 3 else 2035))
             write_run(results, tmp_path / f"out_{seed}", basemap="none")

@@ -30,15 +30,31 @@ pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")  # NaN coordin
 
 
 def _estates() -> gpd.GeoDataFrame:
-    return gdf([
-        {"estate_id": "E1", "name": "一号小区", "households": 1200, "geometry": square(100, 100)},
-        {"estate_id": "E2", "name": "二号小区", "households": 800, "geometry": square(1100, 100)},
-    ])
+    return gdf(
+        [
+            {
+                "estate_id": "E1",
+                "name": "一号小区",
+                "households": 1200,
+                "geometry": square(100, 100),
+            },
+            {
+                "estate_id": "E2",
+                "name": "二号小区",
+                "households": 800,
+                "geometry": square(1100, 100),
+            },
+        ]
+    )
 
 
 def _county(folder: Path) -> Path:
-    return write_layers(folder, communities=two_communities(), estates=_estates(),
-                        premises=hand_made_premises(p4_community="B"))
+    return write_layers(
+        folder,
+        communities=two_communities(),
+        estates=_estates(),
+        premises=hand_made_premises(p4_community="B"),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -46,8 +62,10 @@ def previous_outputs(tmp_path_factory) -> Path:
     """The outputs of a valid run, copied into each test's --out folder."""
     root = tmp_path_factory.mktemp("previous")
     out = root / "out"
-    result = CliRunner().invoke(app, ["run", str(_county(root / "layers")), "--out", str(out),
-                                      "--no-proposals", "--lang", "en"])
+    result = CliRunner().invoke(
+        app,
+        ["run", str(_county(root / "layers")), "--out", str(out), "--no-proposals", "--lang", "en"],
+    )
     assert result.exit_code == 0, result.output
     return out
 
@@ -67,6 +85,7 @@ def out(tmp_path, previous_outputs) -> Path:
 @pytest.fixture(autouse=True)
 def _no_hang() -> Iterator[None]:
     """A FIFO read by mistake would block forever: fail the test instead."""
+
     def fail(*_):
         raise TimeoutError("the planner blocked (opened a FIFO?)")
 
@@ -109,8 +128,9 @@ def _accepted(folder: Path, *needles: str) -> str:
     return text
 
 
-def _geojson(folder: Path, name: str, frame: gpd.GeoDataFrame,
-             edit: Callable[[dict], None] | None = None) -> Path:
+def _geojson(
+    folder: Path, name: str, frame: gpd.GeoDataFrame, edit: Callable[[dict], None] | None = None
+) -> Path:
     """Replace layer ``name`` by a GeoJSON of ``frame`` (in its CRS), edited as JSON."""
     for old in folder.glob(f"{name}.*"):
         old.unlink()
@@ -125,6 +145,7 @@ def _geojson(folder: Path, name: str, frame: gpd.GeoDataFrame,
 def _set_households(value: object) -> Callable[[dict], None]:
     def edit(collection: dict) -> None:
         collection["features"][0]["properties"]["households"] = value
+
     return edit
 
 
@@ -224,7 +245,9 @@ def test_a_filegdb_named_in_planner_yaml_reads_and_is_hashed(county):
         (county / f"{name}.gpkg").unlink()
     (county / "planner.yaml").write_text(
         "layers:\n  communities: {file: bureau.gdb, layer: communities}\n"
-        "  estates: {file: bureau.gdb, layer: estates}\n", encoding="utf-8")
+        "  estates: {file: bureau.gdb, layer: estates}\n",
+        encoding="utf-8",
+    )
     _accepted(county, "communities: bureau.gdb — 2", "estates: bureau.gdb — 2")
     data = load_layers(county)
     assert len(data.sources["estates"].sha256) == 64
@@ -233,28 +256,35 @@ def test_a_filegdb_named_in_planner_yaml_reads_and_is_hashed(county):
 # --------------------------------------------------------------------------- planner.yaml
 
 
-@pytest.mark.parametrize(("text", "needles"), [
-    ("layers:\n  - estates.gpkg\n", ["layers = ['estates.gpkg']", "mapping of layer name"]),
-    ("household_size: abc\n", ["household_size = 'abc'"]),
-    ("household_size: 0\n", ["household_size = 0", "plausibility.min_household_size"]),
-    ("household_size: -2.66\n", ["household_size = -2.66", "between 1 and 10"]),
-    ("household_size: true\n", ["household_size = True"]),
-    ("layers:\n  estates: {file: 123}\n", ["layers.estates.file = 123", "file name"]),
-    ("layers:\n  estates: {fields: [a, b]}\n", ["layers.estates.fields = ['a', 'b']"]),
-    ("layers:\n  estates: {encoding: klingon}\n", ["layers.estates.encoding = 'klingon'"]),
-    ("layers:\n  estates: {gcj02: maybe}\n", ["layers.estates.gcj02 = 'maybe'"]),
-    ("rules: .\n", ["planner.yaml (rules: .)", "is a folder"]),
-    ("rules: [a]\n", ["rules = ['a']"]),
-    ("name: {a: 1}\n", ["name = {'a': 1}", "must be text"]),
-    ("data_note: [a, b]\n", ["data_note = ['a', 'b']"]),
-    ("layers:\n  estates: ../../../../etc/passwd\n",
-     ["layers.estates.file = ../../../../etc/passwd", "leads out of the layers folder"]),
-    ("layers:\n  estates: {file: /etc/passwd}\n", ["layers.estates.file = /etc/passwd",
-                                                  "leads out of the layers folder"]),
-    ("rules: ../../rules.yaml\n", ["rules = ../../rules.yaml", "leads out"]),
-    ("layers: {estates: [1, 2]}\n", ["layers.estates = [1, 2]"]),
-    (": : :\n", ["planner.yaml", "invalid settings"]),
-])
+@pytest.mark.parametrize(
+    ("text", "needles"),
+    [
+        ("layers:\n  - estates.gpkg\n", ["layers = ['estates.gpkg']", "mapping of layer name"]),
+        ("household_size: abc\n", ["household_size = 'abc'"]),
+        ("household_size: 0\n", ["household_size = 0", "plausibility.min_household_size"]),
+        ("household_size: -2.66\n", ["household_size = -2.66", "between 1 and 10"]),
+        ("household_size: true\n", ["household_size = True"]),
+        ("layers:\n  estates: {file: 123}\n", ["layers.estates.file = 123", "file name"]),
+        ("layers:\n  estates: {fields: [a, b]}\n", ["layers.estates.fields = ['a', 'b']"]),
+        ("layers:\n  estates: {encoding: klingon}\n", ["layers.estates.encoding = 'klingon'"]),
+        ("layers:\n  estates: {gcj02: maybe}\n", ["layers.estates.gcj02 = 'maybe'"]),
+        ("rules: .\n", ["planner.yaml (rules: .)", "is a folder"]),
+        ("rules: [a]\n", ["rules = ['a']"]),
+        ("name: {a: 1}\n", ["name = {'a': 1}", "must be text"]),
+        ("data_note: [a, b]\n", ["data_note = ['a', 'b']"]),
+        (
+            "layers:\n  estates: ../../../../etc/passwd\n",
+            ["layers.estates.file = ../../../../etc/passwd", "leads out of the layers folder"],
+        ),
+        (
+            "layers:\n  estates: {file: /etc/passwd}\n",
+            ["layers.estates.file = /etc/passwd", "leads out of the layers folder"],
+        ),
+        ("rules: ../../rules.yaml\n", ["rules = ../../rules.yaml", "leads out"]),
+        ("layers: {estates: [1, 2]}\n", ["layers.estates = [1, 2]"]),
+        (": : :\n", ["planner.yaml", "invalid settings"]),
+    ],
+)
 def test_planner_yaml_of_the_wrong_shape_is_one_message(county, out, text, needles):
     (county / "planner.yaml").write_text(text, encoding="utf-8")
     _refused(county, out, "planner.yaml", *needles)
@@ -298,8 +328,9 @@ def test_a_huge_planner_yaml_is_refused_before_it_is_read(county, out):
 
 
 def test_a_gbk_rules_file_says_it_is_not_utf8(county, out):
-    (county / "rules_2024.yaml").write_bytes("# 规则\nlayout: {households_min: 1000}\n"
-                                             .encode("gbk"))
+    (county / "rules_2024.yaml").write_bytes(
+        "# 规则\nlayout: {households_min: 1000}\n".encode("gbk")
+    )
     (county / "planner.yaml").write_text("rules: rules_2024.yaml\n", encoding="utf-8")
     _refused(county, out, "rules_2024.yaml", "not UTF-8", "GBK")
 
@@ -309,19 +340,24 @@ def test_rule_limits_out_of_range_are_named_with_the_layer_problems(county, out)
         "layout: {households_min: 5000, walking_distance_m: -300}\n"
         "premises: {standards: {new: {minimum_total_m2: -1800}}}\n"
         "staffing: {households_per_extra_slow: 0, full_time_workers: -12}\n"
-        "subsidies: {by_kind: {urban: {build_cap_yuan: -6200000}}}\n", encoding="utf-8")
+        "subsidies: {by_kind: {urban: {build_cap_yuan: -6200000}}}\n",
+        encoding="utf-8",
+    )
     (county / "planner.yaml").write_text("rules: rules.yaml\n", encoding="utf-8")
     estates = _estates()
     estates.loc[0, "households"] = -5
     estates.to_file(county / "estates.gpkg")
-    _refused(county, out,
-             "layout.households_min = 5000, layout.households_max = 4000",
-             "layout.walking_distance_m = -300",
-             "premises.standards.new.minimum_total_m2 = -1800",
-             "staffing.households_per_extra_slow = 0",
-             "staffing.full_time_workers = -12",
-             "subsidies.by_kind.urban.build_cap_yuan = -6200000",
-             "estates.gpkg: field 'households' must be a whole number")  # not hidden
+    _refused(
+        county,
+        out,
+        "layout.households_min = 5000, layout.households_max = 4000",
+        "layout.walking_distance_m = -300",
+        "premises.standards.new.minimum_total_m2 = -1800",
+        "staffing.households_per_extra_slow = 0",
+        "staffing.full_time_workers = -12",
+        "subsidies.by_kind.urban.build_cap_yuan = -6200000",
+        "estates.gpkg: field 'households' must be a whole number",
+    )  # not hidden
 
 
 def test_a_rules_file_given_with_rules_is_checked_too(county, out, tmp_path):
@@ -342,13 +378,16 @@ def test_a_limit_of_the_rules_file_stops_a_layer_before_it_is_read(county, out):
 # --------------------------------------------------------------------------- values
 
 
-@pytest.mark.parametrize(("value", "needles"), [
-    (1e19, ["plausibility.max_households_per_estate = 20,000", "E1"]),
-    (1e9, ["plausibility.max_households_per_estate", "E1 (1000000000)"]),
-    ("inf", ["field 'households'", "E1 (inf)"]),
-    (True, ["field 'households' holds true/false", "E1"]),
-    ("约300", ["field 'households'", "E1 ('约300')"]),
-])
+@pytest.mark.parametrize(
+    ("value", "needles"),
+    [
+        (1e19, ["plausibility.max_households_per_estate = 20,000", "E1"]),
+        (1e9, ["plausibility.max_households_per_estate", "E1 (1000000000)"]),
+        ("inf", ["field 'households'", "E1 (inf)"]),
+        (True, ["field 'households' holds true/false", "E1"]),
+        ("约300", ["field 'households'", "E1 ('约300')"]),
+    ],
+)
 def test_implausible_or_non_numeric_households_are_refused(county, out, value, needles):
     _geojson(county, "estates", _estates(), _set_households(value))
     _refused(county, out, "estates.geojson", *needles)
@@ -372,8 +411,7 @@ def test_nan_or_infinite_coordinates_name_the_rows_not_the_crs(county, out, bad)
 
 
 def test_a_households_table_row_without_id_is_named_by_its_row(county, out):
-    (county / "households.csv").write_text("estate_id,households\nE1,10\n,20\n",
-                                           encoding="utf-8")
+    (county / "households.csv").write_text("estate_id,households\nE1,10\n,20\n", encoding="utf-8")
     _refused(county, out, "households.csv", "without estate_id: row 3")
 
 
@@ -381,10 +419,10 @@ def test_both_chinese_and_english_households_columns_are_an_error(county, out):
     estates = _estates()
     estates["户数"] = [5, 6]
     estates.to_file(county / "estates.gpkg")
-    _refused(county, out, "estates.gpkg", "'households': households, 户数",
-             "layers.estates.fields")
-    (county / "households.csv").write_text("estate_id,户数,households\nE1,10,10\n",
-                                           encoding="utf-8")
+    _refused(county, out, "estates.gpkg", "'households': households, 户数", "layers.estates.fields")
+    (county / "households.csv").write_text(
+        "estate_id,户数,households\nE1,10,10\n", encoding="utf-8"
+    )
     _estates().to_file(county / "estates.gpkg")
     _refused(county, out, "households.csv", "'households': 户数, households")
 
@@ -400,6 +438,7 @@ def test_a_zero_area_estate_is_an_error(county, out):
 def test_a_nul_in_a_name_is_refused_instead_of_cutting_it_short(county, out):
     def edit(collection: dict) -> None:
         collection["features"][1]["properties"]["name"] = "二号\u0000小区"
+
     _geojson(county, "estates", _estates(), edit)
     _refused(county, out, "estates.geojson", "NUL", "E2")
 
@@ -423,25 +462,27 @@ def test_numeric_community_codes_are_read_as_text(county):
     assert ".0" not in text
     data = load_layers(county)
     assert data.communities["community_id"].tolist() == ["330521001001", "330521001002"]
-    assert data.premises["community_id"].tolist()[:3] == ["330521001001", "330521001001",
-                                                         "330521001002"]
+    assert data.premises["community_id"].tolist()[:3] == [
+        "330521001001",
+        "330521001001",
+        "330521001002",
+    ]
 
 
 def test_an_empty_id_is_named_by_its_row_number(county, out):
     estates = _estates()
     estates.loc[1, "estate_id"] = " "
     estates.to_file(county / "estates.gpkg")
-    _refused(county, out, "estates.gpkg", "field 'estate_id' must not be empty",
-             "empty in rows #2")
+    _refused(county, out, "estates.gpkg", "field 'estate_id' must not be empty", "empty in rows #2")
 
 
 def test_an_encoding_on_a_geojson_is_applied_not_an_arrow_error(county):
     frame = _estates()
     _geojson(county, "estates", frame)
     (county / "estates.geojson").write_bytes(
-        (county / "estates.geojson").read_text(encoding="utf-8").encode("gbk"))
-    (county / "planner.yaml").write_text("layers:\n  estates: {encoding: GBK}\n",
-                                         encoding="utf-8")
+        (county / "estates.geojson").read_text(encoding="utf-8").encode("gbk")
+    )
+    (county / "planner.yaml").write_text("layers:\n  estates: {encoding: GBK}\n", encoding="utf-8")
     text = _accepted(county, "estates: estates.geojson — 2")
     assert "Arrow" not in text
     assert load_layers(county).estates["name"].tolist() == ["一号小区", "二号小区"]
@@ -455,27 +496,37 @@ def test_a_property_named_crs_is_not_a_crs_statement(county):
 
     def edit(collection: dict) -> None:
         collection.pop("crs", None)
+
     _geojson(county, "estates", frame, edit)
-    (county / "planner.yaml").write_text('layers:\n  estates: {crs: "EPSG:4549"}\n',
-                                         encoding="utf-8")
+    (county / "planner.yaml").write_text(
+        'layers:\n  estates: {crs: "EPSG:4549"}\n', encoding="utf-8"
+    )
     _accepted(county, "estates: estates.geojson — 2")
 
 
 def test_a_crs_member_after_the_features_of_a_large_file_is_found():
     from gis_planner.layers import _states_crs
 
-    features = [{"type": "Feature", "properties": {"name": "x" * 200, "crs": {"type": "x"}},
-                 "geometry": None}] * 8000  # beyond the first megabyte
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"name": "x" * 200, "crs": {"type": "x"}},
+            "geometry": None,
+        }
+    ] * 8000  # beyond the first megabyte
     tail = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::4549"}}
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "x.geojson"
-        path.write_text(json.dumps({"type": "FeatureCollection", "features": features,
-                                    "crs": tail}), encoding="utf-8")
+        path.write_text(
+            json.dumps({"type": "FeatureCollection", "features": features, "crs": tail}),
+            encoding="utf-8",
+        )
         assert _states_crs(path)
-        path.write_text(json.dumps({"type": "FeatureCollection", "features": features}),
-                        encoding="utf-8")
+        path.write_text(
+            json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8"
+        )
         assert not _states_crs(path)  # the features' own "crs" properties are not it
 
 
@@ -500,7 +551,8 @@ def test_numeric_estate_codes_in_a_households_spreadsheet_match_as_text(county):
     estates["estate_id"] = ["330521001001", "330521001002"]
     estates.to_file(county / "estates.gpkg")
     pd.DataFrame({"小区代码": [330521001001, 330521001002], "户数": [10, 20]}).to_excel(
-        county / "households.xlsx", index=False)
+        county / "households.xlsx", index=False
+    )
     text = _accepted(county, "households: households.xlsx — 2")
     assert "match no estate" not in text
     assert load_layers(county).estates["households"].tolist() == [10, 20]

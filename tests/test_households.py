@@ -14,12 +14,18 @@ from .conftest import gdf, square, two_communities
 
 
 def test_R1_straddling_estate_split_by_area_share_conserves_households():
-    estates = gdf([
-        {"estate_id": "E1", "households": 2500, "geometry": square(100, 100)},   # in A
-        {"estate_id": "E2", "households": 1001, "geometry": square(950, 100)},   # 50/50
-        {"estate_id": "E3", "households": 400, "geometry": square(1970, 100)},   # 30 % B, 70 % out
-        {"estate_id": "E4", "households": 77, "geometry": square(5000, 100)},    # nowhere
-    ])
+    estates = gdf(
+        [
+            {"estate_id": "E1", "households": 2500, "geometry": square(100, 100)},  # in A
+            {"estate_id": "E2", "households": 1001, "geometry": square(950, 100)},  # 50/50
+            {
+                "estate_id": "E3",
+                "households": 400,
+                "geometry": square(1970, 100),
+            },  # 30 % B, 70 % out
+            {"estate_id": "E4", "households": 77, "geometry": square(5000, 100)},  # nowhere
+        ]
+    )
     out = allocate_households(estates, two_communities())
     # E2: 500.5 each → largest remainder gives the extra household to A (first by order)
     assert out.community_households.tolist() == [2500 + 501, 500 + 400]
@@ -33,17 +39,27 @@ def test_R1_straddling_estate_split_by_area_share_conserves_households():
 
 
 def test_apportion_keeps_group_totals():
-    parts = apportion(np.array([10, 3]), np.array([0, 0, 0, 1, 1]),
-                      np.array([1 / 3, 1 / 3, 1 / 3, 0.5, 0.5]))
+    parts = apportion(
+        np.array([10, 3]), np.array([0, 0, 0, 1, 1]), np.array([1 / 3, 1 / 3, 1 / 3, 0.5, 0.5])
+    )
     assert parts.tolist() == [4, 3, 3, 2, 1]
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.tuples(st.floats(-200, 2100), st.floats(-200, 900),
-                          st.integers(0, 3000)), min_size=1, max_size=12))
+@given(
+    st.lists(
+        st.tuples(st.floats(-200, 2100), st.floats(-200, 900), st.integers(0, 3000)),
+        min_size=1,
+        max_size=12,
+    )
+)
 def test_households_are_conserved_property(rows):
-    estates = gdf([{"estate_id": f"E{i}", "households": h, "geometry": square(x, y, 150)}
-                   for i, (x, y, h) in enumerate(rows)])
+    estates = gdf(
+        [
+            {"estate_id": f"E{i}", "households": h, "geometry": square(x, y, 150)}
+            for i, (x, y, h) in enumerate(rows)
+        ]
+    )
     out = allocate_households(estates, two_communities())
     total = sum(h for _, _, h in rows)
     assert out.community_households.sum() + out.unassigned_households == total

@@ -34,23 +34,39 @@ def test_loads_and_reprojects_to_working_crs(tmp_path):
 
 
 def test_chinese_field_names_and_values_are_accepted(tmp_path):
-    communities = two_communities().rename(columns={
-        "community_id": "社区代码", "name": "社区名称", "kind": "社区类型"})
+    communities = two_communities().rename(
+        columns={"community_id": "社区代码", "name": "社区名称", "kind": "社区类型"}
+    )
     communities["社区类型"] = ["城市社区", "村改居社区"]
-    estates = _estates().rename(columns={"estate_id": "小区代码", "name": "小区名称",
-                                         "households": "户数"})
+    estates = _estates().rename(
+        columns={"estate_id": "小区代码", "name": "小区名称", "households": "户数"}
+    )
     estates["封闭情况"] = ["开放式", "封闭式"]
     estates["物业管理"] = ["无", "有"]
-    premises = gdf([{"用房编号": "P1", "功能": "便民服务中心", "建筑面积": 120, "建设方式": "租赁",
-                     "状态": "现状", "geometry": pt(10, 10)}])
-    folder = write_layers(tmp_path / "l", communities=communities, estates=estates,
-                          premises=premises)
+    premises = gdf(
+        [
+            {
+                "用房编号": "P1",
+                "功能": "便民服务中心",
+                "建筑面积": 120,
+                "建设方式": "租赁",
+                "状态": "现状",
+                "geometry": pt(10, 10),
+            }
+        ]
+    )
+    folder = write_layers(
+        tmp_path / "l", communities=communities, estates=estates, premises=premises
+    )
     data = load_layers(folder)
     assert data.communities["kind"].tolist() == ["urban", "village_to_residence"]
     assert data.estates["enclosure"].tolist() == ["open", "enclosed"]
     assert data.estates["property_management"].tolist() == [False, True]
     assert data.premises.iloc[0][["function", "tenure", "status"]].tolist() == [
-        "service_centre", "leased", "existing"]
+        "service_centre",
+        "leased",
+        "existing",
+    ]
 
 
 def test_no_crs_and_none_declared_is_an_error_naming_the_file(tmp_path):
@@ -68,15 +84,17 @@ def test_declared_crs_fills_a_missing_crs(tmp_path):
     estates = _estates()
     estates.crs = None
     estates.to_file(folder / "estates.shp", engine="pyogrio")
-    (folder / "planner.yaml").write_text('layers:\n  estates: {crs: "EPSG:4549"}\n',
-                                         encoding="utf-8")
+    (folder / "planner.yaml").write_text(
+        'layers:\n  estates: {crs: "EPSG:4549"}\n', encoding="utf-8"
+    )
     assert load_layers(folder).estates.crs == "EPSG:4549"
 
 
 def test_declared_crs_never_overrides_a_stated_one(tmp_path):
     folder = write_layers(tmp_path / "l", communities=two_communities(), estates=_estates())
-    (folder / "planner.yaml").write_text('layers:\n  estates: {crs: "EPSG:4528"}\n',
-                                         encoding="utf-8")
+    (folder / "planner.yaml").write_text(
+        'layers:\n  estates: {crs: "EPSG:4528"}\n', encoding="utf-8"
+    )
     with pytest.raises(InputError, match="EPSG:4549.*EPSG:4528"):
         load_layers(folder)
 
@@ -102,14 +120,32 @@ def test_missing_required_field_names_similar_fields(tmp_path):
 
 
 def test_all_problems_of_a_layer_in_one_message(tmp_path):
-    estates = gdf([
-        {"estate_id": "E1", "name": "a", "households": -12, "enclosure": "open",
-         "geometry": square(0, 0)},
-        {"estate_id": "E1", "name": "b", "households": "约300", "enclosure": "半开放",
-         "geometry": square(200, 0)},
-        {"estate_id": "E3", "name": "c", "households": 10, "enclosure": "open",
-         "built_year": 2099, "geometry": square(400, 0)},
-    ])
+    estates = gdf(
+        [
+            {
+                "estate_id": "E1",
+                "name": "a",
+                "households": -12,
+                "enclosure": "open",
+                "geometry": square(0, 0),
+            },
+            {
+                "estate_id": "E1",
+                "name": "b",
+                "households": "约300",
+                "enclosure": "半开放",
+                "geometry": square(200, 0),
+            },
+            {
+                "estate_id": "E3",
+                "name": "c",
+                "households": 10,
+                "enclosure": "open",
+                "built_year": 2099,
+                "geometry": square(400, 0),
+            },
+        ]
+    )
     folder = write_layers(tmp_path / "l", communities=two_communities(), estates=estates)
     with pytest.raises(InputError) as err:
         load_layers(folder, lang="en")
@@ -123,8 +159,9 @@ def test_all_problems_of_a_layer_in_one_message(tmp_path):
 
 def test_empty_required_layer_is_an_error_and_an_empty_optional_one_a_warning(tmp_path):
     folder = write_layers(tmp_path / "l", communities=two_communities())
-    empty = gpd.GeoDataFrame({"estate_id": [], "name": [], "households": []},
-                             geometry=[], crs="EPSG:4549")
+    empty = gpd.GeoDataFrame(
+        {"estate_id": [], "name": [], "households": []}, geometry=[], crs="EPSG:4549"
+    )
     empty.to_file(folder / "estates.gpkg", engine="pyogrio")
     data = load_layers(folder, lang="en")
     assert data.estates is None
@@ -136,8 +173,7 @@ def test_empty_required_layer_is_an_error_and_an_empty_optional_one_a_warning(tm
 
 
 def test_invalid_geometry_is_repaired_with_a_warning(tmp_path):
-    bowtie = Polygon([(497000, 3379000), (497100, 3379100), (497100, 3379000),
-                      (497000, 3379100)])
+    bowtie = Polygon([(497000, 3379000), (497100, 3379100), (497100, 3379000), (497000, 3379100)])
     estates = _estates()
     estates.loc[0, "geometry"] = bowtie
     folder = write_layers(tmp_path / "l", communities=two_communities(), estates=estates)
@@ -147,8 +183,18 @@ def test_invalid_geometry_is_repaired_with_a_warning(tmp_path):
 
 
 def test_premises_with_unknown_community_id_is_an_error(tmp_path):
-    premises = gdf([{"premises_id": "P1", "community_id": "Z", "function": "other",
-                     "floor_area_m2": 10, "tenure": "leased", "geometry": pt(10, 10)}])
+    premises = gdf(
+        [
+            {
+                "premises_id": "P1",
+                "community_id": "Z",
+                "function": "other",
+                "floor_area_m2": 10,
+                "tenure": "leased",
+                "geometry": pt(10, 10),
+            }
+        ]
+    )
     folder = write_layers(tmp_path / "l", communities=two_communities(), premises=premises)
     with pytest.raises(InputError, match="P1 \\('Z'\\)"):
         load_layers(folder, lang="en")
@@ -162,8 +208,9 @@ def test_missing_communities_layer_is_an_error(tmp_path):
 
 def test_unknown_planner_yaml_key_lists_the_valid_ones(tmp_path):
     folder = write_layers(tmp_path / "l", communities=two_communities())
-    (folder / "planner.yaml").write_text("layerz: {}\nlayers:\n  estates: {fille: x}\n",
-                                         encoding="utf-8")
+    (folder / "planner.yaml").write_text(
+        "layerz: {}\nlayers:\n  estates: {fille: x}\n", encoding="utf-8"
+    )
     with pytest.raises(InputError) as err:
         load_layers(folder, lang="en")
     assert "'layerz'" in str(err.value) and "household_size" in str(err.value)
@@ -175,7 +222,8 @@ def test_field_map_and_percent_shares(tmp_path):
     estates["支持率(%)"] = [80, 60]
     folder = write_layers(tmp_path / "l", communities=two_communities(), estates=estates)
     (folder / "planner.yaml").write_text(
-        "layers:\n  estates:\n    fields: {支持率(%): survey_support}\n", encoding="utf-8")
+        "layers:\n  estates:\n    fields: {支持率(%): survey_support}\n", encoding="utf-8"
+    )
     data = load_layers(folder, lang="en")
     assert data.estates["survey_support"].tolist() == [0.8, 0.6]
     assert any("percentages" in w.message for w in data.warnings)
@@ -196,14 +244,21 @@ def test_gbk_shapefile_with_or_without_cpg(tmp_path, with_cpg):
 def test_gcj02_declared_layer_is_converted_to_wgs84(tmp_path):
     from gis_planner.crs import geometries_wgs84_to_gcj02
 
-    premises = gdf([{"premises_id": "P1", "function": "other", "floor_area_m2": 10,
-                     "tenure": "leased", "geometry": pt(500, 500)}]).to_crs("EPSG:4326")
+    premises = gdf(
+        [
+            {
+                "premises_id": "P1",
+                "function": "other",
+                "floor_area_m2": 10,
+                "tenure": "leased",
+                "geometry": pt(500, 500),
+            }
+        ]
+    ).to_crs("EPSG:4326")
     shifted = premises.copy()
     shifted["geometry"] = geometries_wgs84_to_gcj02(premises.geometry.values)
-    folder = write_layers(tmp_path / "l", communities=two_communities(),
-                          premises__geojson=shifted)
-    (folder / "planner.yaml").write_text("layers:\n  premises: {gcj02: true}\n",
-                                         encoding="utf-8")
+    folder = write_layers(tmp_path / "l", communities=two_communities(), premises__geojson=shifted)
+    (folder / "planner.yaml").write_text("layers:\n  premises: {gcj02: true}\n", encoding="utf-8")
     data = load_layers(folder)
     expected = pt(500, 500)
     assert data.premises.geometry.iloc[0].distance(expected) < 0.01  # back within 1 cm
@@ -214,11 +269,13 @@ def test_households_table_fills_counts_and_reports_unmatched_rows(tmp_path):
     estates["households"] = [None, 800]
     folder = write_layers(tmp_path / "l", communities=two_communities(), estates=estates)
     (folder / "households.csv").write_text(
-        "小区代码,户数,统计日期\nE1,1234,2024-12-31\nE9,50,2024-12-31\n", encoding="utf-8")
+        "小区代码,户数,统计日期\nE1,1234,2024-12-31\nE9,50,2024-12-31\n", encoding="utf-8"
+    )
     data = load_layers(folder, lang="en")
     assert data.estates["households"].tolist() == [1234, 800]
-    assert any("1 row(s) of the households table match no estate: E9" in w.message
-               for w in data.warnings)
+    assert any(
+        "1 row(s) of the households table match no estate: E9" in w.message for w in data.warnings
+    )
     assert "households" in data.sources
 
 
@@ -237,8 +294,15 @@ def test_population_raster_without_nodata_is_an_error(tmp_path):
     from rasterio.transform import Affine
 
     folder = write_layers(tmp_path / "l", communities=two_communities())
-    profile = {"driver": "GTiff", "width": 3, "height": 3, "count": 1, "dtype": "float32",
-               "crs": "EPSG:4549", "transform": Affine(100, 0, 497000, 0, -100, 3380000)}
+    profile = {
+        "driver": "GTiff",
+        "width": 3,
+        "height": 3,
+        "count": 1,
+        "dtype": "float32",
+        "crs": "EPSG:4549",
+        "transform": Affine(100, 0, 497000, 0, -100, 3380000),
+    }
     with rasterio.open(folder / "population.tif", "w", **profile) as dst:
         dst.write(np.ones((1, 3, 3), dtype="float32"))
     with pytest.raises(InputError, match="population.tif.*nodata"):
@@ -250,15 +314,25 @@ def test_geojson_without_crs_member_takes_the_declared_crs(tmp_path):
     feature_collection = json.loads(_estates().to_json())
     del feature_collection["crs"]  # metres, no crs member: exported by a tool that forgot it
     (folder / "estates.geojson").write_text(json.dumps(feature_collection), encoding="utf-8")
-    (folder / "planner.yaml").write_text('layers:\n  estates: {crs: "EPSG:4549"}\n',
-                                         encoding="utf-8")
+    (folder / "planner.yaml").write_text(
+        'layers:\n  estates: {crs: "EPSG:4549"}\n', encoding="utf-8"
+    )
     data = load_layers(folder)
     assert abs(data.estates.area.iloc[0] - 10_000) < 0.01
 
 
 def test_messages_name_the_column_the_planner_has(tmp_path):
-    premises = gdf([{"用房编号": "P1", "功能": "图书室", "建筑面积": 10, "建设方式": "租赁",
-                     "geometry": pt(10, 10)}])
+    premises = gdf(
+        [
+            {
+                "用房编号": "P1",
+                "功能": "图书室",
+                "建筑面积": 10,
+                "建设方式": "租赁",
+                "geometry": pt(10, 10),
+            }
+        ]
+    )
     folder = write_layers(tmp_path / "l", communities=two_communities(), premises=premises)
     with pytest.raises(InputError) as err:
         load_layers(folder)
@@ -268,9 +342,13 @@ def test_messages_name_the_column_the_planner_has(tmp_path):
 def test_R6_planned_roads_with_non_line_geometries_are_an_error_naming_the_rows(tmp_path):
     from shapely.geometry import LineString
 
-    roads = gdf([{"road_id": "R1", "geometry": LineString([(X0, Y0), (X0 + 500, Y0)])},
-                 {"road_id": "R2", "geometry": square(0, 0)},
-                 {"road_id": "R3", "geometry": pt(5, 5)}])
+    roads = gdf(
+        [
+            {"road_id": "R1", "geometry": LineString([(X0, Y0), (X0 + 500, Y0)])},
+            {"road_id": "R2", "geometry": square(0, 0)},
+            {"road_id": "R3", "geometry": pt(5, 5)},
+        ]
+    )
     folder = write_layers(tmp_path / "l", communities=two_communities(), planned_roads=roads)
     with pytest.raises(InputError) as err:
         load_layers(folder, lang="en")
@@ -280,15 +358,17 @@ def test_R6_planned_roads_with_non_line_geometries_are_an_error_naming_the_rows(
 
 
 def test_R6_build_year_before_1900_is_an_error(tmp_path):
-    folder = write_layers(tmp_path / "l", communities=two_communities(),
-                          estates=_estates(built_year=1850))
+    folder = write_layers(
+        tmp_path / "l", communities=two_communities(), estates=_estates(built_year=1850)
+    )
     with pytest.raises(InputError, match=r"built_year.*1900.*E1 \(1850\)"):
         load_layers(folder, lang="en")
 
 
 def test_R6_survey_share_outside_0_1_and_not_a_percentage_is_an_error(tmp_path):
-    folder = write_layers(tmp_path / "l", communities=two_communities(),
-                          estates=_estates(survey_support=-0.2))
+    folder = write_layers(
+        tmp_path / "l", communities=two_communities(), estates=_estates(survey_support=-0.2)
+    )
     with pytest.raises(InputError, match=r"survey_support.*share between 0 and 1.*E1 \(-0.2\)"):
         load_layers(folder, lang="en")
 
@@ -303,8 +383,7 @@ def test_share_column_mixing_fractions_and_percentages_is_an_error(tmp_path):
 
 def test_households_table_with_two_rows_for_one_estate_is_an_error(tmp_path):
     folder = write_layers(tmp_path / "l", communities=two_communities(), estates=_estates())
-    (folder / "households.csv").write_text("estate_id,households\nE1,10\nE1,20\n",
-                                           encoding="utf-8")
+    (folder / "households.csv").write_text("estate_id,households\nE1,10\nE1,20\n", encoding="utf-8")
     with pytest.raises(InputError, match="several rows for one estate.*E1"):
         load_layers(folder, lang="en")
 
@@ -314,8 +393,7 @@ def test_overlapping_communities_are_reported(tmp_path):
     communities.loc[1, "geometry"] = square(900, 0, 1000)  # overlaps A by 100 m × 1,000 m
     folder = write_layers(tmp_path / "l", communities=communities)
     data = load_layers(folder, lang="en")
-    assert any("overlap" in w.message and "A×B (100,000 m²)" in w.message
-               for w in data.warnings)
+    assert any("overlap" in w.message and "A×B (100,000 m²)" in w.message for w in data.warnings)
 
 
 def test_public_functions_refuse_layers_outside_the_working_crs():

@@ -42,8 +42,9 @@ def _to_ecef(lon, lat, a, rf):
     e2 = f * (2 - f)
     lam, phi = np.radians(lon), np.radians(lat)
     n = a / np.sqrt(1 - e2 * np.sin(phi) ** 2)
-    return np.array([n * np.cos(phi) * np.cos(lam), n * np.cos(phi) * np.sin(lam),
-                     n * (1 - e2) * np.sin(phi)])
+    return np.array(
+        [n * np.cos(phi) * np.cos(lam), n * np.cos(phi) * np.sin(lam), n * (1 - e2) * np.sin(phi)]
+    )
 
 
 def _from_ecef(xyz, a, rf):
@@ -75,13 +76,16 @@ def _plane4(x, y, dx, dy, alpha_arcsec, ppm):
     """x' = dx + k(x cos α − y sin α), y' = dy + k(x sin α + y cos α)."""
     a = math.radians(alpha_arcsec / 3600.0)
     k = 1 + ppm * 1e-6
-    return (dx + k * (x * math.cos(a) - y * math.sin(a)),
-            dy + k * (x * math.sin(a) + y * math.cos(a)))
+    return (
+        dx + k * (x * math.cos(a) - y * math.sin(a)),
+        dy + k * (x * math.sin(a) + y * math.cos(a)),
+    )
 
 
 def _yaml(folder, config):
-    (folder / "planner.yaml").write_text(yaml.safe_dump(config, allow_unicode=True),
-                                         encoding="utf-8")
+    (folder / "planner.yaml").write_text(
+        yaml.safe_dump(config, allow_unicode=True), encoding="utf-8"
+    )
 
 
 def _xian80_folder(tmp_path, **config):
@@ -114,15 +118,16 @@ def test_helmert7_matches_the_bursa_wolf_formula(convention):
 
 def test_the_two_rotation_conventions_differ_and_are_each_others_negative():
     layer = gpd.GeoDataFrame(geometry=[Point(119.97, 30.54)], crs="EPSG:4610")
-    frame = crs_mod.parse_transform({"type": "helmert7", **P7,
-                                     "convention": "coordinate_frame"})[0]
+    frame = crs_mod.parse_transform({"type": "helmert7", **P7, "convention": "coordinate_frame"})[0]
     flipped = {**P7, "rx": -P7["rx"], "ry": -P7["ry"], "rz": -P7["rz"]}
-    vector = crs_mod.parse_transform({"type": "helmert7", **flipped,
-                                      "convention": "position_vector"})[0]
+    vector = crs_mod.parse_transform(
+        {"type": "helmert7", **flipped, "convention": "position_vector"}
+    )[0]
     a = crs_mod.to_cgcs2000(layer, layer="x", transform=frame)[0].geometry.iloc[0]
     b = crs_mod.to_cgcs2000(layer, layer="x", transform=vector)[0].geometry.iloc[0]
-    same = crs_mod.to_cgcs2000(layer, layer="x", transform={**frame,
-                                                            "convention": "position_vector"})
+    same = crs_mod.to_cgcs2000(
+        layer, layer="x", transform={**frame, "convention": "position_vector"}
+    )
     c = same[0].geometry.iloc[0]
     geod = pyproj.Geod(ellps="GRS80")
     assert geod.inv(a.x, a.y, b.x, b.y)[2] < 1e-6
@@ -133,13 +138,15 @@ def test_the_two_rotation_conventions_differ_and_are_each_others_negative():
 def test_helmert4_matches_the_plane_formula_in_the_axes_named(axes):
     # a city's independent system: local plane coordinates, no CRS in the file
     east, north = 3_512.25, 79_203.75
-    layer = gpd.GeoDataFrame(geometry=[Point(east, north)],
-                             crs="+proj=tmerc +lat_0=0 +lon_0=120.05 +k=1 +x_0=0 "
-                                 "+y_0=-3300000 +ellps=GRS80 +units=m +no_defs")
-    params = {"dx": 3_300_012.345, "dy": 493_456.789, "rotation_arcsec": 12.5,
-              "scale_ppm": 8.2}
-    spec, problems = crs_mod.parse_transform({"type": "helmert4", **params, "axes": axes,
-                                              "target_crs": "EPSG:4549"})
+    layer = gpd.GeoDataFrame(
+        geometry=[Point(east, north)],
+        crs="+proj=tmerc +lat_0=0 +lon_0=120.05 +k=1 +x_0=0 "
+        "+y_0=-3300000 +ellps=GRS80 +units=m +no_defs",
+    )
+    params = {"dx": 3_300_012.345, "dy": 493_456.789, "rotation_arcsec": 12.5, "scale_ppm": 8.2}
+    spec, problems = crs_mod.parse_transform(
+        {"type": "helmert4", **params, "axes": axes, "target_crs": "EPSG:4549"}
+    )
     assert problems == []
     out, shift = crs_mod.to_cgcs2000(layer, layer="estates", transform=spec)
     got = out.geometry.iloc[0]
@@ -152,13 +159,28 @@ def test_helmert4_matches_the_plane_formula_in_the_axes_named(axes):
 
 
 def test_helmert4_rotation_in_radians_and_scale_as_a_factor_are_the_same_transformation():
-    a = crs_mod.parse_transform({"type": "helmert4", "dx": 1, "dy": 2, "rotation_arcsec": 12.5,
-                                 "scale_ppm": 8.2, "axes": "east_north",
-                                 "target_crs": "EPSG:4549"})[0]
-    b = crs_mod.parse_transform({"type": "helmert4", "dx": 1, "dy": 2,
-                                 "rotation_rad": math.radians(12.5 / 3600),
-                                 "scale": 1.0000082, "axes": "east_north",
-                                 "target_crs": "EPSG:4549"})[0]
+    a = crs_mod.parse_transform(
+        {
+            "type": "helmert4",
+            "dx": 1,
+            "dy": 2,
+            "rotation_arcsec": 12.5,
+            "scale_ppm": 8.2,
+            "axes": "east_north",
+            "target_crs": "EPSG:4549",
+        }
+    )[0]
+    b = crs_mod.parse_transform(
+        {
+            "type": "helmert4",
+            "dx": 1,
+            "dy": 2,
+            "rotation_rad": math.radians(12.5 / 3600),
+            "scale": 1.0000082,
+            "axes": "east_north",
+            "target_crs": "EPSG:4549",
+        }
+    )[0]
     assert b["rotation_arcsec"] == pytest.approx(12.5, abs=1e-9)
     assert b["scale_ppm"] == pytest.approx(8.2, abs=1e-6)
     layer = gpd.GeoDataFrame(geometry=[Point(3_512.25, 79_203.75)], crs="EPSG:2385")
@@ -195,9 +217,20 @@ def test_other_beijing54_and_xian80_crs_near_deqing_are_refused(tmp_path, code):
 
 
 def test_xian80_with_the_bureaus_7_parameters_is_shifted_and_recorded(tmp_path):
-    folder, source = _xian80_folder(tmp_path, layers={"communities": {"transform": {
-        "type": "helmert7", **P7, "convention": "coordinate_frame", "accuracy_m": 0.05,
-        "reference": "县测绘院 2019"}}})
+    folder, source = _xian80_folder(
+        tmp_path,
+        layers={
+            "communities": {
+                "transform": {
+                    "type": "helmert7",
+                    **P7,
+                    "convention": "coordinate_frame",
+                    "accuracy_m": 0.05,
+                    "reference": "县测绘院 2019",
+                }
+            }
+        },
+    )
     data = load_layers(folder, lang="en")
     assert data.working_crs == "EPSG:4549"
     # each vertex: EPSG:2385 → Xian 1980 lon/lat (projection only) → Bursa–Wolf by hand
@@ -227,8 +260,11 @@ def test_accepting_the_ballpark_is_said_in_the_warnings_and_the_settings(tmp_pat
     before = shapely.get_coordinates(source.to_crs("EPSG:4610").geometry.values)
     after = shapely.get_coordinates(data.communities.to_crs("EPSG:4490").geometry.values)
     assert np.abs(before - after).max() < 1e-9
-    assert any("no datum shift" in w.message and "accept_ballpark" in w.message
-               for w in data.warnings if w.source == "communities.gpkg")
+    assert any(
+        "no datum shift" in w.message and "accept_ballpark" in w.message
+        for w in data.warnings
+        if w.source == "communities.gpkg"
+    )
     settings = dict(_settings(SimpleNamespace(data=data, year=None), "zh").to_numpy())
     assert "ballpark" in settings["source.communities.transformation"]
     assert data.sources["communities"].datum_shift.ballpark
@@ -236,8 +272,10 @@ def test_accepting_the_ballpark_is_said_in_the_warnings_and_the_settings(tmp_pat
 
 def test_towgs84_in_the_declared_crs_gives_the_position_vector_7_parameters(tmp_path):
     towgs84 = ",".join(str(P7[k]) for k in ("tx", "ty", "tz", "rx", "ry", "rz", "s"))
-    declared = ("+proj=tmerc +lat_0=0 +lon_0=120 +k=1 +x_0=500000 +y_0=0 +a=6378140 "
-                f"+rf=298.257 +towgs84={towgs84} +units=m +no_defs")
+    declared = (
+        "+proj=tmerc +lat_0=0 +lon_0=120 +k=1 +x_0=500000 +y_0=0 +a=6378140 "
+        f"+rf=298.257 +towgs84={towgs84} +units=m +no_defs"
+    )
     no_crs = two_communities().set_crs(None, allow_override=True)
     folder = write_layers(tmp_path / "a", communities=no_crs)
     _yaml(folder, {"layers": {"communities": {"crs": declared}}})
@@ -245,8 +283,14 @@ def test_towgs84_in_the_declared_crs_gives_the_position_vector_7_parameters(tmp_
     assert data.sources["communities"].datum_shift.method == "towgs84"
     # the same parameters as a position-vector helmert7 on the EPSG:2385 file agree (< 1 mm;
     # WGS 84 and GRS 80 ellipsoids differ by 0.1 mm in b)
-    reference, _ = _xian80_folder(tmp_path, layers={"communities": {"transform": {
-        "type": "helmert7", **P7, "convention": "position_vector"}}})
+    reference, _ = _xian80_folder(
+        tmp_path,
+        layers={
+            "communities": {
+                "transform": {"type": "helmert7", **P7, "convention": "position_vector"}
+            }
+        },
+    )
     other = load_layers(reference, lang="en")
     for a, b in zip(data.communities.geometry, other.communities.geometry, strict=True):
         assert shapely.hausdorff_distance(a, b) < 0.001
@@ -254,8 +298,9 @@ def test_towgs84_in_the_declared_crs_gives_the_position_vector_7_parameters(tmp_
     _yaml(reference, {"layers": {"communities": {"crs": declared}}})
     completed = load_layers(reference, lang="en")
     assert completed.sources["communities"].datum_shift.method == "towgs84"
-    _yaml(reference, {"layers": {"communities": {"crs": declared.replace("lon_0=120",
-                                                                          "lon_0=117")}}})
+    _yaml(
+        reference, {"layers": {"communities": {"crs": declared.replace("lon_0=120", "lon_0=117")}}}
+    )
     with pytest.raises(InputError, match="states CRS EPSG:2385"):
         load_layers(reference, lang="en")
 
@@ -263,33 +308,67 @@ def test_towgs84_in_the_declared_crs_gives_the_position_vector_7_parameters(tmp_
 def test_an_all_zero_towgs84_on_the_krassovsky_ellipsoid_is_no_shift_and_refused(tmp_path):
     no_crs = two_communities().set_crs(None, allow_override=True)
     folder = write_layers(tmp_path / "a", communities=no_crs)
-    _yaml(folder, {"layers": {"communities": {"crs": (
-        "+proj=tmerc +lat_0=0 +lon_0=120 +k=1 +x_0=500000 +y_0=0 +ellps=krass "
-        "+towgs84=0,0,0,0,0,0,0 +units=m +no_defs")}}})
+    _yaml(
+        folder,
+        {
+            "layers": {
+                "communities": {
+                    "crs": (
+                        "+proj=tmerc +lat_0=0 +lon_0=120 +k=1 +x_0=500000 +y_0=0 +ellps=krass "
+                        "+towgs84=0,0,0,0,0,0,0 +units=m +no_defs"
+                    )
+                }
+            }
+        },
+    )
     with pytest.raises(InputError, match=r"towgs84=0,0,0.*ballpark"):
         load_layers(folder, lang="en")
 
 
 def test_city_independent_system_needs_its_4_parameters(tmp_path):
-    local = ("+proj=tmerc +lat_0=0 +lon_0=120.05 +k=1 +x_0=0 +y_0=-3300000 +ellps=GRS80 "
-             "+units=m +no_defs")
-    params = {"dx": 3_300_012.345, "dy": 493_456.789, "rotation_arcsec": -3.25,
-              "scale_ppm": -4.5}
-    rows = [{"community_id": "A", "name": "甲社区",
-             "geometry": shapely.box(2_000, 78_000, 3_000, 79_000)},
-            {"community_id": "B", "name": "乙社区",
-             "geometry": shapely.box(3_000, 78_000, 4_000, 79_000)}]
+    local = (
+        "+proj=tmerc +lat_0=0 +lon_0=120.05 +k=1 +x_0=0 +y_0=-3300000 +ellps=GRS80 "
+        "+units=m +no_defs"
+    )
+    params = {"dx": 3_300_012.345, "dy": 493_456.789, "rotation_arcsec": -3.25, "scale_ppm": -4.5}
+    rows = [
+        {
+            "community_id": "A",
+            "name": "甲社区",
+            "geometry": shapely.box(2_000, 78_000, 3_000, 79_000),
+        },
+        {
+            "community_id": "B",
+            "name": "乙社区",
+            "geometry": shapely.box(3_000, 78_000, 4_000, 79_000),
+        },
+    ]
     folder = write_layers(tmp_path / "city", communities=gdf(rows, crs=None))
     _yaml(folder, {"layers": {"communities": {"crs": local}}})
     with pytest.raises(InputError, match="ballpark"):  # a local datum PROJ cannot know
         load_layers(folder, lang="en")
-    _yaml(folder, {"layers": {"communities": {"crs": local, "transform": {
-        "type": "helmert4", **params, "axes": "north_east", "target_crs": "EPSG:4549"}}}})
+    _yaml(
+        folder,
+        {
+            "layers": {
+                "communities": {
+                    "crs": local,
+                    "transform": {
+                        "type": "helmert4",
+                        **params,
+                        "axes": "north_east",
+                        "target_crs": "EPSG:4549",
+                    },
+                }
+            }
+        },
+    )
     data = load_layers(folder, lang="en")
     assert data.working_crs == "EPSG:4549"
     for row, got in zip(rows, data.communities.geometry, strict=True):
-        for (e, n), (ge, gn) in zip(row["geometry"].exterior.coords, got.exterior.coords,
-                                    strict=True):
+        for (e, n), (ge, gn) in zip(
+            row["geometry"].exterior.coords, got.exterior.coords, strict=True
+        ):
             want_n, want_e = _plane4(n, e, params["dx"], params["dy"], -3.25, -4.5)
             assert abs(ge - want_e) < 1e-6 and abs(gn - want_n) < 1e-6
     text = data.sources["communities"].datum_shift.text
@@ -300,16 +379,18 @@ def test_beijing54_in_the_ordos_basin_takes_projs_1_m_transformation_with_a_word
     # PROJ knows "Beijing 1954 to WGS 84 (1)/(6)" (1 m) for the Ordos basin, and nothing for
     # Deqing: the same datum is read there and refused here
     zone = "EPSG:4545"  # CGCS2000 3-degree GK CM 108E
-    x0, y0 = pyproj.Transformer.from_crs("EPSG:4490", zone, always_xy=True).transform(108.8,
-                                                                                    38.6)
+    x0, y0 = pyproj.Transformer.from_crs("EPSG:4490", zone, always_xy=True).transform(108.8, 38.6)
     moved = two_communities().translate(x0 - X0, y0 - Y0)
     communities = two_communities().set_geometry(moved).set_crs(zone, allow_override=True)
     beijing = communities.to_crs("EPSG:4326").set_crs("EPSG:4214", allow_override=True)
     folder = write_layers(tmp_path / "ordos", communities=beijing)
     data = load_layers(folder, lang="en")
     shift = data.sources["communities"].datum_shift
-    assert shift.method == "proj" and shift.accuracy_m == 1.0 and "Beijing 1954 to WGS 84" in \
-        shift.text
+    assert (
+        shift.method == "proj"
+        and shift.accuracy_m == 1.0
+        and "Beijing 1954 to WGS 84" in shift.text
+    )
     assert data.working_crs == "EPSG:4545"
     assert any("datum shifted" in w.message for w in data.warnings)
 
@@ -317,10 +398,12 @@ def test_beijing54_in_the_ordos_basin_takes_projs_1_m_transformation_with_a_word
 @pytest.mark.parametrize("code", ["EPSG:4326", "EPSG:4490", "EPSG:4549", "EPSG:4528"])
 def test_wgs84_and_cgcs2000_pass_without_a_word(tmp_path, code):
     communities = two_communities()
-    estates = gdf([{"estate_id": "E1", "name": "一号小区", "households": 1200,
-                    "geometry": square(100, 100)}])
-    folder = write_layers(tmp_path / "l", communities=communities.to_crs(code),
-                          estates=estates.to_crs(code))
+    estates = gdf(
+        [{"estate_id": "E1", "name": "一号小区", "households": 1200, "geometry": square(100, 100)}]
+    )
+    folder = write_layers(
+        tmp_path / "l", communities=communities.to_crs(code), estates=estates.to_crs(code)
+    )
     data = load_layers(folder, lang="en")
     assert [w for w in data.warnings if w.source.endswith(".gpkg")] == []
     assert all(info.datum_shift is None for info in data.sources.values())
@@ -335,23 +418,47 @@ def test_gcj02_stays_explicit(tmp_path):
     wgs84 = two_communities().to_crs("EPSG:4326")
     folder = write_layers(tmp_path / "l", communities__geojson=wgs84)
     plain = load_layers(folder, lang="en")  # WGS 84 lon/lat is never guessed to be GCJ-02
-    assert shapely.hausdorff_distance(plain.communities.geometry.iloc[0],
-                                      square(0, 0, 1000)) < 1e-6
+    assert shapely.hausdorff_distance(plain.communities.geometry.iloc[0], square(0, 0, 1000)) < 1e-6
     _yaml(folder, {"layers": {"communities": {"gcj02": True}}})
     shifted = load_layers(folder, lang="en")
     assert any("GCJ-02" in w.message for w in shifted.warnings)
-    assert shapely.hausdorff_distance(shifted.communities.geometry.iloc[0],
-                                      square(0, 0, 1000)) > 100
-    _yaml(folder, {"layers": {"communities": {"gcj02": True, "transform": {
-        "type": "helmert7", **P7, "convention": "coordinate_frame"}}}})
+    assert (
+        shapely.hausdorff_distance(shifted.communities.geometry.iloc[0], square(0, 0, 1000)) > 100
+    )
+    _yaml(
+        folder,
+        {
+            "layers": {
+                "communities": {
+                    "gcj02": True,
+                    "transform": {"type": "helmert7", **P7, "convention": "coordinate_frame"},
+                }
+            }
+        },
+    )
     with pytest.raises(InputError, match="both gcj02 and transform"):
         load_layers(folder, lang="en")
 
 
 def test_a_bad_transform_entry_lists_every_problem_naming_planner_yaml(tmp_path):
-    folder, _ = _xian80_folder(tmp_path, layers={"communities": {"transform": {
-        "type": "helmert7", "tx": "abc", "ty": 1, "tz": 1, "rx": 0, "ry": 0, "rz": 0,
-        "scale": 1, "convention": "bursa"}}})
+    folder, _ = _xian80_folder(
+        tmp_path,
+        layers={
+            "communities": {
+                "transform": {
+                    "type": "helmert7",
+                    "tx": "abc",
+                    "ty": 1,
+                    "tz": 1,
+                    "rx": 0,
+                    "ry": 0,
+                    "rz": 0,
+                    "scale": 1,
+                    "convention": "bursa",
+                }
+            }
+        },
+    )
     with pytest.raises(InputError) as err:
         load_layers(folder, lang="en")
     text = str(err.value)
@@ -361,9 +468,25 @@ def test_a_bad_transform_entry_lists_every_problem_naming_planner_yaml(tmp_path)
     _yaml(folder, {"layers": {"communities": {"accept_ballpark": "yes"}}})
     with pytest.raises(InputError, match="accept_ballpark is yes, expected true or false"):
         load_layers(folder, lang="en")
-    _yaml(folder, {"layers": {"communities": {"transform": {
-        "type": "helmert4", "dx": 1, "dy": 2, "rotation_arcsec": 1, "rotation_rad": 0,
-        "scale_ppm": 0, "axes": "north_east", "target_crs": "EPSG:2385"}}}})
+    _yaml(
+        folder,
+        {
+            "layers": {
+                "communities": {
+                    "transform": {
+                        "type": "helmert4",
+                        "dx": 1,
+                        "dy": 2,
+                        "rotation_arcsec": 1,
+                        "rotation_rad": 0,
+                        "scale_ppm": 0,
+                        "axes": "north_east",
+                        "target_crs": "EPSG:2385",
+                    }
+                }
+            }
+        },
+    )
     with pytest.raises(InputError) as err:
         load_layers(folder, lang="en")
     assert "exactly one of rotation_arcsec and rotation_rad" in str(err.value)
@@ -376,18 +499,27 @@ def test_the_bureau_package_records_the_transformation(tmp_path):
     from gis_planner.analysis import analyse
     from gis_planner.bureau import export_bureau
 
-    folder, _ = _xian80_folder(tmp_path, layers={"communities": {"transform": {
-        "type": "helmert7", **P7, "convention": "coordinate_frame"}}})
+    folder, _ = _xian80_folder(
+        tmp_path,
+        layers={
+            "communities": {
+                "transform": {"type": "helmert7", **P7, "convention": "coordinate_frame"}
+            }
+        },
+    )
     results = analyse(load_layers(folder, lang="en"), lang="en")
     report = export_bureau(results, tmp_path / "out", formats="geojson", lang="en")
     meta = json.loads((report.folder / "metadata.json").read_text(encoding="utf-8"))
     (layer,) = [s for s in meta["source_layers"] if s["layer"] == "communities"]
-    assert "7-parameter" in layer["transformation"] and "accuracy not stated" in \
-        layer["transformation"]
+    assert (
+        "7-parameter" in layer["transformation"]
+        and "accuracy not stated" in layer["transformation"]
+    )
 
 
-@pytest.mark.parametrize("code", [4610, 2327, 2349, 2370, 2385, 4214, 2401, 2436, 21413, 21453,
-                                  4555, 4579, 2403])
+@pytest.mark.parametrize(
+    "code", [4610, 2327, 2349, 2370, 2385, 4214, 2401, 2436, 21413, 21453, 4555, 4579, 2403]
+)
 def test_no_xian80_beijing54_or_new_beijing_crs_passes_without_a_shift(code):
     # a point in the middle of the CRS's area of use; all 195 such EPSG CRSs were checked
     # once (60 s): 185 refused, 10 (Tarim basin zones, e.g. EPSG:2403) shifted by PROJ's
@@ -412,14 +544,24 @@ def test_a_population_raster_in_xian80_is_refused(tmp_path, code, refused):
     from rasterio.transform import Affine
 
     folder = write_layers(tmp_path / "l", communities=two_communities())
-    profile = {"driver": "GTiff", "width": 3, "height": 3, "count": 1, "dtype": "float32",
-               "crs": code, "nodata": -1.0,
-               "transform": Affine(100, 0, 497000, 0, -100, 3380000)}
+    profile = {
+        "driver": "GTiff",
+        "width": 3,
+        "height": 3,
+        "count": 1,
+        "dtype": "float32",
+        "crs": code,
+        "nodata": -1.0,
+        "transform": Affine(100, 0, 497000, 0, -100, 3380000),
+    }
     with rasterio.open(folder / "population.tif", "w", **profile) as dst:
         dst.write(np.ones((1, 3, 3), dtype="float32"))
     if refused:
-        with pytest.raises(InputError, match=r"population.tif: the population raster's CRS "
-                                             r"EPSG:2385 is not on the CGCS2000"):
+        with pytest.raises(
+            InputError,
+            match=r"population.tif: the population raster's CRS "
+            r"EPSG:2385 is not on the CGCS2000",
+        ):
             load_layers(folder, lang="en")
     else:
         assert load_layers(folder, lang="en").population_raster.name == "population.tif"

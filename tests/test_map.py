@@ -27,53 +27,140 @@ XSS_NAME = "<img src=x onerror=alert(1)>"
 SCRIPT_NAME = "</script><script>window.__pwned=1</script>"
 DATA_NOTE = "示意数据：社区边界与小区为合成数据 <b>not bold</b>"
 
-LAYER_KEYS = ("communities", "estates", "premises", "reach", "outside", "no_pm", "roads",
-              "parcels", "outline")
+LAYER_KEYS = (
+    "communities",
+    "estates",
+    "premises",
+    "reach",
+    "outside",
+    "no_pm",
+    "roads",
+    "parcels",
+    "outline",
+)
 LAYER_TITLES = {
-    "communities": ("map_layer_communities", {}), "estates": ("map_layer_estates", {}),
-    "premises": ("map_layer_premises", {}), "reach": ("map_layer_reach", {"distance": 300}),
-    "outside": ("map_layer_outside", {"distance": 300}), "no_pm": ("map_layer_no_pm", {}),
-    "roads": ("map_layer_roads", {}), "parcels": ("map_layer_parcels", {}),
+    "communities": ("map_layer_communities", {}),
+    "estates": ("map_layer_estates", {}),
+    "premises": ("map_layer_premises", {}),
+    "reach": ("map_layer_reach", {"distance": 300}),
+    "outside": ("map_layer_outside", {"distance": 300}),
+    "no_pm": ("map_layer_no_pm", {}),
+    "roads": ("map_layer_roads", {}),
+    "parcels": ("map_layer_parcels", {}),
     "outline": ("map_layer_outline", {}),
 }
 
 
-def write_hand_made_layers(folder: Path, *, estate_name: str = XSS_NAME,
-                           data_note: str | None = DATA_NOTE) -> Path:
+def write_hand_made_layers(
+    folder: Path, *, estate_name: str = XSS_NAME, data_note: str | None = DATA_NOTE
+) -> Path:
     """The hand-made layers folder shared by the unit and browser tests of the map."""
-    estates = gdf([
-        {"estate_id": "E1", "name": "东苑小区", "households": 1800, "built_year": 1995,
-         "enclosure": "open", "property_management": False, "facade": "damaged",
-         "geometry": square(100, 100, 300)},
-        {"estate_id": "E2", "name": estate_name, "households": 1200, "built_year": 2005,
-         "enclosure": "semi_open", "condition": "poor", "survey_participation": 0.8,
-         "survey_support": 0.9, "geometry": square(500, 500, 300)},
-        {"estate_id": "E3", "name": "西苑", "households": 1000, "built_year": 1990,
-         "enclosure": "enclosed", "geometry": square(1300, 300, 300)},
-    ])
-    premises = gdf([
-        {"premises_id": "P1", "community_id": "A", "name": "甲社区党群服务中心",
-         "function": "party_service_centre", "floor_area_m2": 1500.0, "tenure": "leased",
-         "status": "existing", "floor": 1, "annual_rent_yuan": 120000.0,
-         "geometry": pt(250, 250)},
-        {"premises_id": "P2", "community_id": "A", "name": SCRIPT_NAME,
-         "function": "service_centre", "floor_area_m2": 80.0, "tenure": "new_build",
-         "status": "existing", "floor": 2, "cost_yuan": 500000.0, "geometry": pt(300, 250)},
-        {"premises_id": "P3", "community_id": "B", "name": "乙社区养老服务用房",
-         "function": "elderly_care", "floor_area_m2": 400.0, "tenure": "new_build",
-         "status": "planned", "floor": 1, "geometry": pt(1500, 500)},
-    ])
-    roads = gdf([{"road_id": "R1", "name": "规划一路",
-                  "geometry": LineString([pt(0, 650).coords[0], pt(2000, 650).coords[0]])}])
-    parcels = gdf([{"parcel_id": "D1", "name": "出让地块一", "planned_households": 800,
-                    "geometry": square(1500, 800, 150)}])
+    estates = gdf(
+        [
+            {
+                "estate_id": "E1",
+                "name": "东苑小区",
+                "households": 1800,
+                "built_year": 1995,
+                "enclosure": "open",
+                "property_management": False,
+                "facade": "damaged",
+                "geometry": square(100, 100, 300),
+            },
+            {
+                "estate_id": "E2",
+                "name": estate_name,
+                "households": 1200,
+                "built_year": 2005,
+                "enclosure": "semi_open",
+                "condition": "poor",
+                "survey_participation": 0.8,
+                "survey_support": 0.9,
+                "geometry": square(500, 500, 300),
+            },
+            {
+                "estate_id": "E3",
+                "name": "西苑",
+                "households": 1000,
+                "built_year": 1990,
+                "enclosure": "enclosed",
+                "geometry": square(1300, 300, 300),
+            },
+        ]
+    )
+    premises = gdf(
+        [
+            {
+                "premises_id": "P1",
+                "community_id": "A",
+                "name": "甲社区党群服务中心",
+                "function": "party_service_centre",
+                "floor_area_m2": 1500.0,
+                "tenure": "leased",
+                "status": "existing",
+                "floor": 1,
+                "annual_rent_yuan": 120000.0,
+                "geometry": pt(250, 250),
+            },
+            {
+                "premises_id": "P2",
+                "community_id": "A",
+                "name": SCRIPT_NAME,
+                "function": "service_centre",
+                "floor_area_m2": 80.0,
+                "tenure": "new_build",
+                "status": "existing",
+                "floor": 2,
+                "cost_yuan": 500000.0,
+                "geometry": pt(300, 250),
+            },
+            {
+                "premises_id": "P3",
+                "community_id": "B",
+                "name": "乙社区养老服务用房",
+                "function": "elderly_care",
+                "floor_area_m2": 400.0,
+                "tenure": "new_build",
+                "status": "planned",
+                "floor": 1,
+                "geometry": pt(1500, 500),
+            },
+        ]
+    )
+    roads = gdf(
+        [
+            {
+                "road_id": "R1",
+                "name": "规划一路",
+                "geometry": LineString([pt(0, 650).coords[0], pt(2000, 650).coords[0]]),
+            }
+        ]
+    )
+    parcels = gdf(
+        [
+            {
+                "parcel_id": "D1",
+                "name": "出让地块一",
+                "planned_households": 800,
+                "geometry": square(1500, 800, 150),
+            }
+        ]
+    )
     outline = gdf([{"name": "县界", "geometry": square(-500, -500, 3000)}])
-    write_layers(folder, communities=two_communities(), estates=estates, premises=premises,
-                 planned_roads=roads, development_parcels=parcels, county_outline=outline)
+    write_layers(
+        folder,
+        communities=two_communities(),
+        estates=estates,
+        premises=premises,
+        planned_roads=roads,
+        development_parcels=parcels,
+        county_outline=outline,
+    )
     if data_note is not None:
         (folder / "planner.yaml").write_text(
             f"name: 手工测试图层\ndata_note: {json.dumps(data_note, ensure_ascii=False)}\n",
-            encoding="utf-8")
+            encoding="utf-8",
+        )
     return folder
 
 
@@ -90,8 +177,7 @@ def page_zh(results) -> str:
 
 def page_data(page: str) -> dict:
     """The layers' JSON embedded in a rendered page."""
-    match = re.search(r'<script type="application/json" id="gp-data">(.*?)</script>', page,
-                      re.S)
+    match = re.search(r'<script type="application/json" id="gp-data">(.*?)</script>', page, re.S)
     assert match, "no gp-data block in the page"
     return json.loads(match.group(1))
 
@@ -135,10 +221,17 @@ def test_R9_page_requests_nothing_but_tiles(page_zh):
     assert not re.search(r'<link[^>]+href=["\']?(https?:)?//', page_zh, re.I)
     assert not re.search(r"url\(\s*['\"]?(https?:)?//", page_zh, re.I)
     assert "@import" not in page_zh
-    for cdn in ("cdn.jsdelivr", "cdnjs", "code.jquery", "bootstrapcdn", "fontawesome",
-                "awesome-markers", "unpkg"):
+    for cdn in (
+        "cdn.jsdelivr",
+        "cdnjs",
+        "code.jquery",
+        "bootstrapcdn",
+        "fontawesome",
+        "awesome-markers",
+        "unpkg",
+    ):
         assert cdn not in page_zh.lower()
-    assert "Leaflet 1.9.4" in page_zh          # inlined, with its licence header
+    assert "Leaflet 1.9.4" in page_zh  # inlined, with its licence header
     assert "url(data:image/png;base64," in page_zh  # Leaflet's control images inlined
     assert "sourceMappingURL" not in page_zh
 
@@ -151,9 +244,11 @@ def test_R9_check_offline_raises_on_any_other_url():
 
 
 def test_R9_urls_in_input_text_never_look_like_resources(tmp_path):
-    folder = write_hand_made_layers(tmp_path / "layers",
-                                    estate_name="见 https://example.com/x.js",
-                                    data_note="来源 http://example.org/note")
+    folder = write_hand_made_layers(
+        tmp_path / "layers",
+        estate_name="见 https://example.com/x.js",
+        data_note="来源 http://example.org/note",
+    )
     page = maps.render_map(maps.build_map(analyse(load_layers(folder))))  # does not raise
     assert "example.com" in page and "https://example.com" not in page
 
@@ -163,12 +258,15 @@ def test_R9_urls_in_input_text_never_look_like_resources(tmp_path):
 
 def layer_control(page: str) -> dict[str, list[str]]:
     """Names of the base layers and overlays in the page's L.control.layers call."""
-    block = re.search(r"_layers = \{\s*base_layers : \{(.*?)\},\s*overlays :  \{(.*?)\},",
-                      page, re.S)
+    block = re.search(
+        r"_layers = \{\s*base_layers : \{(.*?)\},\s*overlays :  \{(.*?)\},", page, re.S
+    )
     assert block, "no layer control in the page"
     key = re.compile(r'("(?:[^"\\]|\\.)*")\s*:\s*\w+,')
-    return {"base": [json.loads(k) for k in key.findall(block.group(1))],
-            "overlays": [json.loads(k) for k in key.findall(block.group(2))]}
+    return {
+        "base": [json.loads(k) for k in key.findall(block.group(1))],
+        "overlays": [json.loads(k) for k in key.findall(block.group(2))],
+    }
 
 
 def test_R9_every_layer_is_in_the_layer_control(page_zh):
@@ -208,10 +306,21 @@ def test_R9_community_popup_figures_equal_the_outputs(results, page_zh, tmp_path
     geojson = json.loads(written["communities"].read_text(encoding="utf-8"))
     by_id = {f["properties"]["community_id"]: f["properties"] for f in geojson["features"]}
     layer = page_data(page_zh)["layers"]["communities"]
-    numeric = ("households", "population_used", "required_area_m2", "premises_area_m2",
-               "shortfall_m2", "staff_min", "staff_max", "working_funds_yuan",
-               "cobuild_funds_yuan", "subsidy_build_yuan", "subsidy_rent_yuan_per_year",
-               "estates_count", "households_covered")
+    numeric = (
+        "households",
+        "population_used",
+        "required_area_m2",
+        "premises_area_m2",
+        "shortfall_m2",
+        "staff_min",
+        "staff_max",
+        "working_funds_yuan",
+        "cobuild_funds_yuan",
+        "subsidy_build_yuan",
+        "subsidy_rent_yuan_per_year",
+        "estates_count",
+        "households_covered",
+    )
     for feature in layer["features"]:
         shown = field_values(page_zh, "communities", feature)
         props = by_id[feature["i"]]
@@ -219,12 +328,16 @@ def test_R9_community_popup_figures_equal_the_outputs(results, page_zh, tmp_path
         assert feature["k"] == props["premises_status"]
         for field in numeric:
             assert float(str(shown[field]).replace(",", "")) == pytest.approx(
-                props[field], abs=1e-9), field
+                props[field], abs=1e-9
+            ), field
         assert shown["premises_status"] == value_label(props["premises_status"], "zh")
     a = field_values(page_zh, "communities", layer["features"][0])
     # A: 3,000 households, leased 1,500 m² is the largest → renovated: max(75 × 30, 1200)
     assert (a["required_area_m2"], a["premises_area_m2"], a["shortfall_m2"]) == (
-        "2,250", "1,580", "670")
+        "2,250",
+        "1,580",
+        "670",
+    )
     assert (a["staff_min"], a["staff_max"]) == ("9", "10")  # 7 + ⌊1000/400⌋, 7 + ⌊1000/300⌋
 
 
@@ -313,8 +426,10 @@ def test_R9_amap_shifts_overlays_about_500_m_for_display_only(results, page_zh):
     assert results.communities.geometry.geom_equals(before).all()  # results not shifted
     urls = maps.external_urls(page_amap)
     assert maps.AMAP_URL in urls and maps.OSM_URL not in urls
-    assert layer_control(page_amap)["base"] == [tr("map_base_amap", "zh"),
-                                                tr("map_base_none", "zh")]
+    assert layer_control(page_amap)["base"] == [
+        tr("map_base_amap", "zh"),
+        tr("map_base_none", "zh"),
+    ]
     assert tr("map_amap_shift", "zh") in page_amap
 
 
@@ -329,9 +444,12 @@ def test_R9_tianditu_needs_a_key(results, monkeypatch):
     assert "eva_w" in maps.render_map(maps.build_map(results, lang="en"))
     assert tr("map_tianditu_no_key", "zh") not in page
     # CGCS2000 ≈ WGS84: same coordinates as on OSM
-    assert page_data(page)["layers"] == page_data(
-        maps.render_map(maps.build_map(results, tianditu_key="0123abcd",
-                                       basemap="tianditu")))["layers"]
+    assert (
+        page_data(page)["layers"]
+        == page_data(
+            maps.render_map(maps.build_map(results, tianditu_key="0123abcd", basemap="tianditu"))
+        )["layers"]
+    )
 
 
 def test_R9_basemap_choice_and_errors(results):
@@ -382,9 +500,18 @@ def test_format_number_keeps_every_decimal_the_outputs_keep():
 def test_R9_map_of_communities_and_polygon_premises_only(tmp_path):
     communities = two_communities()
     communities["households"] = [2500, 1500]
-    premises = gdf([{"premises_id": "P1", "community_id": "A", "function": "work_rooms",
-                     "floor_area_m2": 2000.0, "tenure": "new_build",
-                     "geometry": square(400, 400, 30)}])
+    premises = gdf(
+        [
+            {
+                "premises_id": "P1",
+                "community_id": "A",
+                "function": "work_rooms",
+                "floor_area_m2": 2000.0,
+                "tenure": "new_build",
+                "geometry": square(400, 400, 30),
+            }
+        ]
+    )
     folder = write_layers(tmp_path / "layers", communities=communities, premises=premises)
     results = analyse(load_layers(folder))
     page = maps.render_map(maps.build_map(results))
@@ -400,8 +527,7 @@ def test_R9_map_of_communities_and_polygon_premises_only(tmp_path):
 
 def test_R9_layers_folder_name_is_escaped_in_title_and_legend(tmp_path):
     folder = write_hand_made_layers(tmp_path / "layers", data_note=None)
-    (folder / "planner.yaml").write_text('name: "<script>alert(1)</script>县"\n',
-                                         encoding="utf-8")
+    (folder / "planner.yaml").write_text('name: "<script>alert(1)</script>县"\n', encoding="utf-8")
     page = maps.render_map(maps.build_map(analyse(load_layers(folder))))
     assert "<script>alert(1)" not in page
     assert "<title>数字社区一张图 — &lt;script&gt;alert(1)&lt;&#x2F;script&gt;县</title>" in page
@@ -444,8 +570,9 @@ def _legend(page: str) -> str:
     return re.search(r'id="gp-data-legend".*?</table>', page, re.S).group(0)
 
 
-def test_R7_proposal_layers_are_in_the_layer_control_and_off_on_opening(demo_layout,
-                                                                        demo_layout_page):
+def test_R7_proposal_layers_are_in_the_layer_control_and_off_on_opening(
+    demo_layout, demo_layout_page
+):
     page = demo_layout_page
     data = page_data(page)
     summary = demo_layout.layout.summary
@@ -465,11 +592,12 @@ def test_R7_proposal_layers_are_in_the_layer_control_and_off_on_opening(demo_lay
     assert len(data["layers"]["sites_mclp"]["features"]) == summary["mclp_sites"]
     # the legend's summary says what the proposals change
     legend = _legend(page)
-    beyond = (f"{summary['households_beyond_walk_now']:,} → "
-              f"{summary['households_beyond_walk_with_sites']:,}")
+    beyond = (
+        f"{summary['households_beyond_walk_now']:,} → "
+        f"{summary['households_beyond_walk_with_sites']:,}"
+    )
     assert f"<th>{tr('map_summary_beyond', 'zh', distance=300)}</th><td>{beyond}</td>" in legend
-    assert (f"{summary['communities_out_of_range']} → {summary['proposed_communities']}"
-            in legend)
+    assert f"{summary['communities_out_of_range']} → {summary['proposed_communities']}" in legend
     for key, colour in maps.CHANGE_COLOURS.items():
         if key != "no_proposal":
             assert colour in legend and value_label(key, "zh") in legend
@@ -479,8 +607,7 @@ def test_R7_proposal_layers_are_in_the_layer_control_and_off_on_opening(demo_lay
 def test_R7_split_community_popup_shows_before_and_after(demo_layout, demo_layout_page):
     proposed = demo_layout.layout.boundaries.communities
     decisions = demo_layout.layout.boundaries.decisions
-    split = proposed[proposed["change"].str.contains("split")
-                     & (proposed["households_before"] > 0)]
+    split = proposed[proposed["change"].str.contains("split") & (proposed["households_before"] > 0)]
     assert len(split), "the demo has a community out of range that is split"
     row = split.iloc[0]
     layer = page_data(demo_layout_page)["layers"]["proposed"]
@@ -493,8 +620,9 @@ def test_R7_split_community_popup_shows_before_and_after(demo_layout, demo_layou
     for field in ("staff_min_before", "staff_max_before", "staff_min", "staff_max"):
         assert int(shown[field]) == row[field], field
     for field in ("required_area_m2_before", "required_area_m2", "shortfall_m2"):
-        assert float(shown[field].replace(",", "")) == pytest.approx(round(row[field], 4),
-                                                                     abs=1e-9), field
+        assert float(shown[field].replace(",", "")) == pytest.approx(
+            round(row[field], 4), abs=1e-9
+        ), field
     assert shown["change"] == value_label("split", "zh")
     note = decisions.set_index("community_id").loc[row["community_id"], "note"]
     assert shown["decision_note"] == [note]
@@ -509,8 +637,7 @@ def test_R7_split_community_popup_shows_before_and_after(demo_layout, demo_layou
     assert f"{merged['name']}（{merged['community_id']}）：{merged['note']}" in notes
 
 
-def test_R7_site_markers_carry_priority_and_households_newly_covered(demo_layout,
-                                                                    demo_layout_page):
+def test_R7_site_markers_carry_priority_and_households_newly_covered(demo_layout, demo_layout_page):
     sites = demo_layout.layout.siting.sites
     data = page_data(demo_layout_page)
     for model in ("lscp", "mclp"):
@@ -521,8 +648,10 @@ def test_R7_site_markers_carry_priority_and_households_newly_covered(demo_layout
         assert [f["i"] for f in layer["features"]] == list(chosen["site_id"])
         for feature, (_, row) in zip(layer["features"], chosen.iterrows(), strict=True):
             shown = field_values(demo_layout_page, f"sites_{model}", feature)
-            assert int(shown["households_newly_covered"].replace(",", "")) == row[
-                "households_newly_covered"]
+            assert (
+                int(shown["households_newly_covered"].replace(",", ""))
+                == row["households_newly_covered"]
+            )
         assert all("g" not in f and len(f["c"]) == 2 for f in layer["features"])
 
 
@@ -532,12 +661,15 @@ def test_R7_without_layout_the_map_has_no_proposal_layer(results, page_zh):
     assert not set(PROPOSAL_KEYS) & set(data["layers"])
     text = unescaped(page_zh)
     names = proposal_names({"lscp_sites": 0, "mclp_sites": 0})
-    for name in (*names.values(), tr("map_proposals", "zh"), tr("map_summary_proposed", "zh"),
-                 tr("map_summary_beyond", "zh", distance=300)):
+    for name in (
+        *names.values(),
+        tr("map_proposals", "zh"),
+        tr("map_summary_proposed", "zh"),
+        tr("map_summary_beyond", "zh", distance=300),
+    ):
         assert name not in text
-    assert "集合覆盖选址" not in text and "gp-proposals\"" not in page_zh
-    assert layer_control(page_zh)["overlays"] == [data["layers"][k]["name"]
-                                                  for k in LAYER_KEYS]
+    assert "集合覆盖选址" not in text and 'gp-proposals"' not in page_zh
+    assert layer_control(page_zh)["overlays"] == [data["layers"][k]["name"] for k in LAYER_KEYS]
 
 
 def test_R7_paths_barriers_unresolved_and_escaped(results):
@@ -551,27 +683,45 @@ def test_R7_paths_barriers_unresolved_and_escaped(results):
     def line(*xy):
         return LineString([pt(x, y).coords[0] for x, y in xy])
 
-    paths = gdf([{"path_id": f"W{i}", "geometry": g} for i, g in enumerate([
-        line((0, 250), (2000, 250)), line((0, 600), (2000, 600)), line((250, 0), (250, 1000)),
-        line((650, 0), (650, 1000)), line((1450, 0), (1450, 1000))])])
+    paths = gdf(
+        [
+            {"path_id": f"W{i}", "geometry": g}
+            for i, g in enumerate(
+                [
+                    line((0, 250), (2000, 250)),
+                    line((0, 600), (2000, 600)),
+                    line((250, 0), (250, 1000)),
+                    line((650, 0), (650, 1000)),
+                    line((1450, 0), (1450, 1000)),
+                ]
+            )
+        ]
+    )
     river = box(pt(990, 0).x, pt(990, 0).y, pt(1010, 1000).x, pt(1010, 1000).y)
-    barriers = gdf([
-        {"barrier_id": "H1", "name": SCRIPT_NAME, "kind": "河流", "geometry": river},
-        {"barrier_id": "H2", "name": "铁路", "kind": "铁路",
-         "geometry": line((1000, -10), (1000, 1010))}])
+    barriers = gdf(
+        [
+            {"barrier_id": "H1", "name": SCRIPT_NAME, "kind": "河流", "geometry": river},
+            {
+                "barrier_id": "H2",
+                "name": "铁路",
+                "kind": "铁路",
+                "geometry": line((1000, -10), (1000, 1010)),
+            },
+        ]
+    )
     data = dataclasses.replace(results.data, paths=paths, barriers=barriers)
     layout = propose_layout(dataclasses.replace(results, data=data))
     page = maps.render_map(maps.build_map(layout))
     layers = page_data(page)["layers"]
     assert [k for k in PROPOSAL_KEYS if k in layers] == list(PROPOSAL_KEYS)
     assert layer_control(page)["overlays"][-5:] == list(
-        proposal_names(layout.layout.summary).values())
+        proposal_names(layout.layout.summary).values()
+    )
     # the paths: one MultiLineString, not clickable; the barriers: polygon and line
     assert len(layers["paths"]["features"]) == 1
     assert layers["paths"]["features"][0]["g"]["type"] == "MultiLineString"
     assert len(layers["paths"]["features"][0]["g"]["coordinates"]) == 5
-    assert [f["g"]["type"] for f in layers["barriers"]["features"]] == ["Polygon",
-                                                                        "LineString"]
+    assert [f["g"]["type"] for f in layers["barriers"]["features"]] == ["Polygon", "LineString"]
     river_row = field_values(page, "barriers", layers["barriers"]["features"][0])
     assert river_row == {"barrier_id": "H1", "barrier_kind": "河流"}
     # B (1,000 households) cannot merge across the river: no proposal, shown as such
@@ -585,8 +735,12 @@ def test_R7_paths_barriers_unresolved_and_escaped(results):
     # English
     page_en = maps.render_map(maps.build_map(layout, lang="en"))
     assert layer_control(page_en)["overlays"][-5:] == [
-        "Proposed community boundaries", "Proposed sites: set cover (2)",
-        "Proposed sites: best 2", "Walking paths", "Barriers (hard edges)"]
+        "Proposed community boundaries",
+        "Proposed sites: set cover (2)",
+        "Proposed sites: best 2",
+        "Walking paths",
+        "Barriers (hard edges)",
+    ]
     proposed_en = page_data(page_en)["layers"]["proposed"]
     assert proposed_en["labels"]["no_proposal"] == "no proposal"
     assert label("households_after", "en") in [r["l"] for r in proposed_en["rows"]]

@@ -29,8 +29,14 @@ from .conftest import DEMO, REPO
 from .test_map import SCRIPT_NAME, XSS_NAME, write_hand_made_layers
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 SCREENSHOT = REPO / "outputs" / "map_screenshot.png"
 PROPOSALS_SCREENSHOT = REPO / "outputs" / "map_proposals.png"
 
@@ -42,17 +48,23 @@ def screenshot_path(committed: Path, tmp: Path) -> Path:
         committed.parent.mkdir(exist_ok=True)
         return committed
     return tmp / committed.name
+
+
 VIEWPORT = {"width": 1400, "height": 900}
 TIMEOUT_MS = 20_000
 TILE_HOSTS = {host for hosts in maps.TILE_HOSTS.values() for host in hosts}
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=(
-        "install Debian's chromium (apt-get install chromium) to run the browser tests")),
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason=("install Debian's chromium (apt-get install chromium) to run the browser tests"),
+    ),
 ]
-sync_api = pytest.importorskip("playwright.sync_api", reason=(
-    "the playwright Python package is missing: pip install -e '.[test]'"))
+sync_api = pytest.importorskip(
+    "playwright.sync_api",
+    reason=("the playwright Python package is missing: pip install -e '.[test]'"),
+)
 
 
 def _blank_tile() -> bytes:
@@ -61,12 +73,15 @@ def _blank_tile() -> bytes:
     raw = zlib.compress(row * 256, 9)
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
 
     header = struct.pack(">IIBBBBB", 256, 256, 8, 6, 0, 0, 0)  # 8-bit RGBA
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", raw) + chunk(
-        b"IEND", b"")
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", raw) + chunk(b"IEND", b"")
 
 
 BLANK_TILE = _blank_tile()
@@ -76,11 +91,18 @@ BLANK_TILE = _blank_tile()
 
 
 def _cli(*args: str) -> None:
-    proc = subprocess.run([sys.executable, "-m", "gis_planner.cli", *args], cwd=REPO,
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "gis_planner.cli", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     if proc.returncode != 0:
-        pytest.fail(f"gis-planner {' '.join(args)} failed ({proc.returncode}):\n"
-                    f"{proc.stdout}\n{proc.stderr}")
+        pytest.fail(
+            f"gis-planner {' '.join(args)} failed ({proc.returncode}):\n"
+            f"{proc.stdout}\n{proc.stderr}"
+        )
 
 
 @dataclass
@@ -123,8 +145,9 @@ def injected_run(tmp_path_factory) -> Run:
 @pytest.fixture(scope="module")
 def browser():
     with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM),
-                                              args=CHROMIUM_ARGS, headless=True)
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
         yield chromium
         chromium.close()
 
@@ -206,8 +229,10 @@ def _only(opened: MapPage, overlay_name: str) -> None:
 
 
 def _popup_values(opened: MapPage) -> dict[str, object]:
-    opened.page.wait_for_selector(".leaflet-popup-content .gp-popup",  # type: ignore
-                                  timeout=TIMEOUT_MS)
+    opened.page.wait_for_selector(
+        ".leaflet-popup-content .gp-popup",  # type: ignore
+        timeout=TIMEOUT_MS,
+    )
     return opened.evaluate("""() => {
         const box = document.querySelector('.leaflet-popup-content .gp-popup');
         const fields = {};
@@ -228,11 +253,15 @@ def _number(text: object) -> float:
 def test_R9_demo_map_loads_with_tile_requests_only_and_no_errors(open_map, demo_run):
     opened = open_map(demo_run.map_html)
     assert opened.errors == []
-    others = [u for u in opened.requests
-              if not u.startswith("file://") and urlsplit(u).hostname not in TILE_HOSTS]
+    others = [
+        u
+        for u in opened.requests
+        if not u.startswith("file://") and urlsplit(u).hostname not in TILE_HOSTS
+    ]
     assert others == []
     assert [u for u in opened.requests if u.startswith("file://")] == [
-        demo_run.map_html.resolve().as_uri()]
+        demo_run.map_html.resolve().as_uri()
+    ]
     assert any(urlsplit(u).hostname == "tile.openstreetmap.org" for u in opened.requests)
     ready_ms = opened.evaluate("window.__mapReadyMs")
     assert 0 < ready_ms < 15_000  # type: ignore[operator]
@@ -247,8 +276,16 @@ def test_R9_layer_control_lists_every_layer(open_map, demo_run):
     data = opened.evaluate("GP.data.layers")
     names = _layer_names(opened)
     assert names["overlays"] == [layer["name"] for layer in data.values()]  # type: ignore
-    expected = {"communities", "estates", "premises", "reach", "outside", "roads", "parcels",
-                "outline"}
+    expected = {
+        "communities",
+        "estates",
+        "premises",
+        "reach",
+        "outside",
+        "roads",
+        "parcels",
+        "outline",
+    }
     assert expected <= set(data)  # type: ignore[arg-type]
     assert names["base"][0] == "OpenStreetMap 底图" and names["base"][-1] == "无底图"
     # every overlay on the map has features drawn
@@ -257,30 +294,43 @@ def test_R9_layer_control_lists_every_layer(open_map, demo_run):
     assert all(n > 0 for n in counts.values()), counts  # type: ignore[union-attr]
 
 
-def test_R9_clicking_a_community_shows_its_figures_from_communities_geojson(open_map,
-                                                                            demo_run):
+def test_R9_clicking_a_community_shows_its_figures_from_communities_geojson(open_map, demo_run):
     features = demo_run.geojson("communities")["features"]
-    props = next((f["properties"] for f in features
-                  if f["properties"]["premises_status"] == "short"),
-                 features[0]["properties"])
+    props = next(
+        (f["properties"] for f in features if f["properties"]["premises_status"] == "short"),
+        features[0]["properties"],
+    )
     opened = open_map(demo_run.map_html)
     communities_name = opened.evaluate("GP.data.layers.communities.name")
     _only(opened, str(communities_name))
     # centre the map on the community's inner point, then click that pixel
-    point = opened.evaluate("""(id) => {
+    point = opened.evaluate(
+        """(id) => {
         const f = GP.data.layers.communities.features.find(f => f.i === id);
         GP.map.setView(f.c, 15, {animate: false});
         const p = GP.map.latLngToContainerPoint(f.c);
         const box = GP.map.getContainer().getBoundingClientRect();
         return [box.left + p.x, box.top + p.y];
-    }""", props["community_id"])
+    }""",
+        props["community_id"],
+    )
     opened.page.mouse.click(*point)  # type: ignore[attr-defined]
     shown = _popup_values(opened)
     assert shown["title"] == props["name"]
     fields = shown["fields"]
-    numeric = ("households", "population_used", "required_area_m2", "premises_area_m2",
-               "shortfall_m2", "staff_min", "staff_max", "working_funds_yuan",
-               "cobuild_funds_yuan", "subsidy_build_yuan", "subsidy_rent_yuan_per_year")
+    numeric = (
+        "households",
+        "population_used",
+        "required_area_m2",
+        "premises_area_m2",
+        "shortfall_m2",
+        "staff_min",
+        "staff_max",
+        "working_funds_yuan",
+        "cobuild_funds_yuan",
+        "subsidy_build_yuan",
+        "subsidy_rent_yuan_per_year",
+    )
     for name in numeric:
         assert _number(fields[name]) == pytest.approx(props[name], abs=1e-9), name
     assert fields["community_id"] == props["community_id"]
@@ -311,7 +361,8 @@ def test_R9_demo_map_says_which_layers_are_synthetic(open_map, demo_run):
     note = opened.page.locator(".gp-note")  # type: ignore[attr-defined]
     assert note.count() == 1 and note.is_visible(), (
         "the demo map shows no data note: give layers/deqing_demo a planner.yaml with "
-        "data_note: {zh: ..., en: ...} saying which layers are synthetic")
+        "data_note: {zh: ..., en: ...} saying which layers are synthetic"
+    )
     assert note.inner_text().strip()
     legend = opened.page.locator(".gp-legend")  # type: ignore[attr-defined]
     assert legend.is_visible()
@@ -335,8 +386,7 @@ def test_R9_offline_every_layer_still_shows_on_a_plain_background(open_map, demo
         if n:
             assert drawn[key] > 0, key  # type: ignore[index]
     assert drawn["premises"] == shown["premises"]  # type: ignore[index]
-    background = opened.evaluate(
-        "getComputedStyle(GP.map.getContainer()).backgroundColor")
+    background = opened.evaluate("getComputedStyle(GP.map.getContainer()).backgroundColor")
     assert background not in ("rgba(0, 0, 0, 0)", "transparent")
 
 
@@ -370,14 +420,19 @@ def test_R9_english_map_labels(open_map, tmp_path):
     from gis_planner.layers import load_layers
 
     layers = write_hand_made_layers(tmp_path / "layers")
-    path = maps.write_map(analyse(load_layers(layers, lang="en"), lang="en"),
-                          tmp_path / "map.html", lang="en")
+    path = maps.write_map(
+        analyse(load_layers(layers, lang="en"), lang="en"), tmp_path / "map.html", lang="en"
+    )
     opened = open_map(path)
     names = _layer_names(opened)
     assert names["base"] == ["OpenStreetMap", "No basemap"]
     assert "Communities: premises status" in names["overlays"]
-    assert opened.page.locator(".gp-search input").get_attribute(  # type: ignore
-        "placeholder") == "Find a community, estate or premises…"
+    assert (
+        opened.page.locator(".gp-search input").get_attribute(  # type: ignore
+            "placeholder"
+        )
+        == "Find a community, estate or premises…"
+    )
     assert opened.errors == []
 
 
@@ -420,9 +475,11 @@ TEMPLATE_NAME = "{{7*7}}{% if 1 %}是{% endif %}{{ '\\x3cimg src=x onerror=alert
 def template_run(tmp_path_factory) -> Run:
     """A run whose estate name and data note are Jinja2 templates (folium/branca compile
     macro output a second time: such a name once ran code)."""
-    layers = write_hand_made_layers(tmp_path_factory.mktemp("template_layers") / "layers",
-                                    estate_name=TEMPLATE_NAME,
-                                    data_note=f"说明 {TEMPLATE_NAME}")
+    layers = write_hand_made_layers(
+        tmp_path_factory.mktemp("template_layers") / "layers",
+        estate_name=TEMPLATE_NAME,
+        data_note=f"说明 {TEMPLATE_NAME}",
+    )
     out = tmp_path_factory.mktemp("template_run")
     _cli("run", str(layers), "--out", str(out))
     return Run(out, is_demo=False)

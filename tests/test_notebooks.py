@@ -29,10 +29,16 @@ def kernel(tmp_path_factory):
     root = tmp_path_factory.mktemp("jupyter")
     spec = root / "kernels" / KERNEL
     spec.mkdir(parents=True)
-    (spec / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "gis_planner (tests)", "language": "python",
-    }), encoding="utf-8")
+    (spec / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": "gis_planner (tests)",
+                "language": "python",
+            }
+        ),
+        encoding="utf-8",
+    )
     before = os.environ.get("JUPYTER_PATH")
     os.environ["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(root), before) if p)
     yield KERNEL
@@ -44,8 +50,9 @@ def kernel(tmp_path_factory):
 
 def run_notebook(name: str, kernel_name: str) -> nbformat.NotebookNode:
     nb = nbformat.read(NOTEBOOKS / name, as_version=4)
-    client = NotebookClient(nb, timeout=120, kernel_name=kernel_name,
-                            resources={"metadata": {"path": str(REPO)}})
+    client = NotebookClient(
+        nb, timeout=120, kernel_name=kernel_name, resources={"metadata": {"path": str(REPO)}}
+    )
     client.execute()
     return nb
 
@@ -63,8 +70,13 @@ def test_01_current_check_runs_and_writes_only_under_outputs(kernel):
     stored = (NOTEBOOKS / "01_current_check.ipynb").read_bytes()
     nb = run_notebook("01_current_check.ipynb", kernel)
     out = OUTPUTS / "01_current_check" / "run"
-    for name in ("communities.geojson", "planning_conditions.csv", "report.xlsx", "map.html",
-                 "scenario.yaml"):
+    for name in (
+        "communities.geojson",
+        "planning_conditions.csv",
+        "report.xlsx",
+        "map.html",
+        "scenario.yaml",
+    ):
         assert (out / name).exists(), name
     text = json.dumps([c.get("outputs", []) for c in nb.cells], ensure_ascii=False)
     assert "达标社区" in text and "P01" in text
@@ -76,8 +88,13 @@ def test_02_scenario_2035_runs_and_compares_two_plans(kernel):
     layers = folder_hash(DEMO)
     nb = run_notebook("02_scenario_2035.ipynb", kernel)
     out = OUTPUTS / "02_scenario_2035"
-    for name in ("compare.xlsx", "dual_map.html", "plan_a.yaml", "plan_a/report.xlsx",
-                 "plan_a/planning_conditions.csv"):
+    for name in (
+        "compare.xlsx",
+        "dual_map.html",
+        "plan_a.yaml",
+        "plan_a/report.xlsx",
+        "plan_a/planning_conditions.csv",
+    ):
         assert (out / name).exists(), name
     text = json.dumps([c.get("outputs", []) for c in nb.cells], ensure_ascii=False)
     assert "方案A 新建补缺" in text and "方案B 合并扩建" in text

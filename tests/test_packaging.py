@@ -58,7 +58,8 @@ def test_lowest_constraints_pin_every_direct_dependency_to_its_lower_bound():
             pinned[match.group(1).lower()] = match.group(2)
     assert all(wanted.values()), f"a dependency without a lower bound: {wanted}"
     assert {name: Version(pinned.get(name, "0")) for name in wanted} == {
-        name: Version(bound) for name, bound in wanted.items()}
+        name: Version(bound) for name, bound in wanted.items()
+    }
 
 
 # ----------------------------------------------------------------------------- the wheel
@@ -69,16 +70,33 @@ def test_wheel_holds_every_module_and_data_file_and_no_tests(tmp_path):
     src.mkdir()
     for name in ("pyproject.toml", "README.md"):
         shutil.copy2(REPO / name, src / name)
-    shutil.copytree(REPO / "gis_planner", src / "gis_planner",
-                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
-                    "--disable-pip-version-check", "-w", str(tmp_path / "dist"), str(src)],
-                   check=True, timeout=600)
+    shutil.copytree(
+        REPO / "gis_planner",
+        src / "gis_planner",
+        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+    )
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--disable-pip-version-check",
+            "-w",
+            str(tmp_path / "dist"),
+            str(src),
+        ],
+        check=True,
+        timeout=600,
+    )
     (wheel,) = (tmp_path / "dist").glob("gis_planner-*.whl")
     with zipfile.ZipFile(wheel) as archive:
         names = {n for n in archive.namelist() if not n.startswith("gis_planner-")}
-    expected = {p.relative_to(src).as_posix() for p in (src / "gis_planner").rglob("*")
-                if p.is_file()}
+    expected = {
+        p.relative_to(src).as_posix() for p in (src / "gis_planner").rglob("*") if p.is_file()
+    }
     assert names == expected
     assert "gis_planner/data/deqing_county_outline.geojson" in names
     assert "gis_planner/py.typed" in names
@@ -126,5 +144,4 @@ def test_notebooks_extra_lets_geopandas_explore_an_output_layer():
 
     layer = two_communities().assign(households=[1200, 4100])
     assert isinstance(layer.explore(column="kind"), folium.Map)
-    assert isinstance(layer.explore(column="households", scheme="EqualInterval", k=2),
-                      folium.Map)
+    assert isinstance(layer.explore(column="households", scheme="EqualInterval", k=2), folium.Map)

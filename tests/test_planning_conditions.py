@@ -33,56 +33,146 @@ DATA_YEAR = {"settings": {"data_year": 2024}}
 
 
 def communities() -> gpd.GeoDataFrame:
-    return gdf([
-        {"community_id": "A", "name": "甲社区", "kind": "urban", "population": 7980,
-         "geometry": square(0, 0, 1000)},
-        {"community_id": "B", "name": "乙社区", "kind": "urban", "population": None,
-         "geometry": square(1000, 0, 1000)},
-        {"community_id": "C", "name": "丙社区", "kind": "urban", "population": None,
-         "geometry": square(2000, 0, 1000)},
-    ])
+    return gdf(
+        [
+            {
+                "community_id": "A",
+                "name": "甲社区",
+                "kind": "urban",
+                "population": 7980,
+                "geometry": square(0, 0, 1000),
+            },
+            {
+                "community_id": "B",
+                "name": "乙社区",
+                "kind": "urban",
+                "population": None,
+                "geometry": square(1000, 0, 1000),
+            },
+            {
+                "community_id": "C",
+                "name": "丙社区",
+                "kind": "urban",
+                "population": None,
+                "geometry": square(2000, 0, 1000),
+            },
+        ]
+    )
 
 
 def layers(folder):
-    estates = gdf([
-        {"estate_id": "EA", "name": "甲小区", "households": 3000,
-         "geometry": square(100, 100, 200)},
-        {"estate_id": "EB", "name": "乙小区", "households": 1000,
-         "geometry": square(1100, 100, 200)},
-        {"estate_id": "EC", "name": "丙小区", "households": 1500,
-         "geometry": square(2100, 100, 200)},
-    ])
-    premises = gdf([
-        {"premises_id": "YA", "community_id": "A", "function": "party_service_centre",
-         "floor_area_m2": 2000, "tenure": "new_build", "geometry": pt(150, 150)},
-        {"premises_id": "YB", "community_id": "B", "function": "service_centre",
-         "floor_area_m2": 1000, "tenure": "leased", "floor": 1, "geometry": pt(1150, 150)},
-        {"premises_id": "YB2", "community_id": "B", "function": "elderly_care",
-         "floor_area_m2": 500, "tenure": "new_build", "status": "planned",
-         "geometry": pt(1160, 160)},
-        {"premises_id": "YC", "community_id": "C", "function": "party_service_centre",
-         "floor_area_m2": 2500, "tenure": "new_build", "geometry": pt(2150, 150)},
-    ])
-    parcels = gdf([
-        {"parcel_id": "P1", "name": "一号地块", "planned_households": 600,
-         "residential_floor_area_m2": None, "delivery_year": 2030,
-         "geometry": square(500, 500, 100)},
-        {"parcel_id": "P2", "name": "二号地块", "planned_households": 400,
-         "residential_floor_area_m2": None, "delivery_year": 2034,
-         "geometry": square(700, 500, 100)},
-        # 30 m in A, 70 m in B
-        {"parcel_id": "P3", "name": "三号地块", "planned_households": None,
-         "residential_floor_area_m2": 20_000, "delivery_year": 2026,
-         "geometry": box(X0 + 970, Y0 + 700, X0 + 1070, Y0 + 800)},
-        {"parcel_id": "P5", "name": "五号地块", "planned_households": 100,
-         "residential_floor_area_m2": None, "delivery_year": 2026,
-         "geometry": square(2500, 500, 100)},
-        {"parcel_id": "P6", "name": "城外地块", "planned_households": 50,
-         "residential_floor_area_m2": None, "delivery_year": 2026,
-         "geometry": square(5000, 0, 100)},
-    ])
-    return write_layers(folder, communities=communities(), estates=estates, premises=premises,
-                        development_parcels=parcels)
+    estates = gdf(
+        [
+            {
+                "estate_id": "EA",
+                "name": "甲小区",
+                "households": 3000,
+                "geometry": square(100, 100, 200),
+            },
+            {
+                "estate_id": "EB",
+                "name": "乙小区",
+                "households": 1000,
+                "geometry": square(1100, 100, 200),
+            },
+            {
+                "estate_id": "EC",
+                "name": "丙小区",
+                "households": 1500,
+                "geometry": square(2100, 100, 200),
+            },
+        ]
+    )
+    premises = gdf(
+        [
+            {
+                "premises_id": "YA",
+                "community_id": "A",
+                "function": "party_service_centre",
+                "floor_area_m2": 2000,
+                "tenure": "new_build",
+                "geometry": pt(150, 150),
+            },
+            {
+                "premises_id": "YB",
+                "community_id": "B",
+                "function": "service_centre",
+                "floor_area_m2": 1000,
+                "tenure": "leased",
+                "floor": 1,
+                "geometry": pt(1150, 150),
+            },
+            {
+                "premises_id": "YB2",
+                "community_id": "B",
+                "function": "elderly_care",
+                "floor_area_m2": 500,
+                "tenure": "new_build",
+                "status": "planned",
+                "geometry": pt(1160, 160),
+            },
+            {
+                "premises_id": "YC",
+                "community_id": "C",
+                "function": "party_service_centre",
+                "floor_area_m2": 2500,
+                "tenure": "new_build",
+                "geometry": pt(2150, 150),
+            },
+        ]
+    )
+    parcels = gdf(
+        [
+            {
+                "parcel_id": "P1",
+                "name": "一号地块",
+                "planned_households": 600,
+                "residential_floor_area_m2": None,
+                "delivery_year": 2030,
+                "geometry": square(500, 500, 100),
+            },
+            {
+                "parcel_id": "P2",
+                "name": "二号地块",
+                "planned_households": 400,
+                "residential_floor_area_m2": None,
+                "delivery_year": 2034,
+                "geometry": square(700, 500, 100),
+            },
+            # 30 m in A, 70 m in B
+            {
+                "parcel_id": "P3",
+                "name": "三号地块",
+                "planned_households": None,
+                "residential_floor_area_m2": 20_000,
+                "delivery_year": 2026,
+                "geometry": box(X0 + 970, Y0 + 700, X0 + 1070, Y0 + 800),
+            },
+            {
+                "parcel_id": "P5",
+                "name": "五号地块",
+                "planned_households": 100,
+                "residential_floor_area_m2": None,
+                "delivery_year": 2026,
+                "geometry": square(2500, 500, 100),
+            },
+            {
+                "parcel_id": "P6",
+                "name": "城外地块",
+                "planned_households": 50,
+                "residential_floor_area_m2": None,
+                "delivery_year": 2026,
+                "geometry": square(5000, 0, 100),
+            },
+        ]
+    )
+    return write_layers(
+        folder,
+        communities=communities(),
+        estates=estates,
+        premises=premises,
+        development_parcels=parcels,
+    )
 
 
 @pytest.fixture
@@ -127,25 +217,37 @@ def test_R2_conditions_ignore_the_plan_year(data):
 
 
 def test_R2_function_on_a_community_layer_without_premises(rules):
-    comm = gdf([{"community_id": "A", "name": "甲", "households": 3000,
-                 "geometry": square(0, 0, 1000)}])
-    parcels = gdf([{"parcel_id": "P1", "name": "一", "planned_households": 600,
-                    "delivery_year": 2030, "geometry": square(100, 100, 100)}])
+    comm = gdf(
+        [{"community_id": "A", "name": "甲", "households": 3000, "geometry": square(0, 0, 1000)}]
+    )
+    parcels = gdf(
+        [
+            {
+                "parcel_id": "P1",
+                "name": "一",
+                "planned_households": 600,
+                "delivery_year": 2030,
+                "geometry": square(100, 100, 100),
+            }
+        ]
+    )
     table = planning_conditions(comm, parcels, None, rules=rules, lang="en")
     # 3,600 → max(80 × 36, 1,800) = 2,880 m², nothing existing: the whole requirement
     assert table["condition_area_m2"].tolist() == [2880]
     assert "2,880.0" in table.loc[0, "note"] and "new standard" in table.loc[0, "note"]
-    assert planning_conditions(comm, None, None, rules=rules).columns.tolist() == \
-        PLANNING_CONDITION_COLUMNS
+    assert (
+        planning_conditions(comm, None, None, rules=rules).columns.tolist()
+        == PLANNING_CONDITION_COLUMNS
+    )
 
 
 def test_plan_year_counts_parcels_delivered_by_then(data):
-    by_year = {y: analyse(data, year=y).communities.set_index("community_id")
-               for y in (2025, 2030, 2035)}
+    by_year = {
+        y: analyse(data, year=y).communities.set_index("community_id") for y in (2025, 2030, 2035)
+    }
     # P1 (2030) counts in 2030 and 2035, not in 2025; P2 (2034) only in 2035
     assert [by_year[y].loc["A", "households"] for y in (2025, 2030, 2035)] == [3000, 3600, 4000]
-    assert [by_year[y].loc["A", "households_parcels"] for y in (2025, 2030, 2035)] == [0, 600,
-                                                                                        1000]
+    assert [by_year[y].loc["A", "households_parcels"] for y in (2025, 2030, 2035)] == [0, 600, 1000]
     assert by_year[2035].loc["A", "households_current"] == 3000
     # A in 2035: 4,000 households → max(80 × 40, 1,800) = 3,200 m²; 2,000 → short 1,200
     a = by_year[2035].loc["A"]
@@ -196,8 +298,9 @@ def test_parcel_without_delivery_year_is_not_counted_and_warned(tmp_path):
     data = load_layers(folder, rules=load_rules().with_overrides(DATA_YEAR))
     results = analyse(data, year=2035, lang="en")
     assert results.communities.set_index("community_id").loc["A", "households"] == 3400
-    assert any("without a delivery year" in w.message and "P1" in w.message
-               for w in results.warnings)
+    assert any(
+        "without a delivery year" in w.message and "P1" in w.message for w in results.warnings
+    )
 
 
 def test_run_writes_planning_conditions_csv_and_report_sheet(data, tmp_path):

@@ -13,14 +13,17 @@ from gis_planner.rules import load_rules
 from .conftest import gdf, pt, two_communities
 
 
-@pytest.mark.parametrize(("households", "standard", "required"), [
-    (3000, "new", 2400.0),        # max(80 × 30, 1800)
-    (1500, "new", 1800.0),        # max(1200, 1800)
-    (2500, "new", 2000.0),        # max(2000, 1800)
-    (3000, "renovated", 2250.0),  # max(75 × 30, 1200)
-    (1000, "renovated", 1200.0),  # max(750, 1200)
-    (0, "new", 1800.0),
-])
+@pytest.mark.parametrize(
+    ("households", "standard", "required"),
+    [
+        (3000, "new", 2400.0),  # max(80 × 30, 1800)
+        (1500, "new", 1800.0),  # max(1200, 1800)
+        (2500, "new", 2000.0),  # max(2000, 1800)
+        (3000, "renovated", 2250.0),  # max(75 × 30, 1200)
+        (1000, "renovated", 1200.0),  # max(750, 1200)
+        (0, "new", 1800.0),
+    ],
+)
 def test_R1_required_area_by_hand(rules, households, standard, required):
     assert premises.required_area_m2(households, standard, rules=rules) == required
 
@@ -33,22 +36,37 @@ def test_R1_required_area_never_below_the_minimum(households, standard):
 
 
 def _premises(rows):
-    frame = gdf([{"premises_id": r[0], "community_id": r[1], "function": r[2],
-                  "floor_area_m2": r[3], "tenure": r[4], "status": r[5], "floor": r[6],
-                  "name": r[0], "geometry": pt(*r[7])} for r in rows])
+    frame = gdf(
+        [
+            {
+                "premises_id": r[0],
+                "community_id": r[1],
+                "function": r[2],
+                "floor_area_m2": r[3],
+                "tenure": r[4],
+                "status": r[5],
+                "floor": r[6],
+                "name": r[0],
+                "geometry": pt(*r[7]),
+            }
+            for r in rows
+        ]
+    )
     return frame
 
 
 def test_R1_status_standard_and_service_centre_warnings(rules):
     communities = two_communities()
-    prem = _premises([
-        # A: 3,000 households; largest premises leased → renovated: max(2250, 1200) = 2250
-        ("P1", "A", "party_service_centre", 1500.0, "leased", "existing", 1, (100, 100)),
-        ("P2", "A", "service_centre", 80.0, "new_build", "existing", 2, (200, 100)),
-        ("P3", "A", "elderly_care", 400.0, "new_build", "planned", 1, (300, 100)),
-        # B: 1,000 households, no existing premises → new: 1,800, status none
-        ("P4", "B", "party_service_centre", 900.0, "new_build", "planned", 1, (1500, 100)),
-    ])
+    prem = _premises(
+        [
+            # A: 3,000 households; largest premises leased → renovated: max(2250, 1200) = 2250
+            ("P1", "A", "party_service_centre", 1500.0, "leased", "existing", 1, (100, 100)),
+            ("P2", "A", "service_centre", 80.0, "new_build", "existing", 2, (200, 100)),
+            ("P3", "A", "elderly_care", 400.0, "new_build", "planned", 1, (300, 100)),
+            # B: 1,000 households, no existing premises → new: 1,800, status none
+            ("P4", "B", "party_service_centre", 900.0, "new_build", "planned", 1, (1500, 100)),
+        ]
+    )
     households = pd.Series([3000, 1000], index=communities.index)
     out = premises.check_premises(communities, prem, households, rules=rules)
     a, b = out.iloc[0], out.iloc[1]
@@ -65,10 +83,12 @@ def test_R1_status_standard_and_service_centre_warnings(rules):
 
 def test_R1_planned_premises_count_only_in_a_plan_year(rules):
     communities = two_communities()
-    prem = _premises([
-        ("P1", "A", "party_service_centre", 1900.0, "new_build", "existing", 1, (100, 100)),
-        ("P2", "A", "service_centre", 600.0, "new_build", "planned", 1, (200, 100)),
-    ])
+    prem = _premises(
+        [
+            ("P1", "A", "party_service_centre", 1900.0, "new_build", "existing", 1, (100, 100)),
+            ("P2", "A", "service_centre", 600.0, "new_build", "planned", 1, (200, 100)),
+        ]
+    )
     households = pd.Series([3000, 0], index=communities.index)
     now = premises.check_premises(communities, prem, households, rules=rules)
     later = premises.check_premises(communities, prem, households, rules=rules, year=2035)
@@ -80,8 +100,9 @@ def test_R1_planned_premises_count_only_in_a_plan_year(rules):
 def test_R1_standard_override_from_the_communities_layer(rules):
     communities = two_communities()
     communities["standard"] = ["renovated", None]
-    prem = _premises([
-        ("P1", "A", "party_service_centre", 2300.0, "new_build", "existing", 1, (100, 100))])
+    prem = _premises(
+        [("P1", "A", "party_service_centre", 2300.0, "new_build", "existing", 1, (100, 100))]
+    )
     out = premises.check_premises(communities, prem, pd.Series([3000, 0]), rules=rules)
     assert out.iloc[0]["standard"] == "renovated"  # despite the new-build premises
     assert out.iloc[0]["premises_status"] == "meets"  # 2,300 ≥ 2,250
@@ -89,11 +110,13 @@ def test_R1_standard_override_from_the_communities_layer(rules):
 
 def test_premises_without_community_id_are_placed_by_location():
     communities = two_communities()
-    prem = _premises([
-        ("P1", None, "other", 10.0, "leased", "existing", 1, (1500, 500)),
-        ("P2", "A", "other", 10.0, "leased", "existing", 1, (1500, 500)),  # attribute wins
-        ("P3", None, "other", 10.0, "leased", "existing", 1, (5000, 500)),  # in no community
-    ])
+    prem = _premises(
+        [
+            ("P1", None, "other", 10.0, "leased", "existing", 1, (1500, 500)),
+            ("P2", "A", "other", 10.0, "leased", "existing", 1, (1500, 500)),  # attribute wins
+            ("P3", None, "other", 10.0, "leased", "existing", 1, (5000, 500)),  # in no community
+        ]
+    )
     out = premises.assign_premises(prem, communities)
     assert out["community_id"].tolist() == ["B", "A", None]
     assert out["assigned_by"].tolist() == ["location", "attribute", None]
@@ -106,8 +129,13 @@ def test_R7_scale_status_at_the_bounds(rules):
 
 def test_R7_walking_distance_from_estate_centroid(rules):
     from .conftest import square
-    estates = gdf([{"estate_id": "E1", "geometry": square(0, 0)},      # centroid (50, 50)
-                   {"estate_id": "E2", "geometry": square(400, 0)}])   # centroid (450, 50)
+
+    estates = gdf(
+        [
+            {"estate_id": "E1", "geometry": square(0, 0)},  # centroid (50, 50)
+            {"estate_id": "E2", "geometry": square(400, 0)},
+        ]
+    )  # centroid (450, 50)
     prem = gdf([{"premises_id": "P1", "geometry": pt(50, 350)}])
     out = layout.nearest_premises(estates, prem, rules=rules)
     assert out["nearest_premises_m"].tolist() == [300.0, 500.0]
@@ -116,10 +144,12 @@ def test_R7_walking_distance_from_estate_centroid(rules):
 
 def test_R1_standard_follows_the_largest_existing_premises_in_a_plan_year_too(rules):
     communities = two_communities()
-    prem = _premises([
-        ("P1", "A", "party_service_centre", 500.0, "renovated", "existing", 1, (100, 100)),
-        ("P2", "A", "other", 2000.0, "new_build", "planned", 1, (200, 100)),
-    ])
+    prem = _premises(
+        [
+            ("P1", "A", "party_service_centre", 500.0, "renovated", "existing", 1, (100, 100)),
+            ("P2", "A", "other", 2000.0, "new_build", "planned", 1, (200, 100)),
+        ]
+    )
     households = pd.Series([3000, 0], index=communities.index)
     later = premises.check_premises(communities, prem, households, rules=rules, year=2030)
     assert later.iloc[0]["standard"] == "renovated"  # not the planned new build
@@ -132,18 +162,20 @@ def test_R1_check_with_pandas_string_ids_and_nullable_floor(rules):
     generated counties, issue 10). Nullable Int64 floors with <NA> are unknown floors."""
     communities = two_communities()
     communities["community_id"] = communities["community_id"].astype("string")
-    prem = _premises([
-        ("P1", "A", "service_centre", 150.0, "new_build", "existing", 1, (100, 100)),
-        ("P2", "B", "service_centre", 120.0, "new_build", "existing", 1, (1500, 100)),
-    ])
+    prem = _premises(
+        [
+            ("P1", "A", "service_centre", 150.0, "new_build", "existing", 1, (100, 100)),
+            ("P2", "B", "service_centre", 120.0, "new_build", "existing", 1, (1500, 100)),
+        ]
+    )
     prem["community_id"] = prem["community_id"].astype("string")
     prem["floor"] = pd.array([1, pd.NA], dtype="Int64")
     prem["floor_area_m2"] = pd.array([150.0, 120.0], dtype="Float64")
     households = pd.Series([3000, 1000], index=communities.index)
     out = premises.check_premises(communities, prem, households, rules=rules, lang="en")
-    assert out["service_centre_ok"].tolist() == [True, True]   # floor unknown: no warning
+    assert out["service_centre_ok"].tolist() == [True, True]  # floor unknown: no warning
     assert out["premises_warnings"].dtype == object
-    out.loc[0, "premises_warnings"] = ["a new list"]   # a column that takes lists
+    out.loc[0, "premises_warnings"] = ["a new list"]  # a column that takes lists
     # R1 new standard: 3,000 → 2,400 m² (150 m² existing); 1,000 → 1,800 m²
     assert out["required_area_m2"].tolist() == [2400.0, 1800.0]
     assert out["premises_status"].tolist() == ["short", "short"]

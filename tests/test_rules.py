@@ -31,8 +31,9 @@ def test_every_rule_row_cites_its_section(rules):
 
 def test_user_rules_file_overrides_part_of_the_default(tmp_path):
     path = tmp_path / "rules_2024.yaml"
-    path.write_text("premises:\n  standards:\n    new: {per_100_households_m2: 85}\n",
-                    encoding="utf-8")
+    path.write_text(
+        "premises:\n  standards:\n    new: {per_100_households_m2: 85}\n", encoding="utf-8"
+    )
     rules = load_rules(path)
     assert rules.premises.standards.new.per_100_households_m2 == 85
     assert rules.premises.standards.new.minimum_total_m2 == 1800  # untouched
@@ -54,34 +55,53 @@ def test_rule_value_of_wrong_type_is_an_error(rules):
         rules.with_overrides({"staffing": {"cap": "twelve"}})
 
 
-@pytest.mark.parametrize(("overrides", "needle"), [
-    ({"layout": {"households_min": 4500}}, "layout.households_min must be < layout.households_max"),
-    ({"layout": {"walking_distance_m": -300}}, "layout.walking_distance_m = -300"),
-    ({"layout": {"walking_distance_m": 0}}, "layout.walking_distance_m = 0"),
-    ({"premises": {"standards": {"new": {"minimum_total_m2": -1800}}}},
-     "premises.standards.new.minimum_total_m2 = -1800"),
-    ({"staffing": {"households_per_extra_slow": 0}}, "staffing.households_per_extra_slow = 0"),
-    ({"staffing": {"households_per_extra_fast": 500}},
-     "households_per_extra_fast must be ≤ staffing.households_per_extra_slow"),
-    ({"staffing": {"full_time_workers": -12}}, "staffing.full_time_workers = -12"),
-    ({"staffing": {"cap": 6}}, "staffing.cap = 6"),
-    ({"staffing": {"cap": 12.5}}, "staffing.cap = 12.5"),
-    ({"subsidies": {"by_kind": {"urban": {"build_cap_yuan": -6_200_000}}}},
-     "subsidies.by_kind.urban.build_cap_yuan = -6200000"),
-    ({"subsidies": {"by_kind": {"urban": {"build_share": 1.5}}}},
-     "subsidies.by_kind.urban.build_share = 1.5"),
-    ({"planning_conditions": {"average_dwelling_floor_area_m2": 0}},
-     "planning_conditions.average_dwelling_floor_area_m2 = 0"),
-    ({"settings": {"household_size": float("inf")}}, "settings.household_size = inf"),
-    ({"settings": {"household_size": 20.0}}, "plausibility.max_household_size"),
-    ({"settings": {"data_year": 99999}}, "settings.data_year = 99999"),
-    ({"premises": {"tenure_standard": {"leased": "old"}}}, "premises.tenure_standard.leased"),
-    ({"layout": {"hard_edges": ["rivers"]}}, "layout.hard_edges"),
-    ({"plausibility": {"max_households_per_estate": -1}},
-     "plausibility.max_households_per_estate = -1"),
-])
-def test_R1_R7_rule_values_breaking_the_formulas_are_errors_naming_the_key(rules, overrides,
-                                                                           needle):
+@pytest.mark.parametrize(
+    ("overrides", "needle"),
+    [
+        (
+            {"layout": {"households_min": 4500}},
+            "layout.households_min must be < layout.households_max",
+        ),
+        ({"layout": {"walking_distance_m": -300}}, "layout.walking_distance_m = -300"),
+        ({"layout": {"walking_distance_m": 0}}, "layout.walking_distance_m = 0"),
+        (
+            {"premises": {"standards": {"new": {"minimum_total_m2": -1800}}}},
+            "premises.standards.new.minimum_total_m2 = -1800",
+        ),
+        ({"staffing": {"households_per_extra_slow": 0}}, "staffing.households_per_extra_slow = 0"),
+        (
+            {"staffing": {"households_per_extra_fast": 500}},
+            "households_per_extra_fast must be ≤ staffing.households_per_extra_slow",
+        ),
+        ({"staffing": {"full_time_workers": -12}}, "staffing.full_time_workers = -12"),
+        ({"staffing": {"cap": 6}}, "staffing.cap = 6"),
+        ({"staffing": {"cap": 12.5}}, "staffing.cap = 12.5"),
+        (
+            {"subsidies": {"by_kind": {"urban": {"build_cap_yuan": -6_200_000}}}},
+            "subsidies.by_kind.urban.build_cap_yuan = -6200000",
+        ),
+        (
+            {"subsidies": {"by_kind": {"urban": {"build_share": 1.5}}}},
+            "subsidies.by_kind.urban.build_share = 1.5",
+        ),
+        (
+            {"planning_conditions": {"average_dwelling_floor_area_m2": 0}},
+            "planning_conditions.average_dwelling_floor_area_m2 = 0",
+        ),
+        ({"settings": {"household_size": float("inf")}}, "settings.household_size = inf"),
+        ({"settings": {"household_size": 20.0}}, "plausibility.max_household_size"),
+        ({"settings": {"data_year": 99999}}, "settings.data_year = 99999"),
+        ({"premises": {"tenure_standard": {"leased": "old"}}}, "premises.tenure_standard.leased"),
+        ({"layout": {"hard_edges": ["rivers"]}}, "layout.hard_edges"),
+        (
+            {"plausibility": {"max_households_per_estate": -1}},
+            "plausibility.max_households_per_estate = -1",
+        ),
+    ],
+)
+def test_R1_R7_rule_values_breaking_the_formulas_are_errors_naming_the_key(
+    rules, overrides, needle
+):
     with pytest.raises(RulesError) as err:
         rules.with_overrides(overrides)
     assert needle in str(err.value)
@@ -90,8 +110,11 @@ def test_R1_R7_rule_values_breaking_the_formulas_are_errors_naming_the_key(rules
 
 def test_every_problem_of_a_rules_file_is_listed_at_once(tmp_path):
     path = tmp_path / "r.yaml"
-    path.write_text("layout: {walking_distance_m: -300, households_min: 5000}\n"
-                    "staffing: {full_time_workers: -12}\n", encoding="utf-8")
+    path.write_text(
+        "layout: {walking_distance_m: -300, households_min: 5000}\n"
+        "staffing: {full_time_workers: -12}\n",
+        encoding="utf-8",
+    )
     with pytest.raises(RulesError) as err:
         load_rules(path)
     assert len(err.value.problems) == 3 and err.value.source == str(path)

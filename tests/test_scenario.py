@@ -52,17 +52,33 @@ DATA_YEAR = {"settings": {"data_year": 2024}}
 
 
 def hand_made(folder: Path) -> Path:
-    estates = gdf([
-        {"estate_id": "E1", "name": "一号小区", "households": 2500, "built_year": 1995,
-         "geometry": square(100, 100)},
-        {"estate_id": "E2", "name": "二号小区", "households": 1000, "built_year": 2005,
-         "geometry": square(950, 100)},
-        {"estate_id": "E3", "name": "三号小区", "households": 1200, "built_year": 1990,
-         "geometry": square(1500, 500)},
-    ])
-    premises = hand_made_premises(p4_community='B')
-    return write_layers(folder, communities=two_communities(), estates=estates,
-                        premises=premises)
+    estates = gdf(
+        [
+            {
+                "estate_id": "E1",
+                "name": "一号小区",
+                "households": 2500,
+                "built_year": 1995,
+                "geometry": square(100, 100),
+            },
+            {
+                "estate_id": "E2",
+                "name": "二号小区",
+                "households": 1000,
+                "built_year": 2005,
+                "geometry": square(950, 100),
+            },
+            {
+                "estate_id": "E3",
+                "name": "三号小区",
+                "households": 1200,
+                "built_year": 1990,
+                "geometry": square(1500, 500),
+            },
+        ]
+    )
+    premises = hand_made_premises(p4_community="B")
+    return write_layers(folder, communities=two_communities(), estates=estates, premises=premises)
 
 
 @pytest.fixture
@@ -88,22 +104,34 @@ def row(scenario: Scenario, community_id: str, year: int | None = None) -> pd.Se
 
 
 def test_edits_return_new_scenarios_and_leave_the_base_alone(base):
-    plan = base.add_premises("P9", community_id="A", function="elderly_care",
-                             floor_area_m2=780, status="existing")
+    plan = base.add_premises(
+        "P9", community_id="A", function="elderly_care", floor_area_m2=780, status="existing"
+    )
     assert plan is not base and len(plan.data.premises) == 5 and len(base.data.premises) == 4
     assert row(base, "A")["shortfall_m2"] == 780  # 2,400 − 1,620
     # R1: A 2,400 required, 1,620 + 780 = 2,400 → meets
-    assert row(plan, "A")[["premises_area_m2", "shortfall_m2", "premises_status"]].tolist() \
-        == [2400, 0, "meets"]
-    assert plan.edits[-1] == {"add_premises": {
-        "premises_id": "P9", "function": "elderly_care", "floor_area_m2": 780.0,
-        "tenure": "new_build", "community_id": "A", "status": "existing"}}
+    assert row(plan, "A")[["premises_area_m2", "shortfall_m2", "premises_status"]].tolist() == [
+        2400,
+        0,
+        "meets",
+    ]
+    assert plan.edits[-1] == {
+        "add_premises": {
+            "premises_id": "P9",
+            "function": "elderly_care",
+            "floor_area_m2": 780.0,
+            "tenure": "new_build",
+            "community_id": "A",
+            "status": "existing",
+        }
+    }
 
 
 def test_added_premises_are_planned_by_default_and_count_in_plan_years(base):
     plan = base.add_premises("P9", community_id="A", function="党群服务中心", floor_area_m2=780)
-    assert plan.data.premises.set_index("premises_id").loc["P9", "function"] == \
-        "party_service_centre"
+    assert (
+        plan.data.premises.set_index("premises_id").loc["P9", "function"] == "party_service_centre"
+    )
     assert row(plan, "A")["premises_area_m2"] == 1620  # current check: planned not counted
     assert row(plan, "A", 2030)["premises_area_m2"] == 2400
 
@@ -116,7 +144,10 @@ def test_remove_and_resize_premises(base):
     gone = base.remove_premises("P3")
     # no existing premises left in B: status none, judged by the new standard (1,800 m²)
     assert row(gone, "B")[["premises_status", "standard", "required_area_m2"]].tolist() == [
-        "none", "new", 1800]
+        "none",
+        "new",
+        1800,
+    ]
 
 
 def test_move_estate_moves_all_its_households(base):
@@ -134,15 +165,17 @@ def test_set_rule_changes_the_per_100_households_rate(base):
     # A: max(85 × 30, 1,800) = 2,550 m² instead of 2,400
     assert row(higher, "A")["required_area_m2"] == 2550
     assert row(base, "A")["required_area_m2"] == 2400
-    assert higher.edits[-1] == {"set_rule": {
-        "key": "premises.standards.new.per_100_households_m2", "value": 85}}
+    assert higher.edits[-1] == {
+        "set_rule": {"key": "premises.standards.new.per_100_households_m2", "value": 85}
+    }
     with pytest.raises(RulesError, match="unknown key 'premises.standards.new.per_100'"):
         base.set_rule("premises.standards.new.per_100", 85)
 
 
 def test_add_parcel_counts_from_its_delivery_year_and_gets_a_condition(base):
-    plan = base.add_parcel("D1", xy=[X0 + 500, Y0 + 500], planned_households=600,
-                           delivery_year=2030, name="新地块")
+    plan = base.add_parcel(
+        "D1", xy=[X0 + 500, Y0 + 500], planned_households=600, delivery_year=2030, name="新地块"
+    )
     assert households(plan, 2025)["A"] == 3000
     assert households(plan, 2030)["A"] == 3600
     # R2: A after 3,600 → max(80 × 36, 1,800) = 2,880; existing + planned 1,620 → 1,260 m²
@@ -158,8 +191,9 @@ def test_add_parcel_counts_from_its_delivery_year_and_gets_a_condition(base):
 
 def test_add_parcel_by_floor_area_and_lonlat(base):
     lonlat = gpd.GeoSeries([pt(1500, 500)], crs=WORKING_CRS).to_crs(4326).iloc[0]
-    plan = base.add_parcel("D2", lonlat=[lonlat.x, lonlat.y], residential_floor_area_m2=30_000,
-                           delivery_year=2026)
+    plan = base.add_parcel(
+        "D2", lonlat=[lonlat.x, lonlat.y], residential_floor_area_m2=30_000, delivery_year=2026
+    )
     assert households(plan, 2026)["B"] == 1700 + 300  # 30,000 m² ÷ 100 m²
 
 
@@ -170,8 +204,7 @@ def test_merge_communities(base):
     ab = c.iloc[0]
     # 4,700 households; premises 1,620 + 600 = 2,220; largest is new-build → new:
     # max(80 × 47, 1,800) = 3,760 → short 1,540
-    assert (ab["households"], ab["premises_area_m2"], ab["required_area_m2"]) == (
-        4700, 2220, 3760)
+    assert (ab["households"], ab["premises_area_m2"], ab["required_area_m2"]) == (4700, 2220, 3760)
     assert c.geometry.iloc[0].area == pytest.approx(2_000_000)
     # population: A 7,980 and B unknown → unknown: 4,700 × 2.66 = 12,502
     assert ab["population_used"] == 12_502
@@ -182,8 +215,11 @@ def test_merge_communities(base):
 def test_split_community_by_a_line_and_by_estates(base):
     # a line from south to north at x = 500: A's west half is on its left
     line = LineString([(X0 + 500, Y0 - 100), (X0 + 500, Y0 + 1100)])
-    split = base.split_community("A", into=[{"community_id": "AW", "name": "甲西"},
-                                            {"community_id": "AE", "name": "甲东"}], line=line)
+    split = base.split_community(
+        "A",
+        into=[{"community_id": "AW", "name": "甲西"}, {"community_id": "AE", "name": "甲东"}],
+        line=line,
+    )
     c = split.evaluate().communities.set_index("community_id")
     assert c.index.tolist() == ["AW", "AE", "B"]
     assert c.loc["AW"].geometry.area == pytest.approx(500_000)
@@ -192,21 +228,28 @@ def test_split_community_by_a_line_and_by_estates(base):
     prem = split.data.premises.set_index("premises_id")
     assert prem.loc[["P1", "P2"], "community_id"].tolist() == ["AW", "AW"]
     assert split.edits[-1]["split_community"]["line"].startswith("LINESTRING")
-    by_estates = base.split_community("A", into=[
-        {"community_id": "A", "name": "甲社区", "estates": ["E1"]},
-        {"community_id": "A2", "name": "甲二社区", "estates": ["E2"]}])
+    by_estates = base.split_community(
+        "A",
+        into=[
+            {"community_id": "A", "name": "甲社区", "estates": ["E1"]},
+            {"community_id": "A2", "name": "甲二社区", "estates": ["E2"]},
+        ],
+    )
     assert households(by_estates) == {"A": 2500, "A2": 500, "B": 1700}
 
 
 def test_edits_never_change_the_layers_on_disk(folder, tmp_path):
     before = folder_hash(folder)
     base = Scenario.load(folder).with_rules(DATA_YEAR)
-    plan = (base.add_parcel("D1", xy=[X0 + 500, Y0 + 500], planned_households=600,
-                            delivery_year=2030)
-            .add_premises("P9", community_id="A", function="elderly_care", floor_area_m2=780)
-            .remove_premises("P3").resize_premises("P1", 1600).move_estate("E2", "B")
-            .set_rule("premises.standards.new.per_100_households_m2", 85)
-            .merge_communities(["A", "B"], new_id="AB"))
+    plan = (
+        base.add_parcel("D1", xy=[X0 + 500, Y0 + 500], planned_households=600, delivery_year=2030)
+        .add_premises("P9", community_id="A", function="elderly_care", floor_area_m2=780)
+        .remove_premises("P3")
+        .resize_premises("P1", 1600)
+        .move_estate("E2", "B")
+        .set_rule("premises.standards.new.per_100_households_m2", 85)
+        .merge_communities(["A", "B"], new_id="AB")
+    )
     plan.evaluate(2035)
     plan.export(tmp_path / "out", map_html=False)
     compare([base, plan], year=2035)
@@ -228,11 +271,17 @@ def test_edits_never_change_the_demo_on_disk(tmp_path):
 def test_unknown_ids_list_what_exists(base):
     with pytest.raises(ScenarioError, match=r"小区“E9”不存在；现有 3 个小区：E1, E2, E3"):
         base.move_estate("E9", "B")
-    with pytest.raises(ScenarioError, match=r"community 'C' does not exist; the 2 communities "
-                                            r"are: A, B"):
+    with pytest.raises(
+        ScenarioError,
+        match=r"community 'C' does not exist; the 2 communities "
+        r"are: A, B",
+    ):
         Scenario.load(base.base, lang="en").move_estate("E1", "C")
-    with pytest.raises(ScenarioError, match=r"premises 'P7' do not exist; the 4 premises are: "
-                                            r"P1, P2, P3, P4"):
+    with pytest.raises(
+        ScenarioError,
+        match=r"premises 'P7' do not exist; the 4 premises are: "
+        r"P1, P2, P3, P4",
+    ):
         Scenario.load(base.base, lang="en").resize_premises("P7", 100)
     with pytest.raises(ScenarioError, match="P1, P2, P3, P4"):
         base.remove_premises("P7")
@@ -258,20 +307,30 @@ def test_plan_year_before_the_data_year_is_an_error(folder):
 
 def test_scenario_file_with_unknown_keys_lists_the_valid_ones(folder, tmp_path):
     path = tmp_path / "bad.yaml"
-    path.write_text(yaml.safe_dump({
-        "name": "x", "yaer": 2035, "edits": [
-            {"move_estates": {"estate_id": "E1", "to_community_id": "B"}},
-            {"move_estate": {"estate": "E1", "to_community_id": "B"}},
-            "remove_premises",
-        ]}), encoding="utf-8")
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "name": "x",
+                "yaer": 2035,
+                "edits": [
+                    {"move_estates": {"estate_id": "E1", "to_community_id": "B"}},
+                    {"move_estate": {"estate": "E1", "to_community_id": "B"}},
+                    "remove_premises",
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
     with pytest.raises(ScenarioError) as err:
         Scenario.from_file(path, base=folder, lang="en")
     text = str(err.value)
     assert "5 problems" in text
     assert f"unknown scenario key 'yaer'; valid keys: {', '.join(FILE_KEYS)}" in text
     assert f"unknown edit 'move_estates'; valid edits: {', '.join(EDITS)}" in text
-    assert "edits[2]: move_estate: unknown arguments estate; valid arguments: estate_id, " \
-           "to_community_id" in text
+    assert (
+        "edits[2]: move_estate: unknown arguments estate; valid arguments: estate_id, "
+        "to_community_id" in text
+    )
     assert "edits[2]: move_estate: missing arguments estate_id" in text
     assert "edits[3]" in text
     with pytest.raises(ScenarioError, match="base"):
@@ -285,15 +344,31 @@ def test_scenario_file_with_unknown_keys_lists_the_valid_ones(folder, tmp_path):
 
 def test_scenario_file_round_trip(folder, tmp_path):
     spec = {
-        "name": "方案A", "base": str(folder), "year": 2030,
-        "rules": {"settings": {"data_year": 2024},
-                  "premises": {"standards": {"new": {"per_100_households_m2": 85}}}},
+        "name": "方案A",
+        "base": str(folder),
+        "year": 2030,
+        "rules": {
+            "settings": {"data_year": 2024},
+            "premises": {"standards": {"new": {"per_100_households_m2": 85}}},
+        },
         "edits": [
-            {"add_parcel": {"parcel_id": "D1", "xy": [X0 + 500, Y0 + 500],
-                            "planned_households": 600, "delivery_year": 2030}},
+            {
+                "add_parcel": {
+                    "parcel_id": "D1",
+                    "xy": [X0 + 500, Y0 + 500],
+                    "planned_households": 600,
+                    "delivery_year": 2030,
+                }
+            },
             {"move_estate": {"estate_id": "E2", "to_community_id": "B"}},
-            {"add_premises": {"premises_id": "P9", "community_id": "A",
-                              "function": "elderly_care", "floor_area_m2": 300}},
+            {
+                "add_premises": {
+                    "premises_id": "P9",
+                    "community_id": "A",
+                    "function": "elderly_care",
+                    "floor_area_m2": 300,
+                }
+            },
             {"set_rule": {"key": "staffing.cap", "value": 13}},
         ],
     }
@@ -303,7 +378,10 @@ def test_scenario_file_round_trip(folder, tmp_path):
     assert first.name == "方案A" and first.year == 2030
     # A in 2030: 2,500 (E2 moved) + 600 (D1) = 3,100 → max(85 × 31, 1,800) = 2,635 m²
     assert row(first, "A")[["households", "required_area_m2", "premises_area_m2"]].tolist() == [
-        3100, 2635, 1620 + 300]
+        3100,
+        2635,
+        1620 + 300,
+    ]
     (tmp_path / "sub").mkdir()
     written = first.to_file(tmp_path / "sub" / "again.yaml")
     assert yaml.safe_load(written.read_text(encoding="utf-8"))["base"] == "../layers"
@@ -311,20 +389,26 @@ def test_scenario_file_round_trip(folder, tmp_path):
     assert again.to_dict()["edits"] == first.to_dict()["edits"]
     pd.testing.assert_frame_equal(
         again.evaluate().communities.drop(columns="geometry"),
-        first.evaluate().communities.drop(columns="geometry"))
+        first.evaluate().communities.drop(columns="geometry"),
+    )
     assert len(first.describe()) == len(first.edits) == 5
 
 
 def test_compare_table_shape_and_totals(base):
-    plan = base.named("方案").add_premises("P9", community_id="A", function="other",
-                                           floor_area_m2=780)
+    plan = base.named("方案").add_premises(
+        "P9", community_id="A", function="other", floor_area_m2=780
+    )
     merged = base.named("合并").merge_communities(["A", "B"], new_id="AB")
     table = compare([base, plan, merged], year=2030)
     names = [base.name, "方案", "合并"]
     assert table.columns.names == ["measure", "scenario"]
     assert table.columns.tolist() == [(m, n) for m in COMPARE_MEASURES for n in names]
-    assert table.index.tolist() == [("A", "甲社区"), ("B", "乙社区"), ("AB", "甲社区"),
-                                    ("TOTAL", "total")]
+    assert table.index.tolist() == [
+        ("A", "甲社区"),
+        ("B", "乙社区"),
+        ("AB", "甲社区"),
+        ("TOTAL", "total"),
+    ]
     assert table.loc[("A", "甲社区"), ("shortfall_m2", base.name)] == 780
     assert table.loc[("A", "甲社区"), ("shortfall_m2", "方案")] == 0
     assert pd.isna(table.loc[("A", "甲社区"), ("households", "合并")])
@@ -342,12 +426,21 @@ def test_compare_table_shape_and_totals(base):
 
 
 def test_export_writes_a_run_that_the_file_reproduces(base, tmp_path):
-    plan = base.named("导出").in_year(2030).add_parcel(
-        "D1", xy=[X0 + 500, Y0 + 500], planned_households=600, delivery_year=2030)
+    plan = (
+        base.named("导出")
+        .in_year(2030)
+        .add_parcel("D1", xy=[X0 + 500, Y0 + 500], planned_households=600, delivery_year=2030)
+    )
     written = plan.export(tmp_path / "out", map_html=False)
     out = tmp_path / "out"
-    for name in ("communities.geojson", "estates.geojson", "premises.geojson",
-                 "planning_conditions.csv", "report.xlsx", "scenario.yaml"):
+    for name in (
+        "communities.geojson",
+        "estates.geojson",
+        "premises.geojson",
+        "planning_conditions.csv",
+        "report.xlsx",
+        "scenario.yaml",
+    ):
         assert (out / name).exists(), name
     assert written["scenario"] == out / "scenario.yaml"
     again = Scenario.from_file(out / "scenario.yaml")
@@ -357,8 +450,9 @@ def test_export_writes_a_run_that_the_file_reproduces(base, tmp_path):
     assert conditions["condition_area_m2"].tolist() == [1260]
 
 
-def test_exported_scenario_file_finds_its_layers_from_a_relative_base(folder, tmp_path,
-                                                                      monkeypatch):
+def test_exported_scenario_file_finds_its_layers_from_a_relative_base(
+    folder, tmp_path, monkeypatch
+):
     monkeypatch.chdir(tmp_path)
     plan = Scenario.load("layers").with_rules(DATA_YEAR).move_estate("E2", "B")
     plan.export("runs/moved", year=2030, map_html=False)
@@ -371,27 +465,68 @@ def test_exported_scenario_file_finds_its_layers_from_a_relative_base(folder, tm
 
 def test_cli_run_with_a_scenario_file_and_year(folder, tmp_path):
     path = tmp_path / "s.yaml"
-    path.write_text(yaml.safe_dump({
-        "name": "命令行", "rules": {"settings": {"data_year": 2024}},
-        "edits": [{"add_parcel": {"parcel_id": "D1", "xy": [X0 + 500, Y0 + 500],
-                                  "planned_households": 600, "delivery_year": 2030}}]},
-        allow_unicode=True), encoding="utf-8")
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "name": "命令行",
+                "rules": {"settings": {"data_year": 2024}},
+                "edits": [
+                    {
+                        "add_parcel": {
+                            "parcel_id": "D1",
+                            "xy": [X0 + 500, Y0 + 500],
+                            "planned_households": 600,
+                            "delivery_year": 2030,
+                        }
+                    }
+                ],
+            },
+            allow_unicode=True,
+        ),
+        encoding="utf-8",
+    )
     out = tmp_path / "out"
-    result = CliRunner().invoke(app, ["run", str(folder), "--scenario", str(path), "--year",
-                                      "2035", "--out", str(out)])
+    result = CliRunner().invoke(
+        app, ["run", str(folder), "--scenario", str(path), "--year", "2035", "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
     conditions = pd.read_csv(out / "planning_conditions.csv", encoding="utf-8-sig")
     assert conditions["condition_area_m2"].tolist() == [1260]
     c = gpd.read_file(out / "communities.geojson").set_index("community_id")
     assert c.loc["A", "households"] == 3600
     assert yaml.safe_load((out / "scenario.yaml").read_text(encoding="utf-8"))["year"] == 2035
-    early = CliRunner().invoke(app, ["run", str(folder), "--scenario", str(path), "--year",
-                                     "2020", "--out", str(tmp_path / "o2"), "--lang", "en"])
+    early = CliRunner().invoke(
+        app,
+        [
+            "run",
+            str(folder),
+            "--scenario",
+            str(path),
+            "--year",
+            "2020",
+            "--out",
+            str(tmp_path / "o2"),
+            "--lang",
+            "en",
+        ],
+    )
     assert early.exit_code == 2 and "before the data year 2024" in early.output
-    path.write_text("name: x\nedits:\n  - move_estate: {estate_id: E9, to_community_id: A}\n",
-                    encoding="utf-8")
-    bad = CliRunner().invoke(app, ["run", str(folder), "--scenario", str(path), "--out",
-                                   str(tmp_path / "o3"), "--lang", "en"])
+    path.write_text(
+        "name: x\nedits:\n  - move_estate: {estate_id: E9, to_community_id: A}\n", encoding="utf-8"
+    )
+    bad = CliRunner().invoke(
+        app,
+        [
+            "run",
+            str(folder),
+            "--scenario",
+            str(path),
+            "--out",
+            str(tmp_path / "o3"),
+            "--lang",
+            "en",
+        ],
+    )
     assert bad.exit_code == 1 and "estate 'E9' does not exist" in bad.output
     assert "E1, E2, E3" in bad.output
 
@@ -399,15 +534,18 @@ def test_cli_run_with_a_scenario_file_and_year(folder, tmp_path):
 def test_cli_year_before_data_year_without_scenario_is_a_usage_error(folder, tmp_path):
     rules = tmp_path / "rules.yaml"
     rules.write_text("settings: {data_year: 2024}\n", encoding="utf-8")
-    result = CliRunner().invoke(app, ["run", str(folder), "--rules", str(rules), "--year",
-                                      "2023", "--out", str(tmp_path / "o")])
+    result = CliRunner().invoke(
+        app,
+        ["run", str(folder), "--rules", str(rules), "--year", "2023", "--out", str(tmp_path / "o")],
+    )
     assert result.exit_code == 2 and "2023" in result.output
     assert not (tmp_path / "o" / "communities.geojson").exists()
 
 
 def test_dual_map_is_offline_and_shows_both_scenarios(base, tmp_path):
-    plan = base.named("方案<b>").add_premises("P9", community_id="A", function="other",
-                                              floor_area_m2=780)
+    plan = base.named("方案<b>").add_premises(
+        "P9", community_id="A", function="other", floor_area_m2=780
+    )
     dual = dual_map(base, plan, year=2030)
     page = render_dual_map(dual)
     # the name travels as JSON text (set with textContent), never as markup
@@ -420,22 +558,35 @@ def test_dual_map_is_offline_and_shows_both_scenarios(base, tmp_path):
 
 def test_cli_runs_the_example_scenario_file_on_the_demo(tmp_path):
     out = tmp_path / "plan_a"
-    result = CliRunner().invoke(app, ["run", str(DEMO), "--scenario",
-                                      str(REPO / "notebooks" / "scenario_2035_plan_a.yaml"),
-                                      "--out", str(out)], terminal_width=200)
+    result = CliRunner().invoke(
+        app,
+        [
+            "run",
+            str(DEMO),
+            "--scenario",
+            str(REPO / "notebooks" / "scenario_2035_plan_a.yaml"),
+            "--out",
+            str(out),
+        ],
+        terminal_width=200,
+    )
     assert result.exit_code == 0, result.output
     c = gpd.read_file(out / "communities.geojson").set_index("community_id")
     # 千亩社区: 1,151 households, no premises; plan A builds 1,800 m² (planned, counted in 2035)
     assert c.loc["330521001013", ["premises_area_m2", "premises_status"]].tolist() == [
-        1800, "meets"]
+        1800,
+        "meets",
+    ]
     # R2 on the demo, 永兴社区: 3,318 households + P02 320 + P03 390 = 4,028 →
     # max(80 × 40.28, 1,800) = 3,222.4 m²; existing 1,941 + planned 620 (YF017) = 2,561 →
     # shortfall 661.4, shared 320 : 390 → 298.08 and 363.32 m²
-    r2 = pd.read_csv(out / "planning_conditions.csv", encoding="utf-8-sig",
-                     dtype={"community_id": str}).set_index("parcel_id")
+    r2 = pd.read_csv(
+        out / "planning_conditions.csv", encoding="utf-8-sig", dtype={"community_id": str}
+    ).set_index("parcel_id")
     assert r2.loc["P02", "community_households_after"] == 4028
     assert r2.loc[["P02", "P03"], "condition_area_m2"].tolist() == pytest.approx(
-        [661.4 * 320 / 710, 661.4 * 390 / 710], abs=0.01)
+        [661.4 * 320 / 710, 661.4 * 390 / 710], abs=0.01
+    )
     # P04 gives 28,000 m² of floor area only: 280 households (÷ 100 m²)
     assert r2.loc["P04", "planned_households"] == 280
     assert r2.loc["P01", "community_id"] == "330521002002"  # 62 % in 塔山社区

@@ -26,15 +26,27 @@ from .conftest import X0, Y0, gdf, pt, square
 
 def _line_estates(households=(100, 200, 300, 400, 500), step=250.0):
     """Estates (20 m squares) centred at x = 0, 250, 500, 750, 1000 m on one line."""
-    return gdf([{"estate_id": f"E{k + 1}", "name": f"小区{k + 1}", "households": h,
-                 "geometry": square(k * step - 10, -10, 20)}
-                for k, h in enumerate(households)])
+    return gdf(
+        [
+            {
+                "estate_id": f"E{k + 1}",
+                "name": f"小区{k + 1}",
+                "households": h,
+                "geometry": square(k * step - 10, -10, 20),
+            }
+            for k, h in enumerate(households)
+        ]
+    )
 
 
 def _two_sites():
     """S1 at x = 250 m (reaches E1–E3 within 300 m), S2 at x = 750 m (reaches E3–E5)."""
-    return gdf([{"site_id": "S1", "name": "一号点", "geometry": pt(250, 0)},
-                {"site_id": "S2", "name": "二号点", "geometry": pt(750, 0)}])
+    return gdf(
+        [
+            {"site_id": "S1", "name": "一号点", "geometry": pt(250, 0)},
+            {"site_id": "S2", "name": "二号点", "geometry": pt(750, 0)},
+        ]
+    )
 
 
 def test_R7_line_of_estates_needs_both_sites_and_best_single_site_is_S2(rules):
@@ -50,7 +62,9 @@ def test_R7_line_of_estates_needs_both_sites_and_best_single_site_is_S2(rules):
     # priority order: S2 first (1,200), then S1 adds E1 + E2 (300): sums to everyone
     assert lscp.set_index("site_id")["priority"].to_dict() == {"S2": 1, "S1": 2}
     assert lscp.set_index("site_id")["households_newly_covered"].to_dict() == {
-        "S2": 1200, "S1": 300}
+        "S2": 1200,
+        "S1": 300,
+    }
     assert lscp.set_index("site_id")["households_in_reach"].to_dict() == {"S1": 600, "S2": 1200}
     assert out.summary["lscp_households_newly_covered"] == 1500
     assert out.estates["site_lscp"].tolist() == ["S1", "S1", "S2", "S2", "S2"]
@@ -60,8 +74,7 @@ def test_R7_line_of_estates_needs_both_sites_and_best_single_site_is_S2(rules):
 def test_R7_existing_premises_are_fixed_and_pre_cover_estates(rules):
     # a premises at x = 0 reaches E1 (0 m) and E2 (250 m): only E3–E5 are left, S2 covers all
     premises = gdf([{"premises_id": "YF1", "geometry": pt(0, 0)}])
-    out = propose_sites(_line_estates(), premises, rules=rules, candidate_sites=_two_sites(),
-                        p=1)
+    out = propose_sites(_line_estates(), premises, rules=rules, candidate_sites=_two_sites(), p=1)
     assert out.sites.loc[out.sites["model"] == "lscp", "site_id"].tolist() == ["S2"]
     assert out.summary["households_covered_existing"] == 300
     assert out.summary["mclp_households_covered"] == 1500
@@ -72,35 +85,50 @@ def test_R7_existing_premises_are_fixed_and_pre_cover_estates(rules):
 def test_R7_uncoverable_estate_is_reported_not_infeasible(rules):
     estates = _line_estates((100, 200, 300, 400, 500, 60), step=250.0)
     estates.loc[5, "geometry"] = square(1990, -10, 20)  # 1,250 m from S2
-    out = propose_sites(estates, None, rules=rules, candidate_sites=_two_sites(), p=2,
-                        lang="en")
+    out = propose_sites(estates, None, rules=rules, candidate_sites=_two_sites(), p=2, lang="en")
     assert out.summary["estates_uncoverable"] == 1
     assert out.summary["households_uncoverable"] == 60
     assert out.solves["lscp"].objective == 2
-    assert any("E6" in w.message and "no choice of sites can cover them" in w.message
-               for w in out.warnings)
+    assert any(
+        "E6" in w.message and "no choice of sites can cover them" in w.message for w in out.warnings
+    )
     assert not out.estates.loc[5, "coverable"]
 
 
 def test_R7_more_sites_asked_than_candidates_is_an_error(rules):
     with pytest.raises(InputError, match="3 new sites were asked for but there are only 2"):
-        propose_sites(_line_estates(), None, rules=rules, candidate_sites=_two_sites(), p=3,
-                      lang="en")
+        propose_sites(
+            _line_estates(), None, rules=rules, candidate_sites=_two_sites(), p=3, lang="en"
+        )
     with pytest.raises(InputError, match="只有 2 个备选点位"):
         propose_sites(_line_estates(), None, rules=rules, candidate_sites=_two_sites(), p=3)
 
 
 def test_R7_candidates_in_no_community_are_dropped_with_a_warning(rules):
     communities = gdf([{"community_id": "A", "name": "甲", "geometry": square(-100, -100, 600)}])
-    out = propose_sites(_line_estates(), None, rules=rules, candidate_sites=_two_sites(),
-                        communities=communities, p=1, lang="en")
+    out = propose_sites(
+        _line_estates(),
+        None,
+        rules=rules,
+        candidate_sites=_two_sites(),
+        communities=communities,
+        p=1,
+        lang="en",
+    )
     assert out.candidates["site_id"].tolist() == ["S1"]
     assert out.sites["community_id"].unique().tolist() == ["A"]
     assert any("lie in no community" in w.message and "S2" in w.message for w in out.warnings)
     outside = gdf([{"community_id": "B", "name": "乙", "geometry": square(5000, 5000, 100)}])
     with pytest.raises(InputError, match="no candidate sites"):
-        propose_sites(_line_estates(), None, rules=rules, candidate_sites=_two_sites(),
-                      communities=outside, p=1, lang="en")
+        propose_sites(
+            _line_estates(),
+            None,
+            rules=rules,
+            candidate_sites=_two_sites(),
+            communities=outside,
+            p=1,
+            lang="en",
+        )
 
 
 def test_R7_candidates_generated_from_parcels_and_estates(rules):
@@ -127,11 +155,17 @@ def test_solvers_match_brute_force_on_small_random_instances():
         weights = rng.integers(1, 100, m)
         cover = sparse.csr_array(dense)
         p = int(rng.integers(1, n + 1))
-        best = max(weights[dense[:, list(c)].sum(axis=1) > 0].sum()
-                   for c in itertools.combinations(range(n), p))
+        best = max(
+            weights[dense[:, list(c)].sum(axis=1) > 0].sum()
+            for c in itertools.combinations(range(n), p)
+        )
         assert solve_mclp(cover, weights, p)[1].objective == best
-        fewest = min(k for k in range(1, n + 1) for c in itertools.combinations(range(n), k)
-                     if (dense[:, list(c)].sum(axis=1) > 0).all())
+        fewest = min(
+            k
+            for k in range(1, n + 1)
+            for c in itertools.combinations(range(n), k)
+            if (dense[:, list(c)].sum(axis=1) > 0).all()
+        )
         chosen, info = solve_lscp(cover)
         assert len(chosen) == fewest == info.objective
         assert (dense[:, chosen].sum(axis=1) > 0).all()
@@ -152,23 +186,28 @@ def _river_paths():
 
 
 def test_R7_network_distance_differs_from_straight_line(rules):
-    estates = gdf([{"estate_id": "E1", "name": "河西", "households": 500,
-                    "geometry": square(-10, -10, 20)}])
+    estates = gdf(
+        [{"estate_id": "E1", "name": "河西", "households": 500, "geometry": square(-10, -10, 20)}]
+    )
     sites = gdf([{"site_id": "S1", "geometry": pt(200, 0)}])
     straight = propose_sites(estates, None, rules=rules, candidate_sites=sites, p=1)
     assert straight.summary["mclp_households_newly_covered"] == 500  # 200 m as the crow flies
-    walked = propose_sites(estates, None, rules=rules, candidate_sites=sites, p=1,
-                           paths=_river_paths())
+    walked = propose_sites(
+        estates, None, rules=rules, candidate_sites=sites, p=1, paths=_river_paths()
+    )
     assert walked.summary["distance"] == "network"
-    assert walked.summary["mclp_households_newly_covered"] == 0     # 600 m on foot
+    assert walked.summary["mclp_households_newly_covered"] == 0  # 600 m on foot
     assert walked.summary["estates_uncoverable"] == 1
     net = build_network(_river_paths())
-    result = network_coverage(net, np.array([[X0, Y0]]), np.array([[X0 + 200, Y0]]),
-                              distance_m=700)
+    result = network_coverage(net, np.array([[X0, Y0]]), np.array([[X0 + 200, Y0]]), distance_m=700)
     assert result.distance_m.tolist() == pytest.approx([600.0])
     # a bridge across the river makes it 200 m
-    paths = gdf([*_river_paths().to_dict("records"),
-                 {"path_id": "B1", "geometry": LineString([(X0, Y0), (X0 + 200, Y0)])}])
+    paths = gdf(
+        [
+            *_river_paths().to_dict("records"),
+            {"path_id": "B1", "geometry": LineString([(X0, Y0), (X0 + 200, Y0)])},
+        ]
+    )
     bridged = propose_sites(estates, None, rules=rules, candidate_sites=sites, p=1, paths=paths)
     assert bridged.summary["mclp_households_newly_covered"] == 500
 
@@ -176,21 +215,27 @@ def test_R7_network_distance_differs_from_straight_line(rules):
 def test_R7_network_distance_is_measured_along_the_segment_and_legs():
     net = build_network(_river_paths())
     # origin 30 m off the path's middle; site on the path's far end: 30 + 100 + 200 + 0
-    result = network_coverage(net, np.array([[X0 + 100 + 0.0, Y0 + 230]]),
-                              np.array([[X0 + 200, Y0]]), distance_m=1000)
+    result = network_coverage(
+        net, np.array([[X0 + 100 + 0.0, Y0 + 230]]), np.array([[X0 + 200, Y0]]), distance_m=1000
+    )
     assert result.distance_m.tolist() == pytest.approx([330.0])
     assert result.origin_leg_m.tolist() == pytest.approx([30.0])
 
 
 def test_R7_disconnected_paths_are_reported_and_estates_snap_to_a_reachable_piece(rules):
-    near_isolated = gdf([{"estate_id": "E1", "name": "孤岛旁", "households": 300,
-                          "geometry": square(190, 590, 20)}])
+    near_isolated = gdf(
+        [{"estate_id": "E1", "name": "孤岛旁", "households": 300, "geometry": square(190, 590, 20)}]
+    )
     sites = gdf([{"site_id": "S1", "geometry": pt(200, 250)}])
-    paths = gdf([*_river_paths().to_dict("records"),
-                 {"path_id": "X", "geometry": LineString([(X0 + 150, Y0 + 600),
-                                                          (X0 + 250, Y0 + 600)])}])
-    out = propose_sites(near_isolated, None, rules=rules, candidate_sites=sites, p=1,
-                        paths=paths, lang="en")
+    paths = gdf(
+        [
+            *_river_paths().to_dict("records"),
+            {"path_id": "X", "geometry": LineString([(X0 + 150, Y0 + 600), (X0 + 250, Y0 + 600)])},
+        ]
+    )
+    out = propose_sites(
+        near_isolated, None, rules=rules, candidate_sites=sites, p=1, paths=paths, lang="en"
+    )
     assert len(out.network) == 2
     assert out.network["reachable"].tolist().count(True) == 1
     message = next(w.message for w in out.warnings if w.source == "paths")
@@ -202,8 +247,15 @@ def test_R7_disconnected_paths_are_reported_and_estates_snap_to_a_reachable_piec
 def test_R7_paths_layer_without_lines_is_an_error(rules):
     paths = gdf([{"path_id": "P", "geometry": square(0, 0, 50)}])
     with pytest.raises(InputError, match="holds no lines"):
-        propose_sites(_line_estates(), None, rules=rules, candidate_sites=_two_sites(), p=1,
-                      paths=paths, lang="en")
+        propose_sites(
+            _line_estates(),
+            None,
+            rules=rules,
+            candidate_sites=_two_sites(),
+            p=1,
+            paths=paths,
+            lang="en",
+        )
 
 
 def test_R7_two_premises_snapped_to_one_node_walk_the_shorter_leg_not_both():
@@ -226,8 +278,9 @@ def test_R7_two_premises_snapped_to_one_node_walk_the_shorter_leg_not_both():
 def test_duplicate_edges_keep_the_shortest_weight():
     from gis_planner.siting import shortest_edges
 
-    graph = shortest_edges(np.array([0, 0, 1, 0]), np.array([1, 1, 2, 2]),
-                           np.array([80.0, 50.0, 20.0, 500.0]), 3)
+    graph = shortest_edges(
+        np.array([0, 0, 1, 0]), np.array([1, 1, 2, 2]), np.array([80.0, 50.0, 20.0, 500.0]), 3
+    )
     assert graph[0, 1] == 50.0 and graph[1, 2] == 20.0 and graph[0, 2] == 500.0
     assert graph.nnz == 3
 
@@ -240,10 +293,12 @@ def test_R7_no_candidate_inside_a_community_proposes_no_sites_with_a_warning(rul
     import shapely
 
     community = shapely.box(X0, Y0, X0 + 1000, Y0 + 1000).difference(
-        shapely.box(X0 + 400, Y0 + 400, X0 + 600, Y0 + 600))
+        shapely.box(X0 + 400, Y0 + 400, X0 + 600, Y0 + 600)
+    )
     communities = gdf([{"community_id": "A", "name": "甲", "geometry": community}])
-    estates = gdf([{"estate_id": "E1", "name": "园边", "households": 300,
-                    "geometry": square(390, 390, 220)}])
+    estates = gdf(
+        [{"estate_id": "E1", "name": "园边", "households": 300, "geometry": square(390, 390, 220)}]
+    )
     out = propose_sites(estates, None, rules=rules, communities=communities, lang="en")
     assert len(out.sites) == 0 and out.summary["mclp_sites"] == 0
     assert any("no premises sites are proposed" in w.message for w in out.warnings)

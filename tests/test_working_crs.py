@@ -29,9 +29,17 @@ HARBIN = (126.63, 45.75, "EPSG:4551")  # CM 126E
 
 
 def _estates():
-    return gdf([{"estate_id": f"E{i}", "name": f"小区{i}", "households": h,
-                 "geometry": square(100 + 300 * i, 100)}
-                for i, h in enumerate([1200, 800, 900, 1500, 700, 600])])
+    return gdf(
+        [
+            {
+                "estate_id": f"E{i}",
+                "name": f"小区{i}",
+                "households": h,
+                "geometry": square(100 + 300 * i, 100),
+            }
+            for i, h in enumerate([1200, 800, 900, 1500, 700, 600])
+        ]
+    )
 
 
 def _there(frame: gpd.GeoDataFrame, lon: float, lat: float, zone: str) -> gpd.GeoDataFrame:
@@ -42,10 +50,18 @@ def _there(frame: gpd.GeoDataFrame, lon: float, lat: float, zone: str) -> gpd.Ge
 
 
 def _county(tmp_path, lon, lat, zone, **config):
-    layers = {"communities__geojson": two_communities(), "estates": _estates(),
-              "premises": hand_made_premises()}
-    folder = write_layers(tmp_path / "county", **{
-        name: _there(frame, lon, lat, zone).to_crs("EPSG:4326") for name, frame in layers.items()})
+    layers = {
+        "communities__geojson": two_communities(),
+        "estates": _estates(),
+        "premises": hand_made_premises(),
+    }
+    folder = write_layers(
+        tmp_path / "county",
+        **{
+            name: _there(frame, lon, lat, zone).to_crs("EPSG:4326")
+            for name, frame in layers.items()
+        },
+    )
     if config:
         (folder / "planner.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
     return folder
@@ -54,13 +70,18 @@ def _county(tmp_path, lon, lat, zone, **config):
 # --------------------------------------------------------------------------- the zones
 
 
-@pytest.mark.parametrize(("lon", "zone"), [
-    (119.97, "EPSG:4549"),  # Deqing
-    (75.99, "EPSG:4534"), (73.6, "EPSG:4534"),  # Kashgar; China's western edge
-    (126.63, "EPSG:4551"),  # Harbin
-    (121.49, "EPSG:4549"), (121.51, "EPSG:4550"),  # either side of the 121.5E zone edge
-    (135.0, "EPSG:4554"),
-])
+@pytest.mark.parametrize(
+    ("lon", "zone"),
+    [
+        (119.97, "EPSG:4549"),  # Deqing
+        (75.99, "EPSG:4534"),
+        (73.6, "EPSG:4534"),  # Kashgar; China's western edge
+        (126.63, "EPSG:4551"),  # Harbin
+        (121.49, "EPSG:4549"),
+        (121.51, "EPSG:4550"),  # either side of the 121.5E zone edge
+        (135.0, "EPSG:4554"),
+    ],
+)
 def test_zone_is_the_nearest_central_meridian(lon, zone):
     assert crs_mod.gk3_zone(lon) == zone
 
@@ -147,8 +168,9 @@ def test_a_fixed_working_crs_is_used_and_a_far_one_is_warned_with_its_error(tmp_
     shown = float(warning.split("lengths are off by about ")[1].split("%")[0]) / 100
     assert abs(shown - (k - 1)) < 0.002
     settings_zone = _county(tmp_path / "b", *KASHGAR, working_crs="EPSG:4534")
-    assert not [w for w in load_layers(settings_zone, lang="en").warnings
-                if "working_crs" in w.message]
+    assert not [
+        w for w in load_layers(settings_zone, lang="en").warnings if "working_crs" in w.message
+    ]
 
 
 @pytest.mark.parametrize("value", ["EPSG:4326", "EPSG:4528", "EPSG:2385", "zone 40"])
@@ -165,8 +187,9 @@ def test_deqing_stays_in_epsg_4549_byte_for_byte():
             continue
         direct = gpd.read_file(info.file).to_crs("EPSG:4549")
         got = data.layer(name)
-        assert np.array_equal(shapely.to_wkb(direct.geometry.values),
-                              shapely.to_wkb(got.geometry.values)), name
+        assert np.array_equal(
+            shapely.to_wkb(direct.geometry.values), shapely.to_wkb(got.geometry.values)
+        ), name
         assert info.datum_shift is None
 
 
@@ -174,12 +197,12 @@ def test_deqing_stays_in_epsg_4549_byte_for_byte():
 
 
 def test_check_working_crs_takes_any_one_zone_and_refuses_mixes_and_others():
-    crs_mod.check_working_crs("en", a=two_communities().set_crs("EPSG:4534",
-                                                                 allow_override=True))
+    crs_mod.check_working_crs("en", a=two_communities().set_crs("EPSG:4534", allow_override=True))
     crs_mod.check_working_crs("en", a=two_communities(), b=_estates())  # EPSG:4549
     with pytest.raises(InputError, match="different zones: a EPSG:4549, b EPSG:4550"):
-        crs_mod.check_working_crs("en", a=two_communities(),
-                                  b=_estates().set_crs("EPSG:4550", allow_override=True))
+        crs_mod.check_working_crs(
+            "en", a=two_communities(), b=_estates().set_crs("EPSG:4550", allow_override=True)
+        )
     # the zone-prefixed EPSG:4528 is a bureau format, not a working CRS
     with pytest.raises(InputError, match="EPSG:4528, not the working CRS EPSG:4549"):
         crs_mod.check_working_crs("en", a=two_communities().to_crs("EPSG:4528"))
