@@ -1,10 +1,26 @@
 """Texts meant for planners, in Chinese (default) and English.
 
-``tr(key, lang, **values)`` formats a message of the catalogue; ``label(field, lang)`` gives the
-column header of an output field. Code and identifiers stay English.
+Analyses and the reading of layers never word anything: what they find is a :class:`Message`,
+a code of the catalogue with its parameters (``msg("estates_unassigned", n=1, rows="E7")``).
+Only what shows or writes text — the command line, the map, the report, the exports — turns a
+message into words, with :meth:`Message.text` (or :func:`render` for any value that may hold
+messages) in the language the user asked for. ``tr(key, lang, **values)`` formats one entry
+of the catalogue; ``label(field, lang)`` gives the column header of an output field and
+``value_label(value, lang)`` the display label of an enumeration value. Code and identifiers
+stay English.
+
+>>> m = msg("estates_unassigned", n=1, households=186, rows="E0353")
+>>> m.code
+'estates_unassigned'
+>>> m.text("en")
+'estates in no community, reported as unassigned: 1 (186 households): E0353'
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
 
 LANGS = ("zh", "en")
 
@@ -1275,10 +1291,100 @@ MESSAGES: dict[str, tuple[str, str]] = {
 
 
 def tr(key: str, lang: str = "zh", /, **values: object) -> str:
-    """The message ``key`` in ``lang`` (``zh`` or ``en``), formatted with ``values``."""
+    """The message ``key`` in ``lang`` (``zh`` or ``en``), formatted with ``values``.
+
+    Values that are messages or terms (:class:`Message`, :class:`Term`, :class:`Listing`) are
+    worded in the same language first.
+    """
     zh, en = MESSAGES[key]
     text = en if lang == "en" else zh
-    return text.format(**values) if values else text
+    if not values:
+        return text
+    return text.format(**{k: render(v, lang) for k, v in values.items()})
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """A text for planners as a code of the catalogue and its parameters, worded only when
+    shown (:meth:`text`). Parameters may themselves be messages, :class:`Term` or
+    :class:`Listing`."""
+
+    code: str
+    params: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def values(self) -> dict[str, Any]:
+        """The parameters as a dict."""
+        return dict(self.params)
+
+    def text(self, lang: str = "zh") -> str:
+        """The message worded in ``lang`` (``zh`` or ``en``)."""
+        return tr(self.code, lang, **dict(self.params))
+
+    def __str__(self) -> str:  # logs and debugging; what users read goes through text(lang)
+        return self.text("zh")
+
+
+def msg(code: str, /, **params: Any) -> Message:
+    """The message ``code`` of the catalogue with ``params``.
+
+    Raises ``KeyError`` for a code the catalogue does not hold, so that a misspelt code fails
+    where the message is made, not where it is shown.
+    """
+    if code not in MESSAGES:
+        raise KeyError(f"no message {code!r} in the catalogue (gis_planner.i18n.MESSAGES)")
+    return Message(code, tuple(params.items()))
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """A value worded by a label table when shown: an enumeration value (``kind="value"``,
+    :func:`value_label`) or a field name (``kind="field"``, :func:`label`)."""
+
+    value: Any
+    kind: str = "value"
+
+    def text(self, lang: str = "zh") -> str:
+        if self.kind == "field":
+            return label(str(self.value), lang)
+        return str(value_label(self.value, lang))
+
+
+#: separators of a list in running text, by kind and language
+SEPARATORS = {"enum": {"zh": "、", "en": ", "}, "list": {"zh": "；", "en": "; "}}
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """Items joined with the separator of their ``kind`` in the language shown
+    (:data:`SEPARATORS`: ``enum`` 、/, and ``list`` ；/;)."""
+
+    items: tuple[Any, ...]
+    kind: str = "enum"
+
+    @classmethod
+    def of(cls, items: Iterable[Any], kind: str = "enum") -> Listing:
+        return cls(tuple(items), kind)
+
+    def text(self, lang: str = "zh") -> str:
+        sep = SEPARATORS[self.kind]["en" if lang == "en" else "zh"]
+        return sep.join(str(render(item, lang)) for item in self.items)
+
+
+def render(value: Any, lang: str = "zh") -> Any:
+    """``value`` as shown in ``lang``: a :class:`Message`, :class:`Term` or :class:`Listing`
+    worded, a list or tuple of them worded item by item; anything else unchanged.
+
+    >>> render([msg("gcj02_converted"), "as is"], "en")
+    ['converted from GCJ-02 to WGS84 as declared', 'as is']
+    """
+    if isinstance(value, (Message, Term, Listing)):
+        return value.text(lang)
+    if isinstance(value, list):
+        return [render(v, lang) for v in value]
+    if isinstance(value, tuple):
+        return tuple(render(v, lang) for v in value)
+    return value
 
 
 # Output column headers (Chinese, English) for the report and the map.
