@@ -54,7 +54,7 @@ lint: $(STAMP)  ## ruff check
 	$(BIN)/ruff check gis_planner tests benchmarks
 
 regenerate-demo: $(STAMP)  ## rebuild layers/deqing_demo from its deterministic generator
-	$(BIN)/python -m gis_planner.demo layers/deqing_demo
+	$(BIN)/python -m gis_planner.datasets.generate layers/deqing_demo
 
 clean:
 	rm -rf $(VENV) $(LOWEST) .pytest_cache

@@ -1,7 +1,8 @@
 """Benchmark of the one-map (R9): HTML size and the browser's time to a finished render.
 
 For the embedded demo and for a synthetic county of 5,000 estates
-(:func:`gis_planner.demo.generate_scale`), it times ``build_map`` + rendering in Python,
+(:func:`gis_planner.datasets.generate.generate_scale`), it times ``build_map`` + rendering in
+Python,
 writes ``map.html``, and opens it in headless Chromium (Debian's ``/usr/bin/chromium``) from
 a file:// URL with every tile request refused (the offline case: what is measured is the
 page, not the network). "Finished render" is the page's own ``window.__mapReadyMs``:
@@ -29,9 +30,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from gis_planner import maps  # noqa: E402
-from gis_planner.analysis import analyse  # noqa: E402
-from gis_planner.layers import load_layers  # noqa: E402
+from gis_planner.io.layers import load_layers  # noqa: E402
+from gis_planner.pipeline import analyse  # noqa: E402
+from gis_planner.render.onemap import page as maps  # noqa: E402
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -124,13 +125,13 @@ def main(argv: list[str] | None = None) -> int:
         rows = [bench("demo", DEMO, out, args.repeat)]
         if args.estates:
             try:
-                from gis_planner.demo import generate_scale
+                from gis_planner.datasets.generate import generate_scale
             except ImportError:
                 generate_scale = None
             if generate_scale is None:
                 print(
-                    f"scale_{args.estates}: skipped — gis_planner.demo.generate_scale is not "
-                    "available yet"
+                    f"scale_{args.estates}: skipped — "
+                    "gis_planner.datasets.generate.generate_scale is not available yet"
                 )
             else:
                 layers = out / f"scale_{args.estates}_layers"

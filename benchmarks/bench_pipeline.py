@@ -2,7 +2,7 @@
 
 Run by hand (``make bench`` or ``python benchmarks/bench_pipeline.py [--sizes county,city]``);
 not part of the test suite. Each size runs in its own process so that its peak memory (max RSS)
-is its own. Input layers are made by ``gis_planner.demo.generate_scale`` (cached under
+is its own. Input layers are made by ``gis_planner.datasets.generate.generate_scale`` (cached under
 ``benchmarks/data/``, git-ignored) as GeoPackages in EPSG:4549.
 
 Printed per size: time to just read the input files (pyogrio), time to load + validate them,
@@ -32,10 +32,10 @@ DATA = Path(__file__).resolve().parent / "data"
 def _one(size: str, *, with_map: bool, with_layout: bool) -> dict[str, float]:
     import pyogrio
 
-    from gis_planner.analysis import analyse, propose_layout
-    from gis_planner.demo import generate_scale
-    from gis_planner.export import write_run
-    from gis_planner.layers import load_layers
+    from gis_planner.datasets.generate import generate_scale
+    from gis_planner.io.layers import load_layers
+    from gis_planner.pipeline import analyse, propose_layout
+    from gis_planner.render.runfolder import write_run
 
     n_com, n_est, n_prem = SIZES[size]
     folder = DATA / size

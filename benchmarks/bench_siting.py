@@ -1,4 +1,4 @@
-"""Benchmark of premises siting (R7): gis_planner.siting side by side with spopt's LSCP/MCLP.
+"""Benchmark of premises siting (R7): gis_planner.layout.siting side by side with spopt's LSCP/MCLP.
 
 Run by hand (``python benchmarks/bench_siting.py [--cases demo,county,province]``); not part of
 the test suite. spopt is needed for its columns only: ``pip install -e .[bench]``.
@@ -7,7 +7,8 @@ Cases (straight-line walking distance 300 m, existing premises fixed where there
 
 - ``demo``: the embedded Deqing demo — its estates, the candidates gis_planner generates
   (development parcels + estates), p = 10; demand = estates no existing premises reaches.
-- ``county``: 5,000 estates (``gis_planner.demo.generate_scale``) and 1,000 candidate sites
+- ``county``: 5,000 estates (``gis_planner.datasets.generate.generate_scale``) and 1,000
+  candidate sites
   (random points, seed 7), p = 200.
 - ``province``: 50,000 estates and 10,000 candidate sites, p = 2,000 — gis_planner only (spopt's
   dense cost matrix alone would be 500 million cells, 4 GB).
@@ -74,9 +75,9 @@ def _inputs(case: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
 
     if case == "demo":
         from gis_planner import premises as premises_mod
-        from gis_planner.analysis import analyse
-        from gis_planner.layers import load_layers
-        from gis_planner.siting import coverage_pairs, generate_candidates
+        from gis_planner.io.layers import load_layers
+        from gis_planner.layout.siting import coverage_pairs, generate_candidates
+        from gis_planner.pipeline import analyse
 
         data = load_layers(
             Path(__file__).resolve().parents[1] / "layers" / "deqing_demo", lang="en"
@@ -103,7 +104,7 @@ def _inputs(case: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
             shapely.get_coordinates(candidates.geometry.values),
             int(data.rules.layout.new_sites_p),
         )
-    from gis_planner.demo import generate_scale
+    from gis_planner.datasets.generate import generate_scale
 
     n_com, n_est, n_sites, p = CASES[case]
     folder = DATA / f"siting_{case}"
@@ -131,7 +132,7 @@ def _peak_mb() -> float:
 def _ours(case: str) -> dict[str, float]:
     import shapely
 
-    from gis_planner.siting import coverage_matrix, coverage_pairs, solve_lscp, solve_mclp
+    from gis_planner.layout.siting import coverage_matrix, coverage_pairs, solve_lscp, solve_mclp
 
     demand, weights, sites, p = _inputs(case)
     base_mb = _peak_mb()

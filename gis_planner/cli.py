@@ -23,9 +23,9 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from gis_planner.atomic import FolderBusyError
 from gis_planner.errors import PlannerError
 from gis_planner.i18n import tr
+from gis_planner.render.atomic import FolderBusyError
 
 app = typer.Typer(
     add_completion=False,
@@ -74,18 +74,18 @@ DEMO_FOLDER = Path("layers") / "deqing_demo"
 def demo_layers() -> Path:
     """The embedded demo folder: ./layers/deqing_demo, the one beside the package, or (installed
     from a wheel, which holds no layers) the same layers made once by the deterministic
-    generator into a cache folder (:func:`gis_planner.demo.cached_demo`)."""
+    generator into a cache folder (:func:`gis_planner.datasets.generate.cached_demo`)."""
     for base in (Path.cwd(), Path(__file__).resolve().parent.parent):
         if (base / DEMO_FOLDER).is_dir():
             return base / DEMO_FOLDER
-    from gis_planner.demo import cached_demo
+    from gis_planner.datasets.generate import cached_demo
 
     try:
         return cached_demo()
     except OSError as err:
         raise typer.BadParameter(
             f"layers/deqing_demo not found and could not be generated "
-            f"({err}); run `python -m gis_planner.demo DIR`"
+            f"({err}); run `python -m gis_planner.datasets.generate DIR`"
         ) from err
 
 
@@ -227,7 +227,7 @@ def _check_proposal_memory(n_estates: int, lang: str) -> None:
 
 
 def _check_year(year: int | None, lang: str) -> None:
-    from gis_planner.layers import LATEST_PLAN_YEAR
+    from gis_planner.io.layers import LATEST_PLAN_YEAR
 
     if year is not None and year > LATEST_PLAN_YEAR:
         _usage(tr("year_too_late", lang, year=year, latest=LATEST_PLAN_YEAR))
@@ -257,10 +257,10 @@ def _run(
     sites: int | None = None,
     proposals: bool = True,
 ) -> None:
-    from gis_planner.analysis import PlanYearError, analyse, propose_layout
-    from gis_planner.export import write_run
-    from gis_planner.layers import load_layers
-    from gis_planner.report import summary_rows
+    from gis_planner.io.layers import load_layers
+    from gis_planner.pipeline import PlanYearError, analyse, propose_layout
+    from gis_planner.render.report import summary_rows
+    from gis_planner.render.runfolder import write_run
 
     _check_basemap(basemap, lang)
     _check_year(year, lang)
@@ -277,7 +277,7 @@ def _run(
         try:
             extra: dict[str, str] = {}
             if scenario is not None:  # the layers, then the scenario file's rules and edits
-                from gis_planner.scenario import Scenario
+                from gis_planner.scenario.edits import Scenario
 
                 plan = Scenario.from_file(
                     scenario, base=layers_dir, rules=rules, year=year, lang=lang
@@ -364,7 +364,7 @@ def run(
         exists=True,
         dir_okay=False,
         help="Scenario file (YAML: name, year, rules, edits) applied to LAYERS_DIR; "
-        "--year wins over its year. See gis_planner.scenario.",
+        "--year wins over its year. See gis_planner.scenario.edits.",
     ),
     lang: Lang = LANG_OPTION,
     basemap: Basemap = BASEMAP_OPTION,
@@ -412,8 +412,8 @@ def check(
 ) -> None:
     """Validate LAYERS_DIR (and run the analyses, writing nothing); exit 1 listing every
     problem. Every warning that `run` would give is printed too."""
-    from gis_planner.analysis import analyse
-    from gis_planner.layers import load_layers
+    from gis_planner.io.layers import load_layers
+    from gis_planner.pipeline import analyse
 
     _setup_logging(verbose)
     try:
@@ -469,7 +469,12 @@ def export(
 
     Exit 2 on an unknown --crs or --format; 1 on invalid input, an output folder that is not writable, or a package that fails its check (the previous package is left as it was).
     """  # noqa: E501 - one paragraph a line for the help screen
-    from gis_planner.bureau import BureauOptionError, export_bureau, parse_crs, parse_formats
+    from gis_planner.render.bureau.package import (
+        BureauOptionError,
+        export_bureau,
+        parse_crs,
+        parse_formats,
+    )
 
     _setup_logging(verbose)
     code = lang.value

@@ -220,7 +220,7 @@ def check_working_crs(lang: str = "zh", **layers: Any) -> None:
     """Raise :class:`InputError` unless every given layer is in one working CRS.
 
     A working CRS is a CGCS2000 3-degree Gauss-Kruger zone (EPSG:4534–4554); all the given
-    layers must share one. The layers of :class:`~gis_planner.layers.PlanningData` always
+    layers must share one. The layers of :class:`~gis_planner.io.layers.PlanningData` always
     do; this guards direct use of the API with layers read some other way.
     """
     problems = []

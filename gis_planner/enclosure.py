@@ -49,8 +49,8 @@ from gis_planner.crs import GK3_RANGE
 from gis_planner.errors import PlannerError
 from gis_planner.households import robust_overlay
 from gis_planner.i18n import LANGS, MESSAGES, label, tr, value_label
+from gis_planner.io.schema import BOOL
 from gis_planner.rules import RuleSet
-from gis_planner.schema import BOOL
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ real counties bring their data, varying what they vary:
 - every optional field absent, all empty, partly filled or full; empty cells written as
   ``None``, ``''``, spaces or the word ``<NA>`` (what a table saved through ``str()`` holds);
 - every enumeration value, in English (any case, padded) or in Chinese (every alias of
-  :mod:`gis_planner.schema`); booleans as 有/无/是/否/yes/no/1/0 or real booleans;
+  :mod:`gis_planner.io.schema`); booleans as 有/无/是/否/yes/no/1/0 or real booleans;
 - field names in English (truncated to 10 bytes in a Shapefile), in Chinese (every alias), or
   a county's own names mapped in ``planner.yaml``;
 - estates and premises in no community, estates and parcels straddling community boundaries,
@@ -47,7 +47,7 @@ import yaml
 from shapely.geometry import LineString, Point, box
 
 from gis_planner import crs as crs_mod
-from gis_planner import schema
+from gis_planner.io import schema
 
 X0, Y0 = 497_000.0, 3_379_000.0  # EPSG:4549 metres, near Wukang (119.97 E, 30.54 N)
 WORK = "EPSG:4549"

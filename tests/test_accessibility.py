@@ -13,7 +13,8 @@ import rasterio
 from rasterio.transform import Affine
 from shapely.geometry import LineString, box
 
-from gis_planner.accessibility import (
+from gis_planner.errors import InputError
+from gis_planner.layout.accessibility import (
     NODATA,
     accessibility_raster,
     estate_access,
@@ -22,7 +23,6 @@ from gis_planner.accessibility import (
     sample,
     write_accessibility,
 )
-from gis_planner.errors import InputError
 
 from .conftest import X0, Y0, gdf, pt, square
 

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from gis_planner.analysis import analyse
 from gis_planner.cli import app
-from gis_planner.layers import load_layers
+from gis_planner.io.layers import load_layers
+from gis_planner.pipeline import analyse
 
 from .conftest import gdf, hand_made_premises, square, two_communities, write_layers
 

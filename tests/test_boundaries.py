@@ -12,11 +12,11 @@ import shapely
 from shapely.geometry import LineString
 
 from gis_planner import premises as premises_mod
-from gis_planner.analysis import analyse
-from gis_planner.boundaries import apply_boundaries, propose_boundaries
 from gis_planner.errors import InputError
-from gis_planner.layers import load_layers
-from gis_planner.siting import apply_sites, propose_sites
+from gis_planner.io.layers import load_layers
+from gis_planner.layout.boundaries import apply_boundaries, propose_boundaries
+from gis_planner.layout.siting import apply_sites, propose_sites
+from gis_planner.pipeline import analyse
 
 from .conftest import DEMO, X0, Y0, gdf, pt, square
 
@@ -367,7 +367,7 @@ def test_cells_union_falls_back_when_geos_rejects_the_coverage(monkeypatch):
     import shapely
     from shapely.geometry import box
 
-    from gis_planner import boundaries
+    from gis_planner.layout import boundaries
 
     calls = {"n": 0}
     real_union = shapely.union_all
@@ -423,7 +423,7 @@ def test_cells_of_a_regular_grid_with_gcj02_noise_complete(rules):
     """Issue 10: estates on a regular grid traced on Amap (GCJ-02) carry ~1e-9 m of noise
     from the conversion; GEOS then stopped in _member_cells with "TopologyException: side
     location conflict" (this very case did, before robust overlays)."""
-    from gis_planner import boundaries
+    from gis_planner.layout import boundaries
 
     exact_community, exact_estates = _t_junction_grid(150.0, 4, 2)
     community = _through_gcj02([exact_community])[0]

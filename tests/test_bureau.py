@@ -22,9 +22,11 @@ import shapely
 import yaml
 from typer.testing import CliRunner
 
-from gis_planner import bureau
-from gis_planner.analysis import analyse, propose_layout
-from gis_planner.bureau import (
+from gis_planner.cli import app
+from gis_planner.io.layers import load_layers
+from gis_planner.pipeline import analyse, propose_layout
+from gis_planner.render.bureau import package as bureau
+from gis_planner.render.bureau.package import (
     CRS_CHOICES,
     BureauError,
     BureauOptionError,
@@ -37,9 +39,7 @@ from gis_planner.bureau import (
     parse_crs,
     parse_formats,
 )
-from gis_planner.cli import app
-from gis_planner.export import write_run
-from gis_planner.layers import load_layers
+from gis_planner.render.runfolder import write_run
 
 from .conftest import DEMO, gdf, pt, square, two_communities, write_layers
 

@@ -24,9 +24,10 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from gis_planner import atomic, schema
 from gis_planner.cli import app
-from gis_planner.layers import load_layers
+from gis_planner.io import schema
+from gis_planner.io.layers import load_layers
+from gis_planner.render import atomic
 
 from .conftest import DEMO, REPO, folder_hash
 
@@ -242,7 +243,7 @@ def test_a_failure_at_any_move_leaves_the_old_set(
 KILLER = """
 import os, sys
 from pathlib import Path
-import gis_planner.atomic as atomic
+import gis_planner.render.atomic as atomic
 original, calls, kill_at = atomic._move, [0], int(sys.argv[1])
 def move(source, destination):
     if calls[0] == kill_at:
@@ -408,7 +409,7 @@ def test_a_plan_year_past_the_latest_is_a_usage_error(tmp_path: Path) -> None:
 def test_an_unexpected_error_prints_an_apology_and_a_log_not_a_stack(
     tmp_path: Path, monkeypatch
 ) -> None:
-    import gis_planner.analysis as analysis
+    import gis_planner.pipeline as analysis
 
     def broken(*args, **kwargs):
         raise ZeroDivisionError("boom")
@@ -441,7 +442,7 @@ def test_proposals_that_would_exhaust_memory_are_refused_with_the_fix(
 
 
 def test_dual_map_runs_nothing_from_scenario_names_or_layer_text(tmp_path: Path) -> None:
-    from gis_planner.scenario import Scenario, dual_map, render_dual_map
+    from gis_planner.scenario.edits import Scenario, dual_map, render_dual_map
 
     sentinel = tmp_path / SENTINEL_NAME
     payload = PAYLOADS["exec"] % {"sentinel": sentinel}

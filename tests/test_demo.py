@@ -15,8 +15,8 @@ import rasterio
 import shapely
 import yaml
 
-from gis_planner import demo as demo_mod
-from gis_planner.demo import FIXED_TIMESTAMP, generate_demo, generate_scale
+from gis_planner.datasets import generate as demo_mod
+from gis_planner.datasets.generate import FIXED_TIMESTAMP, generate_demo, generate_scale
 
 REPO = Path(__file__).resolve().parent.parent
 COMMITTED = REPO / "layers" / "deqing_demo"
@@ -114,7 +114,7 @@ def test_deterministic_and_equal_to_the_committed_demo(generated: tuple[Path, Pa
         assert (a / name).read_bytes() == (b / name).read_bytes(), f"{name} differs between runs"
         assert (COMMITTED / name).is_file(), f"layers/deqing_demo/{name} is missing"
         assert (a / name).read_bytes() == (COMMITTED / name).read_bytes(), (
-            f"layers/deqing_demo/{name} is stale: run `python -m gis_planner.demo`"
+            f"layers/deqing_demo/{name} is stale: run `python -m gis_planner.datasets.generate`"
         )
     assert sorted(p.name for p in COMMITTED.iterdir()) == sorted(FILES)
 
@@ -379,7 +379,7 @@ def test_county_outline_and_readme(generated: tuple[Path, Path]) -> None:
     for text in (
         "SYNTHETIC",
         "**real**",
-        "python -m gis_planner.demo",
+        "python -m gis_planner.datasets.generate",
         "Rule branches exercised",
         "城郊待划入小区",
         "R6",

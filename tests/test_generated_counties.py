@@ -3,7 +3,8 @@
 Every example is a county drawn by :mod:`tests.countygen` from a seed, written to disk and run
 through ``gis-planner run`` (typer's CliRunner: load, analyses, proposals, every writer —
 layers, planning conditions, proposals, accessibility raster, report.xlsx, map.html); one in
-:data:`BUREAU_EVERY` is also exported for the bureau (``gis_planner.bureau.export_bureau``).
+:data:`BUREAU_EVERY` is also exported for the bureau
+(``gis_planner.render.bureau.package.export_bureau``).
 The outputs are checked against the county as it was written:
 
 - exit 0, no traceback;
@@ -348,7 +349,7 @@ def _given(county: countygen.County, layer: str, column: str, id_field: str) -> 
     plan = county.layers.get(layer)
     if plan is None or column not in plan.frame:
         return {}
-    from gis_planner import schema
+    from gis_planner.io import schema
 
     spec = schema.VECTOR_LAYERS[layer].field(column)
     table = {k.lower(): v for k, v in spec.values.items()}
@@ -384,7 +385,7 @@ def _candidates(county: countygen.County) -> int:
     and development parcel."""
     import shapely
 
-    from gis_planner.siting import _point_inside  # the siting's own choice of point
+    from gis_planner.layout.siting import _point_inside  # the siting's own choice of point
 
     area = shapely.union_all(county.layers["communities"].frame.geometry.values)
     plan = county.layers.get("candidate_sites")
@@ -463,7 +464,7 @@ def run_example(seed: int, workdir: str, keep: bool = False) -> str | None:
             if checked.exit_code != 0:
                 bad.append(f"`check` exit {checked.exit_code}: {checked.output[-1500:]}")
         if seed % BUREAU_EVERY == 0:
-            from gis_planner.bureau import export_bureau
+            from gis_planner.render.bureau.package import export_bureau
 
             report = export_bureau(
                 base / "out", base / "bureau", lang=opts["lang"], formats=["geojson", "shp", "gpkg"]
@@ -654,7 +655,7 @@ def test_empty_text_in_every_format_reads_as_missing(tmp_path: Path) -> None:
     import geopandas as gpd
     from shapely.geometry import box
 
-    from gis_planner.layers import load_layers
+    from gis_planner.io.layers import load_layers
 
     words = ["<NA>", "nan", "None", "NaT", "", "  ", None]
     x0, y0 = countygen.X0, countygen.Y0
@@ -688,7 +689,7 @@ def test_a_zero_feature_optional_layer_reads_as_absent_with_a_warning(tmp_path: 
     from shapely.geometry import LineString, box
 
     from gis_planner.errors import InputError
-    from gis_planner.layers import load_layers
+    from gis_planner.io.layers import load_layers
 
     x0, y0 = countygen.X0, countygen.Y0
     communities = gpd.GeoDataFrame(
@@ -731,9 +732,9 @@ def test_generated_counties_with_string_dtypes_through_the_api(tmp_path: Path) -
     ``string`` (not object) columns, with <NA> for missing values."""
     import dataclasses
 
-    from gis_planner.analysis import analyse, propose_layout
-    from gis_planner.export import write_run
-    from gis_planner.layers import load_layers
+    from gis_planner.io.layers import load_layers
+    from gis_planner.pipeline import analyse, propose_layout
+    from gis_planner.render.runfolder import write_run
 
     failures = []
     for seed in range(FIRST_SEED, FIRST_SEED + max(2, EXAMPLES // 20)):

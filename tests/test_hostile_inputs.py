@@ -22,7 +22,7 @@ from shapely.geometry import Polygon
 from typer.testing import CliRunner
 
 from gis_planner.cli import app
-from gis_planner.layers import load_layers
+from gis_planner.io.layers import load_layers
 
 from .conftest import folder_hash, gdf, hand_made_premises, square, two_communities, write_layers
 
@@ -505,7 +505,7 @@ def test_a_property_named_crs_is_not_a_crs_statement(county):
 
 
 def test_a_crs_member_after_the_features_of_a_large_file_is_found():
-    from gis_planner.layers import _states_crs
+    from gis_planner.io.layers import _states_crs
 
     features = [
         {

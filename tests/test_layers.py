@@ -9,7 +9,7 @@ import pytest
 from shapely.geometry import Polygon
 
 from gis_planner.errors import InputError
-from gis_planner.layers import load_layers
+from gis_planner.io.layers import load_layers
 
 from .conftest import X0, Y0, gdf, pt, square, two_communities, write_layers
 
@@ -398,7 +398,7 @@ def test_overlapping_communities_are_reported(tmp_path):
 
 def test_public_functions_refuse_layers_outside_the_working_crs():
     from gis_planner.households import allocate_households
-    from gis_planner.layout import nearest_premises
+    from gis_planner.layout.scale import nearest_premises
     from gis_planner.premises import assign_premises
     from gis_planner.rules import load_rules
 

@@ -21,8 +21,8 @@ from shapely.geometry import Point
 
 from gis_planner import crs as crs_mod
 from gis_planner.errors import InputError
-from gis_planner.layers import load_layers
-from gis_planner.report import _settings
+from gis_planner.io.layers import load_layers
+from gis_planner.render.report import _settings
 
 from .conftest import X0, Y0, gdf, square, two_communities, write_layers
 
@@ -496,8 +496,8 @@ def test_a_bad_transform_entry_lists_every_problem_naming_planner_yaml(tmp_path)
 def test_the_bureau_package_records_the_transformation(tmp_path):
     import json
 
-    from gis_planner.analysis import analyse
-    from gis_planner.bureau import export_bureau
+    from gis_planner.pipeline import analyse
+    from gis_planner.render.bureau.package import export_bureau
 
     folder, _ = _xian80_folder(
         tmp_path,

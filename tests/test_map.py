@@ -16,10 +16,10 @@ import pyproj
 import pytest
 from shapely.geometry import LineString
 
-from gis_planner import maps
-from gis_planner.analysis import analyse
 from gis_planner.i18n import label, tr, value_label
-from gis_planner.layers import load_layers
+from gis_planner.io.layers import load_layers
+from gis_planner.pipeline import analyse
+from gis_planner.render.onemap import page as maps
 
 from .conftest import gdf, pt, square, two_communities, write_layers
 
@@ -300,7 +300,7 @@ def test_R9_labels_are_chinese_by_default_and_english_with_lang_en(results, page
 
 
 def test_R9_community_popup_figures_equal_the_outputs(results, page_zh, tmp_path):
-    from gis_planner.export import write_run
+    from gis_planner.render.runfolder import write_run
 
     written, _ = write_run(results, tmp_path / "run", map_html=False)
     geojson = json.loads(written["communities"].read_text(encoding="utf-8"))
@@ -481,7 +481,7 @@ def test_R9_build_map_is_pure(results, tmp_path, monkeypatch):
 
 
 def test_R9_write_run_writes_map_html(results, tmp_path):
-    from gis_planner.export import write_run
+    from gis_planner.render.runfolder import write_run
 
     written, _ = write_run(results, tmp_path / "run")
     page = written["map"].read_text(encoding="utf-8")
@@ -552,7 +552,7 @@ def proposal_names(layout_summary: dict, lang: str = "zh") -> dict[str, str]:
 @pytest.fixture(scope="module")
 def demo_layout():
     """The embedded demo with the R7 proposals (``propose_layout``), built here, not by the CLI."""
-    from gis_planner.analysis import propose_layout
+    from gis_planner.pipeline import propose_layout
 
     from .conftest import DEMO
 
@@ -678,7 +678,7 @@ def test_R7_paths_barriers_unresolved_and_escaped(results):
 
     from shapely.geometry import box
 
-    from gis_planner.analysis import propose_layout
+    from gis_planner.pipeline import propose_layout
 
     def line(*xy):
         return LineString([pt(x, y).coords[0] for x, y in xy])

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from gis_planner import maps
+from gis_planner.render.onemap import page as maps
 
 from .conftest import DEMO, REPO
 from .test_map import SCRIPT_NAME, XSS_NAME, write_hand_made_layers
@@ -416,8 +416,8 @@ def test_R9_injected_names_stay_text_and_run_nothing(open_map, injected_run):
 
 
 def test_R9_english_map_labels(open_map, tmp_path):
-    from gis_planner.analysis import analyse
-    from gis_planner.layers import load_layers
+    from gis_planner.io.layers import load_layers
+    from gis_planner.pipeline import analyse
 
     layers = write_hand_made_layers(tmp_path / "layers")
     path = maps.write_map(
@@ -439,8 +439,8 @@ def test_R9_english_map_labels(open_map, tmp_path):
 def test_R7_proposal_layers_listed_and_sites_switch_on(open_map, tmp_path):
     """The R7 proposals (``propose_layout``, run here): listed, off on opening, and the
     best-p sites appear when switched on. On the demo, writes outputs/map_proposals.png."""
-    from gis_planner.analysis import analyse, propose_layout
-    from gis_planner.layers import load_layers
+    from gis_planner.io.layers import load_layers
+    from gis_planner.pipeline import analyse, propose_layout
 
     is_demo = any(DEMO.glob("communities.*"))
     layers = DEMO if is_demo else write_hand_made_layers(tmp_path / "layers")

@@ -106,7 +106,8 @@ def test_wheel_holds_every_module_and_data_file_and_no_tests(tmp_path):
 def test_demo_without_a_layers_folder_is_generated_once_into_the_cache(tmp_path, monkeypatch):
     """Installed from a wheel there is no layers/deqing_demo: `gis-planner demo` makes it with
     the deterministic generator into the user's cache once, renamed into place whole."""
-    from gis_planner import cli, demo
+    from gis_planner import cli
+    from gis_planner.datasets import generate as demo
 
     calls = []
 

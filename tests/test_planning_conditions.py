@@ -21,10 +21,10 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from gis_planner.analysis import PlanYearError, analyse, data_year
-from gis_planner.export import write_run
-from gis_planner.layers import load_layers
+from gis_planner.io.layers import load_layers
+from gis_planner.pipeline import PlanYearError, analyse, data_year
 from gis_planner.premises import PLANNING_CONDITION_COLUMNS, planning_conditions
+from gis_planner.render.runfolder import write_run
 from gis_planner.rules import load_rules
 
 from .conftest import X0, Y0, gdf, pt, square, write_layers

@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gis_planner import layout, premises
+from gis_planner import premises
+from gis_planner.layout import scale as layout
 from gis_planner.rules import load_rules
 
 from .conftest import gdf, pt, two_communities

@@ -18,11 +18,11 @@ import yaml
 from shapely.geometry import LineString
 from typer.testing import CliRunner
 
-from gis_planner.analysis import PlanYearError
 from gis_planner.cli import app
 from gis_planner.crs import WORKING_CRS
 from gis_planner.errors import RulesError
-from gis_planner.scenario import (
+from gis_planner.pipeline import PlanYearError
+from gis_planner.scenario.edits import (
     COMPARE_MEASURES,
     EDITS,
     FILE_KEYS,

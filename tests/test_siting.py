@@ -13,7 +13,7 @@ from scipy import sparse
 from shapely.geometry import LineString
 
 from gis_planner.errors import InputError
-from gis_planner.siting import (
+from gis_planner.layout.siting import (
     build_network,
     network_coverage,
     propose_sites,
@@ -263,7 +263,7 @@ def test_R7_two_premises_snapped_to_one_node_walk_the_shorter_leg_not_both():
     to the same network node; an estate on the path at x = 180 walks 50 m (the leg of
     either) + 80 m along = 130 m. scipy adds duplicate sparse entries, which made the edge
     from the virtual source 50 + 50 = 100 m and the walk 180 m."""
-    from gis_planner.siting import network_distance_to_nearest
+    from gis_planner.layout.siting import network_distance_to_nearest
 
     paths = gdf([{"path_id": "W1", "geometry": LineString([(X0, Y0), (X0 + 1000, Y0)])}])
     net = build_network(paths)
@@ -276,7 +276,7 @@ def test_R7_two_premises_snapped_to_one_node_walk_the_shorter_leg_not_both():
 
 
 def test_duplicate_edges_keep_the_shortest_weight():
-    from gis_planner.siting import shortest_edges
+    from gis_planner.layout.siting import shortest_edges
 
     graph = shortest_edges(
         np.array([0, 0, 1, 0]), np.array([1, 1, 2, 2]), np.array([80.0, 50.0, 20.0, 500.0]), 3

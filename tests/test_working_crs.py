@@ -17,10 +17,10 @@ import shapely
 import yaml
 
 from gis_planner import crs as crs_mod
-from gis_planner.analysis import analyse, propose_layout
-from gis_planner.boundaries import propose_boundaries
 from gis_planner.errors import InputError
-from gis_planner.layers import load_layers
+from gis_planner.io.layers import load_layers
+from gis_planner.layout.boundaries import propose_boundaries
+from gis_planner.pipeline import analyse, propose_layout
 
 from .conftest import DEMO, X0, Y0, gdf, hand_made_premises, square, two_communities, write_layers
 
@@ -145,7 +145,7 @@ def test_proposed_boundaries_are_in_the_layers_zone():
 def test_kashgar_layout_proposals_complete_in_its_zone(tmp_path):
     import rasterio
 
-    from gis_planner.export import write_run
+    from gis_planner.render.runfolder import write_run
 
     data = load_layers(_county(tmp_path, *KASHGAR), lang="en")
     out = propose_layout(analyse(data, lang="en"), lang="en")

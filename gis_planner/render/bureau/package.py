@@ -52,13 +52,14 @@ import pyogrio
 import pyproj
 import shapely
 
-from gis_planner import __version__, atomic
+from gis_planner import __version__
 from gis_planner import crs as crs_mod
-from gis_planner.atomic import FolderBusyError, staged_set
 from gis_planner.crs import CGCS2000_GEOGRAPHIC, CGCS2000_ZONE_PREFIXED, WEB_CRS, WORKING_CRS
 from gis_planner.errors import PlannerError, Problem, format_rows
-from gis_planner.export import LIST_SEPARATOR
 from gis_planner.i18n import tr
+from gis_planner.render import atomic
+from gis_planner.render.atomic import FolderBusyError, staged_set
+from gis_planner.render.runfolder import LIST_SEPARATOR
 
 log = logging.getLogger(__name__)
 
@@ -289,7 +290,7 @@ def bureau_tables(results: Any, *, lang: str = "zh") -> dict[str, gpd.GeoDataFra
     Parameters
     ----------
     results : Results
-        From :func:`gis_planner.analysis.analyse` (layers in EPSG:4549). Proposed sites are
+        From :func:`gis_planner.pipeline.analyse` (layers in EPSG:4549). Proposed sites are
         taken from ``results.sites`` when the results have them (R7 premises siting).
     lang : {"zh", "en"}
         Separator of list-valued fields (``warnings``, ``enclosure_reasons``), joined to text.
@@ -610,8 +611,8 @@ def _load_source(source: Any, lang: str) -> tuple[dict[str, gpd.GeoDataFrame], _
     folder = Path(source)
     if is_run_folder(folder):
         return _read_run(folder, lang)
-    from gis_planner.analysis import analyse, propose_layout
-    from gis_planner.layers import load_layers
+    from gis_planner.io.layers import load_layers
+    from gis_planner.pipeline import analyse, propose_layout
 
     results = propose_layout(analyse(load_layers(folder, lang=lang), lang=lang), lang=lang)
     return bureau_tables(results, lang=lang), _origin_of_results(results, "layers", str(folder))
@@ -1178,9 +1179,9 @@ def export_bureau(
     Parameters
     ----------
     source : path or Results
-        A layers folder (read with :func:`~gis_planner.layers.load_layers` and analysed), a
+        A layers folder (read with :func:`~gis_planner.io.layers.load_layers` and analysed), a
         run folder (``communities.geojson`` … with computed figures, written by ``run``), or
-        :class:`~gis_planner.analysis.Results`.
+        :class:`~gis_planner.pipeline.Results`.
     out_dir : path
         Folder receiving ``bureau/`` and ``bureau.zip`` (created if needed).
     crs : {"EPSG:4490", "EPSG:4549", "EPSG:4528"} or int

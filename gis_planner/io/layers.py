@@ -42,9 +42,9 @@ import shapely
 import yaml
 
 from gis_planner import crs as crs_mod
-from gis_planner import schema
 from gis_planner.errors import InputError, Problem, ProblemList, RulesError, format_rows
 from gis_planner.i18n import tr
+from gis_planner.io import schema
 from gis_planner.rules import RuleSet, load_rules, read_yaml
 
 log = logging.getLogger(__name__)

@@ -65,12 +65,12 @@ from gis_planner.errors import Problem, format_rows
 from gis_planner.households import allocate_households
 from gis_planner.households import robust_overlay as _overlay
 from gis_planner.i18n import tr
-from gis_planner.layout import scale_status
+from gis_planner.layout.scale import scale_status
+from gis_planner.layout.siting import check_working_crs
 from gis_planner.rules import RuleSet
-from gis_planner.siting import check_working_crs
 
 if TYPE_CHECKING:
-    from gis_planner.layers import PlanningData
+    from gis_planner.io.layers import PlanningData
 
 log = logging.getLogger(__name__)
 
@@ -595,7 +595,7 @@ def propose_boundaries(
     estates : GeoDataFrame
         Estates in EPSG:4549 with ``estate_id``, ``name``, ``households`` (missing = 0) and,
         ideally, ``community_id`` — the community holding the estate's largest share, as
-        :func:`gis_planner.analysis.analyse` gives it; computed here when absent. Estates in
+        :func:`gis_planner.pipeline.analyse` gives it; computed here when absent. Estates in
         no community take no part (a warning lists them).
     communities : GeoDataFrame
         Community polygons in EPSG:4549 with ``community_id``, ``name`` (``street``, ``kind``
@@ -1238,7 +1238,7 @@ def apply_boundaries(data: PlanningData, proposal: BoundaryProposal) -> Planning
     those keeping an original code, the original ``standard`` override; populations are left
     to the R4 fallback (households × household size). Premises are placed in the proposed
     communities by location (one outside all of them keeps its code when that still exists).
-    Run :func:`gis_planner.analysis.analyse` on the result to evaluate the proposal.
+    Run :func:`gis_planner.pipeline.analyse` on the result to evaluate the proposal.
     """
     proposed = proposal.communities
     keep = [c for c in ("community_id", "name", "street", "kind") if c in proposed]

@@ -2,7 +2,7 @@
 
 Every output of a run is first written into a staging folder beside the target, and the whole
 set replaces the previous run's set only when all of them are complete
-(:func:`gis_planner.atomic.staged_set`), so an error, an interrupt or a kill leaves the
+(:func:`gis_planner.render.atomic.staged_set`), so an error, an interrupt or a kill leaves the
 previous outputs as they were, never a mix of two runs.
 """
 
@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 import pyogrio
 
-from gis_planner.atomic import staged_set
 from gis_planner.crs import WEB_CRS
-from gis_planner.escape import csv_safe
+from gis_planner.render.atomic import staged_set
+from gis_planner.render.escape import csv_safe
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ def flatten_for_file(
 
 def write_csv(table: pd.DataFrame, path: str | Path) -> Path:
     """Write ``table`` as CSV for Excel: UTF-8 with a byte-order mark, CRLF, and no cell that a
-    spreadsheet would run as a formula (:func:`gis_planner.escape.csv_safe`)."""
+    spreadsheet would run as a formula (:func:`gis_planner.render.escape.csv_safe`)."""
     path = Path(path)
     csv_safe(table).to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
     return path
@@ -131,7 +131,7 @@ def _write_layout(
     on_step: Callable[[str], None] | None,
 ) -> None:
     """The R7 proposals: proposed communities and sites, the moves, the reach raster."""
-    from gis_planner import accessibility
+    from gis_planner.layout import accessibility
 
     outputs = {
         "proposed_communities.geojson": lambda path: write_geojson(
@@ -168,10 +168,10 @@ def write_run(
     """Write every output of ``results`` into ``out_dir`` (staged, then moved into place).
 
     ``extra_files`` (file name → text, written as UTF-8 in the same staging) adds files to
-    the run, e.g. the ``scenario.yaml`` of :meth:`gis_planner.scenario.Scenario.export`.
+    the run, e.g. the ``scenario.yaml`` of :meth:`gis_planner.scenario.edits.Scenario.export`.
     Returns the paths written and the seconds each took.
     """
-    from gis_planner import report
+    from gis_planner.render import report
 
     lang = lang or results.lang
     out_dir = Path(out_dir)
@@ -223,7 +223,7 @@ def write_run(
         )
         written["report"] = out_dir / "report.xlsx"
         if map_html:
-            from gis_planner import maps
+            from gis_planner.render.onemap import page as maps
 
             if on_step:
                 on_step("map.html")

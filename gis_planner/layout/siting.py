@@ -45,11 +45,11 @@ from gis_planner import crs as crs_mod
 from gis_planner.crs import check_working_crs
 from gis_planner.errors import InputError, PlannerError, Problem, format_rows
 from gis_planner.i18n import tr
-from gis_planner.layout import estate_origins
+from gis_planner.layout.scale import estate_origins
 from gis_planner.rules import RuleSet
 
 if TYPE_CHECKING:
-    from gis_planner.layers import PlanningData
+    from gis_planner.io.layers import PlanningData
 
 log = logging.getLogger(__name__)
 
@@ -1240,7 +1240,7 @@ def apply_sites(
 ) -> PlanningData:
     """A copy of ``data`` with the chosen sites added as planned premises (a scenario).
 
-    Run :func:`gis_planner.analysis.analyse` on it with a plan ``year`` to count them.
+    Run :func:`gis_planner.pipeline.analyse` on it with a plan ``year`` to count them.
     """
     new = as_planned_premises(
         siting.sites, rules=data.rules, model=model, communities=communities, status=status

@@ -1,7 +1,7 @@
 """What-if scenarios for the 2017–2035 layout plan revision (R7 一(一), R1/R2 一(二)).
 
 A :class:`Scenario` wraps the validated layers of a planning area (a
-:class:`~gis_planner.layers.PlanningData`) and the rules. Every edit — a development parcel,
+:class:`~gis_planner.io.layers.PlanningData`) and the rules. Every edit — a development parcel,
 premises built, resized or given up, an estate moved to the neighbouring community,
 communities merged or split, a rule changed — returns a *new* scenario with copied layers and
 one more line in its edit log; nothing is ever written back to the layers folder.
@@ -11,7 +11,7 @@ scenarios side by side per community, :func:`dual_map` shows two of them on sync
 
 Examples
 --------
->>> from gis_planner.scenario import Scenario, compare           # doctest: +SKIP
+>>> from gis_planner.scenario.edits import Scenario, compare           # doctest: +SKIP
 >>> base = Scenario.load("layers/deqing_demo", year=2035)         # doctest: +SKIP
 >>> plan = base.named("新丰社区新建用房").add_premises(
 ...     "YF101", community_id="330521001011", function="党群服务中心", floor_area_m2=2200)
@@ -70,13 +70,13 @@ from folium.template import Template
 from shapely.geometry.base import BaseGeometry
 
 from gis_planner import premises as premises_mod
-from gis_planner import schema
-from gis_planner.analysis import Results, analyse, check_plan_year
 from gis_planner.crs import WORKING_CRS
 from gis_planner.errors import PlannerError, Problem, format_rows
-from gis_planner.escape import html_text, js_string
 from gis_planner.i18n import label, tr, value_label
-from gis_planner.layers import PlanningData, load_layers
+from gis_planner.io import schema
+from gis_planner.io.layers import PlanningData, load_layers
+from gis_planner.pipeline import Results, analyse, check_plan_year
+from gis_planner.render.escape import html_text, js_string
 from gis_planner.rules import RuleSet, read_yaml
 
 log = logging.getLogger(__name__)
@@ -213,7 +213,7 @@ class Scenario:
         year: int | None = None,
         lang: str = "zh",
     ) -> Scenario:
-        """Load a layers folder (:func:`gis_planner.layers.load_layers`) as a scenario.
+        """Load a layers folder (:func:`gis_planner.io.layers.load_layers`) as a scenario.
 
         Parameters
         ----------
@@ -818,7 +818,7 @@ class Scenario:
     def move_estate(self, estate_id: str, to_community_id: str) -> Scenario:
         """Move a whole estate — all its households — to another community.
 
-        Sets the estate's ``community_override``; :func:`gis_planner.analysis.analyse` then
+        Sets the estate's ``community_override``; :func:`gis_planner.pipeline.analyse` then
         gives it wholly to that community instead of splitting it by area.
         """
         eid = self._need("estate", estate_id, self.estate_ids)
@@ -1223,7 +1223,7 @@ class Scenario:
     # ---------------------------------------------------------------- results
 
     def evaluate(self, year: int | None = None, *, lang: str | None = None) -> Results:
-        """Run every analysis (:func:`gis_planner.analysis.analyse`) for a plan year.
+        """Run every analysis (:func:`gis_planner.pipeline.analyse`) for a plan year.
 
         Parameters
         ----------
@@ -1271,9 +1271,9 @@ class Scenario:
         lang: str | None = None,
         map_html: bool = True,
     ) -> dict[str, Path]:
-        """Write the scenario's results like a run (:func:`gis_planner.export.write_run`),
+        """Write the scenario's results like a run (:func:`gis_planner.render.runfolder.write_run`),
         plus ``scenario.yaml`` that reproduces it. Returns the paths written."""
-        from gis_planner.export import write_run
+        from gis_planner.render.runfolder import write_run
 
         scenario = self if year is None else self.in_year(year)
         results = scenario.evaluate(lang=lang)
@@ -1577,7 +1577,7 @@ class _MapTitle(MacroElement):
         super().__init__()
         self._name = "GpScenarioTitle"
         self.text = js_string(text)  # a literal with no Jinja2 delimiter: branca compiles
-        # this macro's output once more as a template (see gis_planner.escape)
+        # this macro's output once more as a template (see gis_planner.render.escape)
 
 
 def _geojson(frame: gpd.GeoDataFrame) -> dict[str, Any]:
@@ -1593,7 +1593,7 @@ def _geojson(frame: gpd.GeoDataFrame) -> dict[str, Any]:
 
 def _side_layers(m: folium.Map, scenario: Scenario, results: Results, *, lang: str) -> None:
     """Communities by premises status, counted premises and parcels on map ``m``."""
-    from gis_planner import maps
+    from gis_planner.render.onemap import page as maps
 
     colours = getattr(
         maps, "COMMUNITY_COLOURS", {"meets": "#31a354", "short": "#fe9929", "none": "#de2d26"}
@@ -1707,7 +1707,8 @@ def dual_map(
     Each side shows the communities coloured by premises status (R1) with their figures in
     the tooltip, the counted premises (planned ones dashed) and the development parcels with
     their R2 condition; a box names the scenario, the plan year and the total shortfall.
-    Leaflet is inlined as in the one-map (:mod:`gis_planner.maps`) and the views are kept in
+    Leaflet is inlined as in the one-map (:mod:`gis_planner.render.onemap.page`) and the views
+    are kept in
     step by inline script instead of the Leaflet.Sync CDN plugin: with no internet only the
     basemap stays blank.
 
@@ -1724,7 +1725,7 @@ def dual_map(
     folium.plugins.DualMap
         Shows itself in a notebook; :func:`write_dual_map` writes it to a file.
     """
-    from gis_planner import maps
+    from gis_planner.render.onemap import page as maps
 
     lang = lang or left.lang
     a, b = left.evaluate(year, lang=lang), right.evaluate(year, lang=lang)
@@ -1759,7 +1760,7 @@ def dual_map(
 
 def render_dual_map(dual: folium.plugins.DualMap) -> str:
     """The page of a :func:`dual_map`, checked to load nothing but basemap tiles."""
-    from gis_planner import maps
+    from gis_planner.render.onemap import page as maps
 
     page = dual.get_root().render()
     maps.check_offline(page, getattr(dual, "_gp_allowed_urls", [maps.OSM_URL]))

@@ -1,7 +1,7 @@
 """Run every analysis on validated layers: ``PlanningData`` → :class:`Results`.
 
-Data flows one way: files → :func:`gis_planner.layers.load_layers` → :func:`analyse` (pure
-functions of the analysis modules) → renderers (:mod:`gis_planner.report`, maps, exports).
+Data flows one way: files → :func:`gis_planner.io.layers.load_layers` → :func:`analyse` (pure
+functions of the analysis modules) → renderers (:mod:`gis_planner.render.report`, maps, exports).
 Nothing here reads or writes files.
 
 Plan years
@@ -23,7 +23,7 @@ every run from the data-year households plus *all* parcels, whatever the plan ye
 written into the land sale conditions before anything is built.
 
 An estate carrying a ``community_override`` (set by
-:meth:`gis_planner.scenario.Scenario.move_estate`) gives all its households to that community
+:meth:`gis_planner.scenario.edits.Scenario.move_estate`) gives all its households to that community
 instead of splitting them by area.
 """
 
@@ -40,10 +40,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from gis_planner import budget, enclosure, households, layout, premises
+from gis_planner import budget, enclosure, households, premises
 from gis_planner.errors import PlannerError, Problem, RulesError, format_rows
 from gis_planner.i18n import tr
-from gis_planner.layers import PlanningData
+from gis_planner.io.layers import PlanningData
+from gis_planner.layout import scale as layout
 
 log = logging.getLogger(__name__)
 
@@ -279,7 +280,7 @@ def _estimate_missing_households(
     missing = estates["households"].isna()
     if not missing.any():
         return data
-    from gis_planner.accessibility import estimate_households
+    from gis_planner.layout.accessibility import estimate_households
 
     estimate = estimate_households(
         estates,
@@ -326,7 +327,7 @@ def analyse(data: PlanningData, *, year: int | None = None, lang: str = "zh") ->
     Parameters
     ----------
     data : PlanningData
-        Validated layers in EPSG:4549 (:func:`gis_planner.layers.load_layers`).
+        Validated layers in EPSG:4549 (:func:`gis_planner.io.layers.load_layers`).
     year : int, optional
         A plan year, not before ``rules.settings.data_year``: planned premises count toward
         the area and development parcels delivered by then add their households (see the
@@ -632,15 +633,15 @@ def propose_layout(results: Results, *, p: int | None = None, lang: str | None =
     """Add the R7 layout proposals (一(一)) to ``results``: a new :class:`Results`.
 
     Proposed community boundaries for the communities outside the household range
-    (:func:`gis_planner.boundaries.propose_boundaries`), new premises sites by set cover and
-    by maximal coverage of ``p`` sites (:func:`gis_planner.siting.propose_sites`; ``p`` from
+    (:func:`gis_planner.layout.boundaries.propose_boundaries`), new premises sites by set cover and
+    by maximal coverage of ``p`` sites (:func:`gis_planner.layout.siting.propose_sites`; ``p`` from
     ``rules.layout.new_sites_p`` when None), and the accessibility raster — distance to the
     nearest existing or proposed premises — with the households beyond the walking distance
-    now and with the proposed sites (:mod:`gis_planner.accessibility`).
+    now and with the proposed sites (:mod:`gis_planner.layout.accessibility`).
 
     Needs an estates layer; without one ``results`` is returned unchanged.
     """
-    from gis_planner import accessibility, boundaries, siting
+    from gis_planner.layout import accessibility, boundaries, siting
 
     lang = lang or results.lang
     if results.estates is None or len(results.estates) == 0:

@@ -34,13 +34,13 @@ from gis_planner import crs as crs_mod
 from gis_planner.errors import InputError, Problem, format_rows
 from gis_planner.households import robust_overlay
 from gis_planner.i18n import tr
-from gis_planner.rules import RuleSet
-from gis_planner.siting import (
+from gis_planner.layout.siting import (
     _point_inside,
     build_network,
     check_working_crs,
     network_distance_to_nearest,
 )
+from gis_planner.rules import RuleSet
 
 log = logging.getLogger(__name__)
 

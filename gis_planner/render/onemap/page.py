@@ -1,6 +1,6 @@
 """The one-map (数字社区一张图, R9 四(八)): every layer of a run on one self-contained page.
 
-:func:`build_map` turns a run's :class:`~gis_planner.analysis.Results` into a
+:func:`build_map` turns a run's :class:`~gis_planner.pipeline.Results` into a
 :class:`folium.Map`; :func:`write_map` renders it to ``map.html``. The page works from a USB
 stick on an intranet with no internet:
 
@@ -16,7 +16,7 @@ stick on an intranet with no internet:
   premises and the estates beyond it (R7), estates without property management (R8), planned
   roads, development parcels and the county outline — each switchable in the layer control,
   each colour explained in the legend with the run's summary figures and the data note.
-- **Proposals (R7).** With ``results.layout`` (:func:`gis_planner.analysis.propose_layout`):
+- **Proposals (R7).** With ``results.layout`` (:func:`gis_planner.pipeline.propose_layout`):
   the proposed communities (dashed outline coloured by ``change``; before/after households,
   staffing, required area and the decision note), the new premises sites of the set cover
   (``lscp``) and of the best p sites (``mclp``) as two layers of badges showing the
@@ -33,7 +33,7 @@ stick on an intranet with no internet:
 - **Small.** Geometry is simplified by 1 m in EPSG:4549 and coordinates rounded to 6
   decimals (≈ 0.1 m) — for display only; popups carry only the fields they show.
 - **Same figures.** Popup figures are rounded exactly as ``communities.geojson`` is
-  (:func:`gis_planner.export.write_run`).
+  (:func:`gis_planner.render.runfolder.write_run`).
 
 The page sets ``window.__mapReady = true`` (and ``window.__mapReadyMs``, milliseconds from
 navigation start) once every layer is drawn; the browser tests and the benchmark wait for it.
@@ -62,8 +62,8 @@ from folium.map import Layer
 from folium.template import Template
 
 from gis_planner import crs as crs_mod
-from gis_planner.escape import html_text, json_for_script
 from gis_planner.i18n import LANGS, label, tr, value_label
+from gis_planner.render.escape import html_text, json_for_script
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ REACH_SIMPLIFY_TOLERANCE_M = 5.0
 #: Display coordinates: decimals of a degree (6 ≈ 0.1 m).
 COORDINATE_DECIMALS = 6
 
-VENDOR_DIR = Path(__file__).resolve().parent / "data" / "vendor"
+VENDOR_DIR = Path(__file__).resolve().parents[2] / "data" / "vendor"
 LEAFLET_DIR = VENDOR_DIR / "leaflet"
 
 # --------------------------------------------------------------------------- basemaps
@@ -505,7 +505,7 @@ def _rows(
 
 def _round_like_outputs(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Round figures exactly as the GeoJSON outputs are, so popups show the same numbers."""
-    from gis_planner.export import round_floats  # export imports maps lazily: no cycle
+    from gis_planner.render.runfolder import round_floats  # export imports maps lazily: no cycle
 
     return round_floats(frame)
 
@@ -1823,7 +1823,7 @@ def build_map(
 
     Parameters
     ----------
-    results : gis_planner.analysis.Results
+    results : gis_planner.pipeline.Results
         A run: communities, estates and premises in EPSG:4549 with the computed fields of
         DESIGN.md, and ``results.data`` for the planned roads, development parcels, county
         outline, data note and rules (``rules.layout.walking_distance_m`` for the reach).

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from gis_planner import __version__
-from gis_planner.export import LIST_SEPARATOR
 from gis_planner.i18n import label, tr, value_label
+from gis_planner.render.runfolder import LIST_SEPARATOR
 
 COMMUNITY_COLUMNS = [
     "community_id",
@@ -247,7 +247,7 @@ def _unassigned(results: Any, lang: str) -> pd.DataFrame:
 
 
 def _data_year(rules: Any) -> object:
-    from gis_planner.analysis import data_year
+    from gis_planner.pipeline import data_year
 
     try:
         return data_year(rules)

@@ -12,7 +12,7 @@ Two generators live here:
   communities, 100,000 estates) as GeoPackages for benchmarks. It is vectorised.
 
 Every geometry is built in the working CRS EPSG:4549 (CGCS2000 / 3-degree Gauss-Kruger CM 120E,
-metres). ``python -m gis_planner.demo [OUT_DIR]`` regenerates the demo folder.
+metres). ``python -m gis_planner.datasets.generate [OUT_DIR]`` regenerates the demo folder.
 
 This module reads only the package data files under ``gis_planner/data`` and imports no other
 ``gis_planner`` module.
@@ -59,7 +59,7 @@ DEFAULT_SEED = 20200810
 FIXED_TIMESTAMP = "2020-08-10T00:00:00.000Z"
 """Written as ``last_change`` into GeoPackages (``OGR_CURRENT_DATE``) so they are byte-stable."""
 
-_DATA_DIR = Path(__file__).resolve().parent / "data"
+_DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 
 # The numbers of the rules that the demo is designed against. They mirror
 # gis_planner/data/rules_deqing_2020.yaml (tests/test_demo.py checks that they agree); they are
@@ -313,7 +313,7 @@ def default_demo_dir() -> Path:
         ``<repository>/layers/deqing_demo`` when the package runs from a source checkout,
         else ``./layers/deqing_demo`` under the current directory.
     """
-    repo = Path(__file__).resolve().parents[1]
+    repo = Path(__file__).resolve().parents[2]
     if (repo / "pyproject.toml").is_file():
         return repo / "layers" / "deqing_demo"
     return Path.cwd() / "layers" / "deqing_demo"
@@ -1985,8 +1985,8 @@ def _readme(demo: _Demo) -> str:
         f"{DEFAULT_SEED}): re-running gives byte-identical files. Do not edit these files by hand.",
         "",
         "```",
-        "python -m gis_planner.demo            # rewrites layers/deqing_demo",
-        "python -m gis_planner.demo OUT_DIR    # or anywhere else",
+        "python -m gis_planner.datasets.generate            # rewrites layers/deqing_demo",
+        "python -m gis_planner.datasets.generate OUT_DIR    # or anywhere else",
         "```",
         "",
         "## What is real and what is synthetic",
@@ -2493,9 +2493,10 @@ def generate_scale(
 
 # ----------------------------------------------------------------------------- command line
 def main(argv: Sequence[str] | None = None) -> int:
-    """Regenerate the demo layers: ``python -m gis_planner.demo [OUT_DIR]``."""
+    """Regenerate the demo layers: ``python -m gis_planner.datasets.generate [OUT_DIR]``."""
     parser = argparse.ArgumentParser(
-        prog="python -m gis_planner.demo", description="Regenerate the Deqing demo layers."
+        prog="python -m gis_planner.datasets.generate",
+        description="Regenerate the Deqing demo layers.",
     )
     parser.add_argument(
         "out_dir",

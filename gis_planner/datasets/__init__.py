@@ -1,0 +1,1 @@
+"""The embedded demo layers and the synthetic data generators."""
