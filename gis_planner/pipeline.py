@@ -33,7 +33,6 @@ import dataclasses
 import datetime as _dt
 import json
 import logging
-from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
@@ -45,74 +44,9 @@ from gis_planner.errors import PlannerError, Problem, RulesError, format_rows
 from gis_planner.i18n import tr
 from gis_planner.io.layers import PlanningData
 from gis_planner.layout import scale as layout
+from gis_planner.results import LayoutProposal, Results
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Results:
-    """Everything a run computes, in the working CRS (EPSG:4549).
-
-    ``communities``, ``estates`` and ``premises`` carry their input fields plus the computed
-    fields of DESIGN.md; list-valued fields (``warnings``, ``enclosure_reasons``) hold lists.
-    """
-
-    data: PlanningData
-    communities: gpd.GeoDataFrame
-    estates: gpd.GeoDataFrame | None
-    premises: gpd.GeoDataFrame | None
-    warnings: list[Problem] = field(default_factory=list)
-    year: int | None = None
-    lang: str = "zh"
-    summary: dict[str, Any] = field(default_factory=dict)
-    #: R2: one row per development parcel (:func:`gis_planner.premises.planning_conditions`)
-    planning_conditions: pd.DataFrame | None = None
-    #: the scenario that produced the run, as its file (``Scenario.to_dict()``), if any
-    scenario: dict[str, Any] | None = None
-    #: R7 layout proposals (:func:`propose_layout`): boundaries, premises sites, reach raster
-    layout: LayoutProposal | None = None
-
-    @property
-    def rules(self):  # noqa: ANN201 - RuleSet
-        return self.data.rules
-
-    @property
-    def sites(self) -> gpd.GeoDataFrame | None:
-        """The proposed premises sites (both models, column ``model``), if proposed."""
-        if self.layout is None or self.layout.siting is None:
-            return None
-        return self.layout.siting.sites
-
-    @property
-    def proposed_communities(self) -> gpd.GeoDataFrame | None:
-        """The proposed communities, if proposed."""
-        if self.layout is None or self.layout.boundaries is None:
-            return None
-        return self.layout.boundaries.communities
-
-
-@dataclass
-class LayoutProposal:
-    """The R7 proposals of a run (一(一)): see :func:`propose_layout`.
-
-    Attributes
-    ----------
-    boundaries : BoundaryProposal
-        Proposed communities within the household range, the estate moves and decisions.
-    siting : SitingResult
-        New premises sites: set cover (``lscp``) and the best p (``mclp``).
-    access_m : ndarray
-        Distance (m) to the nearest existing or proposed (mclp) premises, 50 m cells,
-        EPSG:4549, nodata −9999 outside the communities; ``access_transform`` its Affine.
-    summary : dict
-        Households beyond the walking distance now and with the proposed sites, and counts.
-    """
-
-    boundaries: Any
-    siting: Any
-    access_m: Any
-    access_transform: Any
-    summary: dict[str, Any] = field(default_factory=dict)
 
 
 class PlanYearError(PlannerError):
@@ -729,3 +663,34 @@ def propose_layout(results: Results, *, p: int | None = None, lang: str | None =
         summary["households_beyond_walk_with_sites"],
     )
     return out
+
+
+def run(
+    data: PlanningData,
+    *,
+    plan_year: int | None = None,
+    proposals: bool = True,
+    sites: int | None = None,
+) -> Results:
+    """Every step of a run on validated layers: the one place the steps are composed.
+
+    Parameters
+    ----------
+    data : PlanningData
+        Validated layers in the working CRS (:func:`gis_planner.io.layers.load_layers`).
+    plan_year : int, optional
+        A plan year, not before the data year (see the module docstring).
+    proposals : bool
+        Add the R7 layout proposals (boundaries, premises sites, the reach raster).
+    sites : int, optional
+        Number of new sites of the maximal-coverage proposal; default
+        ``rules.layout.new_sites_p``.
+
+    Returns
+    -------
+    Results
+    """
+    results = analyse(data, year=plan_year)
+    if proposals:
+        results = propose_layout(results, p=sites)
+    return results
