@@ -353,6 +353,7 @@ def analyse(data: PlanningData, *, year: int | None = None, lang: str = "zh") ->
         counted = None
         communities["subsidy_build_yuan"] = 0.0
         communities["subsidy_rent_yuan_per_year"] = 0.0
+    counted_prem = prem[counted] if prem is not None and counted is not None else None
     communities["scale_status"] = layout.scale_status(communities["households"], rules=rules)
 
     community_warnings = check["premises_warnings"].copy()
@@ -442,7 +443,6 @@ def analyse(data: PlanningData, *, year: int | None = None, lang: str = "zh") ->
                     ),
                 )
             )
-        counted_prem = prem[counted] if prem is not None and counted is not None else None
         reach = layout.nearest_premises(estates, counted_prem, rules=rules)
         for column in reach.columns:
             estates[column] = reach[column]
@@ -503,6 +503,8 @@ def analyse(data: PlanningData, *, year: int | None = None, lang: str = "zh") ->
         year=year,
         lang=lang,
         planning_conditions=conditions,
+        counted_premises=counted_prem,
+        reach=layout.reach_area(counted_prem, rules=rules),
     )
     results.summary = summarise(results, allocation)
     if year is not None:

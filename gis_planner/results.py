@@ -11,6 +11,7 @@ from typing import Any
 
 import geopandas as gpd
 import pandas as pd
+import shapely
 
 from gis_planner.errors import Problem
 from gis_planner.io.layers import PlanningData
@@ -39,6 +40,11 @@ class Results:
     scenario: dict[str, Any] | None = None
     #: R7 layout proposals (:func:`propose_layout`): boundaries, premises sites, reach raster
     layout: LayoutProposal | None = None
+    #: the premises that count toward R1 in the run's year (existing, and planned in a plan
+    #: year), with every column of ``premises``
+    counted_premises: gpd.GeoDataFrame | None = None
+    #: R7: the area within the walking distance (straight line) of the counted premises
+    reach: shapely.Geometry | None = None
 
     @property
     def rules(self) -> RuleSet:

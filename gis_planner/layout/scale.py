@@ -31,6 +31,29 @@ def scale_status(households: pd.Series, *, rules: RuleSet) -> pd.Series:
     return pd.Series(values, index=households.index, name="scale_status", dtype=object)
 
 
+def reach_area(premises: gpd.GeoDataFrame | None, *, rules: RuleSet) -> shapely.Geometry | None:
+    """The area within ``rules.layout.walking_distance_m`` (straight line) of any of
+    ``premises`` (already filtered to those that count): one (multi)polygon in their CRS, or
+    None without premises.
+
+    Examples
+    --------
+    >>> from shapely.geometry import Point
+    >>> from gis_planner.rules import load_rules
+    >>> p = gpd.GeoDataFrame(geometry=[Point(497000, 3380000)], crs="EPSG:4549")
+    >>> round(reach_area(p, rules=load_rules()).area / 1e4, 1)  # hectares, a 300 m circle
+    28.2
+    """
+    if premises is None:
+        return None
+    geoms = np.asarray(premises.geometry.values)
+    geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
+    if len(geoms) == 0:
+        return None
+    distance = float(rules.layout.walking_distance_m)
+    return shapely.union_all(shapely.buffer(geoms, distance, quad_segs=8))
+
+
 def estate_origins(estates: gpd.GeoDataFrame, *, rules: RuleSet) -> np.ndarray:
     """Where walking distance is measured from (``rules.layout.distance_from``)."""
     if rules.layout.distance_from == "centroid":

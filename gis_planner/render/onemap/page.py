@@ -673,20 +673,12 @@ def _layer_data(results: Any, *, lang: str, shift: bool) -> dict[str, dict[str, 
         ),
     }
 
-    # reach of the counted premises (R7)
     premises = results.premises
-    counted = None
-    if premises is not None and len(premises):
-        from gis_planner.premises import counted_premises
-
-        counted = premises[counted_premises(premises, rules=results.rules, year=results.year)]
-        counted = counted[counted.geometry.notna() & ~counted.geometry.is_empty]
-    if counted is not None and len(counted):
-        reach = shapely.union_all(
-            shapely.buffer(np.asarray(counted.geometry.values), distance, quad_segs=8)
-        )
+    # reach of the counted premises (R7), computed by the pipeline
+    reach = results.reach
+    if reach is not None:
         reach_display = _to_display(
-            gpd.GeoSeries([reach], crs=counted.crs),
+            gpd.GeoSeries([reach], crs=results.communities.crs),
             shift=shift,
             simplify=True,
             tolerance_m=REACH_SIMPLIFY_TOLERANCE_M,
