@@ -633,6 +633,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "规划年份 {year} 早于数据年份 {data_year}：请用 {data_year} 年或以后的年份（数据年份见规则 settings.data_year，未设置时为当前年份）",
         "plan year {year} is before the data year {data_year}: use {data_year} or later (the data year is the rule settings.data_year; unset, the current year)",
     ),
+    "rules_data_year": (
+        "规则 settings.data_year = {value!r} 必须是年份（例如 2024），或 null 表示当前年份",
+        "settings.data_year = {value!r} must be a year (e.g. 2024) or null for the current year",
+    ),
     "plan_year_not_int": (
         "规划年份必须是整数年份（例如 2035，不早于数据年份 {data_year}），而不是 {year!r}",
         "the plan year must be a whole year (e.g. 2035, not before the data year {data_year}), not {year!r}",

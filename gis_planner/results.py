@@ -1,15 +1,20 @@
 """The contract between the pipeline and the renderers: what a run computed.
 
-:func:`gis_planner.pipeline.run` makes a :class:`Results`; renderers read it and nothing
-else.
+:func:`gis_planner.pipeline.run` makes a :class:`Results`; renderers read it and nothing else,
+and never compute analysis of their own. Results are immutable (frozen dataclasses): a step
+that adds to them — the layout proposals, a scenario's description — makes a new one with
+:func:`dataclasses.replace`. Every text in them is a :class:`~gis_planner.i18n.Message` (a
+code and its parameters), worded by the renderers in the language asked for.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
@@ -18,36 +23,94 @@ from gis_planner.io.layers import PlanningData
 from gis_planner.rules import RuleSet
 
 
-@dataclass
+@dataclass(frozen=True)
+class LayoutProposal:
+    """The R7 proposals of a run (一(一)): see :func:`gis_planner.pipeline.propose_layout`.
+
+    Attributes
+    ----------
+    boundaries : BoundaryProposal
+        Proposed communities within the household range, the estate moves and decisions
+        (:func:`gis_planner.layout.boundaries.propose_boundaries`).
+    siting : SitingResult
+        New premises sites: set cover (``lscp``) and the best p (``mclp``)
+        (:func:`gis_planner.layout.siting.propose_sites`).
+    access_m : ndarray
+        Distance (m) to the nearest existing or proposed (mclp) premises, one value per cell
+        (``rules.layout.accessibility_cell_m``), in the working CRS, ``access_nodata``
+        outside the communities; ``access_transform`` is its Affine.
+    summary : mapping
+        Households beyond the walking distance now and with the proposed sites, and counts.
+    """
+
+    boundaries: Any
+    siting: Any
+    access_m: np.ndarray
+    access_transform: Any
+    summary: Mapping[str, Any]
+    access_nodata: float = -9999.0
+
+
+@dataclass(frozen=True)
 class Results:
-    """Everything a run computes, in the working CRS (EPSG:4549).
+    """Everything a run computes, in the working CRS of the layers (EPSG:4549 for Deqing).
 
     ``communities``, ``estates`` and ``premises`` carry their input fields plus the computed
-    fields of DESIGN.md; list-valued fields (``warnings``, ``enclosure_reasons``) hold lists.
+    fields of DESIGN.md; list-valued fields (``warnings``, ``enclosure_reasons``) hold lists of
+    messages.
+
+    Attributes
+    ----------
+    data : PlanningData
+        The validated layers the run was made from.
+    communities, estates, premises : GeoDataFrame
+        Every input feature with its computed figures (``estates``/``premises`` None when the
+        layer is absent).
+    warnings : tuple of Problem
+        Every warning of the run, the input's first.
+    year : int or None
+        The plan year (None: the data year, as the layers are).
+    data_year : int
+        The year the layers describe (``rules.settings.data_year``, else the current year).
+    summary : mapping
+        The headline figures (:func:`gis_planner.pipeline.summarise`), with ``layout`` when
+        proposals were made.
+    planning_conditions : DataFrame
+        R2: one row per development parcel.
+    counted_premises : GeoDataFrame or None
+        The premises that count toward R1 in the run's year (existing; planned too in a plan
+        year), with every column of ``premises``.
+    reach : shapely geometry or None
+        R7: the area within the walking distance (straight line) of the counted premises.
+    enclosure_list, enclosure_counts : DataFrame or None
+        R6: the list for the street offices in print order
+        (:func:`gis_planner.enclosure.enclosure_list`) and the counts per street and community
+        (:func:`gis_planner.enclosure.enclosure_counts`).
+    layout : LayoutProposal or None
+        R7 proposals (:func:`gis_planner.pipeline.propose_layout`).
+    scenario : mapping or None
+        The scenario that produced the run, as its file (``Scenario.to_dict()``).
     """
 
     data: PlanningData
     communities: gpd.GeoDataFrame
     estates: gpd.GeoDataFrame | None
     premises: gpd.GeoDataFrame | None
-    warnings: list[Problem] = field(default_factory=list)
-    year: int | None = None
-    lang: str = "zh"
-    summary: dict[str, Any] = field(default_factory=dict)
-    #: R2: one row per development parcel (:func:`gis_planner.premises.planning_conditions`)
-    planning_conditions: pd.DataFrame | None = None
-    #: the scenario that produced the run, as its file (``Scenario.to_dict()``), if any
-    scenario: dict[str, Any] | None = None
-    #: R7 layout proposals (:func:`propose_layout`): boundaries, premises sites, reach raster
-    layout: LayoutProposal | None = None
-    #: the premises that count toward R1 in the run's year (existing, and planned in a plan
-    #: year), with every column of ``premises``
+    warnings: tuple[Problem, ...]
+    year: int | None
+    data_year: int
+    summary: Mapping[str, Any]
+    planning_conditions: pd.DataFrame
     counted_premises: gpd.GeoDataFrame | None = None
-    #: R7: the area within the walking distance (straight line) of the counted premises
     reach: shapely.Geometry | None = None
+    enclosure_list: pd.DataFrame | None = None
+    enclosure_counts: pd.DataFrame | None = None
+    layout: LayoutProposal | None = None
+    scenario: Mapping[str, Any] | None = None
 
     @property
     def rules(self) -> RuleSet:
+        """The rules of the run (``data.rules``)."""
         return self.data.rules
 
     @property
@@ -63,27 +126,3 @@ class Results:
         if self.layout is None or self.layout.boundaries is None:
             return None
         return self.layout.boundaries.communities
-
-
-@dataclass
-class LayoutProposal:
-    """The R7 proposals of a run (一(一)): see :func:`propose_layout`.
-
-    Attributes
-    ----------
-    boundaries : BoundaryProposal
-        Proposed communities within the household range, the estate moves and decisions.
-    siting : SitingResult
-        New premises sites: set cover (``lscp``) and the best p (``mclp``).
-    access_m : ndarray
-        Distance (m) to the nearest existing or proposed (mclp) premises, 50 m cells,
-        EPSG:4549, nodata −9999 outside the communities; ``access_transform`` its Affine.
-    summary : dict
-        Households beyond the walking distance now and with the proposed sites, and counts.
-    """
-
-    boundaries: Any
-    siting: Any
-    access_m: Any
-    access_transform: Any
-    summary: dict[str, Any] = field(default_factory=dict)

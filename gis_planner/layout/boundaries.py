@@ -64,7 +64,7 @@ from gis_planner import premises as premises_mod
 from gis_planner.errors import Problem, format_rows
 from gis_planner.households import allocate_households
 from gis_planner.households import robust_overlay as _overlay
-from gis_planner.i18n import tr
+from gis_planner.i18n import msg
 from gis_planner.layout.scale import scale_status
 from gis_planner.layout.siting import check_working_crs
 from gis_planner.rules import RuleSet
@@ -106,7 +106,8 @@ class BoundaryProposal:
     decisions : DataFrame
         One row per original community out of range: ``community_id``, ``name``,
         ``households``, ``scale_status``, ``action`` (``split``/``merged``/``dissolved``/
-        ``rebalanced``/``no_proposal``), ``proposed_ids``, ``note`` (in the run's language).
+        ``rebalanced``/``no_proposal``), ``proposed_ids``, ``note`` (a
+        :class:`~gis_planner.i18n.Message`).
     estates : DataFrame
         Indexed like the estates: ``community_id`` (before) and ``proposed_community_id``.
     warnings : list of Problem
@@ -586,7 +587,6 @@ def propose_boundaries(
     premises: gpd.GeoDataFrame | None = None,
     barriers: gpd.GeoDataFrame | None = None,
     planned_roads: gpd.GeoDataFrame | None = None,
-    lang: str = "zh",
 ) -> BoundaryProposal:
     """Propose community boundaries within the household range (R7, 一(一)).
 
@@ -609,7 +609,6 @@ def propose_boundaries(
         standard and area, and to decide which part of a split keeps the community's code.
     barriers, planned_roads : GeoDataFrame, optional
         Lines or polygons; hard edges when ``rules.layout.hard_edges`` names them.
-    lang : {"zh", "en"}
 
     Returns
     -------
@@ -618,7 +617,6 @@ def propose_boundaries(
         the area-share figure of R1 for communities with straddling estates.
     """
     check_working_crs(
-        lang,
         estates=estates,
         communities=communities,
         premises=premises,
@@ -645,9 +643,8 @@ def propose_boundaries(
         warnings.append(
             Problem(
                 "estates",
-                tr(
+                msg(
                     "boundary_estates_outside",
-                    lang,
                     n=int(outside.sum()),
                     rows=format_rows(estates.loc[outside, "estate_id"]),
                 ),
@@ -720,12 +717,10 @@ def propose_boundaries(
             e = units.estate[big[0]]
             decisions[c] = {
                 "action": "no_proposal",
-                "note": tr(
+                "note": msg(
                     "decision_none",
-                    lang,
-                    reason=tr(
+                    reason=msg(
                         "reason_estate_too_large",
-                        lang,
                         estate=estates["estate_id"].iloc[e],
                         households=int(units.households[big[0]]),
                         maximum=int(hi),
@@ -753,10 +748,9 @@ def propose_boundaries(
         if failed:
             decisions[c] = {
                 "action": "no_proposal",
-                "note": tr(
+                "note": msg(
                     "decision_none",
-                    lang,
-                    reason=tr("reason_no_partition", lang, minimum=int(lo), maximum=int(hi)),
+                    reason=msg("reason_no_partition", minimum=int(lo), maximum=int(hi)),
                 ),
             }
             continue
@@ -773,7 +767,7 @@ def propose_boundaries(
                     new_id += "x"
                 meta[lab] = {
                     "id": new_id,
-                    "name": tr("split_name", lang, name=names[c], k=n_part),
+                    "name": msg("split_name", name=names[c], k=n_part),
                     "origin": c,
                     "change": [],
                 }
@@ -784,7 +778,7 @@ def propose_boundaries(
                 queue.append(lab)
         decisions[c] = {
             "action": "split",
-            "note": tr("decision_split", lang, k=len(parts), parts=", ".join(ids)),
+            "note": msg("decision_split", k=len(parts), parts=", ".join(ids)),
         }
 
     # ---- merge the too small
@@ -815,7 +809,7 @@ def propose_boundaries(
             target, gone = (t, n) if h_n < lo and h_n < h_t else (n, t)
             label[label == gone] = target
             meta[target]["change"].append("merged")
-            note = tr("decision_merged", lang, target=meta[target]["id"], households=int(h_t + h_n))
+            note = msg("decision_merged", target=meta[target]["id"], households=int(h_t + h_n))
             decisions.setdefault(origin, {"action": "merged", "note": note})
             if meta[gone]["origin"] != origin and meta[gone]["origin"] not in decisions:
                 decisions[meta[gone]["origin"]] = {"action": "merged", "note": note}
@@ -836,7 +830,7 @@ def propose_boundaries(
             if t == origin:
                 decisions[origin] = {
                     "action": "dissolved",
-                    "note": tr("decision_dissolved", lang, targets=", ".join(targets)),
+                    "note": msg("decision_dissolved", targets=", ".join(targets)),
                 }
             continue
         redrawn = None
@@ -867,16 +861,14 @@ def propose_boundaries(
             if t == origin:
                 decisions[origin] = {
                     "action": "rebalanced",
-                    "note": tr("decision_rebalanced", lang, other=meta[n]["id"], n=moved),
+                    "note": msg("decision_rebalanced", other=meta[n]["id"], n=moved),
                 }
             continue
         decisions.setdefault(
             origin,
             {
                 "action": "no_proposal",
-                "note": tr(
-                    "decision_none", lang, reason=tr("reason_no_neighbour", lang, maximum=int(hi))
-                ),
+                "note": msg("decision_none", reason=msg("reason_no_neighbour", maximum=int(hi))),
             },
         )
 
@@ -905,7 +897,6 @@ def propose_boundaries(
         before,
         premises,
         rules=rules,
-        lang=lang,
         warnings=warnings,
     )
 
@@ -986,7 +977,6 @@ def _assemble(
     premises: gpd.GeoDataFrame | None,
     *,
     rules: RuleSet,
-    lang: str,
     warnings: list[Problem],
 ) -> BoundaryProposal:
     """Polygons, figures and tables of the proposal from the cells' labels."""
@@ -1151,12 +1141,9 @@ def _assemble(
             c,
             {
                 "action": "no_proposal",
-                "note": tr(
+                "note": msg(
                     "decision_none",
-                    lang,
-                    reason=tr(
-                        "reason_no_neighbour", lang, maximum=int(rules.layout.households_max)
-                    ),
+                    reason=msg("reason_no_neighbour", maximum=int(rules.layout.households_max)),
                 ),
             },
         )
@@ -1164,9 +1151,8 @@ def _assemble(
         if d["action"] == "split":
             d = {
                 **d,
-                "note": tr(
+                "note": msg(
                     "decision_split",
-                    lang,
                     k=len(labs_c),
                     parts=", ".join(meta[lab]["id"] for lab in labs_c),
                 ),
@@ -1207,7 +1193,7 @@ def _assemble(
         warnings.append(
             Problem(
                 "communities",
-                tr("boundary_unresolved", lang, n=len(bad), rows=format_rows(bad["community_id"])),
+                msg("boundary_unresolved", n=len(bad), rows=format_rows(bad["community_id"])),
             )
         )
     log.info(

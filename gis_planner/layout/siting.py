@@ -44,7 +44,7 @@ from scipy.sparse import csgraph
 from gis_planner import crs as crs_mod
 from gis_planner.crs import check_working_crs
 from gis_planner.errors import InputError, PlannerError, Problem, format_rows
-from gis_planner.i18n import tr
+from gis_planner.i18n import msg
 from gis_planner.layout.scale import estate_origins
 from gis_planner.rules import RuleSet
 
@@ -489,7 +489,7 @@ class WalkNetwork:
         return replace(self, component=labels.astype(np.int64))
 
 
-def build_network(paths: gpd.GeoDataFrame, *, lang: str = "zh") -> WalkNetwork:
+def build_network(paths: gpd.GeoDataFrame) -> WalkNetwork:
     """The walking network of a ``paths`` layer of lines (noded at every crossing).
 
     Raises
@@ -500,7 +500,7 @@ def build_network(paths: gpd.GeoDataFrame, *, lang: str = "zh") -> WalkNetwork:
     geoms = shapely.get_parts(paths.geometry.values)
     lines = geoms[np.isin(shapely.get_type_id(geoms), (1, 2)) & ~shapely.is_empty(geoms)]
     if len(lines) == 0:
-        raise InputError([Problem("paths", tr("paths_no_lines", lang))])
+        raise InputError([Problem("paths", msg("paths_no_lines"))])
     lines = shapely.force_2d(lines)
     noded = shapely.get_parts(shapely.node(shapely.multilinestrings(lines)))
     coords, index = shapely.get_coordinates(noded, return_index=True)
@@ -873,7 +873,6 @@ def propose_sites(
     communities: gpd.GeoDataFrame | None = None,
     paths: gpd.GeoDataFrame | None = None,
     p: int | None = None,
-    lang: str = "zh",
 ) -> SitingResult:
     """Propose new premises sites: set cover and maximal coverage (R7, 一(一)).
 
@@ -903,7 +902,6 @@ def propose_sites(
         to the nearest piece that reaches a site or premises.
     p : int, optional
         Sites of the maximal-coverage model; default ``rules.layout.new_sites_p``.
-    lang : {"zh", "en"}
 
     Returns
     -------
@@ -915,7 +913,6 @@ def propose_sites(
         A layer not in EPSG:4549, no candidate sites, or more sites asked than candidates.
     """
     check_working_crs(
-        lang,
         estates=estates,
         premises=premises,
         candidate_sites=candidate_sites,
@@ -947,9 +944,8 @@ def propose_sites(
             warnings.append(
                 Problem(
                     "candidate_sites",
-                    tr(
+                    msg(
                         "candidates_outside",
-                        lang,
                         n=int(outside.sum()),
                         rows=format_rows(candidates.loc[outside, "site_id"]),
                     ),
@@ -957,16 +953,16 @@ def propose_sites(
             )
         candidates = candidates.assign(community_id=community)[~outside].reset_index(drop=True)
     if len(candidates) == 0 and p_asked:
-        raise InputError([Problem("candidate_sites", tr("no_candidates", lang))])
+        raise InputError([Problem("candidate_sites", msg("no_candidates"))])
     if len(candidates) == 0:
         # e.g. every estate's point falls in a hole or a gap of the communities: no site can
         # be proposed, which the run says instead of refusing a folder `check` accepts
-        warnings.append(Problem("candidate_sites", tr("no_candidates_no_sites", lang)))
+        warnings.append(Problem("candidate_sites", msg("no_candidates_no_sites")))
     if p > len(candidates) and not p_asked:  # the default p: as many as there are
         p = len(candidates)
     if p > len(candidates):
         raise InputError(
-            [Problem("candidate_sites", tr("too_many_sites", lang, p=p, n=len(candidates)))]
+            [Problem("candidate_sites", msg("too_many_sites", p=p, n=len(candidates)))]
         )
 
     households = (
@@ -977,7 +973,7 @@ def propose_sites(
     start = time.perf_counter()
     network_table = None
     if paths is not None:
-        net = build_network(paths, lang=lang)
+        net = build_network(paths)
         origins_xy = shapely.get_coordinates(estates.geometry.centroid.values)
         cand_xy = shapely.get_coordinates(candidates.geometry.values)
         prem_xy = (
@@ -1004,9 +1000,8 @@ def propose_sites(
             warnings.append(
                 Problem(
                     "paths",
-                    tr(
+                    msg(
                         "paths_components",
-                        lang,
                         n=len(network_table),
                         reachable=int(network_table["reachable"].sum()),
                         components=shown,
@@ -1038,9 +1033,8 @@ def propose_sites(
         warnings.append(
             Problem(
                 "estates",
-                tr(
+                msg(
                     "estates_uncoverable",
-                    lang,
                     n=int(uncoverable.sum()),
                     households=int(households[uncoverable].sum()),
                     distance=distance_m,
@@ -1060,9 +1054,8 @@ def propose_sites(
             warnings.append(
                 Problem(
                     "siting",
-                    tr(
+                    msg(
                         "solver_not_optimal",
-                        lang,
                         model=info.model,
                         status=info.status,
                         gap=info.mip_gap,

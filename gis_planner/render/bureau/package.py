@@ -59,7 +59,7 @@ from gis_planner.errors import PlannerError, Problem, format_rows
 from gis_planner.i18n import tr
 from gis_planner.render import atomic
 from gis_planner.render.atomic import FolderBusyError, staged_set
-from gis_planner.render.runfolder import LIST_SEPARATOR
+from gis_planner.render.text import LIST_SEPARATOR
 
 log = logging.getLogger(__name__)
 
