@@ -1146,8 +1146,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "must be the name of an encoding, e.g. GBK or UTF-8",
     ),
     "cfg_expect_fields": (
-        "应为“文件中的字段名: 规范字段名”的映射，例如 {户数: households}",
-        "must be a mapping of the file's field name → the contract's field name, e.g. {户数: households}",
+        "应为“文件中的字段名: 规范字段名”的映射，例如 {{户数: households}}",
+        "must be a mapping of the file's field name → the contract's field name, e.g. {{户数: households}}",
     ),
     "cfg_expect_bool": ("应为 true 或 false", "must be true or false"),
     "cfg_expect_number": (
@@ -1302,8 +1302,6 @@ def tr(key: str, lang: str = "zh", /, **values: object) -> str:
     """
     zh, en = MESSAGES[key]
     text = en if lang == "en" else zh
-    if not values:
-        return text
     return text.format(**{k: render(v, lang) for k, v in values.items()})
 
 
