@@ -43,6 +43,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from scipy import sparse
+from scipy.sparse import csgraph
 
 from gis_planner.crs import GK3_RANGE
 from gis_planner.errors import PlannerError
@@ -152,6 +154,42 @@ def _check_crs(estates: gpd.GeoDataFrame, roads: gpd.GeoDataFrame) -> None:
 # --------------------------------------------------------------------------- road crossings
 
 
+def road_keys(roads: gpd.GeoDataFrame) -> np.ndarray:
+    """Which planned-road features are one road: the same ``road_id``; without one, the same
+    ``name``; without either, the features that touch one another (a road digitised as
+    segments). Returns one key per feature (by position).
+
+    Examples
+    --------
+    >>> from shapely.geometry import LineString
+    >>> roads = gpd.GeoDataFrame(
+    ...     {"road_id": ["R1", None, None, None, None], "name": [None, "一路", "一路", None, None]},
+    ...     geometry=[LineString([(0, 0), (1, 0)]), LineString([(0, 5), (1, 5)]),
+    ...               LineString([(9, 5), (10, 5)]), LineString([(0, 9), (1, 9)]),
+    ...               LineString([(1, 9), (2, 9)])])
+    >>> road_keys(roads).tolist()
+    ['id:R1', 'name:一路', 'name:一路', 'piece:3', 'piece:3']
+    """
+    ids, names = _texts(roads, "road_id"), _texts(roads, "name")
+    keys = np.array(
+        [
+            f"id:{i}" if i is not None else (f"name:{m}" if m is not None else "")
+            for i, m in zip(ids, names, strict=True)
+        ],
+        dtype=object,
+    )
+    loose = np.flatnonzero(keys == "")
+    if len(loose):
+        # unnamed pieces: connected components of the pieces that touch (scipy's csgraph)
+        geoms = roads.geometry.to_numpy()[loose]
+        a, b = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+        graph = sparse.coo_array((np.ones(len(a)), (a, b)), shape=(len(loose), len(loose)))
+        _, label = csgraph.connected_components(graph, directed=False)
+        first = {lab: int(loose[np.flatnonzero(label == lab)[0]]) for lab in np.unique(label)}
+        keys[loose] = [f"piece:{first[lab]}" for lab in label]
+    return keys
+
+
 def _road_crossings(
     geoms: np.ndarray, roads: gpd.GeoDataFrame, *, tolerance_m: float
 ) -> tuple[np.ndarray, dict[int, list[tuple[str | Message, float]]]]:
@@ -159,8 +197,10 @@ def _road_crossings(
 
     Vectorised: an STRtree of the roads is queried with the estates (``intersects``), only
     the estates that touch a road are shrunk, and intersections are computed only for those
-    candidate pairs. Features sharing a ``road_id`` count as one road (their lengths inside
-    the estate are added up); features without one count each on their own.
+    candidate pairs. The features of one road (:func:`road_keys`: same ``road_id``, else the
+    same name, else touching unnamed pieces) count together: the length of the union of their
+    parts inside the estate, so that a road digitised as short segments, or drawn twice, is
+    measured once and whole.
 
     Returns
     -------
@@ -187,23 +227,31 @@ def _road_crossings(
     hit_estates, inverse = np.unique(est_pos, return_inverse=True)
     shrunk = shapely.buffer(geoms[hit_estates], -tolerance_m)
     inside = robust_overlay(shapely.intersection, shrunk[inverse], road_geoms[road_pos])
-    length_m = shapely.length(inside)
-    keep = length_m > LENGTH_TOLERANCE_M
+    keep = shapely.length(inside) > LENGTH_TOLERANCE_M
     if not keep.any():
         return longest, crossings
-    est_pos, road_pos, length_m = est_pos[keep], road_pos[keep], length_m[keep]
+    est_pos, road_pos, inside = est_pos[keep], road_pos[keep], inside[keep]
 
-    road_ids = _texts(roads, "road_id")
-    road_names = _texts(roads, "name")
+    keys = road_keys(roads)
+    road_ids, road_names = _texts(roads, "road_id"), _texts(roads, "name")
     unnamed = msg("enc_road_unnamed")
-    keys = [road_ids[p] if road_ids[p] is not None else f"#{p}" for p in road_pos]
-    shown = [road_names[p] or road_ids[p] or unnamed for p in road_pos]
-    pairs = pd.DataFrame({"estate": est_pos, "road": keys, "shown": shown, "length_m": length_m})
-    per_road = (
-        pairs.groupby(["estate", "road"], sort=False)
-        .agg(shown=("shown", "first"), length_m=("length_m", "sum"))
-        .reset_index()
-        .sort_values(["estate", "length_m"], ascending=[True, False], kind="mergesort")
+    pairs = pd.DataFrame(
+        {
+            "estate": est_pos,
+            "road": keys[road_pos],
+            "shown": [road_names[p] or road_ids[p] or unnamed for p in road_pos],
+            "geometry": inside,
+        }
+    )
+    per_road = pairs.groupby(["estate", "road"], sort=False).agg(
+        shown=("shown", "first"), geometry=("geometry", list)
+    )
+    per_road["length_m"] = [
+        float(shapely.length(parts[0] if len(parts) == 1 else shapely.union_all(parts)))
+        for parts in per_road["geometry"]
+    ]
+    per_road = per_road.reset_index().sort_values(
+        ["estate", "length_m"], ascending=[True, False], kind="mergesort"
     )
     top = per_road.groupby("estate", sort=False)["length_m"].max()
     longest[top.index.to_numpy()] = top.to_numpy()

@@ -164,6 +164,25 @@ def test_r6_road_pieces_sharing_a_road_id_add_up(rules):
     assert out.enclosure_status == "candidate"
 
 
+def test_r6_a_road_digitised_as_segments_is_measured_whole(rules):
+    # 9 segments of 10 m along y = 50 through estate 0 (90 m inside the shrunk square): one
+    # road whether the pieces share a road_id, only a name, or nothing but touching ends
+    xs = [x_of(0) - 10 + 10 * i for i in range(12)]
+    pieces = [LineString([(a, Y0 + 50), (a + 10, Y0 + 50)]) for a in xs]
+    n = len(pieces)
+    for ids, names in (([None] * n, ["规划一路"] * n), ([None] * n, [None] * n)):
+        out = one(screen_enclosure(estates({}), roads(*pieces, ids=ids, names=names), rules=rules))
+        assert out.road_crossing_m == pytest.approx(90.0)
+        assert out.enclosure_status == "not_suitable"
+        crossing = [r for r in said(out.enclosure_reasons) if r[0] == "enc_road_crossing"]
+        assert len(crossing) == 1 and crossing[0][2] == "90"
+    # the same road drawn twice counts once
+    twice = roads(road_through(0), road_through(0), ids=["R1", "R1"], names=["一路", "一路"])
+    assert one(screen_enclosure(estates({}), twice, rules=rules)).road_crossing_m == (
+        pytest.approx(90.0)
+    )
+
+
 def test_r6_multilinestring_road_and_longest_of_several(rules):
     multi = MultiLineString(
         [
