@@ -391,9 +391,8 @@ def _estate_communities(
         ("community_name", communities["name"].to_numpy()),
         ("street", streets),
     ):
-        estates[column] = pd.Series(
-            np.where(inside, values[position], None), index=estates.index, dtype=object
-        )
+        shown = np.where(inside, values[position], np.full(len(inside), None, dtype=object))
+        estates[column] = pd.Series(shown, index=estates.index, dtype=object)
     estates["community_shares"] = allocation.estates["community_shares"].astype(object)
     estates["outside_share"] = allocation.estates["outside_share"].round(4)
     unassigned = ~inside
@@ -431,6 +430,7 @@ def _estates(
     """Every estate's community, reach (R7) and open-to-enclosed screening (R6, R8); adds
     ``estates_count`` and ``households_covered`` to ``communities``."""
     rules = data.rules
+    assert data.estates is not None  # the caller checks
     estates = data.estates.copy()
     _estate_communities(estates, communities, allocation, rules=rules, warnings=warnings)
     reach = layout.nearest_premises(estates, counted_prem, rules=rules)

@@ -58,7 +58,11 @@ def assign_premises(premises: gpd.GeoDataFrame, communities: gpd.GeoDataFrame) -
     community_id = given.where(given.notna(), located).astype(object)
     community_id = community_id.where(community_id.notna(), None)
     assigned_by = pd.Series(
-        np.where(given.notna(), "attribute", np.where(community_id.notna(), "location", None)),
+        np.where(
+            given.notna(),
+            "attribute",
+            np.where(community_id.notna(), "location", np.full(len(given), None, dtype=object)),
+        ),
         index=premises.index,
         dtype=object,
     )
@@ -223,7 +227,7 @@ def check_premises(
     result = pd.DataFrame(
         {
             "standard": standard,
-            "required_area_m2": np.round(required.astype(float), 2),
+            "required_area_m2": np.round(np.asarray(required, dtype=float), 2),
             "premises_area_m2": np.round(area.astype(float), 2),
             "shortfall_m2": np.round(shortfall.astype(float), 2),
             "premises_status": status,

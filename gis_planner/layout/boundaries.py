@@ -51,7 +51,7 @@ import logging
 import math
 from collections import deque
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -194,7 +194,9 @@ def _build_units(
     never touched, so neither their shape nor their neighbours matter)."""
     est_geoms = estates.geometry.values
     com_geoms = communities.geometry.values
-    rows_e, rows_c, rows_g = [], [], []
+    rows_e: list[int] = []
+    rows_c: list[int] = []
+    rows_g: list[Any] = []
     for c in range(len(communities)):
         members = np.flatnonzero(home == c)
         if not active[c] and len(members):
@@ -676,17 +678,11 @@ def propose_boundaries(
     }
     decisions: dict[int, dict] = {}
 
-    has_premises = premises is not None and len(premises) > 0
-    prem_points = (
-        shapely.point_on_surface(premises.geometry.values)
-        if has_premises
-        else np.zeros(0, dtype=object)
-    )
-    prem_area = (
-        pd.to_numeric(premises["floor_area_m2"], errors="coerce").fillna(0).to_numpy(float)
-        if has_premises
-        else np.zeros(0)
-    )
+    prem_points, prem_area = np.zeros(0, dtype=object), np.zeros(0)
+    if premises is not None and len(premises) > 0:
+        prem_points = shapely.point_on_surface(premises.geometry.values)
+        area = pd.to_numeric(premises["floor_area_m2"], errors="coerce").fillna(0)
+        prem_area = area.to_numpy(float)
 
     def label_households(lab: int) -> float:
         return float(units.households[label == lab].sum())
@@ -1055,7 +1051,9 @@ def _assemble(
         if "standard" in communities
         else np.full(len(labs), None, dtype=object)
     )
-    override = np.where(is_old, np.asarray(override, dtype=object), None)
+    override = np.where(
+        is_old, np.asarray(override, dtype=object), np.full(len(is_old), None, dtype=object)
+    )
     after = _area_check(ids, pd.Series(override, dtype=object), geoms, hh, premises, rules=rules)
     old_override = (
         communities["standard"].astype(object)

@@ -221,6 +221,7 @@ def _solve(
     limit still returns at least as good a solution; scipy's HiGHS (``milp``) without it.
     """
     began = time.perf_counter()
+    highspy: Any
     try:
         import highspy
     except ImportError:  # pragma: no cover - highspy is a dependency; scipy's HiGHS otherwise

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import geopandas as gpd
@@ -130,7 +131,7 @@ def _write_layout(
     on_step: Callable[[str], None] | None,
 ) -> None:
     """The R7 proposals: proposed communities and sites, the moves, the reach raster."""
-    outputs = {
+    outputs: dict[str, Callable[[Path], object]] = {
         "proposed_communities.geojson": lambda path: write_geojson(
             round_floats(layout.boundaries.communities), path, lang=lang
         ),
@@ -151,7 +152,7 @@ def _write_layout(
     for name, write in outputs.items():
         if on_step:
             on_step(name)
-        timed(timings, name, lambda w=write, n=name: w(stage / n))
+        timed(timings, name, partial(write, stage / name))
         written[name.split(".")[0]] = out_dir / name
 
 
@@ -188,9 +189,7 @@ def write_run(
             timed(
                 timings,
                 f"{name}.geojson",
-                lambda g=gdf, n=name: write_geojson(
-                    round_floats(g), stage / f"{n}.geojson", lang=lang
-                ),
+                partial(write_geojson, round_floats(gdf), stage / f"{name}.geojson", lang=lang),
             )
             written[name] = out_dir / f"{name}.geojson"
         if on_step:
