@@ -24,6 +24,106 @@ from gis_planner.rules import RuleSet
 
 
 @dataclass(frozen=True)
+class BoundaryProposal:
+    """Proposed communities (R7, 一(一)).
+
+    Attributes
+    ----------
+    communities : GeoDataFrame
+        Every proposed community, EPSG:4549, tiling the original communities: ``community_id``
+        (kept, or ``<id>-2`` … for new parts of a split), ``name``, ``street``, ``kind``,
+        ``source_ids`` (original communities it takes estates or area from), ``change``
+        (``unchanged``/``split``/``merged``/``enlarged``/``rebalanced``, comma-joined),
+        ``estates_count``, ``households_before`` (of the original community with this code,
+        0 for a new one), ``households``, ``scale_status_before``, ``scale_status``,
+        ``staff_min_before``, ``staff_max_before``, ``staff_min``, ``staff_max`` (R5),
+        ``standard``, ``required_area_m2_before``, ``required_area_m2`` (R1),
+        ``premises_area_m2`` (premises given, by location), ``shortfall_m2``, ``area_m2``,
+        ``compactness`` (Polsby–Popper 4πA/P²), ``contiguous`` (one polygon), ``divided``
+        (its estates fall in several groups across hard edges — inherited from an original
+        community a planned road or barrier crosses; never made by a split). New parts have
+        no "before" figures (0 households, NA staff).
+    moves : DataFrame
+        One row per estate that changes community: ``estate_id``, ``estate_name``,
+        ``households``, ``from_community_id``, ``to_community_id``, ``to_name``, ``change``,
+        ``from_households_before``, ``from_households_after``, ``to_households_before``,
+        ``to_households_after``.
+    decisions : DataFrame
+        One row per original community out of range: ``community_id``, ``name``,
+        ``households``, ``scale_status``, ``action`` (``split``/``merged``/``dissolved``/
+        ``rebalanced``/``no_proposal``), ``proposed_ids``, ``note`` (a
+        :class:`~gis_planner.i18n.Message`).
+    estates : DataFrame
+        Indexed like the estates: ``community_id`` (before) and ``proposed_community_id``.
+    warnings : list of Problem
+    """
+
+    communities: gpd.GeoDataFrame
+    moves: pd.DataFrame
+    decisions: pd.DataFrame
+    estates: pd.DataFrame
+    warnings: tuple[Problem, ...] = ()
+
+
+@dataclass(frozen=True)
+class SolveInfo:
+    """What one model run did: objective, solver status, sizes and times (seconds)."""
+
+    model: str
+    objective: float
+    status: str
+    mip_gap: float
+    build_s: float
+    solve_s: float
+    variables: int
+    constraints: int
+    nonzeros: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class SitingResult:
+    """The premises-siting proposal (R7, 一(一)).
+
+    Attributes
+    ----------
+    sites : GeoDataFrame
+        The chosen new sites of both models (EPSG:4549 points), one row per (model, site):
+        ``model`` (``lscp`` = fewest sites covering every coverable estate, ``mclp`` = the best
+        ``p`` sites), ``priority`` (1 = most households; each next site adds the most of what
+        is left), ``site_id``, ``name``, ``source``, ``community_id`` (by location, when
+        communities were given), ``households_newly_covered`` and ``estates_newly_covered``
+        (what the site adds in priority order: estates not within reach of an existing
+        premises nor of a site of higher priority, so they sum to the model's total),
+        ``households_in_reach`` (all households within reach of the site that no existing
+        premises reaches), ``max_floor_area_m2``.
+    candidates : GeoDataFrame
+        Every candidate used, with ``households_in_reach``, ``chosen_lscp``, ``chosen_mclp``.
+    estates : DataFrame
+        Indexed like the estates: ``walk_to_premises_m`` (to the nearest existing premises, when
+        within the walking distance), ``covered_existing``, ``coverable`` (some candidate
+        reaches it), ``covered_lscp``, ``covered_mclp``, ``site_lscp``, ``site_mclp`` (the
+        chosen site credited with it: the first in priority order within reach).
+    summary : dict
+        Headline figures (households covered before / after each model, uncoverable …).
+    solves : dict of str to SolveInfo
+    network : DataFrame or None
+        The walking network's connected components (``paths`` given).
+    warnings : list of Problem
+    """
+
+    sites: gpd.GeoDataFrame
+    candidates: gpd.GeoDataFrame
+    estates: pd.DataFrame
+    summary: dict[str, Any]
+    solves: dict[str, SolveInfo]
+    network: pd.DataFrame | None = None
+    warnings: tuple[Problem, ...] = ()
+
+
+@dataclass(frozen=True)
 class LayoutProposal:
     """The R7 proposals of a run (一(一)): see :func:`gis_planner.pipeline.propose_layout`.
 
@@ -43,8 +143,8 @@ class LayoutProposal:
         Households beyond the walking distance now and with the proposed sites, and counts.
     """
 
-    boundaries: Any
-    siting: Any
+    boundaries: BoundaryProposal
+    siting: SitingResult
     access_m: np.ndarray
     access_transform: Any
     summary: Mapping[str, Any]

@@ -67,6 +67,7 @@ from gis_planner.households import robust_overlay as _overlay
 from gis_planner.i18n import msg
 from gis_planner.layout.scale import scale_status
 from gis_planner.layout.siting import check_working_crs
+from gis_planner.results import BoundaryProposal
 from gis_planner.rules import RuleSet
 
 if TYPE_CHECKING:
@@ -76,48 +77,6 @@ log = logging.getLogger(__name__)
 
 _TOUCH_TOLERANCE_M = 0.5  # cells of neighbouring communities closer than this touch
 _SLIVER_M2 = 1.0  # polygon parts smaller than this are floating-point noise of the overlay
-
-
-@dataclass
-class BoundaryProposal:
-    """Proposed communities (R7, 一(一)).
-
-    Attributes
-    ----------
-    communities : GeoDataFrame
-        Every proposed community, EPSG:4549, tiling the original communities: ``community_id``
-        (kept, or ``<id>-2`` … for new parts of a split), ``name``, ``street``, ``kind``,
-        ``source_ids`` (original communities it takes estates or area from), ``change``
-        (``unchanged``/``split``/``merged``/``enlarged``/``rebalanced``, comma-joined),
-        ``estates_count``, ``households_before`` (of the original community with this code,
-        0 for a new one), ``households``, ``scale_status_before``, ``scale_status``,
-        ``staff_min_before``, ``staff_max_before``, ``staff_min``, ``staff_max`` (R5),
-        ``standard``, ``required_area_m2_before``, ``required_area_m2`` (R1),
-        ``premises_area_m2`` (premises given, by location), ``shortfall_m2``, ``area_m2``,
-        ``compactness`` (Polsby–Popper 4πA/P²), ``contiguous`` (one polygon), ``divided``
-        (its estates fall in several groups across hard edges — inherited from an original
-        community a planned road or barrier crosses; never made by a split). New parts have
-        no "before" figures (0 households, NA staff).
-    moves : DataFrame
-        One row per estate that changes community: ``estate_id``, ``estate_name``,
-        ``households``, ``from_community_id``, ``to_community_id``, ``to_name``, ``change``,
-        ``from_households_before``, ``from_households_after``, ``to_households_before``,
-        ``to_households_after``.
-    decisions : DataFrame
-        One row per original community out of range: ``community_id``, ``name``,
-        ``households``, ``scale_status``, ``action`` (``split``/``merged``/``dissolved``/
-        ``rebalanced``/``no_proposal``), ``proposed_ids``, ``note`` (a
-        :class:`~gis_planner.i18n.Message`).
-    estates : DataFrame
-        Indexed like the estates: ``community_id`` (before) and ``proposed_community_id``.
-    warnings : list of Problem
-    """
-
-    communities: gpd.GeoDataFrame
-    moves: pd.DataFrame
-    decisions: pd.DataFrame
-    estates: pd.DataFrame
-    warnings: list[Problem] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- cells
@@ -1209,7 +1168,7 @@ def _assemble(
         len(moves),
         len(proposed),
     )
-    return BoundaryProposal(proposed, moves, decision_table, est_table, warnings)
+    return BoundaryProposal(proposed, moves, decision_table, est_table, tuple(warnings))
 
 
 # --------------------------------------------------------------------------- scenario

@@ -46,6 +46,7 @@ from gis_planner.crs import check_working_crs
 from gis_planner.errors import InputError, PlannerError, Problem, format_rows
 from gis_planner.i18n import msg
 from gis_planner.layout.scale import estate_origins
+from gis_planner.results import SitingResult, SolveInfo
 from gis_planner.rules import RuleSet
 
 if TYPE_CHECKING:
@@ -110,24 +111,6 @@ def coverage_matrix(
 
 
 # --------------------------------------------------------------------------- solvers
-
-
-@dataclass
-class SolveInfo:
-    """What one model run did: objective, solver status, sizes and times (seconds)."""
-
-    model: str
-    objective: float
-    status: str
-    mip_gap: float
-    build_s: float
-    solve_s: float
-    variables: int
-    constraints: int
-    nonzeros: int
-
-    def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
 
 
 def _row_keys(matrix: sparse.csr_array) -> np.ndarray:
@@ -797,46 +780,6 @@ def _given_candidates(candidate_sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 # --------------------------------------------------------------------------- the proposal
 
 
-@dataclass
-class SitingResult:
-    """The premises-siting proposal (R7, 一(一)).
-
-    Attributes
-    ----------
-    sites : GeoDataFrame
-        The chosen new sites of both models (EPSG:4549 points), one row per (model, site):
-        ``model`` (``lscp`` = fewest sites covering every coverable estate, ``mclp`` = the best
-        ``p`` sites), ``priority`` (1 = most households; each next site adds the most of what
-        is left), ``site_id``, ``name``, ``source``, ``community_id`` (by location, when
-        communities were given), ``households_newly_covered`` and ``estates_newly_covered``
-        (what the site adds in priority order: estates not within reach of an existing
-        premises nor of a site of higher priority, so they sum to the model's total),
-        ``households_in_reach`` (all households within reach of the site that no existing
-        premises reaches), ``max_floor_area_m2``.
-    candidates : GeoDataFrame
-        Every candidate used, with ``households_in_reach``, ``chosen_lscp``, ``chosen_mclp``.
-    estates : DataFrame
-        Indexed like the estates: ``walk_to_premises_m`` (to the nearest existing premises, when
-        within the walking distance), ``covered_existing``, ``coverable`` (some candidate
-        reaches it), ``covered_lscp``, ``covered_mclp``, ``site_lscp``, ``site_mclp`` (the
-        chosen site credited with it: the first in priority order within reach).
-    summary : dict
-        Headline figures (households covered before / after each model, uncoverable …).
-    solves : dict of str to SolveInfo
-    network : DataFrame or None
-        The walking network's connected components (``paths`` given).
-    warnings : list of Problem
-    """
-
-    sites: gpd.GeoDataFrame
-    candidates: gpd.GeoDataFrame
-    estates: pd.DataFrame
-    summary: dict[str, Any]
-    solves: dict[str, SolveInfo]
-    network: pd.DataFrame | None = None
-    warnings: list[Problem] = field(default_factory=list)
-
-
 def _priority(chosen: np.ndarray, matrix: sparse.csc_array, weights: np.ndarray) -> np.ndarray:
     """Rank chosen columns greedily: each next one adds the most weight still uncovered.
 
@@ -1048,8 +991,8 @@ def propose_sites(
     time_limit = float(layout.solver_time_limit_s)
     lscp, lscp_info = solve_lscp(cover[rows], time_limit_s=time_limit)
     mclp, mclp_info = solve_mclp(cover[rows], households[rows], p, time_limit_s=time_limit)
-    lscp_info.build_s += pairs_s
-    mclp_info.build_s += pairs_s
+    lscp_info = replace(lscp_info, build_s=lscp_info.build_s + pairs_s)
+    mclp_info = replace(mclp_info, build_s=mclp_info.build_s + pairs_s)
     for info in (lscp_info, mclp_info):
         if info.status != "optimal":
             warnings.append(
@@ -1170,7 +1113,7 @@ def propose_sites(
         summary,
         {"lscp": lscp_info, "mclp": mclp_info},
         network_table,
-        warnings,
+        tuple(warnings),
     )
 
 
