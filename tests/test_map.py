@@ -17,7 +17,7 @@ import pyproj
 import pytest
 from shapely.geometry import LineString
 
-from gis_planner.i18n import label, tr, value_label
+from gis_planner.i18n import label, render, tr, value_label
 from gis_planner.io.layers import load_layers
 from gis_planner.pipeline import analyse
 from gis_planner.render import onemap as maps
@@ -416,7 +416,7 @@ def test_R9_estate_popup_lists_status_and_every_reason(results, page_zh):
     e1 = next(f for f in layer["features"] if f["i"] == "E1")
     values = field_values(page_zh, "estates", e1)
     reasons = results.estates.set_index("estate_id").loc["E1", "enclosure_reasons"]
-    assert values["enclosure_reasons"] == list(reasons)
+    assert reasons and values["enclosure_reasons"] == render(list(reasons), "zh")  # worded
     assert values["enclosure_status"] == value_label("needs_survey", "zh")
     assert e1.get("m") == 1  # no property management (R8)
     e2 = next(f for f in layer["features"] if f["i"] == "E2")
@@ -742,7 +742,7 @@ def test_R7_split_community_popup_shows_before_and_after(demo_layout, demo_layou
     layer = page_data(demo_layout_page)["layers"]["proposed"]
     feature = next(f for f in layer["features"] if f["i"] == row["community_id"])
     shown = field_values(demo_layout_page, "proposed", feature)
-    assert feature["k"] == "split" and feature["n"] == row["name"]
+    assert feature["k"] == "split" and feature["n"] == render(row["name"], "zh")
     assert int(shown["households_before"].replace(",", "")) == row["households_before"]
     assert int(shown["households"].replace(",", "")) == row["households"]
     assert row["households"] < row["households_before"]
@@ -754,7 +754,7 @@ def test_R7_split_community_popup_shows_before_and_after(demo_layout, demo_layou
         ), field
     assert shown["change"] == value_label("split", "zh")
     note = decisions.set_index("community_id").loc[row["community_id"], "note"]
-    assert shown["decision_note"] == [note]
+    assert shown["decision_note"] == [render(note, "zh")]
     labels = {r["f"] if isinstance(r["f"], str) else r["f"][0]: r["l"] for r in layer["rows"]}
     assert labels["households_before"] == label("households_before", "zh")
     assert labels["households"] == label("households_after", "zh")
@@ -763,7 +763,28 @@ def test_R7_split_community_popup_shows_before_and_after(demo_layout, demo_layou
     merged = decisions[decisions["action"] == "merged"].iloc[0]
     target = next(f for f in layer["features"] if f["i"] == merged["proposed_ids"])
     notes = field_values(demo_layout_page, "proposed", target)["decision_note"]
-    assert f"{merged['name']}（{merged['community_id']}）：{merged['note']}" in notes
+    merged_note = render(merged["note"], "zh")
+    assert f"{merged['name']}（{merged['community_id']}）：{merged_note}" in notes
+
+
+def test_R7_proposal_names_and_notes_are_worded_in_english(demo_layout):
+    """Names of split parts ("name (part 2)") and decision notes are messages of the
+    analyses: the English page words them in English."""
+    from gis_planner.i18n import Message
+
+    page = maps.render_map(maps.build_map(demo_layout, lang="en"))
+    layer = page_data(page)["layers"]["proposed"]
+    boundaries = demo_layout.layout.boundaries
+    named = boundaries.communities.set_index("community_id")["name"]
+    parts = [i for i, name in named.items() if isinstance(name, Message)]
+    assert parts, "the demo splits a community into named parts"
+    for feature in layer["features"]:
+        assert feature["n"] == render(named[feature["i"]], "en")
+    assert any(" (part " in f["n"] for f in layer["features"])
+    notes = boundaries.decisions.set_index("community_id")["note"]
+    split = next(f for f in layer["features"] if f["k"] == "split" and f["i"] in notes.index)
+    shown = field_values(page, "proposed", split)["decision_note"]
+    assert shown[0] == render(notes[split["i"]], "en") and shown[0].startswith("split into")
 
 
 def test_R7_site_markers_carry_priority_and_households_newly_covered(demo_layout, demo_layout_page):

@@ -126,8 +126,8 @@ def decision_notes(decisions: pd.DataFrame | None, lang: str) -> dict[str, list[
         proposed_ids = row.get("proposed_ids")
         proposed_ids = "" if is_missing(proposed_ids) else str(proposed_ids)
         ids = [s.strip() for s in proposed_ids.split(",") if s.strip()]
-        name = row.get("name")
-        name = own if is_missing(name) or str(name) == "" else str(name)
+        name = "" if is_missing(row.get("name")) else word(row["name"], lang)
+        name = name or own
         for target in ids or [own]:
             shown = (
                 text if target == own else tr("map_decision_of", lang, name=name, id=own, note=text)

@@ -9,7 +9,7 @@ key    meaning
 ``g``  GeoJSON geometry (display coordinates, :mod:`.geometry`); absent for markers
 ``c``  ``[lat, lon]`` of the feature's anchor: the marker, or where a search opens the popup
 ``k``  the colour key: a status (``premises_status``, ``enclosure_status``, ...) or function
-``n``  the name (the popup title)
+``n``  the name (the popup title), worded when it is a message
 ``i``  the id (``community_id``, ``estate_id``, ...)
 ``v``  the popup values, in the order of the layer's schema (:mod:`.popups`)
 =====  ===================================================================================
@@ -31,7 +31,7 @@ import shapely
 
 from gis_planner.render.onemap.geometry import geojson, latlng, to_display
 from gis_planner.render.onemap.popups import Row, popup_schema
-from gis_planner.render.onemap.values import is_missing
+from gis_planner.render.onemap.values import is_missing, word
 from gis_planner.render.text import round_floats
 
 
@@ -98,9 +98,9 @@ def features(
         record["c"] = latlng(anchor)
         if key_field and key_field in row and not is_missing(row[key_field]):
             record["k"] = str(row[key_field])
-        name = row.get("name")
-        if not is_missing(name) and str(name) != "":
-            record["n"] = str(name)
+        name = "" if is_missing(row.get("name")) else word(row["name"], lang)
+        if name != "":  # a proposed community's name is a message: "甲社区（拆分2）"
+            record["n"] = name
         if id_field and not is_missing(row.get(id_field)):
             record["i"] = str(row[id_field])
         record["v"] = [get(row) for get in getters]
