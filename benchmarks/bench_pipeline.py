@@ -49,7 +49,7 @@ def _one(size: str, *, with_map: bool, with_layout: bool) -> dict[str, float]:
         pyogrio.read_dataframe(folder / f"{name}.gpkg")
     figures["read_s"] = time.perf_counter() - start
     start = time.perf_counter()
-    data = load_layers(folder, lang="en")
+    data = load_layers(folder)
     figures["load_validate_s"] = time.perf_counter() - start
     start = time.perf_counter()
     results = analyse(data, lang="en")

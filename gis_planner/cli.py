@@ -113,8 +113,8 @@ def _say(text: str) -> None:
     err_console.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
-def _fail(err: PlannerError) -> NoReturn:
-    _say(str(err))
+def _fail(err: PlannerError, lang: str) -> NoReturn:
+    _say(err.text(lang))
     raise typer.Exit(code=1)
 
 
@@ -179,7 +179,10 @@ def _check_out(out: Path, layers_dir: Path | None, lang: str) -> None:
         with tempfile.TemporaryFile(dir=out):
             pass
     except OSError as err:
-        _fail(PlannerError(tr("out_not_writable", lang, out=resolved, error=err.strerror or err)))
+        _fail(
+            PlannerError(tr("out_not_writable", lang, out=resolved, error=err.strerror or err)),
+            lang,
+        )
     if layers_dir is not None:
         size = sum(p.stat().st_size for p in layers_dir.iterdir() if p.is_file())
         need = MIN_FREE_BYTES + 4 * size
@@ -188,7 +191,8 @@ def _check_out(out: Path, layers_dir: Path | None, lang: str) -> None:
             _fail(
                 PlannerError(
                     tr("out_disk_full", lang, out=resolved, free=free / 1e6, need=need / 1e6)
-                )
+                ),
+                lang,
             )
 
 
@@ -222,7 +226,8 @@ def _check_proposal_memory(n_estates: int, lang: str) -> None:
                     need=need / 1e9,
                     available=available / 1e9,
                 )
-            )
+            ),
+            lang,
         )
 
 
@@ -234,7 +239,10 @@ def _check_year(year: int | None, lang: str) -> None:
 
 
 def _write_failed(err: OSError, out: Path, lang: str) -> NoReturn:
-    _fail(PlannerError(tr("out_write_failed", lang, out=out.resolve(), error=err.strerror or err)))
+    _fail(
+        PlannerError(tr("out_write_failed", lang, out=out.resolve(), error=err.strerror or err)),
+        lang,
+    )
 
 
 def _check_basemap(basemap: str, lang: str) -> None:
@@ -286,7 +294,7 @@ def _run(
                 progress.update(task, advance=1, description=tr("step_analyse", lang))
                 results = plan.evaluate(lang=lang)
             else:
-                data = load_layers(layers_dir, rules=rules, lang=lang)
+                data = load_layers(layers_dir, rules=rules)
                 progress.update(task, advance=1, description=tr("step_analyse", lang))
                 results = analyse(data, year=year, lang=lang)
             if proposals:
@@ -316,10 +324,10 @@ def _run(
             raise typer.Exit(code=2 if year is not None else 1) from None
         except PlannerError as err:
             progress.stop()
-            _fail(err)
+            _fail(err, lang)
         except FolderBusyError:
             progress.stop()
-            _fail(PlannerError(tr("out_busy", lang, path=out.resolve())))
+            _fail(PlannerError(tr("out_busy", lang, path=out.resolve())), lang)
         progress.update(task, advance=1)
     table = Table(title=f"{tr('summary_title', lang)} — {data.name}", show_header=False)
     table.add_column(overflow="fold")
@@ -328,7 +336,9 @@ def _run(
         table.add_row(key, value)
     console.print(table)
     for w in results.warnings[:10]:
-        console.print(f"[yellow]![/yellow] {w}", markup=True, highlight=False, soft_wrap=True)
+        console.print(
+            f"[yellow]![/yellow] {w.text(lang)}", markup=True, highlight=False, soft_wrap=True
+        )
     if len(results.warnings) > 10:
         console.print(
             f"… +{len(results.warnings) - 10} ({tr('summary_warnings', lang)}: report.xlsx)"
@@ -417,10 +427,10 @@ def check(
 
     _setup_logging(verbose)
     try:
-        data = load_layers(layers_dir, rules=rules, lang=lang.value)
+        data = load_layers(layers_dir, rules=rules)
         results = analyse(data, lang=lang.value)
     except PlannerError as err:
-        _fail(err)
+        _fail(err, lang.value)
     for name, info in data.sources.items():
         console.print(
             f"✓ {name}: {Path(info.file).name} — {info.features} ({info.crs})", highlight=False
@@ -428,7 +438,7 @@ def check(
     if data.population_raster is not None:
         console.print(f"✓ population: {data.population_raster.name}", highlight=False)
     for w in results.warnings:
-        console.print(f"! {w}", highlight=False, soft_wrap=True)
+        console.print(f"! {w.text(lang.value)}", highlight=False, soft_wrap=True)
     console.print(
         tr("check_ok", lang.value, n=len(data.sources), warnings=len(results.warnings)),
         highlight=False,
@@ -507,7 +517,7 @@ def export(
             )
         except PlannerError as err:
             progress.stop()
-            _fail(err)
+            _fail(err, code)
             return
     table = Table(title=f"{tr('bureau_counts_title', code)} — {result.crs}")
     table.add_column(tr("bureau_layer", code))

@@ -107,14 +107,14 @@ def accessibility_raster(
     (array, transform)
         ``float32`` array (rows × columns), EPSG:4549 transform of the grid.
     """
-    check_working_crs(lang, communities=communities, paths=paths)
+    check_working_crs(communities=communities, paths=paths)
     if premises is not None:
         frame = (
             premises
             if isinstance(premises, gpd.GeoDataFrame)
             else gpd.GeoDataFrame(geometry=premises)
         )
-        check_working_crs(lang, premises=frame)
+        check_working_crs(premises=frame)
     if cell_m is None:
         if rules is None:
             raise ValueError("give cell_m or rules")

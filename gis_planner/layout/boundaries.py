@@ -618,7 +618,6 @@ def propose_boundaries(
         the area-share figure of R1 for communities with straddling estates.
     """
     check_working_crs(
-        lang,
         estates=estates,
         communities=communities,
         premises=premises,

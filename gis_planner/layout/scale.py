@@ -77,7 +77,7 @@ def nearest_premises(
         Indexed like ``estates``: ``nearest_premises_m`` (NaN when there is no premises),
         ``nearest_premises_id`` and ``covered`` (distance ≤ ``rules.layout.walking_distance_m``).
     """
-    check_working_crs("en", estates=estates, premises=premises)
+    check_working_crs(estates=estates, premises=premises)
     n = len(estates)
     distance = np.full(n, np.nan)
     nearest_id = np.full(n, None, dtype=object)

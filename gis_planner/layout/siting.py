@@ -915,7 +915,6 @@ def propose_sites(
         A layer not in EPSG:4549, no candidate sites, or more sites asked than candidates.
     """
     check_working_crs(
-        lang,
         estates=estates,
         premises=premises,
         candidate_sites=candidate_sites,

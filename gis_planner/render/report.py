@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from gis_planner import __version__
-from gis_planner.i18n import label, tr, value_label
+from gis_planner.i18n import label, render, tr, value_label
 from gis_planner.render.runfolder import LIST_SEPARATOR
 
 COMMUNITY_COLUMNS = [
@@ -307,7 +307,7 @@ def _settings(results: Any, lang: str) -> pd.DataFrame:
         )
         shift = getattr(info, "datum_shift", None)
         if shift is not None:  # how a legacy or local datum was brought to CGCS2000
-            rows.append((f"source.{name}.transformation", shift.text))
+            rows.append((f"source.{name}.transformation", render(shift.text, lang)))
     return pd.DataFrame(rows, columns=[label("key", lang), label("value", lang)])
 
 
@@ -379,7 +379,7 @@ def write_report(results: Any, path: str | Path, *, lang: str = "zh") -> Path:
         )
     sheets["unassigned"] = _unassigned(results, lang)
     sheets["warnings"] = pd.DataFrame(
-        [(w.source, w.message) for w in results.warnings],
+        [(w.source, render(w.message, lang)) for w in results.warnings],
         columns=[label("source", lang), label("message", lang)],
     )
     sheets["rules"] = pd.DataFrame(
