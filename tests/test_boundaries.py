@@ -295,7 +295,7 @@ def test_R7_layers_in_another_crs_are_an_error(rules):
 
 @pytest.fixture(scope="module")
 def demo_results():
-    data = load_layers(DEMO, lang="en")
+    data = load_layers(DEMO)
     return data, analyse(data, lang="en")
 
 

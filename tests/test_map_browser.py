@@ -420,9 +420,7 @@ def test_R9_english_map_labels(open_map, tmp_path):
     from gis_planner.pipeline import analyse
 
     layers = write_hand_made_layers(tmp_path / "layers")
-    path = maps.write_map(
-        analyse(load_layers(layers, lang="en"), lang="en"), tmp_path / "map.html", lang="en"
-    )
+    path = maps.write_map(analyse(load_layers(layers), lang="en"), tmp_path / "map.html", lang="en")
     opened = open_map(path)
     names = _layer_names(opened)
     assert names["base"] == ["OpenStreetMap", "No basemap"]
