@@ -142,8 +142,9 @@ def test_R7_candidates_generated_from_parcels_and_estates(rules):
 
 def test_R7_layer_in_another_crs_is_an_error(rules):
     estates = _line_estates().to_crs("EPSG:4326")
-    with pytest.raises(InputError, match="not the working CRS EPSG:4549"):
+    with pytest.raises(InputError) as err:
         propose_sites(estates, None, rules=rules, candidate_sites=_two_sites(), p=1, lang="en")
+    assert "not the working CRS EPSG:4549" in err.value.text("en")
 
 
 def test_solvers_match_brute_force_on_small_random_instances():
