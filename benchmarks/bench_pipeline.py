@@ -49,10 +49,10 @@ def _one(size: str, *, with_map: bool, with_layout: bool) -> dict[str, float]:
         pyogrio.read_dataframe(folder / f"{name}.gpkg")
     figures["read_s"] = time.perf_counter() - start
     start = time.perf_counter()
-    data = load_layers(folder, lang="en")
+    data = load_layers(folder)
     figures["load_validate_s"] = time.perf_counter() - start
     start = time.perf_counter()
-    results = analyse(data, lang="en")
+    results = analyse(data)
     figures["analyse_s"] = time.perf_counter() - start
     figures["ratio_to_read"] = (figures["load_validate_s"] + figures["analyse_s"]) / figures[
         "read_s"

@@ -79,10 +79,8 @@ def _inputs(case: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
         from gis_planner.layout.siting import coverage_pairs, generate_candidates
         from gis_planner.pipeline import analyse
 
-        data = load_layers(
-            Path(__file__).resolve().parents[1] / "layers" / "deqing_demo", lang="en"
-        )
-        results = analyse(data, lang="en")
+        data = load_layers(Path(__file__).resolve().parents[1] / "layers" / "deqing_demo")
+        results = analyse(data)
         estates = results.estates
         counted = results.premises[
             premises_mod.counted_premises(results.premises, rules=data.rules)

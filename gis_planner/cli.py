@@ -180,7 +180,10 @@ def _check_out(out: Path, layers_dir: Path | None, lang: str) -> None:
         with tempfile.TemporaryFile(dir=out):
             pass
     except OSError as err:
-        _fail(PlannerError(tr("out_not_writable", lang, out=resolved, error=err.strerror or err)))
+        _fail(
+            PlannerError(tr("out_not_writable", lang, out=resolved, error=err.strerror or err)),
+            lang,
+        )
     if layers_dir is not None:
         size = sum(p.stat().st_size for p in layers_dir.iterdir() if p.is_file())
         need = MIN_FREE_BYTES + 4 * size
@@ -189,7 +192,8 @@ def _check_out(out: Path, layers_dir: Path | None, lang: str) -> None:
             _fail(
                 PlannerError(
                     tr("out_disk_full", lang, out=resolved, free=free / 1e6, need=need / 1e6)
-                )
+                ),
+                lang,
             )
 
 
@@ -223,7 +227,8 @@ def _check_proposal_memory(n_estates: int, lang: str) -> None:
                     need=need / 1e9,
                     available=available / 1e9,
                 )
-            )
+            ),
+            lang,
         )
 
 
@@ -235,7 +240,10 @@ def _check_year(year: int | None, lang: str) -> None:
 
 
 def _write_failed(err: OSError, out: Path, lang: str) -> NoReturn:
-    _fail(PlannerError(tr("out_write_failed", lang, out=out.resolve(), error=err.strerror or err)))
+    _fail(
+        PlannerError(tr("out_write_failed", lang, out=out.resolve(), error=err.strerror or err)),
+        lang,
+    )
 
 
 def _check_basemap(basemap: str, lang: str) -> None:
@@ -522,7 +530,7 @@ def export(
             )
         except PlannerError as err:
             progress.stop()
-            _fail(err)
+            _fail(err, code)
             return
     table = Table(title=f"{tr('bureau_counts_title', code)} — {result.crs}")
     table.add_column(tr("bureau_layer", code))

@@ -56,7 +56,7 @@ from gis_planner import __version__
 from gis_planner import crs as crs_mod
 from gis_planner.crs import CGCS2000_GEOGRAPHIC, CGCS2000_ZONE_PREFIXED, WEB_CRS, WORKING_CRS
 from gis_planner.errors import PlannerError, Problem, format_rows
-from gis_planner.i18n import tr
+from gis_planner.i18n import render, tr
 from gis_planner.render import atomic
 from gis_planner.render.atomic import FolderBusyError, staged_set
 from gis_planner.render.text import LIST_SEPARATOR
@@ -475,7 +475,7 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _origin_of_results(results: Any, kind: str, path: str) -> _Origin:
+def _origin_of_results(results: Any, kind: str, path: str, lang: str) -> _Origin:
     data = results.data
     rules = data.rules
     layers = [
@@ -486,7 +486,7 @@ def _origin_of_results(results: Any, kind: str, path: str) -> _Origin:
             "crs": info.crs,
             "features": info.features,
             **(
-                {"transformation": info.datum_shift.text}  # a legacy datum's shift
+                {"transformation": render(info.datum_shift.text, lang)}  # a legacy datum's shift
                 if getattr(info, "datum_shift", None)
                 else {}
             ),
@@ -607,15 +607,17 @@ def _read_run(folder: Path, lang: str) -> tuple[dict[str, gpd.GeoDataFrame], _Or
 
 def _load_source(source: Any, lang: str) -> tuple[dict[str, gpd.GeoDataFrame], _Origin]:
     if not isinstance(source, (str, os.PathLike)):
-        return bureau_tables(source, lang=lang), _origin_of_results(source, "results", "")
+        return bureau_tables(source, lang=lang), _origin_of_results(source, "results", "", lang)
     folder = Path(source)
     if is_run_folder(folder):
         return _read_run(folder, lang)
     from gis_planner.io.layers import load_layers
     from gis_planner.pipeline import analyse, propose_layout
 
-    results = propose_layout(analyse(load_layers(folder, lang=lang), lang=lang), lang=lang)
-    return bureau_tables(results, lang=lang), _origin_of_results(results, "layers", str(folder))
+    results = propose_layout(analyse(load_layers(folder)))
+    return bureau_tables(results, lang=lang), _origin_of_results(
+        results, "layers", str(folder), lang
+    )
 
 
 # --------------------------------------------------------------------------- writing
