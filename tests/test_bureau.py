@@ -1,9 +1,11 @@
 """Bureau export package (issue 5): every CRS and format written, read back with pyogrio and
 geopandas, and checked; GBK Shapefiles; atomic replacement; bad input.
 
-The embedded demo is analysed once per module (``demo_results``); the odd cases (a value GBK
-cannot encode, text over 254 bytes, a polygon among point premises, a field the dictionary does
-not list, a data note) use hand-made layers exported once (``odd_package``).
+The package is a renderer: it receives a run's results or a run folder read back
+(:func:`gis_planner.io.runfolder.read_run`). The embedded demo is run once per module
+(``demo_results``); the odd cases (a value GBK cannot encode, text over 254 bytes, a polygon
+among point premises, a field the dictionary does not list, a data note) use hand-made layers
+run once (``odd_results``) and exported once (``odd_package``).
 """
 
 from __future__ import annotations
@@ -22,23 +24,25 @@ import shapely
 import yaml
 from typer.testing import CliRunner
 
+from gis_planner import pipeline
 from gis_planner.cli import app
 from gis_planner.io.layers import load_layers
-from gis_planner.pipeline import analyse, propose_layout
-from gis_planner.render.bureau import package as bureau
-from gis_planner.render.bureau.package import (
+from gis_planner.io.runfolder import is_run_folder, read_run
+from gis_planner.render.bureau import (
     CRS_CHOICES,
+    LAYERS,
     BureauError,
     BureauOptionError,
+    BureauReport,
     BureauVerificationError,
     bureau_tables,
     export_bureau,
     field_dictionary,
     filegdb_support,
-    is_run_folder,
     parse_crs,
     parse_formats,
 )
+from gis_planner.render.bureau import formats as bureau_formats
 from gis_planner.render.runfolder import write_run
 
 from .conftest import DEMO, gdf, pt, square, two_communities, write_layers
@@ -117,16 +121,23 @@ def odd_layers(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def odd_package(odd_layers, tmp_path_factory) -> bureau.BureauReport:
-    return export_bureau(odd_layers, tmp_path_factory.mktemp("odd_out"), lang="zh")
+def odd_results(odd_layers):
+    """The odd layers run as ``gis-planner export LAYERS_DIR`` runs them."""
+    return pipeline.run(load_layers(odd_layers))
+
+
+@pytest.fixture(scope="module")
+def odd_package(odd_results, tmp_path_factory) -> BureauReport:
+    return export_bureau(odd_results, tmp_path_factory.mktemp("odd_out"), lang="zh")
 
 
 @pytest.fixture(scope="module")
 def demo_results(tmp_path_factory):
-    """The embedded demo analysed once (hand-made layers until the demo exists)."""
+    """The embedded demo run once (hand-made layers until the demo exists)."""
     if HAS_DEMO:
-        return propose_layout(analyse(load_layers(DEMO)))
-    return analyse(load_layers(_layers_folder(tmp_path_factory.mktemp("demo") / "layers")))
+        return pipeline.run(load_layers(DEMO))
+    folder = _layers_folder(tmp_path_factory.mktemp("demo") / "layers")
+    return pipeline.run(load_layers(folder), proposals=False)
 
 
 def _read(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
@@ -202,7 +213,7 @@ def test_demo_in_each_crs_reads_back_in_every_format(demo_results, tmp_path, crs
     assert {s["layer"] for s in meta["source_layers"]} == set(demo_results.data.sources)
     assert meta["data_note"] == demo_results.data.data_note
     for layer, source in sources.items():
-        id_field = bureau.LAYERS[layer]
+        id_field = LAYERS[layer]
         ids, names = source[id_field].astype(str).tolist(), source["name"].tolist()
         files = {
             "geojson": (root / "geojson" / f"{layer}.geojson", None),
@@ -265,23 +276,23 @@ def test_format_selection_repeated_and_comma_separated(demo_results, tmp_path):
     assert parse_formats(None) == parse_formats([]) == ("geojson", "shp", "gpkg", "gdb")
 
 
-def test_gdb_skipped_with_a_note_when_gdal_cannot_write_it(odd_layers, tmp_path, monkeypatch):
-    monkeypatch.setattr(bureau, "filegdb_support", lambda: (False, "3.5.3"))
-    report = export_bureau(odd_layers, tmp_path, formats="geojson,gdb", lang="en")
+def test_gdb_skipped_with_a_note_when_gdal_cannot_write_it(odd_results, tmp_path, monkeypatch):
+    monkeypatch.setattr(bureau_formats, "filegdb_support", lambda: (False, "3.5.3"))
+    report = export_bureau(odd_results, tmp_path, formats="geojson,gdb", lang="en")
     assert report.formats == ("geojson",)
     assert "3.5.3" in report.skipped["gdb"] and "FileGDB" in report.skipped["gdb"]
     assert report.metadata["formats"]["skipped"] == report.skipped
     assert "FileGDB" in (tmp_path / "bureau" / "README.txt").read_text(encoding="utf-8-sig")
     with pytest.raises(BureauError, match="no format can be written"):
-        export_bureau(odd_layers, tmp_path / "other", formats="gdb", lang="en")
+        export_bureau(odd_results, tmp_path / "other", formats="gdb", lang="en")
 
 
-def test_gdb_write_failure_is_skipped_with_a_note(odd_layers, tmp_path, monkeypatch):
+def test_gdb_write_failure_is_skipped_with_a_note(odd_results, tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("no FileGDB today")
 
-    monkeypatch.setattr(bureau, "_write_gdb", broken)
-    report = export_bureau(odd_layers, tmp_path, formats=["gpkg", "gdb"], lang="en")
+    monkeypatch.setattr(bureau_formats, "write_gdb", broken)
+    report = export_bureau(odd_results, tmp_path, formats=["gpkg", "gdb"], lang="en")
     assert report.formats == ("gpkg",)
     assert "no FileGDB today" in report.skipped["gdb"]
     assert not (tmp_path / "bureau" / "gdb").exists()
@@ -386,37 +397,37 @@ def test_data_note_and_sources_in_metadata_and_readme(odd_package, odd_layers):
 
 @pytest.mark.parametrize("failure", [RuntimeError("disk full"), KeyboardInterrupt()])
 def test_interrupted_export_leaves_the_previous_package_intact(
-    odd_layers, tmp_path, monkeypatch, failure
+    odd_results, tmp_path, monkeypatch, failure
 ):
-    export_bureau(odd_layers, tmp_path, formats="geojson,gpkg")
+    export_bureau(odd_results, tmp_path, formats="geojson,gpkg")
     before = _listing(tmp_path / "bureau")
     zip_before = (tmp_path / "bureau.zip").read_bytes()
 
     def crash(*args, **kwargs):
         raise failure
 
-    monkeypatch.setattr(bureau, "_write_gpkg", crash)
+    monkeypatch.setattr(bureau_formats, "write_gpkg", crash)
     with pytest.raises(type(failure)):
-        export_bureau(odd_layers, tmp_path, formats="geojson,gpkg,shp", crs=4549)
+        export_bureau(odd_results, tmp_path, formats="geojson,gpkg,shp", crs=4549)
     assert _listing(tmp_path / "bureau") == before
     assert (tmp_path / "bureau.zip").read_bytes() == zip_before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bureau", "bureau.zip"]
 
 
 def test_a_file_that_reads_back_wrong_is_an_error_and_nothing_is_replaced(
-    odd_layers, tmp_path, monkeypatch
+    odd_results, tmp_path, monkeypatch
 ):
-    export_bureau(odd_layers, tmp_path, formats="shp")
+    export_bureau(odd_results, tmp_path, formats="shp")
     before = _listing(tmp_path / "bureau")
-    write = bureau._write_shapefile
+    write = bureau_formats.write_shapefile
 
     def shifted(frame, path, *, crs):  # 2 mm east, and one feature lost
         moved = frame.set_geometry(frame.geometry.translate(xoff=0.002))
         write(moved.iloc[:-1] if "estates" in path.name else moved, path, crs=crs)
 
-    monkeypatch.setattr(bureau, "_write_shapefile", shifted)
+    monkeypatch.setattr(bureau_formats, "write_shapefile", shifted)
     with pytest.raises(BureauVerificationError) as err:
-        export_bureau(odd_layers, tmp_path, formats="shp", crs=4549, lang="en")
+        export_bureau(odd_results, tmp_path, formats="shp", crs=4549, lang="en")
     message = str(err.value)
     assert "previous package was left as it was" in message
     assert "shp/estates.shp: 1 features, expected 2" in message
@@ -431,7 +442,7 @@ def test_export_from_a_run_folder(demo_results, tmp_path):
     run = tmp_path / "run"
     write_run(demo_results, run, map_html=False)
     assert is_run_folder(run)
-    report = export_bureau(run, run, formats="geojson,shp", crs=4528, lang="en")
+    report = export_bureau(read_run(run), run, formats="geojson,shp", crs=4528, lang="en")
     meta = report.metadata
     assert meta["source"]["kind"] == "run"
     assert meta["rules"]["version"] == demo_results.rules.version
@@ -505,11 +516,11 @@ def test_cli_usage_errors_exit_2_with_the_valid_values(odd_layers, tmp_path):
     assert not (tmp_path / "bureau").exists()
 
 
-def test_output_folder_that_is_a_file_is_not_writable(odd_layers, tmp_path):
+def test_output_folder_that_is_a_file_is_not_writable(odd_layers, odd_results, tmp_path):
     blocker = tmp_path / "occupied"
     blocker.write_text("a file, not a folder")
     with pytest.raises(BureauError, match="not writable.*occupied"):
-        export_bureau(odd_layers, blocker / "out", lang="en")
+        export_bureau(odd_results, blocker / "out", lang="en")
     result = CliRunner().invoke(
         app, ["export", str(odd_layers), "--bureau", "--out", str(blocker / "out")]
     )
@@ -517,7 +528,7 @@ def test_output_folder_that_is_a_file_is_not_writable(odd_layers, tmp_path):
     assert "无法写入输出文件夹" in result.output and "--out" in result.output
 
 
-def test_read_only_output_folder_is_not_writable(odd_layers, tmp_path):
+def test_read_only_output_folder_is_not_writable(odd_results, tmp_path):
     folder = tmp_path / "read_only"
     folder.mkdir()
     folder.chmod(0o500)
@@ -525,7 +536,7 @@ def test_read_only_output_folder_is_not_writable(odd_layers, tmp_path):
         if os.access(folder, os.W_OK):
             pytest.skip("running as root: permissions do not stop writes")
         with pytest.raises(BureauError, match="read_only"):
-            export_bureau(odd_layers, folder, lang="en")
+            export_bureau(odd_results, folder, lang="en")
     finally:
         folder.chmod(0o700)
 
