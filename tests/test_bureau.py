@@ -10,8 +10,12 @@ run once (``odd_results``) and exported once (``odd_package``).
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
 import os
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -26,8 +30,10 @@ from typer.testing import CliRunner
 
 from gis_planner import pipeline
 from gis_planner.cli import app
+from gis_planner.i18n import msg
 from gis_planner.io.layers import load_layers
 from gis_planner.io.runfolder import is_run_folder, read_run
+from gis_planner.render import atomic
 from gis_planner.render.bureau import (
     CRS_CHOICES,
     LAYERS,
@@ -470,6 +476,92 @@ def test_a_layers_folder_with_communities_geojson_is_not_a_run_folder(tmp_path):
     assert not is_run_folder(folder)
 
 
+def test_read_run_gives_the_layers_and_the_provenance_of_the_report(odd_results, tmp_path):
+    run = tmp_path / "run"
+    write_run(odd_results, run, map_html=False)
+    back = read_run(run)
+    assert {"communities", "estates", "premises"} <= set(back.layers)
+    assert back.layers["communities"]["community_id"].tolist() == ["A", "B"]
+    for f in back.files:
+        assert f.sha256 == hashlib.sha256((run / f.file).read_bytes()).hexdigest()
+        assert f.features == len(back.layers[f.layer])
+    assert back.rules_version == odd_results.rules.version
+    assert back.rules_sha256 == odd_results.rules.checksum()
+    assert back.rules_files == ("rules_deqing_2020.yaml",)
+    assert back.working_crs == "EPSG:4549"
+    assert back.data_note == "示例数据，纯属虚构" and back.lang == "zh"
+    communities = next(s for s in back.sources if s.layer == "communities")
+    assert communities.file == "communities.gpkg"
+    assert communities.sha256 == odd_results.data.sources["communities"].sha256
+    # without its report, a run folder still exports; the provenance is unknown and said so
+    (run / "report.xlsx").unlink()
+    bare = read_run(run)
+    assert bare.settings is None and bare.rules_version is None and bare.sources == ()
+    report = export_bureau(bare, tmp_path / "out", formats="geojson", lang="en")
+    assert report.metadata["rules"] == {"version": None, "sha256": None, "files": []}
+    assert any("report.xlsx" in w.text("en") for w in report.warnings)
+
+
+def test_read_run_keeps_a_datum_shift_with_its_source_layer(tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Settings"
+    for row in (
+        ("key", "value"),
+        ("source.communities", "c.shp; EPSG:2385; 2 features; sha256 abc123"),
+        ("source.communities.transformation", "7-parameter Helmert, accuracy not stated"),
+    ):
+        sheet.append(row)
+    book.save(tmp_path / "report.xlsx")
+    back = read_run(tmp_path)
+    assert back.layers == {} and back.lang is None
+    (layer,) = back.sources
+    assert (layer.layer, layer.file, layer.crs, layer.sha256) == (
+        "communities",
+        "c.shp",
+        "EPSG:2385",
+        "abc123",
+    )
+    assert layer.transformation == "7-parameter Helmert, accuracy not stated"
+    with pytest.raises(BureauError, match="no data found"):
+        export_bureau(back, tmp_path / "out", lang="en")
+
+
+def test_values_that_are_messages_are_worded_in_the_package_language(odd_results, tmp_path):
+    communities = odd_results.communities.copy()
+    communities["warnings"] = [[msg("warn_no_service_centre"), "as it is"], []]
+    premises = odd_results.premises.copy()
+    premises["subsidy_note"] = [msg("note_developer_built"), None]
+    results = dataclasses.replace(odd_results, communities=communities, premises=premises)
+    for lang, sep in (("en", "; "), ("zh", "；")):
+        root = export_bureau(results, tmp_path / lang, formats="geojson,shp", lang=lang).folder
+        back = _read(root / "geojson" / "communities.geojson")
+        assert back["warnings"].tolist()[0] == sep.join(
+            [msg("warn_no_service_centre").text(lang), "as it is"]
+        )
+        notes = _read(root / "shp" / "premises_point.shp")["BZSM"].tolist()
+        assert notes == [msg("note_developer_built").text(lang)]
+
+
+def test_a_folder_is_not_rendered_directly(odd_layers, tmp_path):
+    with pytest.raises(TypeError, match="read_run"):
+        export_bureau(odd_layers, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_bureau_package_never_loads_or_analyses():
+    code = (
+        "import sys, gis_planner.render.bureau; "
+        "print('\\n'.join(m for m in sys.modules if m.startswith('gis_planner')))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = set(done.stdout.split())
+    forbidden = ("pipeline", "io.layers", "layout", "households", "premises", "budget", "enclosure")
+    assert not {m for m in loaded for f in forbidden if m.startswith(f"gis_planner.{f}")}
+
+
 # --------------------------------------------------------------------------- bad input
 
 
@@ -597,3 +689,36 @@ def test_proposed_sites_of_both_models_are_exported_with_unique_ids(demo_results
     mclp = sites[sites["XZMX"] == "mclp"]
     assert mclp["XZFGHS"].sum() == demo_results.layout.summary["mclp_households_newly_covered"]
     assert report.counts["sites"]["gpkg"] == len(expected)
+
+
+def test_cli_exports_a_run_folder_whose_last_write_was_interrupted(odd_results, tmp_path):
+    run = tmp_path / "run"
+    write_run(odd_results, run, map_html=False)
+    before = (run / "communities.geojson").read_bytes()
+    # a commit killed after it moved the old communities.geojson into its backup folder
+    (run / ".backup-test").mkdir()
+    (run / "communities.geojson").rename(run / ".backup-test" / "communities.geojson")
+    journal = {"stage": ".staging-test", "backup": ".backup-test", "old": ["communities.geojson"]}
+    (run / atomic.JOURNAL).write_text(json.dumps({**journal, "new": []}), encoding="utf-8")
+    result = CliRunner().invoke(
+        app, ["export", str(run), "--bureau", "--format", "geojson", "--out", str(tmp_path / "o")]
+    )
+    assert result.exit_code == 0, result.output
+    assert (run / "communities.geojson").read_bytes() == before
+    assert not (run / atomic.JOURNAL).exists() and not (run / ".backup-test").exists()
+    meta = json.loads((tmp_path / "o" / "bureau" / "metadata.json").read_text(encoding="utf-8"))
+    assert meta["source"]["kind"] == "run"
+
+
+def test_cli_refuses_a_foreign_package_before_reading_anything(tmp_path):
+    layers = tmp_path / "no_layers"  # loading it would fail: the refusal comes first
+    layers.mkdir()
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "bureau.zip").write_text("the planner's own zip", encoding="utf-8")
+    result = CliRunner().invoke(
+        app, ["export", str(layers), "--bureau", "--out", str(out), "--lang", "en"]
+    )
+    assert result.exit_code == 1
+    assert "not a package written by this tool" in result.output
+    assert (out / "bureau.zip").read_text(encoding="utf-8") == "the planner's own zip"
