@@ -28,6 +28,7 @@ from gis_planner.render.bureau.options import BureauError
 from gis_planner.render.bureau.shapefile import SHP_ENCODING, shapefile_frame
 from gis_planner.render.bureau.tables import LAYERS
 
+#: the package's name: the folder bureau/, bureau.zip, gpkg/bureau.gpkg, gdb/bureau.gdb
 PACKAGE = "bureau"
 GEOGRAPHIC_DECIMALS = 9  # 1e-9 degree ≈ 0.1 mm
 PROJECTED_DECIMALS = 4  # 0.1 mm
