@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from gis_planner.households import apportion
-from gis_planner.i18n import tr
+from gis_planner.i18n import Message, msg
 from gis_planner.rules import RuleSet
 
 
@@ -86,7 +86,6 @@ def premises_subsidies(
     counted: pd.Series,
     *,
     rules: RuleSet,
-    lang: str = "zh",
 ) -> pd.DataFrame:
     """R3 subsidy of each premises, with the per-community caps shared pro rata.
 
@@ -103,7 +102,8 @@ def premises_subsidies(
     -------
     DataFrame
         Indexed like ``premises``: ``subsidy_build_yuan`` (one-off),
-        ``subsidy_rent_yuan_per_year`` and ``subsidy_note``.
+        ``subsidy_rent_yuan_per_year`` and ``subsidy_note`` (a
+        :class:`~gis_planner.i18n.Message`, or "" when there is nothing to say).
     """
     sub = rules.subsidies
     basis = premises["tenure"].map(dict(sub.tenure_basis))
@@ -166,24 +166,24 @@ def premises_subsidies(
     rent_sub = capped(raw_rent, "rent_cap_yuan_per_year")
     # one note per (basis, kind, amount known) combination, picked per row (vectorised)
     has_amount = np.where(basis.eq("rent"), rent.notna(), cost.notna())
-    templates: dict[tuple[str, str, bool], str] = {}
+    templates: dict[tuple[str, str, bool], Message] = {}
     for k in sub.by_kind:
         rates = sub.by_kind[k]
-        templates[("build", k, True)] = tr(
-            "note_build", lang, share=rates.build_share, cap=rates.build_cap_yuan
+        templates[("build", k, True)] = msg(
+            "note_build", share=rates.build_share, cap=rates.build_cap_yuan
         )
-        templates[("rent", k, True)] = tr(
-            "note_rent", lang, share=rates.rent_share, cap=rates.rent_cap_yuan_per_year
+        templates[("rent", k, True)] = msg(
+            "note_rent", share=rates.rent_share, cap=rates.rent_cap_yuan_per_year
         )
         for b in ("build", "rent"):
-            templates[(b, k, False)] = tr("note_no_cost", lang)
+            templates[(b, k, False)] = msg("note_no_cost")
     keys = pd.Series(
         list(zip(basis.fillna(""), kind, has_amount, strict=True)), index=premises.index
     )
     notes = keys.map(lambda key: templates.get(key, "")).astype(object)
-    notes[basis.eq("none")] = tr("note_developer_built", lang)
-    notes[basis.eq("case_by_case")] = tr("note_case_by_case", lang)
-    notes[~counted] = tr("note_not_counted", lang)
+    notes[basis.eq("none")] = msg("note_developer_built")
+    notes[basis.eq("case_by_case")] = msg("note_case_by_case")
+    notes[~counted] = msg("note_not_counted")
     return pd.DataFrame(
         {
             "subsidy_build_yuan": build,

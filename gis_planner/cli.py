@@ -20,6 +20,7 @@ from typing import Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -113,8 +114,8 @@ def _say(text: str) -> None:
     err_console.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
-def _fail(err: PlannerError) -> NoReturn:
-    _say(str(err))
+def _fail(err: PlannerError, lang: str = "zh") -> NoReturn:
+    _say(err.text(lang))
     raise typer.Exit(code=1)
 
 
@@ -258,7 +259,7 @@ def _run(
     proposals: bool = True,
 ) -> None:
     from gis_planner.io.layers import load_layers
-    from gis_planner.pipeline import PlanYearError, analyse, propose_layout
+    from gis_planner.pipeline import PlanYearError, run
     from gis_planner.render.report import summary_rows
     from gis_planner.render.runfolder import write_run
 
@@ -276,25 +277,25 @@ def _run(
         task = progress.add_task(tr("step_read", lang), total=3)
         try:
             extra: dict[str, str] = {}
+            description = None
+            plan_year = year
             if scenario is not None:  # the layers, then the scenario file's rules and edits
-                from gis_planner.scenario.edits import Scenario
+                from gis_planner.scenario import Scenario
 
                 plan = Scenario.from_file(
                     scenario, base=layers_dir, rules=rules, year=year, lang=lang
                 )
                 data, extra = plan.data, {"scenario.yaml": plan.to_yaml(relative_to=out)}
-                progress.update(task, advance=1, description=tr("step_analyse", lang))
-                results = plan.evaluate(lang=lang)
+                description, plan_year = {**plan.to_dict(), "year": plan.year}, plan.year
             else:
-                data = load_layers(layers_dir, rules=rules, lang=lang)
-                progress.update(task, advance=1, description=tr("step_analyse", lang))
-                results = analyse(data, year=year, lang=lang)
+                data = load_layers(layers_dir, rules=rules)
+            progress.update(task, advance=1, description=tr("step_analyse", lang))
             if proposals:
-                _check_proposal_memory(
-                    len(results.estates) if results.estates is not None else 0, lang
-                )
-                progress.update(task, description=tr("step_propose", lang))
-                results = propose_layout(results, p=sites, lang=lang)
+                n = len(data.estates) if data.estates is not None else 0
+                _check_proposal_memory(n, lang)
+            results = run(
+                data, plan_year=plan_year, proposals=proposals, sites=sites, scenario=description
+            )
             progress.update(task, advance=1, description=tr("step_write", lang))
             try:
                 written, _ = write_run(
@@ -312,14 +313,14 @@ def _run(
                 _write_failed(err, out, lang)
         except PlanYearError as err:  # --year before the data year: a usage error
             progress.stop()
-            err_console.print(str(err), markup=False, highlight=False, soft_wrap=True)
+            _say(err.text(lang))
             raise typer.Exit(code=2 if year is not None else 1) from None
         except PlannerError as err:
             progress.stop()
-            _fail(err)
+            _fail(err, lang)
         except FolderBusyError:
             progress.stop()
-            _fail(PlannerError(tr("out_busy", lang, path=out.resolve())))
+            _fail(PlannerError(tr("out_busy", lang, path=out.resolve())), lang)
         progress.update(task, advance=1)
     table = Table(title=f"{tr('summary_title', lang)} — {data.name}", show_header=False)
     table.add_column(overflow="fold")
@@ -328,7 +329,12 @@ def _run(
         table.add_row(key, value)
     console.print(table)
     for w in results.warnings[:10]:
-        console.print(f"[yellow]![/yellow] {w}", markup=True, highlight=False, soft_wrap=True)
+        console.print(
+            f"[yellow]![/yellow] {escape(w.text(lang))}",
+            markup=True,
+            highlight=False,
+            soft_wrap=True,
+        )
     if len(results.warnings) > 10:
         console.print(
             f"… +{len(results.warnings) - 10} ({tr('summary_warnings', lang)}: report.xlsx)"
@@ -407,20 +413,29 @@ def demo(
 def check(
     layers_dir: Path = typer.Argument(..., exists=True, file_okay=False),
     rules: Path | None = typer.Option(None, "--rules", exists=True, dir_okay=False),
+    year: int | None = typer.Option(None, "--year", help="Plan year, as for `run`."),
     lang: Lang = typer.Option(Lang.zh, "--lang"),
+    proposals: bool = PROPOSALS_OPTION,
     verbose: bool = typer.Option(False, "--verbose", "-v"),
 ) -> None:
-    """Validate LAYERS_DIR (and run the analyses, writing nothing); exit 1 listing every
-    problem. Every warning that `run` would give is printed too."""
+    """Validate LAYERS_DIR and run the same analyses as `run`, writing nothing; exit 1
+    listing every problem. Every warning that `run` would give is printed too."""
     from gis_planner.io.layers import load_layers
-    from gis_planner.pipeline import analyse
+    from gis_planner.pipeline import PlanYearError, run
 
     _setup_logging(verbose)
+    code = lang.value
+    _check_year(year, code)
     try:
-        data = load_layers(layers_dir, rules=rules, lang=lang.value)
-        results = analyse(data, lang=lang.value)
+        data = load_layers(layers_dir, rules=rules)
+        if proposals:
+            _check_proposal_memory(len(data.estates) if data.estates is not None else 0, code)
+        results = run(data, plan_year=year, proposals=proposals)
+    except PlanYearError as err:
+        _say(err.text(code))
+        raise typer.Exit(code=2 if year is not None else 1) from None
     except PlannerError as err:
-        _fail(err)
+        _fail(err, code)
     for name, info in data.sources.items():
         console.print(
             f"✓ {name}: {Path(info.file).name} — {info.features} ({info.crs})", highlight=False
@@ -428,9 +443,9 @@ def check(
     if data.population_raster is not None:
         console.print(f"✓ population: {data.population_raster.name}", highlight=False)
     for w in results.warnings:
-        console.print(f"! {w}", highlight=False, soft_wrap=True)
+        console.print(f"! {w.text(code)}", highlight=False, soft_wrap=True)
     console.print(
-        tr("check_ok", lang.value, n=len(data.sources), warnings=len(results.warnings)),
+        tr("check_ok", code, n=len(data.sources), warnings=len(results.warnings)),
         highlight=False,
     )
 

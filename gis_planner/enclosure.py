@@ -30,25 +30,26 @@ The road crossing is measured on the estate polygon shrunk inward by ``road_edge
 (``estate.buffer(-tolerance)``), so a road running along the edge gives ~0 m. All lengths are
 metres in the working CRS (EPSG:4549).
 
-:func:`enclosure_table` is the printable list for the street offices and
-:func:`enclosure_summary` the counts per street and per community.
+:func:`enclosure_list` is the list for the street offices, in print order, and
+:func:`enclosure_counts` the counts per street and per community; renderers word both.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from scipy import sparse
+from scipy.sparse import csgraph
 
 from gis_planner.crs import GK3_RANGE
 from gis_planner.errors import PlannerError
 from gis_planner.households import robust_overlay
-from gis_planner.i18n import LANGS, MESSAGES, label, tr, value_label
+from gis_planner.i18n import MESSAGES, Listing, Message, Term, msg
 from gis_planner.io.schema import BOOL
 from gis_planner.rules import RuleSet
 
@@ -97,11 +98,6 @@ _HARD, _SURVEY, _REVIEW, _NOTE, _PASS, _FLAG = range(6)
 # --------------------------------------------------------------------------- inputs
 
 
-def _check_lang(lang: str) -> None:
-    if lang not in LANGS:
-        raise ValueError(f"lang must be one of {', '.join(LANGS)}, not {lang!r}")
-
-
 def _numbers(df: pd.DataFrame, name: str) -> np.ndarray:
     """Column ``name`` as floats, NaN where missing (or the column is absent)."""
     if name not in df.columns:
@@ -135,16 +131,15 @@ def _booleans(df: pd.DataFrame, name: str) -> tuple[np.ndarray, np.ndarray]:
     return known & truth, known & ~truth
 
 
-def _check_crs(estates: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, lang: str) -> None:
+def _check_crs(estates: gpd.GeoDataFrame, roads: gpd.GeoDataFrame) -> None:
     """Raise unless estates and roads share one projected CRS (lengths in metres)."""
     for layer_name, layer in (("estates", estates), ("planned_roads", roads)):
         if layer.crs is None:
-            raise PlannerError(tr("enc_crs_missing", lang, layer=layer_name, working=GK3_RANGE))
+            raise PlannerError(msg("enc_crs_missing", layer=layer_name, working=GK3_RANGE))
     if estates.crs != roads.crs:
         raise PlannerError(
-            tr(
+            msg(
                 "enc_crs_mismatch",
-                lang,
                 roads=roads.crs.to_string(),
                 estates=estates.crs.to_string(),
                 working=GK3_RANGE,
@@ -152,22 +147,60 @@ def _check_crs(estates: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, lang: str) ->
         )
     if not estates.crs.is_projected:
         raise PlannerError(
-            tr("enc_crs_geographic", lang, crs=estates.crs.to_string(), working=GK3_RANGE)
+            msg("enc_crs_geographic", crs=estates.crs.to_string(), working=GK3_RANGE)
         )
 
 
 # --------------------------------------------------------------------------- road crossings
 
 
+def road_keys(roads: gpd.GeoDataFrame) -> np.ndarray:
+    """Which planned-road features are one road: the same ``road_id``; without one, the same
+    ``name``; without either, the features that touch one another (a road digitised as
+    segments). Returns one key per feature (by position).
+
+    Examples
+    --------
+    >>> from shapely.geometry import LineString
+    >>> roads = gpd.GeoDataFrame(
+    ...     {"road_id": ["R1", None, None, None, None], "name": [None, "一路", "一路", None, None]},
+    ...     geometry=[LineString([(0, 0), (1, 0)]), LineString([(0, 5), (1, 5)]),
+    ...               LineString([(9, 5), (10, 5)]), LineString([(0, 9), (1, 9)]),
+    ...               LineString([(1, 9), (2, 9)])])
+    >>> road_keys(roads).tolist()
+    ['id:R1', 'name:一路', 'name:一路', 'piece:3', 'piece:3']
+    """
+    ids, names = _texts(roads, "road_id"), _texts(roads, "name")
+    keys = np.array(
+        [
+            f"id:{i}" if i is not None else (f"name:{m}" if m is not None else "")
+            for i, m in zip(ids, names, strict=True)
+        ],
+        dtype=object,
+    )
+    loose = np.flatnonzero(keys == "")
+    if len(loose):
+        # unnamed pieces: connected components of the pieces that touch (scipy's csgraph)
+        geoms = roads.geometry.to_numpy()[loose]
+        a, b = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+        graph = sparse.coo_array((np.ones(len(a)), (a, b)), shape=(len(loose), len(loose)))
+        _, label = csgraph.connected_components(graph, directed=False)
+        first = {lab: int(loose[np.flatnonzero(label == lab)[0]]) for lab in np.unique(label)}
+        keys[loose] = [f"piece:{first[lab]}" for lab in label]
+    return keys
+
+
 def _road_crossings(
-    geoms: np.ndarray, roads: gpd.GeoDataFrame, *, tolerance_m: float, lang: str
-) -> tuple[np.ndarray, dict[int, list[tuple[str, float]]]]:
+    geoms: np.ndarray, roads: gpd.GeoDataFrame, *, tolerance_m: float
+) -> tuple[np.ndarray, dict[int, list[tuple[str | Message, float]]]]:
     """Length of each planned road inside each estate shrunk inward by ``tolerance_m``.
 
     Vectorised: an STRtree of the roads is queried with the estates (``intersects``), only
     the estates that touch a road are shrunk, and intersections are computed only for those
-    candidate pairs. Features sharing a ``road_id`` count as one road (their lengths inside
-    the estate are added up); features without one count each on their own.
+    candidate pairs. The features of one road (:func:`road_keys`: same ``road_id``, else the
+    same name, else touching unnamed pieces) count together: the length of the union of their
+    parts inside the estate, so that a road digitised as short segments, or drawn twice, is
+    measured once and whole.
 
     Returns
     -------
@@ -179,7 +212,7 @@ def _road_crossings(
     """
     n = len(geoms)
     longest = np.zeros(n)
-    crossings: dict[int, list[tuple[str, float]]] = {}
+    crossings: dict[int, list[tuple[str | Message, float]]] = {}
     road_geoms = roads.geometry.to_numpy()
     usable = ~(shapely.is_missing(road_geoms) | shapely.is_empty(road_geoms))
     if n == 0 or not usable.any():
@@ -194,23 +227,31 @@ def _road_crossings(
     hit_estates, inverse = np.unique(est_pos, return_inverse=True)
     shrunk = shapely.buffer(geoms[hit_estates], -tolerance_m)
     inside = robust_overlay(shapely.intersection, shrunk[inverse], road_geoms[road_pos])
-    length_m = shapely.length(inside)
-    keep = length_m > LENGTH_TOLERANCE_M
+    keep = shapely.length(inside) > LENGTH_TOLERANCE_M
     if not keep.any():
         return longest, crossings
-    est_pos, road_pos, length_m = est_pos[keep], road_pos[keep], length_m[keep]
+    est_pos, road_pos, inside = est_pos[keep], road_pos[keep], inside[keep]
 
-    road_ids = _texts(roads, "road_id")
-    road_names = _texts(roads, "name")
-    unnamed = tr("enc_road_unnamed", lang)
-    keys = [road_ids[p] if road_ids[p] is not None else f"#{p}" for p in road_pos]
-    shown = [road_names[p] or road_ids[p] or unnamed for p in road_pos]
-    pairs = pd.DataFrame({"estate": est_pos, "road": keys, "shown": shown, "length_m": length_m})
-    per_road = (
-        pairs.groupby(["estate", "road"], sort=False)
-        .agg(shown=("shown", "first"), length_m=("length_m", "sum"))
-        .reset_index()
-        .sort_values(["estate", "length_m"], ascending=[True, False], kind="mergesort")
+    keys = road_keys(roads)
+    road_ids, road_names = _texts(roads, "road_id"), _texts(roads, "name")
+    unnamed = msg("enc_road_unnamed")
+    pairs = pd.DataFrame(
+        {
+            "estate": est_pos,
+            "road": keys[road_pos],
+            "shown": [road_names[p] or road_ids[p] or unnamed for p in road_pos],
+            "geometry": inside,
+        }
+    )
+    per_road = pairs.groupby(["estate", "road"], sort=False).agg(
+        shown=("shown", "first"), geometry=("geometry", list)
+    )
+    per_road["length_m"] = [
+        float(shapely.length(parts[0] if len(parts) == 1 else shapely.union_all(parts)))
+        for parts in per_road["geometry"]
+    ]
+    per_road = per_road.reset_index().sort_values(
+        ["estate", "length_m"], ascending=[True, False], kind="mergesort"
     )
     top = per_road.groupby("estate", sort=False)["length_m"].max()
     longest[top.index.to_numpy()] = top.to_numpy()
@@ -251,9 +292,9 @@ def _metres(value: float, reference: float, *, distinguish: bool = False) -> tup
     return a, f"{reference:g}"
 
 
-def _condition_text(condition: str, lang: str) -> str:
+def _condition_text(condition: str) -> Message | str:
     key = f"enc_condition_{condition}"
-    return tr(key, lang) if key in MESSAGES else condition
+    return msg(key) if key in MESSAGES else condition
 
 
 # --------------------------------------------------------------------------- screening
@@ -264,7 +305,6 @@ def screen_enclosure(
     planned_roads: gpd.GeoDataFrame | None = None,
     *,
     rules: RuleSet,
-    lang: str = "zh",
 ) -> pd.DataFrame:
     """Screen open and semi-open estates for enclosure (开转封), R6 (一(三)) and R8 (四(五)).
 
@@ -284,8 +324,6 @@ def screen_enclosure(
     rules : RuleSet
         The rules (:func:`gis_planner.rules.load_rules`); every threshold is read from
         ``rules.enclosure``.
-    lang : {"zh", "en"}
-        Language of the reasons.
 
     Returns
     -------
@@ -293,7 +331,8 @@ def screen_enclosure(
         Indexed like ``estates`` (which is not modified), with columns
 
         - ``enclosure_status`` (str): one of :data:`STATUSES`;
-        - ``enclosure_reasons`` (list of str): every finding, the decisive ones first;
+        - ``enclosure_reasons`` (list of :class:`~gis_planner.i18n.Message`): every finding,
+          the decisive ones first;
         - ``walls_included`` (bool): the facade is ``damaged`` (set whatever the status);
         - ``no_property_management`` (bool): ``property_management`` is False (R8; unknown
           gives False);
@@ -316,21 +355,20 @@ def screen_enclosure(
     ...     {"estate_id": ["E1"], "name": ["幸福小区"], "enclosure": ["open"],
     ...      "built_year": [1995], "survey_participation": [0.8], "survey_support": [0.9]},
     ...     geometry=[box(497000, 3380000, 497100, 3380100)], crs="EPSG:4549")
-    >>> out = screen_enclosure(estates, rules=load_rules(), lang="en")
+    >>> out = screen_enclosure(estates, rules=load_rules())
     >>> out.loc[0, "enclosure_status"], int(out.loc[0, "enclosure_rank"])
     ('candidate', 1)
     """
-    _check_lang(lang)
     r = rules.enclosure
     eligible = tuple(r.eligible_enclosure)
     if planned_roads is not None:
-        _check_crs(estates, planned_roads, lang)
+        _check_crs(estates, planned_roads)
     n = len(estates)
     geoms = estates.geometry.to_numpy()
 
     if planned_roads is not None:
         longest, crossings = _road_crossings(
-            geoms, planned_roads, tolerance_m=float(r.road_edge_tolerance_m), lang=lang
+            geoms, planned_roads, tolerance_m=float(r.road_edge_tolerance_m)
         )
     else:
         longest, crossings = np.zeros(n), {}
@@ -400,9 +438,9 @@ def screen_enclosure(
         rank = pd.array(values, dtype="Int64")
         rank[~is_candidate] = pd.NA
 
-    # ---- the reasons (one loop; constant texts are formatted once)
+    # ---- the reasons (one loop; the constant findings are made once)
     const = {
-        key: tr(key, lang)
+        key: msg(key)
         for key in (
             "enc_enclosed",
             "enc_enclosure_unknown",
@@ -420,22 +458,20 @@ def screen_enclosure(
             "enc_no_community",
         )
     }
-    eligible_text = ("、" if lang == "zh" else ", ").join(
-        str(value_label(e, lang)) for e in eligible
-    )
+    eligible_text = Listing.of([Term(e) for e in eligible])
     roads_given = planned_roads is not None
 
-    def survey_reason(key: str, value: float, minimum: float, fails: bool) -> tuple[int, str]:
+    def survey_reason(key: str, value: float, minimum: float, fails: bool) -> tuple[int, Message]:
         """A survey figure against its threshold: a hard failure or a pass."""
         shown, shown_minimum = _pct(value, minimum, distinguish=fails)
         return (
             _HARD if fails else _PASS,
-            tr(f"{key}_{'low' if fails else 'ok'}", lang, value=shown, minimum=shown_minimum),
+            msg(f"{key}_{'low' if fails else 'ok'}", value=shown, minimum=shown_minimum),
         )
 
-    reasons: list[list[str]] = []
+    reasons: list[list[Message]] = []
     for i in range(n):
-        found: list[tuple[int, str]] = []
+        found: list[tuple[int, Message]] = []
         enc = enclosure[i]
         if not_applicable[i]:
             if enc == "enclosed":
@@ -444,10 +480,9 @@ def screen_enclosure(
                 found.append(
                     (
                         _HARD,
-                        tr(
+                        msg(
                             "enc_not_eligible",
-                            lang,
-                            value=value_label(enc, lang),
+                            value=Term(enc),
                             eligible=eligible_text,
                         ),
                     )
@@ -461,7 +496,7 @@ def screen_enclosure(
         if enc is None:
             found.append((_REVIEW, const["enc_enclosure_unknown"]))
         else:
-            found.append((_PASS, tr("enc_eligible", lang, value=value_label(enc, lang))))
+            found.append((_PASS, msg("enc_eligible", value=Term(enc))))
 
         # planned roads
         if not roads_given:
@@ -474,11 +509,11 @@ def screen_enclosure(
                 shown, limit = _metres(length, road_limit_m, distinguish=crosses)
                 if crosses:
                     found.append(
-                        (_HARD, tr("enc_road_crossing", lang, road=road, length=shown, limit=limit))
+                        (_HARD, msg("enc_road_crossing", road=road, length=shown, limit=limit))
                     )
                 else:
                     found.append(
-                        (_PASS, tr("enc_road_short", lang, road=road, length=shown, limit=limit))
+                        (_PASS, msg("enc_road_short", road=road, length=shown, limit=limit))
                     )
 
         # residents' wishes (survey)
@@ -504,30 +539,25 @@ def screen_enclosure(
         else:
             year = int(built_year[i])
             if not post[i]:
-                found.append((_PASS, tr("enc_built_before", lang, before=year_before, year=year)))
+                found.append((_PASS, msg("enc_built_before", before=year_before, year=year)))
             elif poor[i]:
-                found.append(
-                    (_NOTE, tr("enc_built_after_poor", lang, before=year_before, year=year))
-                )
+                found.append((_NOTE, msg("enc_built_after_poor", before=year_before, year=year)))
             elif condition[i] is None:
                 found.append(
                     (
                         _HARD,
-                        tr(
-                            "enc_built_after_condition_unknown", lang, before=year_before, year=year
-                        ),
+                        msg("enc_built_after_condition_unknown", before=year_before, year=year),
                     )
                 )
             else:
                 found.append(
                     (
                         _HARD,
-                        tr(
+                        msg(
                             "enc_built_after_not_poor",
-                            lang,
                             before=year_before,
                             year=year,
-                            condition=_condition_text(condition[i], lang),
+                            condition=_condition_text(condition[i]),
                         ),
                     )
                 )
@@ -538,9 +568,9 @@ def screen_enclosure(
         else:
             shown, maximum = _pct(frontage[i], frontage_max, distinguish=frontage_high[i])
             if frontage_high[i]:
-                found.append((_REVIEW, tr("enc_frontage_high", lang, value=shown, maximum=maximum)))
+                found.append((_REVIEW, msg("enc_frontage_high", value=shown, maximum=maximum)))
             else:
-                found.append((_PASS, tr("enc_frontage_ok", lang, value=shown, maximum=maximum)))
+                found.append((_PASS, msg("enc_frontage_ok", value=shown, maximum=maximum)))
 
         # flags: walls (一(三)), property management (R8), community
         if walls[i]:
@@ -601,36 +631,32 @@ def _require_screened(df: pd.DataFrame) -> None:
         )
 
 
-def enclosure_table(
-    estates_screened: pd.DataFrame | gpd.GeoDataFrame,
-    *,
-    lang: str = "zh",
-) -> pd.DataFrame:
-    """The printable enclosure list for the street offices (R6, 一(三)).
+def enclosure_list(estates_screened: pd.DataFrame | gpd.GeoDataFrame) -> pd.DataFrame:
+    """The enclosure list for the street offices (R6, 一(三)), in the order it is printed.
 
     Candidates (``candidate`` and ``candidate_exception``) come first in rank order, then the
     other open and semi-open estates by status — ``needs_survey`` (the street office's work
     list), ``needs_review``, ``not_suitable`` — each oldest first, then most households, then
-    estate code. ``not_applicable`` (already enclosed) estates are left out.
+    estate code. ``not_applicable`` (already enclosed) estates are left out. The renderers
+    word it (:func:`gis_planner.render.report.enclosure_sheet`).
 
     Parameters
     ----------
     estates_screened : DataFrame or GeoDataFrame
         The estates' columns joined with the columns of :func:`screen_enclosure`.
-        ``community_name``, ``street``, ``built_year`` and ``households`` are shown when present.
-    lang : {"zh", "en"}
-        Language of the headers and of the status and yes/no values. The reasons are shown as
-        :func:`screen_enclosure` wrote them: screen in the same language.
+        ``community_id``, ``community_name``, ``street``, ``built_year`` and ``households``
+        are used when present.
 
     Returns
     -------
     DataFrame
-        No geometry; keeps the estates' index labels. Columns (Chinese headers by default):
-        排序 (rank), 小区名称, 小区代码, 社区名称 (未分配 for an estate in no community), 街道,
-        建成年份, 户数, 开转封评估 (status label), 评估理由 (reasons joined with "；", "; " in
-        English), 墙体一并改造 (是/否), 无物业管理 (是/否).
+        No geometry; keeps the estates' index labels. Columns: ``enclosure_rank``,
+        ``name``, ``estate_id``, ``community_name`` (its code when it has no name),
+        ``street``, ``built_year``, ``households`` (Int64), ``enclosure_status``,
+        ``enclosure_reasons`` (list of messages), ``walls_included``,
+        ``no_property_management`` (bool) and ``unassigned`` (bool: the estate lies in no
+        community; its community and street are then empty).
     """
-    _check_lang(lang)
     _require_screened(estates_screened)
     df = pd.DataFrame(estates_screened)
     df = df[df["enclosure_status"].isin(TABLE_STATUS_ORDER).to_numpy()]
@@ -657,7 +683,6 @@ def enclosure_table(
     df = df.iloc[order]
     year, households, rank = year[order], households[order], rank[order]
 
-    unassigned = label("unassigned", lang)
     ids = _texts(df, "community_id")
     if "community_id" in df.columns:
         in_none = np.array([c is None for c in ids], dtype=bool)
@@ -665,14 +690,12 @@ def enclosure_table(
         in_none = np.zeros(len(df), dtype=bool)
     names = _texts(df, "community_name")
     community = [
-        unassigned if none else (name or cid)
-        for none, name, cid in zip(in_none, names, ids, strict=True)
+        None if none else (name or cid) for none, name, cid in zip(in_none, names, ids, strict=True)
     ]
     streets = _texts(df, "street")
-    street = [unassigned if none else s for none, s in zip(in_none, streets, strict=True)]
-    sep = "; " if lang == "en" else "；"
+    street = [None if none else s for none, s in zip(in_none, streets, strict=True)]
     reasons = [
-        sep.join(v) if isinstance(v, (list, tuple)) else ("" if v is None else str(v))
+        list(v) if isinstance(v, (list, tuple)) else ([] if v is None else [v])
         for v in df["enclosure_reasons"].to_numpy()
     ]
 
@@ -681,48 +704,58 @@ def enclosure_table(
             np.where(np.isnan(values), np.nan, np.round(values)), dtype="Float64"
         ).astype("Int64")
 
-    def yes_no(name: str) -> list[Any]:
-        yes, no = value_label("yes", lang), value_label("no", lang)
+    def flag(name: str) -> np.ndarray:
         if name not in df.columns:
-            return [no] * len(df)
-        return [
-            yes if (v is not None and not pd.isna(v) and bool(v)) else no
-            for v in df[name].to_numpy()
-        ]
+            return np.zeros(len(df), dtype=bool)
+        return np.array(
+            [v is not None and not pd.isna(v) and bool(v) for v in df[name].to_numpy()],
+            dtype=bool,
+        )
 
     return pd.DataFrame(
         {
-            label("enclosure_rank", lang): whole(rank),
-            label("estate_name", lang): _texts(df, "name"),
-            label("estate_id", lang): df["estate_id"].to_numpy(),
-            label("community_name", lang): community,
-            label("street", lang): street,
-            label("built_year", lang): whole(year),
-            label("households", lang): whole(households),
-            label("enclosure_status", lang): [
-                value_label(s, lang) for s in df["enclosure_status"].to_numpy()
-            ],
-            label("enclosure_reasons", lang): reasons,
-            label("walls_included", lang): yes_no("walls_included"),
-            label("no_property_management", lang): yes_no("no_property_management"),
+            "enclosure_rank": whole(rank),
+            "name": _texts(df, "name"),
+            "estate_id": df["estate_id"].to_numpy(),
+            "community_name": pd.Series(community, index=df.index, dtype=object),
+            "street": pd.Series(street, index=df.index, dtype=object),
+            "built_year": whole(year),
+            "households": whole(households),
+            "enclosure_status": df["enclosure_status"].to_numpy(dtype=object),
+            "enclosure_reasons": pd.Series(reasons, index=df.index, dtype=object),
+            "walls_included": flag("walls_included"),
+            "no_property_management": flag("no_property_management"),
+            "unassigned": in_none,
         },
         index=df.index,
     )
 
 
-def enclosure_summary(
+#: the counts of :func:`enclosure_counts`, after the level and the grouping columns
+COUNT_COLUMNS = (
+    "estates_count",
+    "enc_candidates",
+    "enc_candidate_households",
+    "enc_needs_survey",
+    "enc_needs_review",
+    "enc_not_suitable",
+    "enc_not_applicable",
+)
+
+
+def enclosure_counts(
     estates_screened: pd.DataFrame | gpd.GeoDataFrame,
     *,
     by: Sequence[str] = ("street", "community_name"),
-    lang: str = "zh",
 ) -> pd.DataFrame:
     """Enclosure counts per street and per community (R6, 一(三)): one hierarchical table.
 
     One row per value of ``by[0]`` (e.g. each street), followed by one row per value of
     ``by[:2]`` within it (each community of that street), and so on for longer ``by``; a
     county total row comes last. Estates in no community (``community_id`` None), and
-    estates with no value in a ``by`` column, are grouped under 未分配 ("Unassigned"), listed
-    after the other groups of their level.
+    estates with no value in a ``by`` column, are grouped as *unassigned* (None), listed
+    after the other groups of their level. The renderers word it
+    (:func:`gis_planner.render.report.enclosure_summary_sheet`).
 
     Parameters
     ----------
@@ -730,27 +763,36 @@ def enclosure_summary(
         The estates' columns joined with the columns of :func:`screen_enclosure`.
     by : sequence of str
         The grouping columns, from the widest level to the narrowest.
-    lang : {"zh", "en"}
-        Language of the headers and labels.
 
     Returns
     -------
     DataFrame
-        Columns (Chinese headers by default; the internal names in brackets):
-        汇总层级 (level: the label of the ``by`` column the row groups by, or 合计), one column
-        per ``by`` column (empty below the row's level), 小区数 (all estates), 可列入小区数
-        (candidates, exceptions included), 可列入小区户数 (households of those candidates,
-        unknown counted as 0), 需开展意愿调查小区数 (needs_survey: the street office's work
-        list), 需论证小区数 (needs_review), 不宜开转封小区数 (not_suitable), 已封闭小区数
-        (not_applicable). A fresh RangeIndex.
+        Columns ``level`` (the ``by`` column the row groups by, or ``"total"``), one column
+        per ``by`` column (the group's value; ``""`` below the row's level; None for the
+        unassigned group), then :data:`COUNT_COLUMNS` (Int64): all estates, candidates
+        (exceptions included), households of those candidates (unknown counted as 0),
+        ``needs_survey`` (the street office's work list), ``needs_review``, ``not_suitable``,
+        ``not_applicable``. A fresh RangeIndex.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"estate_id": ["E1", "E2"], "community_id": ["C1", None],
+    ...                    "street": ["武康街道", None], "community_name": ["甲", None],
+    ...                    "households": [300, 200], "enclosure_reasons": [[], []],
+    ...                    "enclosure_status": ["candidate", "needs_survey"]})
+    >>> enclosure_counts(df)[["level", "street", "estates_count", "enc_candidates"]]
+                level street  estates_count  enc_candidates
+    0          street   武康街道              1               1
+    1  community_name   武康街道              1               1
+    2          street   None              1               0
+    3  community_name   None              1               0
+    4           total                     2               1
     """
-    _check_lang(lang)
     _require_screened(estates_screened)
     by = list(by)
     if not by:
         raise ValueError("by must name at least one column, e.g. ('street', 'community_name')")
     df = pd.DataFrame(estates_screened)
-    unassigned = label("unassigned", lang)
     if "community_id" in df.columns:
         in_none = np.array([c is None for c in _texts(df, "community_id")], dtype=bool)
     else:
@@ -758,10 +800,13 @@ def enclosure_summary(
     keys = pd.DataFrame(index=range(len(df)))
     for col in by:
         values = _texts(df, col)
-        keys[col] = [
-            unassigned if (none or v is None) else str(v)
-            for none, v in zip(in_none, values, strict=True)
-        ]
+        keys[col] = pd.Series(
+            [
+                None if (none or v is None) else str(v)
+                for none, v in zip(in_none, values, strict=True)
+            ],
+            dtype=object,
+        )
 
     status = df["enclosure_status"].astype(str).to_numpy()
     candidate = np.isin(status, CANDIDATE_STATUSES)
@@ -777,41 +822,42 @@ def enclosure_summary(
             "enc_not_applicable": (status == "not_applicable").astype(np.int64),
         }
     )
-    measures = list(counts.columns)
+    measures = list(COUNT_COLUMNS)
 
     parts = []
     for depth in range(1, len(by) + 1):
         cols = by[:depth]
-        grouped = pd.concat([keys[cols], counts], axis=1).groupby(cols, sort=False)[measures]
+        grouped = pd.concat([keys[cols], counts], axis=1).groupby(cols, sort=False, dropna=False)[
+            measures
+        ]
         part = grouped.sum().reset_index()
         for col in by[depth:]:
             part[col] = ""
-        part["level"] = label(by[depth - 1], lang)
+        part["level"] = by[depth - 1]
         part["_total"] = 0
         parts.append(part)
     total = counts.sum().to_frame().T
     for col in by:
         total[col] = ""
-    total["level"] = label("total", lang)
+    total["level"] = "total"
     total["_total"] = 1
     parts.append(total)
     summary = pd.concat(parts, ignore_index=True)
 
-    # hierarchical order: a group's row, then its sub-groups; 未分配 last; the total at the end
+    # hierarchical order: a group's row, then its sub-groups; unassigned last; the total last
     sort_cols = ["_total"]
     for col in by:
+        values = summary[col].astype(object)
+        summary[col] = values.where(values.notna(), None)
         summary[f"_{col}_kind"] = np.select(
-            [summary[col] == "", summary[col] == unassigned], [0, 2], default=1
+            [values.eq("").to_numpy(dtype=bool), values.isna().to_numpy(dtype=bool)],
+            [0, 2],
+            default=1,
         )
-        sort_cols += [f"_{col}_kind", col]
+        summary[f"_{col}_key"] = values.fillna("").astype(str)
+        sort_cols += [f"_{col}_kind", f"_{col}_key"]
     summary = summary.sort_values(sort_cols, kind="mergesort").reset_index(drop=True)
 
     for col in measures:
         summary[col] = pd.to_numeric(summary[col]).round().astype("Int64")
-    summary = summary[["level", *by, *measures]]
-    summary.columns = [
-        label("summary_level", lang),
-        *(label(c, lang) for c in by),
-        *(label(c, lang) for c in measures),
-    ]
-    return summary
+    return summary[["level", *by, *measures]]

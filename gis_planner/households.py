@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -121,16 +122,22 @@ def allocate_households(
     communities: gpd.GeoDataFrame,
     *,
     households_column: str = "households",
+    assignments: Mapping[str, str] | None = None,
 ) -> Allocation:
     """Allocate every estate's households to the communities it lies in (R1, 一(二)).
 
     Parameters
     ----------
     estates : GeoDataFrame
-        Estate polygons in a projected CRS (EPSG:4549) with whole ``households`` (missing
-        counts are taken as 0 and should have been reported by the caller).
+        Estate polygons in a projected CRS (EPSG:4549) with ``estate_id`` and whole
+        ``households`` (missing counts are taken as 0 and should have been reported by the
+        caller).
     communities : GeoDataFrame
-        Community polygons in the same CRS.
+        Community polygons in the same CRS, with ``community_id``.
+    assignments : mapping, optional
+        ``estate_id`` → ``community_id``: estates given wholly to a community whatever their
+        geometry (a planning decision, e.g. a scenario's moved estate). Ids that match no
+        estate or community are ignored; the caller reports them.
 
     Returns
     -------
@@ -178,6 +185,10 @@ def allocate_households(
     )
     outside_share = np.clip(np.where(inside_total > 0, outside_share, 1.0), 0.0, 1.0)
 
+    if assignments:
+        pair_est, pair_com, share = _assigned(
+            estates, communities, assignments, pair_est, pair_com, share
+        )
     order = np.lexsort((pair_com, pair_est))
     pair_est, pair_com, share = pair_est[order], pair_com[order], share[order]
     parts = apportion(households, pair_est, share) if len(pair_est) else np.zeros(0, np.int64)
@@ -232,6 +243,31 @@ def allocate_households(
         int((np.bincount(pair_est, minlength=n_est) > 1).sum()),
     )
     return Allocation(shares, est_table, community_households, unassigned)
+
+
+def _assigned(
+    estates: pd.DataFrame,
+    communities: pd.DataFrame,
+    assignments: Mapping[str, str],
+    pair_est: np.ndarray,
+    pair_com: np.ndarray,
+    share: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The (estate, community, share) pairs with every assigned estate wholly in its
+    community."""
+    position = {str(c): i for i, c in enumerate(communities["community_id"].astype(str))}
+    ids = estates["estate_id"].astype(str).to_numpy()
+    target = np.array([position.get(str(assignments.get(e, "")), -1) for e in ids], np.int64)
+    moved = np.flatnonzero(target >= 0)
+    if len(moved) == 0:
+        return pair_est, pair_com, share
+    keep = target[pair_est] < 0
+    log.info("%d estates assigned wholly to a community by decision", len(moved))
+    return (
+        np.concatenate([pair_est[keep], moved]),
+        np.concatenate([pair_com[keep], target[moved]]),
+        np.concatenate([share[keep], np.ones(len(moved))]),
+    )
 
 
 def _shares_json(

@@ -633,6 +633,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "规划年份 {year} 早于数据年份 {data_year}：请用 {data_year} 年或以后的年份（数据年份见规则 settings.data_year，未设置时为当前年份）",
         "plan year {year} is before the data year {data_year}: use {data_year} or later (the data year is the rule settings.data_year; unset, the current year)",
     ),
+    "rules_data_year": (
+        "规则 settings.data_year = {value!r} 必须是年份（例如 2024），或 null 表示当前年份",
+        "settings.data_year = {value!r} must be a year (e.g. 2024) or null for the current year",
+    ),
     "plan_year_not_int": (
         "规划年份必须是整数年份（例如 2035，不早于数据年份 {data_year}），而不是 {year!r}",
         "the plan year must be a whole year (e.g. 2035, not before the data year {data_year}), not {year!r}",
@@ -1142,8 +1146,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "must be the name of an encoding, e.g. GBK or UTF-8",
     ),
     "cfg_expect_fields": (
-        "应为“文件中的字段名: 规范字段名”的映射，例如 {户数: households}",
-        "must be a mapping of the file's field name → the contract's field name, e.g. {户数: households}",
+        "应为“文件中的字段名: 规范字段名”的映射，例如 {{户数: households}}",
+        "must be a mapping of the file's field name → the contract's field name, e.g. {{户数: households}}",
     ),
     "cfg_expect_bool": ("应为 true 或 false", "must be true or false"),
     "cfg_expect_number": (
@@ -1298,8 +1302,6 @@ def tr(key: str, lang: str = "zh", /, **values: object) -> str:
     """
     zh, en = MESSAGES[key]
     text = en if lang == "en" else zh
-    if not values:
-        return text
     return text.format(**{k: render(v, lang) for k, v in values.items()})
 
 

@@ -1,8 +1,11 @@
-"""Run every analysis on validated layers: ``PlanningData`` → :class:`Results`.
+"""The pipeline: validated layers → every analysis → :class:`~gis_planner.results.Results`.
 
-Data flows one way: files → :func:`gis_planner.io.layers.load_layers` → :func:`analyse` (pure
-functions of the analysis modules) → renderers (:mod:`gis_planner.render.report`, maps, exports).
-Nothing here reads or writes files.
+:func:`run` is the one place the steps are composed — the command line, scenarios, the bureau
+export and the benchmarks all call it. Data flows one way: files →
+:func:`gis_planner.io.load_layers` → :func:`run` (:func:`analyse`, then
+:func:`propose_layout`; pure functions of the analysis modules) → renderers
+(:mod:`gis_planner.render`). Nothing here reads or writes files, and nothing here words a
+message: findings are :class:`~gis_planner.i18n.Message` codes, worded by the renderers.
 
 Plan years
 ----------
@@ -23,8 +26,8 @@ every run from the data-year households plus *all* parcels, whatever the plan ye
 written into the land sale conditions before anything is built.
 
 An estate carrying a ``community_override`` (set by
-:meth:`gis_planner.scenario.edits.Scenario.move_estate`) gives all its households to that community
-instead of splitting them by area.
+:meth:`gis_planner.scenario.edits.Scenario.move_estate`) gives all its households to that
+community instead of splitting them by area.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ import dataclasses
 import datetime as _dt
 import json
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 import geopandas as gpd
@@ -41,10 +45,12 @@ import pandas as pd
 
 from gis_planner import budget, enclosure, households, premises
 from gis_planner.errors import PlannerError, Problem, RulesError, format_rows
-from gis_planner.i18n import tr
+from gis_planner.i18n import msg
 from gis_planner.io.layers import PlanningData
+from gis_planner.layout import accessibility, boundaries, siting
 from gis_planner.layout import scale as layout
 from gis_planner.results import LayoutProposal, Results
+from gis_planner.rules import RuleSet
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +59,7 @@ class PlanYearError(PlannerError):
     """A plan year before the data year (``rules.settings.data_year``)."""
 
 
-def data_year(rules: Any) -> int:
+def data_year(rules: RuleSet) -> int:
     """The year the layers describe: ``rules.settings.data_year``, else the current year.
 
     Raises :class:`~gis_planner.errors.RulesError` when the setting is not a year.
@@ -62,24 +68,24 @@ def data_year(rules: Any) -> int:
     if value is None:
         return _dt.date.today().year
     if isinstance(value, bool) or not isinstance(value, int) or not 1900 <= value <= 2100:
-        raise RulesError(
-            f"settings.data_year = {value!r} must be a year (e.g. 2024) or null "
-            "for the current year"
-        )
+        raise RulesError(msg("rules_data_year", value=value))
     return value
 
 
-def check_plan_year(year: object, *, rules: Any, lang: str = "zh") -> None:
+def check_plan_year(year: object, *, rules: RuleSet) -> None:
     """Raise :class:`PlanYearError` unless ``year`` is a whole year, not before the data year."""
     first = data_year(rules)
     if isinstance(year, bool) or not isinstance(year, (int, np.integer)):
-        raise PlanYearError(tr("plan_year_not_int", lang, year=year, data_year=first))
+        raise PlanYearError(msg("plan_year_not_int", year=year, data_year=first))
     if year < first:
-        raise PlanYearError(tr("plan_year_before_data", lang, year=year, data_year=first))
+        raise PlanYearError(msg("plan_year_before_data", year=year, data_year=first))
+
+
+# --------------------------------------------------------------------------- households
 
 
 def _apply_overrides(
-    allocation: households.Allocation, data: PlanningData, lang: str, warnings: list[Problem]
+    allocation: households.Allocation, data: PlanningData, warnings: list[Problem]
 ) -> households.Allocation:
     """Give every estate with a ``community_override`` wholly to that community."""
     estates, communities = data.estates, data.communities
@@ -89,17 +95,9 @@ def _apply_overrides(
     position = {cid: i for i, cid in enumerate(communities["community_id"])}
     unknown = override.notna() & ~override.isin(list(position))
     if unknown.any():
-        warnings.append(
-            Problem(
-                "estates",
-                tr(
-                    "override_unknown",
-                    lang,
-                    rows=format_rows(estates.loc[unknown, "estate_id"], override[unknown]),
-                    valid=", ".join(map(str, position)),
-                ),
-            )
-        )
+        rows = format_rows(estates.loc[unknown, "estate_id"], override[unknown])
+        valid = ", ".join(map(str, position))
+        warnings.append(Problem("estates", msg("override_unknown", rows=rows, valid=valid)))
     moved = override.notna() & ~unknown
     if not moved.any():
         return allocation
@@ -107,20 +105,15 @@ def _apply_overrides(
     target = override[moved].map(position).astype("int64")
     labels = communities.index.to_numpy()
     shares = allocation.shares[~allocation.shares["estate"].isin(estates.index[moved])]
-    shares = pd.concat(
-        [
-            shares,
-            pd.DataFrame(
-                {
-                    "estate": estates.index[moved].to_numpy(),
-                    "community": labels[target.to_numpy()],
-                    "share": 1.0,
-                    "households": counts[moved].to_numpy(),
-                }
-            ),
-        ],
-        ignore_index=True,
+    given = pd.DataFrame(
+        {
+            "estate": estates.index[moved].to_numpy(),
+            "community": labels[target.to_numpy()],
+            "share": 1.0,
+            "households": counts[moved].to_numpy(),
+        }
     )
+    shares = pd.concat([shares, given], ignore_index=True)
     table = allocation.estates.copy()
     table.loc[moved, "community_index"] = target
     table.loc[moved, "households_assigned"] = counts[moved]
@@ -144,7 +137,7 @@ def _apply_overrides(
 
 
 def _parcel_households(
-    data: PlanningData, year: int, lang: str, warnings: list[Problem]
+    data: PlanningData, year: int, warnings: list[Problem]
 ) -> tuple[pd.Series, dict[str, Any]]:
     """Households of the parcels delivered by ``year`` per community (indexed like the
     communities), and figures for the summary."""
@@ -163,30 +156,18 @@ def _parcel_households(
     )
     no_year = delivery.isna()
     if no_year.any():
+        rows = format_rows(parcels.loc[no_year, "parcel_id"])
         warnings.append(
-            Problem(
-                "development_parcels",
-                tr(
-                    "parcels_no_year",
-                    lang,
-                    year=year,
-                    rows=format_rows(parcels.loc[no_year, "parcel_id"]),
-                ),
-            )
+            Problem("development_parcels", msg("parcels_no_year", year=year, rows=rows))
         )
     delivered = delivery.notna() & (delivery <= year)
     first = data_year(data.rules)
     early = delivered & (delivery < first)
     if early.any():
+        rows = format_rows(parcels.loc[early, "parcel_id"], delivery[early].astype(int))
         warnings.append(
             Problem(
-                "development_parcels",
-                tr(
-                    "parcels_before_data_year",
-                    lang,
-                    data_year=first,
-                    rows=format_rows(parcels.loc[early, "parcel_id"], delivery[early].astype(int)),
-                ),
+                "development_parcels", msg("parcels_before_data_year", data_year=first, rows=rows)
             )
         )
     counted = delivered & h.notna() & where["community_index"].notna()
@@ -203,9 +184,7 @@ def _parcel_households(
     return added, info
 
 
-def _estimate_missing_households(
-    data: PlanningData, lang: str, warnings: list[Problem]
-) -> PlanningData:
+def _estimate_missing_households(data: PlanningData, warnings: list[Problem]) -> PlanningData:
     """Estates without a count get one from the population raster (flag
     ``households_estimated``): zonal sum ÷ household size, in the raster's own CRS."""
     estates = data.estates
@@ -214,14 +193,8 @@ def _estimate_missing_households(
     missing = estates["households"].isna()
     if not missing.any():
         return data
-    from gis_planner.layout.accessibility import estimate_households
-
-    estimate = estimate_households(
-        estates,
-        data.population_raster,
-        household_size=data.household_size,
-        rules=data.rules,
-        lang=lang,
+    estimate = accessibility.estimate_households(
+        estates, data.population_raster, household_size=data.household_size, rules=data.rules
     )
     warnings.extend(estimate.warnings)
     estates = estates.copy()
@@ -231,8 +204,10 @@ def _estimate_missing_households(
 
 
 def _community_households(
-    data: PlanningData, lang: str, warnings: list[Problem]
+    data: PlanningData, warnings: list[Problem]
 ) -> tuple[pd.Series, households.Allocation | None]:
+    """Households per community (indexed like the communities) in the data year, and the
+    allocation of the estates behind them (None without an estates layer)."""
     communities = data.communities
     if data.estates is None:
         given = communities.get("households")
@@ -242,38 +217,290 @@ def _community_households(
     estates = data.estates
     missing = estates["households"].isna()
     if missing.any():
-        warnings.append(
-            Problem(
-                "estates",
-                tr(
-                    "table_missing_count", lang, rows=format_rows(estates.loc[missing, "estate_id"])
-                ),
-            )
-        )
+        rows = format_rows(estates.loc[missing, "estate_id"])
+        warnings.append(Problem("estates", msg("table_missing_count", rows=rows)))
     allocation = households.allocate_households(estates, communities)
-    allocation = _apply_overrides(allocation, data, lang, warnings)
+    allocation = _apply_overrides(allocation, data, warnings)
     return allocation.community_households, allocation
 
 
-def analyse(data: PlanningData, *, year: int | None = None, lang: str = "zh") -> Results:
-    """Compute R1 and R3–R8 for every community, estate and premises.
+@dataclasses.dataclass(frozen=True)
+class _Households:
+    """The households behind a run, per community (indexed like the communities)."""
+
+    current: pd.Series  # the data year's
+    parcels: pd.Series  # added by the parcels delivered by the plan year (0 without one)
+    total: pd.Series  # the year's: current + parcels
+    allocation: households.Allocation | None
+    parcel_info: dict[str, Any]
+
+
+def _households(
+    data: PlanningData, year: int | None, warnings: list[Problem]
+) -> tuple[PlanningData, _Households]:
+    data = _estimate_missing_households(data, warnings)
+    current, allocation = _community_households(data, warnings)
+    parcels = pd.Series(0, index=data.communities.index, dtype="int64")
+    info: dict[str, Any] = {}
+    if year is not None:
+        parcels, info = _parcel_households(data, year, warnings)
+    total = (current + parcels).astype("int64") if year is not None else current
+    return data, _Households(current, parcels, total, allocation, info)
+
+
+# --------------------------------------------------------------------------- communities
+
+
+def _assign_premises(data: PlanningData, warnings: list[Problem]) -> gpd.GeoDataFrame | None:
+    """The premises with the community holding each (by attribute, else by location)."""
+    if data.premises is None:
+        return None
+    prem = data.premises.copy()
+    assigned = premises.assign_premises(prem, data.communities)
+    prem["community_id"] = assigned["community_id"]
+    prem["assigned_by"] = assigned["assigned_by"]
+    located = int((assigned["assigned_by"] == "location").sum())
+    if located:
+        warnings.append(Problem("premises", msg("premises_located", n=located)))
+    lost = assigned["community_id"].isna()
+    if lost.any():
+        rows = format_rows(prem.loc[lost, "premises_id"])
+        warnings.append(
+            Problem("premises", msg("premises_unassigned", n=int(lost.sum()), rows=rows))
+        )
+    return prem
+
+
+def _subsidies(
+    communities: gpd.GeoDataFrame,
+    prem: gpd.GeoDataFrame | None,
+    counted: pd.Series | None,
+    *,
+    rules: RuleSet,
+) -> None:
+    """R3: each counted premises' subsidy (columns added to ``prem``) and each community's
+    total (columns added to ``communities``)."""
+    if prem is None or counted is None:
+        communities["subsidy_build_yuan"] = 0.0
+        communities["subsidy_rent_yuan_per_year"] = 0.0
+        return
+    kind = communities.set_index("community_id")["kind"]
+    subsidies = budget.premises_subsidies(prem, kind, counted, rules=rules)
+    for column in subsidies.columns:
+        prem[column] = subsidies[column]
+    per_community = subsidies.groupby(prem["community_id"])[
+        ["subsidy_build_yuan", "subsidy_rent_yuan_per_year"]
+    ].sum()
+    for column in per_community.columns:
+        communities[column] = communities["community_id"].map(per_community[column]).fillna(0.0)
+
+
+def _household_field_warnings(
+    communities: gpd.GeoDataFrame,
+    hh: _Households,
+    community_warnings: pd.Series,
+    *,
+    rules: RuleSet,
+    warnings: list[Problem],
+) -> pd.Series:
+    """A community whose own 户数 field is more than the setting off its estates' sum."""
+    given = pd.to_numeric(communities["households_given"], errors="coerce")
+    diff = (given - hh.current).abs() / given.where(given > 0)
+    share = rules.settings.households_mismatch_warning_share
+    off = (diff > share).fillna(False)
+    out = community_warnings.copy()
+    for i in communities.index[off]:
+        note = msg(
+            "warn_households_field",
+            given=int(given[i]),
+            summed=int(hh.current[i]),
+            diff=float(diff[i]),
+        )
+        out[i] = [*out[i], note]
+    if off.any():
+        rows = format_rows(communities.loc[off, "community_id"])
+        warnings.append(Problem("communities", msg("households_mismatch", share=share, rows=rows)))
+    return out
+
+
+def _communities(
+    data: PlanningData,
+    hh: _Households,
+    prem: gpd.GeoDataFrame | None,
+    *,
+    year: int | None,
+    warnings: list[Problem],
+) -> tuple[gpd.GeoDataFrame, pd.Series | None]:
+    """Every community's figures: households, population, R1, R4, R5, R3 totals, scale and
+    warnings. Returns the table and the mask of counted premises (None without premises)."""
+    rules = data.rules
+    communities = data.communities.copy()
+    check = premises.check_premises(communities, prem, hh.total, rules=rules, year=year)
+    if "households" in communities:
+        communities = communities.rename(columns={"households": "households_given"})
+    communities["households"] = hh.total.astype("int64")
+    population = budget.population_used(communities, hh.current, household_size=data.household_size)
+    if year is not None:
+        communities["households_current"] = hh.current.astype("int64")
+        communities["households_parcels"] = hh.parcels.astype("int64")
+        added = (hh.parcels.astype(float) * data.household_size).round().astype("int64")
+        population = population + added
+    communities["population_used"] = population.astype("int64")
+    for column in check.columns.drop("premises_warnings"):
+        communities[column] = check[column]
+    staff_min, staff_max = budget.staffing_range(hh.total, rules=rules)
+    communities["staff_min"] = staff_min
+    communities["staff_max"] = staff_max
+    funds = budget.operating_funds(communities["population_used"], rules=rules)
+    communities["working_funds_yuan"] = funds["working_funds_yuan"]
+    communities["cobuild_funds_yuan"] = funds["cobuild_funds_yuan"]
+    counted = premises.counted_premises(prem, rules=rules, year=year) if prem is not None else None
+    _subsidies(communities, prem, counted, rules=rules)
+    communities["scale_status"] = layout.scale_status(communities["households"], rules=rules)
+    community_warnings = check["premises_warnings"].copy()
+    if "households_given" in communities and data.estates is not None:
+        community_warnings = _household_field_warnings(
+            communities, hh, community_warnings, rules=rules, warnings=warnings
+        )
+    communities["warnings"] = community_warnings
+    return communities, counted
+
+
+# --------------------------------------------------------------------------- estates
+
+
+def _estate_communities(
+    estates: gpd.GeoDataFrame,
+    communities: gpd.GeoDataFrame,
+    allocation: households.Allocation,
+    *,
+    rules: RuleSet,
+    warnings: list[Problem],
+) -> None:
+    """The community (largest share), its name and street, and every share of each estate."""
+    best = allocation.estates["community_index"].to_numpy()
+    streets = (
+        communities["street"].to_numpy()
+        if "street" in communities
+        else np.full(len(communities), None, dtype=object)
+    )
+    inside = best >= 0
+    position = np.where(inside, best, 0)
+    for column, values in (
+        ("community_id", communities["community_id"].to_numpy()),
+        ("community_name", communities["name"].to_numpy()),
+        ("street", streets),
+    ):
+        shown = np.where(inside, values[position], np.full(len(inside), None, dtype=object))
+        estates[column] = pd.Series(shown, index=estates.index, dtype=object)
+    estates["community_shares"] = allocation.estates["community_shares"].astype(object)
+    estates["outside_share"] = allocation.estates["outside_share"].round(4)
+    unassigned = ~inside
+    if unassigned.any():
+        lost = pd.to_numeric(estates.loc[unassigned, "households"]).fillna(0).sum()
+        warnings.append(
+            Problem(
+                "estates",
+                msg(
+                    "estates_unassigned",
+                    n=int(unassigned.sum()),
+                    households=int(lost),
+                    rows=format_rows(estates.loc[unassigned, "estate_id"]),
+                ),
+            )
+        )
+    limit = rules.settings.outside_share_warning
+    partly = inside & (estates["outside_share"] > limit)
+    if partly.any():
+        rows = format_rows(
+            estates.loc[partly, "estate_id"],
+            estates.loc[partly, "outside_share"].map("{:.0%}".format),
+        )
+        warnings.append(Problem("estates", msg("estates_outside_part", share=limit, rows=rows)))
+
+
+def _estates(
+    data: PlanningData,
+    communities: gpd.GeoDataFrame,
+    allocation: households.Allocation,
+    counted_prem: gpd.GeoDataFrame | None,
+    *,
+    warnings: list[Problem],
+) -> gpd.GeoDataFrame:
+    """Every estate's community, reach (R7) and open-to-enclosed screening (R6, R8); adds
+    ``estates_count`` and ``households_covered`` to ``communities``."""
+    rules = data.rules
+    assert data.estates is not None  # the caller checks
+    estates = data.estates.copy()
+    _estate_communities(estates, communities, allocation, rules=rules, warnings=warnings)
+    reach = layout.nearest_premises(estates, counted_prem, rules=rules)
+    for column in reach.columns:
+        estates[column] = reach[column]
+    screened = enclosure.screen_enclosure(estates, data.planned_roads, rules=rules)
+    for column in screened.columns:
+        estates[column] = screened[column]
+    communities["estates_count"] = (
+        communities["community_id"]
+        .map(estates["community_id"].value_counts())
+        .fillna(0)
+        .astype("int64")
+    )
+    # the covered households of each community from the estates' area shares, so that a
+    # straddling estate never counts more households in a community than it gives it
+    shares = allocation.shares
+    covered = estates["covered"].reindex(shares["estate"]).to_numpy(dtype=bool)
+    per_community = shares.loc[covered].groupby("community")["households"].sum()
+    communities["households_covered"] = (
+        per_community.reindex(communities.index).fillna(0).astype("int64")
+    )
+    return estates
+
+
+def _planning_conditions(
+    data: PlanningData,
+    hh: _Households,
+    prem: gpd.GeoDataFrame | None,
+    warnings: list[Problem],
+) -> pd.DataFrame:
+    """R2: data-year households plus every parcel, whatever the plan year."""
+    current = data.communities[["community_id", "name", "geometry"]].copy()
+    current["households"] = hh.current.astype("int64")
+    conditions = premises.planning_conditions(
+        current, data.development_parcels, prem, rules=data.rules
+    )
+    if len(conditions):
+        lost = conditions["community_id"].isna()
+        if lost.any():
+            rows = format_rows(conditions.loc[lost, "parcel_id"])
+            warnings.append(Problem("development_parcels", msg("parcels_outside", rows=rows)))
+        none = conditions["planned_households"].isna()
+        if none.any():
+            rows = format_rows(conditions.loc[none, "parcel_id"])
+            warnings.append(Problem("development_parcels", msg("parcels_no_households", rows=rows)))
+    return conditions
+
+
+# --------------------------------------------------------------------------- the analyses
+
+
+def analyse(data: PlanningData, *, year: int | None = None) -> Results:
+    """Compute R1–R6 and R8, and the R7 scale and reach, for every community, estate and
+    premises.
 
     Parameters
     ----------
     data : PlanningData
-        Validated layers in EPSG:4549 (:func:`gis_planner.io.layers.load_layers`).
+        Validated layers in the working CRS (:func:`gis_planner.io.load_layers`).
     year : int, optional
         A plan year, not before ``rules.settings.data_year``: planned premises count toward
         the area and development parcels delivered by then add their households (see the
         module docstring). ``communities`` then also carries ``households_current`` (the
         data year's) and ``households_parcels``.
-    lang : {"zh", "en"}
-        Language of warnings, notes and reasons.
 
     Returns
     -------
     Results
-        With ``planning_conditions`` (R2): one row per development parcel.
+        Without layout proposals (:func:`propose_layout`).
 
     Raises
     ------
@@ -282,247 +509,64 @@ def analyse(data: PlanningData, *, year: int | None = None, lang: str = "zh") ->
     """
     rules = data.rules
     if year is not None:
-        check_plan_year(year, rules=rules, lang=lang)
+        check_plan_year(year, rules=rules)
+    first_year = data_year(rules)
     warnings: list[Problem] = list(data.warnings)
-    data = _estimate_missing_households(data, lang, warnings)
-    communities = data.communities.copy()
-    hh_current, allocation = _community_households(data, lang, warnings)
-    hh = hh_current
-    hh_parcels = pd.Series(0, index=communities.index, dtype="int64")
-    parcel_info: dict[str, Any] = {}
-    if year is not None:
-        hh_parcels, parcel_info = _parcel_households(data, year, lang, warnings)
-        hh = (hh_current + hh_parcels).astype("int64")
-
-    # --- premises: community, counted, R1, R3
-    prem = data.premises.copy() if data.premises is not None else None
-    if prem is not None:
-        assigned = premises.assign_premises(prem, communities)
-        prem["community_id"] = assigned["community_id"]
-        prem["assigned_by"] = assigned["assigned_by"]
-        located = int((assigned["assigned_by"] == "location").sum())
-        if located:
-            warnings.append(Problem("premises", tr("premises_located", lang, n=located)))
-        lost = assigned["community_id"].isna()
-        if lost.any():
-            warnings.append(
-                Problem(
-                    "premises",
-                    tr(
-                        "premises_unassigned",
-                        lang,
-                        n=int(lost.sum()),
-                        rows=format_rows(prem.loc[lost, "premises_id"]),
-                    ),
-                )
-            )
-    check = premises.check_premises(communities, prem, hh, rules=rules, year=year, lang=lang)
-
-    if "households" in communities:
-        communities = communities.rename(columns={"households": "households_given"})
-    communities["households"] = hh.astype("int64")
-    population = budget.population_used(communities, hh_current, household_size=data.household_size)
-    if year is not None:
-        communities["households_current"] = hh_current.astype("int64")
-        communities["households_parcels"] = hh_parcels.astype("int64")
-        population = population + (hh_parcels.astype(float) * data.household_size).round().astype(
-            "int64"
-        )
-    communities["population_used"] = population.astype("int64")
-    for column in check.columns.drop("premises_warnings"):
-        communities[column] = check[column]
-    staff_min, staff_max = budget.staffing_range(hh, rules=rules)
-    communities["staff_min"] = staff_min
-    communities["staff_max"] = staff_max
-    funds = budget.operating_funds(communities["population_used"], rules=rules)
-    communities["working_funds_yuan"] = funds["working_funds_yuan"]
-    communities["cobuild_funds_yuan"] = funds["cobuild_funds_yuan"]
-
-    if prem is not None:
-        counted = premises.counted_premises(prem, rules=rules, year=year)
-        kind = communities.set_index("community_id")["kind"]
-        subsidies = budget.premises_subsidies(prem, kind, counted, rules=rules, lang=lang)
-        for column in subsidies.columns:
-            prem[column] = subsidies[column]
-        per_community = subsidies.groupby(prem["community_id"])[
-            ["subsidy_build_yuan", "subsidy_rent_yuan_per_year"]
-        ].sum()
-        for column in per_community.columns:
-            communities[column] = communities["community_id"].map(per_community[column]).fillna(0.0)
-    else:
-        counted = None
-        communities["subsidy_build_yuan"] = 0.0
-        communities["subsidy_rent_yuan_per_year"] = 0.0
+    data, hh = _households(data, year, warnings)
+    prem = _assign_premises(data, warnings)
+    communities, counted = _communities(data, hh, prem, year=year, warnings=warnings)
     counted_prem = prem[counted] if prem is not None and counted is not None else None
-    communities["scale_status"] = layout.scale_status(communities["households"], rules=rules)
-
-    community_warnings = check["premises_warnings"].copy()
-    if "households_given" in communities and data.estates is not None:
-        given = pd.to_numeric(communities["households_given"], errors="coerce")
-        diff = (given - hh_current).abs() / given.where(given > 0)
-        share = rules.settings.households_mismatch_warning_share
-        off = diff > share
-        for i in communities.index[off.fillna(False)]:
-            community_warnings[i] = [
-                *community_warnings[i],
-                tr(
-                    "warn_households_field",
-                    lang,
-                    given=int(given[i]),
-                    summed=int(hh_current[i]),
-                    diff=float(diff[i]),
-                ),
-            ]
-        if off.any():
-            warnings.append(
-                Problem(
-                    "communities",
-                    tr(
-                        "households_mismatch",
-                        lang,
-                        share=share,
-                        rows=format_rows(communities.loc[off.fillna(False), "community_id"]),
-                    ),
-                )
-            )
-    communities["warnings"] = community_warnings
-
-    # --- estates: community, shares, reach, R6, R8
     estates = None
-    if data.estates is not None and allocation is not None:
-        estates = data.estates.copy()
-        best = allocation.estates["community_index"].to_numpy()
-        ids = communities["community_id"].to_numpy()
-        names = communities["name"].to_numpy()
-        streets = (
-            communities["street"].to_numpy()
-            if "street" in communities
-            else np.full(len(communities), None, dtype=object)
-        )
-        inside = best >= 0
-        position = np.where(inside, best, 0)
-        for column, values in (
-            ("community_id", ids),
-            ("community_name", names),
-            ("street", streets),
-        ):
-            estates[column] = pd.Series(
-                np.where(inside, values[position], None), index=estates.index, dtype=object
-            )
-        estates["community_shares"] = allocation.estates["community_shares"].astype(object)
-        estates["outside_share"] = allocation.estates["outside_share"].round(4)
-        unassigned = ~inside
-        if unassigned.any():
-            warnings.append(
-                Problem(
-                    "estates",
-                    tr(
-                        "estates_unassigned",
-                        lang,
-                        n=int(unassigned.sum()),
-                        households=int(
-                            pd.to_numeric(estates.loc[unassigned, "households"]).fillna(0).sum()
-                        ),
-                        rows=format_rows(estates.loc[unassigned, "estate_id"]),
-                    ),
-                )
-            )
-        partly = inside & (estates["outside_share"] > rules.settings.outside_share_warning)
-        if partly.any():
-            warnings.append(
-                Problem(
-                    "estates",
-                    tr(
-                        "estates_outside_part",
-                        lang,
-                        share=rules.settings.outside_share_warning,
-                        rows=format_rows(
-                            estates.loc[partly, "estate_id"],
-                            estates.loc[partly, "outside_share"].map("{:.0%}".format),
-                        ),
-                    ),
-                )
-            )
-        reach = layout.nearest_premises(estates, counted_prem, rules=rules)
-        for column in reach.columns:
-            estates[column] = reach[column]
-        screened = enclosure.screen_enclosure(estates, data.planned_roads, rules=rules, lang=lang)
-        for column in screened.columns:
-            estates[column] = screened[column]
-        communities["estates_count"] = (
-            communities["community_id"]
-            .map(estates["community_id"].value_counts())
-            .fillna(0)
-            .astype("int64")
-        )
-        # the covered households of each community from the estates' area shares, so that
-        # a straddling estate never counts more households in a community than it gives it
-        shares = allocation.shares
-        covered = estates["covered"].reindex(shares["estate"]).to_numpy(dtype=bool)
-        per_community = shares.loc[covered].groupby("community")["households"].sum()
-        communities["households_covered"] = (
-            per_community.reindex(communities.index).fillna(0).astype("int64")
-        )
-
-    # --- R2: planning conditions (data-year households plus every parcel, whatever the year)
-    current = data.communities[["community_id", "name", "geometry"]].copy()
-    current["households"] = hh_current.astype("int64")
-    conditions = premises.planning_conditions(
-        current, data.development_parcels, prem, rules=rules, lang=lang
+    enclosure_list = enclosure_counts = None
+    if data.estates is not None and hh.allocation is not None:
+        estates = _estates(data, communities, hh.allocation, counted_prem, warnings=warnings)
+        enclosure_list = enclosure.enclosure_list(estates)
+        enclosure_counts = enclosure.enclosure_counts(estates)
+    conditions = _planning_conditions(data, hh, prem, warnings)
+    summary = summarise(
+        communities,
+        estates,
+        prem,
+        conditions,
+        unassigned_households=hh.allocation.unassigned_households if hh.allocation else 0,
+        warnings=len(warnings),
     )
-    if len(conditions):
-        lost = conditions["community_id"].isna()
-        if lost.any():
-            warnings.append(
-                Problem(
-                    "development_parcels",
-                    tr(
-                        "parcels_outside", lang, rows=format_rows(conditions.loc[lost, "parcel_id"])
-                    ),
-                )
-            )
-        none = conditions["planned_households"].isna()
-        if none.any():
-            warnings.append(
-                Problem(
-                    "development_parcels",
-                    tr(
-                        "parcels_no_households",
-                        lang,
-                        rows=format_rows(conditions.loc[none, "parcel_id"]),
-                    ),
-                )
-            )
-
-    results = Results(
+    if year is not None:
+        summary.update({"plan_year": year, "data_year": first_year, **hh.parcel_info})
+    return Results(
         data=data,
         communities=communities,
         estates=estates,
         premises=prem,
-        warnings=warnings,
+        warnings=tuple(warnings),
         year=year,
-        lang=lang,
+        data_year=first_year,
+        summary=summary,
         planning_conditions=conditions,
         counted_premises=counted_prem,
         reach=layout.reach_area(counted_prem, rules=rules),
+        enclosure_list=enclosure_list,
+        enclosure_counts=enclosure_counts,
     )
-    results.summary = summarise(results, allocation)
-    if year is not None:
-        results.summary.update({"plan_year": year, "data_year": data_year(rules), **parcel_info})
-    return results
 
 
-def summarise(results: Results, allocation: households.Allocation | None = None) -> dict[str, Any]:
+def summarise(
+    communities: pd.DataFrame,
+    estates: pd.DataFrame | None,
+    prem: pd.DataFrame | None,
+    conditions: pd.DataFrame | None,
+    *,
+    unassigned_households: int,
+    warnings: int,
+) -> dict[str, Any]:
     """Headline figures of a run (the terminal summary and the report's first sheet)."""
-    c = results.communities
+    c = communities
     status = c["premises_status"].value_counts()
     scale = c["scale_status"].value_counts()
-    estates = results.estates
-    prem = results.premises
-    total_hh = (
-        int(pd.to_numeric(estates["households"], errors="coerce").fillna(0).sum())
+    counts = (
+        pd.to_numeric(estates["households"], errors="coerce").fillna(0)
         if estates is not None
-        else int(c["households"].sum())
+        else None
     )
     summary: dict[str, Any] = {
         "communities": len(c),
@@ -530,9 +574,9 @@ def summarise(results: Results, allocation: households.Allocation | None = None)
         "short": int(status.get("short", 0)),
         "none": int(status.get("none", 0)),
         "shortfall_m2": round(float(c["shortfall_m2"].sum()), 1),
-        "households_total": total_hh,
+        "households_total": int(counts.sum()) if counts is not None else int(c["households"].sum()),
         "households_assigned": int(c["households"].sum()),
-        "households_unassigned": (allocation.unassigned_households if allocation else 0),
+        "households_unassigned": unassigned_households,
         "estates": 0 if estates is None else len(estates),
         "estates_unassigned": 0 if estates is None else int(estates["community_id"].isna().sum()),
         "premises": 0 if prem is None else len(prem),
@@ -542,17 +586,11 @@ def summarise(results: Results, allocation: households.Allocation | None = None)
         "too_large": int(scale.get("too_large", 0)),
         "households_covered": (
             0
-            if estates is None
-            else int(
-                pd.to_numeric(estates["households"], errors="coerce")
-                .fillna(0)
-                .where(estates["covered"], 0)
-                .sum()
-            )
+            if estates is None or counts is None
+            else int(counts.where(estates["covered"], 0).sum())
         ),
-        "warnings": len(results.warnings),
+        "warnings": warnings,
     }
-    conditions = results.planning_conditions
     if conditions is not None and len(conditions):
         summary["parcels"] = len(conditions)
         summary["planning_conditions_m2"] = round(
@@ -565,37 +603,58 @@ def summarise(results: Results, allocation: households.Allocation | None = None)
     return summary
 
 
-def propose_layout(results: Results, *, p: int | None = None, lang: str | None = None) -> Results:
+# --------------------------------------------------------------------------- R7 proposals
+
+
+def _accessibility(
+    results: Results, counted: gpd.GeoDataFrame | None, sites: gpd.GeoDataFrame
+) -> tuple[np.ndarray, Any, dict[str, int]]:
+    """The reach raster with the proposed (best p) sites, and the households beyond the walk
+    now and with those sites."""
+    data, rules = results.data, results.data.rules
+    crs = data.communities.crs
+    now_points = counted.geometry if counted is not None else gpd.GeoSeries([], crs=crs)
+    chosen = sites[sites["model"] == "mclp"].geometry
+    now_m, transform = accessibility.accessibility_raster(
+        data.communities, now_points, rules=rules, paths=data.paths
+    )
+    with_sites = gpd.GeoSeries(
+        pd.concat([now_points.reset_index(drop=True), chosen.reset_index(drop=True)]), crs=crs
+    )
+    access_m, transform = accessibility.accessibility_raster(
+        data.communities, with_sites, rules=rules, paths=data.paths
+    )
+    beyond = {
+        "households_beyond_walk_now": accessibility.households_beyond_walk(
+            results.estates, now_m, transform, rules=rules
+        ),
+        "households_beyond_walk_with_sites": accessibility.households_beyond_walk(
+            results.estates, access_m, transform, rules=rules
+        ),
+    }
+    return access_m, transform, beyond
+
+
+def propose_layout(results: Results, *, p: int | None = None) -> Results:
     """Add the R7 layout proposals (一(一)) to ``results``: a new :class:`Results`.
 
     Proposed community boundaries for the communities outside the household range
-    (:func:`gis_planner.layout.boundaries.propose_boundaries`), new premises sites by set cover and
-    by maximal coverage of ``p`` sites (:func:`gis_planner.layout.siting.propose_sites`; ``p`` from
-    ``rules.layout.new_sites_p`` when None), and the accessibility raster — distance to the
-    nearest existing or proposed premises — with the households beyond the walking distance
-    now and with the proposed sites (:mod:`gis_planner.layout.accessibility`).
+    (:func:`gis_planner.layout.boundaries.propose_boundaries`), new premises sites by set
+    cover and by maximal coverage of ``p`` sites (:func:`gis_planner.layout.siting.propose_sites`;
+    ``p`` from ``rules.layout.new_sites_p`` when None), and the accessibility raster —
+    distance to the nearest existing or proposed premises — with the households beyond the
+    walking distance now and with the proposed sites (:mod:`gis_planner.layout.accessibility`).
 
     Needs an estates layer; without one ``results`` is returned unchanged.
     """
-    from gis_planner.layout import accessibility, boundaries, siting
-
-    lang = lang or results.lang
     if results.estates is None or len(results.estates) == 0:
         return results
     if results.estates["community_id"].isna().all():
         # no estate in any community: no cells to regroup, no households to reach — the run
         # goes on without proposals (an error here would refuse a folder `check` accepts)
-        out = dataclasses.replace(
-            results,
-            warnings=[*results.warnings, Problem("estates", tr("layout_no_estates_inside", lang))],
-        )
-        out.summary = {**results.summary, "warnings": len(out.warnings)}
-        return out
+        return _with_warnings(results, [Problem("estates", msg("layout_no_estates_inside"))])
     data, rules = results.data, results.data.rules
-    prem = results.premises
-    counted = None
-    if prem is not None:
-        counted = prem[premises.counted_premises(prem, rules=rules, year=results.year)]
+    counted = results.counted_premises
     bp = boundaries.propose_boundaries(
         results.estates,
         data.communities,
@@ -603,7 +662,6 @@ def propose_layout(results: Results, *, p: int | None = None, lang: str | None =
         premises=counted,
         barriers=data.barriers,
         planned_roads=data.planned_roads,
-        lang=lang,
     )
     sr = siting.propose_sites(
         results.estates,
@@ -614,22 +672,8 @@ def propose_layout(results: Results, *, p: int | None = None, lang: str | None =
         communities=data.communities,
         paths=data.paths,
         p=p,
-        lang=lang,
     )
-    now_points = (
-        counted.geometry if counted is not None else gpd.GeoSeries([], crs=data.communities.crs)
-    )
-    chosen = sr.sites[sr.sites["model"] == "mclp"].geometry
-    now_m, transform = accessibility.accessibility_raster(
-        data.communities, now_points, rules=rules, paths=data.paths, lang=lang
-    )
-    with_sites = gpd.GeoSeries(
-        pd.concat([now_points.reset_index(drop=True), chosen.reset_index(drop=True)]),
-        crs=data.communities.crs,
-    )
-    access_m, transform = accessibility.accessibility_raster(
-        data.communities, with_sites, rules=rules, paths=data.paths, lang=lang
-    )
+    access_m, transform, beyond = _accessibility(results, counted, sr.sites)
     summary = {
         "communities_out_of_range": int(len(bp.decisions)),
         "proposed_communities": int(len(bp.communities)),
@@ -639,20 +683,16 @@ def propose_layout(results: Results, *, p: int | None = None, lang: str | None =
         "lscp_households_newly_covered": int(sr.summary["lscp_households_newly_covered"]),
         "mclp_sites": int(sr.summary["mclp_sites"]),
         "mclp_households_newly_covered": int(sr.summary["mclp_households_newly_covered"]),
-        "households_beyond_walk_now": accessibility.households_beyond_walk(
-            results.estates, now_m, transform, rules=rules
-        ),
-        "households_beyond_walk_with_sites": accessibility.households_beyond_walk(
-            results.estates, access_m, transform, rules=rules
-        ),
+        **beyond,
     }
     proposal = LayoutProposal(
-        boundaries=bp, siting=sr, access_m=access_m, access_transform=transform, summary=summary
+        boundaries=bp,
+        siting=sr,
+        access_m=access_m,
+        access_transform=transform,
+        summary=summary,
+        access_nodata=accessibility.NODATA,
     )
-    out = dataclasses.replace(
-        results, layout=proposal, warnings=[*results.warnings, *bp.warnings, *sr.warnings]
-    )
-    out.summary = {**results.summary, "layout": summary, "warnings": len(out.warnings)}
     log.info(
         "Layout proposals: %d communities out of range → %d proposed (%d estates move); "
         "%d + %d sites; households beyond the walk %d → %d",
@@ -664,7 +704,15 @@ def propose_layout(results: Results, *, p: int | None = None, lang: str | None =
         summary["households_beyond_walk_now"],
         summary["households_beyond_walk_with_sites"],
     )
-    return out
+    out = _with_warnings(results, [*bp.warnings, *sr.warnings])
+    return dataclasses.replace(out, layout=proposal, summary={**out.summary, "layout": summary})
+
+
+def _with_warnings(results: Results, more: list[Problem]) -> Results:
+    """A new :class:`Results` with ``more`` warnings (and their count in the summary)."""
+    warnings = (*results.warnings, *more)
+    summary = {**results.summary, "warnings": len(warnings)}
+    return dataclasses.replace(results, warnings=warnings, summary=summary)
 
 
 def run(
@@ -673,13 +721,14 @@ def run(
     plan_year: int | None = None,
     proposals: bool = True,
     sites: int | None = None,
+    scenario: Mapping[str, Any] | None = None,
 ) -> Results:
     """Every step of a run on validated layers: the one place the steps are composed.
 
     Parameters
     ----------
     data : PlanningData
-        Validated layers in the working CRS (:func:`gis_planner.io.layers.load_layers`).
+        Validated layers in the working CRS (:func:`gis_planner.io.load_layers`).
     plan_year : int, optional
         A plan year, not before the data year (see the module docstring).
     proposals : bool
@@ -687,12 +736,25 @@ def run(
     sites : int, optional
         Number of new sites of the maximal-coverage proposal; default
         ``rules.layout.new_sites_p``.
+    scenario : mapping, optional
+        The scenario that made ``data`` (its file, :meth:`gis_planner.scenario.Scenario.to_dict`),
+        kept in the results for the renderers.
 
     Returns
     -------
     Results
+
+    Examples
+    --------
+    >>> from gis_planner.datasets import get_path
+    >>> from gis_planner.io import load_layers
+    >>> results = run(load_layers(get_path("deqing_demo")), proposals=False)
+    >>> results.summary["meets"], results.summary["communities"]
+    (11, 22)
     """
     results = analyse(data, year=plan_year)
     if proposals:
         results = propose_layout(results, p=sites)
+    if scenario is not None:
+        results = dataclasses.replace(results, scenario=dict(scenario))
     return results

@@ -23,7 +23,7 @@ import shapely
 from gis_planner.crs import check_working_crs
 from gis_planner.errors import RulesError
 from gis_planner.households import robust_overlay
-from gis_planner.i18n import tr, value_label
+from gis_planner.i18n import Listing, Message, Term, msg
 from gis_planner.rules import RuleSet
 
 log = logging.getLogger(__name__)
@@ -58,7 +58,11 @@ def assign_premises(premises: gpd.GeoDataFrame, communities: gpd.GeoDataFrame) -
     community_id = given.where(given.notna(), located).astype(object)
     community_id = community_id.where(community_id.notna(), None)
     assigned_by = pd.Series(
-        np.where(given.notna(), "attribute", np.where(community_id.notna(), "location", None)),
+        np.where(
+            given.notna(),
+            "attribute",
+            np.where(community_id.notna(), "location", np.full(len(given), None, dtype=object)),
+        ),
         index=premises.index,
         dtype=object,
     )
@@ -132,7 +136,6 @@ def check_premises(
     *,
     rules: RuleSet,
     year: int | None = None,
-    lang: str = "zh",
 ) -> pd.DataFrame:
     """R1 check of every community's premises area.
 
@@ -153,7 +156,8 @@ def check_premises(
     DataFrame
         Indexed like ``communities``: ``standard``, ``required_area_m2``,
         ``premises_area_m2``, ``shortfall_m2``, ``premises_status`` (meets/short/none),
-        ``service_centre_ok`` and ``premises_warnings`` (list of str).
+        ``service_centre_ok`` and ``premises_warnings`` (list of
+        :class:`~gis_planner.i18n.Message`).
     """
     if premises is None or len(premises) == 0:
         premises = pd.DataFrame(
@@ -189,16 +193,15 @@ def check_premises(
     )
     bad_floor = floor.notna() & (floor != sc_rules.ground_floor)
     bad_area = centres["floor_area_m2"].astype(float) < sc_rules.minimum_floor_area_m2
-    warnings: dict[object, list[str]] = {c: [] for c in communities["community_id"]}
+    warnings: dict[object, list[Message]] = {c: [] for c in communities["community_id"]}
     for i in centres.index[bad_floor | bad_area]:  # few: a message per failing centre
         p = centres.loc[i]
         cid = p["community_id"]
         name = p.get("name") if isinstance(p.get("name"), str) else p["premises_id"]
         if bad_floor[i]:
             warnings[cid].append(
-                tr(
+                msg(
                     "warn_service_centre_floor",
-                    lang,
                     name=name,
                     required=int(sc_rules.ground_floor),
                     floor=int(floor[i]),
@@ -206,9 +209,8 @@ def check_premises(
             )
         if bad_area[i]:
             warnings[cid].append(
-                tr(
+                msg(
                     "warn_service_centre_area",
-                    lang,
                     name=name,
                     area=float(p["floor_area_m2"]),
                     minimum=float(sc_rules.minimum_floor_area_m2),
@@ -217,7 +219,7 @@ def check_premises(
     failing = set(centres.loc[bad_floor | bad_area, "community_id"])
     with_centre = set(centres["community_id"])
     ok = {c: (c in with_centre and c not in failing) for c in warnings}
-    missing_text = tr("warn_no_service_centre", lang)
+    missing_text = msg("warn_no_service_centre")
     for cid in warnings:
         if cid not in with_centre:
             warnings[cid].append(missing_text)
@@ -225,7 +227,7 @@ def check_premises(
     result = pd.DataFrame(
         {
             "standard": standard,
-            "required_area_m2": np.round(required.astype(float), 2),
+            "required_area_m2": np.round(np.asarray(required, dtype=float), 2),
             "premises_area_m2": np.round(area.astype(float), 2),
             "shortfall_m2": np.round(shortfall.astype(float), 2),
             "premises_status": status,
@@ -252,7 +254,6 @@ def check_premises(
 # --------------------------------------------------------------------------- R2
 
 
-NOTE_SEPARATOR = {"zh": "；", "en": "; "}
 PLANNING_CONDITION_COLUMNS = [
     "parcel_id",
     "name",
@@ -370,7 +371,6 @@ def planning_conditions(
     premises: pd.DataFrame | None,
     *,
     rules: RuleSet,
-    lang: str = "zh",
 ) -> pd.DataFrame:
     """R2 (一(二)): the premises area to write into each development parcel's planning conditions.
 
@@ -398,8 +398,6 @@ def planning_conditions(
         Premises with ``community_id`` assigned (:func:`assign_premises`), ``function``,
         ``floor_area_m2`` and ``status``; existing and planned ones count.
     rules : RuleSet
-    lang : {"zh", "en"}
-        Language of the ``note``.
 
     Returns
     -------
@@ -471,27 +469,25 @@ def planning_conditions(
             "community_shortfall_m2": None,
             "condition_area_m2": None,
         }
-        notes: list[str] = []
+        notes: list[Message] = []
         if pd.isna(h):
-            notes.append(tr("r2_no_households", lang))
+            notes.append(msg("r2_no_households"))
         elif "planned_households" not in parcels or pd.isna(parcels["planned_households"][i]):
             notes.append(
-                tr(
+                msg(
                     "r2_from_floor_area",
-                    lang,
                     area=float(parcels["residential_floor_area_m2"][i]),
                     average=float(pc.average_dwelling_floor_area_m2),
                     households=int(h),
                 )
             )
         if cid is None:
-            notes.append(tr("r2_no_community", lang))
+            notes.append(msg("r2_no_community"))
         else:
             if assigned["community_share"][i] < 1.0 - 1e-4:
                 notes.append(
-                    tr(
+                    msg(
                         "r2_straddles",
-                        lang,
                         share=float(assigned["community_share"][i]),
                         community=row["community_name"] or cid,
                     )
@@ -509,11 +505,10 @@ def planning_conditions(
                 row["condition_area_m2"] = round(condition, 2)
                 n = int((community_id[known] == cid).sum())
                 notes.append(
-                    tr(
+                    msg(
                         "r2_rule",
-                        lang,
                         after=int(round(after[cid])),
-                        standard=value_label(pc.standard, lang),
+                        standard=Term(pc.standard),
                         rate=float(standard.per_100_households_m2),
                         minimum=float(standard.minimum_total_m2),
                         required=float(required[cid]),
@@ -522,10 +517,10 @@ def planning_conditions(
                     )
                 )
                 if shortfall[cid] <= 0:
-                    notes.append(tr("r2_enough", lang))
+                    notes.append(msg("r2_enough"))
                 elif n > 1:
-                    notes.append(tr("r2_shared", lang, n=n, share=float(share[i])))
-        row["note"] = NOTE_SEPARATOR.get(lang, "; ").join(notes)
+                    notes.append(msg("r2_shared", n=n, share=float(share[i])))
+        row["note"] = Listing.of(notes, kind="list") if notes else ""
         rows.append(row)
     table = pd.DataFrame(rows, index=parcels.index, columns=PLANNING_CONDITION_COLUMNS)
     for column in ("planned_households", "delivery_year", "community_households_after"):

@@ -139,3 +139,17 @@ def hand_made_premises(*, p4_community: str | None = None) -> gpd.GeoDataFrame:
             },
         ]
     )
+
+
+def warned(problems, code: str, **values) -> bool:
+    """Whether ``problems`` (warnings or an error's problems) hold a message ``code`` whose
+    parameters include ``values`` (compared as text)."""
+    return any(
+        p.code == code and all(str(p.message.values.get(k)) == str(v) for k, v in values.items())
+        for p in problems
+    )
+
+
+def codes(problems) -> list:
+    """The code of every problem or warning, in order."""
+    return [p.code for p in problems]

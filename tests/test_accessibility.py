@@ -21,10 +21,10 @@ from gis_planner.layout.accessibility import (
     estimate_households,
     households_beyond_walk,
     sample,
-    write_accessibility,
 )
+from gis_planner.render.runfolder import write_accessibility
 
-from .conftest import X0, Y0, gdf, pt, square
+from .conftest import X0, Y0, codes, gdf, pt, square, warned
 
 
 def _communities():
@@ -48,7 +48,9 @@ def test_R7_accessibility_raster_values_at_known_cells(rules, tmp_path):
     assert array[0, 5] == pytest.approx(math.hypot(250, 150))  # centre (275, 175)
     assert (array[:, 6:8] == NODATA).all()  # the gap between the communities
     assert array[bottom, 9] == pytest.approx(450.0)  # centre (475, 25) in B
-    path = write_accessibility(tmp_path / "accessibility.tif", array, transform)
+    path = write_accessibility(
+        tmp_path / "accessibility.tif", array, transform, crs="EPSG:4549", nodata=NODATA
+    )
     with rasterio.open(path) as src:
         assert src.crs.to_epsg() == 4549 and src.nodata == NODATA
         assert src.transform == transform and src.res == (50.0, 50.0)
@@ -147,18 +149,15 @@ def test_R1_households_estimated_from_population_raster(rules, tmp_path):
             {"estate_id": "E4", "households": 42, "geometry": box(X0, Y0, X0 + 100, Y0 + 100)},
         ]
     )
-    out = estimate_households(estates, raster, household_size=2.66, rules=rules, lang="en")
+    out = estimate_households(estates, raster, household_size=2.66, rules=rules)
     table = out.table
     assert table["households"].tolist()[:2] == [300, 100]
     assert table["households"].isna().tolist() == [False, False, True, False]
     assert table.loc[3, "households"] == 42
     assert table["households_estimated"].tolist() == [True, True, False, False]
     assert table.loc[0, "raster_residents"] == pytest.approx(798.0)
-    assert any(
-        "estimated from the population raster" in w.message and "E1, E2" in w.message
-        for w in out.warnings
-    )
-    assert any("E3" in w.message and "not estimated" in w.message for w in out.warnings)
+    assert warned(out.warnings, "raster_estimated", n=2, rows="E1, E2")
+    assert warned(out.warnings, "raster_no_estimate", n=1, rows="E3")
     # spread evenly over the cell instead: E2 takes half of the 266 → 50 households
     cell_rules = rules.with_overrides({"layout": {"population_split": "cell_area"}})
     spread = estimate_households(estates, raster, household_size=2.66, rules=cell_rules)
@@ -239,12 +238,13 @@ def test_R1_population_raster_in_epsg4326_is_sampled_in_its_own_crs(rules, tmp_p
 def test_R1_raster_without_nodata_or_crs_is_an_error(rules, tmp_path):
     estates = gdf([{"estate_id": "E1", "households": None, "geometry": square(10, 10, 50)}])
     no_nodata = _population_raster(tmp_path / "no_nodata.tif", nodata=None)
-    with pytest.raises(InputError, match="no nodata value"):
-        estimate_households(estates, no_nodata, household_size=2.66, rules=rules, lang="en")
+    with pytest.raises(InputError) as err:
+        estimate_households(estates, no_nodata, household_size=2.66, rules=rules)
+    assert codes(err.value.problems) == ["raster_no_nodata"]
     no_crs = _population_raster(tmp_path / "no_crs.tif", crs=None)
-    with pytest.raises(InputError, match="has no CRS"):
-        estimate_households(estates, no_crs, household_size=2.66, rules=rules, lang="en")
-    with pytest.raises(InputError, match="not found"):
-        estimate_households(
-            estates, tmp_path / "missing.tif", household_size=2.66, rules=rules, lang="en"
-        )
+    with pytest.raises(InputError) as err:
+        estimate_households(estates, no_crs, household_size=2.66, rules=rules)
+    assert codes(err.value.problems) == ["raster_no_crs"]
+    with pytest.raises(InputError) as err:
+        estimate_households(estates, tmp_path / "missing.tif", household_size=2.66, rules=rules)
+    assert codes(err.value.problems) == ["raster_not_found"]

@@ -13,7 +13,7 @@ from gis_planner.cli import app
 from gis_planner.io.layers import load_layers
 from gis_planner.pipeline import analyse
 
-from .conftest import gdf, hand_made_premises, square, two_communities, write_layers
+from .conftest import gdf, hand_made_premises, square, two_communities, warned, write_layers
 
 COMMUNITY_FIELDS = [
     "households",
@@ -121,7 +121,7 @@ def test_R1_R3_R4_R5_R7_figures_by_hand(tmp_path):
     # E1 centroid (150, 150) is 0 m from P1; E3 centroid (1550, 550) is 0 m from P3
     assert e.loc["E1", "nearest_premises_m"] == 0 and e.loc["E1", "covered"]
     assert e.loc["E2", "enclosure_status"] == "not_applicable"
-    assert any("77" in w.message and "E4" in w.message for w in results.warnings)
+    assert warned(results.warnings, "estates_unassigned", n=1, households=77, rows="E4")
 
 
 def test_R1_plan_year_counts_planned_premises(tmp_path):

@@ -11,14 +11,13 @@ import pytest
 import shapely
 from shapely.geometry import LineString
 
-from gis_planner import premises as premises_mod
 from gis_planner.errors import InputError
 from gis_planner.io.layers import load_layers
 from gis_planner.layout.boundaries import apply_boundaries, propose_boundaries
 from gis_planner.layout.siting import apply_sites, propose_sites
 from gis_planner.pipeline import analyse
 
-from .conftest import DEMO, X0, Y0, gdf, pt, square
+from .conftest import DEMO, X0, Y0, gdf, pt, square, warned
 
 
 def _grid_estates(community: str, households: list[list[int]], x0: float = 0.0, prefix: str = "E"):
@@ -59,7 +58,7 @@ def test_R7_community_of_4500_households_in_a_line_splits_into_two_within_range(
             }
         ]
     )
-    out = propose_boundaries(estates, communities, rules=rules, lang="en")
+    out = propose_boundaries(estates, communities, rules=rules)
     proposed = out.communities.set_index("community_id")
     assert sorted(proposed.index) == ["C", "C-2"]
     assert proposed.loc["C", "households"] == 2500 and proposed.loc["C-2", "households"] == 2000
@@ -107,7 +106,7 @@ def test_R7_the_part_holding_the_premises_keeps_the_community_code(rules):
     assert proposed.loc["C", "premises_area_m2"] == 900.0
     assert proposed.loc["C", "standard"] == "renovated"  # R1 from its largest premises
     assert proposed.loc["C-2", "standard"] == "new"  # no premises: will have to build
-    assert proposed.loc["C-2", "name"] == "长街社区（拆分2）"
+    assert proposed.loc["C-2", "name"].text("zh") == "长街社区（拆分2）"
 
 
 def test_R7_split_prefers_the_compact_block_then_a_barrier_forces_rows(rules):
@@ -194,7 +193,7 @@ def _three_communities(h_west: int, h_small: list[int], h_east: int):
 def test_R7_too_small_community_merges_with_the_neighbour_that_stays_in_range(rules):
     # T (1,000) can join W (2,400 → 3,400) but not E (3,600 → 4,600)
     estates, communities = _three_communities(2400, [1000], 3600)
-    out = propose_boundaries(estates, communities, rules=rules, lang="en")
+    out = propose_boundaries(estates, communities, rules=rules)
     proposed = out.communities.set_index("community_id")
     assert sorted(proposed.index) == ["E", "W"]
     assert proposed.loc["W", "households"] == 3400
@@ -204,7 +203,8 @@ def test_R7_too_small_community_merges_with_the_neighbour_that_stays_in_range(ru
     assert proposed.loc["E", "change"] == "unchanged"
     decision = out.decisions.set_index("community_id").loc["T"]
     assert decision["action"] == "merged" and decision["proposed_ids"] == "W"
-    assert "merged whole into W (3400 households together)" in decision["note"]
+    assert decision["note"].code == "decision_merged"
+    assert decision["note"].values == {"target": "W", "households": 3400}
     assert out.moves[["estate_id", "from_community_id", "to_community_id"]].values.tolist() == [
         ["T0", "T", "W"]
     ]
@@ -253,7 +253,7 @@ def test_R7_too_small_community_at_the_edge_redraws_its_boundary_with_the_neighb
             },
         ]
     )
-    out = propose_boundaries(gdf(rows), communities, rules=rules, lang="en")
+    out = propose_boundaries(gdf(rows), communities, rules=rules)
     proposed = out.communities.set_index("community_id")
     assert proposed.loc["N", "households"] == 2334 and proposed.loc["T", "households"] == 2166
     assert proposed["change"].tolist() == ["rebalanced", "rebalanced"]
@@ -261,7 +261,8 @@ def test_R7_too_small_community_at_the_edge_redraws_its_boundary_with_the_neighb
         ["N02", "N", "T"]
     ]
     assert out.decisions.loc[0, "action"] == "rebalanced"
-    assert "boundary with N redrawn: 1 estates move over from it" in out.decisions.loc[0, "note"]
+    assert out.decisions.loc[0, "note"].code == "decision_rebalanced"
+    assert out.decisions.loc[0, "note"].values == {"other": "N", "n": 1}
     assert _tiles_exactly(out.communities, communities)
 
 
@@ -276,11 +277,14 @@ def test_R7_estate_above_the_maximum_gets_no_proposal(rules):
             }
         ]
     )
-    out = propose_boundaries(estates, communities, rules=rules, lang="en")
+    out = propose_boundaries(estates, communities, rules=rules)
     assert out.decisions.loc[0, "action"] == "no_proposal"
-    assert "estate E00 alone holds 4200 households" in out.decisions.loc[0, "note"]
+    note = out.decisions.loc[0, "note"]
+    assert note.code == "decision_none"
+    assert note.values["reason"].code == "reason_estate_too_large"
+    assert note.values["reason"].values == {"estate": "E00", "households": 4200, "maximum": 4000}
     assert out.communities["change"].tolist() == ["unchanged"]
-    assert any("got no proposal: C" in w.message for w in out.warnings)
+    assert warned(out.warnings, "boundary_unresolved", n=1, rows="C")
 
 
 def test_R7_layers_in_another_crs_are_an_error(rules):
@@ -295,21 +299,20 @@ def test_R7_layers_in_another_crs_are_an_error(rules):
 
 @pytest.fixture(scope="module")
 def demo_results():
-    data = load_layers(DEMO, lang="en")
-    return data, analyse(data, lang="en")
+    data = load_layers(DEMO)
+    return data, analyse(data)
 
 
 def test_R7_demo_gets_a_proposal_for_every_community_out_of_range(demo_results):
     data, results = demo_results
     rules = data.rules
-    counted = results.premises[premises_mod.counted_premises(results.premises, rules=rules)]
+    counted = results.counted_premises
     out = propose_boundaries(
         results.estates,
         results.communities,
         rules=rules,
         premises=counted,
         planned_roads=data.planned_roads,
-        lang="en",
     )
     out_of_range = set(
         results.communities.loc[results.communities["scale_status"] != "ok", "community_id"]
@@ -329,7 +332,7 @@ def test_R7_demo_gets_a_proposal_for_every_community_out_of_range(demo_results):
     inside = results.estates["community_id"].notna()
     assert proposed["households"].sum() == results.estates.loc[inside, "households"].sum()
     # evaluated as a scenario: every community in range
-    scenario = analyse(apply_boundaries(data, out), lang="en")
+    scenario = analyse(apply_boundaries(data, out))
     assert scenario.communities["scale_status"].eq("ok").all()
     # siting on the demo: set cover reaches every coverable estate, best p within p
     sites = propose_sites(
@@ -338,7 +341,6 @@ def test_R7_demo_gets_a_proposal_for_every_community_out_of_range(demo_results):
         rules=rules,
         development_parcels=data.development_parcels,
         communities=data.communities,
-        lang="en",
     )
     assert sites.solves["lscp"].status == sites.solves["mclp"].status == "optimal"
     est = sites.estates
@@ -352,9 +354,7 @@ def test_R7_demo_gets_a_proposal_for_every_community_out_of_range(demo_results):
         sites.summary["mclp_households_newly_covered"],
     )
     # the best p sites evaluated as a scenario: planned premises, counted in a plan year
-    with_sites = analyse(
-        apply_sites(data, sites, communities=results.communities), year=2035, lang="en"
-    )
+    with_sites = analyse(apply_sites(data, sites, communities=results.communities), year=2035)
     assert (
         with_sites.summary["households_covered"]
         >= sites.summary["mclp_households_covered"]
@@ -466,7 +466,7 @@ def test_R7_split_of_a_gcj02_grid_county_completes_and_conserves_households(rule
             }
         ]
     )
-    out = propose_boundaries(estates, communities, rules=rules, lang="en")
+    out = propose_boundaries(estates, communities, rules=rules)
     # 7 estates × 800 = 5,600 households > 4,000: split into two parts within range
     assert len(estates) == 7 and out.decisions.loc[0, "action"] == "split"
     assert out.communities["households"].sum() == 5600

@@ -75,8 +75,9 @@ def test_R3_subsidies_by_tenure_kind_and_capped_per_community(rules):
     out = budget.premises_subsidies(premises, kind, counted, rules=rules)
     assert out["subsidy_build_yuan"].tolist() == [600_000, 400_000, 0, 250_000, 0, 0, 0]
     assert out["subsidy_rent_yuan_per_year"].tolist() == [0, 0, 100_000, 0, 0, 0, 0]
-    assert "一事一议" in out.loc[5, "subsidy_note"]
-    assert "不补助" in out.loc[4, "subsidy_note"]
+    assert out.loc[5, "subsidy_note"].code == "note_case_by_case"
+    assert out.loc[4, "subsidy_note"].code == "note_developer_built"
+    assert out.loc[0, "subsidy_note"].values == {"share": 0.5, "cap": 1_000_000}
 
 
 def test_R3_village_to_residence_build_cap_500k(rules):
@@ -90,10 +91,10 @@ def test_R3_village_to_residence_build_cap_500k(rules):
 def test_R3_planned_premises_get_no_current_subsidy(rules):
     premises = _premises([("P1", "A", "new_build", 1_000_000, None)])
     out = budget.premises_subsidies(
-        premises, pd.Series({"A": "urban"}), pd.Series([False]), rules=rules, lang="en"
+        premises, pd.Series({"A": "urban"}), pd.Series([False]), rules=rules
     )
     assert out["subsidy_build_yuan"].iloc[0] == 0
-    assert "planned" in out["subsidy_note"].iloc[0]
+    assert out["subsidy_note"].iloc[0].code == "note_not_counted"
     assert np.isclose(out["subsidy_build_yuan"].sum(), 0)
 
 
@@ -122,11 +123,11 @@ def test_R3_cap_exceeded_beside_a_premises_in_no_community_nullable_amounts(rule
     )
     kind = pd.Series({"A": "urban"})
     counted = pd.Series(pd.array([True, True, True, True, pd.NA], dtype="boolean"))
-    out = budget.premises_subsidies(premises, kind, counted, rules=rules, lang="en")
+    out = budget.premises_subsidies(premises, kind, counted, rules=rules)
     assert out["subsidy_build_yuan"].tolist() == [500_000, 500_000, 0, 0, 0]
     # P5 counted <NA> (unknown) is not counted: no rent subsidy
     assert out["subsidy_rent_yuan_per_year"].tolist() == [0, 0, 0, 0, 0]
     assert out["subsidy_build_yuan"].dtype == float
     counted = pd.Series(True, index=premises.index)
-    out = budget.premises_subsidies(premises, kind, counted, rules=rules, lang="en")
+    out = budget.premises_subsidies(premises, kind, counted, rules=rules)
     assert out["subsidy_rent_yuan_per_year"].tolist() == [0, 0, 0, 0, 100_000]

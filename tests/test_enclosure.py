@@ -19,11 +19,13 @@ from shapely.geometry import LineString, MultiLineString, box
 
 from gis_planner.enclosure import (
     STATUSES,
-    enclosure_summary,
-    enclosure_table,
+    enclosure_counts,
+    enclosure_list,
     screen_enclosure,
 )
 from gis_planner.errors import PlannerError
+from gis_planner.i18n import MESSAGES, Listing, Message, Term, msg
+from gis_planner.render.report import enclosure_sheet, enclosure_summary_sheet
 from gis_planner.rules import load_rules
 
 X0, Y0 = 497000.0, 3380000.0
@@ -104,6 +106,11 @@ def one(result: pd.DataFrame, row: int = 0) -> pd.Series:
     return result.iloc[row]
 
 
+def said(reasons: list[Message]) -> list[tuple]:
+    """Each reason as (code, *its parameters in the order they were given)."""
+    return [(m.code, *m.values.values()) for m in reasons]
+
+
 # --------------------------------------------------------------------------- roads
 
 
@@ -114,14 +121,14 @@ def test_r6_road_along_edge_does_not_cross(rules):
     out = one(screen_enclosure(est, roads(along, on_edge), rules=rules))
     assert out.road_crossing_m == 0.0
     assert out.enclosure_status == "candidate"
-    assert "无规划道路穿越小区内部" in out.enclosure_reasons
+    assert ("enc_no_road",) in said(out.enclosure_reasons)
 
 
 def test_r6_road_15m_inside_shrunk_polygon_passes(rules):
     out = one(screen_enclosure(estates({}), roads(road_into(0, 15)), rules=rules))
     assert out.road_crossing_m == pytest.approx(15.0)
     assert out.enclosure_status == "candidate"
-    assert "规划道路 规划R1路 进入小区内部 15 m，未超过 20 m" in out.enclosure_reasons
+    assert ("enc_road_short", "规划R1路", "15", "20") in said(out.enclosure_reasons)
 
 
 def test_r6_road_25m_inside_shrunk_polygon_is_not_suitable(rules):
@@ -129,7 +136,7 @@ def test_r6_road_25m_inside_shrunk_polygon_is_not_suitable(rules):
     out = one(screen_enclosure(estates({}), roads(road_into(0, 25)), rules=rules))
     assert out.road_crossing_m == pytest.approx(25.0)
     assert out.enclosure_status == "not_suitable"
-    assert out.enclosure_reasons[0] == "规划道路 规划R1路 穿越小区内部 25 m，超过 20 m"
+    assert said(out.enclosure_reasons)[0] == ("enc_road_crossing", "规划R1路", "25", "20")
 
 
 def test_r6_road_crossing_exactly_the_limit_passes(rules):
@@ -157,6 +164,25 @@ def test_r6_road_pieces_sharing_a_road_id_add_up(rules):
     assert out.enclosure_status == "candidate"
 
 
+def test_r6_a_road_digitised_as_segments_is_measured_whole(rules):
+    # 9 segments of 10 m along y = 50 through estate 0 (90 m inside the shrunk square): one
+    # road whether the pieces share a road_id, only a name, or nothing but touching ends
+    xs = [x_of(0) - 10 + 10 * i for i in range(12)]
+    pieces = [LineString([(a, Y0 + 50), (a + 10, Y0 + 50)]) for a in xs]
+    n = len(pieces)
+    for ids, names in (([None] * n, ["规划一路"] * n), ([None] * n, [None] * n)):
+        out = one(screen_enclosure(estates({}), roads(*pieces, ids=ids, names=names), rules=rules))
+        assert out.road_crossing_m == pytest.approx(90.0)
+        assert out.enclosure_status == "not_suitable"
+        crossing = [r for r in said(out.enclosure_reasons) if r[0] == "enc_road_crossing"]
+        assert len(crossing) == 1 and crossing[0][2] == "90"
+    # the same road drawn twice counts once
+    twice = roads(road_through(0), road_through(0), ids=["R1", "R1"], names=["一路", "一路"])
+    assert one(screen_enclosure(estates({}), twice, rules=rules)).road_crossing_m == (
+        pytest.approx(90.0)
+    )
+
+
 def test_r6_multilinestring_road_and_longest_of_several(rules):
     multi = MultiLineString(
         [
@@ -167,15 +193,15 @@ def test_r6_multilinestring_road_and_longest_of_several(rules):
     out = one(screen_enclosure(estates({}), roads(multi, road_into(0, 18)), rules=rules))
     assert out.road_crossing_m == pytest.approx(25.0)  # R1: 15 + 10 inside; R2: 18
     assert out.enclosure_status == "not_suitable"
-    assert out.enclosure_reasons[0].startswith("规划道路 规划R1路 穿越小区内部 25 m")
-    assert "规划道路 规划R2路 进入小区内部 18 m，未超过 20 m" in out.enclosure_reasons
+    assert said(out.enclosure_reasons)[0][:3] == ("enc_road_crossing", "规划R1路", "25")
+    assert ("enc_road_short", "规划R2路", "18", "20") in said(out.enclosure_reasons)
 
 
 def test_r6_road_threshold_read_from_rules(rules):
     stricter = rules.with_overrides({"enclosure": {"road_crossing_min_length_m": 10}})
     out = one(screen_enclosure(estates({}), roads(road_into(0, 15)), rules=stricter))
     assert out.enclosure_status == "not_suitable"
-    assert "规划道路 规划R1路 穿越小区内部 15 m，超过 10 m" in out.enclosure_reasons
+    assert ("enc_road_crossing", "规划R1路", "15", "10") in said(out.enclosure_reasons)
     wider = rules.with_overrides({"enclosure": {"road_edge_tolerance_m": 10}})
     out = one(screen_enclosure(estates({}), roads(road_into(0, 25)), rules=wider))
     assert out.road_crossing_m == pytest.approx(20.0)  # x0+10 … x0+30
@@ -185,7 +211,7 @@ def test_r6_without_road_layer_the_crossing_is_not_checked(rules):
     out = one(screen_enclosure(estates({}), None, rules=rules))
     assert out.road_crossing_m == 0.0
     assert out.enclosure_status == "candidate"
-    assert "未提供规划道路图层：未核查道路穿越" in out.enclosure_reasons
+    assert ("enc_no_roads_layer",) in said(out.enclosure_reasons)
 
 
 def test_r6_road_crs_mismatch_raises(rules):
@@ -208,9 +234,9 @@ def test_r6_support_exactly_three_quarters_passes(rules):
         estates({"survey_support": 0.75}, {"survey_support": 0.7499}), rules=rules
     )
     assert one(out, 0).enclosure_status == "candidate"
-    assert "支持率 75%，不低于 75%" in one(out, 0).enclosure_reasons
+    assert ("enc_support_ok", "75%", "75%") in said(one(out, 0).enclosure_reasons)
     assert one(out, 1).enclosure_status == "not_suitable"
-    assert "支持率 74.99% 低于 75.00%" in one(out, 1).enclosure_reasons
+    assert ("enc_support_low", "74.99%", "75.00%") in said(one(out, 1).enclosure_reasons)
 
 
 def test_r6_participation_0_6667_passes_two_thirds(rules):
@@ -218,9 +244,9 @@ def test_r6_participation_0_6667_passes_two_thirds(rules):
         estates({"survey_participation": 0.6667}, {"survey_participation": 0.5}), rules=rules
     )
     assert one(out, 0).enclosure_status == "candidate"
-    assert "参与率 67%，不低于 67%" in one(out, 0).enclosure_reasons
+    assert ("enc_participation_ok", "67%", "67%") in said(one(out, 0).enclosure_reasons)
     assert one(out, 1).enclosure_status == "not_suitable"
-    assert "参与率 50% 低于 67%" in one(out, 1).enclosure_reasons
+    assert ("enc_participation_low", "50%", "67%") in said(one(out, 1).enclosure_reasons)
 
 
 def test_r6_unknown_survey_is_needs_survey(rules):
@@ -229,18 +255,21 @@ def test_r6_unknown_survey_is_needs_survey(rules):
         rules=rules,
     )
     assert list(out.enclosure_status) == ["needs_survey", "needs_survey"]
-    assert one(out, 0).enclosure_reasons[:2] == ["未开展意愿调查：支持率不详", "参与率不详"]
-    assert one(out, 1).enclosure_reasons[0] == "意愿调查结果不全：支持率不详"
+    assert said(one(out, 0).enclosure_reasons)[:2] == [
+        ("enc_no_survey",),
+        ("enc_participation_unknown",),
+    ]
+    assert said(one(out, 1).enclosure_reasons)[0] == ("enc_support_unknown",)
 
 
 def test_r6_unknown_survey_with_failing_road_is_not_suitable(rules):
     est = estates({"survey_support": None, "survey_participation": None})
     out = one(screen_enclosure(est, roads(road_through(0)), rules=rules))
     assert out.enclosure_status == "not_suitable"
-    assert out.enclosure_reasons[:3] == [
-        "规划道路 规划R1路 穿越小区内部 90 m，超过 20 m",
-        "未开展意愿调查：支持率不详",
-        "参与率不详",
+    assert said(out.enclosure_reasons)[:3] == [
+        ("enc_road_crossing", "规划R1路", "90", "20"),
+        ("enc_no_survey",),
+        ("enc_participation_unknown",),
     ]
 
 
@@ -248,13 +277,13 @@ def test_r6_reasons_list_every_finding(rules):
     est = estates({"survey_support": 0.6, "commercial_frontage": 0.42})
     out = one(screen_enclosure(est, roads(road_through(0)), rules=rules))
     assert out.enclosure_status == "not_suitable"
-    assert out.enclosure_reasons == [
-        "规划道路 规划R1路 穿越小区内部 90 m，超过 20 m",
-        "支持率 60% 低于 75%",
-        "沿街商铺占比 42% 超过 30%",
-        "开放式小区",
-        "参与率 80%，不低于 67%",
-        "2000年以前建成（1995年）",
+    assert said(out.enclosure_reasons) == [
+        ("enc_road_crossing", "规划R1路", "90", "20"),
+        ("enc_support_low", "60%", "75%"),
+        ("enc_frontage_high", "42%", "30%"),
+        ("enc_eligible", Term("open")),
+        ("enc_participation_ok", "80%", "67%"),
+        ("enc_built_before", 2000, 1995),
     ]
 
 
@@ -265,7 +294,7 @@ def test_r6_enclosed_is_not_applicable_even_with_a_road(rules):
     est = estates({"enclosure": "enclosed", "facade": "damaged"})
     out = one(screen_enclosure(est, roads(road_through(0)), rules=rules))
     assert out.enclosure_status == "not_applicable"
-    assert out.enclosure_reasons == ["已封闭"]
+    assert said(out.enclosure_reasons) == [("enc_enclosed",)]
     assert out.road_crossing_m == pytest.approx(90.0)
     assert bool(out.walls_included) is True  # set from the facade anyway
     assert pd.isna(out.enclosure_rank)
@@ -275,19 +304,22 @@ def test_r6_semi_open_outside_a_narrower_scope_is_not_applicable(rules):
     only_open = rules.with_overrides({"enclosure": {"eligible_enclosure": ["open"]}})
     out = one(screen_enclosure(estates({"enclosure": "semi_open"}), rules=only_open))
     assert out.enclosure_status == "not_applicable"
-    assert out.enclosure_reasons == ["封闭情况为半封闭，不在开转封范围（开放式）内"]
+    assert said(out.enclosure_reasons) == [
+        ("enc_not_eligible", Term("semi_open"), Listing.of([Term("open")]))
+    ]
+    assert out.enclosure_reasons[0].text("zh") == "封闭情况为半封闭，不在开转封范围（开放式）内"
 
 
 def test_r6_unknown_enclosure_needs_review(rules):
     out = one(screen_enclosure(estates({"enclosure": None}), rules=rules))
     assert out.enclosure_status == "needs_review"
-    assert out.enclosure_reasons[0] == "封闭情况不详"
+    assert said(out.enclosure_reasons)[0] == ("enc_enclosure_unknown",)
 
 
 def test_r6_post_2000_poor_condition_is_candidate_exception(rules):
     out = one(screen_enclosure(estates({"built_year": 2005, "condition": "poor"}), rules=rules))
     assert out.enclosure_status == "candidate_exception"
-    assert "2000年以后建成（2005年）且基础条件差：例外纳入" in out.enclosure_reasons
+    assert ("enc_built_after_poor", 2000, 2005) in said(out.enclosure_reasons)
     assert out.enclosure_rank == 1
 
 
@@ -297,18 +329,23 @@ def test_r6_post_2000_good_condition_is_not_suitable(rules):
         rules=rules,
     )
     assert list(out.enclosure_status) == ["not_suitable", "not_suitable"]
-    assert one(out, 0).enclosure_reasons[0] == (
-        "2000年以后建成（2000年），基础条件好：不属于基础条件较差的例外"
+    assert said(one(out, 0).enclosure_reasons)[0] == (
+        "enc_built_after_not_poor",
+        2000,
+        2000,
+        msg("enc_condition_good"),
     )
-    assert one(out, 1).enclosure_reasons[0] == (
-        "2000年以后建成（2010年），基础条件不详：不能按例外纳入"
+    assert said(one(out, 1).enclosure_reasons)[0] == (
+        "enc_built_after_condition_unknown",
+        2000,
+        2010,
     )
 
 
 def test_r6_unknown_built_year_needs_review(rules):
     out = one(screen_enclosure(estates({"built_year": None}), rules=rules))
     assert out.enclosure_status == "needs_review"
-    assert out.enclosure_reasons[0] == "建成年份不详"
+    assert said(out.enclosure_reasons)[0] == ("enc_year_unknown",)
 
 
 def test_r6_commercial_frontage_042_needs_review(rules):
@@ -321,9 +358,9 @@ def test_r6_commercial_frontage_042_needs_review(rules):
         rules=rules,
     )
     assert list(out.enclosure_status) == ["needs_review", "candidate", "candidate"]
-    assert one(out, 0).enclosure_reasons[0] == "沿街商铺占比 42% 超过 30%"
-    assert "沿街商铺占比 30%，未超过 30%" in one(out, 1).enclosure_reasons
-    assert "沿街商铺占比不详：未核查商业环境" in one(out, 2).enclosure_reasons
+    assert said(one(out, 0).enclosure_reasons)[0] == ("enc_frontage_high", "42%", "30%")
+    assert ("enc_frontage_ok", "30%", "30%") in said(one(out, 1).enclosure_reasons)
+    assert ("enc_frontage_unknown",) in said(one(out, 2).enclosure_reasons)
 
 
 def test_r6_precedence_of_statuses(rules):
@@ -351,7 +388,7 @@ def test_r6_precedence_of_statuses(rules):
         "needs_review",
         "not_applicable",
     ]
-    assert "2000年以后建成（2008年）且基础条件差：例外纳入" in one(out, 2).enclosure_reasons
+    assert ("enc_built_after_poor", 2000, 2008) in said(one(out, 2).enclosure_reasons)
 
 
 # --------------------------------------------------------------------------- flags, gaps
@@ -362,8 +399,8 @@ def test_r6_damaged_facade_includes_the_walls(rules):
         estates({"facade": "damaged"}, {"facade": "fair"}, {"facade": None}), rules=rules
     )
     assert list(out.walls_included) == [True, False, False]
-    assert "外立面破损严重：墙体一并纳入改造" in one(out, 0).enclosure_reasons
-    assert "外立面情况不详" in one(out, 2).enclosure_reasons
+    assert ("enc_walls",) in said(one(out, 0).enclosure_reasons)
+    assert ("enc_facade_unknown",) in said(one(out, 2).enclosure_reasons)
 
 
 def test_r8_no_property_management_flag(rules):
@@ -377,8 +414,8 @@ def test_r8_no_property_management_flag(rules):
     )
     assert list(out.no_property_management) == [True, False, False]
     assert out.no_property_management.dtype == bool
-    assert "无物业管理" in one(out, 0).enclosure_reasons
-    assert "物业管理情况不详" in one(out, 1).enclosure_reasons
+    assert ("enc_no_pm",) in said(one(out, 0).enclosure_reasons)
+    assert ("enc_pm_unknown",) in said(one(out, 1).enclosure_reasons)
     assert list(out.enclosure_status) == ["candidate"] * 3  # R8 is a flag, not a criterion
 
 
@@ -386,7 +423,7 @@ def test_r6_estate_in_no_community_is_still_screened(rules):
     est = estates({"community_id": None, "community_name": None, "street": None})
     out = one(screen_enclosure(est, rules=rules))
     assert out.enclosure_status == "candidate"
-    assert out.enclosure_reasons[-1] == "不在任何社区内（未分配）"
+    assert said(out.enclosure_reasons)[-1] == ("enc_no_community",)
 
 
 def test_r6_missing_columns_are_unknown(rules):
@@ -396,15 +433,15 @@ def test_r6_missing_columns_are_unknown(rules):
     out = screen_enclosure(bare, roads(road_into(1, 25)), rules=rules)
     assert list(out.enclosure_status) == ["needs_survey", "not_suitable"]
     assert list(out.walls_included) == [False, False]
-    assert one(out, 0).enclosure_reasons == [
-        "未开展意愿调查：支持率不详",
-        "参与率不详",
-        "封闭情况不详",
-        "建成年份不详",
-        "沿街商铺占比不详：未核查商业环境",
-        "无规划道路穿越小区内部",
-        "外立面情况不详",
-        "物业管理情况不详",
+    assert [m.code for m in one(out, 0).enclosure_reasons] == [
+        "enc_no_survey",
+        "enc_participation_unknown",
+        "enc_enclosure_unknown",
+        "enc_year_unknown",
+        "enc_frontage_unknown",
+        "enc_no_road",
+        "enc_facade_unknown",
+        "enc_pm_unknown",
     ]
 
 
@@ -442,7 +479,7 @@ def test_r6_candidates_ranked_oldest_first_then_most_households(rules):
     assert out.enclosure_rank.tolist() == [3, 1, 2, 5, 4, pd.NA]
 
 
-def test_r6_english_reasons(rules):
+def test_r6_reasons_worded_in_chinese_and_english(rules):
     est = estates(
         {
             "survey_support": 0.6,
@@ -451,8 +488,14 @@ def test_r6_english_reasons(rules):
             "community_id": None,
         }
     )
-    out = one(screen_enclosure(est, roads(road_through(0)), rules=rules, lang="en"))
-    assert out.enclosure_reasons == [
+    out = one(screen_enclosure(est, roads(road_through(0)), rules=rules))
+    assert [m.text("zh") for m in out.enclosure_reasons[:4]] == [
+        "规划道路 规划R1路 穿越小区内部 90 m，超过 20 m",
+        "支持率 60% 低于 75%",
+        "开放式小区",
+        "参与率 80%，不低于 67%",
+    ]
+    assert [m.text("en") for m in out.enclosure_reasons] == [
         "planned road 规划R1路 crosses the interior for 90 m, more than 20 m",
         "support 60% below 75%",
         "open estate",
@@ -463,14 +506,12 @@ def test_r6_english_reasons(rules):
         "no property management",
         "lies in no community (unassigned)",
     ]
-    with pytest.raises(ValueError, match="lang must be one of zh, en"):
-        screen_enclosure(est, rules=rules, lang="fr")
 
 
 # --------------------------------------------------------------------------- table, summary
 
 
-def screened_sample(rules, lang="zh"):
+def screened_sample(rules):
     est = estates(
         {"name": "甲小区", "built_year": 1990, "households": 100, "facade": "damaged"},
         {"name": "乙小区", "built_year": 1985, "households": 50, "property_management": False},
@@ -499,11 +540,18 @@ def screened_sample(rules, lang="zh"):
             "community_name": "阜溪社区",
         },
     )
-    return est.join(screen_enclosure(est, rules=rules, lang=lang))
+    return est.join(screen_enclosure(est, rules=rules))
 
 
 def test_r6_table_chinese_headers_and_order(rules):
-    table = enclosure_table(screened_sample(rules))
+    ranked = enclosure_list(screened_sample(rules))
+    assert list(ranked["estate_id"]) == ["E2", "E1", "E7", "E3", "E4", "E6"]
+    assert ranked["unassigned"].tolist() == [False] * 5 + [True]
+    assert [m.code for m in ranked.iloc[0]["enclosure_reasons"]][:2] == [
+        "enc_no_roads_layer",
+        "enc_eligible",
+    ]
+    table = enclosure_sheet(ranked)
     assert list(table.columns) == [
         "排序",
         "小区名称",
@@ -540,7 +588,7 @@ def test_r6_table_chinese_headers_and_order(rules):
 
 
 def test_r6_table_english_headers(rules):
-    table = enclosure_table(screened_sample(rules, lang="en"), lang="en")
+    table = enclosure_sheet(enclosure_list(screened_sample(rules)), lang="en")
     assert list(table.columns)[:3] == ["Rank", "Estate", "Estate code"]
     assert table.iloc[0]["Enclosure status"] == "candidate"
     assert table.iloc[0]["No property management"] == "yes"
@@ -549,11 +597,14 @@ def test_r6_table_english_headers(rules):
 
 def test_r6_table_needs_the_screening_columns():
     with pytest.raises(ValueError, match="screen_enclosure"):
-        enclosure_table(pd.DataFrame({"estate_id": ["E1"]}))
+        enclosure_list(pd.DataFrame({"estate_id": ["E1"]}))
 
 
 def test_r6_summary_counts_per_street_and_community(rules):
-    summary = enclosure_summary(screened_sample(rules))
+    table = enclosure_counts(screened_sample(rules))
+    assert table["level"].tolist()[-1] == "total"
+    assert table["street"].tolist()[5] is None  # the unassigned group, worded when shown
+    summary = enclosure_summary_sheet(table)
     assert list(summary.columns) == [
         "汇总层级",
         "街道",
@@ -593,7 +644,7 @@ def test_r6_summary_counts_per_street_and_community(rules):
     assert rows[("社区名称", "未分配", "未分配")]["不宜开转封小区数"] == 1
     total = rows[("合计", "", "")]
     assert (total["小区数"], total["可列入小区数"], total["可列入小区户数"]) == (7, 3, 850)
-    english = enclosure_summary(screened_sample(rules), lang="en")
+    english = enclosure_summary_sheet(table, lang="en")
     assert english.iloc[-1]["Level"] == "Total"
     assert "Unassigned" in set(english["Street"])
 
@@ -676,6 +727,9 @@ def test_r6_property_every_estate_gets_exactly_one_valid_status(rows):
     ranked = out.enclosure_status.isin(["candidate", "candidate_exception"])
     assert (out.enclosure_rank.notna() == ranked).all()
     assert sorted(out.enclosure_rank.dropna().tolist()) == list(range(1, int(ranked.sum()) + 1))
-    assert all(r and all(isinstance(t, str) and t for t in r) for r in out.enclosure_reasons)
+    assert all(
+        r and all(isinstance(m, Message) and m.code in MESSAGES for m in r)
+        for r in out.enclosure_reasons
+    )
     assert list(out.walls_included) == [r["facade"] == "damaged" for r in rows]
     assert list(out.no_property_management) == [r["property_management"] is False for r in rows]

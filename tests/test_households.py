@@ -38,6 +38,25 @@ def test_R1_straddling_estate_split_by_area_share_conserves_households():
     assert out.estates.loc[3, "community_shares"] is None
 
 
+def test_R1_an_assigned_estate_goes_wholly_to_its_community():
+    # a planning decision (a scenario's moved estate): E2 (straddling A/B) wholly to B, E1
+    # (inside A) to B, E3 (in no community) to A; unknown ids are ignored
+    estates = gdf(
+        [
+            {"estate_id": "E1", "households": 2500, "geometry": square(100, 100)},
+            {"estate_id": "E2", "households": 1001, "geometry": square(950, 100)},
+            {"estate_id": "E3", "households": 77, "geometry": square(5000, 100)},
+        ]
+    )
+    moves = {"E1": "B", "E2": "B", "E3": "A", "E9": "A", "E1x": "Z"}
+    out = allocate_households(estates, two_communities(), assignments=moves)
+    assert out.community_households.tolist() == [77, 2500 + 1001]
+    assert out.unassigned_households == 0
+    assert out.estates["community_index"].tolist() == [1, 1, 0]
+    assert json.loads(out.estates.loc[1, "community_shares"]) == {"B": 1.0}
+    assert out.shares["share"].tolist() == [1.0, 1.0, 1.0]
+
+
 def test_apportion_keeps_group_totals():
     parts = apportion(
         np.array([10, 3]), np.array([0, 0, 0, 1, 1]), np.array([1 / 3, 1 / 3, 1 / 3, 0.5, 0.5])

@@ -27,7 +27,7 @@ from gis_planner.premises import PLANNING_CONDITION_COLUMNS, planning_conditions
 from gis_planner.render.runfolder import write_run
 from gis_planner.rules import load_rules
 
-from .conftest import X0, Y0, gdf, pt, square, write_layers
+from .conftest import X0, Y0, gdf, pt, square, warned, write_layers
 
 DATA_YEAR = {"settings": {"data_year": 2024}}
 
@@ -200,14 +200,16 @@ def test_R2_pro_rata_straddling_floor_area_and_never_below_zero(data):
     assert (p3["community_id"], p3["planned_households"]) == ("B", 200)
     assert (p3["community_households_after"], p3["required_area_m2"]) == (1200, 1800)
     assert (p3["existing_and_planned_m2"], p3["condition_area_m2"]) == (1500, 300)
-    assert "70%" in p3["note"] and "乙社区" in p3["note"]
+    straddles = [m for m in p3["note"].items if m.code == "r2_straddles"][0]
+    assert straddles.values == {"share": pytest.approx(0.7), "community": "乙社区"}
+    assert "70% 面积在乙社区" in p3["note"].text("zh")
     # C: 1,500 + 100 = 1,600 → max(1,280, 1,800) = 1,800 ≤ 2,500: nothing, never below zero
     assert table.loc["P5", ["community_shortfall_m2", "condition_area_m2"]].tolist() == [0, 0]
-    assert "无需配建" in table.loc["P5", "note"]
+    assert "r2_enough" in [m.code for m in table.loc["P5", "note"].items]
     # P6 lies in no community: no condition, said in the note and the warnings
     assert pd.isna(table.loc["P6", "community_id"])
     assert pd.isna(table.loc["P6", "condition_area_m2"])
-    assert table.loc["P6", "note"] == "不在任何社区内"
+    assert [m.code for m in table.loc["P6", "note"].items] == ["r2_no_community"]
 
 
 def test_R2_conditions_ignore_the_plan_year(data):
@@ -231,10 +233,13 @@ def test_R2_function_on_a_community_layer_without_premises(rules):
             }
         ]
     )
-    table = planning_conditions(comm, parcels, None, rules=rules, lang="en")
+    table = planning_conditions(comm, parcels, None, rules=rules)
     # 3,600 → max(80 × 36, 1,800) = 2,880 m², nothing existing: the whole requirement
     assert table["condition_area_m2"].tolist() == [2880]
-    assert "2,880.0" in table.loc[0, "note"] and "new standard" in table.loc[0, "note"]
+    rule = [m for m in table.loc[0, "note"].items if m.code == "r2_rule"][0]
+    assert rule.values["required"] == 2880 and rule.values["standard"].value == "new"
+    assert "2,880.0" in table.loc[0, "note"].text("en")
+    assert "new standard" in table.loc[0, "note"].text("en")
     assert (
         planning_conditions(comm, None, None, rules=rules).columns.tolist()
         == PLANNING_CONDITION_COLUMNS
@@ -275,10 +280,10 @@ def test_current_check_has_no_parcel_households(data):
 
 
 def test_plan_year_before_the_data_year_is_an_error(data):
-    with pytest.raises(PlanYearError, match="2020.*2024"):
+    with pytest.raises(PlanYearError) as err:
         analyse(data, year=2020)
-    with pytest.raises(PlanYearError, match="plan year 2020 is before the data year 2024"):
-        analyse(data, year=2020, lang="en")
+    assert err.value.code == "plan_year_before_data"
+    assert err.value.text("en").startswith("plan year 2020 is before the data year 2024")
 
 
 def test_data_year_defaults_to_the_current_year(rules):
@@ -296,11 +301,9 @@ def test_parcel_without_delivery_year_is_not_counted_and_warned(tmp_path):
     parcels.loc[parcels["parcel_id"] == "P1", "delivery_year"] = None
     parcels.to_file(folder / "development_parcels.gpkg", engine="pyogrio")
     data = load_layers(folder, rules=load_rules().with_overrides(DATA_YEAR))
-    results = analyse(data, year=2035, lang="en")
+    results = analyse(data, year=2035)
     assert results.communities.set_index("community_id").loc["A", "households"] == 3400
-    assert any(
-        "without a delivery year" in w.message and "P1" in w.message for w in results.warnings
-    )
+    assert warned(results.warnings, "parcels_no_year", year=2035, rows="P1")
 
 
 def test_run_writes_planning_conditions_csv_and_report_sheet(data, tmp_path):

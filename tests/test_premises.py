@@ -75,11 +75,14 @@ def test_R1_status_standard_and_service_centre_warnings(rules):
     assert a["premises_area_m2"] == 1580 and a["shortfall_m2"] == 670
     assert a["premises_status"] == "short"
     assert not a["service_centre_ok"]
-    assert any("2 楼" in w for w in a["premises_warnings"])
-    assert any("80 ㎡" in w for w in a["premises_warnings"])
+    floor = [w for w in a["premises_warnings"] if w.code == "warn_service_centre_floor"]
+    area = [w for w in a["premises_warnings"] if w.code == "warn_service_centre_area"]
+    assert floor[0].values["floor"] == 2 and floor[0].values["required"] == 1
+    assert area[0].values["area"] == 80
+    assert floor[0].text("zh") == "便民服务中心 P2 位于 2 楼，原则上应设在 1 楼"
     assert b["standard"] == "new" and b["required_area_m2"] == 1800
     assert b["premises_status"] == "none" and b["shortfall_m2"] == 1800
-    assert any("没有现状便民服务中心" in w for w in b["premises_warnings"])
+    assert [w.code for w in b["premises_warnings"]] == ["warn_no_service_centre"]
 
 
 def test_R1_planned_premises_count_only_in_a_plan_year(rules):
@@ -173,7 +176,7 @@ def test_R1_check_with_pandas_string_ids_and_nullable_floor(rules):
     prem["floor"] = pd.array([1, pd.NA], dtype="Int64")
     prem["floor_area_m2"] = pd.array([150.0, 120.0], dtype="Float64")
     households = pd.Series([3000, 1000], index=communities.index)
-    out = premises.check_premises(communities, prem, households, rules=rules, lang="en")
+    out = premises.check_premises(communities, prem, households, rules=rules)
     assert out["service_centre_ok"].tolist() == [True, True]  # floor unknown: no warning
     assert out["premises_warnings"].dtype == object
     out.loc[0, "premises_warnings"] = ["a new list"]  # a column that takes lists

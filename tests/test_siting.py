@@ -21,7 +21,7 @@ from gis_planner.layout.siting import (
     solve_mclp,
 )
 
-from .conftest import X0, Y0, gdf, pt, square
+from .conftest import X0, Y0, gdf, pt, square, warned
 
 
 def _line_estates(households=(100, 200, 300, 400, 500), step=250.0):
@@ -85,23 +85,20 @@ def test_R7_existing_premises_are_fixed_and_pre_cover_estates(rules):
 def test_R7_uncoverable_estate_is_reported_not_infeasible(rules):
     estates = _line_estates((100, 200, 300, 400, 500, 60), step=250.0)
     estates.loc[5, "geometry"] = square(1990, -10, 20)  # 1,250 m from S2
-    out = propose_sites(estates, None, rules=rules, candidate_sites=_two_sites(), p=2, lang="en")
+    out = propose_sites(estates, None, rules=rules, candidate_sites=_two_sites(), p=2)
     assert out.summary["estates_uncoverable"] == 1
     assert out.summary["households_uncoverable"] == 60
     assert out.solves["lscp"].objective == 2
-    assert any(
-        "E6" in w.message and "no choice of sites can cover them" in w.message for w in out.warnings
-    )
+    assert warned(out.warnings, "estates_uncoverable", n=1, households=60, rows="E6")
     assert not out.estates.loc[5, "coverable"]
 
 
 def test_R7_more_sites_asked_than_candidates_is_an_error(rules):
-    with pytest.raises(InputError, match="3 new sites were asked for but there are only 2"):
-        propose_sites(
-            _line_estates(), None, rules=rules, candidate_sites=_two_sites(), p=3, lang="en"
-        )
-    with pytest.raises(InputError, match="只有 2 个备选点位"):
+    with pytest.raises(InputError) as err:
         propose_sites(_line_estates(), None, rules=rules, candidate_sites=_two_sites(), p=3)
+    assert warned(err.value.problems, "too_many_sites", p=3, n=2)
+    assert "只有 2 个备选点位" in err.value.text("zh")
+    assert "3 new sites were asked for but there are only 2" in err.value.text("en")
 
 
 def test_R7_candidates_in_no_community_are_dropped_with_a_warning(rules):
@@ -113,13 +110,12 @@ def test_R7_candidates_in_no_community_are_dropped_with_a_warning(rules):
         candidate_sites=_two_sites(),
         communities=communities,
         p=1,
-        lang="en",
     )
     assert out.candidates["site_id"].tolist() == ["S1"]
     assert out.sites["community_id"].unique().tolist() == ["A"]
-    assert any("lie in no community" in w.message and "S2" in w.message for w in out.warnings)
+    assert warned(out.warnings, "candidates_outside", n=1, rows="S2")
     outside = gdf([{"community_id": "B", "name": "乙", "geometry": square(5000, 5000, 100)}])
-    with pytest.raises(InputError, match="no candidate sites"):
+    with pytest.raises(InputError, match="没有可用的备选点位"):
         propose_sites(
             _line_estates(),
             None,
@@ -127,7 +123,6 @@ def test_R7_candidates_in_no_community_are_dropped_with_a_warning(rules):
             candidate_sites=_two_sites(),
             communities=outside,
             p=1,
-            lang="en",
         )
 
 
@@ -142,8 +137,8 @@ def test_R7_candidates_generated_from_parcels_and_estates(rules):
 
 def test_R7_layer_in_another_crs_is_an_error(rules):
     estates = _line_estates().to_crs("EPSG:4326")
-    with pytest.raises(InputError, match="not the working CRS EPSG:4549"):
-        propose_sites(estates, None, rules=rules, candidate_sites=_two_sites(), p=1, lang="en")
+    with pytest.raises(InputError, match="EPSG:4549"):
+        propose_sites(estates, None, rules=rules, candidate_sites=_two_sites(), p=1)
 
 
 def test_solvers_match_brute_force_on_small_random_instances():
@@ -233,28 +228,19 @@ def test_R7_disconnected_paths_are_reported_and_estates_snap_to_a_reachable_piec
             {"path_id": "X", "geometry": LineString([(X0 + 150, Y0 + 600), (X0 + 250, Y0 + 600)])},
         ]
     )
-    out = propose_sites(
-        near_isolated, None, rules=rules, candidate_sites=sites, p=1, paths=paths, lang="en"
-    )
+    out = propose_sites(near_isolated, None, rules=rules, candidate_sites=sites, p=1, paths=paths)
     assert len(out.network) == 2
     assert out.network["reachable"].tolist().count(True) == 1
-    message = next(w.message for w in out.warnings if w.source == "paths")
-    assert "2 components, 1 of them reach" in message and "1 estates were snapped" in message
+    assert warned(out.warnings, "paths_components", n=2, reachable=1, moved=1)
     # snapped to the reachable path at (200, 200): 400 m leg + 50 m along + 0: beyond 300 m
     assert out.summary["estates_uncoverable"] == 1
 
 
 def test_R7_paths_layer_without_lines_is_an_error(rules):
     paths = gdf([{"path_id": "P", "geometry": square(0, 0, 50)}])
-    with pytest.raises(InputError, match="holds no lines"):
+    with pytest.raises(InputError, match="步行路网图层没有线要素"):
         propose_sites(
-            _line_estates(),
-            None,
-            rules=rules,
-            candidate_sites=_two_sites(),
-            p=1,
-            paths=paths,
-            lang="en",
+            _line_estates(), None, rules=rules, candidate_sites=_two_sites(), p=1, paths=paths
         )
 
 
@@ -299,9 +285,9 @@ def test_R7_no_candidate_inside_a_community_proposes_no_sites_with_a_warning(rul
     estates = gdf(
         [{"estate_id": "E1", "name": "园边", "households": 300, "geometry": square(390, 390, 220)}]
     )
-    out = propose_sites(estates, None, rules=rules, communities=communities, lang="en")
+    out = propose_sites(estates, None, rules=rules, communities=communities)
     assert len(out.sites) == 0 and out.summary["mclp_sites"] == 0
-    assert any("no premises sites are proposed" in w.message for w in out.warnings)
+    assert warned(out.warnings, "no_candidates_no_sites")
     assert out.estates["site_mclp"].isna().all()
     with pytest.raises(InputError):
-        propose_sites(estates, None, rules=rules, communities=communities, p=1, lang="en")
+        propose_sites(estates, None, rules=rules, communities=communities, p=1)

@@ -125,7 +125,7 @@ def test_a_county_far_from_120e_gets_its_own_zone_and_true_lengths(tmp_path, lon
 
 def test_kashgar_runs_the_analyses_in_its_zone(tmp_path):
     data = load_layers(_county(tmp_path, *KASHGAR), lang="en")
-    results = analyse(data, lang="en")
+    results = analyse(data)
     for frame in (results.communities, results.estates, results.premises):
         assert frame.crs.equals("EPSG:4534")
     # R1 inputs come from true lengths: the premises fall where they were drawn
@@ -148,7 +148,7 @@ def test_kashgar_layout_proposals_complete_in_its_zone(tmp_path):
     from gis_planner.render.runfolder import write_run
 
     data = load_layers(_county(tmp_path, *KASHGAR), lang="en")
-    out = propose_layout(analyse(data, lang="en"), lang="en")
+    out = propose_layout(analyse(data))
     assert out.layout.siting.sites.crs.equals("EPSG:4534")
     write_run(out, tmp_path / "run", lang="en", map_html=False)
     with rasterio.open(tmp_path / "run" / "accessibility.tif") as src:

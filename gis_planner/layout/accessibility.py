@@ -3,9 +3,9 @@
 - :func:`accessibility_raster` — distance in metres from every cell of the communities to the
   nearest premises (existing or proposed), on a grid of ``rules.layout.accessibility_cell_m``
   (50 m) cells in EPSG:4549; straight-line, or along a walking network when ``paths`` is given.
-  Cells whose centre lies in no community are nodata. :func:`write_accessibility` writes it as
-  a GeoTIFF; :func:`estate_access` reads it back at the estates to count the households beyond
-  the walking distance.
+  Cells whose centre lies in no community are nodata. The run folder holds it as a GeoTIFF
+  (:func:`gis_planner.render.runfolder.write_accessibility`); :func:`estate_access` reads it
+  back at the estates to count the households beyond the walking distance.
 - :func:`estimate_households` — households of estates without a count, from a population
   raster (residents per cell): the area-weighted sum of the cells under the estate ÷ the
   household size, flagged ``households_estimated``. The estate is projected into the raster's
@@ -33,7 +33,7 @@ from rasterio.windows import Window
 from gis_planner import crs as crs_mod
 from gis_planner.errors import InputError, Problem, format_rows
 from gis_planner.households import robust_overlay
-from gis_planner.i18n import tr
+from gis_planner.i18n import msg
 from gis_planner.layout.siting import (
     _point_inside,
     build_network,
@@ -83,7 +83,6 @@ def accessibility_raster(
     rules: RuleSet | None = None,
     cell_m: float | None = None,
     paths: gpd.GeoDataFrame | None = None,
-    lang: str = "zh",
 ) -> tuple[np.ndarray, Affine]:
     """Distance (m) from each cell to the nearest premises, nodata outside the communities.
 
@@ -107,14 +106,14 @@ def accessibility_raster(
     (array, transform)
         ``float32`` array (rows × columns), EPSG:4549 transform of the grid.
     """
-    check_working_crs(lang, communities=communities, paths=paths)
+    check_working_crs(communities=communities, paths=paths)
     if premises is not None:
         frame = (
             premises
             if isinstance(premises, gpd.GeoDataFrame)
             else gpd.GeoDataFrame(geometry=premises)
         )
-        check_working_crs(lang, premises=frame)
+        check_working_crs(premises=frame)
     if cell_m is None:
         if rules is None:
             raise ValueError("give cell_m or rules")
@@ -130,11 +129,11 @@ def accessibility_raster(
     geoms = premises.geometry.values if premises is not None else np.zeros(0, dtype=object)
     geoms = geoms[~pd.isna(geoms)] if len(geoms) else geoms
     if len(geoms) == 0:
-        log.warning(tr("access_no_premises", lang))
+        log.warning(msg("access_no_premises"))
         return out, transform
     if paths is not None:
         legs = bool(rules.layout.network_legs) if rules is not None else True
-        net = build_network(paths, lang=lang)
+        net = build_network(paths)
         distance = network_distance_to_nearest(
             net, shapely.get_coordinates(_point_inside(geoms)), centres, legs=legs
         )
@@ -158,35 +157,6 @@ def accessibility_raster(
         "network" if paths is not None else "straight line",
     )
     return out, transform
-
-
-def write_accessibility(
-    path: str | Path,
-    array: np.ndarray,
-    transform: Affine,
-    *,
-    crs: str = crs_mod.WORKING_CRS,
-    nodata: float = NODATA,
-) -> Path:
-    """Write the accessibility array as a single-band float32 GeoTIFF (deflate, with nodata)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    profile = {
-        "driver": "GTiff",
-        "height": array.shape[0],
-        "width": array.shape[1],
-        "count": 1,
-        "dtype": "float32",
-        "crs": crs,
-        "transform": transform,
-        "nodata": nodata,
-        "compress": "deflate",
-    }
-    with rasterio.open(path, "w", **profile) as dst:
-        dst.write(array.astype(np.float32), 1)
-        dst.update_tags(units="metre", meaning="distance to the nearest premises (R7, 一(一))")
-        dst.set_band_description(1, "distance_to_premises_m")
-    return path
 
 
 def sample(
@@ -254,15 +224,15 @@ class HouseholdEstimate:
     warnings: list[Problem] = field(default_factory=list)
 
 
-def _open_checked(path: Path, lang: str) -> rasterio.io.DatasetReader:
+def _open_checked(path: Path) -> rasterio.io.DatasetReader:
     if not path.exists():
-        raise InputError([Problem(path.name, tr("raster_not_found", lang, path=path))])
+        raise InputError([Problem(path.name, msg("raster_not_found", path=path))])
     src = rasterio.open(path)
     problems = []
     if src.crs is None:
-        problems.append(Problem(path.name, tr("raster_no_crs", lang)))
+        problems.append(Problem(path.name, msg("raster_no_crs")))
     if src.nodata is None:
-        problems.append(Problem(path.name, tr("raster_no_nodata", lang)))
+        problems.append(Problem(path.name, msg("raster_no_nodata")))
     if problems:
         src.close()
         raise InputError(problems)
@@ -284,7 +254,6 @@ def raster_sums(
     raster_path: str | Path,
     *,
     among: gpd.GeoSeries | None = None,
-    lang: str = "zh",
 ) -> pd.Series:
     """Sum of a raster under each polygon, computed in the raster's own CRS.
 
@@ -303,12 +272,12 @@ def raster_sums(
     path = Path(raster_path)
     if geometries.crs is None:
         raise InputError(
-            [Problem("estates", tr("layout_crs", lang, crs="—", working=crs_mod.GK3_RANGE))]
+            [Problem("estates", msg("layout_crs", crs="—", working=crs_mod.GK3_RANGE))]
         )
     out = pd.Series(np.nan, index=geometries.index, name="raster_residents")
     if len(geometries) == 0:
         return out
-    with _open_checked(path, lang) as src:
+    with _open_checked(path) as src:
         local = geometries.to_crs(src.crs).values
         others = among.to_crs(src.crs).values if among is not None else None
         others_tree = shapely.STRtree(others) if others is not None else None
@@ -368,7 +337,6 @@ def estimate_households(
     household_size: float,
     rules: RuleSet | None = None,
     only_missing: bool = True,
-    lang: str = "zh",
 ) -> HouseholdEstimate:
     """Households of estates without a count, from the population raster (DESIGN, R1).
 
@@ -411,7 +379,7 @@ def estimate_households(
     among = estates.geometry if split == "estates_area" else None
     if len(todo):
         residents.loc[todo] = raster_sums(
-            estates.geometry.loc[todo], raster_path, among=among, lang=lang
+            estates.geometry.loc[todo], raster_path, among=among
         ).to_numpy()
     estimate = (residents / float(household_size)).round()
     use = missing & estimate.notna()
@@ -434,9 +402,8 @@ def estimate_households(
         warnings.append(
             Problem(
                 "estates",
-                tr(
+                msg(
                     "raster_estimated",
-                    lang,
                     n=int(use.sum()),
                     size=household_size,
                     rows=format_rows(ids[use]),
@@ -448,7 +415,7 @@ def estimate_households(
         warnings.append(
             Problem(
                 "estates",
-                tr("raster_no_estimate", lang, n=int(lost.sum()), rows=format_rows(ids[lost])),
+                msg("raster_no_estimate", n=int(lost.sum()), rows=format_rows(ids[lost])),
             )
         )
     log.info(

@@ -51,7 +51,7 @@ import logging
 import math
 from collections import deque
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -64,9 +64,10 @@ from gis_planner import premises as premises_mod
 from gis_planner.errors import Problem, format_rows
 from gis_planner.households import allocate_households
 from gis_planner.households import robust_overlay as _overlay
-from gis_planner.i18n import tr
+from gis_planner.i18n import msg
 from gis_planner.layout.scale import scale_status
 from gis_planner.layout.siting import check_working_crs
+from gis_planner.results import BoundaryProposal
 from gis_planner.rules import RuleSet
 
 if TYPE_CHECKING:
@@ -76,47 +77,6 @@ log = logging.getLogger(__name__)
 
 _TOUCH_TOLERANCE_M = 0.5  # cells of neighbouring communities closer than this touch
 _SLIVER_M2 = 1.0  # polygon parts smaller than this are floating-point noise of the overlay
-
-
-@dataclass
-class BoundaryProposal:
-    """Proposed communities (R7, 一(一)).
-
-    Attributes
-    ----------
-    communities : GeoDataFrame
-        Every proposed community, EPSG:4549, tiling the original communities: ``community_id``
-        (kept, or ``<id>-2`` … for new parts of a split), ``name``, ``street``, ``kind``,
-        ``source_ids`` (original communities it takes estates or area from), ``change``
-        (``unchanged``/``split``/``merged``/``enlarged``/``rebalanced``, comma-joined),
-        ``estates_count``, ``households_before`` (of the original community with this code,
-        0 for a new one), ``households``, ``scale_status_before``, ``scale_status``,
-        ``staff_min_before``, ``staff_max_before``, ``staff_min``, ``staff_max`` (R5),
-        ``standard``, ``required_area_m2_before``, ``required_area_m2`` (R1),
-        ``premises_area_m2`` (premises given, by location), ``shortfall_m2``, ``area_m2``,
-        ``compactness`` (Polsby–Popper 4πA/P²), ``contiguous`` (one polygon), ``divided``
-        (its estates fall in several groups across hard edges — inherited from an original
-        community a planned road or barrier crosses; never made by a split). New parts have
-        no "before" figures (0 households, NA staff).
-    moves : DataFrame
-        One row per estate that changes community: ``estate_id``, ``estate_name``,
-        ``households``, ``from_community_id``, ``to_community_id``, ``to_name``, ``change``,
-        ``from_households_before``, ``from_households_after``, ``to_households_before``,
-        ``to_households_after``.
-    decisions : DataFrame
-        One row per original community out of range: ``community_id``, ``name``,
-        ``households``, ``scale_status``, ``action`` (``split``/``merged``/``dissolved``/
-        ``rebalanced``/``no_proposal``), ``proposed_ids``, ``note`` (in the run's language).
-    estates : DataFrame
-        Indexed like the estates: ``community_id`` (before) and ``proposed_community_id``.
-    warnings : list of Problem
-    """
-
-    communities: gpd.GeoDataFrame
-    moves: pd.DataFrame
-    decisions: pd.DataFrame
-    estates: pd.DataFrame
-    warnings: list[Problem] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- cells
@@ -193,7 +153,9 @@ def _build_units(
     never touched, so neither their shape nor their neighbours matter)."""
     est_geoms = estates.geometry.values
     com_geoms = communities.geometry.values
-    rows_e, rows_c, rows_g = [], [], []
+    rows_e: list[int] = []
+    rows_c: list[int] = []
+    rows_g: list[Any] = []
     for c in range(len(communities)):
         members = np.flatnonzero(home == c)
         if not active[c] and len(members):
@@ -586,7 +548,6 @@ def propose_boundaries(
     premises: gpd.GeoDataFrame | None = None,
     barriers: gpd.GeoDataFrame | None = None,
     planned_roads: gpd.GeoDataFrame | None = None,
-    lang: str = "zh",
 ) -> BoundaryProposal:
     """Propose community boundaries within the household range (R7, 一(一)).
 
@@ -609,7 +570,6 @@ def propose_boundaries(
         standard and area, and to decide which part of a split keeps the community's code.
     barriers, planned_roads : GeoDataFrame, optional
         Lines or polygons; hard edges when ``rules.layout.hard_edges`` names them.
-    lang : {"zh", "en"}
 
     Returns
     -------
@@ -618,7 +578,6 @@ def propose_boundaries(
         the area-share figure of R1 for communities with straddling estates.
     """
     check_working_crs(
-        lang,
         estates=estates,
         communities=communities,
         premises=premises,
@@ -645,9 +604,8 @@ def propose_boundaries(
         warnings.append(
             Problem(
                 "estates",
-                tr(
+                msg(
                     "boundary_estates_outside",
-                    lang,
                     n=int(outside.sum()),
                     rows=format_rows(estates.loc[outside, "estate_id"]),
                 ),
@@ -679,17 +637,11 @@ def propose_boundaries(
     }
     decisions: dict[int, dict] = {}
 
-    has_premises = premises is not None and len(premises) > 0
-    prem_points = (
-        shapely.point_on_surface(premises.geometry.values)
-        if has_premises
-        else np.zeros(0, dtype=object)
-    )
-    prem_area = (
-        pd.to_numeric(premises["floor_area_m2"], errors="coerce").fillna(0).to_numpy(float)
-        if has_premises
-        else np.zeros(0)
-    )
+    prem_points, prem_area = np.zeros(0, dtype=object), np.zeros(0)
+    if premises is not None and len(premises) > 0:
+        prem_points = shapely.point_on_surface(premises.geometry.values)
+        area = pd.to_numeric(premises["floor_area_m2"], errors="coerce").fillna(0)
+        prem_area = area.to_numpy(float)
 
     def label_households(lab: int) -> float:
         return float(units.households[label == lab].sum())
@@ -720,12 +672,10 @@ def propose_boundaries(
             e = units.estate[big[0]]
             decisions[c] = {
                 "action": "no_proposal",
-                "note": tr(
+                "note": msg(
                     "decision_none",
-                    lang,
-                    reason=tr(
+                    reason=msg(
                         "reason_estate_too_large",
-                        lang,
                         estate=estates["estate_id"].iloc[e],
                         households=int(units.households[big[0]]),
                         maximum=int(hi),
@@ -753,10 +703,9 @@ def propose_boundaries(
         if failed:
             decisions[c] = {
                 "action": "no_proposal",
-                "note": tr(
+                "note": msg(
                     "decision_none",
-                    lang,
-                    reason=tr("reason_no_partition", lang, minimum=int(lo), maximum=int(hi)),
+                    reason=msg("reason_no_partition", minimum=int(lo), maximum=int(hi)),
                 ),
             }
             continue
@@ -773,7 +722,7 @@ def propose_boundaries(
                     new_id += "x"
                 meta[lab] = {
                     "id": new_id,
-                    "name": tr("split_name", lang, name=names[c], k=n_part),
+                    "name": msg("split_name", name=names[c], k=n_part),
                     "origin": c,
                     "change": [],
                 }
@@ -784,7 +733,7 @@ def propose_boundaries(
                 queue.append(lab)
         decisions[c] = {
             "action": "split",
-            "note": tr("decision_split", lang, k=len(parts), parts=", ".join(ids)),
+            "note": msg("decision_split", k=len(parts), parts=", ".join(ids)),
         }
 
     # ---- merge the too small
@@ -815,7 +764,7 @@ def propose_boundaries(
             target, gone = (t, n) if h_n < lo and h_n < h_t else (n, t)
             label[label == gone] = target
             meta[target]["change"].append("merged")
-            note = tr("decision_merged", lang, target=meta[target]["id"], households=int(h_t + h_n))
+            note = msg("decision_merged", target=meta[target]["id"], households=int(h_t + h_n))
             decisions.setdefault(origin, {"action": "merged", "note": note})
             if meta[gone]["origin"] != origin and meta[gone]["origin"] not in decisions:
                 decisions[meta[gone]["origin"]] = {"action": "merged", "note": note}
@@ -836,7 +785,7 @@ def propose_boundaries(
             if t == origin:
                 decisions[origin] = {
                     "action": "dissolved",
-                    "note": tr("decision_dissolved", lang, targets=", ".join(targets)),
+                    "note": msg("decision_dissolved", targets=", ".join(targets)),
                 }
             continue
         redrawn = None
@@ -867,16 +816,14 @@ def propose_boundaries(
             if t == origin:
                 decisions[origin] = {
                     "action": "rebalanced",
-                    "note": tr("decision_rebalanced", lang, other=meta[n]["id"], n=moved),
+                    "note": msg("decision_rebalanced", other=meta[n]["id"], n=moved),
                 }
             continue
         decisions.setdefault(
             origin,
             {
                 "action": "no_proposal",
-                "note": tr(
-                    "decision_none", lang, reason=tr("reason_no_neighbour", lang, maximum=int(hi))
-                ),
+                "note": msg("decision_none", reason=msg("reason_no_neighbour", maximum=int(hi))),
             },
         )
 
@@ -905,7 +852,6 @@ def propose_boundaries(
         before,
         premises,
         rules=rules,
-        lang=lang,
         warnings=warnings,
     )
 
@@ -986,7 +932,6 @@ def _assemble(
     premises: gpd.GeoDataFrame | None,
     *,
     rules: RuleSet,
-    lang: str,
     warnings: list[Problem],
 ) -> BoundaryProposal:
     """Polygons, figures and tables of the proposal from the cells' labels."""
@@ -1065,7 +1010,9 @@ def _assemble(
         if "standard" in communities
         else np.full(len(labs), None, dtype=object)
     )
-    override = np.where(is_old, np.asarray(override, dtype=object), None)
+    override = np.where(
+        is_old, np.asarray(override, dtype=object), np.full(len(is_old), None, dtype=object)
+    )
     after = _area_check(ids, pd.Series(override, dtype=object), geoms, hh, premises, rules=rules)
     old_override = (
         communities["standard"].astype(object)
@@ -1151,12 +1098,9 @@ def _assemble(
             c,
             {
                 "action": "no_proposal",
-                "note": tr(
+                "note": msg(
                     "decision_none",
-                    lang,
-                    reason=tr(
-                        "reason_no_neighbour", lang, maximum=int(rules.layout.households_max)
-                    ),
+                    reason=msg("reason_no_neighbour", maximum=int(rules.layout.households_max)),
                 ),
             },
         )
@@ -1164,9 +1108,8 @@ def _assemble(
         if d["action"] == "split":
             d = {
                 **d,
-                "note": tr(
+                "note": msg(
                     "decision_split",
-                    lang,
                     k=len(labs_c),
                     parts=", ".join(meta[lab]["id"] for lab in labs_c),
                 ),
@@ -1207,7 +1150,7 @@ def _assemble(
         warnings.append(
             Problem(
                 "communities",
-                tr("boundary_unresolved", lang, n=len(bad), rows=format_rows(bad["community_id"])),
+                msg("boundary_unresolved", n=len(bad), rows=format_rows(bad["community_id"])),
             )
         )
     log.info(
@@ -1225,7 +1168,7 @@ def _assemble(
         len(moves),
         len(proposed),
     )
-    return BoundaryProposal(proposed, moves, decision_table, est_table, warnings)
+    return BoundaryProposal(proposed, moves, decision_table, est_table, tuple(warnings))
 
 
 # --------------------------------------------------------------------------- scenario

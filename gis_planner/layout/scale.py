@@ -41,8 +41,8 @@ def reach_area(premises: gpd.GeoDataFrame | None, *, rules: RuleSet) -> shapely.
     >>> from shapely.geometry import Point
     >>> from gis_planner.rules import load_rules
     >>> p = gpd.GeoDataFrame(geometry=[Point(497000, 3380000)], crs="EPSG:4549")
-    >>> round(reach_area(p, rules=load_rules()).area / 1e4, 1)  # hectares, a 300 m circle
-    28.2
+    >>> round(reach_area(p, rules=load_rules()).area / 1e4, 1)  # ha: a 32-gon of radius 300 m
+    28.1
     """
     if premises is None:
         return None
@@ -77,7 +77,7 @@ def nearest_premises(
         Indexed like ``estates``: ``nearest_premises_m`` (NaN when there is no premises),
         ``nearest_premises_id`` and ``covered`` (distance ≤ ``rules.layout.walking_distance_m``).
     """
-    check_working_crs("en", estates=estates, premises=premises)
+    check_working_crs(estates=estates, premises=premises)
     n = len(estates)
     distance = np.full(n, np.nan)
     nearest_id = np.full(n, None, dtype=object)

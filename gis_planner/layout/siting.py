@@ -44,8 +44,9 @@ from scipy.sparse import csgraph
 from gis_planner import crs as crs_mod
 from gis_planner.crs import check_working_crs
 from gis_planner.errors import InputError, PlannerError, Problem, format_rows
-from gis_planner.i18n import tr
+from gis_planner.i18n import msg
 from gis_planner.layout.scale import estate_origins
+from gis_planner.results import SitingResult, SolveInfo
 from gis_planner.rules import RuleSet
 
 if TYPE_CHECKING:
@@ -110,24 +111,6 @@ def coverage_matrix(
 
 
 # --------------------------------------------------------------------------- solvers
-
-
-@dataclass
-class SolveInfo:
-    """What one model run did: objective, solver status, sizes and times (seconds)."""
-
-    model: str
-    objective: float
-    status: str
-    mip_gap: float
-    build_s: float
-    solve_s: float
-    variables: int
-    constraints: int
-    nonzeros: int
-
-    def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
 
 
 def _row_keys(matrix: sparse.csr_array) -> np.ndarray:
@@ -221,6 +204,7 @@ def _solve(
     limit still returns at least as good a solution; scipy's HiGHS (``milp``) without it.
     """
     began = time.perf_counter()
+    highspy: Any
     try:
         import highspy
     except ImportError:  # pragma: no cover - highspy is a dependency; scipy's HiGHS otherwise
@@ -489,7 +473,7 @@ class WalkNetwork:
         return replace(self, component=labels.astype(np.int64))
 
 
-def build_network(paths: gpd.GeoDataFrame, *, lang: str = "zh") -> WalkNetwork:
+def build_network(paths: gpd.GeoDataFrame) -> WalkNetwork:
     """The walking network of a ``paths`` layer of lines (noded at every crossing).
 
     Raises
@@ -500,7 +484,7 @@ def build_network(paths: gpd.GeoDataFrame, *, lang: str = "zh") -> WalkNetwork:
     geoms = shapely.get_parts(paths.geometry.values)
     lines = geoms[np.isin(shapely.get_type_id(geoms), (1, 2)) & ~shapely.is_empty(geoms)]
     if len(lines) == 0:
-        raise InputError([Problem("paths", tr("paths_no_lines", lang))])
+        raise InputError([Problem("paths", msg("paths_no_lines"))])
     lines = shapely.force_2d(lines)
     noded = shapely.get_parts(shapely.node(shapely.multilinestrings(lines)))
     coords, index = shapely.get_coordinates(noded, return_index=True)
@@ -796,46 +780,6 @@ def _given_candidates(candidate_sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 # --------------------------------------------------------------------------- the proposal
 
 
-@dataclass
-class SitingResult:
-    """The premises-siting proposal (R7, 一(一)).
-
-    Attributes
-    ----------
-    sites : GeoDataFrame
-        The chosen new sites of both models (EPSG:4549 points), one row per (model, site):
-        ``model`` (``lscp`` = fewest sites covering every coverable estate, ``mclp`` = the best
-        ``p`` sites), ``priority`` (1 = most households; each next site adds the most of what
-        is left), ``site_id``, ``name``, ``source``, ``community_id`` (by location, when
-        communities were given), ``households_newly_covered`` and ``estates_newly_covered``
-        (what the site adds in priority order: estates not within reach of an existing
-        premises nor of a site of higher priority, so they sum to the model's total),
-        ``households_in_reach`` (all households within reach of the site that no existing
-        premises reaches), ``max_floor_area_m2``.
-    candidates : GeoDataFrame
-        Every candidate used, with ``households_in_reach``, ``chosen_lscp``, ``chosen_mclp``.
-    estates : DataFrame
-        Indexed like the estates: ``walk_to_premises_m`` (to the nearest existing premises, when
-        within the walking distance), ``covered_existing``, ``coverable`` (some candidate
-        reaches it), ``covered_lscp``, ``covered_mclp``, ``site_lscp``, ``site_mclp`` (the
-        chosen site credited with it: the first in priority order within reach).
-    summary : dict
-        Headline figures (households covered before / after each model, uncoverable …).
-    solves : dict of str to SolveInfo
-    network : DataFrame or None
-        The walking network's connected components (``paths`` given).
-    warnings : list of Problem
-    """
-
-    sites: gpd.GeoDataFrame
-    candidates: gpd.GeoDataFrame
-    estates: pd.DataFrame
-    summary: dict[str, Any]
-    solves: dict[str, SolveInfo]
-    network: pd.DataFrame | None = None
-    warnings: list[Problem] = field(default_factory=list)
-
-
 def _priority(chosen: np.ndarray, matrix: sparse.csc_array, weights: np.ndarray) -> np.ndarray:
     """Rank chosen columns greedily: each next one adds the most weight still uncovered.
 
@@ -873,7 +817,6 @@ def propose_sites(
     communities: gpd.GeoDataFrame | None = None,
     paths: gpd.GeoDataFrame | None = None,
     p: int | None = None,
-    lang: str = "zh",
 ) -> SitingResult:
     """Propose new premises sites: set cover and maximal coverage (R7, 一(一)).
 
@@ -903,7 +846,6 @@ def propose_sites(
         to the nearest piece that reaches a site or premises.
     p : int, optional
         Sites of the maximal-coverage model; default ``rules.layout.new_sites_p``.
-    lang : {"zh", "en"}
 
     Returns
     -------
@@ -915,7 +857,6 @@ def propose_sites(
         A layer not in EPSG:4549, no candidate sites, or more sites asked than candidates.
     """
     check_working_crs(
-        lang,
         estates=estates,
         premises=premises,
         candidate_sites=candidate_sites,
@@ -947,9 +888,8 @@ def propose_sites(
             warnings.append(
                 Problem(
                     "candidate_sites",
-                    tr(
+                    msg(
                         "candidates_outside",
-                        lang,
                         n=int(outside.sum()),
                         rows=format_rows(candidates.loc[outside, "site_id"]),
                     ),
@@ -957,16 +897,16 @@ def propose_sites(
             )
         candidates = candidates.assign(community_id=community)[~outside].reset_index(drop=True)
     if len(candidates) == 0 and p_asked:
-        raise InputError([Problem("candidate_sites", tr("no_candidates", lang))])
+        raise InputError([Problem("candidate_sites", msg("no_candidates"))])
     if len(candidates) == 0:
         # e.g. every estate's point falls in a hole or a gap of the communities: no site can
         # be proposed, which the run says instead of refusing a folder `check` accepts
-        warnings.append(Problem("candidate_sites", tr("no_candidates_no_sites", lang)))
+        warnings.append(Problem("candidate_sites", msg("no_candidates_no_sites")))
     if p > len(candidates) and not p_asked:  # the default p: as many as there are
         p = len(candidates)
     if p > len(candidates):
         raise InputError(
-            [Problem("candidate_sites", tr("too_many_sites", lang, p=p, n=len(candidates)))]
+            [Problem("candidate_sites", msg("too_many_sites", p=p, n=len(candidates)))]
         )
 
     households = (
@@ -977,7 +917,7 @@ def propose_sites(
     start = time.perf_counter()
     network_table = None
     if paths is not None:
-        net = build_network(paths, lang=lang)
+        net = build_network(paths)
         origins_xy = shapely.get_coordinates(estates.geometry.centroid.values)
         cand_xy = shapely.get_coordinates(candidates.geometry.values)
         prem_xy = (
@@ -1004,9 +944,8 @@ def propose_sites(
             warnings.append(
                 Problem(
                     "paths",
-                    tr(
+                    msg(
                         "paths_components",
-                        lang,
                         n=len(network_table),
                         reachable=int(network_table["reachable"].sum()),
                         components=shown,
@@ -1038,9 +977,8 @@ def propose_sites(
         warnings.append(
             Problem(
                 "estates",
-                tr(
+                msg(
                     "estates_uncoverable",
-                    lang,
                     n=int(uncoverable.sum()),
                     households=int(households[uncoverable].sum()),
                     distance=distance_m,
@@ -1053,16 +991,15 @@ def propose_sites(
     time_limit = float(layout.solver_time_limit_s)
     lscp, lscp_info = solve_lscp(cover[rows], time_limit_s=time_limit)
     mclp, mclp_info = solve_mclp(cover[rows], households[rows], p, time_limit_s=time_limit)
-    lscp_info.build_s += pairs_s
-    mclp_info.build_s += pairs_s
+    lscp_info = replace(lscp_info, build_s=lscp_info.build_s + pairs_s)
+    mclp_info = replace(mclp_info, build_s=mclp_info.build_s + pairs_s)
     for info in (lscp_info, mclp_info):
         if info.status != "optimal":
             warnings.append(
                 Problem(
                     "siting",
-                    tr(
+                    msg(
                         "solver_not_optimal",
-                        lang,
                         model=info.model,
                         status=info.status,
                         gap=info.mip_gap,
@@ -1176,7 +1113,7 @@ def propose_sites(
         summary,
         {"lscp": lscp_info, "mclp": mclp_info},
         network_table,
-        warnings,
+        tuple(warnings),
     )
 
 

@@ -14,8 +14,11 @@ import numpy as np
 import pandas as pd
 
 from gis_planner import __version__
-from gis_planner.i18n import label, tr, value_label
-from gis_planner.render.runfolder import LIST_SEPARATOR
+from gis_planner.errors import wording
+from gis_planner.i18n import Listing, Message, Term, label, render, tr, value_label
+from gis_planner.io.layers import PlanningData
+from gis_planner.render.text import LIST_SEPARATOR
+from gis_planner.results import Results
 
 COMMUNITY_COLUMNS = [
     "community_id",
@@ -111,7 +114,9 @@ def _display_value(value: Any, yes: str, no: str, sep: str, lang: str) -> Any:
     """One cell as the report shows it: lists joined, booleans as 是/否, enumeration values
     by their label, missing values (None, NaN, <NA>, NaT) blank."""
     if isinstance(value, (list, tuple)):
-        return sep.join(map(str, value))
+        return sep.join(str(render(v, lang)) for v in value)
+    if isinstance(value, (Message, Term, Listing)):
+        return value.text(lang)
     if isinstance(value, (bool, np.bool_)):
         return yes if value else no
     if isinstance(value, str):
@@ -153,7 +158,63 @@ def display_table(df: pd.DataFrame, columns: list[str], *, lang: str = "zh") -> 
     return table
 
 
-def summary_rows(results: Any, *, lang: str = "zh") -> list[tuple[str, str]]:
+#: the columns of the enclosure list (R6) in print order
+ENCLOSURE_LIST_COLUMNS = {
+    "enclosure_rank": "enclosure_rank",
+    "name": "estate_name",
+    "estate_id": "estate_id",
+    "community_name": "community_name",
+    "street": "street",
+    "built_year": "built_year",
+    "households": "households",
+    "enclosure_status": "enclosure_status",
+    "enclosure_reasons": "enclosure_reasons",
+    "walls_included": "walls_included",
+    "no_property_management": "no_property_management",
+}
+
+
+def enclosure_sheet(table: pd.DataFrame, *, lang: str = "zh") -> pd.DataFrame:
+    """The enclosure list (R6) as printed: :func:`gis_planner.enclosure.enclosure_list`
+    worded — headers, status labels, reasons joined, yes/no, and 未分配 for the community and
+    street of an estate in no community."""
+    unassigned = label("unassigned", lang)
+    yes, no = YES_NO["en" if lang == "en" else "zh"]
+    sep = LIST_SEPARATOR.get(lang, "; ")
+    lost = table["unassigned"].to_numpy(dtype=bool)
+    out = {}
+    for column, header in ENCLOSURE_LIST_COLUMNS.items():
+        values = table[column]
+        if column in ("community_name", "street"):
+            shown: Any = [unassigned if u else v for u, v in zip(lost, values, strict=True)]
+        elif column == "enclosure_status":
+            shown = [value_label(v, lang) for v in values.tolist()]
+        elif column == "enclosure_reasons":
+            shown = [sep.join(str(render(r, lang)) for r in v) for v in values.tolist()]
+        elif column in ("walls_included", "no_property_management"):
+            shown = [yes if v else no for v in values.tolist()]
+        else:
+            shown = values
+        out[label(header, lang)] = shown
+    return pd.DataFrame(out, index=table.index)
+
+
+def enclosure_summary_sheet(counts: pd.DataFrame, *, lang: str = "zh") -> pd.DataFrame:
+    """The enclosure counts (R6) per street and community as printed:
+    :func:`gis_planner.enclosure.enclosure_counts` with labelled headers and levels, and 未分配
+    for the unassigned groups."""
+    unassigned = label("unassigned", lang)
+    table = counts.copy()
+    table["level"] = [label(v, lang) for v in table["level"].tolist()]
+    columns = list(table.columns)
+    by = columns[1 : columns.index("estates_count")]  # the grouping columns, then the counts
+    for column in by:
+        table[column] = [unassigned if v is None else v for v in table[column].tolist()]
+    table.columns = [label("summary_level", lang), *(label(c, lang) for c in columns[1:])]
+    return table
+
+
+def summary_rows(results: Results, *, lang: str = "zh") -> list[tuple[str, str]]:
     """The headline figures as (label, value) rows, shared by the terminal and the report."""
     s = results.summary
     rows = [
@@ -212,7 +273,7 @@ def summary_rows(results: Any, *, lang: str = "zh") -> list[tuple[str, str]]:
     return rows
 
 
-def _unassigned(results: Any, lang: str) -> pd.DataFrame:
+def _unassigned(results: Results, lang: str) -> pd.DataFrame:
     frames = []
     if results.estates is not None:
         lost = results.estates[results.estates["community_id"].isna()]
@@ -246,34 +307,20 @@ def _unassigned(results: Any, lang: str) -> pd.DataFrame:
     )
 
 
-def _data_year(rules: Any) -> object:
-    from gis_planner.pipeline import data_year
-
-    try:
-        return data_year(rules)
-    except ValueError:
-        return "—"
-
-
-def planning_conditions_table(results: Any, *, lang: str = "zh") -> pd.DataFrame:
+def planning_conditions_table(results: Results, *, lang: str = "zh") -> pd.DataFrame:
     """The R2 sheet: one row per development parcel, headers in ``lang``."""
-    from gis_planner.premises import PLANNING_CONDITION_COLUMNS
-
-    table = getattr(results, "planning_conditions", None)
-    if table is None:
-        table = pd.DataFrame(columns=PLANNING_CONDITION_COLUMNS)
-    table = pd.DataFrame(table).reindex(columns=PLANNING_CONDITION_COLUMNS)
-    return table.rename(columns={c: label(c, lang) for c in PLANNING_CONDITION_COLUMNS})
+    table = pd.DataFrame(results.planning_conditions)
+    return table.rename(columns={c: label(c, lang) for c in table.columns})
 
 
-def _working_crs(data: Any) -> str:
+def _working_crs(data: PlanningData) -> str:
     """``EPSG:4549 (auto)``: the working CRS, and whether planner.yaml fixed it."""
-    crs = getattr(data, "working_crs", "EPSG:4549")
-    setting = getattr(data, "working_crs_setting", "auto")
+    crs = data.working_crs
+    setting = data.working_crs_setting
     return f"{crs} (auto)" if setting == "auto" else f"{crs} (planner.yaml working_crs)"
 
 
-def _settings(results: Any, lang: str) -> pd.DataFrame:
+def _settings(results: Results, lang: str) -> pd.DataFrame:
     data = results.data
     rules = data.rules
     rows: list[tuple[str, object]] = [
@@ -286,11 +333,11 @@ def _settings(results: Any, lang: str) -> pd.DataFrame:
         ("working_crs", _working_crs(data)),
         ("output_crs", "EPSG:4326 (RFC 7946)"),
         ("plan_year", results.year if results.year is not None else "—"),
-        ("data_year", _data_year(rules)),
+        ("data_year", results.data_year),
         ("household_size", data.household_size),
         ("lang", lang),
     ]
-    scenario = getattr(results, "scenario", None)
+    scenario = results.scenario
     if scenario:
         rows.append(("scenario", scenario.get("name", "")))
         for i, edit in enumerate(scenario.get("edits") or [], start=1):
@@ -305,25 +352,29 @@ def _settings(results: Any, lang: str) -> pd.DataFrame:
                 f"{info.features} features; sha256 {info.sha256}",
             )
         )
-        shift = getattr(info, "datum_shift", None)
-        if shift is not None:  # how a legacy or local datum was brought to CGCS2000
-            rows.append((f"source.{name}.transformation", shift.text))
+        if info.datum_shift is not None:  # how a legacy or local datum became CGCS2000
+            rows.append((f"source.{name}.transformation", render(info.datum_shift.text, lang)))
     return pd.DataFrame(rows, columns=[label("key", lang), label("value", lang)])
 
 
-def _cell_values(series: pd.Series, sep: str) -> list[Any]:
-    """A column as Python values for the workbook: lists joined, missing values blank."""
+def _cell_values(series: pd.Series, sep: str, lang: str) -> list[Any]:
+    """A column as Python values for the workbook: messages worded, lists joined, missing
+    values blank."""
     out = []
     for v in series.tolist():
         if isinstance(v, list):
-            v = sep.join(map(str, v))
+            v = sep.join(str(render(item, lang)) for item in v)
+        elif isinstance(v, (Message, Term, Listing)):
+            v = v.text(lang)
         elif v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v):
             v = None
         out.append(v)
     return out
 
 
-def _write_workbook(path: Path, sheets: dict[str, pd.DataFrame], *, sep: str, wide: bool) -> None:
+def _write_workbook(
+    path: Path, sheets: dict[str, pd.DataFrame], *, sep: str, wide: bool, lang: str
+) -> None:
     """Write the sheets with xlsxwriter, a column at a time.
 
     pandas' ``to_excel`` goes cell by cell through its own layer; writing whole columns with
@@ -338,17 +389,15 @@ def _write_workbook(path: Path, sheets: dict[str, pd.DataFrame], *, sep: str, wi
         sheet.write_row(0, 0, [str(c) for c in table.columns], header)
         sheet.freeze_panes(1, 0)
         for j, column in enumerate(table.columns):
-            values = _cell_values(table[column], sep)
+            values = _cell_values(table[column], sep, lang)
             sheet.write_column(1, j, values)
             width = max([len(str(column))] + [len(str(v)) for v in values[:200] if v is not None])
             sheet.set_column(j, j, min(max(8, width * (1.6 if wide else 1.1)), 60))
     book.close()
 
 
-def write_report(results: Any, path: str | Path, *, lang: str = "zh") -> Path:
+def write_report(results: Results, path: str | Path, *, lang: str = "zh") -> Path:
     """Write ``report.xlsx``: one sheet per table plus the rules and settings used."""
-    from gis_planner import enclosure
-
     path = Path(path)
     sep = LIST_SEPARATOR.get(lang, "; ")
     sheets: dict[str, pd.DataFrame] = {}
@@ -358,13 +407,14 @@ def write_report(results: Any, path: str | Path, *, lang: str = "zh") -> Path:
     sheets["communities"] = display_table(results.communities, COMMUNITY_COLUMNS, lang=lang)
     if results.estates is not None:
         sheets["estates"] = display_table(results.estates, ESTATE_COLUMNS, lang=lang)
-        if "enclosure_status" in results.estates:
-            sheets["enclosure"] = enclosure.enclosure_table(results.estates, lang=lang)
-            sheets["enclosure_summary"] = enclosure.enclosure_summary(results.estates, lang=lang)
+    if results.enclosure_list is not None:
+        sheets["enclosure"] = enclosure_sheet(results.enclosure_list, lang=lang)
+    if results.enclosure_counts is not None:
+        sheets["enclosure_summary"] = enclosure_summary_sheet(results.enclosure_counts, lang=lang)
     if results.premises is not None:
         sheets["premises"] = display_table(results.premises, PREMISES_COLUMNS, lang=lang)
     sheets["planning_conditions"] = planning_conditions_table(results, lang=lang)
-    layout = getattr(results, "layout", None)
+    layout = results.layout
     if layout is not None:
         bp, sr = layout.boundaries, layout.siting
         sheets["layout_decisions"] = display_table(
@@ -379,7 +429,7 @@ def write_report(results: Any, path: str | Path, *, lang: str = "zh") -> Path:
         )
     sheets["unassigned"] = _unassigned(results, lang)
     sheets["warnings"] = pd.DataFrame(
-        [(w.source, w.message) for w in results.warnings],
+        [(w.source, wording(w.message, lang)) for w in results.warnings],
         columns=[label("source", lang), label("message", lang)],
     )
     sheets["rules"] = pd.DataFrame(
@@ -392,5 +442,6 @@ def write_report(results: Any, path: str | Path, *, lang: str = "zh") -> Path:
         {_sheet(key, lang): table for key, table in sheets.items()},
         sep=sep,
         wide=lang == "zh",
+        lang=lang,
     )
     return path

@@ -11,20 +11,25 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
+import rasterio
+from affine import Affine
 
 from gis_planner.crs import WEB_CRS
+from gis_planner.render import onemap, report
 from gis_planner.render.atomic import staged_set
 from gis_planner.render.escape import csv_safe
+from gis_planner.render.text import flatten_for_file, round_floats
+from gis_planner.results import LayoutProposal, Results
 
 log = logging.getLogger(__name__)
 
-LIST_SEPARATOR = {"zh": "；", "en": "; "}
 #: every file a run may write: the set that a run replaces as a whole (atomic.staged_set)
 RUN_OUTPUTS = (
     "communities.geojson",
@@ -41,29 +46,13 @@ RUN_OUTPUTS = (
 )
 
 
-def flatten_for_file(
-    gdf: gpd.GeoDataFrame | pd.DataFrame, *, lang: str = "zh"
-) -> gpd.GeoDataFrame | pd.DataFrame:
-    """A copy that file formats can hold: lists joined into text (pyogrio writes pandas'
-    nullable types itself, with nulls)."""
-    out = gdf.copy()
-    sep = LIST_SEPARATOR.get(lang, "; ")
-    for column in out.columns:
-        if column == getattr(out, "_geometry_column_name", None):
-            continue
-        series = out[column]
-        if series.dtype == object and series.map(lambda v: isinstance(v, (list, tuple))).any():
-            out[column] = series.map(
-                lambda v: sep.join(map(str, v)) if isinstance(v, (list, tuple)) else v
-            )
-    return out
-
-
-def write_csv(table: pd.DataFrame, path: str | Path) -> Path:
-    """Write ``table`` as CSV for Excel: UTF-8 with a byte-order mark, CRLF, and no cell that a
-    spreadsheet would run as a formula (:func:`gis_planner.render.escape.csv_safe`)."""
+def write_csv(table: pd.DataFrame, path: str | Path, *, lang: str = "zh") -> Path:
+    """Write ``table`` as CSV for Excel: UTF-8 with a byte-order mark, CRLF, messages worded
+    in ``lang`` and lists joined — and only then no cell that a spreadsheet would run as a
+    formula (:func:`gis_planner.render.escape.csv_safe`)."""
     path = Path(path)
-    csv_safe(table).to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
+    text = csv_safe(flatten_for_file(table, lang=lang))
+    text.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
     return path
 
 
@@ -89,77 +78,89 @@ def timed(timings: dict[str, float], name: str, func: Callable[[], object]) -> o
     return value
 
 
-def round_floats(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Floats rounded to 4 decimals, as every output shows them (GeoJSON, map popups)."""
-    out = gdf.copy()
-    for column in out.select_dtypes(include=[np.floating]).columns:
-        out[column] = out[column].round(4)
-    return out
-
-
-def write_planning_conditions(
-    results,
-    path: str | Path,
-    *,  # noqa: ANN001
-    lang: str | None = None,
-) -> Path:
+def write_planning_conditions(results: Results, path: str | Path, *, lang: str = "zh") -> Path:
     """Write ``planning_conditions.csv`` (R2): one row per development parcel.
 
     UTF-8 with a byte-order mark, so that Excel shows the Chinese; the columns of
     :data:`gis_planner.premises.PLANNING_CONDITION_COLUMNS` (English names, as in every
-    output file). Written in every run: only the header when there are no parcels.
+    output file), the ``note`` worded in ``lang``. Written in every run: only the header
+    when there are no parcels.
     """
-    from gis_planner.premises import PLANNING_CONDITION_COLUMNS
-
     path = Path(path)
-    table = getattr(results, "planning_conditions", None)
-    if table is None:
-        table = pd.DataFrame(columns=PLANNING_CONDITION_COLUMNS)
-    table = pd.DataFrame(table).reindex(columns=PLANNING_CONDITION_COLUMNS)
-    write_csv(table, path)
+    write_csv(pd.DataFrame(results.planning_conditions), path, lang=lang)
+    return path
+
+
+def write_accessibility(
+    path: str | Path,
+    array: np.ndarray,
+    transform: Affine,
+    *,
+    crs: str,
+    nodata: float,
+) -> Path:
+    """Write the accessibility array as a single-band float32 GeoTIFF (deflate, with nodata)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    profile = {
+        "driver": "GTiff",
+        "height": array.shape[0],
+        "width": array.shape[1],
+        "count": 1,
+        "dtype": "float32",
+        "crs": crs,
+        "transform": transform,
+        "nodata": nodata,
+        "compress": "deflate",
+    }
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(array.astype(np.float32), 1)
+        dst.update_tags(units="metre", meaning="distance to the nearest premises (R7, 一(一))")
+        dst.set_band_description(1, "distance_to_premises_m")
     return path
 
 
 def _write_layout(
-    layout,
+    layout: LayoutProposal,
     stage: Path,
     out_dir: Path,
     *,
-    lang: str,  # noqa: ANN001
+    lang: str,
     timings: dict[str, float],
     written: dict[str, Path],
     on_step: Callable[[str], None] | None,
 ) -> None:
     """The R7 proposals: proposed communities and sites, the moves, the reach raster."""
-    from gis_planner.layout import accessibility
-
-    outputs = {
+    outputs: dict[str, Callable[[Path], object]] = {
         "proposed_communities.geojson": lambda path: write_geojson(
             round_floats(layout.boundaries.communities), path, lang=lang
         ),
         "proposed_sites.geojson": lambda path: write_geojson(
             round_floats(layout.siting.sites), path, lang=lang
         ),
-        "boundary_moves.csv": lambda path: write_csv(pd.DataFrame(layout.boundaries.moves), path),
-        "accessibility.tif": lambda path: accessibility.write_accessibility(
+        "boundary_moves.csv": lambda path: write_csv(
+            pd.DataFrame(layout.boundaries.moves), path, lang=lang
+        ),
+        "accessibility.tif": lambda path: write_accessibility(
             path,
             layout.access_m,
             layout.access_transform,
             crs=layout.boundaries.communities.crs.to_string(),
+            nodata=layout.access_nodata,
         ),
     }
     for name, write in outputs.items():
         if on_step:
             on_step(name)
-        timed(timings, name, lambda w=write, n=name: w(stage / n))
+        timed(timings, name, partial(write, stage / name))
         written[name.split(".")[0]] = out_dir / name
 
 
 def write_run(
-    results,
+    results: Results,
     out_dir: str | Path,
     *,
-    lang: str | None = None,  # noqa: ANN001
+    lang: str = "zh",
     map_html: bool = True,
     on_step: Callable[[str], None] | None = None,
     extra_files: dict[str, str] | None = None,
@@ -171,9 +172,6 @@ def write_run(
     the run, e.g. the ``scenario.yaml`` of :meth:`gis_planner.scenario.edits.Scenario.export`.
     Returns the paths written and the seconds each took.
     """
-    from gis_planner.render import report
-
-    lang = lang or results.lang
     out_dir = Path(out_dir)
     timings: dict[str, float] = {}
     written: dict[str, Path] = {}
@@ -191,9 +189,7 @@ def write_run(
             timed(
                 timings,
                 f"{name}.geojson",
-                lambda g=gdf, n=name: write_geojson(
-                    round_floats(g), stage / f"{n}.geojson", lang=lang
-                ),
+                partial(write_geojson, round_floats(gdf), stage / f"{name}.geojson", lang=lang),
             )
             written[name] = out_dir / f"{name}.geojson"
         if on_step:
@@ -206,10 +202,15 @@ def write_run(
             ),
         )
         written["planning_conditions"] = out_dir / "planning_conditions.csv"
-        layout = getattr(results, "layout", None)
-        if layout is not None:
+        if results.layout is not None:
             _write_layout(
-                layout, stage, out_dir, lang=lang, timings=timings, written=written, on_step=on_step
+                results.layout,
+                stage,
+                out_dir,
+                lang=lang,
+                timings=timings,
+                written=written,
+                on_step=on_step,
             )
         for name, text in (extra_files or {}).items():
             (stage / name).write_text(text, encoding="utf-8")
@@ -223,14 +224,12 @@ def write_run(
         )
         written["report"] = out_dir / "report.xlsx"
         if map_html:
-            from gis_planner.render.onemap import page as maps
-
             if on_step:
                 on_step("map.html")
             timed(
                 timings,
                 "map.html",
-                lambda: maps.write_map(results, stage / "map.html", lang=lang, basemap=basemap),
+                lambda: onemap.write_map(results, stage / "map.html", lang=lang, basemap=basemap),
             )
             written["map"] = out_dir / "map.html"
     # outputs of an earlier run that this run did not write were removed with the old set

@@ -69,14 +69,14 @@ from branca.element import MacroElement
 from folium.template import Template
 from shapely.geometry.base import BaseGeometry
 
-from gis_planner import premises as premises_mod
 from gis_planner.crs import WORKING_CRS
 from gis_planner.errors import PlannerError, Problem, format_rows
 from gis_planner.i18n import label, tr, value_label
 from gis_planner.io import schema
 from gis_planner.io.layers import PlanningData, load_layers
-from gis_planner.pipeline import Results, analyse, check_plan_year
+from gis_planner.pipeline import check_plan_year, run
 from gis_planner.render.escape import html_text, js_string
+from gis_planner.results import Results
 from gis_planner.rules import RuleSet, read_yaml
 
 log = logging.getLogger(__name__)
@@ -199,7 +199,7 @@ class Scenario:
     lang: str = "zh"
     description: str | None = None
     notes: tuple[Problem, ...] = ()
-    _cache: dict[Any, Results] = field(default_factory=dict, compare=False, repr=False)
+    _cache: dict[int | None, Results] = field(default_factory=dict, compare=False, repr=False)
 
     # ---------------------------------------------------------------- loading, saving
 
@@ -229,7 +229,7 @@ class Scenario:
         """
         data = load_layers(folder, rules=rules, lang=lang)
         if year is not None:
-            check_plan_year(year, rules=data.rules, lang=lang)
+            check_plan_year(year, rules=data.rules)
         if name is None:
             name = tr("scn_default_name", lang) if year is None else str(year)
         return cls(data=data, name=name, year=year, base=Path(folder), lang=lang)
@@ -377,7 +377,7 @@ class Scenario:
     def in_year(self, year: int | None) -> Scenario:
         """The same scenario evaluated by default for plan ``year`` (None: current check)."""
         if year is not None:
-            check_plan_year(year, rules=self.data.rules, lang=self.lang)
+            check_plan_year(year, rules=self.data.rules)
         return dataclasses.replace(self, year=year, _cache={})
 
     # ---------------------------------------------------------------- ids
@@ -1204,7 +1204,7 @@ class Scenario:
         if "household_size" in (overrides.get("settings") or {}):
             size = float(rules.settings.household_size)
         if self.year is not None:
-            check_plan_year(self.year, rules=rules, lang=self.lang)
+            check_plan_year(self.year, rules=rules)
         return self._with(
             {"with_rules": {"overrides": copy.deepcopy(dict(overrides))}},
             rules=rules,
@@ -1222,36 +1222,36 @@ class Scenario:
 
     # ---------------------------------------------------------------- results
 
-    def evaluate(self, year: int | None = None, *, lang: str | None = None) -> Results:
-        """Run every analysis (:func:`gis_planner.pipeline.analyse`) for a plan year.
+    def evaluate(self, year: int | None = None) -> Results:
+        """Run every analysis (:func:`gis_planner.pipeline.run`, without the layout
+        proposals) for a plan year.
 
         Parameters
         ----------
         year : int, optional
             Plan year (default: the scenario's ``year``; None for both: the current check).
             Parcels delivered by then add their households; planned premises count.
-        lang : {"zh", "en"}, optional
-            Default: the scenario's.
 
         Returns
         -------
         Results
-            Cached per (year, lang); ``results.scenario`` holds :meth:`to_dict`.
+            Cached per year; ``results.scenario`` holds :meth:`to_dict`, and the notes of the
+            edits are among the warnings.
         """
         year = self.year if year is None else year
-        lang = lang or self.lang
-        key = (year, lang)
-        if key not in self._cache:
-            results = analyse(self.data, year=year, lang=lang)
-            results.warnings = [*results.warnings, *self.notes]
-            results.summary["warnings"] = len(results.warnings)
-            results.scenario = {**self.to_dict(), "year": year}
-            self._cache[key] = results
-        return self._cache[key]
+        if year not in self._cache:
+            data = dataclasses.replace(self.data, warnings=[*self.data.warnings, *self.notes])
+            self._cache[year] = run(
+                data,
+                plan_year=year,
+                proposals=False,
+                scenario={**self.to_dict(), "year": year},
+            )
+        return self._cache[year]
 
-    def planning_conditions(self, *, lang: str | None = None) -> pd.DataFrame:
+    def planning_conditions(self) -> pd.DataFrame:
         """R2: the premises area each development parcel's land sale conditions must hold."""
-        return self.evaluate(lang=lang).planning_conditions
+        return self.evaluate().planning_conditions
 
     def describe(self, lang: str | None = None) -> list[str]:
         """The edit log in words, one line per edit."""
@@ -1276,7 +1276,7 @@ class Scenario:
         from gis_planner.render.runfolder import write_run
 
         scenario = self if year is None else self.in_year(year)
-        results = scenario.evaluate(lang=lang)
+        results = scenario.evaluate()
         text = scenario.to_yaml(relative_to=out_dir)
         written, _ = write_run(
             results,
@@ -1625,7 +1625,7 @@ def _side_layers(m: folium.Map, scenario: Scenario, results: Results, *, lang: s
     ).add_to(m)
     prem = results.premises
     if prem is not None and len(prem):
-        counted = prem[premises_mod.counted_premises(prem, rules=results.rules, year=results.year)]
+        counted = results.counted_premises
         group = folium.FeatureGroup(name=tr("map_layer_premises", lang))
         points = counted.geometry.representative_point().to_crs("EPSG:4326")
         names = (
@@ -1728,7 +1728,7 @@ def dual_map(
     from gis_planner.render.onemap import page as maps
 
     lang = lang or left.lang
-    a, b = left.evaluate(year, lang=lang), right.evaluate(year, lang=lang)
+    a, b = left.evaluate(year), right.evaluate(year)
     bounds = a.communities.to_crs("EPSG:4326").total_bounds
     centre = [(bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2]
     dual = _OfflineDualMap(

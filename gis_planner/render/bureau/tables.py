@@ -20,7 +20,7 @@ from gis_planner import crs as crs_mod
 from gis_planner.i18n import render
 from gis_planner.io.runfolder import RunFolder
 from gis_planner.render.bureau.options import BureauError
-from gis_planner.render.runfolder import LIST_SEPARATOR
+from gis_planner.render.text import LIST_SEPARATOR
 
 if TYPE_CHECKING:
     from gis_planner.results import Results

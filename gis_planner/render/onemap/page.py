@@ -505,7 +505,7 @@ def _rows(
 
 def _round_like_outputs(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Round figures exactly as the GeoJSON outputs are, so popups show the same numbers."""
-    from gis_planner.render.runfolder import round_floats  # export imports maps lazily: no cycle
+    from gis_planner.render.text import round_floats
 
     return round_floats(frame)
 
