@@ -3,8 +3,8 @@
 :func:`bureau_tables` takes them from a run's :class:`~gis_planner.results.Results`,
 :func:`run_tables` from a run folder read back (:func:`gis_planner.io.runfolder.read_run`).
 Either way each layer comes out in the working CRS with a fresh index, its id and name first,
-values that may be messages worded (:func:`gis_planner.i18n.render`), lists joined to text,
-nullable numbers and booleans kept and every other column text.
+messages worded and lists joined to text (:func:`gis_planner.render.text.words`), nullable
+numbers and booleans kept and every other column text.
 """
 
 from __future__ import annotations
@@ -17,10 +17,9 @@ import geopandas as gpd
 import pandas as pd
 
 from gis_planner import crs as crs_mod
-from gis_planner.i18n import render
 from gis_planner.io.runfolder import RunFolder
 from gis_planner.render.bureau.options import BureauError
-from gis_planner.render.text import LIST_SEPARATOR
+from gis_planner.render.text import words
 
 if TYPE_CHECKING:
     from gis_planner.results import Results
@@ -34,18 +33,16 @@ LAYERS = {
 }
 
 
-def _text(value: Any, sep: str, lang: str) -> str | None:
-    value = render(value, lang)  # a message (or a list of them) worded; anything else as is
-    if isinstance(value, (list, tuple)):
-        return sep.join(map(str, value))
+def _text(value: Any, lang: str) -> str | None:
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False)
+    value = words(value, lang=lang)  # a message worded, a list joined; anything else as is
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
     return str(value)
 
 
-def _file_column(series: pd.Series, sep: str, lang: str) -> pd.Series:
+def _file_column(series: pd.Series, lang: str) -> pd.Series:
     """A column as file formats hold it: nullable numbers and booleans kept, the rest text."""
     dtype = series.dtype
     if isinstance(dtype, (pd.BooleanDtype, pd.Int64Dtype, pd.Int32Dtype, pd.Float64Dtype)):
@@ -61,18 +58,17 @@ def _file_column(series: pd.Series, sep: str, lang: str) -> pd.Series:
         return series.astype("Int64")
     if kind in ("floating", "mixed-integer-float", "decimal"):
         return series.astype("Float64")
-    return pd.Series([_text(v, sep, lang) for v in series], index=series.index, dtype=object)
+    return pd.Series([_text(v, lang) for v in series], index=series.index, dtype=object)
 
 
 def _file_ready(gdf: gpd.GeoDataFrame, layer: str, lang: str) -> gpd.GeoDataFrame:
     if gdf.crs is None:
         raise BureauError(f"{layer}: no CRS")
-    sep = LIST_SEPARATOR.get(lang, "; ")
     geometry = gdf.geometry.to_crs(crs_mod.zone_of(gdf)).reset_index(drop=True)
     columns = [c for c in gdf.columns if c != gdf.geometry.name]
     first = [c for c in (LAYERS[layer], "name") if c in columns]
     ordered = first + [c for c in columns if c not in first]
-    data = {c: _file_column(gdf[c].reset_index(drop=True), sep, lang) for c in ordered}
+    data = {c: _file_column(gdf[c].reset_index(drop=True), lang) for c in ordered}
     return gpd.GeoDataFrame(data, geometry=geometry.values, crs=geometry.crs)
 
 
