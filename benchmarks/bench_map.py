@@ -32,7 +32,7 @@ sys.path.insert(0, str(REPO))
 
 from gis_planner.io.layers import load_layers  # noqa: E402
 from gis_planner.pipeline import analyse  # noqa: E402
-from gis_planner.render.onemap import page as maps  # noqa: E402
+from gis_planner.render import onemap as maps  # noqa: E402
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -12,14 +12,16 @@ import re
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyproj
 import pytest
 from shapely.geometry import LineString
 
-from gis_planner.i18n import label, tr, value_label
+from gis_planner.i18n import label, render, tr, value_label
 from gis_planner.io.layers import load_layers
 from gis_planner.pipeline import analyse
-from gis_planner.render.onemap import page as maps
+from gis_planner.render import onemap as maps
+from gis_planner.render.onemap import assets, basemaps, style, values
 
 from .conftest import gdf, pt, square, two_communities, write_layers
 
@@ -51,11 +53,9 @@ LAYER_TITLES = {
 }
 
 
-def write_hand_made_layers(
-    folder: Path, *, estate_name: str = XSS_NAME, data_note: str | None = DATA_NOTE
-) -> Path:
-    """The hand-made layers folder shared by the unit and browser tests of the map."""
-    estates = gdf(
+def hand_made_estates(estate_name: str):
+    """Estates E1 (open, damaged facade), E2 (named ``estate_name``), E3 (enclosed)."""
+    return gdf(
         [
             {
                 "estate_id": "E1",
@@ -88,6 +88,12 @@ def write_hand_made_layers(
             },
         ]
     )
+
+
+def write_hand_made_layers(
+    folder: Path, *, estate_name: str = XSS_NAME, data_note: str | None = DATA_NOTE
+) -> Path:
+    """The hand-made layers folder shared by the unit and browser tests of the map."""
     premises = gdf(
         [
             {
@@ -150,7 +156,7 @@ def write_hand_made_layers(
     write_layers(
         folder,
         communities=two_communities(),
-        estates=estates,
+        estates=hand_made_estates(estate_name),
         premises=premises,
         planned_roads=roads,
         development_parcels=parcels,
@@ -213,9 +219,9 @@ def field_values(page: str, layer_id: str, feature: dict) -> dict[str, object]:
 
 def test_R9_page_requests_nothing_but_tiles(page_zh):
     urls = set(maps.external_urls(page_zh))
-    tiles = {maps.OSM_URL}
-    assert urls - tiles <= set(maps.LINK_ONLY_URLS)
-    assert maps.OSM_URL in urls
+    tiles = {basemaps.OSM_URL}
+    assert urls - tiles <= set(basemaps.LINK_ONLY_URLS)
+    assert basemaps.OSM_URL in urls
     # no CDN resource and nothing loaded by src/href/url()/@import
     assert not re.search(r'<(script|img|iframe)[^>]+src=["\']?(https?:)?//', page_zh, re.I)
     assert not re.search(r'<link[^>]+href=["\']?(https?:)?//', page_zh, re.I)
@@ -239,8 +245,8 @@ def test_R9_page_requests_nothing_but_tiles(page_zh):
 def test_R9_check_offline_raises_on_any_other_url():
     page = '<script src="https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"></script>'
     with pytest.raises(maps.MapResourceError, match="cdn.jsdelivr.net"):
-        maps.check_offline(page, [maps.OSM_URL, *maps.LINK_ONLY_URLS])
-    maps.check_offline(f'"{maps.OSM_URL}"', [maps.OSM_URL])
+        maps.check_offline(page, [basemaps.OSM_URL, *basemaps.LINK_ONLY_URLS])
+    maps.check_offline(f'"{basemaps.OSM_URL}"', [basemaps.OSM_URL])
 
 
 def test_R9_urls_in_input_text_never_look_like_resources(tmp_path):
@@ -251,6 +257,70 @@ def test_R9_urls_in_input_text_never_look_like_resources(tmp_path):
     )
     page = maps.render_map(maps.build_map(analyse(load_layers(folder))))  # does not raise
     assert "example.com" in page and "https://example.com" not in page
+
+
+def test_R9_page_inlines_its_own_script_and_style_from_package_data(page_zh):
+    """onemap.js and onemap.css are package data read with importlib.resources (so they work
+    from a wheel, tests/test_packaging.py) and are inlined verbatim, as Leaflet is."""
+    from importlib.resources import files
+
+    package = files("gis_planner.render.onemap")
+    for name, text in (("onemap.js", assets.page_script()), ("onemap.css", assets.page_style())):
+        assert (package / name).read_text(encoding="utf-8") == text
+        assert text.strip() and text in page_zh, name
+    leaflet_js, leaflet_css = maps.leaflet_assets()
+    assert leaflet_js in page_zh and leaflet_css in page_zh
+    assert "GP.layer = function" in assets.page_script()
+    assert ".gp-popup{" in assets.page_style()
+
+
+def test_R9_an_asset_that_would_end_its_block_is_refused(monkeypatch, tmp_path):
+    (tmp_path / "onemap.js").write_text("var a = '</script>';", encoding="utf-8")
+    monkeypatch.setattr(assets, "OWN", tmp_path)
+    assets.page_script.cache_clear()
+    try:
+        with pytest.raises(maps.MapResourceError, match="onemap.js contains '</script'"):
+            assets.page_script()
+    finally:
+        monkeypatch.undo()
+        assets.page_script.cache_clear()
+    assert "</script" not in assets.page_script()
+
+
+def test_R9_the_map_imports_no_analysis_and_no_private_name():
+    """The map words and draws what the results hold: of the package it imports i18n, errors,
+    crs, the results type, render.escape and render.text, and nothing private across its
+    modules."""
+    import ast
+
+    folder = Path(maps.__file__).parent
+    allowed = {
+        "gis_planner.i18n",
+        "gis_planner.errors",
+        "gis_planner.crs",
+        "gis_planner.results",
+        "gis_planner.render.escape",
+        "gis_planner.render.text",
+    }
+    for path in sorted(folder.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module == "gis_planner":
+                modules = [f"gis_planner.{alias.name}" for alias in node.names]
+                names = []
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                modules = [node.module]
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+                names = []
+            else:
+                continue
+            for module in modules:
+                if module.startswith("gis_planner."):
+                    assert module in allowed or module.startswith("gis_planner.render.onemap"), (
+                        f"{path.name} imports {module}"
+                    )
+                    assert not [n for n in names if n.startswith("_")], f"{path.name}: {names}"
 
 
 # --------------------------------------------------------------------------- layers, labels
@@ -346,7 +416,7 @@ def test_R9_estate_popup_lists_status_and_every_reason(results, page_zh):
     e1 = next(f for f in layer["features"] if f["i"] == "E1")
     values = field_values(page_zh, "estates", e1)
     reasons = results.estates.set_index("estate_id").loc["E1", "enclosure_reasons"]
-    assert values["enclosure_reasons"] == list(reasons)
+    assert reasons and values["enclosure_reasons"] == render(list(reasons), "zh")  # worded
     assert values["enclosure_status"] == value_label("needs_survey", "zh")
     assert e1.get("m") == 1  # no property management (R8)
     e2 = next(f for f in layer["features"] if f["i"] == "E2")
@@ -358,7 +428,7 @@ def test_R9_premises_markers_sized_by_floor_area_with_function_icons(page_zh):
     layer = page_data(page_zh)["layers"]["premises"]
     sizes = {f["i"]: f["z"] for f in layer["features"]}
     assert sizes["P1"] > sizes["P3"] > sizes["P2"]  # 1,500 > 400 > 80 m²
-    assert {f["k"] for f in layer["features"]} <= set(maps.FUNCTION_ICONS)
+    assert {f["k"] for f in layer["features"]} <= set(style.FUNCTION_ICONS)
     assert layer["icons"]["party_service_centre"] == "党"
     assert next(f for f in layer["features"] if f["i"] == "P3").get("pl") == 1  # planned
 
@@ -387,8 +457,67 @@ def test_R9_input_text_is_escaped_everywhere(page_zh):
     assert XSS_NAME in names  # the JSON gives back the exact name, shown with textContent
     assert SCRIPT_NAME in {f.get("n") for f in data["layers"]["premises"]["features"]}
     # the page's own script never hands input text to innerHTML
-    script = maps._JS
+    script = assets.page_script()
     assert "innerHTML" not in script and "insertAdjacentHTML" not in script
+
+
+def test_R9_messages_of_the_analyses_are_worded_in_the_page_language(results):
+    """The analyses hand over codes (i18n.Message, Term, Listing, Problem), not sentences: the
+    popups word them in the page's language, and still show plain sentences as they are."""
+    import dataclasses
+
+    from gis_planner.errors import Problem
+    from gis_planner.i18n import Listing, Term, msg
+
+    converted = msg("gcj02_converted")
+    communities = results.communities.copy()
+    communities["warnings"] = pd.Series(
+        [[converted, Problem("communities", converted)], ["as is"]], index=communities.index
+    )
+    estates = results.estates.copy()
+    estates["enclosure_reasons"] = pd.Series(
+        [[converted, Listing.of([Term("open"), Term("enclosed")])]] * len(estates),
+        index=estates.index,
+    )
+    premises = results.premises.copy()
+    premises["subsidy_note"] = converted
+    coded = dataclasses.replace(
+        results, communities=communities, estates=estates, premises=premises
+    )
+    for lang in ("zh", "en"):
+        page = maps.render_map(maps.build_map(coded, lang=lang))
+        layers = page_data(page)["layers"]
+        text = converted.text(lang)
+        a, b = (field_values(page, "communities", f) for f in layers["communities"]["features"])
+        assert a["warnings"] == [text, f"communities: {text}"]
+        assert b["warnings"] == ["as is"]
+        e1 = field_values(page, "estates", layers["estates"]["features"][0])
+        listing = ("开放式、封闭式", "open, enclosed")[lang == "en"]
+        assert e1["enclosure_reasons"] == [text, listing]
+        p1 = field_values(page, "premises", layers["premises"]["features"][0])
+        assert p1["subsidy_note"] == text
+    assert converted.text("zh") != converted.text("en")
+
+
+def test_R7_decision_notes_word_messages_and_name_the_original_community():
+    from gis_planner.i18n import msg
+    from gis_planner.render.onemap.proposals import decision_notes
+
+    note = msg("gcj02_converted")
+    decisions = pd.DataFrame(
+        [
+            {"community_id": "C1", "name": "甲社区", "proposed_ids": "C1, C2", "note": note},
+            {"community_id": "C3", "name": None, "proposed_ids": None, "note": "合并"},
+            {"community_id": "C4", "name": "丁", "proposed_ids": "C4", "note": None},
+        ]
+    )
+    notes = decision_notes(decisions, "en")
+    assert notes == {
+        "C1": [note.text("en")],
+        "C2": [tr("map_decision_of", "en", name="甲社区", id="C1", note=note.text("en"))],
+        "C3": ["合并"],
+    }
+    assert decision_notes(None, "zh") == {}
 
 
 def test_R9_data_note_and_summary_are_visible(results, page_zh):
@@ -398,7 +527,7 @@ def test_R9_data_note_and_summary_are_visible(results, page_zh):
     assert tr("summary_shortfall", "zh") in legend and "2,470 m²" in legend  # 670 + 1,800
     for status in ("meets", "short", "none", "candidate", "needs_survey", "not_applicable"):
         assert value_label(status, "zh") in legend
-    for colour in (*maps.COMMUNITY_COLOURS.values(), *maps.ESTATE_COLOURS.values()):
+    for colour in (*style.COMMUNITY_COLOURS.values(), *style.ESTATE_COLOURS.values()):
         assert colour in legend
     assert tr("map_tianditu_no_key", "zh") in legend
 
@@ -425,7 +554,7 @@ def test_R9_amap_shifts_overlays_about_500_m_for_display_only(results, page_zh):
     assert 300 < shift_m < 800
     assert results.communities.geometry.geom_equals(before).all()  # results not shifted
     urls = maps.external_urls(page_amap)
-    assert maps.AMAP_URL in urls and maps.OSM_URL not in urls
+    assert basemaps.AMAP_URL in urls and basemaps.OSM_URL not in urls
     assert layer_control(page_amap)["base"] == [
         tr("map_base_amap", "zh"),
         tr("map_base_none", "zh"),
@@ -434,10 +563,10 @@ def test_R9_amap_shifts_overlays_about_500_m_for_display_only(results, page_zh):
 
 
 def test_R9_tianditu_needs_a_key(results, monkeypatch):
-    monkeypatch.delenv(maps.TIANDITU_KEY_ENV, raising=False)
+    monkeypatch.delenv(basemaps.TIANDITU_KEY_ENV, raising=False)
     with pytest.raises(ValueError, match="TIANDITU_KEY"):
         maps.build_map(results, basemap="tianditu")
-    monkeypatch.setenv(maps.TIANDITU_KEY_ENV, "0123abcd")
+    monkeypatch.setenv(basemaps.TIANDITU_KEY_ENV, "0123abcd")
     page = maps.render_map(maps.build_map(results))
     assert "tianditu.gov.cn/vec_w/wmts" in page and "tk=0123abcd" in page
     assert "cva_w" in page  # Chinese annotation
@@ -490,11 +619,11 @@ def test_R9_write_run_writes_map_html(results, tmp_path):
 
 
 def test_format_number_keeps_every_decimal_the_outputs_keep():
-    assert maps.format_number(2400.0) == "2,400"
-    assert maps.format_number(219700.5) == "219,700.5"
-    assert maps.format_number(0.1234) == "0.1234"
-    assert maps.format_number(np.int64(7)) == "7"
-    assert maps.format_number(float("nan")) is None
+    assert values.format_number(2400.0) == "2,400"
+    assert values.format_number(219700.5) == "219,700.5"
+    assert values.format_number(0.1234) == "0.1234"
+    assert values.format_number(np.int64(7)) == "7"
+    assert values.format_number(float("nan")) is None
 
 
 def test_R9_map_of_communities_and_polygon_premises_only(tmp_path):
@@ -598,7 +727,7 @@ def test_R7_proposal_layers_are_in_the_layer_control_and_off_on_opening(
     )
     assert f"<th>{tr('map_summary_beyond', 'zh', distance=300)}</th><td>{beyond}</td>" in legend
     assert f"{summary['communities_out_of_range']} → {summary['proposed_communities']}" in legend
-    for key, colour in maps.CHANGE_COLOURS.items():
+    for key, colour in style.CHANGE_COLOURS.items():
         if key != "no_proposal":
             assert colour in legend and value_label(key, "zh") in legend
     assert len(page.encode("utf-8")) < 5_000_000
@@ -613,7 +742,7 @@ def test_R7_split_community_popup_shows_before_and_after(demo_layout, demo_layou
     layer = page_data(demo_layout_page)["layers"]["proposed"]
     feature = next(f for f in layer["features"] if f["i"] == row["community_id"])
     shown = field_values(demo_layout_page, "proposed", feature)
-    assert feature["k"] == "split" and feature["n"] == row["name"]
+    assert feature["k"] == "split" and feature["n"] == render(row["name"], "zh")
     assert int(shown["households_before"].replace(",", "")) == row["households_before"]
     assert int(shown["households"].replace(",", "")) == row["households"]
     assert row["households"] < row["households_before"]
@@ -625,7 +754,7 @@ def test_R7_split_community_popup_shows_before_and_after(demo_layout, demo_layou
         ), field
     assert shown["change"] == value_label("split", "zh")
     note = decisions.set_index("community_id").loc[row["community_id"], "note"]
-    assert shown["decision_note"] == [note]
+    assert shown["decision_note"] == [render(note, "zh")]
     labels = {r["f"] if isinstance(r["f"], str) else r["f"][0]: r["l"] for r in layer["rows"]}
     assert labels["households_before"] == label("households_before", "zh")
     assert labels["households"] == label("households_after", "zh")
@@ -634,7 +763,28 @@ def test_R7_split_community_popup_shows_before_and_after(demo_layout, demo_layou
     merged = decisions[decisions["action"] == "merged"].iloc[0]
     target = next(f for f in layer["features"] if f["i"] == merged["proposed_ids"])
     notes = field_values(demo_layout_page, "proposed", target)["decision_note"]
-    assert f"{merged['name']}（{merged['community_id']}）：{merged['note']}" in notes
+    merged_note = render(merged["note"], "zh")
+    assert f"{merged['name']}（{merged['community_id']}）：{merged_note}" in notes
+
+
+def test_R7_proposal_names_and_notes_are_worded_in_english(demo_layout):
+    """Names of split parts ("name (part 2)") and decision notes are messages of the
+    analyses: the English page words them in English."""
+    from gis_planner.i18n import Message
+
+    page = maps.render_map(maps.build_map(demo_layout, lang="en"))
+    layer = page_data(page)["layers"]["proposed"]
+    boundaries = demo_layout.layout.boundaries
+    named = boundaries.communities.set_index("community_id")["name"]
+    parts = [i for i, name in named.items() if isinstance(name, Message)]
+    assert parts, "the demo splits a community into named parts"
+    for feature in layer["features"]:
+        assert feature["n"] == render(named[feature["i"]], "en")
+    assert any(" (part " in f["n"] for f in layer["features"])
+    notes = boundaries.decisions.set_index("community_id")["note"]
+    split = next(f for f in layer["features"] if f["k"] == "split" and f["i"] in notes.index)
+    shown = field_values(page, "proposed", split)["decision_note"]
+    assert shown[0] == render(notes[split["i"]], "en") and shown[0].startswith("split into")
 
 
 def test_R7_site_markers_carry_priority_and_households_newly_covered(demo_layout, demo_layout_page):
@@ -643,7 +793,7 @@ def test_R7_site_markers_carry_priority_and_households_newly_covered(demo_layout
     for model in ("lscp", "mclp"):
         chosen = sites[sites["model"] == model].sort_values("priority")
         layer = data["layers"][f"sites_{model}"]
-        assert layer["type"] == "marker" and layer["colour"] == maps.SITE_COLOURS[model]
+        assert layer["type"] == "marker" and layer["colour"] == style.SITE_COLOURS[model]
         assert [f["p"] for f in layer["features"]] == [str(p) for p in chosen["priority"]]
         assert [f["i"] for f in layer["features"]] == list(chosen["site_id"])
         for feature, (_, row) in zip(layer["features"], chosen.iterrows(), strict=True):

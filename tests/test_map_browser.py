@@ -23,7 +23,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from gis_planner.render.onemap import page as maps
+from gis_planner.render import onemap as maps
+from gis_planner.render.onemap import basemaps
 
 from .conftest import DEMO, REPO
 from .test_map import SCRIPT_NAME, XSS_NAME, write_hand_made_layers
@@ -52,7 +53,7 @@ def screenshot_path(committed: Path, tmp: Path) -> Path:
 
 VIEWPORT = {"width": 1400, "height": 900}
 TIMEOUT_MS = 20_000
-TILE_HOSTS = {host for hosts in maps.TILE_HOSTS.values() for host in hosts}
+TILE_HOSTS = {host for hosts in basemaps.TILE_HOSTS.values() for host in hosts}
 
 pytestmark = [
     pytest.mark.browser,
@@ -420,9 +421,7 @@ def test_R9_english_map_labels(open_map, tmp_path):
     from gis_planner.pipeline import analyse
 
     layers = write_hand_made_layers(tmp_path / "layers")
-    path = maps.write_map(
-        analyse(load_layers(layers, lang="en"), lang="en"), tmp_path / "map.html", lang="en"
-    )
+    path = maps.write_map(analyse(load_layers(layers)), tmp_path / "map.html", lang="en")
     opened = open_map(path)
     names = _layer_names(opened)
     assert names["base"] == ["OpenStreetMap", "No basemap"]

@@ -6,9 +6,9 @@ never become code where it is written. Three places could turn it into code:
 - **Jinja2 templates.** folium/branca compile the output of an element's macros once more as a
   template (``branca.element.Element(...)``), so a name such as ``{{ 7*7 }}`` would be evaluated
   — and Jinja2 templates reach Python. The maps therefore insert data only *after* all templating
-  (:mod:`gis_planner.render.onemap.page` slots), and both helpers here also escape ``{`` and
-  ``}``, so that no
-  Jinja2 delimiter (``{{``, ``{%``, ``{#``) can survive in data even if it did meet a template.
+  (:mod:`gis_planner.render.onemap.slots`), and both helpers here also escape ``{`` and ``}``,
+  so that no Jinja2 delimiter (``{{``, ``{%``, ``{#``) can survive in data even if it did meet a
+  template.
 - **HTML / script.** ``< > & " '`` are escaped for HTML; in JSON for a ``<script>`` block,
   ``< > &`` and ``/`` become ``\\uXXXX`` escapes that ``JSON.parse`` undoes.
 - **Spreadsheets.** A CSV cell that starts with ``= + - @`` (or tab / carriage return) is a

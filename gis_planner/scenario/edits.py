@@ -1734,7 +1734,7 @@ def dual_map(
     dual = _OfflineDualMap(
         location=centre, layout=layout, tiles=None, zoom_start=13, control_scale=True
     )
-    js, css = maps._leaflet_assets()
+    js, css = maps.leaflet_assets()
     dual.get_root().header.add_child(
         folium.Element(  # type: ignore[attr-defined]
             f'<link rel="icon" href="data:,"><style>{css}</style><script>{js}</script>'
