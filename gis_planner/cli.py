@@ -458,6 +458,56 @@ def check(
     )
 
 
+def _bureau_source(source: Path, lang: str, on_step: Callable[[str], None]) -> Any:
+    """What the bureau export renders: a run folder read back
+    (:func:`gis_planner.io.runfolder.read_run`), or the results of a layers folder loaded and
+    run with the R7 proposals, as ``run`` does (:func:`gis_planner.pipeline.run`)."""
+    from gis_planner import pipeline
+    from gis_planner.io.layers import load_layers
+    from gis_planner.io.runfolder import is_run_folder, read_run
+    from gis_planner.render import atomic
+
+    atomic.settle(source)  # a run killed mid-commit there: back to its last complete set
+    if is_run_folder(source):
+        return read_run(source)
+    data = load_layers(source)
+    on_step(tr("step_analyse", lang))
+    return pipeline.run(data)
+
+
+def _print_bureau(result: Any, lang: str) -> None:
+    """The features written per layer and format, what was skipped, the first warnings."""
+    table = Table(title=f"{tr('bureau_counts_title', lang)} — {result.crs}")
+    table.add_column(tr("bureau_layer", lang))
+    columns = [
+        f
+        for f in ("geojson", "geojson_wgs84", "shp", "gpkg", "gdb")
+        if any(f in c for c in result.counts.values())
+    ]
+    for column in columns:
+        table.add_column(column, justify="right")
+    for layer, counts in result.counts.items():
+        table.add_row(
+            f"{layer} {tr(f'bureau_layer_{layer}', lang)}",
+            *[str(counts.get(c, "—")) for c in columns],
+        )
+    console.print(table)
+    for fmt, reason in result.skipped.items():
+        console.print(
+            f"[yellow]![/yellow] {tr('bureau_skipped', lang, format=fmt, reason=reason)}",
+            highlight=False,
+        )
+    for w in result.warnings[:10]:
+        console.print(f"[yellow]![/yellow] {escape(w.text(lang))}", highlight=False)
+    if len(result.warnings) > 10:
+        console.print(f"… +{len(result.warnings) - 10} (metadata.json)")
+    console.print(
+        f"{tr('bureau_done', lang)} {result.folder.resolve()} ({result.timings['total']:.1f} s):",
+        highlight=False,
+    )
+    console.print(f"  {result.zip_path.resolve()}", highlight=False)
+
+
 @app.command()
 @_guarded
 def export(
@@ -490,13 +540,14 @@ def export(
 ) -> None:
     """Export LAYERS_DIR or RUN_DIR for the bureau: written, read back, checked, moved in.
 
-    Exit 2 on an unknown --crs or --format; 1 on invalid input, an output folder that is not writable, or a package that fails its check (the previous package is left as it was).
+    A layers folder is loaded and run first (with the layout proposals, as `run` does); a run folder is read back as it is. Exit 2 on an unknown --crs or --format; 1 on invalid input, an output folder that is not writable, or a package that fails its check (the previous package is left as it was).
     """  # noqa: E501 - one paragraph a line for the help screen
-    from gis_planner.render.bureau.package import (
+    from gis_planner.render.bureau import (
         BureauOptionError,
         export_bureau,
         parse_crs,
         parse_formats,
+        preflight,
     )
 
     _setup_logging(verbose)
@@ -508,8 +559,7 @@ def export(
         crs_code = parse_crs(crs, lang=code)
         asked = parse_formats(formats, lang=code)
     except BureauOptionError as err:
-        err_console.print(str(err), markup=False, highlight=False, soft_wrap=True)
-        raise typer.Exit(code=2) from None
+        _usage(err.text(code))
     _check_out(out, None, code)
     with Progress(
         SpinnerColumn(),
@@ -519,48 +569,25 @@ def export(
         transient=True,
     ) as progress:
         task = progress.add_task(tr("bureau_step_read", code), total=None)
+
+        def on_step(text: str) -> None:
+            progress.update(task, description=text)
+
         try:
+            preflight(out, formats=asked, lang=code)  # before any loading or analysing
+            rendered = _bureau_source(source, code, on_step)
             result = export_bureau(
-                source,
-                out,
-                crs=crs_code,
-                formats=asked,
-                lang=code,
-                on_step=lambda s: progress.update(task, description=s),
+                rendered, out, crs=crs_code, formats=asked, lang=code, on_step=on_step
             )
+        except FolderBusyError:
+            progress.stop()
+            _say(tr("out_busy", code, path=source.resolve()))
+            raise typer.Exit(code=1) from None
         except PlannerError as err:
             progress.stop()
-            _fail(err, code)
-            return
-    table = Table(title=f"{tr('bureau_counts_title', code)} — {result.crs}")
-    table.add_column(tr("bureau_layer", code))
-    columns = [
-        f
-        for f in ("geojson", "geojson_wgs84", "shp", "gpkg", "gdb")
-        if any(f in c for c in result.counts.values())
-    ]
-    for column in columns:
-        table.add_column(column, justify="right")
-    for layer, counts in result.counts.items():
-        table.add_row(
-            f"{layer} {tr(f'bureau_layer_{layer}', code)}",
-            *[str(counts.get(c, "—")) for c in columns],
-        )
-    console.print(table)
-    for fmt, reason in result.skipped.items():
-        console.print(
-            f"[yellow]![/yellow] {tr('bureau_skipped', code, format=fmt, reason=reason)}",
-            highlight=False,
-        )
-    for w in result.warnings[:10]:
-        console.print(f"[yellow]![/yellow] {w}", highlight=False)
-    if len(result.warnings) > 10:
-        console.print(f"… +{len(result.warnings) - 10} (metadata.json)")
-    console.print(
-        f"{tr('bureau_done', code)} {result.folder.resolve()} ({result.timings['total']:.1f} s):",
-        highlight=False,
-    )
-    console.print(f"  {result.zip_path.resolve()}", highlight=False)
+            _say(err.text(code))
+            raise typer.Exit(code=1) from None
+    _print_bureau(result, code)
 
 
 if __name__ == "__main__":

@@ -464,10 +464,14 @@ def run_example(seed: int, workdir: str, keep: bool = False) -> str | None:
             if checked.exit_code != 0:
                 bad.append(f"`check` exit {checked.exit_code}: {checked.output[-1500:]}")
         if seed % BUREAU_EVERY == 0:
+            from gis_planner.io.runfolder import read_run
             from gis_planner.render.bureau.package import export_bureau
 
             report = export_bureau(
-                base / "out", base / "bureau", lang=opts["lang"], formats=["geojson", "shp", "gpkg"]
+                read_run(base / "out"),
+                base / "bureau",
+                lang=opts["lang"],
+                formats=["geojson", "shp", "gpkg"],
             )
             counts = report.counts.get("communities", {})
             if set(counts.values()) != {len(county.ids("communities"))}:
