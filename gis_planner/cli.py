@@ -69,25 +69,17 @@ PROPOSALS_OPTION = typer.Option(
     "--proposals/--no-proposals",
     help="Propose community boundaries, premises sites and the reach raster (R7).",
 )
-DEMO_FOLDER = Path("layers") / "deqing_demo"
 
 
 def demo_layers() -> Path:
-    """The embedded demo folder: ./layers/deqing_demo, the one beside the package, or (installed
-    from a wheel, which holds no layers) the same layers made once by the deterministic
-    generator into a cache folder (:func:`gis_planner.datasets.generate.cached_demo`)."""
-    for base in (Path.cwd(), Path(__file__).resolve().parent.parent):
-        if (base / DEMO_FOLDER).is_dir():
-            return base / DEMO_FOLDER
-    from gis_planner.datasets.generate import cached_demo
+    """The embedded demo layers folder (:func:`gis_planner.datasets.get_path`): shipped in the
+    package, or ``layers/deqing_demo`` of a source checkout."""
+    from gis_planner.datasets import get_path
 
     try:
-        return cached_demo()
-    except OSError as err:
-        raise typer.BadParameter(
-            f"layers/deqing_demo not found and could not be generated "
-            f"({err}); run `python -m gis_planner.datasets.generate DIR`"
-        ) from err
+        return get_path("deqing_demo")
+    except FileNotFoundError as err:
+        raise typer.BadParameter(str(err)) from err
 
 
 #: free space an output folder needs before a run starts, besides four times the input size:
