@@ -282,9 +282,7 @@ def _run(
             if scenario is not None:  # the layers, then the scenario file's rules and edits
                 from gis_planner.scenario import Scenario
 
-                plan = Scenario.from_file(
-                    scenario, base=layers_dir, rules=rules, year=year, lang=lang
-                )
+                plan = Scenario.from_file(scenario, base=layers_dir, rules=rules, year=year)
                 data, extra = plan.data, {"scenario.yaml": plan.to_yaml(relative_to=out)}
                 description, plan_year = {**plan.to_dict(), "year": plan.year}, plan.year
             else:
@@ -370,7 +368,7 @@ def run(
         exists=True,
         dir_okay=False,
         help="Scenario file (YAML: name, year, rules, edits) applied to LAYERS_DIR; "
-        "--year wins over its year. See gis_planner.scenario.edits.",
+        "--year wins over its year. See gis_planner.scenario.",
     ),
     lang: Lang = LANG_OPTION,
     basemap: Basemap = BASEMAP_OPTION,
