@@ -98,7 +98,7 @@ def _unknown_assignments(data: PlanningData, warnings: list[Problem]) -> None:
         if str(e) not in known_estates or str(c) not in communities
     }
     if bad:
-        rows = format_rows(list(bad), list(bad.values()))
+        rows = format_rows([f"{e} → {c}" for e, c in bad.items()])
         valid = format_rows(communities, limit=25)
         warnings.append(Problem("estates", msg("assignment_unknown", rows=rows, valid=valid)))
 

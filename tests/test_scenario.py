@@ -39,7 +39,6 @@ from .conftest import (
     REPO,
     X0,
     Y0,
-    codes,
     folder_hash,
     gdf,
     hand_made_premises,

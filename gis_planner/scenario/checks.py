@@ -184,16 +184,11 @@ def check_merge(
     errors: list[Problem] = []
     warnings: list[Problem] = []
     if len(groups) > 1:
-        parts = []
-        for g in groups:
-            others = [j for j in range(len(ids)) if j not in g]
-            gap = min(distance[(min(i, j), max(i, j))] for i in g for j in others)
-            parts.append(f"{'+'.join(ids[i] for i in g)} ({gap:,.0f} m)")
         message = msg(
             "scn_merge_apart",
             ids=", ".join(ids),
             n=len(groups),
-            groups="; ".join(parts),
+            groups="; ".join("+".join(ids[i] for i in g) for g in groups),
             distance_m=round(min(distance[p] for p in distance if p not in touching), 1),
         )
         (warnings if allow_apart else errors).append(Problem("communities", message))

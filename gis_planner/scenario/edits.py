@@ -151,8 +151,6 @@ def _in_edit(where: str, kind: str, err: PlannerError, source: str) -> list[Prob
     """The problems of an edit of a scenario file that could not be applied, each named by
     the edit (``edits[3] add_parcel: …``)."""
     found: list[Any] = getattr(err, "problems", None) or [err.message]
-    if isinstance(err, RulesError):
-        found = [err.message]
     out = []
     for item in found:
         text = (
