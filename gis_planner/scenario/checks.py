@@ -73,8 +73,8 @@ class ScenarioError(PlannerError):
 def ids_text(existing: Iterable[object], wanted: object = None) -> str:
     """``E0001, E0002, … (+343)`` plus the closest ids to ``wanted``.
 
-    >>> ids_text(["E1", "E2", "E3"], "E4")
-    'E1, E2, E3 (≈ E1, E2, E3)'
+    >>> ids_text(["E0001", "E0002", "F9"], "E0003")
+    'E0001, E0002, F9 (≈ E0002, E0001)'
     """
     ids = [str(i) for i in existing]
     text = format_rows(ids, limit=LIST_LIMIT) or "—"

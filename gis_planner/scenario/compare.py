@@ -14,7 +14,7 @@ Examples
 >>> table.loc[("330521001013", "千亩社区"), ("premises_status", "方案A")]
 'meets'
 >>> compare_totals(compare([base, plan], lang="en"))["Premises status"].tolist()
-['13/7/2', '14/7/1']
+['9/12/1', '10/12/0']
 """
 
 from __future__ import annotations

@@ -29,8 +29,8 @@ Examples
 >>> try:
 ...     base.move_estate("E9999", "330521001011")
 ... except ScenarioError as err:
-...     print(err.code, "|", err.text("en")[:40])
-scn_unknown_estate | estate 'E9999' does not exist; the 353 es
+...     print(err.code, "|", err.text("en").split(";")[0])
+scn_unknown_estate | estate 'E9999' does not exist
 """
 
 from __future__ import annotations
@@ -1172,8 +1172,9 @@ class Scenario:
         >>> plan = base.add_premises("YF101", community_id="330521001013",
         ...                          function="党群服务中心", floor_area_m2=1800)
         >>> c = plan.evaluate().communities.set_index("community_id")
-        >>> c.loc["330521001013", ["premises_area_m2", "premises_status"]].tolist()
-        [1800.0, 'meets']
+        >>> row = c.loc["330521001013"]
+        >>> float(row["premises_area_m2"]), row["premises_status"]
+        (1800.0, 'meets')
         """
         year = self.year if year is None else year
         if year not in self._cache:
