@@ -151,6 +151,12 @@ def _parcel_households(
     return added, info
 
 
+def _household_size(data: PlanningData) -> float:
+    """Persons per household: ``planner.yaml``'s, else ``rules.settings.household_size``."""
+    size = data.household_size
+    return float(size if size is not None else data.rules.settings.household_size)
+
+
 def _estimate_missing_households(data: PlanningData, warnings: list[Problem]) -> PlanningData:
     """Estates without a count get one from the population raster (flag
     ``households_estimated``): zonal sum ÷ household size, in the raster's own CRS."""
@@ -161,7 +167,7 @@ def _estimate_missing_households(data: PlanningData, warnings: list[Problem]) ->
     if not missing.any():
         return data
     estimate = accessibility.estimate_households(
-        estates, data.population_raster, household_size=data.household_size, rules=data.rules
+        estates, data.population_raster, household_size=_household_size(data), rules=data.rules
     )
     warnings.extend(estimate.warnings)
     estates = estates.copy()
@@ -308,7 +314,9 @@ def _communities(
     if "households" in communities:
         communities = communities.rename(columns={"households": "households_given"})
     communities["households"] = hh.total.astype("int64")
-    population = budget.population_used(communities, hh.current, household_size=data.household_size)
+    population = budget.population_used(
+        communities, hh.current, household_size=_household_size(data)
+    )
     if year is not None:
         communities["households_current"] = hh.current.astype("int64")
         communities["households_parcels"] = hh.parcels.astype("int64")

@@ -246,10 +246,8 @@ def dual_map(
         location=centre, layout=layout, tiles=None, zoom_start=13, control_scale=True
     )
     js, css = leaflet_assets()
-    dual.get_root().header.add_child(
-        folium.Element(  # type: ignore[attr-defined]
-            f'<link rel="icon" href="data:,"><style>{css}</style><script>{js}</script>'
-        ),
+    dual.get_root().header.add_child(  # type: ignore[attr-defined]
+        folium.Element(f'<link rel="icon" href="data:,"><style>{css}</style><script>{js}</script>'),
         name="gp_leaflet_inline",
         index=0,
     )

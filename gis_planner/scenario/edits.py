@@ -255,7 +255,7 @@ class Scenario:
         edits = _edit_methods()
         problems = fileformat.check_spec(spec, edits, source=source)
         folder, notes = _base_folder(spec, base, source, relative_to)
-        listed = spec.get("edits") if isinstance(spec.get("edits"), list) else []
+        listed: list[Any] = spec["edits"] if isinstance(spec.get("edits"), list) else []
         scenario = cls.load(folder, rules=rules, name=str(spec.get("name") or source))
         scenario = dataclasses.replace(scenario, description=spec.get("description"), _cache={})
         scenario = scenario._noted(notes)
@@ -606,7 +606,8 @@ class Scenario:
         frame = getattr(self.data, layer)
         assert frame is not None
         frame = frame[frame[id_field].astype(str) != value].reset_index(drop=True)
-        return self._with({edit: {id_field: value}}, **{layer: frame if len(frame) else None})
+        inputs: dict[str, Any] = {layer: frame if len(frame) else None}
+        return self._with({edit: {id_field: value}}, **inputs)
 
     @staticmethod
     def _households_or_area(households: Any, floor_area: Any, *, required: bool) -> None:
