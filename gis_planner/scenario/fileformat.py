@@ -37,7 +37,7 @@ import yaml
 
 from gis_planner.errors import Problem
 from gis_planner.i18n import msg
-from gis_planner.rules import read_yaml
+from gis_planner.rules import YamlInputError, read_yaml
 from gis_planner.scenario.checks import ScenarioError
 
 #: The top-level keys of a scenario file.
@@ -60,7 +60,9 @@ def read_spec(path: str | Path) -> dict[str, Any]:
     try:
         spec = read_yaml(path) or {}
     except (yaml.YAMLError, UnicodeDecodeError) as err:
-        raise ScenarioError(msg("scn_file_bad", path=path, error=err)) from err
+        # the bounded reader's refusals are messages (worded in the language shown)
+        error = err.message if isinstance(err, YamlInputError) else err
+        raise ScenarioError(msg("scn_file_bad", path=path, error=error)) from err
     if not isinstance(spec, Mapping):
         raise ScenarioError(msg("scn_file_bad", path=path, error=msg("scn_top_mapping")))
     return dict(spec)
