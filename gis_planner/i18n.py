@@ -907,6 +907,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "year 必须是整数年份（例如 2035），而不是 {year!r}",
         "year must be a whole year (e.g. 2035), not {year!r}",
     ),
+    "scn_year_too_late": (
+        "规划年份 {year} 晚于图层允许的最后规划年份 {latest}，像是输入错误",
+        "plan year {year} lies past the last plan year the layers allow, {latest}: a typing error?",
+    ),
     "scn_top_mapping": ("顶层必须是键值映射（key: value）", "the top level must be a mapping"),
     "scn_merge_apart": (
         "社区 {ids} 互不相邻：合并后将是 {n} 块互不相连的辖区（{groups}），最近处相距 {distance_m:,.0f} 米；请合并相邻的社区，如确属飞地，请在该修改中写 allow_apart: true",

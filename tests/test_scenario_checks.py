@@ -214,3 +214,13 @@ def test_the_dual_map_renders_two_results(base):
     page = dualmap.render_dual_map(dual)
     assert "current" in page and "方案" in page
     assert "cdn.jsdelivr" not in page
+
+
+def test_a_plan_year_past_the_layers_last_plan_year_is_refused(base, folder):
+    with pytest.raises(ScenarioError) as err:
+        base.in_year(2300)
+    assert err.value.code == "scn_year_too_late"
+    assert err.value.message.values == {"year": 2300, "latest": 2100}
+    with pytest.raises(ScenarioError) as err:
+        Scenario.from_dict({"name": "x", "year": 2300, "edits": []}, base=folder)
+    assert codes(err.value.problems) == ["scn_year_too_late"]

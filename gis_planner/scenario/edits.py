@@ -54,6 +54,7 @@ from gis_planner.crs import WORKING_CRS
 from gis_planner.errors import PlannerError, Problem, RulesError
 from gis_planner.i18n import Term, msg, tr
 from gis_planner.io import schema
+from gis_planner.io.fields import LATEST_PLAN_YEAR
 from gis_planner.io.layers import PlanningData, load_layers
 from gis_planner.pipeline import PlanYearError, check_plan_year, run
 from gis_planner.results import Results
@@ -358,9 +359,12 @@ class Scenario:
         return dataclasses.replace(self, name=str(name), _cache={})
 
     def in_year(self, year: int | None) -> Scenario:
-        """The same scenario evaluated by default for plan ``year`` (None: current check)."""
+        """The same scenario evaluated by default for plan ``year`` (None: current check):
+        not before the data year, not past the layers' last plan year."""
         if year is not None:
             check_plan_year(year, rules=self.data.rules)
+            if year > LATEST_PLAN_YEAR:
+                raise ScenarioError(msg("scn_year_too_late", year=year, latest=LATEST_PLAN_YEAR))
         return dataclasses.replace(self, year=year, _cache={})
 
     # ---------------------------------------------------------------- ids

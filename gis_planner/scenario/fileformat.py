@@ -37,6 +37,7 @@ import yaml
 
 from gis_planner.errors import Problem
 from gis_planner.i18n import msg
+from gis_planner.io.fields import LATEST_PLAN_YEAR
 from gis_planner.rules import YamlInputError, read_yaml
 from gis_planner.scenario.checks import ScenarioError
 
@@ -122,7 +123,19 @@ def check_edit(
 
 def check_spec(spec: Mapping[str, Any], edits: Edits, *, source: str = "scenario") -> list[Problem]:
     """Every problem of a scenario file's shape: unknown keys, a year that is not a whole
-    number, rules that are not a mapping, and every edit's (:func:`check_edit`)."""
+    number or lies past the layers' last plan year (``LATEST_PLAN_YEAR``), rules that are
+    not a mapping, and every edit's (:func:`check_edit`).
+
+    >>> from gis_planner.scenario import Scenario
+    >>> edits = {"move_estate": Scenario.move_estate}
+    >>> spec = {"yaer": 2035, "year": 2300, "edits": [{"move_estate": {"estate": "E1"}}]}
+    >>> [p.code for p in check_spec(spec, edits)]
+    ['scn_unknown_key', 'scn_year_too_late', 'scn_unknown_args', 'scn_missing_args']
+    >>> for part in check_spec(spec, edits)[2].text("en").split("; "):
+    ...     print(part)
+    scenario: edits[1]: move_estate: unknown arguments estate
+    valid arguments: estate_id, to_community_id
+    """
     problems = [
         Problem(source, msg("scn_unknown_key", key=key, valid=", ".join(FILE_KEYS)))
         for key in spec
@@ -131,6 +144,10 @@ def check_spec(spec: Mapping[str, Any], edits: Edits, *, source: str = "scenario
     year = spec.get("year")
     if year is not None and (isinstance(year, bool) or not isinstance(year, int)):
         problems.append(Problem(source, msg("scn_year_not_int", year=year)))
+    elif year is not None and year > LATEST_PLAN_YEAR:
+        problems.append(
+            Problem(source, msg("scn_year_too_late", year=year, latest=LATEST_PLAN_YEAR))
+        )
     if spec.get("rules") is not None and not isinstance(spec["rules"], Mapping):
         problems.append(Problem(source, msg("scn_rules_mapping")))
     listed = spec.get("edits") or []
