@@ -50,8 +50,11 @@ bench: $(STAMP)  ## benchmarks (by hand, not part of the suite); figures go in t
 	$(BIN)/python -m benchmarks.bench_map
 	$(BIN)/python -m benchmarks.bench_siting
 
-lint: $(STAMP)  ## ruff check
-	$(BIN)/ruff check gis_planner tests benchmarks
+lint: $(STAMP)  ## ruff (check + format), mypy and import-linter's layer contracts
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy gis_planner
+	$(BIN)/lint-imports
 
 regenerate-demo: $(STAMP)  ## rebuild layers/deqing_demo from its deterministic generator (tools/)
 	$(BIN)/python -m tools.datagen.deqing layers/deqing_demo
