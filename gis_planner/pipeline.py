@@ -157,12 +157,6 @@ def _parcel_households(
     return added, info
 
 
-def _household_size(data: PlanningData) -> float:
-    """Persons per household: ``planner.yaml``'s, else ``rules.settings.household_size``."""
-    size = data.household_size
-    return float(size if size is not None else data.rules.settings.household_size)
-
-
 def _estimate_missing_households(data: PlanningData, warnings: list[Problem]) -> PlanningData:
     """Estates without a count get one from the population raster (flag
     ``households_estimated``): zonal sum ÷ household size, in the raster's own CRS."""
