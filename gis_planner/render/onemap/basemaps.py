@@ -203,9 +203,7 @@ def basemap_notes(basemap: str, key: str | None, lang: str) -> list[str]:
     return []
 
 
-def allowed_urls(
-    bases: list[tuple[str, str]], key: str | None, lang: str
-) -> list[str]:
+def allowed_urls(bases: list[tuple[str, str]], key: str | None, lang: str) -> list[str]:
     """Every URL a page with base layers ``bases`` may hold: link-only URLs, tile templates."""
     urls = list(LINK_ONLY_URLS)
     for base, _ in bases:

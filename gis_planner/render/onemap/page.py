@@ -168,7 +168,8 @@ class _Controls(MacroElement):
 
     _template = Template("""
         {% macro script(this, kwargs) %}
-        GP.controls({{ this._parent.get_name() }}, {{ this.layer_control }}, {{ this.options|tojson }});
+        GP.controls({{ this._parent.get_name() }}, {{ this.layer_control }},
+                    {{ this.options|tojson }});
         GP.ready();
         {% endmacro %}
     """)
