@@ -72,7 +72,7 @@ def tianditu_attribution(lang: str, approval_number: str | None) -> str:
 
     Examples
     --------
-    >>> tianditu_attribution("zh", "GS(2024)0568号")[-18:]
+    >>> tianditu_attribution("zh", "GS(2024)0568号").split("</a> ")[1]
     '审图号：GS(2024)0568号'
     """
     link = f'&copy; <a href="{TIANDITU_LINK}">{text("tianditu_attribution", lang)}</a>'
@@ -89,19 +89,26 @@ def tiles(
 
     A Tianditu base layer (``tianditu_vec``, ``tianditu_img``) is two tile layers, the map or
     imagery and its annotation (Chinese, or English with ``lang="en"``), attributed with the
-    map approval number; ``"none"`` is none.
+    map approval number; ``"none"`` is none. OpenStreetMap without a Tianditu key says in
+    its attribution that it stands in for Tianditu (always in sight, on a phone too).
 
     Examples
     --------
     >>> [t["url"] for t in tiles("osm", None, "zh")]
     ['https://tile.openstreetmap.org/{z}/{x}/{y}.png']
-    >>> [t["url"][30:42] for t in tiles("tianditu_img", "0123abcd", "en")]
-    ['/img_w/wmts?', '/eia_w/wmts?']
+    >>> tiles("osm", None, "zh")[0]["options"]["attribution"].split("</a> ")[1]
+    'contributors · 未配置天地图'
+
+    >>> [t["url"].split("/")[3] for t in tiles("tianditu_img", "0123abcd", "en")]
+    ['img_w', 'eia_w']
     >>> tiles("none", None, "zh")
     []
     """
     if base == "osm":
-        return [{"url": OSM_URL, "options": {"maxZoom": 19, "attribution": OSM_ATTRIBUTION}}]
+        attribution = OSM_ATTRIBUTION
+        if key is None:
+            attribution += f" · {html_text(text('base_not_configured', lang))}"
+        return [{"url": OSM_URL, "options": {"maxZoom": 19, "attribution": attribution}}]
     if base in TIANDITU_LAYERS:
         assert key
         layer, zh, en = TIANDITU_LAYERS[base]

@@ -120,6 +120,7 @@ def _premises_entries(lang: str) -> list[str]:
         f'<span class="gp-pin"> </span>{html_text(tr("map_existing", lang))} '
         f'<span class="gp-pin gp-planned"> </span>{html_text(tr("map_planned", lang))}',
         html_text(tr("map_marker_size", lang, sizes="")) + sizes,
+        html_text(text("markers_zoom", lang)),
     ]
 
 

@@ -100,20 +100,22 @@
   }
   // Premises and site badges shrink with the map as it zooms out: full size from zoom
   // MARKER_FULL_ZOOM, half per zoom level below (they keep their size on the ground), never
-  // under a 6 px dot, their letters hidden once too small to read. At a county's zoom they
-  // then show where the premises are instead of piling into one blob. Chosen over
+  // under a 4 px dot, their letters hidden once too small to read, and hidden altogether
+  // below MARKER_HIDE_SCALE (zoom 11 and out: the whole county, where 75 premises of a town
+  // centre would pile into one blob; the legend says so). Chosen over
   // clustering because it is the simplest to keep: a few lines here and in onemap.css,
   // nothing vendored, every marker stays where it is, clickable and searchable. A clustering
   // plugin (Leaflet.markercluster: ~40 kB of script and style, its own events) would have to
   // be vendored with its licence and kept in step with Leaflet, and a hand-made grid
   // clustering would regroup the markers at every zoom and pan, which the search (open this
   // marker's popup) and the layer control would have to know about.
-  var MARKER_FULL_ZOOM = 14, MARKER_TEXT_SCALE = 0.75;
+  var MARKER_FULL_ZOOM = 14, MARKER_TEXT_SCALE = 0.75, MARKER_HIDE_SCALE = 0.2;
   function scaleMarkers() {
     var s = Math.min(1, Math.pow(2, GP.map.getZoom() - MARKER_FULL_ZOOM));
     var box = GP.map.getContainer();
     box.style.setProperty('--gp-s', String(s));
     box.classList.toggle('gp-small', s < MARKER_TEXT_SCALE);
+    box.classList.toggle('gp-markers-off', s < MARKER_HIDE_SCALE);
   }
   // Phones and narrow windows (a map narrower than this, in px) get the compact layout: the
   // layer control and the legend behind buttons, the data note folded to one line.
@@ -151,7 +153,11 @@
     map.getContainer().classList.toggle('gp-compact', GP.compact);
     GP.popupOptions = popupOptions(map);
     // no tooltip over an open popup: tooltips are hidden while one is open
-    map.on('popupopen', function () { map.getContainer().classList.add('gp-popup-open'); });
+    map.on('popupopen', function (e) {
+      map.getContainer().classList.add('gp-popup-open');
+      var fit = popupOptions(map);  // the window may have changed since the popup was bound
+      if (e.popup.options.maxWidth !== fit.maxWidth) { L.setOptions(e.popup, fit); e.popup.update(); }
+    });
     map.on('popupclose', function () { map.getContainer().classList.remove('gp-popup-open'); });
     map.on('zoomend', scaleMarkers);
     if (GP.data.bounds) {
@@ -192,7 +198,8 @@
       group.addLayer(layer);
       if (searchable) {
         GP.index.push({key: (title(f) + ' ' + (f.i || '')).toLowerCase(), label: title(f),
-                       id: f.i || '', kind: spec.kind, layer: layer, group: group, f: f});
+                       id: f.i || '', kind: spec.kind, layer: layer, group: group, f: f,
+                       proposal: !!spec.proposal});
       }
     });
     GP.layers[id] = group;
@@ -227,8 +234,12 @@
           list.textContent = '';
           var q = input.value.trim().toLowerCase();
           if (!q) { hits = []; return; }
-          var found = GP.index.filter(function (h) { return h.key.indexOf(q) >= 0; });
-          // what the map shows first; a hit in a layer switched off says so (a click shows it)
+          // a proposal is found only while its layer is on (it is a proposal, not the map);
+          // what the map shows first; a hit in another layer switched off says so (a click
+          // shows it)
+          var found = GP.index.filter(function (h) {
+            return h.key.indexOf(q) >= 0 && (!h.proposal || map.hasLayer(h.group));
+          });
           hits = found.filter(function (h) { return map.hasLayer(h.group); }).concat(
             found.filter(function (h) { return !map.hasLayer(h.group); })).slice(0, 12);
           if (!hits.length) { list.appendChild(el('li', 'gp-none', texts.none)); return; }

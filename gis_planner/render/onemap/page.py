@@ -40,6 +40,7 @@ from gis_planner.render.onemap.basemaps import (
     LINK_ONLY_URLS,
     OSM_ATTRIBUTION,
     OSM_URL,
+    TIANDITU_KEY_ENV,
     allowed_urls,
     base_layers,
     basemap_notes,
@@ -282,6 +283,12 @@ def build_map(
     key = resolve_tianditu_key(tianditu_key)
     if basemap == "tianditu" and key is None:
         raise ValueError(tr("map_tianditu_needs_key", lang))
+    if key is None and basemap == "auto":  # the how-to for whoever runs it, not on the page
+        log.info(
+            "Basemap: OpenStreetMap. For Tianditu (天地图, with its approval number), set the "
+            "environment variable %s to a Tianditu browser key (console.tianditu.gov.cn)",
+            TIANDITU_KEY_ENV,
+        )
     shift = basemap == "amap"
     layers = layer_data(results, lang=lang, shift=shift)
     bounds = planning_area_bounds(layers)

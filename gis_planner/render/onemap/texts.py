@@ -32,6 +32,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     "title_scenario": ("方案：{name}", "scenario: {name}"),
     "title_plan_year": ("{year} 年规划", "plan year {year}"),
     "title_data_year": ("{year} 年现状", "as of {year}"),
+    # premises and site icons shrink as the map zooms out and hide at a county's scale
+    "markers_zoom": (
+        "缩小地图时图标随之变小，缩至全县范围时隐藏，放大即显示",
+        "icons shrink as the map zooms out and hide at the scale of the whole county; zoom in "
+        "to see them",
+    ),
     # basemaps
     "base_tianditu_vec": ("天地图 矢量", "Tianditu map"),
     "base_tianditu_img": ("天地图 影像", "Tianditu imagery"),
@@ -39,6 +45,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "底图为 OpenStreetMap（未配置天地图）",
         "Basemap: OpenStreetMap (Tianditu not configured)",
     ),
+    "base_not_configured": ("未配置天地图", "Tianditu not configured"),
     "tianditu_attribution": ("天地图", "Tianditu"),
     "approval_number": ("审图号：{number}", "map approval no. {number}"),
     # distances: the reach is a straight-line buffer; sites and the access raster follow the
