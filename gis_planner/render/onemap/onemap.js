@@ -250,7 +250,13 @@
             if (!map.hasLayer(h.group)) {
               li.appendChild(el('span', 'gp-tag gp-hidden', texts.layer_hidden));
             }
-            li.addEventListener('click', function () { GP.focus(h); show(); });
+            li.addEventListener('click', function () {
+              GP.focus(h);
+              // after this click: an item taken out of the page now would let the click
+              // through to the map (Leaflet looks for the search box among its parents), which
+              // closes the popup just opened. On a phone the list makes way for the popup.
+              window.setTimeout(GP.compact ? function () { list.textContent = ''; } : show, 0);
+            });
             list.appendChild(li);
           });
         }
@@ -367,7 +373,7 @@
     }
     GP.legend = GP.panel(map, options.legend, 'topright', texts);
     if (options.note) { GP.note(map, options.note, texts); }
-    map.on('click', function () {
+    map.on('preclick', function () {  // any tap on the map, on a feature too
       if (GP.compact) {
         GP.openPanel(null);
         var note = options.note && document.getElementById(options.note);
