@@ -914,3 +914,99 @@ def test_R7_paths_barriers_unresolved_and_escaped(results):
     proposed_en = page_data(page_en)["layers"]["proposed"]
     assert proposed_en["labels"]["no_proposal"] == "no proposal"
     assert label("households_after", "en") in [r["l"] for r in proposed_en["rows"]]
+
+
+# --------------------------------------------------------------------------- phone/desktop issue
+
+
+def test_R9_tianditu_is_the_default_with_a_key_and_shows_the_approval_number(results, monkeypatch):
+    """With a key, the map opens on Tianditu's map (imagery offered too), attributed with the
+    map approval number (审图号) of the rules file's settings; a user rules file changes it."""
+    import dataclasses
+
+    monkeypatch.setenv(basemaps.TIANDITU_KEY_ENV, "0123abcd")
+    page = maps.render_map(maps.build_map(results))
+    assert layer_control(page)["base"] == [
+        map_text("base_tianditu_vec", "zh"),
+        map_text("base_tianditu_img", "zh"),
+        tr("map_base_osm", "zh"),
+        tr("map_base_none", "zh"),
+    ]
+    for layer in ("vec_w", "cva_w", "img_w", "cia_w"):
+        assert f"tianditu.gov.cn/{layer}/wmts" in page, layer
+    number = results.rules.settings["tianditu_approval_number"]
+    assert number and f"审图号：{number}" in unescaped(page)
+    assert map_text("base_not_configured", "zh") not in unescaped(page)
+    rules = results.rules.with_overrides(
+        {"settings": {"tianditu_approval_number": "GS(2099)0001号"}}, source="test"
+    )
+    data = dataclasses.replace(results.data, rules=rules)
+    other = maps.render_map(maps.build_map(dataclasses.replace(results, data=data)))
+    assert "审图号：GS(2099)0001号" in unescaped(other) and number not in unescaped(other)
+    en = unescaped(maps.render_map(maps.build_map(results, lang="en")))
+    assert f"map approval no. {number}" in en and "eva_w" in en
+
+
+def test_R9_without_a_key_osm_says_so_and_the_how_to_goes_to_the_log(results, caplog):
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="gis_planner.render.onemap.page"):
+        page = unescaped(maps.render_map(maps.build_map(results, tianditu_key=None)))
+    assert "</a> contributors · 未配置天地图" in page  # OSM's attribution, always in sight
+    assert "TIANDITU_KEY" not in page
+    assert any("TIANDITU_KEY" in r.getMessage() for r in caplog.records)
+
+
+def test_R9_no_leaflet_flag_no_feet_and_compact_controls_in_the_script():
+    script = assets.page_script()
+    assert "setPrefix(false)" in script
+    assert "imperial: false" in script and "metric: true" in script
+
+
+def test_R9_scenario_name_and_plan_year_in_title_and_header(results):
+    import dataclasses
+
+    scenario = dataclasses.replace(results, scenario={"name": "方案A <b>"}, year=2035)
+    page = maps.render_map(maps.build_map(scenario))
+    title = "数字社区一张图 — 手工测试图层 — 方案：方案A &lt;b&gt; — 2035 年规划"
+    assert f"<title>{title}</title>" in page
+    assert f'<div class="gp-head">{title}</div>' in page
+    en = maps.render_map(maps.build_map(scenario, lang="en"))
+    assert "scenario: 方案A &lt;b&gt; — plan year 2035</title>" in en
+
+
+def test_R9_a_fixed_staffing_is_one_figure(results):
+    """A staff range whose ends are equal shows "12", not "12–12"."""
+    import dataclasses
+
+    communities = results.communities.copy()
+    communities["staff_min"] = 12
+    communities["staff_max"] = 12
+    page = maps.render_map(maps.build_map(dataclasses.replace(results, communities=communities)))
+    data = page_data(page)
+    rows = data["layers"]["communities"]["rows"]
+    index = next(i for i, r in enumerate(rows) if r["f"] == ["staff_min", "staff_max"])
+    for feature in data["layers"]["communities"]["features"]:
+        value = feature["v"][index]
+        assert len(value) == 1 and data["strings"][value[0]] == "12"
+
+
+def test_R7_proposed_areas_in_hectares_compactness_explained(demo_layout, demo_layout_page):
+    proposed = demo_layout.layout.boundaries.communities.set_index("community_id")
+    layer = page_data(demo_layout_page)["layers"]["proposed"]
+    labels = {r["f"]: r["l"] for r in layer["rows"] if isinstance(r["f"], str)}
+    assert labels["area_m2"] == "面积（公顷）" and labels["compactness"] == "紧凑度（圆形=1）"
+    feature = layer["features"][0]
+    shown = field_values(demo_layout_page, "proposed", feature)
+    area_ha = proposed.loc[feature["i"], "area_m2"] / 10_000
+    assert float(shown["area_m2"].replace(",", "")) == pytest.approx(area_ha, abs=0.005)
+    assert len(shown["compactness"].split(".")[1]) == 2
+    assert map_text("compactness_note", "zh") in _legend(demo_layout_page)
+
+
+def test_R7_site_reach_is_straight_line_without_paths(demo_layout, demo_layout_page):
+    layer = page_data(demo_layout_page)["layers"]["sites_mclp"]
+    labels = [r["l"] for r in layer["rows"]]
+    assert "300 米（直线）内尚未覆盖户数" in labels
+    assert not any("步行" in name for name in layer_control(demo_layout_page)["overlays"][:-3])
+    assert "步行" not in unescaped(demo_layout_page).split('id="gp-data-legend"')[1][:20_000]
