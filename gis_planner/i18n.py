@@ -956,8 +956,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{p} new sites were asked for but there are only {n} candidate sites; ask for fewer sites or add candidates",
     ),
     "estates_uncoverable": (
-        "{n} 个小区（{households} 户）步行 {distance:.0f} m 内既无现有用房也无备选点位，任何选址都无法覆盖：{rows}",
-        "{n} estates ({households} households) have neither a premises nor a candidate site within {distance:.0f} m, so no choice of sites can cover them: {rows}",
+        "{n} 个小区（{households} 户）直线 {distance:.0f} m 内既无现有用房也无备选点位，任何选址都无法覆盖：{rows}",
+        "{n} estates ({households} households) have neither a premises nor a candidate site within {distance:.0f} m in a straight line, so no choice of sites can cover them: {rows}",
+    ),
+    "estates_uncoverable_network": (
+        "{n} 个小区（{households} 户）沿步行路网 {distance:.0f} m 内既无现有用房也无备选点位，任何选址都无法覆盖：{rows}",
+        "{n} estates ({households} households) have neither a premises nor a candidate site within {distance:.0f} m along the paths, so no choice of sites can cover them: {rows}",
     ),
     "solver_not_optimal": (
         "{model} 模型在时限内未能证明最优（状态 {status}，剩余差距 {gap:.2%}）；可在规则 layout.solver_time_limit_s 中放宽时限",
@@ -1008,7 +1012,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "raster_not_found": ("人口栅格文件不存在：{path}", "population raster not found: {path}"),
     "access_no_premises": (
-        "没有现有或规划的用房：步行可达距离栅格全部为无数据",
+        "没有现有或规划的用房：至用房的距离栅格（现状）全部为无数据",
         "no premises: the accessibility raster holds no distances",
     ),
     # map: layout proposals
@@ -1521,7 +1525,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "walls_included": ("墙体一并改造", "Walls included"),
     "no_property_management": ("无物业管理", "No property management"),
     "nearest_premises_m": ("最近社区用房距离(m)", "Nearest premises (m)"),
-    "covered": ("步行范围内", "Within walking distance"),
+    "covered": ("直线范围内有用房", "Premises within straight-line reach"),
     "area_ha": ("面积(公顷)", "Area (ha)"),
     "premises_id": ("用房编号", "Premises id"),
     "function": ("功能", "Function"),
@@ -1553,7 +1557,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "enc_not_applicable": ("已封闭小区数", "Already enclosed"),
     # map
     "staff_range": ("人员配备(人)", "Staffing (people)"),
-    "households_covered": ("步行范围内户数", "Households within walking distance"),
+    "households_covered": ("直线范围内有用房的户数", "Households with premises within straight-line reach"),
     "road_id": ("道路编号", "Road id"),
     "parcel_id": ("地块编号", "Parcel id"),
     "planned_households": ("规划户数", "Planned households"),
@@ -1599,7 +1603,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "priority": ("优先序", "Priority"),
     "households_newly_covered": ("新增覆盖户数", "Households newly covered"),
     "estates_newly_covered": ("新增覆盖小区数", "Estates newly covered"),
-    "households_in_reach": ("步行范围内未覆盖户数", "Uncovered households within reach"),
+    "households_in_reach": ("范围内尚未覆盖的户数", "Uncovered households within reach"),
     "max_floor_area_m2": ("最大建筑面积(m²)", "Maximum floor area (m²)"),
     "walk_to_premises_m": ("至现有用房步行距离(m)", "Walk to premises (m)"),
     "covered_existing": ("现有用房已覆盖", "Covered by existing premises"),
