@@ -188,7 +188,7 @@ def read_settings(folder: str | Path) -> dict[str, str] | None:
         rows = list(sheet.iter_rows(max_col=3, values_only=True))
         book.close()
         # since 13.5 the sheet reads (setting worded, value, machine key); before, (key, value)
-        header = rows[0] if rows else ()
+        header: tuple[object, ...] = rows[0] if rows else ()
         key_column = 2 if len(header) > 2 and header[2] in SETTINGS_KEY_HEADERS else 0
         return {
             str(row[key_column]): "" if row[1] is None else str(row[1])
