@@ -474,6 +474,8 @@ MIN_COLUMN_WIDTH, HEADER_WRAP_WIDTH = 6, 10
 #: a sheet wider than this (character widths) prints on A3 rather than A4, landscape
 A3_ABOVE_WIDTH = 220
 PAPER_A4, PAPER_A3 = 9, 8
+#: columns narrower than their longest value, to leave the page to the reasons of the R6 list
+FIELD_MAX_WIDTH = {"enclosure_status": 16}
 #: fields shown as percentages (shares of 0–1)
 PERCENT_FIELDS = frozenset({"survey_participation", "survey_support", "commercial_frontage"})
 
@@ -535,7 +537,8 @@ def _columns(table: pd.DataFrame, *, sep: str, lang: str, widest: int) -> list[_
         content = max([_shown_width(v, fmt) for v in values[:500]] + [0])
         header = _text_width(str(column))
         width = max(content, min(header, HEADER_WRAP_WIDTH), MIN_COLUMN_WIDTH) + 2
-        out.append(_Column(values, min(width, widest), fmt, content + 2 > widest))
+        cap = FIELD_MAX_WIDTH.get(fields[j] or "", widest) if j < len(fields) else widest
+        out.append(_Column(values, min(width, cap), fmt, content + 2 > cap))
     return out
 
 
