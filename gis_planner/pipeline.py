@@ -138,15 +138,16 @@ def _apply_overrides(
 
 def _parcel_households(
     data: PlanningData, year: int, warnings: list[Problem]
-) -> tuple[pd.Series, dict[str, Any]]:
+) -> tuple[pd.Series, dict[str, Any], gpd.GeoDataFrame | None]:
     """Households of the parcels delivered by ``year`` per community (indexed like the
-    communities), and figures for the summary."""
+    communities), figures for the summary, and the counted parcels (``parcel_id``, ``name``,
+    ``households``, ``community``: the communities' index label; None without parcels)."""
     communities = data.communities
     added = pd.Series(0, index=communities.index, dtype="int64")
     parcels = data.development_parcels
     info: dict[str, Any] = {"parcels_counted": 0, "households_parcels": 0}
     if parcels is None or len(parcels) == 0:
-        return added, info
+        return added, info, None
     h = premises.parcel_households(parcels, rules=data.rules)
     where = premises.assign_parcels(parcels, communities)
     delivery = (
@@ -172,6 +173,10 @@ def _parcel_households(
         )
     counted = delivered & h.notna() & where["community_index"].notna()
     by_community = h[counted].groupby(where.loc[counted, "community_index"]).sum()
+    keep = [c for c in ("parcel_id", "name", "geometry") if c in parcels]
+    units = parcels.loc[counted, keep].assign(
+        households=h[counted].astype("int64"), community=where.loc[counted, "community_index"]
+    )
     added = (added + by_community.reindex(added.index).fillna(0)).astype("int64")
     info = {"parcels_counted": int(counted.sum()), "households_parcels": int(added.sum())}
     log.info(
@@ -181,7 +186,7 @@ def _parcel_households(
         len(parcels),
         info["households_parcels"],
     )
-    return added, info
+    return added, info, units
 
 
 def _estimate_missing_households(data: PlanningData, warnings: list[Problem]) -> PlanningData:
@@ -233,6 +238,17 @@ class _Households:
     total: pd.Series  # the year's: current + parcels
     allocation: households.Allocation | None
     parcel_info: dict[str, Any]
+    delivered: gpd.GeoDataFrame | None = None  # the parcels counted in the plan year
+
+
+def _household_units(data: PlanningData, hh: _Households) -> gpd.GeoDataFrame | None:
+    """The estate pieces and delivered parcels behind ``hh.total``
+    (:func:`gis_planner.households.household_units`); None without an estates layer."""
+    if data.estates is None or hh.allocation is None:
+        return None
+    return households.household_units(
+        data.estates, data.communities, hh.allocation, parcels=hh.delivered
+    )
 
 
 def _households(
@@ -242,10 +258,11 @@ def _households(
     current, allocation = _community_households(data, warnings)
     parcels = pd.Series(0, index=data.communities.index, dtype="int64")
     info: dict[str, Any] = {}
+    delivered = None
     if year is not None:
-        parcels, info = _parcel_households(data, year, warnings)
+        parcels, info, delivered = _parcel_households(data, year, warnings)
     total = (current + parcels).astype("int64") if year is not None else current
-    return data, _Households(current, parcels, total, allocation, info)
+    return data, _Households(current, parcels, total, allocation, info, delivered)
 
 
 # --------------------------------------------------------------------------- communities
@@ -547,6 +564,7 @@ def analyse(data: PlanningData, *, year: int | None = None) -> Results:
         reach=layout.reach_area(counted_prem, rules=rules),
         enclosure_list=enclosure_list,
         enclosure_counts=enclosure_counts,
+        household_units=_household_units(data, hh),
     )
 
 
@@ -662,6 +680,7 @@ def propose_layout(results: Results, *, p: int | None = None) -> Results:
         premises=counted,
         barriers=data.barriers,
         planned_roads=data.planned_roads,
+        units=results.household_units,
     )
     sr = siting.propose_sites(
         results.estates,

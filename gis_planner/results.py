@@ -188,6 +188,12 @@ class Results:
         (:func:`gis_planner.enclosure.enclosure_counts`).
     layout : LayoutProposal or None
         R7 proposals (:func:`gis_planner.pipeline.propose_layout`).
+    household_units : GeoDataFrame or None
+        The units behind ``communities.households`` in the run's year
+        (:func:`gis_planner.households.household_units`): one row per estate piece (a
+        straddling estate gives each community its share, R1 一(二)) and, in a plan year, per
+        parcel delivered by then; ``households`` summed per ``community_id`` is the
+        community's ``households``. The R7 proposals are built on them. None without estates.
     scenario : mapping or None
         The scenario that produced the run, as its file (``Scenario.to_dict()``).
     """
@@ -207,6 +213,7 @@ class Results:
     enclosure_counts: pd.DataFrame | None = None
     layout: LayoutProposal | None = None
     scenario: Mapping[str, Any] | None = None
+    household_units: gpd.GeoDataFrame | None = None
 
     @property
     def rules(self) -> RuleSet:
