@@ -624,11 +624,21 @@ def summarise(
 # --------------------------------------------------------------------------- R7 proposals
 
 
+def _delivered_parcels(results: Results) -> gpd.GeoDataFrame | None:
+    """The plan-year parcels among the household units (``parcel_id``, ``households``,
+    geometry clipped to their community); None when there are none."""
+    units = results.household_units
+    if units is None or not units["source"].eq("parcel").any():
+        return None
+    parcels = units[units["source"].eq("parcel")].rename(columns={"unit_id": "parcel_id"})
+    return parcels[["parcel_id", "name", "community_id", "households", "geometry"]]
+
+
 def _accessibility(
     results: Results, counted: gpd.GeoDataFrame | None, sites: gpd.GeoDataFrame
 ) -> tuple[np.ndarray, Any, dict[str, int]]:
     """The reach raster with the proposed (best p) sites, and the households beyond the walk
-    now and with those sites."""
+    now and with those sites (the estates', and in a plan year the delivered parcels')."""
     data, rules = results.data, results.data.rules
     crs = data.communities.crs
     now_points = counted.geometry if counted is not None else gpd.GeoSeries([], crs=crs)
@@ -642,12 +652,14 @@ def _accessibility(
     access_m, transform = accessibility.accessibility_raster(
         data.communities, with_sites, rules=rules, paths=data.paths
     )
+    demand = [d for d in (results.estates, _delivered_parcels(results)) if d is not None]
     beyond = {
-        "households_beyond_walk_now": accessibility.households_beyond_walk(
-            results.estates, now_m, transform, rules=rules
+        "households_beyond_walk_now": sum(
+            accessibility.households_beyond_walk(d, now_m, transform, rules=rules) for d in demand
         ),
-        "households_beyond_walk_with_sites": accessibility.households_beyond_walk(
-            results.estates, access_m, transform, rules=rules
+        "households_beyond_walk_with_sites": sum(
+            accessibility.households_beyond_walk(d, access_m, transform, rules=rules)
+            for d in demand
         ),
     }
     return access_m, transform, beyond
@@ -655,6 +667,10 @@ def _accessibility(
 
 def propose_layout(results: Results, *, p: int | None = None) -> Results:
     """Add the R7 layout proposals (一(一)) to ``results``: a new :class:`Results`.
+
+    The proposals count the households of the run's year (``results.household_units``): the
+    estates' pieces by area share, as R1, and in a plan year the parcels delivered by then,
+    so a proposed community's ``households_before`` is its ``communities.households``.
 
     Proposed community boundaries for the communities outside the household range
     (:func:`gis_planner.layout.boundaries.propose_boundaries`), new premises sites by set
@@ -691,6 +707,7 @@ def propose_layout(results: Results, *, p: int | None = None) -> Results:
         communities=data.communities,
         paths=data.paths,
         p=p,
+        parcels=_delivered_parcels(results),
     )
     access_m, transform, beyond = _accessibility(results, counted, sr.sites)
     summary = {

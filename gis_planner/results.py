@@ -112,6 +112,9 @@ class SitingResult:
     network : DataFrame or None
         The walking network's connected components (``paths`` given).
     warnings : list of Problem
+    parcels : DataFrame or None
+        In a plan year, the delivered parcels as demand: the columns of ``estates``, indexed
+        like the parcels given (``households_*`` figures of ``summary`` include them).
     """
 
     sites: gpd.GeoDataFrame
@@ -121,6 +124,7 @@ class SitingResult:
     solves: dict[str, SolveInfo]
     network: pd.DataFrame | None = None
     warnings: tuple[Problem, ...] = ()
+    parcels: pd.DataFrame | None = None
 
 
 @dataclass(frozen=True)
