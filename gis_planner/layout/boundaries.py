@@ -1,7 +1,9 @@
 """Proposed community boundaries (R7, 一(一) "科学设置社区规模, 划定社区范围").
 
 Communities outside the household range (``rules.layout.households_min``–``households_max``,
-1,500–4,000 from GB 50180-2018) get a proposal built from whole estates: a too-large community
+1,500–4,000 from GB 50180-2018) get a proposal built from household units — whole estates, or
+an estate's piece in each community it straddles, and in a plan year the parcels delivered by
+then (:func:`gis_planner.households.household_units`): a too-large community
 is split into the fewest parts that each lie within the range; a too-small one is merged with a
 neighbour, or its estates are shared among its neighbours, or (last) its boundary with one
 neighbour is redrawn. Communities in range are left alone unless such a merge needs them.
@@ -11,11 +13,12 @@ planned roads).
 
 How
 ---
-1. **Cells.** Each community polygon is divided among its estates (an estate belongs to the
-   community holding its largest share, ``community_id``): every point of the community goes
-   to the nearest estate outline (Voronoi cells of points sampled along the outlines every
-   ``tessellation_spacing_m``, dissolved per estate — a "morphological tessellation"). A
-   community without estates is one empty cell. The cells tile the communities exactly, so
+1. **Cells.** Each community polygon is divided among its units (an estate's piece with its
+   area share of the households, as R1 counts them; a plan-year parcel clipped to the
+   community holding most of it, as R2): every point of the community goes to the nearest unit
+   outline (Voronoi cells of points sampled along the outlines every
+   ``tessellation_spacing_m``, dissolved per unit — a "morphological tessellation"). A
+   community without units is one empty cell. The cells tile the communities exactly, so
    proposed communities (unions of cells) tile them too, with no gap and no overlap.
 2. **Neighbours.** Two estates are neighbours when their cells share at least
    ``neighbour_min_border_m`` of border (streets between estates do not break contiguity; a
