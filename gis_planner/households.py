@@ -346,8 +346,8 @@ def household_units(
     pieces = np.bincount(est_pos, minlength=len(estates))[est_pos] > 1
     geometry = np.array(est_geoms, dtype=object)
     if pieces.any():
-        geometry[pieces] = robust_overlay(
-            shapely.intersection, est_geoms[pieces], com_geoms[pieces]
+        geometry[pieces] = _polygonal(
+            robust_overlay(shapely.intersection, est_geoms[pieces], com_geoms[pieces])
         )
     names = (
         estates["name"].astype(object).to_numpy()[est_pos]
@@ -374,11 +374,24 @@ def household_units(
     return gpd.GeoDataFrame(units, geometry="geometry", crs=communities.crs)
 
 
+def _polygonal(geoms: np.ndarray) -> np.ndarray:
+    """The polygonal part of each overlay result (the lines and points where two polygons
+    only touch dropped from a geometry collection)."""
+    geoms = np.asarray(geoms, dtype=object).copy()
+    for i in np.flatnonzero(shapely.get_type_id(geoms) == 7):
+        parts = shapely.get_parts(geoms[i])
+        parts = parts[np.isin(shapely.get_type_id(parts), (3, 6))]
+        geoms[i] = shapely.union_all(parts) if len(parts) else shapely.Polygon()
+    return geoms
+
+
 def _parcel_units(parcels: gpd.GeoDataFrame, communities: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """The parcels as units of :func:`household_units`, clipped to their community."""
     com_pos = communities.index.get_indexer(parcels["community"])
-    geometry = robust_overlay(
-        shapely.intersection, parcels.geometry.values, communities.geometry.values[com_pos]
+    geometry = _polygonal(
+        robust_overlay(
+            shapely.intersection, parcels.geometry.values, communities.geometry.values[com_pos]
+        )
     )
     names = (
         parcels["name"].astype(object).to_numpy()
