@@ -170,6 +170,11 @@ def test_R7_demo_plan_a_proposals_hold_every_household_of_2035(plan_a):
     merged = kept["change"].str.contains("merged")
     assert (kept.loc[~merged, "households_before"] == kept.loc[~merged, "households_r1"]).all()
     assert (kept.loc[merged, "households_before"] > kept.loc[merged, "households_r1"]).all()
+    # the parcels' cells are part of the tiling: still exactly the original communities
+    original = shapely.union_all(communities.geometry.values)
+    union = shapely.union_all(proposed.geometry.values)
+    assert shapely.area(shapely.symmetric_difference(original, union)) < 1e-3
+    assert abs(proposed.geometry.area.sum() - shapely.area(union)) < 1e-3
 
 
 def test_R7_demo_plan_a_yongxing_at_4028_households_is_split(plan_a):
