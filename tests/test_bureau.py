@@ -193,7 +193,7 @@ def test_field_dictionary_covers_every_field_the_demo_exports(demo_results):
         assert d.loc[d["layer"] == layer, "field"].tolist() == fields
     unlisted = d[d["meaning"] == "field exported as it was (not in the field dictionary)"]
     assert unlisted.empty, (
-        f"add these fields to gis_planner/data/bureau_fields.csv: "
+        f"add these fields (with a code) to gis_planner/data/fields.csv: "
         f"{unlisted[['layer', 'field']].values.tolist()}"
     )
 

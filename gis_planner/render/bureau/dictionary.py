@@ -1,7 +1,7 @@
 """The field dictionary of the bureau package: code, names, unit and meaning of every field.
 
-The hand-written dictionary ``gis_planner/data/bureau_fields.csv`` gives every field the
-planner exports a Shapefile code (≤ 10 bytes, the pinyin initials of its Chinese name:
+The field catalogue (:mod:`gis_planner.catalogue`, ``gis_planner/data/fields.csv``) gives every
+field the planner exports a Shapefile code (≤ 10 bytes, the pinyin initials of its Chinese name:
 ``SQDM`` 社区代码), Chinese and English names, a unit and a meaning in both languages. A field
 it does not list (an input field of the county's own) gets a generated code and is reported.
 """
@@ -9,25 +9,25 @@ it does not list (an input field of the county's own) gets a generated code and 
 from __future__ import annotations
 
 import functools
-import io
 from collections.abc import Iterable, Mapping
-from importlib import resources
 
 import geopandas as gpd
 import pandas as pd
 
+from gis_planner import catalogue
 from gis_planner.errors import Problem
 from gis_planner.i18n import tr
 from gis_planner.render.bureau.shapefile import SHP_FIELD_BYTES, gbk_bytes
 
-FIELDS_FILE = "bureau_fields.csv"
+KNOWN_COLUMNS = ("layer", "field", "code", "name_zh", "name_en", "unit", "meaning_zh", "meaning_en")
 DICTIONARY_COLUMNS = ("layer", "code", "field", "name_zh", "name_en", "unit", "meaning")
 
 
 @functools.cache
 def _known_fields() -> pd.DataFrame:
-    text = resources.files("gis_planner").joinpath("data", FIELDS_FILE).read_text(encoding="utf-8")
-    return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    """The catalogue's fields that have a bureau code, in catalogue order."""
+    rows = [[getattr(e, c) for c in KNOWN_COLUMNS] for e in catalogue.entries() if e.code]
+    return pd.DataFrame(rows, columns=list(KNOWN_COLUMNS), dtype=str)
 
 
 def _auto_code(name: str, taken: set[str]) -> str:
@@ -125,10 +125,10 @@ def field_dictionary(
     ----------
     tables : dict of str to GeoDataFrame, optional
         The package's layers (:func:`~gis_planner.render.bureau.tables.bureau_tables`): one
-        row per column, in column order. Columns the hand-written dictionary
-        (``gis_planner/data/bureau_fields.csv``) does not list get a generated code and are
+        row per column, in column order. Columns the field catalogue
+        (``gis_planner/data/fields.csv``) does not list get a generated code and are
         reported by :func:`~gis_planner.render.bureau.package.export_bureau`. Without
-        ``tables``, the whole hand-written dictionary.
+        ``tables``, every field of the catalogue with a bureau code.
     lang : {"zh", "en"}
         Language of the ``meaning`` column.
 
