@@ -1333,6 +1333,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "文本中含 NUL 字符（\\u0000），读取时会被截断；请删除这些字符：{rows}",
         "text holds NUL characters (\\u0000), which cut the values short when read; remove them: {rows}",
     ),
+    "field_cut_ambiguous": (
+        "字段名“{column}”是被截短（Shapefile 字段名至多 10 字节）的名称，可能是以下字段中的任一个：{fields}，无法判断；请在 planner.yaml 的 layers.{layer}.fields 中指定",
+        "field name '{column}' is a name cut short (a Shapefile field name holds 10 bytes) and could be any of the fields {fields}; say which in planner.yaml under layers.{layer}.fields",
+    ),
+    "field_unknown": (
+        "未知字段“{column}”，是否指 {guess}？该字段未被使用；如是，请改名，或在 planner.yaml 的 layers.{layer}.fields 中映射",
+        "unknown field '{column}': did you mean {guess}? It is not used; if so, rename it or map it in planner.yaml under layers.{layer}.fields",
+    ),
     "field_conflict": (
         "字段“{field}”有多个候选列：{columns}，只能用其一（其余会被忽略）；请删除或改名多余的列，或在 planner.yaml 的 layers.{layer}.fields 中指定用哪一列",
         "several columns could be field '{field}': {columns}, and all but one would be ignored; remove or rename the others, or name the one to use in planner.yaml under layers.{layer}.fields",
