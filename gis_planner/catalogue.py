@@ -57,6 +57,9 @@ COLUMNS = (
     "meaning_en",
 )
 ALIAS_SEPARATOR = "|"
+CODE_SUFFIX = "_code"  # the field keeping an enumeration's codes beside its words (bureau)
+CODE_SUFFIX_ZH = "代码"
+CODE_SUFFIX_SHP = "DM"  # 代码
 
 
 @dataclass(frozen=True)
@@ -99,9 +102,39 @@ def _entry(row: dict[str, str]) -> FieldEntry:
     return FieldEntry(aliases_zh=aliases, precision=precision, **values)
 
 
+def code_field(field: str) -> str:
+    """The name of the field keeping the codes of the enumeration ``field`` in the bureau
+    package, where ``field`` holds words (半封闭 for ``semi_open``).
+
+    >>> code_field("enclosure")
+    'enclosure_code'
+    """
+    return field + CODE_SUFFIX
+
+
+def _code_entry(e: FieldEntry) -> FieldEntry:
+    """The row of the code field of the enumeration ``e`` (derived, not in the file)."""
+    return FieldEntry(
+        layer=e.layer,
+        field=code_field(e.field),
+        type="text",
+        unit="",
+        precision=None,
+        name_zh=e.name_zh + CODE_SUFFIX_ZH,
+        name_en=f"{e.name_en} code",
+        label_zh="",
+        label_en="",
+        aliases_zh=(),
+        code=e.code + CODE_SUFFIX_SHP,
+        meaning_zh=f"{e.name_zh}的代码：{e.meaning_zh}",
+        meaning_en=f"Code of {e.name_en.lower()}: {e.meaning_en}",
+    )
+
+
 @functools.cache
 def entries() -> tuple[FieldEntry, ...]:
-    """Every row of the catalogue, in file order.
+    """Every row of the catalogue, in file order; after each enumeration of the bureau
+    package, the row of its code field (:func:`code_field`, derived).
 
     Examples
     --------
@@ -113,7 +146,12 @@ def entries() -> tuple[FieldEntry, ...]:
     reader = csv.DictReader(io.StringIO(text))
     if tuple(reader.fieldnames or ()) != COLUMNS:
         raise ValueError(f"{CATALOGUE_FILE}: columns must be {', '.join(COLUMNS)}")
-    return tuple(_entry(row) for row in reader)
+    rows: list[FieldEntry] = []
+    for row in reader:
+        rows.append(_entry(row))
+        if rows[-1].type == "enum" and rows[-1].code:
+            rows.append(_code_entry(rows[-1]))
+    return tuple(rows)
 
 
 @functools.cache
