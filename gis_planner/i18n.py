@@ -671,28 +671,28 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "  geojson/<layer>_wgs84.geojson  WGS84 lon/lat (EPSG:4326, RFC 7946) for web systems; CGCS2000 is taken as WGS84 (they differ by centimetres)",
     ),
     "bureau_readme_shp": (
-        "  shp/<图层>.shp                Shapefile，GBK 编码（附 .cpg），字段名为字段代码",
-        "  shp/<layer>.shp                Shapefile, GBK text (with .cpg), field names are the field codes",
+        "  shp/<图层>.shp                Shapefile，GBK 编码（附 .cpg）与空间索引（.qix），字段名为字段代码",
+        "  shp/<layer>.shp                Shapefile, GBK text (with .cpg) and a spatial index (.qix), field names are the field codes",
     ),
     "bureau_readme_gpkg": (
-        "  gpkg/bureau.gpkg              GeoPackage，每个图层一张表",
-        "  gpkg/bureau.gpkg               GeoPackage, one table per layer",
+        "  gpkg/bureau.gpkg              GeoPackage 1.2，每个图层一张表，字段别名为中文名称（gpkg_data_columns）",
+        "  gpkg/bureau.gpkg               GeoPackage 1.2, one table per layer, field aliases from the field dictionary (gpkg_data_columns)",
     ),
     "bureau_readme_gdb": (
         "  gdb/bureau.gdb                文件地理数据库（FileGDB）",
         "  gdb/bureau.gdb                 File geodatabase (FileGDB)",
     ),
     "bureau_readme_dictionary": (
-        "  field_dictionary.csv / .xlsx  字段字典：字段代码、英文字段名、中英文名称、单位与含义",
-        "  field_dictionary.csv / .xlsx   field dictionary: code, field, Chinese and English names, unit, meaning",
+        "  field_dictionary.csv / .xlsx  字段字典：字段代码、英文字段名、中英文名称、类型、单位与说明",
+        "  field_dictionary.csv / .xlsx   field dictionary: code, field, Chinese and English names, type, unit, meaning",
     ),
     "bureau_readme_metadata": (
         "  metadata.json                 导出信息、源数据及每个文件的 SHA-256 校验值",
         "  metadata.json                  what was exported, and the SHA-256 of the sources and of every file",
     ),
     "bureau_readme_values": (
-        "枚举字段保存英文代码（如 meets、short），中文含义见字段字典的“meaning”列。",
-        "Enumerated fields hold English codes (e.g. meets, short); the field dictionary's 'meaning' column explains them.",
+        "枚举字段保存中文取值（如 达标、半封闭），英文代码保存在其后的代码字段（字段名加 _code，Shapefile 字段代码加 DM）；是否字段为“是/否”。",
+        "Enumerated fields hold their labels (e.g. semi-open, needs survey), their codes are kept in the code field after them (the field name + _code, in the Shapefile the code + DM); yes/no fields hold yes or no.",
     ),
     "bureau_readme_verified": (
         "写出后已逐一读回核验：要素数、编号、坐标（抽样，误差不超过 1 毫米）与中文文本均与源数据一致。",

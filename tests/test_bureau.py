@@ -849,3 +849,22 @@ def test_field_dictionary_in_chinese(odd_package):
     assert row["类型"] == "数值（2 位小数）" and row["字段名称"] == "应配面积"
     row = d[(d["图层"] == "estates") & (d["字段代码"] == "FBQKDM")].iloc[0]
     assert row["字段"] == "enclosure_code" and row["字段名称"] == "封闭情况代码"
+
+
+@pytest.mark.skipif(not CAN_GDB, reason="GDAL cannot write FileGDB")
+def test_filegdb_has_chinese_layer_and_field_aliases(odd_package):
+    path = odd_package.folder / "gdb" / "bureau.gdb"
+    assert "gdb" in odd_package.formats
+    info = pyogrio.read_info(path, layer="estates")
+    assert info["layer_metadata"]["ALIAS_NAME"] == "小区"
+    _, table = pyogrio.read_arrow(path, layer="estates", max_features=1)
+    alias = table.schema.field("enclosure").metadata[b"GDAL:OGR:alternative_name"]
+    assert alias.decode("utf-8") == "封闭情况"
+
+
+def test_geopackage_layers_are_named_in_chinese(odd_package):
+    import sqlite3
+
+    with sqlite3.connect(odd_package.folder / "gpkg" / "bureau.gpkg") as db:
+        names = dict(db.execute("SELECT table_name, identifier FROM gpkg_contents").fetchall())
+    assert names["communities"] == "社区边界" and names["estates"] == "小区"

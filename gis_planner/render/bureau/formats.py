@@ -20,6 +20,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyogrio
 import pyproj
 
@@ -247,17 +248,19 @@ def write_gpkg(
     *,
     layer: str,
     crs: str,
+    alias: str | None = None,
     titles: Mapping[str, tuple[str, str]] | None = None,
 ) -> None:
     """The table ``layer`` of the GeoPackage ``path`` (version :data:`GPKG_VERSION`), in
-    ``crs``; ``titles`` (field → (title, description)) become the fields' aliases
-    (:func:`set_gpkg_titles`)."""
+    ``crs``, with the layer's ``alias`` (its ``gpkg_contents`` identifier); ``titles``
+    (field → (title, description)) become the fields' aliases (:func:`set_gpkg_titles`)."""
     _quiet_write(
         gdf.to_crs(crs),
         path,
         driver="GPKG",
         layer=layer,
         dataset_options={"VERSION": GPKG_VERSION},
+        layer_options={"IDENTIFIER": alias} if alias else None,
     )
     if titles:
         set_gpkg_titles(path, layer, titles)
@@ -312,9 +315,60 @@ def _gdb_frame(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return out
 
 
-def write_gdb(gdf: gpd.GeoDataFrame, path: Path, *, layer: str, crs: str) -> None:
-    """The feature class ``layer`` of the FileGDB ``path``, in ``crs`` (32-bit integers)."""
-    _quiet_write(_gdb_frame(gdf).to_crs(crs), path, driver="OpenFileGDB", layer=layer)
+def _gdb_geometry_type(gdf: gpd.GeoDataFrame) -> str:
+    """The feature class's geometry type: polygons and lines as multi-part (as FileGDB holds
+    them), points as points unless some are multi-part."""
+    types = set(gdf.geom_type.dropna())
+    if types <= {"Point"}:
+        return "Point"
+    family = _family(next(iter(types)))
+    return {"polygon": "MultiPolygon", "line": "MultiLineString"}.get(family, "MultiPoint")
+
+
+def write_gdb(
+    gdf: gpd.GeoDataFrame,
+    path: Path,
+    *,
+    layer: str,
+    crs: str,
+    alias: str | None = None,
+    titles: Mapping[str, tuple[str, str]] | None = None,
+) -> None:
+    """The feature class ``layer`` of the FileGDB ``path``, in ``crs`` (32-bit integers), with
+    the layer's ``alias`` and its fields' aliases (``titles``: field → (alias, description)).
+
+    The aliases go through Arrow field metadata (``GDAL:OGR:alternative_name``), which GDAL's
+    OpenFileGDB writer stores as the field alias ArcGIS shows.
+    """
+    frame = _gdb_frame(gdf).to_crs(crs)
+    table = pa.table(frame.to_arrow(index=False, geometry_encoding="WKB"))
+    geometry = frame.geometry.name
+    fields, columns = [], []
+    for arrow_field, column in zip(table.schema, table.columns, strict=True):
+        if pa.types.is_null(arrow_field.type):  # a column with no value: text, as GDAL has it
+            arrow_field, column = arrow_field.with_type(pa.string()), column.cast(pa.string())
+        columns.append(column)
+        title = (titles or {}).get(arrow_field.name)
+        if title is not None and arrow_field.name != geometry:
+            meta = dict(arrow_field.metadata or {})
+            meta[b"GDAL:OGR:alternative_name"] = title[0].encode("utf-8")
+            if title[1]:
+                meta[b"GDAL:OGR:comment"] = title[1].encode("utf-8")
+            arrow_field = arrow_field.with_metadata(meta)
+        fields.append(arrow_field)
+    table = pa.Table.from_arrays(columns, schema=pa.schema(fields, table.schema.metadata))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # every value is checked on reading
+        pyogrio.write_arrow(
+            table,
+            path,
+            driver="OpenFileGDB",
+            layer=layer,
+            geometry_name=geometry,
+            geometry_type=_gdb_geometry_type(frame),
+            crs=crs,
+            layer_options={"LAYER_ALIAS": alias} if alias else None,
+        )
 
 
 def _geojson(tables: Mapping[str, gpd.GeoDataFrame], folder: Path, crs: str) -> FormatOutput:
@@ -370,19 +424,30 @@ def _geopackage(
     folder: Path,
     crs: str,
     titles: Mapping[str, Mapping[str, tuple[str, str]]],
+    lang: str,
 ) -> FormatOutput:
     out, path = FormatOutput(), folder / f"{PACKAGE}.gpkg"
     for layer, gdf in tables.items():
-        write_gpkg(gdf, path, layer=layer, crs=crs, titles=titles.get(layer))
+        alias = tr(f"bureau_layer_{layer}", lang)
+        write_gpkg(gdf, path, layer=layer, crs=crs, alias=alias, titles=titles.get(layer))
         out.written.append(Written("gpkg", layer, path, layer, gdf, crs, LAYERS[layer]))
     return out
 
 
-def _filegdb(tables: Mapping[str, gpd.GeoDataFrame], folder: Path, crs: str) -> FormatOutput:
+def _filegdb(
+    tables: Mapping[str, gpd.GeoDataFrame],
+    folder: Path,
+    crs: str,
+    titles: Mapping[str, Mapping[str, tuple[str, str]]],
+    lang: str,
+) -> FormatOutput:
     out, path = FormatOutput(), folder / f"{PACKAGE}.gdb"
     for layer, gdf in tables.items():
+        alias = tr(f"bureau_layer_{layer}", lang)
         for suffix, part in _parts(gdf):
-            write_gdb(part, path, layer=layer + suffix, crs=crs)
+            write_gdb(
+                part, path, layer=layer + suffix, crs=crs, alias=alias, titles=titles.get(layer)
+            )
             out.written.append(
                 Written("gdb", layer, path, layer + suffix, part, crs, LAYERS[layer])
             )
@@ -432,7 +497,7 @@ def write_format(
     if fmt == "shp":
         return _shapefiles(tables, folder, crs, codes, lang)
     if fmt == "gpkg":
-        return _geopackage(tables, folder, crs, titles or {})
+        return _geopackage(tables, folder, crs, titles or {}, lang)
     if fmt == "gdb":
-        return _filegdb(tables, folder, crs)
+        return _filegdb(tables, folder, crs, titles or {}, lang)
     raise ValueError(f"unknown format {fmt!r}")
