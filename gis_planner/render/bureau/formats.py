@@ -40,6 +40,7 @@ _INT32 = (-(2**31), 2**31 - 1)
 #: GeoPackage 1.2: GDAL 3.6 (and older readers) open it without "user_version … v1.4.0 …
 #: may only be partially supported"
 GPKG_VERSION = "1.2"
+SHP_INTEGER_LIMIT = 10**9  # whole numbers below it fit the Shapefile's 9-digit integer field
 _DBF_HEADER_BYTES, _DBF_FIELD_BYTES = 32, 32
 
 
@@ -399,11 +400,26 @@ def _shapefiles(
         out.left_empty += fitted.left_empty
         out.cut += fitted.cut
         decimals = _decimals(layer, codes[layer])
-        for suffix, part in _parts(fitted.frame):
+        for suffix, part in _parts(_narrow_integers(fitted.frame)):
             path = folder / f"{layer}{suffix}.shp"
             write_shapefile(part, path, crs=crs, decimals=decimals)
             id_code = codes[layer][LAYERS[layer]]
             out.written.append(Written("shp", layer, path, None, part, crs, id_code))
+    return out
+
+
+def _narrow_integers(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Whole-number columns whose values have at most 9 digits as 32-bit integers: GDAL writes
+    them as N(9,0), which ArcGIS reads as Long (a wider N field reads as Double)."""
+    out = gdf.copy()
+    for column in out.columns:
+        series = out[column]
+        if column == out.geometry.name or pd.api.types.is_bool_dtype(series.dtype):
+            continue
+        if pd.api.types.is_integer_dtype(series.dtype):
+            largest = series.abs().max()
+            if pd.isna(largest) or largest < SHP_INTEGER_LIMIT:
+                out[column] = series.astype("Int32")
     return out
 
 
