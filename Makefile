@@ -46,15 +46,15 @@ fuzz: $(STAMP)  ## thousands of generated counties through the whole pipeline (b
 
 bench: $(STAMP)  ## benchmarks (by hand, not part of the suite); figures go in the README
 	$(BIN)/$(PIP) -e '.[bench]'
-	$(BIN)/python benchmarks/bench_pipeline.py
-	$(BIN)/python benchmarks/bench_map.py
-	$(BIN)/python benchmarks/bench_siting.py
+	$(BIN)/python -m benchmarks.bench_pipeline
+	$(BIN)/python -m benchmarks.bench_map
+	$(BIN)/python -m benchmarks.bench_siting
 
 lint: $(STAMP)  ## ruff check
 	$(BIN)/ruff check gis_planner tests benchmarks
 
-regenerate-demo: $(STAMP)  ## rebuild layers/deqing_demo from its deterministic generator
-	$(BIN)/python -m gis_planner.datasets.generate layers/deqing_demo
+regenerate-demo: $(STAMP)  ## rebuild layers/deqing_demo from its deterministic generator (tools/)
+	$(BIN)/python -m tools.datagen.deqing layers/deqing_demo
 
 clean:
 	rm -rf $(VENV) $(LOWEST) .pytest_cache

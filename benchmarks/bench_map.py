@@ -1,7 +1,7 @@
 """Benchmark of the one-map (R9): HTML size and the browser's time to a finished render.
 
 For the embedded demo and for a synthetic county of 5,000 estates
-(:func:`gis_planner.datasets.generate.generate_scale`), it times ``build_map`` + rendering in
+(:func:`tools.datagen.scale.generate_scale`), it times ``build_map`` + rendering in
 Python,
 writes ``map.html``, and opens it in headless Chromium (Debian's ``/usr/bin/chromium``) from
 a file:// URL with every tile request refused (the offline case: what is measured is the
@@ -9,9 +9,11 @@ page, not the network). "Finished render" is the page's own ``window.__mapReadyM
 milliseconds from navigation start until every layer is on the map and two animation frames
 have been painted. The median of ``--repeat`` loads is reported.
 
-    python benchmarks/bench_map.py                 # demo + 5,000 estates
-    python benchmarks/bench_map.py --estates 0     # demo only
-    python benchmarks/bench_map.py --json benchmarks/data/bench_map.json
+    python -m benchmarks.bench_map                 # demo + 5,000 estates
+    python -m benchmarks.bench_map --estates 0     # demo only
+    python -m benchmarks.bench_map --json benchmarks/data/bench_map.json
+
+(from the repository root, as ``make bench`` runs it).
 
 Not part of the test suite. Needs ``apt-get install chromium`` for the browser figures; without
 it only the Python side is measured.
@@ -22,17 +24,16 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+from gis_planner.io.layers import load_layers
+from gis_planner.pipeline import analyse
+from gis_planner.render import onemap as maps
+from tools.datagen.scale import generate_scale
 
-from gis_planner.io.layers import load_layers  # noqa: E402
-from gis_planner.pipeline import analyse  # noqa: E402
-from gis_planner.render import onemap as maps  # noqa: E402
+REPO = Path(__file__).resolve().parent.parent
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -124,24 +125,14 @@ def main(argv: list[str] | None = None) -> int:
         out.mkdir(parents=True, exist_ok=True)
         rows = [bench("demo", DEMO, out, args.repeat)]
         if args.estates:
-            try:
-                from gis_planner.datasets.generate import generate_scale
-            except ImportError:
-                generate_scale = None
-            if generate_scale is None:
-                print(
-                    f"scale_{args.estates}: skipped — "
-                    "gis_planner.datasets.generate.generate_scale is not available yet"
-                )
-            else:
-                layers = out / f"scale_{args.estates}_layers"
-                generate_scale(
-                    layers,
-                    n_communities=max(args.estates // 35, 1),
-                    n_estates=args.estates,
-                    n_premises=max(args.estates // 8, 1),
-                )
-                rows.append(bench(f"scale_{args.estates}", layers, out, args.repeat))
+            layers = out / f"scale_{args.estates}_layers"
+            generate_scale(
+                layers,
+                n_communities=max(args.estates // 35, 1),
+                n_estates=args.estates,
+                n_premises=max(args.estates // 8, 1),
+            )
+            rows.append(bench(f"scale_{args.estates}", layers, out, args.repeat))
         if args.json:
             args.json.parent.mkdir(parents=True, exist_ok=True)
             args.json.write_text(

@@ -1,9 +1,10 @@
 """Benchmark of the foundation pipeline: read, validate + analyse, write — county to province.
 
-Run by hand (``make bench`` or ``python benchmarks/bench_pipeline.py [--sizes county,city]``);
-not part of the test suite. Each size runs in its own process so that its peak memory (max RSS)
-is its own. Input layers are made by ``gis_planner.datasets.generate.generate_scale`` (cached under
-``benchmarks/data/``, git-ignored) as GeoPackages in EPSG:4549.
+Run by hand from the repository root (``make bench`` or
+``python -m benchmarks.bench_pipeline [--sizes county,city]``); not part of the test suite. Each
+size runs in its own process so that its peak memory (max RSS) is its own. Input layers are
+made by ``tools.datagen.scale.generate_scale`` (cached under ``benchmarks/data/``, git-ignored)
+as GeoPackages in EPSG:4549.
 
 Printed per size: time to just read the input files (pyogrio), time to load + validate them,
 time of the analyses, the ratio (load + analyse) / read, time to write each output, peak RSS.
@@ -27,15 +28,16 @@ SIZES = {
     "province": (5_000, 100_000, 10_000),
 }
 DATA = Path(__file__).resolve().parent / "data"
+REPO = DATA.parent.parent
 
 
 def _one(size: str, *, with_map: bool, with_layout: bool) -> dict[str, float]:
     import pyogrio
 
-    from gis_planner.datasets.generate import generate_scale
     from gis_planner.io.layers import load_layers
     from gis_planner.pipeline import analyse, propose_layout
     from gis_planner.render.runfolder import write_run
+    from tools.datagen.scale import generate_scale
 
     n_com, n_est, n_prem = SIZES[size]
     folder = DATA / size
@@ -49,10 +51,10 @@ def _one(size: str, *, with_map: bool, with_layout: bool) -> dict[str, float]:
         pyogrio.read_dataframe(folder / f"{name}.gpkg")
     figures["read_s"] = time.perf_counter() - start
     start = time.perf_counter()
-    data = load_layers(folder, lang="en")
+    data = load_layers(folder)
     figures["load_validate_s"] = time.perf_counter() - start
     start = time.perf_counter()
-    results = analyse(data, lang="en")
+    results = analyse(data)
     figures["analyse_s"] = time.perf_counter() - start
     figures["ratio_to_read"] = (figures["load_validate_s"] + figures["analyse_s"]) / figures[
         "read_s"
@@ -87,11 +89,11 @@ def main() -> None:
     for size in args.sizes.split(","):
         n_com, n_est, n_prem = SIZES[size]
         command = (
-            [sys.executable, __file__, "--one", size]
+            [sys.executable, "-m", "benchmarks.bench_pipeline", "--one", size]
             + (["--map"] if args.map else [])
             + (["--layout"] if args.layout else [])
         )
-        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=REPO)
         if done.returncode:
             print(done.stderr)
             raise SystemExit(done.returncode)

@@ -1,13 +1,14 @@
 """Benchmark of premises siting (R7): gis_planner.layout.siting side by side with spopt's LSCP/MCLP.
 
-Run by hand (``python benchmarks/bench_siting.py [--cases demo,county,province]``); not part of
-the test suite. spopt is needed for its columns only: ``pip install -e .[bench]``.
+Run by hand from the repository root (``make bench`` or
+``python -m benchmarks.bench_siting [--cases demo,county,province]``); not part of the test
+suite. spopt is needed for its columns only: ``pip install -e .[bench]``.
 
 Cases (straight-line walking distance 300 m, existing premises fixed where there are any):
 
 - ``demo``: the embedded Deqing demo — its estates, the candidates gis_planner generates
   (development parcels + estates), p = 10; demand = estates no existing premises reaches.
-- ``county``: 5,000 estates (``gis_planner.datasets.generate.generate_scale``) and 1,000
+- ``county``: 5,000 estates (``tools.datagen.scale.generate_scale``) and 1,000
   candidate sites
   (random points, seed 7), p = 200.
 - ``province``: 50,000 estates and 10,000 candidate sites, p = 2,000 — gis_planner only (spopt's
@@ -79,10 +80,8 @@ def _inputs(case: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
         from gis_planner.layout.siting import coverage_pairs, generate_candidates
         from gis_planner.pipeline import analyse
 
-        data = load_layers(
-            Path(__file__).resolve().parents[1] / "layers" / "deqing_demo", lang="en"
-        )
-        results = analyse(data, lang="en")
+        data = load_layers(Path(__file__).resolve().parents[1] / "layers" / "deqing_demo")
+        results = analyse(data)
         estates = results.estates
         counted = results.premises[
             premises_mod.counted_premises(results.premises, rules=data.rules)
@@ -104,7 +103,7 @@ def _inputs(case: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
             shapely.get_coordinates(candidates.geometry.values),
             int(data.rules.layout.new_sites_p),
         )
-    from gis_planner.datasets.generate import generate_scale
+    from tools.datagen.scale import generate_scale
 
     n_com, n_est, n_sites, p = CASES[case]
     folder = DATA / f"siting_{case}"
@@ -228,7 +227,8 @@ def main() -> None:
                 continue
             command = [
                 sys.executable,
-                __file__,
+                "-m",
+                "benchmarks.bench_siting",
                 "--one",
                 case,
                 "--impl",
@@ -237,7 +237,9 @@ def main() -> None:
                 args.solver,
             ]
             start = time.perf_counter()
-            done = subprocess.run(command, capture_output=True, text=True, check=False)
+            done = subprocess.run(
+                command, capture_output=True, text=True, check=False, cwd=DATA.parent.parent
+            )
             wall = time.perf_counter() - start
             if done.returncode != 0:
                 print(f"{case}/{impl} failed:\n{done.stderr[-2000:]}", file=sys.stderr)

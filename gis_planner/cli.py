@@ -69,25 +69,17 @@ PROPOSALS_OPTION = typer.Option(
     "--proposals/--no-proposals",
     help="Propose community boundaries, premises sites and the reach raster (R7).",
 )
-DEMO_FOLDER = Path("layers") / "deqing_demo"
 
 
 def demo_layers() -> Path:
-    """The embedded demo folder: ./layers/deqing_demo, the one beside the package, or (installed
-    from a wheel, which holds no layers) the same layers made once by the deterministic
-    generator into a cache folder (:func:`gis_planner.datasets.generate.cached_demo`)."""
-    for base in (Path.cwd(), Path(__file__).resolve().parent.parent):
-        if (base / DEMO_FOLDER).is_dir():
-            return base / DEMO_FOLDER
-    from gis_planner.datasets.generate import cached_demo
+    """The embedded demo layers folder (:func:`gis_planner.datasets.get_path`): shipped in the
+    package, or ``layers/deqing_demo`` of a source checkout."""
+    from gis_planner.datasets import get_path
 
     try:
-        return cached_demo()
-    except OSError as err:
-        raise typer.BadParameter(
-            f"layers/deqing_demo not found and could not be generated "
-            f"({err}); run `python -m gis_planner.datasets.generate DIR`"
-        ) from err
+        return get_path("deqing_demo")
+    except FileNotFoundError as err:
+        raise typer.BadParameter(str(err)) from err
 
 
 #: free space an output folder needs before a run starts, besides four times the input size:
@@ -180,7 +172,10 @@ def _check_out(out: Path, layers_dir: Path | None, lang: str) -> None:
         with tempfile.TemporaryFile(dir=out):
             pass
     except OSError as err:
-        _fail(PlannerError(tr("out_not_writable", lang, out=resolved, error=err.strerror or err)))
+        _fail(
+            PlannerError(tr("out_not_writable", lang, out=resolved, error=err.strerror or err)),
+            lang,
+        )
     if layers_dir is not None:
         size = sum(p.stat().st_size for p in layers_dir.iterdir() if p.is_file())
         need = MIN_FREE_BYTES + 4 * size
@@ -189,7 +184,8 @@ def _check_out(out: Path, layers_dir: Path | None, lang: str) -> None:
             _fail(
                 PlannerError(
                     tr("out_disk_full", lang, out=resolved, free=free / 1e6, need=need / 1e6)
-                )
+                ),
+                lang,
             )
 
 
@@ -223,7 +219,8 @@ def _check_proposal_memory(n_estates: int, lang: str) -> None:
                     need=need / 1e9,
                     available=available / 1e9,
                 )
-            )
+            ),
+            lang,
         )
 
 
@@ -235,7 +232,10 @@ def _check_year(year: int | None, lang: str) -> None:
 
 
 def _write_failed(err: OSError, out: Path, lang: str) -> NoReturn:
-    _fail(PlannerError(tr("out_write_failed", lang, out=out.resolve(), error=err.strerror or err)))
+    _fail(
+        PlannerError(tr("out_write_failed", lang, out=out.resolve(), error=err.strerror or err)),
+        lang,
+    )
 
 
 def _check_basemap(basemap: str, lang: str) -> None:
@@ -450,6 +450,56 @@ def check(
     )
 
 
+def _bureau_source(source: Path, lang: str, on_step: Callable[[str], None]) -> Any:
+    """What the bureau export renders: a run folder read back
+    (:func:`gis_planner.io.runfolder.read_run`), or the results of a layers folder loaded and
+    run with the R7 proposals, as ``run`` does (:func:`gis_planner.pipeline.run`)."""
+    from gis_planner import pipeline
+    from gis_planner.io.layers import load_layers
+    from gis_planner.io.runfolder import is_run_folder, read_run
+    from gis_planner.render import atomic
+
+    atomic.settle(source)  # a run killed mid-commit there: back to its last complete set
+    if is_run_folder(source):
+        return read_run(source)
+    data = load_layers(source)
+    on_step(tr("step_analyse", lang))
+    return pipeline.run(data)
+
+
+def _print_bureau(result: Any, lang: str) -> None:
+    """The features written per layer and format, what was skipped, the first warnings."""
+    table = Table(title=f"{tr('bureau_counts_title', lang)} — {result.crs}")
+    table.add_column(tr("bureau_layer", lang))
+    columns = [
+        f
+        for f in ("geojson", "geojson_wgs84", "shp", "gpkg", "gdb")
+        if any(f in c for c in result.counts.values())
+    ]
+    for column in columns:
+        table.add_column(column, justify="right")
+    for layer, counts in result.counts.items():
+        table.add_row(
+            f"{layer} {tr(f'bureau_layer_{layer}', lang)}",
+            *[str(counts.get(c, "—")) for c in columns],
+        )
+    console.print(table)
+    for fmt, reason in result.skipped.items():
+        console.print(
+            f"[yellow]![/yellow] {tr('bureau_skipped', lang, format=fmt, reason=reason)}",
+            highlight=False,
+        )
+    for w in result.warnings[:10]:
+        console.print(f"[yellow]![/yellow] {escape(w.text(lang))}", highlight=False)
+    if len(result.warnings) > 10:
+        console.print(f"… +{len(result.warnings) - 10} (metadata.json)")
+    console.print(
+        f"{tr('bureau_done', lang)} {result.folder.resolve()} ({result.timings['total']:.1f} s):",
+        highlight=False,
+    )
+    console.print(f"  {result.zip_path.resolve()}", highlight=False)
+
+
 @app.command()
 @_guarded
 def export(
@@ -482,13 +532,14 @@ def export(
 ) -> None:
     """Export LAYERS_DIR or RUN_DIR for the bureau: written, read back, checked, moved in.
 
-    Exit 2 on an unknown --crs or --format; 1 on invalid input, an output folder that is not writable, or a package that fails its check (the previous package is left as it was).
+    A layers folder is loaded and run first (with the layout proposals, as `run` does); a run folder is read back as it is. Exit 2 on an unknown --crs or --format; 1 on invalid input, an output folder that is not writable, or a package that fails its check (the previous package is left as it was).
     """  # noqa: E501 - one paragraph a line for the help screen
-    from gis_planner.render.bureau.package import (
+    from gis_planner.render.bureau import (
         BureauOptionError,
         export_bureau,
         parse_crs,
         parse_formats,
+        preflight,
     )
 
     _setup_logging(verbose)
@@ -500,8 +551,7 @@ def export(
         crs_code = parse_crs(crs, lang=code)
         asked = parse_formats(formats, lang=code)
     except BureauOptionError as err:
-        err_console.print(str(err), markup=False, highlight=False, soft_wrap=True)
-        raise typer.Exit(code=2) from None
+        _usage(err.text(code))
     _check_out(out, None, code)
     with Progress(
         SpinnerColumn(),
@@ -511,48 +561,25 @@ def export(
         transient=True,
     ) as progress:
         task = progress.add_task(tr("bureau_step_read", code), total=None)
+
+        def on_step(text: str) -> None:
+            progress.update(task, description=text)
+
         try:
+            preflight(out, formats=asked, lang=code)  # before any loading or analysing
+            rendered = _bureau_source(source, code, on_step)
             result = export_bureau(
-                source,
-                out,
-                crs=crs_code,
-                formats=asked,
-                lang=code,
-                on_step=lambda s: progress.update(task, description=s),
+                rendered, out, crs=crs_code, formats=asked, lang=code, on_step=on_step
             )
+        except FolderBusyError:
+            progress.stop()
+            _say(tr("out_busy", code, path=source.resolve()))
+            raise typer.Exit(code=1) from None
         except PlannerError as err:
             progress.stop()
-            _fail(err)
-            return
-    table = Table(title=f"{tr('bureau_counts_title', code)} — {result.crs}")
-    table.add_column(tr("bureau_layer", code))
-    columns = [
-        f
-        for f in ("geojson", "geojson_wgs84", "shp", "gpkg", "gdb")
-        if any(f in c for c in result.counts.values())
-    ]
-    for column in columns:
-        table.add_column(column, justify="right")
-    for layer, counts in result.counts.items():
-        table.add_row(
-            f"{layer} {tr(f'bureau_layer_{layer}', code)}",
-            *[str(counts.get(c, "—")) for c in columns],
-        )
-    console.print(table)
-    for fmt, reason in result.skipped.items():
-        console.print(
-            f"[yellow]![/yellow] {tr('bureau_skipped', code, format=fmt, reason=reason)}",
-            highlight=False,
-        )
-    for w in result.warnings[:10]:
-        console.print(f"[yellow]![/yellow] {w}", highlight=False)
-    if len(result.warnings) > 10:
-        console.print(f"… +{len(result.warnings) - 10} (metadata.json)")
-    console.print(
-        f"{tr('bureau_done', code)} {result.folder.resolve()} ({result.timings['total']:.1f} s):",
-        highlight=False,
-    )
-    console.print(f"  {result.zip_path.resolve()}", highlight=False)
+            _say(err.text(code))
+            raise typer.Exit(code=1) from None
+    _print_bureau(result, code)
 
 
 if __name__ == "__main__":

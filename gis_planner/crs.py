@@ -23,18 +23,17 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pyproj
 import shapely
-from pyproj.aoi import AreaOfInterest
-from pyproj.transformer import TransformerGroup
+from pyproj.transformer import AreaOfInterest, TransformerGroup
 from shapely.geometry.base import BaseGeometry
 
 from gis_planner.errors import InputError, Problem
-from gis_planner.i18n import tr
+from gis_planner.i18n import Message, msg
 
 WORKING_CRS = "EPSG:4549"  # Deqing's zone (CM 120E): the default where no layer says otherwise
 WEB_CRS = "EPSG:4326"
@@ -216,12 +215,22 @@ def _zone_hint(gdf: Any) -> str:
         return GK3_RANGE
 
 
-def check_working_crs(lang: str = "zh", **layers: Any) -> None:
+def check_working_crs(**layers: Any) -> None:
     """Raise :class:`InputError` unless every given layer is in one working CRS.
 
     A working CRS is a CGCS2000 3-degree Gauss-Kruger zone (EPSG:4534–4554); all the given
-    layers must share one. The layers of :class:`~gis_planner.io.layers.PlanningData` always
-    do; this guards direct use of the API with layers read some other way.
+    layers must share one. The layers of :class:`~gis_planner.io.PlanningData` always
+    do; this guards direct use of the API with layers read some other way. The problems are
+    ``layout_crs`` (a layer not in a zone) and ``crs_zones_mixed``.
+
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import Point
+    >>> check_working_crs(a=gpd.GeoDataFrame(geometry=[Point(500000, 3380000)], crs=4549))
+    >>> try:
+    ...     check_working_crs(b=gpd.GeoDataFrame(geometry=[Point(120, 30.5)], crs=4326))
+    ... except InputError as err:
+    ...     print(err.codes, err.problems[0].message.values["working"])
+    ['layout_crs'] EPSG:4549
     """
     problems = []
     zones: dict[str, str] = {}
@@ -231,18 +240,15 @@ def check_working_crs(lang: str = "zh", **layers: Any) -> None:
         central = gk3_central_meridian(gdf.crs)
         if central is None:
             hint = _zone_hint(gdf) if gdf.crs is not None and len(gdf) else GK3_RANGE
-            problems.append(
-                Problem(name, tr("layout_crs", lang, crs=crs_name(gdf.crs), working=hint))
-            )
+            problems.append(Problem(name, msg("layout_crs", crs=crs_name(gdf.crs), working=hint)))
         else:
             zones[name] = GK3_ZONES[central]
     if len(set(zones.values())) > 1:
         problems.append(
             Problem(
                 ", ".join(zones),
-                tr(
+                msg(
                     "crs_zones_mixed",
-                    lang,
                     zones=", ".join(f"{name} {zone}" for name, zone in zones.items()),
                 ),
             )
@@ -296,8 +302,10 @@ class DatumShift:
         ``ballpark`` (no datum shift, accepted with ``accept_ballpark: true``).
     source_crs, target_crs : str
         From and to (``EPSG:nnnn`` or the CRS's name).
-    text : str
-        What was applied, with its parameters and accuracy, in the run's language.
+    text : Message
+        What was applied, with its parameters and accuracy (``shift_with_accuracy`` around
+        ``shift_helmert7``, ``shift_helmert4``, ``shift_towgs84`` or ``shift_proj``; or
+        ``shift_ballpark``), worded when shown.
     accuracy_m : float or None
         The stated accuracy in metres; ``None`` when nobody stated one.
     """
@@ -305,7 +313,7 @@ class DatumShift:
     method: str
     source_crs: str
     target_crs: str
-    text: str
+    text: Message
     accuracy_m: float | None = None
 
     @property
@@ -336,7 +344,7 @@ def _number(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def parse_transform(value: Any, lang: str = "zh") -> tuple[dict[str, Any] | None, list[str]]:
+def parse_transform(value: Any) -> tuple[dict[str, Any] | None, list[Message]]:
     """Check a ``layers.<name>.transform`` entry of planner.yaml.
 
     ``{type: helmert7, tx, ty, tz (m), rx, ry, rz (arc seconds), s (ppm), convention:
@@ -356,58 +364,88 @@ def parse_transform(value: Any, lang: str = "zh") -> tuple[dict[str, Any] | None
     Returns
     -------
     (spec, problems)
-        The normalised entry (``None`` when any problem), and the problems as text.
+        The normalised entry (``None`` when any problem), and the problems as messages.
+
+    Examples
+    --------
+    >>> spec, problems = parse_transform({"type": "helmert4", "dx": 1, "dy": 2})
+    >>> spec, [p.code for p in problems]
+    (None, ['transform_one_of', 'transform_one_of', 'transform_choice', 'transform_missing'])
     """
     if not isinstance(value, dict):
-        return None, [tr("transform_not_mapping", lang, types="helmert7, helmert4")]
+        return None, [msg("transform_not_mapping", types="helmert7, helmert4")]
     kind = value.get("type")
     if kind not in ("helmert7", "helmert4"):
-        return None, [
-            tr("transform_choice", lang, key="type", value=kind, valid="helmert7, helmert4")
-        ]
+        return None, [msg("transform_choice", key="type", value=kind, valid="helmert7, helmert4")]
     keys = HELMERT7_KEYS if kind == "helmert7" else HELMERT4_KEYS
-    problems = [
-        tr("transform_unknown", lang, key=k, valid=", ".join(keys)) for k in value if k not in keys
+    check = _TransformCheck(value, {"type": kind})
+    check.problems += [
+        msg("transform_unknown", key=k, valid=", ".join(keys)) for k in value if k not in keys
     ]
-    spec: dict[str, Any] = {"type": kind}
-
-    def number(key: str, *, required: bool = True) -> None:
-        if key not in value or value[key] is None:
-            if required:
-                problems.append(tr("transform_missing", lang, key=key))
-            return
-        parsed = _number(value[key])
-        if parsed is None:
-            problems.append(tr("transform_not_number", lang, key=key, value=value[key]))
-        else:
-            spec[key] = parsed
-
-    def choice(key: str, valid: tuple[str, ...]) -> None:
-        if value.get(key) not in valid:
-            problems.append(
-                tr("transform_choice", lang, key=key, value=value.get(key), valid=", ".join(valid))
-            )
-        else:
-            spec[key] = value[key]
-
-    def one_of(a: str, b: str) -> str | None:
-        given = [k for k in (a, b) if value.get(k) is not None]
-        if len(given) != 1:
-            problems.append(tr("transform_one_of", lang, a=a, b=b))
-            return None
-        number(given[0])
-        return given[0]
-
     if kind == "helmert7":
         for key in HELMERT7_PARAMETERS:
-            number(key)
-        choice("convention", CONVENTIONS)
+            check.number(key)
+        check.choice("convention", CONVENTIONS)
     else:
-        number("dx")
-        number("dy")
-        rotation = one_of("rotation_arcsec", "rotation_rad")
-        scale = one_of("scale_ppm", "scale")
-        choice("axes", AXES)
+        check.plane_parameters()
+    check.target(kind)
+    if value.get("accuracy_m") is not None:
+        check.number("accuracy_m")
+        if check.spec.get("accuracy_m", 0.0) < 0:
+            check.problems.append(
+                msg("transform_not_number", key="accuracy_m", value=value["accuracy_m"])
+            )
+    spec = check.spec
+    spec["accuracy_m"] = spec.get("accuracy_m")
+    spec["reference"] = str(value["reference"]) if value.get("reference") else None
+    return (None, check.problems) if check.problems else (spec, [])
+
+
+@dataclass
+class _TransformCheck:
+    """The checks of one ``transform`` entry (:func:`parse_transform`): the normalised
+    ``spec`` built so far and the ``problems`` found."""
+
+    value: dict[str, Any]
+    spec: dict[str, Any]
+    problems: list[Message] = field(default_factory=list)
+
+    def number(self, key: str, *, required: bool = True) -> None:
+        if key not in self.value or self.value[key] is None:
+            if required:
+                self.problems.append(msg("transform_missing", key=key))
+            return
+        parsed = _number(self.value[key])
+        if parsed is None:
+            self.problems.append(msg("transform_not_number", key=key, value=self.value[key]))
+        else:
+            self.spec[key] = parsed
+
+    def choice(self, key: str, valid: tuple[str, ...]) -> None:
+        if self.value.get(key) not in valid:
+            self.problems.append(
+                msg("transform_choice", key=key, value=self.value.get(key), valid=", ".join(valid))
+            )
+        else:
+            self.spec[key] = self.value[key]
+
+    def one_of(self, a: str, b: str) -> str | None:
+        given = [k for k in (a, b) if self.value.get(k) is not None]
+        if len(given) != 1:
+            self.problems.append(msg("transform_one_of", a=a, b=b))
+            return None
+        self.number(given[0])
+        return given[0]
+
+    def plane_parameters(self) -> None:
+        """dx, dy, the rotation (arc seconds or radians, kept in arc seconds), the scale (ppm
+        or a factor, kept in ppm) and the axes of a plane 4-parameter transformation."""
+        spec = self.spec
+        self.number("dx")
+        self.number("dy")
+        rotation = self.one_of("rotation_arcsec", "rotation_rad")
+        scale = self.one_of("scale_ppm", "scale")
+        self.choice("axes", AXES)
         if rotation in spec:
             spec["rotation_arcsec"] = (
                 spec.pop(rotation) * _ARCSEC_PER_RAD
@@ -416,10 +454,14 @@ def parse_transform(value: Any, lang: str = "zh") -> tuple[dict[str, Any] | None
             )
         if scale in spec:
             spec["scale_ppm"] = (spec.pop(scale) - 1.0) * 1e6 if scale == "scale" else spec[scale]
-    target = value.get("target_crs", CGCS2000_GEOGRAPHIC if kind == "helmert7" else None)
-    if target is None:
-        problems.append(tr("transform_missing", lang, key="target_crs"))
-    else:
+
+    def target(self, kind: str) -> None:
+        """``target_crs``: CGCS2000 (or WGS 84), geographic for ``helmert7`` (the default
+        EPSG:4490), projected for ``helmert4`` (required)."""
+        target = self.value.get("target_crs", CGCS2000_GEOGRAPHIC if kind == "helmert7" else None)
+        if target is None:
+            self.problems.append(msg("transform_missing", key="target_crs"))
+            return
         try:
             target_crs = pyproj.CRS.from_user_input(target)
         except pyproj.exceptions.CRSError:
@@ -430,18 +472,9 @@ def parse_transform(value: Any, lang: str = "zh") -> tuple[dict[str, Any] | None
             or not is_cgcs2000_frame(target_crs)
             or (target_crs.is_geographic if kind == "helmert4" else not target_crs.is_geographic)
         ):
-            problems.append(tr("transform_target", lang, crs=target, kind=wanted))
+            self.problems.append(msg("transform_target", crs=target, kind=wanted))
         else:
-            spec["target_crs"] = crs_name(target_crs) if target_crs.to_epsg() else target
-    if value.get("accuracy_m") is not None:
-        number("accuracy_m")
-        if spec.get("accuracy_m", 0.0) < 0:
-            problems.append(
-                tr("transform_not_number", lang, key="accuracy_m", value=value["accuracy_m"])
-            )
-    spec["accuracy_m"] = spec.get("accuracy_m")
-    spec["reference"] = str(value["reference"]) if value.get("reference") else None
-    return (None, problems) if problems else (spec, [])
+            self.spec["target_crs"] = crs_name(target_crs) if target_crs.to_epsg() else target
 
 
 def _g(value: float) -> str:
@@ -449,8 +482,10 @@ def _g(value: float) -> str:
     return repr(float(value))
 
 
-def _ellipsoid(crs: pyproj.CRS) -> str:
-    ellipsoid = crs.ellipsoid
+def _ellipsoid(crs: pyproj.CRS | None) -> str:
+    ellipsoid = crs.ellipsoid if crs is not None else None
+    if ellipsoid is None:
+        raise ValueError(f"the CRS {crs_name(crs)} has no ellipsoid")
     return (
         f"+a={_g(ellipsoid.semi_major_metre)} +rf={_g(ellipsoid.inverse_flattening)}"
         if ellipsoid.inverse_flattening
@@ -514,38 +549,41 @@ def _is_ballpark(transformer: pyproj.Transformer) -> bool:
     return "ballpark" in transformer.description.lower()
 
 
-def _accuracy_text(accuracy: float | None, lang: str) -> str:
-    if accuracy is None or accuracy < 0:
-        return tr("accuracy_unstated", lang, m="")
-    return tr("accuracy_stated", lang, m=f"{accuracy:g}")
-
-
-def _reference_text(spec: dict[str, Any], lang: str) -> str:
-    return (
-        tr("transform_reference", lang, reference=spec["reference"])
-        if spec.get("reference")
+def _with_accuracy(
+    shift: Message, accuracy: float | None, spec: dict[str, Any] | None = None
+) -> Message:
+    """``shift`` followed by its stated accuracy and, from planner.yaml, its source."""
+    stated = (
+        msg("accuracy_unstated", m="")
+        if accuracy is None or accuracy < 0
+        else msg("accuracy_stated", m=f"{accuracy:g}")
+    )
+    reference = (
+        msg("transform_reference", reference=spec["reference"])
+        if spec is not None and spec.get("reference")
         else ""
     )
+    return msg("shift_with_accuracy", shift=shift, accuracy=stated, reference=reference)
 
 
-def _refuse(layer: str, crs: pyproj.CRS, lang: str, *, detail: str = "") -> InputError:
-    geodetic = crs.source_crs.geodetic_crs if crs.is_bound else crs.geodetic_crs
+def _refuse(layer: str, crs: pyproj.CRS, *, detail: str = "") -> InputError:
+    base = crs.source_crs if crs.is_bound else crs
+    geodetic = base.geodetic_crs if base is not None else None
     datum = geodetic.datum.name if geodetic is not None and geodetic.datum else "—"
     return InputError(
         [
             Problem(
-                layer,
-                tr("datum_ballpark", lang, crs=crs_name(crs) + detail, datum=datum, layer=layer),
+                layer, msg("datum_ballpark", crs=crs_name(crs) + detail, datum=datum, layer=layer)
             )
         ]
     )
 
 
-def _shifted(gdf: Any, transformer: pyproj.Transformer, target: Any, layer: str, lang: str) -> Any:
+def _shifted(gdf: Any, transformer: pyproj.Transformer, target: Any, layer: str) -> Any:
     geoms = _transform_with(np.asarray(gdf.geometry.values), transformer)
     coords = shapely.get_coordinates(geoms)
     if not np.all(np.isfinite(coords)):
-        raise InputError([Problem(layer, tr("transform_failed", lang, crs=crs_name(gdf.crs)))])
+        raise InputError([Problem(layer, msg("transform_failed", crs=crs_name(gdf.crs)))])
     return gdf.set_geometry(geoms, crs=target)
 
 
@@ -555,7 +593,6 @@ def to_cgcs2000(
     layer: str,
     transform: dict[str, Any] | None = None,
     accept_ballpark: bool = False,
-    lang: str = "zh",
 ) -> tuple[Any, DatumShift | None]:
     """Bring a layer to the CGCS2000 frame (CGCS2000 or WGS 84), or refuse it.
 
@@ -569,7 +606,6 @@ def to_cgcs2000(
         A transformation checked by :func:`parse_transform`: applied whatever the datum.
     accept_ballpark : bool
         Read a datum for which PROJ knows no shift with PROJ's ballpark (no shift at all).
-    lang : {"zh", "en"}
 
     Returns
     -------
@@ -582,93 +618,94 @@ def to_cgcs2000(
     ------
     InputError
         When PROJ has only a ballpark transformation and nothing else was given, naming the
-        CRS and the settings that fix it.
+        CRS and the settings that fix it (``datum_ballpark``); when the parameters cannot be
+        applied (``transform_failed``, ``transform_and_towgs84``,
+        ``transform_plane_geographic``).
     """
     crs = pyproj.CRS.from_user_input(gdf.crs)
     source = crs_name(crs)
     if transform is not None:
-        if crs.is_bound:
-            raise InputError([Problem(layer, tr("transform_and_towgs84", lang, layer=layer))])
-        target = transform["target_crs"]
-        if transform["type"] == "helmert7":
-            geodetic = crs.geodetic_crs
-            if geodetic.prime_meridian.longitude != 0:
-                raise InputError([Problem(layer, tr("transform_failed", lang, crs=source))])
-            on_geodetic = gdf.to_crs(geodetic)  # the projection's inverse only: no datum change
-            transformer = pyproj.Transformer.from_pipeline(helmert7_pipeline(transform, crs))
-            out = _shifted(on_geodetic, transformer, target, layer, lang)
-            text = tr(
-                "shift_helmert7",
-                lang,
-                source=source,
-                target=target,
-                convention=transform["convention"],
-                **{k: f"{transform[k]:g}" for k in HELMERT7_PARAMETERS},
-            )
-        else:
-            if not crs.is_projected:
-                raise InputError(
-                    [
-                        Problem(
-                            layer, tr("transform_plane_geographic", lang, crs=source, layer=layer)
-                        )
-                    ]
-                )
-            transformer = pyproj.Transformer.from_pipeline(helmert4_pipeline(transform))
-            out = _shifted(gdf, transformer, target, layer, lang)
-            text = tr(
-                "shift_helmert4",
-                lang,
-                source=source,
-                target=target,
-                axes=transform["axes"],
-                dx=f"{transform['dx']:g}",
-                dy=f"{transform['dy']:g}",
-                rotation=f"{transform['rotation_arcsec']:g}",
-                scale=f"{transform['scale_ppm']:g}",
-            )
-        accuracy = transform.get("accuracy_m")
-        text += "；" if lang == "zh" else "; "
-        text += _accuracy_text(accuracy, lang) + _reference_text(transform, lang)
-        return out, DatumShift(transform["type"], source, target, text, accuracy)
+        return _given_shift(gdf, crs, transform, layer)
     if is_cgcs2000_frame(crs):
         return gdf, None
     if crs.is_bound:
         operation = crs.coordinate_operation
+        assert operation is not None and crs.source_crs is not None  # a bound CRS has both
         values = [float(p.value) for p in operation.params]
         ellipsoid = crs.source_crs.ellipsoid
-        wgs84_sized = abs(ellipsoid.semi_major_metre - 6378137.0) < 0.5
+        wgs84_sized = ellipsoid is not None and abs(ellipsoid.semi_major_metre - 6378137.0) < 0.5
         transformer = pyproj.Transformer.from_crs(crs, WEB_CRS, always_xy=True)
         if (not any(values) and not wgs84_sized) or _is_ballpark(transformer):
             if not accept_ballpark:
-                raise _refuse(layer, crs, lang, detail=" (+towgs84=0,0,0…)")
+                raise _refuse(layer, crs, detail=" (+towgs84=0,0,0…)")
         else:
-            out = _shifted(gdf, transformer, WEB_CRS, layer, lang)
-            text = tr(
+            out = _shifted(gdf, transformer, WEB_CRS, layer)
+            shift = msg(
                 "shift_towgs84",
-                lang,
                 source=source,
                 values=",".join(f"{v:g}" for v in values),
                 method=operation.method_name,
             )
-            text += ("；" if lang == "zh" else "; ") + _accuracy_text(None, lang)
-            return out, DatumShift("towgs84", source, WEB_CRS, text, None)
+            return out, DatumShift("towgs84", source, WEB_CRS, _with_accuracy(shift, None), None)
     else:
         chosen = _proj_transformation(gdf, crs)
         if chosen is not None:
             transformer, target = chosen
             on_geodetic = gdf.to_crs(crs.geodetic_crs)
-            out = _shifted(on_geodetic, transformer, target, layer, lang)
+            out = _shifted(on_geodetic, transformer, target, layer)
             accuracy = transformer.accuracy if transformer.accuracy >= 0 else None
-            text = tr(
-                "shift_proj", lang, source=source, target=target, name=transformer.description
-            )
-            text += ("；" if lang == "zh" else "; ") + _accuracy_text(accuracy, lang)
+            shift = msg("shift_proj", source=source, target=target, name=transformer.description)
+            text = _with_accuracy(shift, accuracy)
             return out, DatumShift("proj", source, target, text, accuracy)
         if not accept_ballpark:
-            raise _refuse(layer, crs, lang)
-    text = tr("shift_ballpark", lang, source=source)
+            raise _refuse(layer, crs)
+    text = msg("shift_ballpark", source=source)
     return gdf, DatumShift("ballpark", source, CGCS2000_GEOGRAPHIC, text, None)
+
+
+def _given_shift(
+    gdf: Any, crs: pyproj.CRS, transform: dict[str, Any], layer: str
+) -> tuple[Any, DatumShift]:
+    """Apply the 7- or 4-parameter transformation of planner.yaml (:func:`to_cgcs2000`)."""
+    source = crs_name(crs)
+    if crs.is_bound:
+        raise InputError([Problem(layer, msg("transform_and_towgs84", layer=layer))])
+    target = transform["target_crs"]
+    if transform["type"] == "helmert7":
+        geodetic = crs.geodetic_crs
+        meridian = geodetic.prime_meridian if geodetic is not None else None
+        if geodetic is None or meridian is None or meridian.longitude != 0:
+            raise InputError([Problem(layer, msg("transform_failed", crs=source))])
+        on_geodetic = gdf.to_crs(geodetic)  # the projection's inverse only: no datum change
+        transformer = pyproj.Transformer.from_pipeline(helmert7_pipeline(transform, crs))
+        out = _shifted(on_geodetic, transformer, target, layer)
+        shift = msg(
+            "shift_helmert7",
+            source=source,
+            target=target,
+            convention=transform["convention"],
+            **{k: f"{transform[k]:g}" for k in HELMERT7_PARAMETERS},
+        )
+    else:
+        if not crs.is_projected:
+            raise InputError(
+                [Problem(layer, msg("transform_plane_geographic", crs=source, layer=layer))]
+            )
+        transformer = pyproj.Transformer.from_pipeline(helmert4_pipeline(transform))
+        out = _shifted(gdf, transformer, target, layer)
+        shift = msg(
+            "shift_helmert4",
+            source=source,
+            target=target,
+            axes=transform["axes"],
+            dx=f"{transform['dx']:g}",
+            dy=f"{transform['dy']:g}",
+            rotation=f"{transform['rotation_arcsec']:g}",
+            scale=f"{transform['scale_ppm']:g}",
+        )
+    accuracy = transform.get("accuracy_m")
+    text = _with_accuracy(shift, accuracy, transform)
+    return out, DatumShift(transform["type"], source, target, text, accuracy)
 
 
 def _proj_transformation(gdf: Any, crs: pyproj.CRS) -> tuple[pyproj.Transformer, str] | None:

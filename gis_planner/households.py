@@ -145,7 +145,7 @@ def allocate_households(
         Conserves households: ``community_households.sum() + unassigned_households ==
         estates.households.sum()`` (checked; a failure raises ``AssertionError``).
     """
-    check_working_crs("en", estates=estates, communities=communities)
+    check_working_crs(estates=estates, communities=communities)
     est_geoms = estates.geometry.values
     com_geoms = communities.geometry.values
     households = (

@@ -188,6 +188,88 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "输入数据有 {n} 个问题，未写出任何结果：",
         "{n} problem(s) in the input; nothing was written:",
     ),
+    # loading: parts of messages that used to be glued together (same wording as before)
+    "source_text": ("{source}: {text}", "{source}: {text}"),
+    "with_detail": ("{text} ({detail})", "{text} ({detail})"),
+    "list_item": ("- {item}", "- {item}"),
+    "row_value": ("{row}{value}", "{row}{value}"),
+    "rows_more": ("{rows} … (+{more})", "{rows} … (+{more})"),
+    "field_from_column": ("{field}（{column}）", "{field} (column {column})"),
+    "config_top_mapping": ("顶层必须是键值映射（key: value）", "top level must be a mapping"),
+    # planner.yaml, rules and scenario files (bounded YAML)
+    "yaml_recursive": (
+        "有别名引用自身（递归锚点）",
+        "an alias refers to itself (recursive anchor)",
+    ),
+    "yaml_deep": ("嵌套超过 {depth} 层", "nested more than {depth} levels deep"),
+    "yaml_bomb": (
+        "别名/锚点层层嵌套，展开后超过 {nodes:,} 个值（“billion laughs”文件）；请直接写出各项值",
+        "expands to more than {nodes:,} values (aliases/anchors repeated inside each other, a 'billion laughs' file); write the values out",
+    ),
+    "yaml_large": (
+        "超过 {mb} MB，设置文件不应这么大",
+        "larger than {mb} MB, more than a settings file may have",
+    ),
+    "yaml_folder": ("是文件夹而不是 YAML 文件", "is a folder, not a YAML file"),
+    "yaml_special": (
+        "不是普通文件（如命名管道或设备），未打开",
+        "is not a regular file (a FIFO or a device …) and was not opened",
+    ),
+    "yaml_not_utf8": (
+        "不是 UTF-8 文本{hint}（第 {byte} 字节）；请另存为 UTF-8（例如记事本：另存为 → 编码 UTF-8）",
+        "is not UTF-8 text{hint}: byte {byte}; save it as UTF-8 (e.g. in Notepad: Save as → Encoding UTF-8)",
+    ),
+    "yaml_gbk": ("（看起来是 GBK/GB18030 编码）", " (it looks like GBK/GB18030)"),
+    "yaml_nul": ("含 NUL 字符，不是文本文件", "contains NUL characters: not a text file"),
+    # rules files: constraints (rules.check_rules) and the merging of rules files
+    "rules_invalid": ("{source}:\n{problems}", "{source}:\n{problems}"),
+    "rules_not_found": ("找不到规则文件", "rules file not found"),
+    "rules_not_yaml": ("不是有效的 YAML：{error}", "not valid YAML: {error}"),
+    "rules_not_mapping": ("{key} 必须是规则的键值映射", "{key} must be a mapping of rules"),
+    "rules_unknown_key": (
+        "未知的键 {key!r}；此处可用的键：{valid}",
+        "unknown key {key!r}; valid keys here: {valid}",
+    ),
+    "rules_needs_mapping": (
+        "{key} 必须是含以下键的映射：{keys}",
+        "{key} must be a mapping with keys {keys}",
+    ),
+    "rules_wrong_type": (
+        "{key} = {value!r} 的类型必须与默认值 {default!r} 相同（{type}）",
+        "{key} = {value!r} must be of the same kind as the default {default!r} ({type})",
+    ),
+    "rules_not_finite": (
+        "{key} = {value!r} 必须是有限数值",
+        "{key} = {value!r} must be a finite number",
+    ),
+    "rules_range": ("{key} = {value!r} {kind}", "{key} = {value!r} {kind}"),
+    "rules_kind_positive": ("必须是大于 0 的数", "must be a number above 0"),
+    "rules_kind_non_negative": ("必须是不小于 0 的数", "must be a number of 0 or more"),
+    "rules_kind_share": ("必须是 0–1 之间的比例", "must be a share between 0 and 1"),
+    "rules_kind_count": ("必须是不小于 0 的整数", "must be a whole number of 0 or more"),
+    "rules_kind_count1": ("必须是不小于 1 的整数", "must be a whole number of 1 or more"),
+    "rules_kind_year": ("必须是 1800–2100 之间的年份", "must be a year between 1800 and 2100"),
+    "rules_kind_year_or_null": (
+        "必须是 1800–2100 之间的年份或 null（当年）",
+        "must be a year between 1800 and 2100, or null (the current year)",
+    ),
+    "rules_choice": (
+        "{key} = {value!r}: 未知取值 {wrong!r}；可用取值：{valid}",
+        "{key} = {value!r}: unknown value(s) {wrong!r}; valid: {valid}",
+    ),
+    "rules_order": (
+        "{low} = {a!r}, {high} = {b!r}: 必须满足 {low} {cmp} {high}",
+        "{low} = {a!r}, {high} = {b!r}: {low} must be {cmp} {high}",
+    ),
+    "rules_staffing_cap": (
+        "staffing.cap = {cap!r} < staffing.full_time_workers + party_workers ({full!r} + {party!r}): 上限低于最低配备",
+        "staffing.cap = {cap!r} < staffing.full_time_workers + party_workers ({full!r} + {party!r}): the cap is below the minimum staffing",
+    ),
+    # datum shifts (crs.to_cgcs2000): what was applied, then its accuracy and source
+    "shift_with_accuracy": (
+        "{shift}；{accuracy}{reference}",
+        "{shift}; {accuracy}{reference}",
+    ),
     # analyses
     "estates_unassigned": (
         "{n} 个小区（{households} 户）不在任何社区内，列为未分配：{rows}",
@@ -1353,13 +1435,21 @@ class Term:
 
 
 #: separators of a list in running text, by kind and language
-SEPARATORS = {"enum": {"zh": "、", "en": ", "}, "list": {"zh": "；", "en": "; "}}
+SEPARATORS = {
+    "enum": {"zh": "、", "en": ", "},
+    "list": {"zh": "；", "en": "; "},
+    # the same in both languages: lists that were always joined so (rows, file names, lines)
+    "comma": {"zh": ", ", "en": ", "},
+    "semicolon": {"zh": "; ", "en": "; "},
+    "lines": {"zh": "\n", "en": "\n"},
+}
 
 
 @dataclass(frozen=True, slots=True)
 class Listing:
     """Items joined with the separator of their ``kind`` in the language shown
-    (:data:`SEPARATORS`: ``enum`` 、/, and ``list`` ；/;)."""
+    (:data:`SEPARATORS`: ``enum`` 、/, and ``list`` ；/; — and ``comma``, ``semicolon``,
+    ``lines``, the same in both languages)."""
 
     items: tuple[Any, ...]
     kind: str = "enum"

@@ -43,7 +43,7 @@ def assign_premises(premises: gpd.GeoDataFrame, communities: gpd.GeoDataFrame) -
         Indexed like ``premises``: ``community_id`` (None when the premises lies in no
         community and gave none) and ``assigned_by`` (``attribute``/``location``/None).
     """
-    check_working_crs("en", premises=premises, communities=communities)
+    check_working_crs(premises=premises, communities=communities)
     given = premises.get("community_id", pd.Series(None, index=premises.index, dtype=object))
     given = given.where(given.notna(), None)
     points = premises.geometry.representative_point()

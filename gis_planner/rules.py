@@ -27,11 +27,12 @@ import stat
 from collections.abc import Iterator, Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import yaml
 
 from gis_planner.errors import RulesError
+from gis_planner.i18n import Listing, Message, msg
 
 DEFAULT_RULES_FILE = "rules_deqing_2020.yaml"
 
@@ -45,48 +46,41 @@ YAML_MAX_DEPTH = 100
 
 
 class YamlInputError(yaml.YAMLError):
-    """A YAML file the planner refuses to read (too large, too many aliases, not UTF-8 …)."""
+    """A YAML file the planner refuses to read (too large, too many aliases, not UTF-8 …).
+
+    ``message`` is a :class:`~gis_planner.i18n.Message` (codes ``yaml_*`` and ``unreadable``)
+    and ``text(lang)`` words it; ``str()`` is the English text, as PyYAML's own errors are.
+
+    >>> err = YamlInputError(msg("yaml_deep", depth=100))
+    >>> err.code, str(err)
+    ('yaml_deep', 'nested more than 100 levels deep')
+    """
+
+    def __init__(self, message: Message):
+        self.message = message
+        super().__init__(message.text("en"))
+
+    @property
+    def code(self) -> str:
+        return self.message.code
+
+    def text(self, lang: str = "zh") -> str:
+        """The message worded in ``lang``."""
+        return self.message.text(lang)
+
+    def __str__(self) -> str:
+        return self.message.text("en")
 
 
-_YAML_TEXT = {
-    "recursive": ("有别名引用自身（递归锚点）", "an alias refers to itself (recursive anchor)"),
-    "deep": ("嵌套超过 {depth} 层", "nested more than {depth} levels deep"),
-    "bomb": (
-        "别名/锚点层层嵌套，展开后超过 {nodes:,} 个值（“billion laughs”文件）；请直接写出各项值",
-        "expands to more than {nodes:,} values (aliases/anchors repeated inside each other, "
-        "a 'billion laughs' file); write the values out",
-    ),
-    "large": (
-        "超过 {mb} MB，设置文件不应这么大",
-        "larger than {mb} MB, more than a settings file may have",
-    ),
-    "unreadable": ("无法读取：{error}", "cannot be read: {error}"),
-    "folder": ("是文件夹而不是 YAML 文件", "is a folder, not a YAML file"),
-    "special": (
-        "不是普通文件（如命名管道或设备），未打开",
-        "is not a regular file (a FIFO or a device …) and was not opened",
-    ),
-    "not_utf8": (
-        "不是 UTF-8 文本{hint}（第 {byte} 字节）；请另存为 UTF-8"
-        "（例如记事本：另存为 → 编码 UTF-8）",
-        "is not UTF-8 text{hint}: byte {byte}; save it as UTF-8 (e.g. in Notepad: "
-        "Save as → Encoding UTF-8)",
-    ),
-    "gbk": ("（看起来是 GBK/GB18030 编码）", " (it looks like GBK/GB18030)"),
-    "nul": ("含 NUL 字符，不是文本文件", "contains NUL characters: not a text file"),
-}
-
-
-def _yaml_error(key: str, lang: str, **values: Any) -> YamlInputError:
-    zh, en = _YAML_TEXT[key]
-    return YamlInputError((en if lang == "en" else zh).format(**values))
+def _yaml_error(code: str, **values: Any) -> YamlInputError:
+    return YamlInputError(msg(code, **values))
 
 
 def _yaml_loader() -> type:
     return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def _expanded_size(root: yaml.Node, lang: str = "en") -> int:
+def _expanded_size(root: yaml.Node) -> int:
     """Nodes of ``root`` with every alias expanded; raises past the bounds (memoised, no
     expansion is ever built)."""
     sizes: dict[int, int] = {}
@@ -97,9 +91,9 @@ def _expanded_size(root: yaml.Node, lang: str = "en") -> int:
         if key in sizes:
             return sizes[key]
         if key in active:
-            raise _yaml_error("recursive", lang)
+            raise _yaml_error("yaml_recursive")
         if depth > YAML_MAX_DEPTH:
-            raise _yaml_error("deep", lang, depth=YAML_MAX_DEPTH)
+            raise _yaml_error("yaml_deep", depth=YAML_MAX_DEPTH)
         total = 1
         if isinstance(node, yaml.SequenceNode | yaml.MappingNode):
             active.add(key)
@@ -115,67 +109,73 @@ def _expanded_size(root: yaml.Node, lang: str = "en") -> int:
             active.discard(key)
         sizes[key] = total
         if total > YAML_MAX_NODES:
-            raise _yaml_error("bomb", lang, nodes=YAML_MAX_NODES)
+            raise _yaml_error("yaml_bomb", nodes=YAML_MAX_NODES)
         return total
 
     size(root, 0)
     return sizes[id(root)]
 
 
-def parse_yaml(text: str, *, lang: str = "en") -> Any:
+def parse_yaml(text: str) -> Any:
     """YAML text as Python data, with safe tags only and alias expansion bounded.
 
     Raises :class:`YamlInputError` (a :class:`yaml.YAMLError`) for a text that would expand
     past :data:`YAML_MAX_NODES` values or :data:`YAML_MAX_DEPTH` levels, and
-    :class:`yaml.YAMLError` for invalid YAML. Messages in ``lang``.
+    :class:`yaml.YAMLError` for invalid YAML.
+
+    >>> parse_yaml("base: &b {x: 1}\\nother: {<<: *b, y: 2}")["other"]
+    {'x': 1, 'y': 2}
+    >>> parse_yaml("a: &a [*a]")
+    Traceback (most recent call last):
+    ...
+    gis_planner.rules.YamlInputError: an alias refers to itself (recursive anchor)
     """
     if len(text) > YAML_MAX_BYTES:
-        raise _yaml_error("large", lang, mb=YAML_MAX_BYTES // (1024 * 1024))
+        raise _yaml_error("yaml_large", mb=YAML_MAX_BYTES // (1024 * 1024))
     loader = _yaml_loader()(text)
     try:
         try:
             node = loader.get_single_node()
         except RecursionError:
-            raise _yaml_error("deep", lang, depth=YAML_MAX_DEPTH) from None
+            raise _yaml_error("yaml_deep", depth=YAML_MAX_DEPTH) from None
         if node is None:
             return None
-        _expanded_size(node, lang)
+        _expanded_size(node)
         return loader.construct_document(node)
     finally:
         loader.dispose()
 
 
-def read_yaml(path: str | Path, *, lang: str = "en") -> Any:
+def read_yaml(path: str | Path) -> Any:
     """Read a YAML file with :func:`parse_yaml`'s bounds, refusing before any ``open`` what is
     not a regular file (a FIFO would block) or is larger than :data:`YAML_MAX_BYTES`.
 
     Raises :class:`YamlInputError` (a :class:`yaml.YAMLError`) with a message meant for a
-    planner, in ``lang``: not a file, too large, not UTF-8 (e.g. saved as GBK), too many
-    aliases.
+    planner: not a file, too large, not UTF-8 (e.g. saved as GBK), too many aliases.
     """
     path = Path(path)
     try:
         info = os.stat(path)
     except OSError as err:
-        raise _yaml_error("unreadable", lang, error=err.strerror or err) from None
+        raise _yaml_error("unreadable", error=str(err.strerror or err)) from None
     if not stat.S_ISREG(info.st_mode):
-        raise _yaml_error("folder" if stat.S_ISDIR(info.st_mode) else "special", lang)
+        raise _yaml_error("yaml_folder" if stat.S_ISDIR(info.st_mode) else "yaml_special")
     if info.st_size > YAML_MAX_BYTES:
-        raise _yaml_error("large", lang, mb=YAML_MAX_BYTES // (1024 * 1024))
+        raise _yaml_error("yaml_large", mb=YAML_MAX_BYTES // (1024 * 1024))
     data = path.read_bytes()
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        hint = ""
+        hint: Message | str = ""
         try:
             data.decode("gb18030")
-            hint = _YAML_TEXT["gbk"][1 if lang == "en" else 0]
+            hint = msg("yaml_gbk")
         except UnicodeDecodeError:
             pass
-        raise _yaml_error("not_utf8", lang, hint=hint, byte=err.start) from None
+        raise _yaml_error("yaml_not_utf8", hint=hint, byte=err.start) from None
     if "\x00" in text:
-        raise _yaml_error("nul", lang)
-    return parse_yaml(text, lang=lang)
+        raise _yaml_error("yaml_nul")
+    return parse_yaml(text)
 
 
 class RuleSet(Mapping[str, Any]):
@@ -218,12 +218,13 @@ class RuleSet(Mapping[str, Any]):
         """A deep copy of the rules as plain dicts."""
         return copy.deepcopy(self._data)
 
-    def with_overrides(
-        self, overrides: Mapping[str, Any], *, source: str = "overrides", lang: str = "en"
-    ) -> RuleSet:
+    def with_overrides(self, overrides: Mapping[str, Any], *, source: str = "overrides") -> RuleSet:
         """A new rule set with ``overrides`` merged in (validated against this one's keys and
-        the constraints of :func:`check_rules`; messages in ``lang``)."""
-        merged = _merge(self._data, overrides, path=self._path, source=source, lang=lang)
+        the constraints of :func:`check_rules`).
+
+        Raises :class:`~gis_planner.errors.RulesError` listing every problem as a message.
+        """
+        merged = _merge(self._data, overrides, path=self._path, source=source)
         return RuleSet(merged, path=self._path, sources=(*self.sources, source))
 
     def flat(self) -> list[tuple[str, Any, str]]:
@@ -339,18 +340,6 @@ CHOICE_CONSTRAINTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("layout.candidate_sources", ("development_parcels", "estates")),
     ("layout.population_split", ("estates_area", "cell_area")),
 )
-_KIND_TEXT = {
-    "positive": ("必须是大于 0 的数", "must be a number above 0"),
-    "non_negative": ("必须是不小于 0 的数", "must be a number of 0 or more"),
-    "share": ("必须是 0–1 之间的比例", "must be a share between 0 and 1"),
-    "count": ("必须是不小于 0 的整数", "must be a whole number of 0 or more"),
-    "count1": ("必须是不小于 1 的整数", "must be a whole number of 1 or more"),
-    "year": ("必须是 1800–2100 之间的年份", "must be a year between 1800 and 2100"),
-    "year_or_null": (
-        "必须是 1800–2100 之间的年份或 null（当年）",
-        "must be a year between 1800 and 2100, or null (the current year)",
-    ),
-}
 
 
 def _flat_values(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -381,67 +370,79 @@ def _kind_ok(kind: str, value: Any) -> bool:
     }[kind]
 
 
-def check_rules(data: Mapping[str, Any], *, lang: str = "zh") -> list[str]:
+def check_rules(data: Mapping[str, Any]) -> list[Message]:
     """Every violation of the constraints above by the merged rules ``data``, each message
-    naming the key (and, for a cross-field check, both keys) with its value."""
-    zh = lang != "en"
+    naming the key (and, for a cross-field check, both keys) with its value.
+
+    >>> check_rules(load_rules().to_dict())
+    []
+    >>> [m.code for m in check_rules({"layout": {"walking_distance_m": -300}})]
+    ['rules_range']
+    """
     values = _flat_values(data)
-    problems: list[str] = []
+    problems: list[Message] = []
     failed: set[str] = set()
     for key, value in values.items():
-        before = len(problems)
-        if isinstance(value, float) and not math.isfinite(value):
-            problems.append(
-                f"{key} = {value!r} " + ("必须是有限数值" if zh else "must be a finite number")
-            )
-            continue
-        for pattern, kind in RANGE_CONSTRAINTS:
-            if fnmatch.fnmatchcase(key, pattern) and not _kind_ok(kind, value):
-                problems.append(f"{key} = {value!r} {_KIND_TEXT[kind][0 if zh else 1]}")
-                break
-        for pattern, choices in CHOICE_CONSTRAINTS:
-            if not fnmatch.fnmatchcase(key, pattern):
-                continue
-            items = value if isinstance(value, list) else [value]
-            wrong = [v for v in items if v not in choices]
-            if wrong:
-                problems.append(
-                    f"{key} = {value!r}: "
-                    + (
-                        f"未知取值 {wrong!r}；可用取值：{', '.join(choices)}"
-                        if zh
-                        else f"unknown value(s) {wrong!r}; valid: {', '.join(choices)}"
-                    )
-                )
-        if len(problems) > before:
+        found = _value_problems(key, value)
+        problems += found
+        if found:
             failed.add(key)
+    problems += _order_problems(values, failed)
+    full, party, cap = (
+        values.get(f"staffing.{k}") for k in ("full_time_workers", "party_workers", "cap")
+    )
+    if (
+        _is_number(full)
+        and _is_number(party)
+        and _is_number(cap)
+        and (
+            (values.get("staffing.cap_includes_party_worker") and full + party > cap) or full > cap
+        )
+    ):
+        problems.append(msg("rules_staffing_cap", cap=cap, full=full, party=party))
+    return problems
+
+
+def _value_problems(key: str, value: Any) -> list[Message]:
+    """The problems of one rule by itself: not finite, out of its range, not a valid choice."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return [msg("rules_not_finite", key=key, value=value)]
+    problems = []
+    for pattern, kind in RANGE_CONSTRAINTS:
+        if fnmatch.fnmatchcase(key, pattern) and not _kind_ok(kind, value):
+            problems.append(
+                msg("rules_range", key=key, value=value, kind=msg(f"rules_kind_{kind}"))
+            )
+            break
+    for pattern, choices in CHOICE_CONSTRAINTS:
+        if not fnmatch.fnmatchcase(key, pattern):
+            continue
+        items = value if isinstance(value, list) else [value]
+        wrong = [v for v in items if v not in choices]
+        if wrong:
+            problems.append(
+                msg("rules_choice", key=key, value=value, wrong=wrong, valid=", ".join(choices))
+            )
+    return problems
+
+
+def _is_number(value: object) -> TypeGuard[int | float]:
+    """An int or float (not a bool)."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _order_problems(values: Mapping[str, Any], failed: set[str]) -> list[Message]:
+    """The problems of :data:`ORDER_CONSTRAINTS` among rules that are valid by themselves."""
+    problems = []
     for low, high, strict in ORDER_CONSTRAINTS:
         a, b = values.get(low), values.get(high)
         if low in failed or high in failed:
             continue
-        if not all(
-            isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
-            for v in (a, b)
-        ):
+        if not (_is_number(a) and _is_number(b) and math.isfinite(a) and math.isfinite(b)):
             continue
         if (a >= b) if strict else (a > b):
             cmp = "<" if strict else "≤"
-            problems.append(
-                f"{low} = {a!r}, {high} = {b!r}: "
-                + (f"必须满足 {low} {cmp} {high}" if zh else f"{low} must be {cmp} {high}")
-            )
-    full, party, cap = (
-        values.get(f"staffing.{k}") for k in ("full_time_workers", "party_workers", "cap")
-    )
-    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in (full, party, cap)):
-        if (values.get("staffing.cap_includes_party_worker") and full + party > cap) or (
-            full > cap
-        ):
-            problems.append(
-                f"staffing.cap = {cap!r} < staffing.full_time_workers + party_workers "
-                f"({full!r} + {party!r}): "
-                + ("上限低于最低配备" if zh else "the cap is below the minimum staffing")
-            )
+            problems.append(msg("rules_order", low=low, high=high, a=a, b=b, cmp=cmp))
     return problems
 
 
@@ -463,38 +464,43 @@ def _merge(
     *,
     path: tuple[str, ...],
     source: str,
-    lang: str = "en",
 ) -> dict[str, Any]:
-    problems: list[str] = []
+    problems: list[Message] = []
     merged = copy.deepcopy(dict(base))
 
     def walk(node: dict[str, Any], over: Mapping[str, Any], here: tuple[str, ...]) -> None:
         if not isinstance(over, Mapping):
-            problems.append(f"{'.'.join(here)} must be a mapping of rules")
+            problems.append(msg("rules_not_mapping", key=".".join(here)))
             return
         for key, value in over.items():
             name = ".".join((*here, str(key)))
             if key not in node:
-                problems.append(f"unknown key {name!r}; valid keys here: {', '.join(sorted(node))}")
+                problems.append(msg("rules_unknown_key", key=name, valid=", ".join(sorted(node))))
             elif isinstance(node[key], dict):
                 if isinstance(value, Mapping):
                     walk(node[key], value, (*here, str(key)))
                 else:
-                    problems.append(f"{name} must be a mapping with keys {sorted(node[key])}")
+                    problems.append(msg("rules_needs_mapping", key=name, keys=sorted(node[key])))
             elif not _type_ok(node[key], value):
                 problems.append(
-                    f"{name} = {value!r} must be of the same kind as the default "
-                    f"{node[key]!r} ({type(node[key]).__name__})"
+                    msg(
+                        "rules_wrong_type",
+                        key=name,
+                        value=value,
+                        default=node[key],
+                        type=type(node[key]).__name__,
+                    )
                 )
             else:
                 node[key] = copy.deepcopy(value)
 
     walk(merged, override, path)
     if not problems and not path:
-        problems = check_rules(merged, lang=lang)
+        problems = check_rules(merged)
     if problems:
+        items = Listing.of([msg("list_item", item=p) for p in problems], kind="lines")
         raise RulesError(
-            f"{source}:\n" + "\n".join(f"- {p}" for p in problems), source=source, problems=problems
+            msg("rules_invalid", source=source, problems=items), source=source, problems=problems
         )
     return merged
 
@@ -508,7 +514,7 @@ def default_rules_text() -> str:
     )
 
 
-def load_rules(path: str | Path | None = None, *, lang: str = "en") -> RuleSet:
+def load_rules(path: str | Path | None = None) -> RuleSet:
     """Load the default rules, overridden by the rules file at ``path`` if given.
 
     Parameters
@@ -516,8 +522,6 @@ def load_rules(path: str | Path | None = None, *, lang: str = "en") -> RuleSet:
     path : path, optional
         A YAML file overriding any part of the default rules (R1–R8). Unknown keys raise
         :class:`RulesError` listing the valid ones.
-    lang : {"zh", "en"}
-        Language of the constraint messages (:func:`check_rules`).
 
     Returns
     -------
@@ -528,7 +532,8 @@ def load_rules(path: str | Path | None = None, *, lang: str = "en") -> RuleSet:
     RulesError
         With every problem (``problems``): unknown keys, values of the wrong type, values
         breaking a constraint (a zero divisor, ``households_min`` above ``households_max``,
-        a negative area …), a file that is not UTF-8 YAML or is too large.
+        a negative area …), a file that is not UTF-8 YAML or is too large; each problem a
+        :class:`~gis_planner.i18n.Message`.
     """
     default = parse_yaml(default_rules_text())
     rules = RuleSet(default, sources=(DEFAULT_RULES_FILE,))
@@ -536,14 +541,25 @@ def load_rules(path: str | Path | None = None, *, lang: str = "en") -> RuleSet:
         return rules
     path = Path(path)
     if not path.exists():
+        problem = msg("rules_not_found")
         raise RulesError(
-            f"{path}: rules file not found", source=path.name, problems=["rules file not found"]
+            msg("source_text", source=str(path), text=problem),
+            source=path.name,
+            problems=[problem],
         )
     try:
-        override = read_yaml(path, lang=lang)
+        override = read_yaml(path)
     except yaml.YAMLError as err:
-        text = str(err) if isinstance(err, YamlInputError) else f"not valid YAML: {err}"
-        raise RulesError(f"{path}: {text}", source=path.name, problems=[text]) from None
+        problem = (
+            err.message
+            if isinstance(err, YamlInputError)
+            else msg("rules_not_yaml", error=str(err))
+        )
+        raise RulesError(
+            msg("source_text", source=str(path), text=problem),
+            source=path.name,
+            problems=[problem],
+        ) from None
     if override is None:
         override = {}
-    return rules.with_overrides(override, source=str(path), lang=lang)
+    return rules.with_overrides(override, source=str(path))

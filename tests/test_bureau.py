@@ -1,15 +1,21 @@
 """Bureau export package (issue 5): every CRS and format written, read back with pyogrio and
 geopandas, and checked; GBK Shapefiles; atomic replacement; bad input.
 
-The embedded demo is analysed once per module (``demo_results``); the odd cases (a value GBK
-cannot encode, text over 254 bytes, a polygon among point premises, a field the dictionary does
-not list, a data note) use hand-made layers exported once (``odd_package``).
+The package is a renderer: it receives a run's results or a run folder read back
+(:func:`gis_planner.io.runfolder.read_run`). The embedded demo is run once per module
+(``demo_results``); the odd cases (a value GBK cannot encode, text over 254 bytes, a polygon
+among point premises, a field the dictionary does not list, a data note) use hand-made layers
+run once (``odd_results``) and exported once (``odd_package``).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
 import os
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -22,23 +28,27 @@ import shapely
 import yaml
 from typer.testing import CliRunner
 
+from gis_planner import pipeline
 from gis_planner.cli import app
+from gis_planner.i18n import msg
 from gis_planner.io.layers import load_layers
-from gis_planner.pipeline import analyse, propose_layout
-from gis_planner.render.bureau import package as bureau
-from gis_planner.render.bureau.package import (
+from gis_planner.io.runfolder import is_run_folder, read_run
+from gis_planner.render import atomic
+from gis_planner.render.bureau import (
     CRS_CHOICES,
+    LAYERS,
     BureauError,
     BureauOptionError,
+    BureauReport,
     BureauVerificationError,
     bureau_tables,
     export_bureau,
     field_dictionary,
     filegdb_support,
-    is_run_folder,
     parse_crs,
     parse_formats,
 )
+from gis_planner.render.bureau import formats as bureau_formats
 from gis_planner.render.runfolder import write_run
 
 from .conftest import DEMO, gdf, pt, square, two_communities, write_layers
@@ -117,16 +127,23 @@ def odd_layers(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def odd_package(odd_layers, tmp_path_factory) -> bureau.BureauReport:
-    return export_bureau(odd_layers, tmp_path_factory.mktemp("odd_out"), lang="zh")
+def odd_results(odd_layers):
+    """The odd layers run as ``gis-planner export LAYERS_DIR`` runs them."""
+    return pipeline.run(load_layers(odd_layers))
+
+
+@pytest.fixture(scope="module")
+def odd_package(odd_results, tmp_path_factory) -> BureauReport:
+    return export_bureau(odd_results, tmp_path_factory.mktemp("odd_out"), lang="zh")
 
 
 @pytest.fixture(scope="module")
 def demo_results(tmp_path_factory):
-    """The embedded demo analysed once (hand-made layers until the demo exists)."""
+    """The embedded demo run once (hand-made layers until the demo exists)."""
     if HAS_DEMO:
-        return propose_layout(analyse(load_layers(DEMO)))
-    return analyse(load_layers(_layers_folder(tmp_path_factory.mktemp("demo") / "layers")))
+        return pipeline.run(load_layers(DEMO))
+    folder = _layers_folder(tmp_path_factory.mktemp("demo") / "layers")
+    return pipeline.run(load_layers(folder), proposals=False)
 
 
 def _read(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
@@ -202,7 +219,7 @@ def test_demo_in_each_crs_reads_back_in_every_format(demo_results, tmp_path, crs
     assert {s["layer"] for s in meta["source_layers"]} == set(demo_results.data.sources)
     assert meta["data_note"] == demo_results.data.data_note
     for layer, source in sources.items():
-        id_field = bureau.LAYERS[layer]
+        id_field = LAYERS[layer]
         ids, names = source[id_field].astype(str).tolist(), source["name"].tolist()
         files = {
             "geojson": (root / "geojson" / f"{layer}.geojson", None),
@@ -265,23 +282,23 @@ def test_format_selection_repeated_and_comma_separated(demo_results, tmp_path):
     assert parse_formats(None) == parse_formats([]) == ("geojson", "shp", "gpkg", "gdb")
 
 
-def test_gdb_skipped_with_a_note_when_gdal_cannot_write_it(odd_layers, tmp_path, monkeypatch):
-    monkeypatch.setattr(bureau, "filegdb_support", lambda: (False, "3.5.3"))
-    report = export_bureau(odd_layers, tmp_path, formats="geojson,gdb", lang="en")
+def test_gdb_skipped_with_a_note_when_gdal_cannot_write_it(odd_results, tmp_path, monkeypatch):
+    monkeypatch.setattr(bureau_formats, "filegdb_support", lambda: (False, "3.5.3"))
+    report = export_bureau(odd_results, tmp_path, formats="geojson,gdb", lang="en")
     assert report.formats == ("geojson",)
     assert "3.5.3" in report.skipped["gdb"] and "FileGDB" in report.skipped["gdb"]
     assert report.metadata["formats"]["skipped"] == report.skipped
     assert "FileGDB" in (tmp_path / "bureau" / "README.txt").read_text(encoding="utf-8-sig")
     with pytest.raises(BureauError, match="no format can be written"):
-        export_bureau(odd_layers, tmp_path / "other", formats="gdb", lang="en")
+        export_bureau(odd_results, tmp_path / "other", formats="gdb", lang="en")
 
 
-def test_gdb_write_failure_is_skipped_with_a_note(odd_layers, tmp_path, monkeypatch):
+def test_gdb_write_failure_is_skipped_with_a_note(odd_results, tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("no FileGDB today")
 
-    monkeypatch.setattr(bureau, "_write_gdb", broken)
-    report = export_bureau(odd_layers, tmp_path, formats=["gpkg", "gdb"], lang="en")
+    monkeypatch.setattr(bureau_formats, "write_gdb", broken)
+    report = export_bureau(odd_results, tmp_path, formats=["gpkg", "gdb"], lang="en")
     assert report.formats == ("gpkg",)
     assert "no FileGDB today" in report.skipped["gdb"]
     assert not (tmp_path / "bureau" / "gdb").exists()
@@ -386,37 +403,37 @@ def test_data_note_and_sources_in_metadata_and_readme(odd_package, odd_layers):
 
 @pytest.mark.parametrize("failure", [RuntimeError("disk full"), KeyboardInterrupt()])
 def test_interrupted_export_leaves_the_previous_package_intact(
-    odd_layers, tmp_path, monkeypatch, failure
+    odd_results, tmp_path, monkeypatch, failure
 ):
-    export_bureau(odd_layers, tmp_path, formats="geojson,gpkg")
+    export_bureau(odd_results, tmp_path, formats="geojson,gpkg")
     before = _listing(tmp_path / "bureau")
     zip_before = (tmp_path / "bureau.zip").read_bytes()
 
     def crash(*args, **kwargs):
         raise failure
 
-    monkeypatch.setattr(bureau, "_write_gpkg", crash)
+    monkeypatch.setattr(bureau_formats, "write_gpkg", crash)
     with pytest.raises(type(failure)):
-        export_bureau(odd_layers, tmp_path, formats="geojson,gpkg,shp", crs=4549)
+        export_bureau(odd_results, tmp_path, formats="geojson,gpkg,shp", crs=4549)
     assert _listing(tmp_path / "bureau") == before
     assert (tmp_path / "bureau.zip").read_bytes() == zip_before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bureau", "bureau.zip"]
 
 
 def test_a_file_that_reads_back_wrong_is_an_error_and_nothing_is_replaced(
-    odd_layers, tmp_path, monkeypatch
+    odd_results, tmp_path, monkeypatch
 ):
-    export_bureau(odd_layers, tmp_path, formats="shp")
+    export_bureau(odd_results, tmp_path, formats="shp")
     before = _listing(tmp_path / "bureau")
-    write = bureau._write_shapefile
+    write = bureau_formats.write_shapefile
 
     def shifted(frame, path, *, crs):  # 2 mm east, and one feature lost
         moved = frame.set_geometry(frame.geometry.translate(xoff=0.002))
         write(moved.iloc[:-1] if "estates" in path.name else moved, path, crs=crs)
 
-    monkeypatch.setattr(bureau, "_write_shapefile", shifted)
+    monkeypatch.setattr(bureau_formats, "write_shapefile", shifted)
     with pytest.raises(BureauVerificationError) as err:
-        export_bureau(odd_layers, tmp_path, formats="shp", crs=4549, lang="en")
+        export_bureau(odd_results, tmp_path, formats="shp", crs=4549, lang="en")
     message = str(err.value)
     assert "previous package was left as it was" in message
     assert "shp/estates.shp: 1 features, expected 2" in message
@@ -431,7 +448,7 @@ def test_export_from_a_run_folder(demo_results, tmp_path):
     run = tmp_path / "run"
     write_run(demo_results, run, map_html=False)
     assert is_run_folder(run)
-    report = export_bureau(run, run, formats="geojson,shp", crs=4528, lang="en")
+    report = export_bureau(read_run(run), run, formats="geojson,shp", crs=4528, lang="en")
     meta = report.metadata
     assert meta["source"]["kind"] == "run"
     assert meta["rules"]["version"] == demo_results.rules.version
@@ -457,6 +474,92 @@ def test_a_layers_folder_with_communities_geojson_is_not_a_run_folder(tmp_path):
         tmp_path / "l", communities__geojson=two_communities().to_crs("EPSG:4326")
     )
     assert not is_run_folder(folder)
+
+
+def test_read_run_gives_the_layers_and_the_provenance_of_the_report(odd_results, tmp_path):
+    run = tmp_path / "run"
+    write_run(odd_results, run, map_html=False)
+    back = read_run(run)
+    assert {"communities", "estates", "premises"} <= set(back.layers)
+    assert back.layers["communities"]["community_id"].tolist() == ["A", "B"]
+    for f in back.files:
+        assert f.sha256 == hashlib.sha256((run / f.file).read_bytes()).hexdigest()
+        assert f.features == len(back.layers[f.layer])
+    assert back.rules_version == odd_results.rules.version
+    assert back.rules_sha256 == odd_results.rules.checksum()
+    assert back.rules_files == ("rules_deqing_2020.yaml",)
+    assert back.working_crs == "EPSG:4549"
+    assert back.data_note == "示例数据，纯属虚构" and back.lang == "zh"
+    communities = next(s for s in back.sources if s.layer == "communities")
+    assert communities.file == "communities.gpkg"
+    assert communities.sha256 == odd_results.data.sources["communities"].sha256
+    # without its report, a run folder still exports; the provenance is unknown and said so
+    (run / "report.xlsx").unlink()
+    bare = read_run(run)
+    assert bare.settings is None and bare.rules_version is None and bare.sources == ()
+    report = export_bureau(bare, tmp_path / "out", formats="geojson", lang="en")
+    assert report.metadata["rules"] == {"version": None, "sha256": None, "files": []}
+    assert any("report.xlsx" in w.text("en") for w in report.warnings)
+
+
+def test_read_run_keeps_a_datum_shift_with_its_source_layer(tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Settings"
+    for row in (
+        ("key", "value"),
+        ("source.communities", "c.shp; EPSG:2385; 2 features; sha256 abc123"),
+        ("source.communities.transformation", "7-parameter Helmert, accuracy not stated"),
+    ):
+        sheet.append(row)
+    book.save(tmp_path / "report.xlsx")
+    back = read_run(tmp_path)
+    assert back.layers == {} and back.lang is None
+    (layer,) = back.sources
+    assert (layer.layer, layer.file, layer.crs, layer.sha256) == (
+        "communities",
+        "c.shp",
+        "EPSG:2385",
+        "abc123",
+    )
+    assert layer.transformation == "7-parameter Helmert, accuracy not stated"
+    with pytest.raises(BureauError, match="no data found"):
+        export_bureau(back, tmp_path / "out", lang="en")
+
+
+def test_values_that_are_messages_are_worded_in_the_package_language(odd_results, tmp_path):
+    communities = odd_results.communities.copy()
+    communities["warnings"] = [[msg("warn_no_service_centre"), "as it is"], []]
+    premises = odd_results.premises.copy()
+    premises["subsidy_note"] = [msg("note_developer_built"), None]
+    results = dataclasses.replace(odd_results, communities=communities, premises=premises)
+    for lang, sep in (("en", "; "), ("zh", "；")):
+        root = export_bureau(results, tmp_path / lang, formats="geojson,shp", lang=lang).folder
+        back = _read(root / "geojson" / "communities.geojson")
+        assert back["warnings"].tolist()[0] == sep.join(
+            [msg("warn_no_service_centre").text(lang), "as it is"]
+        )
+        notes = _read(root / "shp" / "premises_point.shp")["BZSM"].tolist()
+        assert notes == [msg("note_developer_built").text(lang)]
+
+
+def test_a_folder_is_not_rendered_directly(odd_layers, tmp_path):
+    with pytest.raises(TypeError, match="read_run"):
+        export_bureau(odd_layers, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_bureau_package_never_loads_or_analyses():
+    code = (
+        "import sys, gis_planner.render.bureau; "
+        "print('\\n'.join(m for m in sys.modules if m.startswith('gis_planner')))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = set(done.stdout.split())
+    forbidden = ("pipeline", "io.layers", "layout", "households", "premises", "budget", "enclosure")
+    assert not {m for m in loaded for f in forbidden if m.startswith(f"gis_planner.{f}")}
 
 
 # --------------------------------------------------------------------------- bad input
@@ -505,11 +608,11 @@ def test_cli_usage_errors_exit_2_with_the_valid_values(odd_layers, tmp_path):
     assert not (tmp_path / "bureau").exists()
 
 
-def test_output_folder_that_is_a_file_is_not_writable(odd_layers, tmp_path):
+def test_output_folder_that_is_a_file_is_not_writable(odd_layers, odd_results, tmp_path):
     blocker = tmp_path / "occupied"
     blocker.write_text("a file, not a folder")
     with pytest.raises(BureauError, match="not writable.*occupied"):
-        export_bureau(odd_layers, blocker / "out", lang="en")
+        export_bureau(odd_results, blocker / "out", lang="en")
     result = CliRunner().invoke(
         app, ["export", str(odd_layers), "--bureau", "--out", str(blocker / "out")]
     )
@@ -517,7 +620,7 @@ def test_output_folder_that_is_a_file_is_not_writable(odd_layers, tmp_path):
     assert "无法写入输出文件夹" in result.output and "--out" in result.output
 
 
-def test_read_only_output_folder_is_not_writable(odd_layers, tmp_path):
+def test_read_only_output_folder_is_not_writable(odd_results, tmp_path):
     folder = tmp_path / "read_only"
     folder.mkdir()
     folder.chmod(0o500)
@@ -525,7 +628,7 @@ def test_read_only_output_folder_is_not_writable(odd_layers, tmp_path):
         if os.access(folder, os.W_OK):
             pytest.skip("running as root: permissions do not stop writes")
         with pytest.raises(BureauError, match="read_only"):
-            export_bureau(odd_layers, folder, lang="en")
+            export_bureau(odd_results, folder, lang="en")
     finally:
         folder.chmod(0o700)
 
@@ -586,3 +689,36 @@ def test_proposed_sites_of_both_models_are_exported_with_unique_ids(demo_results
     mclp = sites[sites["XZMX"] == "mclp"]
     assert mclp["XZFGHS"].sum() == demo_results.layout.summary["mclp_households_newly_covered"]
     assert report.counts["sites"]["gpkg"] == len(expected)
+
+
+def test_cli_exports_a_run_folder_whose_last_write_was_interrupted(odd_results, tmp_path):
+    run = tmp_path / "run"
+    write_run(odd_results, run, map_html=False)
+    before = (run / "communities.geojson").read_bytes()
+    # a commit killed after it moved the old communities.geojson into its backup folder
+    (run / ".backup-test").mkdir()
+    (run / "communities.geojson").rename(run / ".backup-test" / "communities.geojson")
+    journal = {"stage": ".staging-test", "backup": ".backup-test", "old": ["communities.geojson"]}
+    (run / atomic.JOURNAL).write_text(json.dumps({**journal, "new": []}), encoding="utf-8")
+    result = CliRunner().invoke(
+        app, ["export", str(run), "--bureau", "--format", "geojson", "--out", str(tmp_path / "o")]
+    )
+    assert result.exit_code == 0, result.output
+    assert (run / "communities.geojson").read_bytes() == before
+    assert not (run / atomic.JOURNAL).exists() and not (run / ".backup-test").exists()
+    meta = json.loads((tmp_path / "o" / "bureau" / "metadata.json").read_text(encoding="utf-8"))
+    assert meta["source"]["kind"] == "run"
+
+
+def test_cli_refuses_a_foreign_package_before_reading_anything(tmp_path):
+    layers = tmp_path / "no_layers"  # loading it would fail: the refusal comes first
+    layers.mkdir()
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "bureau.zip").write_text("the planner's own zip", encoding="utf-8")
+    result = CliRunner().invoke(
+        app, ["export", str(layers), "--bureau", "--out", str(out), "--lang", "en"]
+    )
+    assert result.exit_code == 1
+    assert "not a package written by this tool" in result.output
+    assert (out / "bureau.zip").read_text(encoding="utf-8") == "the planner's own zip"

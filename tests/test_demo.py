@@ -1,7 +1,9 @@
-"""The demo generator: deterministic bytes, the committed demo, the designed rule branches."""
+"""The demo generator (tools/datagen): deterministic bytes, the committed demo, the designed rule
+branches; gis_planner.datasets, which ships the demo."""
 
 from __future__ import annotations
 
+import ast
 import csv
 import json
 import sqlite3
@@ -13,10 +15,11 @@ import pandas as pd
 import pytest
 import rasterio
 import shapely
-import yaml
 
-from gis_planner.datasets import generate as demo_mod
-from gis_planner.datasets.generate import FIXED_TIMESTAMP, generate_demo, generate_scale
+from gis_planner.datasets import available, get_path
+from tools.datagen.common import FIXED_TIMESTAMP
+from tools.datagen.deqing import generate_demo
+from tools.datagen.scale import generate_scale
 
 REPO = Path(__file__).resolve().parent.parent
 COMMITTED = REPO / "layers" / "deqing_demo"
@@ -114,7 +117,7 @@ def test_deterministic_and_equal_to_the_committed_demo(generated: tuple[Path, Pa
         assert (a / name).read_bytes() == (b / name).read_bytes(), f"{name} differs between runs"
         assert (COMMITTED / name).is_file(), f"layers/deqing_demo/{name} is missing"
         assert (a / name).read_bytes() == (COMMITTED / name).read_bytes(), (
-            f"layers/deqing_demo/{name} is stale: run `python -m gis_planner.datasets.generate`"
+            f"layers/deqing_demo/{name} is stale: run `python -m tools.datagen.deqing`"
         )
     assert sorted(p.name for p in COMMITTED.iterdir()) == sorted(FILES)
 
@@ -146,23 +149,28 @@ def test_geojson_is_rfc7946(generated: tuple[Path, Path]) -> None:
         assert (coords[:, 1] > 30.0).all() and (coords[:, 1] < 31.0).all()
 
 
-def test_rules_mirror_matches_the_rules_file() -> None:
-    rules = yaml.safe_load((DATA / "rules_deqing_2020.yaml").read_text(encoding="utf-8"))
-    std = rules["premises"]["standards"]
-    for key, (rate, minimum) in demo_mod._R1_STANDARDS.items():
-        assert (std[key]["per_100_households_m2"], std[key]["minimum_total_m2"]) == (rate, minimum)
-    assert rules["premises"]["tenure_standard"] == demo_mod._R1_TENURE_STANDARD
-    enc = rules["enclosure"]
-    assert enc["road_edge_tolerance_m"] == demo_mod._R6["edge_m"]
-    assert enc["road_crossing_min_length_m"] == demo_mod._R6["crossing_m"]
-    assert enc["survey_support_min"] == demo_mod._R6["support"]
-    assert enc["survey_participation_min"] == pytest.approx(demo_mod._R6["participation"])
-    assert enc["commercial_frontage_max"] == demo_mod._R6["frontage"]
-    by_kind = rules["subsidies"]["by_kind"]
-    for kind, (share, cap) in demo_mod._R3_BUILD.items():
-        assert (by_kind[kind]["build_share"], by_kind[kind]["build_cap_yuan"]) == (share, cap)
-    assert (rules["layout"]["households_min"], rules["layout"]["households_max"]) == (1500, 4000)
-    assert rules["settings"]["household_size"] == 2.66
+def test_get_path_finds_the_committed_demo() -> None:
+    assert available() == ["deqing_demo"]
+    assert get_path() == get_path("deqing_demo") == COMMITTED.resolve()
+    assert sorted(p.name for p in get_path().iterdir()) == sorted(FILES)
+
+
+def test_get_path_of_an_unknown_dataset_lists_the_available_ones() -> None:
+    with pytest.raises(ValueError, match="no dataset 'deqing' .*available: deqing_demo"):
+        get_path("deqing")
+
+
+def test_nothing_in_the_package_imports_the_generators() -> None:
+    """tools/ is not packaged: gis_planner must run without it."""
+    for path in (REPO / "gis_planner").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            else:
+                continue
+            assert not any(n == "tools" or n.startswith("tools.") for n in names), path
 
 
 # ----------------------------------------------------------------------------- communities
@@ -379,7 +387,7 @@ def test_county_outline_and_readme(generated: tuple[Path, Path]) -> None:
     for text in (
         "SYNTHETIC",
         "**real**",
-        "python -m gis_planner.datasets.generate",
+        "python -m tools.datagen.deqing",
         "Rule branches exercised",
         "城郊待划入小区",
         "R6",

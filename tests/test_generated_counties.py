@@ -464,10 +464,14 @@ def run_example(seed: int, workdir: str, keep: bool = False) -> str | None:
             if checked.exit_code != 0:
                 bad.append(f"`check` exit {checked.exit_code}: {checked.output[-1500:]}")
         if seed % BUREAU_EVERY == 0:
+            from gis_planner.io.runfolder import read_run
             from gis_planner.render.bureau.package import export_bureau
 
             report = export_bureau(
-                base / "out", base / "bureau", lang=opts["lang"], formats=["geojson", "shp", "gpkg"]
+                read_run(base / "out"),
+                base / "bureau",
+                lang=opts["lang"],
+                formats=["geojson", "shp", "gpkg"],
             )
             counts = report.counts.get("communities", {})
             if set(counts.values()) != {len(county.ids("communities"))}:
@@ -674,7 +678,7 @@ def test_empty_text_in_every_format_reads_as_missing(tmp_path: Path) -> None:
         folder = tmp_path / ext.strip(".")
         folder.mkdir()
         communities.to_file(folder / f"communities{ext}", engine="pyogrio")
-        data = load_layers(folder, lang="en")
+        data = load_layers(folder)
         c = data.communities
         assert c["standard"].isna().all(), (ext, c["standard"].tolist())
         assert c["street"].isna().all(), (ext, c["street"].tolist())
@@ -702,12 +706,18 @@ def test_a_zero_feature_optional_layer_reads_as_absent_with_a_warning(tmp_path: 
     ).iloc[0:0]
     communities.to_file(tmp_path / "communities.gpkg", engine="pyogrio")
     roads.to_file(tmp_path / "planned_roads.shp", engine="pyogrio")
-    data = load_layers(tmp_path, lang="en")
+    data = load_layers(tmp_path)
     assert data.planned_roads is None
-    assert any("planned_roads.shp" in str(w) and "absent" in str(w) for w in data.warnings)
+    assert any(
+        w.source == "planned_roads.shp"
+        and w.code == "empty_layer_absent"
+        and w.message.values == {"layer": "planned_roads"}
+        for w in data.warnings
+    )
     communities.iloc[0:0].to_file(tmp_path / "communities.gpkg", engine="pyogrio")
-    with pytest.raises(InputError, match="communities.gpkg"):
-        load_layers(tmp_path, lang="en")
+    with pytest.raises(InputError) as err:
+        load_layers(tmp_path)
+    assert [(p.source, p.code) for p in err.value.problems] == [("communities.gpkg", "empty_layer")]
 
 
 def _as_pandas_strings(frame: Any) -> Any:

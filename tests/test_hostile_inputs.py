@@ -505,7 +505,7 @@ def test_a_property_named_crs_is_not_a_crs_statement(county):
 
 
 def test_a_crs_member_after_the_features_of_a_large_file_is_found():
-    from gis_planner.io.layers import _states_crs
+    from gis_planner.io.vector import states_crs
 
     features = [
         {
@@ -523,11 +523,11 @@ def test_a_crs_member_after_the_features_of_a_large_file_is_found():
             json.dumps({"type": "FeatureCollection", "features": features, "crs": tail}),
             encoding="utf-8",
         )
-        assert _states_crs(path)
+        assert states_crs(path)
         path.write_text(
             json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8"
         )
-        assert not _states_crs(path)  # the features' own "crs" properties are not it
+        assert not states_crs(path)  # the features' own "crs" properties are not it
 
 
 def test_a_geojson_cut_short_says_so_in_words(county, out):

@@ -40,7 +40,8 @@ def test_message_is_worded_in_chinese_and_english(code):
     text_zh, text_en = msg(code, **values).text("zh"), msg(code, **values).text("en")
     if CJK.search(re.sub(r"\{[^{}]*\}", "", zh)):  # not a pure layout such as "{a} = {b}"
         assert CJK.search(text_zh), "the Chinese text is Chinese"
-    assert text_en != text_zh
+    if re.search(r"[A-Za-z\u4e00-\u9fff]", re.sub(r"\{[^{}]*\}", "", en)):  # not pure layout
+        assert text_en != text_zh
     for name in values:
         assert "{" + name not in text_zh + text_en, "every placeholder is filled"
 

@@ -8,10 +8,18 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import Polygon
 
-from gis_planner.errors import InputError
-from gis_planner.io.layers import load_layers
+from gis_planner.errors import InputError, Problem
+from gis_planner.i18n import Message
+from gis_planner.io import load_layers
 
 from .conftest import X0, Y0, gdf, pt, square, two_communities, write_layers
+
+
+def _problem(err: pytest.ExceptionInfo, code: str) -> Problem:
+    """The one problem of ``code`` the error holds."""
+    found = [p for p in err.value.problems if p.code == code]
+    assert len(found) == 1, err.value.codes
+    return found[0]
 
 
 def _estates(**extra):
@@ -76,7 +84,8 @@ def test_no_crs_and_none_declared_is_an_error_naming_the_file(tmp_path):
     estates.to_file(folder / "estates.shp", engine="pyogrio")
     with pytest.raises(InputError) as err:
         load_layers(folder)
-    assert "estates.shp" in str(err.value) and "layers.estates.crs" in str(err.value)
+    problem = _problem(err, "no_crs")
+    assert problem.source == "estates.shp" and problem.message.values["layer"] == "estates"
 
 
 def test_declared_crs_fills_a_missing_crs(tmp_path):
@@ -95,8 +104,10 @@ def test_declared_crs_never_overrides_a_stated_one(tmp_path):
     (folder / "planner.yaml").write_text(
         'layers:\n  estates: {crs: "EPSG:4528"}\n', encoding="utf-8"
     )
-    with pytest.raises(InputError, match="EPSG:4549.*EPSG:4528"):
+    with pytest.raises(InputError) as err:
         load_layers(folder)
+    values = _problem(err, "crs_conflict").message.values
+    assert (values["stated"], values["declared"]) == ("EPSG:4549", "EPSG:4528")
 
 
 def test_metres_in_a_geojson_are_an_error(tmp_path):
@@ -105,18 +116,24 @@ def test_metres_in_a_geojson_are_an_error(tmp_path):
     feature_collection = json.loads(estates.to_json())
     del feature_collection["crs"]  # metres, but no crs member: RFC 7946 reads lon/lat
     (folder / "estates.geojson").write_text(json.dumps(feature_collection), encoding="utf-8")
-    with pytest.raises(InputError, match="estates.geojson.*RFC 7946"):
-        load_layers(folder, lang="zh")
+    with pytest.raises(InputError) as err:
+        load_layers(folder)
+    assert _problem(err, "out_of_range_geographic").source == "estates.geojson"
 
 
 def test_missing_required_field_names_similar_fields(tmp_path):
     estates = _estates().rename(columns={"households": "household_count"})
     folder = write_layers(tmp_path / "l", communities=two_communities(), estates=estates)
     with pytest.raises(InputError) as err:
-        load_layers(folder, lang="en")
-    text = str(err.value)
-    assert "estates.gpkg" in text and "'households'" in text and "household_count" in text
-    assert "planner.yaml" in text
+        load_layers(folder)
+    problem = _problem(err, "field_missing")
+    values = problem.message.values
+    assert problem.source == "estates.gpkg" and values["field"] == "households"
+    assert (
+        values["similar"].code == "similar"
+        and "household_count" in values["similar"].values["names"]
+    )
+    assert values["layer"] == "estates"  # the fix: layers.estates.fields in planner.yaml
 
 
 def test_all_problems_of_a_layer_in_one_message(tmp_path):
@@ -148,12 +165,15 @@ def test_all_problems_of_a_layer_in_one_message(tmp_path):
     )
     folder = write_layers(tmp_path / "l", communities=two_communities(), estates=estates)
     with pytest.raises(InputError) as err:
-        load_layers(folder, lang="en")
-    text = str(err.value)
-    assert "whole number >= 0" in text and "E1 (-12)" in text and "'约300'" in text
-    assert "must be unique; duplicates: E1" in text
-    assert "unknown values" in text and "半开放" in text and "open/开放式" in text
-    assert "built_year" in text and "E3 (2099)" in text
+        load_layers(folder)
+    households = _problem(err, "not_integer").message.values
+    assert households["field"] == "households" and households["minimum"] == 0
+    assert households["rows"] == "E1 (-12), E1 ('约300')"
+    assert _problem(err, "duplicate_ids").message.values["rows"] == "E1"
+    enclosure = _problem(err, "bad_enum").message.values
+    assert enclosure["rows"] == "E1 ('半开放')" and "open/开放式" in enclosure["valid"]
+    built = _problem(err, "bad_year").message.values
+    assert built["field"] == "built_year" and built["rows"] == "E3 (2099)"
     assert len(err.value.problems) == 4
 
 
@@ -163,13 +183,14 @@ def test_empty_required_layer_is_an_error_and_an_empty_optional_one_a_warning(tm
         {"estate_id": [], "name": [], "households": []}, geometry=[], crs="EPSG:4549"
     )
     empty.to_file(folder / "estates.gpkg", engine="pyogrio")
-    data = load_layers(folder, lang="en")
+    data = load_layers(folder)
     assert data.estates is None
-    assert any("estates.gpkg" in w.source and "empty" in w.message for w in data.warnings)
+    assert any(w.source == "estates.gpkg" and w.code == "empty_layer_absent" for w in data.warnings)
     empty = gpd.GeoDataFrame({"community_id": [], "name": []}, geometry=[], crs="EPSG:4549")
     empty.to_file(folder / "communities.gpkg", engine="pyogrio")
-    with pytest.raises(InputError, match="communities.gpkg.*empty"):
-        load_layers(folder, lang="en")
+    with pytest.raises(InputError) as err:
+        load_layers(folder)
+    assert _problem(err, "empty_layer").source == "communities.gpkg"
 
 
 def test_invalid_geometry_is_repaired_with_a_warning(tmp_path):
@@ -177,9 +198,11 @@ def test_invalid_geometry_is_repaired_with_a_warning(tmp_path):
     estates = _estates()
     estates.loc[0, "geometry"] = bowtie
     folder = write_layers(tmp_path / "l", communities=two_communities(), estates=estates)
-    data = load_layers(folder, lang="en")
+    data = load_layers(folder)
     assert data.estates.geometry.is_valid.all()
-    assert any("make_valid" in w.message and "E1" in w.message for w in data.warnings)
+    assert any(
+        w.code == "invalid_geometry" and w.message.values["rows"] == "E1" for w in data.warnings
+    )
 
 
 def test_premises_with_unknown_community_id_is_an_error(tmp_path):
@@ -196,14 +219,16 @@ def test_premises_with_unknown_community_id_is_an_error(tmp_path):
         ]
     )
     folder = write_layers(tmp_path / "l", communities=two_communities(), premises=premises)
-    with pytest.raises(InputError, match="P1 \\('Z'\\)"):
-        load_layers(folder, lang="en")
+    with pytest.raises(InputError) as err:
+        load_layers(folder)
+    assert _problem(err, "unknown_community").message.values["rows"] == "P1 ('Z')"
 
 
 def test_missing_communities_layer_is_an_error(tmp_path):
     folder = write_layers(tmp_path / "l", estates=_estates())
-    with pytest.raises(InputError, match="communities"):
-        load_layers(folder, lang="en")
+    with pytest.raises(InputError) as err:
+        load_layers(folder)
+    assert _problem(err, "layer_missing").message.values["layer"] == "communities"
 
 
 def test_unknown_planner_yaml_key_lists_the_valid_ones(tmp_path):
@@ -212,9 +237,14 @@ def test_unknown_planner_yaml_key_lists_the_valid_ones(tmp_path):
         "layerz: {}\nlayers:\n  estates: {fille: x}\n", encoding="utf-8"
     )
     with pytest.raises(InputError) as err:
-        load_layers(folder, lang="en")
-    assert "'layerz'" in str(err.value) and "household_size" in str(err.value)
-    assert "'layers.estates.fille'" in str(err.value)
+        load_layers(folder)
+    unknown = {
+        p.message.values["key"]: p.message.values["valid"]
+        for p in err.value.problems
+        if p.code == "config_unknown_key"
+    }
+    assert set(unknown) == {"layerz", "layers.estates.fille"}
+    assert "household_size" in unknown["layerz"] and "file" in unknown["layers.estates.fille"]
 
 
 def test_field_map_and_percent_shares(tmp_path):
@@ -224,9 +254,9 @@ def test_field_map_and_percent_shares(tmp_path):
     (folder / "planner.yaml").write_text(
         "layers:\n  estates:\n    fields: {支持率(%): survey_support}\n", encoding="utf-8"
     )
-    data = load_layers(folder, lang="en")
+    data = load_layers(folder)
     assert data.estates["survey_support"].tolist() == [0.8, 0.6]
-    assert any("percentages" in w.message for w in data.warnings)
+    assert any(w.code == "percent_read" for w in data.warnings)
 
 
 @pytest.mark.parametrize("with_cpg", [True, False])
@@ -236,9 +266,9 @@ def test_gbk_shapefile_with_or_without_cpg(tmp_path, with_cpg):
     communities.to_file(folder / "communities.shp", engine="pyogrio", encoding="GBK")
     if not with_cpg:
         (folder / "communities.cpg").unlink()
-    data = load_layers(folder, lang="en")
+    data = load_layers(folder)
     assert data.communities["name"].tolist() == ["甲社区", "乙社区"]
-    assert any("GB18030" in w.message for w in data.warnings) is (not with_cpg)
+    assert any(w.code == "encoding_guess" for w in data.warnings) is (not with_cpg)
 
 
 def test_gcj02_declared_layer_is_converted_to_wgs84(tmp_path):
@@ -271,10 +301,11 @@ def test_households_table_fills_counts_and_reports_unmatched_rows(tmp_path):
     (folder / "households.csv").write_text(
         "小区代码,户数,统计日期\nE1,1234,2024-12-31\nE9,50,2024-12-31\n", encoding="utf-8"
     )
-    data = load_layers(folder, lang="en")
+    data = load_layers(folder)
     assert data.estates["households"].tolist() == [1234, 800]
     assert any(
-        "1 row(s) of the households table match no estate: E9" in w.message for w in data.warnings
+        w.code == "table_unmatched" and w.message.values == {"n": 1, "rows": "E9"}
+        for w in data.warnings
     )
     assert "households" in data.sources
 
@@ -284,8 +315,9 @@ def test_households_table_leaving_an_estate_without_count_is_an_error(tmp_path):
     estates["households"] = [None, None]
     folder = write_layers(tmp_path / "l", communities=two_communities(), estates=estates)
     (folder / "households.csv").write_text("estate_id,households\nE1,10\n", encoding="utf-8")
-    with pytest.raises(InputError, match="without a household count: E2"):
-        load_layers(folder, lang="en")
+    with pytest.raises(InputError) as err:
+        load_layers(folder)
+    assert _problem(err, "table_missing_count").message.values["rows"] == "E2"
 
 
 def test_population_raster_without_nodata_is_an_error(tmp_path):
@@ -305,8 +337,9 @@ def test_population_raster_without_nodata_is_an_error(tmp_path):
     }
     with rasterio.open(folder / "population.tif", "w", **profile) as dst:
         dst.write(np.ones((1, 3, 3), dtype="float32"))
-    with pytest.raises(InputError, match="population.tif.*nodata"):
-        load_layers(folder, lang="en")
+    with pytest.raises(InputError) as err:
+        load_layers(folder)
+    assert _problem(err, "raster_no_nodata").source == "population.tif"
 
 
 def test_geojson_without_crs_member_takes_the_declared_crs(tmp_path):
@@ -336,7 +369,14 @@ def test_messages_name_the_column_the_planner_has(tmp_path):
     folder = write_layers(tmp_path / "l", communities=two_communities(), premises=premises)
     with pytest.raises(InputError) as err:
         load_layers(folder)
-    assert "function（功能）" in str(err.value) and "'图书室'" in str(err.value)
+    values = _problem(err, "bad_enum").message.values
+    assert values["field"] == Message(
+        "field_from_column", (("field", "function"), ("column", "功能"))
+    )
+    assert values["rows"] == "P1 ('图书室')"
+    assert "function（功能）" in err.value.text(
+        "zh"
+    ) and "function (column 功能)" in err.value.text("en")
 
 
 def test_R6_planned_roads_with_non_line_geometries_are_an_error_naming_the_rows(tmp_path):
@@ -351,49 +391,65 @@ def test_R6_planned_roads_with_non_line_geometries_are_an_error_naming_the_rows(
     )
     folder = write_layers(tmp_path / "l", communities=two_communities(), planned_roads=roads)
     with pytest.raises(InputError) as err:
-        load_layers(folder, lang="en")
-    text = str(err.value)
-    assert "planned_roads.gpkg" in text and "LineString/MultiLineString" in text
-    assert "R2 ('Polygon')" in text and "R3 ('Point')" in text
+        load_layers(folder)
+    problem = _problem(err, "wrong_geometry")
+    assert problem.source == "planned_roads.gpkg"
+    assert problem.message.values == {
+        "expected": "LineString/MultiLineString",
+        "rows": "R2 ('Polygon'), R3 ('Point')",
+    }
 
 
 def test_R6_build_year_before_1900_is_an_error(tmp_path):
     folder = write_layers(
         tmp_path / "l", communities=two_communities(), estates=_estates(built_year=1850)
     )
-    with pytest.raises(InputError, match=r"built_year.*1900.*E1 \(1850\)"):
-        load_layers(folder, lang="en")
+    with pytest.raises(InputError) as err:
+        load_layers(folder)
+    values = _problem(err, "bad_year").message.values
+    assert (values["field"], values["earliest"]) == ("built_year", 1900)
+    assert values["rows"] == "E1 (1850), E2 (1850)"
 
 
 def test_R6_survey_share_outside_0_1_and_not_a_percentage_is_an_error(tmp_path):
     folder = write_layers(
         tmp_path / "l", communities=two_communities(), estates=_estates(survey_support=-0.2)
     )
-    with pytest.raises(InputError, match=r"survey_support.*share between 0 and 1.*E1 \(-0.2\)"):
-        load_layers(folder, lang="en")
+    with pytest.raises(InputError) as err:
+        load_layers(folder)
+    values = _problem(err, "not_share").message.values
+    assert values == {"field": "survey_support", "rows": "E1 (-0.2), E2 (-0.2)"}
 
 
 def test_share_column_mixing_fractions_and_percentages_is_an_error(tmp_path):
     estates = _estates()
     estates["survey_support"] = [0.8, 75]
     folder = write_layers(tmp_path / "l", communities=two_communities(), estates=estates)
-    with pytest.raises(InputError, match=r"mixes shares.*E1 \(0.8\)"):
-        load_layers(folder, lang="en")
+    with pytest.raises(InputError) as err:
+        load_layers(folder)
+    assert _problem(err, "mixed_share").message.values == {
+        "field": "survey_support",
+        "rows": "E1 (0.8)",
+    }
 
 
 def test_households_table_with_two_rows_for_one_estate_is_an_error(tmp_path):
     folder = write_layers(tmp_path / "l", communities=two_communities(), estates=_estates())
     (folder / "households.csv").write_text("estate_id,households\nE1,10\nE1,20\n", encoding="utf-8")
-    with pytest.raises(InputError, match="several rows for one estate.*E1"):
-        load_layers(folder, lang="en")
+    with pytest.raises(InputError) as err:
+        load_layers(folder)
+    assert _problem(err, "table_duplicates").message.values["rows"] == "E1"
 
 
 def test_overlapping_communities_are_reported(tmp_path):
     communities = two_communities()
     communities.loc[1, "geometry"] = square(900, 0, 1000)  # overlaps A by 100 m × 1,000 m
     folder = write_layers(tmp_path / "l", communities=communities)
-    data = load_layers(folder, lang="en")
-    assert any("overlap" in w.message and "A×B (100,000 m²)" in w.message for w in data.warnings)
+    data = load_layers(folder)
+    assert any(
+        w.code == "communities_overlap" and w.message.values["rows"] == "A×B (100,000 m²)"
+        for w in data.warnings
+    )
 
 
 def test_public_functions_refuse_layers_outside_the_working_crs():
@@ -403,10 +459,13 @@ def test_public_functions_refuse_layers_outside_the_working_crs():
     from gis_planner.rules import load_rules
 
     estates = _estates().to_crs("EPSG:4326")
-    with pytest.raises(InputError, match="EPSG:4549"):
-        allocate_households(estates, two_communities())
     premises = gdf([{"premises_id": "P1", "geometry": pt(10, 10)}]).to_crs("EPSG:4326")
-    with pytest.raises(InputError, match="EPSG:4549"):
-        assign_premises(premises, two_communities())
-    with pytest.raises(InputError, match="EPSG:4549"):
-        nearest_premises(_estates(), premises, rules=load_rules())
+    for call in (
+        lambda: allocate_households(estates, two_communities()),
+        lambda: assign_premises(premises, two_communities()),
+        lambda: nearest_premises(_estates(), premises, rules=load_rules()),
+    ):
+        with pytest.raises(InputError) as err:
+            call()
+        problem = _problem(err, "layout_crs")
+        assert problem.message.values == {"crs": "EPSG:4326", "working": "EPSG:4549"}

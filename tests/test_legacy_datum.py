@@ -9,7 +9,6 @@ projections (which involve no datum).
 from __future__ import annotations
 
 import math
-from types import SimpleNamespace
 
 import geopandas as gpd
 import numpy as np
@@ -22,6 +21,7 @@ from shapely.geometry import Point
 from gis_planner import crs as crs_mod
 from gis_planner.errors import InputError
 from gis_planner.io.layers import load_layers
+from gis_planner.pipeline import analyse
 from gis_planner.render.report import _settings
 
 from .conftest import X0, Y0, gdf, square, two_communities, write_layers
@@ -106,7 +106,7 @@ def test_helmert7_matches_the_bursa_wolf_formula(convention):
     layer = gpd.GeoDataFrame(geometry=[Point(lon, lat)], crs="EPSG:4610")  # Xian 1980
     spec, problems = crs_mod.parse_transform({"type": "helmert7", **P7, "convention": convention})
     assert problems == []
-    out, shift = crs_mod.to_cgcs2000(layer, layer="estates", transform=spec, lang="en")
+    out, shift = crs_mod.to_cgcs2000(layer, layer="estates", transform=spec)
     assert out.crs.equals("EPSG:4490") and shift.method == "helmert7"
     want_lon, want_lat = _bursa_wolf(lon, lat, P7, convention)
     geod = pyproj.Geod(ellps="GRS80")
@@ -195,14 +195,18 @@ def test_helmert4_rotation_in_radians_and_scale_as_a_factor_are_the_same_transfo
 def test_xian80_layer_without_parameters_is_refused_naming_file_crs_and_fix(tmp_path):
     folder, _ = _xian80_folder(tmp_path)
     with pytest.raises(InputError) as err:
-        load_layers(folder, lang="en")
-    text = str(err.value)
-    assert "communities.gpkg" in text and "EPSG:2385" in text and "Xian 1980" in text
-    assert "ballpark" in text and "layers.communities" in text
-    for fix in ("type: helmert7", "type: helmert4", "+towgs84", "accept_ballpark: true"):
-        assert fix in text
-    with pytest.raises(InputError, match="粗略（ballpark）"):
         load_layers(folder)
+    (problem,) = err.value.problems
+    assert problem.code == "datum_ballpark" and problem.source == "communities.gpkg"
+    assert problem.message.values == {
+        "crs": "EPSG:2385",
+        "datum": "Xian 1980",
+        "layer": "communities",
+    }
+    # the message names every fix, in both languages
+    for fix in ("type: helmert7", "type: helmert4", "+towgs84", "accept_ballpark: true"):
+        assert fix in problem.text("en") and fix in problem.text("zh")
+    assert "粗略（ballpark）" in problem.text("zh")
 
 
 @pytest.mark.parametrize("code", ["EPSG:4214", "EPSG:4610", "EPSG:2437"])
@@ -212,8 +216,10 @@ def test_other_beijing54_and_xian80_crs_near_deqing_are_refused(tmp_path, code):
     else:  # the same lon/lat relabelled
         communities = two_communities().to_crs("EPSG:4326").set_crs(code, allow_override=True)
     folder = write_layers(tmp_path / "l", communities=communities)
-    with pytest.raises(InputError, match=f"{code}.*ballpark"):
-        load_layers(folder, lang="en")
+    with pytest.raises(InputError) as err:
+        load_layers(folder)
+    (problem,) = err.value.problems
+    assert problem.code == "datum_ballpark" and problem.message.values["crs"] == code
 
 
 def test_xian80_with_the_bureaus_7_parameters_is_shifted_and_recorded(tmp_path):
@@ -231,7 +237,7 @@ def test_xian80_with_the_bureaus_7_parameters_is_shifted_and_recorded(tmp_path):
             }
         },
     )
-    data = load_layers(folder, lang="en")
+    data = load_layers(folder)
     assert data.working_crs == "EPSG:4549"
     # each vertex: EPSG:2385 → Xian 1980 lon/lat (projection only) → Bursa–Wolf by hand
     # → EPSG:4549 (projection only)
@@ -244,8 +250,11 @@ def test_xian80_with_the_bureaus_7_parameters_is_shifted_and_recorded(tmp_path):
             assert math.hypot(gx - want[0], gy - want[1]) < 0.001
     shift = data.sources["communities"].datum_shift
     assert shift.method == "helmert7" and shift.accuracy_m == 0.05
-    assert not any("datum" in w.message for w in data.warnings)  # given, so no warning
-    settings = dict(_settings(SimpleNamespace(data=data, year=None), "en").to_numpy())
+    assert shift.text.code == "shift_with_accuracy"
+    assert shift.text.values["shift"].code == "shift_helmert7"
+    given = {"datum_shifted", "datum_ballpark_accepted"}
+    assert not any(w.code in given for w in data.warnings)  # given, so no warning
+    settings = dict(_settings(analyse(data), "en").to_numpy())
     row = settings["source.communities.transformation"]
     assert "EPSG:2385 → EPSG:4490" in row and "7-parameter" in row and "coordinate_frame" in row
     assert "tx=-20.1" in row and "rz=2.7" in row and "s=3.2 ppm" in row
@@ -255,17 +264,17 @@ def test_xian80_with_the_bureaus_7_parameters_is_shifted_and_recorded(tmp_path):
 
 def test_accepting_the_ballpark_is_said_in_the_warnings_and_the_settings(tmp_path):
     folder, source = _xian80_folder(tmp_path, layers={"communities": {"accept_ballpark": True}})
-    data = load_layers(folder, lang="en")
+    data = load_layers(folder)
     # no datum shift at all: the Xian 1980 lon/lat are taken as CGCS2000 lon/lat unchanged
     before = shapely.get_coordinates(source.to_crs("EPSG:4610").geometry.values)
     after = shapely.get_coordinates(data.communities.to_crs("EPSG:4490").geometry.values)
     assert np.abs(before - after).max() < 1e-9
     assert any(
-        "no datum shift" in w.message and "accept_ballpark" in w.message
+        w.code == "datum_ballpark_accepted" and w.message.values["text"].code == "shift_ballpark"
         for w in data.warnings
         if w.source == "communities.gpkg"
     )
-    settings = dict(_settings(SimpleNamespace(data=data, year=None), "zh").to_numpy())
+    settings = dict(_settings(analyse(data), "zh").to_numpy())
     assert "ballpark" in settings["source.communities.transformation"]
     assert data.sources["communities"].datum_shift.ballpark
 
@@ -279,7 +288,7 @@ def test_towgs84_in_the_declared_crs_gives_the_position_vector_7_parameters(tmp_
     no_crs = two_communities().set_crs(None, allow_override=True)
     folder = write_layers(tmp_path / "a", communities=no_crs)
     _yaml(folder, {"layers": {"communities": {"crs": declared}}})
-    data = load_layers(folder, lang="en")
+    data = load_layers(folder)
     assert data.sources["communities"].datum_shift.method == "towgs84"
     # the same parameters as a position-vector helmert7 on the EPSG:2385 file agree (< 1 mm;
     # WGS 84 and GRS 80 ellipsoids differ by 0.1 mm in b)
@@ -291,18 +300,20 @@ def test_towgs84_in_the_declared_crs_gives_the_position_vector_7_parameters(tmp_
             }
         },
     )
-    other = load_layers(reference, lang="en")
+    other = load_layers(reference)
     for a, b in zip(data.communities.geometry, other.communities.geometry, strict=True):
         assert shapely.hausdorff_distance(a, b) < 0.001
     # a stated EPSG:2385 may be completed by the same +towgs84 (it adds, never overrides)
     _yaml(reference, {"layers": {"communities": {"crs": declared}}})
-    completed = load_layers(reference, lang="en")
+    completed = load_layers(reference)
     assert completed.sources["communities"].datum_shift.method == "towgs84"
     _yaml(
         reference, {"layers": {"communities": {"crs": declared.replace("lon_0=120", "lon_0=117")}}}
     )
-    with pytest.raises(InputError, match="states CRS EPSG:2385"):
-        load_layers(reference, lang="en")
+    with pytest.raises(InputError) as err:
+        load_layers(reference)
+    (problem,) = err.value.problems
+    assert problem.code == "crs_conflict" and problem.message.values["stated"] == "EPSG:2385"
 
 
 def test_an_all_zero_towgs84_on_the_krassovsky_ellipsoid_is_no_shift_and_refused(tmp_path):
@@ -321,8 +332,11 @@ def test_an_all_zero_towgs84_on_the_krassovsky_ellipsoid_is_no_shift_and_refused
             }
         },
     )
-    with pytest.raises(InputError, match=r"towgs84=0,0,0.*ballpark"):
-        load_layers(folder, lang="en")
+    with pytest.raises(InputError) as err:
+        load_layers(folder)
+    (problem,) = err.value.problems
+    assert problem.code == "datum_ballpark"
+    assert problem.message.values["crs"].endswith(" (+towgs84=0,0,0…)")
 
 
 def test_city_independent_system_needs_its_4_parameters(tmp_path):
@@ -345,8 +359,9 @@ def test_city_independent_system_needs_its_4_parameters(tmp_path):
     ]
     folder = write_layers(tmp_path / "city", communities=gdf(rows, crs=None))
     _yaml(folder, {"layers": {"communities": {"crs": local}}})
-    with pytest.raises(InputError, match="ballpark"):  # a local datum PROJ cannot know
-        load_layers(folder, lang="en")
+    with pytest.raises(InputError) as err:  # a local datum PROJ cannot know
+        load_layers(folder)
+    assert err.value.codes == ["datum_ballpark"]
     _yaml(
         folder,
         {
@@ -363,7 +378,7 @@ def test_city_independent_system_needs_its_4_parameters(tmp_path):
             }
         },
     )
-    data = load_layers(folder, lang="en")
+    data = load_layers(folder)
     assert data.working_crs == "EPSG:4549"
     for row, got in zip(rows, data.communities.geometry, strict=True):
         for (e, n), (ge, gn) in zip(
@@ -371,8 +386,9 @@ def test_city_independent_system_needs_its_4_parameters(tmp_path):
         ):
             want_n, want_e = _plane4(n, e, params["dx"], params["dy"], -3.25, -4.5)
             assert abs(ge - want_e) < 1e-6 and abs(gn - want_n) < 1e-6
-    text = data.sources["communities"].datum_shift.text
-    assert "plane 4-parameter (north_east)" in text and "→ EPSG:4549" in text
+    shift = data.sources["communities"].datum_shift.text.values["shift"]
+    assert shift.code == "shift_helmert4"
+    assert shift.values["axes"] == "north_east" and shift.values["target"] == "EPSG:4549"
 
 
 def test_beijing54_in_the_ordos_basin_takes_projs_1_m_transformation_with_a_word(tmp_path):
@@ -384,15 +400,13 @@ def test_beijing54_in_the_ordos_basin_takes_projs_1_m_transformation_with_a_word
     communities = two_communities().set_geometry(moved).set_crs(zone, allow_override=True)
     beijing = communities.to_crs("EPSG:4326").set_crs("EPSG:4214", allow_override=True)
     folder = write_layers(tmp_path / "ordos", communities=beijing)
-    data = load_layers(folder, lang="en")
+    data = load_layers(folder)
     shift = data.sources["communities"].datum_shift
-    assert (
-        shift.method == "proj"
-        and shift.accuracy_m == 1.0
-        and "Beijing 1954 to WGS 84" in shift.text
-    )
+    assert shift.method == "proj" and shift.accuracy_m == 1.0
+    applied = shift.text.values["shift"]
+    assert applied.code == "shift_proj" and "Beijing 1954 to WGS 84" in applied.values["name"]
     assert data.working_crs == "EPSG:4545"
-    assert any("datum shifted" in w.message for w in data.warnings)
+    assert any(w.code == "datum_shifted" for w in data.warnings)
 
 
 @pytest.mark.parametrize("code", ["EPSG:4326", "EPSG:4490", "EPSG:4549", "EPSG:4528"])
@@ -404,24 +418,24 @@ def test_wgs84_and_cgcs2000_pass_without_a_word(tmp_path, code):
     folder = write_layers(
         tmp_path / "l", communities=communities.to_crs(code), estates=estates.to_crs(code)
     )
-    data = load_layers(folder, lang="en")
+    data = load_layers(folder)
     assert [w for w in data.warnings if w.source.endswith(".gpkg")] == []
     assert all(info.datum_shift is None for info in data.sources.values())
     assert data.working_crs == "EPSG:4549"
     for a, b in zip(communities.geometry, data.communities.geometry, strict=True):
         assert shapely.hausdorff_distance(a, b) < 1e-6
-    settings = dict(_settings(SimpleNamespace(data=data, year=None), "en").to_numpy())
+    settings = dict(_settings(analyse(data), "en").to_numpy())
     assert not any(key.endswith(".transformation") for key in settings)
 
 
 def test_gcj02_stays_explicit(tmp_path):
     wgs84 = two_communities().to_crs("EPSG:4326")
     folder = write_layers(tmp_path / "l", communities__geojson=wgs84)
-    plain = load_layers(folder, lang="en")  # WGS 84 lon/lat is never guessed to be GCJ-02
+    plain = load_layers(folder)  # WGS 84 lon/lat is never guessed to be GCJ-02
     assert shapely.hausdorff_distance(plain.communities.geometry.iloc[0], square(0, 0, 1000)) < 1e-6
     _yaml(folder, {"layers": {"communities": {"gcj02": True}}})
-    shifted = load_layers(folder, lang="en")
-    assert any("GCJ-02" in w.message for w in shifted.warnings)
+    shifted = load_layers(folder)
+    assert any(w.code == "gcj02_converted" for w in shifted.warnings)
     assert (
         shapely.hausdorff_distance(shifted.communities.geometry.iloc[0], square(0, 0, 1000)) > 100
     )
@@ -436,8 +450,9 @@ def test_gcj02_stays_explicit(tmp_path):
             }
         },
     )
-    with pytest.raises(InputError, match="both gcj02 and transform"):
-        load_layers(folder, lang="en")
+    with pytest.raises(InputError) as err:
+        load_layers(folder)
+    assert err.value.codes == ["transform_with_gcj02"]
 
 
 def test_a_bad_transform_entry_lists_every_problem_naming_planner_yaml(tmp_path):
@@ -460,14 +475,26 @@ def test_a_bad_transform_entry_lists_every_problem_naming_planner_yaml(tmp_path)
         },
     )
     with pytest.raises(InputError) as err:
-        load_layers(folder, lang="en")
-    text = str(err.value)
-    assert "planner.yaml: layers.communities.transform" in text
-    for part in ("unknown key scale", "tx is abc", "s is missing", "convention is bursa"):
-        assert part in text
+        load_layers(folder)
+    assert {p.source for p in err.value.problems} == {"planner.yaml"}
+    assert set(err.value.codes) == {"transform_bad"}
+    assert {p.message.values["layer"] for p in err.value.problems} == {"communities"}
+    found = {
+        (m.code, m.values["key"], m.values.get("value"))
+        for m in (p.message.values["problem"] for p in err.value.problems)
+    }
+    assert found == {
+        ("transform_unknown", "scale", None),
+        ("transform_not_number", "tx", "abc"),
+        ("transform_missing", "s", None),
+        ("transform_choice", "convention", "bursa"),
+    }
     _yaml(folder, {"layers": {"communities": {"accept_ballpark": "yes"}}})
-    with pytest.raises(InputError, match="accept_ballpark is yes, expected true or false"):
-        load_layers(folder, lang="en")
+    with pytest.raises(InputError) as err:
+        load_layers(folder)
+    (problem,) = err.value.problems
+    assert problem.code == "accept_ballpark_bad"
+    assert problem.message.values == {"layer": "communities", "value": "yes"}
     _yaml(
         folder,
         {
@@ -488,9 +515,12 @@ def test_a_bad_transform_entry_lists_every_problem_naming_planner_yaml(tmp_path)
         },
     )
     with pytest.raises(InputError) as err:
-        load_layers(folder, lang="en")
-    assert "exactly one of rotation_arcsec and rotation_rad" in str(err.value)
-    assert "target_crs EPSG:2385 must be a CGCS2000" in str(err.value)
+        load_layers(folder)
+    problems = [p.message.values["problem"] for p in err.value.problems]
+    assert [(m.code, m.values) for m in problems] == [
+        ("transform_one_of", {"a": "rotation_arcsec", "b": "rotation_rad"}),
+        ("transform_target", {"crs": "EPSG:2385", "kind": "projected"}),
+    ]
 
 
 def test_the_bureau_package_records_the_transformation(tmp_path):
@@ -507,7 +537,7 @@ def test_the_bureau_package_records_the_transformation(tmp_path):
             }
         },
     )
-    results = analyse(load_layers(folder, lang="en"), lang="en")
+    results = analyse(load_layers(folder))
     report = export_bureau(results, tmp_path / "out", formats="geojson", lang="en")
     meta = json.loads((report.folder / "metadata.json").read_text(encoding="utf-8"))
     (layer,) = [s for s in meta["source_layers"] if s["layer"] == "communities"]
@@ -531,9 +561,10 @@ def test_no_xian80_beijing54_or_new_beijing_crs_passes_without_a_shift(code):
     layer = gpd.GeoDataFrame(geometry=[Point(x, y)], crs=crs)
     assert not crs_mod.is_cgcs2000_frame(crs)
     try:
-        _, shift = crs_mod.to_cgcs2000(layer, layer="estates", lang="en")
+        _, shift = crs_mod.to_cgcs2000(layer, layer="estates")
     except InputError as err:
-        assert f"EPSG:{code}" in str(err) and "ballpark" in str(err)
+        (problem,) = err.problems
+        assert problem.code == "datum_ballpark" and problem.message.values["crs"] == f"EPSG:{code}"
     else:
         assert shift.method == "proj" and shift.accuracy_m is not None and code == 2403
 
@@ -557,11 +588,10 @@ def test_a_population_raster_in_xian80_is_refused(tmp_path, code, refused):
     with rasterio.open(folder / "population.tif", "w", **profile) as dst:
         dst.write(np.ones((1, 3, 3), dtype="float32"))
     if refused:
-        with pytest.raises(
-            InputError,
-            match=r"population.tif: the population raster's CRS "
-            r"EPSG:2385 is not on the CGCS2000",
-        ):
-            load_layers(folder, lang="en")
+        with pytest.raises(InputError) as err:
+            load_layers(folder)
+        (problem,) = err.value.problems
+        assert problem.code == "raster_datum" and problem.source == "population.tif"
+        assert problem.message.values == {"crs": "EPSG:2385"}
     else:
-        assert load_layers(folder, lang="en").population_raster.name == "population.tif"
+        assert load_layers(folder).population_raster.name == "population.tif"

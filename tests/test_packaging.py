@@ -1,5 +1,6 @@
 """Packaging: environment.yml and ci/constraints-lowest.txt in step with pyproject.toml, the
-wheel's contents, the demo of an installed package, the extras."""
+wheel's contents (the demo layers in it, the generators not), the demo of an installed
+package, the extras."""
 
 from __future__ import annotations
 
@@ -11,10 +12,12 @@ import tomllib
 import zipfile
 from pathlib import Path
 
+import pytest
+import typer
 import yaml
 from packaging.version import Version
 
-from .conftest import REPO
+from .conftest import DEMO, REPO
 
 
 def _pins(requirements: list[str]) -> dict[str, str]:
@@ -63,18 +66,20 @@ def test_lowest_constraints_pin_every_direct_dependency_to_its_lower_bound():
 
 
 # ----------------------------------------------------------------------------- the wheel
-def test_wheel_holds_every_module_and_data_file_and_no_tests(tmp_path):
+def test_wheel_holds_every_module_and_data_file_and_the_demo_and_no_tools_or_tests(tmp_path):
     """A plain `pip wheel .` of the sources (what a user installs): the modules, the data files
-    the demo generator and the map read (gis_planner/data, Leaflet), py.typed; no tests."""
+    (gis_planner/data, Leaflet), py.typed, and the demo layers as the data package
+    gis_planner.datasets.deqing_demo (mapped from layers/deqing_demo, their one committed
+    copy); no tools/ (the generators), no tests. Unpacked alone on sys.path — no repository,
+    no site-packages — it finds the demo with get_path."""
     src = tmp_path / "src"
     src.mkdir()
     for name in ("pyproject.toml", "README.md"):
         shutil.copy2(REPO / name, src / name)
-    shutil.copytree(
-        REPO / "gis_planner",
-        src / "gis_planner",
-        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
-    )
+    for folder in ("gis_planner", "tools", "tests", "layers/deqing_demo"):
+        shutil.copytree(
+            REPO / folder, src / folder, ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+        )
     subprocess.run(
         [
             sys.executable,
@@ -94,45 +99,51 @@ def test_wheel_holds_every_module_and_data_file_and_no_tests(tmp_path):
     (wheel,) = (tmp_path / "dist").glob("gis_planner-*.whl")
     with zipfile.ZipFile(wheel) as archive:
         names = {n for n in archive.namelist() if not n.startswith("gis_planner-")}
+        archive.extractall(tmp_path / "installed")
+    demo = {f"gis_planner/datasets/deqing_demo/{p.name}" for p in DEMO.iterdir()}
     expected = {
         p.relative_to(src).as_posix() for p in (src / "gis_planner").rglob("*") if p.is_file()
     }
-    assert names == expected
+    assert names == expected | demo
     assert "gis_planner/data/deqing_county_outline.geojson" in names
+    assert "gis_planner/datasets/deqing_demo/planner.yaml" in names
     assert "gis_planner/py.typed" in names
-    assert not any(n.startswith(("tests/", "layers/")) for n in names)
+    assert not any(n.startswith(("tests/", "layers/", "tools/")) for n in names)
+    found = subprocess.run(
+        [
+            sys.executable,
+            "-I",  # isolated: neither the working folder nor PYTHON* variables
+            "-S",  # no site-packages, so no editable install of the checkout either
+            "-c",
+            "import sys; sys.path.insert(0, sys.argv[1]); "
+            "from gis_planner.datasets import get_path; print(get_path())",
+            str(tmp_path / "installed"),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    folder = Path(found.stdout.strip())
+    assert folder == tmp_path / "installed" / "gis_planner" / "datasets" / "deqing_demo"
+    for path in DEMO.iterdir():
+        assert (folder / path.name).read_bytes() == path.read_bytes(), path.name
 
 
-def test_demo_without_a_layers_folder_is_generated_once_into_the_cache(tmp_path, monkeypatch):
-    """Installed from a wheel there is no layers/deqing_demo: `gis-planner demo` makes it with
-    the deterministic generator into the user's cache once, renamed into place whole."""
-    from gis_planner import cli
-    from gis_planner.datasets import generate as demo
+def test_demo_command_uses_the_shipped_demo(monkeypatch):
+    """`gis-planner demo` runs on gis_planner.datasets.get_path("deqing_demo"): the package's
+    copy, or layers/deqing_demo of a checkout; nothing is generated at run time."""
+    from gis_planner import cli, datasets
 
-    calls = []
+    assert cli.demo_layers() == datasets.get_path("deqing_demo") == DEMO.resolve()
 
-    def fake_generate(folder, *, seed):
-        calls.append(Path(folder))
-        (Path(folder) / "planner.yaml").write_text(f"seed: {seed}\n", encoding="utf-8")
+    def missing(name="deqing_demo"):
+        raise FileNotFoundError(f"the files of dataset {name!r} are missing")
 
-    monkeypatch.setattr(demo, "generate_demo", fake_generate)
-    monkeypatch.setattr(cli, "DEMO_FOLDER", Path("no_such_layers") / "deqing_demo")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    monkeypatch.chdir(tmp_path)
-    folder = cli.demo_layers()
-    assert folder.parent == tmp_path / "cache" / "gis_planner"
-    assert folder.name.startswith("deqing_demo-")
-    assert (folder / "planner.yaml").read_text(encoding="utf-8") == f"seed: {demo.DEFAULT_SEED}\n"
-    assert len(calls) == 1 and calls[0].parent == folder.parent and calls[0] != folder
-    assert cli.demo_layers() == folder and len(calls) == 1  # reused, not made again
-    assert sorted(p.name for p in folder.parent.iterdir()) == [folder.name]  # no staging left
-    # a cache that cannot be written: the temporary folder instead
-    blocked = tmp_path / "blocked"
-    blocked.write_text("a file, not a folder", encoding="utf-8")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
-    monkeypatch.setattr(demo.tempfile, "tempdir", str(tmp_path / "tmp"))
-    (tmp_path / "tmp").mkdir()
-    assert demo.cached_demo().parent == tmp_path / "tmp" / "gis_planner"
+    monkeypatch.setattr(datasets, "get_path", missing)
+    with pytest.raises(typer.BadParameter, match="deqing_demo"):
+        cli.demo_layers()
 
 
 # ----------------------------------------------------------------------------- extras

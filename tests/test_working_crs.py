@@ -103,7 +103,7 @@ def test_zone_table_agrees_with_the_epsg_names():
 
 @pytest.mark.parametrize(("lon", "lat", "zone"), [KASHGAR, HARBIN])
 def test_a_county_far_from_120e_gets_its_own_zone_and_true_lengths(tmp_path, lon, lat, zone):
-    data = load_layers(_county(tmp_path, lon, lat, zone), lang="en")
+    data = load_layers(_county(tmp_path, lon, lat, zone))
     assert data.working_crs == zone
     assert {g.crs.to_string() for g in data.vector_layers.values()} == {zone}
     # a 1 km square drawn in the zone stays 1 km², and the true (geodesic) area differs only
@@ -124,7 +124,7 @@ def test_a_county_far_from_120e_gets_its_own_zone_and_true_lengths(tmp_path, lon
 
 
 def test_kashgar_runs_the_analyses_in_its_zone(tmp_path):
-    data = load_layers(_county(tmp_path, *KASHGAR), lang="en")
+    data = load_layers(_county(tmp_path, *KASHGAR))
     results = analyse(data)
     for frame in (results.communities, results.estates, results.premises):
         assert frame.crs.equals("EPSG:4534")
@@ -147,7 +147,7 @@ def test_kashgar_layout_proposals_complete_in_its_zone(tmp_path):
 
     from gis_planner.render.runfolder import write_run
 
-    data = load_layers(_county(tmp_path, *KASHGAR), lang="en")
+    data = load_layers(_county(tmp_path, *KASHGAR))
     out = propose_layout(analyse(data))
     assert out.layout.siting.sites.crs.equals("EPSG:4534")
     write_run(out, tmp_path / "run", lang="en", map_html=False)
@@ -157,30 +157,34 @@ def test_kashgar_layout_proposals_complete_in_its_zone(tmp_path):
 
 def test_a_fixed_working_crs_is_used_and_a_far_one_is_warned_with_its_error(tmp_path):
     folder = _county(tmp_path, *KASHGAR, working_crs="EPSG:4549")
-    data = load_layers(folder, lang="en")
+    data = load_layers(folder)
     assert data.working_crs == "EPSG:4549" and data.working_crs_setting == "EPSG:4549"
     # the exact transverse Mercator scale 44° from the central meridian (sphere):
     # k = 1 / sqrt(1 - (cos φ sin Δλ)²) ≈ 1.185
     b = math.cos(math.radians(39.47)) * math.sin(math.radians(120 - 75.99))
     k = 1 / math.sqrt(1 - b * b)
-    warning = next(w.message for w in data.warnings if "working_crs" in w.message)
-    assert "EPSG:4534" in warning
-    shown = float(warning.split("lengths are off by about ")[1].split("%")[0]) / 100
-    assert abs(shown - (k - 1)) < 0.002
+    warning = next(w for w in data.warnings if w.code == "working_crs_far")
+    assert warning.source == "planner.yaml"
+    values = warning.message.values
+    assert values["crs"] == "EPSG:4549" and values["auto"] == "EPSG:4534"
+    assert abs(values["length"] - (k - 1)) < 0.002
+    assert abs(values["area"] - ((1 + values["length"]) ** 2 - 1)) < 1e-12
+    assert "lengths are off by about" in warning.text("en")
     settings_zone = _county(tmp_path / "b", *KASHGAR, working_crs="EPSG:4534")
-    assert not [
-        w for w in load_layers(settings_zone, lang="en").warnings if "working_crs" in w.message
-    ]
+    assert not [w for w in load_layers(settings_zone).warnings if w.code == "working_crs_far"]
 
 
 @pytest.mark.parametrize("value", ["EPSG:4326", "EPSG:4528", "EPSG:2385", "zone 40"])
 def test_a_working_crs_that_is_no_3_degree_zone_is_an_error(tmp_path, value):
-    with pytest.raises(InputError, match=r"planner.yaml: working_crs is .*EPSG:4534–4554"):
-        load_layers(_county(tmp_path, *HARBIN, working_crs=value), lang="en")
+    with pytest.raises(InputError) as err:
+        load_layers(_county(tmp_path, *HARBIN, working_crs=value))
+    (problem,) = [p for p in err.value.problems if p.code == "working_crs_bad"]
+    assert problem.source == "planner.yaml"
+    assert problem.message.values == {"value": value, "valid": "EPSG:4534–4554"}
 
 
 def test_deqing_stays_in_epsg_4549_byte_for_byte():
-    data = load_layers(DEMO, lang="en")
+    data = load_layers(DEMO)
     assert data.working_crs == "EPSG:4549" and data.working_crs_setting == "auto"
     for name, info in data.sources.items():
         if name == "households":
@@ -197,15 +201,22 @@ def test_deqing_stays_in_epsg_4549_byte_for_byte():
 
 
 def test_check_working_crs_takes_any_one_zone_and_refuses_mixes_and_others():
-    crs_mod.check_working_crs("en", a=two_communities().set_crs("EPSG:4534", allow_override=True))
-    crs_mod.check_working_crs("en", a=two_communities(), b=_estates())  # EPSG:4549
-    with pytest.raises(InputError, match="different zones: a EPSG:4549, b EPSG:4550"):
+    crs_mod.check_working_crs(a=two_communities().set_crs("EPSG:4534", allow_override=True))
+    crs_mod.check_working_crs(a=two_communities(), b=_estates())  # EPSG:4549
+    with pytest.raises(InputError) as err:
         crs_mod.check_working_crs(
-            "en", a=two_communities(), b=_estates().set_crs("EPSG:4550", allow_override=True)
+            a=two_communities(), b=_estates().set_crs("EPSG:4550", allow_override=True)
         )
+    (problem,) = err.value.problems
+    assert problem.code == "crs_zones_mixed" and problem.source == "a, b"
+    assert problem.message.values == {"zones": "a EPSG:4549, b EPSG:4550"}
     # the zone-prefixed EPSG:4528 is a bureau format, not a working CRS
-    with pytest.raises(InputError, match="EPSG:4528, not the working CRS EPSG:4549"):
-        crs_mod.check_working_crs("en", a=two_communities().to_crs("EPSG:4528"))
+    with pytest.raises(InputError) as err:
+        crs_mod.check_working_crs(a=two_communities().to_crs("EPSG:4528"))
+    (problem,) = err.value.problems
+    assert problem.code == "layout_crs"
+    assert problem.message.values == {"crs": "EPSG:4528", "working": "EPSG:4549"}
     kashgar = _there(two_communities(), *KASHGAR).to_crs("EPSG:4326")
-    with pytest.raises(InputError, match="EPSG:4326, not the working CRS EPSG:4534"):
-        crs_mod.check_working_crs("en", a=kashgar)
+    with pytest.raises(InputError) as err:
+        crs_mod.check_working_crs(a=kashgar)
+    assert err.value.problems[0].message.values == {"crs": "EPSG:4326", "working": "EPSG:4534"}

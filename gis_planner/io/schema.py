@@ -303,6 +303,8 @@ BARRIERS = LayerSpec(
 VECTOR_LAYERS.update({spec.name: spec for spec in (PATHS, BARRIERS)})
 
 RASTER_LAYERS = ("population",)
+# the folder's settings: which file is which layer, field renames, declared CRS, rules file
+CONFIG_FILE = "planner.yaml"
 VECTOR_EXTENSIONS = (".gpkg", ".geojson", ".json", ".shp", ".fgb", ".parquet")
 RASTER_EXTENSIONS = (".tif", ".tiff")
 HOUSEHOLDS_TABLE = "households"

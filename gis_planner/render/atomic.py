@@ -118,6 +118,25 @@ def recover(folder: str | Path) -> list[str]:
     return done
 
 
+def settle(folder: str | Path) -> list[str]:
+    """Before reading ``folder`` back (a run folder to export): roll back a commit that was
+    interrupted there (:func:`recover`), holding the folder's lock while doing so.
+
+    Nothing happens (and no lock is taken) when the folder holds no commit journal. Returns
+    what was done, one line each.
+
+    Raises
+    ------
+    FolderBusyError
+        Another gis-planner process is writing to ``folder``.
+    """
+    folder = Path(folder)
+    if not (folder / JOURNAL).exists():
+        return []
+    with locked(folder):
+        return recover(folder)
+
+
 @contextlib.contextmanager
 def locked(folder: Path) -> Iterator[None]:
     """An exclusive advisory lock on ``folder`` itself (POSIX ``flock`` on the directory, so

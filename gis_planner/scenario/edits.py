@@ -227,7 +227,7 @@ class Scenario:
             Default plan year of :meth:`evaluate`; checked against the data year.
         lang : {"zh", "en"}
         """
-        data = load_layers(folder, rules=rules, lang=lang)
+        data = load_layers(folder, rules=rules)
         if year is not None:
             check_plan_year(year, rules=data.rules)
         if name is None:

@@ -1,0 +1,1 @@
+"""Benchmarks, run by hand as modules from the repository root (``make bench``)."""
