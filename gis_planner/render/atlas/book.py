@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import logging
-import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +15,8 @@ from matplotlib.text import Text
 from matplotlib_scalebar.scalebar import ScaleBar
 
 from gis_planner import __version__
+from gis_planner.crs import gk3_central_meridian
+from gis_planner.io.runfolder import RunFolder
 from gis_planner.render.atlas import fonts
 from gis_planner.render.atlas.pages import (
     CONTENT_BOX,
@@ -37,9 +38,9 @@ from gis_planner.render.atlas.tables import (
     premises_table,
     status_counts,
 )
+from gis_planner.render.atlas.source import AtlasSource, atlas_source
 from gis_planner.render.atlas.themes import Theme, View, themes, views
 from gis_planner.render.atlas.words import say
-from gis_planner.render.report import summary_rows
 from gis_planner.results import Results
 
 log = logging.getLogger(__name__)
@@ -48,8 +49,6 @@ log = logging.getLogger(__name__)
 RC = {"pdf.fonttype": 42, "ps.fonttype": 42, "axes.unicode_minus": False}
 #: gap (mm) between the panel and the title block below it
 PANEL_GAP_MM = 5.0
-#: the EPSG codes of the CGCS2000 3-degree Gauss-Krüger zones with their central meridian
-GK3_FIRST_CODE, GK3_LAST_CODE, GK3_FIRST_CM = 4534, 4554, 75
 
 
 @dataclass(frozen=True)
@@ -65,23 +64,21 @@ class Page:
     notes_title: str = ""
 
 
-def plan_atlas(results: Results, *, lang: str = "zh") -> list[Page]:
-    """The pages of the atlas of ``results`` in print order: for each theme
+def plan_atlas(src: AtlasSource, *, lang: str = "zh") -> list[Page]:
+    """The pages of the atlas of ``src`` in print order: for each theme
     (:func:`~gis_planner.render.atlas.themes.themes`) the whole area then each street
     (:func:`~gis_planner.render.atlas.themes.views`), then the R1 table and the R6 list."""
-    area = results.data.name or say("atlas_title", lang)
-    shown = views(results, name=area, no_street=say("view_no_street", lang))
+    shown = views(src, name=src.name, no_street=say("view_no_street", lang))
     pages = [
         Page(say("view_title", lang, theme=say(t.title, lang), view=v.name), theme=t, view=v)
-        for t in themes(results)
+        for t in themes(src)
         for v in shown
     ]
-    summary = tuple(f"{key}：{value}" if lang == "zh" else f"{key}: {value}"
-                    for key, value in summary_rows(results, lang=lang))
-    tables = [(premises_table(results, lang=lang), summary, say("table_summary", lang))]
-    enclosure = enclosure_table(results, lang=lang)
+    summary = tuple(say("note_row", lang, key=key, value=value) for key, value in src.summary)
+    tables = [(premises_table(src, lang=lang), summary, say("table_summary", lang))]
+    enclosure = enclosure_table(src, lang=lang)
     if enclosure is not None:
-        notes = (say("table_enclosure_note", lang), *status_counts(results, lang=lang))
+        notes = (say("table_enclosure_note", lang), *status_counts(src, lang=lang))
         tables.append((enclosure, notes, enclosure.title))
     for table, notes, notes_title in tables:
         for n, rows in enumerate(paginate(table)):
@@ -90,36 +87,24 @@ def plan_atlas(results: Results, *, lang: str = "zh") -> list[Page]:
     return pages
 
 
-def _crs_text(results: Results, lang: str) -> str:
-    code = results.data.working_crs
-    match = re.fullmatch(r"EPSG:(\d+)", code)
-    if match and GK3_FIRST_CODE <= int(match.group(1)) <= GK3_LAST_CODE:
-        meridian = GK3_FIRST_CM + 3 * (int(match.group(1)) - GK3_FIRST_CODE)
-        name = (
-            f"CGCS2000 / 3度带高斯-克吕格投影，中央经线 {meridian}°E"
-            if lang == "zh"
-            else f"CGCS2000 / 3-degree Gauss-Krüger, central meridian {meridian}°E"
-        )
+def _crs_text(src: AtlasSource, lang: str) -> str:
+    meridian = gk3_central_meridian(src.working_crs)
+    if meridian is not None:
+        name = say("gk3_name", lang, meridian=meridian)
     else:
-        name = str(results.communities.crs.name)
-    return say("tb_crs_value", lang, name=name, code=code)
+        name = str(src.communities.crs.name)
+    return say("tb_crs_value", lang, name=name, code=src.working_crs)
 
 
-def title_block(results: Results, *, lang: str, date: _dt.date) -> TitleBlock:
+def title_block(src: AtlasSource, *, lang: str, date: _dt.date) -> TitleBlock:
     """The rows every page's title block shows: area, year, scenario, coordinates, the data
     note of ``planner.yaml``, the date drawn and the software."""
-    data = results.data
-    note = data.data_note or {}
-    note_text = note.get(lang) or note.get("zh") or next(iter(note.values()), "")
-    year_key = "tb_plan_year" if results.year is not None else "tb_data_year"
-    year = results.year if results.year is not None else results.data_year
-    rows = [(say("tb_area", lang), data.name or str(data.folder or "")), (say(year_key, lang),
-                                                                          str(year))]
-    if results.scenario:
-        rows.append((say("tb_scenario", lang), str(results.scenario.get("name", ""))))
+    rows = [(say("tb_area", lang), src.name), (say(src.year_key, lang), str(src.year or "—"))]
+    if src.scenario:
+        rows.append((say("tb_scenario", lang), src.scenario))
     rows += [
-        (say("tb_crs", lang), _crs_text(results, lang)),
-        (say("tb_data", lang), " ".join(str(note_text).split()) or say("tb_no_note", lang)),
+        (say("tb_crs", lang), _crs_text(src, lang)),
+        (say("tb_data", lang), src.data_note or say("tb_no_note", lang)),
         (
             say("tb_date", lang),
             say("date", lang, year=date.year, month=date.month, day=date.day,
@@ -149,13 +134,13 @@ def _map_limits(view: View) -> tuple[float, float, float, float]:
     return cx - width / 2, cx + width / 2, cy - height / 2, cy + height / 2
 
 
-def _map_page(results: Results, page: Page, block: TitleBlock, *, number: int, total: int,
+def _map_page(src: AtlasSource, page: Page, block: TitleBlock, *, number: int, total: int,
               lang: str) -> Figure:
     assert page.theme is not None and page.view is not None
     fig, sheet = new_page()
     draw_title(sheet, page.title)
     ax = mm_axes(fig, CONTENT_BOX)
-    entries = page.theme.draw(ax, results, page.view, lang)
+    entries = page.theme.draw(ax, src, page.view, lang)
     x0, x1, y0, y1 = _map_limits(page.view)
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
@@ -163,6 +148,8 @@ def _map_page(results: Results, page: Page, block: TitleBlock, *, number: int, t
     ax.set_axis_on()
     ax.set_xticks([])
     ax.set_yticks([])
+    ax.set_xlabel("")
+    ax.set_ylabel("")
     for spine in ax.spines.values():
         spine.set_linewidth(0.8)
     draw_north_arrow(ax, label=say("north", lang))
@@ -186,42 +173,59 @@ def _table_page(page: Page, block: TitleBlock, *, number: int, total: int) -> Fi
     return fig
 
 
-def draw_pages(results: Results, *, lang: str = "zh", date: _dt.date | None = None) -> list[Figure]:
+def draw_pages(
+    source: Results | RunFolder, *, lang: str = "zh", date: _dt.date | None = None
+) -> list[Figure]:
     """Every page of the atlas as a matplotlib figure (A3 landscape), in print order."""
-    pages = plan_atlas(results, lang=lang)
-    block = title_block(results, lang=lang, date=date or _dt.date.today())
+    src = atlas_source(source, lang=lang)
+    pages = plan_atlas(src, lang=lang)
+    block = title_block(src, lang=lang, date=date or _dt.date.today())
     figures = []
     for number, page in enumerate(pages, start=1):
         if page.table is not None:
             figures.append(_table_page(page, block, number=number, total=len(pages)))
         else:
             figures.append(
-                _map_page(results, page, block, number=number, total=len(pages), lang=lang)
+                _map_page(src, page, block, number=number, total=len(pages), lang=lang)
             )
     return figures
+
+
+def _texts(fig: Figure) -> list[Text]:
+    """The texts of ``fig``: its own and those of its axes (the axes' titles and labels are
+    not used). Not ``findobj``, which makes every axis build its ticks."""
+    return [*fig.texts, *(t for ax in fig.axes for t in ax.texts)]
 
 
 def _embed_font(figures: list[Figure], font: fonts.CJKFont, folder: Path) -> None:
     """Give every text of ``figures`` the atlas font: the CJK face cut to the characters the
     pages print, as TrueType (:func:`~gis_planner.render.atlas.fonts.embeddable_font`)."""
-    texts = [t for fig in figures for t in fig.findobj(Text)]
+    texts = [t for fig in figures for t in _texts(fig)]
     printed = "".join(t.get_text() for t in texts)
     path = fonts.embeddable_font(font, printed, folder / "atlas-cjk.ttf")
     for text in texts:
         text.get_fontproperties().set_file(str(path))
     for fig in figures:
-        for bar in fig.findobj(ScaleBar):
-            bar.font_properties = {"fname": str(path), "size": 9}
+        for ax in fig.axes:
+            for bar in ax.artists:
+                if isinstance(bar, ScaleBar):
+                    bar.font_properties = {"fname": str(path), "size": 9}
 
 
 def write_atlas(
-    results: Results, path: str | Path, *, lang: str = "zh", date: _dt.date | None = None
+    source: Results | RunFolder,
+    path: str | Path,
+    *,
+    lang: str = "zh",
+    date: _dt.date | None = None,
 ) -> Path:
-    """Write the atlas of ``results`` to ``path`` (PDF, A3 landscape).
+    """Write the atlas of ``source`` to ``path`` (PDF, A3 landscape).
 
-    See :mod:`gis_planner.render.atlas`. ``date`` is the date printed in the title blocks
-    (default today); the PDF carries no other time stamp, so the same run on the same date
-    writes the same bytes.
+    See :mod:`gis_planner.render.atlas`. ``source`` is a run's results, or a run folder read
+    back with :func:`gis_planner.io.runfolder.read_run` (without the R7 proposed boundaries
+    and reach area, which a run folder does not hold). ``date`` is the date printed in the
+    title blocks (default today); the PDF carries no other time stamp, so the same run on the
+    same date writes the same bytes.
 
     Raises
     ------
@@ -231,9 +235,9 @@ def write_atlas(
     path = Path(path)
     font = fonts.find_cjk_font()
     with matplotlib.rc_context(RC):
-        figures = draw_pages(results, lang=lang, date=date)
+        figures = draw_pages(source, lang=lang, date=date)
         metadata = {
-            "Title": f"{say('atlas_title', lang)} — {results.data.name}",
+            "Title": say("atlas_title", lang),
             "Creator": f"gis_planner {__version__}",
             "CreationDate": None,
         }

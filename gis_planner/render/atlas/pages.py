@@ -189,17 +189,21 @@ def draw_title_block(
     rows = [(block.title_label, title), *block.rows, *extra]
     rows.append((block.page_label, block.page_text(number, total)))
     value_mm = PANEL_W_MM - BLOCK_LABEL_MM - 3.0
-    wrapped = [(label, wrap(value, value_mm, BLOCK_PT)) for label, value in rows]
+    wrapped = [
+        (wrap(label, BLOCK_LABEL_MM - 3.0, BLOCK_PT), wrap(value, value_mm, BLOCK_PT))
+        for label, value in rows
+    ]
     step = line_mm(BLOCK_PT)
     pad = 1.0
-    height = sum(len(lines) * step + 2 * pad for _, lines in wrapped)
+    height = sum(max(len(a), len(b)) * step + 2 * pad for a, b in wrapped)
     bottom = CONTENT_BOX[1]
     ax = mm_axes(fig, (PANEL_X_MM, bottom, PANEL_W_MM, height), frame=True)
     ax.plot([BLOCK_LABEL_MM] * 2, [0, height], color=INK, lw=0.5)
     top = height
     for label, lines in wrapped:
-        row_h = len(lines) * step + 2 * pad
-        ax.text(1.5, top - pad, label, va="top", fontsize=BLOCK_PT)
+        row_h = max(len(label), len(lines)) * step + 2 * pad
+        ax.text(1.5, top - pad, "\n".join(label), va="top", fontsize=BLOCK_PT,
+                linespacing=LEADING)
         ax.text(BLOCK_LABEL_MM + 1.5, top - pad, "\n".join(lines), va="top", fontsize=BLOCK_PT,
                 linespacing=LEADING)
         top -= row_h

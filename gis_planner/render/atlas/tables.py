@@ -1,5 +1,5 @@
-"""The atlas's printable tables: the R1 premises check (社区用房核查) and the R6 list
-(开转封清单), worded as the report words them, paginated on A3 with the header repeated.
+"""The atlas's printable tables: the R1 premises check (社区用房核查) and the R6 candidate
+list (开转封候选清单), worded as the report words them, paginated on A3 with the header repeated.
 
 Column widths follow the longest cell (a column wider than :data:`MAX_COLUMN_MM` wraps), are
 scaled to the content width, and rows are as high as their longest wrapped cell; a page takes
@@ -16,11 +16,11 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.patches import Rectangle
 
-from gis_planner.i18n import label, value_label
+from gis_planner.i18n import label
 from gis_planner.render.atlas.pages import CONTENT_BOX, INK, line_mm, text_width_mm, wrap
 from gis_planner.render.atlas.words import say
-from gis_planner.render.report import display_table, enclosure_sheet
-from gis_planner.results import Results
+from gis_planner.render.atlas.source import AtlasSource
+from gis_planner.render.report import display_table
 
 TABLE_PT = 7.5
 CELL_PAD_MM = 1.2
@@ -79,10 +79,10 @@ def cell_text(value: object, *, thousands: bool = True) -> str:
     return str(value)
 
 
-def premises_table(results: Results, *, lang: str = "zh") -> PrintTable:
+def premises_table(src: AtlasSource, *, lang: str = "zh") -> PrintTable:
     """R1 (社区用房核查): community, households, standard, required, existing and shortfall
     area (m²) and status, one row per community in the layer's order, then the total."""
-    communities = results.communities.rename(columns={"name": "community_name"})
+    communities = src.communities.rename(columns={"name": "community_name"})
     shown = display_table(communities, list(PREMISES_COLUMNS), lang=lang)
     present = [c for c in PREMISES_COLUMNS if c in communities]
     numeric = [c in PREMISES_FIGURES for c in present]
@@ -104,16 +104,16 @@ def premises_table(results: Results, *, lang: str = "zh") -> PrintTable:
     )
 
 
-def enclosure_table(results: Results, *, lang: str = "zh") -> PrintTable | None:
-    """R6 (开转封清单): :attr:`Results.enclosure_list` worded like the report's sheet
-    (:func:`gis_planner.render.report.enclosure_sheet`); None without an estates layer."""
-    table = results.enclosure_list
-    if table is None:
+def enclosure_table(src: AtlasSource, *, lang: str = "zh") -> PrintTable | None:
+    """R6 (开转封候选清单): the candidates of :attr:`AtlasSource.candidates` (worded like the
+    report's sheet, :func:`gis_planner.render.report.enclosure_sheet`), in rank order; None
+    without an estates layer."""
+    sheet = src.candidates
+    if sheet is None:
         return None
-    sheet = enclosure_sheet(table, lang=lang)
     plain = {label(c, lang) for c in PLAIN_FIGURES} | {label("estate_id", lang)}
     numeric = tuple(
-        pd.api.types.is_numeric_dtype(sheet[c].dtype) and c not in (label("estate_id", lang),)
+        pd.api.types.is_numeric_dtype(sheet[c].dtype) and c != label("estate_id", lang)
         for c in sheet.columns
     )
     rows = tuple(
@@ -196,10 +196,11 @@ def draw_table(ax: Axes, table: PrintTable, rows: range) -> None:
         ax.plot([left, left], [top, CONTENT_BOX[3]], color="#bdbdbd", lw=0.3)
 
 
-def status_counts(results: Results, *, lang: str = "zh") -> list[str]:
-    """The R6 list's estates by conclusion (``label: n``), for the notes beside the table."""
-    table = results.enclosure_list
-    if table is None or len(table) == 0:
+def status_counts(src: AtlasSource, *, lang: str = "zh") -> list[str]:
+    """The R6 candidates by conclusion (``label: n``), for the notes beside the list."""
+    sheet = src.candidates
+    status = label("enclosure_status", lang)
+    if sheet is None or len(sheet) == 0 or status not in sheet:
         return []
-    counts = table["enclosure_status"].value_counts()
-    return [f"{value_label(status, lang)}: {int(n)}" for status, n in counts.items()]
+    counts = sheet[status].value_counts(sort=False)
+    return [f"{value}: {int(n)}" for value, n in counts.items()]

@@ -1,6 +1,7 @@
 """The atlas's map themes, one function each, and the views they are drawn for.
 
-A theme draws the run's layers (:class:`~gis_planner.results.Results`, working CRS, metres)
+A theme draws the run's layers (:class:`~gis_planner.render.atlas.source.AtlasSource`, working
+CRS, metres)
 into a map axes for one :class:`View` — the whole area, or one street (街道) — and returns its
 legend entries with the count of each class in the view. Colours are the one-map's
 (:mod:`gis_planner.render.onemap.style`), so the printed atlas and the browser map agree.
@@ -19,6 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 from matplotlib import patheffects
 from matplotlib.axes import Axes
@@ -36,7 +38,7 @@ from gis_planner.render.onemap.style import (
     SITE_COLOURS,
     STYLES,
 )
-from gis_planner.results import Results
+from gis_planner.render.atlas.source import AtlasSource
 
 #: display simplification (m): far below what a printed A3 page shows
 SIMPLIFY_M = 1.0
@@ -72,11 +74,11 @@ def street_of(value: object) -> str | None:
     return text or None
 
 
-def views(results: Results, *, name: str, no_street: str) -> list[View]:
+def views(src: AtlasSource, *, name: str, no_street: str) -> list[View]:
     """The whole area, then one view per street in the order streets first appear in the
     communities layer; when some communities have a street and some do not, the latter get
     a view of their own (``no_street``), so every community is on a page of its street."""
-    communities = results.communities
+    communities = src.communities
     ids = communities["community_id"].astype(str)
     streets = (
         communities["street"].map(street_of)
@@ -84,8 +86,8 @@ def views(results: Results, *, name: str, no_street: str) -> list[View]:
         else pd.Series(None, index=communities.index, dtype=object)
     )
     layers = [communities]
-    if results.estates is not None and len(results.estates):
-        layers.append(results.estates)
+    if src.estates is not None and len(src.estates):
+        layers.append(src.estates)
     whole = View(name, None, _bounds(pd.concat([g.geometry for g in layers])))
     out = [whole]
     named = [s for s in dict.fromkeys(streets.tolist()) if s is not None]
@@ -129,12 +131,12 @@ def _faded(colours: Iterable[str], alpha: float) -> list[tuple[float, float, flo
     return [to_rgba(c, alpha) for c in colours]
 
 
-def _context(ax: Axes, results: Results, view: View, lang: str) -> list[LegendEntry]:
+def _context(ax: Axes, src: AtlasSource, view: View, lang: str) -> list[LegendEntry]:
     """The communities around a street (grey) and the street's outline; nothing on the whole
     area's page. Returns their legend entries."""
     if view.whole:
         return []
-    communities = results.communities
+    communities = src.communities
     inside = _in_view(communities, view)
     _polygons(ax, communities[~inside], color=CONTEXT_FILL, edgecolor=CONTEXT_EDGE, linewidth=0.5)
     outline = gpd.GeoSeries([communities[inside].union_all()], crs=communities.crs)
@@ -188,17 +190,17 @@ def _status_entries(
     return entries
 
 
-def _premises_points(ax: Axes, results: Results, view: View, lang: str) -> list[LegendEntry]:
+def _premises_points(ax: Axes, src: AtlasSource, view: View, lang: str) -> list[LegendEntry]:
     """Premises of the view: those counted toward R1 filled, the others (planned, in a data
     year run) hollow."""
-    premises = results.premises
+    premises = src.premises
     if premises is None or len(premises) == 0:
         return []
     shown = _points(premises[_in_view(premises, view)])
-    counted_index = (
-        results.counted_premises.index if results.counted_premises is not None else shown.index
-    )
-    counted = shown.index.isin(counted_index)
+    if src.counted is None:
+        counted = np.ones(len(shown), dtype=bool)
+    else:
+        counted = src.counted.reindex(shown.index, fill_value=True).to_numpy(dtype=bool)
     size = 16 if view.whole else 28
     if counted.any():
         shown[counted].plot(ax=ax, marker="o", markersize=size, color=PREMISES_COLOUR,
@@ -228,10 +230,10 @@ def _premises_points(ax: Axes, results: Results, view: View, lang: str) -> list[
     return entries
 
 
-def premises(ax: Axes, results: Results, view: View, lang: str) -> list[LegendEntry]:
+def premises(ax: Axes, src: AtlasSource, view: View, lang: str) -> list[LegendEntry]:
     """R1: the communities of ``view`` coloured by premises status, the premises on top."""
-    context = _context(ax, results, view, lang)
-    communities = results.communities
+    context = _context(ax, src, view, lang)
+    communities = src.communities
     inside = communities[_in_view(communities, view)]
     status = inside["premises_status"]
     colours = [COMMUNITY_COLOURS.get(s, NO_STATUS_COLOUR) for s in status]
@@ -240,18 +242,18 @@ def premises(ax: Axes, results: Results, view: View, lang: str) -> list[LegendEn
     _labels(ax, inside, "name", size=_label_size(view))
     entries = _status_entries(status, COMMUNITY_COLOURS, lang=lang,
                               alpha=FILL_ALPHA["communities"], edge=INK)
-    return entries + _premises_points(ax, results, view, lang) + context
+    return entries + _premises_points(ax, src, view, lang) + context
 
 
-def enclosure(ax: Axes, results: Results, view: View, lang: str) -> list[LegendEntry]:
+def enclosure(ax: Axes, src: AtlasSource, view: View, lang: str) -> list[LegendEntry]:
     """R6: the estates of ``view`` coloured by open-to-enclosed status, over the communities'
     outlines (the whole area's page also shows estates in no community)."""
-    context = _context(ax, results, view, lang)
-    communities = results.communities
+    context = _context(ax, src, view, lang)
+    communities = src.communities
     inside = communities[_in_view(communities, view)]
     _polygons(ax, inside, color="white", edgecolor=INK, linewidth=0.9)
     entries: list[LegendEntry] = []
-    estates = results.estates
+    estates = src.estates
     if estates is not None and len(estates):
         shown = estates[_in_view(estates, view)]
         status = shown["enclosure_status"]
@@ -284,12 +286,11 @@ def _sources_in_view(proposed: gpd.GeoDataFrame, view: View) -> pd.Series:
     return proposed[column].map(touches)
 
 
-def boundaries(ax: Axes, results: Results, view: View, lang: str) -> list[LegendEntry]:
+def boundaries(ax: Axes, src: AtlasSource, view: View, lang: str) -> list[LegendEntry]:
     """R7: the proposed communities of ``view`` coloured by their (first) change, the original
     boundaries dashed on top."""
-    context = _context(ax, results, view, lang)
-    layout = results.layout
-    proposed = layout.boundaries.communities if layout is not None else None
+    context = _context(ax, src, view, lang)
+    proposed = src.proposed
     entries: list[LegendEntry] = []
     if proposed is not None and len(proposed):
         shown = proposed[_sources_in_view(proposed, view)]
@@ -310,7 +311,7 @@ def boundaries(ax: Axes, results: Results, view: View, lang: str) -> list[Legend
             for key, colour in CHANGE_COLOURS.items()
             if key in counts
         ]
-    communities = results.communities
+    communities = src.communities
     original = communities[_in_view(communities, view)]
     _polygons(ax, original, facecolor="none", edgecolor=INK, linewidth=0.9, linestyle="--",
               zorder=9)
@@ -343,26 +344,26 @@ def _site_markers(ax: Axes, shown: gpd.GeoDataFrame, view: View) -> None:
                         annotation_clip=True)
 
 
-def sites(ax: Axes, results: Results, view: View, lang: str) -> list[LegendEntry]:
+def sites(ax: Axes, src: AtlasSource, view: View, lang: str) -> list[LegendEntry]:
     """R7: the reach of the counted premises, the premises, and the new sites of both
     models (set cover ``lscp``, best p ``mclp``) with their priority."""
-    context = _context(ax, results, view, lang)
-    communities = results.communities
+    context = _context(ax, src, view, lang)
+    communities = src.communities
     inside = communities[_in_view(communities, view)]
     _polygons(ax, inside, color="#fafafa", edgecolor=INK, linewidth=0.8)
     entries: list[LegendEntry] = []
     reach_style = STYLES["reach"]
-    if results.reach is not None and not results.reach.is_empty:
-        reach = gpd.GeoSeries([results.reach], crs=communities.crs)
+    if src.reach is not None and not src.reach.is_empty and src.walking_distance_m:
+        reach = gpd.GeoSeries([src.reach], crs=communities.crs)
         face = to_rgba(str(reach_style["fillColor"]), FILL_ALPHA["reach"])
         reach.simplify(SIMPLIFY_M).plot(ax=ax, color=face, edgecolor=str(reach_style["color"]),
                                         linewidth=0.6, zorder=3)
-        distance = float(results.rules.layout.walking_distance_m)
+        distance = src.walking_distance_m
         entries.append(LegendEntry(say("reach_area", lang, distance=distance), "patch",
                                    face, str(reach_style["color"])))  # type: ignore[arg-type]
     _labels(ax, inside, "name", size=_label_size(view), colour="#000000")
-    entries += _premises_points(ax, results, view, lang)
-    chosen = results.sites
+    entries += _premises_points(ax, src, view, lang)
+    chosen = src.sites
     if chosen is not None and len(chosen):
         shown = _points(chosen[_in_view(chosen, view)])
         _site_markers(ax, shown, view)
@@ -385,18 +386,17 @@ class Theme:
 
     key: str
     title: str
-    draw: Callable[[Axes, Results, View, str], list[LegendEntry]]
+    draw: Callable[[Axes, AtlasSource, View, str], list[LegendEntry]]
 
 
-def themes(results: Results) -> list[Theme]:
-    """The themes of ``results`` in print order: R1 always; R6 with an estates layer; the two
+def themes(src: AtlasSource) -> list[Theme]:
+    """The themes of ``src`` in print order: R1 always; R6 with an estates layer; the two
     R7 themes only when the run made layout proposals."""
     out = [Theme("premises", "theme_premises", premises)]
-    if results.estates is not None:
+    if src.estates is not None:
         out.append(Theme("enclosure", "theme_enclosure", enclosure))
-    layout = results.layout
-    if layout is not None and layout.boundaries is not None:
+    if src.proposed is not None:
         out.append(Theme("boundaries", "theme_boundaries", boundaries))
-    if layout is not None and layout.siting is not None:
+    if src.sites is not None:
         out.append(Theme("sites", "theme_sites", sites))
     return out

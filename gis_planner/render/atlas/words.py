@@ -27,15 +27,19 @@ TEXTS: dict[str, tuple[str, str]] = {
     "view_no_street": ("未填街道的社区", "Communities without a street"),
     # printable tables
     "table_premises": ("社区用房核查表（R1）", "Community premises check (R1)"),
-    "table_enclosure": ("开转封清单（R6）", "Open-to-enclosed list (R6)"),
+    "table_enclosure": ("开转封候选清单（R6）", "Open-to-enclosed candidates (R6)"),
     "table_continued": ("{title}（续）", "{title} (continued)"),
     "table_total": ("合计", "Total"),
     "table_number": ("序号", "No."),
     "table_summary": ("核查结果汇总", "Summary of the check"),
     "table_enclosure_note": (
-        "按街道、社区和评估结论排序；每个小区列出全部评估理由。",
-        "In order of street, community and conclusion; every reason of each estate is listed.",
+        "可列入开转封的小区，按优先顺序排列，每个小区列出全部评估理由；其余开放式、半封闭小区"
+        "（需开展意愿调查、需论证、不宜开转封）见 report.xlsx 的开转封清单。",
+        "The estates that may be enclosed, in order of priority, with every reason of each; the"
+        " other open and semi-open estates (survey needed, review needed, not suitable) are in"
+        " the open-to-enclosed list of report.xlsx.",
     ),
+    "note_row": ("{key}：{value}", "{key}: {value}"),
     # title block (图签)
     "tb_title": ("图名", "Title"),
     "tb_area": ("规划范围", "Area"),
@@ -43,12 +47,16 @@ TEXTS: dict[str, tuple[str, str]] = {
     "tb_data_year": ("数据年份", "Data year"),
     "tb_scenario": ("情景", "Scenario"),
     "tb_crs": ("坐标系", "Coordinates"),
+    "gk3_name": (
+        "CGCS2000 / 3度带高斯-克吕格投影，中央经线 {meridian}°E",
+        "CGCS2000 / 3-degree Gauss-Krüger, central meridian {meridian}°E",
+    ),
     "tb_crs_value": ("{name}（{code}），单位：米", "{name} ({code}), metres"),
     "tb_data": ("数据说明", "About the data"),
     "tb_no_note": ("未提供（planner.yaml 的 data_note）", "none given (data_note of planner.yaml)"),
     "tb_date": ("制图日期", "Drawn"),
     "tb_made_with": ("制图软件", "Made with"),
-    "tb_scale": ("比例（A3 原大打印）", "Scale (A3 at 100 %)"),
+    "tb_scale": ("比例尺（A3）", "Scale (A3)"),
     "tb_page": ("页码", "Page"),
     "page_of": ("第 {n} 页 / 共 {total} 页", "page {n} of {total}"),
     "date": ("{year}年{month}月{day}日", "{iso}"),
