@@ -30,6 +30,7 @@ from gis_planner.render.atlas.pages import (
     mm_axes,
     new_page,
 )
+from gis_planner.render.atlas.source import AtlasSource, atlas_source
 from gis_planner.render.atlas.tables import (
     PrintTable,
     draw_table,
@@ -38,15 +39,14 @@ from gis_planner.render.atlas.tables import (
     premises_table,
     status_counts,
 )
-from gis_planner.render.atlas.source import AtlasSource, atlas_source
 from gis_planner.render.atlas.themes import Theme, View, themes, views
 from gis_planner.render.atlas.words import say
 from gis_planner.results import Results
 
 log = logging.getLogger(__name__)
 
-#: matplotlib settings of the atlas (set only while it is drawn): fonts embedded as TrueType
-RC = {"pdf.fonttype": 42, "ps.fonttype": 42, "axes.unicode_minus": False}
+#: pdf.fonttype of the atlas (set only while it is drawn): fonts embedded as TrueType
+FONTTYPE = 42
 #: gap (mm) between the panel and the title block below it
 PANEL_GAP_MM = 5.0
 
@@ -107,8 +107,7 @@ def title_block(src: AtlasSource, *, lang: str, date: _dt.date) -> TitleBlock:
         (say("tb_data", lang), src.data_note or say("tb_no_note", lang)),
         (
             say("tb_date", lang),
-            say("date", lang, year=date.year, month=date.month, day=date.day,
-                iso=date.isoformat()),
+            say("date", lang, year=date.year, month=date.month, day=date.day, iso=date.isoformat()),
         ),
         (say("tb_made_with", lang), f"gis_planner {__version__}"),
     ]
@@ -134,8 +133,9 @@ def _map_limits(view: View) -> tuple[float, float, float, float]:
     return cx - width / 2, cx + width / 2, cy - height / 2, cy + height / 2
 
 
-def _map_page(src: AtlasSource, page: Page, block: TitleBlock, *, number: int, total: int,
-              lang: str) -> Figure:
+def _map_page(
+    src: AtlasSource, page: Page, block: TitleBlock, *, number: int, total: int, lang: str
+) -> Figure:
     assert page.theme is not None and page.view is not None
     fig, sheet = new_page()
     draw_title(sheet, page.title)
@@ -157,8 +157,13 @@ def _map_page(src: AtlasSource, page: Page, block: TitleBlock, *, number: int, t
     scale = round((x1 - x0) / (CONTENT_BOX[2] / 1000.0), -2)
     extra = [(say("tb_scale", lang), f"1:{scale:,.0f}")]
     top = draw_title_block(fig, block, title=page.title, number=number, total=total, extra=extra)
-    draw_legend(fig, entries, title=say("legend", lang), top_mm=CONTENT_BOX[1] + CONTENT_BOX[3],
-                bottom_mm=top + PANEL_GAP_MM)
+    draw_legend(
+        fig,
+        entries,
+        title=say("legend", lang),
+        top_mm=CONTENT_BOX[1] + CONTENT_BOX[3],
+        bottom_mm=top + PANEL_GAP_MM,
+    )
     return fig
 
 
@@ -168,8 +173,13 @@ def _table_page(page: Page, block: TitleBlock, *, number: int, total: int) -> Fi
     draw_title(sheet, page.title)
     draw_table(mm_axes(fig, CONTENT_BOX), page.table, page.rows)
     top = draw_title_block(fig, block, title=page.title, number=number, total=total)
-    draw_notes(fig, page.notes, title=page.notes_title, top_mm=CONTENT_BOX[1] + CONTENT_BOX[3],
-               bottom_mm=top + PANEL_GAP_MM)
+    draw_notes(
+        fig,
+        page.notes,
+        title=page.notes_title,
+        top_mm=CONTENT_BOX[1] + CONTENT_BOX[3],
+        bottom_mm=top + PANEL_GAP_MM,
+    )
     return fig
 
 
@@ -185,9 +195,7 @@ def draw_pages(
         if page.table is not None:
             figures.append(_table_page(page, block, number=number, total=len(pages)))
         else:
-            figures.append(
-                _map_page(src, page, block, number=number, total=len(pages), lang=lang)
-            )
+            figures.append(_map_page(src, page, block, number=number, total=len(pages), lang=lang))
     return figures
 
 
@@ -234,7 +242,9 @@ def write_atlas(
     """
     path = Path(path)
     font = fonts.find_cjk_font()
-    with matplotlib.rc_context(RC):
+    with matplotlib.rc_context(
+        {"pdf.fonttype": FONTTYPE, "ps.fonttype": FONTTYPE, "axes.unicode_minus": False}
+    ):
         figures = draw_pages(source, lang=lang, date=date)
         metadata = {
             "Title": say("atlas_title", lang),

@@ -83,11 +83,13 @@ class CJKFontMissingError(PlannerError):
             return (
                 "atlas.pdf: no font with Chinese glyphs was found (looked for "
                 f"{families}); install Noto Sans CJK — on Debian/Ubuntu "
-                "`apt-get install fonts-noto-cjk` — or run with --no-atlas"
+                "`apt-get install fonts-noto-cjk` — and run again (from Python, "
+                "write_run(..., atlas_pdf=False) leaves the atlas out)"
             )
         return (
             f"atlas.pdf：未找到含中文字形的字体（查找了 {families}）；请安装 Noto Sans CJK"
-            "（Debian/Ubuntu：apt-get install fonts-noto-cjk），或加 --no-atlas 运行"
+            "（Debian/Ubuntu：apt-get install fonts-noto-cjk）后重新运行（在 Python 中可用 "
+            "write_run(..., atlas_pdf=False) 不输出图集）"
         )
 
 

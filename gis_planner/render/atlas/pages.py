@@ -50,6 +50,8 @@ INK = "#252525"
 
 #: x, y, width, height in millimetres
 Box = tuple[float, float, float, float]
+#: a matplotlib colour: a name or hex code, or RGBA
+Colour = str | tuple[float, float, float, float]
 
 
 @dataclass(frozen=True)
@@ -72,8 +74,8 @@ class LegendEntry:
 
     label: str
     kind: str = "patch"
-    colour: str = "#ffffff"
-    edge: str = INK
+    colour: Colour = "#ffffff"
+    edge: Colour = INK
     style: dict[str, object] = field(default_factory=dict)
 
 
@@ -85,9 +87,7 @@ def text_width_mm(text: str, size_pt: float) -> float:
     11.29
     """
     em = size_pt * MM_PER_PT
-    return sum(
-        em if unicodedata.east_asian_width(c) in "WF" else NARROW_EM * em for c in str(text)
-    )
+    return sum(em if unicodedata.east_asian_width(c) in "WF" else NARROW_EM * em for c in str(text))
 
 
 def _tokens(text: str) -> list[str]:
@@ -202,10 +202,15 @@ def draw_title_block(
     top = height
     for label, lines in wrapped:
         row_h = max(len(label), len(lines)) * step + 2 * pad
-        ax.text(1.5, top - pad, "\n".join(label), va="top", fontsize=BLOCK_PT,
-                linespacing=LEADING)
-        ax.text(BLOCK_LABEL_MM + 1.5, top - pad, "\n".join(lines), va="top", fontsize=BLOCK_PT,
-                linespacing=LEADING)
+        ax.text(1.5, top - pad, "\n".join(label), va="top", fontsize=BLOCK_PT, linespacing=LEADING)
+        ax.text(
+            BLOCK_LABEL_MM + 1.5,
+            top - pad,
+            "\n".join(lines),
+            va="top",
+            fontsize=BLOCK_PT,
+            linespacing=LEADING,
+        )
         top -= row_h
         if top > 0.01:
             ax.plot([0, PANEL_W_MM], [top, top], color=INK, lw=0.4)
@@ -282,8 +287,16 @@ def draw_north_arrow(ax: Axes, *, label: str) -> None:
             zorder=20,
         )
     )
-    ax.text(tip[0], base - 0.01, label, transform=ax.transAxes, ha="center", va="top",
-            fontsize=10, zorder=20)
+    ax.text(
+        tip[0],
+        base - 0.01,
+        label,
+        transform=ax.transAxes,
+        ha="center",
+        va="top",
+        fontsize=10,
+        zorder=20,
+    )
 
 
 def draw_scale_bar(ax: Axes) -> ScaleBar:

@@ -37,7 +37,8 @@ class AtlasSource:
     Attributes
     ----------
     name : str
-        The planning area (``name`` of ``planner.yaml``; the atlas's title without one).
+        The planning area (``name`` of ``planner.yaml``; the atlas's title without one; for a
+        run folder, which does not record it, the name of the layers folder the run read).
     working_crs : str
         The CRS of every layer here (``EPSG:4549``).
     year_key, year : str, int or None
@@ -140,8 +141,17 @@ def _run_candidates(estates: gpd.GeoDataFrame | None, lang: str) -> pd.DataFrame
     community = table.get("community_id", pd.Series(None, index=table.index))
     table["unassigned"] = community.map(lambda v: v is None or str(v).strip() in ("", "nan"))
     table["enclosure_reasons"] = [[r] if r else [] for r in table.get("enclosure_reasons", "")]
-    for column in ("enclosure_rank", "name", "estate_id", "community_name", "street",
-                   "built_year", "households", "walls_included", "no_property_management"):
+    for column in (
+        "enclosure_rank",
+        "name",
+        "estate_id",
+        "community_name",
+        "street",
+        "built_year",
+        "households",
+        "walls_included",
+        "no_property_management",
+    ):
         if column not in table:
             table[column] = None
     return enclosure_sheet(table, lang=lang)
@@ -171,8 +181,9 @@ def _from_run(run: RunFolder, lang: str) -> AtlasSource:
     if premises is not None and "status" in premises:
         counted = premises["status"].ne("planned") | (plan_year is not None)
     estates = local("estates")
+    folder = settings.get("layers_folder", "").replace("\\", "/").rstrip("/")
     return AtlasSource(
-        name=say("atlas_title", lang),
+        name=folder.rsplit("/", 1)[-1] or run.name,
         working_crs=crs,
         year_key="tb_plan_year" if plan_year is not None else "tb_data_year",
         year=plan_year if plan_year is not None else _year(settings.get("data_year")),

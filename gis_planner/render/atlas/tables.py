@@ -18,8 +18,8 @@ from matplotlib.patches import Rectangle
 
 from gis_planner.i18n import label
 from gis_planner.render.atlas.pages import CONTENT_BOX, INK, line_mm, text_width_mm, wrap
-from gis_planner.render.atlas.words import say
 from gis_planner.render.atlas.source import AtlasSource
+from gis_planner.render.atlas.words import say
 from gis_planner.render.report import display_table
 
 TABLE_PT = 7.5
@@ -87,8 +87,13 @@ def premises_table(src: AtlasSource, *, lang: str = "zh") -> PrintTable:
     present = [c for c in PREMISES_COLUMNS if c in communities]
     numeric = [c in PREMISES_FIGURES for c in present]
     rows = [
-        (str(n), *(cell_text(v) if is_figure else str(v or "") for v, is_figure in
-                   zip(row, numeric, strict=True)))
+        (
+            str(n),
+            *(
+                cell_text(v) if is_figure else str(v or "")
+                for v, is_figure in zip(row, numeric, strict=True)
+            ),
+        )
         for n, row in enumerate(shown.itertuples(index=False, name=None), start=1)
     ]
     total = [say("table_total", lang)] + [
@@ -145,7 +150,9 @@ def column_widths(table: PrintTable, width_mm: float = CONTENT_BOX[2]) -> list[f
 
 
 def _row_height(cells: Sequence[str], widths: Sequence[float]) -> float:
-    lines = max(len(wrap(c, w - 2 * CELL_PAD_MM, TABLE_PT)) for c, w in zip(cells, widths))
+    lines = max(
+        len(wrap(c, w - 2 * CELL_PAD_MM, TABLE_PT)) for c, w in zip(cells, widths, strict=True)
+    )
     return lines * line_mm(TABLE_PT) + 2 * ROW_PAD_MM
 
 
@@ -173,7 +180,7 @@ def draw_table(ax: Axes, table: PrintTable, rows: range) -> None:
     lefts = [sum(widths[:k]) for k in range(len(widths))]
     top = CONTENT_BOX[3]
     width = sum(widths)
-    lines = [(table.headers, HEADER_FILL)]
+    lines: list[tuple[tuple[str, ...], str | None]] = [(table.headers, HEADER_FILL)]
     for k in rows:
         last = table.total_row and k == len(table.rows) - 1
         lines.append((table.rows[k], TOTAL_FILL if last else (STRIPE_FILL if k % 2 else None)))
@@ -185,11 +192,19 @@ def draw_table(ax: Axes, table: PrintTable, rows: range) -> None:
             right_aligned = n > 0 and table.numeric[k]
             x = left + w - CELL_PAD_MM if right_aligned else left + CELL_PAD_MM
             text = "\n".join(wrap(cell, w - 2 * CELL_PAD_MM, TABLE_PT))
-            ax.text(x, top - ROW_PAD_MM, text, ha="right" if right_aligned else "left",
-                    va="top", fontsize=TABLE_PT, linespacing=1.35)
+            ax.text(
+                x,
+                top - ROW_PAD_MM,
+                text,
+                ha="right" if right_aligned else "left",
+                va="top",
+                fontsize=TABLE_PT,
+                linespacing=1.35,
+            )
         top -= height
-        ax.plot([0, width], [top, top], color=INK if n == 0 else "#bdbdbd",
-                lw=0.8 if n == 0 else 0.3)
+        ax.plot(
+            [0, width], [top, top], color=INK if n == 0 else "#bdbdbd", lw=0.8 if n == 0 else 0.3
+        )
     ax.plot([0, width], [CONTENT_BOX[3]] * 2, color=INK, lw=1.0)
     ax.plot([0, width], [top, top], color=INK, lw=1.0)
     for left in [*lefts[1:]]:

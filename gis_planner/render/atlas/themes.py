@@ -28,6 +28,7 @@ from matplotlib.colors import to_rgba
 
 from gis_planner.i18n import value_label
 from gis_planner.render.atlas.pages import INK, LegendEntry
+from gis_planner.render.atlas.source import AtlasSource
 from gis_planner.render.atlas.words import say
 from gis_planner.render.onemap.style import (
     CHANGE_COLOURS,
@@ -38,7 +39,6 @@ from gis_planner.render.onemap.style import (
     SITE_COLOURS,
     STYLES,
 )
-from gis_planner.render.atlas.source import AtlasSource
 
 #: display simplification (m): far below what a printed A3 page shows
 SIMPLIFY_M = 1.0
@@ -110,7 +110,8 @@ def _in_view(gdf: gpd.GeoDataFrame, view: View, column: str = "community_id") ->
         return pd.Series(True, index=gdf.index)
     if column not in gdf:
         return pd.Series(False, index=gdf.index)
-    return gdf[column].map(lambda v: street_of(v) in view.ids)  # type: ignore[operator]
+    ids = view.ids
+    return gdf[column].map(lambda v: street_of(v) in ids)
 
 
 def _polygons(ax: Axes, gdf: gpd.GeoDataFrame, **style: object) -> None:
@@ -152,8 +153,18 @@ def _labels(ax: Axes, gdf: gpd.GeoDataFrame, column: str, *, size: float, colour
     for point, text in zip(gdf.geometry.representative_point(), gdf[column], strict=True):
         if point is None or point.is_empty or street_of(text) is None:
             continue
-        ax.text(point.x, point.y, str(text), ha="center", va="center", fontsize=size,
-                color=colour, path_effects=HALO, zorder=12, clip_on=True)
+        ax.text(
+            point.x,
+            point.y,
+            str(text),
+            ha="center",
+            va="center",
+            fontsize=size,
+            color=colour,
+            path_effects=HALO,
+            zorder=12,
+            clip_on=True,
+        )
 
 
 def _label_size(view: View) -> float:
@@ -172,7 +183,7 @@ def _status_entries(
         LegendEntry(
             _counted(str(value_label(key, lang)), int(counts.get(key, 0)), lang),
             "patch",
-            to_rgba(colour, alpha),  # type: ignore[arg-type]
+            to_rgba(colour, alpha),
             edge,
         )
         for key, colour in colours.items()
@@ -183,7 +194,7 @@ def _status_entries(
             LegendEntry(
                 _counted(say("no_status", lang), missing, lang),
                 "patch",
-                to_rgba(NO_STATUS_COLOUR, alpha),  # type: ignore[arg-type]
+                to_rgba(NO_STATUS_COLOUR, alpha),
                 edge,
             )
         )
@@ -203,11 +214,25 @@ def _premises_points(ax: Axes, src: AtlasSource, view: View, lang: str) -> list[
         counted = src.counted.reindex(shown.index, fill_value=True).to_numpy(dtype=bool)
     size = 16 if view.whole else 28
     if counted.any():
-        shown[counted].plot(ax=ax, marker="o", markersize=size, color=PREMISES_COLOUR,
-                            edgecolor="white", linewidth=0.6, zorder=14)
+        shown[counted].plot(
+            ax=ax,
+            marker="o",
+            markersize=size,
+            color=PREMISES_COLOUR,
+            edgecolor="white",
+            linewidth=0.6,
+            zorder=14,
+        )
     if (~counted).any():
-        shown[~counted].plot(ax=ax, marker="o", markersize=size, facecolor="white",
-                             edgecolor=PREMISES_COLOUR, linewidth=1.0, zorder=14)
+        shown[~counted].plot(
+            ax=ax,
+            marker="o",
+            markersize=size,
+            facecolor="white",
+            edgecolor=PREMISES_COLOUR,
+            linewidth=1.0,
+            zorder=14,
+        )
     entries = [
         LegendEntry(
             _counted(say("premises_counted", lang), int(counted.sum()), lang),
@@ -237,11 +262,13 @@ def premises(ax: Axes, src: AtlasSource, view: View, lang: str) -> list[LegendEn
     inside = communities[_in_view(communities, view)]
     status = inside["premises_status"]
     colours = [COMMUNITY_COLOURS.get(s, NO_STATUS_COLOUR) for s in status]
-    _polygons(ax, inside, color=_faded(colours, FILL_ALPHA["communities"]), edgecolor=INK,
-              linewidth=0.8)
+    _polygons(
+        ax, inside, color=_faded(colours, FILL_ALPHA["communities"]), edgecolor=INK, linewidth=0.8
+    )
     _labels(ax, inside, "name", size=_label_size(view))
-    entries = _status_entries(status, COMMUNITY_COLOURS, lang=lang,
-                              alpha=FILL_ALPHA["communities"], edge=INK)
+    entries = _status_entries(
+        status, COMMUNITY_COLOURS, lang=lang, alpha=FILL_ALPHA["communities"], edge=INK
+    )
     return entries + _premises_points(ax, src, view, lang) + context
 
 
@@ -258,10 +285,16 @@ def enclosure(ax: Axes, src: AtlasSource, view: View, lang: str) -> list[LegendE
         shown = estates[_in_view(estates, view)]
         status = shown["enclosure_status"]
         colours = [ESTATE_COLOURS.get(s, NO_STATUS_COLOUR) for s in status]
-        _polygons(ax, shown, color=_faded(colours, FILL_ALPHA["estates"]), edgecolor="#525252",
-                  linewidth=0.3)
-        entries = _status_entries(status, ESTATE_COLOURS, lang=lang,
-                                  alpha=FILL_ALPHA["estates"], edge="#525252")
+        _polygons(
+            ax,
+            shown,
+            color=_faded(colours, FILL_ALPHA["estates"]),
+            edgecolor="#525252",
+            linewidth=0.3,
+        )
+        entries = _status_entries(
+            status, ESTATE_COLOURS, lang=lang, alpha=FILL_ALPHA["estates"], edge="#525252"
+        )
     _labels(ax, inside, "name", size=_label_size(view), colour="#000000")
     boundary = LegendEntry(say("community_boundary", lang), "patch", "white", INK)
     return entries + [boundary] + context
@@ -296,15 +329,20 @@ def boundaries(ax: Axes, src: AtlasSource, view: View, lang: str) -> list[Legend
         shown = proposed[_sources_in_view(proposed, view)]
         change = shown["change"].map(_first_change)
         colours = [CHANGE_COLOURS.get(c, NO_STATUS_COLOUR) for c in change]
-        _polygons(ax, shown, color=_faded(colours, FILL_ALPHA["proposed"]), edgecolor=colours,
-                  linewidth=1.6)
+        _polygons(
+            ax,
+            shown,
+            color=_faded(colours, FILL_ALPHA["proposed"]),
+            edgecolor=colours,
+            linewidth=1.6,
+        )
         _labels(ax, shown, "name", size=_label_size(view))
         counts = change.value_counts()
         entries = [
             LegendEntry(
                 _counted(str(value_label(key, lang)), int(counts[key]), lang),
                 "patch",
-                to_rgba(colour, FILL_ALPHA["proposed"]),  # type: ignore[arg-type]
+                to_rgba(colour, FILL_ALPHA["proposed"]),
                 colour,
                 style={"linewidth": 1.6},
             )
@@ -313,10 +351,12 @@ def boundaries(ax: Axes, src: AtlasSource, view: View, lang: str) -> list[Legend
         ]
     communities = src.communities
     original = communities[_in_view(communities, view)]
-    _polygons(ax, original, facecolor="none", edgecolor=INK, linewidth=0.9, linestyle="--",
-              zorder=9)
-    dashed = LegendEntry(say("original_boundary", lang), "line", INK,
-                         style={"linewidth": 0.9, "linestyle": "--"})
+    _polygons(
+        ax, original, facecolor="none", edgecolor=INK, linewidth=0.9, linestyle="--", zorder=9
+    )
+    dashed = LegendEntry(
+        say("original_boundary", lang), "line", INK, style={"linewidth": 0.9, "linestyle": "--"}
+    )
     return entries + [dashed] + context
 
 
@@ -325,10 +365,20 @@ def _site_markers(ax: Axes, shown: gpd.GeoDataFrame, view: View) -> None:
     site chosen by both shows both), each with its priority beside it."""
     size = 1.0 if view.whole else 1.4
     styles = {
-        "lscp": {"marker": "s", "markersize": 60 * size, "facecolor": "none",
-                 "edgecolor": SITE_COLOURS["lscp"], "linewidth": 1.4},
-        "mclp": {"marker": "o", "markersize": 22 * size, "color": SITE_COLOURS["mclp"],
-                 "edgecolor": "white", "linewidth": 0.5},
+        "lscp": {
+            "marker": "s",
+            "markersize": 60 * size,
+            "facecolor": "none",
+            "edgecolor": SITE_COLOURS["lscp"],
+            "linewidth": 1.4,
+        },
+        "mclp": {
+            "marker": "o",
+            "markersize": 22 * size,
+            "color": SITE_COLOURS["mclp"],
+            "edgecolor": "white",
+            "linewidth": 0.5,
+        },
     }
     offsets = {"lscp": (-5, 0, "right"), "mclp": (5, 0, "left")}
     for model, style in styles.items():
@@ -338,10 +388,19 @@ def _site_markers(ax: Axes, shown: gpd.GeoDataFrame, view: View) -> None:
         rows.plot(ax=ax, zorder=15, **style)
         dx, dy, ha = offsets[model]
         for point, priority in zip(rows.geometry, rows["priority"], strict=True):
-            ax.annotate(str(priority), (point.x, point.y), xytext=(dx, dy),
-                        textcoords="offset points", ha=ha, va="center", fontsize=6 * size,
-                        color=SITE_COLOURS[model], path_effects=HALO, zorder=16,
-                        annotation_clip=True)
+            ax.annotate(
+                str(priority),
+                (point.x, point.y),
+                xytext=(dx, dy),
+                textcoords="offset points",
+                ha=ha,
+                va="center",
+                fontsize=6 * size,
+                color=SITE_COLOURS[model],
+                path_effects=HALO,
+                zorder=16,
+                annotation_clip=True,
+            )
 
 
 def sites(ax: Axes, src: AtlasSource, view: View, lang: str) -> list[LegendEntry]:
@@ -354,27 +413,41 @@ def sites(ax: Axes, src: AtlasSource, view: View, lang: str) -> list[LegendEntry
     entries: list[LegendEntry] = []
     reach_style = STYLES["reach"]
     if src.reach is not None and not src.reach.is_empty and src.walking_distance_m:
-        reach = gpd.GeoSeries([src.reach], crs=communities.crs)
+        area = src.reach if view.whole else src.reach.intersection(inside.union_all())
+        reach = gpd.GeoSeries([area], crs=communities.crs)
         face = to_rgba(str(reach_style["fillColor"]), FILL_ALPHA["reach"])
-        reach.simplify(SIMPLIFY_M).plot(ax=ax, color=face, edgecolor=str(reach_style["color"]),
-                                        linewidth=0.6, zorder=3)
+        reach.simplify(SIMPLIFY_M).plot(
+            ax=ax, color=face, edgecolor=str(reach_style["color"]), linewidth=0.6, zorder=3
+        )
         distance = src.walking_distance_m
-        entries.append(LegendEntry(say("reach_area", lang, distance=distance), "patch",
-                                   face, str(reach_style["color"])))  # type: ignore[arg-type]
+        entries.append(
+            LegendEntry(
+                say("reach_area", lang, distance=distance), "patch", face, str(reach_style["color"])
+            )
+        )
     _labels(ax, inside, "name", size=_label_size(view), colour="#000000")
     entries += _premises_points(ax, src, view, lang)
     chosen = src.sites
     if chosen is not None and len(chosen):
         shown = _points(chosen[_in_view(chosen, view)])
         _site_markers(ax, shown, view)
-        marker = {"lscp": {"marker": "s", "markersize": 8, "markeredgewidth": 1.4},
-                  "mclp": {"marker": "o", "markersize": 6}}
+        marker = {
+            "lscp": {"marker": "s", "markersize": 8, "markeredgewidth": 1.4},
+            "mclp": {"marker": "o", "markersize": 6},
+        }
         for model in ("lscp", "mclp"):
             n = int((shown["model"] == model).sum())
             label = say("site_model", lang, model=value_label(model, lang))
             fill = "none" if model == "lscp" else SITE_COLOURS[model]
-            entries.append(LegendEntry(_counted(label, n, lang), "marker", fill,
-                                       SITE_COLOURS[model], style=marker[model]))
+            entries.append(
+                LegendEntry(
+                    _counted(label, n, lang),
+                    "marker",
+                    fill,
+                    SITE_COLOURS[model],
+                    style=marker[model],
+                )
+            )
     boundary = LegendEntry(say("community_boundary", lang), "patch", "#fafafa", INK)
     return entries + [boundary] + context
 

@@ -46,7 +46,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "tb_plan_year": ("规划年份", "Plan year"),
     "tb_data_year": ("数据年份", "Data year"),
     "tb_scenario": ("情景", "Scenario"),
-    "tb_crs": ("坐标系", "Coordinates"),
+    "tb_crs": ("坐标系", "CRS"),
     "gk3_name": (
         "CGCS2000 / 3度带高斯-克吕格投影，中央经线 {meridian}°E",
         "CGCS2000 / 3-degree Gauss-Krüger, central meridian {meridian}°E",
