@@ -80,11 +80,8 @@ def views(src: AtlasSource, *, name: str, no_street: str) -> list[View]:
     a view of their own (``no_street``), so every community is on a page of its street."""
     communities = src.communities
     ids = communities["community_id"].astype(str)
-    streets = (
-        communities["street"].map(street_of)
-        if "street" in communities
-        else pd.Series(None, index=communities.index, dtype=object)
-    )
+    values = communities["street"] if "street" in communities else [None] * len(communities)
+    streets = pd.Series([street_of(v) for v in values], index=communities.index, dtype=object)
     layers = [communities]
     if src.estates is not None and len(src.estates):
         layers.append(src.estates)
