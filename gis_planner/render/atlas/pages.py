@@ -112,7 +112,7 @@ def wrap(text: object, width_mm: float, size_pt: float) -> list[str]:
     characters, at spaces, or inside a word longer than a line. Line breaks in ``text`` are
     kept; an empty text is one empty line.
 
-    >>> wrap("社区用房达标情况", 12.0, 10.0)
+    >>> wrap("社区用房达标情况", 15.0, 10.0)
     ['社区用房', '达标情况']
     >>> wrap("premises status", 20.0, 10.0)
     ['premises', 'status']
