@@ -18,6 +18,7 @@ out exactly as with the original font.
 
 from __future__ import annotations
 
+import io
 import logging
 import string
 from dataclasses import dataclass
@@ -62,6 +63,9 @@ SIMPLIFIED = (" SC", " CN", " GB")
 ALWAYS = string.printable.strip() + " µ²°·—（）：，。、"
 #: largest distance (font units) of the quadratic outlines from the cubic ones
 MAX_ERROR_UNITS = 1.0
+#: fonts made (:func:`embeddable_font`) kept in memory: (file, face, characters) → bytes
+CACHE_SIZE = 8
+_MADE: dict[tuple[str, int, str], bytes] = {}
 
 
 class CJKFontMissingError(PlannerError):
@@ -197,12 +201,28 @@ def embeddable_font(font: CJKFont, text: str, path: str | Path) -> Path:
     """Write to ``path`` a TrueType font with the glyphs of ``text`` (and :data:`ALWAYS`)
     from ``font``: subset, converted from CFF when needed, without layout tables.
 
+    The last few fonts made are kept in memory (:data:`CACHE_SIZE`), keyed by the face and
+    the characters: atlases of the same words (a scenario's runs, a test suite) cut the font
+    once.
+
     Returns
     -------
     Path
         ``path``, to give matplotlib as ``FontProperties(fname=path)``.
     """
     path = Path(path)
+    characters = "".join(sorted(set(text + ALWAYS)))
+    key = (str(font.path), font.index, characters)
+    if key not in _MADE:
+        _MADE[key] = _cut(font, characters)
+        while len(_MADE) > CACHE_SIZE:
+            _MADE.pop(next(iter(_MADE)))
+    path.write_bytes(_MADE[key])
+    return path
+
+
+def _cut(font: CJKFont, characters: str) -> bytes:
+    """The TrueType font of ``characters`` from ``font``, as bytes."""
     options = subset.Options()
     options.font_number = font.index
     options.layout_features = []
@@ -210,14 +230,15 @@ def embeddable_font(font: CJKFont, text: str, path: str | Path) -> Path:
     options.recalc_bounds = True  # the new TrueType outlines need their boxes
     options.name_IDs = [0, 1, 2, 3, 4, 5, 6]
     options.drop_tables += ["GSUB", "GPOS", "GDEF", "BASE", "VORG", "vhea", "vmtx", "FFTM"]
-    loaded = subset.load_font(str(font.path), options, lazy=False)
+    loaded = subset.load_font(str(font.path), options, lazy=True)
     try:
         subsetter = subset.Subsetter(options=options)
-        subsetter.populate(text="".join(sorted(set(text + ALWAYS))))
+        subsetter.populate(text=characters)
         subsetter.subset(loaded)
         if "CFF " in loaded:
             _to_truetype(loaded)
-        loaded.save(str(path))
+        buffer = io.BytesIO()
+        loaded.save(buffer)
     finally:
         loaded.close()
-    return path
+    return buffer.getvalue()
