@@ -1,8 +1,10 @@
 """The atlas (图集): the run's maps and tables as a printable PDF, ``atlas.pdf``.
 
 A layout plan revision is delivered as maps plus text; :func:`write_atlas` prints a run's
-:class:`~gis_planner.results.Results` as A3 landscape pages, in Chinese (English with
-``lang="en"``), offline (the layers themselves, drawn in the working CRS; no tiles):
+:class:`~gis_planner.results.Results` — or a run folder read back with
+:func:`gis_planner.io.runfolder.read_run`, which holds neither the R7 proposed boundaries nor
+the reach area — as A3 landscape pages, in Chinese (English with ``lang="en"``), offline (the
+layers themselves, drawn in the working CRS; no tiles):
 
 - **Maps**, for each theme the whole area, then one page per street (街道, the ``street``
   field) in the order the streets first appear in the communities layer:
@@ -15,8 +17,9 @@ A layout plan revision is delivered as maps plus text; :func:`write_atlas` print
   a street, they also get a page of their own ("communities without a street"), so that each
   community is on a page at street scale. Without any street, the whole area is the only view.
 - **Tables**: the R1 check (社区用房核查: community, households, standard, required,
-  existing and shortfall area, status, with the total) and the R6 list (开转封清单, worded
-  as the report's sheet), paginated with the header repeated.
+  existing and shortfall area, status, with the total) and the R6 candidate list
+  (开转封候选清单: the estates that may be enclosed, in rank order, worded as the report's
+  sheet), paginated with the header repeated.
 - **Every page** has a title block (图签: title, area, plan or data year, coordinate system,
   the data note of ``planner.yaml`` — the demo's says which layers are synthetic —, date
   drawn, software, page n of N); a map page also has a legend with the count of each class on
@@ -30,6 +33,7 @@ A layout plan revision is delivered as maps plus text; :func:`write_atlas` print
 
 ==================  ==========================================================================
 :mod:`.book`        the pages in order, drawn and written (:func:`write_atlas`)
+:mod:`.source`      what is printed, from Results or a run folder (:func:`atlas_source`)
 :mod:`.themes`      one function per map theme, and the views (whole area, streets)
 :mod:`.tables`      the printable tables, their column widths and pagination
 :mod:`.pages`       the page layout: frame, title, title block, legend, north arrow, scale bar
@@ -40,10 +44,13 @@ A layout plan revision is delivered as maps plus text; :func:`write_atlas` print
 
 from gis_planner.render.atlas.book import draw_pages, plan_atlas, write_atlas
 from gis_planner.render.atlas.fonts import CJKFontMissingError, find_cjk_font
+from gis_planner.render.atlas.source import AtlasSource, atlas_source
 from gis_planner.render.atlas.tables import paginate
 
 __all__ = [
+    "AtlasSource",
     "CJKFontMissingError",
+    "atlas_source",
     "draw_pages",
     "find_cjk_font",
     "paginate",

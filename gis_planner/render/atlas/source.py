@@ -140,7 +140,8 @@ def _run_candidates(estates: gpd.GeoDataFrame | None, lang: str) -> pd.DataFrame
         table = table.sort_values("enclosure_rank", kind="mergesort")
     community = table.get("community_id", pd.Series(None, index=table.index))
     table["unassigned"] = community.map(lambda v: v is None or str(v).strip() in ("", "nan"))
-    table["enclosure_reasons"] = [[r] if r else [] for r in table.get("enclosure_reasons", "")]
+    reasons = table["enclosure_reasons"] if "enclosure_reasons" in table else [None] * len(table)
+    table["enclosure_reasons"] = [[r] if r else [] for r in reasons]
     for column in (
         "enclosure_rank",
         "name",

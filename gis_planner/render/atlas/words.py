@@ -76,7 +76,6 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Within {distance:g} m (straight line) of premises",
     ),
     "site_model": ("{model}建议点位", "Site: {model}"),
-    "no_estates": ("（无小区图层）", "(no estates layer)"),
 }
 
 
