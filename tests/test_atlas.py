@@ -226,3 +226,26 @@ def test_R1_R6_R7_cli_atlas_reads_a_run_folder_back(demo_atlas, tmp_path):
     assert "开转封候选清单（R6）" in text
     folder = read_run(run)
     assert np.isclose(len(folder.layers["communities"]), 22)
+
+
+def test_R1_without_a_cjk_font_write_run_stops_and_writes_nothing(tmp_path, monkeypatch):
+    from gis_planner.render.atlas import book
+
+    def missing() -> None:
+        raise CJKFontMissingError()
+
+    monkeypatch.setattr(book.fonts, "find_cjk_font", missing)
+    results = pipeline.run(
+        load_layers(write_layers(tmp_path / "layers", communities=two_communities())),
+        proposals=False,
+    )
+    out = tmp_path / "run"
+    with pytest.raises(CJKFontMissingError, match="fonts-noto-cjk"):
+        write_run(results, out, map_html=False)
+    assert not [p for p in out.iterdir() if not p.name.startswith(".")]
+
+
+def test_R1_cli_atlas_refuses_to_write_into_the_layers_folder(demo_copy):
+    result = CliRunner().invoke(app, ["atlas", str(demo_copy), "--out", str(demo_copy)])
+    assert result.exit_code == 2
+    assert not (demo_copy / "atlas.pdf").exists()
