@@ -12,7 +12,6 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -225,7 +224,7 @@ def test_R1_R6_R7_cli_atlas_reads_a_run_folder_back(demo_atlas, tmp_path):
     assert "社区范围调整建议图" not in text  # proposed boundaries are not (read_run)
     assert "开转封候选清单（R6）" in text
     folder = read_run(run)
-    assert np.isclose(len(folder.layers["communities"]), 22)
+    assert len(folder.layers["communities"]) == 22
 
 
 def test_R1_without_a_cjk_font_write_run_stops_and_writes_nothing(tmp_path, monkeypatch):
