@@ -633,5 +633,67 @@ def export(
     _print_bureau(result, code)
 
 
+@app.command()
+@_guarded
+def atlas(
+    source: Path = typer.Argument(
+        ..., exists=True, file_okay=False, help="A run folder written by `run`, or a layers folder."
+    ),
+    out: Path | None = typer.Option(
+        None,
+        "--out",
+        help="Folder receiving atlas.pdf; default the run folder itself, or outputs for a "
+        "layers folder.",
+    ),
+    lang: Lang = LANG_OPTION,
+    verbose: bool = VERBOSE_OPTION,
+) -> None:
+    """Print RUN_DIR or LAYERS_DIR as atlas.pdf: A3 maps of R1, R6 and R7 (county and streets) and the R1 and R6 tables.
+
+    A layers folder is loaded and run first (with the layout proposals, as `run` does); a run folder is read back as it is (its R7 proposed boundaries and reach area are not read back, so those pages are left out). Exit 1 on invalid input or when no CJK font is installed (fonts-noto-cjk).
+    """  # noqa: E501 - one paragraph a line for the help screen
+    from gis_planner.io.runfolder import is_run_folder
+    from gis_planner.render.atlas import write_atlas
+    from gis_planner.render.atomic import staged_set
+
+    _setup_logging(verbose)
+    code = lang.value
+    started = time.perf_counter()
+    is_run = is_run_folder(source)
+    target = out if out is not None else (source if is_run else Path("outputs"))
+    _check_out(target, None if is_run else source, code)
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task(tr("step_read", code), total=None)
+
+        def on_step(text: str) -> None:
+            progress.update(task, description=text)
+
+        try:
+            rendered = _bureau_source(source, code, on_step)
+            on_step(f"{tr('step_write', code)}: atlas.pdf")
+            with staged_set(target, owned=("atlas.pdf",)) as stage:
+                write_atlas(rendered, stage / "atlas.pdf", lang=code)
+        except FolderBusyError:
+            progress.stop()
+            _say(tr("out_busy", code, path=target.resolve()))
+            raise typer.Exit(code=1) from None
+        except PlannerError as err:
+            progress.stop()
+            _fail(err, code)
+        except OSError as err:
+            progress.stop()
+            _write_failed(err, target, code)
+    console.print(
+        f"{tr('summary_outputs', code)} {target} ({time.perf_counter() - started:.1f} s):"
+    )
+    console.print(f"  {target / 'atlas.pdf'}", highlight=False)
+
+
 if __name__ == "__main__":
     app()

@@ -455,7 +455,7 @@ def test_a_file_that_reads_back_wrong_is_an_error_and_nothing_is_replaced(
 
 def test_export_from_a_run_folder(demo_results, tmp_path):
     run = tmp_path / "run"
-    write_run(demo_results, run, map_html=False)
+    write_run(demo_results, run, map_html=False, atlas_pdf=False)
     assert is_run_folder(run)
     report = export_bureau(read_run(run), run, formats="geojson,shp", crs=4528, lang="en")
     meta = report.metadata
@@ -487,7 +487,7 @@ def test_a_layers_folder_with_communities_geojson_is_not_a_run_folder(tmp_path):
 
 def test_read_run_gives_the_layers_and_the_provenance_of_the_report(odd_results, tmp_path):
     run = tmp_path / "run"
-    write_run(odd_results, run, map_html=False)
+    write_run(odd_results, run, map_html=False, atlas_pdf=False)
     back = read_run(run)
     assert {"communities", "estates", "premises"} <= set(back.layers)
     assert back.layers["communities"]["community_id"].tolist() == ["A", "B"]
@@ -703,7 +703,7 @@ def test_proposed_sites_of_both_models_are_exported_with_unique_ids(demo_results
 
 def test_cli_exports_a_run_folder_whose_last_write_was_interrupted(odd_results, tmp_path):
     run = tmp_path / "run"
-    write_run(odd_results, run, map_html=False)
+    write_run(odd_results, run, map_html=False, atlas_pdf=False)
     before = (run / "communities.geojson").read_bytes()
     # a commit killed after it moved the old communities.geojson into its backup folder
     (run / ".backup-test").mkdir()

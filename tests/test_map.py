@@ -383,7 +383,7 @@ def test_R9_labels_are_chinese_by_default_and_english_with_lang_en(results, page
 def test_R9_community_popup_figures_equal_the_outputs(results, page_zh, tmp_path):
     from gis_planner.render.runfolder import write_run
 
-    written, _ = write_run(results, tmp_path / "run", map_html=False)
+    written, _ = write_run(results, tmp_path / "run", map_html=False, atlas_pdf=False)
     geojson = json.loads(written["communities"].read_text(encoding="utf-8"))
     by_id = {f["properties"]["community_id"]: f["properties"] for f in geojson["features"]}
     layer = page_data(page_zh)["layers"]["communities"]

@@ -308,7 +308,7 @@ def test_parcel_without_delivery_year_is_not_counted_and_warned(tmp_path):
 
 def test_run_writes_planning_conditions_csv_and_report_sheet(data, tmp_path):
     out = tmp_path / "out"
-    written, _ = write_run(analyse(data, year=2035), out, map_html=False)
+    written, _ = write_run(analyse(data, year=2035), out, map_html=False, atlas_pdf=False)
     path = written["planning_conditions"]
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")  # UTF-8 BOM for Excel
     with path.open(encoding="utf-8-sig", newline="") as f:
@@ -329,6 +329,8 @@ def test_run_writes_planning_conditions_csv_and_report_sheet(data, tmp_path):
 
 def test_every_run_writes_planning_conditions_csv_even_without_parcels(tmp_path):
     folder = write_layers(tmp_path / "l", communities=communities())
-    written, _ = write_run(analyse(load_layers(folder)), tmp_path / "out", map_html=False)
+    written, _ = write_run(
+        analyse(load_layers(folder)), tmp_path / "out", map_html=False, atlas_pdf=False
+    )
     text = written["planning_conditions"].read_text(encoding="utf-8-sig")
     assert text.strip() == ",".join(PLANNING_CONDITION_COLUMNS)

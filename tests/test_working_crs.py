@@ -150,7 +150,7 @@ def test_kashgar_layout_proposals_complete_in_its_zone(tmp_path):
     data = load_layers(_county(tmp_path, *KASHGAR))
     out = propose_layout(analyse(data))
     assert out.layout.siting.sites.crs.equals("EPSG:4534")
-    write_run(out, tmp_path / "run", lang="en", map_html=False)
+    write_run(out, tmp_path / "run", lang="en", map_html=False, atlas_pdf=False)
     with rasterio.open(tmp_path / "run" / "accessibility.tif") as src:
         assert src.crs.to_epsg() == 4534
 

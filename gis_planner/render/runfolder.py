@@ -42,6 +42,7 @@ RUN_OUTPUTS = (
     "accessibility.tif",
     "report.xlsx",
     "map.html",
+    "atlas.pdf",
     "scenario.yaml",
 )
 
@@ -165,8 +166,13 @@ def write_run(
     on_step: Callable[[str], None] | None = None,
     extra_files: dict[str, str] | None = None,
     basemap: str = "auto",
+    atlas_pdf: bool = True,
 ) -> tuple[dict[str, Path], dict[str, float]]:
     """Write every output of ``results`` into ``out_dir`` (staged, then moved into place).
+
+    ``map_html`` and ``atlas_pdf`` write the one-map and the printable atlas
+    (:func:`gis_planner.render.atlas.write_atlas`; it needs a CJK font, else
+    :class:`~gis_planner.render.atlas.CJKFontMissingError` and nothing is written).
 
     ``extra_files`` (file name → text, written as UTF-8 in the same staging) adds files to
     the run, e.g. the ``scenario.yaml`` of :meth:`gis_planner.scenario.edits.Scenario.export`.
@@ -232,6 +238,17 @@ def write_run(
                 lambda: onemap.write_map(results, stage / "map.html", lang=lang, basemap=basemap),
             )
             written["map"] = out_dir / "map.html"
+        if atlas_pdf:
+            from gis_planner.render.atlas import write_atlas  # matplotlib: only when printed
+
+            if on_step:
+                on_step("atlas.pdf")
+            timed(
+                timings,
+                "atlas.pdf",
+                lambda: write_atlas(results, stage / "atlas.pdf", lang=lang),
+            )
+            written["atlas"] = out_dir / "atlas.pdf"
     # outputs of an earlier run that this run did not write were removed with the old set
     log.info("Wrote %d outputs to %s", len(written), out_dir)
     return written, timings
