@@ -71,6 +71,11 @@ PROPOSALS_OPTION = typer.Option(
     "--proposals/--no-proposals",
     help="Propose community boundaries, premises sites and the reach raster (R7).",
 )
+ATLAS_OPTION = typer.Option(
+    True,
+    "--atlas/--no-atlas",
+    help="Write atlas.pdf, the printable map book (needs a CJK font: fonts-noto-cjk).",
+)
 
 
 def demo_layers() -> Path:
@@ -317,6 +322,7 @@ def _run(
     basemap: str = "auto",
     sites: int | None = None,
     proposals: bool = True,
+    atlas: bool = True,
 ) -> None:
     from gis_planner.pipeline import PlanYearError
     from gis_planner.render.report import summary_rows
@@ -356,6 +362,7 @@ def _run(
                     lang=lang,
                     extra_files=extra,
                     basemap=basemap,
+                    atlas_pdf=atlas,
                     on_step=lambda s: progress.update(
                         task, description=f"{tr('step_write', lang)}: {s}"
                     ),
@@ -418,11 +425,23 @@ def run(
     basemap: Basemap = BASEMAP_OPTION,
     sites: int | None = SITES_OPTION,
     proposals: bool = PROPOSALS_OPTION,
+    atlas: bool = ATLAS_OPTION,
     verbose: bool = VERBOSE_OPTION,
 ) -> None:
-    """Run every analysis on LAYERS_DIR and write layers, report and map to --out."""
+    """Run every analysis on LAYERS_DIR and write layers, report, map and atlas to --out."""
     _setup_logging(verbose)
-    _run(layers_dir, out, rules, year, lang.value, scenario, basemap.value, sites, proposals)
+    _run(
+        layers_dir,
+        out,
+        rules,
+        year,
+        lang.value,
+        scenario,
+        basemap.value,
+        sites,
+        proposals,
+        atlas,
+    )
 
 
 @app.command()
@@ -434,6 +453,7 @@ def demo(
     basemap: Basemap = BASEMAP_OPTION,
     sites: int | None = SITES_OPTION,
     proposals: bool = PROPOSALS_OPTION,
+    atlas: bool = ATLAS_OPTION,
     verbose: bool = VERBOSE_OPTION,
 ) -> None:
     """Run on the embedded Deqing demo (layers/deqing_demo)."""
@@ -447,6 +467,7 @@ def demo(
         basemap=basemap.value,
         sites=sites,
         proposals=proposals,
+        atlas=atlas,
     )
 
 
