@@ -515,8 +515,9 @@ def export(
     crs: str = typer.Option(
         "4490",
         "--crs",
-        help="4490 (CGCS2000 lon/lat, default), 4549 (3-degree GK CM 120E) "
-        "or 4528 (zone-prefixed easting).",
+        help="4490 (CGCS2000 lon/lat, default), zone (the county's own 3-degree GK zone, "
+        "the run's working CRS; Deqing 4549), zone-prefixed (the same with the zone number; "
+        "Deqing 4528), or a CGCS2000 GK code 4491-4554 (refused when far from the data).",
     ),
     formats: list[str] | None = typer.Option(
         None,

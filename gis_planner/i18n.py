@@ -528,13 +528,44 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "EPSG:4490 CGCS2000 经纬度（默认）",
         "EPSG:4490 CGCS2000 geographic (default)",
     ),
-    "bureau_crs_4549": (
-        "EPSG:4549 CGCS2000 3度带 中央经线120°E（横坐标不带带号）",
-        "EPSG:4549 CGCS2000 3-degree Gauss-Kruger CM 120E",
+    "bureau_crs_gk3_cm": (
+        "EPSG:{code} CGCS2000 3度带 中央经线{cm}°E（横坐标不带带号）",
+        "EPSG:{code} CGCS2000 3-degree Gauss-Kruger CM {cm}E",
     ),
-    "bureau_crs_4528": (
-        "EPSG:4528 CGCS2000 3度带 第40带（横坐标带带号）",
-        "EPSG:4528 CGCS2000 3-degree Gauss-Kruger zone 40 (zone-prefixed easting)",
+    "bureau_crs_gk3_prefixed": (
+        "EPSG:{code} CGCS2000 3度带 第{zone}带（横坐标带带号）",
+        "EPSG:{code} CGCS2000 3-degree Gauss-Kruger zone {zone} (zone-prefixed easting)",
+    ),
+    "bureau_crs_gk6_cm": (
+        "EPSG:{code} CGCS2000 6度带 中央经线{cm}°E（横坐标不带带号）",
+        "EPSG:{code} CGCS2000 6-degree Gauss-Kruger CM {cm}E",
+    ),
+    "bureau_crs_gk6_prefixed": (
+        "EPSG:{code} CGCS2000 6度带 第{zone}带（横坐标带带号）",
+        "EPSG:{code} CGCS2000 6-degree Gauss-Kruger zone {zone} (zone-prefixed easting)",
+    ),
+    "bureau_crs_zone": (
+        "zone：本县所在的 CGCS2000 3度带（即运行的工作坐标系，德清为 EPSG:4549）",
+        "zone: the county's own CGCS2000 3-degree zone (the run's working CRS; Deqing: EPSG:4549)",
+    ),
+    "bureau_crs_zone_prefixed": (
+        "zone-prefixed：同一3度带，横坐标带带号（德清为 EPSG:4528）",
+        "zone-prefixed: the same 3-degree zone with the zone number in the easting (Deqing: EPSG:4528)",
+    ),
+    "bureau_crs_any_gk": (
+        "或明确给出其他 CGCS2000 高斯-克吕格投影代码：EPSG:4534–4554（3度带，如 4549 = 中央经线120°E）、"
+        "EPSG:4513–4533（3度带带带号，如 4528 = 第40带）、EPSG:4491–4512（6度带）",
+        "or any other CGCS2000 Gauss-Kruger code named explicitly: EPSG:4534–4554 (3-degree, e.g. "
+        "4549 = CM 120E), EPSG:4513–4533 (3-degree, zone-prefixed, e.g. 4528 = zone 40), "
+        "EPSG:4491–4512 (6-degree)",
+    ),
+    "bureau_zone_far": (
+        "{crs} 的中央经线与数据（{west}°E–{east}°E）相差 {offset}°，超过 {limit}°：长度和面积的变形将超过"
+        "千分之一，未导出。请用本县所在的带 --crs zone（{own}）或 --crs zone-prefixed（{own_prefixed}），"
+        "或 --crs 4490（经纬度）",
+        "{crs} is {offset}° of longitude from the data ({west}°E–{east}°E), more than {limit}°: lengths "
+        "and areas would be stretched by more than 1/1000, so nothing was exported. Use the county's "
+        "own zone, --crs zone ({own}) or --crs zone-prefixed ({own_prefixed}), or --crs 4490 (lon/lat)",
     ),
     "bureau_no_format": ("没有可以写出的格式：{skipped}", "no format can be written: {skipped}"),
     "bureau_not_writable": (

@@ -1,0 +1,131 @@
+"""Defects found by a new-user trial (D3–D8 and minors): each case is a small folder built here.
+
+Each test failed before its fix: a silent wrong result (a county projected into a zone 32° away,
+a table row matched to the first of two estates, a run on made-up zeros, mojibake, a datum shift
+applied twice) or a crash (MemoryError) became a clear message naming file, key, rows and fix.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+from shapely.geometry import box
+from typer.testing import CliRunner
+
+from gis_planner.cli import app
+from gis_planner.errors import InputError
+from gis_planner.io.layers import load_layers
+from gis_planner.pipeline import run
+from gis_planner.render.bureau import BureauError, export_bureau
+
+from .conftest import codes, gdf, hand_made_premises, square, two_communities, write_layers
+
+pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
+
+
+def _estates() -> gpd.GeoDataFrame:
+    return gdf(
+        [
+            {
+                "estate_id": "E1",
+                "name": "一号小区",
+                "households": 1200,
+                "geometry": square(100, 100),
+            },
+            {
+                "estate_id": "E2",
+                "name": "二号小区",
+                "households": 800,
+                "geometry": square(1100, 100),
+            },
+        ]
+    )
+
+
+def _county(folder: Path, **extra: gpd.GeoDataFrame) -> Path:
+    layers = {
+        "communities": two_communities(),
+        "estates": _estates(),
+        "premises": hand_made_premises(p4_community="B"),
+    }
+    layers.update(extra)
+    return write_layers(folder, **{k: v for k, v in layers.items() if v is not None})
+
+
+def _invoke(*args: object) -> tuple[int, str]:
+    result = CliRunner().invoke(app, [str(a) for a in args])
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise AssertionError(f"exception escaped: {result.exception!r}\n{result.output}")
+    assert "Traceback" not in result.output, result.output
+    return result.exit_code, result.output
+
+
+# --------------------------------------------------------------------------- D3 bureau zone
+
+#: a county near Urumqi (87.6E, 43.8N), in its own zone EPSG:4538 (CM 87E)
+URUMQI_X0, URUMQI_Y0 = 548_000.0, 4_850_000.0
+
+
+def _urumqi(folder: Path) -> Path:
+    def shift(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        moved = frame.translate(URUMQI_X0 - 497_000.0, URUMQI_Y0 - 3_379_000.0)
+        return frame.set_geometry(moved).set_crs("EPSG:4538", allow_override=True)
+
+    return _county(
+        folder,
+        communities=shift(two_communities()),
+        estates=shift(_estates()),
+        premises=shift(hand_made_premises(p4_community="B")),
+    )
+
+
+@pytest.fixture(scope="module")
+def urumqi_results(tmp_path_factory):
+    folder = _urumqi(tmp_path_factory.mktemp("urumqi") / "layers")
+    return run(load_layers(folder), proposals=False)
+
+
+def test_d3_bureau_zone_is_the_countys_own(urumqi_results, tmp_path):
+    assert urumqi_results.data.working_crs == "EPSG:4538"
+    report = export_bureau(urumqi_results, tmp_path, crs="zone", formats="gpkg", lang="en")
+    assert report.crs == "EPSG:4538"
+    back = gpd.read_file(tmp_path / "bureau" / "gpkg" / "bureau.gpkg", layer="communities")
+    assert back.crs.to_epsg() == 4538
+    assert sorted(back.area.round(0)) == [1_000_000.0, 1_000_000.0]  # not stretched
+    meta = json.loads((tmp_path / "bureau" / "metadata.json").read_text(encoding="utf-8"))
+    assert meta["crs"]["code"] == "EPSG:4538"
+    readme = (tmp_path / "bureau" / "README.txt").read_text(encoding="utf-8")
+    assert "EPSG:4538 CGCS2000 3-degree Gauss-Kruger CM 87E" in readme
+    prefixed = export_bureau(urumqi_results, tmp_path, crs="zone-prefixed", formats="gpkg")
+    assert prefixed.crs == "EPSG:4517"  # zone 29, the zone number in the easting
+
+
+def test_d3_bureau_other_zone_codes_explicitly(urumqi_results, tmp_path):
+    report = export_bureau(urumqi_results, tmp_path, crs="EPSG:4539", formats="gpkg")  # CM 90E
+    assert report.crs == "EPSG:4539"  # the neighbouring zone, 2.4° away: accepted
+    report = export_bureau(urumqi_results, tmp_path, crs=4504, formats="gpkg")  # 6°, CM 87E
+    assert report.crs == "EPSG:4504"
+
+
+@pytest.mark.parametrize("crs", [4549, 4528, 4537])
+def test_d3_bureau_zone_far_from_the_data_is_refused(urumqi_results, tmp_path, crs):
+    with pytest.raises(BureauError) as err:
+        export_bureau(urumqi_results, tmp_path, crs=crs, formats="gpkg", lang="en")
+    assert err.value.code == "bureau_zone_far"
+    text = err.value.text("en")
+    assert f"EPSG:{crs}" in text and "EPSG:4538" in text and "--crs zone" in text
+    assert not (tmp_path / "bureau").exists()
+
+
+def test_d3_cli_refuses_a_far_zone_and_exports_the_own_one(tmp_path):
+    folder = _urumqi(tmp_path / "layers")
+    code, text = _invoke(
+        "export", folder, "--bureau", "--crs", "4549", "--format", "gpkg", "--out",
+        tmp_path / "out", "--lang", "en",
+    )  # fmt: skip
+    assert code == 1 and "EPSG:4549" in text and "EPSG:4538" in text, text
+    code, text = _invoke("export", folder, "--bureau", "--crs", "3857", "--lang", "en")
+    assert code == 2 and "zone" in text, text
