@@ -180,6 +180,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "社区边界相互重叠（重叠面积超过 {tolerance:g} ㎡），重叠处的小区户数按面积分给两个社区：{rows}",
         "community boundaries overlap (by more than {tolerance:g} m²); estates in an overlap are split between both: {rows}",
     ),
+    "table_ambiguous": (
+        "户数统计表{row}（名称“{name}”、社区代码 {community}）对应多个同名小区：{estates}；"
+        "无法判断是哪一个，请在表中增加“estate_id”（小区代码）列",
+        "{row} of the households table (name '{name}', community_id {community}) matches several "
+        "estates of that name: {estates}; which one is meant cannot be known: add an 'estate_id' "
+        "column to the table",
+    ),
     "table_duplicates": (
         "户数统计表中同一小区有多行，无法判断用哪一行；请合并或删除重复行：{rows}",
         "the households table has several rows for one estate, so which one counts cannot be known; merge or remove them: {rows}",

@@ -129,3 +129,33 @@ def test_d3_cli_refuses_a_far_zone_and_exports_the_own_one(tmp_path):
     assert code == 1 and "EPSG:4549" in text and "EPSG:4538" in text, text
     code, text = _invoke("export", folder, "--bureau", "--crs", "3857", "--lang", "en")
     assert code == 2 and "zone" in text, text
+
+
+# --------------------------------------------------------------------------- D4 households table
+
+
+def test_d4_table_name_matching_two_estates_is_an_error_naming_the_rows(tmp_path):
+    estates = _estates()
+    extra = {"estate_id": "E3", "name": "一号小区", "households": 300, "geometry": square(500, 500)}
+    estates = gdf([*estates.to_dict("records"), extra])
+    folder = _county(tmp_path / "layers", estates=estates)
+    (folder / "households.csv").write_text(
+        "name,community_id,households\n二号小区,B,900\n一号小区,A,1400\n", encoding="utf-8"
+    )
+    with pytest.raises(InputError) as err:
+        load_layers(folder)
+    assert codes(err.value.problems) == ["table_ambiguous"]
+    text = err.value.problems[0].text("en")
+    assert "row 3" in text and "E1" in text and "E3" in text and "estate_id" in text
+    code, text = _invoke("check", folder, "--lang", "en")
+    assert code == 1 and "households.csv" in text and "row 3" in text, text
+    # with estate ids the table is unambiguous
+    (folder / "households.csv").write_text(
+        "estate_id,households\nE1,1400\nE3,350\n", encoding="utf-8"
+    )
+    data = load_layers(folder)
+    assert data.estates.set_index("estate_id")["households"].to_dict() == {
+        "E1": 1400,
+        "E2": 800,
+        "E3": 350,
+    }

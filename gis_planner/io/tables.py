@@ -192,6 +192,33 @@ def read_households_table(
     return table, path
 
 
+def _ambiguous_names(
+    estates: gpd.GeoDataFrame,
+    lookup: pd.Series,
+    keys: pd.MultiIndex,
+    path: Path,
+    problems: ProblemList,
+) -> bool:
+    """Report the table rows whose name + community_id match several estates
+    (``table_ambiguous``: the rows, the estates, the fix); whether there were any."""
+    shared = lookup.index[lookup.index.duplicated(keep=False)].unique()
+    hits = np.flatnonzero(keys.isin(shared))
+    for position in hits[:10]:
+        name, community = keys[position]
+        ids = estates.loc[lookup.loc[[(name, community)]].to_numpy(), "estate_id"]
+        problems.error(
+            path.name,
+            msg(
+                "table_ambiguous",
+                row=msg("table_row", n=int(position) + 2),  # the header is row 1
+                name=name,
+                community=community,
+                estates=format_rows(ids.astype(str).tolist()),
+            ),
+        )
+    return len(hits) > 0
+
+
 def apply_households_table(
     estates: gpd.GeoDataFrame,
     table: pd.DataFrame,
@@ -200,7 +227,9 @@ def apply_households_table(
     problems: ProblemList,
 ) -> gpd.GeoDataFrame:
     """Fill or replace the estates' household counts (and population) from the households
-    table; rows matching no estate are a warning (``table_unmatched``)."""
+    table; rows matching no estate are a warning (``table_unmatched``), a row whose name +
+    community_id matches several estates is an error naming them (``table_ambiguous``) —
+    never the first one silently."""
     estates = estates.copy()
     if "estate_id" in table.columns and table["estate_id"].notna().all():
         key = table["estate_id"].astype(str)
@@ -220,10 +249,11 @@ def apply_households_table(
                 [estates["name"].astype(str), joined["community_id"].astype(str)]
             ),
         )
-        lookup = lookup[~lookup.index.duplicated()]
         keys = pd.MultiIndex.from_arrays(
             [table["name"].astype(str), table["community_id"].astype(str)]
         )
+        if _ambiguous_names(estates, lookup, keys, path, problems):
+            return estates
         matched = pd.Series(keys.isin(lookup.index), index=table.index)
         targets = lookup.reindex(keys[matched.to_numpy()]).to_numpy()
         key = table["name"].astype(str)
