@@ -208,6 +208,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "有别名引用自身（递归锚点）",
         "an alias refers to itself (recursive anchor)",
     ),
+    "yaml_duplicate_keys": (
+        "同一个键写了两次，其中一个值会被悄悄忽略：{keys}（括号内为行号）；每个键只保留一个",
+        "a key is written twice, so one value would be ignored without a word: {keys} (line numbers "
+        "in brackets); keep one of each",
+    ),
     "yaml_deep": ("嵌套超过 {depth} 层", "nested more than {depth} levels deep"),
     "yaml_bomb": (
         "别名/锚点层层嵌套，展开后超过 {nodes:,} 个值（“billion laughs”文件）；请直接写出各项值",
@@ -1348,6 +1353,25 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "no_estates_layer": (
         "没有小区图层（estates）：户数只能取自社区图层的 households 字段，小区的结果（开转封 R6、300 米覆盖）为空{hint}",
         "no estates layer: households come only from the communities' households field, and the estate results (R6 open-to-enclosed, 300 m reach) are empty{hint}",
+    ),
+    "no_household_source": (
+        "没有户数来源：小区图层{estates}，社区图层也没有 households（户数）字段；所有户数都将是 0，"
+        "据此计算的用房面积、人员和经费都无意义。请提供小区图层（estates，含户数），或在社区图层填写"
+        "户数（或在 planner.yaml 中映射该字段，如 fields: {{户数: households}}）{hint}",
+        "no source of households: the estates layer is {estates} and the communities layer has no "
+        "'households' field, so every count would be 0 and the premises, staffing and funds "
+        "computed from it meaningless. Give an estates layer with households, or fill the "
+        "communities' 'households' field (or map it in planner.yaml, e.g. fields: {{户数: "
+        "households}}){hint}",
+    ),
+    "estates_absent": ("缺失", "missing"),
+    "estates_empty": ("为空（没有要素）", "empty (no features)"),
+    "community_households_blank": (
+        "没有小区图层，户数取自社区图层的 households 字段，但以下社区未填写（不会按 0 计）：{rows}；"
+        "请填写户数（确无住户填 0）",
+        "without estates, households come from the communities' 'households' field, but these "
+        "communities leave it blank (not taken as 0): {rows}; fill in the counts (0 where "
+        "nobody lives)",
     ),
     "no_estates_hint": (
         "；文件 {files} 未被读取——是否应为 estates？",

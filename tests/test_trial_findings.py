@@ -159,3 +159,74 @@ def test_d4_table_name_matching_two_estates_is_an_error_naming_the_rows(tmp_path
         "E2": 800,
         "E3": 350,
     }
+
+
+# --------------------------------------------------------------------------- D6 no households
+
+
+def test_d6_no_household_source_is_refused_by_check_and_run(tmp_path):
+    folder = _county(tmp_path / "layers", estates=None)
+    (folder / "estates.gpkg").unlink(missing_ok=True)
+    with pytest.raises(InputError) as err:
+        load_layers(folder)
+    assert codes(err.value.problems) == ["no_household_source"]
+    for command in ("check", "run"):
+        extra = ("--out", tmp_path / "out", "--no-proposals") if command == "run" else ()
+        code, text = _invoke(command, folder, "--lang", "en", *extra)
+        assert code == 1, text
+        assert "communities.gpkg" in text and "no source of households" in text, text
+    assert not (tmp_path / "out" / "communities.geojson").exists()
+
+
+def test_d6_empty_estates_layer_and_blank_community_counts(tmp_path):
+    folder = _county(tmp_path / "layers", estates=_estates().iloc[0:0])
+    with pytest.raises(InputError) as err:
+        load_layers(folder)
+    assert err.value.problems[0].text("en").count("empty (no features)") == 1
+    communities = two_communities()
+    communities["households"] = [1500, None]
+    folder = _county(tmp_path / "layers2", communities=communities, estates=None)
+    with pytest.raises(InputError) as err:
+        load_layers(folder)
+    assert codes(err.value.problems) == ["community_households_blank"]
+    assert "B" in err.value.problems[0].text("en")
+    communities["households"] = [1500, 0]
+    folder = _county(tmp_path / "layers3", communities=communities, estates=None)
+    data = load_layers(folder)
+    assert data.estates is None and list(data.communities["households"]) == [1500, 0]
+
+
+# --------------------------------------------------------------------------- D6 duplicate keys
+
+
+def test_d6_duplicate_key_in_planner_yaml_is_an_error_naming_key_and_lines(tmp_path):
+    folder = _county(tmp_path / "layers")
+    (folder / "planner.yaml").write_text(
+        "household_size: 2.5\nlayers:\n  estates: {file: estates.gpkg}\n"
+        "  estates: {file: other.gpkg}\nhousehold_size: 3.1\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as err:
+        load_layers(folder)
+    assert codes(err.value.problems) == ["config_bad"]
+    text = err.value.problems[0].text("en")
+    assert "household_size (1, 5)" in text and "layers.estates (3, 4)" in text, text
+    code, text = _invoke("check", folder, "--lang", "en")
+    assert code == 1 and "planner.yaml" in text and "written twice" in text, text
+
+
+def test_d6_duplicate_key_in_rules_and_scenario_files(tmp_path):
+    from gis_planner.errors import RulesError
+    from gis_planner.rules import load_rules
+    from gis_planner.scenario import Scenario, ScenarioError
+
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("layout:\n  households_min: 1000\n  households_min: 2000\n", encoding="utf-8")
+    with pytest.raises(RulesError) as err:
+        load_rules(rules)
+    assert "layout.households_min (2, 3)" in err.value.text("en")
+    folder = _county(tmp_path / "layers")
+    scenario = tmp_path / "scenario.yaml"
+    scenario.write_text("name: a\nyear: 2030\nname: b\n", encoding="utf-8")
+    with pytest.raises(ScenarioError, match=r"name \(1, 3\)"):
+        Scenario.from_file(scenario, base=folder, lang="en")

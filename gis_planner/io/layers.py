@@ -374,6 +374,37 @@ def _households_table(
             )
 
 
+def _check_household_source(
+    data: dict[str, gpd.GeoDataFrame],
+    sources: dict[str, SourceInfo],
+    problems: ProblemList,
+    *,
+    absent: bool,
+    hint: list[str] | None = None,
+) -> None:
+    """Without estates (no layer, or an empty one), the households come from the communities'
+    ``households`` field: a run with neither would count zero households everywhere, so that
+    is an error (``no_household_source``), and so is a community left blank
+    (``community_households_blank``): made-up zeros, never silently."""
+    communities, estates = data.get("communities"), data.get("estates")
+    if communities is None or (estates is not None and len(estates)):
+        return
+    source = Path(sources["communities"].file).name if "communities" in sources else "communities"
+    given = communities.get("households")
+    blank = (
+        pd.Series(True, index=communities.index)
+        if given is None
+        else pd.to_numeric(given, errors="coerce").isna()
+    )
+    more = msg("no_estates_hint", files=", ".join(hint)) if hint else ""
+    if blank.all():
+        state = msg("estates_absent" if absent else "estates_empty")
+        problems.error(source, msg("no_household_source", estates=state, hint=more))
+    elif blank.any():
+        rows = format_rows(communities.loc[blank, "community_id"].astype(str))
+        problems.error(source, msg("community_households_blank", rows=rows))
+
+
 def load_layers(folder: str | Path, *, rules: RuleSet | str | Path | None = None) -> PlanningData:
     """Read and validate a layers folder.
 
@@ -426,6 +457,9 @@ def load_layers(folder: str | Path, *, rules: RuleSet | str | Path | None = None
                 hint=msg("no_estates_hint", files=", ".join(hint)) if hint else "",
             ),
         )
+    _check_household_source(
+        data, sources, problems, absent=inputs["estates"] is None, hint=meant.get("estates")
+    )
     _check_across(data, sources, problems)
     raster = None if "population" in refused else inputs["population"]
     if raster is not None:
