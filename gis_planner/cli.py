@@ -288,7 +288,7 @@ def _run(
                 data, extra = plan.data, {"scenario.yaml": plan.to_yaml(relative_to=out)}
                 description, plan_year = {**plan.to_dict(), "year": plan.year}, plan.year
             else:
-                data = load_layers(layers_dir, rules=rules)
+                data = load_layers(layers_dir, rules=rules, require_households=True)
             progress.update(task, advance=1, description=tr("step_analyse", lang))
             if proposals:
                 n = len(data.estates) if data.estates is not None else 0
@@ -427,7 +427,7 @@ def check(
     code = lang.value
     _check_year(year, code)
     try:
-        data = load_layers(layers_dir, rules=rules)
+        data = load_layers(layers_dir, rules=rules, require_households=True)
         if proposals:
             _check_proposal_memory(len(data.estates) if data.estates is not None else 0, code)
         results = run(data, plan_year=year, proposals=proposals)
@@ -462,7 +462,7 @@ def _bureau_source(source: Path, lang: str, on_step: Callable[[str], None]) -> A
     atomic.settle(source)  # a run killed mid-commit there: back to its last complete set
     if is_run_folder(source):
         return read_run(source)
-    data = load_layers(source)
+    data = load_layers(source, require_households=True)
     on_step(tr("step_analyse", lang))
     return pipeline.run(data)
 

@@ -672,7 +672,8 @@ def to_cgcs2000(
     layer : str
         The layer's name, for messages.
     transform : dict, optional
-        A transformation checked by :func:`parse_transform`: applied whatever the datum.
+        A transformation checked by :func:`parse_transform`, for a layer not already in the
+        CGCS2000 frame (refused for one that is: ``transform_on_cgcs2000``).
     accept_ballpark : bool
         Read a datum for which PROJ knows no shift with PROJ's ballpark (no shift at all).
 
@@ -689,11 +690,15 @@ def to_cgcs2000(
         When PROJ has only a ballpark transformation and nothing else was given, naming the
         CRS and the settings that fix it (``datum_ballpark``); when the parameters cannot be
         applied (``transform_failed``, ``transform_and_towgs84``,
-        ``transform_plane_geographic``).
+        ``transform_plane_geographic``); when a transformation is given for a layer already
+        in CGCS2000/WGS 84 (``transform_on_cgcs2000``).
     """
     crs = pyproj.CRS.from_user_input(gdf.crs)
     source = crs_name(crs)
     if transform is not None:
+        if is_cgcs2000_frame(crs):  # a second shift of a layer already in the frame
+            problem = msg("transform_on_cgcs2000", layer=layer, crs=source)
+            raise InputError([Problem(layer, problem)])
         return _given_shift(gdf, crs, transform, layer)
     if is_cgcs2000_frame(crs):
         return gdf, None

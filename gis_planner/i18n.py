@@ -1223,6 +1223,31 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "平面四参数作用于投影坐标，但坐标系 {crs} 是经纬度；请在 layers.{layer}.crs 中给出其投影（例如城市独立坐标系的高斯投影定义）",
         "the plane 4 parameters apply to projected coordinates, but {crs} is geographic; give its projection in layers.{layer}.crs (e.g. the city system's transverse Mercator definition)",
     ),
+    "encoding_not_applicable": (
+        "planner.yaml 为 layers.{layer} 设置了 encoding: {encoding}，但{reason}；按 {encoding} 读取会使所有中文"
+        "变成乱码，未读取。encoding 只用于 Shapefile（.dbf）；请删除该项",
+        "planner.yaml sets encoding: {encoding} for layers.{layer}, but {reason}; reading it as "
+        "{encoding} would garble every Chinese text, so it was not read. encoding applies to "
+        "shapefiles (.dbf) only: remove it",
+    ),
+    "encoding_reason_geojson": (
+        "该 GeoJSON 文件是有效的 UTF-8（RFC 7946 规定的编码）",
+        "the GeoJSON file is valid UTF-8 (the encoding RFC 7946 requires)",
+    ),
+    "encoding_reason_utf8_format": (
+        "{format} 格式的文本按其规范总是 UTF-8",
+        "text in a {format} file is always UTF-8 by the format's specification",
+    ),
+    "transform_on_cgcs2000": (
+        "layers.{layer} 给出了坐标转换参数（transform），但该图层的坐标系 {crs} 已是 CGCS2000/WGS84，"
+        "再转换一次会把所有要素移位，未读取。请删除 transform；如果坐标其实是西安80、北京54或城市独立坐标系，"
+        "而文件错标为 {crs}，请先改正文件的坐标系定义（.prj 等），再用 crs 和 transform 声明",
+        "layers.{layer} gives a transformation (transform), but the layer's CRS {crs} is already "
+        "CGCS2000/WGS84: shifting it again would move every feature, so it was not read. Remove "
+        "transform; if the coordinates are really Xian 1980, Beijing 1954 or a city system that "
+        "the file mislabels as {crs}, correct the file's CRS (.prj …) first, then declare them "
+        "with crs and transform",
+    ),
     "transform_with_gcj02": (
         "layers.{layer} 同时声明了 gcj02 和 transform：GCJ-02 只能由 WGS84 经纬度得来，请只保留其一",
         "layers.{layer} declares both gcj02 and transform: GCJ-02 comes from WGS84 lon/lat only; keep one of them",

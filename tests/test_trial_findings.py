@@ -12,7 +12,6 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
-from shapely.geometry import box
 from typer.testing import CliRunner
 
 from gis_planner.cli import app
@@ -168,8 +167,10 @@ def test_d6_no_household_source_is_refused_by_check_and_run(tmp_path):
     folder = _county(tmp_path / "layers", estates=None)
     (folder / "estates.gpkg").unlink(missing_ok=True)
     with pytest.raises(InputError) as err:
-        load_layers(folder)
+        load_layers(folder, require_households=True)
     assert codes(err.value.problems) == ["no_household_source"]
+    # through the API, a folder of communities alone loads, with the word in its warnings
+    assert "no_household_source" in codes(load_layers(folder).warnings)
     for command in ("check", "run"):
         extra = ("--out", tmp_path / "out", "--no-proposals") if command == "run" else ()
         code, text = _invoke(command, folder, "--lang", "en", *extra)
@@ -181,18 +182,18 @@ def test_d6_no_household_source_is_refused_by_check_and_run(tmp_path):
 def test_d6_empty_estates_layer_and_blank_community_counts(tmp_path):
     folder = _county(tmp_path / "layers", estates=_estates().iloc[0:0])
     with pytest.raises(InputError) as err:
-        load_layers(folder)
+        load_layers(folder, require_households=True)
     assert err.value.problems[0].text("en").count("empty (no features)") == 1
     communities = two_communities()
     communities["households"] = [1500, None]
     folder = _county(tmp_path / "layers2", communities=communities, estates=None)
     with pytest.raises(InputError) as err:
-        load_layers(folder)
+        load_layers(folder, require_households=True)
     assert codes(err.value.problems) == ["community_households_blank"]
     assert "B" in err.value.problems[0].text("en")
     communities["households"] = [1500, 0]
     folder = _county(tmp_path / "layers3", communities=communities, estates=None)
-    data = load_layers(folder)
+    data = load_layers(folder, require_households=True)
     assert data.estates is None and list(data.communities["households"]) == [1500, 0]
 
 
@@ -230,3 +231,52 @@ def test_d6_duplicate_key_in_rules_and_scenario_files(tmp_path):
     scenario.write_text("name: a\nyear: 2030\nname: b\n", encoding="utf-8")
     with pytest.raises(ScenarioError, match=r"name \(1, 3\)"):
         Scenario.from_file(scenario, base=folder, lang="en")
+
+
+# --------------------------------------------------------------------------- D7 encoding, datum
+
+
+def _yaml(folder: Path, text: str) -> None:
+    (folder / "planner.yaml").write_text(text, encoding="utf-8")
+
+
+def test_d7_encoding_for_a_geopackage_or_utf8_geojson_is_refused(tmp_path):
+    folder = _county(tmp_path / "layers")
+    _yaml(folder, "layers:\n  estates: {file: estates.gpkg, encoding: GBK}\n")
+    with pytest.raises(InputError) as err:
+        load_layers(folder)
+    assert codes(err.value.problems) == ["encoding_not_applicable"]
+    text = err.value.problems[0].text("en")
+    assert "estates.gpkg" in text and ".gpkg" in text and "shapefiles" in text, text
+    # a UTF-8 GeoJSON: refused; the same names written in GBK: the encoding is applied
+    (folder / "estates.gpkg").unlink()
+    utf8 = _estates().to_crs(4326).to_json(ensure_ascii=False)
+    (folder / "estates.geojson").write_text(utf8, encoding="utf-8")
+    _yaml(folder, "layers:\n  estates: {file: estates.geojson, encoding: GBK}\n")
+    with pytest.raises(InputError) as err:
+        load_layers(folder)
+    assert codes(err.value.problems) == ["encoding_not_applicable"]
+    assert "RFC 7946" in err.value.problems[0].text("en")
+    (folder / "estates.geojson").write_bytes(utf8.encode("gbk"))
+    data = load_layers(folder)
+    assert sorted(data.estates["name"]) == ["一号小区", "二号小区"]
+    _yaml(folder, "layers:\n  estates: {file: estates.geojson, encoding: utf-8}\n")
+    (folder / "estates.geojson").write_text(utf8, encoding="utf-8")
+    assert sorted(load_layers(folder).estates["name"]) == ["一号小区", "二号小区"]
+
+
+def test_d7_transform_for_a_layer_already_in_cgcs2000_is_refused(tmp_path):
+    folder = _county(tmp_path / "layers")
+    _yaml(
+        folder,
+        "layers:\n  estates:\n    file: estates.gpkg\n"
+        "    transform: {type: helmert7, tx: -12.3, ty: 98.1, tz: 56.7, rx: 0.41, ry: -1.2,"
+        " rz: 2.3, s: 1.8, convention: coordinate_frame}\n",
+    )
+    with pytest.raises(InputError) as err:
+        load_layers(folder)
+    assert codes(err.value.problems) == ["transform_on_cgcs2000"]
+    text = err.value.problems[0].text("en")
+    assert "estates.gpkg" in text and "EPSG:4549" in text and "Remove" in text, text
+    code, text = _invoke("check", folder, "--lang", "en")
+    assert code == 1 and "already" in text, text

@@ -380,15 +380,23 @@ def _check_household_source(
     problems: ProblemList,
     *,
     absent: bool,
+    required: bool,
     hint: list[str] | None = None,
 ) -> None:
     """Without estates (no layer, or an empty one), the households come from the communities'
-    ``households`` field: a run with neither would count zero households everywhere, so that
-    is an error (``no_household_source``), and so is a community left blank
-    (``community_households_blank``): made-up zeros, never silently."""
+    ``households`` field: a run with neither would count zero households everywhere
+    (``no_household_source``), and so would a community left blank
+    (``community_households_blank``). Errors when ``required`` (the command line), else
+    warnings in the data's and the run's warnings: made-up zeros, never silently."""
+    report = problems.error if required else problems.warn
     communities, estates = data.get("communities"), data.get("estates")
-    if communities is None or (estates is not None and len(estates)):
-        return
+    empty = any(
+        w.code == "empty_layer_absent"
+        and getattr(w.message, "values", {}).get("layer") == "estates"
+        for w in problems.warnings
+    )
+    if communities is None or estates is not None or not (absent or empty):
+        return  # estates read (or refused: that is reported already)
     source = Path(sources["communities"].file).name if "communities" in sources else "communities"
     given = communities.get("households")
     blank = (
@@ -399,13 +407,18 @@ def _check_household_source(
     more = msg("no_estates_hint", files=", ".join(hint)) if hint else ""
     if blank.all():
         state = msg("estates_absent" if absent else "estates_empty")
-        problems.error(source, msg("no_household_source", estates=state, hint=more))
+        report(source, msg("no_household_source", estates=state, hint=more))
     elif blank.any():
         rows = format_rows(communities.loc[blank, "community_id"].astype(str))
-        problems.error(source, msg("community_households_blank", rows=rows))
+        report(source, msg("community_households_blank", rows=rows))
 
 
-def load_layers(folder: str | Path, *, rules: RuleSet | str | Path | None = None) -> PlanningData:
+def load_layers(
+    folder: str | Path,
+    *,
+    rules: RuleSet | str | Path | None = None,
+    require_households: bool = False,
+) -> PlanningData:
     """Read and validate a layers folder.
 
     Parameters
@@ -415,6 +428,12 @@ def load_layers(folder: str | Path, *, rules: RuleSet | str | Path | None = None
     rules : RuleSet or path, optional
         Rules to use; a path is a rules file overriding the default. When omitted, the
         ``rules`` entry of ``planner.yaml`` (relative to the folder) or the default rules.
+    require_households : bool
+        Refuse a folder with no source of households — no (or an empty) estates layer and no
+        ``households`` in the communities (``no_household_source``), or communities left
+        blank (``community_households_blank``) — whose analyses would run on zeros. The
+        command line (``run``, ``check``, ``export``) sets it; by default these are warnings
+        (``data.warnings``), so that a folder of communities alone can be loaded to look at.
 
     Returns
     -------
@@ -458,7 +477,12 @@ def load_layers(folder: str | Path, *, rules: RuleSet | str | Path | None = None
             ),
         )
     _check_household_source(
-        data, sources, problems, absent=inputs["estates"] is None, hint=meant.get("estates")
+        data,
+        sources,
+        problems,
+        absent=inputs["estates"] is None,
+        required=require_households,
+        hint=meant.get("estates"),
     )
     _check_across(data, sources, problems)
     raster = None if "population" in refused else inputs["population"]

@@ -10,6 +10,7 @@ the CGCS2000 3-degree zone of the communities, or the one planner.yaml fixes.
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 import re
@@ -25,7 +26,7 @@ import pyproj
 from gis_planner import crs as crs_mod
 from gis_planner.crs import crs_name
 from gis_planner.errors import InputError, ProblemList
-from gis_planner.i18n import msg
+from gis_planner.i18n import Message, msg
 from gis_planner.io.config import CONFIG_FILE
 from gis_planner.io.files import parts, reader_message
 
@@ -33,11 +34,56 @@ from gis_planner.io.files import parts, reader_message
 AREA_OF_USE_MARGIN_DEG = 1.0
 
 
+#: formats whose text is UTF-8 by their specification (a declared encoding cannot apply)
+_UTF8_FORMATS = (".gpkg", ".fgb", ".parquet", ".gdb")
+_UTF8_NAMES = ("utf-8", "utf8", "utf-8-sig")
+
+
+def _is_utf8(path: Path, chunk_bytes: int = 1 << 20) -> bool:
+    """Whether the file's bytes are valid UTF-8 (read in chunks, never whole)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with open(path, "rb") as handle:
+            while chunk := handle.read(chunk_bytes):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def encoding_problem(path: Path, entry: dict[str, Any]) -> Message | None:
+    """Why planner.yaml's ``encoding`` cannot apply to the file at ``path``, or ``None``.
+
+    ``encoding`` is for shapefiles, whose ``.dbf`` holds text in any code page. GeoPackage,
+    FlatGeobuf, GeoParquet and FileGDB text is UTF-8 by specification, and so is GeoJSON
+    (RFC 7946): a GBK ``encoding`` read back from them garbles every Chinese name. A GeoJSON
+    that is not valid UTF-8 (written by an old tool in GBK) may declare its encoding.
+    """
+    encoding = entry.get("encoding")
+    suffix = path.suffix.lower()
+    if not encoding or suffix == ".shp" or str(encoding).strip().lower() in _UTF8_NAMES:
+        return None
+    layer = entry.get("_name", "")
+    if suffix in (".geojson", ".json"):
+        if not _is_utf8(path):
+            return None
+        reason = msg("encoding_reason_geojson")
+    else:
+        reason = msg("encoding_reason_utf8_format", format=suffix)
+    return msg("encoding_not_applicable", layer=layer, encoding=encoding, reason=reason)
+
+
 def read_vector(
     path: Path, entry: dict[str, Any], source: str, problems: ProblemList
 ) -> gpd.GeoDataFrame | None:
     """The layer at ``path`` as read (``entry``: its planner.yaml settings, ``_name`` the
-    layer's name); ``None`` with the problem reported when it cannot be read."""
+    layer's name); ``None`` with the problem reported when it cannot be read, or when its
+    ``encoding`` cannot apply to it (:func:`encoding_problem`)."""
+    wrong_encoding = encoding_problem(path, entry)
+    if wrong_encoding is not None:
+        problems.error(source, wrong_encoding)
+        return None
     # Arrow reading is several times faster; shapefiles are read without it so that a
     # wrong guess of their encoding raises (UnicodeDecodeError) instead of passing silently
     # (and a file with a declared encoding, which only the non-Arrow reader applies)
