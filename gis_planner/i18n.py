@@ -269,6 +269,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{key} = {value!r}: 未知取值 {wrong!r}；可用取值：{valid}",
         "{key} = {value!r}: unknown value(s) {wrong!r}; valid: {valid}",
     ),
+    "raster_too_large": (
+        "人口栅格有 {width} × {height} = {cells:,} 个像元，超过 {key} = {limit:,}（在读取任何像元之前检查）；"
+        "请先把栅格裁剪到本县范围，或在自己的规则文件中提高该上限",
+        "the population raster has {width} × {height} = {cells:,} cells, more than {key} = "
+        "{limit:,} (checked before any cell is read); clip the raster to the county first, or "
+        "raise the limit in your own rules file",
+    ),
+    "access_too_many_cells": (
+        "可达性栅格按 {cell_m} m 像元将有 {width} × {height} = {cells:,} 个像元，超过 "
+        "limits.max_raster_cells = {limit:,}，未分配内存；请增大 layout.accessibility_cell_m，"
+        "或提高 limits.max_raster_cells（约每像元 200 字节内存），或使用 --no-proposals",
+        "the accessibility raster would have {width} × {height} = {cells:,} cells of {cell_m} m, "
+        "more than limits.max_raster_cells = {limit:,}, so nothing was allocated; raise "
+        "layout.accessibility_cell_m, or raise limits.max_raster_cells (about 200 bytes of "
+        "memory a cell), or run with --no-proposals",
+    ),
     "rules_order": (
         "{low} = {a!r}, {high} = {b!r}: 必须满足 {low} {cmp} {high}",
         "{low} = {a!r}, {high} = {b!r}: {low} must be {cmp} {high}",

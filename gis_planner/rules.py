@@ -352,6 +352,7 @@ ORDER_CONSTRAINTS: tuple[tuple[str, str, bool], ...] = (
     ("plausibility.min_household_size", "plausibility.max_household_size", True),
     ("plausibility.min_household_size", "settings.household_size", False),
     ("settings.household_size", "plausibility.max_household_size", False),
+    ("limits.min_raster_cell_m", "layout.accessibility_cell_m", False),
 )
 _STANDARDS = ("new", "renovated")
 _FUNCTIONS = (

@@ -280,3 +280,68 @@ def test_d7_transform_for_a_layer_already_in_cgcs2000_is_refused(tmp_path):
     assert "estates.gpkg" in text and "EPSG:4549" in text and "Remove" in text, text
     code, text = _invoke("check", folder, "--lang", "en")
     assert code == 1 and "already" in text, text
+
+
+# --------------------------------------------------------------------------- D8 raster sizes
+
+
+def test_d8_a_tiny_accessibility_cell_is_refused_with_the_rules(tmp_path):
+    from gis_planner.errors import RulesError
+    from gis_planner.rules import load_rules
+
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("layout: {accessibility_cell_m: 0.01}\n", encoding="utf-8")
+    with pytest.raises(RulesError) as err:
+        load_rules(rules)
+    text = err.value.text("en")
+    assert "limits.min_raster_cell_m" in text and "layout.accessibility_cell_m" in text, text
+    folder = _county(tmp_path / "layers")
+    code, text = _invoke("run", folder, "--rules", rules, "--out", tmp_path / "out", "--lang", "en")
+    assert code == 1 and "layout.accessibility_cell_m = 0.01" in text, text
+
+
+def test_d8_a_grid_over_the_cell_limit_is_refused_before_allocating(tmp_path):
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(
+        "layout: {accessibility_cell_m: 1}\nlimits: {max_raster_cells: 100000}\n",
+        encoding="utf-8",
+    )
+    folder = _county(tmp_path / "layers")
+    with pytest.raises(InputError) as err:
+        run(load_layers(folder, rules=rules))
+    assert codes(err.value.problems) == ["access_too_many_cells"]
+    text = err.value.problems[0].text("en")
+    assert "2000 × 1000 = 2,000,000 cells of 1 m" in text and "100,000" in text, text
+    code, text = _invoke("run", folder, "--rules", rules, "--out", tmp_path / "out", "--lang", "en")
+    assert code == 1 and "limits.max_raster_cells" in text, text
+    assert not (tmp_path / "out" / "communities.geojson").exists()
+
+
+def test_d8_population_raster_dimensions_limited_before_reading(tmp_path):
+    import numpy as np
+    import rasterio
+    from rasterio.transform import Affine
+
+    from .conftest import X0, Y0
+
+    folder = _county(tmp_path / "layers")
+    profile = {
+        "driver": "GTiff",
+        "width": 200,
+        "height": 100,
+        "count": 1,
+        "dtype": "float32",
+        "crs": "EPSG:4549",
+        "transform": Affine(10, 0, X0, 0, -10, Y0 + 1000),
+        "nodata": -1,
+    }
+    with rasterio.open(folder / "population.tif", "w", **profile) as dst:
+        dst.write(np.ones((1, 100, 200), dtype="float32"))
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("limits: {max_population_raster_cells: 10000}\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        load_layers(folder, rules=rules)
+    assert codes(err.value.problems) == ["raster_too_large"]
+    text = err.value.problems[0].text("en")
+    assert "population.tif" in text and "200 × 100 = 20,000" in text, text
+    assert load_layers(folder).population_raster is not None  # within the default limit

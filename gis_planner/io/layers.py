@@ -487,7 +487,9 @@ def load_layers(
     _check_across(data, sources, problems)
     raster = None if "population" in refused else inputs["population"]
     if raster is not None:
-        check_raster(raster, problems)
+        limits = rule_set.limits.to_dict() if "limits" in rule_set else {}
+        max_cells = limits.get("max_population_raster_cells")
+        check_raster(raster, problems, max_cells=int(max_cells) if max_cells else None)
     table = None if schema.HOUSEHOLDS_TABLE in refused else inputs[schema.HOUSEHOLDS_TABLE]
     table_entry = dict(entries.get(schema.HOUSEHOLDS_TABLE) or {})
     _households_table(
