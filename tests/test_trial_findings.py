@@ -345,3 +345,23 @@ def test_d8_population_raster_dimensions_limited_before_reading(tmp_path):
     text = err.value.problems[0].text("en")
     assert "population.tif" in text and "200 × 100 = 20,000" in text, text
     assert load_layers(folder).population_raster is not None  # within the default limit
+
+
+# --------------------------------------------------------------------------- minors
+
+
+def test_nan_in_a_rings_closing_vertex_names_the_layer_and_row(tmp_path):
+    folder = _county(tmp_path / "layers")
+    (folder / "estates.gpkg").unlink()
+    collection = json.loads(_estates().to_json())
+    ring = collection["features"][1]["geometry"]["coordinates"][0]
+    ring[0][0] = ring[-1][0] = "NANX"
+    text = json.dumps(collection).replace('"NANX"', "NaN")
+    crs = '"crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::4549"}}, '
+    (folder / "estates.geojson").write_text(text.replace("{", "{" + crs, 1), encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        load_layers(folder)
+    assert codes(err.value.problems) == ["nonfinite_coords"]
+    text = err.value.problems[0].text("en")
+    assert text.startswith("estates.geojson") and "E2" in text and "E1" not in text, text
+    assert "LinearRing" not in text

@@ -44,7 +44,7 @@ from gis_planner.io.validate import (
     nonfinite,
     report_suspects,
 )
-from gis_planner.io.vector import WorkingCrs, check_crs, read_vector
+from gis_planner.io.vector import UNBUILDABLE, WorkingCrs, check_crs, read_vector
 from gis_planner.rules import RuleSet, load_rules
 
 __all__ = ["LATEST_PLAN_YEAR", "PlanningData", "SourceInfo", "load_layers"]
@@ -142,6 +142,9 @@ def _read_layer(
         return None
     report_suspects(geojson_suspects(path, spec, entry), source, problems)
     bad_coordinates = nonfinite(gdf)
+    unbuildable = gdf.attrs.pop(UNBUILDABLE, None)
+    if unbuildable is not None:  # a NaN closing vertex: no ring, so no geometry to look at
+        bad_coordinates |= pd.Series(unbuildable, index=gdf.index)
     if bad_coordinates.any():  # reported with the rows later; no CRS check can place them
         gdf = gdf.copy()
         gdf.loc[bad_coordinates, gdf.geometry.name] = None

@@ -21,7 +21,9 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pyogrio
 import pyproj
+import shapely
 
 from gis_planner import crs as crs_mod
 from gis_planner.crs import crs_name
@@ -105,6 +107,7 @@ def read_vector(
             # NaN coordinates are reported with their rows
             warnings.filterwarnings("ignore", "Could not parse column", UserWarning)
             warnings.filterwarnings("ignore", "invalid value encountered", RuntimeWarning)
+            warnings.filterwarnings("ignore", "Non closed ring", RuntimeWarning)
             if path.suffix.lower() == ".parquet":
                 return gpd.read_parquet(path)
             if encoding:
@@ -116,9 +119,42 @@ def read_vector(
                     problems.warn(source, msg("encoding_guess", layer=entry.get("_name", "")))
                     return gpd.read_file(path, encoding="gb18030", **kwargs)
             return gpd.read_file(path, **kwargs)
+    except shapely.errors.GEOSException as err:  # one geometry GEOS cannot build
+        salvaged = _read_unbuildable(path, kwargs, encoding)
+        if salvaged is not None:
+            return salvaged
+        problems.error(source, msg("unreadable", error=reader_message(err, path)))
+        return None
     except Exception as err:  # noqa: BLE001 - any reader failure is reported with the file
         problems.error(source, msg("unreadable", error=reader_message(err, path)))
         return None
+
+
+#: ``GeoDataFrame.attrs`` key of the rows whose geometry GEOS could not build
+UNBUILDABLE = "gis_planner_unbuildable"
+
+
+def _read_unbuildable(
+    path: Path, kwargs: dict[str, Any], encoding: str | None
+) -> gpd.GeoDataFrame | None:
+    """The layer with the geometries GEOS cannot build (a ring whose closing vertex is NaN
+    never closes) left empty and their rows in ``attrs[UNBUILDABLE]``, so that they are
+    reported by row like any NaN coordinate; ``None`` when that does not work either."""
+    options = {"layer": kwargs.get("layer"), "encoding": encoding}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            meta, _, wkb, _ = pyogrio.raw.read(path, columns=[], **options)
+            frame = pyogrio.read_dataframe(path, read_geometry=False, **options)
+            geoms = shapely.from_wkb(wkb, on_invalid="ignore")
+    except Exception:  # noqa: BLE001 - the first error is reported instead
+        return None
+    if len(geoms) != len(frame):
+        return None
+    broken = np.array([w is not None and g is None for w, g in zip(wkb, geoms, strict=True)])
+    gdf = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, index=frame.index), crs=meta["crs"])
+    gdf.attrs[UNBUILDABLE] = broken
+    return gdf
 
 
 _JSON_TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[{}\[\]:,]')
