@@ -367,8 +367,9 @@ class DatumShift:
     ----------
     method : str
         ``helmert7`` / ``helmert4`` (parameters from planner.yaml), ``towgs84`` (in the
-        layer's CRS), ``proj`` (a PROJ transformation of stated accuracy for the area) or
-        ``ballpark`` (no datum shift, accepted with ``accept_ballpark: true``).
+        layer's CRS), ``proj`` (a PROJ transformation of stated accuracy for the area),
+        ``ballpark`` (no datum shift, accepted with ``accept_ballpark: true``) or ``gcj02``
+        (GCJ-02 converted to WGS 84, declared with ``gcj02: true``).
     source_crs, target_crs : str
         From and to (``EPSG:nnnn`` or the CRS's name).
     text : Message

@@ -1194,6 +1194,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{source} → {target}：PROJ 转换“{name}”",
         "{source} → {target}: PROJ transformation '{name}'",
     ),
+    "shift_gcj02": (
+        "GCJ-02（火星坐标）→ WGS84（EPSG:4326）：按公开的 GCJ-02 加偏公式逆算（迭代至 < 1 mm），按 planner.yaml 的 gcj02: true",
+        "GCJ-02 → WGS84 (EPSG:4326): the published GCJ-02 offset formula inverted (iterated to < 1 mm), as gcj02: true in planner.yaml asks",
+    ),
     "shift_ballpark": (
         "{source} 按 accept_ballpark: true 以 PROJ 粗略转换（ballpark）读入，未做基准转换，精度未知（误差可达数十至上百米）",
         "{source} read with PROJ's ballpark transformation as accept_ballpark: true asks: no datum shift, accuracy unknown (off by tens to hundreds of metres)",

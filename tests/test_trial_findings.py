@@ -365,3 +365,25 @@ def test_nan_in_a_rings_closing_vertex_names_the_layer_and_row(tmp_path):
     text = err.value.problems[0].text("en")
     assert text.startswith("estates.geojson") and "E2" in text and "E1" not in text, text
     assert "LinearRing" not in text
+
+
+def test_gcj02_conversion_is_recorded_with_the_datum_shifts(tmp_path):
+    from gis_planner.crs import geometries_wgs84_to_gcj02
+    from gis_planner.pipeline import analyse
+    from gis_planner.render.report import _settings
+
+    premises = hand_made_premises(p4_community="B").to_crs("EPSG:4326")
+    premises["geometry"] = geometries_wgs84_to_gcj02(premises.geometry.values)
+    folder = _county(tmp_path / "layers", premises=None, premises__geojson=premises)
+    (folder / "premises.gpkg").unlink(missing_ok=True)
+    _yaml(folder, "layers:\n  premises: {file: premises.geojson, gcj02: true}\n")
+    data = load_layers(folder)
+    assert data.sources["premises"].datum_shift.method == "gcj02"
+    results = analyse(data)
+    settings = dict(_settings(results, "en").to_numpy())
+    assert "GCJ-02 → WGS84" in settings["source.premises.transformation"]
+    assert "source.estates.transformation" not in settings
+    report = export_bureau(results, tmp_path / "out", formats="geojson", lang="zh")
+    meta = json.loads((report.folder / "metadata.json").read_text(encoding="utf-8"))
+    (layer,) = [s for s in meta["source_layers"] if s["layer"] == "premises"]
+    assert "GCJ-02（火星坐标）→ WGS84" in layer["transformation"]

@@ -248,6 +248,9 @@ def check_crs(
             crs_mod.geometries_gcj02_to_wgs84(gdf.geometry.values), crs="EPSG:4326"
         )
         problems.warn(source, msg("gcj02_converted"))
+        # recorded where datum shifts are: the report's settings, the bureau's metadata.json
+        shift = msg("shift_gcj02")
+        entry["_datum_shift"] = crs_mod.DatumShift("gcj02", "GCJ-02", "EPSG:4326", shift, None)
     return shift_datum(gdf, name, entry, source, problems)
 
 
