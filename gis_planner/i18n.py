@@ -180,6 +180,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "社区边界相互重叠（重叠面积超过 {tolerance:g} ㎡），重叠处的小区户数按面积分给两个社区：{rows}",
         "community boundaries overlap (by more than {tolerance:g} m²); estates in an overlap are split between both: {rows}",
     ),
+    "table_bad_date": (
+        "户数统计表“{field}”（统计日期）不是日期或晚于今天：{rows}；请写成 2024-12-31 这样的日期",
+        "the households table's '{field}' (date of the count) is not a date, or lies after today: {rows}; write dates such as 2024-12-31",
+    ),
     "table_ambiguous": (
         "户数统计表{row}（名称“{name}”、社区代码 {community}）对应多个同名小区：{estates}；"
         "无法判断是哪一个，请在表中增加“estate_id”（小区代码）列",
@@ -1433,6 +1437,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "control_chars": (
         "字段“{field}”含控制字符（如 ESC、NUL），已删除：{rows}",
         "field '{field}' held control characters (ESC, NUL …), which were removed: {rows}",
+    ),
+    "format_chars": (
+        "字段“{field}”含不可见的方向控制或零宽字符（如 U+202E，会使名称显示得与实际不同），已删除：{rows}",
+        "field '{field}' held invisible direction or zero-width characters (U+202E …, which make a name show otherwise than it reads), which were removed: {rows}",
+    ),
+    "text_too_long": (
+        "字段“{field}”的文本超过 limits.max_text_chars = {limit:,} 个字符（括号内为长度）：{rows}；"
+        "报告、Shapefile 和地图会在不同位置截断它。请缩短文本，或在自己的规则文件中提高该上限",
+        "field '{field}' holds text longer than limits.max_text_chars = {limit:,} characters (length in brackets): {rows}; the report, the Shapefile and the map would each cut it elsewhere. Shorten it, or raise the limit in your own rules file",
     ),
     "nul_in_text": (
         "文本中含 NUL 字符（\\u0000），读取时会被截断；请删除这些字符：{rows}",

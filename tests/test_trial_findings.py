@@ -387,3 +387,51 @@ def test_gcj02_conversion_is_recorded_with_the_datum_shifts(tmp_path):
     meta = json.loads((report.folder / "metadata.json").read_text(encoding="utf-8"))
     (layer,) = [s for s in meta["source_layers"] if s["layer"] == "premises"]
     assert "GCJ-02（火星坐标）→ WGS84" in layer["transformation"]
+
+
+def test_bidi_and_zero_width_characters_are_stripped_with_a_warning_naming_rows(tmp_path):
+    estates = _estates()
+    estates.loc[1, "name"] = "abc\u202edef\u200b"
+    folder = _county(tmp_path / "layers", estates=estates)
+    (folder / "households.csv").write_text(
+        "estate_id,households,name\nE1,1300,一号\u2067小区\n", encoding="utf-8"
+    )
+    data = load_layers(folder)
+    assert data.estates.set_index("estate_id").loc["E2", "name"] == "abcdef"
+    found = [w for w in data.warnings if w.code == "format_chars"]
+    assert [w.source for w in found] == ["estates.gpkg", "households.csv"]
+    assert "E2" in found[0].text("en") and "row 2" in found[1].text("en")
+
+
+def test_a_name_over_the_text_limit_is_refused_naming_field_row_and_length(tmp_path):
+    estates = _estates()
+    estates.loc[0, "name"] = "长" * 2_000_000
+    folder = _county(tmp_path / "layers", estates=estates)
+    with pytest.raises(InputError) as err:
+        load_layers(folder)
+    assert codes(err.value.problems) == ["text_too_long"]
+    text = err.value.problems[0].text("en")
+    assert "'name'" in text and "E1 (2000000)" in text and "max_text_chars = 1,000" in text
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("limits: {max_text_chars: 3000000}\n", encoding="utf-8")
+    assert len(load_layers(folder, rules=rules).estates.loc[0, "name"]) == 2_000_000
+
+
+def test_households_table_as_of_must_be_a_date_not_after_today(tmp_path):
+    folder = _county(tmp_path / "layers")
+    (folder / "households.csv").write_text(
+        "estate_id,households,as_of\nE1,1300,2024年6月30日\nE2,900,soon\n", encoding="utf-8"
+    )
+    with pytest.raises(InputError) as err:
+        load_layers(folder)
+    assert codes(err.value.problems) == ["table_bad_date"]
+    assert "E2 ('soon')" in err.value.problems[0].text("en")
+    (folder / "households.csv").write_text(
+        "estate_id,households,as_of\nE1,1300,2024-06-30\nE2,900,2999-01-01\n", encoding="utf-8"
+    )
+    with pytest.raises(InputError, match="2999-01-01"):
+        load_layers(folder)
+    (folder / "households.csv").write_text(
+        "estate_id,households,as_of\nE1,1300,2024/6/30\nE2,900,\n", encoding="utf-8"
+    )
+    assert load_layers(folder).estates["households"].tolist() == [1300, 900]

@@ -40,6 +40,7 @@ from gis_planner.io.validate import (
     check_ids,
     check_overlaps,
     check_premises_communities,
+    check_text,
     geojson_suspects,
     nonfinite,
     report_suspects,
@@ -123,6 +124,7 @@ class _LayerSettings:
     earliest_year: int
     plausibility: dict[str, Any]
     working: WorkingCrs
+    max_text_chars: int | None = None  # limits.max_text_chars
 
 
 def _read_layer(
@@ -174,6 +176,7 @@ def _validate_layer(
     rows = row_ids(gdf, spec)
     for column, hit in controlled.items():
         problems.warn(source, msg("control_chars", field=column, rows=format_rows(rows[hit])))
+    gdf = check_text(gdf, rows, source, problems, max_chars=settings.max_text_chars)
     gdf = coerce(
         gdf,
         spec,
@@ -335,6 +338,12 @@ def _check_across(
         check_premises_communities(communities, premises, files["premises"], problems)
 
 
+def _limit(rules: RuleSet, key: str) -> int | None:
+    """``limits.<key>`` of the rules, ``None`` when the rules have none."""
+    value = rules.limits.to_dict().get(key) if "limits" in rules else None
+    return int(value) if value else None
+
+
 def _households_table(
     data: dict[str, gpd.GeoDataFrame],
     sources: dict[str, SourceInfo],
@@ -355,6 +364,7 @@ def _households_table(
         problems,
         plausibility=plausibility,
         max_rows=int(rules.limits.max_features_per_layer) if "limits" in rules else None,
+        max_text_chars=_limit(rules, "max_text_chars"),
     )
     estates, communities = data.get("estates"), data.get("communities")
     if (
@@ -466,8 +476,13 @@ def load_layers(
     missing = {n for n, s in schema.VECTOR_LAYERS.items() if s.required and inputs[n] is None}
     meant = unused_files(folder, [p for p in used if p], problems, missing)
     plausibility = rule_set.plausibility.to_dict() if "plausibility" in rule_set else {}
+    limits = rule_set.limits.to_dict() if "limits" in rule_set else {}
+    max_text = limits.get("max_text_chars")
     settings = _LayerSettings(
-        int(rule_set.enclosure.earliest_plausible_year), plausibility, working
+        int(rule_set.enclosure.earliest_plausible_year),
+        plausibility,
+        working,
+        max_text_chars=int(max_text) if max_text else None,
     )
     data, sources = _load_vectors(inputs, entries, refused, problems, settings)
     if inputs["estates"] is None:
@@ -490,7 +505,6 @@ def load_layers(
     _check_across(data, sources, problems)
     raster = None if "population" in refused else inputs["population"]
     if raster is not None:
-        limits = rule_set.limits.to_dict() if "limits" in rule_set else {}
         max_cells = limits.get("max_population_raster_cells")
         check_raster(raster, problems, max_cells=int(max_cells) if max_cells else None)
     table = None if schema.HOUSEHOLDS_TABLE in refused else inputs[schema.HOUSEHOLDS_TABLE]
