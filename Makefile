@@ -13,7 +13,7 @@ LOWEST_PINS   := ci/constraints-lowest.txt
 LOWEST_PYTEST := --deselect tests/test_demo.py::test_deterministic_and_equal_to_the_committed_demo
 PIP := python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: install install-lowest demo test test-lowest fuzz bench lint regenerate-demo clean
+.PHONY: install install-lowest demo test test-lowest fuzz bench lint notebooks regenerate-demo clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -50,8 +50,15 @@ bench: $(STAMP)  ## benchmarks (by hand, not part of the suite); figures go in t
 	$(BIN)/python -m benchmarks.bench_map
 	$(BIN)/python -m benchmarks.bench_siting
 
-lint: $(STAMP)  ## ruff check
-	$(BIN)/ruff check gis_planner tests benchmarks
+lint: $(STAMP)  ## ruff (check + format), mypy and import-linter's layer contracts
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy gis_planner
+	$(BIN)/lint-imports
+
+notebooks: $(STAMP)  ## open the notebooks in JupyterLab (installs it into .venv first)
+	$(BIN)/$(PIP) jupyterlab
+	$(BIN)/jupyter lab notebooks/
 
 regenerate-demo: $(STAMP)  ## rebuild layers/deqing_demo from its deterministic generator (tools/)
 	$(BIN)/python -m tools.datagen.deqing layers/deqing_demo

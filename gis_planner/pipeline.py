@@ -59,6 +59,12 @@ class PlanYearError(PlannerError):
     """A plan year before the data year (``rules.settings.data_year``)."""
 
 
+def _household_size(data: PlanningData) -> float:
+    """Persons per household: planner.yaml's, else the rules file's (R5 population)."""
+    size = data.household_size
+    return float(size if size is not None else data.rules.settings.household_size)
+
+
 def data_year(rules: RuleSet) -> int:
     """The year the layers describe: ``rules.settings.data_year``, else the current year.
 
@@ -194,7 +200,7 @@ def _estimate_missing_households(data: PlanningData, warnings: list[Problem]) ->
     if not missing.any():
         return data
     estimate = accessibility.estimate_households(
-        estates, data.population_raster, household_size=data.household_size, rules=data.rules
+        estates, data.population_raster, household_size=_household_size(data), rules=data.rules
     )
     warnings.extend(estimate.warnings)
     estates = estates.copy()
@@ -339,11 +345,13 @@ def _communities(
     if "households" in communities:
         communities = communities.rename(columns={"households": "households_given"})
     communities["households"] = hh.total.astype("int64")
-    population = budget.population_used(communities, hh.current, household_size=data.household_size)
+    population = budget.population_used(
+        communities, hh.current, household_size=_household_size(data)
+    )
     if year is not None:
         communities["households_current"] = hh.current.astype("int64")
         communities["households_parcels"] = hh.parcels.astype("int64")
-        added = (hh.parcels.astype(float) * data.household_size).round().astype("int64")
+        added = (hh.parcels.astype(float) * _household_size(data)).round().astype("int64")
         population = population + added
     communities["population_used"] = population.astype("int64")
     for column in check.columns.drop("premises_warnings"):
