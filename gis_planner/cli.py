@@ -43,6 +43,7 @@ class Lang(StrEnum):
 
 
 class Basemap(StrEnum):
+    auto = "auto"
     osm = "osm"
     tianditu = "tianditu"
     amap = "amap"
@@ -50,10 +51,11 @@ class Basemap(StrEnum):
 
 
 BASEMAP_OPTION = typer.Option(
-    Basemap.osm,
+    Basemap.auto,
     "--basemap",
-    help="Basemap of map.html: osm, tianditu (key from TIANDITU_KEY), amap (overlays shifted "
-    "to GCJ-02 for display only) or none.",
+    help="Basemap of map.html: auto (Tianditu when TIANDITU_KEY is set, else OpenStreetMap), "
+    "osm, tianditu (key from TIANDITU_KEY), amap (overlays shifted to GCJ-02 for display only) "
+    "or none.",
 )
 LANG_OPTION = typer.Option(Lang.zh, "--lang", help="Language of report, map and messages.")
 VERBOSE_OPTION = typer.Option(False, "--verbose", "-v", help="Log every step.")
@@ -254,7 +256,7 @@ def _run(
     year: int | None,
     lang: str,
     scenario: Path | None = None,
-    basemap: str = "osm",
+    basemap: str = "auto",
     sites: int | None = None,
     proposals: bool = True,
 ) -> None:

@@ -22,6 +22,7 @@ from gis_planner.io.layers import load_layers
 from gis_planner.pipeline import analyse
 from gis_planner.render import onemap as maps
 from gis_planner.render.onemap import assets, basemaps, style, values
+from gis_planner.render.onemap.texts import text as map_text
 
 from .conftest import gdf, pt, square, two_communities, write_layers
 
@@ -44,13 +45,21 @@ LAYER_TITLES = {
     "communities": ("map_layer_communities", {}),
     "estates": ("map_layer_estates", {}),
     "premises": ("map_layer_premises", {}),
-    "reach": ("map_layer_reach", {"distance": 300}),
+    "reach": ("reach_layer", {"distance": 300}),
     "outside": ("map_layer_outside", {"distance": 300}),
     "no_pm": ("map_layer_no_pm", {}),
     "roads": ("map_layer_roads", {}),
     "parcels": ("map_layer_parcels", {}),
     "outline": ("map_layer_outline", {}),
 }
+
+
+def layer_title(key: str, lang: str) -> str:
+    """The name of the layer ``key`` in the layer control; the reach is straight-line."""
+    code, values = LAYER_TITLES[key]
+    if key == "reach":
+        return map_text(code, lang, how=map_text("straight_line", lang), **values)
+    return tr(code, lang, **values)
 
 
 def hand_made_estates(estate_name: str):
@@ -205,8 +214,9 @@ def field_values(page: str, layer_id: str, feature: dict) -> dict[str, object]:
     for row, value in zip(layer["rows"], feature["v"], strict=True):
         if value is None:
             out[row["f"] if isinstance(row["f"], str) else row["f"][0]] = None
-        elif row["t"] == "range":
-            out[row["f"][0]], out[row["f"][1]] = (text(x) for x in value)
+        elif row["t"] == "range":  # one figure when both ends are equal ("12", not "12–12")
+            low, high = value if len(value) == 2 else value * 2
+            out[row["f"][0]], out[row["f"][1]] = text(low), text(high)
         elif row["t"] == "list":
             out[row["f"]] = [text(x) for x in value]
         else:
@@ -343,8 +353,9 @@ def test_R9_every_layer_is_in_the_layer_control(page_zh):
     data = page_data(page_zh)
     assert tuple(data["layers"]) == LAYER_KEYS
     control = layer_control(page_zh)
-    expected = [tr(LAYER_TITLES[k][0], "zh", **LAYER_TITLES[k][1]) for k in LAYER_KEYS]
+    expected = [layer_title(k, "zh") for k in LAYER_KEYS]
     assert control["overlays"] == expected
+    assert "社区用房 300 米范围（直线）" in expected  # a straight-line reach, not "步行"
     assert [data["layers"][k]["name"] for k in LAYER_KEYS] == expected
     # no Tianditu key in this test: OSM and "none" only
     assert control["base"] == [tr("map_base_osm", "zh"), tr("map_base_none", "zh")]
@@ -529,7 +540,9 @@ def test_R9_data_note_and_summary_are_visible(results, page_zh):
         assert value_label(status, "zh") in legend
     for colour in (*style.COMMUNITY_COLOURS.values(), *style.ESTATE_COLOURS.values()):
         assert colour in legend
-    assert tr("map_tianditu_no_key", "zh") in legend
+    # the basemap note is for planners: OSM as the fallback, no environment variable
+    assert map_text("base_osm_fallback", "zh") in legend
+    assert "TIANDITU_KEY" not in page_zh and "环境变量" not in page_zh
 
 
 def test_R9_no_note_without_a_data_note(tmp_path):
@@ -571,7 +584,7 @@ def test_R9_tianditu_needs_a_key(results, monkeypatch):
     assert "tianditu.gov.cn/vec_w/wmts" in page and "tk=0123abcd" in page
     assert "cva_w" in page  # Chinese annotation
     assert "eva_w" in maps.render_map(maps.build_map(results, lang="en"))
-    assert tr("map_tianditu_no_key", "zh") not in page
+    assert map_text("base_osm_fallback", "zh") not in page
     # CGCS2000 ≈ WGS84: same coordinates as on OSM
     assert (
         page_data(page)["layers"]
@@ -659,7 +672,7 @@ def test_R9_layers_folder_name_is_escaped_in_title_and_legend(tmp_path):
     (folder / "planner.yaml").write_text('name: "<script>alert(1)</script>县"\n', encoding="utf-8")
     page = maps.render_map(maps.build_map(analyse(load_layers(folder))))
     assert "<script>alert(1)" not in page
-    assert "<title>数字社区一张图 — &lt;script&gt;alert(1)&lt;&#x2F;script&gt;县</title>" in page
+    assert "<title>数字社区一张图 — &lt;script&gt;alert(1)&lt;&#x2F;script&gt;县 — " in page
 
 
 # --------------------------------------------------------------------------- R7 proposals
@@ -788,6 +801,8 @@ def test_R7_proposal_names_and_notes_are_worded_in_english(demo_layout):
 
 
 def test_R7_site_markers_carry_priority_and_households_newly_covered(demo_layout, demo_layout_page):
+    from gis_planner.render.onemap.proposals import site_label
+
     sites = demo_layout.layout.siting.sites
     data = page_data(demo_layout_page)
     for model in ("lscp", "mclp"):
@@ -795,7 +810,12 @@ def test_R7_site_markers_carry_priority_and_households_newly_covered(demo_layout
         layer = data["layers"][f"sites_{model}"]
         assert layer["type"] == "marker" and layer["colour"] == style.SITE_COLOURS[model]
         assert [f["p"] for f in layer["features"]] == [str(p) for p in chosen["priority"]]
-        assert [f["i"] for f in layer["features"]] == list(chosen["site_id"])
+        # a site is named by where it lies ("小区内 E0114"), not by its id "E:E0114"
+        labels = [
+            site_label(i, s, "zh") for i, s in zip(chosen["site_id"], chosen["source"], strict=True)
+        ]
+        assert [f["i"] for f in layer["features"]] == labels
+        assert not any(re.match(r"[A-Z]:", f["i"]) for f in layer["features"])
         for feature, (_, row) in zip(layer["features"], chosen.iterrows(), strict=True):
             shown = field_values(demo_layout_page, f"sites_{model}", feature)
             assert (
@@ -894,3 +914,99 @@ def test_R7_paths_barriers_unresolved_and_escaped(results):
     proposed_en = page_data(page_en)["layers"]["proposed"]
     assert proposed_en["labels"]["no_proposal"] == "no proposal"
     assert label("households_after", "en") in [r["l"] for r in proposed_en["rows"]]
+
+
+# --------------------------------------------------------------------------- phone/desktop issue
+
+
+def test_R9_tianditu_is_the_default_with_a_key_and_shows_the_approval_number(results, monkeypatch):
+    """With a key, the map opens on Tianditu's map (imagery offered too), attributed with the
+    map approval number (审图号) of the rules file's settings; a user rules file changes it."""
+    import dataclasses
+
+    monkeypatch.setenv(basemaps.TIANDITU_KEY_ENV, "0123abcd")
+    page = maps.render_map(maps.build_map(results))
+    assert layer_control(page)["base"] == [
+        map_text("base_tianditu_vec", "zh"),
+        map_text("base_tianditu_img", "zh"),
+        tr("map_base_osm", "zh"),
+        tr("map_base_none", "zh"),
+    ]
+    for layer in ("vec_w", "cva_w", "img_w", "cia_w"):
+        assert f"tianditu.gov.cn/{layer}/wmts" in page, layer
+    number = results.rules.settings["tianditu_approval_number"]
+    assert number and f"审图号：{number}" in unescaped(page)
+    assert map_text("base_not_configured", "zh") not in unescaped(page)
+    rules = results.rules.with_overrides(
+        {"settings": {"tianditu_approval_number": "GS(2099)0001号"}}, source="test"
+    )
+    data = dataclasses.replace(results.data, rules=rules)
+    other = maps.render_map(maps.build_map(dataclasses.replace(results, data=data)))
+    assert "审图号：GS(2099)0001号" in unescaped(other) and number not in unescaped(other)
+    en = unescaped(maps.render_map(maps.build_map(results, lang="en")))
+    assert f"map approval no. {number}" in en and "eva_w" in en
+
+
+def test_R9_without_a_key_osm_says_so_and_the_how_to_goes_to_the_log(results, caplog):
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="gis_planner.render.onemap.page"):
+        page = unescaped(maps.render_map(maps.build_map(results, tianditu_key=None)))
+    assert "</a> contributors · 未配置天地图" in page  # OSM's attribution, always in sight
+    assert "TIANDITU_KEY" not in page
+    assert any("TIANDITU_KEY" in r.getMessage() for r in caplog.records)
+
+
+def test_R9_no_leaflet_flag_no_feet_and_compact_controls_in_the_script():
+    script = assets.page_script()
+    assert "setPrefix(false)" in script
+    assert "imperial: false" in script and "metric: true" in script
+
+
+def test_R9_scenario_name_and_plan_year_in_title_and_header(results):
+    import dataclasses
+
+    scenario = dataclasses.replace(results, scenario={"name": "方案A <b>"}, year=2035)
+    page = maps.render_map(maps.build_map(scenario))
+    title = "数字社区一张图 — 手工测试图层 — 方案：方案A &lt;b&gt; — 2035 年规划"
+    assert f"<title>{title}</title>" in page
+    assert f'<div class="gp-head">{title}</div>' in page
+    en = maps.render_map(maps.build_map(scenario, lang="en"))
+    assert "scenario: 方案A &lt;b&gt; — plan year 2035</title>" in en
+
+
+def test_R9_a_fixed_staffing_is_one_figure(results):
+    """A staff range whose ends are equal shows "12", not "12–12"."""
+    import dataclasses
+
+    communities = results.communities.copy()
+    communities["staff_min"] = 12
+    communities["staff_max"] = 12
+    page = maps.render_map(maps.build_map(dataclasses.replace(results, communities=communities)))
+    data = page_data(page)
+    rows = data["layers"]["communities"]["rows"]
+    index = next(i for i, r in enumerate(rows) if r["f"] == ["staff_min", "staff_max"])
+    for feature in data["layers"]["communities"]["features"]:
+        value = feature["v"][index]
+        assert len(value) == 1 and data["strings"][value[0]] == "12"
+
+
+def test_R7_proposed_areas_in_hectares_compactness_explained(demo_layout, demo_layout_page):
+    proposed = demo_layout.layout.boundaries.communities.set_index("community_id")
+    layer = page_data(demo_layout_page)["layers"]["proposed"]
+    labels = {r["f"]: r["l"] for r in layer["rows"] if isinstance(r["f"], str)}
+    assert labels["area_m2"] == "面积（公顷）" and labels["compactness"] == "紧凑度（圆形=1）"
+    feature = layer["features"][0]
+    shown = field_values(demo_layout_page, "proposed", feature)
+    area_ha = proposed.loc[feature["i"], "area_m2"] / 10_000
+    assert float(shown["area_m2"].replace(",", "")) == pytest.approx(area_ha, abs=0.005)
+    assert len(shown["compactness"].split(".")[1]) == 2
+    assert map_text("compactness_note", "zh") in _legend(demo_layout_page)
+
+
+def test_R7_site_reach_is_straight_line_without_paths(demo_layout, demo_layout_page):
+    layer = page_data(demo_layout_page)["layers"]["sites_mclp"]
+    labels = [r["l"] for r in layer["rows"]]
+    assert "300 米（直线）内尚未覆盖户数" in labels
+    assert not any("步行" in name for name in layer_control(demo_layout_page)["overlays"][:-3])
+    assert "步行" not in unescaped(demo_layout_page).split('id="gp-data-legend"')[1][:20_000]

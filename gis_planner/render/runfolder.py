@@ -164,7 +164,7 @@ def write_run(
     map_html: bool = True,
     on_step: Callable[[str], None] | None = None,
     extra_files: dict[str, str] | None = None,
-    basemap: str = "osm",
+    basemap: str = "auto",
 ) -> tuple[dict[str, Path], dict[str, float]]:
     """Write every output of ``results`` into ``out_dir`` (staged, then moved into place).
 

@@ -11,8 +11,11 @@ the page's script draws (``GP.layer`` in ``onemap.js``), in the order of
   (False: off on opening), ``search`` (in the search box), ``pane``.
 
 The map computes no analysis: every figure, status and reason is read from the results
-(the walking reach too: ``results.reach``); the map only words and draws them. The R7
-proposal overlays are built by :mod:`.proposals`.
+(the reach too: ``results.reach``); the map only words and draws them. The reach, and whether
+an estate is within it, are straight-line distances (R7, :func:`gis_planner.layout.scale.
+reach_area`), so the map says "直线" (straight line) for them; only what follows a walking
+network is called "步行" (walking, :mod:`.proposals`). The R7 proposal overlays are built by
+:mod:`.proposals`.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ from gis_planner.render.onemap.style import (
     STYLES,
     marker_px,
 )
+from gis_planner.render.onemap.texts import text
 from gis_planner.render.onemap.values import is_missing
 
 if TYPE_CHECKING:
@@ -76,7 +80,7 @@ def layer_data(results: Results, *, lang: str, shift: bool) -> dict[str, Layer]:
     names = communities.set_index("community_id")["name"] if "name" in communities else None
     distance = float(results.rules.layout.walking_distance_m)
     layers: dict[str, Layer] = {
-        "communities": communities_layer(communities, lang=lang, shift=shift)
+        "communities": communities_layer(communities, distance=distance, lang=lang, shift=shift)
     }
     if results.reach is not None:
         layers["reach"] = reach_layer(
@@ -102,8 +106,16 @@ def layer_data(results: Results, *, lang: str, shift: bool) -> dict[str, Layer]:
     return ordered
 
 
-def communities_layer(communities: gpd.GeoDataFrame, *, lang: str, shift: bool) -> Layer:
-    """Communities coloured by premises status (R1), with the shortfall in the tooltip."""
+def straight_line(key: str, distance: float, lang: str) -> str:
+    """The map's text ``key`` for a straight-line ``distance`` (m): "300 米（直线）…"."""
+    return text(key, lang, distance=distance, how=text("straight_line", lang))
+
+
+def communities_layer(
+    communities: gpd.GeoDataFrame, *, distance: float, lang: str, shift: bool
+) -> Layer:
+    """Communities coloured by premises status (R1), with the shortfall in the tooltip;
+    ``distance`` (m) is the R7 walking distance, measured in a straight line."""
     records, schema = features(
         communities,
         COMMUNITY_ROWS,
@@ -111,6 +123,7 @@ def communities_layer(communities: gpd.GeoDataFrame, *, lang: str, shift: bool) 
         shift=shift,
         id_field="community_id",
         key_field="premises_status",
+        labels={"households_covered": straight_line("households_covered", distance, lang)},
     )
     return {
         "name": tr("map_layer_communities", lang),
@@ -133,8 +146,8 @@ def communities_layer(communities: gpd.GeoDataFrame, *, lang: str, shift: bool) 
 def reach_layer(
     reach: shapely.Geometry, *, crs: Any, distance: float, lang: str, shift: bool
 ) -> Layer:
-    """The area within the walking distance of the counted premises (R7), as the pipeline
-    computed it (``results.reach``, in ``crs``)."""
+    """The area within the walking distance (straight line) of the counted premises (R7), as
+    the pipeline computed it (``results.reach``, in ``crs``)."""
     display = to_display(
         gpd.GeoSeries([reach], crs=crs),
         shift=shift,
@@ -142,7 +155,7 @@ def reach_layer(
         tolerance_m=REACH_SIMPLIFY_TOLERANCE_M,
     )[0]
     return {
-        "name": tr("map_layer_reach", lang, distance=distance),
+        "name": straight_line("reach_layer", distance, lang),
         "type": "shape",
         "features": [{"g": geojson(display)}],
         "style": STYLES["reach"],
@@ -190,6 +203,7 @@ def estate_layers(
         id_field="estate_id",
         key_field="enclosure_status",
         extra=_estate_flags,
+        labels={"covered": straight_line("covered", distance, lang)},
     )
     layers: dict[str, Layer] = {
         "estates": {

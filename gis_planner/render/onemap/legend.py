@@ -1,9 +1,11 @@
 """The legend and the data note: HTML built here, every text in it escaped.
 
-The legend explains every colour of every layer with its count, the run's summary figures
-and the page's notes (basemap, offline use); the R7 proposals get a folded section of their
-own, unfolded by the page when a proposal layer is switched on. The data note says what the
-data is (e.g. which layers are synthetic), from ``planner.yaml``.
+The legend opens with the map's title — the layers' name, the scenario and the year shown
+(:func:`map_title`) — and explains every colour of every layer with its count, the run's
+summary figures and the page's notes (basemap, offline use, the data note again); the R7
+proposals get a folded section of their own, unfolded by the page when a proposal layer is
+switched on. The data note says what the data is (e.g. which layers are synthetic), from
+``planner.yaml``; the page can close it (on a phone it opens folded to one line).
 
 All text, ours and the input's (the layers folder's name, the data note), passes
 :func:`gis_planner.render.escape.html_text`; the HTML reaches the page through a slot
@@ -29,7 +31,8 @@ from gis_planner.render.onemap.style import (
     STYLES,
     marker_px,
 )
-from gis_planner.render.onemap.values import format_number
+from gis_planner.render.onemap.texts import text
+from gis_planner.render.onemap.values import format_number, is_missing, word
 
 if TYPE_CHECKING:
     from gis_planner.results import Results
@@ -117,6 +120,7 @@ def _premises_entries(lang: str) -> list[str]:
         f'<span class="gp-pin"> </span>{html_text(tr("map_existing", lang))} '
         f'<span class="gp-pin gp-planned"> </span>{html_text(tr("map_planned", lang))}',
         html_text(tr("map_marker_size", lang, sizes="")) + sizes,
+        html_text(text("markers_zoom", lang)),
     ]
 
 
@@ -159,7 +163,8 @@ def _layer_sections(results: Results, layers: Layers, *, lang: str, distance: fl
         )
     reach = _reach_entries(results, layers, lang=lang, distance=distance)
     if reach:
-        sections.append(_section(tr("map_layer_reach", lang, distance=distance), reach))
+        title = layers["reach"]["name"] if "reach" in layers else None
+        sections.append(_section(title, reach))
     if "premises" in layers:
         sections.append(_section(layers["premises"]["name"], _premises_entries(lang)))
     others = _other_entries(layers)
@@ -193,8 +198,37 @@ def _summary_rows(results: Results, *, lang: str, distance: float) -> list[Summa
     return rows
 
 
+def map_title(results: Results, lang: str) -> str:
+    """The map's title, not yet escaped: "数字社区一张图", the layers' name, the scenario
+    (``results.scenario["name"]``) and the year shown — the plan year (``results.year``), else
+    the year the data describe (``results.data_year``).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> run = NS(data=NS(name="德清县"), scenario={"name": "新建幸福里"}, year=2030, data_year=2025)
+    >>> map_title(run, "zh")
+    '数字社区一张图 — 德清县 — 方案：新建幸福里 — 2030 年规划'
+    >>> map_title(NS(data=NS(name=None), scenario=None, year=None, data_year=2025), "en")
+    'Digital community one-map — as of 2025'
+    """
+    parts = [tr("map_title", lang)]
+    if results.data.name:
+        parts.append(str(results.data.name))
+    scenario = getattr(results, "scenario", None) or {}
+    name = scenario.get("name")
+    if not is_missing(name) and word(name, lang).strip():
+        parts.append(text("title_scenario", lang, name=word(name, lang).strip()))
+    if getattr(results, "year", None) is not None:
+        parts.append(text("title_plan_year", lang, year=results.year))
+    elif getattr(results, "data_year", None) is not None:
+        parts.append(text("title_data_year", lang, year=results.data_year))
+    return " — ".join(parts)
+
+
 def legend_html(results: Results, layers: Layers, *, lang: str, notes: list[str]) -> str:
-    """The legend: every colour of every layer, counts, the run's summary, the notes.
+    """The legend: the title, every colour of every layer, counts, the run's summary, the
+    notes.
 
     Parameters
     ----------
@@ -211,11 +245,9 @@ def legend_html(results: Results, layers: Layers, *, lang: str, notes: list[str]
     str
         HTML, every text escaped; ends with ``</div></details>``.
     """
-    name = results.data.name
-    title = f"{tr('map_title', lang)} — {name}" if name else tr("map_title", lang)
     distance = float(results.rules.layout.walking_distance_m)
     parts = [
-        f'<div class="gp-head">{html_text(title)}</div>',
+        f'<div class="gp-head">{html_text(map_title(results, lang))}</div>',
         f"<details open><summary>{html_text(tr('map_legend', lang))}</summary>",
         '<div class="gp-legend-body">',
         *_layer_sections(results, layers, lang=lang, distance=distance),
@@ -293,6 +325,7 @@ def proposals_legend(results: Results, layers: Layers, *, lang: str) -> str:
     ]
     if "proposed" in layers:
         entries = _proposed_entries(results, layers["proposed"], lang=lang)
+        entries.append(html_text(text("compactness_note", lang)))
         parts.append(_section(layers["proposed"]["name"], entries))
     sites = _site_entries(summary, layers, lang=lang)
     if sites:
@@ -341,18 +374,26 @@ def proposal_summary_rows(layout: Any, *, lang: str, distance: float) -> list[Su
     ]
 
 
-def note_html(results: Results, lang: str) -> str | None:
-    """The visible note on the data (e.g. which layers are synthetic), when the run has one:
-    the note of ``planner.yaml`` in ``lang`` (else Chinese, else the first one)."""
+def data_note(results: Results, lang: str) -> str | None:
+    """The note on the data of ``planner.yaml`` (e.g. which layers are synthetic) in ``lang``
+    (else Chinese, else the first one), not yet escaped; None when the run has none."""
     note = results.data.data_note
     if not note:
         return None
-    text = note.get(lang) or note.get("zh") or next(iter(note.values()), "")
-    if not text:
+    return note.get(lang) or note.get("zh") or next(iter(note.values()), "") or None
+
+
+def note_html(results: Results, lang: str) -> str | None:
+    """The visible note on the data (:func:`data_note`), when the run has one: its head
+    ("数据说明" and the layers' name) and its text, escaped. The page adds a close button and,
+    on a phone, folds it to one line until tapped."""
+    note = data_note(results, lang)
+    if note is None:
         return None
-    title = tr("map_data_note", lang)
     name = results.data.name
-    head = (
-        f"{title}（{name}）" if lang == "zh" and name else (f"{title} ({name})" if name else title)
+    shown = ("（{}）" if lang == "zh" else " ({})").format(name) if name else ""
+    return (
+        f'<div class="gp-note-body"><b class="gp-note-head">{html_text(tr("map_data_note", lang))}'
+        f'<span class="gp-note-name">{html_text(shown)}</span></b> '
+        f'<span class="gp-note-text">{html_text(note)}</span></div>'
     )
-    return f"<b>{html_text(head)}</b><br>{html_text(text)}"

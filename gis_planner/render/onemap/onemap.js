@@ -40,7 +40,10 @@
       var tr = el('tr');
       tr.appendChild(el('th', null, row.l));
       var td = el('td');
-      if (row.t === 'range') {
+      if (row.t === 'range' && v.length === 1) {  // a fixed figure: "12", not "12–12"
+        td.textContent = str(v[0]);
+        td.setAttribute('data-field', row.f.join(' '));
+      } else if (row.t === 'range') {
         var a = el('span', null, str(v[0])), b = el('span', null, str(v[1]));
         a.setAttribute('data-field', row.f[0]);
         b.setAttribute('data-field', row.f[1]);
@@ -76,8 +79,9 @@
     var flag = el('span', 'gp-badge gp-badge-' + spec.badge, f.p);
     flag.style.background = spec.colour;
     flag.style.setProperty('--gp-c', spec.colour);
+    flag.style.setProperty('--gp-w', w + 'px');
     return L.marker(f.c, {
-      icon: L.divIcon({className: 'gp-site', html: flag, iconSize: [w, h],
+      icon: L.divIcon({className: 'gp-site gp-site-' + spec.badge, html: flag, iconSize: [w, h],
                        iconAnchor: spec.badge === 'left' ? [w + gap, h / 2] : [-gap, h / 2]}),
       pane: spec.pane, riseOnHover: true, keyboard: false
     });
@@ -87,11 +91,43 @@
     var d = f.z || 20;
     var pin = el('span', 'gp-pin' + (f.pl ? ' gp-planned' : ''),
                  spec.icons[f.k] || spec.icons.other);
-    pin.style.fontSize = Math.max(10, Math.round(d * 0.5)) + 'px';
+    pin.style.setProperty('--gp-d', d + 'px');
+    pin.style.setProperty('--gp-f', Math.max(10, Math.round(d * 0.5)) + 'px');
     return L.marker(f.c, {
       icon: L.divIcon({className: 'gp-marker', html: pin, iconSize: [d, d]}),
       pane: spec.pane, riseOnHover: true, keyboard: false
     });
+  }
+  // Premises and site badges shrink with the map as it zooms out: full size from zoom
+  // MARKER_FULL_ZOOM, half per zoom level below (they keep their size on the ground), never
+  // under a 4 px dot, their letters hidden once too small to read, and hidden altogether
+  // below MARKER_HIDE_SCALE (zoom 11 and out: the whole county, where 75 premises of a town
+  // centre would pile into one blob; the legend says so). Chosen over
+  // clustering because it is the simplest to keep: a few lines here and in onemap.css,
+  // nothing vendored, every marker stays where it is, clickable and searchable. A clustering
+  // plugin (Leaflet.markercluster: ~40 kB of script and style, its own events) would have to
+  // be vendored with its licence and kept in step with Leaflet, and a hand-made grid
+  // clustering would regroup the markers at every zoom and pan, which the search (open this
+  // marker's popup) and the layer control would have to know about.
+  var MARKER_FULL_ZOOM = 14, MARKER_TEXT_SCALE = 0.75, MARKER_HIDE_SCALE = 0.2;
+  function scaleMarkers() {
+    var s = Math.min(1, Math.pow(2, GP.map.getZoom() - MARKER_FULL_ZOOM));
+    var box = GP.map.getContainer();
+    box.style.setProperty('--gp-s', String(s));
+    box.classList.toggle('gp-small', s < MARKER_TEXT_SCALE);
+    box.classList.toggle('gp-markers-off', s < MARKER_HIDE_SCALE);
+  }
+  // Phones and narrow windows (a map narrower than this, in px) get the compact layout: the
+  // layer control and the legend behind buttons, the data note folded to one line.
+  var COMPACT_MAX_PX = 640;
+  function isCompact(map) { return map.getSize().x < COMPACT_MAX_PX; }
+  function popupOptions(map) {
+    // popups fit the screen: at most 380 px wide, and never wider than the map allows
+    var size = map.getSize(), compact = isCompact(map);
+    return {maxWidth: Math.max(160, Math.min(380, size.x - 60)),
+            maxHeight: Math.max(160, Math.min(460, size.y - 160)),
+            autoPanPaddingTopLeft: compact ? [10, 64] : [20, 20],
+            autoPanPaddingBottomRight: compact ? [10, 40] : [20, 20]};
   }
   GP.init = function (map, dataId) {
     GP.map = map;
@@ -113,12 +149,24 @@
         }
       });
     });
+    GP.compact = isCompact(map);
+    map.getContainer().classList.toggle('gp-compact', GP.compact);
+    GP.popupOptions = popupOptions(map);
+    // no tooltip over an open popup: tooltips are hidden while one is open
+    map.on('popupopen', function (e) {
+      map.getContainer().classList.add('gp-popup-open');
+      var fit = popupOptions(map);  // the window may have changed since the popup was bound
+      if (e.popup.options.maxWidth !== fit.maxWidth) { L.setOptions(e.popup, fit); e.popup.update(); }
+    });
+    map.on('popupclose', function () { map.getContainer().classList.remove('gp-popup-open'); });
+    map.on('zoomend', scaleMarkers);
     if (GP.data.bounds) {
       // keep the planning area clear of the layer control and legend on wide screens
       var wide = map.getSize().x > 900;
       map.fitBounds(GP.data.bounds, {paddingTopLeft: [12, 12],
                                      paddingBottomRight: [wide ? 320 : 12, 12], animate: false});
     }
+    scaleMarkers();
   };
   GP.layer = function (id) {
     var spec = GP.data.layers[id];
@@ -141,8 +189,7 @@
       }
       if (!layer) { return; }
       if (popupSpec.rows) {
-        layer.bindPopup(function () { return popup(popupSpec, f); },
-                        {maxWidth: 380, maxHeight: 460, autoPanPadding: [20, 20]});
+        layer.bindPopup(function () { return popup(popupSpec, f); }, GP.popupOptions);
       }
       if (spec.tip && (!spec.style || spec.style.interactive !== false)) {
         layer.bindTooltip(function () { return tip(spec, f); }, {sticky: true});
@@ -151,7 +198,8 @@
       group.addLayer(layer);
       if (searchable) {
         GP.index.push({key: (title(f) + ' ' + (f.i || '')).toLowerCase(), label: title(f),
-                       id: f.i || '', kind: spec.kind, layer: layer, group: group, f: f});
+                       id: f.i || '', kind: spec.kind, layer: layer, group: group, f: f,
+                       proposal: !!spec.proposal});
       }
     });
     GP.layers[id] = group;
@@ -186,13 +234,29 @@
           list.textContent = '';
           var q = input.value.trim().toLowerCase();
           if (!q) { hits = []; return; }
-          hits = GP.index.filter(function (h) { return h.key.indexOf(q) >= 0; }).slice(0, 12);
+          // a proposal is found only while its layer is on (it is a proposal, not the map);
+          // what the map shows first; a hit in another layer switched off says so (a click
+          // shows it)
+          var found = GP.index.filter(function (h) {
+            return h.key.indexOf(q) >= 0 && (!h.proposal || map.hasLayer(h.group));
+          });
+          hits = found.filter(function (h) { return map.hasLayer(h.group); }).concat(
+            found.filter(function (h) { return !map.hasLayer(h.group); })).slice(0, 12);
           if (!hits.length) { list.appendChild(el('li', 'gp-none', texts.none)); return; }
           hits.forEach(function (h) {
             var li = el('li', null, h.label);
             if (h.id && h.id !== h.label) { li.appendChild(el('span', 'gp-tag', h.id)); }
             li.appendChild(el('span', 'gp-tag', h.kind));
-            li.addEventListener('click', function () { GP.focus(h); });
+            if (!map.hasLayer(h.group)) {
+              li.appendChild(el('span', 'gp-tag gp-hidden', texts.layer_hidden));
+            }
+            li.addEventListener('click', function () {
+              GP.focus(h);
+              // after this click: an item taken out of the page now would let the click
+              // through to the map (Leaflet looks for the search box among its parents), which
+              // closes the popup just opened. On a phone the list makes way for the popup.
+              window.setTimeout(GP.compact ? function () { list.textContent = ''; } : show, 0);
+            });
             list.appendChild(li);
           });
         }
@@ -203,20 +267,121 @@
         return box;
       }
     });
-    return new Search().addTo(map);
+    var control = new Search().addTo(map);
+    var corner = control.getContainer().parentNode;  // first in its corner: above the zoom
+    corner.insertBefore(control.getContainer(), corner.firstChild);
+    return control;
   };
-  GP.panel = function (map, id, position) {
+  function button(cls, label, title) {
+    var b = el('button', 'gp-button ' + cls, label);
+    b.type = 'button';
+    b.title = title || label;
+    b.setAttribute('aria-label', title || label);
+    return b;
+  }
+  GP.panel = function (map, id, position, texts) {
+    // the legend: open on a wide screen; on a phone behind its button (GP.controls)
     var node = document.getElementById(id);
     var Panel = L.Control.extend({
       options: {position: position},
       onAdd: function () {
+        var box = el('div', 'gp-panel leaflet-control');
+        var open = button('gp-open-button leaflet-bar', texts.legend_button);
+        open.setAttribute('aria-expanded', 'false');
+        open.addEventListener('click', function () { GP.openPanel(box.classList.contains('gp-open') ? null : box); });
+        box.appendChild(open);
         node.hidden = false;
+        box.appendChild(node);
+        L.DomEvent.disableClickPropagation(box);
+        L.DomEvent.disableScrollPropagation(box);
+        return box;
+      }
+    });
+    return new Panel().addTo(map);
+  };
+  GP.note = function (map, id, texts) {
+    // the data note: closable; on a phone folded to one line until tapped
+    var node = document.getElementById(id);
+    var Note = L.Control.extend({
+      options: {position: 'bottomleft'},
+      onAdd: function () {
+        node.hidden = false;
+        node.classList.add('leaflet-control');
+        var close = button('gp-close', '×', texts.close);
+        close.addEventListener('click', function () { node.hidden = true; GP.fit(); });
+        node.insertBefore(close, node.firstChild);
+        node.addEventListener('click', function (e) {
+          if (e.target !== close) { node.classList.toggle('gp-open'); }
+        });
         L.DomEvent.disableClickPropagation(node);
         L.DomEvent.disableScrollPropagation(node);
         return node;
       }
     });
-    return new Panel().addTo(map);
+    return new Note().addTo(map);
+  };
+  GP.openPanel = function (panel) {
+    // one panel open at a time on a phone: the legend or the layer control (or none)
+    if (GP.legend) {
+      var box = GP.legend.getContainer(), on = panel === box;
+      box.classList.toggle('gp-open', on);
+      box.querySelector('.gp-open-button').setAttribute('aria-expanded', String(on));
+    }
+    if (GP.layerControl && GP.compact) {
+      if (panel === GP.layerControl) { GP.layerControl.expand(); } else { GP.layerControl.collapse(); }
+    }
+    GP.fit();
+  };
+  GP.fit = function () {
+    // the legend ends above the controls at the bottom (attribution; on a phone the note too)
+    var map = GP.map, legend = GP.legend && GP.legend.getContainer().querySelector('.gp-legend');
+    if (!legend || !legend.offsetParent) { return; }
+    var box = map.getContainer().getBoundingClientRect();
+    var corners = GP.compact ? ['.leaflet-bottom.leaflet-right', '.leaflet-bottom.leaflet-left']
+                             : ['.leaflet-bottom.leaflet-right'];
+    var reserve = 0;
+    corners.forEach(function (sel) {
+      var corner = map.getContainer().querySelector(sel);
+      if (corner) { reserve = Math.max(reserve, corner.offsetHeight); }
+    });
+    var top = legend.getBoundingClientRect().top - box.top;
+    legend.style.maxHeight = Math.max(120, Math.floor(box.height - top - reserve - 10)) + 'px';
+  };
+  GP.layout = function () {
+    // the compact layout on a phone or narrow window, the open one on a wide screen
+    var map = GP.map, compact = isCompact(map);
+    GP.compact = compact;
+    map.getContainer().classList.toggle('gp-compact', compact);
+    if (GP.layerControl) {
+      GP.layerControl.options.collapsed = compact;  // Leaflet re-expands it when not
+      if (compact) { GP.layerControl.collapse(); } else { GP.layerControl.expand(); }
+    }
+    if (compact) { GP.openPanel(null); }
+    GP.fit();
+  };
+  GP.controls = function (map, layerControl, options) {
+    var texts = options.texts;
+    map.attributionControl.setPrefix(false);  // a government one-map: no Leaflet flag
+    L.control.scale({metric: true, imperial: false}).addTo(map);
+    GP.search(map, texts);
+    GP.layerControl = layerControl;
+    if (layerControl) {
+      var link = layerControl.getContainer().querySelector('.leaflet-control-layers-toggle');
+      link.title = texts.layers_button;
+      link.setAttribute('aria-label', texts.layers_button);
+      link.addEventListener('click', function () { GP.openPanel(layerControl); });
+    }
+    GP.legend = GP.panel(map, options.legend, 'topright', texts);
+    if (options.note) { GP.note(map, options.note, texts); }
+    map.on('preclick', function () {  // any tap on the map, on a feature too
+      if (GP.compact) {
+        GP.openPanel(null);
+        var note = options.note && document.getElementById(options.note);
+        if (note) { note.classList.remove('gp-open'); }
+      }
+    });
+    map.on('resize', GP.layout);
+    GP.layout();
   };
   GP.ready = function () {
     window.requestAnimationFrame(function () {

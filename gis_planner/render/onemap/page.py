@@ -8,8 +8,11 @@
   the data note (:mod:`.legend`), hidden until the script shows them; it calls ``GP.init``;
 - ``_Basemap`` per base layer (:mod:`.basemaps`) and ``_Overlay`` per layer (:mod:`.layers`,
   :mod:`.proposals`): each asks the page's script for its Leaflet layer (``GP.layer``);
-- folium's layer control, then ``_Controls``: search box, legend and note panels and
-  ``GP.ready()``, which sets ``window.__mapReady`` once every layer is drawn.
+- folium's layer control, then ``_Controls``: ``GP.controls`` lays out the search box, the
+  layer control, the legend and the data note for the screen (on a phone, narrower than
+  :data:`COMPACT_MAX_PX` in ``onemap.js``, the layer control and the legend wait behind
+  buttons and the note is folded to one line), adds a metric scale, and calls ``GP.ready()``,
+  which sets ``window.__mapReady`` once every layer is drawn.
 
 Every element's macro prints only code and tokens; the data itself (title, JSON, legend,
 note, assets) is held in a :class:`~.slots.Slots` and put into the page by
@@ -37,17 +40,20 @@ from gis_planner.render.onemap.basemaps import (
     LINK_ONLY_URLS,
     OSM_ATTRIBUTION,
     OSM_URL,
+    TIANDITU_KEY_ENV,
     allowed_urls,
     base_layers,
+    basemap_notes,
     resolve_tianditu_key,
     tiles,
 )
 from gis_planner.render.onemap.layers import layer_data, planning_area_bounds
-from gis_planner.render.onemap.legend import legend_html, note_html
+from gis_planner.render.onemap.legend import data_note, legend_html, map_title, note_html
 from gis_planner.render.onemap.offline import check_offline
 from gis_planner.render.onemap.records import intern_strings
 from gis_planner.render.onemap.slots import Slots
 from gis_planner.render.onemap.style import COMMUNITY_COLOURS, NO_STATUS_COLOUR, PANES
+from gis_planner.render.onemap.texts import text
 
 if TYPE_CHECKING:
     from gis_planner.results import Results
@@ -158,25 +164,28 @@ class _Basemap(Layer):
 
 
 class _Controls(MacroElement):
-    """Search box, legend, data note, then ``GP.ready()`` once everything is on the map."""
+    """Search box, layer control, legend, data note and scale laid out for the screen, then
+    ``GP.ready()`` once everything is on the map."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
-        GP.search({{ this._parent.get_name() }}, {{ this.texts|tojson }});
-        GP.panel({{ this._parent.get_name() }}, {{ this.legend_id|tojson }}, 'topright');
-        {% if this.note_id -%}
-        GP.panel({{ this._parent.get_name() }}, {{ this.note_id|tojson }}, 'bottomleft');
-        {%- endif %}
+        GP.controls({{ this._parent.get_name() }}, {{ this.layer_control }},
+                    {{ this.options|tojson }});
         GP.ready();
         {% endmacro %}
     """)
 
-    def __init__(self, data_id: str, texts: dict[str, str], note: bool) -> None:
+    def __init__(
+        self, data_id: str, texts: dict[str, str], *, note: bool, layer_control: str
+    ) -> None:
         super().__init__()
         self._name = "GpControls"
-        self.legend_id = f"{data_id}-legend"
-        self.note_id = f"{data_id}-note" if note else None
-        self.texts = texts
+        self.layer_control = layer_control
+        self.options = {
+            "legend": f"{data_id}-legend",
+            "note": f"{data_id}-note" if note else None,
+            "texts": texts,
+        }
 
 
 def _check_options(lang: str, basemap: str) -> None:
@@ -186,15 +195,26 @@ def _check_options(lang: str, basemap: str) -> None:
         raise ValueError(tr("map_bad_basemap", "en", basemap=basemap, valid=", ".join(BASEMAPS)))
 
 
-def _notes(*, shift: bool, key: str | None, lang: str) -> list[str]:
-    """The legend's notes on the basemap and on offline use."""
-    notes = []
-    if shift:
-        notes.append(tr("map_amap_shift", lang))
-    elif key is None:
-        notes.append(tr("map_tianditu_no_key", lang))
-    notes.append(tr("map_offline", lang))
+def _notes(results: Results, *, basemap: str, key: str | None, lang: str) -> list[str]:
+    """The legend's notes, worded for planners: the basemap (the GCJ-02 shift on Amap, OSM
+    when Tianditu is not configured), offline use, and the data note once more (the page can
+    close the note itself)."""
+    notes = [*basemap_notes(basemap, key, lang), tr("map_offline", lang)]
+    note = data_note(results, lang)
+    if note:
+        notes.append(f"{tr('map_data_note', lang)}：{note}" if lang == "zh" else note)
     return notes
+
+
+def _texts(lang: str) -> dict[str, str]:
+    """The texts of the page's controls (search, buttons)."""
+    texts = {
+        "placeholder": tr("map_search_placeholder", lang),
+        "none": tr("map_search_none", lang),
+    }
+    for key in ("layers_button", "legend_button", "close", "layer_hidden"):
+        texts[key] = text(key, lang)
+    return texts
 
 
 def _empty_map(bounds: list[list[float]] | None) -> folium.Map:
@@ -204,8 +224,9 @@ def _empty_map(bounds: list[list[float]] | None) -> folium.Map:
         if bounds
         else DEFAULT_CENTRE
     )
+    # no scale here: folium's shows feet too; the page adds a metric one (GP.controls)
     m = folium.Map(
-        location=centre, zoom_start=13, tiles=None, control_scale=True, prefer_canvas=False
+        location=centre, zoom_start=13, tiles=None, control_scale=False, prefer_canvas=False
     )
     # No CDN: Leaflet is inlined by _Assets; jQuery/Bootstrap/Font Awesome are not used.
     m.default_js = []
@@ -228,7 +249,7 @@ def _adder(m: folium.Map) -> Callable[[MacroElement, str], None]:
 
 
 def build_map(
-    results: Results, *, lang: str = "zh", basemap: str = "osm", tianditu_key: str | None = None
+    results: Results, *, lang: str = "zh", basemap: str = "auto", tianditu_key: str | None = None
 ) -> folium.Map:
     """Build the one-map (R9, 四(八)) of a run, without writing anything.
 
@@ -240,14 +261,17 @@ def build_map(
         outline, data note and rules (``rules.layout.walking_distance_m`` for the reach).
     lang : {"zh", "en"}
         Language of every label on the page.
-    basemap : {"osm", "tianditu", "amap", "none"}
-        The basemap shown on opening. OSM, Tianditu (when a key is known) and "none" are all
-        offered as base layers, both WGS84-aligned (CGCS2000 ≈ WGS84). ``"amap"`` offers
+    basemap : {"auto", "osm", "tianditu", "amap", "none"}
+        The basemap shown on opening; ``"auto"``: Tianditu's map when a key is known (the
+        basemap a bureau may show, with its approval number from
+        ``rules.settings.tianditu_approval_number``), else OpenStreetMap, which the legend
+        then names as the fallback. Tianditu's map and imagery (with a key), OSM and "none" are
+        all offered as base layers, all WGS84-aligned (CGCS2000 ≈ WGS84). ``"amap"`` offers
         Amap/Gaode and "none" only, and shifts the overlays to GCJ-02 for display.
     tianditu_key : str, optional
         Tianditu browser key; defaults to the ``TIANDITU_KEY`` environment variable. Without
-        a key the Tianditu basemap is left out (the legend says so), and
-        ``basemap="tianditu"`` raises ``ValueError``.
+        a key the Tianditu basemaps are left out, and ``basemap="tianditu"`` raises
+        ``ValueError``.
 
     Returns
     -------
@@ -259,17 +283,21 @@ def build_map(
     key = resolve_tianditu_key(tianditu_key)
     if basemap == "tianditu" and key is None:
         raise ValueError(tr("map_tianditu_needs_key", lang))
+    if key is None and basemap == "auto":  # the how-to for whoever runs it, not on the page
+        log.info(
+            "Basemap: OpenStreetMap. For Tianditu (天地图, with its approval number), set the "
+            "environment variable %s to a Tianditu browser key (console.tianditu.gov.cn)",
+            TIANDITU_KEY_ENV,
+        )
     shift = basemap == "amap"
     layers = layer_data(results, lang=lang, shift=shift)
     bounds = planning_area_bounds(layers)
     m = _empty_map(bounds)
-    name = results.data.name
-    title = f"{tr('map_title', lang)} — {name}" if name else tr("map_title", lang)
     figure = m.get_root()
     assert isinstance(figure, Figure)
     slots = Slots()
     m._gp_slots = slots  # type: ignore[attr-defined]
-    figure.title = slots.add(html_text(title))
+    figure.title = slots.add(html_text(map_title(results, lang)))
 
     add = _adder(m)
     add(_Assets(slots), "assets")
@@ -280,17 +308,24 @@ def build_map(
         "noStatusColour": NO_STATUS_COLOUR,
         "panes": {layer["pane"]: PANES[k] for k, layer in layers.items() if k in PANES},
     }
-    legend = legend_html(results, layers, lang=lang, notes=_notes(shift=shift, key=key, lang=lang))
+    notes = _notes(results, basemap=basemap, key=key, lang=lang)
+    legend = legend_html(results, layers, lang=lang, notes=notes)
     note = note_html(results, lang)
     add(_Data(DATA_ID, payload, legend, note, slots), "data")
     bases = base_layers(basemap, key, lang)
+    approval = results.rules.settings.get("tianditu_approval_number")
     for i, (base, base_name) in enumerate(bases):
-        add(_Basemap(base_name, tiles(base, key, lang), show=i == 0), "base")
+        base_tiles = tiles(base, key, lang, approval_number=approval)
+        add(_Basemap(base_name, base_tiles, show=i == 0), "base")
     for layer_id, layer in layers.items():
         add(_Overlay(layer_id, layer["name"], show=layer.get("show", True)), "overlay")
-    add(folium.LayerControl(position="topright", collapsed=False), "layers")
-    texts = {"placeholder": tr("map_search_placeholder", lang), "none": tr("map_search_none", lang)}
-    add(_Controls(DATA_ID, texts, note is not None), "controls")
+    # open here; GP.controls folds it behind its button on a phone
+    control = folium.LayerControl(position="topright", collapsed=False)
+    add(control, "layers")
+    controls = _Controls(
+        DATA_ID, _texts(lang), note=note is not None, layer_control=control.get_name()
+    )
+    add(controls, "controls")
 
     m._gp_allowed_urls = allowed_urls(bases, key, lang)  # type: ignore[attr-defined]
     drawn = (
@@ -326,7 +361,7 @@ def write_map(
     path: str | Path,
     *,
     lang: str = "zh",
-    basemap: str = "osm",
+    basemap: str = "auto",
     tianditu_key: str | None = None,
 ) -> Path:
     """Write the one-map of ``results`` to ``path`` (``map.html``), self-contained.

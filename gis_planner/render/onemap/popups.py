@@ -2,9 +2,11 @@
 
 A popup row is ``(field, kind)`` or ``(field, kind, label key)``: the field of the layer, the
 kind of value (:data:`gis_planner.render.onemap.values.KINDS`) and the label, which is
-``label(field)`` unless a label key is given. A pair of fields, e.g.
-``(("staff_min", "staff_max"), "range")``, is shown as one row ``min–max``. Rows whose field a
-layer lacks are left out.
+``label(field)`` unless a label key is given, or the layer words the field itself (``labels``
+of :func:`popup_schema`: e.g. "300 米（直线）内户数"). A pair of fields, e.g.
+``(("staff_min", "staff_max"), "range")``, is shown as one row ``min–max``, or as one figure
+when both are equal (a fixed staffing of 12 is "12", not "12–12"). Rows whose field a layer
+lacks are left out.
 
 The page receives a *schema* per layer, ``[{"l": label, "t": "text"|"list"|"range", "f":
 field}]``, and each feature's values in the same order (:func:`popup_schema`); ``onemap.js``
@@ -13,7 +15,7 @@ builds the popup table from them with ``textContent``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -108,15 +110,15 @@ PROPOSED_ROWS: tuple[Row, ...] = (
     ("required_area_m2", "num", "required_area_m2_after"),
     ("premises_area_m2", "num"),
     ("shortfall_m2", "num"),
-    ("area_m2", "num"),
-    ("compactness", "num"),
+    ("area_m2", "ha"),
+    ("compactness", "dec2"),
     ("contiguous", "bool"),
     ("divided", "flag"),
 )
+# ``site_label``: the site in words, e.g. "小区内 E0114" for the site ``E:E0114`` (.proposals)
 SITE_ROWS: tuple[Row, ...] = (
     ("priority", "int"),
-    ("site_id", "text"),
-    ("source", "enum"),
+    ("site_label", "text"),
     ("community_name", "text"),
     ("households_newly_covered", "int"),
     ("estates_newly_covered", "int"),
@@ -130,10 +132,13 @@ Getter = Callable[[Any], Any]
 
 
 def _range_getter(low: str, high: str) -> Getter:
+    """``[low, high]`` as the popup shows them, or ``[value]`` when both are the same."""
+
     def get(row: Any) -> Any:
         if is_missing(row[low]) or is_missing(row[high]):
             return None
-        return [format_number(row[low]), format_number(row[high])]
+        shown = [format_number(row[low]), format_number(row[high])]
+        return shown[:1] if shown[0] == shown[1] else shown
 
     return get
 
@@ -146,7 +151,11 @@ def _value_getter(field: str, kind: str, lang: str) -> Getter:
 
 
 def popup_schema(
-    frame: pd.DataFrame, rows: Sequence[Row], lang: str
+    frame: pd.DataFrame,
+    rows: Sequence[Row],
+    lang: str,
+    *,
+    labels: Mapping[str, str] | None = None,
 ) -> tuple[list[dict[str, Any]], list[Getter]]:
     """The popup schema of the ``rows`` that ``frame`` has, and a formatter per row.
 
@@ -158,6 +167,9 @@ def popup_schema(
         The popup rows of the layer, e.g. :data:`COMMUNITY_ROWS`.
     lang : {"zh", "en"}
         Language of the labels and of the worded values.
+    labels : mapping, optional
+        Labels by field (the first field of a range) that replace the catalogue's, worded by
+        the layer (e.g. the distance and whether it is straight-line or walking).
 
     Returns
     -------
@@ -168,6 +180,7 @@ def popup_schema(
     """
     schema: list[dict[str, Any]] = []
     getters: list[Getter] = []
+    own = labels or {}
     for row in rows:
         fields, kind = row[0], row[1]
         label_key = row[2] if len(row) > 2 else None
@@ -175,16 +188,15 @@ def popup_schema(
             low, high = fields
             if low not in frame or high not in frame:
                 continue
-            schema.append(
-                {"l": label(label_key or "staff_range", lang), "t": "range", "f": [low, high]}
-            )
+            shown = own.get(low) or label(label_key or "staff_range", lang)
+            schema.append({"l": shown, "t": "range", "f": [low, high]})
             getters.append(_range_getter(low, high))
             continue
         if fields not in frame:
             continue
         schema.append(
             {
-                "l": label(label_key or fields, lang),
+                "l": own.get(fields) or label(label_key or fields, lang),
                 "t": "list" if kind == "list" else "text",
                 "f": fields,
             }

@@ -5,6 +5,10 @@ communities (dashed outline coloured by ``change``; before/after households, sta
 required area and the decision note), the new premises sites of the set cover (``lscp``) and
 of the best p sites (``mclp``) as two layers of badges showing the priority, and the walking
 paths and barriers the proposals used. Without ``layout`` the page has none of them.
+
+Areas are shown in hectares (公顷) and the compactness with two decimals and what it measures;
+a site is named by where it lies ("小区内 E0114", not its id ``E:E0114``); the sites' reach is
+"步行" (walking) when the run has a walking network (``paths``), else "直线" (straight line).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from gis_planner.render.onemap.style import (
     SITE_SIDES,
     STYLES,
 )
+from gis_planner.render.onemap.texts import TEXTS, text
 from gis_planner.render.onemap.values import format_number, is_missing, word
 
 if TYPE_CHECKING:
@@ -72,7 +77,10 @@ def proposal_layers(
         layers["proposed"] = proposed_layer(proposed, decisions, lang=lang, shift=shift)
     sites = getattr(getattr(layout, "siting", None), "sites", None)
     if sites is not None and len(sites):
-        layers.update(site_layers(sites, names, lang=lang, shift=shift))
+        distance = float(results.rules.layout.walking_distance_m)
+        how = text("walking" if has_walking_network(results) else "straight_line", lang)
+        in_reach = text("households_in_reach", lang, distance=distance, how=how)
+        layers.update(site_layers(sites, names, lang=lang, shift=shift, in_reach_label=in_reach))
     paths = getattr(results.data, "paths", None)
     if paths is not None and len(paths):
         lines = line_parts(to_display(paths.geometry, shift=shift, simplify=True))
@@ -91,6 +99,13 @@ def proposal_layers(
         if barrier is not None:
             layers["barriers"] = barrier
     return layers
+
+
+def has_walking_network(results: Results) -> bool:
+    """Whether the R7 siting walked along a network (a ``paths`` layer with lines) rather
+    than measuring straight lines."""
+    paths = getattr(results.data, "paths", None)
+    return paths is not None and len(paths) > 0
 
 
 def primary_change(value: object) -> str:
@@ -162,6 +177,7 @@ def proposed_layer(
         shift=shift,
         id_field="community_id",
         key_field="change_key",
+        labels={"area_m2": text("area_ha", lang), "compactness": text("compactness", lang)},
     )
     return {
         "name": tr("map_layer_proposed", lang),
@@ -195,14 +211,46 @@ def _badge(row: Any) -> dict[str, Any]:
     return {"p": priority, "z": SITE_BADGE_PX["short" if len(priority) <= 2 else "long"]}
 
 
+def site_label(site_id: object, source: object, lang: str) -> str:
+    """A site named by where it lies: the id of its estate or parcel without the ``E:``/``P:``
+    prefix, after the source in words.
+
+    Examples
+    --------
+    >>> site_label("E:E0114", "estate", "zh"), site_label("P:D03", "development_parcel", "en")
+    ('小区内 E0114', 'in development parcel D03')
+    >>> site_label("S7", "candidate_sites", "zh"), site_label("X1", None, "zh")
+    ('备选点位 S7', 'X1')
+    """
+    shown = "" if is_missing(site_id) else str(site_id)
+    key = f"site_{source}"
+    if is_missing(source) or key not in TEXTS:
+        return shown
+    prefix = {"estate": "E:", "development_parcel": "P:"}.get(str(source), "")
+    return text(key, lang, id=shown.removeprefix(prefix) if prefix else shown)
+
+
 def site_layers(
-    sites: gpd.GeoDataFrame, names: pd.Series | None, *, lang: str, shift: bool
+    sites: gpd.GeoDataFrame,
+    names: pd.Series | None,
+    *,
+    lang: str,
+    shift: bool,
+    in_reach_label: str | None = None,
 ) -> dict[str, Layer]:
     """One layer of badges per siting model (``sites_lscp``, ``sites_mclp``), in priority
-    order; ``names`` (community names by ``community_id``) for the popups."""
+    order; ``names`` (community names by ``community_id``) for the popups; each site named by
+    where it lies (:func:`site_label`); ``in_reach_label`` words ``households_in_reach``."""
     frame = sites.copy()
     if names is not None and "community_id" in frame:
         frame["community_name"] = frame["community_id"].map(names).astype(object)
+    sources = frame["source"] if "source" in frame else pd.Series(None, index=frame.index)
+    frame["site_label"] = [
+        site_label(i, s, lang) for i, s in zip(frame["site_id"], sources, strict=True)
+    ]
+    labels = {"site_label": text("site", lang)}
+    if in_reach_label:
+        labels["households_in_reach"] = in_reach_label
     layers: dict[str, Layer] = {}
     for model in SITE_COLOURS:
         chosen = frame[frame["model"] == model]
@@ -214,10 +262,11 @@ def site_layers(
             SITE_ROWS,
             lang=lang,
             shift=shift,
-            id_field="site_id",
+            id_field="site_label",
             key_field=None,
             points=True,
             extra=_badge,
+            labels=labels,
         )
         layers[f"sites_{model}"] = {
             "name": tr(f"map_layer_sites_{model}", lang, n=len(chosen)),

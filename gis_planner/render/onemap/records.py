@@ -22,7 +22,7 @@ Popup strings are then replaced by their index in one shared table
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import geopandas as gpd
@@ -51,6 +51,7 @@ def features(
     key_field: str | None,
     points: bool = False,
     extra: Callable[[Any], dict[str, Any]] | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Compact feature records ``{g, c, k, n, i, v, ...}`` of a layer, and its popup schema.
 
@@ -69,6 +70,8 @@ def features(
         Markers: only the anchor ``c``, no geometry ``g``.
     extra : callable, optional
         More keys of a record, from the feature's row (e.g. ``{"z": 18}``).
+    labels : mapping, optional
+        Popup labels by field worded by the layer (:func:`.popups.popup_schema`).
 
     Returns
     -------
@@ -78,7 +81,7 @@ def features(
         The popup schema the values ``v`` follow.
     """
     shown = round_floats(frame)  # the figures of the outputs, to the same decimals
-    schema, getters = popup_schema(shown, rows, lang)
+    schema, getters = popup_schema(shown, rows, lang, labels=labels)
     anchors = _anchors(frame, shift=shift)
     if points:
         geoms = np.full(len(frame), None, dtype=object)

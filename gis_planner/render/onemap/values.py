@@ -22,7 +22,22 @@ from gis_planner.errors import Problem
 from gis_planner.i18n import render, value_label
 
 #: The kinds of popup value :func:`format_value` knows (the second item of a popup row).
-KINDS = ("text", "list", "int", "num", "year", "share", "bool", "enum", "enums", "flag")
+KINDS = (
+    "text",
+    "list",
+    "int",
+    "num",
+    "ha",
+    "dec2",
+    "year",
+    "share",
+    "bool",
+    "enum",
+    "enums",
+    "flag",
+)
+#: Square metres in a hectare (公顷), the unit planners read community areas in.
+M2_PER_HA = 10_000
 
 
 def is_missing(value: object) -> bool:
@@ -105,6 +120,8 @@ def format_value(value: object, kind: str, lang: str) -> Any:
     ('split, enlarged', None)
     >>> format_value(["墙体破损", ""], "list", "zh"), format_value(None, "list", "zh")
     (['墙体破损'], None)
+    >>> format_value(1_234_567.0, "ha", "zh"), format_value(0.6471, "dec2", "zh")
+    ('123.46', '0.65')
     """
     if kind == "list":
         return _items(value, lang)
@@ -112,6 +129,10 @@ def format_value(value: object, kind: str, lang: str) -> Any:
         return None
     if kind in ("int", "num"):
         return format_number(value)
+    if kind == "ha":  # an area in m², shown in hectares with two decimals
+        return f"{float(value) / M2_PER_HA:,.2f}"  # type: ignore[arg-type]
+    if kind == "dec2":  # a ratio (e.g. compactness 0–1), two decimals
+        return f"{float(value):.2f}"  # type: ignore[arg-type]
     if kind == "year":
         return str(int(value))  # type: ignore[call-overload]
     if kind == "share":
