@@ -249,6 +249,64 @@ def _check_basemap(basemap: str, lang: str) -> None:
         raise typer.Exit(code=2)
 
 
+#: warnings `run` prints before pointing to the report's warnings sheet (`check` prints all)
+RUN_WARNINGS_SHOWN = 10
+
+
+def _analyse(
+    layers_dir: Path,
+    *,
+    rules: Path | None,
+    year: int | None,
+    scenario: Path | None,
+    proposals: bool,
+    sites: int | None,
+    lang: str,
+    on_loaded: Callable[[], None] = lambda: None,
+) -> tuple[Any, Any, Any]:
+    """Load ``layers_dir`` (and the scenario file's rules and edits) and run every analysis:
+    the one path `run` and `check` share, so that both give the same warnings for the same
+    folder and options. Returns ``(data, results, scenario or None)``; raises the loading and
+    analysis errors for the caller to word."""
+    from gis_planner.io.layers import load_layers
+    from gis_planner.pipeline import run
+
+    description = None
+    plan_year = year
+    plan = None
+    if scenario is not None:  # the layers, then the scenario file's rules and edits
+        from gis_planner.scenario import Scenario
+
+        plan = Scenario.from_file(scenario, base=layers_dir, rules=rules, year=year, lang=lang)
+        data = plan.data
+        description, plan_year = {**plan.to_dict(), "year": plan.year}, plan.year
+    else:
+        data = load_layers(layers_dir, rules=rules, require_households=True)
+    on_loaded()
+    if proposals:
+        _check_proposal_memory(len(data.estates) if data.estates is not None else 0, lang)
+    results = run(data, plan_year=plan_year, proposals=proposals, sites=sites, scenario=description)
+    return data, results, plan
+
+
+def _print_warnings(warnings: Any, lang: str, *, limit: int | None = None) -> None:
+    """The warnings of a run, one ``! source: text`` line each, as `run` and `check` print
+    them (input text escaped: a ``[`` in a name is never read as markup)."""
+    shown = warnings if limit is None else warnings[:limit]
+    for w in shown:
+        console.print(
+            f"[yellow]![/yellow] {escape(w.text(lang))}",
+            markup=True,
+            highlight=False,
+            soft_wrap=True,
+        )
+    if limit is not None and len(warnings) > limit:
+        console.print(
+            f"… +{len(warnings) - limit} ({tr('summary_warnings', lang)}: report.xlsx)",
+            highlight=False,
+        )
+
+
 def _run(
     layers_dir: Path,
     out: Path,
@@ -260,8 +318,7 @@ def _run(
     sites: int | None = None,
     proposals: bool = True,
 ) -> None:
-    from gis_planner.io.layers import load_layers
-    from gis_planner.pipeline import PlanYearError, run
+    from gis_planner.pipeline import PlanYearError
     from gis_planner.render.report import summary_rows
     from gis_planner.render.runfolder import write_run
 
@@ -278,26 +335,19 @@ def _run(
     ) as progress:
         task = progress.add_task(tr("step_read", lang), total=3)
         try:
-            extra: dict[str, str] = {}
-            description = None
-            plan_year = year
-            if scenario is not None:  # the layers, then the scenario file's rules and edits
-                from gis_planner.scenario import Scenario
-
-                plan = Scenario.from_file(
-                    scenario, base=layers_dir, rules=rules, year=year, lang=lang
-                )
-                data, extra = plan.data, {"scenario.yaml": plan.to_yaml(relative_to=out)}
-                description, plan_year = {**plan.to_dict(), "year": plan.year}, plan.year
-            else:
-                data = load_layers(layers_dir, rules=rules, require_households=True)
-            progress.update(task, advance=1, description=tr("step_analyse", lang))
-            if proposals:
-                n = len(data.estates) if data.estates is not None else 0
-                _check_proposal_memory(n, lang)
-            results = run(
-                data, plan_year=plan_year, proposals=proposals, sites=sites, scenario=description
+            data, results, plan = _analyse(
+                layers_dir,
+                rules=rules,
+                year=year,
+                scenario=scenario,
+                proposals=proposals,
+                sites=sites,
+                lang=lang,
+                on_loaded=lambda: progress.update(
+                    task, advance=1, description=tr("step_analyse", lang)
+                ),
             )
+            extra = {"scenario.yaml": plan.to_yaml(relative_to=out)} if plan is not None else {}
             progress.update(task, advance=1, description=tr("step_write", lang))
             try:
                 written, _ = write_run(
@@ -330,17 +380,7 @@ def _run(
     for key, value in summary_rows(results, lang=lang):
         table.add_row(key, value)
     console.print(table)
-    for w in results.warnings[:10]:
-        console.print(
-            f"[yellow]![/yellow] {escape(w.text(lang))}",
-            markup=True,
-            highlight=False,
-            soft_wrap=True,
-        )
-    if len(results.warnings) > 10:
-        console.print(
-            f"… +{len(results.warnings) - 10} ({tr('summary_warnings', lang)}: report.xlsx)"
-        )
+    _print_warnings(results.warnings, lang, limit=RUN_WARNINGS_SHOWN)
     console.print(f"{tr('summary_outputs', lang)} {out} ({time.perf_counter() - started:.1f} s):")
     for path in written.values():
         console.print(f"  {path}", highlight=False)
@@ -416,23 +456,31 @@ def check(
     layers_dir: Path = typer.Argument(..., exists=True, file_okay=False),
     rules: Path | None = typer.Option(None, "--rules", exists=True, dir_okay=False),
     year: int | None = typer.Option(None, "--year", help="Plan year, as for `run`."),
+    scenario: Path | None = typer.Option(
+        None, "--scenario", exists=True, dir_okay=False, help="Scenario file, as for `run`."
+    ),
     lang: Lang = typer.Option(Lang.zh, "--lang"),
+    sites: int | None = SITES_OPTION,
     proposals: bool = PROPOSALS_OPTION,
     verbose: bool = typer.Option(False, "--verbose", "-v"),
 ) -> None:
     """Validate LAYERS_DIR and run the same analyses as `run`, writing nothing; exit 1
-    listing every problem. Every warning that `run` would give is printed too."""
-    from gis_planner.io.layers import load_layers
-    from gis_planner.pipeline import PlanYearError, run
+    listing every problem. Prints every warning `run` gives with the same options."""
+    from gis_planner.pipeline import PlanYearError
 
     _setup_logging(verbose)
     code = lang.value
     _check_year(year, code)
     try:
-        data = load_layers(layers_dir, rules=rules, require_households=True)
-        if proposals:
-            _check_proposal_memory(len(data.estates) if data.estates is not None else 0, code)
-        results = run(data, plan_year=year, proposals=proposals)
+        data, results, _ = _analyse(
+            layers_dir,
+            rules=rules,
+            year=year,
+            scenario=scenario,
+            proposals=proposals,
+            sites=sites,
+            lang=code,
+        )
     except PlanYearError as err:
         _say(err.text(code))
         raise typer.Exit(code=2 if year is not None else 1) from None
@@ -440,12 +488,13 @@ def check(
         _fail(err, code)
     for name, info in data.sources.items():
         console.print(
-            f"✓ {name}: {Path(info.file).name} — {info.features} ({info.crs})", highlight=False
+            f"✓ {name}: {Path(info.file).name} — {info.features} ({info.crs})",
+            highlight=False,
+            markup=False,
         )
     if data.population_raster is not None:
-        console.print(f"✓ population: {data.population_raster.name}", highlight=False)
-    for w in results.warnings:
-        console.print(f"! {w.text(code)}", highlight=False, soft_wrap=True)
+        console.print(f"✓ population: {data.population_raster.name}", highlight=False, markup=False)
+    _print_warnings(results.warnings, code)
     console.print(
         tr("check_ok", code, n=len(data.sources), warnings=len(results.warnings)),
         highlight=False,

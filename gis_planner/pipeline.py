@@ -712,7 +712,11 @@ def propose_layout(results: Results, *, p: int | None = None) -> Results:
         summary["households_beyond_walk_now"],
         summary["households_beyond_walk_with_sites"],
     )
-    out = _with_warnings(results, [*bp.warnings, *sr.warnings])
+    # a warning of the run (report, `run`, `check`), not only a log line: the raster of
+    # distances to existing premises is empty
+    no_premises = counted is None or bool(counted.geometry.isna().all())
+    access_warnings = [Problem("premises", msg("access_no_premises"))] if no_premises else []
+    out = _with_warnings(results, [*bp.warnings, *sr.warnings, *access_warnings])
     return dataclasses.replace(out, layout=proposal, summary={**out.summary, "layout": summary})
 
 

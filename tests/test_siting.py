@@ -193,6 +193,7 @@ def test_R7_network_distance_differs_from_straight_line(rules):
     assert walked.summary["distance"] == "network"
     assert walked.summary["mclp_households_newly_covered"] == 0  # 600 m on foot
     assert walked.summary["estates_uncoverable"] == 1
+    assert warned(walked.warnings, "estates_uncoverable_network", n=1)  # not "straight line"
     net = build_network(_river_paths())
     result = network_coverage(net, np.array([[X0, Y0]]), np.array([[X0 + 200, Y0]]), distance_m=700)
     assert result.distance_m.tolist() == pytest.approx([600.0])

@@ -45,6 +45,8 @@ COMPUTED_FIELDS = frozenset({"required_area_m2", "premises_status"})
 REPORT_FILE = "report.xlsx"
 #: the settings sheet of the report, by the language of the run
 SETTINGS_SHEETS = ("设置", "Settings")
+#: the header of the settings sheet's machine-key column (third column), in either language
+SETTINGS_KEY_HEADERS = ("键（程序读取用）", "Key (read by the program)")
 
 
 @dataclass(frozen=True)
@@ -183,13 +185,16 @@ def read_settings(folder: str | Path) -> dict[str, str] | None:
         sheet = next((book[n] for n in SETTINGS_SHEETS if n in book.sheetnames), None)
         if sheet is None:
             return None
-        settings = {
-            str(row[0]): "" if row[1] is None else str(row[1])
-            for row in sheet.iter_rows(min_row=2, max_col=2, values_only=True)
-            if row and row[0] is not None
-        }
+        rows = list(sheet.iter_rows(max_col=3, values_only=True))
         book.close()
-        return settings
+        # since 13.5 the sheet reads (setting worded, value, machine key); before, (key, value)
+        header: tuple[object, ...] = rows[0] if rows else ()
+        key_column = 2 if len(header) > 2 and header[2] in SETTINGS_KEY_HEADERS else 0
+        return {
+            str(row[key_column]): "" if row[1] is None else str(row[1])
+            for row in rows[1:]
+            if len(row) > key_column and row[key_column] is not None
+        }
     except Exception:  # noqa: BLE001 - a damaged report only loses the rules' provenance
         return None
 

@@ -154,7 +154,8 @@ def accessibility_raster(
     geoms = premises.geometry.values if premises is not None else np.zeros(0, dtype=object)
     geoms = geoms[~pd.isna(geoms)] if len(geoms) else geoms
     if len(geoms) == 0:
-        log.warning(msg("access_no_premises"))
+        # the pipeline reports it as a warning of the run (pipeline.propose_layout)
+        log.info(msg("access_no_premises").text("en"))
         return out, transform
     if paths is not None:
         legs = bool(rules.layout.network_legs) if rules is not None else True

@@ -978,7 +978,9 @@ def propose_sites(
             Problem(
                 "estates",
                 msg(
-                    "estates_uncoverable",
+                    "estates_uncoverable"
+                    if mode == "straight_line"
+                    else "estates_uncoverable_network",
                     n=int(uncoverable.sum()),
                     households=int(households[uncoverable].sum()),
                     distance=distance_m,

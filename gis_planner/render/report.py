@@ -7,6 +7,9 @@ its summary, unassigned features, warnings — plus the rules and settings that 
 from __future__ import annotations
 
 import datetime as _dt
+import json
+import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +18,7 @@ import pandas as pd
 
 from gis_planner import __version__
 from gis_planner.errors import wording
-from gis_planner.i18n import Listing, Message, Term, label, render, tr, value_label
+from gis_planner.i18n import MESSAGES, Listing, Message, Term, label, render, tr, value_label
 from gis_planner.io.layers import PlanningData
 from gis_planner.render.text import LIST_SEPARATOR
 from gis_planner.results import Results
@@ -145,7 +148,9 @@ def display_table(df: pd.DataFrame, columns: list[str], *, lang: str = "zh") -> 
     for k, column in enumerate(present):
         series = df[column]
         dtype = series.dtype
-        if (
+        if column == "community_shares":
+            data[k] = [shares_text(v, lang=lang) for v in series.tolist()]
+        elif (
             pd.api.types.is_numeric_dtype(dtype)
             and not pd.api.types.is_bool_dtype(dtype)
             and not isinstance(dtype, pd.CategoricalDtype)
@@ -155,7 +160,38 @@ def display_table(df: pd.DataFrame, columns: list[str], *, lang: str = "zh") -> 
             data[k] = [_display_value(v, yes, no, sep, lang) for v in series.tolist()]
     table = pd.DataFrame(data, index=df.index)
     table.columns = [label(c, lang) for c in present]
+    table.attrs["fields"] = present
     return table
+
+
+def shares_text(value: Any, *, lang: str = "zh") -> str | None:
+    """The community shares of an estate (``community_shares``, JSON text or a mapping
+    ``{community_id: share}``) as a planner reads them: ``A01 60%；A02 40%``.
+
+    >>> shares_text('{"A01": 0.6, "A02": 0.4}')
+    'A01 60%；A02 40%'
+    """
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
+        return None
+    shares = value
+    if isinstance(value, str):
+        try:
+            shares = json.loads(value)
+        except ValueError:
+            return value  # not JSON: shown as it is
+    if not isinstance(shares, dict):
+        return str(value)
+    sep = LIST_SEPARATOR.get(lang, "; ")
+    return sep.join(
+        tr("report_share", lang, community=community, share=_percent(float(share)))
+        for community, share in shares.items()
+    )
+
+
+def _percent(share: float) -> str:
+    """``0.6`` → ``60%``; one decimal below 10 % (``0.045`` → ``4.5%``)."""
+    text = f"{share * 100:.1f}" if share < 0.1 else f"{share * 100:.0f}"
+    return text.removesuffix(".0") + "%"
 
 
 #: the columns of the enclosure list (R6) in print order
@@ -196,7 +232,9 @@ def enclosure_sheet(table: pd.DataFrame, *, lang: str = "zh") -> pd.DataFrame:
         else:
             shown = values
         out[label(header, lang)] = shown
-    return pd.DataFrame(out, index=table.index)
+    sheet = pd.DataFrame(out, index=table.index)
+    sheet.attrs["fields"] = list(ENCLOSURE_LIST_COLUMNS.values())
+    return sheet
 
 
 def enclosure_summary_sheet(counts: pd.DataFrame, *, lang: str = "zh") -> pd.DataFrame:
@@ -211,6 +249,7 @@ def enclosure_summary_sheet(counts: pd.DataFrame, *, lang: str = "zh") -> pd.Dat
     for column in by:
         table[column] = [unassigned if v is None else v for v in table[column].tolist()]
     table.columns = [label("summary_level", lang), *(label(c, lang) for c in columns[1:])]
+    table.attrs["fields"] = ["summary_level", *columns[1:]]
     return table
 
 
@@ -273,15 +312,29 @@ def summary_rows(results: Results, *, lang: str = "zh") -> list[tuple[str, str]]
     return rows
 
 
+def layer_name(source: str, *, lang: str = "zh") -> str:
+    """The source of a warning as a planner reads it: a layer code by its name (``estates`` →
+    小区), a layer's file with the layer's name (``estates.gpkg`` → 小区（estates.gpkg）),
+    anything else as it is."""
+    code = f"layer_name_{source}"
+    if code in MESSAGES:
+        return tr(code, lang)
+    stem = Path(source).stem if source else source
+    if stem and f"layer_name_{stem}" in MESSAGES and stem != source:
+        return tr("report_source_file", lang, layer=tr(f"layer_name_{stem}", lang), file=source)
+    return source
+
+
 def _unassigned(results: Results, lang: str) -> pd.DataFrame:
     frames = []
+    layer, feature_id = label("layer", lang), tr("report_feature_id", lang)
     if results.estates is not None:
         lost = results.estates[results.estates["community_id"].isna()]
         frames.append(
             pd.DataFrame(
                 {
-                    label("layer", lang): label("estate_id", lang),
-                    "id": lost["estate_id"],
+                    layer: layer_name("estates", lang=lang),
+                    feature_id: lost["estate_id"],
                     label("name", lang): lost["name"],
                     label("households", lang): lost["households"],
                 }
@@ -292,45 +345,52 @@ def _unassigned(results: Results, lang: str) -> pd.DataFrame:
         frames.append(
             pd.DataFrame(
                 {
-                    label("layer", lang): label("premises_id", lang),
-                    "id": lost["premises_id"],
+                    layer: layer_name("premises", lang=lang),
+                    feature_id: lost["premises_id"],
                     label("name", lang): lost.get("name"),
                     label("floor_area_m2", lang): lost["floor_area_m2"],
                 }
             )
         )
     frames = [f for f in frames if len(f)]
-    return (
-        pd.concat(frames, ignore_index=True)
-        if frames
-        else pd.DataFrame({label("message", lang): [label("unassigned", lang) + ": 0"]})
-    )
+    if not frames:
+        return pd.DataFrame({label("message", lang): [label("unassigned", lang) + ": 0"]})
+    table = pd.concat(frames, ignore_index=True)
+    fields = {label(f, lang): f for f in ("households", "floor_area_m2")}
+    table.attrs["fields"] = [fields.get(str(c)) for c in table.columns]
+    return table
 
 
 def planning_conditions_table(results: Results, *, lang: str = "zh") -> pd.DataFrame:
     """The R2 sheet: one row per development parcel, headers in ``lang``."""
     table = pd.DataFrame(results.planning_conditions)
-    return table.rename(columns={c: label(c, lang) for c in table.columns})
+    fields = list(table.columns)
+    table = table.rename(columns={c: label(c, lang) for c in table.columns})
+    table.attrs["fields"] = fields
+    return table
 
 
-def _working_crs(data: PlanningData) -> str:
-    """``EPSG:4549 (auto)``: the working CRS, and whether planner.yaml fixed it."""
-    crs = data.working_crs
-    setting = data.working_crs_setting
-    return f"{crs} (auto)" if setting == "auto" else f"{crs} (planner.yaml working_crs)"
+def _working_crs(data: PlanningData, lang: str = "en") -> str:
+    """``EPSG:4549 (auto)``: the working CRS, and whether planner.yaml fixed it (the code
+    first, then a space: :func:`gis_planner.io.runfolder.read_run` reads it back)."""
+    code = "report_crs_auto" if data.working_crs_setting == "auto" else "report_crs_fixed"
+    return tr(code, lang, crs=data.working_crs)
 
 
 def _settings(results: Results, lang: str) -> pd.DataFrame:
+    """The settings of a run as (machine key, value) rows: the keys are stable
+    (:func:`gis_planner.io.runfolder.read_run` reads them back); :func:`settings_sheet`
+    labels them for the report."""
     data = results.data
     rules = data.rules
     rows: list[tuple[str, object]] = [
         ("gis_planner", __version__),
-        ("generated", _dt.datetime.now().isoformat(timespec="seconds")),
+        ("generated", _dt.datetime.now().isoformat(sep=" ", timespec="seconds")),
         ("layers_folder", str(data.folder)),
         ("rules_version", rules.version),
         ("rules_files", " + ".join(rules.sources)),
         ("rules_sha256", rules.checksum()),
-        ("working_crs", _working_crs(data)),
+        ("working_crs", _working_crs(data, lang)),
         ("output_crs", "EPSG:4326 (RFC 7946)"),
         ("plan_year", results.year if results.year is not None else "—"),
         ("data_year", results.data_year),
@@ -349,12 +409,43 @@ def _settings(results: Results, lang: str) -> pd.DataFrame:
             (
                 f"source.{name}",
                 f"{Path(info.file).name}; {info.crs}; "
-                f"{info.features} features; sha256 {info.sha256}",
+                f"{tr('report_features', lang, n=info.features)}; sha256 {info.sha256}",
             )
         )
         if info.datum_shift is not None:  # how a legacy or local datum became CGCS2000
             rows.append((f"source.{name}.transformation", render(info.datum_shift.text, lang)))
     return pd.DataFrame(rows, columns=[label("key", lang), label("value", lang)])
+
+
+def setting_label(key: str, *, lang: str = "zh") -> str:
+    """The wording of a settings key (``generated`` → 生成时间, ``source.estates`` →
+    源图层：小区); an unknown key as it is."""
+    if key.startswith("scenario_edit."):
+        return tr("setting_scenario_edit", lang, i=key.removeprefix("scenario_edit."))
+    if key.startswith("source."):
+        name = key.removeprefix("source.")
+        if name.endswith(".transformation"):
+            layer = layer_name(name.removesuffix(".transformation"), lang=lang)
+            return tr("setting_source_transformation", lang, layer=layer)
+        return tr("setting_source", lang, layer=layer_name(name, lang=lang))
+    code = f"setting_{key}"
+    return tr(code, lang) if code in MESSAGES else key
+
+
+def settings_sheet(results: Results, *, lang: str = "zh") -> pd.DataFrame:
+    """The settings sheet: the setting worded, its value, and its machine key last (what
+    :func:`gis_planner.io.runfolder.read_settings` reads back)."""
+    rows = _settings(results, lang).itertuples(index=False)
+    table = pd.DataFrame(
+        [(setting_label(str(key), lang=lang), value, key) for key, value in rows],
+        columns=[
+            tr("report_setting", lang),
+            tr("report_setting_value", lang),
+            tr("report_setting_key", lang),
+        ],
+    )
+    table.attrs["fields"] = [None, "setting_value", "setting_key"]
+    return table
 
 
 def _cell_values(series: pd.Series, sep: str, lang: str) -> list[Any]:
@@ -372,41 +463,172 @@ def _cell_values(series: pd.Series, sep: str, lang: str) -> list[Any]:
     return out
 
 
+# --------------------------------------------------------------------------- print layout
+
+#: widest column, in character widths (a Chinese character is two); longer text wraps
+MAX_COLUMN_WIDTH = 60
+#: the widest column of a sheet of only a few columns (summary, warnings, settings)
+MAX_TEXT_WIDTH = 90
+#: narrowest column, and the width a long header wraps to
+MIN_COLUMN_WIDTH, HEADER_WRAP_WIDTH = 6, 10
+#: a sheet wider than this (character widths) prints on A3 rather than A4, landscape
+A3_ABOVE_WIDTH = 220
+PAPER_A4, PAPER_A3 = 9, 8
+#: columns narrower than their longest value, to leave the page to the reasons of the R6 list
+FIELD_MAX_WIDTH = {"enclosure_status": 16}
+#: fields shown as percentages (shares of 0–1)
+PERCENT_FIELDS = frozenset({"survey_participation", "survey_support", "commercial_frontage"})
+
+
+def _text_width(text: str) -> int:
+    """Width of ``text`` in character widths: East Asian wide characters count two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def number_format(field: str | None, values: list[Any]) -> str | None:
+    """The Excel number format of a numeric column, by its field: ``0%`` for shares,
+    ``0`` for years, ``#,##0.0`` for areas (m²), ``#,##0`` for yuan, distances, households
+    and counts; ``None`` for a column that holds no numbers.
+
+    >>> number_format("shortfall_m2", [1200.0]), number_format("built_year", [1998.0])
+    ('#,##0.0', '0')
+    """
+    numbers = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    if not numbers:
+        return None
+    name = field or ""
+    if name in PERCENT_FIELDS:
+        return "0%"
+    if "_yuan" in name or name.endswith("_m"):  # subsidy_rent_yuan_per_year is money
+        return "#,##0"
+    if "_m2" in name:  # required_area_m2_before too
+        return "#,##0.0"
+    if name.endswith("year") or name in ("rank", "enclosure_rank", "priority"):
+        return "0"
+    whole = all(float(v).is_integer() for v in numbers if v == v)
+    return "#,##0" if whole else "#,##0.00"
+
+
+def _shown_width(value: Any, fmt: str | None) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, float) and fmt is not None and fmt.startswith("#,##0"):
+        decimals = len(fmt.partition(".")[2])
+        return len(f"{value:,.{decimals}f}")
+    return _text_width(str(value))
+
+
+@dataclass(frozen=True)
+class _Column:
+    """How one column of a sheet is written and printed."""
+
+    values: list[Any]
+    width: float
+    num_format: str | None
+    wrap: bool
+
+
+def _columns(table: pd.DataFrame, *, sep: str, lang: str, widest: int) -> list[_Column]:
+    fields: list[str | None] = list(table.attrs.get("fields") or [None] * table.shape[1])
+    out = []
+    for j, column in enumerate(table.columns):
+        values = _cell_values(table.iloc[:, j], sep, lang)
+        fmt = number_format(fields[j] if j < len(fields) else None, values)
+        content = max([_shown_width(v, fmt) for v in values[:500]] + [0])
+        header = _text_width(str(column))
+        width = max(content, min(header, HEADER_WRAP_WIDTH), MIN_COLUMN_WIDTH) + 2
+        cap = FIELD_MAX_WIDTH.get(fields[j] or "", widest) if j < len(fields) else widest
+        out.append(_Column(values, min(width, cap), fmt, content + 2 > cap))
+    return out
+
+
+def _escape_header(text: str) -> str:
+    """Text for an Excel page header or footer: ``&`` is a control character there."""
+    return text.replace("&", "&&")
+
+
+def _page_setup(sheet: Any, columns: list[_Column], *, header: str, footer: str) -> None:
+    """Landscape, one page wide (as many pages down as needed), the header row repeated on
+    every page, gridlines printed, the report and sheet name above, page numbers below."""
+    sheet.set_landscape()
+    sheet.set_paper(PAPER_A3 if sum(c.width for c in columns) > A3_ABOVE_WIDTH else PAPER_A4)
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(0)
+    sheet.hide_gridlines(0)  # shown on screen and printed
+    sheet.set_margins(left=0.4, right=0.4, top=0.75, bottom=0.75)
+    sheet.set_header(f"&L{_escape_header(header)[:200]}&R&A", {"margin": 0.3})
+    sheet.set_footer(f"&C{footer}", {"margin": 0.3})
+
+
 def _write_workbook(
-    path: Path, sheets: dict[str, pd.DataFrame], *, sep: str, wide: bool, lang: str
+    path: Path, sheets: dict[str, pd.DataFrame], *, sep: str, lang: str, title: str
 ) -> None:
-    """Write the sheets with xlsxwriter, a column at a time.
+    """Write the sheets with xlsxwriter, a column at a time, ready to print.
 
     pandas' ``to_excel`` goes cell by cell through its own layer; writing whole columns with
-    xlsxwriter is about 3× faster on 100,000 estates (benchmarks/bench_pipeline.py).
+    xlsxwriter is about 3× faster on 100,000 estates (benchmarks/bench_pipeline.py). Each
+    column gets its number format (thousands separators, percentages) and a width from its
+    content; text longer than the widest column wraps. Row heights are left to the
+    spreadsheet, which fits wrapped text when it opens the file.
     """
     import xlsxwriter
 
     book = xlsxwriter.Workbook(str(path), {"strings_to_urls": False, "strings_to_formulas": False})
-    header = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
+    header_format = book.add_format(
+        {"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top"}
+    )
+    formats: dict[tuple[str | None, bool], Any] = {}
+
+    def cell_format(num_format: str | None, wrap: bool) -> Any:
+        if (num_format, wrap) not in formats:
+            spec: dict[str, Any] = {"valign": "top"}
+            if num_format:
+                spec["num_format"] = num_format
+            if wrap:
+                spec["text_wrap"] = True
+            formats[num_format, wrap] = book.add_format(spec)
+        return formats[num_format, wrap]
+
+    footer = tr("report_page_footer", lang)
     for name, table in sheets.items():
         sheet = book.add_worksheet(name[:31])
-        sheet.write_row(0, 0, [str(c) for c in table.columns], header)
+        widest = MAX_TEXT_WIDTH if table.shape[1] <= 3 else MAX_COLUMN_WIDTH
+        columns = _columns(table, sep=sep, lang=lang, widest=widest)
+        sheet.write_row(0, 0, [str(c) for c in table.columns], header_format)
         sheet.freeze_panes(1, 0)
-        for j, column in enumerate(table.columns):
-            values = _cell_values(table[column], sep, lang)
-            sheet.write_column(1, j, values)
-            width = max([len(str(column))] + [len(str(v)) for v in values[:200] if v is not None])
-            sheet.set_column(j, j, min(max(8, width * (1.6 if wide else 1.1)), 60))
+        for j, column in enumerate(columns):
+            sheet.set_column(j, j, column.width, cell_format(column.num_format, column.wrap))
+            sheet.write_column(1, j, column.values)
+        if columns and table.shape[1] > 3:
+            sheet.autofilter(0, 0, len(table), len(columns) - 1)
+        _page_setup(sheet, columns, header=title, footer=footer)
     book.close()
 
 
 def write_report(results: Results, path: str | Path, *, lang: str = "zh") -> Path:
-    """Write ``report.xlsx``: one sheet per table plus the rules and settings used."""
+    """Write ``report.xlsx``: one sheet per table plus the rules and settings used, each
+    set up to print (landscape, one page wide, header row on every page, page numbers)."""
     path = Path(path)
     sep = LIST_SEPARATOR.get(lang, "; ")
     sheets: dict[str, pd.DataFrame] = {}
     sheets["summary"] = pd.DataFrame(
-        summary_rows(results, lang=lang), columns=[label("key", lang), label("value", lang)]
+        summary_rows(results, lang=lang),
+        columns=[tr("report_item", lang), tr("report_figure", lang)],
     )
-    sheets["communities"] = display_table(results.communities, COMMUNITY_COLUMNS, lang=lang)
+    distance = float(results.rules.layout.walking_distance_m)
+    reach = {
+        label("covered", lang): tr("report_col_covered", lang, distance=distance),
+        label("households_covered", lang): tr(
+            "report_col_households_covered", lang, distance=distance
+        ),
+    }
+    sheets["communities"] = _renamed(
+        display_table(results.communities, COMMUNITY_COLUMNS, lang=lang), reach
+    )
     if results.estates is not None:
-        sheets["estates"] = display_table(results.estates, ESTATE_COLUMNS, lang=lang)
+        sheets["estates"] = _renamed(
+            display_table(results.estates, ESTATE_COLUMNS, lang=lang), reach
+        )
     if results.enclosure_list is not None:
         sheets["enclosure"] = enclosure_sheet(results.enclosure_list, lang=lang)
     if results.enclosure_counts is not None:
@@ -429,19 +651,28 @@ def write_report(results: Results, path: str | Path, *, lang: str = "zh") -> Pat
         )
     sheets["unassigned"] = _unassigned(results, lang)
     sheets["warnings"] = pd.DataFrame(
-        [(w.source, wording(w.message, lang)) for w in results.warnings],
+        [(layer_name(w.source, lang=lang), wording(w.message, lang)) for w in results.warnings],
         columns=[label("source", lang), label("message", lang)],
     )
     sheets["rules"] = pd.DataFrame(
         results.rules.flat(),
         columns=[label("key", lang), label("value", lang), label("section", lang)],
     )
-    sheets["settings"] = _settings(results, lang)
+    sheets["settings"] = settings_sheet(results, lang=lang)
+    title = tr("report_page_header", lang, title=tr("summary_title", lang), name=results.data.name)
     _write_workbook(
         path,
         {_sheet(key, lang): table for key, table in sheets.items()},
         sep=sep,
-        wide=lang == "zh",
         lang=lang,
+        title=title,
     )
     return path
+
+
+def _renamed(table: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
+    """``table`` with some headers reworded, its fields kept."""
+    fields = table.attrs.get("fields")
+    out = table.rename(columns=columns)
+    out.attrs["fields"] = fields
+    return out
