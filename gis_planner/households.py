@@ -295,3 +295,119 @@ def _shares_json(
     for e, shares in groups.items():
         out[e] = json.dumps(shares, ensure_ascii=False)
     return out
+
+
+def household_units(
+    estates: gpd.GeoDataFrame,
+    communities: gpd.GeoDataFrame,
+    allocation: Allocation,
+    *,
+    parcels: gpd.GeoDataFrame | None = None,
+) -> gpd.GeoDataFrame:
+    """The units behind each community's households (R1 一(二); R7 一(一)).
+
+    One row per estate piece of ``allocation`` (an estate straddling two communities is two
+    pieces, each with its share of the households) and one per plan-year parcel. Summed per
+    community, ``households`` gives the community's households of the run's year, so the R7
+    proposals (:mod:`gis_planner.layout`) count every household as R1 does.
+
+    Parameters
+    ----------
+    estates, communities : GeoDataFrame
+        The layers ``allocation`` was made from (EPSG:4549), with ``estate_id`` (and ``name``)
+        and ``community_id``.
+    allocation : Allocation
+        :func:`allocate_households`, with any planning decisions applied (its ``shares``).
+    parcels : GeoDataFrame, optional
+        Development parcels delivered by the plan year (EPSG:4549): ``parcel_id``, ``name``
+        (optional), whole ``households`` and ``community`` (the communities' index label of
+        the community holding most of the parcel's area, R2 一(二)).
+
+    Returns
+    -------
+    GeoDataFrame
+        In the CRS of ``communities``, indexed 0…n-1, estates' pieces first (in estate order,
+        then community order), then the parcels: ``unit_id`` (``estate_id`` or
+        ``parcel_id``), ``name``, ``source`` (``estate``/``parcel``), ``estate`` (the estates'
+        index label; None for a parcel), ``community`` (the communities' index label),
+        ``community_id``, ``share`` (of the estate's households; 1 for a parcel),
+        ``households`` (whole) and the geometry: the whole estate when it lies in one
+        community (or was given to one), else its part in the community (m², EPSG:4549); a
+        parcel clipped to its community.
+    """
+    check_working_crs(estates=estates, communities=communities, parcels=parcels)
+    shares = allocation.shares
+    est_pos = estates.index.get_indexer(shares["estate"])
+    com_pos = communities.index.get_indexer(shares["community"])
+    order = np.lexsort((com_pos, est_pos))
+    est_pos, com_pos = est_pos[order], com_pos[order]
+    est_geoms = estates.geometry.values[est_pos]
+    com_geoms = communities.geometry.values[com_pos]
+    pieces = np.bincount(est_pos, minlength=len(estates))[est_pos] > 1
+    geometry = np.array(est_geoms, dtype=object)
+    if pieces.any():
+        geometry[pieces] = _polygonal(
+            robust_overlay(shapely.intersection, est_geoms[pieces], com_geoms[pieces])
+        )
+    names = (
+        estates["name"].astype(object).to_numpy()[est_pos]
+        if "name" in estates
+        else np.full(len(est_pos), None, dtype=object)
+    )
+    frame = pd.DataFrame(
+        {
+            "unit_id": estates["estate_id"].astype(str).astype(object).to_numpy()[est_pos],
+            "name": names,
+            "source": "estate",
+            "estate": estates.index.to_numpy(dtype=object)[est_pos],
+            "community": communities.index.to_numpy(dtype=object)[com_pos],
+            "community_id": communities["community_id"].astype(object).to_numpy()[com_pos],
+            "share": shares["share"].to_numpy(dtype=float)[order],
+            "households": shares["households"].to_numpy(dtype=np.int64)[order],
+        }
+    )
+    frames = [gpd.GeoDataFrame(frame, geometry=geometry, crs=communities.crs)]
+    if parcels is not None and len(parcels):
+        frames.append(_parcel_units(parcels, communities))
+    units = pd.concat(frames, ignore_index=True)
+    units["households"] = units["households"].astype(np.int64)
+    return gpd.GeoDataFrame(units, geometry="geometry", crs=communities.crs)
+
+
+def _polygonal(geoms: np.ndarray) -> np.ndarray:
+    """The polygonal part of each overlay result (the lines and points where two polygons
+    only touch dropped from a geometry collection)."""
+    geoms = np.asarray(geoms, dtype=object).copy()
+    for i in np.flatnonzero(shapely.get_type_id(geoms) == 7):
+        parts = shapely.get_parts(geoms[i])
+        parts = parts[np.isin(shapely.get_type_id(parts), (3, 6))]
+        geoms[i] = shapely.union_all(parts) if len(parts) else shapely.Polygon()
+    return geoms
+
+
+def _parcel_units(parcels: gpd.GeoDataFrame, communities: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The parcels as units of :func:`household_units`, clipped to their community."""
+    com_pos = communities.index.get_indexer(parcels["community"])
+    geometry = _polygonal(
+        robust_overlay(
+            shapely.intersection, parcels.geometry.values, communities.geometry.values[com_pos]
+        )
+    )
+    names = (
+        parcels["name"].astype(object).to_numpy()
+        if "name" in parcels
+        else np.full(len(parcels), None, dtype=object)
+    )
+    frame = pd.DataFrame(
+        {
+            "unit_id": parcels["parcel_id"].astype(str).astype(object).to_numpy(),
+            "name": names,
+            "source": "parcel",
+            "estate": np.full(len(parcels), None, dtype=object),
+            "community": communities.index.to_numpy(dtype=object)[com_pos],
+            "community_id": communities["community_id"].astype(object).to_numpy()[com_pos],
+            "share": 1.0,
+            "households": pd.to_numeric(parcels["households"]).to_numpy(dtype=np.int64),
+        }
+    )
+    return gpd.GeoDataFrame(frame, geometry=np.asarray(geometry, dtype=object), crs=communities.crs)

@@ -1515,7 +1515,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "report_page_footer": ("第 &P 页，共 &N 页", "Page &P of &N"),
     "report_features": ("{n} 个要素", "{n} features"),
     "report_crs_auto": ("{crs} (自动：按社区经度选带)", "{crs} (auto)"),
-    "report_crs_fixed": ("{crs} (planner.yaml 指定 working_crs)", "{crs} (planner.yaml working_crs)"),
+    "report_crs_fixed": (
+        "{crs} (planner.yaml 指定 working_crs)",
+        "{crs} (planner.yaml working_crs)",
+    ),
     "layer_name_communities": ("社区边界", "Community boundaries"),
     "layer_name_estates": ("小区", "Estates"),
     "layer_name_premises": ("社区用房", "Community premises"),
@@ -1728,7 +1731,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "enc_not_applicable": ("已封闭小区数", "Already enclosed"),
     # map
     "staff_range": ("人员配备(人)", "Staffing (people)"),
-    "households_covered": ("直线范围内有用房的户数", "Households with premises within straight-line reach"),
+    "households_covered": (
+        "直线范围内有用房的户数",
+        "Households with premises within straight-line reach",
+    ),
     "road_id": ("道路编号", "Road id"),
     "parcel_id": ("地块编号", "Parcel id"),
     "planned_households": ("规划户数", "Planned households"),

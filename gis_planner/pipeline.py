@@ -144,15 +144,16 @@ def _apply_overrides(
 
 def _parcel_households(
     data: PlanningData, year: int, warnings: list[Problem]
-) -> tuple[pd.Series, dict[str, Any]]:
+) -> tuple[pd.Series, dict[str, Any], gpd.GeoDataFrame | None]:
     """Households of the parcels delivered by ``year`` per community (indexed like the
-    communities), and figures for the summary."""
+    communities), figures for the summary, and the counted parcels (``parcel_id``, ``name``,
+    ``households``, ``community``: the communities' index label; None without parcels)."""
     communities = data.communities
     added = pd.Series(0, index=communities.index, dtype="int64")
     parcels = data.development_parcels
     info: dict[str, Any] = {"parcels_counted": 0, "households_parcels": 0}
     if parcels is None or len(parcels) == 0:
-        return added, info
+        return added, info, None
     h = premises.parcel_households(parcels, rules=data.rules)
     where = premises.assign_parcels(parcels, communities)
     delivery = (
@@ -178,6 +179,10 @@ def _parcel_households(
         )
     counted = delivered & h.notna() & where["community_index"].notna()
     by_community = h[counted].groupby(where.loc[counted, "community_index"]).sum()
+    keep = [c for c in ("parcel_id", "name", "geometry") if c in parcels]
+    units = parcels.loc[counted, keep].assign(
+        households=h[counted].astype("int64"), community=where.loc[counted, "community_index"]
+    )
     added = (added + by_community.reindex(added.index).fillna(0)).astype("int64")
     info = {"parcels_counted": int(counted.sum()), "households_parcels": int(added.sum())}
     log.info(
@@ -187,7 +192,7 @@ def _parcel_households(
         len(parcels),
         info["households_parcels"],
     )
-    return added, info
+    return added, info, units
 
 
 def _estimate_missing_households(data: PlanningData, warnings: list[Problem]) -> PlanningData:
@@ -239,6 +244,17 @@ class _Households:
     total: pd.Series  # the year's: current + parcels
     allocation: households.Allocation | None
     parcel_info: dict[str, Any]
+    delivered: gpd.GeoDataFrame | None = None  # the parcels counted in the plan year
+
+
+def _household_units(data: PlanningData, hh: _Households) -> gpd.GeoDataFrame | None:
+    """The estate pieces and delivered parcels behind ``hh.total``
+    (:func:`gis_planner.households.household_units`); None without an estates layer."""
+    if data.estates is None or hh.allocation is None:
+        return None
+    return households.household_units(
+        data.estates, data.communities, hh.allocation, parcels=hh.delivered
+    )
 
 
 def _households(
@@ -248,10 +264,11 @@ def _households(
     current, allocation = _community_households(data, warnings)
     parcels = pd.Series(0, index=data.communities.index, dtype="int64")
     info: dict[str, Any] = {}
+    delivered = None
     if year is not None:
-        parcels, info = _parcel_households(data, year, warnings)
+        parcels, info, delivered = _parcel_households(data, year, warnings)
     total = (current + parcels).astype("int64") if year is not None else current
-    return data, _Households(current, parcels, total, allocation, info)
+    return data, _Households(current, parcels, total, allocation, info, delivered)
 
 
 # --------------------------------------------------------------------------- communities
@@ -555,6 +572,7 @@ def analyse(data: PlanningData, *, year: int | None = None) -> Results:
         reach=layout.reach_area(counted_prem, rules=rules),
         enclosure_list=enclosure_list,
         enclosure_counts=enclosure_counts,
+        household_units=_household_units(data, hh),
     )
 
 
@@ -614,11 +632,21 @@ def summarise(
 # --------------------------------------------------------------------------- R7 proposals
 
 
+def _delivered_parcels(results: Results) -> gpd.GeoDataFrame | None:
+    """The plan-year parcels among the household units (``parcel_id``, ``households``,
+    geometry clipped to their community); None when there are none."""
+    units = results.household_units
+    if units is None or not units["source"].eq("parcel").any():
+        return None
+    parcels = units[units["source"].eq("parcel")].rename(columns={"unit_id": "parcel_id"})
+    return parcels[["parcel_id", "name", "community_id", "households", "geometry"]]
+
+
 def _accessibility(
     results: Results, counted: gpd.GeoDataFrame | None, sites: gpd.GeoDataFrame
 ) -> tuple[np.ndarray, Any, dict[str, int]]:
     """The reach raster with the proposed (best p) sites, and the households beyond the walk
-    now and with those sites."""
+    now and with those sites (the estates', and in a plan year the delivered parcels')."""
     data, rules = results.data, results.data.rules
     crs = data.communities.crs
     now_points = counted.geometry if counted is not None else gpd.GeoSeries([], crs=crs)
@@ -632,12 +660,14 @@ def _accessibility(
     access_m, transform = accessibility.accessibility_raster(
         data.communities, with_sites, rules=rules, paths=data.paths
     )
+    demand = [d for d in (results.estates, _delivered_parcels(results)) if d is not None]
     beyond = {
-        "households_beyond_walk_now": accessibility.households_beyond_walk(
-            results.estates, now_m, transform, rules=rules
+        "households_beyond_walk_now": sum(
+            accessibility.households_beyond_walk(d, now_m, transform, rules=rules) for d in demand
         ),
-        "households_beyond_walk_with_sites": accessibility.households_beyond_walk(
-            results.estates, access_m, transform, rules=rules
+        "households_beyond_walk_with_sites": sum(
+            accessibility.households_beyond_walk(d, access_m, transform, rules=rules)
+            for d in demand
         ),
     }
     return access_m, transform, beyond
@@ -645,6 +675,10 @@ def _accessibility(
 
 def propose_layout(results: Results, *, p: int | None = None) -> Results:
     """Add the R7 layout proposals (一(一)) to ``results``: a new :class:`Results`.
+
+    The proposals count the households of the run's year (``results.household_units``): the
+    estates' pieces by area share, as R1, and in a plan year the parcels delivered by then,
+    so a proposed community's ``households_before`` is its ``communities.households``.
 
     Proposed community boundaries for the communities outside the household range
     (:func:`gis_planner.layout.boundaries.propose_boundaries`), new premises sites by set
@@ -670,6 +704,7 @@ def propose_layout(results: Results, *, p: int | None = None) -> Results:
         premises=counted,
         barriers=data.barriers,
         planned_roads=data.planned_roads,
+        units=results.household_units,
     )
     sr = siting.propose_sites(
         results.estates,
@@ -680,6 +715,7 @@ def propose_layout(results: Results, *, p: int | None = None) -> Results:
         communities=data.communities,
         paths=data.paths,
         p=p,
+        parcels=_delivered_parcels(results),
     )
     access_m, transform, beyond = _accessibility(results, counted, sr.sites)
     summary = {

@@ -34,27 +34,37 @@ class BoundaryProposal:
         (kept, or ``<id>-2`` … for new parts of a split), ``name``, ``street``, ``kind``,
         ``source_ids`` (original communities it takes estates or area from), ``change``
         (``unchanged``/``split``/``merged``/``enlarged``/``rebalanced``, comma-joined),
-        ``estates_count``, ``households_before`` (of the original community with this code,
-        0 for a new one), ``households``, ``scale_status_before``, ``scale_status``,
-        ``staff_min_before``, ``staff_max_before``, ``staff_min``, ``staff_max`` (R5),
-        ``standard``, ``required_area_m2_before``, ``required_area_m2`` (R1),
+        ``estates_count`` (estates with households in it: a straddling estate counts in each
+        community it gives households to), ``households_before`` (households in the run's
+        year of the original community with this code — its ``households`` in
+        ``Results.communities`` — plus those of the original communities merged whole into
+        it; 0 for a new part of a split), ``households`` (after the proposal: the households
+        of its units; they sum to the households of all communities), ``scale_status_before``,
+        ``scale_status``, ``staff_min_before``, ``staff_max_before``, ``staff_min``,
+        ``staff_max`` (R5; the "before" figures of the original community with this code
+        alone), ``standard``, ``required_area_m2_before`` (likewise), ``required_area_m2`` (R1),
         ``premises_area_m2`` (premises given, by location), ``shortfall_m2``, ``area_m2``,
         ``compactness`` (Polsby–Popper 4πA/P²), ``contiguous`` (one polygon), ``divided``
         (its estates fall in several groups across hard edges — inherited from an original
         community a planned road or barrier crosses; never made by a split). New parts have
         no "before" figures (0 households, NA staff).
     moves : DataFrame
-        One row per estate that changes community: ``estate_id``, ``estate_name``,
-        ``households``, ``from_community_id``, ``to_community_id``, ``to_name``, ``change``,
-        ``from_households_before``, ``from_households_after``, ``to_households_before``,
-        ``to_households_after``.
+        One row per household unit that changes community — an estate's piece (a straddling
+        estate has one per community) or, in a plan year, a delivered parcel: ``estate_id``,
+        ``estate_name``, ``households`` (the unit's), ``from_community_id``,
+        ``to_community_id``, ``to_name``, ``change``, ``from_households_before``,
+        ``from_households_after``, ``to_households_before``, ``to_households_after`` (the
+        original communities' own households before; the proposed ones' after), and
+        ``parcel_id`` (only when the units hold parcels; then ``estate_id`` is empty on a
+        parcel's row).
     decisions : DataFrame
         One row per original community out of range: ``community_id``, ``name``,
         ``households``, ``scale_status``, ``action`` (``split``/``merged``/``dissolved``/
         ``rebalanced``/``no_proposal``), ``proposed_ids``, ``note`` (a
         :class:`~gis_planner.i18n.Message`).
     estates : DataFrame
-        Indexed like the estates: ``community_id`` (before) and ``proposed_community_id``.
+        Indexed like the estates: ``community_id`` (before) and ``proposed_community_id``, of
+        the estate's largest piece (None for an estate in no community).
     warnings : list of Problem
     """
 
@@ -112,6 +122,9 @@ class SitingResult:
     network : DataFrame or None
         The walking network's connected components (``paths`` given).
     warnings : list of Problem
+    parcels : DataFrame or None
+        In a plan year, the delivered parcels as demand: the columns of ``estates``, indexed
+        like the parcels given (``households_*`` figures of ``summary`` include them).
     """
 
     sites: gpd.GeoDataFrame
@@ -121,6 +134,7 @@ class SitingResult:
     solves: dict[str, SolveInfo]
     network: pd.DataFrame | None = None
     warnings: tuple[Problem, ...] = ()
+    parcels: pd.DataFrame | None = None
 
 
 @dataclass(frozen=True)
@@ -188,6 +202,12 @@ class Results:
         (:func:`gis_planner.enclosure.enclosure_counts`).
     layout : LayoutProposal or None
         R7 proposals (:func:`gis_planner.pipeline.propose_layout`).
+    household_units : GeoDataFrame or None
+        The units behind ``communities.households`` in the run's year
+        (:func:`gis_planner.households.household_units`): one row per estate piece (a
+        straddling estate gives each community its share, R1 一(二)) and, in a plan year, per
+        parcel delivered by then; ``households`` summed per ``community_id`` is the
+        community's ``households``. The R7 proposals are built on them. None without estates.
     scenario : mapping or None
         The scenario that produced the run, as its file (``Scenario.to_dict()``).
     """
@@ -207,6 +227,7 @@ class Results:
     enclosure_counts: pd.DataFrame | None = None
     layout: LayoutProposal | None = None
     scenario: Mapping[str, Any] | None = None
+    household_units: gpd.GeoDataFrame | None = None
 
     @property
     def rules(self) -> RuleSet:

@@ -197,6 +197,8 @@ def test_R7_too_small_community_merges_with_the_neighbour_that_stays_in_range(ru
     proposed = out.communities.set_index("community_id")
     assert sorted(proposed.index) == ["E", "W"]
     assert proposed.loc["W", "households"] == 3400
+    assert proposed.loc["W", "households_before"] == 3400  # W 2,400 + T 1,000 merged into it
+    assert proposed.loc["W", "scale_status_before"] == "ok"  # W's own 2,400
     assert proposed.loc["W", "change"] == "merged"
     assert proposed.loc["W", "source_ids"] == "T, W"
     assert proposed.loc["W", "geometry"].area == pytest.approx(400 * 100)
@@ -328,9 +330,10 @@ def test_R7_demo_gets_a_proposal_for_every_community_out_of_range(demo_results):
     assert not changed["divided"].any()
     assert all(g.geom_type == "Polygon" for g in proposed.geometry)
     assert _tiles_exactly(proposed, data.communities)
-    # households are conserved (whole estates in communities)
+    # households are conserved (estates in communities, straddling ones by area share)
     inside = results.estates["community_id"].notna()
     assert proposed["households"].sum() == results.estates.loc[inside, "households"].sum()
+    assert proposed["households"].sum() == results.communities["households"].sum()
     # evaluated as a scenario: every community in range
     scenario = analyse(apply_boundaries(data, out))
     assert scenario.communities["scale_status"].eq("ok").all()

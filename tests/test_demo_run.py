@@ -139,10 +139,12 @@ def test_R7_demo_proposals_for_every_community_out_of_range(demo_run):
     assert out_of_range <= set(moves["from_community_id"].astype(str)) | set(
         moves["to_community_id"].astype(str)
     )
-    # the proposals cover the original communities exactly once
+    # the proposals cover the original communities exactly once (exact in memory; in the file
+    # every vertex is rounded to 1e-7° ≈ 1 cm, and where a new border meets an old one the two
+    # sides round apart: a few m² over the county's 17 km², so the tolerance is relative)
     original = communities.to_crs(4549).union_all()
     tiled = proposed.to_crs(4549)
-    assert abs(tiled.area.sum() - original.area) < 1.0
+    assert abs(tiled.area.sum() - original.area) < 1e-6 * original.area
     sites = gpd.read_file(out / "proposed_sites.geojson")
     assert set(sites["model"]) == {"lscp", "mclp"}
     assert "全覆盖" in output and "最优" in output

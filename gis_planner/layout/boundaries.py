@@ -1,7 +1,9 @@
 """Proposed community boundaries (R7, 一(一) "科学设置社区规模, 划定社区范围").
 
 Communities outside the household range (``rules.layout.households_min``–``households_max``,
-1,500–4,000 from GB 50180-2018) get a proposal built from whole estates: a too-large community
+1,500–4,000 from GB 50180-2018) get a proposal built from household units — whole estates, or
+an estate's piece in each community it straddles, and in a plan year the parcels delivered by
+then (:func:`gis_planner.households.household_units`): a too-large community
 is split into the fewest parts that each lie within the range; a too-small one is merged with a
 neighbour, or its estates are shared among its neighbours, or (last) its boundary with one
 neighbour is redrawn. Communities in range are left alone unless such a merge needs them.
@@ -11,11 +13,12 @@ planned roads).
 
 How
 ---
-1. **Cells.** Each community polygon is divided among its estates (an estate belongs to the
-   community holding its largest share, ``community_id``): every point of the community goes
-   to the nearest estate outline (Voronoi cells of points sampled along the outlines every
-   ``tessellation_spacing_m``, dissolved per estate — a "morphological tessellation"). A
-   community without estates is one empty cell. The cells tile the communities exactly, so
+1. **Cells.** Each community polygon is divided among its units (an estate's piece with its
+   area share of the households, as R1 counts them; a plan-year parcel clipped to the
+   community holding most of it, as R2): every point of the community goes to the nearest unit
+   outline (Voronoi cells of points sampled along the outlines every
+   ``tessellation_spacing_m``, dissolved per unit — a "morphological tessellation"). A
+   community without units is one empty cell. The cells tile the communities exactly, so
    proposed communities (unions of cells) tile them too, with no gap and no overlap.
 2. **Neighbours.** Two estates are neighbours when their cells share at least
    ``neighbour_min_border_m`` of border (streets between estates do not break contiguity; a
@@ -62,7 +65,7 @@ from gis_planner import budget
 from gis_planner import crs as crs_mod
 from gis_planner import premises as premises_mod
 from gis_planner.errors import Problem, format_rows
-from gis_planner.households import allocate_households
+from gis_planner.households import allocate_households, household_units
 from gis_planner.households import robust_overlay as _overlay
 from gis_planner.i18n import msg
 from gis_planner.layout.scale import scale_status
@@ -127,10 +130,51 @@ def _member_cells(polygon: shapely.Geometry, members: np.ndarray, spacing_m: flo
 
 
 @dataclass
-class _Units:
-    """The cells: one per (community, estate), or one per community without estates."""
+class _Given:
+    """The household units of :func:`propose_boundaries` as arrays (one entry per unit)."""
 
-    estate: np.ndarray  # position into estates, -1 for an empty community
+    ids: np.ndarray  # estate_id or parcel_id
+    names: np.ndarray
+    estate: np.ndarray  # position into the estates, -1 for a parcel
+    community: np.ndarray  # position into the communities
+    households: np.ndarray
+    share: np.ndarray  # of the estate's households (1 for a parcel)
+    geometry: np.ndarray
+    parcels: bool  # some units are parcels
+
+
+def _given_units(
+    estates: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, units: gpd.GeoDataFrame | None
+) -> _Given:
+    """The units as arrays; without ``units``, the estates' area-share allocation (R1)."""
+    if units is None:
+        allocation = allocate_households(estates, communities)
+        units = household_units(estates, communities, allocation)
+    check_working_crs(units=units, communities=communities)
+    is_estate = units["source"].eq("estate").to_numpy()
+    estate = np.full(len(units), -1, np.int64)
+    estate[is_estate] = estates.index.get_indexer(units.loc[is_estate, "estate"])
+    community = communities.index.get_indexer(units["community"])
+    if (community < 0).any() or (estate[is_estate] < 0).any():
+        raise ValueError("household units name estates or communities not in the layers given")
+    return _Given(
+        ids=units["unit_id"].astype(str).to_numpy(dtype=object),
+        names=units["name"].astype(object).to_numpy(),
+        estate=estate,
+        community=community.astype(np.int64),
+        households=pd.to_numeric(units["households"]).fillna(0).to_numpy(dtype=np.int64),
+        share=units["share"].to_numpy(dtype=float),
+        geometry=units.geometry.values,
+        parcels=bool((~is_estate).any()),
+    )
+
+
+@dataclass
+class _Units:
+    """The cells: one per household unit (an estate's piece in a community, or a plan-year
+    parcel), or one per community without units."""
+
+    unit: np.ndarray  # position into the household units, -1 for an empty community
     community: np.ndarray  # position into communities
     geometry: np.ndarray  # cell polygon
     households: np.ndarray
@@ -142,16 +186,14 @@ class _Units:
 
 
 def _build_units(
-    estates: gpd.GeoDataFrame,
-    home: np.ndarray,
+    given: _Given,
     communities: gpd.GeoDataFrame,
-    households: np.ndarray,
     spacing_m: float,
     active: np.ndarray,
 ) -> _Units:
-    """Cells of the ``active`` communities; the estates of the others get no cell (they are
+    """Cells of the ``active`` communities; the units of the others get no cell (they are
     never touched, so neither their shape nor their neighbours matter)."""
-    est_geoms = estates.geometry.values
+    est_geoms, home, households = given.geometry, given.community, given.households
     com_geoms = communities.geometry.values
     rows_e: list[int] = []
     rows_c: list[int] = []
@@ -175,19 +217,19 @@ def _build_units(
         rows_e.extend(members.tolist())
         rows_c.extend([c] * len(members))
         rows_g.extend(cells.tolist())
-    estate = np.array(rows_e, dtype=np.int64)
+    unit = np.array(rows_e, dtype=np.int64)
     geometry = np.array([g if g is not None else shapely.Polygon() for g in rows_g], dtype=object)
     area = shapely.area(geometry)
     cent = shapely.centroid(geometry)
-    has_estate = estate >= 0
+    has_unit = unit >= 0
     anchor = shapely.point_on_surface(geometry)
-    anchor[has_estate] = shapely.centroid(est_geoms[estate[has_estate]])
+    anchor[has_unit] = shapely.centroid(est_geoms[unit[has_unit]])
     empty = area <= 0
     cent[empty] = anchor[empty]
-    hh = np.where(has_estate, households[np.maximum(estate, 0)], 0).astype(np.int64)
+    hh = np.where(has_unit, households[np.maximum(unit, 0)], 0).astype(np.int64)
     community = np.array(rows_c, dtype=np.int64)
     return _Units(
-        estate,
+        unit,
         community,
         geometry,
         hh,
@@ -548,16 +590,21 @@ def propose_boundaries(
     premises: gpd.GeoDataFrame | None = None,
     barriers: gpd.GeoDataFrame | None = None,
     planned_roads: gpd.GeoDataFrame | None = None,
+    units: gpd.GeoDataFrame | None = None,
 ) -> BoundaryProposal:
     """Propose community boundaries within the household range (R7, 一(一)).
+
+    The proposal regroups household units: an estate's piece in a community (an estate
+    straddling two communities gives each its share of the households, as R1 一(二) counts
+    them) and, in a plan year, each parcel delivered by then. Each unit gets a cell of its
+    community (see the module docstring); households per community before the proposal are
+    therefore the R1 figure of the same run (``communities.households``).
 
     Parameters
     ----------
     estates : GeoDataFrame
-        Estates in EPSG:4549 with ``estate_id``, ``name``, ``households`` (missing = 0) and,
-        ideally, ``community_id`` — the community holding the estate's largest share, as
-        :func:`gis_planner.pipeline.analyse` gives it; computed here when absent. Estates in
-        no community take no part (a warning lists them).
+        Estates in EPSG:4549 with ``estate_id``, ``name``, ``households`` (missing = 0).
+        Estates in no community take no part (a warning lists them).
     communities : GeoDataFrame
         Community polygons in EPSG:4549 with ``community_id``, ``name`` (``street``, ``kind``
         and ``standard`` are carried over when present).
@@ -570,12 +617,19 @@ def propose_boundaries(
         standard and area, and to decide which part of a split keeps the community's code.
     barriers, planned_roads : GeoDataFrame, optional
         Lines or polygons; hard edges when ``rules.layout.hard_edges`` names them.
+    units : GeoDataFrame, optional
+        The household units of the run's year, EPSG:4549
+        (:func:`gis_planner.households.household_units`, ``Results.household_units``:
+        ``unit_id``, ``name``, ``source``, ``estate`` and ``community`` index labels of
+        ``estates`` and ``communities``, ``share``, whole ``households``, geometry). Default:
+        the estates' allocation by area share (R1, ``premises.straddling_split``), no parcels.
 
     Returns
     -------
     BoundaryProposal
-        Households are counted by whole estates, so ``households_before`` may differ from
-        the area-share figure of R1 for communities with straddling estates.
+        ``households_before`` summed over the communities that keep their code equals the
+        R1 households of those communities, and ``households`` (after) sums to the
+        households of all units.
     """
     check_working_crs(
         estates=estates,
@@ -589,17 +643,8 @@ def propose_boundaries(
     warnings: list[Problem] = []
     com_ids = communities["community_id"].astype(str).to_numpy()
     position = {c: k for k, c in enumerate(com_ids)}
-    if "community_id" in estates:
-        home = np.array(
-            [position.get(str(c), -1) if pd.notna(c) else -1 for c in estates["community_id"]],
-            dtype=np.int64,
-        )
-    else:
-        home = allocate_households(estates, communities).estates["community_index"].to_numpy()
-    households = (
-        pd.to_numeric(estates["households"], errors="coerce").fillna(0).to_numpy(dtype=np.int64)
-    )
-    outside = home < 0
+    given = _given_units(estates, communities, units)
+    outside = ~np.isin(np.arange(len(estates)), given.estate)
     if outside.any():
         warnings.append(
             Problem(
@@ -613,7 +658,7 @@ def propose_boundaries(
         )
 
     n_com = len(communities)
-    before = np.bincount(home[home >= 0], weights=households[home >= 0], minlength=n_com)
+    before = np.bincount(given.community, weights=given.households, minlength=n_com)
     # cells only where boundaries may move: communities out of range and their neighbours
     com_geoms = communities.geometry.values
     out_of_range = np.flatnonzero((before < lo) | (before > hi))
@@ -624,13 +669,11 @@ def propose_boundaries(
         )
         active[near] = True
         active[out_of_range] = True
-    units = _build_units(
-        estates, home, communities, households, float(layout.tessellation_spacing_m), active
-    )
+    cells = _build_units(given, communities, float(layout.tessellation_spacing_m), active)
     hard = _hard_edges(rules, barriers, planned_roads)
-    units.neighbours = _neighbours(units, hard, float(layout.neighbour_min_border_m))
+    cells.neighbours = _neighbours(cells, hard, float(layout.neighbour_min_border_m))
     restarts = int(layout.partition_restarts)
-    label = units.community.copy()
+    label = cells.community.copy()
     names = communities["name"].astype(str).to_numpy()
     meta: dict[int, dict] = {
         c: {"id": com_ids[c], "name": names[c], "origin": c, "change": []} for c in range(n_com)
@@ -644,20 +687,20 @@ def propose_boundaries(
         prem_area = area.to_numpy(float)
 
     def label_households(lab: int) -> float:
-        return float(units.households[label == lab].sum())
+        return float(cells.households[label == lab].sum())
 
     def keeper(parts: list[np.ndarray]) -> int:
         if len(prem_points):
             best_area, best = 0.0, -1
             for k, part in enumerate(parts):
                 inside = shapely.intersects(
-                    _overlay(shapely.union_all, units.geometry[part]), prem_points
+                    _overlay(shapely.union_all, cells.geometry[part]), prem_points
                 )
                 if inside.any() and prem_area[inside].max() > best_area:
                     best_area, best = float(prem_area[inside].max()), k
             if best >= 0:
                 return best
-        return int(np.argmax([units.households[p].sum() for p in parts]))
+        return int(np.argmax([cells.households[p].sum() for p in parts]))
 
     # ---- split the too large
     queue: list[int] = []
@@ -666,18 +709,18 @@ def propose_boundaries(
             if before[c] < lo:
                 queue.append(c)
             continue
-        nodes = np.flatnonzero(units.community == c)
-        big = nodes[units.households[nodes] > hi]
+        nodes = np.flatnonzero(cells.community == c)
+        big = nodes[cells.households[nodes] > hi]
         if len(big):
-            e = units.estate[big[0]]
+            e = cells.unit[big[0]]
             decisions[c] = {
                 "action": "no_proposal",
                 "note": msg(
                     "decision_none",
                     reason=msg(
                         "reason_estate_too_large",
-                        estate=estates["estate_id"].iloc[e],
-                        households=int(units.households[big[0]]),
+                        estate=given.ids[e],
+                        households=int(cells.households[big[0]]),
                         maximum=int(hi),
                     ),
                 ),
@@ -685,15 +728,15 @@ def propose_boundaries(
             continue
         parts: list[np.ndarray] = []
         failed = False
-        for comp in _components(nodes, units.neighbours):
-            total = float(units.households[comp].sum())
+        for comp in _components(nodes, cells.neighbours):
+            total = float(cells.households[comp].sum())
             if total <= hi:
                 parts.append(comp)
                 continue
             found = None
             k0 = math.ceil(total / hi)
             for k in range(k0, max(k0, math.floor(total / lo)) + 1):
-                found = _Partitioner(units, comp, lo, hi).run(k, restarts)
+                found = _Partitioner(cells, comp, lo, hi).run(k, restarts)
                 if found is not None:
                     break
             if found is None:
@@ -729,7 +772,7 @@ def propose_boundaries(
             label[parts[k]] = lab
             meta[lab]["change"].append("split")
             ids.append(meta[lab]["id"])
-            if units.households[parts[k]].sum() < lo:
+            if cells.households[parts[k]].sum() < lo:
                 queue.append(lab)
         decisions[c] = {
             "action": "split",
@@ -739,7 +782,7 @@ def propose_boundaries(
     # ---- merge the too small
     def neighbour_labels(lab: int) -> list[int]:
         mine = np.flatnonzero(label == lab)
-        found = {int(label[w]) for v in mine.tolist() for w in units.neighbours[v].tolist()}
+        found = {int(label[w]) for v in mine.tolist() for w in cells.neighbours[v].tolist()}
         found.discard(lab)
         return sorted(found)
 
@@ -754,7 +797,7 @@ def propose_boundaries(
         origin = meta[t]["origin"]
         nbs = neighbour_labels(t)
         whole = [
-            (n, _inertia(units, np.flatnonzero((label == t) | (label == n))))
+            (n, _inertia(cells, np.flatnonzero((label == t) | (label == n))))
             for n in nbs
             if lo <= h_t + label_households(n) <= hi
         ]
@@ -769,18 +812,18 @@ def propose_boundaries(
             if meta[gone]["origin"] != origin and meta[gone]["origin"] not in decisions:
                 decisions[meta[gone]["origin"]] = {"action": "merged", "note": note}
             continue
-        spread = _spread(units, label, t, nbs, hi)
+        spread = _spread(cells, label, t, nbs, hi)
         if spread is not None:
             label[:] = spread
             targets = sorted(
                 {
                     meta[x]["id"]
                     for x in nbs
-                    if (spread == x).any() and ((units.community == origin) & (spread == x)).any()
+                    if (spread == x).any() and ((cells.community == origin) & (spread == x)).any()
                 }
             )
             for x in nbs:
-                if ((units.community == origin) & (spread == x)).any():
+                if ((cells.community == origin) & (spread == x)).any():
                     meta[x]["change"].append("enlarged")
             if t == origin:
                 decisions[origin] = {
@@ -791,7 +834,7 @@ def propose_boundaries(
         redrawn = None
         options = sorted(
             (
-                (n, _inertia(units, np.flatnonzero((label == t) | (label == n))))
+                (n, _inertia(cells, np.flatnonzero((label == t) | (label == n))))
                 for n in nbs
                 if 2 * lo <= h_t + label_households(n) <= 2 * hi
             ),
@@ -799,7 +842,7 @@ def propose_boundaries(
         )
         for n, _ in options:
             nodes = np.flatnonzero((label == t) | (label == n))
-            two = _Partitioner(units, nodes, lo, hi).run(2, restarts)
+            two = _Partitioner(cells, nodes, lo, hi).run(2, restarts)
             if two is not None:
                 redrawn = (n, two)
                 break
@@ -845,7 +888,8 @@ def propose_boundaries(
     return _assemble(
         estates,
         communities,
-        units,
+        given,
+        cells,
         label,
         meta,
         decisions,
@@ -893,6 +937,107 @@ def _spread(
     return out if not (out == t).any() else None
 
 
+def _households_before(
+    com_ids: np.ndarray,
+    units: _Units,
+    label: np.ndarray,
+    meta: dict[int, dict],
+    labs: list[int],
+    before: np.ndarray,
+) -> np.ndarray:
+    """``households_before`` of each proposed community (``labs``): the households of the
+    original community whose code it keeps, plus those of every original community that went
+    into it whole (merged). A dissolved community (shared among several) counts in none."""
+    holder = {meta[lab]["id"]: lab for lab in labs}
+    total = dict.fromkeys(labs, 0)
+    for c, cid in enumerate(com_ids.tolist()):
+        if cid in holder:
+            total[holder[cid]] += int(before[c])
+            continue
+        went = set(label[units.community == c].tolist())
+        if len(went) == 1 and (lab := went.pop()) in total:
+            total[lab] += int(before[c])
+    return np.array([total[lab] for lab in labs], dtype=np.int64)
+
+
+def _estate_table(
+    estates: gpd.GeoDataFrame,
+    given: _Given,
+    units: _Units,
+    label: np.ndarray,
+    com_ids: np.ndarray,
+    meta: dict[int, dict],
+) -> pd.DataFrame:
+    """Each estate's community before and after, by its largest piece (ties: the first
+    community), as ``estates.community_id`` gives it."""
+    has = units.unit >= 0
+    unit = units.unit[has]
+    est = given.estate[unit]
+    mine = est >= 0
+    unit, est, lab = unit[mine], est[mine], label[has][mine]
+    order = np.lexsort((given.community[unit], -given.share[unit], est))
+    first = np.r_[True, est[order][1:] != est[order][:-1]] if len(order) else np.zeros(0, bool)
+    pick = order[first]
+    home = np.full(len(estates), None, dtype=object)
+    home[est[pick]] = com_ids[given.community[unit[pick]]]
+    proposed = np.full(len(estates), None, dtype=object)
+    proposed[est[pick]] = [meta[int(x)]["id"] for x in lab[pick]]
+    return pd.DataFrame(
+        {"community_id": home, "proposed_community_id": proposed}, index=estates.index, dtype=object
+    )
+
+
+def _moves(
+    given: _Given,
+    units: _Units,
+    label: np.ndarray,
+    com_ids: np.ndarray,
+    meta: dict[int, dict],
+    frame: pd.DataFrame,
+    before_by_id: dict[str, int],
+) -> pd.DataFrame:
+    """One row per household unit that changes community (a straddling estate's piece, or a
+    plan-year parcel, with ``parcel_id`` instead of ``estate_id``)."""
+    has = units.unit >= 0
+    unit, lab, home = units.unit[has], label[has], units.community[has]
+    to_ids = np.array([meta[int(x)]["id"] for x in lab], dtype=object)
+    from_ids = com_ids[home].astype(object)
+    moved = from_ids != to_ids
+    unit, from_ids, to_ids = unit[moved], from_ids[moved], to_ids[moved]
+    order = np.argsort(unit, kind="stable")
+    unit, from_ids, to_ids = unit[order], from_ids[order], to_ids[order]
+    is_estate = given.estate[unit] >= 0
+    none = np.full(len(unit), None, dtype=object)
+    moves = pd.DataFrame(
+        {
+            "estate_id": np.where(is_estate, given.ids[unit], none),
+            "estate_name": np.where(is_estate, given.names[unit], none),
+            "households": given.households[unit].astype(np.int64),
+            "from_community_id": from_ids,
+            "to_community_id": to_ids,
+        }
+    )
+    ids = frame["community_id"].tolist()
+    after_by_id = dict(zip(ids, frame["households"].tolist(), strict=True))
+    name_by_id = dict(zip(ids, frame["name"].tolist(), strict=True))
+    change_by_id = dict(zip(ids, frame["change"].tolist(), strict=True))
+    moves["to_name"] = moves["to_community_id"].map(name_by_id).astype(object)
+    moves["change"] = moves["to_community_id"].map(change_by_id).astype(object)
+    moves["from_households_before"] = moves["from_community_id"].map(before_by_id).astype("Int64")
+    moves["from_households_after"] = (
+        moves["from_community_id"].map(lambda i: after_by_id.get(i, 0)).astype("Int64")
+    )
+    moves["to_households_before"] = (
+        moves["to_community_id"].map(lambda i: before_by_id.get(i, 0)).astype("Int64")
+    )
+    moves["to_households_after"] = moves["to_community_id"].map(after_by_id).astype("Int64")
+    for column in ("estate_id", "estate_name", "from_community_id", "to_community_id"):
+        moves[column] = moves[column].astype(object)
+    if given.parcels:  # a plan year with delivered parcels
+        moves["parcel_id"] = np.where(is_estate, none, given.ids[unit])
+    return moves
+
+
 def _clean(geom: shapely.Geometry) -> shapely.Geometry:
     """Valid polygonal geometry without the slivers of floating-point noise (< 1 m²)."""
     if not shapely.is_valid(geom):
@@ -924,6 +1069,7 @@ def _smooth(shares: dict[int, shapely.Geometry], tolerance_m: float) -> dict[int
 def _assemble(
     estates: gpd.GeoDataFrame,
     communities: gpd.GeoDataFrame,
+    given: _Given,
     units: _Units,
     label: np.ndarray,
     meta: dict[int, dict],
@@ -983,7 +1129,8 @@ def _assemble(
         divided.append(
             bool(units.active[nodes].all()) and len(_components(nodes, units.neighbours)) > 1
         )
-        n_est.append(int((units.estate[nodes] >= 0).sum()))
+        est = given.estate[units.unit[nodes][units.unit[nodes] >= 0]]
+        n_est.append(len(np.unique(est[est >= 0])))
     change = [", ".join(dict.fromkeys(meta[lab]["change"])) or "unchanged" for lab in labs]
     frame = pd.DataFrame({"community_id": ids, "name": [meta[lab]["name"] for lab in labs]})
     for column in ("street", "kind"):
@@ -992,7 +1139,7 @@ def _assemble(
     frame["source_ids"] = sources
     frame["change"] = change
     frame["estates_count"] = n_est
-    frame["households_before"] = hh_before
+    frame["households_before"] = _households_before(com_ids, units, label, meta, labs, before)
     frame["households"] = hh.astype(np.int64)
     is_old = ids.isin(com_ids).to_numpy()
     frame["scale_status_before"] = pd.Series(
@@ -1042,53 +1189,8 @@ def _assemble(
     proposed = gpd.GeoDataFrame(frame, geometry=geoms, crs=crs_mod.frame_crs(communities, estates))
 
     # --- estates, moves, decisions
-    est_label = np.full(len(estates), -1, np.int64)
-    has = units.estate >= 0
-    est_label[units.estate[has]] = label[has]
-    est_home = np.full(len(estates), -1, np.int64)
-    est_home[units.estate[has]] = units.community[has]
-    lab_id = {lab: meta[lab]["id"] for lab in meta}
-    est_table = pd.DataFrame(
-        {
-            "community_id": [com_ids[c] if c >= 0 else None for c in est_home],
-            "proposed_community_id": [lab_id[int(x)] if x >= 0 else None for x in est_label],
-        },
-        index=estates.index,
-        dtype=object,
-    )
-    moved = (est_table["community_id"] != est_table["proposed_community_id"]) & (est_home >= 0)
-    after_by_id = dict(zip(ids.tolist(), hh.tolist(), strict=True))
-    name_by_id = dict(zip(ids.tolist(), frame["name"].tolist(), strict=True))
-    change_by_id = dict(zip(ids.tolist(), change, strict=True))
-    m = estates.loc[moved]
-    moves = pd.DataFrame(
-        {
-            "estate_id": m["estate_id"].astype(str).astype(object).to_numpy(),
-            "estate_name": (
-                m["name"].astype(object).to_numpy()
-                if "name" in m
-                else np.full(len(m), None, dtype=object)
-            ),
-            "households": pd.to_numeric(m["households"], errors="coerce")
-            .fillna(0)
-            .astype(np.int64)
-            .to_numpy(),
-            "from_community_id": est_table.loc[moved, "community_id"].to_numpy(),
-            "to_community_id": est_table.loc[moved, "proposed_community_id"].to_numpy(),
-        }
-    )
-    moves["to_name"] = moves["to_community_id"].map(name_by_id).astype(object)
-    moves["change"] = moves["to_community_id"].map(change_by_id).astype(object)
-    moves["from_households_before"] = moves["from_community_id"].map(before_by_id).astype("Int64")
-    moves["from_households_after"] = (
-        moves["from_community_id"].map(lambda i: after_by_id.get(i, 0)).astype("Int64")
-    )
-    moves["to_households_before"] = (
-        moves["to_community_id"].map(lambda i: before_by_id.get(i, 0)).astype("Int64")
-    )
-    moves["to_households_after"] = moves["to_community_id"].map(after_by_id).astype("Int64")
-    for column in ("from_community_id", "to_community_id"):
-        moves[column] = moves[column].astype(object)
+    est_table = _estate_table(estates, given, units, label, com_ids, meta)
+    moves = _moves(given, units, label, com_ids, meta, frame, before_by_id)
 
     status_before = scale_status(pd.Series(before), rules=rules)
     out_of_range = np.flatnonzero(status_before.to_numpy() != "ok")

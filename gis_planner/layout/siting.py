@@ -817,6 +817,7 @@ def propose_sites(
     communities: gpd.GeoDataFrame | None = None,
     paths: gpd.GeoDataFrame | None = None,
     p: int | None = None,
+    parcels: gpd.GeoDataFrame | None = None,
 ) -> SitingResult:
     """Propose new premises sites: set cover and maximal coverage (R7, 一(一)).
 
@@ -846,10 +847,16 @@ def propose_sites(
         to the nearest piece that reaches a site or premises.
     p : int, optional
         Sites of the maximal-coverage model; default ``rules.layout.new_sites_p``.
+    parcels : GeoDataFrame, optional
+        In a plan year, the development parcels delivered by then (EPSG:4549, ``parcel_id``,
+        whole ``households``; e.g. the parcel units of ``Results.household_units``): demand
+        like estates, measured from the same point. Candidates still come from
+        ``development_parcels`` and the estates only.
 
     Returns
     -------
     SitingResult
+        With ``parcels`` (the parcels' rows of the estates' table) when parcels were given.
 
     Raises
     ------
@@ -863,6 +870,7 @@ def propose_sites(
         development_parcels=development_parcels,
         communities=communities,
         paths=paths,
+        parcels=parcels,
     )
     layout = rules.layout
     distance_m = float(layout.walking_distance_m)
@@ -896,6 +904,9 @@ def propose_sites(
                 )
             )
         candidates = candidates.assign(community_id=community)[~outside].reset_index(drop=True)
+    given_estates = estates
+    if parcels is not None and len(parcels):  # plan-year demand: the parcels after the estates
+        estates = _with_parcels(estates, parcels)
     if len(candidates) == 0 and p_asked:
         raise InputError([Problem("candidate_sites", msg("no_candidates"))])
     if len(candidates) == 0:
@@ -1108,6 +1119,12 @@ def propose_sites(
         p,
         summary["mclp_households_newly_covered"],
     )
+    parcel_table = None
+    if estates is not given_estates:
+        assert parcels is not None
+        n = len(given_estates)
+        parcel_table = est_table.iloc[n:].set_axis(parcels.index)
+        est_table = est_table.iloc[:n].set_axis(given_estates.index)
     return SitingResult(
         sites,
         cand_out,
@@ -1116,7 +1133,32 @@ def propose_sites(
         {"lscp": lscp_info, "mclp": mclp_info},
         network_table,
         tuple(warnings),
+        parcel_table,
     )
+
+
+def _with_parcels(estates: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The estates then the parcels as one demand layer (``estate_id``, ``households``),
+    indexed 0…n-1."""
+    demand = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "estate_id": estates["estate_id"].astype(str).to_numpy(dtype=object),
+                    "households": pd.to_numeric(estates["households"], errors="coerce").to_numpy(),
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "estate_id": parcels["parcel_id"].astype(str).to_numpy(dtype=object),
+                    "households": pd.to_numeric(parcels["households"], errors="coerce").to_numpy(),
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
+    geometry = np.concatenate([estates.geometry.values, parcels.geometry.values])
+    return gpd.GeoDataFrame(demand, geometry=geometry, crs=estates.crs)
 
 
 # --------------------------------------------------------------------------- scenario
