@@ -22,6 +22,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from gis_planner import catalogue
+
 LANGS = ("zh", "en")
 
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -732,28 +734,28 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "  geojson/<layer>_wgs84.geojson  WGS84 lon/lat (EPSG:4326, RFC 7946) for web systems; CGCS2000 is taken as WGS84 (they differ by centimetres)",
     ),
     "bureau_readme_shp": (
-        "  shp/<图层>.shp                Shapefile，GBK 编码（附 .cpg），字段名为字段代码",
-        "  shp/<layer>.shp                Shapefile, GBK text (with .cpg), field names are the field codes",
+        "  shp/<图层>.shp                Shapefile，GBK 编码（附 .cpg）与空间索引（.qix），字段名为字段代码",
+        "  shp/<layer>.shp                Shapefile, GBK text (with .cpg) and a spatial index (.qix), field names are the field codes",
     ),
     "bureau_readme_gpkg": (
-        "  gpkg/bureau.gpkg              GeoPackage，每个图层一张表",
-        "  gpkg/bureau.gpkg               GeoPackage, one table per layer",
+        "  gpkg/bureau.gpkg              GeoPackage 1.2，每个图层一张表，字段别名为中文名称（gpkg_data_columns）",
+        "  gpkg/bureau.gpkg               GeoPackage 1.2, one table per layer, field aliases from the field dictionary (gpkg_data_columns)",
     ),
     "bureau_readme_gdb": (
         "  gdb/bureau.gdb                文件地理数据库（FileGDB）",
         "  gdb/bureau.gdb                 File geodatabase (FileGDB)",
     ),
     "bureau_readme_dictionary": (
-        "  field_dictionary.csv / .xlsx  字段字典：字段代码、英文字段名、中英文名称、单位与含义",
-        "  field_dictionary.csv / .xlsx   field dictionary: code, field, Chinese and English names, unit, meaning",
+        "  field_dictionary.csv / .xlsx  字段字典：字段代码、英文字段名、中英文名称、类型、单位与说明",
+        "  field_dictionary.csv / .xlsx   field dictionary: code, field, Chinese and English names, type, unit, meaning",
     ),
     "bureau_readme_metadata": (
         "  metadata.json                 导出信息、源数据及每个文件的 SHA-256 校验值",
         "  metadata.json                  what was exported, and the SHA-256 of the sources and of every file",
     ),
     "bureau_readme_values": (
-        "枚举字段保存英文代码（如 meets、short），中文含义见字段字典的“meaning”列。",
-        "Enumerated fields hold English codes (e.g. meets, short); the field dictionary's 'meaning' column explains them.",
+        "枚举字段保存中文取值（如 达标、半封闭），英文代码保存在其后的代码字段（字段名加 _code，Shapefile 字段代码加 DM）；是否字段为“是/否”。",
+        "Enumerated fields hold their labels (e.g. semi-open, needs survey), their codes are kept in the code field after them (the field name + _code, in the Shapefile the code + DM); yes/no fields hold yes or no.",
     ),
     "bureau_readme_verified": (
         "写出后已逐一读回核验：要素数、编号、坐标（抽样，误差不超过 1 毫米）与中文文本均与源数据一致。",
@@ -1455,6 +1457,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "文本中含 NUL 字符（\\u0000），读取时会被截断；请删除这些字符：{rows}",
         "text holds NUL characters (\\u0000), which cut the values short when read; remove them: {rows}",
     ),
+    "field_cut_ambiguous": (
+        "字段名“{column}”是被截短（Shapefile 字段名至多 10 字节）的名称，可能是以下字段中的任一个：{fields}，无法判断；请在 planner.yaml 的 layers.{layer}.fields 中指定",
+        "field name '{column}' is a name cut short (a Shapefile field name holds 10 bytes) and could be any of the fields {fields}; say which in planner.yaml under layers.{layer}.fields",
+    ),
+    "field_unknown": (
+        "未知字段“{column}”，是否指 {guess}？该字段未被使用；如是，请改名，或在 planner.yaml 的 layers.{layer}.fields 中映射",
+        "unknown field '{column}': did you mean {guess}? It is not used; if so, rename it or map it in planner.yaml under layers.{layer}.fields",
+    ),
     "field_conflict": (
         "字段“{field}”有多个候选列：{columns}，只能用其一（其余会被忽略）；请删除或改名多余的列，或在 planner.yaml 的 layers.{layer}.fields 中指定用哪一列",
         "several columns could be field '{field}': {columns}, and all but one would be ignored; remove or rename the others, or name the one to use in planner.yaml under layers.{layer}.fields",
@@ -1657,70 +1667,20 @@ def render(value: Any, lang: str = "zh") -> Any:
     return value
 
 
-# Output column headers (Chinese, English) for the report and the map.
+# Output column headers (Chinese, English) for the report and the map: the fields of the layers
+# come from the field catalogue (data/fields.csv, :func:`gis_planner.catalogue.labels`); the
+# other headers (summaries, scenario and layout tables) are these.
 LABELS: dict[str, tuple[str, str]] = {
-    "community_id": ("社区代码", "Community code"),
-    "name": ("名称", "Name"),
-    "street": ("街道", "Street"),
-    "kind": ("社区类型", "Community kind"),
-    "population": ("常住人口", "Resident population"),
-    "population_used": ("计算用常住人口", "Population used"),
-    "households": ("户数", "Households"),
-    "households_given": ("社区填报户数", "Households (given)"),
-    "standard": ("用房标准", "Premises standard"),
-    "required_area_m2": ("应配面积(m²)", "Required area (m²)"),
-    "premises_area_m2": ("现有面积(m²)", "Existing area (m²)"),
-    "shortfall_m2": ("缺口面积(m²)", "Shortfall (m²)"),
-    "premises_status": ("用房状态", "Premises status"),
-    "service_centre_ok": ("便民服务中心达标", "Service centre OK"),
-    "staff_min": ("人员配备下限", "Staff (min)"),
-    "staff_max": ("人员配备上限", "Staff (max)"),
-    "working_funds_yuan": ("工作经费(元/年)", "Working funds (yuan/yr)"),
-    "cobuild_funds_yuan": ("共建经费(元/年)", "Co-building funds (yuan/yr)"),
-    "subsidy_build_yuan": ("建设补助(元)", "Build subsidy (yuan)"),
-    "subsidy_rent_yuan_per_year": ("租金补助(元/年)", "Rent subsidy (yuan/yr)"),
-    "scale_status": ("规模评价", "Scale status"),
-    "warnings": ("提示", "Warnings"),
-    "estates_count": ("小区数", "Estates"),
-    "estate_id": ("小区代码", "Estate code"),
-    "built_year": ("建成年份", "Built"),
-    "enclosure": ("封闭情况", "Enclosure"),
-    "property_management": ("物业管理", "Property management"),
-    "facade": ("外立面", "Facade"),
-    "condition": ("基础条件", "Condition"),
-    "survey_participation": ("参与率", "Survey participation"),
-    "survey_support": ("支持率", "Survey support"),
-    "commercial_frontage": ("沿街商铺占比", "Commercial frontage"),
-    "community_shares": ("所属社区比例", "Community shares"),
-    "community_name": ("社区名称", "Community"),
-    "enclosure_status": ("开转封评估", "Enclosure status"),
-    "enclosure_reasons": ("评估理由", "Reasons"),
-    "enclosure_rank": ("排序", "Rank"),
-    "walls_included": ("墙体一并改造", "Walls included"),
-    "no_property_management": ("无物业管理", "No property management"),
-    "nearest_premises_m": ("最近社区用房距离(m)", "Nearest premises (m)"),
-    "covered": ("直线范围内有用房", "Premises within straight-line reach"),
+    **catalogue.labels(),
     "area_ha": ("面积(公顷)", "Area (ha)"),
-    "premises_id": ("用房编号", "Premises id"),
-    "function": ("功能", "Function"),
-    "floor_area_m2": ("建筑面积(m²)", "Floor area (m²)"),
-    "floor": ("楼层", "Floor"),
-    "tenure": ("建设方式", "Tenure"),
-    "cost_yuan": ("建设投入(元)", "Cost (yuan)"),
-    "annual_rent_yuan": ("年租金(元)", "Annual rent (yuan)"),
-    "status": ("状态", "Status"),
-    "subsidy_note": ("补助说明", "Subsidy note"),
-    "assigned_by": ("归属方式", "Assigned by"),
     "unassigned": ("未分配", "Unassigned"),
     "layer": ("图层", "Layer"),
-    "source": ("来源", "Source"),
     "message": ("内容", "Message"),
     "key": ("规则项", "Rule"),
     "value": ("取值", "Value"),
     "section": ("条款", "Section"),
     # enclosure (R6)
     "estate_name": ("小区名称", "Estate"),
-    "road_crossing_m": ("规划道路穿越长度(m)", "Planned road crossing (m)"),
     "summary_level": ("汇总层级", "Level"),
     "total": ("合计", "Total"),
     "enc_candidates": ("可列入小区数", "Candidates"),
@@ -1731,15 +1691,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "enc_not_applicable": ("已封闭小区数", "Already enclosed"),
     # map
     "staff_range": ("人员配备(人)", "Staffing (people)"),
-    "households_covered": (
-        "直线范围内有用房的户数",
-        "Households with premises within straight-line reach",
-    ),
-    "road_id": ("道路编号", "Road id"),
-    "parcel_id": ("地块编号", "Parcel id"),
-    "planned_households": ("规划户数", "Planned households"),
-    "residential_floor_area_m2": ("住宅建筑面积(m²)", "Residential floor area (m²)"),
-    "delivery_year": ("交付年份", "Delivery year"),
     # scenario
     "households_current": ("现状户数", "Households (data year)"),
     "households_parcels": ("出让地块新增户数", "Households from parcels"),
@@ -1775,13 +1726,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "action": ("处理方式", "Action"),
     "proposed_ids": ("建议社区代码", "Proposed communities"),
     "proposed_community_id": ("建议所属社区", "Proposed community"),
-    "site_id": ("点位编号", "Site id"),
-    "model": ("选址模型", "Model"),
-    "priority": ("优先序", "Priority"),
-    "households_newly_covered": ("新增覆盖户数", "Households newly covered"),
-    "estates_newly_covered": ("新增覆盖小区数", "Estates newly covered"),
-    "households_in_reach": ("范围内尚未覆盖的户数", "Uncovered households within reach"),
-    "max_floor_area_m2": ("最大建筑面积(m²)", "Maximum floor area (m²)"),
     "walk_to_premises_m": ("至现有用房步行距离(m)", "Walk to premises (m)"),
     "covered_existing": ("现有用房已覆盖", "Covered by existing premises"),
     "coverable": ("可被覆盖", "Coverable"),
@@ -1802,7 +1746,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "required_area_m2_after": ("调整后应配用房面积(m²)", "Required area after (m²)"),
     "decision_note": ("调整说明", "Decision"),
     "divided": ("被分隔要素分开", "Divided by hard edges"),
-    "barrier_id": ("编号", "Barrier id"),
     "barrier_kind": ("类型", "Kind"),
 }
 

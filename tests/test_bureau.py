@@ -169,7 +169,16 @@ def _listing(folder: Path) -> dict[str, bytes]:
 
 def test_field_dictionary_codes_are_short_unique_pinyin_initials():
     d = field_dictionary()
-    assert list(d.columns) == ["layer", "code", "field", "name_zh", "name_en", "unit", "meaning"]
+    assert list(d.columns) == [
+        "layer",
+        "code",
+        "field",
+        "name_zh",
+        "name_en",
+        "type",
+        "unit",
+        "meaning",
+    ]
     assert all(len(c.encode("gbk")) <= 10 and c.isascii() and c.isupper() for c in d["code"])
     assert not d.duplicated(["layer", "code"]).any()
     assert not d.duplicated(["layer", "field"]).any()
@@ -193,7 +202,7 @@ def test_field_dictionary_covers_every_field_the_demo_exports(demo_results):
         assert d.loc[d["layer"] == layer, "field"].tolist() == fields
     unlisted = d[d["meaning"] == "field exported as it was (not in the field dictionary)"]
     assert unlisted.empty, (
-        f"add these fields to gis_planner/data/bureau_fields.csv: "
+        f"add these fields (with a code) to gis_planner/data/fields.csv: "
         f"{unlisted[['layer', 'field']].values.tolist()}"
     )
 
@@ -261,7 +270,7 @@ def test_demo_in_each_crs_reads_back_in_every_format(demo_results, tmp_path, crs
     )
     for layer in sources:
         fields = pyogrio.read_info(root / "shp" / f"{layer}.shp")["fields"]
-        assert set(fields) <= set(d.loc[d["layer"] == layer, "code"])
+        assert set(fields) <= set(d.loc[d["图层"] == layer, "字段代码"])
     assert pd.read_excel(root / "field_dictionary.xlsx", dtype=str).fillna("").equals(d)
     # the zip holds exactly the folder
     with zipfile.ZipFile(tmp_path / "bureau.zip") as z:
@@ -367,8 +376,8 @@ def test_field_missing_from_the_dictionary_gets_a_code_and_a_warning(odd_package
         dtype=str,
         keep_default_na=False,
     )
-    row = d[(d["layer"] == "communities") & (d["field"] == "备注")].iloc[0]
-    assert row["code"] == "备注" and row["name_zh"] == "备注"
+    row = d[(d["图层"] == "communities") & (d["字段"] == "备注")].iloc[0]
+    assert row["字段代码"] == "备注" and row["字段名称"] == "备注"
     shp = _read(odd_package.folder / "shp" / "communities.shp")
     assert shp["备注"].tolist()[0] == "试点"
     assert any("备注" in str(w) for w in odd_package.warnings)
@@ -427,7 +436,7 @@ def test_a_file_that_reads_back_wrong_is_an_error_and_nothing_is_replaced(
     before = _listing(tmp_path / "bureau")
     write = bureau_formats.write_shapefile
 
-    def shifted(frame, path, *, crs):  # 2 mm east, and one feature lost
+    def shifted(frame, path, *, crs, decimals=None):  # 2 mm east, and one feature lost
         moved = frame.set_geometry(frame.geometry.translate(xoff=0.002))
         write(moved.iloc[:-1] if "estates" in path.name else moved, path, crs=crs)
 
@@ -685,8 +694,9 @@ def test_proposed_sites_of_both_models_are_exported_with_unique_ids(demo_results
     sites = _read(tmp_path / "bureau" / "shp" / "sites.shp")
     expected = demo_results.sites
     assert len(sites) == len(expected) and sites["JYBH"].is_unique
-    assert set(sites["XZMX"]) == {"lscp", "mclp"}
-    mclp = sites[sites["XZMX"] == "mclp"]
+    assert set(sites["XZMXDM"]) == {"lscp", "mclp"}  # the codes, beside the words
+    assert set(sites["XZMX"]) == {"全覆盖（最少点位）", "最大覆盖（p 个点位）"}
+    mclp = sites[sites["XZMXDM"] == "mclp"]
     assert mclp["XZFGHS"].sum() == demo_results.layout.summary["mclp_households_newly_covered"]
     assert report.counts["sites"]["gpkg"] == len(expected)
 
@@ -722,3 +732,139 @@ def test_cli_refuses_a_foreign_package_before_reading_anything(tmp_path):
     assert result.exit_code == 1
     assert "not a package written by this tool" in result.output
     assert (out / "bureau.zip").read_text(encoding="utf-8") == "the planner's own zip"
+
+
+# --------------------------------------------------------------------------- bureau's language
+
+
+def _formats_of(root: Path, layer: str) -> dict[str, gpd.GeoDataFrame]:
+    codes = field_dictionary().set_index(["layer", "field"])["code"]
+    shp = _read(root / "shp" / f"{layer}.shp")
+    named = shp.rename(columns={c: f for (lay, f), c in codes.items() if lay == layer})
+    frames = {
+        "geojson": _read(root / "geojson" / f"{layer}.geojson", None),
+        "shp": named,
+        "gpkg": _read(root / "gpkg" / "bureau.gpkg", layer),
+    }
+    if CAN_GDB:
+        frames["gdb"] = _read(root / "gdb" / "bureau.gdb", layer)
+    return frames
+
+
+def test_values_are_chinese_with_codes_kept_in_every_format(odd_package):
+    root = odd_package.folder
+    for fmt, estates in _formats_of(root, "estates").items():
+        row = estates.set_index("estate_id").loc["E2"]
+        assert row["enclosure"] == "半封闭" and row["enclosure_code"] == "semi_open", fmt
+        assert row["covered"] in ("是", "否"), fmt
+        assert row["no_property_management"] in ("是", "否", None), fmt
+        assert not str(row["community_shares"]).startswith("{"), fmt  # no JSON in a field
+    for fmt, communities in _formats_of(root, "communities").items():
+        assert set(communities["premises_status"]) <= {"达标", "不足", "无用房"}, fmt
+        assert set(communities["premises_status_code"]) <= {"meets", "short", "none"}, fmt
+        assert set(communities["service_centre_ok"]) <= {"是", "否"}, fmt
+
+
+def test_years_and_counts_are_integers_and_numbers_have_their_decimals(odd_package):
+    root = odd_package.folder
+    info = pyogrio.read_info(root / "shp" / "estates.shp")
+    types = dict(zip(info["fields"], info["dtypes"], strict=True))
+    assert types["JCNF"] == "int32" and types["HS"] == "int32"  # built_year, households: N(9,0)
+    info = pyogrio.read_info(root / "gpkg" / "bureau.gpkg", layer="communities")
+    types = dict(zip(info["fields"], info["dtypes"], strict=True))
+    assert types["staff_min"] == "int64" and types["service_centre_ok"] == "object"
+    # the Shapefile's reals carry their catalogue decimals, not 15 digits of float noise
+    dbf = (root / "shp" / "communities.dbf").read_bytes()
+    assert b"9999999" not in dbf and b"0000001" not in dbf
+    fields = {name: places for name, _, _, _, places in bureau_formats._dbf_fields(dbf[:2000])}
+    assert fields["YPMJ"] == 2 and fields["GZJF"] == 2
+
+
+def test_set_dbf_decimals_rewrites_values_in_place(tmp_path):
+    frame = gdf(
+        [
+            {"area": 4202.4, "n": 3, "geometry": pt(0, 0)},
+            {"area": None, "n": 4, "geometry": pt(1, 1)},
+        ]
+    )
+    path = tmp_path / "t.shp"
+    bureau_formats.write_shapefile(frame, path, crs="EPSG:4549", decimals={"area": 2})
+    raw = path.with_suffix(".dbf").read_bytes()
+    assert b"4202.40" in raw and b"4202.399" not in raw
+    back = _read(path)
+    assert back["area"].iloc[0] == 4202.4 and pd.isna(back["area"].iloc[1])
+    assert path.with_suffix(".qix").exists()  # the spatial index
+
+
+def test_shapefiles_have_a_spatial_index(odd_package):
+    for shp in (odd_package.folder / "shp").glob("*.shp"):
+        assert shp.with_suffix(".qix").exists(), shp.name
+
+
+def test_geopackage_is_version_1_2_with_chinese_field_aliases(odd_package):
+    import sqlite3
+    import warnings
+
+    path = odd_package.folder / "gpkg" / "bureau.gpkg"
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone() == (10200,)
+        title = db.execute(
+            "SELECT title, description FROM gpkg_data_columns "
+            "WHERE table_name = 'communities' AND column_name = 'shortfall_m2'"
+        ).fetchone()
+        extension = db.execute(
+            "SELECT scope FROM gpkg_extensions WHERE table_name = 'gpkg_data_columns'"
+        ).fetchone()
+    assert title[0] == "缺口面积" and title[1]
+    assert extension == ("read-write",)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # GDAL says nothing on opening it
+        pyogrio.read_dataframe(path, layer="communities")
+
+
+def test_field_dictionary_headers_in_the_package_language(odd_results, tmp_path):
+    export_bureau(odd_results, tmp_path / "en", formats="geojson", lang="en")
+    en = pd.read_csv(tmp_path / "en" / "bureau" / "field_dictionary.csv", encoding="utf-8-sig")
+    assert list(en.columns) == [
+        "layer",
+        "code",
+        "field",
+        "name_zh",
+        "name_en",
+        "type",
+        "unit",
+        "meaning",
+    ]
+    back = _read(tmp_path / "en" / "bureau" / "geojson" / "estates.geojson", None)
+    assert set(back["enclosure"]) == {"open", "semi-open"}
+    assert set(back["enclosure_code"]) == {"open", "semi_open"}
+    assert set(back["covered"]) <= {"yes", "no"}
+
+
+def test_field_dictionary_in_chinese(odd_package):
+    d = pd.read_csv(odd_package.folder / "field_dictionary.csv", encoding="utf-8-sig", dtype=str)
+    assert list(d.columns)[:2] == ["图层", "字段代码"]
+    assert {"字段名称", "类型", "单位", "说明"} <= set(d.columns)
+    row = d[(d["图层"] == "communities") & (d["字段代码"] == "YPMJ")].iloc[0]
+    assert row["类型"] == "数值（2 位小数）" and row["字段名称"] == "应配面积"
+    row = d[(d["图层"] == "estates") & (d["字段代码"] == "FBQKDM")].iloc[0]
+    assert row["字段"] == "enclosure_code" and row["字段名称"] == "封闭情况代码"
+
+
+@pytest.mark.skipif(not CAN_GDB, reason="GDAL cannot write FileGDB")
+def test_filegdb_has_chinese_layer_and_field_aliases(odd_package):
+    path = odd_package.folder / "gdb" / "bureau.gdb"
+    assert "gdb" in odd_package.formats
+    info = pyogrio.read_info(path, layer="estates")
+    assert info["layer_metadata"]["ALIAS_NAME"] == "小区"
+    _, table = pyogrio.read_arrow(path, layer="estates", max_features=1)
+    alias = table.schema.field("enclosure").metadata[b"GDAL:OGR:alternative_name"]
+    assert alias.decode("utf-8") == "封闭情况"
+
+
+def test_geopackage_layers_are_named_in_chinese(odd_package):
+    import sqlite3
+
+    with sqlite3.connect(odd_package.folder / "gpkg" / "bureau.gpkg") as db:
+        names = dict(db.execute("SELECT table_name, identifier FROM gpkg_contents").fetchall())
+    assert names["communities"] == "社区边界" and names["estates"] == "小区"

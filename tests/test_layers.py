@@ -469,3 +469,91 @@ def test_public_functions_refuse_layers_outside_the_working_crs():
             call()
         problem = _problem(err, "layout_crs")
         assert problem.message.values == {"crs": "EPSG:4326", "working": "EPSG:4549"}
+
+
+# --- shapefile field names cut to 10 bytes, and unknown fields (new-user trial) ------------
+
+
+def _gbk_shapefile(folder, name, frame):
+    """``frame`` written as a GBK shapefile (GDAL cuts field names to 10 bytes)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "Normalized/laundered field name": the cut under test
+        frame.to_file(folder / f"{name}.shp", engine="pyogrio", encoding="GBK")
+
+
+def _premises(**columns):
+    rows = [{"premises_id": "P1", "geometry": pt(500, 500)}]
+    frame = gdf(rows)
+    for column, value in columns.items():
+        frame[column] = [value]
+    return frame
+
+
+def test_gbk_shapefile_alias_cut_to_10_bytes_is_matched(tmp_path):
+    import pyogrio
+
+    folder = write_layers(tmp_path / "l", communities=two_communities())
+    premises = _premises(所属社区编码="B", 功能="党群服务中心", 建筑面积=900.0, 建设方式="新建")
+    _gbk_shapefile(folder, "premises", premises)
+    assert "所属社区编" in pyogrio.read_info(folder / "premises.shp")["fields"]  # 12 → 10 bytes
+    data = load_layers(folder)
+    assert data.premises["community_id"].tolist() == ["B"]
+    assert not [w.code for w in data.warnings if w.code == "field_unknown"]
+
+
+def test_gbk_shapefile_english_name_cut_to_10_bytes_is_matched(tmp_path):
+    estates = _estates(commercial_frontage=0.2, survey_participation=0.9)
+    folder = write_layers(tmp_path / "l", communities=two_communities())
+    _gbk_shapefile(folder, "estates", estates)
+    data = load_layers(folder)
+    assert data.estates["commercial_frontage"].tolist() == [0.2, 0.2]
+    assert data.estates["survey_participation"].tolist() == [0.9, 0.9]
+
+
+@pytest.mark.parametrize("column", ["户 数", "househods"])
+def test_misspelt_optional_field_is_warned_with_the_closest_name(tmp_path, column):
+    communities = two_communities()
+    communities[column] = [1200, 800]
+    folder = write_layers(tmp_path / "l", estates=_estates())
+    _gbk_shapefile(folder, "communities", communities)
+    data = load_layers(folder)
+    unknown = [w for w in data.warnings if w.code == "field_unknown"]
+    assert len(unknown) == 1
+    assert unknown[0].message.values["column"] == column
+    assert "households" in unknown[0].message.values["guess"]
+    assert "未知字段" in unknown[0].message.text("zh")
+
+
+def test_a_county_field_close_to_nothing_passes_unremarked(tmp_path):
+    communities = two_communities()
+    communities["OBJECTID"] = [1, 2]
+    folder = write_layers(tmp_path / "l", estates=_estates())
+    _gbk_shapefile(folder, "communities", communities)
+    data = load_layers(folder)
+    assert not [w for w in data.warnings if w.code == "field_unknown"]
+
+
+def test_a_cut_name_two_fields_share_is_refused_naming_both():
+    from gis_planner.errors import ProblemList
+    from gis_planner.io import schema
+    from gis_planner.io.fields import cut_names, rename_fields
+
+    assert cut_names("所属社区编码")[0] == "所属社区编"
+    spec = schema.LayerSpec(
+        "things",
+        "东西",
+        schema.PUNCTUAL,
+        fields=(
+            schema.Field("code", "text", ("所属社区编码",)),
+            schema.Field("number", "text", ("所属社区编号",)),
+        ),
+    )
+    frame = gdf([{"所属社区编": "A", "geometry": pt(0, 0)}])
+    problems = ProblemList()
+    out = rename_fields(frame, spec, {}, "things.shp", problems)
+    found = [p for p in problems.errors if p.code == "field_cut_ambiguous"]
+    assert len(found) == 1
+    assert found[0].message.values["fields"] == "code, number"
+    assert "code" not in out.columns and "number" not in out.columns

@@ -30,7 +30,64 @@ LATEST_PLAN_YEAR = 2100  # a delivery year past this is a typing error, not a pl
 # missing value when a table was saved through str() ('<NA>', 'nan', 'NaT', 'None', 'NULL')
 NULL_WORDS = ("", "nan", "none", "null", "<na>", "nat", "<null>")
 NUMERIC_KINDS = ("int", "number", "year", "plan_year")
+# a shapefile's field names hold 10 bytes: a longer name arrives cut, in GBK or UTF-8
+SHP_NAME_BYTES = 10
+SHP_NAME_ENCODINGS = ("gbk", "utf-8")
+UNKNOWN_CUTOFF = 0.75  # difflib ratio from which an unknown column is taken for a misspelling
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
+
+
+def cut_names(name: str) -> tuple[str, ...]:
+    """The forms ``name`` takes in a shapefile whose field names hold :data:`SHP_NAME_BYTES`
+    bytes: cut at 10 GBK bytes, and at 10 UTF-8 bytes (a character cut in two dropped, or
+    read as U+FFFD); none when it fits.
+
+    >>> cut_names("所属社区编码")
+    ('所属社区编', '所属社', '所属社\ufffd')
+    >>> cut_names("户数")
+    ()
+    """
+    forms: list[str] = []
+    for encoding in SHP_NAME_ENCODINGS:
+        try:
+            raw = name.encode(encoding)
+        except UnicodeEncodeError:
+            continue
+        if len(raw) <= SHP_NAME_BYTES:
+            continue
+        head = raw[:SHP_NAME_BYTES]
+        forms += [head.decode(encoding, "ignore"), head.decode(encoding, "replace")]
+    return tuple(f for f in dict.fromkeys(forms) if f and f != name)
+
+
+def _names_of(f: schema.Field) -> tuple[str, ...]:
+    """Every column name read as field ``f``: its name, aliases and their shapefile cuts."""
+    names = (*f.alias_zh, f.name[:SHP_NAME_BYTES])
+    return tuple(dict.fromkeys((*names, *(c for n in names for c in cut_names(n)))))
+
+
+def _ambiguous_cuts(
+    gdf: gpd.GeoDataFrame, spec: schema.LayerSpec, source: str, problems: ProblemList
+) -> set[str]:
+    """Columns whose name is the shapefile cut of names of two fields (``field_cut_ambiguous``,
+    an error naming both); they are matched to neither."""
+    owners: dict[str, list[str]] = {}
+    for f in spec.fields:
+        for full in (*f.alias_zh, f.name):
+            for cut in cut_names(full):
+                owners.setdefault(cut.lower(), [])
+                if f.name not in owners[cut.lower()]:
+                    owners[cut.lower()].append(f.name)
+    ambiguous = set()
+    for column in gdf.columns:
+        fields = owners.get(str(column).lower(), [])
+        if len(fields) > 1 and column not in {f.name for f in spec.fields}:
+            ambiguous.add(column)
+            names = ", ".join(fields)
+            problems.error(
+                source, msg("field_cut_ambiguous", column=column, fields=names, layer=spec.name)
+            )
+    return ambiguous
 
 
 def rename_fields(
@@ -41,21 +98,24 @@ def rename_fields(
     problems: ProblemList,
 ) -> gpd.GeoDataFrame:
     """The layer with its fields renamed: first as planner.yaml maps them
-    (``entry["fields"]``), then Chinese aliases, names cut to 10 characters (shapefiles) and
-    other cases of the contract's names. Two columns for one field are an error
-    (``field_conflict``); ``attrs["source_columns"]`` remembers each field's column."""
+    (``entry["fields"]``), then Chinese aliases, names and aliases cut to 10 bytes (shapefiles,
+    :func:`cut_names`) and other cases of the contract's names. Two columns for one field are
+    an error (``field_conflict``), and so is a cut name two fields share
+    (``field_cut_ambiguous``); a column close to a field's name that matches none is warned
+    (``field_unknown``). ``attrs["source_columns"]`` remembers each field's column."""
     mapping = dict(entry.get("fields") or {})
     missing = [k for k in mapping if k not in gdf.columns]
     if missing:
         present = ", ".join(c for c in gdf.columns if c != "geometry")
         problems.error(source, msg("field_map_missing", names=", ".join(missing), present=present))
     gdf = gdf.rename(columns={k: v for k, v in mapping.items() if k in gdf.columns})
+    ambiguous = _ambiguous_cuts(gdf, spec, source, problems)
     renames: dict[str, str] = {}
-    lower = {c.lower(): c for c in gdf.columns}
+    lower = {c.lower(): c for c in gdf.columns if c not in ambiguous}
     for f in spec.fields:
         if f.name not in mapping.values():
             # two columns for one field (户数 beside households): one would be ignored
-            names = {a.lower() for a in (f.name, *f.alias_zh, f.name[:10])}
+            names = {a.lower() for a in (f.name, *_names_of(f))}
             columns = [
                 c
                 for c in gdf.columns
@@ -70,20 +130,53 @@ def rename_fields(
                 )
         if f.name in gdf.columns:
             continue
-        for alias in [*f.alias_zh, f.name[:10]]:
+        for alias in _names_of(f):
             column = alias if alias in gdf.columns else lower.get(alias.lower())
             if column is not None and column not in renames and column not in mapping.values():
+                if column in ambiguous:
+                    continue
                 renames[column] = f.name
                 break
         else:
             if f.name.lower() in lower:
                 renames[lower[f.name.lower()]] = f.name
     gdf = gdf.rename(columns=renames)
+    _warn_unknown(gdf, spec, set(mapping.values()) | ambiguous, source, problems)
     gdf.attrs["source_columns"] = {
         **{v: k for k, v in mapping.items()},
         **{v: k for k, v in renames.items()},
     }
     return gdf
+
+
+def _warn_unknown(
+    gdf: gpd.GeoDataFrame,
+    spec: schema.LayerSpec,
+    settled: set[str],
+    source: str,
+    problems: ProblemList,
+) -> None:
+    """Warn each column that is no field of ``spec`` but close to a field's name or alias
+    (``field_unknown``: "未知字段 X，是否指 Y？"): a misspelt optional field is never
+    silently left out. Columns close to nothing (a county's own fields) pass unremarked."""
+    fields = {f.name for f in spec.fields}
+    known = {n.lower() for f in spec.fields for n in (f.name, *_names_of(f))}
+    choices = {n: f.name for f in spec.fields for n in (f.name, *f.alias_zh)}
+    for column in gdf.columns:
+        name = str(column)
+        if column == gdf.geometry.name or name in fields or name in settled:
+            continue
+        if name.lower() in known:
+            continue  # a second column for a field: reported as field_conflict
+        squeezed = "".join(name.split()).lower()
+        close = difflib.get_close_matches(squeezed, list(choices), n=1, cutoff=UNKNOWN_CUTOFF)
+        if not close:
+            close = difflib.get_close_matches(name, list(choices), n=1, cutoff=UNKNOWN_CUTOFF)
+        if close:
+            guess = (
+                close[0] if close[0] == choices[close[0]] else f"{close[0]} ({choices[close[0]]})"
+            )
+            problems.warn(source, msg("field_unknown", column=name, guess=guess, layer=spec.name))
 
 
 def row_ids(gdf: pd.DataFrame, spec: schema.LayerSpec) -> pd.Series:

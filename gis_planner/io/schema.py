@@ -1,13 +1,17 @@
 """The data contract of a layers folder (DESIGN.md): layers, fields, Chinese aliases and values.
 
-This module is data only: which layers exist, which fields they carry, of what type, which
-Chinese names and values are accepted. ``layers`` validates against it and ``i18n`` labels
-output columns from it.
+This module is data only: which layers exist, which fields they carry and how they are checked,
+which Chinese values are accepted. Each field's kind and Chinese names (aliases) come from the
+field catalogue (:mod:`gis_planner.catalogue`, ``data/fields.csv``). ``layers`` validates
+against it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
+
+from gis_planner import catalogue
 
 POLYGONAL = ("Polygon", "MultiPolygon")
 LINEAR = ("LineString", "MultiLineString")
@@ -103,9 +107,17 @@ class LayerSpec:
         raise KeyError(name)
 
 
-def _enum(name: str, aliases: tuple[str, ...], values: dict[str, str], **kw: object) -> Field:
+def _field(layer: str, name: str, **kw: Any) -> Field:
+    """The field ``name`` of ``layer``: its kind and Chinese aliases from the field catalogue
+    (``data/fields.csv``), its checks from ``kw``."""
+    entry = catalogue.entry(layer, name)
+    return Field(name, entry.type, entry.aliases_zh, **kw)
+
+
+def _enum(layer: str, name: str, values: dict[str, str], **kw: Any) -> Field:
+    """An enumeration field: ``values`` maps Chinese values to the English ones (its choices)."""
     choices = tuple(dict.fromkeys(values.values()))
-    return Field(name, "enum", aliases, choices=choices, values=values, **kw)  # type: ignore[arg-type]
+    return _field(layer, name, choices=choices, values=values, **kw)
 
 
 FUNCTIONS = (
@@ -127,21 +139,23 @@ COMMUNITIES = LayerSpec(
     id_field="community_id",
     required=True,
     fields=(
-        Field("community_id", "text", ("社区代码", "社区编码"), required=True),
-        Field("name", "text", ("社区名称", "名称"), required=True),
-        Field("street", "text", ("街道", "镇街道", "所属街道")),
-        _enum("kind", ("社区类型",), KIND, default="urban"),
-        Field(
+        _field("communities", "community_id", required=True),
+        _field("communities", "name", required=True),
+        _field(
+            "communities",
+            "street",
+        ),
+        _enum("communities", "kind", KIND, default="urban"),
+        _field(
+            "communities",
             "population",
-            "int",
-            ("常住人口", "人口"),
             minimum=0,
             plausible_max="max_population_per_community",
         ),
-        Field(
-            "households", "int", ("户数",), minimum=0, plausible_max="max_households_per_community"
+        _field(
+            "communities", "households", minimum=0, plausible_max="max_households_per_community"
         ),
-        _enum("standard", ("用房标准",), STANDARD),
+        _enum("communities", "standard", STANDARD),
     ),
 )
 
@@ -151,24 +165,38 @@ ESTATES = LayerSpec(
     POLYGONAL,
     id_field="estate_id",
     fields=(
-        Field("estate_id", "text", ("小区代码", "小区编码"), required=True),
-        Field("name", "text", ("小区名称", "名称"), required=True),
-        Field(
+        _field("estates", "estate_id", required=True),
+        _field("estates", "name", required=True),
+        _field(
+            "estates",
             "households",
-            "int",
-            ("户数",),
             required=True,
             minimum=0,
             plausible_max="max_households_per_estate",
         ),
-        Field("built_year", "year", ("建成年份", "建成年代")),
-        _enum("enclosure", ("封闭情况",), ENCLOSURE),
-        Field("property_management", "bool", ("物业管理", "有无物业")),
-        _enum("facade", ("外立面",), FACADE),
-        _enum("condition", ("基础条件",), CONDITION),
-        Field("survey_participation", "share", ("参与率",)),
-        Field("survey_support", "share", ("支持率",)),
-        Field("commercial_frontage", "share", ("沿街商铺占比", "商铺占比")),
+        _field(
+            "estates",
+            "built_year",
+        ),
+        _enum("estates", "enclosure", ENCLOSURE),
+        _field(
+            "estates",
+            "property_management",
+        ),
+        _enum("estates", "facade", FACADE),
+        _enum("estates", "condition", CONDITION),
+        _field(
+            "estates",
+            "survey_participation",
+        ),
+        _field(
+            "estates",
+            "survey_support",
+        ),
+        _field(
+            "estates",
+            "commercial_frontage",
+        ),
     ),
 )
 
@@ -178,30 +206,32 @@ PREMISES = LayerSpec(
     PUNCTUAL + POLYGONAL,
     id_field="premises_id",
     fields=(
-        Field("premises_id", "text", ("用房编号",), required=True),
-        Field("community_id", "text", ("社区代码", "社区编码")),
-        Field("name", "text", ("名称", "用房名称")),
-        Field(
-            "function", "enum", ("功能", "用途"), required=True, choices=FUNCTIONS, values=FUNCTION
+        _field("premises", "premises_id", required=True),
+        _field(
+            "premises",
+            "community_id",
         ),
-        Field(
+        _field(
+            "premises",
+            "name",
+        ),
+        _field("premises", "function", required=True, choices=FUNCTIONS, values=FUNCTION),
+        _field(
+            "premises",
             "floor_area_m2",
-            "number",
-            ("建筑面积", "面积"),
             required=True,
             minimum=0,
             exclusive_minimum=True,
             plausible_max="max_floor_area_m2",
         ),
-        Field("floor", "int", ("楼层", "所在楼层")),
-        _enum("tenure", ("建设方式", "取得方式"), TENURE, required=True),
-        Field(
-            "cost_yuan", "number", ("建设投入", "投入"), minimum=0, plausible_max="max_amount_yuan"
+        _field(
+            "premises",
+            "floor",
         ),
-        Field(
-            "annual_rent_yuan", "number", ("年租金",), minimum=0, plausible_max="max_amount_yuan"
-        ),
-        _enum("status", ("状态",), STATUS, default="existing"),
+        _enum("premises", "tenure", TENURE, required=True),
+        _field("premises", "cost_yuan", minimum=0, plausible_max="max_amount_yuan"),
+        _field("premises", "annual_rent_yuan", minimum=0, plausible_max="max_amount_yuan"),
+        _enum("premises", "status", STATUS, default="existing"),
     ),
 )
 
@@ -211,8 +241,11 @@ PLANNED_ROADS = LayerSpec(
     LINEAR,
     id_field="road_id",
     fields=(
-        Field("road_id", "text", ("道路编号",), required=True),
-        Field("name", "text", ("道路名称", "名称")),
+        _field("planned_roads", "road_id", required=True),
+        _field(
+            "planned_roads",
+            "name",
+        ),
     ),
 )
 
@@ -222,23 +255,27 @@ DEVELOPMENT_PARCELS = LayerSpec(
     POLYGONAL,
     id_field="parcel_id",
     fields=(
-        Field("parcel_id", "text", ("地块编号",), required=True),
-        Field("name", "text", ("地块名称", "名称")),
-        Field(
+        _field("development_parcels", "parcel_id", required=True),
+        _field(
+            "development_parcels",
+            "name",
+        ),
+        _field(
+            "development_parcels",
             "planned_households",
-            "int",
-            ("规划户数",),
             minimum=0,
             plausible_max="max_households_per_estate",
         ),
-        Field(
+        _field(
+            "development_parcels",
             "residential_floor_area_m2",
-            "number",
-            ("住宅建筑面积",),
             minimum=0,
             plausible_max="max_residential_floor_area_m2",
         ),
-        Field("delivery_year", "plan_year", ("交付年份",)),
+        _field(
+            "development_parcels",
+            "delivery_year",
+        ),
     ),
 )
 
@@ -248,12 +285,14 @@ CANDIDATE_SITES = LayerSpec(
     PUNCTUAL,
     id_field="site_id",
     fields=(
-        Field("site_id", "text", ("点位编号",), required=True),
-        Field("name", "text", ("名称",)),
-        Field(
+        _field("candidate_sites", "site_id", required=True),
+        _field(
+            "candidate_sites",
+            "name",
+        ),
+        _field(
+            "candidate_sites",
             "max_floor_area_m2",
-            "number",
-            ("最大建筑面积",),
             minimum=0,
             plausible_max="max_floor_area_m2",
         ),
@@ -264,7 +303,12 @@ COUNTY_OUTLINE = LayerSpec(
     "county_outline",
     "县界",
     POLYGONAL,
-    fields=(Field("name", "text", ("名称",)),),
+    fields=(
+        _field(
+            "county_outline",
+            "name",
+        ),
+    ),
 )
 
 VECTOR_LAYERS: dict[str, LayerSpec] = {
@@ -285,7 +329,16 @@ PATHS = LayerSpec(
     "步行路网",
     LINEAR,
     id_field="path_id",
-    fields=(Field("path_id", "text", ("路段编号",)), Field("name", "text", ("名称", "道路名称"))),
+    fields=(
+        _field(
+            "paths",
+            "path_id",
+        ),
+        _field(
+            "paths",
+            "name",
+        ),
+    ),
 )
 
 BARRIERS = LayerSpec(
@@ -294,9 +347,18 @@ BARRIERS = LayerSpec(
     LINEAR + POLYGONAL,
     id_field="barrier_id",
     fields=(
-        Field("barrier_id", "text", ("编号",)),
-        Field("name", "text", ("名称",)),
-        Field("kind", "text", ("类型",)),
+        _field(
+            "barriers",
+            "barrier_id",
+        ),
+        _field(
+            "barriers",
+            "name",
+        ),
+        _field(
+            "barriers",
+            "kind",
+        ),
     ),  # river, railway, expressway … (free text)
 )
 

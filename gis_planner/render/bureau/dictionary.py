@@ -1,7 +1,7 @@
 """The field dictionary of the bureau package: code, names, unit and meaning of every field.
 
-The hand-written dictionary ``gis_planner/data/bureau_fields.csv`` gives every field the
-planner exports a Shapefile code (≤ 10 bytes, the pinyin initials of its Chinese name:
+The field catalogue (:mod:`gis_planner.catalogue`, ``gis_planner/data/fields.csv``) gives every
+field the planner exports a Shapefile code (≤ 10 bytes, the pinyin initials of its Chinese name:
 ``SQDM`` 社区代码), Chinese and English names, a unit and a meaning in both languages. A field
 it does not list (an input field of the county's own) gets a generated code and is reported.
 """
@@ -9,25 +9,50 @@ it does not list (an input field of the county's own) gets a generated code and 
 from __future__ import annotations
 
 import functools
-import io
 from collections.abc import Iterable, Mapping
-from importlib import resources
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 
+from gis_planner import catalogue
 from gis_planner.errors import Problem
 from gis_planner.i18n import tr
 from gis_planner.render.bureau.shapefile import SHP_FIELD_BYTES, gbk_bytes
 
-FIELDS_FILE = "bureau_fields.csv"
-DICTIONARY_COLUMNS = ("layer", "code", "field", "name_zh", "name_en", "unit", "meaning")
+KNOWN_COLUMNS = (
+    "layer",
+    "field",
+    "code",
+    "name_zh",
+    "name_en",
+    "type",
+    "precision",
+    "unit",
+    "meaning_zh",
+    "meaning_en",
+)
+DICTIONARY_COLUMNS = ("layer", "code", "field", "name_zh", "name_en", "type", "unit", "meaning")
+#: the dictionary's column headers in the package's language (字段代码/字段名称/类型/单位/说明)
+DICTIONARY_HEADERS = {
+    "zh": ("图层", "字段代码", "字段", "字段名称", "英文名称", "类型", "单位", "说明"),
+    "en": DICTIONARY_COLUMNS,
+}
+#: the type a field is written as, by its catalogue type: (zh, en)
+TYPE_WORDS = {
+    "text": ("文本", "Text"),
+    "integer": ("整数", "Integer"),
+    "real": ("数值", "Real"),
+}
+_WRITTEN_TYPE = {"int": "integer", "year": "integer", "plan_year": "integer"}
+_WRITTEN_TYPE.update({"number": "real", "share": "real"})
 
 
 @functools.cache
 def _known_fields() -> pd.DataFrame:
-    text = resources.files("gis_planner").joinpath("data", FIELDS_FILE).read_text(encoding="utf-8")
-    return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    """The catalogue's fields that have a bureau code, in catalogue order."""
+    rows = [[getattr(e, c) for c in KNOWN_COLUMNS] for e in catalogue.entries() if e.code]
+    return pd.DataFrame(rows, columns=list(KNOWN_COLUMNS), dtype=object)
 
 
 def _auto_code(name: str, taken: set[str]) -> str:
@@ -56,13 +81,43 @@ def _auto_code(name: str, taken: set[str]) -> str:
     return code
 
 
-def _row(layer: str, field: str, entry: Mapping[str, str], meaning: str) -> dict[str, str]:
+def type_word(kind: str, precision: int | None, lang: str = "zh") -> str:
+    """How a field of catalogue type ``kind`` is written, in ``lang``: 文本, 整数, or 数值
+    with its decimals.
+
+    Examples
+    --------
+    >>> type_word("number", 2), type_word("year", None, "en"), type_word("enum", None)
+    ('数值（2 位小数）', 'Integer', '文本')
+    """
+    zh, en = TYPE_WORDS[_WRITTEN_TYPE.get(kind, "text")]
+    word = en if lang == "en" else zh
+    if precision is not None and _WRITTEN_TYPE.get(kind) == "real":
+        word += f" ({precision} decimals)" if lang == "en" else f"（{precision} 位小数）"
+    return word
+
+
+def _dtype_kind(series: pd.Series) -> str:
+    """The catalogue type of a column the catalogue does not list, from its values."""
+    if pd.api.types.is_bool_dtype(series.dtype):
+        return "bool"
+    if pd.api.types.is_integer_dtype(series.dtype):
+        return "int"
+    if pd.api.types.is_numeric_dtype(series.dtype):
+        return "number"
+    return "text"
+
+
+def _row(
+    layer: str, field: str, entry: Mapping[str, Any], meaning: str, lang: str
+) -> dict[str, str]:
     return {
         "layer": layer,
         "code": entry["code"],
         "field": field,
         "name_zh": entry["name_zh"],
         "name_en": entry["name_en"],
+        "type": type_word(entry["type"], entry["precision"], lang),
         "unit": entry["unit"],
         "meaning": entry[meaning],
     }
@@ -81,7 +136,7 @@ def _layer_rows(
         if column == gdf.geometry.name:
             continue
         if column in entries.index:
-            rows.append(_row(layer, column, entries.loc[column], meaning))
+            rows.append(_row(layer, column, entries.loc[column], meaning, lang))
             continue
         code = _auto_code(str(column), taken)
         taken.add(code.upper())
@@ -89,10 +144,12 @@ def _layer_rows(
             "code": code,
             "name_zh": column,
             "name_en": column,
+            "type": _dtype_kind(gdf[column]),
+            "precision": None,
             "unit": "",
             meaning: tr("bureau_field_unlisted_meaning", lang),
         }
-        rows.append(_row(layer, column, unlisted, meaning))
+        rows.append(_row(layer, column, unlisted, meaning, lang))
         problems.append(
             Problem(layer, tr("bureau_field_unlisted", lang, layer=layer, field=column, code=code))
         )
@@ -107,7 +164,8 @@ def dictionary_with_problems(
     rows: list[dict[str, str]] = []
     problems: list[Problem] = []
     if tables is None:
-        rows = [_row(e["layer"], e["field"], e, meaning) for _, e in _known_fields().iterrows()]
+        known = _known_fields().iterrows()
+        rows = [_row(e["layer"], e["field"], e, meaning, lang) for _, e in known]
     else:
         for layer, gdf in tables.items():
             layer_rows, layer_problems = _layer_rows(layer, gdf, meaning, lang)
@@ -125,10 +183,10 @@ def field_dictionary(
     ----------
     tables : dict of str to GeoDataFrame, optional
         The package's layers (:func:`~gis_planner.render.bureau.tables.bureau_tables`): one
-        row per column, in column order. Columns the hand-written dictionary
-        (``gis_planner/data/bureau_fields.csv``) does not list get a generated code and are
+        row per column, in column order. Columns the field catalogue
+        (``gis_planner/data/fields.csv``) does not list get a generated code and are
         reported by :func:`~gis_planner.render.bureau.package.export_bureau`. Without
-        ``tables``, the whole hand-written dictionary.
+        ``tables``, every field of the catalogue with a bureau code.
     lang : {"zh", "en"}
         Language of the ``meaning`` column.
 
@@ -137,7 +195,9 @@ def field_dictionary(
     DataFrame
         Columns ``layer``, ``code`` (the Shapefile field name, ≤ 10 bytes, unique per layer,
         e.g. ``SQDM`` for 社区代码), ``field`` (the English name used in GeoJSON, GeoPackage
-        and FileGDB), ``name_zh``, ``name_en``, ``unit`` and ``meaning``.
+        and FileGDB), ``name_zh``, ``name_en``, ``type`` (文本, 整数, 数值 with its decimals),
+        ``unit`` and ``meaning``; :func:`dictionary_file` gives them headers in the package's
+        language.
 
     Examples
     --------
@@ -167,3 +227,37 @@ def field_codes(dictionary: pd.DataFrame, layers: Iterable[str]) -> dict[str, di
         )
         for layer in layers
     }
+
+
+def dictionary_file(dictionary: pd.DataFrame, *, lang: str = "zh") -> pd.DataFrame:
+    """The dictionary as ``field_dictionary.csv``/``.xlsx`` hold it: headers in ``lang``
+    (:data:`DICTIONARY_HEADERS`: 图层, 字段代码, 字段, 字段名称, 英文名称, 类型, 单位, 说明).
+
+    Examples
+    --------
+    >>> list(dictionary_file(field_dictionary()).columns)[:2]
+    ['图层', '字段代码']
+    """
+    headers = DICTIONARY_HEADERS["en" if lang == "en" else "zh"]
+    return dictionary.rename(columns=dict(zip(DICTIONARY_COLUMNS, headers, strict=True)))
+
+
+def field_titles(
+    dictionary: pd.DataFrame, layers: Iterable[str], *, lang: str = "zh"
+) -> dict[str, dict[str, tuple[str, str]]]:
+    """``{layer: {field: (name, meaning)}}`` of ``layers`` in ``lang``: the fields' aliases
+    in a GeoPackage (``gpkg_data_columns`` title and description).
+
+    Examples
+    --------
+    >>> field_titles(field_dictionary(), ["communities"])["communities"]["shortfall_m2"][0]
+    '缺口面积'
+    """
+    name = "name_en" if lang == "en" else "name_zh"
+    out: dict[str, dict[str, tuple[str, str]]] = {}
+    for layer in layers:
+        rows = dictionary[dictionary["layer"] == layer]
+        out[layer] = {
+            f: (n, m) for f, n, m in zip(rows["field"], rows[name], rows["meaning"], strict=True)
+        }
+    return out

@@ -58,7 +58,12 @@ from gis_planner.i18n import tr
 from gis_planner.io.runfolder import RunFolder
 from gis_planner.render.atomic import FolderBusyError, staged_set
 from gis_planner.render.bureau import formats as fmt_mod
-from gis_planner.render.bureau.dictionary import dictionary_with_problems, field_codes
+from gis_planner.render.bureau.dictionary import (
+    dictionary_file,
+    dictionary_with_problems,
+    field_codes,
+    field_titles,
+)
 from gis_planner.render.bureau.formats import PACKAGE, Written
 from gis_planner.render.bureau.options import (
     FORMATS,
@@ -258,10 +263,13 @@ def _write(
     if "sites" not in tables:
         draft.warnings.append(Problem("sites", tr("bureau_no_sites", lang)))
     draft.warnings += unlisted
+    titles = field_titles(dictionary, tables, lang=lang)
     for fmt in fmts:
         step(f"{tr('bureau_step_write', lang)} {fmt}")
         try:
-            out = fmt_mod.write_format(fmt, tables, root, crs=crs, codes=draft.codes, lang=lang)
+            out = fmt_mod.write_format(
+                fmt, tables, root, crs=crs, codes=draft.codes, titles=titles, lang=lang
+            )
         except Exception as err:  # noqa: BLE001 - GDAL's FileGDB writer failed
             if fmt != "gdb":
                 raise
@@ -277,8 +285,9 @@ def _write(
     if not draft.fmts:
         no_format = "; ".join(draft.skipped.values())
         raise BureauError(tr("bureau_no_format", lang, skipped=no_format))
-    dictionary.to_csv(root / DICTIONARY_FILES[0], index=False, encoding="utf-8-sig")
-    dictionary.to_excel(
+    written = dictionary_file(dictionary, lang=lang)
+    written.to_csv(root / DICTIONARY_FILES[0], index=False, encoding="utf-8-sig")
+    written.to_excel(
         root / DICTIONARY_FILES[1], index=False, sheet_name="字段字典" if lang == "zh" else "Fields"
     )
     return draft

@@ -3,8 +3,9 @@
 :func:`bureau_tables` takes them from a run's :class:`~gis_planner.results.Results`,
 :func:`run_tables` from a run folder read back (:func:`gis_planner.io.runfolder.read_run`).
 Either way each layer comes out in the working CRS with a fresh index, its id and name first,
-messages worded and lists joined to text (:func:`gis_planner.render.text.words`), nullable
-numbers and booleans kept and every other column text.
+messages worded and lists joined to text (:func:`gis_planner.render.text.words`), and in the
+bureau's language (:func:`gis_planner.render.bureau.values.in_bureau_language`): enumerations
+in words with their codes beside them, yes/no as 是/否, integers, numbers to their decimals.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import pandas as pd
 from gis_planner import crs as crs_mod
 from gis_planner.io.runfolder import RunFolder
 from gis_planner.render.bureau.options import BureauError
+from gis_planner.render.bureau.values import in_bureau_language
 from gis_planner.render.text import words
 
 if TYPE_CHECKING:
@@ -95,7 +97,7 @@ def _ready(frames: Mapping[str, gpd.GeoDataFrame | None], lang: str) -> dict[str
             continue
         if layer == "sites":
             gdf = _with_proposal_id(gdf)
-        out[layer] = _file_ready(gdf, layer, lang)
+        out[layer] = in_bureau_language(_file_ready(gdf, layer, lang), layer, lang=lang)
     return out
 
 
@@ -115,8 +117,9 @@ def bureau_tables(results: Results, *, lang: str = "zh") -> dict[str, gpd.GeoDat
     -------
     dict of str to GeoDataFrame
         ``communities``, ``estates``, ``premises`` and ``sites`` (those present and not empty),
-        each with a fresh 0..n-1 index, the id and name first, lists joined to text, nullable
-        numbers and booleans kept, every other column text; CRS EPSG:4549.
+        each with a fresh 0..n-1 index, the id and name first, lists joined to text, in the
+        bureau's language (enumerations worded, ``<field>_code`` beside each, 是/否, integers,
+        numbers rounded to their catalogue decimals), every other column text; CRS EPSG:4549.
     """
     sites = getattr(results, "sites", None)
     frames = {

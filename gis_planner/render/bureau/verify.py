@@ -24,7 +24,7 @@ import shapely
 
 from gis_planner.errors import Problem, format_rows
 from gis_planner.i18n import tr
-from gis_planner.render.bureau.dictionary import DICTIONARY_COLUMNS
+from gis_planner.render.bureau.dictionary import dictionary_file
 from gis_planner.render.bureau.formats import PACKAGE, Written
 from gis_planner.render.bureau.options import BureauError
 
@@ -241,14 +241,16 @@ def verify_dictionary(
         root / "field_dictionary.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig"
     )
     xlsx_back = pd.read_excel(root / "field_dictionary.xlsx", dtype=str).fillna("")
+    written = dictionary_file(dictionary, lang=lang).astype(str).reset_index(drop=True)
+    layer_header, code_header = written.columns[0], written.columns[1]
     for name, back in (("field_dictionary.csv", csv_back), ("field_dictionary.xlsx", xlsx_back)):
-        if list(back.columns) != list(DICTIONARY_COLUMNS) or not back.equals(
-            dictionary.astype(str).reset_index(drop=True)
-        ):
+        if list(back.columns) != list(written.columns) or not back.equals(written):
             rows = format_rows(list(back.columns))
             problems.append(Problem(name, tr("bureau_check_text", lang, field=name, rows=rows)))
     for layer, mapping in codes.items():
-        listed = set(csv_back.loc[csv_back["layer"] == layer, "code"])
+        if layer_header not in csv_back or code_header not in csv_back:
+            break  # the headers are reported above
+        listed = set(csv_back.loc[csv_back[layer_header] == layer, code_header])
         lacking = [c for c in mapping.values() if c not in listed]
         if lacking:
             text = tr("bureau_check_dictionary", lang, layer=layer, codes=", ".join(lacking))
