@@ -13,7 +13,7 @@ LOWEST_PINS   := ci/constraints-lowest.txt
 LOWEST_PYTEST := --deselect tests/test_demo.py::test_deterministic_and_equal_to_the_committed_demo
 PIP := python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: install install-lowest demo test test-lowest fuzz bench lint notebooks regenerate-demo clean
+.PHONY: install install-lowest demo test test-lowest fuzz bench lint notebooks notebooks-refresh regenerate-demo clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -59,6 +59,9 @@ lint: $(STAMP)  ## ruff (check + format), mypy and import-linter's layer contrac
 notebooks: $(STAMP)  ## open the notebooks in JupyterLab (installs it into .venv first)
 	$(BIN)/$(PIP) jupyterlab
 	$(BIN)/jupyter lab notebooks/
+
+notebooks-refresh: $(STAMP)  ## run the notebooks and store them with their outputs
+	$(BIN)/python -m tools.run_notebooks
 
 regenerate-demo: $(STAMP)  ## rebuild layers/deqing_demo from its deterministic generator (tools/)
 	$(BIN)/python -m tools.datagen.deqing layers/deqing_demo

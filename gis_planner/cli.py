@@ -277,7 +277,7 @@ def _analyse(
     if scenario is not None:  # the layers, then the scenario file's rules and edits
         from gis_planner.scenario import Scenario
 
-        plan = Scenario.from_file(scenario, base=layers_dir, rules=rules, year=year, lang=lang)
+        plan = Scenario.from_file(scenario, base=layers_dir, rules=rules, year=year)
         data = plan.data
         description, plan_year = {**plan.to_dict(), "year": plan.year}, plan.year
     else:
@@ -412,7 +412,7 @@ def run(
         exists=True,
         dir_okay=False,
         help="Scenario file (YAML: name, year, rules, edits) applied to LAYERS_DIR; "
-        "--year wins over its year. See gis_planner.scenario.edits.",
+        "--year wins over its year. See gis_planner.scenario.",
     ),
     lang: Lang = LANG_OPTION,
     basemap: Basemap = BASEMAP_OPTION,

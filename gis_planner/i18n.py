@@ -788,9 +788,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "规划年份必须是整数年份（例如 2035，不早于数据年份 {data_year}），而不是 {year!r}",
         "the plan year must be a whole year (e.g. 2035, not before the data year {data_year}), not {year!r}",
     ),
-    "override_unknown": (
-        "小区的 community_override 指向不存在的社区，已忽略：{rows}；现有社区：{valid}",
-        "estates whose community_override names no community were left as they are: {rows}; communities: {valid}",
+    "assignment_unknown": (
+        "小区归属调整（estate_assignments）指向不存在的小区或社区，已忽略，这些小区仍按面积分配：{rows}；现有社区：{valid}",
+        "estate assignments (estate_assignments) naming no estate or no community were ignored, those estates are allocated by area: {rows}; communities: {valid}",
     ),
     "parcels_no_year": (
         "出让地块没有交付年份，未计入 {year} 年户数：{rows}",
@@ -857,14 +857,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "scn_id_taken": (
         "{kind}“{id}”已存在，请换一个；已用：{ids}",
         "{kind} '{id}' is taken: choose another; in use: {ids}",
-    ),
-    "scn_bad_value": (
-        "字段“{field}”的取值“{value}”无效；可用取值：{valid}",
-        "'{value}' is not a valid {field}; valid values: {valid}",
-    ),
-    "scn_bad_number": (
-        "字段“{field}”的值 {value!r} 无效（应 {rule}）",
-        "{field} = {value!r} is not valid (must be {rule})",
     ),
     "scn_bad_geometry": ("{what} 的位置无效：{value}", "invalid location for {what}: {value}"),
     "scn_one_location": (
@@ -975,6 +967,28 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "the scenario file's base ({file}) differs from the layers folder given: {base} used",
     ),
     "scn_compare_none": ("请至少给出一个情景", "give at least one scenario"),
+    "scn_in_edit": ("{where} {edit}：{text}", "{where} {edit}: {text}"),
+    "scn_year_not_int": (
+        "year 必须是整数年份（例如 2035），而不是 {year!r}",
+        "year must be a whole year (e.g. 2035), not {year!r}",
+    ),
+    "scn_year_too_late": (
+        "规划年份 {year} 晚于图层允许的最后规划年份 {latest}，像是输入错误",
+        "plan year {year} lies past the last plan year the layers allow, {latest}: a typing error?",
+    ),
+    "scn_top_mapping": ("顶层必须是键值映射（key: value）", "the top level must be a mapping"),
+    "scn_merge_apart": (
+        "社区 {ids} 互不相邻：合并后将是 {n} 块互不相连的辖区（{groups}），最近处相距 {distance_m:,.0f} 米；请合并相邻的社区，如确属飞地，请在该修改中写 allow_apart: true",
+        "communities {ids} do not touch: the merged community would be {n} separate areas ({groups}), {distance_m:,.0f} m apart at the nearest; merge neighbouring communities, or give allow_apart: true for a deliberate enclave",
+    ),
+    "scn_merge_corner": (
+        "合并的社区只在角点相接（共用边界短于 {limit:g} 米）：{pairs}；合并后的社区仅靠此处相连",
+        "the merged communities touch only at a corner (a shared boundary under {limit:g} m): {pairs}; the merged community hangs together only there",
+    ),
+    "scn_move_apart": (
+        "小区 {estate} 与社区 {community} 不相邻（相距 {distance_m:,.0f} 米），其户数仍全部计入该社区",
+        "estate {estate} does not touch community {community} ({distance_m:,.0f} m away); all its households are counted there all the same",
+    ),
     "scn_edit_add_parcel": ("新增出让地块", "add development parcel"),
     "scn_edit_update_parcel": ("修改出让地块", "change development parcel"),
     "scn_edit_remove_parcel": ("取消出让地块", "remove development parcel"),

@@ -25,8 +25,8 @@ R2 planning conditions (:func:`gis_planner.premises.planning_conditions`) are co
 every run from the data-year households plus *all* parcels, whatever the plan year: they are
 written into the land sale conditions before anything is built.
 
-An estate carrying a ``community_override`` (set by
-:meth:`gis_planner.scenario.edits.Scenario.move_estate`) gives all its households to that
+An estate given to a community in ``data.estate_assignments`` (a planning decision, e.g.
+:meth:`gis_planner.scenario.Scenario.move_estate`) gives all its households to that
 community instead of splitting them by area.
 """
 
@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
-import json
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -90,56 +89,24 @@ def check_plan_year(year: object, *, rules: RuleSet) -> None:
 # --------------------------------------------------------------------------- households
 
 
-def _apply_overrides(
-    allocation: households.Allocation, data: PlanningData, warnings: list[Problem]
-) -> households.Allocation:
-    """Give every estate with a ``community_override`` wholly to that community."""
-    estates, communities = data.estates, data.communities
-    override = estates.get("community_override") if estates is not None else None
-    if override is None or estates is None or not override.notna().any():
-        return allocation
-    position = {cid: i for i, cid in enumerate(communities["community_id"])}
-    unknown = override.notna() & ~override.isin(list(position))
-    if unknown.any():
-        rows = format_rows(estates.loc[unknown, "estate_id"], override[unknown])
-        valid = ", ".join(map(str, position))
-        warnings.append(Problem("estates", msg("override_unknown", rows=rows, valid=valid)))
-    moved = override.notna() & ~unknown
-    if not moved.any():
-        return allocation
-    counts = pd.to_numeric(estates["households"], errors="coerce").fillna(0).astype("int64")
-    target = override[moved].map(position).astype("int64")
-    labels = communities.index.to_numpy()
-    shares = allocation.shares[~allocation.shares["estate"].isin(estates.index[moved])]
-    given = pd.DataFrame(
-        {
-            "estate": estates.index[moved].to_numpy(),
-            "community": labels[target.to_numpy()],
-            "share": 1.0,
-            "households": counts[moved].to_numpy(),
-        }
-    )
-    shares = pd.concat([shares, given], ignore_index=True)
-    table = allocation.estates.copy()
-    table.loc[moved, "community_index"] = target
-    table.loc[moved, "households_assigned"] = counts[moved]
-    table["community_shares"] = table["community_shares"].astype(object)
-    for i in estates.index[moved]:
-        table.at[i, "community_shares"] = json.dumps({str(override[i]): 1.0}, ensure_ascii=False)
-    community_households = (
-        shares.groupby("community")["households"]
-        .sum()
-        .reindex(communities.index, fill_value=0)
-        .astype("int64")
-        .rename("households")
-    )
-    unassigned = int(counts.sum() - community_households.sum())
-    log.info(
-        "Moved %d estates (%d households) to the community of their community_override",
-        int(moved.sum()),
-        int(counts[moved].sum()),
-    )
-    return households.Allocation(shares, table, community_households, unassigned)
+def _unknown_assignments(data: PlanningData, warnings: list[Problem]) -> None:
+    """Warn of estate assignments (``data.estate_assignments``) naming no estate or no
+    community: :func:`~gis_planner.households.allocate_households` leaves those estates to
+    their area shares."""
+    estates, assignments = data.estates, data.estate_assignments
+    if estates is None or not assignments:
+        return
+    known_estates = set(estates["estate_id"].astype(str))
+    communities = data.communities["community_id"].astype(str).tolist()
+    bad = {
+        str(e): str(c)
+        for e, c in assignments.items()
+        if str(e) not in known_estates or str(c) not in communities
+    }
+    if bad:
+        rows = format_rows([f"{e} → {c}" for e, c in bad.items()])
+        valid = format_rows(communities, limit=25)
+        warnings.append(Problem("estates", msg("assignment_unknown", rows=rows, valid=valid)))
 
 
 def _parcel_households(
@@ -230,8 +197,10 @@ def _community_households(
     if missing.any():
         rows = format_rows(estates.loc[missing, "estate_id"])
         warnings.append(Problem("estates", msg("table_missing_count", rows=rows)))
-    allocation = households.allocate_households(estates, communities)
-    allocation = _apply_overrides(allocation, data, warnings)
+    _unknown_assignments(data, warnings)
+    allocation = households.allocate_households(
+        estates, communities, assignments=data.estate_assignments
+    )
     return allocation.community_households, allocation
 
 

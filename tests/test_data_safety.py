@@ -442,7 +442,7 @@ def test_proposals_that_would_exhaust_memory_are_refused_with_the_fix(
 
 
 def test_dual_map_runs_nothing_from_scenario_names_or_layer_text(tmp_path: Path) -> None:
-    from gis_planner.scenario.edits import Scenario, dual_map, render_dual_map
+    from gis_planner.scenario import Scenario, dual_map, render_dual_map
 
     sentinel = tmp_path / SENTINEL_NAME
     payload = PAYLOADS["exec"] % {"sentinel": sentinel}

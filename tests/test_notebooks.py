@@ -57,12 +57,21 @@ def run_notebook(name: str, kernel_name: str) -> nbformat.NotebookNode:
     return nb
 
 
-def test_notebooks_are_stored_without_outputs():
+def test_notebooks_are_stored_with_their_outputs():
+    """A planner opening a notebook (or its page on a code host) sees the results: every code
+    cell was run in order without an error, the tables are in Chinese, the one-map is inline,
+    and the file stays small (``make notebooks-refresh`` stores them anew)."""
     for path in sorted(NOTEBOOKS.glob("*.ipynb")):
+        assert path.stat().st_size < 2_000_000, path.name
         nb = nbformat.read(path, as_version=4)
-        for cell in nb.cells:
-            if cell.cell_type == "code":
-                assert not cell.outputs and cell.execution_count is None, path.name
+        code = [cell for cell in nb.cells if cell.cell_type == "code"]
+        assert [cell.execution_count for cell in code] == list(range(1, len(code) + 1)), path.name
+        outputs = [o for cell in code for o in cell.outputs]
+        assert outputs and not [o for o in outputs if o.output_type == "error"], path.name
+        html = " ".join(o.get("data", {}).get("text/html", "") for o in outputs)
+        assert "社区代码" in html and "应配面积(m²)" in html, path.name
+        assert "<iframe" in html, path.name  # the map, shown where it is made
+        assert str(REPO) not in json.dumps(nbformat.writes(nb)), "no machine paths stored"
 
 
 def test_01_current_check_runs_and_writes_only_under_outputs(kernel):

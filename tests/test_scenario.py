@@ -22,7 +22,7 @@ from gis_planner.cli import app
 from gis_planner.crs import WORKING_CRS
 from gis_planner.errors import RulesError
 from gis_planner.pipeline import PlanYearError
-from gis_planner.scenario.edits import (
+from gis_planner.scenario import (
     COMPARE_MEASURES,
     EDITS,
     FILE_KEYS,
@@ -45,6 +45,7 @@ from .conftest import (
     pt,
     square,
     two_communities,
+    warned,
     write_layers,
 )
 
@@ -156,7 +157,9 @@ def test_move_estate_moves_all_its_households(base):
     assert households(moved) == {"A": 2500, "B": 2200}
     e2 = moved.evaluate().estates.set_index("estate_id").loc["E2"]
     assert e2["community_id"] == "B" and json.loads(e2["community_shares"]) == {"B": 1.0}
-    assert e2["community_override"] == "B"
+    assert "community_override" not in e2  # an input of the pipeline, not a column
+    assert moved.data.estate_assignments == {"E2": "B"}
+    assert base.data.estate_assignments == {}
     assert households(moved.move_estate("E1", "B")) == {"A": 0, "B": 4700}
 
 
@@ -209,7 +212,7 @@ def test_merge_communities(base):
     assert c.geometry.iloc[0].area == pytest.approx(2_000_000)
     # population: A 7,980 and B unknown → unknown: 4,700 × 2.66 = 12,502
     assert ab["population_used"] == 12_502
-    assert any("沿用" in w.message for w in merged.evaluate().warnings)  # kinds differ
+    assert warned(merged.evaluate().warnings, "scn_merge_kinds")  # kinds differ
     assert set(merged.data.premises["community_id"]) == {"AB"}
 
 
@@ -270,41 +273,45 @@ def test_edits_never_change_the_demo_on_disk(tmp_path):
 
 
 def test_unknown_ids_list_what_exists(base):
-    with pytest.raises(ScenarioError, match=r"小区“E9”不存在；现有 3 个小区：E1, E2, E3"):
+    with pytest.raises(ScenarioError) as err:
         base.move_estate("E9", "B")
-    with pytest.raises(
-        ScenarioError,
-        match=r"community 'C' does not exist; the 2 communities "
-        r"are: A, B",
-    ):
-        Scenario.load(base.base, lang="en").move_estate("E1", "C")
-    with pytest.raises(
-        ScenarioError,
-        match=r"premises 'P7' do not exist; the 4 premises are: "
-        r"P1, P2, P3, P4",
-    ):
-        Scenario.load(base.base, lang="en").resize_premises("P7", 100)
+    assert err.value.code == "scn_unknown_estate"
+    assert err.value.message.values["ids"] == "E1, E2, E3"
+    assert "小区“E9”不存在；现有 3 个小区：E1, E2, E3" in str(err.value)
+    with pytest.raises(ScenarioError) as err:
+        base.move_estate("E1", "C")
+    assert err.value.text("en").startswith(
+        "community 'C' does not exist; the 2 communities are: A, B"
+    )
+    with pytest.raises(ScenarioError) as err:
+        base.resize_premises("P7", 100)
+    assert err.value.text("en").startswith(
+        "premises 'P7' do not exist; the 4 premises are: P1, P2, P3, P4"
+    )
     with pytest.raises(ScenarioError, match="P1, P2, P3, P4"):
         base.remove_premises("P7")
     with pytest.raises(ScenarioError, match="出让地块“D1”不存在；现有 0 个地块"):
         base.update_parcel("D1", delivery_year=2030)
     with pytest.raises(ScenarioError, match="A, B"):
         base.merge_communities(["A", "Z"])
-    with pytest.raises(ScenarioError, match="已存在"):
+    with pytest.raises(ScenarioError) as err:
         base.add_premises("P1", community_id="A", function="other", floor_area_m2=10)
-    with pytest.raises(ScenarioError, match="party_service_centre/党群服务中心"):
+    assert err.value.code == "scn_id_taken"
+    with pytest.raises(ScenarioError) as err:
         base.add_premises("P9", community_id="A", function="gym", floor_area_m2=10)
+    assert err.value.code == "bad_enum"  # the premises layer's own check and message
+    assert "party_service_centre/党群服务中心" in err.value.text("en")
 
 
 def test_plan_year_before_the_data_year_is_an_error(folder):
-    base = Scenario.load(folder, lang="en").with_rules(DATA_YEAR)
+    base = Scenario.load(folder).with_rules(DATA_YEAR)
     with pytest.raises(PlanYearError) as err:
         base.evaluate(2020)
     assert err.value.code == "plan_year_before_data"
     with pytest.raises(PlanYearError, match="2020"):
         base.in_year(2020)
     with pytest.raises(PlanYearError) as err:
-        Scenario.load(folder, year=2000, lang="en")
+        Scenario.load(folder, year=2000)
     assert err.value.code == "plan_year_before_data"
 
 
@@ -325,9 +332,9 @@ def test_scenario_file_with_unknown_keys_lists_the_valid_ones(folder, tmp_path):
         encoding="utf-8",
     )
     with pytest.raises(ScenarioError) as err:
-        Scenario.from_file(path, base=folder, lang="en")
-    text = str(err.value)
-    assert "5 problems" in text
+        Scenario.from_file(path, base=folder)
+    text = err.value.text("en")
+    assert "5 problems" in text and len(err.value.problems) == 5
     assert f"unknown scenario key 'yaer'; valid keys: {', '.join(FILE_KEYS)}" in text
     assert f"unknown edit 'move_estates'; valid edits: {', '.join(EDITS)}" in text
     assert (
@@ -338,8 +345,9 @@ def test_scenario_file_with_unknown_keys_lists_the_valid_ones(folder, tmp_path):
     assert "edits[3]" in text
     with pytest.raises(ScenarioError, match="base"):
         Scenario.from_dict({"name": "no base"})
-    with pytest.raises(ScenarioError, match="not found"):
-        Scenario.from_file(tmp_path / "missing.yaml", lang="en")
+    with pytest.raises(ScenarioError) as err:
+        Scenario.from_file(tmp_path / "missing.yaml")
+    assert err.value.code == "scn_file_missing" and "not found" in err.value.text("en")
 
 
 # ------------------------------------------------------------------------ files, results

@@ -16,6 +16,7 @@ against each other (:mod:`~gis_planner.io.validate`); the households table
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -96,6 +97,10 @@ class PlanningData:
     name: str = ""
     data_note: dict[str, str] | None = None
     working_crs_setting: str = "auto"  # planner.yaml working_crs: auto or EPSG:4534–4554
+    #: ``estate_id`` → ``community_id``: estates given wholly to a community whatever their
+    #: geometry — a planning decision (a scenario's moved estate), an input of the pipeline
+    #: (:func:`gis_planner.households.allocate_households`); empty: every estate by area
+    estate_assignments: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def working_crs(self) -> str:

@@ -1,88 +1,77 @@
-"""What-if scenarios for the 2017–2035 layout plan revision (R7 一(一), R1/R2 一(二)).
+"""What-if scenarios for the 2017–2035 layout plan revision (R7 一(一), R1/R2 一(二)): the
+edit engine.
 
 A :class:`Scenario` wraps the validated layers of a planning area (a
 :class:`~gis_planner.io.layers.PlanningData`) and the rules. Every edit — a development parcel,
 premises built, resized or given up, an estate moved to the neighbouring community,
-communities merged or split, a rule changed — returns a *new* scenario with copied layers and
-one more line in its edit log; nothing is ever written back to the layers folder.
-:meth:`Scenario.evaluate` runs every analysis for a plan year, :func:`compare` puts two or more
-scenarios side by side per community, :func:`dual_map` shows two of them on synchronised maps
-(offline, like the one-map) and :meth:`Scenario.export` writes a scenario's results like a run.
+communities merged or split, a rule changed — returns a *new* scenario with new input layers
+and one more line in its edit log; nothing is ever written back to the layers folder, and no
+result is ever patched: an edit changes the *inputs* (a layer, the rules, or the estates'
+assignments :attr:`~gis_planner.io.layers.PlanningData.estate_assignments`) and
+:meth:`Scenario.evaluate` runs :func:`gis_planner.pipeline.run` on them.
+
+Edits are checked like input (:mod:`gis_planner.scenario.checks`): every problem is a
+:class:`~gis_planner.errors.Problem` with a message (a code), raised as a
+:class:`ScenarioError` and worded only when shown (``err.text("en")``); warnings of the edits
+go into the run's warnings. Scenario files: :mod:`gis_planner.scenario.fileformat`;
+comparisons and the dual map: :mod:`gis_planner.scenario.compare`.
 
 Examples
 --------
->>> from gis_planner.scenario.edits import Scenario, compare           # doctest: +SKIP
->>> base = Scenario.load("layers/deqing_demo", year=2035)         # doctest: +SKIP
+>>> from gis_planner.datasets import get_path
+>>> base = Scenario.load(get_path("deqing_demo"), year=2035)
 >>> plan = base.named("新丰社区新建用房").add_premises(
 ...     "YF101", community_id="330521001011", function="党群服务中心", floor_area_m2=2200)
-...                                                               # doctest: +SKIP
->>> compare([base, plan])                                        # doctest: +SKIP
->>> plan.export("outputs/plan")                                  # doctest: +SKIP
-
-Scenario files
---------------
-The same edits in YAML (:meth:`Scenario.from_file`, ``gis-planner run --scenario FILE``)::
-
-    name: 2035 方案A
-    base: ../layers/deqing_demo        # optional; relative to this file
-    year: 2035                         # optional plan year
-    rules:                             # optional overrides of the rules file
-      premises: {standards: {new: {per_100_households_m2: 85}}}
-    edits:
-      - add_parcel: {parcel_id: P09, xy: [497500, 3379500], planned_households: 600,
-                     delivery_year: 2030}
-      - add_premises: {premises_id: YF101, community_id: "330521001011",
-                       function: party_service_centre, floor_area_m2: 2200}
-      - move_estate: {estate_id: E0123, to_community_id: "330521001013"}
-      - set_rule: {key: settings.data_year, value: 2026}
-
-Each edit is a one-key mapping: the method name and its keyword arguments. Coordinates
-(``xy``, ``geometry`` as WKT, ``line``) are in the working CRS EPSG:4549 (metres);
-``lonlat`` / ``line_lonlat`` take WGS84 longitude/latitude. An unknown key, edit or
-argument is an error that lists the valid ones, and so is an id that does not exist.
+>>> plan.edits[-1]["add_premises"]["function"]
+'party_service_centre'
+>>> plan.describe("en")[0][:60]
+'add premises: premises_id=YF101, function=party_service_cent'
+>>> try:
+...     base.move_estate("E9999", "330521001011")
+... except ScenarioError as err:
+...     print(err.code, "|", err.text("en").split(";")[0])
+scn_unknown_estate | estate 'E9999' does not exist
 """
 
 from __future__ import annotations
 
 import copy
 import dataclasses
-import datetime as _dt
-import difflib
-import inspect
-import json
 import logging
-import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import folium
-import folium.plugins
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyproj
 import shapely
-import yaml
-from branca.element import MacroElement
-from folium.template import Template
 from shapely.geometry.base import BaseGeometry
 
 from gis_planner.crs import WORKING_CRS
-from gis_planner.errors import PlannerError, Problem, format_rows
-from gis_planner.i18n import label, tr, value_label
+from gis_planner.errors import PlannerError, Problem, RulesError
+from gis_planner.i18n import Term, msg, tr
 from gis_planner.io import schema
+from gis_planner.io.fields import LATEST_PLAN_YEAR
 from gis_planner.io.layers import PlanningData, load_layers
-from gis_planner.pipeline import check_plan_year, run
-from gis_planner.render.escape import html_text, js_string
+from gis_planner.pipeline import PlanYearError, check_plan_year, run
 from gis_planner.results import Results
-from gis_planner.rules import RuleSet, read_yaml
+from gis_planner.rules import RuleSet
+from gis_planner.scenario import fileformat
+from gis_planner.scenario.checks import (
+    ScenarioError,
+    check_merge,
+    check_move,
+    check_values,
+    ids_text,
+)
+
+__all__ = ["DEFAULT_NAME", "EDITS", "Scenario", "ScenarioError", "display_name"]
 
 log = logging.getLogger(__name__)
 
-#: The top-level keys of a scenario file.
-FILE_KEYS = ("name", "description", "base", "year", "rules", "edits")
 #: The edits a scenario file may list (each one a method of :class:`Scenario`).
 EDITS = (
     "add_parcel",
@@ -99,26 +88,25 @@ EDITS = (
 )
 #: Side of a square parcel placed by its centre (``xy``/``lonlat``), metres.
 DEFAULT_PARCEL_SIZE_M = 100.0
-#: How many existing ids an error message lists.
-LIST_LIMIT = 25
+#: A location farther than this from the communities is a coordinate mix-up (metres).
+FAR_AWAY_M = 50_000.0
+#: The name of a scenario of the layers as they are, with no name and no plan year. A name is
+#: data (written into the scenario file and the report, like a community's name), so it is in
+#: the county's language; :func:`display_name` shows it in another one.
+DEFAULT_NAME = "现状"
 
 
-class ScenarioError(PlannerError):
-    """An edit or a scenario file that cannot be applied: the message lists what exists."""
+def display_name(name: str, lang: str = "zh") -> str:
+    """A scenario's name as shown in ``lang``: :data:`DEFAULT_NAME` worded
+    (``scn_default_name``), any other name as it is.
+
+    >>> display_name(DEFAULT_NAME, "en"), display_name("方案A", "en")
+    ('current', '方案A')
+    """
+    return tr("scn_default_name", lang) if name == DEFAULT_NAME else name
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _ids_text(existing: Iterable[object], wanted: object = None) -> str:
-    """``E0001, E0002, … (+343)`` plus the closest ids to ``wanted``."""
-    ids = [str(i) for i in existing]
-    text = format_rows(ids, limit=LIST_LIMIT) or "—"
-    if wanted is not None:
-        close = difflib.get_close_matches(str(wanted), ids, n=3, cutoff=0.6)
-        if close:
-            text += f" (≈ {', '.join(close)})"
-    return text
 
 
 def _plain(value: Any) -> Any:
@@ -152,18 +140,27 @@ def _nested(key: str, value: Any) -> dict[str, Any]:
     return out
 
 
-def _enum_value(spec: schema.LayerSpec, name: str, value: Any, lang: str) -> str:
-    """An enumeration value, Chinese accepted; unknown → :class:`ScenarioError`."""
-    f = spec.field(name)
-    if value in f.choices:
-        return str(value)
-    if value in f.values:
-        return f.values[value]
-    zh_for: dict[str, str] = {}
-    for zh, en in f.values.items():
-        zh_for.setdefault(en, zh)
-    valid = ", ".join(f"{c}/{zh_for[c]}" if c in zh_for else c for c in f.choices)
-    raise ScenarioError(tr("scn_bad_value", lang, field=name, value=value, valid=valid))
+def _refuse(problems: list[Problem]) -> None:
+    """Raise a :class:`ScenarioError` with ``problems`` (one: as its message)."""
+    if len(problems) == 1:
+        raise ScenarioError(problems[0].message)
+    if problems:
+        raise ScenarioError(problems=problems)
+
+
+def _in_edit(where: str, kind: str, err: PlannerError, source: str) -> list[Problem]:
+    """The problems of an edit of a scenario file that could not be applied, each named by
+    the edit (``edits[3] add_parcel: …``)."""
+    found: list[Any] = getattr(err, "problems", None) or [err.message]
+    out = []
+    for item in found:
+        text = (
+            msg("source_text", source=item.source, text=item.message)
+            if isinstance(item, Problem)
+            else item
+        )
+        out.append(Problem(source, msg("scn_in_edit", where=where, edit=kind, text=text)))
+    return out
 
 
 # --------------------------------------------------------------------------- the scenario
@@ -176,27 +173,27 @@ class Scenario:
     Attributes
     ----------
     data : PlanningData
-        The layers (EPSG:4549) and rules of this scenario. Treat them as read-only: edits
-        copy the layers they change and leave every other scenario — and the files on disk —
-        untouched.
+        The layers (EPSG:4549), rules and estate assignments of this scenario — the inputs
+        of :func:`gis_planner.pipeline.run`. Treat them as read-only: edits make new layers
+        and leave every other scenario — and the files on disk — untouched. The warnings of
+        the edits are among ``data.warnings``.
     name : str
-        Shown in :func:`compare`, on the maps and in the exported report.
+        Shown in :func:`~gis_planner.scenario.compare`, on the maps and in the report.
     year : int or None
         Default plan year of :meth:`evaluate` (``None``: the current check).
     edits : tuple of dict
         The edit log, in scenario-file form (``{"add_parcel": {...}}``).
     base : Path or None
         The layers folder the scenario was loaded from.
-    lang : {"zh", "en"}
-        Language of messages and (by default) of results.
+    notes : tuple of Problem
+        The warnings of the edits (also in ``data.warnings``).
     """
 
     data: PlanningData
-    name: str = "base"
+    name: str = DEFAULT_NAME
     year: int | None = None
     edits: tuple[dict[str, Any], ...] = ()
     base: Path | None = None
-    lang: str = "zh"
     description: str | None = None
     notes: tuple[Problem, ...] = ()
     _cache: dict[int | None, Results] = field(default_factory=dict, compare=False, repr=False)
@@ -211,7 +208,6 @@ class Scenario:
         rules: RuleSet | str | Path | None = None,
         name: str | None = None,
         year: int | None = None,
-        lang: str = "zh",
     ) -> Scenario:
         """Load a layers folder (:func:`gis_planner.io.layers.load_layers`) as a scenario.
 
@@ -222,17 +218,16 @@ class Scenario:
         rules : RuleSet or path, optional
             Rules, or a rules file overriding the default; else the folder's own.
         name : str, optional
-            Default: ``"现状"`` (``"current"`` in English), or ``"<year>"`` with a year.
+            Default: :data:`DEFAULT_NAME` (现状), or ``"<year>"`` with a year.
         year : int, optional
             Default plan year of :meth:`evaluate`; checked against the data year.
-        lang : {"zh", "en"}
         """
         data = load_layers(folder, rules=rules)
         if year is not None:
             check_plan_year(year, rules=data.rules)
         if name is None:
-            name = tr("scn_default_name", lang) if year is None else str(year)
-        return cls(data=data, name=name, year=year, base=Path(folder), lang=lang)
+            name = DEFAULT_NAME if year is None else str(year)
+        return cls(data=data, name=name, year=year, base=Path(folder))
 
     @classmethod
     def from_dict(
@@ -242,44 +237,50 @@ class Scenario:
         base: str | Path | None = None,
         rules: RuleSet | str | Path | None = None,
         year: int | None = None,
-        lang: str = "zh",
         source: str = "scenario",
         relative_to: Path | None = None,
     ) -> Scenario:
-        """A scenario from the content of a scenario file (see the module docstring).
+        """A scenario from the content of a scenario file (:mod:`.fileformat`).
 
         ``base``/``year`` given here win over the file's (a warning notes a different base).
+        Every problem of the file is reported at once: its shape
+        (:func:`~gis_planner.scenario.fileformat.check_spec`), then every edit that cannot be
+        applied (the others are applied, so that their problems show too) and a plan year
+        before the data year.
+
+        Raises
+        ------
+        ScenarioError
+            With every problem (``err.problems``).
         """
-        problems = _check_spec(spec, lang)
-        if problems:
-            raise ScenarioError(
-                tr("scn_file_problems", lang, source=source, n=len(problems))
-                + "\n"
-                + "\n".join(f"- {p}" for p in problems)
-            )
-        notes: list[Problem] = []
-        folder = Path(base) if base is not None else None
-        if spec.get("base") is not None:
-            from_file = Path(str(spec["base"]))
-            if relative_to is not None and not from_file.is_absolute():
-                from_file = relative_to / from_file
-            if folder is None:
-                folder = from_file
-            elif from_file.resolve() != folder.resolve():
-                notes.append(
-                    Problem(source, tr("scn_base_overridden", lang, file=from_file, base=folder))
-                )
-        if folder is None:
-            raise ScenarioError(tr("scn_no_base", lang, source=source))
+        edits = _edit_methods()
+        problems = fileformat.check_spec(spec, edits, source=source)
+        folder, notes = _base_folder(spec, base, source, relative_to)
+        listed: list[Any] = spec["edits"] if isinstance(spec.get("edits"), list) else []
+        scenario = cls.load(folder, rules=rules, name=str(spec.get("name") or source))
+        scenario = dataclasses.replace(scenario, description=spec.get("description"), _cache={})
+        scenario = scenario._noted(notes)
+        steps: list[tuple[str, Any]] = []
+        if isinstance(spec.get("rules"), Mapping) and spec["rules"]:
+            steps.append(("rules", {"with_rules": {"overrides": spec["rules"]}}))
+        for i, edit in enumerate(listed, start=1):
+            if not fileformat.check_edit(edit, edits):
+                steps.append((f"edits[{i}]", edit))
+        for where, edit in steps:
+            ((kind, args),) = edit.items()
+            try:
+                scenario = getattr(scenario, kind)(**dict(args or {}))
+            except (ScenarioError, RulesError) as err:
+                problems.extend(_in_edit(where, kind, err, source))
         plan_year = year if year is not None else spec.get("year")
-        scenario = cls.load(folder, rules=rules, name=str(spec.get("name") or source), lang=lang)
-        scenario = dataclasses.replace(
-            scenario, description=spec.get("description"), notes=tuple(notes), _cache={}
-        )
-        if spec.get("rules"):
-            scenario = scenario.with_rules(spec["rules"])
-        for edit in spec.get("edits") or []:
-            scenario = scenario.apply(edit)
+        if problems:
+            if isinstance(plan_year, int) and not isinstance(plan_year, bool):
+                try:
+                    check_plan_year(plan_year, rules=scenario.data.rules)
+                except PlanYearError as err:
+                    problems.append(Problem(source, err.message))
+            header = msg("scn_file_problems", source=source, n=len(problems))
+            raise ScenarioError(header, problems=problems)
         if plan_year is not None:
             scenario = scenario.in_year(int(plan_year))
         return scenario
@@ -292,9 +293,8 @@ class Scenario:
         base: str | Path | None = None,
         rules: RuleSet | str | Path | None = None,
         year: int | None = None,
-        lang: str = "zh",
     ) -> Scenario:
-        """Read a scenario file (YAML, see the module docstring) and apply its edits.
+        """Read a scenario file (YAML, :mod:`.fileformat`) and apply its edits.
 
         Parameters
         ----------
@@ -310,28 +310,14 @@ class Scenario:
         Raises
         ------
         ScenarioError
-            Unknown keys, edits or arguments (every one listed, with the valid ones), ids
-            that do not exist, a plan year before the data year.
+            Every problem of the file at once: unknown keys, edits or arguments (with the
+            valid ones), ids that do not exist, values a layer would refuse, edits the
+            geometry refuses; a plan year before the data year.
         """
         path = Path(path)
-        if not path.is_file():
-            raise ScenarioError(tr("scn_file_missing", lang, path=path))
-        try:
-            spec = read_yaml(path) or {}  # bounded: no alias bomb, no FIFO, size capped
-        except (yaml.YAMLError, UnicodeDecodeError) as err:
-            raise ScenarioError(tr("scn_file_bad", lang, path=path, error=err)) from err
-        if not isinstance(spec, Mapping):
-            raise ScenarioError(
-                tr("scn_file_bad", lang, path=path, error="the top level must be a mapping")
-            )
+        spec = fileformat.read_spec(path)
         return cls.from_dict(
-            spec,
-            base=base,
-            rules=rules,
-            year=year,
-            lang=lang,
-            source=path.name,
-            relative_to=path.parent,
+            spec, base=base, rules=rules, year=year, source=path.name, relative_to=path.parent
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -355,12 +341,10 @@ class Scenario:
         spec = self.to_dict()
         if self.base is not None and relative_to is not None:
             try:
-                spec["base"] = _relpath(self.base, Path(relative_to))
+                spec["base"] = fileformat.relpath(self.base, Path(relative_to))
             except ValueError:  # another drive
                 spec["base"] = str(self.base.resolve())
-        return yaml.safe_dump(
-            spec, allow_unicode=True, sort_keys=False, default_flow_style=None, width=100
-        )
+        return fileformat.dump_spec(spec)
 
     def to_file(self, path: str | Path) -> Path:
         """Write the scenario file (``base`` relative to the file's folder)."""
@@ -375,9 +359,12 @@ class Scenario:
         return dataclasses.replace(self, name=str(name), _cache={})
 
     def in_year(self, year: int | None) -> Scenario:
-        """The same scenario evaluated by default for plan ``year`` (None: current check)."""
+        """The same scenario evaluated by default for plan ``year`` (None: current check):
+        not before the data year, not past the layers' last plan year."""
         if year is not None:
             check_plan_year(year, rules=self.data.rules)
+            if year > LATEST_PLAN_YEAR:
+                raise ScenarioError(msg("scn_year_too_late", year=year, latest=LATEST_PLAN_YEAR))
         return dataclasses.replace(self, year=year, _cache={})
 
     # ---------------------------------------------------------------- ids
@@ -404,52 +391,44 @@ class Scenario:
     def _need(self, kind: str, value: object, existing: list[str]) -> str:
         if str(value) not in existing:
             raise ScenarioError(
-                tr(
-                    f"scn_unknown_{kind}",
-                    self.lang,
-                    id=value,
-                    n=len(existing),
-                    ids=_ids_text(existing, value),
-                )
+                msg(f"scn_unknown_{kind}", id=value, n=len(existing), ids=ids_text(existing, value))
             )
         return str(value)
 
     def _new_id(self, kind: str, value: object, existing: list[str]) -> str:
+        what = Term(f"{kind}_id", kind="field")
         if value is None or str(value).strip() == "":
-            raise ScenarioError(
-                tr("scn_id_required", self.lang, kind=label(f"{kind}_id", self.lang))
-            )
+            raise ScenarioError(msg("scn_id_required", kind=what))
         if str(value) in existing:
-            raise ScenarioError(
-                tr(
-                    "scn_id_taken",
-                    self.lang,
-                    id=value,
-                    kind=label(f"{kind}_id", self.lang),
-                    ids=_ids_text(existing),
-                )
-            )
+            raise ScenarioError(msg("scn_id_taken", id=value, kind=what, ids=ids_text(existing)))
         return str(value)
 
     # ---------------------------------------------------------------- the edit machinery
 
+    def _noted(self, notes: Iterable[Problem]) -> Scenario:
+        """This scenario with more warnings (in :attr:`notes` and the layers' warnings)."""
+        notes = list(notes)
+        if not notes:
+            return self
+        data = dataclasses.replace(self.data, warnings=[*self.data.warnings, *notes])
+        return dataclasses.replace(self, data=data, notes=(*self.notes, *notes), _cache={})
+
     def _with(
-        self, edit: dict[str, Any], *, notes: Iterable[Problem] = (), **layers: Any
+        self, edit: dict[str, Any], *, notes: Iterable[Problem] = (), **inputs: Any
     ) -> Scenario:
-        data = dataclasses.replace(self.data, **layers)
+        """A new scenario with new ``inputs`` (layers, rules, assignments — fields of
+        :class:`PlanningData`), ``edit`` logged and ``notes`` warned."""
+        data = dataclasses.replace(self.data, **inputs)
         record = {
             k: _plain({a: v for a, v in args.items() if v is not None}) for k, args in edit.items()
         }
         log.info("Scenario %s: %s", self.name, record)
-        return dataclasses.replace(
-            self, data=data, edits=(*self.edits, record), notes=(*self.notes, *notes), _cache={}
-        )
+        changed = dataclasses.replace(self, data=data, edits=(*self.edits, record), _cache={})
+        return changed._noted(notes)
 
     def apply(self, edit: Mapping[str, Any]) -> Scenario:
         """Apply one edit in scenario-file form, e.g. ``{"move_estate": {...}}``."""
-        problems = _check_edit(edit, self.lang)
-        if problems:
-            raise ScenarioError("\n".join(problems))
+        _refuse(fileformat.check_edit(edit, _edit_methods()))
         ((kind, args),) = edit.items()
         return getattr(self, kind)(**dict(args or {}))
 
@@ -464,21 +443,19 @@ class Scenario:
     ) -> BaseGeometry | None:
         given = [g for g in (geometry, xy, lonlat) if g is not None]
         if len(given) > 1:
-            raise ScenarioError(tr("scn_one_location", self.lang, what=what))
+            raise ScenarioError(msg("scn_one_location", what=what))
         if not given:
             return None
         if geometry is not None:
             geom = shapely.from_wkt(geometry) if isinstance(geometry, str) else geometry
             if not isinstance(geom, BaseGeometry) or geom.is_empty:
-                raise ScenarioError(tr("scn_bad_geometry", self.lang, what=what, value=geometry))
+                raise ScenarioError(msg("scn_bad_geometry", what=what, value=geometry))
         else:
             point = xy if xy is not None else lonlat
             try:
                 x, y = (float(v) for v in point)  # type: ignore[union-attr]
             except (TypeError, ValueError):
-                raise ScenarioError(
-                    tr("scn_bad_geometry", self.lang, what=what, value=point)
-                ) from None
+                raise ScenarioError(msg("scn_bad_geometry", what=what, value=point)) from None
             geom = shapely.Point(x, y)
             if lonlat is not None:
                 geom = _to_working(geom, "EPSG:4326", self.data.communities.crs)
@@ -486,9 +463,15 @@ class Scenario:
                 half = float(polygon_size_m) / 2.0
                 geom = shapely.box(geom.x - half, geom.y - half, geom.x + half, geom.y + half)
         far = shapely.distance(geom, shapely.box(*self.data.communities.total_bounds))
-        if far > 50_000:
-            raise ScenarioError(tr("scn_far_away", self.lang, what=what, km=far / 1000))
+        if far > FAR_AWAY_M:
+            raise ScenarioError(msg("scn_far_away", what=what, km=far / 1000))
         return geom
+
+    def _checked(self, spec: schema.LayerSpec, values: Mapping[str, Any]) -> dict[str, Any]:
+        """``values`` read as layer ``spec`` reads them; every problem refused at once."""
+        read, problems = check_values(spec, values, rules=self.data.rules)
+        _refuse(problems)
+        return read
 
     # ---------------------------------------------------------------- development parcels
 
@@ -514,7 +497,7 @@ class Scenario:
             New, unique.
         planned_households : int, optional
             Or ``residential_floor_area_m2`` (÷ ``rules.planning_conditions.
-            average_dwelling_floor_area_m2``).
+            average_dwelling_floor_area_m2``); both within the rules' ``plausibility``.
         delivery_year : int, optional
             The plan years from which its households count (none: never, with a warning).
         geometry : Polygon or WKT, optional
@@ -522,17 +505,24 @@ class Scenario:
             a square of ``size_m`` (default 100 m) side. Its community is the one holding
             most of its area.
         """
-        existing = self.parcel_ids
-        pid = self._new_id("parcel", parcel_id, existing)
-        self._check_households(planned_households, residential_floor_area_m2, required=True)
-        self._check_year(delivery_year)
+        pid = self._new_id("parcel", parcel_id, self.parcel_ids)
+        self._households_or_area(planned_households, residential_floor_area_m2, required=True)
+        self._checked(
+            schema.DEVELOPMENT_PARCELS,
+            {
+                "parcel_id": pid,
+                "planned_households": planned_households,
+                "residential_floor_area_m2": residential_floor_area_m2,
+                "delivery_year": delivery_year,
+            },
+        )
         geom = self._location(
             geometry, xy, lonlat, what=pid, polygon_size_m=size_m or DEFAULT_PARCEL_SIZE_M
         )
         if geom is None:
-            raise ScenarioError(tr("scn_location_needed", self.lang, what=pid))
+            raise ScenarioError(msg("scn_location_needed", what=pid))
         if geom.geom_type not in schema.POLYGONAL:
-            raise ScenarioError(tr("scn_bad_geometry", self.lang, what=pid, value=geom.geom_type))
+            raise ScenarioError(msg("scn_bad_geometry", what=pid, value=geom.geom_type))
         row = {
             "parcel_id": pid,
             "name": name or pid,
@@ -541,22 +531,17 @@ class Scenario:
             "delivery_year": delivery_year,
         }
         parcels = self._append(self.data.development_parcels, row, geom)
-        notes = self._outside_note(geom, pid)
+        record = {
+            **row,
+            "name": name,
+            "geometry": geometry,
+            "xy": xy,
+            "lonlat": lonlat,
+            "size_m": size_m,
+        }
         return self._with(
-            {
-                "add_parcel": {
-                    "parcel_id": pid,
-                    "name": name,
-                    "planned_households": planned_households,
-                    "residential_floor_area_m2": residential_floor_area_m2,
-                    "delivery_year": delivery_year,
-                    "geometry": geometry,
-                    "xy": xy,
-                    "lonlat": lonlat,
-                    "size_m": size_m,
-                }
-            },
-            notes=notes,
+            {"add_parcel": record},
+            notes=self._outside_note(geom, pid),
             development_parcels=parcels,
         )
 
@@ -574,19 +559,16 @@ class Scenario:
         Setting ``planned_households`` replaces a floor area, and the other way round.
         """
         pid = self._need("parcel", parcel_id, self.parcel_ids)
-        if all(
-            v is None for v in (planned_households, residential_floor_area_m2, delivery_year, name)
-        ):
-            raise ScenarioError(
-                tr(
-                    "scn_nothing_to_change",
-                    self.lang,
-                    what=pid,
-                    fields="planned_households, residential_floor_area_m2, delivery_year, name",
-                )
-            )
-        self._check_households(planned_households, residential_floor_area_m2, required=False)
-        self._check_year(delivery_year)
+        changes = {
+            "planned_households": planned_households,
+            "residential_floor_area_m2": residential_floor_area_m2,
+            "delivery_year": delivery_year,
+            "name": name,
+        }
+        if all(v is None for v in changes.values()):
+            raise ScenarioError(msg("scn_nothing_to_change", what=pid, fields=", ".join(changes)))
+        self._households_or_area(planned_households, residential_floor_area_m2, required=False)
+        self._checked(schema.DEVELOPMENT_PARCELS, {"parcel_id": pid, **changes})
         assert self.data.development_parcels is not None  # _need found the parcel
         parcels = self.data.development_parcels.copy()
         at = parcels.index[parcels["parcel_id"].astype(str) == pid][0]
@@ -615,16 +597,7 @@ class Scenario:
             parcels["name"] = parcels["name"].astype(object)
             parcels.loc[at, "name"] = name
         return self._with(
-            {
-                "update_parcel": {
-                    "parcel_id": pid,
-                    "planned_households": planned_households,
-                    "residential_floor_area_m2": residential_floor_area_m2,
-                    "delivery_year": delivery_year,
-                    "name": name,
-                }
-            },
-            development_parcels=parcels,
+            {"update_parcel": {"parcel_id": pid, **changes}}, development_parcels=parcels
         )
 
     def remove_parcel(self, parcel_id: str) -> Scenario:
@@ -637,45 +610,16 @@ class Scenario:
         frame = getattr(self.data, layer)
         assert frame is not None
         frame = frame[frame[id_field].astype(str) != value].reset_index(drop=True)
-        return self._with({edit: {id_field: value}}, **{layer: frame if len(frame) else None})
+        inputs: dict[str, Any] = {layer: frame if len(frame) else None}
+        return self._with({edit: {id_field: value}}, **inputs)
 
-    def _check_households(self, households: Any, floor_area: Any, *, required: bool) -> None:
+    @staticmethod
+    def _households_or_area(households: Any, floor_area: Any, *, required: bool) -> None:
+        """A parcel's households come from a count or a floor area: one of them."""
         if households is not None and floor_area is not None:
-            raise ScenarioError(tr("scn_households_or_area", self.lang))
+            raise ScenarioError(msg("scn_households_or_area"))
         if required and households is None and floor_area is None:
-            raise ScenarioError(tr("scn_households_needed", self.lang))
-        if households is not None and (
-            isinstance(households, bool)
-            or not float(households).is_integer()
-            or float(households) < 0
-        ):
-            raise ScenarioError(
-                tr(
-                    "scn_bad_number",
-                    self.lang,
-                    field="planned_households",
-                    value=households,
-                    rule=">= 0, whole",
-                )
-            )
-        if floor_area is not None and float(floor_area) < 0:
-            raise ScenarioError(
-                tr(
-                    "scn_bad_number",
-                    self.lang,
-                    field="residential_floor_area_m2",
-                    value=floor_area,
-                    rule=">= 0",
-                )
-            )
-
-    def _check_year(self, year: Any) -> None:
-        if year is None:
-            return
-        if isinstance(year, bool) or not float(year).is_integer() or not 1900 <= year <= 2100:
-            raise ScenarioError(
-                tr("scn_bad_number", self.lang, field="delivery_year", value=year, rule="1900–2100")
-            )
+            raise ScenarioError(msg("scn_households_needed"))
 
     def _append(
         self, frame: gpd.GeoDataFrame | None, row: dict[str, Any], geom: BaseGeometry
@@ -691,7 +635,7 @@ class Scenario:
     def _outside_note(self, geom: BaseGeometry, what: str) -> list[Problem]:
         if self.data.communities.intersects(geom).any():
             return []
-        return [Problem("scenario", tr("scn_outside", self.lang, what=what))]
+        return [Problem("scenario", msg("scn_outside", what=what))]
 
     # ---------------------------------------------------------------- premises
 
@@ -721,19 +665,27 @@ class Scenario:
         function, tenure, status : str
             As in the premises layer; the Chinese values (党群服务中心, 新建, 规划 …) work too.
         floor_area_m2 : float
-            > 0.
+            > 0, within ``plausibility.max_floor_area_m2`` (as are the costs).
         community_id : str, optional
             The community it serves; else the one it lies in.
         geometry / xy / lonlat : optional
             Its location (EPSG:4549 geometry or WKT, EPSG:4549 ``xy``, or WGS84 ``lonlat``);
             without one, it is placed at a point inside ``community_id``.
         """
-        lang = self.lang
         pid = self._new_id("premises", premises_id, self.premises_ids)
-        fn = _enum_value(schema.PREMISES, "function", function, lang)
-        ten = _enum_value(schema.PREMISES, "tenure", tenure, lang)
-        st = _enum_value(schema.PREMISES, "status", status, lang)
-        area = self._area(floor_area_m2)
+        read = self._checked(
+            schema.PREMISES,
+            {
+                "premises_id": pid,
+                "function": function,
+                "floor_area_m2": floor_area_m2,
+                "tenure": tenure,
+                "status": status,
+                "floor": floor,
+                "cost_yuan": cost_yuan,
+                "annual_rent_yuan": annual_rent_yuan,
+            },
+        )
         cid = (
             self._need("community", community_id, self.community_ids)
             if community_id is not None
@@ -742,48 +694,44 @@ class Scenario:
         geom = self._location(geometry, xy, lonlat, what=pid, polygon_size_m=None)
         if geom is None:
             if cid is None:
-                raise ScenarioError(tr("scn_premises_where", lang, what=pid))
+                raise ScenarioError(msg("scn_premises_where", what=pid))
             c = self.data.communities
             geom = c.geometry[c["community_id"].astype(str) == cid].iloc[0].representative_point()
         if geom.geom_type not in (*schema.PUNCTUAL, *schema.POLYGONAL):
-            raise ScenarioError(tr("scn_bad_geometry", lang, what=pid, value=geom.geom_type))
+            raise ScenarioError(msg("scn_bad_geometry", what=pid, value=geom.geom_type))
+        area = float(read["floor_area_m2"])
         row = {
             "premises_id": pid,
             "community_id": cid,
             "name": name or pid,
-            "function": fn,
+            "function": read["function"],
             "floor_area_m2": area,
             "floor": floor,
-            "tenure": ten,
+            "tenure": read["tenure"],
             "cost_yuan": cost_yuan,
             "annual_rent_yuan": annual_rent_yuan,
-            "status": st,
+            "status": read["status"],
         }
         prem = self._append(self.data.premises, row, geom)
         for column in ("community_id", "name", "function", "tenure", "status"):
             prem[column] = prem[column].astype(object).where(prem[column].notna(), None)
+        record = {
+            "premises_id": pid,
+            "function": read["function"],
+            "floor_area_m2": area,
+            "tenure": read["tenure"],
+            "community_id": cid,
+            "status": read["status"],
+            "name": name,
+            "floor": floor,
+            "cost_yuan": cost_yuan,
+            "annual_rent_yuan": annual_rent_yuan,
+            "geometry": geometry,
+            "xy": xy,
+            "lonlat": lonlat,
+        }
         notes = [] if cid is not None else self._outside_note(geom, pid)
-        return self._with(
-            {
-                "add_premises": {
-                    "premises_id": pid,
-                    "function": fn,
-                    "floor_area_m2": area,
-                    "tenure": ten,
-                    "community_id": cid,
-                    "status": st,
-                    "name": name,
-                    "floor": floor,
-                    "cost_yuan": cost_yuan,
-                    "annual_rent_yuan": annual_rent_yuan,
-                    "geometry": geometry,
-                    "xy": xy,
-                    "lonlat": lonlat,
-                }
-            },
-            notes=notes,
-            premises=prem,
-        )
+        return self._with({"add_premises": record}, notes=notes, premises=prem)
 
     def remove_premises(self, premises_id: str) -> Scenario:
         """Give premises up (e.g. a lease that ends)."""
@@ -793,7 +741,8 @@ class Scenario:
     def resize_premises(self, premises_id: str, floor_area_m2: float) -> Scenario:
         """Change the floor area of premises (an extension, a partial handover)."""
         pid = self._need("premises", premises_id, self.premises_ids)
-        area = self._area(floor_area_m2)
+        read = self._checked(schema.PREMISES, {"premises_id": pid, "floor_area_m2": floor_area_m2})
+        area = float(read["floor_area_m2"])
         assert self.data.premises is not None
         prem = self.data.premises.copy()
         prem["floor_area_m2"] = prem["floor_area_m2"].astype(float)
@@ -802,73 +751,69 @@ class Scenario:
             {"resize_premises": {"premises_id": pid, "floor_area_m2": area}}, premises=prem
         )
 
-    def _area(self, value: Any) -> float:
-        try:
-            area = float(value)
-        except (TypeError, ValueError):
-            area = float("nan")
-        if not area > 0:
-            raise ScenarioError(
-                tr("scn_bad_number", self.lang, field="floor_area_m2", value=value, rule="> 0")
-            )
-        return area
-
     # ---------------------------------------------------------------- estates, communities
 
     def move_estate(self, estate_id: str, to_community_id: str) -> Scenario:
         """Move a whole estate — all its households — to another community.
 
-        Sets the estate's ``community_override``; :func:`gis_planner.pipeline.analyse` then
-        gives it wholly to that community instead of splitting it by area.
+        A planning decision, and an input of the pipeline: the estate is given to the
+        community in :attr:`~gis_planner.io.layers.PlanningData.estate_assignments`, and
+        :func:`gis_planner.households.allocate_households` gives it wholly to that community
+        instead of splitting it by area. Moving it into a community it does not touch is
+        warned, with the distance (:func:`~gis_planner.scenario.checks.check_move`).
         """
         eid = self._need("estate", estate_id, self.estate_ids)
         cid = self._need("community", to_community_id, self.community_ids)
-        assert self.data.estates is not None
-        estates = self.data.estates.copy()
-        if "community_override" not in estates:
-            estates["community_override"] = None
-        estates["community_override"] = estates["community_override"].astype(object)
-        estates.loc[estates["estate_id"].astype(str) == eid, "community_override"] = cid
+        estates = self.data.estates
+        assert estates is not None
+        geom = estates.geometry[estates["estate_id"].astype(str) == eid].iloc[0]
+        notes = check_move(self.data.communities, geom, eid, cid)
+        assignments = {**self.data.estate_assignments, eid: cid}
         return self._with(
-            {"move_estate": {"estate_id": eid, "to_community_id": cid}}, estates=estates
+            {"move_estate": {"estate_id": eid, "to_community_id": cid}},
+            notes=notes,
+            estate_assignments=assignments,
         )
 
     def merge_communities(
-        self, community_ids: Sequence[str], *, new_id: str | None = None, name: str | None = None
+        self,
+        community_ids: Sequence[str],
+        *,
+        new_id: str | None = None,
+        name: str | None = None,
+        allow_apart: bool = False,
     ) -> Scenario:
         """Merge two or more communities into one (their areas, estates and premises).
 
         Parameters
         ----------
         community_ids : list of str
-            At least two existing communities.
+            At least two existing communities that touch one another
+            (:func:`~gis_planner.scenario.checks.check_merge`).
         new_id : str, optional
             The merged community's id (default: the first of ``community_ids``); it may not
             be the id of another community.
         name : str, optional
             Default: the first community's name.
+        allow_apart : bool
+            Merge communities that do not touch (an enclave, 飞地) — refused otherwise —
+            with a warning giving the distance.
 
         The merged community keeps the first one's street and kind (a warning when the
         kinds differ), the sum of the populations when every one is known (else none: the
         household size applies), and the common premises standard override if they share
-        one.
+        one. Touching only at a corner is warned.
         """
-        lang = self.lang
         ids = [self._need("community", c, self.community_ids) for c in community_ids]
         if len(set(ids)) < 2:
-            raise ScenarioError(tr("scn_merge_two", lang, ids=_ids_text(self.community_ids)))
+            raise ScenarioError(msg("scn_merge_two", ids=ids_text(self.community_ids)))
         new = str(new_id) if new_id is not None else ids[0]
         others = [c for c in self.community_ids if c not in ids]
         if new in others:
-            raise ScenarioError(
-                tr(
-                    "scn_id_taken",
-                    lang,
-                    id=new,
-                    kind=label("community_id", lang),
-                    ids=_ids_text(others),
-                )
-            )
+            kind = Term("community_id", kind="field")
+            raise ScenarioError(msg("scn_id_taken", id=new, kind=kind, ids=ids_text(others)))
+        errors, notes = check_merge(self.data.communities, ids, allow_apart=bool(allow_apart))
+        _refuse(errors)
         c = self.data.communities
         mine = c[c["community_id"].astype(str).isin(ids)]
         first = mine[mine["community_id"].astype(str) == ids[0]].iloc[0]
@@ -876,7 +821,6 @@ class Scenario:
         row["community_id"] = new
         row["name"] = name or first["name"]
         row[c.geometry.name] = shapely.union_all(mine.geometry.values)
-        notes = []
         for column, combine in (
             ("population", "sum"),
             ("households", "sum"),
@@ -888,21 +832,11 @@ class Scenario:
             values = mine[column]
             if combine == "sum":
                 row[column] = pd.to_numeric(values).sum() if values.notna().all() else None
+            elif values.nunique(dropna=False) > 1 and column == "kind":
+                note = msg("scn_merge_kinds", kind=Term(first["kind"]), name=row["name"])
+                notes.append(Problem("scenario", note))
             elif values.nunique(dropna=False) > 1:
-                if column == "kind":
-                    notes.append(
-                        Problem(
-                            "scenario",
-                            tr(
-                                "scn_merge_kinds",
-                                lang,
-                                kind=value_label(first["kind"], lang),
-                                name=row["name"],
-                            ),
-                        )
-                    )
-                else:
-                    row[column] = None
+                row[column] = None
         position = c.index[c["community_id"].astype(str) == ids[0]][0]
         keep = c[~c["community_id"].astype(str).isin(ids) | (c.index == position)].copy()
         for column in c.columns:
@@ -910,12 +844,17 @@ class Scenario:
                 keep[column] = keep[column].astype(object)
         keep.loc[position] = row
         communities = self._clean_communities(keep.reset_index(drop=True), c)
-        remap = dict.fromkeys(ids, new)
+        record = {
+            "community_ids": ids,
+            "new_id": new_id,
+            "name": name,
+            "allow_apart": True if allow_apart else None,
+        }
         return self._with(
-            {"merge_communities": {"community_ids": ids, "new_id": new_id, "name": name}},
+            {"merge_communities": record},
             notes=notes,
             communities=communities,
-            **self._remapped(remap, communities),
+            **self._remapped(dict.fromkeys(ids, new)),
         )
 
     def split_community(
@@ -936,9 +875,9 @@ class Scenario:
             keep the old id). **By estates**: each also lists ``"estates": [ids]``; the
             community's area is divided between the groups (each point goes to the group
             of the nearest listed estate) and a listed estate cut by the new boundary goes
-            wholly to its group. **By a line**: exactly two entries — the first gets the
-            part on the left of the line (walking from its first to its last point), the
-            second the part on the right.
+            wholly to its group (an estate assignment). **By a line**: exactly two entries —
+            the first gets the part on the left of the line (walking from its first to its
+            last point), the second the part on the right.
         line : LineString, WKT or list of [x, y], optional
             In EPSG:4549; or ``line_lonlat`` in WGS84. It must cross the community.
 
@@ -946,53 +885,21 @@ class Scenario:
         population and the households field are dropped (unknown for the parts: households
         × household size applies).
         """
-        lang = self.lang
         old = self._need("community", community_id, self.community_ids)
         parts = [dict(p) for p in into]
-        problems = []
-        for p in parts:
-            unknown = sorted(set(p) - {"community_id", "name", "estates"})
-            if unknown:
-                problems.append(
-                    tr(
-                        "scn_unknown_args",
-                        lang,
-                        edit="split_community.into",
-                        args=", ".join(unknown),
-                        valid="community_id, name, estates",
-                    )
-                )
-        if problems:
-            raise ScenarioError("\n".join(problems))
-        new_ids = [str(p.get("community_id") or "") for p in parts]
-        others = [c for c in self.community_ids if c != old]
-        for nid in new_ids:
-            if not nid:
-                raise ScenarioError(tr("scn_id_required", lang, kind=label("community_id", lang)))
-            if nid in others:
-                raise ScenarioError(
-                    tr(
-                        "scn_id_taken",
-                        lang,
-                        id=nid,
-                        kind=label("community_id", lang),
-                        ids=_ids_text(others),
-                    )
-                )
-        if len(set(new_ids)) != len(new_ids) or len(parts) < 2:
-            raise ScenarioError(tr("scn_split_parts", lang))
+        new_ids = self._split_ids(old, parts)
         c = self.data.communities
         at = c.index[c["community_id"].astype(str) == old][0]
         polygon = c.geometry[at]
         by_line = line is not None or line_lonlat is not None
-        overrides: dict[str, str] = {}
+        assigned: dict[str, str] = {}
         if by_line:
             if any("estates" in p for p in parts) or len(parts) != 2:
-                raise ScenarioError(tr("scn_split_line_two", lang))
+                raise ScenarioError(msg("scn_split_line_two"))
             cut = self._line(line, line_lonlat)
             pieces = self._split_by_line(polygon, cut, old)
         else:
-            pieces, overrides = self._split_by_estates(polygon, old, parts)
+            pieces, assigned = self._split_by_estates(polygon, old, parts)
         rows: list[pd.Series] = []
         for p, piece in zip(parts, pieces, strict=True):
             row = c.loc[at].copy()
@@ -1013,7 +920,7 @@ class Scenario:
         communities = self._clean_communities(
             gpd.GeoDataFrame(communities, geometry=c.geometry.name, crs=c.crs), c
         )
-        layers = self._split_remap(old, communities, new_ids, overrides)
+        inputs = self._split_remap(old, communities, new_ids, assigned)
         record: dict[str, Any] = {
             "community_id": old,
             "into": [{k: v for k, v in p.items() if v is not None} for p in parts],
@@ -1021,11 +928,38 @@ class Scenario:
         if by_line:
             record["line"] = line
             record["line_lonlat"] = line_lonlat
-        return self._with({"split_community": record}, communities=communities, **layers)
+        return self._with({"split_community": record}, communities=communities, **inputs)
+
+    def _split_ids(self, old: str, parts: list[dict[str, Any]]) -> list[str]:
+        """The new communities' ids of a split, checked (every problem at once)."""
+        problems = []
+        for p in parts:
+            unknown = sorted(set(p) - {"community_id", "name", "estates"})
+            if unknown:
+                text = msg(
+                    "scn_unknown_args",
+                    edit="split_community.into",
+                    args=", ".join(unknown),
+                    valid="community_id, name, estates",
+                )
+                problems.append(Problem("scenario", text))
+        new_ids = [str(p.get("community_id") or "") for p in parts]
+        others = [c for c in self.community_ids if c != old]
+        kind = Term("community_id", kind="field")
+        for nid in new_ids:
+            if not nid:
+                problems.append(Problem("scenario", msg("scn_id_required", kind=kind)))
+            elif nid in others:
+                taken = msg("scn_id_taken", id=nid, kind=kind, ids=ids_text(others))
+                problems.append(Problem("scenario", taken))
+        if len(set(new_ids)) != len(new_ids) or len(parts) < 2:
+            problems.append(Problem("scenario", msg("scn_split_parts")))
+        _refuse(problems)
+        return new_ids
 
     def _line(self, line: Any, line_lonlat: Any) -> BaseGeometry:
         if line is not None and line_lonlat is not None:
-            raise ScenarioError(tr("scn_one_location", self.lang, what="line"))
+            raise ScenarioError(msg("scn_one_location", what="line"))
         value = line if line is not None else line_lonlat
         try:
             if isinstance(value, str):
@@ -1035,13 +969,9 @@ class Scenario:
             else:
                 geom = shapely.LineString([tuple(map(float, xy)) for xy in value])
         except Exception:  # noqa: BLE001 - reported with the value
-            raise ScenarioError(
-                tr("scn_bad_geometry", self.lang, what="line", value=value)
-            ) from None
+            raise ScenarioError(msg("scn_bad_geometry", what="line", value=value)) from None
         if geom.geom_type != "LineString" or geom.is_empty:
-            raise ScenarioError(
-                tr("scn_bad_geometry", self.lang, what="line", value=geom.geom_type)
-            )
+            raise ScenarioError(msg("scn_bad_geometry", what="line", value=geom.geom_type))
         return (
             _to_working(geom, "EPSG:4326", self.data.communities.crs)
             if line_lonlat is not None
@@ -1064,27 +994,32 @@ class Scenario:
             cross = (b.x - a.x) * (point.y - near.y) - (b.y - a.y) * (point.x - near.x)
             sides[1 if cross > 0 else -1].append(piece)
         if not sides[1] or not sides[-1]:
-            raise ScenarioError(tr("scn_split_line_misses", self.lang, id=old))
+            raise ScenarioError(msg("scn_split_line_misses", id=old))
         return [shapely.union_all(sides[1]), shapely.union_all(sides[-1])]
 
-    def _split_by_estates(
-        self, polygon: BaseGeometry, old: str, parts: list[dict[str, Any]]
-    ) -> tuple[list[BaseGeometry], dict[str, str]]:
-        lang = self.lang
-        estates = self.data.estates
-        if estates is None:
-            raise ScenarioError(tr("scn_split_needs", lang))
+    def _split_groups(self, parts: list[dict[str, Any]]) -> dict[str, str]:
+        """``estate_id`` → new community id of a split by estates."""
+        if self.data.estates is None:
+            raise ScenarioError(msg("scn_split_needs"))
         ids = self.estate_ids
         listed: dict[str, str] = {}
         for p in parts:
             group = p.get("estates") or []
             if not group:
-                raise ScenarioError(tr("scn_split_needs", lang))
+                raise ScenarioError(msg("scn_split_needs"))
             for e in group:
                 eid = self._need("estate", e, ids)
                 if eid in listed:
-                    raise ScenarioError(tr("scn_split_twice", lang, id=eid))
+                    raise ScenarioError(msg("scn_split_twice", id=eid))
                 listed[eid] = str(p["community_id"])
+        return listed
+
+    def _split_by_estates(
+        self, polygon: BaseGeometry, old: str, parts: list[dict[str, Any]]
+    ) -> tuple[list[BaseGeometry], dict[str, str]]:
+        listed = self._split_groups(parts)
+        estates = self.data.estates
+        assert estates is not None
         table = estates.set_index(estates["estate_id"].astype(str))
         inside = [e for e in listed if table.geometry[e].intersects(polygon)]
         outside = [e for e in listed if e not in inside]
@@ -1093,12 +1028,11 @@ class Scenario:
                 e for e, g in zip(table.index, table.geometry, strict=True) if g.intersects(polygon)
             ]
             raise ScenarioError(
-                tr(
+                msg(
                     "scn_split_not_in",
-                    lang,
                     ids=", ".join(outside),
                     community=old,
-                    estates=_ids_text(mine),
+                    estates=ids_text(mine),
                 )
             )
         seeds = [table.geometry[e].intersection(polygon).representative_point() for e in listed]
@@ -1114,7 +1048,7 @@ class Scenario:
             for p in parts
         ]
         pieces = [shapely.make_valid(p) for p in pieces]
-        overrides = {}
+        assigned = {}
         for e, target in listed.items():
             geom = table.geometry[e]
             for p, piece in zip(parts, pieces, strict=True):
@@ -1122,8 +1056,8 @@ class Scenario:
                     str(p["community_id"]) != target
                     and shapely.area(shapely.intersection(geom, piece)) > 1.0
                 ):
-                    overrides[e] = target
-        return pieces, overrides
+                    assigned[e] = target
+        return pieces, assigned
 
     def _clean_communities(
         self, communities: gpd.GeoDataFrame, like: gpd.GeoDataFrame
@@ -1139,27 +1073,29 @@ class Scenario:
                 out[column] = out[column].astype(object).where(out[column].notna(), None)
         return out
 
-    def _remapped(self, remap: dict[str, str], communities: gpd.GeoDataFrame) -> dict[str, Any]:
-        """Premises and estate overrides pointing at merged communities, renamed."""
-        layers: dict[str, Any] = {}
-        for layer, column in (("premises", "community_id"), ("estates", "community_override")):
-            frame = getattr(self.data, layer)
-            if frame is not None and column in frame:
-                frame = frame.copy()
-                frame[column] = (
-                    frame[column]
-                    .map(
-                        lambda v: remap.get(str(v), v) if v is not None and not pd.isna(v) else None
-                    )
-                    .astype(object)
-                )
-                layers[layer] = frame
-        return layers
+    def _remapped(self, remap: dict[str, str]) -> dict[str, Any]:
+        """Premises and estate assignments pointing at merged communities, renamed."""
+        inputs: dict[str, Any] = {}
+        prem = self.data.premises
+        if prem is not None and "community_id" in prem:
+            prem = prem.copy()
+            prem["community_id"] = (
+                prem["community_id"]
+                .map(lambda v: remap.get(str(v), v) if v is not None and not pd.isna(v) else None)
+                .astype(object)
+            )
+            inputs["premises"] = prem
+        if self.data.estate_assignments:
+            inputs["estate_assignments"] = {
+                e: remap.get(c, c) for e, c in self.data.estate_assignments.items()
+            }
+        return inputs
 
     def _split_remap(
-        self, old: str, communities: gpd.GeoDataFrame, new_ids: list[str], overrides: dict[str, str]
+        self, old: str, communities: gpd.GeoDataFrame, new_ids: list[str], assigned: dict[str, str]
     ) -> dict[str, Any]:
-        """Premises and estate overrides of a split community: to the part they lie in."""
+        """Premises and estate assignments of a split community: to the part they lie in;
+        the estates of a split by estates cut by the new boundary: to their group."""
         parts = communities[communities["community_id"].astype(str).isin(new_ids)]
 
         def part_of(geom: BaseGeometry) -> str:
@@ -1169,7 +1105,7 @@ class Scenario:
                 return str(hits["community_id"].iloc[0])
             return str(parts["community_id"].iloc[int(np.argmin(parts.distance(point)))])
 
-        layers: dict[str, Any] = {}
+        inputs: dict[str, Any] = {}
         prem = self.data.premises
         if prem is not None and "community_id" in prem:
             prem = prem.copy()
@@ -1177,20 +1113,16 @@ class Scenario:
             prem["community_id"] = prem["community_id"].astype(object)
             for i in prem.index[mine]:
                 prem.at[i, "community_id"] = part_of(prem.geometry[i])
-            layers["premises"] = prem
+            inputs["premises"] = prem
         estates = self.data.estates
-        if estates is not None and ("community_override" in estates or overrides):
-            estates = estates.copy()
-            if "community_override" not in estates:
-                estates["community_override"] = None
-            estates["community_override"] = estates["community_override"].astype(object)
-            for i in estates.index[estates["community_override"].astype(str) == old]:
-                estates.at[i, "community_override"] = part_of(estates.geometry[i])
-            ids = estates["estate_id"].astype(str)
-            for eid, target in overrides.items():
-                estates.loc[ids == eid, "community_override"] = target
-            layers["estates"] = estates
-        return layers
+        if estates is not None and (self.data.estate_assignments or assigned):
+            where = dict(zip(estates["estate_id"].astype(str), estates.geometry, strict=True))
+            assignments = {
+                e: part_of(where[e]) if c == old and e in where else c
+                for e, c in self.data.estate_assignments.items()
+            }
+            inputs["estate_assignments"] = {**assignments, **assigned}
+        return inputs
 
     # ---------------------------------------------------------------- rules
 
@@ -1198,7 +1130,7 @@ class Scenario:
         """Override any rules (validated against the rules file's keys, e.g.
         ``{"premises": {"standards": {"new": {"per_100_households_m2": 85}}}}``)."""
         if not isinstance(overrides, Mapping):
-            raise ScenarioError(tr("scn_rules_mapping", self.lang))
+            raise ScenarioError(msg("scn_rules_mapping"))
         rules = self.data.rules.with_overrides(overrides, source=f"scenario {self.name}")
         size = self.data.household_size
         if "household_size" in (overrides.get("settings") or {}):
@@ -1215,7 +1147,7 @@ class Scenario:
         """Change one rule by its dotted name, e.g.
         ``set_rule("premises.standards.new.per_100_households_m2", 85)``."""
         if not isinstance(key, str) or not key:
-            raise ScenarioError(tr("scn_rules_mapping", self.lang))
+            raise ScenarioError(msg("scn_rules_mapping"))
         scenario = self.with_rules(_nested(key, value))
         record = {"set_rule": {"key": key, "value": _plain(value)}}
         return dataclasses.replace(scenario, edits=(*self.edits, record))
@@ -1224,7 +1156,7 @@ class Scenario:
 
     def evaluate(self, year: int | None = None) -> Results:
         """Run every analysis (:func:`gis_planner.pipeline.run`, without the layout
-        proposals) for a plan year.
+        proposals) on the scenario's inputs for a plan year.
 
         Parameters
         ----------
@@ -1235,14 +1167,24 @@ class Scenario:
         Returns
         -------
         Results
-            Cached per year; ``results.scenario`` holds :meth:`to_dict`, and the notes of the
-            edits are among the warnings.
+            Cached per year; ``results.scenario`` holds :meth:`to_dict`, and the warnings
+            of the edits are among the warnings.
+
+        Examples
+        --------
+        >>> from gis_planner.datasets import get_path
+        >>> base = Scenario.load(get_path("deqing_demo"), year=2035)
+        >>> plan = base.add_premises("YF101", community_id="330521001013",
+        ...                          function="党群服务中心", floor_area_m2=1800)
+        >>> c = plan.evaluate().communities.set_index("community_id")
+        >>> row = c.loc["330521001013"]
+        >>> float(row["premises_area_m2"]), row["premises_status"]
+        (1800.0, 'meets')
         """
         year = self.year if year is None else year
         if year not in self._cache:
-            data = dataclasses.replace(self.data, warnings=[*self.data.warnings, *self.notes])
             self._cache[year] = run(
-                data,
+                self.data,
                 plan_year=year,
                 proposals=False,
                 scenario={**self.to_dict(), "year": year},
@@ -1253,9 +1195,8 @@ class Scenario:
         """R2: the premises area each development parcel's land sale conditions must hold."""
         return self.evaluate().planning_conditions
 
-    def describe(self, lang: str | None = None) -> list[str]:
-        """The edit log in words, one line per edit."""
-        lang = lang or self.lang
+    def describe(self, lang: str = "zh") -> list[str]:
+        """The edit log in words (``lang``), one line per edit."""
         lines = []
         for edit in self.edits:
             ((kind, args),) = edit.items()
@@ -1268,11 +1209,12 @@ class Scenario:
         out_dir: str | Path,
         *,
         year: int | None = None,
-        lang: str | None = None,
+        lang: str = "zh",
         map_html: bool = True,
     ) -> dict[str, Path]:
-        """Write the scenario's results like a run (:func:`gis_planner.render.runfolder.write_run`),
-        plus ``scenario.yaml`` that reproduces it. Returns the paths written."""
+        """Write the scenario's results like a run (:func:`gis_planner.render.runfolder.write_run`,
+        worded in ``lang``), plus ``scenario.yaml`` that reproduces it. Returns the paths
+        written."""
         from gis_planner.render.runfolder import write_run
 
         scenario = self if year is None else self.in_year(year)
@@ -1281,7 +1223,7 @@ class Scenario:
         written, _ = write_run(
             results,
             out_dir,
-            lang=lang or self.lang,
+            lang=lang,
             map_html=map_html,
             extra_files={"scenario.yaml": text},
         )
@@ -1293,494 +1235,26 @@ class Scenario:
         )
 
 
-def _relpath(path: Path, start: Path) -> str:
-    """``path`` relative to ``start`` when they share a folder below the root, else
-    ``ValueError`` (the caller then writes the absolute path)."""
-    target, origin = Path(path).resolve(), Path(start).resolve()
-    common = Path(os.path.commonpath([target, origin]))
-    if common == Path(common.anchor):
-        raise ValueError(f"{target} and {origin} share no folder")
-    return os.path.relpath(target, origin)
+def _edit_methods() -> dict[str, Any]:
+    """The edits a scenario file may list, by name: their methods (for the file checks)."""
+    return {kind: getattr(Scenario, kind) for kind in EDITS}
 
 
-# --------------------------------------------------------------------------- file checks
-
-
-def _edit_params(kind: str) -> list[str]:
-    sig = inspect.signature(getattr(Scenario, kind))
-    return [p for p in sig.parameters if p != "self"]
-
-
-def _required_params(kind: str) -> list[str]:
-    sig = inspect.signature(getattr(Scenario, kind))
-    return [
-        n for n, p in sig.parameters.items() if n != "self" and p.default is inspect.Parameter.empty
-    ]
-
-
-def _check_edit(edit: Any, lang: str, where: str = "edits") -> list[str]:
-    if not isinstance(edit, Mapping) or len(edit) != 1:
-        return [tr("scn_edit_shape", lang, where=where, edit=edit, valid=", ".join(EDITS))]
-    ((kind, args),) = edit.items()
-    if kind not in EDITS:
-        return [tr("scn_unknown_edit", lang, where=where, edit=kind, valid=", ".join(EDITS))]
-    if args is None:
-        args = {}
-    if not isinstance(args, Mapping):
-        return [
-            tr(
-                "scn_edit_args_mapping",
-                lang,
-                where=where,
-                edit=kind,
-                valid=", ".join(_edit_params(kind)),
-            )
-        ]
-    problems = []
-    unknown = [str(a) for a in args if a not in _edit_params(kind)]
-    if unknown:
-        problems.append(
-            tr(
-                "scn_unknown_args",
-                lang,
-                edit=f"{where}: {kind}",
-                args=", ".join(unknown),
-                valid=", ".join(_edit_params(kind)),
-            )
-        )
-    missing = [a for a in _required_params(kind) if a not in args]
-    if missing:
-        problems.append(
-            tr("scn_missing_args", lang, edit=f"{where}: {kind}", args=", ".join(missing))
-        )
-    return problems
-
-
-def _check_spec(spec: Mapping[str, Any], lang: str) -> list[str]:
-    problems = []
-    for key in spec:
-        if key not in FILE_KEYS:
-            problems.append(tr("scn_unknown_key", lang, key=key, valid=", ".join(FILE_KEYS)))
-    year = spec.get("year")
-    if year is not None and (isinstance(year, bool) or not isinstance(year, int)):
-        problems.append(tr("plan_year_not_int", lang, year=year, data_year=_dt.date.today().year))
-    if spec.get("rules") is not None and not isinstance(spec["rules"], Mapping):
-        problems.append(tr("scn_rules_mapping", lang))
-    edits = spec.get("edits") or []
-    if not isinstance(edits, list):
-        problems.append(tr("scn_edits_list", lang, valid=", ".join(EDITS)))
-        return problems
-    for i, edit in enumerate(edits, start=1):
-        problems.extend(_check_edit(edit, lang, where=f"edits[{i}]"))
-    return problems
-
-
-# --------------------------------------------------------------------------- comparison
-
-
-#: The measures of :func:`compare`, per community and scenario.
-COMPARE_MEASURES = (
-    "households",
-    "required_area_m2",
-    "premises_area_m2",
-    "shortfall_m2",
-    "premises_status",
-    "staff_range",
-    "funds_yuan_per_year",
-    "subsidy_build_yuan",
-    "subsidy_rent_yuan_per_year",
-)
-
-
-def _unique_names(scenarios: Sequence[Scenario]) -> list[str]:
-    names: list[str] = []
-    for s in scenarios:
-        name, n = s.name, 2
-        while name in names:
-            name = f"{s.name} ({n})"
-            n += 1
-        names.append(name)
-    return names
-
-
-def _compare_table(results: Results) -> pd.DataFrame:
-    c = results.communities
-    table = pd.DataFrame(
-        {
-            "households": c["households"].astype("int64"),
-            "required_area_m2": c["required_area_m2"].astype(float),
-            "premises_area_m2": c["premises_area_m2"].astype(float),
-            "shortfall_m2": c["shortfall_m2"].astype(float),
-            "premises_status": c["premises_status"].astype(object),
-            "staff_range": [
-                str(lo) if lo == hi else f"{lo}–{hi}"
-                for lo, hi in zip(c["staff_min"], c["staff_max"], strict=True)
-            ],
-            "funds_yuan_per_year": (c["working_funds_yuan"] + c["cobuild_funds_yuan"]).astype(
-                float
-            ),
-            "subsidy_build_yuan": c["subsidy_build_yuan"].astype(float),
-            "subsidy_rent_yuan_per_year": c["subsidy_rent_yuan_per_year"].astype(float),
-        }
-    )
-    table.index = pd.Index(c["community_id"].astype(str), name="community_id")
-    status = c["premises_status"].value_counts()
-    table.attrs["total"] = {
-        **{
-            m: float(table[m].sum())
-            for m in COMPARE_MEASURES
-            if m not in ("premises_status", "staff_range")
-        },
-        "households": int(table["households"].sum()),
-        "premises_status": "/".join(str(int(status.get(k, 0))) for k in ("meets", "short", "none")),
-        "staff_range": f"{int(c['staff_min'].sum())}–{int(c['staff_max'].sum())}",
-    }
-    table.attrs["names"] = dict(zip(table.index, c["name"].astype(str), strict=True))
-    return table
-
-
-def compare(
-    scenarios: Sequence[Scenario],
-    *,
-    year: int | None = None,
-    lang: str | None = None,
-    totals: bool = True,
-) -> pd.DataFrame:
-    """Two or more scenarios side by side, one row per community.
-
-    Parameters
-    ----------
-    scenarios : list of Scenario
-    year : int, optional
-        Plan year of all of them (default: each scenario's own ``year``).
-    lang : {"zh", "en"}, optional
-        Translate headers and status values for display; default: field names and codes.
-    totals : bool
-        Add a last row ``TOTAL``: sums, the status as "meets/short/none" counts and the
-        staff as the sums of the minima and maxima.
-
-    Returns
-    -------
-    DataFrame
-        Index (``community_id``, ``name``): every community of any scenario, in the order
-        first met (a merged or split community has values only where it exists). Columns:
-        MultiIndex (measure, scenario) over :data:`COMPARE_MEASURES` — households, required
-        area, counted premises area, shortfall (m²), status, staff range, yearly working +
-        co-building funds, build subsidy (one-off) and rent subsidy (a year), in yuan.
-        ``attrs["years"]`` gives each scenario's plan year.
-    """
-    if not scenarios:
-        raise ScenarioError(tr("scn_compare_none", lang or "zh"))
-    names = _unique_names(scenarios)
-    tables = {
-        name: _compare_table(s.evaluate(year)) for s, name in zip(scenarios, names, strict=True)
-    }
-    community_names: dict[str, str] = {}
-    for table in tables.values():
-        for cid, name in table.attrs["names"].items():
-            community_names.setdefault(cid, name)
-    index = pd.MultiIndex.from_tuples(list(community_names.items()), names=["community_id", "name"])
-    columns = pd.MultiIndex.from_product(
-        [list(COMPARE_MEASURES), names], names=["measure", "scenario"]
-    )
-    data: dict[tuple[str, str], list[Any]] = {}
-    for measure in COMPARE_MEASURES:
-        for name in names:
-            column = tables[name][measure].reindex(list(community_names))
-            values = column.tolist()
-            if totals:
-                values.append(tables[name].attrs["total"][measure])
-            data[(measure, name)] = values
-    if totals:
-        index = index.append(
-            pd.MultiIndex.from_tuples([("TOTAL", tr("scn_total", lang) if lang else "total")])
-        )
-    out = pd.DataFrame(data, index=index, columns=columns)
-    for measure in COMPARE_MEASURES:
-        for name in names:
-            if measure == "households":
-                out[(measure, name)] = pd.array(
-                    [None if pd.isna(v) else int(v) for v in out[(measure, name)]], dtype="Int64"
-                )
-            elif measure not in ("premises_status", "staff_range"):
-                out[(measure, name)] = pd.to_numeric(out[(measure, name)]).round(2)
-            else:
-                out[(measure, name)] = out[(measure, name)].astype(object)
-    out.attrs["years"] = {
-        name: s.evaluate(year).year for s, name in zip(scenarios, names, strict=True)
-    }
-    if lang:
-        out = out.rename(columns={m: label(m, lang) for m in COMPARE_MEASURES}, level=0)
-        for column in out.columns:
-            if out[column].dtype == object:
-                out[column] = out[column].map(lambda v: value_label(v, lang))
-        out.index = out.index.set_names([label("community_id", lang), label("name", lang)])
-    return out
-
-
-def compare_totals(table: pd.DataFrame) -> pd.DataFrame:
-    """The last (``TOTAL``) row of a :func:`compare` table: one row per scenario, one column
-    per measure, in the table's order."""
-    row = table.iloc[-1]
-    measures = list(dict.fromkeys(table.columns.get_level_values(0)))
-    names = list(dict.fromkeys(table.columns.get_level_values(1)))
-    out = pd.DataFrame(
-        {m: [row[(m, n)] for n in names] for m in measures},
-        index=pd.Index(names, name=table.columns.names[1]),
-    )
-    return out
-
-
-# --------------------------------------------------------------------------- maps
-
-
-class _OfflineDualMap(folium.plugins.DualMap):
-    """folium's DualMap without its CDN plugin (Leaflet.Sync): the views follow each other
-    through a few lines of inline script."""
-
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-        (function (a, b) {
-          var busy = false;
-          function link(src, dst) {
-            src.on('move', function () {
-              if (busy) { return; }
-              busy = true;
-              dst.setView(src.getCenter(), src.getZoom(), {animate: false});
-              busy = false;
-            });
-          }
-          link(a, b); link(b, a);
-        })({{ this.m1.get_name() }}, {{ this.m2.get_name() }});
-        {% endmacro %}
-    """)
-    default_js: list[tuple[str, str]] = []
-    default_css: list[tuple[str, str]] = []
-
-
-class _MapTitle(MacroElement):
-    """The scenario's name, plan year and shortfall in a box on top of one map."""
-
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-        (function () {
-          var div = document.createElement('div');
-          div.style.cssText = 'position:absolute;top:10px;left:50px;z-index:1000;' +
-            'background:#fff;padding:4px 8px;border:1px solid #888;font:14px sans-serif';
-          div.textContent = {{ this.text }};
-          {{ this._parent.get_name() }}.getContainer().appendChild(div);
-        })();
-        {% endmacro %}
-    """)
-
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self._name = "GpScenarioTitle"
-        self.text = js_string(text)  # a literal with no Jinja2 delimiter: branca compiles
-        # this macro's output once more as a template (see gis_planner.render.escape)
-
-
-def _geojson(frame: gpd.GeoDataFrame) -> dict[str, Any]:
-    """GeoJSON (WGS84) of ``frame`` with its text escaped for the tooltips' HTML."""
-    out = frame.copy()
-    for column in out.columns:
-        if column != out.geometry.name and not pd.api.types.is_numeric_dtype(out[column]):
-            out[column] = out[column].map(
-                lambda v: None if v is None or v is pd.NA else html_text(v)
-            )
-    return json.loads(out.to_crs("EPSG:4326").to_json(drop_id=True))
-
-
-def _side_layers(m: folium.Map, scenario: Scenario, results: Results, *, lang: str) -> None:
-    """Communities by premises status, counted premises and parcels on map ``m``."""
-    from gis_planner.render.onemap import page as maps
-
-    colours = getattr(
-        maps, "COMMUNITY_COLOURS", {"meets": "#31a354", "short": "#fe9929", "none": "#de2d26"}
-    )
-    c = results.communities
-    fields = [
-        "name",
-        "households",
-        "required_area_m2",
-        "premises_area_m2",
-        "shortfall_m2",
-        "premises_status",
-    ]
-    shown = gpd.GeoDataFrame(c[fields].copy(), geometry=c.geometry, crs=c.crs)
-    shown["premises_status"] = c["premises_status"].map(lambda v: value_label(v, lang))
-    for column in ("required_area_m2", "premises_area_m2", "shortfall_m2"):
-        shown[column] = shown[column].round(0)
-    shown["colour"] = c["premises_status"].map(colours).fillna("#969696")
-    folium.GeoJson(
-        _geojson(shown),
-        name=tr("map_layer_communities", lang),
-        style_function=lambda f: {
-            "color": "#444444",
-            "weight": 1,
-            "fillColor": f["properties"]["colour"],
-            "fillOpacity": 0.55,
-        },
-        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=[label(f, lang) for f in fields]),
-    ).add_to(m)
-    prem = results.premises
-    if prem is not None and len(prem):
-        counted = results.counted_premises
-        group = folium.FeatureGroup(name=tr("map_layer_premises", lang))
-        points = counted.geometry.representative_point().to_crs("EPSG:4326")
-        names = (
-            counted["name"]
-            if "name" in counted
-            else pd.Series(None, index=counted.index, dtype=object)
-        )
-        for i, point in points.items():
-            planned = counted.at[i, "status"] == "planned"
-            area = float(counted.at[i, "floor_area_m2"])
-            name = names[i] if isinstance(names[i], str) else ""
-            folium.CircleMarker(
-                [point.y, point.x],
-                radius=max(4.0, min(14.0, area**0.5 / 4)),
-                color="#00695c",
-                weight=2,
-                dash_array="4 3" if planned else None,
-                fill=True,
-                fill_color="#ffffff" if planned else "#00695c",
-                fill_opacity=0.8,
-                tooltip=html_text(
-                    f"{counted.at[i, 'premises_id']} {name}"
-                    f" {area:,.0f} m² ({value_label(counted.at[i, 'status'], lang)})"
-                ),
-            ).add_to(group)
-        group.add_to(m)
-    parcels = results.data.development_parcels
-    if parcels is not None and len(parcels):
-        table = results.planning_conditions
-        shown = gpd.GeoDataFrame(
-            {"parcel_id": parcels["parcel_id"].astype(str)},
-            geometry=parcels.geometry,
-            crs=parcels.crs,
-        )
-        shown["delivery_year"] = (
-            pd.to_numeric(parcels["delivery_year"], errors="coerce")
-            if "delivery_year" in parcels
-            else np.nan
-        )
-        shown["condition_area_m2"] = (
-            table["condition_area_m2"].round(0).to_numpy()
-            if table is not None and len(table)
-            else np.nan
-        )
-        columns = ["parcel_id", "delivery_year", "condition_area_m2"]
-        folium.GeoJson(
-            _geojson(shown),
-            name=tr("map_layer_parcels", lang),
-            style_function=lambda f: {
-                "color": "#b15928",
-                "weight": 2,
-                "fillColor": "#ffff99",
-                "fillOpacity": 0.6,
-            },
-            tooltip=folium.GeoJsonTooltip(
-                fields=columns, aliases=[label(f, lang) for f in columns]
-            ),
-        ).add_to(m)
-    year = str(results.year) if results.year is not None else tr("scn_current", lang)
-    title = scenario.name if scenario.name == year else f"{scenario.name} — {year}"
-    m.add_child(
-        _MapTitle(
-            f"{title}: " + tr("scn_map_shortfall", lang, value=results.summary["shortfall_m2"])
-        )
-    )
-    folium.LayerControl(collapsed=True).add_to(m)
-
-
-def dual_map(
-    left: Scenario,
-    right: Scenario,
-    *,
-    year: int | None = None,
-    lang: str | None = None,
-    layout: str = "horizontal",
-) -> folium.plugins.DualMap:
-    """Two scenarios on synchronised side-by-side maps (folium ``DualMap``), offline.
-
-    Each side shows the communities coloured by premises status (R1) with their figures in
-    the tooltip, the counted premises (planned ones dashed) and the development parcels with
-    their R2 condition; a box names the scenario, the plan year and the total shortfall.
-    Leaflet is inlined as in the one-map (:mod:`gis_planner.render.onemap.page`) and the views
-    are kept in
-    step by inline script instead of the Leaflet.Sync CDN plugin: with no internet only the
-    basemap stays blank.
-
-    Parameters
-    ----------
-    left, right : Scenario
-    year : int, optional
-        Plan year of both (default: each scenario's own).
-    lang : {"zh", "en"}, optional
-    layout : {"horizontal", "vertical"}
-
-    Returns
-    -------
-    folium.plugins.DualMap
-        Shows itself in a notebook; :func:`write_dual_map` writes it to a file.
-    """
-    from gis_planner.render.onemap import page as maps
-
-    lang = lang or left.lang
-    a, b = left.evaluate(year), right.evaluate(year)
-    bounds = a.communities.to_crs("EPSG:4326").total_bounds
-    centre = [(bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2]
-    dual = _OfflineDualMap(
-        location=centre, layout=layout, tiles=None, zoom_start=13, control_scale=True
-    )
-    js, css = maps.leaflet_assets()
-    dual.get_root().header.add_child(
-        folium.Element(  # type: ignore[attr-defined]
-            f'<link rel="icon" href="data:,"><style>{css}</style><script>{js}</script>'
-        ),
-        name="gp_leaflet_inline",
-        index=0,
-    )
-    for m, scenario, results in ((dual.m1, left, a), (dual.m2, right, b)):
-        m.default_js = []
-        m.default_css = []
-        folium.TileLayer(
-            tiles=maps.OSM_URL,
-            attr=maps.OSM_ATTRIBUTION,
-            max_zoom=19,
-            name=tr("map_base_osm", lang),
-        ).add_to(m)
-        _side_layers(m, scenario, results, lang=lang)
-    dual.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
-    allowed = [maps.OSM_URL, *getattr(maps, "LINK_ONLY_URLS", ())]
-    dual._gp_allowed_urls = allowed  # type: ignore[attr-defined]
-    return dual
-
-
-def render_dual_map(dual: folium.plugins.DualMap) -> str:
-    """The page of a :func:`dual_map`, checked to load nothing but basemap tiles."""
-    from gis_planner.render.onemap import page as maps
-
-    page = dual.get_root().render()
-    maps.check_offline(page, getattr(dual, "_gp_allowed_urls", [maps.OSM_URL]))
-    return page
-
-
-def write_dual_map(
-    left: Scenario,
-    right: Scenario,
-    path: str | Path,
-    *,
-    year: int | None = None,
-    lang: str | None = None,
-    layout: str = "horizontal",
-) -> Path:
-    """Write :func:`dual_map` of two scenarios to ``path`` (one self-contained page)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(
-        render_dual_map(dual_map(left, right, year=year, lang=lang, layout=layout)),
-        encoding="utf-8",
-    )
-    return path
+def _base_folder(
+    spec: Mapping[str, Any], base: str | Path | None, source: str, relative_to: Path | None
+) -> tuple[Path, list[Problem]]:
+    """The layers folder of a scenario file: ``base`` given, else the file's (relative to
+    the file's folder); a note when both are given and differ."""
+    notes: list[Problem] = []
+    folder = Path(base) if base is not None else None
+    if spec.get("base") is not None:
+        from_file = Path(str(spec["base"]))
+        if relative_to is not None and not from_file.is_absolute():
+            from_file = relative_to / from_file
+        if folder is None:
+            folder = from_file
+        elif from_file.resolve() != folder.resolve():
+            notes.append(Problem(source, msg("scn_base_overridden", file=from_file, base=folder)))
+    if folder is None:
+        raise ScenarioError(msg("scn_no_base", source=source))
+    return folder, notes

@@ -58,15 +58,23 @@ Modules, from the page down:
 from gis_planner.render.onemap.assets import leaflet_assets
 from gis_planner.render.onemap.basemaps import BASEMAPS
 from gis_planner.render.onemap.offline import MapResourceError, check_offline, external_urls
-from gis_planner.render.onemap.page import build_map, render_map, write_map
+from gis_planner.render.onemap.page import (
+    NotebookFrame,
+    build_map,
+    notebook_frame,
+    render_map,
+    write_map,
+)
 
 __all__ = [
     "BASEMAPS",
+    "NotebookFrame",
     "MapResourceError",
     "build_map",
     "check_offline",
     "external_urls",
     "leaflet_assets",
+    "notebook_frame",
     "render_map",
     "write_map",
 ]

@@ -22,6 +22,7 @@ basemap tiles (:func:`~.offline.check_offline`).
 
 from __future__ import annotations
 
+import html
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -378,3 +379,36 @@ def write_map(
     path.write_text(page, encoding="utf-8")
     log.info("Wrote %s (%.1f MB)", path, path.stat().st_size / 1e6)
     return path
+
+
+class NotebookFrame:
+    """A rendered one-map shown in a notebook cell: the page of :func:`render_map` in an
+    iframe's ``srcdoc`` (HTML-escaped as a whole), so the data slots filled after templating
+    show as they do in ``map.html``. folium's own notebook display renders the template
+    without the slots, i.e. a map without its data."""
+
+    def __init__(self, page: str, *, height_px: int = 560) -> None:
+        self.page = page
+        self.height_px = height_px
+
+    def __repr__(self) -> str:
+        return f"<one-map, {len(self.page):,} characters>"
+
+    def _repr_html_(self) -> str:
+        return (
+            f'<iframe srcdoc="{html.escape(self.page, quote=True)}" '
+            f'style="width:100%;height:{self.height_px}px;border:0" '
+            'sandbox="allow-scripts allow-popups"></iframe>'
+        )
+
+
+def notebook_frame(m: folium.Map, *, height_px: int = 560) -> NotebookFrame:
+    """The one-map ``m`` (from :func:`build_map`) for display in a notebook cell.
+
+    Examples
+    --------
+    >>> frame = NotebookFrame("<p>a & b</p>", height_px=300)
+    >>> frame._repr_html_().startswith('<iframe srcdoc="&lt;p&gt;a &amp; b')
+    True
+    """
+    return NotebookFrame(render_map(m), height_px=height_px)
