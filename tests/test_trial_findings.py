@@ -230,7 +230,7 @@ def test_d6_duplicate_key_in_rules_and_scenario_files(tmp_path):
     scenario = tmp_path / "scenario.yaml"
     scenario.write_text("name: a\nyear: 2030\nname: b\n", encoding="utf-8")
     with pytest.raises(ScenarioError, match=r"name \(1, 3\)"):
-        Scenario.from_file(scenario, base=folder, lang="en")
+        Scenario.from_file(scenario, base=folder)
 
 
 # --------------------------------------------------------------------------- D7 encoding, datum
