@@ -286,7 +286,7 @@ def _analyse(
         data = plan.data
         description, plan_year = {**plan.to_dict(), "year": plan.year}, plan.year
     else:
-        data = load_layers(layers_dir, rules=rules)
+        data = load_layers(layers_dir, rules=rules, require_households=True)
     on_loaded()
     if proposals:
         _check_proposal_memory(len(data.estates) if data.estates is not None else 0, lang)
@@ -534,7 +534,7 @@ def _bureau_source(source: Path, lang: str, on_step: Callable[[str], None]) -> A
     atomic.settle(source)  # a run killed mid-commit there: back to its last complete set
     if is_run_folder(source):
         return read_run(source)
-    data = load_layers(source)
+    data = load_layers(source, require_households=True)
     on_step(tr("step_analyse", lang))
     return pipeline.run(data)
 
@@ -587,8 +587,9 @@ def export(
     crs: str = typer.Option(
         "4490",
         "--crs",
-        help="4490 (CGCS2000 lon/lat, default), 4549 (3-degree GK CM 120E) "
-        "or 4528 (zone-prefixed easting).",
+        help="4490 (CGCS2000 lon/lat, default), zone (the county's own 3-degree GK zone, "
+        "the run's working CRS; Deqing 4549), zone-prefixed (the same with the zone number; "
+        "Deqing 4528), or a CGCS2000 GK code 4491-4554 (refused when far from the data).",
     ),
     formats: list[str] | None = typer.Option(
         None,

@@ -45,6 +45,75 @@ GK3_ZONES: dict[int, str] = {cm: f"EPSG:{4534 + (cm - 75) // 3}" for cm in range
 GK3_RANGE = "EPSG:4534–4554"
 _GK3_CM = {int(code.split(":")[1]): cm for cm, code in GK3_ZONES.items()}
 
+#: The zone-prefixed twin of each 3-degree zone: EPSG:4513–4533 (zone 25 = CM 75E … zone 45).
+GK3_PREFIXED_ZONES: dict[int, str] = {cm: f"EPSG:{4513 + (cm - 75) // 3}" for cm in GK3_ZONES}
+#: Interpretation: the farthest a bureau package's Gauss-Kruger zone may lie from the data, in
+#: degrees of longitude between the zone's central meridian and the data's farthest point.
+#: Beyond 3° the projection stretches lengths by more than 1/1000 (1 m per km at 30°N;
+#: a 3-degree zone's own edge, 1.5°, stays under 1/3800), so the neighbouring zone of a county on
+#: a zone border is still accepted and a zone of another province is refused.
+ZONE_MAX_OFFSET_DEG = 3.0
+
+
+@dataclass(frozen=True)
+class GKZone:
+    """A CGCS2000 Gauss-Kruger zone: EPSG code, central meridian (°E), zone number, kind."""
+
+    code: str
+    central_meridian: int
+    zone: int
+    degrees: int  # 3 or 6
+    prefixed: bool  # the zone number before the easting (EPSG:4491–4501, 4513–4533)
+
+
+def gk_zone(code: Any) -> GKZone | None:
+    """The CGCS2000 Gauss-Kruger zone of an EPSG code (EPSG:4491–4554), else ``None``.
+
+    >>> gk_zone("EPSG:4549").central_meridian, gk_zone(4528).zone, gk_zone(4502).degrees
+    (120, 40, 6)
+    >>> gk_zone("EPSG:4490") is None
+    True
+    """
+    try:
+        epsg = int(str(code).upper().removeprefix("EPSG:"))
+    except ValueError:
+        return None
+    if 4491 <= epsg <= 4501:  # 6-degree, zone 13 (CM 75E) … 23, zone-prefixed
+        zone = epsg - 4491 + 13
+        return GKZone(f"EPSG:{epsg}", 6 * zone - 3, zone, 6, True)
+    if 4502 <= epsg <= 4512:  # 6-degree, CM 75E … 135E
+        cm = 75 + 6 * (epsg - 4502)
+        return GKZone(f"EPSG:{epsg}", cm, (cm + 3) // 6, 6, False)
+    if 4513 <= epsg <= 4533:  # 3-degree, zone 25 (CM 75E) … 45, zone-prefixed
+        zone = epsg - 4513 + 25
+        return GKZone(f"EPSG:{epsg}", 3 * zone, zone, 3, True)
+    if 4534 <= epsg <= 4554:  # 3-degree, CM 75E … 135E
+        cm = 75 + 3 * (epsg - 4534)
+        return GKZone(f"EPSG:{epsg}", cm, cm // 3, 3, False)
+    return None
+
+
+def lon_extent(*frames: Any) -> tuple[float, float] | None:
+    """West and east longitude (°, CGCS2000/WGS84) of the frames together; ``None`` if empty.
+
+    The corners and edge midpoints of each frame's bounding box are taken, which bounds a
+    county's longitudes to well under a second in any projected CRS of China.
+    """
+    lons: list[float] = []
+    for gdf in frames:
+        if gdf is None or getattr(gdf, "crs", None) is None or not len(gdf):
+            continue
+        xmin, ymin, xmax, ymax = (float(v) for v in gdf.total_bounds)
+        if not all(math.isfinite(v) for v in (xmin, ymin, xmax, ymax)):
+            continue
+        xs = [xmin, xmax, xmin, xmax, xmin, xmax, (xmin + xmax) / 2, (xmin + xmax) / 2]
+        ys = [ymin, ymin, ymax, ymax, (ymin + ymax) / 2, (ymin + ymax) / 2, ymin, ymax]
+        to_geo = pyproj.Transformer.from_crs(gdf.crs, CGCS2000_GEOGRAPHIC, always_xy=True)
+        lon, _ = to_geo.transform(xs, ys)
+        lons += [float(v) for v in np.asarray(lon) if math.isfinite(v)]
+    return (min(lons), max(lons)) if lons else None
+
+
 # Krasovsky 1940 ellipsoid, as used by the GCJ-02 formula.
 _A = 6378245.0
 _EE = 0.00669342162296594323
@@ -298,8 +367,9 @@ class DatumShift:
     ----------
     method : str
         ``helmert7`` / ``helmert4`` (parameters from planner.yaml), ``towgs84`` (in the
-        layer's CRS), ``proj`` (a PROJ transformation of stated accuracy for the area) or
-        ``ballpark`` (no datum shift, accepted with ``accept_ballpark: true``).
+        layer's CRS), ``proj`` (a PROJ transformation of stated accuracy for the area),
+        ``ballpark`` (no datum shift, accepted with ``accept_ballpark: true``) or ``gcj02``
+        (GCJ-02 converted to WGS 84, declared with ``gcj02: true``).
     source_crs, target_crs : str
         From and to (``EPSG:nnnn`` or the CRS's name).
     text : Message
@@ -603,7 +673,8 @@ def to_cgcs2000(
     layer : str
         The layer's name, for messages.
     transform : dict, optional
-        A transformation checked by :func:`parse_transform`: applied whatever the datum.
+        A transformation checked by :func:`parse_transform`, for a layer not already in the
+        CGCS2000 frame (refused for one that is: ``transform_on_cgcs2000``).
     accept_ballpark : bool
         Read a datum for which PROJ knows no shift with PROJ's ballpark (no shift at all).
 
@@ -620,11 +691,15 @@ def to_cgcs2000(
         When PROJ has only a ballpark transformation and nothing else was given, naming the
         CRS and the settings that fix it (``datum_ballpark``); when the parameters cannot be
         applied (``transform_failed``, ``transform_and_towgs84``,
-        ``transform_plane_geographic``).
+        ``transform_plane_geographic``); when a transformation is given for a layer already
+        in CGCS2000/WGS 84 (``transform_on_cgcs2000``).
     """
     crs = pyproj.CRS.from_user_input(gdf.crs)
     source = crs_name(crs)
     if transform is not None:
+        if is_cgcs2000_frame(crs):  # a second shift of a layer already in the frame
+            problem = msg("transform_on_cgcs2000", layer=layer, crs=source)
+            raise InputError([Problem(layer, problem)])
         return _given_shift(gdf, crs, transform, layer)
     if is_cgcs2000_frame(crs):
         return gdf, None

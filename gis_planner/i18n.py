@@ -182,6 +182,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "社区边界相互重叠（重叠面积超过 {tolerance:g} ㎡），重叠处的小区户数按面积分给两个社区：{rows}",
         "community boundaries overlap (by more than {tolerance:g} m²); estates in an overlap are split between both: {rows}",
     ),
+    "table_bad_date": (
+        "户数统计表“{field}”（统计日期）不是日期或晚于今天：{rows}；请写成 2024-12-31 这样的日期",
+        "the households table's '{field}' (date of the count) is not a date, or lies after today: {rows}; write dates such as 2024-12-31",
+    ),
+    "table_ambiguous": (
+        "户数统计表{row}（名称“{name}”、社区代码 {community}）对应多个同名小区：{estates}；"
+        "无法判断是哪一个，请在表中增加“estate_id”（小区代码）列",
+        "{row} of the households table (name '{name}', community_id {community}) matches several "
+        "estates of that name: {estates}; which one is meant cannot be known: add an 'estate_id' "
+        "column to the table",
+    ),
     "table_duplicates": (
         "户数统计表中同一小区有多行，无法判断用哪一行；请合并或删除重复行：{rows}",
         "the households table has several rows for one estate, so which one counts cannot be known; merge or remove them: {rows}",
@@ -202,6 +213,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "yaml_recursive": (
         "有别名引用自身（递归锚点）",
         "an alias refers to itself (recursive anchor)",
+    ),
+    "yaml_duplicate_keys": (
+        "同一个键写了两次，其中一个值会被悄悄忽略：{keys}（括号内为行号）；每个键只保留一个",
+        "a key is written twice, so one value would be ignored without a word: {keys} (line numbers "
+        "in brackets); keep one of each",
     ),
     "yaml_deep": ("嵌套超过 {depth} 层", "nested more than {depth} levels deep"),
     "yaml_bomb": (
@@ -258,6 +274,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "rules_choice": (
         "{key} = {value!r}: 未知取值 {wrong!r}；可用取值：{valid}",
         "{key} = {value!r}: unknown value(s) {wrong!r}; valid: {valid}",
+    ),
+    "raster_too_large": (
+        "人口栅格有 {width} × {height} = {cells:,} 个像元，超过 {key} = {limit:,}（在读取任何像元之前检查）；"
+        "请先把栅格裁剪到本县范围，或在自己的规则文件中提高该上限",
+        "the population raster has {width} × {height} = {cells:,} cells, more than {key} = "
+        "{limit:,} (checked before any cell is read); clip the raster to the county first, or "
+        "raise the limit in your own rules file",
+    ),
+    "access_too_many_cells": (
+        "可达性栅格按 {cell_m} m 像元将有 {width} × {height} = {cells:,} 个像元，超过 "
+        "limits.max_raster_cells = {limit:,}，未分配内存；请增大 layout.accessibility_cell_m，"
+        "或提高 limits.max_raster_cells（约每像元 200 字节内存），或使用 --no-proposals",
+        "the accessibility raster would have {width} × {height} = {cells:,} cells of {cell_m} m, "
+        "more than limits.max_raster_cells = {limit:,}, so nothing was allocated; raise "
+        "layout.accessibility_cell_m, or raise limits.max_raster_cells (about 200 bytes of "
+        "memory a cell), or run with --no-proposals",
     ),
     "rules_order": (
         "{low} = {a!r}, {high} = {b!r}: 必须满足 {low} {cmp} {high}",
@@ -530,13 +562,44 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "EPSG:4490 CGCS2000 经纬度（默认）",
         "EPSG:4490 CGCS2000 geographic (default)",
     ),
-    "bureau_crs_4549": (
-        "EPSG:4549 CGCS2000 3度带 中央经线120°E（横坐标不带带号）",
-        "EPSG:4549 CGCS2000 3-degree Gauss-Kruger CM 120E",
+    "bureau_crs_gk3_cm": (
+        "EPSG:{code} CGCS2000 3度带 中央经线{cm}°E（横坐标不带带号）",
+        "EPSG:{code} CGCS2000 3-degree Gauss-Kruger CM {cm}E",
     ),
-    "bureau_crs_4528": (
-        "EPSG:4528 CGCS2000 3度带 第40带（横坐标带带号）",
-        "EPSG:4528 CGCS2000 3-degree Gauss-Kruger zone 40 (zone-prefixed easting)",
+    "bureau_crs_gk3_prefixed": (
+        "EPSG:{code} CGCS2000 3度带 第{zone}带（横坐标带带号）",
+        "EPSG:{code} CGCS2000 3-degree Gauss-Kruger zone {zone} (zone-prefixed easting)",
+    ),
+    "bureau_crs_gk6_cm": (
+        "EPSG:{code} CGCS2000 6度带 中央经线{cm}°E（横坐标不带带号）",
+        "EPSG:{code} CGCS2000 6-degree Gauss-Kruger CM {cm}E",
+    ),
+    "bureau_crs_gk6_prefixed": (
+        "EPSG:{code} CGCS2000 6度带 第{zone}带（横坐标带带号）",
+        "EPSG:{code} CGCS2000 6-degree Gauss-Kruger zone {zone} (zone-prefixed easting)",
+    ),
+    "bureau_crs_zone": (
+        "zone：本县所在的 CGCS2000 3度带（即运行的工作坐标系，德清为 EPSG:4549）",
+        "zone: the county's own CGCS2000 3-degree zone (the run's working CRS; Deqing: EPSG:4549)",
+    ),
+    "bureau_crs_zone_prefixed": (
+        "zone-prefixed：同一3度带，横坐标带带号（德清为 EPSG:4528）",
+        "zone-prefixed: the same 3-degree zone with the zone number in the easting (Deqing: EPSG:4528)",
+    ),
+    "bureau_crs_any_gk": (
+        "或明确给出其他 CGCS2000 高斯-克吕格投影代码：EPSG:4534–4554（3度带，如 4549 = 中央经线120°E）、"
+        "EPSG:4513–4533（3度带带带号，如 4528 = 第40带）、EPSG:4491–4512（6度带）",
+        "or any other CGCS2000 Gauss-Kruger code named explicitly: EPSG:4534–4554 (3-degree, e.g. "
+        "4549 = CM 120E), EPSG:4513–4533 (3-degree, zone-prefixed, e.g. 4528 = zone 40), "
+        "EPSG:4491–4512 (6-degree)",
+    ),
+    "bureau_zone_far": (
+        "{crs} 的中央经线与数据（{west}°E–{east}°E）相差 {offset}°，超过 {limit}°：长度和面积的变形将超过"
+        "千分之一，未导出。请用本县所在的带 --crs zone（{own}）或 --crs zone-prefixed（{own_prefixed}），"
+        "或 --crs 4490（经纬度）",
+        "{crs} is {offset}° of longitude from the data ({west}°E–{east}°E), more than {limit}°: lengths "
+        "and areas would be stretched by more than 1/1000, so nothing was exported. Use the county's "
+        "own zone, --crs zone ({own}) or --crs zone-prefixed ({own_prefixed}), or --crs 4490 (lon/lat)",
     ),
     "bureau_no_format": ("没有可以写出的格式：{skipped}", "no format can be written: {skipped}"),
     "bureau_not_writable": (
@@ -1155,6 +1218,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{source} → {target}：PROJ 转换“{name}”",
         "{source} → {target}: PROJ transformation '{name}'",
     ),
+    "shift_gcj02": (
+        "GCJ-02（火星坐标）→ WGS84（EPSG:4326）：按公开的 GCJ-02 加偏公式逆算（迭代至 < 1 mm），按 planner.yaml 的 gcj02: true",
+        "GCJ-02 → WGS84 (EPSG:4326): the published GCJ-02 offset formula inverted (iterated to < 1 mm), as gcj02: true in planner.yaml asks",
+    ),
     "shift_ballpark": (
         "{source} 按 accept_ballpark: true 以 PROJ 粗略转换（ballpark）读入，未做基准转换，精度未知（误差可达数十至上百米）",
         "{source} read with PROJ's ballpark transformation as accept_ballpark: true asks: no datum shift, accuracy unknown (off by tens to hundreds of metres)",
@@ -1199,6 +1266,31 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "transform_plane_geographic": (
         "平面四参数作用于投影坐标，但坐标系 {crs} 是经纬度；请在 layers.{layer}.crs 中给出其投影（例如城市独立坐标系的高斯投影定义）",
         "the plane 4 parameters apply to projected coordinates, but {crs} is geographic; give its projection in layers.{layer}.crs (e.g. the city system's transverse Mercator definition)",
+    ),
+    "encoding_not_applicable": (
+        "planner.yaml 为 layers.{layer} 设置了 encoding: {encoding}，但{reason}；按 {encoding} 读取会使所有中文"
+        "变成乱码，未读取。encoding 只用于 Shapefile（.dbf）；请删除该项",
+        "planner.yaml sets encoding: {encoding} for layers.{layer}, but {reason}; reading it as "
+        "{encoding} would garble every Chinese text, so it was not read. encoding applies to "
+        "shapefiles (.dbf) only: remove it",
+    ),
+    "encoding_reason_geojson": (
+        "该 GeoJSON 文件是有效的 UTF-8（RFC 7946 规定的编码）",
+        "the GeoJSON file is valid UTF-8 (the encoding RFC 7946 requires)",
+    ),
+    "encoding_reason_utf8_format": (
+        "{format} 格式的文本按其规范总是 UTF-8",
+        "text in a {format} file is always UTF-8 by the format's specification",
+    ),
+    "transform_on_cgcs2000": (
+        "layers.{layer} 给出了坐标转换参数（transform），但该图层的坐标系 {crs} 已是 CGCS2000/WGS84，"
+        "再转换一次会把所有要素移位，未读取。请删除 transform；如果坐标其实是西安80、北京54或城市独立坐标系，"
+        "而文件错标为 {crs}，请先改正文件的坐标系定义（.prj 等），再用 crs 和 transform 声明",
+        "layers.{layer} gives a transformation (transform), but the layer's CRS {crs} is already "
+        "CGCS2000/WGS84: shifting it again would move every feature, so it was not read. Remove "
+        "transform; if the coordinates are really Xian 1980, Beijing 1954 or a city system that "
+        "the file mislabels as {crs}, correct the file's CRS (.prj …) first, then declare them "
+        "with crs and transform",
     ),
     "transform_with_gcj02": (
         "layers.{layer} 同时声明了 gcj02 和 transform：GCJ-02 只能由 WGS84 经纬度得来，请只保留其一",
@@ -1331,6 +1423,25 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "没有小区图层（estates）：户数只能取自社区图层的 households 字段，小区的结果（开转封 R6、300 米覆盖）为空{hint}",
         "no estates layer: households come only from the communities' households field, and the estate results (R6 open-to-enclosed, 300 m reach) are empty{hint}",
     ),
+    "no_household_source": (
+        "没有户数来源：小区图层{estates}，社区图层也没有 households（户数）字段；所有户数都将是 0，"
+        "据此计算的用房面积、人员和经费都无意义。请提供小区图层（estates，含户数），或在社区图层填写"
+        "户数（或在 planner.yaml 中映射该字段，如 fields: {{户数: households}}）{hint}",
+        "no source of households: the estates layer is {estates} and the communities layer has no "
+        "'households' field, so every count would be 0 and the premises, staffing and funds "
+        "computed from it meaningless. Give an estates layer with households, or fill the "
+        "communities' 'households' field (or map it in planner.yaml, e.g. fields: {{户数: "
+        "households}}){hint}",
+    ),
+    "estates_absent": ("缺失", "missing"),
+    "estates_empty": ("为空（没有要素）", "empty (no features)"),
+    "community_households_blank": (
+        "没有小区图层，户数取自社区图层的 households 字段，但以下社区未填写（不会按 0 计）：{rows}；"
+        "请填写户数（确无住户填 0）",
+        "without estates, households come from the communities' 'households' field, but these "
+        "communities leave it blank (not taken as 0): {rows}; fill in the counts (0 where "
+        "nobody lives)",
+    ),
     "no_estates_hint": (
         "；文件 {files} 未被读取——是否应为 estates？",
         "; the file {files} was not read — did you mean estates?",
@@ -1346,6 +1457,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "control_chars": (
         "字段“{field}”含控制字符（如 ESC、NUL），已删除：{rows}",
         "field '{field}' held control characters (ESC, NUL …), which were removed: {rows}",
+    ),
+    "format_chars": (
+        "字段“{field}”含不可见的方向控制或零宽字符（如 U+202E，会使名称显示得与实际不同），已删除：{rows}",
+        "field '{field}' held invisible direction or zero-width characters (U+202E …, which make a name show otherwise than it reads), which were removed: {rows}",
+    ),
+    "text_too_long": (
+        "字段“{field}”的文本超过 limits.max_text_chars = {limit:,} 个字符（括号内为长度）：{rows}；"
+        "报告、Shapefile 和地图会在不同位置截断它。请缩短文本，或在自己的规则文件中提高该上限",
+        "field '{field}' holds text longer than limits.max_text_chars = {limit:,} characters (length in brackets): {rows}; the report, the Shapefile and the map would each cut it elsewhere. Shorten it, or raise the limit in your own rules file",
     ),
     "nul_in_text": (
         "文本中含 NUL 字符（\\u0000），读取时会被截断；请删除这些字符：{rows}",

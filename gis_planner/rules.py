@@ -116,15 +116,51 @@ def _expanded_size(root: yaml.Node) -> int:
     return sizes[id(root)]
 
 
+def _duplicate_keys(root: yaml.Node) -> list[str]:
+    """``key (lines 3, 9)`` for every key written twice in one mapping of ``root`` (a merge
+    ``<<`` may be overridden, as YAML means; two written keys are a typo: YAML 1.2 forbids
+    them and PyYAML silently keeps the last). Dotted paths name nested keys."""
+    found: list[str] = []
+    seen: set[int] = set()
+
+    def walk(node: yaml.Node, path: str) -> None:
+        if id(node) in seen:  # an alias: walked where its anchor is
+            return
+        seen.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            for i, child in enumerate(node.value):
+                walk(child, f"{path}[{i}]")
+        elif isinstance(node, yaml.MappingNode):
+            lines: dict[str, list[int]] = {}
+            for key, value in node.value:
+                name = str(key.value) if isinstance(key, yaml.ScalarNode) else "?"
+                if key.tag != "tag:yaml.org,2002:merge":
+                    lines.setdefault(name, []).append(key.start_mark.line + 1)
+                walk(value, f"{path}.{name}" if path else name)
+            for name, at in lines.items():
+                if len(at) > 1:
+                    where = f"{path}.{name}" if path else name
+                    found.append(f"{where} ({', '.join(map(str, at))})")
+
+    walk(root, "")
+    return found
+
+
 def parse_yaml(text: str) -> Any:
     """YAML text as Python data, with safe tags only and alias expansion bounded.
 
     Raises :class:`YamlInputError` (a :class:`yaml.YAMLError`) for a text that would expand
-    past :data:`YAML_MAX_NODES` values or :data:`YAML_MAX_DEPTH` levels, and
+    past :data:`YAML_MAX_NODES` values or :data:`YAML_MAX_DEPTH` levels, or that writes a key
+    twice in one mapping (``yaml_duplicate_keys``: each key and its lines), and
     :class:`yaml.YAMLError` for invalid YAML.
 
     >>> parse_yaml("base: &b {x: 1}\\nother: {<<: *b, y: 2}")["other"]
     {'x': 1, 'y': 2}
+    >>> try:
+    ...     parse_yaml("rules: a.yaml\\nhousehold_size: 2.6\\nrules: b.yaml")
+    ... except YamlInputError as err:
+    ...     print(err.code, err.message.values["keys"])
+    yaml_duplicate_keys rules (1, 3)
     >>> parse_yaml("a: &a [*a]")
     Traceback (most recent call last):
     ...
@@ -141,6 +177,9 @@ def parse_yaml(text: str) -> Any:
         if node is None:
             return None
         _expanded_size(node)
+        duplicates = _duplicate_keys(node)
+        if duplicates:
+            raise _yaml_error("yaml_duplicate_keys", keys="; ".join(duplicates[:10]))
         return loader.construct_document(node)
     finally:
         loader.dispose()
@@ -313,6 +352,7 @@ ORDER_CONSTRAINTS: tuple[tuple[str, str, bool], ...] = (
     ("plausibility.min_household_size", "plausibility.max_household_size", True),
     ("plausibility.min_household_size", "settings.household_size", False),
     ("settings.household_size", "plausibility.max_household_size", False),
+    ("limits.min_raster_cell_m", "layout.accessibility_cell_m", False),
 )
 _STANDARDS = ("new", "renovated")
 _FUNCTIONS = (

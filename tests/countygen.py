@@ -656,6 +656,13 @@ def generate_county(seed: int) -> County:
                 frame = _empty_like(frame)  # a zero-feature optional layer
                 notes.append(f"empty:{name}")
             layers[name] = LayerPlan(name, frame)
+    if "estates" not in layers:  # households come from the communities alone: a valid county
+        # gives every one (without, run/check refuse: no_household_source); no rng drawn, so
+        # the other counties of each seed stay as they were
+        frame = layers["communities"].frame
+        frame["households"] = pd.Series(
+            [1000 + 250 * i for i in range(len(frame))], index=frame.index, dtype=object
+        )
     gcj_county = rng.random() < 0.15  # a county traced on Amap: every layer in GCJ-02
     for plan in layers.values():
         plan.fmt = _pick(rng, FORMATS)

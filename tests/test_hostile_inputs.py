@@ -155,6 +155,11 @@ def _set_households(value: object) -> Callable[[dict], None]:
 @pytest.mark.parametrize("name", ["estate.gpkg", "estates_2024.gpkg", "小区数据.gpkg"])
 def test_a_misnamed_estates_file_is_listed_with_the_layer_it_probably_meant(county, out, name):
     (county / "estates.gpkg").rename(county / name)
+    # no estates and no communities.households: no source of households (trial D6)
+    _refused(county, out, name, "did you mean estates?", "no source of households")
+    communities = two_communities()
+    communities["households"] = [1000, 900]
+    write_layers(county, communities=communities)
     text = _accepted(county, name, "did you mean estates?", "no estates layer")
     assert "1,200" not in text
     before = folder_hash(out)

@@ -41,11 +41,12 @@ from gis_planner.io.validate import (
     check_ids,
     check_overlaps,
     check_premises_communities,
+    check_text,
     geojson_suspects,
     nonfinite,
     report_suspects,
 )
-from gis_planner.io.vector import WorkingCrs, check_crs, read_vector
+from gis_planner.io.vector import UNBUILDABLE, WorkingCrs, check_crs, read_vector
 from gis_planner.rules import RuleSet, load_rules
 
 __all__ = ["LATEST_PLAN_YEAR", "PlanningData", "SourceInfo", "load_layers"]
@@ -128,6 +129,7 @@ class _LayerSettings:
     earliest_year: int
     plausibility: dict[str, Any]
     working: WorkingCrs
+    max_text_chars: int | None = None  # limits.max_text_chars
 
 
 def _read_layer(
@@ -147,6 +149,9 @@ def _read_layer(
         return None
     report_suspects(geojson_suspects(path, spec, entry), source, problems)
     bad_coordinates = nonfinite(gdf)
+    unbuildable = gdf.attrs.pop(UNBUILDABLE, None)
+    if unbuildable is not None:  # a NaN closing vertex: no ring, so no geometry to look at
+        bad_coordinates |= pd.Series(unbuildable, index=gdf.index)
     if bad_coordinates.any():  # reported with the rows later; no CRS check can place them
         gdf = gdf.copy()
         gdf.loc[bad_coordinates, gdf.geometry.name] = None
@@ -176,6 +181,7 @@ def _validate_layer(
     rows = row_ids(gdf, spec)
     for column, hit in controlled.items():
         problems.warn(source, msg("control_chars", field=column, rows=format_rows(rows[hit])))
+    gdf = check_text(gdf, rows, source, problems, max_chars=settings.max_text_chars)
     gdf = coerce(
         gdf,
         spec,
@@ -337,6 +343,12 @@ def _check_across(
         check_premises_communities(communities, premises, files["premises"], problems)
 
 
+def _limit(rules: RuleSet, key: str) -> int | None:
+    """``limits.<key>`` of the rules, ``None`` when the rules have none."""
+    value = rules.limits.to_dict().get(key) if "limits" in rules else None
+    return int(value) if value else None
+
+
 def _households_table(
     data: dict[str, gpd.GeoDataFrame],
     sources: dict[str, SourceInfo],
@@ -357,6 +369,7 @@ def _households_table(
         problems,
         plausibility=plausibility,
         max_rows=int(rules.limits.max_features_per_layer) if "limits" in rules else None,
+        max_text_chars=_limit(rules, "max_text_chars"),
     )
     estates, communities = data.get("estates"), data.get("communities")
     if (
@@ -379,7 +392,51 @@ def _households_table(
             )
 
 
-def load_layers(folder: str | Path, *, rules: RuleSet | str | Path | None = None) -> PlanningData:
+def _check_household_source(
+    data: dict[str, gpd.GeoDataFrame],
+    sources: dict[str, SourceInfo],
+    problems: ProblemList,
+    *,
+    absent: bool,
+    required: bool,
+    hint: list[str] | None = None,
+) -> None:
+    """Without estates (no layer, or an empty one), the households come from the communities'
+    ``households`` field: a run with neither would count zero households everywhere
+    (``no_household_source``), and so would a community left blank
+    (``community_households_blank``). Errors when ``required`` (the command line), else
+    warnings in the data's and the run's warnings: made-up zeros, never silently."""
+    report = problems.error if required else problems.warn
+    communities, estates = data.get("communities"), data.get("estates")
+    empty = any(
+        w.code == "empty_layer_absent"
+        and getattr(w.message, "values", {}).get("layer") == "estates"
+        for w in problems.warnings
+    )
+    if communities is None or estates is not None or not (absent or empty):
+        return  # estates read (or refused: that is reported already)
+    source = Path(sources["communities"].file).name if "communities" in sources else "communities"
+    given = communities.get("households")
+    blank = (
+        pd.Series(True, index=communities.index)
+        if given is None
+        else pd.to_numeric(given, errors="coerce").isna()
+    )
+    more = msg("no_estates_hint", files=", ".join(hint)) if hint else ""
+    if blank.all():
+        state = msg("estates_absent" if absent else "estates_empty")
+        report(source, msg("no_household_source", estates=state, hint=more))
+    elif blank.any():
+        rows = format_rows(communities.loc[blank, "community_id"].astype(str))
+        report(source, msg("community_households_blank", rows=rows))
+
+
+def load_layers(
+    folder: str | Path,
+    *,
+    rules: RuleSet | str | Path | None = None,
+    require_households: bool = False,
+) -> PlanningData:
     """Read and validate a layers folder.
 
     Parameters
@@ -389,6 +446,12 @@ def load_layers(folder: str | Path, *, rules: RuleSet | str | Path | None = None
     rules : RuleSet or path, optional
         Rules to use; a path is a rules file overriding the default. When omitted, the
         ``rules`` entry of ``planner.yaml`` (relative to the folder) or the default rules.
+    require_households : bool
+        Refuse a folder with no source of households — no (or an empty) estates layer and no
+        ``households`` in the communities (``no_household_source``), or communities left
+        blank (``community_households_blank``) — whose analyses would run on zeros. The
+        command line (``run``, ``check``, ``export``) sets it; by default these are warnings
+        (``data.warnings``), so that a folder of communities alone can be loaded to look at.
 
     Returns
     -------
@@ -418,8 +481,13 @@ def load_layers(folder: str | Path, *, rules: RuleSet | str | Path | None = None
     missing = {n for n, s in schema.VECTOR_LAYERS.items() if s.required and inputs[n] is None}
     meant = unused_files(folder, [p for p in used if p], problems, missing)
     plausibility = rule_set.plausibility.to_dict() if "plausibility" in rule_set else {}
+    limits = rule_set.limits.to_dict() if "limits" in rule_set else {}
+    max_text = limits.get("max_text_chars")
     settings = _LayerSettings(
-        int(rule_set.enclosure.earliest_plausible_year), plausibility, working
+        int(rule_set.enclosure.earliest_plausible_year),
+        plausibility,
+        working,
+        max_text_chars=int(max_text) if max_text else None,
     )
     data, sources = _load_vectors(inputs, entries, refused, problems, settings)
     if inputs["estates"] is None:
@@ -431,10 +499,19 @@ def load_layers(folder: str | Path, *, rules: RuleSet | str | Path | None = None
                 hint=msg("no_estates_hint", files=", ".join(hint)) if hint else "",
             ),
         )
+    _check_household_source(
+        data,
+        sources,
+        problems,
+        absent=inputs["estates"] is None,
+        required=require_households,
+        hint=meant.get("estates"),
+    )
     _check_across(data, sources, problems)
     raster = None if "population" in refused else inputs["population"]
     if raster is not None:
-        check_raster(raster, problems)
+        max_cells = limits.get("max_population_raster_cells")
+        check_raster(raster, problems, max_cells=int(max_cells) if max_cells else None)
     table = None if schema.HOUSEHOLDS_TABLE in refused else inputs[schema.HOUSEHOLDS_TABLE]
     table_entry = dict(entries.get(schema.HOUSEHOLDS_TABLE) or {})
     _households_table(

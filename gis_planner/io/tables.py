@@ -144,6 +144,21 @@ def _counts(
     return numbers.round().astype("Int64")
 
 
+def _dates_ok(values: pd.Series, labels: pd.Series, source: str, problems: ProblemList) -> bool:
+    """Whether every ``as_of`` is a date (2024-12-31, 2024/12/31, 2024年12月31日, an Excel
+    date) not after today; else ``table_bad_date`` names the rows and values."""
+    blank = is_blank(values)
+    text = as_text(values).astype(str).str.strip()
+    text = text.str.replace("年", "-").str.replace("月", "-").str.replace("日", "")
+    dates = pd.to_datetime(text.where(~blank), errors="coerce", format="mixed")
+    today = pd.Timestamp.now().normalize() + pd.Timedelta(days=1)
+    bad = ~blank & (dates.isna() | (dates >= today))
+    if bad.any():
+        rows = label_rows(labels[bad], values[bad])
+        problems.error(source, msg("table_bad_date", field="as_of", rows=rows))
+    return not bad.any()
+
+
 def read_households_table(
     path: Path | None,
     entry: dict[str, Any],
@@ -151,10 +166,12 @@ def read_households_table(
     *,
     plausibility: dict[str, Any] | None = None,
     max_rows: int | None = None,
+    max_text_chars: int | None = None,
 ) -> tuple[pd.DataFrame | None, Path | None]:
     """The households table at ``path`` (``entry``: its planner.yaml settings), checked:
-    renamed columns, a key for every row, whole counts within the plausibility limit, one
-    row per estate. ``(None, None)`` without a table or with the problems reported."""
+    renamed columns, a key for every row, text without invisible direction characters and
+    within ``max_text_chars``, whole counts within the plausibility limit, dates in ``as_of``,
+    one row per estate. ``(None, None)`` without a table or with the problems reported."""
     if path is None:
         return None, None
     table = _read(path, entry, problems)
@@ -171,6 +188,9 @@ def read_households_table(
     line = pd.Series([msg("table_row", n=i + 2) for i in range(len(table))], index=table.index)
     for column, hit in controlled.items():
         problems.warn(path.name, msg("control_chars", field=column, rows=label_rows(line[hit])))
+    from gis_planner.io.validate import check_text  # validate words its rows with label_rows
+
+    table = check_text(table, line, path.name, problems, max_chars=max_text_chars)
     keyed = _keyed(table, line, path.name, problems)
     if keyed is None:
         return None, None
@@ -183,6 +203,8 @@ def read_households_table(
     if counts is None:
         return None, None
     table["households"] = counts
+    if "as_of" in table.columns and not _dates_ok(table["as_of"], labels, path.name, problems):
+        return None, None
     keys = ["estate_id"] if by_id else ["name", "community_id"]
     duplicated = table.duplicated(keys, keep=False)
     if duplicated.any():
@@ -190,6 +212,33 @@ def read_households_table(
         problems.error(path.name, msg("table_duplicates", rows=rows))
         return None, None
     return table, path
+
+
+def _ambiguous_names(
+    estates: gpd.GeoDataFrame,
+    lookup: pd.Series,
+    keys: pd.MultiIndex,
+    path: Path,
+    problems: ProblemList,
+) -> bool:
+    """Report the table rows whose name + community_id match several estates
+    (``table_ambiguous``: the rows, the estates, the fix); whether there were any."""
+    shared = lookup.index[lookup.index.duplicated(keep=False)].unique()
+    hits = np.flatnonzero(keys.isin(shared))
+    for position in hits[:10]:
+        name, community = keys[position]
+        ids = estates.loc[lookup.loc[[(name, community)]].to_numpy(), "estate_id"]
+        problems.error(
+            path.name,
+            msg(
+                "table_ambiguous",
+                row=msg("table_row", n=int(position) + 2),  # the header is row 1
+                name=name,
+                community=community,
+                estates=format_rows(ids.astype(str).tolist()),
+            ),
+        )
+    return len(hits) > 0
 
 
 def apply_households_table(
@@ -200,7 +249,9 @@ def apply_households_table(
     problems: ProblemList,
 ) -> gpd.GeoDataFrame:
     """Fill or replace the estates' household counts (and population) from the households
-    table; rows matching no estate are a warning (``table_unmatched``)."""
+    table; rows matching no estate are a warning (``table_unmatched``), a row whose name +
+    community_id matches several estates is an error naming them (``table_ambiguous``) —
+    never the first one silently."""
     estates = estates.copy()
     if "estate_id" in table.columns and table["estate_id"].notna().all():
         key = table["estate_id"].astype(str)
@@ -220,10 +271,11 @@ def apply_households_table(
                 [estates["name"].astype(str), joined["community_id"].astype(str)]
             ),
         )
-        lookup = lookup[~lookup.index.duplicated()]
         keys = pd.MultiIndex.from_arrays(
             [table["name"].astype(str), table["community_id"].astype(str)]
         )
+        if _ambiguous_names(estates, lookup, keys, path, problems):
+            return estates
         matched = pd.Series(keys.isin(lookup.index), index=table.index)
         targets = lookup.reindex(keys[matched.to_numpy()]).to_numpy()
         key = table["name"].astype(str)

@@ -23,9 +23,63 @@ from gis_planner.errors import ProblemList, format_rows
 from gis_planner.i18n import msg
 from gis_planner.io import schema
 from gis_planner.io.files import MB
+from gis_planner.io.tables import label_rows
 
 FAR_AWAY_KM = 50.0
 OVERLAP_TOLERANCE_M2 = 1.0  # data quality, not policy: overlaps below this are digitising slivers
+
+
+#: Invisible characters that change how a text is shown, not what it says: the bidirectional
+#: embeddings, overrides and isolates (U+202A–202E, U+2066–2069, marks U+200E/F, U+061C) — a
+#: name with U+202E shows reversed ("Trojan Source") — and the zero-width space, word joiner and
+#: byte-order mark, which make two names that look the same differ.
+FORMAT_CHARACTERS = re.compile("[\u061c\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
+
+
+def check_text(
+    frame: pd.DataFrame,
+    rows: pd.Series,
+    source: str,
+    problems: ProblemList,
+    *,
+    max_chars: int | None = None,
+) -> pd.DataFrame:
+    """The text columns of ``frame`` without :data:`FORMAT_CHARACTERS` (a warning,
+    ``format_chars``, naming field and rows); a text longer than ``max_chars``
+    (``limits.max_text_chars``) is an error naming field, rows and length (``text_too_long``):
+    the report, the Shapefile and the map would each cut it somewhere else."""
+    geometry = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else None
+    copied = False
+    for column in frame.columns:
+        series = frame[column]
+        if column == geometry or not (
+            series.dtype == object or pd.api.types.is_string_dtype(series.dtype)
+        ):
+            continue
+        is_str = series.map(lambda v: isinstance(v, str)).astype(bool)
+        if not is_str.any():
+            continue
+        text = series.where(is_str, "").astype(str)
+        hit = is_str & text.str.contains(FORMAT_CHARACTERS, regex=True)
+        if hit.any():
+            if not copied:
+                frame, copied = frame.copy(), True
+            cleaned = series.astype(object).copy()
+            cleaned[hit] = text[hit].str.replace(FORMAT_CHARACTERS, "", regex=True)
+            frame[column] = cleaned
+            problems.warn(
+                source,
+                msg("format_chars", field=column, rows=label_rows(list(rows[hit.to_numpy()]))),
+            )
+        if max_chars is not None:
+            length = text.str.len()
+            long = (length > max_chars).to_numpy()
+            if long.any():
+                over = label_rows(list(rows[long]), [int(n) for n in length[long]])
+                problems.error(
+                    source, msg("text_too_long", field=column, limit=max_chars, rows=over)
+                )
+    return frame
 
 
 def polygonal(geom: shapely.Geometry) -> shapely.Geometry:

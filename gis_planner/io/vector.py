@@ -10,6 +10,7 @@ the CGCS2000 3-degree zone of the communities, or the one planner.yaml fixes.
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 import re
@@ -20,12 +21,14 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pyogrio
 import pyproj
+import shapely
 
 from gis_planner import crs as crs_mod
 from gis_planner.crs import crs_name
 from gis_planner.errors import InputError, ProblemList
-from gis_planner.i18n import msg
+from gis_planner.i18n import Message, msg
 from gis_planner.io.config import CONFIG_FILE
 from gis_planner.io.files import parts, reader_message
 
@@ -33,11 +36,56 @@ from gis_planner.io.files import parts, reader_message
 AREA_OF_USE_MARGIN_DEG = 1.0
 
 
+#: formats whose text is UTF-8 by their specification (a declared encoding cannot apply)
+_UTF8_FORMATS = (".gpkg", ".fgb", ".parquet", ".gdb")
+_UTF8_NAMES = ("utf-8", "utf8", "utf-8-sig")
+
+
+def _is_utf8(path: Path, chunk_bytes: int = 1 << 20) -> bool:
+    """Whether the file's bytes are valid UTF-8 (read in chunks, never whole)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with open(path, "rb") as handle:
+            while chunk := handle.read(chunk_bytes):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def encoding_problem(path: Path, entry: dict[str, Any]) -> Message | None:
+    """Why planner.yaml's ``encoding`` cannot apply to the file at ``path``, or ``None``.
+
+    ``encoding`` is for shapefiles, whose ``.dbf`` holds text in any code page. GeoPackage,
+    FlatGeobuf, GeoParquet and FileGDB text is UTF-8 by specification, and so is GeoJSON
+    (RFC 7946): a GBK ``encoding`` read back from them garbles every Chinese name. A GeoJSON
+    that is not valid UTF-8 (written by an old tool in GBK) may declare its encoding.
+    """
+    encoding = entry.get("encoding")
+    suffix = path.suffix.lower()
+    if not encoding or suffix == ".shp" or str(encoding).strip().lower() in _UTF8_NAMES:
+        return None
+    layer = entry.get("_name", "")
+    if suffix in (".geojson", ".json"):
+        if not _is_utf8(path):
+            return None
+        reason = msg("encoding_reason_geojson")
+    else:
+        reason = msg("encoding_reason_utf8_format", format=suffix)
+    return msg("encoding_not_applicable", layer=layer, encoding=encoding, reason=reason)
+
+
 def read_vector(
     path: Path, entry: dict[str, Any], source: str, problems: ProblemList
 ) -> gpd.GeoDataFrame | None:
     """The layer at ``path`` as read (``entry``: its planner.yaml settings, ``_name`` the
-    layer's name); ``None`` with the problem reported when it cannot be read."""
+    layer's name); ``None`` with the problem reported when it cannot be read, or when its
+    ``encoding`` cannot apply to it (:func:`encoding_problem`)."""
+    wrong_encoding = encoding_problem(path, entry)
+    if wrong_encoding is not None:
+        problems.error(source, wrong_encoding)
+        return None
     # Arrow reading is several times faster; shapefiles are read without it so that a
     # wrong guess of their encoding raises (UnicodeDecodeError) instead of passing silently
     # (and a file with a declared encoding, which only the non-Arrow reader applies)
@@ -59,6 +107,7 @@ def read_vector(
             # NaN coordinates are reported with their rows
             warnings.filterwarnings("ignore", "Could not parse column", UserWarning)
             warnings.filterwarnings("ignore", "invalid value encountered", RuntimeWarning)
+            warnings.filterwarnings("ignore", "Non closed ring", RuntimeWarning)
             if path.suffix.lower() == ".parquet":
                 return gpd.read_parquet(path)
             if encoding:
@@ -70,9 +119,42 @@ def read_vector(
                     problems.warn(source, msg("encoding_guess", layer=entry.get("_name", "")))
                     return gpd.read_file(path, encoding="gb18030", **kwargs)
             return gpd.read_file(path, **kwargs)
+    except shapely.errors.GEOSException as err:  # one geometry GEOS cannot build
+        salvaged = _read_unbuildable(path, kwargs, encoding)
+        if salvaged is not None:
+            return salvaged
+        problems.error(source, msg("unreadable", error=reader_message(err, path)))
+        return None
     except Exception as err:  # noqa: BLE001 - any reader failure is reported with the file
         problems.error(source, msg("unreadable", error=reader_message(err, path)))
         return None
+
+
+#: ``GeoDataFrame.attrs`` key of the rows whose geometry GEOS could not build
+UNBUILDABLE = "gis_planner_unbuildable"
+
+
+def _read_unbuildable(
+    path: Path, kwargs: dict[str, Any], encoding: str | None
+) -> gpd.GeoDataFrame | None:
+    """The layer with the geometries GEOS cannot build (a ring whose closing vertex is NaN
+    never closes) left empty and their rows in ``attrs[UNBUILDABLE]``, so that they are
+    reported by row like any NaN coordinate; ``None`` when that does not work either."""
+    options = {"layer": kwargs.get("layer"), "encoding": encoding}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            meta, _, wkb, _ = pyogrio.raw.read(path, columns=[], **options)
+            frame = pyogrio.read_dataframe(path, read_geometry=False, **options)
+            geoms = shapely.from_wkb(wkb, on_invalid="ignore")
+    except Exception:  # noqa: BLE001 - the first error is reported instead
+        return None
+    if len(geoms) != len(frame):
+        return None
+    broken = np.array([w is not None and g is None for w, g in zip(wkb, geoms, strict=True)])
+    gdf = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, index=frame.index), crs=meta["crs"])
+    gdf.attrs[UNBUILDABLE] = broken
+    return gdf
 
 
 _JSON_TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[{}\[\]:,]')
@@ -166,6 +248,9 @@ def check_crs(
             crs_mod.geometries_gcj02_to_wgs84(gdf.geometry.values), crs="EPSG:4326"
         )
         problems.warn(source, msg("gcj02_converted"))
+        # recorded where datum shifts are: the report's settings, the bureau's metadata.json
+        shift = msg("shift_gcj02")
+        entry["_datum_shift"] = crs_mod.DatumShift("gcj02", "GCJ-02", "EPSG:4326", shift, None)
     return shift_datum(gdf, name, entry, source, problems)
 
 

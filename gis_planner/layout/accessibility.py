@@ -76,6 +76,24 @@ def grid(
     return Affine(cell_m, 0.0, x0, 0.0, -cell_m, y1), width, height
 
 
+def _check_cells(width: int, height: int, cell_m: float, rules: RuleSet | None) -> None:
+    """Refuse a grid of more than ``limits.max_raster_cells`` cells before it is allocated
+    (``access_too_many_cells``, naming the grid, the cell size and both settings)."""
+    limits = rules.limits.to_dict() if rules is not None and "limits" in rules else {}
+    limit = limits.get("max_raster_cells")
+    if limit is None or width * height <= limit:
+        return
+    problem = msg(
+        "access_too_many_cells",
+        width=width,
+        height=height,
+        cells=width * height,
+        cell_m=f"{cell_m:g}",
+        limit=int(limit),
+    )
+    raise InputError([Problem("layout.accessibility_cell_m", problem)])
+
+
 def accessibility_raster(
     communities: gpd.GeoDataFrame,
     premises: gpd.GeoDataFrame | gpd.GeoSeries | None,
@@ -105,6 +123,12 @@ def accessibility_raster(
     -------
     (array, transform)
         ``float32`` array (rows × columns), EPSG:4549 transform of the grid.
+
+    Raises
+    ------
+    InputError
+        ``access_too_many_cells``: the grid would hold more than the rules'
+        ``limits.max_raster_cells`` cells (checked before anything is allocated).
     """
     check_working_crs(communities=communities, paths=paths)
     if premises is not None:
@@ -119,6 +143,7 @@ def accessibility_raster(
             raise ValueError("give cell_m or rules")
         cell_m = float(rules.layout.accessibility_cell_m)
     transform, width, height = grid(communities.total_bounds, float(cell_m))
+    _check_cells(width, height, float(cell_m), rules)
     inside = rasterio.features.geometry_mask(
         communities.geometry.values, out_shape=(height, width), transform=transform, invert=True
     )

@@ -71,6 +71,7 @@ from gis_planner.render.bureau.options import (
     crs_label,
     parse_crs,
     parse_formats,
+    resolve_crs,
 )
 from gis_planner.render.bureau.origin import Origin, origin_of
 from gis_planner.render.bureau.shapefile import SHP_ENCODING, SHP_TEXT_BYTES
@@ -101,7 +102,7 @@ class BureauReport:
     folder, zip_path : Path
         ``<out>/bureau`` and ``<out>/bureau.zip``.
     crs : str
-        The CRS of the package (``EPSG:4490``, ``EPSG:4549`` or ``EPSG:4528``).
+        The CRS of the package (``EPSG:4490`` or a CGCS2000 Gauss-Kruger zone, e.g. ``EPSG:4549``).
     formats : tuple of str
         The formats written; ``skipped`` maps each format not written to the reason.
     counts : dict
@@ -501,6 +502,8 @@ def _build(
     t0 = time.perf_counter()
     step(tr("bureau_step_read", lang))
     tables, origin = _prepare(source, lang)
+    working = source.working_crs if isinstance(source, RunFolder) else source.data.working_crs
+    crs = resolve_crs(crs, tables, working_crs=working, lang=lang)  # "zone" → the county's own
     _timed(timings, "read", t0)
 
     t0 = time.perf_counter()
@@ -584,9 +587,13 @@ def export_bureau(
         about 1 cm, figures rounded as in the run: noted in the package).
     out_dir : path
         Folder receiving ``bureau/`` and ``bureau.zip`` (created if needed).
-    crs : {"EPSG:4490", "EPSG:4549", "EPSG:4528"} or int
-        CGCS2000 geographic (default), 3-degree Gauss-Kruger CM 120E, or zone 40 with the
-        zone-prefixed easting. GeoJSON in this CRS states it; a WGS84 RFC 7946 copy is added.
+    crs : str or int
+        ``EPSG:4490`` CGCS2000 geographic (default); ``zone``, the county's own 3-degree
+        Gauss-Kruger zone (the run's working CRS), or ``zone-prefixed``, the same with the zone
+        number in the easting; or a CGCS2000 Gauss-Kruger code (EPSG:4491–4554) — refused when
+        its central meridian is far from the data (see
+        :func:`~gis_planner.render.bureau.options.resolve_crs`). GeoJSON in this CRS states it;
+        a WGS84 RFC 7946 copy is added.
     formats : iterable of {"geojson", "shp", "gpkg", "gdb"}
         Default all; ``gdb`` is skipped with a note when GDAL cannot write FileGDB.
     lang : {"zh", "en"}
@@ -604,7 +611,8 @@ def export_bureau(
     BureauOptionError
         Unknown CRS or format (the message lists the valid ones).
     BureauError
-        The output folder is not writable (named in the message), or holds a ``bureau`` or
+        The zone asked lies far from the data (nothing is written); the output folder is not
+        writable (named in the message), or holds a ``bureau`` or
         ``bureau.zip`` this tool did not write; ``source`` has no layer to export.
     BureauVerificationError
         A file did not read back as written: counts, ids, CRS, coordinates (> 1 mm), text or
@@ -644,4 +652,4 @@ def export_bureau(
             timings=timings,
         )
     timings["total"] = time.perf_counter() - started
-    return _report(out_dir, crs, draft, verified, metadata, timings)
+    return _report(out_dir, metadata["crs"]["code"], draft, verified, metadata, timings)
