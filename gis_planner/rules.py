@@ -355,7 +355,7 @@ ORDER_CONSTRAINTS: tuple[tuple[str, str, bool], ...] = (
     ("limits.min_raster_cell_m", "layout.accessibility_cell_m", False),
 )
 _STANDARDS = ("new", "renovated")
-_FUNCTIONS = (
+PREMISES_FUNCTIONS = (  # the premises layer's `function` values (io.schema uses these)
     "party_service_centre",
     "service_centre",
     "work_rooms",
@@ -371,8 +371,8 @@ CHOICE_CONSTRAINTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("premises.tenure_standard.*", _STANDARDS),
     ("premises.standard_without_premises", _STANDARDS),
     ("planning_conditions.standard", _STANDARDS),
-    ("premises.counted_functions", _FUNCTIONS),
-    ("premises.service_centre.function", _FUNCTIONS),
+    ("premises.counted_functions", PREMISES_FUNCTIONS),
+    ("premises.service_centre.function", PREMISES_FUNCTIONS),
     ("subsidies.tenure_basis.*", ("build", "rent", "case_by_case", "none")),
     ("enclosure.eligible_enclosure", ("open", "semi_open", "enclosed")),
     ("enclosure.exception_condition", ("good", "fair", "poor")),

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gis_planner import catalogue
+from gis_planner.rules import PREMISES_FUNCTIONS
 
 POLYGONAL = ("Polygon", "MultiPolygon")
 LINEAR = ("LineString", "MultiLineString")
@@ -120,17 +121,7 @@ def _enum(layer: str, name: str, values: dict[str, str], **kw: Any) -> Field:
     return _field(layer, name, choices=choices, values=values, **kw)
 
 
-FUNCTIONS = (
-    "party_service_centre",
-    "service_centre",
-    "work_rooms",
-    "elderly_care",
-    "neighbourhood_centre",
-    "children_home",
-    "health_station",
-    "infant_care",
-    "other",
-)
+FUNCTIONS = PREMISES_FUNCTIONS  # one list: the rules file's choices are checked against it too
 
 COMMUNITIES = LayerSpec(
     "communities",
