@@ -5,6 +5,7 @@ Exit code 0 on success, 1 on invalid input (every problem listed), 2 on usage er
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import functools
 import logging
@@ -13,7 +14,7 @@ import shutil
 import tempfile
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
@@ -522,7 +523,21 @@ def check(
     )
 
 
-def _bureau_source(source: Path, lang: str, on_step: Callable[[str], None]) -> Any:
+@contextlib.contextmanager
+def _spinner(description: str) -> Iterator[tuple[Progress, Callable[[str], None]]]:
+    """A transient spinner on stderr, and the function that sets its text (one step)."""
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task(description, total=None)
+        yield progress, lambda text: progress.update(task, description=text)
+
+
+def _source_results(source: Path, lang: str, on_step: Callable[[str], None]) -> Any:
     """What the bureau export renders: a run folder read back
     (:func:`gis_planner.io.runfolder.read_run`), or the results of a layers folder loaded and
     run with the R7 proposals, as ``run`` does (:func:`gis_planner.pipeline.run`)."""
@@ -626,21 +641,10 @@ def export(
     except BureauOptionError as err:
         _usage(err.text(code))
     _check_out(out, None, code)
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-    ) as progress:
-        task = progress.add_task(tr("bureau_step_read", code), total=None)
-
-        def on_step(text: str) -> None:
-            progress.update(task, description=text)
-
+    with _spinner(tr("bureau_step_read", code)) as (progress, on_step):
         try:
             preflight(out, formats=asked, lang=code)  # before any loading or analysing
-            rendered = _bureau_source(source, code, on_step)
+            rendered = _source_results(source, code, on_step)
             result = export_bureau(
                 rendered, out, crs=crs_code, formats=asked, lang=code, on_step=on_step
             )
@@ -684,20 +688,9 @@ def atlas(
     is_run = is_run_folder(source)
     target = out if out is not None else (source if is_run else Path("outputs"))
     _check_out(target, None if is_run else source, code)
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-    ) as progress:
-        task = progress.add_task(tr("step_read", code), total=None)
-
-        def on_step(text: str) -> None:
-            progress.update(task, description=text)
-
+    with _spinner(tr("step_read", code)) as (progress, on_step):
         try:
-            rendered = _bureau_source(source, code, on_step)
+            rendered = _source_results(source, code, on_step)
             on_step(f"{tr('step_write', code)}: atlas.pdf")
             with staged_set(target, owned=("atlas.pdf",)) as stage:
                 write_atlas(rendered, stage / "atlas.pdf", lang=code)
