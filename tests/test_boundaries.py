@@ -387,7 +387,7 @@ def test_cells_union_falls_back_when_geos_rejects_the_coverage(monkeypatch):
     monkeypatch.setattr(shapely, "coverage_union_all", refuse)
     monkeypatch.setattr(shapely, "union_all", union_once_refused)
     cells = np.array([box(0, 0, 1, 1), box(1, 0, 2, 1)], dtype=object)
-    merged = boundaries._union_cells(cells)
+    merged = boundaries.union_cells(cells)
     # exact, exact on repaired inputs, then on the 1 mm grid
     assert abs(merged.area - 2.0) < 1e-6 and calls["n"] == 3
 
@@ -424,7 +424,7 @@ def _t_junction_grid(pitch: float, nx: int, ny: int) -> tuple[shapely.Geometry, 
 
 def test_cells_of_a_regular_grid_with_gcj02_noise_complete(rules):
     """Issue 10: estates on a regular grid traced on Amap (GCJ-02) carry ~1e-9 m of noise
-    from the conversion; GEOS then stopped in _member_cells with "TopologyException: side
+    from the conversion; GEOS then stopped in member_cells with "TopologyException: side
     location conflict" (this very case did, before robust overlays)."""
     from gis_planner.layout import boundaries
 
@@ -433,14 +433,14 @@ def test_cells_of_a_regular_grid_with_gcj02_noise_complete(rules):
     estates = _through_gcj02(exact_estates)
     noise = np.abs(shapely.get_coordinates(estates) - shapely.get_coordinates(exact_estates))
     assert 0 < noise.max() < 1e-6  # the round trip moved the vertices by noise only
-    cells = boundaries._member_cells(community, estates, float(rules.layout.tessellation_spacing_m))
+    cells = boundaries.member_cells(community, estates, float(rules.layout.tessellation_spacing_m))
     assert shapely.is_valid(cells).all()
     assert abs(shapely.area(cells).sum() - community.area) < 1.0  # they tile the community
     union = shapely.union_all(cells)
     assert shapely.area(shapely.symmetric_difference(union, community)) < 1.0
     # the noise changes nothing that matters: the cells of the exact grid within 0.1 % (ties
     # between sample points equally near may fall the other way)
-    exact = boundaries._member_cells(
+    exact = boundaries.member_cells(
         exact_community, exact_estates, float(rules.layout.tessellation_spacing_m)
     )
     assert np.allclose(shapely.area(cells), shapely.area(exact), rtol=1e-3, atol=0)

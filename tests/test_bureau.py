@@ -776,7 +776,7 @@ def test_years_and_counts_are_integers_and_numbers_have_their_decimals(odd_packa
     # the Shapefile's reals carry their catalogue decimals, not 15 digits of float noise
     dbf = (root / "shp" / "communities.dbf").read_bytes()
     assert b"9999999" not in dbf and b"0000001" not in dbf
-    fields = {name: places for name, _, _, _, places in bureau_formats._dbf_fields(dbf[:2000])}
+    fields = {name: places for name, _, _, _, places in bureau_formats.dbf_fields(dbf[:2000])}
     assert fields["YPMJ"] == 2 and fields["GZJF"] == 2
 
 

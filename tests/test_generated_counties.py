@@ -387,19 +387,19 @@ def _candidates(county: countygen.County) -> int:
     and development parcel."""
     import shapely
 
-    from gis_planner.layout.siting import _point_inside  # the siting's own choice of point
+    from gis_planner.layout.siting import point_inside  # the siting's own choice of point
 
     area = shapely.union_all(county.layers["communities"].frame.geometry.values)
     plan = county.layers.get("candidate_sites")
     if plan is not None and len(plan.frame):
-        points = _point_inside(plan.frame.geometry.values)
+        points = point_inside(plan.frame.geometry.values)
     else:
         polygons = [
             county.layers[n].frame.geometry.values
             for n in ("estates", "development_parcels")
             if n in county.layers
         ]
-        points = _point_inside(np.concatenate(polygons)) if polygons else []
+        points = point_inside(np.concatenate(polygons)) if polygons else []
     # a point within a metre of an edge may fall either way after a datum conversion
     return int(shapely.intersects(area.buffer(-1.0), np.asarray(points, dtype=object)).sum())
 

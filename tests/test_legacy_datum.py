@@ -22,7 +22,7 @@ from gis_planner import crs as crs_mod
 from gis_planner.errors import InputError
 from gis_planner.io.layers import load_layers
 from gis_planner.pipeline import analyse
-from gis_planner.render.report import _settings
+from gis_planner.render.report import settings_rows
 
 from .conftest import X0, Y0, gdf, square, two_communities, write_layers
 
@@ -254,7 +254,7 @@ def test_xian80_with_the_bureaus_7_parameters_is_shifted_and_recorded(tmp_path):
     assert shift.text.values["shift"].code == "shift_helmert7"
     given = {"datum_shifted", "datum_ballpark_accepted"}
     assert not any(w.code in given for w in data.warnings)  # given, so no warning
-    settings = dict(_settings(analyse(data), "en").to_numpy())
+    settings = dict(settings_rows(analyse(data), lang="en").to_numpy())
     row = settings["source.communities.transformation"]
     assert "EPSG:2385 → EPSG:4490" in row and "7-parameter" in row and "coordinate_frame" in row
     assert "tx=-20.1" in row and "rz=2.7" in row and "s=3.2 ppm" in row
@@ -274,7 +274,7 @@ def test_accepting_the_ballpark_is_said_in_the_warnings_and_the_settings(tmp_pat
         for w in data.warnings
         if w.source == "communities.gpkg"
     )
-    settings = dict(_settings(analyse(data), "zh").to_numpy())
+    settings = dict(settings_rows(analyse(data), lang="zh").to_numpy())
     assert "ballpark" in settings["source.communities.transformation"]
     assert data.sources["communities"].datum_shift.ballpark
 
@@ -424,7 +424,7 @@ def test_wgs84_and_cgcs2000_pass_without_a_word(tmp_path, code):
     assert data.working_crs == "EPSG:4549"
     for a, b in zip(communities.geometry, data.communities.geometry, strict=True):
         assert shapely.hausdorff_distance(a, b) < 1e-6
-    settings = dict(_settings(analyse(data), "en").to_numpy())
+    settings = dict(settings_rows(analyse(data), lang="en").to_numpy())
     assert not any(key.endswith(".transformation") for key in settings)
 
 

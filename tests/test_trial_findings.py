@@ -370,7 +370,7 @@ def test_nan_in_a_rings_closing_vertex_names_the_layer_and_row(tmp_path):
 def test_gcj02_conversion_is_recorded_with_the_datum_shifts(tmp_path):
     from gis_planner.crs import geometries_wgs84_to_gcj02
     from gis_planner.pipeline import analyse
-    from gis_planner.render.report import _settings
+    from gis_planner.render.report import settings_rows
 
     premises = hand_made_premises(p4_community="B").to_crs("EPSG:4326")
     premises["geometry"] = geometries_wgs84_to_gcj02(premises.geometry.values)
@@ -380,7 +380,7 @@ def test_gcj02_conversion_is_recorded_with_the_datum_shifts(tmp_path):
     data = load_layers(folder)
     assert data.sources["premises"].datum_shift.method == "gcj02"
     results = analyse(data)
-    settings = dict(_settings(results, "en").to_numpy())
+    settings = dict(settings_rows(results, lang="en").to_numpy())
     assert "GCJ-02 → WGS84" in settings["source.premises.transformation"]
     assert "source.estates.transformation" not in settings
     report = export_bureau(results, tmp_path / "out", formats="geojson", lang="zh")

@@ -35,10 +35,10 @@ from gis_planner.errors import InputError, Problem, format_rows
 from gis_planner.households import robust_overlay
 from gis_planner.i18n import msg
 from gis_planner.layout.siting import (
-    _point_inside,
     build_network,
     check_working_crs,
     network_distance_to_nearest,
+    point_inside,
 )
 from gis_planner.rules import RuleSet
 
@@ -161,7 +161,7 @@ def accessibility_raster(
         legs = bool(rules.layout.network_legs) if rules is not None else True
         net = build_network(paths)
         distance = network_distance_to_nearest(
-            net, shapely.get_coordinates(_point_inside(geoms)), centres, legs=legs
+            net, shapely.get_coordinates(point_inside(geoms)), centres, legs=legs
         )
     else:
         tree = shapely.STRtree(geoms)

@@ -65,8 +65,7 @@ from gis_planner import budget
 from gis_planner import crs as crs_mod
 from gis_planner import premises as premises_mod
 from gis_planner.errors import Problem, format_rows
-from gis_planner.households import allocate_households, household_units
-from gis_planner.households import robust_overlay as _overlay
+from gis_planner.households import allocate_households, household_units, robust_overlay
 from gis_planner.i18n import msg
 from gis_planner.layout.scale import scale_status
 from gis_planner.layout.siting import check_working_crs
@@ -85,7 +84,7 @@ _SLIVER_M2 = 1.0  # polygon parts smaller than this are floating-point noise of 
 # --------------------------------------------------------------------------- cells
 
 
-def _union_cells(cells: np.ndarray) -> shapely.Geometry:
+def union_cells(cells: np.ndarray) -> shapely.Geometry:
     """Union of Voronoi cells: a coverage union (fast, exact); when GEOS finds the coverage
     not clean (nearly collinear sample points can give slivers), a plain union, and last a
     union snapped to a grid, which GEOS's overlay always completes."""
@@ -95,12 +94,12 @@ def _union_cells(cells: np.ndarray) -> shapely.Geometry:
             return union
     except shapely.errors.GEOSException:
         pass
-    return _overlay(shapely.union_all, cells)
+    return robust_overlay(shapely.union_all, cells)
 
 
-def _member_cells(polygon: shapely.Geometry, members: np.ndarray, spacing_m: float) -> np.ndarray:
+def member_cells(polygon: shapely.Geometry, members: np.ndarray, spacing_m: float) -> np.ndarray:
     """Split ``polygon`` among estate geometries: each point to the nearest outline."""
-    clipped = _overlay(shapely.intersection, members, polygon)
+    clipped = robust_overlay(shapely.intersection, members, polygon)
     dense = shapely.segmentize(shapely.boundary(clipped), spacing_m)
     coords, owner = shapely.get_coordinates(dense, return_index=True)
     cells = np.full(len(members), None, dtype=object)
@@ -123,9 +122,9 @@ def _member_cells(polygon: shapely.Geometry, members: np.ndarray, spacing_m: flo
     groups = np.split(order, np.flatnonzero(np.diff(owner[order])) + 1)
     for group in groups:
         # Voronoi cells share their edges exactly: a coverage union is fast and exact
-        cells[owner[group[0]]] = _union_cells(voronoi[group])
+        cells[owner[group[0]]] = union_cells(voronoi[group])
     present = np.flatnonzero(pd.notna(cells))
-    cells[present] = _overlay(shapely.intersection, cells[present].astype(object), polygon)
+    cells[present] = robust_overlay(shapely.intersection, cells[present].astype(object), polygon)
     return cells
 
 
@@ -213,7 +212,7 @@ def _build_units(
         if len(members) == 1:
             cells = np.array([com_geoms[c]], dtype=object)
         else:
-            cells = _member_cells(com_geoms[c], est_geoms[members], spacing_m)
+            cells = member_cells(com_geoms[c], est_geoms[members], spacing_m)
         rows_e.extend(members.tolist())
         rows_c.extend([c] * len(members))
         rows_g.extend(cells.tolist())
@@ -250,7 +249,8 @@ def _neighbours(units: _Units, hard: np.ndarray, min_border_m: float) -> list[np
     keep = i < j
     i, j = i[keep], j[keep]
     buffered = shapely.buffer(geoms, _TOUCH_TOLERANCE_M)
-    border = shapely.length(_overlay(shapely.intersection, shapely.boundary(geoms[i]), buffered[j]))
+    edges = shapely.boundary(geoms[i])
+    border = shapely.length(robust_overlay(shapely.intersection, edges, buffered[j]))
     ok = border >= min_border_m
     # a cell that vanished (an estate inside another's outline): joined to the cell holding it
     lost = np.flatnonzero(units.area[active] <= 0)
@@ -694,7 +694,7 @@ def propose_boundaries(
             best_area, best = 0.0, -1
             for k, part in enumerate(parts):
                 inside = shapely.intersects(
-                    _overlay(shapely.union_all, cells.geometry[part]), prem_points
+                    robust_overlay(shapely.union_all, cells.geometry[part]), prem_points
                 )
                 if inside.any() and prem_area[inside].max() > best_area:
                     best_area, best = float(prem_area[inside].max()), k
@@ -1049,7 +1049,7 @@ def _clean(geom: shapely.Geometry) -> shapely.Geometry:
         return geom
     area = shapely.area(parts)
     keep = parts[area >= _SLIVER_M2] if (area >= _SLIVER_M2).any() else parts[[area.argmax()]]
-    return keep[0] if len(keep) == 1 else _overlay(shapely.union_all, keep)
+    return keep[0] if len(keep) == 1 else robust_overlay(shapely.union_all, keep)
 
 
 def _smooth(shares: dict[int, shapely.Geometry], tolerance_m: float) -> dict[int, shapely.Geometry]:
@@ -1092,9 +1092,9 @@ def _assemble(
             pieces.setdefault(labs[0], []).append(com_geoms[c])
             continue
         shares = {
-            lab: _overlay(
+            lab: robust_overlay(
                 shapely.intersection,
-                _overlay(shapely.union_all, units.geometry[nodes[label[nodes] == lab]]),
+                robust_overlay(shapely.union_all, units.geometry[nodes[label[nodes] == lab]]),
                 com_geoms[c],
             )
             for lab in labs
@@ -1102,16 +1102,16 @@ def _assemble(
         shares = _smooth(shares, spacing_m)
         largest = max(labs, key=lambda lab: (shapely.area(shares[lab]), -lab))
         others = [lab for lab in labs if lab != largest]
-        shares[largest] = _overlay(
+        shares[largest] = robust_overlay(
             shapely.difference,
             com_geoms[c],
-            _overlay(shapely.union_all, np.array([shares[x] for x in others], dtype=object)),
+            robust_overlay(shapely.union_all, np.array([shares[x] for x in others], dtype=object)),
         )
         for lab in labs:
             pieces.setdefault(lab, []).append(shares[lab])
     labs = sorted(pieces)
     geoms = np.array(
-        [_overlay(shapely.union_all, np.array(pieces[lab], dtype=object)) for lab in labs],
+        [robust_overlay(shapely.union_all, np.array(pieces[lab], dtype=object)) for lab in labs],
         dtype=object,
     )
     geoms = np.array([_clean(g) for g in geoms], dtype=object)

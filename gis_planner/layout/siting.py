@@ -699,7 +699,7 @@ def network_distance_to_nearest(
 # --------------------------------------------------------------------------- candidates
 
 
-def _point_inside(geoms: np.ndarray) -> np.ndarray:
+def point_inside(geoms: np.ndarray) -> np.ndarray:
     """The centroid where it lies inside the geometry, else a point on its surface."""
     centroid = shapely.centroid(geoms)
     inside = shapely.intersects(geoms, centroid)
@@ -742,7 +742,7 @@ def generate_candidates(
                         source
                     ],
                     "max_floor_area_m2": np.nan,
-                    "geometry": _point_inside(layer.geometry.values),
+                    "geometry": point_inside(layer.geometry.values),
                 }
             )
         )
@@ -772,7 +772,7 @@ def _given_candidates(candidate_sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
             "source": "candidate_sites",
             "max_floor_area_m2": area.astype(float).to_numpy(),
         },
-        geometry=_point_inside(candidate_sites.geometry.values),
+        geometry=point_inside(candidate_sites.geometry.values),
         crs=crs_mod.frame_crs(candidate_sites),
     )
 
@@ -932,7 +932,7 @@ def propose_sites(
         origins_xy = shapely.get_coordinates(estates.geometry.centroid.values)
         cand_xy = shapely.get_coordinates(candidates.geometry.values)
         prem_xy = (
-            shapely.get_coordinates(_point_inside(prem.geometry.values))
+            shapely.get_coordinates(point_inside(prem.geometry.values))
             if prem is not None
             else np.zeros((0, 2))
         )

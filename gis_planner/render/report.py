@@ -377,7 +377,7 @@ def _working_crs(data: PlanningData, lang: str = "en") -> str:
     return tr(code, lang, crs=data.working_crs)
 
 
-def _settings(results: Results, lang: str) -> pd.DataFrame:
+def settings_rows(results: Results, *, lang: str = "zh") -> pd.DataFrame:
     """The settings of a run as (machine key, value) rows: the keys are stable
     (:func:`gis_planner.io.runfolder.read_run` reads them back); :func:`settings_sheet`
     labels them for the report."""
@@ -435,7 +435,7 @@ def setting_label(key: str, *, lang: str = "zh") -> str:
 def settings_sheet(results: Results, *, lang: str = "zh") -> pd.DataFrame:
     """The settings sheet: the setting worded, its value, and its machine key last (what
     :func:`gis_planner.io.runfolder.read_settings` reads back)."""
-    rows = _settings(results, lang).itertuples(index=False)
+    rows = settings_rows(results, lang=lang).itertuples(index=False)
     table = pd.DataFrame(
         [(setting_label(str(key), lang=lang), value, key) for key, value in rows],
         columns=[

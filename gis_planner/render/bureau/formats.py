@@ -198,7 +198,7 @@ def write_shapefile(
         set_dbf_decimals(path.with_suffix(".dbf"), decimals)
 
 
-def _dbf_fields(header: bytes) -> list[tuple[str, bytes, int, int, int]]:
+def dbf_fields(header: bytes) -> list[tuple[str, bytes, int, int, int]]:
     """(name, type, offset in the record, length, decimals) of each field of a dBASE file."""
     fields, offset = [], 1  # a record starts with its deletion flag
     for start in range(_DBF_HEADER_BYTES, len(header) - 1, _DBF_FIELD_BYTES):
@@ -223,9 +223,7 @@ def set_dbf_decimals(path: Path, decimals: Mapping[str, int]) -> None:
     header_bytes = int.from_bytes(data[8:10], "little")
     record_bytes = int.from_bytes(data[10:12], "little")
     records = int.from_bytes(data[4:8], "little")
-    for index, (name, kind, offset, length, _) in enumerate(
-        _dbf_fields(bytes(data[:header_bytes]))
-    ):
+    for index, (name, kind, offset, length, _) in enumerate(dbf_fields(bytes(data[:header_bytes]))):
         places = decimals.get(name)
         if places is None or kind not in (b"N", b"F") or not 0 < places < length - 2:
             continue
