@@ -1211,10 +1211,11 @@ class Scenario:
         year: int | None = None,
         lang: str = "zh",
         map_html: bool = True,
+        atlas_pdf: bool = True,
     ) -> dict[str, Path]:
         """Write the scenario's results like a run (:func:`gis_planner.render.runfolder.write_run`,
-        worded in ``lang``), plus ``scenario.yaml`` that reproduces it. Returns the paths
-        written."""
+        worded in ``lang``; ``map_html`` and ``atlas_pdf`` as there), plus ``scenario.yaml``
+        that reproduces it. Returns the paths written."""
         from gis_planner.render.runfolder import write_run
 
         scenario = self if year is None else self.in_year(year)
@@ -1225,6 +1226,7 @@ class Scenario:
             out_dir,
             lang=lang,
             map_html=map_html,
+            atlas_pdf=atlas_pdf,
             extra_files={"scenario.yaml": text},
         )
         return written
