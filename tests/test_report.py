@@ -79,6 +79,14 @@ def test_r6_list_prints_one_estate_per_row_with_wrapped_reasons(book, results):
     widths = [sheet.column_dimensions[get_column_letter(j)].width for j in range(1, 12)]
     assert sum(widths) < 220  # A4 landscape, one page wide at a readable scale
     assert sheet.auto_filter.ref == f"A1:K{sheet.max_row}"
+    # each row as tall as its wrapped reasons (LibreOffice fits no heights when it opens it):
+    # a reason of two lines' width or more gets a row of at least two lines
+    width = sheet.column_dimensions[reasons].width
+    for row in range(2, sheet.max_row + 1):
+        text = sheet[f"{reasons}{row}"].value or ""
+        shown = sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+        if shown > 2 * width:
+            assert (sheet.row_dimensions[row].height or 0) >= 2 * 15, row
 
 
 def test_numbers_have_thousands_separators_areas_one_decimal_shares_as_percent(book):

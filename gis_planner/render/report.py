@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import math
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -542,6 +543,34 @@ def _columns(table: pd.DataFrame, *, sep: str, lang: str, widest: int) -> list[_
     return out
 
 
+#: height of one line of text in a row (points; Excel's default for 11-point Calibri)
+ROW_HEIGHT_PT = 15.0
+
+
+def _row_lines(columns: list[_Column]) -> list[int]:
+    """Lines of text each row needs: the most of its wrapped cells, each its text width over
+    the column's width (in character widths, a Chinese character two), rounded up.
+
+    >>> c = _Column(["短", "很长" * 20, None], width=12, num_format=None, wrap=True)
+    >>> _row_lines([c])
+    [1, 10, 1]
+    """
+    rows = max((len(c.values) for c in columns), default=0)
+    lines = [1] * rows
+    for column in columns:
+        if not column.wrap:
+            continue
+        # a tenth of the width to spare: spreadsheets break lines at punctuation and spaces
+        usable = max(column.width * 0.9 - 2, 1)
+        for i, value in enumerate(column.values):
+            if isinstance(value, str) and value:
+                needed = sum(
+                    max(1, math.ceil(_text_width(part) / usable)) for part in value.split("\n")
+                )
+                lines[i] = max(lines[i], needed)
+    return lines
+
+
 def _escape_header(text: str) -> str:
     """Text for an Excel page header or footer: ``&`` is a control character there."""
     return text.replace("&", "&&")
@@ -568,8 +597,9 @@ def _write_workbook(
     pandas' ``to_excel`` goes cell by cell through its own layer; writing whole columns with
     xlsxwriter is about 3× faster on 100,000 estates (benchmarks/bench_pipeline.py). Each
     column gets its number format (thousands separators, percentages) and a width from its
-    content; text longer than the widest column wraps. Row heights are left to the
-    spreadsheet, which fits wrapped text when it opens the file.
+    content; text longer than the widest column wraps, and its row is made as tall as its
+    lines (:func:`_row_lines`): LibreOffice does not fit row heights when it opens a workbook,
+    so without them a wrapped reason prints cut at the cell's edge.
     """
     import xlsxwriter
 
@@ -599,6 +629,9 @@ def _write_workbook(
         for j, column in enumerate(columns):
             sheet.set_column(j, j, column.width, cell_format(column.num_format, column.wrap))
             sheet.write_column(1, j, column.values)
+        for i, lines in enumerate(_row_lines(columns)):
+            if lines > 1:
+                sheet.set_row(i + 1, ROW_HEIGHT_PT * lines)
         if columns and table.shape[1] > 3:
             sheet.autofilter(0, 0, len(table), len(columns) - 1)
         _page_setup(sheet, columns, header=title, footer=footer)
