@@ -183,6 +183,24 @@ def test_R1_without_streets_the_county_page_is_the_only_view(tmp_path):
     assert [p.table.title for p in pages if p.table is not None] == ["社区用房核查表（R1）"]
 
 
+@needs_poppler
+@needs_cjk_font
+def test_R1_names_with_dollar_signs_print_verbatim_not_as_mathtext(tmp_path):
+    """matplotlib parses ``$…$`` as mathtext: a name such as ``居仁$\\frac{a}{$`` once
+    stopped the run at the atlas (a traceback on valid input)."""
+    from gis_planner.render.atlas import write_atlas
+
+    communities = two_communities()
+    communities.loc[0, "name"] = "居仁$\\frac{a}{$社区"
+    communities.loc[1, "street"] = "$x^2$街道"
+    results = pipeline.run(load_layers(write_layers(tmp_path / "layers", communities=communities)))
+    path = write_atlas(results, tmp_path / "atlas.pdf")
+    text = subprocess.run(
+        ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "$x^2$街道" in text
+
+
 def test_R1_communities_without_a_street_get_a_page_of_their_own(tmp_path):
     communities = two_communities()
     communities.loc[1, "street"] = None

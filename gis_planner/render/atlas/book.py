@@ -186,7 +186,20 @@ def _table_page(page: Page, block: TitleBlock, *, number: int, total: int) -> Fi
 def draw_pages(
     source: Results | RunFolder, *, lang: str = "zh", date: _dt.date | None = None
 ) -> list[Figure]:
-    """Every page of the atlas as a matplotlib figure (A3 landscape), in print order."""
+    """Every page of the atlas as a matplotlib figure (A3 landscape), in print order.
+
+    Texts are drawn as they are: names from the layers never go through matplotlib's
+    mathtext or TeX (``$…$`` in a name would otherwise be parsed, and a malformed one would
+    stop the run)."""
+    with matplotlib.rc_context(DATA_TEXT_RC):
+        return _draw_pages(source, lang=lang, date=date)
+
+
+#: every text of the atlas is plain text: ``$`` in a community name is a dollar sign
+DATA_TEXT_RC = {"text.parse_math": False, "text.usetex": False}
+
+
+def _draw_pages(source: Results | RunFolder, *, lang: str, date: _dt.date | None) -> list[Figure]:
     src = atlas_source(source, lang=lang)
     pages = plan_atlas(src, lang=lang)
     block = title_block(src, lang=lang, date=date or _dt.date.today())
@@ -243,7 +256,12 @@ def write_atlas(
     path = Path(path)
     font = fonts.find_cjk_font()
     with matplotlib.rc_context(
-        {"pdf.fonttype": FONTTYPE, "ps.fonttype": FONTTYPE, "axes.unicode_minus": False}
+        {
+            "pdf.fonttype": FONTTYPE,
+            "ps.fonttype": FONTTYPE,
+            "axes.unicode_minus": False,
+            **DATA_TEXT_RC,
+        }
     ):
         figures = draw_pages(source, lang=lang, date=date)
         metadata = {
