@@ -41,6 +41,8 @@ PAYLOADS = {
     "loop": "{% for i in range(100000) %}xxxxxxxxxx{% endfor %}",
     "open": "幸福{{小区",
     "comment": "Block {# 3",
+    # matplotlib's mathtext (the atlas): a malformed formula once stopped the run
+    "mathtext": "$\\frac{a}{$ 小区 $x^2$",
     "script": "{{ '\\x3c/script\\x3e\\x3cimg src=x onerror=alert(1)\\x3e' }}</script><b>x",
 }
 
@@ -91,6 +93,7 @@ def test_no_template_ever_sees_data(tmp_path: Path, kind: str) -> None:
     assert result.exit_code == 0, result.output
     assert "Traceback" not in result.output
     assert not sentinel.exists(), "a name ran a shell command"
+    assert (out / "atlas.pdf").is_file()
 
     page = (out / "map.html").read_text(encoding="utf-8")
     assert len(page) < 2_000_000  # the demo's map is about 0.4 MB; a loop would make 1+ MB
