@@ -7,6 +7,7 @@ import logging
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 from matplotlib.backends.backend_pdf import PdfPages
@@ -196,7 +197,7 @@ def draw_pages(
 
 
 #: every text of the atlas is plain text: ``$`` in a community name is a dollar sign
-DATA_TEXT_RC = {"text.parse_math": False, "text.usetex": False}
+DATA_TEXT_RC: dict[Any, Any] = {"text.parse_math": False, "text.usetex": False}
 
 
 def _draw_pages(source: Results | RunFolder, *, lang: str, date: _dt.date | None) -> list[Figure]:
