@@ -294,14 +294,17 @@ def test_a_kill_at_any_move_is_rolled_back_by_the_next_command(
 def test_a_run_killed_mid_commit_is_rolled_back_and_the_next_run_completes(tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert (
-        runner.invoke(app, ["run", str(DEMO), "--out", str(out), "--no-proposals"]).exit_code == 0
+        runner.invoke(
+            app, ["run", "--no-atlas", str(DEMO), "--out", str(out), "--no-proposals"]
+        ).exit_code
+        == 0
     )
     (out / "my_notes.txt").write_text("the planner's own file", encoding="utf-8")
     before = _snapshot(out)
-    done = _killed("10", "run", str(DEMO), "--out", str(out), cwd=tmp_path)
+    done = _killed("10", "run", "--no-atlas", str(DEMO), "--out", str(out), cwd=tmp_path)
     assert done.returncode == 9, done.stderr[-2000:]
     assert (out / atomic.JOURNAL).exists()
-    result = runner.invoke(app, ["run", str(DEMO), "--out", str(out)])
+    result = runner.invoke(app, ["run", "--no-atlas", str(DEMO), "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []
     assert (out / "proposed_communities.geojson").exists()
@@ -312,7 +315,10 @@ def test_a_run_killed_mid_commit_is_rolled_back_and_the_next_run_completes(tmp_p
 def test_a_run_failing_mid_commit_leaves_the_previous_run(tmp_path: Path, monkeypatch) -> None:
     out = tmp_path / "out"
     assert (
-        runner.invoke(app, ["run", str(DEMO), "--out", str(out), "--no-proposals"]).exit_code == 0
+        runner.invoke(
+            app, ["run", "--no-atlas", str(DEMO), "--out", str(out), "--no-proposals"]
+        ).exit_code
+        == 0
     )
     before = _snapshot(out)
     original, calls = atomic._move, [0]
@@ -324,7 +330,7 @@ def test_a_run_failing_mid_commit_leaves_the_previous_run(tmp_path: Path, monkey
         original(source, destination)
 
     monkeypatch.setattr(atomic, "_move", failing)
-    result = runner.invoke(app, ["run", str(DEMO), "--out", str(out)])
+    result = runner.invoke(app, ["run", "--no-atlas", str(DEMO), "--out", str(out)])
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output and "No space left on device" in result.output
     assert _snapshot(out) == before
@@ -336,7 +342,10 @@ def test_leftover_staging_folders_are_removed_by_the_next_run(tmp_path: Path) ->
     (out / ".staging-abc123" / "map.html").write_text("half", encoding="utf-8")
     (out / ".backup-xyz").mkdir()
     assert (
-        runner.invoke(app, ["run", str(DEMO), "--out", str(out), "--no-proposals"]).exit_code == 0
+        runner.invoke(
+            app, ["run", "--no-atlas", str(DEMO), "--out", str(out), "--no-proposals"]
+        ).exit_code
+        == 0
     )
     assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []
 
@@ -397,14 +406,16 @@ def test_out_that_is_a_file_or_root_is_refused_before_any_work(tmp_path: Path) -
     a_file = tmp_path / "a_file"
     a_file.write_text("x", encoding="utf-8")
     for out in (str(a_file), "/"):
-        result = runner.invoke(app, ["run", str(DEMO), "--out", out])
+        result = runner.invoke(app, ["run", "--no-atlas", str(DEMO), "--out", out])
         assert result.exit_code == 2, result.output
         assert "--out" in result.output
     assert a_file.read_text(encoding="utf-8") == "x"
 
 
 def test_a_plan_year_past_the_latest_is_a_usage_error(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["run", str(DEMO), "--out", str(tmp_path), "--year", "99999"])
+    result = runner.invoke(
+        app, ["run", "--no-atlas", str(DEMO), "--out", str(tmp_path), "--year", "99999"]
+    )
     assert result.exit_code == 2
     assert "99999" in result.output and "2100" in result.output
 
@@ -418,7 +429,7 @@ def test_an_unexpected_error_prints_an_apology_and_a_log_not_a_stack(
         raise ZeroDivisionError("boom")
 
     monkeypatch.setattr(analysis, "analyse", broken)
-    result = runner.invoke(app, ["run", str(DEMO), "--out", str(tmp_path / "o")])
+    result = runner.invoke(app, ["run", "--no-atlas", str(DEMO), "--out", str(tmp_path / "o")])
     assert result.exit_code == 3
     assert "Traceback" not in result.output
     log_path = Path(re.search(r"(\S+crash-\S+\.log)", result.output).group(1))
@@ -432,13 +443,13 @@ def test_proposals_that_would_exhaust_memory_are_refused_with_the_fix(
     import gis_planner.cli as cli
 
     monkeypatch.setattr(cli, "_available_memory", lambda: 1_000_000)  # 1 MB free
-    result = runner.invoke(app, ["run", str(DEMO), "--out", str(tmp_path / "o")])
+    result = runner.invoke(app, ["run", "--no-atlas", str(DEMO), "--out", str(tmp_path / "o")])
     assert result.exit_code == 1, result.output
     assert "--no-proposals" in result.output
     assert not (tmp_path / "o" / "map.html").exists()
     assert (
         runner.invoke(
-            app, ["run", str(DEMO), "--out", str(tmp_path / "o"), "--no-proposals"]
+            app, ["run", "--no-atlas", str(DEMO), "--out", str(tmp_path / "o"), "--no-proposals"]
         ).exit_code
         == 0
     )
