@@ -114,6 +114,13 @@ def _say(text: str) -> None:
     err_console.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
+def _plan_year_failed(err: PlannerError, year: int | None, lang: str) -> NoReturn:
+    """A plan year before the data year: a usage error (exit 2) when given with --year, bad
+    input (exit 1) when it came from a scenario file."""
+    _say(err.text(lang))
+    raise typer.Exit(code=2 if year is not None else 1) from None
+
+
 def _fail(err: PlannerError, lang: str = "zh") -> NoReturn:
     _say(err.text(lang))
     raise typer.Exit(code=1)
@@ -333,14 +340,7 @@ def _run(
     _check_year(year, lang)
     _check_out(out, layers_dir, lang)
     started = time.perf_counter()
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-    ) as progress:
-        task = progress.add_task(tr("step_read", lang), total=3)
+    with _spinner(tr("step_read", lang)) as (progress, on_step):
         try:
             data, results, plan = _analyse(
                 layers_dir,
@@ -350,12 +350,10 @@ def _run(
                 proposals=proposals,
                 sites=sites,
                 lang=lang,
-                on_loaded=lambda: progress.update(
-                    task, advance=1, description=tr("step_analyse", lang)
-                ),
+                on_loaded=lambda: on_step(tr("step_analyse", lang)),
             )
             extra = {"scenario.yaml": plan.to_yaml(relative_to=out)} if plan is not None else {}
-            progress.update(task, advance=1, description=tr("step_write", lang))
+            on_step(tr("step_write", lang))
             try:
                 written, _ = write_run(
                     results,
@@ -364,24 +362,20 @@ def _run(
                     extra_files=extra,
                     basemap=basemap,
                     atlas_pdf=atlas,
-                    on_step=lambda s: progress.update(
-                        task, description=f"{tr('step_write', lang)}: {s}"
-                    ),
+                    on_step=lambda s: on_step(f"{tr('step_write', lang)}: {s}"),
                 )
             except OSError as err:  # a full disk or a vanished folder while writing
                 progress.stop()
                 _write_failed(err, out, lang)
-        except PlanYearError as err:  # --year before the data year: a usage error
+        except PlanYearError as err:
             progress.stop()
-            _say(err.text(lang))
-            raise typer.Exit(code=2 if year is not None else 1) from None
+            _plan_year_failed(err, year, lang)
         except PlannerError as err:
             progress.stop()
             _fail(err, lang)
         except FolderBusyError:
             progress.stop()
             _fail(PlannerError(tr("out_busy", lang, path=out.resolve())), lang)
-        progress.update(task, advance=1)
     table = Table(title=f"{tr('summary_title', lang)} — {data.name}", show_header=False)
     table.add_column(overflow="fold")
     table.add_column(overflow="fold")
@@ -504,8 +498,7 @@ def check(
             lang=code,
         )
     except PlanYearError as err:
-        _say(err.text(code))
-        raise typer.Exit(code=2 if year is not None else 1) from None
+        _plan_year_failed(err, year, code)
     except PlannerError as err:
         _fail(err, code)
     for name, info in data.sources.items():
