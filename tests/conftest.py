@@ -61,6 +61,26 @@ def two_communities() -> gpd.GeoDataFrame:
     )
 
 
+def one_estate_each() -> gpd.GeoDataFrame:
+    """E1 (1,200 households) in A and E2 (800) in B of :func:`two_communities`."""
+    return gdf(
+        [
+            {
+                "estate_id": "E1",
+                "name": "一号小区",
+                "households": 1200,
+                "geometry": square(100, 100),
+            },
+            {
+                "estate_id": "E2",
+                "name": "二号小区",
+                "households": 800,
+                "geometry": square(1100, 100),
+            },
+        ]
+    )
+
+
 def write_layers(folder: Path, **layers: gpd.GeoDataFrame) -> Path:
     """Write each layer as ``<name>.gpkg`` (or the name given with an extension)."""
     folder.mkdir(parents=True, exist_ok=True)

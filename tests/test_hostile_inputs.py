@@ -24,35 +24,22 @@ from typer.testing import CliRunner
 from gis_planner.cli import app
 from gis_planner.io.layers import load_layers
 
-from .conftest import folder_hash, gdf, hand_made_premises, square, two_communities, write_layers
+from .conftest import (
+    folder_hash,
+    hand_made_premises,
+    one_estate_each,
+    two_communities,
+    write_layers,
+)
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")  # NaN coordinates built here
-
-
-def _estates() -> gpd.GeoDataFrame:
-    return gdf(
-        [
-            {
-                "estate_id": "E1",
-                "name": "一号小区",
-                "households": 1200,
-                "geometry": square(100, 100),
-            },
-            {
-                "estate_id": "E2",
-                "name": "二号小区",
-                "households": 800,
-                "geometry": square(1100, 100),
-            },
-        ]
-    )
 
 
 def _county(folder: Path) -> Path:
     return write_layers(
         folder,
         communities=two_communities(),
-        estates=_estates(),
+        estates=one_estate_each(),
         premises=hand_made_premises(p4_community="B"),
     )
 
@@ -209,9 +196,9 @@ def test_a_fifo_as_planner_yaml_or_a_shapefile_part_is_refused(county, out):
     os.mkfifo(county / "planner.yaml")
     _refused(county, out, "planner.yaml", "named pipe (FIFO)")
     (county / "planner.yaml").unlink()
-    _estates().to_file(county / "roads_unused.shp")  # not a layer: never opened
+    one_estate_each().to_file(county / "roads_unused.shp")  # not a layer: never opened
     (county / "estates.gpkg").unlink()
-    _estates().to_file(county / "estates.shp")
+    one_estate_each().to_file(county / "estates.shp")
     (county / "estates.dbf").unlink()
     os.mkfifo(county / "estates.dbf")
     _refused(county, out, "estates.shp", "estates.dbf", "named pipe (FIFO)")
@@ -236,7 +223,7 @@ def test_a_damaged_file_says_so_in_words(county, out):
 
 def test_a_shapefile_without_its_dbf_names_the_missing_part(county, out):
     (county / "estates.gpkg").unlink()
-    _estates().to_file(county / "estates.shp")
+    one_estate_each().to_file(county / "estates.shp")
     (county / "estates.dbf").unlink()
     text = _refused(county, out, "estates.shp", "estates.dbf is missing")
     assert "field" not in text  # not reported as missing fields
@@ -349,7 +336,7 @@ def test_rule_limits_out_of_range_are_named_with_the_layer_problems(county, out)
         encoding="utf-8",
     )
     (county / "planner.yaml").write_text("rules: rules.yaml\n", encoding="utf-8")
-    estates = _estates()
+    estates = one_estate_each()
     estates.loc[0, "households"] = -5
     estates.to_file(county / "estates.gpkg")
     _refused(
@@ -394,12 +381,12 @@ def test_a_limit_of_the_rules_file_stops_a_layer_before_it_is_read(county, out):
     ],
 )
 def test_implausible_or_non_numeric_households_are_refused(county, out, value, needles):
-    _geojson(county, "estates", _estates(), _set_households(value))
+    _geojson(county, "estates", one_estate_each(), _set_households(value))
     _refused(county, out, "estates.geojson", *needles)
 
 
 def test_households_with_a_thousands_separator_are_read_without_a_library_warning(county):
-    _geojson(county, "estates", _estates(), _set_households("1,200"))
+    _geojson(county, "estates", one_estate_each(), _set_households("1,200"))
     text = _accepted(county, "estates: estates.geojson — 2")
     assert "UserWarning" not in text
     assert load_layers(county).estates["households"].tolist() == [1200, 800]
@@ -407,7 +394,7 @@ def test_households_with_a_thousands_separator_are_read_without_a_library_warnin
 
 @pytest.mark.parametrize("bad", [float("nan"), float("inf")])
 def test_nan_or_infinite_coordinates_name_the_rows_not_the_crs(county, out, bad):
-    estates = _estates()
+    estates = one_estate_each()
     x0, y0, x1, y1 = estates.geometry[1].bounds
     estates.loc[1, "geometry"] = Polygon([(x0, y0), (bad, y0), (x1, y1), (x0, y1)])
     estates.to_file(county / "estates.gpkg")
@@ -421,19 +408,19 @@ def test_a_households_table_row_without_id_is_named_by_its_row(county, out):
 
 
 def test_both_chinese_and_english_households_columns_are_an_error(county, out):
-    estates = _estates()
+    estates = one_estate_each()
     estates["户数"] = [5, 6]
     estates.to_file(county / "estates.gpkg")
     _refused(county, out, "estates.gpkg", "'households': households, 户数", "layers.estates.fields")
     (county / "households.csv").write_text(
         "estate_id,户数,households\nE1,10,10\n", encoding="utf-8"
     )
-    _estates().to_file(county / "estates.gpkg")
+    one_estate_each().to_file(county / "estates.gpkg")
     _refused(county, out, "households.csv", "'households': 户数, households")
 
 
 def test_a_zero_area_estate_is_an_error(county, out):
-    estates = _estates()
+    estates = one_estate_each()
     x0, y0, x1, _ = estates.geometry[0].bounds
     estates.loc[0, "geometry"] = Polygon([(x0, y0), (x1, y0), (x1 + 5, y0)])
     estates.to_file(county / "estates.gpkg")
@@ -444,12 +431,12 @@ def test_a_nul_in_a_name_is_refused_instead_of_cutting_it_short(county, out):
     def edit(collection: dict) -> None:
         collection["features"][1]["properties"]["name"] = "二号\u0000小区"
 
-    _geojson(county, "estates", _estates(), edit)
+    _geojson(county, "estates", one_estate_each(), edit)
     _refused(county, out, "estates.geojson", "NUL", "E2")
 
 
 def test_control_characters_are_removed_with_a_warning_naming_the_rows(county):
-    estates = _estates()
+    estates = one_estate_each()
     estates.loc[0, "name"] = "一号\x1b[31m小区"
     estates.to_file(county / "estates.gpkg")
     _accepted(county, "field 'name' held control characters", ": E1")
@@ -475,14 +462,14 @@ def test_numeric_community_codes_are_read_as_text(county):
 
 
 def test_an_empty_id_is_named_by_its_row_number(county, out):
-    estates = _estates()
+    estates = one_estate_each()
     estates.loc[1, "estate_id"] = " "
     estates.to_file(county / "estates.gpkg")
     _refused(county, out, "estates.gpkg", "field 'estate_id' must not be empty", "empty in rows #2")
 
 
 def test_an_encoding_on_a_geojson_is_applied_not_an_arrow_error(county):
-    frame = _estates()
+    frame = one_estate_each()
     _geojson(county, "estates", frame)
     (county / "estates.geojson").write_bytes(
         (county / "estates.geojson").read_text(encoding="utf-8").encode("gbk")
@@ -496,7 +483,7 @@ def test_an_encoding_on_a_geojson_is_applied_not_an_arrow_error(county):
 def test_a_property_named_crs_is_not_a_crs_statement(county):
     """Metres without a crs member (declared EPSG:4549 in planner.yaml) and a property
     ``crs``: the property must not be taken for the file stating a CRS."""
-    frame = _estates()
+    frame = one_estate_each()
     frame["crs"] = "EPSG:4326"
 
     def edit(collection: dict) -> None:
@@ -536,14 +523,14 @@ def test_a_crs_member_after_the_features_of_a_large_file_is_found():
 
 
 def test_a_geojson_cut_short_says_so_in_words(county, out):
-    path = _geojson(county, "estates", _estates())
+    path = _geojson(county, "estates", one_estate_each())
     text = path.read_text(encoding="utf-8")
     path.write_text(text[: len(text) // 2], encoding="utf-8")
     _refused(county, out, "estates.geojson", "not a readable .geojson data file", "cut short")
 
 
 def test_the_feature_limit_applies_to_a_geojson_before_it_is_read(county, out):
-    _geojson(county, "estates", _estates())
+    _geojson(county, "estates", one_estate_each())
     (county / "rules.yaml").write_text("limits: {max_features_per_layer: 1}\n", encoding="utf-8")
     (county / "planner.yaml").write_text("rules: rules.yaml\n", encoding="utf-8")
     _refused(county, out, "estates.geojson: has 2 features", "limits.max_features_per_layer")
@@ -552,7 +539,7 @@ def test_the_feature_limit_applies_to_a_geojson_before_it_is_read(county, out):
 def test_numeric_estate_codes_in_a_households_spreadsheet_match_as_text(county):
     import pandas as pd
 
-    estates = _estates()
+    estates = one_estate_each()
     estates["estate_id"] = ["330521001001", "330521001002"]
     estates.to_file(county / "estates.gpkg")
     pd.DataFrame({"小区代码": [330521001001, 330521001002], "户数": [10, 20]}).to_excel(

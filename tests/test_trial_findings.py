@@ -20,34 +20,23 @@ from gis_planner.io.layers import load_layers
 from gis_planner.pipeline import run
 from gis_planner.render.bureau import BureauError, export_bureau
 
-from .conftest import codes, gdf, hand_made_premises, square, two_communities, write_layers
+from .conftest import (
+    codes,
+    gdf,
+    hand_made_premises,
+    one_estate_each,
+    square,
+    two_communities,
+    write_layers,
+)
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
-
-
-def _estates() -> gpd.GeoDataFrame:
-    return gdf(
-        [
-            {
-                "estate_id": "E1",
-                "name": "一号小区",
-                "households": 1200,
-                "geometry": square(100, 100),
-            },
-            {
-                "estate_id": "E2",
-                "name": "二号小区",
-                "households": 800,
-                "geometry": square(1100, 100),
-            },
-        ]
-    )
 
 
 def _county(folder: Path, **extra: gpd.GeoDataFrame) -> Path:
     layers = {
         "communities": two_communities(),
-        "estates": _estates(),
+        "estates": one_estate_each(),
         "premises": hand_made_premises(p4_community="B"),
     }
     layers.update(extra)
@@ -76,7 +65,7 @@ def _urumqi(folder: Path) -> Path:
     return _county(
         folder,
         communities=shift(two_communities()),
-        estates=shift(_estates()),
+        estates=shift(one_estate_each()),
         premises=shift(hand_made_premises(p4_community="B")),
     )
 
@@ -134,7 +123,7 @@ def test_d3_cli_refuses_a_far_zone_and_exports_the_own_one(tmp_path):
 
 
 def test_d4_table_name_matching_two_estates_is_an_error_naming_the_rows(tmp_path):
-    estates = _estates()
+    estates = one_estate_each()
     extra = {"estate_id": "E3", "name": "一号小区", "households": 300, "geometry": square(500, 500)}
     estates = gdf([*estates.to_dict("records"), extra])
     folder = _county(tmp_path / "layers", estates=estates)
@@ -180,7 +169,7 @@ def test_d6_no_household_source_is_refused_by_check_and_run(tmp_path):
 
 
 def test_d6_empty_estates_layer_and_blank_community_counts(tmp_path):
-    folder = _county(tmp_path / "layers", estates=_estates().iloc[0:0])
+    folder = _county(tmp_path / "layers", estates=one_estate_each().iloc[0:0])
     with pytest.raises(InputError) as err:
         load_layers(folder, require_households=True)
     assert err.value.problems[0].text("en").count("empty (no features)") == 1
@@ -250,7 +239,7 @@ def test_d7_encoding_for_a_geopackage_or_utf8_geojson_is_refused(tmp_path):
     assert "estates.gpkg" in text and ".gpkg" in text and "shapefiles" in text, text
     # a UTF-8 GeoJSON: refused; the same names written in GBK: the encoding is applied
     (folder / "estates.gpkg").unlink()
-    utf8 = _estates().to_crs(4326).to_json(ensure_ascii=False)
+    utf8 = one_estate_each().to_crs(4326).to_json(ensure_ascii=False)
     (folder / "estates.geojson").write_text(utf8, encoding="utf-8")
     _yaml(folder, "layers:\n  estates: {file: estates.geojson, encoding: GBK}\n")
     with pytest.raises(InputError) as err:
@@ -353,7 +342,7 @@ def test_d8_population_raster_dimensions_limited_before_reading(tmp_path):
 def test_nan_in_a_rings_closing_vertex_names_the_layer_and_row(tmp_path):
     folder = _county(tmp_path / "layers")
     (folder / "estates.gpkg").unlink()
-    collection = json.loads(_estates().to_json())
+    collection = json.loads(one_estate_each().to_json())
     ring = collection["features"][1]["geometry"]["coordinates"][0]
     ring[0][0] = ring[-1][0] = "NANX"
     text = json.dumps(collection).replace('"NANX"', "NaN")
@@ -390,7 +379,7 @@ def test_gcj02_conversion_is_recorded_with_the_datum_shifts(tmp_path):
 
 
 def test_bidi_and_zero_width_characters_are_stripped_with_a_warning_naming_rows(tmp_path):
-    estates = _estates()
+    estates = one_estate_each()
     estates.loc[1, "name"] = "abc\u202edef\u200b"
     folder = _county(tmp_path / "layers", estates=estates)
     (folder / "households.csv").write_text(
@@ -404,7 +393,7 @@ def test_bidi_and_zero_width_characters_are_stripped_with_a_warning_naming_rows(
 
 
 def test_a_name_over_the_text_limit_is_refused_naming_field_row_and_length(tmp_path):
-    estates = _estates()
+    estates = one_estate_each()
     estates.loc[0, "name"] = "长" * 2_000_000
     folder = _county(tmp_path / "layers", estates=estates)
     with pytest.raises(InputError) as err:
