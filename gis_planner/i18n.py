@@ -1575,6 +1575,75 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "setting_data_note": ("数据说明", "Data note"),
     "setting_source": ("源图层：{layer}", "Source layer: {layer}"),
     "setting_source_transformation": ("坐标转换：{layer}", "Datum transformation: {layer}"),
+    # the printed atlas (gis_planner.render.atlas): titles, title block, legends
+    "atlas_title": ("社区布局规划图集", "Community layout plan atlas"),
+    # themes (R1, R6, R7) and their views
+    "atlas_theme_premises": ("社区用房达标情况图（R1）", "Community premises status (R1)"),
+    "atlas_theme_enclosure": (
+        "小区开转封评估图（R6）",
+        "Open-to-enclosed screening of estates (R6)",
+    ),
+    "atlas_theme_boundaries": ("社区范围调整建议图（R7）", "Proposed community boundaries (R7)"),
+    "atlas_theme_sites": (
+        "社区用房选址建议及服务范围图（R7）",
+        "Proposed premises sites and reach (R7)",
+    ),
+    "atlas_view_title": ("{theme} — {view}", "{theme} — {view}"),
+    "atlas_view_no_street": ("未填街道的社区", "Communities without a street"),
+    # printable tables
+    "atlas_table_premises": ("社区用房核查表（R1）", "Community premises check (R1)"),
+    "atlas_table_enclosure": ("开转封候选清单（R6）", "Open-to-enclosed candidates (R6)"),
+    "atlas_table_continued": ("{title}（续）", "{title} (continued)"),
+    "atlas_table_total": ("合计", "Total"),
+    "atlas_table_number": ("序号", "No."),
+    "atlas_table_summary": ("核查结果汇总", "Summary of the check"),
+    "atlas_table_enclosure_note": (
+        "可列入开转封的小区，按优先顺序排列，每个小区列出全部评估理由；其余开放式、半封闭小区"
+        "（需开展意愿调查、需论证、不宜开转封）见 report.xlsx 的开转封清单。",
+        "The estates that may be enclosed, in order of priority, with every reason of each; the"
+        " other open and semi-open estates (survey needed, review needed, not suitable) are in"
+        " the open-to-enclosed list of report.xlsx.",
+    ),
+    "atlas_note_row": ("{key}：{value}", "{key}: {value}"),
+    # title block (图签)
+    "atlas_tb_title": ("图名", "Title"),
+    "atlas_tb_area": ("规划范围", "Area"),
+    "atlas_tb_plan_year": ("规划年份", "Plan year"),
+    "atlas_tb_data_year": ("数据年份", "Data year"),
+    "atlas_tb_scenario": ("情景", "Scenario"),
+    "atlas_tb_crs": ("坐标系", "CRS"),
+    "atlas_gk3_name": (
+        "CGCS2000 / 3度带高斯-克吕格投影，中央经线 {meridian}°E",
+        "CGCS2000 / 3-degree Gauss-Krüger, central meridian {meridian}°E",
+    ),
+    "atlas_tb_crs_value": ("{name}（{code}），单位：米", "{name} ({code}), metres"),
+    "atlas_tb_data": ("数据说明", "About the data"),
+    "atlas_tb_no_note": (
+        "未提供（planner.yaml 的 data_note）",
+        "none given (data_note of planner.yaml)",
+    ),
+    "atlas_tb_date": ("制图日期", "Drawn"),
+    "atlas_tb_made_with": ("制图软件", "Made with"),
+    "atlas_tb_scale": ("比例尺（A3）", "Scale (A3)"),
+    "atlas_tb_page": ("页码", "Page"),
+    "atlas_page_of": ("第 {n} 页 / 共 {total} 页", "page {n} of {total}"),
+    "atlas_date": ("{year}年{month}月{day}日", "{year:04d}-{month:02d}-{day:02d}"),
+    # legend
+    "atlas_legend": ("图例", "Legend"),
+    "atlas_north": ("北", "N"),
+    "atlas_legend_count": ("{label}（{n}）", "{label} ({n})"),
+    "atlas_community_boundary": ("社区边界", "Community boundary"),
+    "atlas_street_boundary": ("本街道范围", "This street"),
+    "atlas_context_communities": ("其他社区", "Other communities"),
+    "atlas_premises_counted": ("计入核查的社区用房", "Premises counted"),
+    "atlas_premises_not_counted": ("未计入的社区用房（规划）", "Premises not counted (planned)"),
+    "atlas_no_status": ("无评估结论", "No status"),
+    "atlas_original_boundary": ("原社区边界（虚线）", "Original boundary (dashed)"),
+    "atlas_reach_area": (
+        "社区用房 {distance:g} 米（直线）服务范围",
+        "Within {distance:g} m (straight line) of premises",
+    ),
+    "atlas_site_model": ("{model}建议点位", "Site: {model}"),
 }
 
 

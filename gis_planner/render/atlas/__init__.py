@@ -38,7 +38,6 @@ layers themselves, drawn in the working CRS; no tiles):
 :mod:`.tables`      the printable tables, their column widths and pagination
 :mod:`.pages`       the page layout: frame, title, title block, legend, north arrow, scale bar
 :mod:`.fonts`       finding the CJK font and embedding it as TrueType
-:mod:`.words`       the atlas's own texts in Chinese and English
 ==================  ==========================================================================
 """
 

@@ -17,6 +17,7 @@ from matplotlib_scalebar.scalebar import ScaleBar
 
 from gis_planner import __version__
 from gis_planner.crs import gk3_central_meridian
+from gis_planner.i18n import tr
 from gis_planner.io.runfolder import RunFolder
 from gis_planner.render.atlas import fonts
 from gis_planner.render.atlas.pages import (
@@ -41,7 +42,6 @@ from gis_planner.render.atlas.tables import (
     status_counts,
 )
 from gis_planner.render.atlas.themes import Theme, View, themes, views
-from gis_planner.render.atlas.words import say
 from gis_planner.results import Results
 
 log = logging.getLogger(__name__)
@@ -69,21 +69,21 @@ def plan_atlas(src: AtlasSource, *, lang: str = "zh") -> list[Page]:
     """The pages of the atlas of ``src`` in print order: for each theme
     (:func:`~gis_planner.render.atlas.themes.themes`) the whole area then each street
     (:func:`~gis_planner.render.atlas.themes.views`), then the R1 table and the R6 list."""
-    shown = views(src, name=src.name, no_street=say("view_no_street", lang))
+    shown = views(src, name=src.name, no_street=tr("atlas_view_no_street", lang))
     pages = [
-        Page(say("view_title", lang, theme=say(t.title, lang), view=v.name), theme=t, view=v)
+        Page(tr("atlas_view_title", lang, theme=tr(t.title, lang), view=v.name), theme=t, view=v)
         for t in themes(src)
         for v in shown
     ]
-    summary = tuple(say("note_row", lang, key=key, value=value) for key, value in src.summary)
-    tables = [(premises_table(src, lang=lang), summary, say("table_summary", lang))]
+    summary = tuple(tr("atlas_note_row", lang, key=key, value=value) for key, value in src.summary)
+    tables = [(premises_table(src, lang=lang), summary, tr("atlas_table_summary", lang))]
     enclosure = enclosure_table(src, lang=lang)
     if enclosure is not None:
-        notes = (say("table_enclosure_note", lang), *status_counts(src, lang=lang))
+        notes = (tr("atlas_table_enclosure_note", lang), *status_counts(src, lang=lang))
         tables.append((enclosure, notes, enclosure.title))
     for table, notes, notes_title in tables:
         for n, rows in enumerate(paginate(table)):
-            title = table.title if n == 0 else say("table_continued", lang, title=table.title)
+            title = table.title if n == 0 else tr("atlas_table_continued", lang, title=table.title)
             pages.append(Page(title, table=table, rows=rows, notes=notes, notes_title=notes_title))
     return pages
 
@@ -91,32 +91,38 @@ def plan_atlas(src: AtlasSource, *, lang: str = "zh") -> list[Page]:
 def _crs_text(src: AtlasSource, lang: str) -> str:
     meridian = gk3_central_meridian(src.working_crs)
     if meridian is not None:
-        name = say("gk3_name", lang, meridian=meridian)
+        name = tr("atlas_gk3_name", lang, meridian=meridian)
     else:
         name = str(src.communities.crs.name)
-    return say("tb_crs_value", lang, name=name, code=src.working_crs)
+    return tr("atlas_tb_crs_value", lang, name=name, code=src.working_crs)
 
 
 def title_block(src: AtlasSource, *, lang: str, date: _dt.date) -> TitleBlock:
     """The rows every page's title block shows: area, year, scenario, coordinates, the data
     note of ``planner.yaml``, the date drawn and the software."""
-    rows = [(say("tb_area", lang), src.name), (say(src.year_key, lang), str(src.year or "—"))]
+    rows = [(tr("atlas_tb_area", lang), src.name), (tr(src.year_key, lang), str(src.year or "—"))]
     if src.scenario:
-        rows.append((say("tb_scenario", lang), src.scenario))
+        rows.append((tr("atlas_tb_scenario", lang), src.scenario))
     rows += [
-        (say("tb_crs", lang), _crs_text(src, lang)),
-        (say("tb_data", lang), src.data_note or say("tb_no_note", lang)),
+        (tr("atlas_tb_crs", lang), _crs_text(src, lang)),
+        (tr("atlas_tb_data", lang), src.data_note or tr("atlas_tb_no_note", lang)),
         (
-            say("tb_date", lang),
-            say("date", lang, year=date.year, month=date.month, day=date.day, iso=date.isoformat()),
+            tr("atlas_tb_date", lang),
+            tr(
+                "atlas_date",
+                lang,
+                year=date.year,
+                month=date.month,
+                day=date.day,
+            ),
         ),
-        (say("tb_made_with", lang), f"gis_planner {__version__}"),
+        (tr("atlas_tb_made_with", lang), f"gis_planner {__version__}"),
     ]
     return TitleBlock(
         rows=tuple(rows),
-        title_label=say("tb_title", lang),
-        page_label=say("tb_page", lang),
-        page_text=lambda n, total: say("page_of", lang, n=n, total=total),
+        title_label=tr("atlas_tb_title", lang),
+        page_label=tr("atlas_tb_page", lang),
+        page_text=lambda n, total: tr("atlas_page_of", lang, n=n, total=total),
     )
 
 
@@ -153,15 +159,15 @@ def _map_page(
     ax.set_ylabel("")
     for spine in ax.spines.values():
         spine.set_linewidth(0.8)
-    draw_north_arrow(ax, label=say("north", lang))
+    draw_north_arrow(ax, label=tr("atlas_north", lang))
     draw_scale_bar(ax)
     scale = round((x1 - x0) / (CONTENT_BOX[2] / 1000.0), -2)
-    extra = [(say("tb_scale", lang), f"1:{scale:,.0f}")]
+    extra = [(tr("atlas_tb_scale", lang), f"1:{scale:,.0f}")]
     top = draw_title_block(fig, block, title=page.title, number=number, total=total, extra=extra)
     draw_legend(
         fig,
         entries,
-        title=say("legend", lang),
+        title=tr("atlas_legend", lang),
         top_mm=CONTENT_BOX[1] + CONTENT_BOX[3],
         bottom_mm=top + PANEL_GAP_MM,
     )
@@ -266,7 +272,7 @@ def write_atlas(
     ):
         figures = draw_pages(source, lang=lang, date=date)
         metadata = {
-            "Title": say("atlas_title", lang),
+            "Title": tr("atlas_title", lang),
             "Creator": f"gis_planner {__version__}",
             "CreationDate": None,
         }

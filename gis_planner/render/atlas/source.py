@@ -20,9 +20,8 @@ import pandas as pd
 import shapely
 
 from gis_planner.crs import gk3_central_meridian, working_crs_for
-from gis_planner.i18n import value_label
+from gis_planner.i18n import tr, value_label
 from gis_planner.io.runfolder import RunFolder
-from gis_planner.render.atlas.words import say
 from gis_planner.render.report import enclosure_sheet, summary_rows
 from gis_planner.results import Results
 
@@ -98,14 +97,14 @@ def _from_results(results: Results, lang: str) -> AtlasSource:
     counted = None
     if premises is not None and results.counted_premises is not None:
         counted = pd.Series(premises.index.isin(results.counted_premises.index), premises.index)
-    year_key = "tb_plan_year" if results.year is not None else "tb_data_year"
+    year_key = "atlas_tb_plan_year" if results.year is not None else "atlas_tb_data_year"
     candidates = None
     if results.enclosure_list is not None:
         candidates = _candidate_sheet(results.enclosure_list, lang)
     scenario = str(results.scenario.get("name", "")) if results.scenario else None
     summary = tuple(summary_rows(results, lang=lang))
     return AtlasSource(
-        name=results.data.name or say("atlas_title", lang),
+        name=results.data.name or tr("atlas_title", lang),
         working_crs=str(results.data.working_crs),
         year_key=year_key,
         year=results.year if results.year is not None else results.data_year,
@@ -186,7 +185,7 @@ def _from_run(run: RunFolder, lang: str) -> AtlasSource:
     return AtlasSource(
         name=folder.rsplit("/", 1)[-1] or run.name,
         working_crs=crs,
-        year_key="tb_plan_year" if plan_year is not None else "tb_data_year",
+        year_key="atlas_tb_plan_year" if plan_year is not None else "atlas_tb_data_year",
         year=plan_year if plan_year is not None else _year(settings.get("data_year")),
         data_note=_note(run.data_note, lang),
         scenario=None,

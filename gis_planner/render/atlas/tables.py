@@ -16,10 +16,9 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.patches import Rectangle
 
-from gis_planner.i18n import label
+from gis_planner.i18n import label, tr
 from gis_planner.render.atlas.pages import CONTENT_BOX, INK, line_mm, text_width_mm, wrap
 from gis_planner.render.atlas.source import AtlasSource
-from gis_planner.render.atlas.words import say
 from gis_planner.render.report import display_table
 
 TABLE_PT = 7.5
@@ -96,13 +95,13 @@ def premises_table(src: AtlasSource, *, lang: str = "zh") -> PrintTable:
         )
         for n, row in enumerate(shown.itertuples(index=False, name=None), start=1)
     ]
-    total = [say("table_total", lang)] + [
+    total = [tr("atlas_table_total", lang)] + [
         cell_text(float(pd.to_numeric(communities[c], errors="coerce").sum())) if figure else ""
         for c, figure in zip(present, numeric, strict=True)
     ]
     return PrintTable(
-        title=say("table_premises", lang),
-        headers=(say("table_number", lang), *shown.columns),
+        title=tr("atlas_table_premises", lang),
+        headers=(tr("atlas_table_number", lang), *shown.columns),
         rows=(*rows, tuple(total)),
         numeric=(True, *numeric),
         total_row=True,
@@ -128,7 +127,7 @@ def enclosure_table(src: AtlasSource, *, lang: str = "zh") -> PrintTable | None:
         )
         for row in sheet.itertuples(index=False, name=None)
     )
-    return PrintTable(say("table_enclosure", lang), tuple(sheet.columns), rows, numeric)
+    return PrintTable(tr("atlas_table_enclosure", lang), tuple(sheet.columns), rows, numeric)
 
 
 def column_widths(table: PrintTable, width_mm: float = CONTENT_BOX[2]) -> list[float]:

@@ -26,10 +26,9 @@ from matplotlib import patheffects
 from matplotlib.axes import Axes
 from matplotlib.colors import to_rgba
 
-from gis_planner.i18n import value_label
+from gis_planner.i18n import tr, value_label
 from gis_planner.render.atlas.pages import INK, LegendEntry
 from gis_planner.render.atlas.source import AtlasSource
-from gis_planner.render.atlas.words import say
 from gis_planner.render.onemap.style import (
     CHANGE_COLOURS,
     COMMUNITY_COLOURS,
@@ -140,8 +139,8 @@ def _context(ax: Axes, src: AtlasSource, view: View, lang: str) -> list[LegendEn
     outline = gpd.GeoSeries([communities[inside].union_all()], crs=communities.crs)
     outline.boundary.plot(ax=ax, color=INK, linewidth=2.0, zorder=8)
     return [
-        LegendEntry(say("street_boundary", lang), "line", INK, style={"linewidth": 2.0}),
-        LegendEntry(say("context_communities", lang), "patch", CONTEXT_FILL, CONTEXT_EDGE),
+        LegendEntry(tr("atlas_street_boundary", lang), "line", INK, style={"linewidth": 2.0}),
+        LegendEntry(tr("atlas_context_communities", lang), "patch", CONTEXT_FILL, CONTEXT_EDGE),
     ]
 
 
@@ -169,7 +168,7 @@ def _label_size(view: View) -> float:
 
 
 def _counted(label: str, n: int, lang: str) -> str:
-    return say("legend_count", lang, label=label, n=n)
+    return tr("atlas_legend_count", lang, label=label, n=n)
 
 
 def _status_entries(
@@ -189,7 +188,7 @@ def _status_entries(
     if missing:
         entries.append(
             LegendEntry(
-                _counted(say("no_status", lang), missing, lang),
+                _counted(tr("atlas_no_status", lang), missing, lang),
                 "patch",
                 to_rgba(NO_STATUS_COLOUR, alpha),
                 edge,
@@ -232,7 +231,7 @@ def _premises_points(ax: Axes, src: AtlasSource, view: View, lang: str) -> list[
         )
     entries = [
         LegendEntry(
-            _counted(say("premises_counted", lang), int(counted.sum()), lang),
+            _counted(tr("atlas_premises_counted", lang), int(counted.sum()), lang),
             "marker",
             PREMISES_COLOUR,
             "white",
@@ -242,7 +241,7 @@ def _premises_points(ax: Axes, src: AtlasSource, view: View, lang: str) -> list[
     if (~counted).any():
         entries.append(
             LegendEntry(
-                _counted(say("premises_not_counted", lang), int((~counted).sum()), lang),
+                _counted(tr("atlas_premises_not_counted", lang), int((~counted).sum()), lang),
                 "marker",
                 "white",
                 PREMISES_COLOUR,
@@ -293,7 +292,7 @@ def enclosure(ax: Axes, src: AtlasSource, view: View, lang: str) -> list[LegendE
             status, ESTATE_COLOURS, lang=lang, alpha=FILL_ALPHA["estates"], edge="#525252"
         )
     _labels(ax, inside, "name", size=_label_size(view), colour="#000000")
-    boundary = LegendEntry(say("community_boundary", lang), "patch", "white", INK)
+    boundary = LegendEntry(tr("atlas_community_boundary", lang), "patch", "white", INK)
     return entries + [boundary] + context
 
 
@@ -352,7 +351,10 @@ def boundaries(ax: Axes, src: AtlasSource, view: View, lang: str) -> list[Legend
         ax, original, facecolor="none", edgecolor=INK, linewidth=0.9, linestyle="--", zorder=9
     )
     dashed = LegendEntry(
-        say("original_boundary", lang), "line", INK, style={"linewidth": 0.9, "linestyle": "--"}
+        tr("atlas_original_boundary", lang),
+        "line",
+        INK,
+        style={"linewidth": 0.9, "linestyle": "--"},
     )
     return entries + [dashed] + context
 
@@ -419,7 +421,10 @@ def sites(ax: Axes, src: AtlasSource, view: View, lang: str) -> list[LegendEntry
         distance = src.walking_distance_m
         entries.append(
             LegendEntry(
-                say("reach_area", lang, distance=distance), "patch", face, str(reach_style["color"])
+                tr("atlas_reach_area", lang, distance=distance),
+                "patch",
+                face,
+                str(reach_style["color"]),
             )
         )
     _labels(ax, inside, "name", size=_label_size(view), colour="#000000")
@@ -434,7 +439,7 @@ def sites(ax: Axes, src: AtlasSource, view: View, lang: str) -> list[LegendEntry
         }
         for model in ("lscp", "mclp"):
             n = int((shown["model"] == model).sum())
-            label = say("site_model", lang, model=value_label(model, lang))
+            label = tr("atlas_site_model", lang, model=value_label(model, lang))
             fill = "none" if model == "lscp" else SITE_COLOURS[model]
             entries.append(
                 LegendEntry(
@@ -445,13 +450,13 @@ def sites(ax: Axes, src: AtlasSource, view: View, lang: str) -> list[LegendEntry
                     style=marker[model],
                 )
             )
-    boundary = LegendEntry(say("community_boundary", lang), "patch", "#fafafa", INK)
+    boundary = LegendEntry(tr("atlas_community_boundary", lang), "patch", "#fafafa", INK)
     return entries + [boundary] + context
 
 
 @dataclass(frozen=True)
 class Theme:
-    """A map theme: its title (a key of :data:`~gis_planner.render.atlas.words.TEXTS`) and the
+    """A map theme: its title (a key of :data:`~gis_planner.i18n.MESSAGES`) and the
     function drawing it."""
 
     key: str
@@ -462,11 +467,11 @@ class Theme:
 def themes(src: AtlasSource) -> list[Theme]:
     """The themes of ``src`` in print order: R1 always; R6 with an estates layer; the two
     R7 themes only when the run made layout proposals."""
-    out = [Theme("premises", "theme_premises", premises)]
+    out = [Theme("premises", "atlas_theme_premises", premises)]
     if src.estates is not None:
-        out.append(Theme("enclosure", "theme_enclosure", enclosure))
+        out.append(Theme("enclosure", "atlas_theme_enclosure", enclosure))
     if src.proposed is not None:
-        out.append(Theme("boundaries", "theme_boundaries", boundaries))
+        out.append(Theme("boundaries", "atlas_theme_boundaries", boundaries))
     if src.sites is not None:
-        out.append(Theme("sites", "theme_sites", sites))
+        out.append(Theme("sites", "atlas_theme_sites", sites))
     return out
