@@ -37,7 +37,8 @@ metres in the working CRS (EPSG:4549).
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
@@ -297,6 +298,229 @@ def _condition_text(condition: str) -> Message | str:
     return msg(key) if key in MESSAGES else condition
 
 
+# --------------------------------------------------------------------------- reasons
+
+#: One finding: its order in the list (``_HARD`` … ``_FLAG``) and its message.
+_Finding = tuple[int, Message]
+
+
+@dataclass(frozen=True)
+class _Criteria:
+    """What :func:`screen_enclosure` found per estate (arrays by position): the inputs of
+    the reasons."""
+
+    enclosure: np.ndarray  # text or None
+    not_applicable: np.ndarray
+    crossings: dict[int, list[tuple[str | Message, float]]]
+    roads_given: bool
+    support: np.ndarray  # float, NaN unknown
+    supp_known: np.ndarray
+    supp_fail: np.ndarray
+    participation: np.ndarray
+    part_known: np.ndarray
+    part_fail: np.ndarray
+    built_year: np.ndarray
+    year_known: np.ndarray
+    post: np.ndarray
+    poor: np.ndarray
+    condition: np.ndarray  # text or None
+    frontage: np.ndarray
+    frontage_high: np.ndarray
+    walls: np.ndarray
+    facade: np.ndarray  # text or None
+    pm_false: np.ndarray
+    pm_known: np.ndarray
+    unassigned: np.ndarray
+
+
+def _bits(values: np.ndarray) -> np.ndarray:
+    """Floats as their bit patterns, so that two values are one key only when they are the
+    same float (-0.0 and 0.0 print differently); NaN gives one key."""
+    clean = np.where(np.isnan(values), np.nan, values).astype(np.float64)
+    return clean.view(np.int64)
+
+
+def _text_codes(values: np.ndarray) -> np.ndarray:
+    """Texts (None = missing) as integer codes, -1 for None."""
+    codes, _ = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+    return codes.astype(np.int64)
+
+
+def _slot(
+    keys: Sequence[np.ndarray], make: Callable[[int], tuple[_Finding, ...]]
+) -> tuple[np.ndarray, list[tuple[_Finding, ...]]]:
+    """The findings of one criterion for every estate, each distinct one made once.
+
+    ``keys`` (integer arrays by position) hold everything ``make(i)`` reads for estate
+    ``i``; ``make`` is called once per distinct key, on its first estate. Returns each
+    estate's code and the findings of each code.
+    """
+    stacked = np.column_stack(keys) if len(keys) > 1 else np.asarray(keys[0])[:, None]
+    _, first, code = np.unique(stacked, axis=0, return_index=True, return_inverse=True)
+    return code.reshape(-1).astype(np.int64), [make(int(i)) for i in first]
+
+
+def _reasons(c: _Criteria, *, rules: RuleSet) -> list[list[Message]]:
+    """Every finding of every estate, the decisive ones first (R6 order).
+
+    The findings of an estate are one entry per criterion (enclosure, planned roads,
+    support, participation, build year, commercial frontage, walls, property management,
+    community), each made by its own small function. Estates share most findings, so each
+    distinct finding is made once (:func:`_slot`), and each distinct combination sorted once;
+    every estate gets its own list. Findings are messages: worded only when written.
+    """
+    r = rules.enclosure
+    n = len(c.enclosure)
+    if n == 0:
+        return []
+    eligible_text = Listing.of([Term(e) for e in r.eligible_enclosure])
+    road_limit_m = float(r.road_crossing_min_length_m)
+    part_min, supp_min = float(r.survey_participation_min), float(r.survey_support_min)
+    year_before = int(r.built_year_before)
+    frontage_max = float(r.commercial_frontage_max)
+    const = {
+        key: msg(key)
+        for key in (
+            "enc_enclosed",
+            "enc_enclosure_unknown",
+            "enc_no_roads_layer",
+            "enc_no_road",
+            "enc_no_survey",
+            "enc_support_unknown",
+            "enc_participation_unknown",
+            "enc_year_unknown",
+            "enc_frontage_unknown",
+            "enc_walls",
+            "enc_facade_unknown",
+            "enc_no_pm",
+            "enc_pm_unknown",
+            "enc_no_community",
+        )
+    }
+    na = c.not_applicable
+    na_key = na.astype(np.int64)
+
+    def enclosure(i: int) -> tuple[_Finding, ...]:
+        enc = c.enclosure[i]
+        if na[i]:  # already enclosed, or not an eligible kind: the decisive finding
+            if enc == "enclosed":
+                return ((_HARD, const["enc_enclosed"]),)
+            return ((_HARD, msg("enc_not_eligible", value=Term(enc), eligible=eligible_text)),)
+        if enc is None:
+            return ((_REVIEW, const["enc_enclosure_unknown"]),)
+        return ((_PASS, msg("enc_eligible", value=Term(enc))),)
+
+    def roads(i: int) -> tuple[_Finding, ...]:
+        if na[i]:
+            return ()
+        if not c.roads_given:
+            return ((_NOTE, const["enc_no_roads_layer"]),)
+        if i not in c.crossings:
+            return ((_PASS, const["enc_no_road"]),)
+        found: list[_Finding] = []
+        for road, length in c.crossings[i]:
+            crosses = length > road_limit_m + LENGTH_TOLERANCE_M
+            shown, limit = _metres(length, road_limit_m, distinguish=crosses)
+            key = "enc_road_crossing" if crosses else "enc_road_short"
+            found.append(
+                (_HARD if crosses else _PASS, msg(key, road=road, length=shown, limit=limit))
+            )
+        return tuple(found)
+
+    def survey(
+        key: str, value: float, minimum: float, fails: bool
+    ) -> tuple[_Finding, ...]:  # a survey figure against its threshold: hard failure or pass
+        shown, shown_minimum = _pct(value, minimum, distinguish=fails)
+        code = f"{key}_{'low' if fails else 'ok'}"
+        return ((_HARD if fails else _PASS, msg(code, value=shown, minimum=shown_minimum)),)
+
+    def support(i: int) -> tuple[_Finding, ...]:
+        if na[i]:
+            return ()
+        if not c.supp_known[i]:
+            unknown = "enc_no_survey" if not c.part_known[i] else "enc_support_unknown"
+            return ((_SURVEY, const[unknown]),)
+        return survey("enc_support", c.support[i], supp_min, bool(c.supp_fail[i]))
+
+    def participation(i: int) -> tuple[_Finding, ...]:
+        if na[i]:
+            return ()
+        if not c.part_known[i]:
+            return ((_SURVEY, const["enc_participation_unknown"]),)
+        return survey("enc_participation", c.participation[i], part_min, bool(c.part_fail[i]))
+
+    def built(i: int) -> tuple[_Finding, ...]:  # build year and the post-2000 exception
+        if na[i]:
+            return ()
+        if not c.year_known[i]:
+            return ((_REVIEW, const["enc_year_unknown"]),)
+        year = int(c.built_year[i])
+        if not c.post[i]:
+            return ((_PASS, msg("enc_built_before", before=year_before, year=year)),)
+        if c.poor[i]:
+            return ((_NOTE, msg("enc_built_after_poor", before=year_before, year=year)),)
+        if c.condition[i] is None:
+            key = "enc_built_after_condition_unknown"
+            return ((_HARD, msg(key, before=year_before, year=year)),)
+        shown = _condition_text(c.condition[i])
+        key = "enc_built_after_not_poor"
+        return ((_HARD, msg(key, before=year_before, year=year, condition=shown)),)
+
+    def frontage(i: int) -> tuple[_Finding, ...]:  # commercial environment
+        if na[i]:
+            return ()
+        if np.isnan(c.frontage[i]):
+            return ((_NOTE, const["enc_frontage_unknown"]),)
+        high = bool(c.frontage_high[i])
+        shown, maximum = _pct(c.frontage[i], frontage_max, distinguish=high)
+        key = "enc_frontage_high" if high else "enc_frontage_ok"
+        return ((_REVIEW if high else _PASS, msg(key, value=shown, maximum=maximum)),)
+
+    def walls(i: int) -> tuple[_Finding, ...]:  # 一(三): walls renovated in the same round
+        if na[i]:
+            return ()
+        if c.walls[i]:
+            return ((_FLAG, const["enc_walls"]),)
+        return ((_FLAG, const["enc_facade_unknown"]),) if c.facade[i] is None else ()
+
+    def management(i: int) -> tuple[_Finding, ...]:  # R8
+        if c.pm_false[i]:
+            return ((_FLAG, const["enc_no_pm"]),)
+        if not na[i] and not c.pm_known[i]:
+            return ((_FLAG, const["enc_pm_unknown"]),)
+        return ()
+
+    def community(i: int) -> tuple[_Finding, ...]:
+        return ((_FLAG, const["enc_no_community"]),) if c.unassigned[i] else ()
+
+    crossing = np.zeros(n, dtype=np.int64)  # each crossed estate has findings of its own
+    crossed = np.fromiter(c.crossings, dtype=np.int64, count=len(c.crossings))
+    crossing[crossed] = np.arange(1, len(crossed) + 1)
+    is_none = np.array([v is None for v in c.facade], dtype=np.int64)
+    slots = [
+        _slot([na_key, _text_codes(c.enclosure)], enclosure),
+        _slot([na_key, crossing], roads),
+        _slot([na_key, c.supp_known, c.part_known, _bits(c.support)], support),
+        _slot([na_key, c.part_known, _bits(c.participation)], participation),
+        _slot(
+            [na_key, c.year_known, c.post, c.poor, _bits(c.built_year), _text_codes(c.condition)],
+            built,
+        ),
+        _slot([na_key, _bits(c.frontage)], frontage),
+        _slot([na_key, c.walls, is_none], walls),
+        _slot([na_key, c.pm_false, c.pm_known], management),
+        _slot([c.unassigned], community),
+    ]
+    codes = np.column_stack([code for code, _ in slots])
+    _, first, combination = np.unique(codes, axis=0, return_index=True, return_inverse=True)
+    lists = []
+    for i in first:
+        found = [f for (code, made) in slots for f in made[code[i]]]
+        found.sort(key=lambda item: item[0])  # stable: decisive findings first
+        lists.append([text for _, text in found])
+    return [list(lists[k]) for k in combination.reshape(-1).tolist()]
+
+
 # --------------------------------------------------------------------------- screening
 
 
@@ -438,154 +662,31 @@ def screen_enclosure(
         rank = pd.array(values, dtype="Int64")
         rank[~is_candidate] = pd.NA
 
-    # ---- the reasons (one loop; the constant findings are made once)
-    const = {
-        key: msg(key)
-        for key in (
-            "enc_enclosed",
-            "enc_enclosure_unknown",
-            "enc_no_roads_layer",
-            "enc_no_road",
-            "enc_no_survey",
-            "enc_support_unknown",
-            "enc_participation_unknown",
-            "enc_year_unknown",
-            "enc_frontage_unknown",
-            "enc_walls",
-            "enc_facade_unknown",
-            "enc_no_pm",
-            "enc_pm_unknown",
-            "enc_no_community",
-        )
-    }
-    eligible_text = Listing.of([Term(e) for e in eligible])
-    roads_given = planned_roads is not None
-
-    def survey_reason(key: str, value: float, minimum: float, fails: bool) -> tuple[int, Message]:
-        """A survey figure against its threshold: a hard failure or a pass."""
-        shown, shown_minimum = _pct(value, minimum, distinguish=fails)
-        return (
-            _HARD if fails else _PASS,
-            msg(f"{key}_{'low' if fails else 'ok'}", value=shown, minimum=shown_minimum),
-        )
-
-    reasons: list[list[Message]] = []
-    for i in range(n):
-        found: list[tuple[int, Message]] = []
-        enc = enclosure[i]
-        if not_applicable[i]:
-            if enc == "enclosed":
-                found.append((_HARD, const["enc_enclosed"]))
-            else:
-                found.append(
-                    (
-                        _HARD,
-                        msg(
-                            "enc_not_eligible",
-                            value=Term(enc),
-                            eligible=eligible_text,
-                        ),
-                    )
-                )
-            if pm_false[i]:
-                found.append((_FLAG, const["enc_no_pm"]))
-            if unassigned[i]:
-                found.append((_FLAG, const["enc_no_community"]))
-            reasons.append([text for _, text in found])
-            continue
-        if enc is None:
-            found.append((_REVIEW, const["enc_enclosure_unknown"]))
-        else:
-            found.append((_PASS, msg("enc_eligible", value=Term(enc))))
-
-        # planned roads
-        if not roads_given:
-            found.append((_NOTE, const["enc_no_roads_layer"]))
-        elif i not in crossings:
-            found.append((_PASS, const["enc_no_road"]))
-        else:
-            for road, length in crossings[i]:
-                crosses = length > road_limit_m + LENGTH_TOLERANCE_M
-                shown, limit = _metres(length, road_limit_m, distinguish=crosses)
-                if crosses:
-                    found.append(
-                        (_HARD, msg("enc_road_crossing", road=road, length=shown, limit=limit))
-                    )
-                else:
-                    found.append(
-                        (_PASS, msg("enc_road_short", road=road, length=shown, limit=limit))
-                    )
-
-        # residents' wishes (survey)
-        if not supp_known[i]:
-            found.append(
-                (
-                    _SURVEY,
-                    const["enc_no_survey"] if not part_known[i] else const["enc_support_unknown"],
-                )
-            )
-        else:
-            found.append(survey_reason("enc_support", support[i], supp_min, supp_fail[i]))
-        if not part_known[i]:
-            found.append((_SURVEY, const["enc_participation_unknown"]))
-        else:
-            found.append(
-                survey_reason("enc_participation", participation[i], part_min, part_fail[i])
-            )
-
-        # build year and the post-2000 exception
-        if not year_known[i]:
-            found.append((_REVIEW, const["enc_year_unknown"]))
-        else:
-            year = int(built_year[i])
-            if not post[i]:
-                found.append((_PASS, msg("enc_built_before", before=year_before, year=year)))
-            elif poor[i]:
-                found.append((_NOTE, msg("enc_built_after_poor", before=year_before, year=year)))
-            elif condition[i] is None:
-                found.append(
-                    (
-                        _HARD,
-                        msg("enc_built_after_condition_unknown", before=year_before, year=year),
-                    )
-                )
-            else:
-                found.append(
-                    (
-                        _HARD,
-                        msg(
-                            "enc_built_after_not_poor",
-                            before=year_before,
-                            year=year,
-                            condition=_condition_text(condition[i]),
-                        ),
-                    )
-                )
-
-        # commercial environment
-        if np.isnan(frontage[i]):
-            found.append((_NOTE, const["enc_frontage_unknown"]))
-        else:
-            shown, maximum = _pct(frontage[i], frontage_max, distinguish=frontage_high[i])
-            if frontage_high[i]:
-                found.append((_REVIEW, msg("enc_frontage_high", value=shown, maximum=maximum)))
-            else:
-                found.append((_PASS, msg("enc_frontage_ok", value=shown, maximum=maximum)))
-
-        # flags: walls (一(三)), property management (R8), community
-        if walls[i]:
-            found.append((_FLAG, const["enc_walls"]))
-        elif facade[i] is None:
-            found.append((_FLAG, const["enc_facade_unknown"]))
-        if pm_false[i]:
-            found.append((_FLAG, const["enc_no_pm"]))
-        elif not pm_known[i]:
-            found.append((_FLAG, const["enc_pm_unknown"]))
-        if unassigned[i]:
-            found.append((_FLAG, const["enc_no_community"]))
-
-        found.sort(key=lambda item: item[0])  # stable: decisive findings first
-        reasons.append([text for _, text in found])
+    criteria = _Criteria(
+        enclosure=enclosure,
+        not_applicable=not_applicable,
+        crossings=crossings,
+        roads_given=planned_roads is not None,
+        support=support,
+        supp_known=supp_known,
+        supp_fail=supp_fail,
+        participation=participation,
+        part_known=part_known,
+        part_fail=part_fail,
+        built_year=built_year,
+        year_known=year_known,
+        post=post,
+        poor=poor,
+        condition=condition,
+        frontage=frontage,
+        frontage_high=frontage_high,
+        walls=walls,
+        facade=facade,
+        pm_false=pm_false,
+        pm_known=pm_known,
+        unassigned=unassigned,
+    )
+    reasons = _reasons(criteria, rules=rules)
 
     result = pd.DataFrame(
         {
