@@ -346,6 +346,24 @@ def _text_codes(values: np.ndarray) -> np.ndarray:
     return codes.astype(np.int64)
 
 
+def _combine(keys: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """One code per distinct row of the integer columns ``keys`` (by position), and the
+    first position of each code. Mixed-radix codes of the columns, each first compressed to
+    0..k-1 (``np.unique(axis=0)`` sorts rows as void records, some times slower)."""
+    code = np.zeros(len(keys[0]), dtype=np.int64)
+    size = 1
+    for column in keys:
+        values, column_code = np.unique(np.asarray(column, dtype=np.int64), return_inverse=True)
+        k = len(values)
+        if size * k >= 2**62:  # recompress before the codes could overflow int64
+            _, code = np.unique(code, return_inverse=True)
+            size = int(code.max()) + 1
+        code = code * k + column_code.reshape(-1)
+        size *= k
+    _, first, inverse = np.unique(code, return_index=True, return_inverse=True)
+    return inverse.reshape(-1).astype(np.int64), first
+
+
 def _slot(
     keys: Sequence[np.ndarray], make: Callable[[int], tuple[_Finding, ...]]
 ) -> tuple[np.ndarray, list[tuple[_Finding, ...]]]:
@@ -355,9 +373,8 @@ def _slot(
     ``i``; ``make`` is called once per distinct key, on its first estate. Returns each
     estate's code and the findings of each code.
     """
-    stacked = np.column_stack(keys) if len(keys) > 1 else np.asarray(keys[0])[:, None]
-    _, first, code = np.unique(stacked, axis=0, return_index=True, return_inverse=True)
-    return code.reshape(-1).astype(np.int64), [make(int(i)) for i in first]
+    code, first = _combine(keys)
+    return code, [make(int(i)) for i in first]
 
 
 def _reasons(c: _Criteria, *, rules: RuleSet) -> list[list[Message]]:
@@ -367,7 +384,8 @@ def _reasons(c: _Criteria, *, rules: RuleSet) -> list[list[Message]]:
     support, participation, build year, commercial frontage, walls, property management,
     community), each made by its own small function. Estates share most findings, so each
     distinct finding is made once (:func:`_slot`), and each distinct combination sorted once;
-    every estate gets its own list. Findings are messages: worded only when written.
+    estates with the same findings share one list. Findings are messages: worded only when
+    written.
     """
     r = rules.enclosure
     n = len(c.enclosure)
@@ -511,14 +529,16 @@ def _reasons(c: _Criteria, *, rules: RuleSet) -> list[list[Message]]:
         _slot([na_key, c.pm_false, c.pm_known], management),
         _slot([c.unassigned], community),
     ]
-    codes = np.column_stack([code for code, _ in slots])
-    _, first, combination = np.unique(codes, axis=0, return_index=True, return_inverse=True)
+    combination, first = _combine([code for code, _ in slots])
+    made = [findings for _, findings in slots]
     lists = []
-    for i in first:
-        found = [f for (code, made) in slots for f in made[code[i]]]
+    for row in np.column_stack([code[first] for code, _ in slots]).tolist():
+        found = [f for findings, k in zip(made, row, strict=True) for f in findings[k]]
         found.sort(key=lambda item: item[0])  # stable: decisive findings first
         lists.append([text for _, text in found])
-    return [list(lists[k]) for k in combination.reshape(-1).tolist()]
+    # estates with the same findings share one list: a new list per estate would cost more
+    # (Python's garbage collector walks every new container) than the findings themselves
+    return [lists[k] for k in combination.tolist()]
 
 
 # --------------------------------------------------------------------------- screening
@@ -556,7 +576,8 @@ def screen_enclosure(
 
         - ``enclosure_status`` (str): one of :data:`STATUSES`;
         - ``enclosure_reasons`` (list of :class:`~gis_planner.i18n.Message`): every finding,
-          the decisive ones first;
+          the decisive ones first (estates with the same findings share one list: read it,
+          do not change it in place);
         - ``walls_included`` (bool): the facade is ``damaged`` (set whatever the status);
         - ``no_property_management`` (bool): ``property_management`` is False (R8; unknown
           gives False);
@@ -784,19 +805,16 @@ def enclosure_list(estates_screened: pd.DataFrame | gpd.GeoDataFrame) -> pd.Data
     df = df.iloc[order]
     year, households, rank = year[order], households[order], rank[order]
 
-    ids = _texts(df, "community_id")
+    ids = _texts(df, "community_id")  # text or None (blank is None)
     if "community_id" in df.columns:
-        in_none = np.array([c is None for c in ids], dtype=bool)
+        in_none = pd.isna(ids)
     else:
         in_none = np.zeros(len(df), dtype=bool)
     names = _texts(df, "community_name")
-    community = [
-        None if none else (name or cid) for none, name, cid in zip(in_none, names, ids, strict=True)
-    ]
-    streets = _texts(df, "street")
-    street = [None if none else s for none, s in zip(in_none, streets, strict=True)]
-    reasons = [
-        list(v) if isinstance(v, (list, tuple)) else ([] if v is None else [v])
+    community = np.where(in_none, None, np.where(pd.isna(names), ids, names))  # name, else code
+    street = np.where(in_none, None, _texts(df, "street"))
+    reasons = [  # the estates' lists as they are (they are not changed)
+        v if isinstance(v, list) else list(v) if isinstance(v, tuple) else [] if v is None else [v]
         for v in df["enclosure_reasons"].to_numpy()
     ]
 
@@ -808,10 +826,12 @@ def enclosure_list(estates_screened: pd.DataFrame | gpd.GeoDataFrame) -> pd.Data
     def flag(name: str) -> np.ndarray:
         if name not in df.columns:
             return np.zeros(len(df), dtype=bool)
-        return np.array(
-            [v is not None and not pd.isna(v) and bool(v) for v in df[name].to_numpy()],
-            dtype=bool,
-        )
+        column = df[name]
+        if pd.api.types.is_bool_dtype(column.dtype) and not column.hasnans:
+            return column.to_numpy(dtype=bool)
+        # missing (None, NaN, NA) is False, anything else its truth value
+        values = column.astype(object).to_numpy()
+        return np.where(pd.isna(values), False, values).astype(bool)
 
     return pd.DataFrame(
         {
@@ -895,19 +915,12 @@ def enclosure_counts(
         raise ValueError("by must name at least one column, e.g. ('street', 'community_name')")
     df = pd.DataFrame(estates_screened)
     if "community_id" in df.columns:
-        in_none = np.array([c is None for c in _texts(df, "community_id")], dtype=bool)
+        in_none = pd.isna(_texts(df, "community_id"))
     else:
         in_none = np.zeros(len(df), dtype=bool)
     keys = pd.DataFrame(index=range(len(df)))
     for col in by:
-        values = _texts(df, col)
-        keys[col] = pd.Series(
-            [
-                None if (none or v is None) else str(v)
-                for none, v in zip(in_none, values, strict=True)
-            ],
-            dtype=object,
-        )
+        keys[col] = pd.Series(np.where(in_none, None, _texts(df, col)), dtype=object)
 
     status = df["enclosure_status"].astype(str).to_numpy()
     candidate = np.isin(status, CANDIDATE_STATUSES)
