@@ -111,7 +111,11 @@ def _texts(df: pd.DataFrame, name: str) -> np.ndarray:
     """Column ``name`` as stripped strings, None where missing or blank (or absent)."""
     if name not in df.columns:
         return np.full(len(df), None, dtype=object)
-    text = df[name].astype("string").str.strip()
+    column = df[name]
+    if pd.api.types.is_string_dtype(column.dtype) and column.dtype != object:
+        text = column.str.strip()  # already text: no conversion of every value
+    else:
+        text = column.astype("string").str.strip()
     keep = (text.notna() & (text != "")).fillna(False).astype(bool)
     return text.astype(object).where(keep, None).to_numpy(dtype=object)
 

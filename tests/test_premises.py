@@ -148,6 +148,39 @@ def test_R7_walking_distance_from_estate_centroid(rules):
     assert out["covered"].tolist() == [True, False]  # 300 m is within the 300 m setting
 
 
+def test_R7_nearest_premises_by_kd_tree_matches_geos_ties_included(rules):
+    from .conftest import square
+
+    # centroids: E1 (50, 50) is 300 m from both P1 (50, 350) and P2 (50, -250), a tie that
+    # goes to the premises GEOS's tree picks; E2 (450, 50) is √(400² + 300²) = 500 m from P1
+    # and 400 m from P3 (450, 450), its nearest; E3 and P4 have no geometry
+    estates = gdf(
+        [
+            {"estate_id": "E1", "geometry": square(0, 0)},
+            {"estate_id": "E2", "geometry": square(400, 0)},
+            {"estate_id": "E3", "geometry": None},
+        ]
+    )
+    prem = gdf(
+        [
+            {"premises_id": "P1", "geometry": pt(50, 350)},
+            {"premises_id": "P2", "geometry": pt(50, -250)},
+            {"premises_id": "P3", "geometry": pt(450, 450)},
+            {"premises_id": "P4", "geometry": None},
+        ]
+    )
+    out = layout.nearest_premises(estates, prem, rules=rules)
+    assert out["nearest_premises_m"].tolist()[:2] == [300.0, 400.0]
+    assert np.isnan(out["nearest_premises_m"].iloc[2])
+    assert out["covered"].tolist() == [True, False, False]
+    origins = np.asarray(estates.geometry.values[:2].centroid)
+    (_, geos), _ = shapely.STRtree(prem.geometry.values).query_nearest(
+        origins, return_distance=True, all_matches=False
+    )
+    assert out["nearest_premises_id"].tolist()[:2] == prem["premises_id"].to_numpy()[geos].tolist()
+    assert out["nearest_premises_id"].tolist()[1] == "P3" and pd.isna(out["nearest_premises_id"][2])
+
+
 def test_R7_reach_area_unions_overlapping_buffers_and_keeps_far_ones_apart(rules):
     # 300 m setting: P1 and P2 are 400 m apart (their circles overlap), P3 lies 5 km away and
     # P4 exactly 600 m from P3 (the two 32-gons touch at one vertex); missing geometry skipped

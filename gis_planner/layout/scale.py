@@ -14,6 +14,7 @@ import pandas as pd
 import shapely
 from scipy import sparse
 from scipy.sparse import csgraph
+from scipy.spatial import KDTree
 
 from gis_planner.crs import check_working_crs
 from gis_planner.rules import RuleSet
@@ -78,6 +79,37 @@ def estate_origins(estates: gpd.GeoDataFrame, *, rules: RuleSet) -> np.ndarray:
     return estates.geometry.values  # "edge": from the nearest point of the estate
 
 
+def _nearest(
+    origins: np.ndarray, premises: gpd.GeoDataFrame
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each origin with a geometry: its position, the position of the nearest premises
+    and the distance (GEOS's ``distance``), as ``STRtree.query_nearest`` gives them.
+
+    Points to points (centroids to premises, the common case) are matched with scipy's
+    k-d tree, several times faster at 100,000 estates; an origin whose two nearest premises
+    lie at the same distance (to 1e-9) is asked of GEOS's tree instead, so that a tie goes
+    to the premises GEOS picks, and every distance is GEOS's own.
+    """
+    targets = np.asarray(premises.geometry.values)
+    tree = shapely.STRtree(targets)
+    t_ok = ~(shapely.is_missing(targets) | shapely.is_empty(targets))
+    o_ok = ~(shapely.is_missing(origins) | shapely.is_empty(origins))
+    points = shapely.get_type_id(targets[t_ok]) == 0
+    if t_ok.sum() < 2 or not points.all() or (shapely.get_type_id(origins[o_ok]) != 0).any():
+        (src, dst), dist = tree.query_nearest(origins, return_distance=True, all_matches=False)
+        return src, dst, dist
+    t_pos, src = np.flatnonzero(t_ok), np.flatnonzero(o_ok)
+    gap, nearest = KDTree(shapely.get_coordinates(targets[t_pos])).query(
+        shapely.get_coordinates(origins[src]), k=2
+    )
+    dst = t_pos[nearest[:, 0]]
+    tied = gap[:, 1] - gap[:, 0] <= 1e-9 * np.maximum(gap[:, 1], 1.0)
+    if tied.any():
+        which, to = tree.query_nearest(origins[src[tied]], all_matches=False)
+        dst[np.flatnonzero(tied)[which]] = to
+    return src, dst, shapely.distance(origins[src], targets[dst])
+
+
 def nearest_premises(
     estates: gpd.GeoDataFrame, premises: gpd.GeoDataFrame | None, *, rules: RuleSet
 ) -> pd.DataFrame:
@@ -99,10 +131,7 @@ def nearest_premises(
     distance = np.full(n, np.nan)
     nearest_id = np.full(n, None, dtype=object)
     if premises is not None and len(premises) and n:
-        tree = shapely.STRtree(premises.geometry.values)
-        (src, dst), dist = tree.query_nearest(
-            estate_origins(estates, rules=rules), return_distance=True, all_matches=False
-        )
+        src, dst, dist = _nearest(np.asarray(estate_origins(estates, rules=rules)), premises)
         distance[src] = dist
         nearest_id[src] = premises["premises_id"].to_numpy()[dst]
     covered = np.where(np.isnan(distance), False, distance <= rules.layout.walking_distance_m)
