@@ -94,14 +94,15 @@ def _nearest(
     tree = shapely.STRtree(targets)
     t_ok = ~(shapely.is_missing(targets) | shapely.is_empty(targets))
     o_ok = ~(shapely.is_missing(origins) | shapely.is_empty(origins))
-    points = shapely.get_type_id(targets[t_ok]) == 0
-    if t_ok.sum() < 2 or not points.all() or (shapely.get_type_id(origins[o_ok]) != 0).any():
+    t_pos, src = np.flatnonzero(t_ok), np.flatnonzero(o_ok)
+    points = (shapely.get_type_id(targets[t_pos]) == 0).all() and len(t_pos) >= 2
+    points = points and (shapely.get_type_id(origins[src]) == 0).all()
+    t_xy = shapely.get_coordinates(targets[t_pos]) if points else np.empty((0, 2))
+    o_xy = shapely.get_coordinates(origins[src]) if points else np.empty((0, 2))
+    if not (points and np.isfinite(t_xy).all() and np.isfinite(o_xy).all()):
         (src, dst), dist = tree.query_nearest(origins, return_distance=True, all_matches=False)
         return src, dst, dist
-    t_pos, src = np.flatnonzero(t_ok), np.flatnonzero(o_ok)
-    gap, nearest = KDTree(shapely.get_coordinates(targets[t_pos])).query(
-        shapely.get_coordinates(origins[src]), k=2
-    )
+    gap, nearest = KDTree(t_xy).query(o_xy, k=2)
     dst = t_pos[nearest[:, 0]]
     tied = gap[:, 1] - gap[:, 0] <= 1e-9 * np.maximum(gap[:, 1], 1.0)
     if tied.any():
