@@ -43,6 +43,7 @@ from dataclasses import dataclass
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import shapely
 from scipy import sparse
 from scipy.sparse import csgraph
@@ -114,6 +115,11 @@ def _texts(df: pd.DataFrame, name: str) -> np.ndarray:
     column = df[name]
     if pd.api.types.is_string_dtype(column.dtype) and column.dtype != object:
         text = column.str.strip()  # already text: no conversion of every value
+    elif column.dtype == object and pd.api.types.infer_dtype(column, skipna=True) == "string":
+        # text and missing values only (the pipeline's community columns): pyarrow converts
+        # them in C, where astype("string") first checks every value in Python
+        values = pa.array(column.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+        text = pd.Series(pd.arrays.ArrowStringArray(values), index=column.index).str.strip()
     else:
         text = column.astype("string").str.strip()
     keep = (text.notna() & (text != "")).fillna(False).astype(bool)
@@ -357,8 +363,13 @@ def _combine(keys: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     code = np.zeros(len(keys[0]), dtype=np.int64)
     size = 1
     for column in keys:
-        values, column_code = np.unique(np.asarray(column, dtype=np.int64), return_inverse=True)
-        k = len(values)
+        column = np.asarray(column, dtype=np.int64)
+        low, high = (int(column.min()), int(column.max())) if len(column) else (0, 0)
+        if high - low < 2**16:  # flags and small codes as they are
+            column_code, k = column - low, high - low + 1
+        else:  # e.g. the bits of floats: compressed to 0..k-1
+            values, column_code = np.unique(column, return_inverse=True)
+            k = len(values)
         if size * k >= 2**62:  # recompress before the codes could overflow int64
             _, code = np.unique(code, return_inverse=True)
             size = int(code.max()) + 1
