@@ -126,6 +126,13 @@ def _texts(df: pd.DataFrame, name: str) -> np.ndarray:
     return text.astype(object).where(keep, None).to_numpy(dtype=object)
 
 
+def _none_where(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """A copy of ``values`` (objects) with None where ``mask``."""
+    out = np.array(values, dtype=object)
+    out[mask] = None
+    return out
+
+
 def _booleans(df: pd.DataFrame, name: str) -> tuple[np.ndarray, np.ndarray]:
     """``(is_true, is_false)`` of a yes/no column; both False where unknown or absent."""
     if name not in df.columns:
@@ -826,8 +833,8 @@ def enclosure_list(estates_screened: pd.DataFrame | gpd.GeoDataFrame) -> pd.Data
     else:
         in_none = np.zeros(len(df), dtype=bool)
     names = _texts(df, "community_name")
-    community = np.where(in_none, None, np.where(pd.isna(names), ids, names))  # name, else code
-    street = np.where(in_none, None, _texts(df, "street"))
+    community = _none_where(in_none, np.where(pd.isna(names), ids, names))  # name, else code
+    street = _none_where(in_none, _texts(df, "street"))
     reasons = [  # the estates' lists as they are (they are not changed)
         v if isinstance(v, list) else list(v) if isinstance(v, tuple) else [] if v is None else [v]
         for v in df["enclosure_reasons"].to_numpy()
@@ -935,7 +942,7 @@ def enclosure_counts(
         in_none = np.zeros(len(df), dtype=bool)
     keys = pd.DataFrame(index=range(len(df)))
     for col in by:
-        keys[col] = pd.Series(np.where(in_none, None, _texts(df, col)), dtype=object)
+        keys[col] = pd.Series(_none_where(in_none, _texts(df, col)), dtype=object)
 
     status = df["enclosure_status"].astype(str).to_numpy()
     candidate = np.isin(status, CANDIDATE_STATUSES)
