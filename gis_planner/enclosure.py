@@ -37,11 +37,13 @@ metres in the working CRS (EPSG:4549).
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import shapely
 from scipy import sparse
 from scipy.sparse import csgraph
@@ -110,9 +112,25 @@ def _texts(df: pd.DataFrame, name: str) -> np.ndarray:
     """Column ``name`` as stripped strings, None where missing or blank (or absent)."""
     if name not in df.columns:
         return np.full(len(df), None, dtype=object)
-    text = df[name].astype("string").str.strip()
+    column = df[name]
+    if pd.api.types.is_string_dtype(column.dtype) and column.dtype != object:
+        text = column.str.strip()  # already text: no conversion of every value
+    elif column.dtype == object and pd.api.types.infer_dtype(column, skipna=True) == "string":
+        # text and missing values only (the pipeline's community columns): pyarrow converts
+        # them in C, where astype("string") first checks every value in Python
+        values = pa.array(column.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+        text = pd.Series(pd.arrays.ArrowStringArray(values), index=column.index).str.strip()
+    else:
+        text = column.astype("string").str.strip()
     keep = (text.notna() & (text != "")).fillna(False).astype(bool)
     return text.astype(object).where(keep, None).to_numpy(dtype=object)
+
+
+def _none_where(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """A copy of ``values`` (objects) with None where ``mask``."""
+    out = np.array(values, dtype=object)
+    out[mask] = None
+    return out
 
 
 def _booleans(df: pd.DataFrame, name: str) -> tuple[np.ndarray, np.ndarray]:
@@ -297,6 +315,254 @@ def _condition_text(condition: str) -> Message | str:
     return msg(key) if key in MESSAGES else condition
 
 
+# --------------------------------------------------------------------------- reasons
+
+#: One finding: its order in the list (``_HARD`` … ``_FLAG``) and its message.
+_Finding = tuple[int, Message]
+
+
+@dataclass(frozen=True)
+class _Criteria:
+    """What :func:`screen_enclosure` found per estate (arrays by position): the inputs of
+    the reasons."""
+
+    enclosure: np.ndarray  # text or None
+    not_applicable: np.ndarray
+    crossings: dict[int, list[tuple[str | Message, float]]]
+    roads_given: bool
+    support: np.ndarray  # float, NaN unknown
+    supp_known: np.ndarray
+    supp_fail: np.ndarray
+    participation: np.ndarray
+    part_known: np.ndarray
+    part_fail: np.ndarray
+    built_year: np.ndarray
+    year_known: np.ndarray
+    post: np.ndarray
+    poor: np.ndarray
+    condition: np.ndarray  # text or None
+    frontage: np.ndarray
+    frontage_high: np.ndarray
+    walls: np.ndarray
+    facade: np.ndarray  # text or None
+    pm_false: np.ndarray
+    pm_known: np.ndarray
+    unassigned: np.ndarray
+
+
+def _bits(values: np.ndarray) -> np.ndarray:
+    """Floats as their bit patterns, so that two values are one key only when they are the
+    same float (-0.0 and 0.0 print differently); NaN gives one key."""
+    clean = np.where(np.isnan(values), np.nan, values).astype(np.float64)
+    return clean.view(np.int64)
+
+
+def _text_codes(values: np.ndarray) -> np.ndarray:
+    """Texts (None = missing) as integer codes, -1 for None."""
+    codes, _ = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+    return codes.astype(np.int64)
+
+
+def _combine(keys: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """One code per distinct row of the integer columns ``keys`` (by position), and the
+    first position of each code. Mixed-radix codes of the columns, each first compressed to
+    0..k-1 (``np.unique(axis=0)`` sorts rows as void records, some times slower)."""
+    code = np.zeros(len(keys[0]), dtype=np.int64)
+    size = 1
+    for column in keys:
+        column = np.asarray(column, dtype=np.int64)
+        low, high = (int(column.min()), int(column.max())) if len(column) else (0, 0)
+        if high - low < 2**16:  # flags and small codes as they are
+            column_code, k = column - low, high - low + 1
+        else:  # e.g. the bits of floats: compressed to 0..k-1
+            values, column_code = np.unique(column, return_inverse=True)
+            k = len(values)
+        if size * k >= 2**62:  # recompress before the codes could overflow int64
+            _, code = np.unique(code, return_inverse=True)
+            size = int(code.max()) + 1
+        code = code * k + column_code.reshape(-1)
+        size *= k
+    _, first, inverse = np.unique(code, return_index=True, return_inverse=True)
+    return inverse.reshape(-1).astype(np.int64), first
+
+
+def _slot(
+    keys: Sequence[np.ndarray], make: Callable[[int], tuple[_Finding, ...]]
+) -> tuple[np.ndarray, list[tuple[_Finding, ...]]]:
+    """The findings of one criterion for every estate, each distinct one made once.
+
+    ``keys`` (integer arrays by position) hold everything ``make(i)`` reads for estate
+    ``i``; ``make`` is called once per distinct key, on its first estate. Returns each
+    estate's code and the findings of each code.
+    """
+    code, first = _combine(keys)
+    return code, [make(int(i)) for i in first]
+
+
+def _reasons(c: _Criteria, *, rules: RuleSet) -> list[list[Message]]:
+    """Every finding of every estate, the decisive ones first (R6 order).
+
+    The findings of an estate are one entry per criterion (enclosure, planned roads,
+    support, participation, build year, commercial frontage, walls, property management,
+    community), each made by its own small function. Estates share most findings, so each
+    distinct finding is made once (:func:`_slot`), and each distinct combination sorted once;
+    estates with the same findings share one list. Findings are messages: worded only when
+    written.
+    """
+    r = rules.enclosure
+    n = len(c.enclosure)
+    if n == 0:
+        return []
+    eligible_text = Listing.of([Term(e) for e in r.eligible_enclosure])
+    road_limit_m = float(r.road_crossing_min_length_m)
+    part_min, supp_min = float(r.survey_participation_min), float(r.survey_support_min)
+    year_before = int(r.built_year_before)
+    frontage_max = float(r.commercial_frontage_max)
+    const = {
+        key: msg(key)
+        for key in (
+            "enc_enclosed",
+            "enc_enclosure_unknown",
+            "enc_no_roads_layer",
+            "enc_no_road",
+            "enc_no_survey",
+            "enc_support_unknown",
+            "enc_participation_unknown",
+            "enc_year_unknown",
+            "enc_frontage_unknown",
+            "enc_walls",
+            "enc_facade_unknown",
+            "enc_no_pm",
+            "enc_pm_unknown",
+            "enc_no_community",
+        )
+    }
+    na = c.not_applicable
+    na_key = na.astype(np.int64)
+
+    def enclosure(i: int) -> tuple[_Finding, ...]:
+        enc = c.enclosure[i]
+        if na[i]:  # already enclosed, or not an eligible kind: the decisive finding
+            if enc == "enclosed":
+                return ((_HARD, const["enc_enclosed"]),)
+            return ((_HARD, msg("enc_not_eligible", value=Term(enc), eligible=eligible_text)),)
+        if enc is None:
+            return ((_REVIEW, const["enc_enclosure_unknown"]),)
+        return ((_PASS, msg("enc_eligible", value=Term(enc))),)
+
+    def roads(i: int) -> tuple[_Finding, ...]:
+        if na[i]:
+            return ()
+        if not c.roads_given:
+            return ((_NOTE, const["enc_no_roads_layer"]),)
+        if i not in c.crossings:
+            return ((_PASS, const["enc_no_road"]),)
+        found: list[_Finding] = []
+        for road, length in c.crossings[i]:
+            crosses = length > road_limit_m + LENGTH_TOLERANCE_M
+            shown, limit = _metres(length, road_limit_m, distinguish=crosses)
+            key = "enc_road_crossing" if crosses else "enc_road_short"
+            found.append(
+                (_HARD if crosses else _PASS, msg(key, road=road, length=shown, limit=limit))
+            )
+        return tuple(found)
+
+    def survey(
+        key: str, value: float, minimum: float, fails: bool
+    ) -> tuple[_Finding, ...]:  # a survey figure against its threshold: hard failure or pass
+        shown, shown_minimum = _pct(value, minimum, distinguish=fails)
+        code = f"{key}_{'low' if fails else 'ok'}"
+        return ((_HARD if fails else _PASS, msg(code, value=shown, minimum=shown_minimum)),)
+
+    def support(i: int) -> tuple[_Finding, ...]:
+        if na[i]:
+            return ()
+        if not c.supp_known[i]:
+            unknown = "enc_no_survey" if not c.part_known[i] else "enc_support_unknown"
+            return ((_SURVEY, const[unknown]),)
+        return survey("enc_support", c.support[i], supp_min, bool(c.supp_fail[i]))
+
+    def participation(i: int) -> tuple[_Finding, ...]:
+        if na[i]:
+            return ()
+        if not c.part_known[i]:
+            return ((_SURVEY, const["enc_participation_unknown"]),)
+        return survey("enc_participation", c.participation[i], part_min, bool(c.part_fail[i]))
+
+    def built(i: int) -> tuple[_Finding, ...]:  # build year and the post-2000 exception
+        if na[i]:
+            return ()
+        if not c.year_known[i]:
+            return ((_REVIEW, const["enc_year_unknown"]),)
+        year = int(c.built_year[i])
+        if not c.post[i]:
+            return ((_PASS, msg("enc_built_before", before=year_before, year=year)),)
+        if c.poor[i]:
+            return ((_NOTE, msg("enc_built_after_poor", before=year_before, year=year)),)
+        if c.condition[i] is None:
+            key = "enc_built_after_condition_unknown"
+            return ((_HARD, msg(key, before=year_before, year=year)),)
+        shown = _condition_text(c.condition[i])
+        key = "enc_built_after_not_poor"
+        return ((_HARD, msg(key, before=year_before, year=year, condition=shown)),)
+
+    def frontage(i: int) -> tuple[_Finding, ...]:  # commercial environment
+        if na[i]:
+            return ()
+        if np.isnan(c.frontage[i]):
+            return ((_NOTE, const["enc_frontage_unknown"]),)
+        high = bool(c.frontage_high[i])
+        shown, maximum = _pct(c.frontage[i], frontage_max, distinguish=high)
+        key = "enc_frontage_high" if high else "enc_frontage_ok"
+        return ((_REVIEW if high else _PASS, msg(key, value=shown, maximum=maximum)),)
+
+    def walls(i: int) -> tuple[_Finding, ...]:  # 一(三): walls renovated in the same round
+        if na[i]:
+            return ()
+        if c.walls[i]:
+            return ((_FLAG, const["enc_walls"]),)
+        return ((_FLAG, const["enc_facade_unknown"]),) if c.facade[i] is None else ()
+
+    def management(i: int) -> tuple[_Finding, ...]:  # R8
+        if c.pm_false[i]:
+            return ((_FLAG, const["enc_no_pm"]),)
+        if not na[i] and not c.pm_known[i]:
+            return ((_FLAG, const["enc_pm_unknown"]),)
+        return ()
+
+    def community(i: int) -> tuple[_Finding, ...]:
+        return ((_FLAG, const["enc_no_community"]),) if c.unassigned[i] else ()
+
+    crossing = np.zeros(n, dtype=np.int64)  # each crossed estate has findings of its own
+    crossed = np.fromiter(c.crossings, dtype=np.int64, count=len(c.crossings))
+    crossing[crossed] = np.arange(1, len(crossed) + 1)
+    is_none = np.array([v is None for v in c.facade], dtype=np.int64)
+    slots = [
+        _slot([na_key, _text_codes(c.enclosure)], enclosure),
+        _slot([na_key, crossing], roads),
+        _slot([na_key, c.supp_known, c.part_known, _bits(c.support)], support),
+        _slot([na_key, c.part_known, _bits(c.participation)], participation),
+        _slot(
+            [na_key, c.year_known, c.post, c.poor, _bits(c.built_year), _text_codes(c.condition)],
+            built,
+        ),
+        _slot([na_key, _bits(c.frontage)], frontage),
+        _slot([na_key, c.walls, is_none], walls),
+        _slot([na_key, c.pm_false, c.pm_known], management),
+        _slot([c.unassigned], community),
+    ]
+    combination, first = _combine([code for code, _ in slots])
+    made = [findings for _, findings in slots]
+    lists = []
+    for row in np.column_stack([code[first] for code, _ in slots]).tolist():
+        found = [f for findings, k in zip(made, row, strict=True) for f in findings[k]]
+        found.sort(key=lambda item: item[0])  # stable: decisive findings first
+        lists.append([text for _, text in found])
+    # estates with the same findings share one list: a new list per estate would cost more
+    # (Python's garbage collector walks every new container) than the findings themselves
+    return [lists[k] for k in combination.tolist()]
+
+
 # --------------------------------------------------------------------------- screening
 
 
@@ -332,7 +598,8 @@ def screen_enclosure(
 
         - ``enclosure_status`` (str): one of :data:`STATUSES`;
         - ``enclosure_reasons`` (list of :class:`~gis_planner.i18n.Message`): every finding,
-          the decisive ones first;
+          the decisive ones first (estates with the same findings share one list: read it,
+          do not change it in place);
         - ``walls_included`` (bool): the facade is ``damaged`` (set whatever the status);
         - ``no_property_management`` (bool): ``property_management`` is False (R8; unknown
           gives False);
@@ -438,154 +705,31 @@ def screen_enclosure(
         rank = pd.array(values, dtype="Int64")
         rank[~is_candidate] = pd.NA
 
-    # ---- the reasons (one loop; the constant findings are made once)
-    const = {
-        key: msg(key)
-        for key in (
-            "enc_enclosed",
-            "enc_enclosure_unknown",
-            "enc_no_roads_layer",
-            "enc_no_road",
-            "enc_no_survey",
-            "enc_support_unknown",
-            "enc_participation_unknown",
-            "enc_year_unknown",
-            "enc_frontage_unknown",
-            "enc_walls",
-            "enc_facade_unknown",
-            "enc_no_pm",
-            "enc_pm_unknown",
-            "enc_no_community",
-        )
-    }
-    eligible_text = Listing.of([Term(e) for e in eligible])
-    roads_given = planned_roads is not None
-
-    def survey_reason(key: str, value: float, minimum: float, fails: bool) -> tuple[int, Message]:
-        """A survey figure against its threshold: a hard failure or a pass."""
-        shown, shown_minimum = _pct(value, minimum, distinguish=fails)
-        return (
-            _HARD if fails else _PASS,
-            msg(f"{key}_{'low' if fails else 'ok'}", value=shown, minimum=shown_minimum),
-        )
-
-    reasons: list[list[Message]] = []
-    for i in range(n):
-        found: list[tuple[int, Message]] = []
-        enc = enclosure[i]
-        if not_applicable[i]:
-            if enc == "enclosed":
-                found.append((_HARD, const["enc_enclosed"]))
-            else:
-                found.append(
-                    (
-                        _HARD,
-                        msg(
-                            "enc_not_eligible",
-                            value=Term(enc),
-                            eligible=eligible_text,
-                        ),
-                    )
-                )
-            if pm_false[i]:
-                found.append((_FLAG, const["enc_no_pm"]))
-            if unassigned[i]:
-                found.append((_FLAG, const["enc_no_community"]))
-            reasons.append([text for _, text in found])
-            continue
-        if enc is None:
-            found.append((_REVIEW, const["enc_enclosure_unknown"]))
-        else:
-            found.append((_PASS, msg("enc_eligible", value=Term(enc))))
-
-        # planned roads
-        if not roads_given:
-            found.append((_NOTE, const["enc_no_roads_layer"]))
-        elif i not in crossings:
-            found.append((_PASS, const["enc_no_road"]))
-        else:
-            for road, length in crossings[i]:
-                crosses = length > road_limit_m + LENGTH_TOLERANCE_M
-                shown, limit = _metres(length, road_limit_m, distinguish=crosses)
-                if crosses:
-                    found.append(
-                        (_HARD, msg("enc_road_crossing", road=road, length=shown, limit=limit))
-                    )
-                else:
-                    found.append(
-                        (_PASS, msg("enc_road_short", road=road, length=shown, limit=limit))
-                    )
-
-        # residents' wishes (survey)
-        if not supp_known[i]:
-            found.append(
-                (
-                    _SURVEY,
-                    const["enc_no_survey"] if not part_known[i] else const["enc_support_unknown"],
-                )
-            )
-        else:
-            found.append(survey_reason("enc_support", support[i], supp_min, supp_fail[i]))
-        if not part_known[i]:
-            found.append((_SURVEY, const["enc_participation_unknown"]))
-        else:
-            found.append(
-                survey_reason("enc_participation", participation[i], part_min, part_fail[i])
-            )
-
-        # build year and the post-2000 exception
-        if not year_known[i]:
-            found.append((_REVIEW, const["enc_year_unknown"]))
-        else:
-            year = int(built_year[i])
-            if not post[i]:
-                found.append((_PASS, msg("enc_built_before", before=year_before, year=year)))
-            elif poor[i]:
-                found.append((_NOTE, msg("enc_built_after_poor", before=year_before, year=year)))
-            elif condition[i] is None:
-                found.append(
-                    (
-                        _HARD,
-                        msg("enc_built_after_condition_unknown", before=year_before, year=year),
-                    )
-                )
-            else:
-                found.append(
-                    (
-                        _HARD,
-                        msg(
-                            "enc_built_after_not_poor",
-                            before=year_before,
-                            year=year,
-                            condition=_condition_text(condition[i]),
-                        ),
-                    )
-                )
-
-        # commercial environment
-        if np.isnan(frontage[i]):
-            found.append((_NOTE, const["enc_frontage_unknown"]))
-        else:
-            shown, maximum = _pct(frontage[i], frontage_max, distinguish=frontage_high[i])
-            if frontage_high[i]:
-                found.append((_REVIEW, msg("enc_frontage_high", value=shown, maximum=maximum)))
-            else:
-                found.append((_PASS, msg("enc_frontage_ok", value=shown, maximum=maximum)))
-
-        # flags: walls (一(三)), property management (R8), community
-        if walls[i]:
-            found.append((_FLAG, const["enc_walls"]))
-        elif facade[i] is None:
-            found.append((_FLAG, const["enc_facade_unknown"]))
-        if pm_false[i]:
-            found.append((_FLAG, const["enc_no_pm"]))
-        elif not pm_known[i]:
-            found.append((_FLAG, const["enc_pm_unknown"]))
-        if unassigned[i]:
-            found.append((_FLAG, const["enc_no_community"]))
-
-        found.sort(key=lambda item: item[0])  # stable: decisive findings first
-        reasons.append([text for _, text in found])
+    criteria = _Criteria(
+        enclosure=enclosure,
+        not_applicable=not_applicable,
+        crossings=crossings,
+        roads_given=planned_roads is not None,
+        support=support,
+        supp_known=supp_known,
+        supp_fail=supp_fail,
+        participation=participation,
+        part_known=part_known,
+        part_fail=part_fail,
+        built_year=built_year,
+        year_known=year_known,
+        post=post,
+        poor=poor,
+        condition=condition,
+        frontage=frontage,
+        frontage_high=frontage_high,
+        walls=walls,
+        facade=facade,
+        pm_false=pm_false,
+        pm_known=pm_known,
+        unassigned=unassigned,
+    )
+    reasons = _reasons(criteria, rules=rules)
 
     result = pd.DataFrame(
         {
@@ -683,19 +827,16 @@ def enclosure_list(estates_screened: pd.DataFrame | gpd.GeoDataFrame) -> pd.Data
     df = df.iloc[order]
     year, households, rank = year[order], households[order], rank[order]
 
-    ids = _texts(df, "community_id")
+    ids = _texts(df, "community_id")  # text or None (blank is None)
     if "community_id" in df.columns:
-        in_none = np.array([c is None for c in ids], dtype=bool)
+        in_none = pd.isna(ids)
     else:
         in_none = np.zeros(len(df), dtype=bool)
     names = _texts(df, "community_name")
-    community = [
-        None if none else (name or cid) for none, name, cid in zip(in_none, names, ids, strict=True)
-    ]
-    streets = _texts(df, "street")
-    street = [None if none else s for none, s in zip(in_none, streets, strict=True)]
-    reasons = [
-        list(v) if isinstance(v, (list, tuple)) else ([] if v is None else [v])
+    community = _none_where(in_none, np.where(pd.isna(names), ids, names))  # name, else code
+    street = _none_where(in_none, _texts(df, "street"))
+    reasons = [  # the estates' lists as they are (they are not changed)
+        v if isinstance(v, list) else list(v) if isinstance(v, tuple) else [] if v is None else [v]
         for v in df["enclosure_reasons"].to_numpy()
     ]
 
@@ -707,10 +848,12 @@ def enclosure_list(estates_screened: pd.DataFrame | gpd.GeoDataFrame) -> pd.Data
     def flag(name: str) -> np.ndarray:
         if name not in df.columns:
             return np.zeros(len(df), dtype=bool)
-        return np.array(
-            [v is not None and not pd.isna(v) and bool(v) for v in df[name].to_numpy()],
-            dtype=bool,
-        )
+        column = df[name]
+        if pd.api.types.is_bool_dtype(column.dtype) and not column.hasnans:
+            return column.to_numpy(dtype=bool)
+        # missing (None, NaN, NA) is False, anything else its truth value
+        values = column.astype(object).to_numpy()
+        return np.where(pd.isna(values), False, values).astype(bool)
 
     return pd.DataFrame(
         {
@@ -794,19 +937,12 @@ def enclosure_counts(
         raise ValueError("by must name at least one column, e.g. ('street', 'community_name')")
     df = pd.DataFrame(estates_screened)
     if "community_id" in df.columns:
-        in_none = np.array([c is None for c in _texts(df, "community_id")], dtype=bool)
+        in_none = pd.isna(_texts(df, "community_id"))
     else:
         in_none = np.zeros(len(df), dtype=bool)
     keys = pd.DataFrame(index=range(len(df)))
     for col in by:
-        values = _texts(df, col)
-        keys[col] = pd.Series(
-            [
-                None if (none or v is None) else str(v)
-                for none, v in zip(in_none, values, strict=True)
-            ],
-            dtype=object,
-        )
+        keys[col] = pd.Series(_none_where(in_none, _texts(df, col)), dtype=object)
 
     status = df["enclosure_status"].astype(str).to_numpy()
     candidate = np.isin(status, CANDIDATE_STATUSES)

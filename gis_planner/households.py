@@ -154,9 +154,13 @@ def allocate_households(
         .to_numpy(dtype=np.int64)
     )
     n_est = len(estates)
-    tree = shapely.STRtree(com_geoms)
-    # Estates wholly inside one community need no overlay (the common case).
-    w_est, w_com = tree.query(est_geoms, predicate="within")
+    # Estates wholly inside one community need no overlay (the common case). Asked as
+    # "community contains estate" of a tree of the estates: GEOS then prepares each
+    # community once (the prepared polygon answers fast), where "estate within community"
+    # would prepare each small estate — the same pairs, in about half the time.
+    c_within, e_within = shapely.STRtree(est_geoms).query(com_geoms, predicate="contains")
+    by_estate = np.lexsort((c_within, e_within))
+    w_est, w_com = e_within[by_estate], c_within[by_estate]
     within_count = np.bincount(w_est, minlength=n_est)
     simple = within_count == 1
     keep = simple[w_est]
@@ -166,6 +170,7 @@ def allocate_households(
 
     rest = np.flatnonzero(~simple)
     if len(rest):
+        tree = shapely.STRtree(com_geoms)
         i_est, i_com = tree.query(est_geoms[rest], predicate="intersects")
         i_est = rest[i_est]
         shapely.prepare(com_geoms)

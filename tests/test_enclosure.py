@@ -733,3 +733,40 @@ def test_r6_property_every_estate_gets_exactly_one_valid_status(rows):
     )
     assert list(out.walls_included) == [r["facade"] == "damaged" for r in rows]
     assert list(out.no_property_management) == [r["property_management"] is False for r in rows]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(ROW, min_size=2, max_size=8))
+def test_r6_reasons_screened_together_are_each_estates_own(rows):
+    """The findings are made once per distinct value and shared: each estate still gets
+    exactly the reasons it gets when screened alone, in the same order."""
+    rules = load_rules()
+    est = estates(*[{k: v for k, v in r.items() if k != "inside_m"} for r in rows])
+    lines = [road_into(k, r["inside_m"]) for k, r in enumerate(rows) if r["inside_m"] is not None]
+    rd = roads(*lines) if lines else None
+    together = screen_enclosure(est, rd, rules=rules)
+    for k in range(len(rows)):
+        alone = screen_enclosure(est.iloc[[k]], rd, rules=rules)
+        assert together.enclosure_reasons.iloc[k] == alone.enclosure_reasons.iloc[0]
+        assert together.enclosure_status.iloc[k] == alone.enclosure_status.iloc[0]
+
+
+def test_r6_estates_differing_in_one_figure_differ_in_that_finding_only(rules):
+    # three alike, the fourth with support 60 % (< 75 %: a hard failure, listed first), the
+    # fifth with frontage -0.0: printed "-0%" as Python prints it, not merged with 0.0's "0%"
+    est = estates(
+        {"commercial_frontage": 0.0},
+        {"commercial_frontage": 0.0},
+        {"commercial_frontage": 0.0},
+        {"commercial_frontage": 0.0, "survey_support": 0.6},
+        {"commercial_frontage": -0.0},
+    )
+    out = screen_enclosure(est, rules=rules)
+    first = said(out.enclosure_reasons.iloc[0])
+    assert said(out.enclosure_reasons.iloc[1]) == first == said(out.enclosure_reasons.iloc[2])
+    assert ("enc_frontage_ok", "0%", "30%") in first and ("enc_support_ok", "80%", "75%") in first
+    fourth = said(out.enclosure_reasons.iloc[3])
+    assert fourth[0] == ("enc_support_low", "60%", "75%")
+    assert sorted(fourth[1:]) == sorted(f for f in first if f[0] != "enc_support_ok")
+    assert ("enc_frontage_ok", "-0%", "30%") in said(out.enclosure_reasons.iloc[4])
+    assert list(out.enclosure_status) == ["candidate"] * 3 + ["not_suitable", "candidate"]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
+import shapely
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -144,6 +146,64 @@ def test_R7_walking_distance_from_estate_centroid(rules):
     out = layout.nearest_premises(estates, prem, rules=rules)
     assert out["nearest_premises_m"].tolist() == [300.0, 500.0]
     assert out["covered"].tolist() == [True, False]  # 300 m is within the 300 m setting
+
+
+def test_R7_nearest_premises_by_kd_tree_matches_geos_ties_included(rules):
+    from .conftest import square
+
+    # centroids: E1 (50, 50) is 300 m from both P1 (50, 350) and P2 (50, -250), a tie that
+    # goes to the premises GEOS's tree picks; E2 (450, 50) is √(400² + 300²) = 500 m from P1
+    # and 400 m from P3 (450, 450), its nearest; E3 and P4 have no geometry
+    estates = gdf(
+        [
+            {"estate_id": "E1", "geometry": square(0, 0)},
+            {"estate_id": "E2", "geometry": square(400, 0)},
+            {"estate_id": "E3", "geometry": None},
+        ]
+    )
+    prem = gdf(
+        [
+            {"premises_id": "P1", "geometry": pt(50, 350)},
+            {"premises_id": "P2", "geometry": pt(50, -250)},
+            {"premises_id": "P3", "geometry": pt(450, 450)},
+            {"premises_id": "P4", "geometry": None},
+        ]
+    )
+    out = layout.nearest_premises(estates, prem, rules=rules)
+    assert out["nearest_premises_m"].tolist()[:2] == [300.0, 400.0]
+    assert np.isnan(out["nearest_premises_m"].iloc[2])
+    assert out["covered"].tolist() == [True, False, False]
+    origins = np.asarray(estates.geometry.values[:2].centroid)
+    (_, geos), _ = shapely.STRtree(prem.geometry.values).query_nearest(
+        origins, return_distance=True, all_matches=False
+    )
+    assert out["nearest_premises_id"].tolist()[:2] == prem["premises_id"].to_numpy()[geos].tolist()
+    assert out["nearest_premises_id"].tolist()[1] == "P3" and pd.isna(out["nearest_premises_id"][2])
+
+
+def test_R7_reach_area_unions_overlapping_buffers_and_keeps_far_ones_apart(rules):
+    # 300 m setting: P1 and P2 are 400 m apart (their circles overlap), P3 lies 5 km away and
+    # P4 exactly 600 m from P3 (the two 32-gons touch at one vertex); missing geometry skipped
+    prem = gdf(
+        [
+            {"premises_id": "P1", "geometry": pt(0, 0)},
+            {"premises_id": "P2", "geometry": pt(400, 0)},
+            {"premises_id": "P3", "geometry": pt(5000, 0)},
+            {"premises_id": "P4", "geometry": pt(5600, 0)},
+            {"premises_id": "P5", "geometry": None},
+        ]
+    )
+    reach = layout.reach_area(prem, rules=rules)
+    buffers = shapely.buffer(np.asarray(prem.geometry.values[:4]), 300.0, quad_segs=8)
+    assert reach.is_valid and reach.geom_type == "MultiPolygon"
+    assert shapely.equals(reach, shapely.union_all(buffers))  # one union of all, as before
+    circle = buffers[0].area  # a 32-gon of radius 300 m: ½·32·300²·sin(2π/32) = 280,930.1 m²
+    assert round(circle, 1) == 280930.1
+    # P1 ∪ P2 is less than two circles, P3 and P4 add two whole ones
+    assert 3 * circle < reach.area < 4 * circle
+    assert shapely.get_num_geometries(reach) == 3  # P1 ∪ P2, P3, P4 (touching, not merged)
+    assert layout.reach_area(prem.iloc[[0]], rules=rules).equals_exact(buffers[0], 0)
+    assert layout.reach_area(prem.iloc[[4]], rules=rules) is None
 
 
 def test_R1_standard_follows_the_largest_existing_premises_in_a_plan_year_too(rules):

@@ -300,7 +300,10 @@ def lookup_values(
 ) -> tuple[pd.Series, pd.Series]:
     """Map values through ``table`` (keys lower-case); returns (values, unknown mask)."""
     keys = as_text(series).str.lower()
-    values = keys.map(table).astype(object)
+    # each distinct key looked up once (a column holds a few words in 100,000 rows)
+    codes, uniques = pd.factorize(keys)
+    found = np.array([table.get(k, np.nan) for k in uniques] + [np.nan], dtype=object)
+    values = pd.Series(found[codes], index=series.index, dtype=object)  # code -1: the NaN
     unknown = (~blank & values.isna()).astype(bool)
     return values.where(~blank & ~unknown, None), unknown
 

@@ -56,7 +56,10 @@ def check_text(
             series.dtype == object or pd.api.types.is_string_dtype(series.dtype)
         ):
             continue
-        is_str = series.map(lambda v: isinstance(v, str)).astype(bool)
+        if series.dtype != object:  # a string column holds text or missing, nothing else
+            is_str = series.notna().astype(bool)
+        else:
+            is_str = pd.Series([isinstance(v, str) for v in series.to_numpy()], index=series.index)
         if not is_str.any():
             continue
         text = series.where(is_str, "").astype(str)

@@ -12,6 +12,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from scipy import sparse
+from scipy.sparse import csgraph
+from scipy.spatial import KDTree
 
 from gis_planner.crs import check_working_crs
 from gis_planner.rules import RuleSet
@@ -51,7 +54,22 @@ def reach_area(premises: gpd.GeoDataFrame | None, *, rules: RuleSet) -> shapely.
     if len(geoms) == 0:
         return None
     distance = float(rules.layout.walking_distance_m)
-    return shapely.union_all(shapely.buffer(geoms, distance, quad_segs=8))
+    buffers = shapely.buffer(geoms, distance, quad_segs=8)
+    # One union of every buffer is slow at scale (10,000 premises: seconds), for GEOS's
+    # cascaded union merges the many far-apart pieces again and again. Buffers can overlap
+    # only when their premises lie within twice the distance: the premises are grouped by
+    # that (connected components, scipy's csgraph), each group is unioned alone, and the
+    # groups, which are disjoint, are put together as they are.
+    tree = shapely.STRtree(geoms)
+    a, b = tree.query(geoms, predicate="dwithin", distance=2 * distance)
+    n = len(geoms)
+    graph = sparse.coo_array((np.ones(len(a)), (a, b)), shape=(n, n))
+    _, label = csgraph.connected_components(graph, directed=False)
+    order = np.argsort(label, kind="stable")
+    groups = np.split(order, np.flatnonzero(np.diff(label[order])) + 1)
+    unions = [buffers[g[0]] if len(g) == 1 else shapely.union_all(buffers[g]) for g in groups]
+    polygons = shapely.get_parts(np.asarray(unions, dtype=object))
+    return polygons[0] if len(polygons) == 1 else shapely.multipolygons(polygons)
 
 
 def estate_origins(estates: gpd.GeoDataFrame, *, rules: RuleSet) -> np.ndarray:
@@ -59,6 +77,38 @@ def estate_origins(estates: gpd.GeoDataFrame, *, rules: RuleSet) -> np.ndarray:
     if rules.layout.distance_from == "centroid":
         return estates.geometry.centroid.values
     return estates.geometry.values  # "edge": from the nearest point of the estate
+
+
+def _nearest(
+    origins: np.ndarray, premises: gpd.GeoDataFrame
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each origin with a geometry: its position, the position of the nearest premises
+    and the distance (GEOS's ``distance``), as ``STRtree.query_nearest`` gives them.
+
+    Points to points (centroids to premises, the common case) are matched with scipy's
+    k-d tree, several times faster at 100,000 estates; an origin whose two nearest premises
+    lie at the same distance (to 1e-9) is asked of GEOS's tree instead, so that a tie goes
+    to the premises GEOS picks, and every distance is GEOS's own.
+    """
+    targets = np.asarray(premises.geometry.values)
+    tree = shapely.STRtree(targets)
+    t_ok = ~(shapely.is_missing(targets) | shapely.is_empty(targets))
+    o_ok = ~(shapely.is_missing(origins) | shapely.is_empty(origins))
+    t_pos, src = np.flatnonzero(t_ok), np.flatnonzero(o_ok)
+    points = (shapely.get_type_id(targets[t_pos]) == 0).all() and len(t_pos) >= 2
+    points = points and (shapely.get_type_id(origins[src]) == 0).all()
+    t_xy = shapely.get_coordinates(targets[t_pos]) if points else np.empty((0, 2))
+    o_xy = shapely.get_coordinates(origins[src]) if points else np.empty((0, 2))
+    if not (points and np.isfinite(t_xy).all() and np.isfinite(o_xy).all()):
+        (src, dst), dist = tree.query_nearest(origins, return_distance=True, all_matches=False)
+        return src, dst, dist
+    gap, nearest = KDTree(t_xy).query(o_xy, k=2)
+    dst = t_pos[nearest[:, 0]]
+    tied = gap[:, 1] - gap[:, 0] <= 1e-9 * np.maximum(gap[:, 1], 1.0)
+    if tied.any():
+        which, to = tree.query_nearest(origins[src[tied]], all_matches=False)
+        dst[np.flatnonzero(tied)[which]] = to
+    return src, dst, shapely.distance(origins[src], targets[dst])
 
 
 def nearest_premises(
@@ -82,10 +132,7 @@ def nearest_premises(
     distance = np.full(n, np.nan)
     nearest_id = np.full(n, None, dtype=object)
     if premises is not None and len(premises) and n:
-        tree = shapely.STRtree(premises.geometry.values)
-        (src, dst), dist = tree.query_nearest(
-            estate_origins(estates, rules=rules), return_distance=True, all_matches=False
-        )
+        src, dst, dist = _nearest(np.asarray(estate_origins(estates, rules=rules)), premises)
         distance[src] = dist
         nearest_id[src] = premises["premises_id"].to_numpy()[dst]
     covered = np.where(np.isnan(distance), False, distance <= rules.layout.walking_distance_m)
