@@ -97,9 +97,55 @@ def union_cells(cells: np.ndarray) -> shapely.Geometry:
     return robust_overlay(shapely.union_all, cells)
 
 
+def _covered(geoms: np.ndarray, polygon: shapely.Geometry) -> np.ndarray:
+    """Which of ``geoms`` lie inside ``polygon`` (boundary included): those need no clipping.
+    False where GEOS cannot tell (invalid input): those are clipped, as before."""
+    try:
+        return np.asarray(shapely.covers(polygon, geoms), dtype=bool)
+    except shapely.errors.GEOSException:
+        return np.zeros(len(geoms), dtype=bool)
+
+
+def _clip(geoms: np.ndarray, polygon: shapely.Geometry) -> np.ndarray:
+    """``geoms`` ∩ ``polygon``, overlaying only the geometries not already inside it (an
+    overlay costs as much as the polygon has vertices; most estates and cells lie inside)."""
+    out = geoms.copy()
+    cut = ~_covered(geoms, polygon)
+    if cut.any():
+        out[cut] = robust_overlay(shapely.intersection, geoms[cut], polygon)
+    return out
+
+
+def _union_groups(pieces: np.ndarray, groups: list[np.ndarray]) -> np.ndarray:
+    """:func:`union_cells` of each group of Voronoi ``pieces``, in one vectorised coverage
+    union over a padded table (one GEOS call instead of one a group); a group whose coverage
+    union fails or is invalid is redone by :func:`union_cells`."""
+    width = max(len(g) for g in groups)
+    table = np.full((len(groups), width), None, dtype=object)
+    for row, group in enumerate(groups):
+        table[row, : len(group)] = pieces[group]
+    try:
+        unions = np.asarray(shapely.coverage_union_all(table, axis=1), dtype=object)
+        bad = ~shapely.is_valid(unions)
+    except shapely.errors.GEOSException:
+        unions = np.full(len(groups), None, dtype=object)
+        bad = np.ones(len(groups), dtype=bool)
+    for row in np.flatnonzero(bad).tolist():
+        unions[row] = union_cells(pieces[groups[row]])
+    return unions
+
+
 def member_cells(polygon: shapely.Geometry, members: np.ndarray, spacing_m: float) -> np.ndarray:
     """Split ``polygon`` among estate geometries: each point to the nearest outline."""
-    clipped = robust_overlay(shapely.intersection, members, polygon)
+    shapely.prepare(polygon)  # many point-in-polygon tests against it below
+    try:
+        return _member_cells(polygon, members, spacing_m)
+    finally:
+        shapely.destroy_prepared(polygon)
+
+
+def _member_cells(polygon: shapely.Geometry, members: np.ndarray, spacing_m: float) -> np.ndarray:
+    clipped = _clip(members, polygon)
     dense = shapely.segmentize(shapely.boundary(clipped), spacing_m)
     coords, owner = shapely.get_coordinates(dense, return_index=True)
     cells = np.full(len(members), None, dtype=object)
@@ -120,11 +166,10 @@ def member_cells(polygon: shapely.Geometry, members: np.ndarray, spacing_m: floa
     )
     order = np.argsort(owner, kind="stable")
     groups = np.split(order, np.flatnonzero(np.diff(owner[order])) + 1)
-    for group in groups:
-        # Voronoi cells share their edges exactly: a coverage union is fast and exact
-        cells[owner[group[0]]] = union_cells(voronoi[group])
+    # Voronoi cells share their edges exactly: a coverage union is fast and exact
+    cells[[int(owner[g[0]]) for g in groups]] = _union_groups(voronoi, groups)
     present = np.flatnonzero(pd.notna(cells))
-    cells[present] = robust_overlay(shapely.intersection, cells[present].astype(object), polygon)
+    cells[present] = _clip(cells[present].astype(object), polygon)
     return cells
 
 
@@ -689,14 +734,15 @@ def propose_boundaries(
     def label_households(lab: int) -> float:
         return float(cells.households[label == lab].sum())
 
+    prem_tree = shapely.STRtree(prem_points)
+
     def keeper(parts: list[np.ndarray]) -> int:
         if len(prem_points):
             best_area, best = 0.0, -1
             for k, part in enumerate(parts):
-                inside = shapely.intersects(
-                    robust_overlay(shapely.union_all, cells.geometry[part]), prem_points
-                )
-                if inside.any() and prem_area[inside].max() > best_area:
+                # the premises in the part's cells (as in their union: the cells tile it)
+                _, inside = prem_tree.query(cells.geometry[part], predicate="intersects")
+                if len(inside) and prem_area[inside].max() > best_area:
                     best_area, best = float(prem_area[inside].max()), k
             if best >= 0:
                 return best
@@ -1088,7 +1134,7 @@ def _assemble(
     for c in range(len(communities)):
         nodes = np.flatnonzero(units.community == c)
         labs = sorted(set(label[nodes].tolist())) if len(nodes) else [c]
-        if len(labs) == 1:
+        if len(labs) == 1:  # kept whole: its own polygon, no overlay
             pieces.setdefault(labs[0], []).append(com_geoms[c])
             continue
         shares = {
@@ -1110,11 +1156,19 @@ def _assemble(
         for lab in labs:
             pieces.setdefault(lab, []).append(shares[lab])
     labs = sorted(pieces)
+    # a union only where pieces come together (a merge, a share of a split or spread
+    # community): a community kept as it was keeps its own polygon
     geoms = np.array(
-        [robust_overlay(shapely.union_all, np.array(pieces[lab], dtype=object)) for lab in labs],
+        [
+            _clean(
+                robust_overlay(shapely.union_all, np.array(pieces[lab], dtype=object))
+                if len(pieces[lab]) > 1
+                else pieces[lab][0]
+            )
+            for lab in labs
+        ],
         dtype=object,
     )
-    geoms = np.array([_clean(g) for g in geoms], dtype=object)
     hh = pd.Series([int(units.households[label == lab].sum()) for lab in labs])
     ids = pd.Series([meta[lab]["id"] for lab in labs], dtype=object)
     origin = np.array([meta[lab]["origin"] for lab in labs])
