@@ -135,6 +135,21 @@ def _union_groups(pieces: np.ndarray, groups: list[np.ndarray]) -> np.ndarray:
     return unions
 
 
+def _voronoi(coords: np.ndarray, polygon: shapely.Geometry) -> np.ndarray:
+    """The Voronoi cell of each point, in the order of the points. GEOS's ``ordered=True``
+    costs more than the diagram itself; each cell holds its own point in its interior, so one
+    STRtree query puts the cells in order (the same polygons). Should a point not find exactly
+    one cell, GEOS orders them."""
+    points = shapely.multipoints(coords)
+    cells = shapely.get_parts(shapely.voronoi_polygons(points, extend_to=polygon))
+    at, cell = shapely.STRtree(cells).query(shapely.points(coords), predicate="within")
+    if len(at) == len(coords) and len(cells) == len(coords) and (np.bincount(at) == 1).all():
+        ordered = np.empty(len(coords), dtype=object)
+        ordered[at] = cells[cell]
+        return ordered
+    return shapely.get_parts(shapely.voronoi_polygons(points, extend_to=polygon, ordered=True))
+
+
 def member_cells(polygon: shapely.Geometry, members: np.ndarray, spacing_m: float) -> np.ndarray:
     """Split ``polygon`` among estate geometries: each point to the nearest outline."""
     shapely.prepare(polygon)  # many point-in-polygon tests against it below
@@ -161,9 +176,7 @@ def _member_cells(polygon: shapely.Geometry, members: np.ndarray, spacing_m: flo
     if len(np.unique(owner)) == 1 or len(coords) < 3:
         cells[owner[0]] = polygon
         return cells
-    voronoi = shapely.get_parts(
-        shapely.voronoi_polygons(shapely.multipoints(coords), extend_to=polygon, ordered=True)
-    )
+    voronoi = _voronoi(coords, polygon)
     order = np.argsort(owner, kind="stable")
     groups = np.split(order, np.flatnonzero(np.diff(owner[order])) + 1)
     # Voronoi cells share their edges exactly: a coverage union is fast and exact
@@ -284,16 +297,31 @@ def _build_units(
     )
 
 
-def _neighbours(units: _Units, hard: np.ndarray, min_border_m: float) -> list[np.ndarray]:
-    """Adjacency lists: cells sharing ≥ ``min_border_m`` of border, not across a hard edge."""
+def _neighbours(
+    units: _Units, hard: np.ndarray, min_border_m: float, movable: np.ndarray | None = None
+) -> list[np.ndarray]:
+    """Adjacency lists: cells sharing ≥ ``min_border_m`` of border, not across a hard edge.
+
+    With ``movable`` (per community: out of range), only the pairs the proposal can use: within
+    one community, or with a cell of a movable community. Two cells of different communities
+    in range are never both regrouped (a proposed community holds the cells of at most one
+    community in range), so their border is not measured.
+    """
     n = len(units.geometry)
     active = np.flatnonzero(units.active)
     geoms = units.geometry[active]
     tree = shapely.STRtree(geoms)
-    i, j = tree.query(geoms, predicate="dwithin", distance=_TOUCH_TOLERANCE_M)
-    keep = i < j
-    i, j = i[keep], j[keep]
     buffered = shapely.buffer(geoms, _TOUCH_TOLERANCE_M)
+    # the pairs whose border can be measured: cell i meets the buffer of cell j (a prepared
+    # intersects, much cheaper than a polygon-to-polygon distance); the others have no
+    # border within the tolerance
+    j, i = tree.query(buffered, predicate="intersects")
+    keep = i < j
+    if movable is not None:
+        ci, cj = units.community[active[i]], units.community[active[j]]
+        keep &= (ci == cj) | movable[ci] | movable[cj]
+    i, j = i[keep], j[keep]
+    # the border of i within the tolerance of j
     edges = shapely.boundary(geoms[i])
     border = shapely.length(robust_overlay(shapely.intersection, edges, buffered[j]))
     ok = border >= min_border_m
@@ -716,7 +744,9 @@ def propose_boundaries(
         active[out_of_range] = True
     cells = _build_units(given, communities, float(layout.tessellation_spacing_m), active)
     hard = _hard_edges(rules, barriers, planned_roads)
-    cells.neighbours = _neighbours(cells, hard, float(layout.neighbour_min_border_m))
+    movable = np.zeros(n_com, bool)
+    movable[out_of_range] = True
+    cells.neighbours = _neighbours(cells, hard, float(layout.neighbour_min_border_m), movable)
     restarts = int(layout.partition_restarts)
     label = cells.community.copy()
     names = communities["name"].astype(str).to_numpy()
@@ -1140,7 +1170,7 @@ def _assemble(
         shares = {
             lab: robust_overlay(
                 shapely.intersection,
-                robust_overlay(shapely.union_all, units.geometry[nodes[label[nodes] == lab]]),
+                union_cells(units.geometry[nodes[label[nodes] == lab]]),
                 com_geoms[c],
             )
             for lab in labs
