@@ -91,8 +91,31 @@ def _proposal_figures(bp, lo: float, hi: float) -> dict[str, float]:
 # --------------------------------------------------------------------------- (a)
 
 
-def _one_size(size: str) -> dict[str, float]:
-    from gis_planner.layout.boundaries import propose_boundaries
+def _reference(rev: str) -> Path:
+    """``gis_planner/layout/boundaries.py`` as it was at git revision ``rev`` (a file)."""
+    text = subprocess.run(
+        ["git", "show", f"{rev}:gis_planner/layout/boundaries.py"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO,
+    ).stdout
+    path = Path(tempfile.gettempdir()) / f"bench_layout_boundaries_{rev}.py"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _one_size(size: str, reference: str | None = None) -> dict[str, float]:
+    if reference:  # the same function as it was at an earlier revision
+        import importlib.util
+
+        spec = importlib.util.spec_from_file_location("_reference_boundaries", reference)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module  # its dataclasses look their module up
+        spec.loader.exec_module(module)
+        propose_boundaries = module.propose_boundaries
+    else:
+        from gis_planner.layout.boundaries import propose_boundaries
 
     kw = _inputs(_ensure(size))
     layout = kw["rules"].layout
@@ -109,22 +132,32 @@ def _one_size(size: str) -> dict[str, float]:
     return figures
 
 
-def part_a(sizes: list[str], runs: int) -> dict[str, dict[str, float]]:
+def _run_one(size: str, reference: Path | None) -> dict[str, float]:
+    command = [sys.executable, "-m", "benchmarks.bench_layout", "--one", size]
+    if reference is not None:
+        command += ["--reference-file", str(reference)]
+    done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=REPO)
+    if done.returncode:
+        print(done.stderr)
+        raise SystemExit(done.returncode)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def part_a(sizes: list[str], runs: int, reference: str | None) -> dict[str, dict[str, float]]:
     out = {}
+    ref_file = _reference(reference) if reference else None
     for size in sizes:
-        samples = []
-        for _ in range(runs):
-            command = [sys.executable, "-m", "benchmarks.bench_layout", "--one", size]
-            done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=REPO)
-            if done.returncode:
-                print(done.stderr)
-                raise SystemExit(done.returncode)
-            samples.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        samples, ref_samples = [], []
+        for _ in range(runs):  # alternately, so that both see the same load
+            samples.append(_run_one(size, None))
+            if ref_file is not None:
+                ref_samples.append(_run_one(size, ref_file))
         median = {k: statistics.median(s[k] for s in samples) for k in samples[0]}
         n_com, n_est, _ = SIZES[size]
         target_s = TARGET_S if size == "province" else TARGET_S / 10
         print(f"(a) {size}: {n_com:,} communities, {n_est:,} estates (median of {runs} runs)")
-        print(f"    time of propose_boundaries   {median['seconds']:8.1f} s   target ≤ {target_s:g} s")
+        seconds = median["seconds"]
+        print(f"    time of propose_boundaries   {seconds:8.1f} s   target ≤ {target_s:g} s")
         each = ", ".join(f"{s['seconds']:.1f}" for s in samples)
         print(f"      each run                   {each}")
         print(
@@ -138,6 +171,14 @@ def part_a(sizes: list[str], runs: int) -> dict[str, dict[str, float]]:
         print(f"    without a proposal           {median['no_proposal']:8.0f}     target 0")
         print(f"    proposed not contiguous      {median['not_contiguous']:8.0f}     target 0")
         print(f"    household units moved        {median['moved']:8.0f}")
+        if ref_samples:
+            ref = {k: statistics.median(s[k] for s in ref_samples) for k in ref_samples[0]}
+            each = ", ".join(f"{s['seconds']:.1f}" for s in ref_samples)
+            print(
+                f"    at {reference} (same runs, alternately): {ref['seconds']:.1f} s "
+                f"({each}), peak {ref['peak_rss_mb']:.0f} MB, {ref['proposed']:.0f} proposed, "
+                f"{ref['moved']:.0f} moved → {ref['seconds'] / median['seconds']:.2f}× faster now"
+            )
         out[size] = median
     return out
 
@@ -415,7 +456,8 @@ def part_c() -> None:
     seconds = time.perf_counter() - start
     fig = _proposal_figures(bp, lo, hi)
     print(f"(c) city, side by side (households range {lo:,.0f}–{hi:,.0f}; target: 0 outside it)")
-    print(f"    {'method':28s} {'time s':>8s} {'regions':>8s} {'> max':>6s} {'< min':>6s} {'moved':>7s}")
+    t, r, above, below, moved = ("time s", "regions", "> max", "< min", "moved")
+    print(f"    {'method':28s} {t:>8s} {r:>8s} {above:>6s} {below:>6s} {moved:>7s}")
     print(
         f"    {'gis_planner (R7 heuristic)':28s} {seconds:8.1f} {fig['proposed']:8.0f} "
         f"{fig['outside_range']:6.0f} {'':6s} {fig['moved']:7.0f}"
@@ -458,18 +500,22 @@ def main() -> None:
     parser.add_argument("--parts", default="a,b,c", help="comma-separated parts: a, b, c")
     parser.add_argument("--sizes", default="city,province", help="sizes of part (a)")
     parser.add_argument("--runs", type=int, default=3, help="runs of each size in part (a)")
+    parser.add_argument(
+        "--reference", help="also time boundaries.py of this git revision (alternate runs)"
+    )
     parser.add_argument("--one", help=argparse.SUPPRESS)
+    parser.add_argument("--reference-file", help=argparse.SUPPRESS)
     parser.add_argument("--maxp", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(_one_size(args.one)))
+        print(json.dumps(_one_size(args.one, args.reference_file)))
         return
     if args.maxp:
         print(json.dumps(_other_maxp(args.maxp)))
         return
     parts = args.parts.split(",")
     if "a" in parts:
-        part_a(args.sizes.split(","), args.runs)
+        part_a(args.sizes.split(","), args.runs, args.reference)
     if "b" in parts:
         part_b()
     if "c" in parts:

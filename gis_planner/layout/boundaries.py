@@ -79,6 +79,7 @@ log = logging.getLogger(__name__)
 
 _TOUCH_TOLERANCE_M = 0.5  # cells of neighbouring communities closer than this touch
 _SLIVER_M2 = 1.0  # polygon parts smaller than this are floating-point noise of the overlay
+_NEIGHBOUR_BLOCK = 5_000  # cells buffered at a time when measuring borders (memory, not policy)
 
 
 # --------------------------------------------------------------------------- cells
@@ -311,20 +312,30 @@ def _neighbours(
     active = np.flatnonzero(units.active)
     geoms = units.geometry[active]
     tree = shapely.STRtree(geoms)
-    buffered = shapely.buffer(geoms, _TOUCH_TOLERANCE_M)
-    # the pairs whose border can be measured: cell i meets the buffer of cell j (a prepared
-    # intersects, much cheaper than a polygon-to-polygon distance); the others have no
-    # border within the tolerance
-    j, i = tree.query(buffered, predicate="intersects")
-    keep = i < j
-    if movable is not None:
-        ci, cj = units.community[active[i]], units.community[active[j]]
-        keep &= (ci == cj) | movable[ci] | movable[cj]
-    i, j = i[keep], j[keep]
-    # the border of i within the tolerance of j
-    edges = shapely.boundary(geoms[i])
-    border = shapely.length(robust_overlay(shapely.intersection, edges, buffered[j]))
-    ok = border >= min_border_m
+    found_i, found_j, found_ok = [], [], []
+    # in blocks of cells, so that their buffers (many vertices each) are never all held
+    for start in range(0, len(geoms), _NEIGHBOUR_BLOCK):
+        block = np.arange(start, min(start + _NEIGHBOUR_BLOCK, len(geoms)))
+        buffered = shapely.buffer(geoms[block], _TOUCH_TOLERANCE_M)
+        # the pairs whose border can be measured: cell i meets the buffer of cell j (a
+        # prepared intersects, much cheaper than a polygon-to-polygon distance); the others
+        # have no border within the tolerance
+        at, i = tree.query(buffered, predicate="intersects")
+        j = block[at]
+        keep = i < j
+        if movable is not None:
+            ci, cj = units.community[active[i]], units.community[active[j]]
+            keep &= (ci == cj) | movable[ci] | movable[cj]
+        i, j, at = i[keep], j[keep], at[keep]
+        # the border of i within the tolerance of j
+        edges = shapely.boundary(geoms[i])
+        border = shapely.length(robust_overlay(shapely.intersection, edges, buffered[at]))
+        found_i.append(i)
+        found_j.append(j)
+        found_ok.append(border >= min_border_m)
+    i = np.concatenate(found_i) if found_i else np.zeros(0, np.int64)
+    j = np.concatenate(found_j) if found_j else np.zeros(0, np.int64)
+    ok = np.concatenate(found_ok) if found_ok else np.zeros(0, bool)
     # a cell that vanished (an estate inside another's outline): joined to the cell holding it
     lost = np.flatnonzero(units.area[active] <= 0)
     if len(lost):
