@@ -42,9 +42,10 @@ has no upper bound, so it would cut a 4,500-household community into as many ≥
 as it can (three), not the fewest parts within 1,500–4,000, and a region may exceed 4,000.
 SKATER, AZP and Ward take a number of regions but no bound on the households of a region, and
 all of them regionalise the whole map, while a plan revision must leave communities in range
-alone. libpysal's ``Rook``/``Queen`` weights need exactly shared vertices, which cells clipped
-to neighbouring communities lack, and its fuzzy contiguity counts corner contacts and knows no
-hard edges; the shared-border rule above is a few lines of shapely.
+alone (``benchmarks/bench_layout.py`` runs spopt's and pygeoda's max-p on the same cells, and
+an exact MIP on small instances). libpysal's ``Rook``/``Queen`` weights need exactly shared
+vertices, which cells clipped to neighbouring communities lack, and its fuzzy contiguity counts
+corner contacts and knows no hard edges; the shared-border rule above is a few lines of shapely.
 """
 
 from __future__ import annotations
