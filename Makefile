@@ -49,6 +49,7 @@ bench: $(STAMP)  ## benchmarks (by hand, not part of the suite); figures go in t
 	$(BIN)/python -m benchmarks.bench_pipeline
 	$(BIN)/python -m benchmarks.bench_map
 	$(BIN)/python -m benchmarks.bench_siting
+	$(BIN)/python -m benchmarks.bench_layout
 
 lint: $(STAMP)  ## ruff (check + format), mypy and import-linter's layer contracts
 	$(BIN)/ruff check .

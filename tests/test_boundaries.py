@@ -475,3 +475,51 @@ def test_R7_split_of_a_gcj02_grid_county_completes_and_conserves_households(rule
     assert out.communities["households"].sum() == 5600
     assert out.communities["scale_status"].eq("ok").all()
     assert _tiles_exactly(out.communities, communities)
+
+
+def test_R7_community_in_range_beside_a_split_keeps_its_own_polygon(rules):
+    # C (six estates in a row: 4,500 households) is split; D to its north (two estates, 2,000
+    # households, in range) is a neighbour of C but changes nothing: its proposed polygon is
+    # its own, vertex for vertex (no overlay redraws it)
+    estates = gdf(
+        _grid_estates("C", [[1000, 1000, 500, 500, 1000, 500]])
+        + [
+            {**row, "geometry": shapely.affinity.translate(row["geometry"], 0, 100)}
+            for row in _grid_estates("D", [[1000, 1000]], prefix="N")
+        ]
+    )
+    north = shapely.Polygon(
+        [(X0, Y0 + 100), (X0 + 200, Y0 + 100), (X0 + 200, Y0 + 200), (X0, Y0 + 200)]
+    )
+    communities = gdf(
+        [
+            {
+                "community_id": "C",
+                "name": "长街社区",
+                "geometry": shapely.box(X0, Y0, X0 + 600, Y0 + 100),
+            },
+            {"community_id": "D", "name": "北街社区", "geometry": north},
+        ]
+    )
+    out = propose_boundaries(estates, communities, rules=rules)
+    proposed = out.communities.set_index("community_id")
+    assert sorted(proposed.index) == ["C", "C-2", "D"]
+    assert proposed.loc["D", "change"] == "unchanged" and proposed.loc["D", "households"] == 2000
+    assert shapely.equals_exact(proposed.loc["D", "geometry"], north, tolerance=0)
+    assert _tiles_exactly(out.communities, communities)
+
+
+def test_voronoi_cells_in_the_order_of_their_points():
+    """The cells of member_cells' Voronoi diagram come back in the order of the sample points
+    (as GEOS's ordered=True gives them), each holding its own point."""
+    from gis_planner.layout import boundaries
+
+    rng = np.random.default_rng(7)
+    coords = np.round(rng.uniform(0, 100, size=(40, 2)), 3)
+    area = shapely.box(-10, -10, 110, 110)
+    cells = boundaries._voronoi(coords, area)
+    expected = shapely.get_parts(
+        shapely.voronoi_polygons(shapely.multipoints(coords), extend_to=area, ordered=True)
+    )
+    assert shapely.equals_exact(cells, expected, tolerance=0).all()
+    assert shapely.contains(cells, shapely.points(coords)).all()

@@ -42,9 +42,10 @@ has no upper bound, so it would cut a 4,500-household community into as many ≥
 as it can (three), not the fewest parts within 1,500–4,000, and a region may exceed 4,000.
 SKATER, AZP and Ward take a number of regions but no bound on the households of a region, and
 all of them regionalise the whole map, while a plan revision must leave communities in range
-alone. libpysal's ``Rook``/``Queen`` weights need exactly shared vertices, which cells clipped
-to neighbouring communities lack, and its fuzzy contiguity counts corner contacts and knows no
-hard edges; the shared-border rule above is a few lines of shapely.
+alone (``benchmarks/bench_layout.py`` runs spopt's and pygeoda's max-p on the same cells, and
+an exact MIP on small instances). libpysal's ``Rook``/``Queen`` weights need exactly shared
+vertices, which cells clipped to neighbouring communities lack, and its fuzzy contiguity counts
+corner contacts and knows no hard edges; the shared-border rule above is a few lines of shapely.
 """
 
 from __future__ import annotations
@@ -79,6 +80,7 @@ log = logging.getLogger(__name__)
 
 _TOUCH_TOLERANCE_M = 0.5  # cells of neighbouring communities closer than this touch
 _SLIVER_M2 = 1.0  # polygon parts smaller than this are floating-point noise of the overlay
+_NEIGHBOUR_BLOCK = 5_000  # cells buffered at a time when measuring borders (memory, not policy)
 
 
 # --------------------------------------------------------------------------- cells
@@ -97,9 +99,70 @@ def union_cells(cells: np.ndarray) -> shapely.Geometry:
     return robust_overlay(shapely.union_all, cells)
 
 
+def _covered(geoms: np.ndarray, polygon: shapely.Geometry) -> np.ndarray:
+    """Which of ``geoms`` lie inside ``polygon`` (boundary included): those need no clipping.
+    False where GEOS cannot tell (invalid input): those are clipped, as before."""
+    try:
+        return np.asarray(shapely.covers(polygon, geoms), dtype=bool)
+    except shapely.errors.GEOSException:
+        return np.zeros(len(geoms), dtype=bool)
+
+
+def _clip(geoms: np.ndarray, polygon: shapely.Geometry) -> np.ndarray:
+    """``geoms`` ∩ ``polygon``, overlaying only the geometries not already inside it (an
+    overlay costs as much as the polygon has vertices; most estates and cells lie inside)."""
+    out = geoms.copy()
+    cut = ~_covered(geoms, polygon)
+    if cut.any():
+        out[cut] = robust_overlay(shapely.intersection, geoms[cut], polygon)
+    return out
+
+
+def _union_groups(pieces: np.ndarray, groups: list[np.ndarray]) -> np.ndarray:
+    """:func:`union_cells` of each group of Voronoi ``pieces``, in one vectorised coverage
+    union over a padded table (one GEOS call instead of one a group); a group whose coverage
+    union fails or is invalid is redone by :func:`union_cells`."""
+    width = max(len(g) for g in groups)
+    table = np.full((len(groups), width), None, dtype=object)
+    for row, group in enumerate(groups):
+        table[row, : len(group)] = pieces[group]
+    try:
+        unions = np.asarray(shapely.coverage_union_all(table, axis=1), dtype=object)
+        bad = ~shapely.is_valid(unions)
+    except shapely.errors.GEOSException:
+        unions = np.full(len(groups), None, dtype=object)
+        bad = np.ones(len(groups), dtype=bool)
+    for row in np.flatnonzero(bad).tolist():
+        unions[row] = union_cells(pieces[groups[row]])
+    return unions
+
+
+def _voronoi(coords: np.ndarray, polygon: shapely.Geometry) -> np.ndarray:
+    """The Voronoi cell of each point, in the order of the points. GEOS's ``ordered=True``
+    costs more than the diagram itself; each cell holds its own point in its interior, so one
+    STRtree query puts the cells in order (the same polygons). Should a point not find exactly
+    one cell, GEOS orders them."""
+    points = shapely.multipoints(coords)
+    cells = shapely.get_parts(shapely.voronoi_polygons(points, extend_to=polygon))
+    at, cell = shapely.STRtree(cells).query(shapely.points(coords), predicate="within")
+    if len(at) == len(coords) and len(cells) == len(coords) and (np.bincount(at) == 1).all():
+        ordered = np.empty(len(coords), dtype=object)
+        ordered[at] = cells[cell]
+        return ordered
+    return shapely.get_parts(shapely.voronoi_polygons(points, extend_to=polygon, ordered=True))
+
+
 def member_cells(polygon: shapely.Geometry, members: np.ndarray, spacing_m: float) -> np.ndarray:
     """Split ``polygon`` among estate geometries: each point to the nearest outline."""
-    clipped = robust_overlay(shapely.intersection, members, polygon)
+    shapely.prepare(polygon)  # many point-in-polygon tests against it below
+    try:
+        return _member_cells(polygon, members, spacing_m)
+    finally:
+        shapely.destroy_prepared(polygon)
+
+
+def _member_cells(polygon: shapely.Geometry, members: np.ndarray, spacing_m: float) -> np.ndarray:
+    clipped = _clip(members, polygon)
     dense = shapely.segmentize(shapely.boundary(clipped), spacing_m)
     coords, owner = shapely.get_coordinates(dense, return_index=True)
     cells = np.full(len(members), None, dtype=object)
@@ -115,16 +178,13 @@ def member_cells(polygon: shapely.Geometry, members: np.ndarray, spacing_m: floa
     if len(np.unique(owner)) == 1 or len(coords) < 3:
         cells[owner[0]] = polygon
         return cells
-    voronoi = shapely.get_parts(
-        shapely.voronoi_polygons(shapely.multipoints(coords), extend_to=polygon, ordered=True)
-    )
+    voronoi = _voronoi(coords, polygon)
     order = np.argsort(owner, kind="stable")
     groups = np.split(order, np.flatnonzero(np.diff(owner[order])) + 1)
-    for group in groups:
-        # Voronoi cells share their edges exactly: a coverage union is fast and exact
-        cells[owner[group[0]]] = union_cells(voronoi[group])
+    # Voronoi cells share their edges exactly: a coverage union is fast and exact
+    cells[[int(owner[g[0]]) for g in groups]] = _union_groups(voronoi, groups)
     present = np.flatnonzero(pd.notna(cells))
-    cells[present] = robust_overlay(shapely.intersection, cells[present].astype(object), polygon)
+    cells[present] = _clip(cells[present].astype(object), polygon)
     return cells
 
 
@@ -239,19 +299,44 @@ def _build_units(
     )
 
 
-def _neighbours(units: _Units, hard: np.ndarray, min_border_m: float) -> list[np.ndarray]:
-    """Adjacency lists: cells sharing ≥ ``min_border_m`` of border, not across a hard edge."""
+def _neighbours(
+    units: _Units, hard: np.ndarray, min_border_m: float, movable: np.ndarray | None = None
+) -> list[np.ndarray]:
+    """Adjacency lists: cells sharing ≥ ``min_border_m`` of border, not across a hard edge.
+
+    With ``movable`` (per community: out of range), only the pairs the proposal can use: within
+    one community, or with a cell of a movable community. Two cells of different communities
+    in range are never both regrouped (a proposed community holds the cells of at most one
+    community in range), so their border is not measured.
+    """
     n = len(units.geometry)
     active = np.flatnonzero(units.active)
     geoms = units.geometry[active]
     tree = shapely.STRtree(geoms)
-    i, j = tree.query(geoms, predicate="dwithin", distance=_TOUCH_TOLERANCE_M)
-    keep = i < j
-    i, j = i[keep], j[keep]
-    buffered = shapely.buffer(geoms, _TOUCH_TOLERANCE_M)
-    edges = shapely.boundary(geoms[i])
-    border = shapely.length(robust_overlay(shapely.intersection, edges, buffered[j]))
-    ok = border >= min_border_m
+    found_i, found_j, found_ok = [], [], []
+    # in blocks of cells, so that their buffers (many vertices each) are never all held
+    for start in range(0, len(geoms), _NEIGHBOUR_BLOCK):
+        block = np.arange(start, min(start + _NEIGHBOUR_BLOCK, len(geoms)))
+        buffered = shapely.buffer(geoms[block], _TOUCH_TOLERANCE_M)
+        # the pairs whose border can be measured: cell i meets the buffer of cell j (a
+        # prepared intersects, much cheaper than a polygon-to-polygon distance); the others
+        # have no border within the tolerance
+        at, i = tree.query(buffered, predicate="intersects")
+        j = block[at]
+        keep = i < j
+        if movable is not None:
+            ci, cj = units.community[active[i]], units.community[active[j]]
+            keep &= (ci == cj) | movable[ci] | movable[cj]
+        i, j, at = i[keep], j[keep], at[keep]
+        # the border of i within the tolerance of j
+        edges = shapely.boundary(geoms[i])
+        border = shapely.length(robust_overlay(shapely.intersection, edges, buffered[at]))
+        found_i.append(i)
+        found_j.append(j)
+        found_ok.append(border >= min_border_m)
+    i = np.concatenate(found_i) if found_i else np.zeros(0, np.int64)
+    j = np.concatenate(found_j) if found_j else np.zeros(0, np.int64)
+    ok = np.concatenate(found_ok) if found_ok else np.zeros(0, bool)
     # a cell that vanished (an estate inside another's outline): joined to the cell holding it
     lost = np.flatnonzero(units.area[active] <= 0)
     if len(lost):
@@ -671,7 +756,9 @@ def propose_boundaries(
         active[out_of_range] = True
     cells = _build_units(given, communities, float(layout.tessellation_spacing_m), active)
     hard = _hard_edges(rules, barriers, planned_roads)
-    cells.neighbours = _neighbours(cells, hard, float(layout.neighbour_min_border_m))
+    movable = np.zeros(n_com, bool)
+    movable[out_of_range] = True
+    cells.neighbours = _neighbours(cells, hard, float(layout.neighbour_min_border_m), movable)
     restarts = int(layout.partition_restarts)
     label = cells.community.copy()
     names = communities["name"].astype(str).to_numpy()
@@ -689,14 +776,15 @@ def propose_boundaries(
     def label_households(lab: int) -> float:
         return float(cells.households[label == lab].sum())
 
+    prem_tree = shapely.STRtree(prem_points)
+
     def keeper(parts: list[np.ndarray]) -> int:
         if len(prem_points):
             best_area, best = 0.0, -1
             for k, part in enumerate(parts):
-                inside = shapely.intersects(
-                    robust_overlay(shapely.union_all, cells.geometry[part]), prem_points
-                )
-                if inside.any() and prem_area[inside].max() > best_area:
+                # the premises in the part's cells (as in their union: the cells tile it)
+                _, inside = prem_tree.query(cells.geometry[part], predicate="intersects")
+                if len(inside) and prem_area[inside].max() > best_area:
                     best_area, best = float(prem_area[inside].max()), k
             if best >= 0:
                 return best
@@ -1088,13 +1176,13 @@ def _assemble(
     for c in range(len(communities)):
         nodes = np.flatnonzero(units.community == c)
         labs = sorted(set(label[nodes].tolist())) if len(nodes) else [c]
-        if len(labs) == 1:
+        if len(labs) == 1:  # kept whole: its own polygon, no overlay
             pieces.setdefault(labs[0], []).append(com_geoms[c])
             continue
         shares = {
             lab: robust_overlay(
                 shapely.intersection,
-                robust_overlay(shapely.union_all, units.geometry[nodes[label[nodes] == lab]]),
+                union_cells(units.geometry[nodes[label[nodes] == lab]]),
                 com_geoms[c],
             )
             for lab in labs
@@ -1110,11 +1198,19 @@ def _assemble(
         for lab in labs:
             pieces.setdefault(lab, []).append(shares[lab])
     labs = sorted(pieces)
+    # a union only where pieces come together (a merge, a share of a split or spread
+    # community): a community kept as it was keeps its own polygon
     geoms = np.array(
-        [robust_overlay(shapely.union_all, np.array(pieces[lab], dtype=object)) for lab in labs],
+        [
+            _clean(
+                robust_overlay(shapely.union_all, np.array(pieces[lab], dtype=object))
+                if len(pieces[lab]) > 1
+                else pieces[lab][0]
+            )
+            for lab in labs
+        ],
         dtype=object,
     )
-    geoms = np.array([_clean(g) for g in geoms], dtype=object)
     hh = pd.Series([int(units.households[label == lab].sum()) for lab in labs])
     ids = pd.Series([meta[lab]["id"] for lab in labs], dtype=object)
     origin = np.array([meta[lab]["origin"] for lab in labs])
