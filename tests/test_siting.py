@@ -233,10 +233,9 @@ def test_R7_best_p_across_components_equals_brute_force_where_greedy_falls_short
         for c in itertools.combinations(range(5), 3)
     )
     assert brute == 60
-    for decompose in (True, False):
-        chosen, info = solve_mclp(sparse.csr_array(dense), weights, 3, decompose=decompose)
-        assert info.objective == 60 and chosen.tolist() == [0, 1, 2]
-        assert info.status == "optimal" and info.mip_gap == 0
+    chosen, info = solve_mclp(sparse.csr_array(dense), weights, 3)
+    assert info.objective == 60 and chosen.tolist() == [0, 1, 2]
+    assert info.status == "optimal" and info.mip_gap == 0
 
 
 def _greedy_trap():
