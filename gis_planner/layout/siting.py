@@ -177,6 +177,13 @@ class _Solution:
     bound: float = -np.inf  # HiGHS's dual bound on the minimum; -inf when unknown
 
 
+# Components with fewer nonzeros than this are solved together in one model (exact all the
+# same: the set cover of disjoint components is the union of theirs); a HiGHS run each would
+# cost more in set-up than in solving (a province has thousands of components of 2–3 sites).
+# A tuning constant of the solver, not a rule.
+_SMALL_COMPONENT_NNZ = 1_000
+
+
 class _Budget:
     """Solver time of one call: each HiGHS run at most ``per_solve_s`` seconds, all of its runs
     together (every component, both models) at most ``total_s`` from the budget's creation."""
@@ -412,8 +419,9 @@ def solve_lscp(
     minimise Σ xⱼ  subject to  Σ_{j covers i} xⱼ ≥ 1 for every row i,  x binary.
     Identical rows are merged first. With ``decompose`` (the default) the model is solved per
     connected component of the coverage graph (rows ↔ sites): the set cover of a union of
-    disjoint components is the union of their set covers, so this is *exact*, and a component
-    with one site covering all of its rows is solved without HiGHS (that site). Each model
+    disjoint components is the union of their set covers, so this is *exact*. A component
+    with one site covering all of its rows is solved without HiGHS (that site), the small ones
+    together in one model, each large one on its own. Each model
     starts from its greedy cover (the solution returned is never worse than greedy).
 
     Parameters
@@ -469,22 +477,29 @@ def solve_lscp(
         chosen_parts.append(blocks.full_col[trivial])  # one site covers the whole component
         lower += float(trivial.sum())
         hard = np.flatnonzero(~trivial)
-        nnz = np.array(
-            [
-                blocks.matrix.indptr[blocks.row_start[k + 1]]
-                - blocks.matrix.indptr[blocks.row_start[k]]
-                for k in hard
-            ],
-            dtype=float,
-        )
-        order = np.argsort(nnz, kind="stable")
-        remaining = float(nnz.sum())
-        for k, size in zip(hard[order], nnz[order], strict=True):
+        n_comp = len(blocks.full_col)
+        comp_nnz = np.diff(blocks.matrix.indptr[blocks.row_start])
+        small = np.zeros(n_comp, bool)
+        small[hard[comp_nnz[hard] < _SMALL_COMPONENT_NNZ]] = True
+        # (block, its columns' positions, components in it, nonzeros)
+        groups: list[tuple[sparse.csr_array, np.ndarray, int, float]] = []
+        if small.any():  # the small components together: one HiGHS run instead of thousands
+            row_in = small[np.repeat(np.arange(n_comp), np.diff(blocks.row_start))]
+            col_in = small[np.repeat(np.arange(n_comp), np.diff(blocks.col_start))]
+            batch = sparse.csr_array(
+                blocks.matrix[np.flatnonzero(row_in)][:, np.flatnonzero(col_in)]
+            )
+            groups.append((batch, blocks.col_order[col_in], int(small.sum()), float(batch.nnz)))
+        for k in hard[~small[hard]]:
             block, columns = blocks.block(int(k))
+            groups.append((block, columns, 1, float(comp_nnz[k])))
+        groups.sort(key=lambda group: group[3])
+        remaining = float(sum(group[3] for group in groups))
+        for block, columns, count, size in groups:
             local, result, bound = _lscp_block(block, budget.limit(size / remaining))
             remaining -= size
             chosen_parts.append(columns[local])
-            lower += max(bound, 2.0)  # no single site covers a non-trivial component
+            lower += max(bound, 2.0 * count)  # no single site covers a non-trivial component
             statuses.append(result.status)
     else:
         local, result, bound = _lscp_block(a, budget.limit())
