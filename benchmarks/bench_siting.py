@@ -14,6 +14,13 @@ Cases (straight-line walking distance 300 m, existing premises fixed where there
 - ``province``: 50,000 estates and 10,000 candidate sites, p = 2,000 — gis_planner only (spopt's
   dense cost matrix alone would be 500 million cells, 4 GB).
 
+- ``--dense`` (gis_planner only, one process): 20,000 estates and 5,000 candidate sites
+  clustered in 20 towns (see ``_dense_inputs``), 600 m, p = 500: about 203,000 pairs. HiGHS
+  cannot prove either optimum within a minute there; the set cover is solved as one model and
+  per connected component of the coverage (``solve_lscp(decompose=...)``), the best p as one
+  model, each within ``--total-time-limit`` seconds (60) per model; printed: pairs, components,
+  time, objective, remaining gap and status, the median of ``--repeats`` (3) runs.
+
 Each (case, implementation) runs in its own process so that its peak memory (max RSS, from
 ``resource.getrusage``) is its own. Printed per run: model build time (for spopt: the dense
 distance matrix, shown separately too, plus ``LSCP/MCLP.from_cost_matrix``; for gis_planner:
@@ -46,6 +53,18 @@ sparse (2–4 candidates within 300 m of a coverable estate); on much denser ins
 optimum within ``layout.solver_time_limit_s``: the solver then returns its best solution (never
 worse than the greedy one it starts from) with ``status`` ``time_limit`` and the remaining gap,
 and ``propose_sites`` warns.
+
+The dense case (2026-12-07, 2 cores shared with other work; median of 3 in one process;
+60 s of solver time per model; 203,377 pairs, 19,255 coverable estates, 146 components)::
+
+    model      solve        time s  objective     gap  status
+    set cover  one model      62.4      1,073   3.73%  time_limit
+    set cover  decomposed     60.1      1,055   1.80%  time_limit
+    best 500   one model      60.5  3,476,989  15.94%  time_limit
+
+Before per-component solving and the repaired greedy start (commit 8a0841b, one run, same
+instance, 60 s each): set cover 1,065 sites (gap 2.9 %), best 500 2,282,696 households
+(gap 76.6 %): its greedy start stopped after 10 sites, so HiGHS began without a solution.
 """
 
 from __future__ import annotations
