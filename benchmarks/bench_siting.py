@@ -14,6 +14,13 @@ Cases (straight-line walking distance 300 m, existing premises fixed where there
 - ``province``: 50,000 estates and 10,000 candidate sites, p = 2,000 — gis_planner only (spopt's
   dense cost matrix alone would be 500 million cells, 4 GB).
 
+- ``--dense`` (gis_planner only, one process): 20,000 estates and 5,000 candidate sites
+  clustered in 20 towns (see ``_dense_inputs``), 600 m, p = 500: about 203,000 pairs. HiGHS
+  cannot prove either optimum within a minute there; the set cover is solved as one model and
+  per connected component of the coverage (``solve_lscp(decompose=...)``), the best p as one
+  model, each within ``--total-time-limit`` seconds (60) per model; printed: pairs, components,
+  time, objective, remaining gap and status, the median of ``--repeats`` (3) runs.
+
 Each (case, implementation) runs in its own process so that its peak memory (max RSS, from
 ``resource.getrusage``) is its own. Printed per run: model build time (for spopt: the dense
 distance matrix, shown separately too, plus ``LSCP/MCLP.from_cost_matrix``; for gis_planner:
@@ -46,6 +53,18 @@ sparse (2–4 candidates within 300 m of a coverable estate); on much denser ins
 optimum within ``layout.solver_time_limit_s``: the solver then returns its best solution (never
 worse than the greedy one it starts from) with ``status`` ``time_limit`` and the remaining gap,
 and ``propose_sites`` warns.
+
+The dense case (2026-12-07, 2 cores shared with other work; median of 3 in one process;
+60 s of solver time per model; 203,377 pairs, 19,255 coverable estates, 146 components)::
+
+    model      solve        time s  objective     gap  status
+    set cover  one model      62.4      1,073   3.73%  time_limit
+    set cover  decomposed     60.1      1,055   1.80%  time_limit
+    best 500   one model      60.5  3,476,989  15.94%  time_limit
+
+Before per-component solving and the repaired greedy start (commit 8a0841b, one run, same
+instance, 60 s each): set cover 1,065 sites (gap 2.9 %), best 500 2,282,696 households
+(gap 76.6 %): its greedy start stopped after 10 sites, so HiGHS began without a solution.
 """
 
 from __future__ import annotations
@@ -62,6 +81,14 @@ import numpy as np
 
 DATA = Path(__file__).resolve().parent / "data"
 DISTANCE_M = 300.0
+DENSE = {  # the dense case: estates, candidate sites, towns, spread (m), walking distance (m), p
+    "estates": 20_000,
+    "sites": 5_000,
+    "towns": 20,
+    "sigma_m": 1_500.0,
+    "distance_m": 600.0,
+    "p": 500,
+}
 CASES = {
     # name: (communities, estates, candidate sites, p)
     "county": (250, 5_000, 1_000, 200),
@@ -122,6 +149,84 @@ def _inputs(case: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
         sites,
         p,
     )
+
+
+def _dense_inputs() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(demand points xy, weights, candidate sites xy) of the dense case (seed 12).
+
+    20 town centres uniform in a 100 km square; each estate and each candidate site belongs to
+    a town drawn at random and lies at a normal offset (σ = 1.5 km per axis) from its centre;
+    households uniform in 20–399. Within 600 m that is about 203,000 estate–site pairs, 19,255
+    coverable estates and 146 connected components (one or two big ones per town, up to
+    about 500 sites and 1,500 distinct demand rows, and over a hundred of one site).
+    """
+    rng = np.random.default_rng(12)
+    centres = rng.uniform(0, 100_000, (DENSE["towns"], 2))
+    town_e = rng.integers(0, DENSE["towns"], DENSE["estates"])
+    town_s = rng.integers(0, DENSE["towns"], DENSE["sites"])
+    estates = centres[town_e] + rng.normal(0, DENSE["sigma_m"], (DENSE["estates"], 2))
+    sites = centres[town_s] + rng.normal(0, DENSE["sigma_m"], (DENSE["sites"], 2))
+    households = rng.integers(20, 400, DENSE["estates"]).astype(float)
+    return estates, households, sites
+
+
+def _dense(repeats: int, total_s: float) -> None:
+    """The dense case in this process, median of ``repeats``: the set cover as one model and
+    per component; the best p (one model either way)."""
+    import shapely
+
+    from gis_planner.layout import siting
+
+    demand, weights, sites = _dense_inputs()
+    i, j, _ = siting.coverage_pairs(
+        shapely.points(demand), shapely.points(sites), distance_m=DENSE["distance_m"]
+    )
+    cover = siting.coverage_matrix(i, j, len(demand), len(sites))
+    coverable = np.flatnonzero(np.diff(cover.indptr) > 0)
+    components = siting.coverage_components(cover[coverable])[0]
+    p = int(DENSE["p"])
+    variants = (
+        ("lscp", "one model", False),
+        ("lscp", "decomposed", True),
+        ("mclp", "one model", False),
+    )
+    runs: dict[tuple[str, str], list[tuple[float, float, float, str]]] = {}
+    for _ in range(repeats):
+        for model, impl, decompose in variants:
+            start = time.perf_counter()
+            if model == "lscp":
+                _, info = siting.solve_lscp(
+                    cover[coverable],
+                    time_limit_s=600,
+                    total_time_limit_s=total_s,
+                    decompose=decompose,
+                )
+            else:
+                _, info = siting.solve_mclp(
+                    cover, weights, p, time_limit_s=600, total_time_limit_s=total_s
+                )
+            seconds = time.perf_counter() - start
+            runs.setdefault((model, impl), []).append(
+                (seconds, info.objective, info.mip_gap, info.status)
+            )
+            print(f"  {model} {impl}: {seconds:.1f} s {info}", file=sys.stderr, flush=True)
+    print(
+        f"dense: {len(demand):,} estates × {len(sites):,} sites within "
+        f"{DENSE['distance_m']:.0f} m: {cover.nnz:,} pairs, {len(coverable):,} coverable "
+        f"estates, {components} components; total solver time limit {total_s:.0f} s per "
+        f"model; median of {repeats}"
+    )
+    head = f"{'model':<10} {'solve':<11} {'time s':>7} {'objective':>10} {'gap':>7}  status"
+    print(head)
+    print("-" * len(head))
+    for (model, impl), rows in runs.items():
+        name = "set cover" if model == "lscp" else f"best {p}"
+        statuses = sorted({r[3] for r in rows})
+        print(
+            f"{name:<10} {impl:<11} {np.median([r[0] for r in rows]):>7.1f} "
+            f"{np.median([r[1] for r in rows]):>10,.0f} "
+            f"{np.median([r[2] for r in rows]):>7.2%}  {'/'.join(statuses)}"
+        )
 
 
 def _peak_mb() -> float:
@@ -213,9 +318,21 @@ def main() -> None:
     parser.add_argument(
         "--solver", default="highs", choices=("highs", "cbc"), help="spopt's solver (PuLP)"
     )
+    parser.add_argument(
+        "--dense",
+        action="store_true",
+        help="the dense case only: one model vs decomposed (in one process)",
+    )
+    parser.add_argument("--repeats", type=int, default=3, help="runs of the dense case")
+    parser.add_argument(
+        "--total-time-limit", type=float, default=60.0, help="dense: solver seconds per model"
+    )
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--impl", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.dense:
+        _dense(args.repeats, args.total_time_limit)
+        return
     if args.one:
         result = _ours(args.one) if args.impl == "ours" else _spopt(args.one, args.solver)
         print(json.dumps(result))

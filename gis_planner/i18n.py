@@ -1094,6 +1094,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "没有现有或规划的用房：至用房的距离栅格（现状）全部为无数据",
         "no premises: the accessibility raster holds no distances",
     ),
+    "solver_time_budget": (
+        "{model} 模型在求解时限内未能证明最优（已用 {seconds:.0f} s；每次求解 layout.solver_time_limit_s = {per_solve:.0f} s，每次运行合计 layout.solver_total_time_limit_s = {total:.0f} s）：保留已找到的最好方案（不劣于贪心解），距最优至多差 {gap:.2%}；如需证明最优，可在规则中放宽这两个时限",
+        "the {model} model stopped at the solver time limit before proving the optimum ({seconds:.0f} s used; {per_solve:.0f} s per solve, layout.solver_time_limit_s, and {total:.0f} s per run, layout.solver_total_time_limit_s): the best solution found is kept (never worse than the greedy one), at most {gap:.2%} from the optimum; raise these limits in the rules to prove it",
+    ),
     # map: layout proposals
     "map_layer_proposed": ("拟调整社区边界", "Proposed community boundaries"),
     "map_layer_sites_lscp": ("集合覆盖选址（{n} 处）", "Proposed sites: set cover ({n})"),

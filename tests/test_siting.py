@@ -15,6 +15,7 @@ from shapely.geometry import LineString
 from gis_planner.errors import InputError
 from gis_planner.layout.siting import (
     build_network,
+    coverage_components,
     network_coverage,
     propose_sites,
     solve_lscp,
@@ -169,6 +170,133 @@ def test_solvers_match_brute_force_on_small_random_instances():
 def test_set_cover_refuses_uncoverable_rows():
     with pytest.raises(ValueError, match="at least one site"):
         solve_lscp(sparse.csr_array(np.array([[1, 0], [0, 0]])))
+
+
+# --------------------------------------------------------------------------- components, time
+
+
+def _two_components():
+    """Two coverage components, their sites interleaved (columns 0, 2, 4 | 1, 3, 5).
+
+    A (rows 0–3, sites 0, 2, 4 in a line): rows {0}, {0, 2}, {2, 4}, {4} — two sites (0 and 4)
+    are needed and enough. B (rows 4–6, sites 1, 3, 5 in a triangle): rows {1, 3}, {3, 5},
+    {1, 5} — any two sites, never one. On paper the set cover is 2 + 2 = 4 sites.
+    """
+    rows = [[0], [0, 2], [2, 4], [4], [1, 3], [3, 5], [1, 5]]
+    dense = np.zeros((len(rows), 6), dtype=int)
+    for i, cols in enumerate(rows):
+        dense[i, cols] = 1
+    return dense
+
+
+def test_R7_set_cover_of_two_disjoint_components_is_the_sum_of_each():
+    dense = _two_components()
+    n, row_label, col_label = coverage_components(sparse.csr_array(dense))
+    assert n == 2
+    assert len(set(row_label[:4])) == 1 and len(set(row_label[4:])) == 1
+    assert row_label[0] != row_label[4] and col_label[0] != col_label[1]
+    each = [
+        solve_lscp(sparse.csr_array(dense[r][:, c]))[1].objective
+        for r, c in ((slice(0, 4), [0, 2, 4]), (slice(4, 7), [1, 3, 5]))
+    ]
+    assert each == [2, 2]
+    for decompose in (True, False):
+        chosen, info = solve_lscp(sparse.csr_array(dense), decompose=decompose)
+        assert info.objective == len(chosen) == 4 == sum(each)
+        assert info.status == "optimal" and info.mip_gap == 0
+        assert (dense[:, chosen].sum(axis=1) > 0).all()
+        assert {0, 4} <= set(chosen.tolist())  # A's ends are forced
+
+
+def test_R7_component_with_one_site_covering_it_takes_that_site():
+    # a third component: rows 7 and 8 both within reach of site 6 only → site 6, 5 sites in all
+    dense = np.zeros((9, 7), dtype=int)
+    dense[:7, :6] = _two_components()
+    dense[7:, 6] = 1
+    chosen, info = solve_lscp(sparse.csr_array(dense))
+    assert info.objective == 5 and 6 in chosen.tolist()
+
+
+def test_R7_best_p_across_components_equals_brute_force_where_greedy_falls_short():
+    # component A: six households' rows a–f of weight 10, sites {a,b}, {c,d}, {e,f}, {a,c,e};
+    # component B: one row of weight 12, one site. p = 3.
+    # greedy: {a,c,e} (+30), B (+12), one pair (+10) = 52, i.e. two sites in A and one in B;
+    # the best two sites of A cover 40, so per-component allocation stays at 52;
+    # on paper the optimum is the three pairs of A, 60 (B left out).
+    dense = np.zeros((7, 5), dtype=int)
+    for col, rows in enumerate(([0, 1], [2, 3], [4, 5], [0, 2, 4])):
+        dense[rows, col] = 1
+    dense[6, 4] = 1
+    weights = np.array([10, 10, 10, 10, 10, 10, 12])
+    brute = max(
+        weights[dense[:, list(c)].sum(axis=1) > 0].sum()
+        for c in itertools.combinations(range(5), 3)
+    )
+    assert brute == 60
+    chosen, info = solve_mclp(sparse.csr_array(dense), weights, 3)
+    assert info.objective == 60 and chosen.tolist() == [0, 1, 2]
+    assert info.status == "optimal" and info.mip_gap == 0
+
+
+def _greedy_trap():
+    """Rows 1–6; sites O1 = {1,2,3}, O2 = {4,5,6}, G = {1,2,4,5}, T1 = {3}, T2 = {6}, and
+    H = {2}, K = {5} (so that no two rows have the same sites and none are merged).
+
+    On paper: the optimum is O1 + O2 (2 sites); greedy takes G first (4 rows), then one site
+    for row 3 and one for row 6 — 3 sites.
+    """
+    dense = np.zeros((6, 7), dtype=int)
+    sites = ([0, 1, 2], [3, 4, 5], [0, 1, 3, 4], [2], [5], [1], [4])
+    for col, rows in enumerate(sites):
+        dense[rows, col] = 1
+    return dense
+
+
+def test_R7_time_limit_hit_keeps_the_greedy_solution_and_reports_the_gap():
+    dense = sparse.csr_array(_greedy_trap())
+    assert solve_lscp(dense)[1].objective == 2  # with time: the optimum
+    for decompose in (True, False):
+        chosen, info = solve_lscp(dense, total_time_limit_s=0, decompose=decompose)
+        assert info.status == "time_limit"
+        assert info.objective == len(chosen) == 3  # greedy, still a cover
+        assert (_greedy_trap()[:, chosen].sum(axis=1) > 0).all()
+        # no site covers all six rows, so at least 2 are needed: gap (3 − 2) / 3
+        assert info.mip_gap == pytest.approx(1 / 3)
+    # best 1 site within no time: greedy's G (4 rows of weight 1), proven all the same by the
+    # bound (the heaviest site, 4)
+    chosen, info = solve_mclp(dense, np.ones(6), 1, total_time_limit_s=0)
+    assert chosen.tolist() == [2] and info.objective == 4
+    assert info.status == "optimal" and info.mip_gap == 0
+    # best 2 sites: greedy G + T1 = 5 rows; bound the two heaviest sites 4 + 3 = 7 > 6 rows → 6
+    chosen, info = solve_mclp(dense, np.ones(6), 2, total_time_limit_s=0)
+    assert info.objective == 5 and info.mip_gap == pytest.approx(1 / 5)
+    assert solve_mclp(dense, np.ones(6), 2)[1].objective == 6  # with time: O1 + O2
+
+
+def test_R7_run_out_of_solver_time_warns_with_the_gap(rules):
+    # seven estates 250 m apart (x = 0 … 1,500 m), sites at x = 250, 750 and 1,250 m, each
+    # reaching three estates: the set cover needs all three (E1, E4 and E7 have one site each)
+    # and greedy finds them, but with no solver time the only bound is 2 (no site reaches
+    # every estate): gap (3 − 2) / 3, and the run warns.
+    no_time = rules.with_overrides({"layout": {"solver_total_time_limit_s": 0}})
+    sites = gdf(
+        [
+            {"site_id": f"S{k + 1}", "name": f"{k + 1}号点", "geometry": pt(x, 0)}
+            for k, x in enumerate((250, 750, 1250))
+        ]
+    )
+    estates = _line_estates(households=(100,) * 7)
+    out = propose_sites(estates, None, rules=no_time, candidate_sites=sites, p=1)
+    info = out.solves["lscp"]
+    assert info.status == "time_limit" and info.objective == 3
+    assert info.mip_gap == pytest.approx(1 / 3)
+    assert sorted(out.sites.loc[out.sites["model"] == "lscp", "site_id"]) == ["S1", "S2", "S3"]
+    assert warned(out.warnings, "solver_time_budget", model="lscp")
+    # the best single site is proven by its bound (no site reaches more than 300 households)
+    assert out.solves["mclp"].status == "optimal"
+    assert not warned(out.warnings, "solver_time_budget", model="mclp")
+    with_time = propose_sites(estates, None, rules=rules, candidate_sites=sites, p=1)
+    assert with_time.solves["lscp"].status == "optimal" and not with_time.warnings
 
 
 # --------------------------------------------------------------------------- network
