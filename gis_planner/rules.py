@@ -336,6 +336,7 @@ RANGE_CONSTRAINTS: tuple[tuple[str, str], ...] = (
     ("layout.partition_restarts", "count1"),
     ("layout.new_sites_p", "count1"),
     ("layout.solver_time_limit_s", "positive"),
+    ("layout.solver_total_time_limit_s", "non_negative"),
     ("layout.accessibility_cell_m", "positive"),
     ("settings.household_size", "positive"),
     ("settings.households_mismatch_warning_share", "share"),
