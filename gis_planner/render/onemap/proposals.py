@@ -19,7 +19,7 @@ import geopandas as gpd
 import pandas as pd
 
 from gis_planner.i18n import label, tr
-from gis_planner.render.onemap.geometry import geojson, line_parts, to_display
+from gis_planner.render.onemap.geometry import encode, line_parts, to_display
 from gis_planner.render.onemap.popups import (
     BARRIER_ROWS,
     PROPOSED_ROWS,
@@ -88,7 +88,7 @@ def proposal_layers(
             layers["paths"] = {
                 "name": tr("map_layer_paths", lang),
                 "type": "shape",
-                "features": [{"g": geojson(lines)}],
+                "features": [{"g": encode(lines)}],
                 "style": STYLES["paths"],
                 "show": False,
                 "proposal": True,
