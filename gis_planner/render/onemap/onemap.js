@@ -131,21 +131,27 @@
   var Outline = L.Polygon.extend({
     _containsPoint: function (p) { return L.Polyline.prototype._containsPoint.call(this, p, true); }
   });
-  function shape(g, options) {
+  function latlngs(g) {
     if (g.p) {
       var rings = decode([].concat.apply([], g.p)), polygons = [], at = 0;
       g.p.forEach(function (polygon) {
         polygons.push(rings.slice(at, at + polygon.length));
         at += polygon.length;
       });
-      var Shape = options.fill === false ? Outline : L.Polygon;
-      return new Shape(polygons.length === 1 ? polygons[0] : polygons, options);
+      return polygons.length === 1 ? polygons[0] : polygons;
     }
-    if (g.l) {
-      var lines = decode(g.l);
-      return L.polyline(lines.length === 1 ? lines[0] : lines, options);
+    var lines = decode(g.l);
+    return lines.length === 1 ? lines[0] : lines;
+  }
+  function shape(f, options) {
+    var g = f.g;
+    if (!g.p && !g.l) {
+      return L.GeoJSON.geometryToLayer({type: 'Feature', geometry: g, properties: {}}, options);
     }
-    return L.GeoJSON.geometryToLayer({type: 'Feature', geometry: g, properties: {}}, options);
+    // decoded once per feature: the layers drawn from another's features share its vertices
+    if (!f.ll) { f.ll = latlngs(g); }
+    if (g.l) { return L.polyline(f.ll, options); }
+    return new (options.fill === false ? Outline : L.Polygon)(f.ll, options);
   }
   // Shapes share one canvas (style.SHAPES_PANE), drawn in the order of their layer's z: a
   // layer switched on again is drawn last, so the layers above it are brought up again.
@@ -254,7 +260,7 @@
       if (spec.type === 'marker') {
         layer = marker(spec, f);
       } else {
-        layer = shape(f.g, spec.type === 'derived'
+        layer = shape(f, spec.type === 'derived'
                                 ? L.Util.extend({pane: spec.pane}, spec.style) : style(spec, f));
       }
       if (!layer) { return; }
