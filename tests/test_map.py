@@ -24,7 +24,6 @@ from gis_planner.render import onemap as maps
 from gis_planner.render.onemap import assets, basemaps, style, values
 from gis_planner.render.onemap.geometry import decode
 from gis_planner.render.onemap.records import unpack
-from gis_planner.render.onemap.texts import text as map_text
 
 from .conftest import gdf, pt, square, two_communities, write_layers
 
@@ -190,6 +189,11 @@ def results(tmp_path_factory):
 @pytest.fixture(scope="module")
 def page_zh(results) -> str:
     return maps.render_map(maps.build_map(results))
+
+
+def map_text(key: str, lang: str, /, **values: object) -> str:
+    """The one-map's own text ``key`` (``map_{key}`` in :data:`gis_planner.i18n.MESSAGES`)."""
+    return tr(f"map_{key}", lang, **values)
 
 
 def page_data(page: str) -> dict:

@@ -58,7 +58,6 @@ from gis_planner.render.onemap.style import (
     STYLES,
     marker_px,
 )
-from gis_planner.render.onemap.texts import text
 from gis_planner.render.onemap.values import is_missing
 
 if TYPE_CHECKING:
@@ -120,7 +119,7 @@ def layer_data(results: Results, *, lang: str, shift: bool) -> dict[str, Layer]:
 
 def straight_line(key: str, distance: float, lang: str) -> str:
     """The map's text ``key`` for a straight-line ``distance`` (m): "300 米（直线）…"."""
-    return text(key, lang, distance=distance, how=text("straight_line", lang))
+    return tr(f"map_{key}", lang, distance=distance, how=tr("map_straight_line", lang))
 
 
 def communities_layer(

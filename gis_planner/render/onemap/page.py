@@ -55,7 +55,6 @@ from gis_planner.render.onemap.offline import check_offline
 from gis_planner.render.onemap.records import pack
 from gis_planner.render.onemap.slots import Slots
 from gis_planner.render.onemap.style import COMMUNITY_COLOURS, NO_STATUS_COLOUR, SHAPES_PANE
-from gis_planner.render.onemap.texts import text
 
 if TYPE_CHECKING:
     from gis_planner.results import Results
@@ -215,7 +214,7 @@ def _texts(lang: str) -> dict[str, str]:
         "none": tr("map_search_none", lang),
     }
     for key in ("layers_button", "legend_button", "close", "layer_hidden"):
-        texts[key] = text(key, lang)
+        texts[key] = tr(f"map_{key}", lang)
     return texts
 
 

@@ -125,8 +125,9 @@ PROPOSAL_LAYERS = ("proposed", "sites_lscp", "sites_mclp", "paths", "barriers")
 #: the tiles (200) and the markers (600). One canvas, not one per layer: a canvas takes every
 #: click and hover over the map, so the canvas of an upper layer would hide the features of
 #: the layers below it from the mouse; on one canvas Leaflet finds the topmost feature.
-#: A canvas, not SVG: a city of 20,000 estates is some 40,000 shapes, which as SVG elements
-#: took the browser 3.3 s to lay out (``benchmarks/bench_map.py``).
+#: A canvas, not SVG: a city of 20,000 estates is some 40,000 shapes; as SVG elements, each with
+#: its own event listeners, styling and laying them out took most of the page's load time
+#: (profiled with ``benchmarks/bench_map.py``'s city).
 SHAPES_PANE = ("gp-shapes", 400)
 #: Stacking of the overlays: their drawing order on the canvas of :data:`SHAPES_PANE` (the
 #: page's script keeps it when a layer is switched on again).
