@@ -13,6 +13,10 @@ most 2 s and 5 MB, the demo in 0.5 MB).
     python -m benchmarks.bench_map                        # demo, 5,000 and 20,000 estates
     python -m benchmarks.bench_map --estates 0            # demo only
     python -m benchmarks.bench_map --estates 20000        # demo and the city
+    python -m benchmarks.bench_map --compare OLD/map_scale_20000.html NEW/map_scale_20000.html
+
+``--compare`` opens given pages in turn (so that they share whatever else loads the machine)
+and prints, beside the page's clock, its main thread's CPU time from a Chromium trace.
     python -m benchmarks.bench_map --json benchmarks/data/bench_map.json
 
 (from the repository root, as ``make bench`` runs it).
@@ -100,6 +104,76 @@ def browser_render_ms(path: Path, repeat: int) -> dict[str, float] | None:
     return {"ready_ms": statistics.median(ready), "wall_ms": statistics.median(wall)}
 
 
+#: Trace categories that record the main thread's tasks with their CPU time (``tdur``).
+TRACE_CATEGORIES = [
+    "toplevel",
+    "devtools.timeline",
+    "disabled-by-default-devtools.timeline",
+]
+#: Names of a top-level task (Chromium versions differ; some record both, one inside the other).
+TASKS = ("RunTask", "ThreadControllerImpl::RunTask")
+
+
+def _main_thread_cpu_ms(trace: Path) -> float:
+    """CPU time (ms) of the page's main thread in a Chromium trace: the ``tdur`` of its
+    top-level tasks, which other work on the machine disturbs less than the page's clock."""
+    events = json.loads(trace.read_text(encoding="utf-8"))
+    events = events["traceEvents"] if isinstance(events, dict) else events
+    main = {
+        (e["pid"], e["tid"])
+        for e in events
+        if e.get("name") == "thread_name" and e.get("args", {}).get("name") == "CrRendererMain"
+    }
+    # per thread and task name: one Chromium nests both names, one task in the other
+    totals: dict[tuple[int, int, str], float] = {}
+    for e in events:
+        if e.get("ph") == "X" and e.get("name") in TASKS and (e["pid"], e["tid"]) in main:
+            key = (e["pid"], e["tid"], e["name"])
+            totals[key] = totals.get(key, 0.0) + e.get("tdur", 0) / 1000
+    return max(totals.values(), default=float("nan"))
+
+
+def compare_pages(paths: list[Path], repeat: int) -> None:
+    """Open each page ``repeat`` times, the pages in turn (so that they share the machine's
+    load), and print the median ``__mapReadyMs`` and main-thread CPU time of each."""
+    from playwright.sync_api import sync_playwright
+
+    ready: dict[Path, list[float]] = {p: [] for p in paths}
+    cpu: dict[Path, list[float]] = {p: [] for p in paths}
+    with tempfile.TemporaryDirectory(prefix="bench_map_trace_") as tmp, sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        for _ in range(repeat):
+            for path in paths:
+                context = browser.new_context(viewport={"width": 1400, "height": 900})
+                context.route(
+                    "**/*",
+                    lambda route: (
+                        route.continue_()
+                        if route.request.url.startswith("file://")
+                        else route.abort()
+                    ),
+                )
+                page = context.new_page()
+                trace = Path(tmp) / "trace.json"
+                browser.start_tracing(page=page, path=str(trace), categories=TRACE_CATEGORIES)
+                page.goto(path.resolve().as_uri())
+                page.wait_for_function("window.__mapReady === true", timeout=180_000)
+                ready[path].append(float(page.evaluate("window.__mapReadyMs")))
+                browser.stop_tracing()
+                cpu[path].append(_main_thread_cpu_ms(trace))
+                context.close()
+        browser.close()
+    for path in paths:
+        print(
+            f"{path}: {path.stat().st_size / 1e6:.2f} MB; "
+            f"ready {statistics.median(ready[path]):.0f} ms, "
+            f"main-thread CPU {statistics.median(cpu[path]):.0f} ms (medians of {repeat})",
+            flush=True,
+        )
+
+
 def bench(name: str, layers: Path, out: Path, repeat: int) -> dict[str, object]:
     start = time.perf_counter()
     results = analyse(load_layers(layers))
@@ -154,7 +228,18 @@ def main(argv: list[str] | None = None) -> int:
         "--out", type=Path, default=None, help="keep the maps (and the synthetic layers) here"
     )
     parser.add_argument("--json", type=Path, default=None, help="write the figures as JSON")
+    parser.add_argument(
+        "--compare",
+        type=Path,
+        nargs="+",
+        default=None,
+        help="only open these map.html files in turn (e.g. before/after a change, kept with "
+        "--out) and print each one's median time to ready and main-thread CPU time",
+    )
     args = parser.parse_args(argv)
+    if args.compare:
+        compare_pages(args.compare, args.repeat)
+        return 0
 
     with tempfile.TemporaryDirectory(prefix="bench_map_") as tmp:
         out = args.out or Path(tmp)
