@@ -472,6 +472,62 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "the estates' CRS {crs} is geographic: road crossings cannot be measured in metres; reproject to {working} first",
     ),
     # map
+    # the one-map's own texts (gis_planner.render.onemap): controls, basemap notes, title
+    # parts, popup labels; worded for planners (no environment variable or setting name)
+    # controls
+    "map_layers_button": ("图层", "Layers"),
+    "map_legend_button": ("图例", "Legend"),
+    "map_close": ("关闭", "Close"),
+    "map_layer_hidden": ("图层未显示，点击显示", "layer hidden: click to show"),
+    # title: 数字社区一张图 — 德清县 — 方案：… — 2030 年规划
+    "map_title_scenario": ("方案：{name}", "scenario: {name}"),
+    "map_title_plan_year": ("{year} 年规划", "plan year {year}"),
+    "map_title_data_year": ("{year} 年现状", "as of {year}"),
+    # premises and site icons shrink as the map zooms out and hide at a county's scale
+    "map_markers_zoom": (
+        "缩小地图时图标随之变小，缩至全县范围时隐藏，放大即显示",
+        "icons shrink as the map zooms out and hide at the scale of the whole county; zoom in "
+        "to see them",
+    ),
+    # basemaps
+    "map_base_tianditu_vec": ("天地图 矢量", "Tianditu map"),
+    "map_base_tianditu_img": ("天地图 影像", "Tianditu imagery"),
+    "map_base_osm_fallback": (
+        "底图为 OpenStreetMap（未配置天地图）",
+        "Basemap: OpenStreetMap (Tianditu not configured)",
+    ),
+    "map_base_not_configured": ("未配置天地图", "Tianditu not configured"),
+    "map_tianditu_attribution": ("天地图", "Tianditu"),
+    "map_approval_number": ("审图号：{number}", "map approval no. {number}"),
+    # distances: the reach is a straight-line buffer; sites and the access raster follow the
+    # walking network when the run has one (``paths``)
+    "map_straight_line": ("直线", "straight line"),
+    "map_walking": ("步行", "walking"),
+    "map_reach_layer": (
+        "社区用房 {distance:g} 米范围（{how}）",
+        "Within {distance:g} m of premises ({how})",
+    ),
+    "map_covered": ("{distance:g} 米（{how}）内有用房", "Premises within {distance:g} m ({how})"),
+    "map_households_covered": (
+        "{distance:g} 米（{how}）内户数",
+        "Households within {distance:g} m ({how})",
+    ),
+    "map_households_in_reach": (
+        "{distance:g} 米（{how}）内尚未覆盖户数",
+        "Uncovered households within {distance:g} m ({how})",
+    ),
+    # proposed communities and sites (R7)
+    "map_area_ha": ("面积（公顷）", "Area (ha)"),
+    "map_compactness": ("紧凑度（圆形=1）", "Compactness (circle = 1)"),
+    "map_compactness_note": (
+        "紧凑度 = 4π × 面积 ÷ 周长²：圆形为 1，边界越狭长曲折越接近 0",
+        "compactness = 4π × area ÷ perimeter²: 1 for a circle, nearer 0 the longer and more "
+        "ragged the boundary",
+    ),
+    "map_site": ("点位", "Site"),
+    "map_site_estate": ("小区内 {id}", "in estate {id}"),
+    "map_site_development_parcel": ("出让地块 {id}", "in development parcel {id}"),
+    "map_site_candidate_sites": ("备选点位 {id}", "candidate site {id}"),
     "map_title": ("数字社区一张图", "Digital community one-map"),
     "map_layer_communities": ("社区：用房达标情况", "Communities: premises status"),
     "map_layer_estates": ("小区：开转封评估", "Estates: open-to-enclosed status"),

@@ -78,9 +78,15 @@ def hostile_folder(tmp_path: Path, payload: str) -> Path:
 
 
 def _map_data(page: str) -> dict:
+    """The map's data, its features as records (as the page's script rebuilds them)."""
+    from gis_planner.render.onemap.records import unpack
+
     match = re.search(r'<script type="application/json" id="gp-data">(.*?)</script>', page, re.S)
     assert match, "the map's data block is missing"
-    return json.loads(match.group(1))
+    data = json.loads(match.group(1))
+    for layer_id, features in unpack(data).items():
+        data["layers"][layer_id]["features"] = features
+    return data
 
 
 @pytest.mark.parametrize("kind", list(PAYLOADS))

@@ -20,7 +20,6 @@ from typing import Any
 
 from gis_planner.i18n import tr
 from gis_planner.render.escape import html_text
-from gis_planner.render.onemap.texts import text
 
 #: The basemaps ``build_map`` accepts; ``auto`` is Tianditu with a key, else OpenStreetMap.
 BASEMAPS = ("auto", "osm", "tianditu", "amap", "none")
@@ -75,10 +74,10 @@ def tianditu_attribution(lang: str, approval_number: str | None) -> str:
     >>> tianditu_attribution("zh", "GS(2024)0568号").split("</a> ")[1]
     '审图号：GS(2024)0568号'
     """
-    link = f'&copy; <a href="{TIANDITU_LINK}">{text("tianditu_attribution", lang)}</a>'
+    link = f'&copy; <a href="{TIANDITU_LINK}">{tr("map_tianditu_attribution", lang)}</a>'
     if not approval_number:
         return link
-    return f"{link} {html_text(text('approval_number', lang, number=approval_number))}"
+    return f"{link} {html_text(tr('map_approval_number', lang, number=approval_number))}"
 
 
 def tiles(
@@ -107,7 +106,7 @@ def tiles(
     if base == "osm":
         attribution = OSM_ATTRIBUTION
         if key is None:
-            attribution += f" · {html_text(text('base_not_configured', lang))}"
+            attribution += f" · {html_text(tr('map_base_not_configured', lang))}"
         return [{"url": OSM_URL, "options": {"maxZoom": 19, "attribution": attribution}}]
     if base in TIANDITU_LAYERS:
         assert key
@@ -180,8 +179,8 @@ def base_layers(basemap: str, key: str | None, lang: str) -> list[tuple[str, str
     ['amap', 'none']
     """
     names = {
-        "tianditu_vec": text("base_tianditu_vec", lang),
-        "tianditu_img": text("base_tianditu_img", lang),
+        "tianditu_vec": tr("map_base_tianditu_vec", lang),
+        "tianditu_img": tr("map_base_tianditu_img", lang),
         "osm": tr("map_base_osm", lang),
         "amap": tr("map_base_amap", lang),
         "none": tr("map_base_none", lang),
@@ -206,7 +205,7 @@ def basemap_notes(basemap: str, key: str | None, lang: str) -> list[str]:
     if resolve_basemap(basemap, key) == "amap":
         return [tr("map_amap_shift", lang)]
     if key is None:
-        return [text("base_osm_fallback", lang)]
+        return [tr("map_base_osm_fallback", lang)]
     return []
 
 

@@ -1,9 +1,23 @@
-"""Geometries for display: simplified, in lon/lat (or GCJ-02 on Amap), rounded.
+"""Geometries for display: simplified, in lon/lat (or GCJ-02 on Amap), rounded, encoded.
 
 For display only — the outputs keep the exact geometries. Simplification is in metres in the
 layer's projected CRS (EPSG:4549 for Deqing); coordinates are rounded to
-:data:`COORDINATE_DECIMALS` decimals of a degree (≈ 0.1 m), which keeps a county-sized page
-small.
+:data:`COORDINATE_DECIMALS` decimals of a degree (≈ 0.1 m).
+
+A city-sized page holds hundreds of thousands of vertices, so polygons and lines travel as
+integers: each vertex in units of 10^-:data:`COORDINATE_DECIMALS` degree, ``lat, lon`` (Leaflet's
+order), as the difference from the vertex before it (:func:`encode`; ``onemap.js`` adds them up
+again and divides by 10^decimals, which gives the very numbers a decimal ``119.792424`` would:
+the display is unchanged). On a 20,000-estate city this made the geometry 2.7 times smaller
+than GeoJSON (3.05 → 1.12 MB for the estates; ``benchmarks/bench_map.py``).
+
+Examples
+--------
+>>> square = shapely.Polygon([(120.0, 30.0), (120.000002, 30.0), (120.000002, 30.000001)])
+>>> encode(square)
+{'p': [[[30000000, 120000000, 0, 2, 1, 0]]]}
+>>> shapely.geometry.shape(decode(encode(square))).equals(square)
+True
 """
 
 from __future__ import annotations
@@ -65,6 +79,76 @@ def geojson(geom: shapely.Geometry | None) -> dict[str, Any] | None:
     if geom is None or shapely.is_empty(geom):
         return None
     return shapely.geometry.mapping(geom)
+
+
+def _deltas(coords: list[np.ndarray]) -> list[list[int]]:
+    """Each ``(n, 2)`` lon/lat array as ``[lat, lon, dlat, dlon, ...]`` integers, the
+    differences running on from one array to the next (the first vertex is absolute)."""
+    scale = 10**COORDINATE_DECIMALS
+    lengths = [len(c) for c in coords]
+    whole = np.rint(np.concatenate(coords)[:, ::-1] * scale).astype(np.int64)
+    steps = np.diff(whole, axis=0, prepend=np.zeros((1, 2), dtype=np.int64))
+    out, start = [], 0
+    for n in lengths:
+        out.append(steps[start : start + n].ravel().tolist())
+        start += n
+    return out
+
+
+def encode(geom: shapely.Geometry | None) -> dict[str, Any] | None:
+    """The compact display form of ``geom`` (rounded to :data:`COORDINATE_DECIMALS`).
+
+    - ``{"p": [polygon, ...]}``: (multi)polygons, a polygon a list of rings (exterior first),
+      a ring without its closing vertex;
+    - ``{"l": [line, ...]}``: (multi)lines;
+    - anything else (points, collections): GeoJSON, as it is.
+
+    Every ring and line is a flat list ``[lat, lon, dlat, dlon, ...]`` of integers in
+    10^-decimals degree, each vertex the difference from the one before it, running on across
+    the rings and parts of the feature. None for a missing or empty geometry.
+    """
+    if geom is None or shapely.is_empty(geom):
+        return None
+    kind = shapely.get_type_id(geom)
+    if kind in (3, 6):  # Polygon, MultiPolygon
+        polygons = list(shapely.get_parts(geom))
+        rings = [[p.exterior, *p.interiors] for p in polygons]
+        flat = _deltas([shapely.get_coordinates(r)[:-1] for rs in rings for r in rs])
+        out, start = [], 0
+        for rs in rings:
+            out.append(flat[start : start + len(rs)])
+            start += len(rs)
+        return {"p": out}
+    if kind in (1, 2, 5):  # LineString, LinearRing, MultiLineString
+        return {"l": _deltas([shapely.get_coordinates(g) for g in shapely.get_parts(geom)])}
+    return geojson(geom)
+
+
+def decode(encoded: dict[str, Any]) -> dict[str, Any]:
+    """The GeoJSON geometry of an :func:`encode`-d one (what ``onemap.js`` draws), for tests
+    and checks: a single polygon or line comes back as ``Polygon`` / ``LineString``."""
+    if "p" not in encoded and "l" not in encoded:
+        return encoded
+    scale = 10**COORDINATE_DECIMALS
+    position = [0, 0]
+
+    def vertices(flat: list[int], *, ring: bool) -> list[list[float]]:
+        out = []
+        for i in range(0, len(flat), 2):
+            position[0] += flat[i]
+            position[1] += flat[i + 1]
+            out.append([position[1] / scale, position[0] / scale])
+        return [*out, out[0]] if ring and out else out
+
+    if "p" in encoded:
+        polygons = [[vertices(r, ring=True) for r in rings] for rings in encoded["p"]]
+        if len(polygons) == 1:
+            return {"type": "Polygon", "coordinates": polygons[0]}
+        return {"type": "MultiPolygon", "coordinates": polygons}
+    lines = [vertices(line, ring=False) for line in encoded["l"]]
+    if len(lines) == 1:
+        return {"type": "LineString", "coordinates": lines[0]}
+    return {"type": "MultiLineString", "coordinates": lines}
 
 
 def latlng(point: shapely.Geometry) -> list[float]:

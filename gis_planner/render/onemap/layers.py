@@ -8,7 +8,9 @@ the page's script draws (``GP.layer`` in ``onemap.js``), in the order of
   ``marker``, or ``derived``: drawn from another layer's features that carry ``flag``);
 - ``features`` (:mod:`.records`), ``rows`` (:mod:`.popups`), ``tip`` (:func:`.popups.tips`);
 - ``colours`` and ``labels`` by status key, ``style`` (:data:`.style.STYLES`), ``show``
-  (False: off on opening), ``search`` (in the search box), ``pane``.
+  (False: off on opening), ``search`` (in the search box), ``pane`` (markers: Leaflet's marker
+  pane; shapes: the one canvas of :data:`~.style.SHAPES_PANE`) and, for shapes, ``z``: the
+  drawing order on that canvas (:data:`~.style.PANES`).
 
 The map computes no analysis: every figure, status and reason is read from the results
 (the reach too: ``results.reach``); the map only words and draws them. The reach, and whether
@@ -28,7 +30,12 @@ import pandas as pd
 import shapely
 
 from gis_planner.i18n import label, tr
-from gis_planner.render.onemap.geometry import REACH_SIMPLIFY_TOLERANCE_M, geojson, to_display
+from gis_planner.render.onemap.geometry import (
+    REACH_SIMPLIFY_TOLERANCE_M,
+    decode,
+    encode,
+    to_display,
+)
 from gis_planner.render.onemap.popups import (
     COMMUNITY_ROWS,
     ESTATE_ROWS,
@@ -45,11 +52,12 @@ from gis_planner.render.onemap.style import (
     ESTATE_COLOURS,
     FUNCTION_ICONS,
     LAYER_ORDER,
+    PANES,
     PREMISES_COLOUR,
+    SHAPES_PANE,
     STYLES,
     marker_px,
 )
-from gis_planner.render.onemap.texts import text
 from gis_planner.render.onemap.values import is_missing
 
 if TYPE_CHECKING:
@@ -74,7 +82,7 @@ def layer_data(results: Results, *, lang: str, shift: bool) -> dict[str, Layer]:
     -------
     dict
         Layer specs by id (``communities``, ``estates``, ...), only the layers the run has,
-        in :data:`LAYER_ORDER`; each with its Leaflet ``pane``.
+        in :data:`LAYER_ORDER`; each with its Leaflet ``pane`` (and ``z``, shapes).
     """
     communities = results.communities
     names = communities.set_index("community_id")["name"] if "name" in communities else None
@@ -102,13 +110,16 @@ def layer_data(results: Results, *, lang: str, shift: bool) -> dict[str, Layer]:
 
     ordered = {k: layers[k] for k in LAYER_ORDER if k in layers}
     for key, layer in ordered.items():
-        layer["pane"] = "markerPane" if layer["type"] == "marker" else f"gp-{key}"
+        if layer["type"] == "marker":
+            layer["pane"] = "markerPane"
+        else:
+            layer["pane"], layer["z"] = SHAPES_PANE[0], PANES[key]
     return ordered
 
 
 def straight_line(key: str, distance: float, lang: str) -> str:
     """The map's text ``key`` for a straight-line ``distance`` (m): "300 米（直线）…"."""
-    return text(key, lang, distance=distance, how=text("straight_line", lang))
+    return tr(f"map_{key}", lang, distance=distance, how=tr("map_straight_line", lang))
 
 
 def communities_layer(
@@ -157,7 +168,7 @@ def reach_layer(
     return {
         "name": straight_line("reach_layer", distance, lang),
         "type": "shape",
-        "features": [{"g": geojson(display)}],
+        "features": [{"g": encode(display)}],
         "style": STYLES["reach"],
     }
 
@@ -322,16 +333,15 @@ def outline_layer(outline: gpd.GeoDataFrame, *, lang: str, shift: bool) -> Layer
     return {
         "name": tr("map_layer_outline", lang),
         "type": "shape",
-        "features": [{"g": g} for g in map(geojson, geoms) if g is not None],
+        "features": [{"g": g} for g in map(encode, geoms) if g is not None],
         "style": STYLES["outline"],
     }
 
 
 def planning_area_bounds(layers: dict[str, Layer]) -> list[list[float]] | None:
     """``[[south, west], [north, east]]`` of the communities (the planning area) as shown."""
-    geoms = [
-        shapely.geometry.shape(f["g"]) for f in layers["communities"]["features"] if f.get("g")
-    ]
+    features = layers["communities"]["features"]
+    geoms = [shapely.geometry.shape(decode(f["g"])) for f in features if f.get("g")]
     if not geoms:
         return None
     west, south, east, north = shapely.total_bounds(np.asarray(geoms, dtype=object))

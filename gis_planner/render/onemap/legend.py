@@ -31,7 +31,6 @@ from gis_planner.render.onemap.style import (
     STYLES,
     marker_px,
 )
-from gis_planner.render.onemap.texts import text
 from gis_planner.render.onemap.values import format_number, is_missing, word
 
 if TYPE_CHECKING:
@@ -120,7 +119,7 @@ def _premises_entries(lang: str) -> list[str]:
         f'<span class="gp-pin"> </span>{html_text(tr("map_existing", lang))} '
         f'<span class="gp-pin gp-planned"> </span>{html_text(tr("map_planned", lang))}',
         html_text(tr("map_marker_size", lang, sizes="")) + sizes,
-        html_text(text("markers_zoom", lang)),
+        html_text(tr("map_markers_zoom", lang)),
     ]
 
 
@@ -218,11 +217,11 @@ def map_title(results: Results, lang: str) -> str:
     scenario = getattr(results, "scenario", None) or {}
     name = scenario.get("name")
     if not is_missing(name) and word(name, lang).strip():
-        parts.append(text("title_scenario", lang, name=word(name, lang).strip()))
+        parts.append(tr("map_title_scenario", lang, name=word(name, lang).strip()))
     if getattr(results, "year", None) is not None:
-        parts.append(text("title_plan_year", lang, year=results.year))
+        parts.append(tr("map_title_plan_year", lang, year=results.year))
     elif getattr(results, "data_year", None) is not None:
-        parts.append(text("title_data_year", lang, year=results.data_year))
+        parts.append(tr("map_title_data_year", lang, year=results.data_year))
     return " — ".join(parts)
 
 
@@ -325,7 +324,7 @@ def proposals_legend(results: Results, layers: Layers, *, lang: str) -> str:
     ]
     if "proposed" in layers:
         entries = _proposed_entries(results, layers["proposed"], lang=lang)
-        entries.append(html_text(text("compactness_note", lang)))
+        entries.append(html_text(tr("map_compactness_note", lang)))
         parts.append(_section(layers["proposed"]["name"], entries))
     sites = _site_entries(summary, layers, lang=lang)
     if sites:

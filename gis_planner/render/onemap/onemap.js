@@ -86,6 +86,81 @@
       pane: spec.pane, riseOnHover: true, keyboard: false
     });
   }
+  // Geometries travel as integers (geometry.encode in Python): each vertex lat, lon in
+  // 1/GP.data.scale degree, as the difference from the vertex before it, running on across the
+  // rings and parts of a feature. Adding them up and dividing gives the decimal coordinates.
+  function decode(parts, closed) {
+    var lat = 0, lon = 0, scale = GP.data.scale;
+    return parts.map(function (flat) {
+      var out = new Array(flat.length / 2);
+      for (var i = 0; i < flat.length; i += 2) {
+        lat += flat[i]; lon += flat[i + 1];
+        out[i / 2] = new L.LatLng(lat / scale, lon / scale);
+      }
+      return out;
+    });
+  }
+  // The features of a layer come in columns (records.pack in Python): one list per key, null
+  // where a feature has none. The records are rebuilt here: repeated strings (colour key k,
+  // popup values) are indices in GP.data.strings (resolved as they are shown, by str()), the id
+  // i is the popup row idRow when the layer has one, and the anchor c of a shape is d, its
+  // offset from the first vertex of the shape.
+  function unpack(spec) {
+    var cols = spec.columns, keys = Object.keys(cols), scale = GP.data.scale;
+    var n = keys.length ? cols[keys[0]].length : 0, features = new Array(n);
+    for (var i = 0; i < n; i++) {
+      var f = {};
+      for (var j = 0; j < keys.length; j++) {
+        var x = cols[keys[j]][i];
+        if (x !== null) { f[keys[j]] = x; }
+      }
+      if (f.k !== undefined) { f.k = str(f.k); }
+      if (f.d) {
+        var first = f.g.p ? f.g.p[0][0] : f.g.l[0];
+        f.c = [(first[0] + f.d[0]) / scale, (first[1] + f.d[1]) / scale];
+      }
+      if (spec.idRow !== undefined && f.v[spec.idRow] !== null) { f.i = str(f.v[spec.idRow]); }
+      features[i] = f;
+    }
+    spec.features = features;
+    delete spec.columns;
+  }
+  // A polygon drawn without fill (the estates beyond reach, without property management):
+  // only its line answers the mouse, as it did as SVG; Leaflet's canvas would take its inside
+  // too and hide the estate's own tooltip beneath.
+  var Outline = L.Polygon.extend({
+    _containsPoint: function (p) { return L.Polyline.prototype._containsPoint.call(this, p, true); }
+  });
+  function latlngs(g) {
+    if (g.p) {
+      var rings = decode([].concat.apply([], g.p)), polygons = [], at = 0;
+      g.p.forEach(function (polygon) {
+        polygons.push(rings.slice(at, at + polygon.length));
+        at += polygon.length;
+      });
+      return polygons.length === 1 ? polygons[0] : polygons;
+    }
+    var lines = decode(g.l);
+    return lines.length === 1 ? lines[0] : lines;
+  }
+  function shape(f, options) {
+    var g = f.g;
+    if (!g.p && !g.l) {
+      return L.GeoJSON.geometryToLayer({type: 'Feature', geometry: g, properties: {}}, options);
+    }
+    // decoded once per feature: the layers drawn from another's features share its vertices
+    if (!f.ll) { f.ll = latlngs(g); }
+    if (g.l) { return L.polyline(f.ll, options); }
+    return new (options.fill === false ? Outline : L.Polygon)(f.ll, options);
+  }
+  // Shapes share one canvas (style.SHAPES_PANE), drawn in the order of their layer's z: a
+  // layer switched on again is drawn last, so the layers above it are brought up again.
+  function restack(added) {
+    Object.keys(GP.layers).map(function (id) { return GP.layers[id]; })
+      .filter(function (g) { return g.gpZ > added.gpZ && GP.map.hasLayer(g); })
+      .sort(function (a, b) { return a.gpZ - b.gpZ; })
+      .forEach(function (g) { g.bringToFront(); });
+  }
   function marker(spec, f) {
     if (spec.badge) { return badge(spec, f); }
     var d = f.z || 20;
@@ -132,6 +207,9 @@
   GP.init = function (map, dataId) {
     GP.map = map;
     GP.data = JSON.parse(document.getElementById(dataId).textContent);
+    Object.keys(GP.data.layers).forEach(function (id) {
+      if (GP.data.layers[id].columns) { unpack(GP.data.layers[id]); }
+    });
     Object.keys(GP.data.panes).forEach(function (name) {
       map.createPane(name).style.zIndex = GP.data.panes[name];
     });
@@ -182,18 +260,10 @@
       if (spec.type === 'marker') {
         layer = marker(spec, f);
       } else {
-        layer = L.GeoJSON.geometryToLayer({type: 'Feature', geometry: f.g, properties: {}},
-                                          spec.type === 'derived'
-                                            ? L.Util.extend({pane: spec.pane}, spec.style)
-                                            : style(spec, f));
+        layer = shape(f, spec.type === 'derived'
+                                ? L.Util.extend({pane: spec.pane}, spec.style) : style(spec, f));
       }
       if (!layer) { return; }
-      if (popupSpec.rows) {
-        layer.bindPopup(function () { return popup(popupSpec, f); }, GP.popupOptions);
-      }
-      if (spec.tip && (!spec.style || spec.style.interactive !== false)) {
-        layer.bindTooltip(function () { return tip(spec, f); }, {sticky: true});
-      }
       layer.gpFeature = f;
       group.addLayer(layer);
       if (searchable) {
@@ -202,7 +272,21 @@
                        proposal: !!spec.proposal});
       }
     });
+    // One popup and one tooltip per layer, not per feature: Leaflet opens them on the feature
+    // clicked or under the mouse. 40,000 shapes of a city each with their own were a large part
+    // of its load time (benchmarks/bench_map.py).
+    if (popupSpec.rows) {
+      group.bindPopup(function (layer) { return popup(popupSpec, layer.gpFeature); },
+                      GP.popupOptions);
+    }
+    if (spec.tip && (!spec.style || spec.style.interactive !== false)) {
+      group.bindTooltip(function (layer) { return tip(spec, layer.gpFeature); }, {sticky: true});
+    }
     GP.layers[id] = group;
+    if (spec.z !== undefined) {
+      group.gpZ = spec.z;
+      group.on('add', function () { restack(group); });
+    }
     return group;
   };
   GP.focus = function (hit) {
@@ -213,7 +297,15 @@
     } else {
       map.setView(hit.layer.getLatLng(), Math.max(map.getZoom(), 16), {animate: false});
     }
-    hit.layer.openPopup(hit.layer.getBounds ? L.latLng(hit.f.c) : undefined);
+    GP.open(hit, 'popup', hit.layer.getBounds ? L.latLng(hit.f.c) : undefined);
+  };
+  // Open the popup (or the tooltip) of a search hit's feature: its layer's, on that feature, as
+  // Leaflet does itself on a click or hover (the feature is the popup's _source).
+  GP.open = function (hit, kind, latlng) {
+    var box = kind === 'tooltip' ? hit.group.getTooltip() : hit.group.getPopup();
+    if (!box) { return; }
+    box._source = hit.layer;
+    if (kind === 'tooltip') { hit.group.openTooltip(latlng); } else { hit.group.openPopup(latlng); }
   };
   GP.search = function (map, texts) {
     var Search = L.Control.extend({

@@ -48,13 +48,13 @@ from gis_planner.render.onemap.basemaps import (
     resolve_tianditu_key,
     tiles,
 )
+from gis_planner.render.onemap.geometry import COORDINATE_DECIMALS
 from gis_planner.render.onemap.layers import layer_data, planning_area_bounds
 from gis_planner.render.onemap.legend import data_note, legend_html, map_title, note_html
 from gis_planner.render.onemap.offline import check_offline
-from gis_planner.render.onemap.records import intern_strings
+from gis_planner.render.onemap.records import pack
 from gis_planner.render.onemap.slots import Slots
-from gis_planner.render.onemap.style import COMMUNITY_COLOURS, NO_STATUS_COLOUR, PANES
-from gis_planner.render.onemap.texts import text
+from gis_planner.render.onemap.style import COMMUNITY_COLOURS, NO_STATUS_COLOUR, SHAPES_PANE
 
 if TYPE_CHECKING:
     from gis_planner.results import Results
@@ -214,7 +214,7 @@ def _texts(lang: str) -> dict[str, str]:
         "none": tr("map_search_none", lang),
     }
     for key in ("layers_button", "legend_button", "close", "layer_hidden"):
-        texts[key] = text(key, lang)
+        texts[key] = tr(f"map_{key}", lang)
     return texts
 
 
@@ -225,9 +225,10 @@ def _empty_map(bounds: list[list[float]] | None) -> folium.Map:
         if bounds
         else DEFAULT_CENTRE
     )
-    # no scale here: folium's shows feet too; the page adds a metric one (GP.controls)
+    # no scale here: folium's shows feet too; the page adds a metric one (GP.controls);
+    # shapes on a canvas (style.SHAPES_PANE)
     m = folium.Map(
-        location=centre, zoom_start=13, tiles=None, control_scale=False, prefer_canvas=False
+        location=centre, zoom_start=13, tiles=None, control_scale=False, prefer_canvas=True
     )
     # No CDN: Leaflet is inlined by _Assets; jQuery/Bootstrap/Font Awesome are not used.
     m.default_js = []
@@ -302,16 +303,21 @@ def build_map(
 
     add = _adder(m)
     add(_Assets(slots), "assets")
-    payload = {
-        "layers": layers,
-        "strings": intern_strings(layers),
-        "bounds": bounds,
-        "noStatusColour": NO_STATUS_COLOUR,
-        "panes": {layer["pane"]: PANES[k] for k, layer in layers.items() if k in PANES},
-    }
     notes = _notes(results, basemap=basemap, key=key, lang=lang)
     legend = legend_html(results, layers, lang=lang, notes=notes)
     note = note_html(results, lang)
+    drawn = ", ".join(
+        f"{k} {len(v.get('features', []))}" for k, v in layers.items() if v["type"] != "derived"
+    )
+    scale = 10**COORDINATE_DECIMALS
+    payload = {
+        "layers": layers,
+        "strings": pack(layers, scale),  # the features in columns, for the page
+        "bounds": bounds,
+        "noStatusColour": NO_STATUS_COLOUR,
+        "panes": {SHAPES_PANE[0]: SHAPES_PANE[1]},
+        "scale": scale,
+    }
     add(_Data(DATA_ID, payload, legend, note, slots), "data")
     bases = base_layers(basemap, key, lang)
     approval = results.rules.settings.get("tianditu_approval_number")
@@ -329,10 +335,7 @@ def build_map(
     add(controls, "controls")
 
     m._gp_allowed_urls = allowed_urls(bases, key, lang)  # type: ignore[attr-defined]
-    drawn = (
-        f"{k} {len(v.get('features', []))}" for k, v in layers.items() if v["type"] != "derived"
-    )
-    log.info("Built the map: %s", ", ".join(drawn))
+    log.info("Built the map: %s", drawn)
     return m
 
 

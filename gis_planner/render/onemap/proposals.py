@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 import pandas as pd
 
-from gis_planner.i18n import label, tr
-from gis_planner.render.onemap.geometry import geojson, line_parts, to_display
+from gis_planner.i18n import MESSAGES, label, tr
+from gis_planner.render.onemap.geometry import encode, line_parts, to_display
 from gis_planner.render.onemap.popups import (
     BARRIER_ROWS,
     PROPOSED_ROWS,
@@ -36,7 +36,6 @@ from gis_planner.render.onemap.style import (
     SITE_SIDES,
     STYLES,
 )
-from gis_planner.render.onemap.texts import TEXTS, text
 from gis_planner.render.onemap.values import format_number, is_missing, word
 
 if TYPE_CHECKING:
@@ -78,8 +77,8 @@ def proposal_layers(
     sites = getattr(getattr(layout, "siting", None), "sites", None)
     if sites is not None and len(sites):
         distance = float(results.rules.layout.walking_distance_m)
-        how = text("walking" if has_walking_network(results) else "straight_line", lang)
-        in_reach = text("households_in_reach", lang, distance=distance, how=how)
+        how = tr("map_walking" if has_walking_network(results) else "map_straight_line", lang)
+        in_reach = tr("map_households_in_reach", lang, distance=distance, how=how)
         layers.update(site_layers(sites, names, lang=lang, shift=shift, in_reach_label=in_reach))
     paths = getattr(results.data, "paths", None)
     if paths is not None and len(paths):
@@ -88,7 +87,7 @@ def proposal_layers(
             layers["paths"] = {
                 "name": tr("map_layer_paths", lang),
                 "type": "shape",
-                "features": [{"g": geojson(lines)}],
+                "features": [{"g": encode(lines)}],
                 "style": STYLES["paths"],
                 "show": False,
                 "proposal": True,
@@ -177,7 +176,7 @@ def proposed_layer(
         shift=shift,
         id_field="community_id",
         key_field="change_key",
-        labels={"area_m2": text("area_ha", lang), "compactness": text("compactness", lang)},
+        labels={"area_m2": tr("map_area_ha", lang), "compactness": tr("map_compactness", lang)},
     )
     return {
         "name": tr("map_layer_proposed", lang),
@@ -223,11 +222,11 @@ def site_label(site_id: object, source: object, lang: str) -> str:
     ('备选点位 S7', 'X1')
     """
     shown = "" if is_missing(site_id) else str(site_id)
-    key = f"site_{source}"
-    if is_missing(source) or key not in TEXTS:
+    key = f"map_site_{source}"
+    if is_missing(source) or key not in MESSAGES:
         return shown
     prefix = {"estate": "E:", "development_parcel": "P:"}.get(str(source), "")
-    return text(key, lang, id=shown.removeprefix(prefix) if prefix else shown)
+    return tr(key, lang, id=shown.removeprefix(prefix) if prefix else shown)
 
 
 def site_layers(
@@ -248,7 +247,7 @@ def site_layers(
     frame["site_label"] = [
         site_label(i, s, lang) for i, s in zip(frame["site_id"], sources, strict=True)
     ]
-    labels = {"site_label": text("site", lang)}
+    labels = {"site_label": tr("map_site", lang)}
     if in_reach_label:
         labels["households_in_reach"] = in_reach_label
     layers: dict[str, Layer] = {}

@@ -6,7 +6,7 @@ estates, so every byte counts):
 =====  ===================================================================================
 key    meaning
 =====  ===================================================================================
-``g``  GeoJSON geometry (display coordinates, :mod:`.geometry`); absent for markers
+``g``  geometry, delta-encoded integers (:func:`.geometry.encode`); absent for markers
 ``c``  ``[lat, lon]`` of the feature's anchor: the marker, or where a search opens the popup
 ``k``  the colour key: a status (``premises_status``, ``enclosure_status``, ...) or function
 ``n``  the name (the popup title), worded when it is a message
@@ -16,12 +16,13 @@ key    meaning
 
 and layer-specific flags added by the layer (``o`` beyond the walking distance, ``m`` no
 property management, ``z`` marker size in px, ``pl`` planned, ``p`` a site's priority).
-Popup strings are then replaced by their index in one shared table
-(:func:`intern_strings`), which ``onemap.js`` resolves back.
+For the page they are then packed into columns, repeated strings replaced by their index in
+one shared table (:func:`pack`), which ``onemap.js`` unpacks.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -29,7 +30,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from gis_planner.render.onemap.geometry import geojson, latlng, to_display
+from gis_planner.render.onemap.geometry import encode, latlng, to_display
 from gis_planner.render.onemap.popups import Row, popup_schema
 from gis_planner.render.onemap.values import is_missing, word
 from gis_planner.render.text import round_floats
@@ -94,7 +95,7 @@ def features(
             continue
         record: dict[str, Any] = {}
         if not points:
-            geometry = geojson(geoms[position])
+            geometry = encode(geoms[position])
             if geometry is None:
                 continue
             record["g"] = geometry
@@ -113,35 +114,142 @@ def features(
     return records, schema
 
 
-def intern_strings(layers: dict[str, dict[str, Any]]) -> list[str]:
-    """Replace every popup string by its index in one shared table (returned).
+def _strings(layers: dict[str, dict[str, Any]]) -> list[str]:
+    """The shared string table: every popup string and colour key that occurs more than once,
+    the most frequent first (ties: first seen), so that the most used get the shortest
+    indices. A string seen once stays in its record (an index would not be shorter)."""
+    counts: Counter[str] = Counter()
+    for layer in layers.values():
+        for feature in layer.get("features", []):
+            if "k" in feature:
+                counts[feature["k"]] += 1
+            for value in feature.get("v") or ():
+                if isinstance(value, list):
+                    counts.update(value)
+                elif value is not None:
+                    counts[value] += 1
+    return [text for text, n in counts.most_common() if n > 1]
 
-    Statuses, yes/no, community names and the reasons repeat across thousands of estates;
-    sending each once keeps a county-sized page small. The page resolves them back.
+
+def _id_row(rows: list[dict[str, Any]], features: list[dict[str, Any]]) -> int | None:
+    """The popup row that shows every feature's id ``i`` (None: no such row)."""
+    if not features:
+        return None
+    for position, row in enumerate(rows):
+        if row["t"] == "text" and all(f.get("i") == f["v"][position] for f in features):
+            return position
+    return None
+
+
+def _first_vertex(geometry: dict[str, Any] | None) -> list[int] | None:
+    """``[lat, lon]`` (integers) of an encoded geometry's first vertex; None if not encoded."""
+    if not geometry or not ("p" in geometry or "l" in geometry):
+        return None
+    first = geometry["p"][0][0] if "p" in geometry else geometry["l"][0]
+    return first[:2]
+
+
+def pack(layers: dict[str, dict[str, Any]], scale: int) -> list[str]:
+    """Pack every layer's ``features`` into ``columns`` for the page; returns the string table.
+
+    A city of 20,000 estates sends 20,000 records, so the page gets them as small as they go
+    without changing what is shown (each step measured on that city:
+    ``benchmarks/bench_map.py``):
+
+    - **columns**: ``{"g": [...], "c": [...], ...}``, one list per key, ``None`` where a
+      feature has no such key (the keys are not repeated in every record);
+    - **strings**: popup strings and colour keys ``k`` that occur more than once are replaced by
+      their index in one shared table (:func:`_strings`), the most frequent first;
+    - **ids**: ``i`` is left out when a popup row shows the same id (the layer's ``idRow``);
+    - **anchors**: ``c`` of a shape becomes ``d``, its offset in 1/``scale`` degree from the
+      geometry's first vertex (:func:`.geometry.encode`).
+
+    ``onemap.js`` (``unpack``) and :func:`unpack` rebuild the records.
 
     Examples
     --------
-    >>> layers = {"a": {"features": [{"v": ["是", ["x", "是"], None]}, {"v": ["否"]}]}}
-    >>> intern_strings(layers), layers["a"]["features"]
-    (['是', 'x', '否'], [{'v': [0, [1, 0], None]}, {'v': [2]}])
+    >>> a = {"g": {"l": [[30000000, 120000000, 1, 1]]}, "c": [30.000001, 120.0], "k": "x",
+    ...      "i": "A", "v": ["A"]}
+    >>> b = {"c": [30.5, 120.5], "k": "x", "i": "B", "v": ["B"], "o": 1}
+    >>> layers = {"a": {"rows": [{"l": "id", "t": "text", "f": "id"}], "features": [a, b]}}
+    >>> pack(layers, 10**6), layers["a"]["idRow"]
+    (['x'], 0)
+    >>> columns = layers["a"]["columns"]
+    >>> columns["k"], columns["d"], columns["c"], columns["o"]
+    ([0, 0], [[1, 0], None], [None, [30.5, 120.5]], [None, 1])
+    >>> unpack({"layers": layers, "strings": ["x"], "scale": 10**6})["a"] == [a, b]
+    True
     """
-    table: list[str] = []
-    index: dict[str, int] = {}
+    table = _strings(layers)
+    index = {text: position for position, text in enumerate(table)}
 
-    def ref(text: str) -> int:
-        position = index.get(text)
-        if position is None:
-            position = index[text] = len(table)
-            table.append(text)
-        return position
+    def ref(text: str) -> int | str:
+        return index.get(text, text)
 
     for layer in layers.values():
-        for feature in layer.get("features", []):
-            values = feature.get("v")
-            if values is None:
-                continue
-            feature["v"] = [
-                None if v is None else [ref(x) for x in v] if isinstance(v, list) else ref(v)
-                for v in values
-            ]
+        features = layer.pop("features", None)
+        if features is None:
+            continue
+        id_row = _id_row(layer.get("rows") or [], features)
+        if id_row is not None:
+            layer["idRow"] = id_row
+        records = []
+        for feature in features:
+            record = dict(feature)
+            if id_row is not None:
+                record.pop("i", None)
+            if "k" in record:
+                record["k"] = ref(record["k"])
+            if record.get("v") is not None:
+                record["v"] = [
+                    None if v is None else [ref(x) for x in v] if isinstance(v, list) else ref(v)
+                    for v in record["v"]
+                ]
+            first = _first_vertex(record.get("g"))
+            if first is not None and "c" in record:
+                lat, lon = record.pop("c")
+                record["d"] = [round(lat * scale) - first[0], round(lon * scale) - first[1]]
+            records.append(record)
+        keys = list(dict.fromkeys(key for record in records for key in record))
+        layer["columns"] = {key: [record.get(key) for record in records] for key in keys}
     return table
+
+
+def unpack(data: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """The records of each layer of the page's data (:func:`pack`), strings resolved: what
+    ``onemap.js`` rebuilds, for tests and checks."""
+    table, scale = data["strings"], data["scale"]
+
+    def text(x: int | str) -> str:
+        return table[x] if isinstance(x, int) else x
+
+    out: dict[str, list[dict[str, Any]]] = {}
+    for layer_id, layer in data["layers"].items():
+        columns = layer.get("columns")
+        if columns is None:
+            continue
+        count = len(next(iter(columns.values()), []))
+        records = []
+        for position in range(count):
+            record = {k: col[position] for k, col in columns.items() if col[position] is not None}
+            if "k" in record:
+                record["k"] = text(record["k"])
+            if "v" in record:
+                record["v"] = [
+                    None if v is None else [text(x) for x in v] if isinstance(v, list) else text(v)
+                    for v in record["v"]
+                ]
+            if "d" in record:
+                first = _first_vertex(record["g"])
+                assert first is not None
+                offset = record.pop("d")
+                record["c"] = [(first[0] + offset[0]) / scale, (first[1] + offset[1]) / scale]
+            if "idRow" in layer and record["v"][layer["idRow"]] is not None:
+                record["i"] = record["v"][layer["idRow"]]
+            records.append(dict(sorted(record.items(), key=lambda kv: _ORDER.get(kv[0], 99))))
+        out[layer_id] = records
+    return out
+
+
+#: The order of the keys of a record (as :func:`features` makes them).
+_ORDER = {"g": 0, "c": 1, "k": 2, "n": 3, "i": 4, "v": 5}

@@ -121,7 +121,16 @@ LAYER_ORDER = (
 )
 #: The R7 proposal overlays: only with ``results.layout``, all off on opening.
 PROPOSAL_LAYERS = ("proposed", "sites_lscp", "sites_mclp", "paths", "barriers")
-#: Stacking of the overlays (Leaflet panes between the tiles (200) and markers (600)).
+#: The pane of every shape (polygons, lines): one canvas (Leaflet's canvas renderer), between
+#: the tiles (200) and the markers (600). One canvas, not one per layer: a canvas takes every
+#: click and hover over the map, so the canvas of an upper layer would hide the features of
+#: the layers below it from the mouse; on one canvas Leaflet finds the topmost feature.
+#: A canvas, not SVG: a city of 20,000 estates is some 40,000 shapes; as SVG elements, each with
+#: its own event listeners, styling and laying them out took most of the page's load time
+#: (profiled with ``benchmarks/bench_map.py``'s city).
+SHAPES_PANE = ("gp-shapes", 400)
+#: Stacking of the overlays: their drawing order on the canvas of :data:`SHAPES_PANE` (the
+#: page's script keeps it when a layer is switched on again).
 PANES = {
     "communities": 401,
     "reach": 402,
