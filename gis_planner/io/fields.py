@@ -249,12 +249,17 @@ def parse_numbers(raw: pd.Series, blank: pd.Series) -> tuple[pd.Series, pd.Serie
     return numbers.where(~refused), refused
 
 
-def strip_control(gdf: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
-    """Text columns without control characters (ESC, NUL …); column → rows changed."""
+def strip_control(
+    gdf: pd.DataFrame, columns: set[str] | None = None
+) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
+    """Text columns without control characters (ESC, NUL …); column → rows changed.
+    ``columns``: the only columns that may hold them (None: every column)."""
     changed: dict[str, pd.Series] = {}
     geometry = gdf.geometry.name if isinstance(gdf, gpd.GeoDataFrame) else None
     for column in gdf.columns:
         series = gdf[column]
+        if columns is not None and column not in columns:
+            continue
         if column == geometry or not (
             series.dtype == object or pd.api.types.is_string_dtype(series.dtype)
         ):

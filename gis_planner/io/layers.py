@@ -45,6 +45,7 @@ from gis_planner.io.validate import (
     geojson_suspects,
     nonfinite,
     report_suspects,
+    suspect_columns,
 )
 from gis_planner.io.vector import UNBUILDABLE, WorkingCrs, check_crs, read_vector
 from gis_planner.rules import RuleSet, load_rules
@@ -177,11 +178,12 @@ def _validate_layer(
     """The layer with the contract's field names and values, its ids and geometries checked
     (invalid ones repaired); and its row labels for messages."""
     gdf = rename_fields(gdf, spec, entry, source, problems)
-    gdf, controlled = strip_control(gdf)
+    suspect = suspect_columns(gdf)  # one scan of each text column for both checks below
+    gdf, controlled = strip_control(gdf, suspect)
     rows = row_ids(gdf, spec)
     for column, hit in controlled.items():
         problems.warn(source, msg("control_chars", field=column, rows=format_rows(rows[hit])))
-    gdf = check_text(gdf, rows, source, problems, max_chars=settings.max_text_chars)
+    gdf = check_text(gdf, rows, source, problems, max_chars=settings.max_text_chars, scan=suspect)
     gdf = coerce(
         gdf,
         spec,

@@ -22,6 +22,7 @@ import shapely
 from gis_planner.errors import ProblemList, format_rows
 from gis_planner.i18n import msg
 from gis_planner.io import schema
+from gis_planner.io.fields import CONTROL_CHARACTERS
 from gis_planner.io.files import MB
 from gis_planner.io.tables import label_rows
 
@@ -43,11 +44,13 @@ def check_text(
     problems: ProblemList,
     *,
     max_chars: int | None = None,
+    scan: set[str] | None = None,
 ) -> pd.DataFrame:
     """The text columns of ``frame`` without :data:`FORMAT_CHARACTERS` (a warning,
     ``format_chars``, naming field and rows); a text longer than ``max_chars``
     (``limits.max_text_chars``) is an error naming field, rows and length (``text_too_long``):
-    the report, the Shapefile and the map would each cut it somewhere else."""
+    the report, the Shapefile and the map would each cut it somewhere else. ``scan``: the only
+    columns that may hold such characters (:func:`suspect_columns`); None: every column."""
     geometry = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else None
     copied = False
     for column in frame.columns:
@@ -63,7 +66,10 @@ def check_text(
         if not is_str.any():
             continue
         text = series.where(is_str, "").astype(str)
-        hit = is_str & text.str.contains(FORMAT_CHARACTERS, regex=True)
+        if scan is None or column in scan:
+            hit = is_str & text.str.contains(FORMAT_CHARACTERS, regex=True)
+        else:
+            hit = pd.Series(False, index=series.index)
         if hit.any():
             if not copied:
                 frame, copied = frame.copy(), True
@@ -83,6 +89,33 @@ def check_text(
                     source, msg("text_too_long", field=column, limit=max_chars, rows=over)
                 )
     return frame
+
+
+#: a control or a format character: one scan of a column finds either kind
+_SUSPECT = re.compile(CONTROL_CHARACTERS.pattern[:-1] + FORMAT_CHARACTERS.pattern[1:])
+
+
+def suspect_columns(frame: pd.DataFrame) -> set[str]:
+    """The text columns that may hold :data:`~gis_planner.io.fields.CONTROL_CHARACTERS` or
+    :data:`FORMAT_CHARACTERS`: every object column, and each string column in which one
+    scan finds either kind — so that :func:`~gis_planner.io.fields.strip_control` and
+    :func:`check_text` search only those, not every column twice.
+
+    >>> suspect_columns(pd.DataFrame({"a": ["x", "y\u202e"], "b": ["x", "y"]}, dtype="string"))
+    {'a'}
+    """
+    geometry = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else None
+    out: set[str] = set()
+    for column in frame.columns:
+        series = frame[column]
+        if column == geometry:
+            continue
+        if series.dtype == object or (
+            pd.api.types.is_string_dtype(series.dtype)
+            and series.str.contains(_SUSPECT.pattern, regex=True, na=False).any()
+        ):
+            out.add(column)
+    return out
 
 
 def polygonal(geom: shapely.Geometry) -> shapely.Geometry:
