@@ -195,7 +195,7 @@ def _estate_counties(
         k = position.get(str(estate))
         if k is not None and str(community) in by_id:  # given wholly to that community
             out[k] = by_id[str(community)]
-    bad = [ids[k] for k in straddling if not (str(ids[k]) in data.estate_assignments)]
+    bad = [ids[k] for k in straddling if str(ids[k]) not in data.estate_assignments]
     return out, bad
 
 
@@ -241,8 +241,8 @@ def split_by_county(data: PlanningData, *, by: str = "auto") -> dict[str, Partit
         )
     if data.development_parcels is not None:
         label = premises.assign_parcels(data.development_parcels, communities)["community_index"]
-        where["development_parcels"] = (
-            label.map(lambda i: by_label.get(i, stray)).to_numpy(dtype=object)
+        where["development_parcels"] = label.map(lambda i: by_label.get(i, stray)).to_numpy(
+            dtype=object
         )
     parts: dict[str, Partition] = {}
     for c in counties:
@@ -367,9 +367,7 @@ def _merge_warnings(
             if not isinstance(m, Message):
                 groups.setdefault(("text", p.source, id(p)), []).append(p)
                 continue
-            fixed = tuple(
-                (k, v) for k, v in m.params if k not in (*_SUMMED, "rows", "valid")
-            )
+            fixed = tuple((k, v) for k, v in m.params if k not in (*_SUMMED, "rows", "valid"))
             groups.setdefault((p.source, m.code, repr(fixed)), []).append(p)
     rank = {c: k for k, c in enumerate(canonical)}
     seen = list(groups)
@@ -391,9 +389,7 @@ def _merge_warnings(
                 params[k] = sum(int(v[k]) for v in values)
         if "rows" in params:
             layer = data.layer(first.source) if first.source in _ID_FIELD else None
-            ids = (
-                layer[_ID_FIELD[first.source]].astype(str).tolist() if layer is not None else []
-            )
+            ids = layer[_ID_FIELD[first.source]].astype(str).tolist() if layer is not None else []
             order = {i: k for k, i in enumerate(ids)}
             params["rows"] = _merge_rows([str(v["rows"]) for v in values], order)
         if "valid" in params:  # assignment_unknown: every community of the run
@@ -492,14 +488,14 @@ def _merge_boundaries(
     is_new = ~ids.isin(com_pos)
     origin = ids.where(~is_new, ids.str.rsplit("-", n=1).str[0]).map(com_pos).fillna(len(com_pos))
     order = np.lexsort((np.arange(len(ids)), origin.to_numpy(), is_new.to_numpy()))
-    proposed = gpd.GeoDataFrame(proposed.iloc[order].reset_index(drop=True), crs=data.communities.crs)
+    proposed = gpd.GeoDataFrame(
+        proposed.iloc[order].reset_index(drop=True), crs=data.communities.crs
+    )
     moves = _concat([b.moves for _, b in props])
     if len(moves):
         est_ids = data.estates["estate_id"].astype(str).tolist() if data.estates is not None else []
         moves = _by_position(moves, "estate_id", est_ids)
-    decisions = _by_position(
-        _concat([b.decisions for _, b in props]), "community_id", com_ids
-    )
+    decisions = _by_position(_concat([b.decisions for _, b in props]), "community_id", com_ids)
     assert data.estates is not None
     estates = _restore(
         [b.estates for _, b in props],
@@ -646,7 +642,9 @@ def _propose_layout(
     if estates is None or len(estates) == 0:
         return merged
     if estates["community_id"].isna().all():
-        return pipeline._with_warnings(merged, [Problem("estates", msg("layout_no_estates_inside"))])
+        return pipeline._with_warnings(
+            merged, [Problem("estates", msg("layout_no_estates_inside"))]
+        )
     data = merged.data
     counted = merged.counted_premises
     bp = _merge_boundaries(parts, results, data)
@@ -690,17 +688,30 @@ def _propose_layout(
 # --------------------------------------------------------------------------- running
 
 
+def require_dask() -> None:
+    """Raise :class:`DaskMissingError` unless dask.distributed can be imported."""
+    try:
+        import distributed  # noqa: F401
+    except ImportError as err:
+        raise DaskMissingError(msg("partition_no_dask")) from err
+
+
 def _client(workers: int, scheduler: str | None) -> Any:
     """A dask.distributed client: of the cluster at ``scheduler``, else of a local cluster
     of ``workers`` processes with one thread each."""
-    try:
-        import distributed
-    except ImportError as err:
-        raise DaskMissingError(msg("partition_no_dask")) from err
+    require_dask()
+    import distributed
+
+    if logging.getLogger().getEffectiveLevel() > logging.INFO:  # not --verbose
+        logging.getLogger("distributed").setLevel(logging.ERROR)
     if scheduler:
         return distributed.Client(scheduler)
     cluster = distributed.LocalCluster(
-        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=workers,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        silence_logs=logging.ERROR,
     )
     return distributed.Client(cluster)
 
@@ -733,15 +744,18 @@ def run_partitioned(
         on_partitions(parts)
     log.info("Partitioned run: %d partitions", len(parts))
     ordered = list(parts.values())
-    kwargs = {"plan_year": plan_year, "proposals": proposals}
     if client is None and workers is None and scheduler is None:
-        results = [run_partition(p.data, **kwargs) for p in ordered]
+        results = [run_partition(p.data, plan_year=plan_year, proposals=proposals) for p in ordered]
     else:
         own = client is None
         client = client if client is not None else _client(workers or 1, scheduler)
         try:
             futures = client.map(
-                run_partition, [p.data for p in ordered], pure=False, **kwargs
+                run_partition,
+                [p.data for p in ordered],
+                pure=False,
+                plan_year=plan_year,
+                proposals=proposals,
             )
             results = client.gather(futures)
         finally:
@@ -763,6 +777,7 @@ __all__ = [
     "county_of",
     "merge_results",
     "run_partition",
+    "require_dask",
     "run_partitioned",
     "split_by_county",
 ]
