@@ -234,3 +234,53 @@ def test_workers_without_dask_is_a_clear_error(counties, tmp_path, monkeypatch):
         assert result.exit_code == 1, result.output
         assert text in result.output
         assert not (tmp_path / "o").exists()
+
+
+def _counties_by_street(data):
+    """The demo's streets as counties, streets joined where an estate straddles two (R1
+    一(二) splits such an estate; a county line may not cross one)."""
+    c = data.communities.copy()
+    county = pd.factorize(c["street"].astype(str))[0]
+    e = data.estates
+    est, com = c.sindex.query(e.geometry.values, predicate="intersects")
+    overlap = shapely.area(shapely.intersection(e.geometry.values[est], c.geometry.values[com]))
+    pairs = pd.DataFrame({"estate": est[overlap > 0], "community": com[overlap > 0]})
+    while True:
+        first = pairs.groupby("estate")["community"].transform(lambda x: county[x].min())
+        moved = county[pairs["community"].to_numpy()] != first.to_numpy()
+        if not moved.any():
+            break
+        county[pairs["community"].to_numpy()[moved]] = first.to_numpy()[moved]
+    c["county"] = [f"K{k}" for k in county]
+    return pipeline.dataclasses.replace(data, communities=c)
+
+
+@pytest.mark.parametrize("year", [None, 2035])
+def test_plan_year_parcels_and_warnings_merge_as_the_single_run(year):
+    """The demo (development parcels, a households table, an estate outside every community)
+    cut into counties of streets: in the data year and in 2035 (parcels delivered by then
+    add their households, R2 conditions for all) every frame, the summary and every warning
+    of the analyses equal the single run's."""
+    from gis_planner.datasets import get_path
+
+    data = _counties_by_street(load_layers(get_path("deqing_demo")))
+    assert data.communities["county"].nunique() >= 2
+    single = pipeline.run(data, plan_year=year, proposals=False)
+    merged = partition.run_partitioned(data, plan_year=year, proposals=False, by="field")
+    for name in (
+        "communities",
+        "estates",
+        "premises",
+        "counted_premises",
+        "planning_conditions",
+        "household_units",
+        "enclosure_list",
+        "enclosure_counts",
+    ):
+        pd.testing.assert_frame_equal(
+            pd.DataFrame(getattr(single, name)), pd.DataFrame(getattr(merged, name)), obj=name
+        )
+    assert dict(single.summary) == dict(merged.summary)
+    assert single.warnings == merged.warnings
+    if year is not None:
+        assert merged.summary["parcels_counted"] > 0
