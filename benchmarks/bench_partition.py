@@ -78,8 +78,9 @@ def bench(size: str, counties: int, repeat: int, *, proposals: bool) -> dict[str
     data = load_layers(folder)
     figures: dict[str, Any] = {"load": os.getloadavg()}
     n_parts = len(partition.split_by_county(data))
+    n_est = 0 if data.estates is None else len(data.estates)
     print(
-        f"{size}: {len(data.communities):,} communities, {0 if data.estates is None else len(data.estates):,} estates, "
+        f"{size}: {len(data.communities):,} communities, {n_est:,} estates, "
         f"{n_parts} counties; proposals={proposals}; load average {os.getloadavg()[0]:.1f}"
     )
 
