@@ -286,7 +286,11 @@ def _counties(
     )
     pairs = pd.DataFrame({"estate": est_i[area > 0], "community": com_i[area > 0]})
     for _ in range(10):  # a straddling estate's communities join the county of the first
-        first = pairs.groupby("estate")["community"].transform(lambda c: county[c].min())
+        first = (
+            pd.Series(county[pairs["community"].to_numpy()], index=pairs.index)
+            .groupby(pairs["estate"])
+            .transform("min")
+        )
         moved = county[pairs["community"].to_numpy()] != first.to_numpy()
         if not moved.any():
             break
