@@ -112,7 +112,7 @@ def bench(size: str, counties: int, repeat: int, *, proposals: bool) -> dict[str
             n_workers=n,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            dashboard_address=":0",
             silence_logs=40,
         )
         client = distributed.Client(cluster)

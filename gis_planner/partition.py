@@ -710,7 +710,7 @@ def _client(workers: int, scheduler: str | None) -> Any:
         n_workers=workers,
         threads_per_worker=1,
         processes=True,
-        dashboard_address=None,
+        dashboard_address=":0",  # any free port: never a clash with another cluster
         silence_logs=logging.ERROR,
     )
     return distributed.Client(cluster)
@@ -752,7 +752,8 @@ def run_partitioned(
         try:
             futures = client.map(
                 run_partition,
-                [p.data for p in ordered],
+                # scattered first: the layers are data, not a task graph to ship
+                client.scatter([p.data for p in ordered]),
                 pure=False,
                 plan_year=plan_year,
                 proposals=proposals,
