@@ -45,11 +45,12 @@ fuzz: $(STAMP)  ## thousands of generated counties through the whole pipeline (b
 	GP_FUZZ_EXAMPLES=3000 $(BIN)/python -m pytest tests/test_generated_counties.py -q
 
 bench: $(STAMP)  ## benchmarks (by hand, not part of the suite); figures go in the README
-	$(BIN)/$(PIP) -e '.[bench]'
+	$(BIN)/$(PIP) -e '.[bench,parallel]'
 	$(BIN)/python -m benchmarks.bench_pipeline
 	$(BIN)/python -m benchmarks.bench_map
 	$(BIN)/python -m benchmarks.bench_siting
 	$(BIN)/python -m benchmarks.bench_layout
+	$(BIN)/python -m benchmarks.bench_partition
 
 lint: $(STAMP)  ## ruff (check + format), mypy and import-linter's layer contracts
 	$(BIN)/ruff check .

@@ -6,6 +6,7 @@ Exit code 0 on success, 1 on invalid input (every problem listed), 2 on usage er
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as _dt
 import functools
 import logging
@@ -71,6 +72,36 @@ PROPOSALS_OPTION = typer.Option(
     True,
     "--proposals/--no-proposals",
     help="Propose community boundaries, premises sites and the reach raster (R7).",
+)
+WORKERS_OPTION = typer.Option(
+    None,
+    "--workers",
+    min=1,
+    help="Run the counties on N dask.distributed worker processes of a local cluster "
+    "(LocalCluster, one thread each; 1 = one worker process) and merge the outputs: equal "
+    "to a single run except that R7 boundary proposals stay within a county "
+    "(gis_planner.partition). Needs the parallel extra.",
+)
+SCHEDULER_OPTION = typer.Option(
+    None,
+    "--scheduler",
+    help="Run the counties on the dask.distributed cluster at ADDRESS (tcp://host:port) "
+    "instead of a local one.",
+)
+
+
+class PartitionBy(StrEnum):
+    auto = "auto"
+    field = "field"
+    code = "code"
+
+
+PARTITION_BY_OPTION = typer.Option(
+    PartitionBy.auto,
+    "--partition-by",
+    help="The county of a community with --workers/--scheduler: field = the communities' "
+    "county field (所属区县), code = the first 6 digits of a 12-digit statistical "
+    "community_id, auto = field, else code, else the whole folder as one partition.",
 )
 ATLAS_OPTION = typer.Option(
     True,
@@ -276,6 +307,7 @@ def _analyse(
     sites: int | None,
     lang: str,
     on_loaded: Callable[[], None] = lambda: None,
+    parallel: dict[str, Any] | None = None,
 ) -> tuple[Any, Any, Any]:
     """Load ``layers_dir`` (and the scenario file's rules and edits) and run every analysis:
     the one path `run` and `check` share, so that both give the same warnings for the same
@@ -298,8 +330,48 @@ def _analyse(
     on_loaded()
     if proposals:
         _check_proposal_memory(len(data.estates) if data.estates is not None else 0, lang)
-    results = run(data, plan_year=plan_year, proposals=proposals, sites=sites, scenario=description)
+    if parallel is None:
+        results = run(
+            data, plan_year=plan_year, proposals=proposals, sites=sites, scenario=description
+        )
+        return data, results, plan
+    from gis_planner.partition import run_partitioned
+
+    results = run_partitioned(
+        data, plan_year=plan_year, proposals=proposals, sites=sites, **parallel
+    )
+    if description is not None:
+        results = dataclasses.replace(results, scenario=description)
     return data, results, plan
+
+
+def _parallel(
+    workers: int | None, scheduler: str | None, partition_by: str, lang: str
+) -> dict[str, Any] | None:
+    """The options of a partitioned run (``--workers``/``--scheduler``), None without them;
+    exit 1 with a clear message when dask.distributed is not installed."""
+    if workers is None and scheduler is None:
+        return None
+    from gis_planner.partition import ONE_PARTITION, require_dask
+
+    try:
+        require_dask()
+    except PlannerError as err:
+        _fail(err, lang)
+
+    def on_partitions(parts: dict[str, Any]) -> None:
+        where = scheduler or f"LocalCluster(n_workers={workers}, threads_per_worker=1)"
+        how = tr("partition_cluster", lang, where=where)
+        if list(parts) == [ONE_PARTITION]:
+            _say(tr("partition_one", lang))
+        _say(tr("partition_counties", lang, n=len(parts), how=how))
+
+    return {
+        "workers": workers,
+        "scheduler": scheduler,
+        "by": partition_by,
+        "on_partitions": on_partitions,
+    }
 
 
 def _print_warnings(warnings: Any, lang: str, *, limit: int | None = None) -> None:
@@ -331,6 +403,7 @@ def _run(
     sites: int | None = None,
     proposals: bool = True,
     atlas: bool = True,
+    parallel: dict[str, Any] | None = None,
 ) -> None:
     from gis_planner.pipeline import PlanYearError
     from gis_planner.render.report import summary_rows
@@ -351,6 +424,7 @@ def _run(
                 sites=sites,
                 lang=lang,
                 on_loaded=lambda: on_step(tr("step_analyse", lang)),
+                parallel=parallel,
             )
             extra = {"scenario.yaml": plan.to_yaml(relative_to=out)} if plan is not None else {}
             on_step(tr("step_write", lang))
@@ -421,6 +495,9 @@ def run(
     sites: int | None = SITES_OPTION,
     proposals: bool = PROPOSALS_OPTION,
     atlas: bool = ATLAS_OPTION,
+    workers: int | None = WORKERS_OPTION,
+    scheduler: str | None = SCHEDULER_OPTION,
+    partition_by: PartitionBy = PARTITION_BY_OPTION,
     verbose: bool = VERBOSE_OPTION,
 ) -> None:
     """Run every analysis on LAYERS_DIR and write layers, report, map and atlas to --out."""
@@ -436,6 +513,7 @@ def run(
         sites,
         proposals,
         atlas,
+        parallel=_parallel(workers, scheduler, partition_by.value, lang.value),
     )
 
 

@@ -313,6 +313,41 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "小区有超过 {share:.0%} 的面积在所有社区之外（户数仍按面积比例分给重叠的社区）：{rows}",
         "estates with more than {share:.0%} of their area outside every community (households still go to the overlapping communities): {rows}",
     ),
+    # partitioned runs (gis_planner.partition, run --workers/--scheduler)
+    "partition_key_unknown": (
+        "未知的分区方式“{key}”：可用 {valid}",
+        "unknown partition key '{key}': use one of {valid}",
+    ),
+    "partition_county_missing": (
+        "社区图层的“所属区县”字段有空值，无法按区县分区：{rows}",
+        "communities without a county (field 'county'), cannot partition by county: {rows}",
+    ),
+    "partition_no_county_field": (
+        "社区图层没有“所属区县”字段（{field}），无法按该字段分区",
+        "the communities layer has no county field ({field}) to partition by",
+    ),
+    "partition_not_codes": (
+        "社区代码不是 {digits} 位统计区划代码，无法取前 6 位作区县：{rows}",
+        "community codes that are not {digits}-digit statistical codes (no county prefix): {rows}",
+    ),
+    "partition_estate_straddles": (
+        "小区跨越两个区县的社区（与约定不符），无法按区县分区：{rows}",
+        "estates overlapping communities of two counties (the contract excludes it), cannot partition: {rows}",
+    ),
+    "partition_no_dask": (
+        "--workers/--scheduler 需要 dask.distributed：请安装 pip install 'gis-planner[parallel]'",
+        "--workers/--scheduler need dask.distributed: pip install 'gis-planner[parallel]'",
+    ),
+    "partition_one": (
+        "社区图层没有区县信息（“所属区县”字段或 12 位统计区划代码），整个文件夹作为一个分区运行",
+        "no county information on the communities (a 'county' field or 12-digit statistical codes): the whole folder runs as one partition",
+    ),
+    "partition_counties": (
+        "按区县分区：{n} 个分区，{how}",
+        "partitioned by county: {n} partitions, {how}",
+    ),
+    "partition_in_process": ("在本进程内依次运行", "run one after another in this process"),
+    "partition_cluster": ("在 {where} 上运行", "run on {where}"),
     "premises_unassigned": (
         "{n} 处社区用房不在任何社区内，列为未分配：{rows}",
         "premises in no community, reported as unassigned: {n}: {rows}",

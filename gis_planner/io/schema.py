@@ -136,6 +136,7 @@ COMMUNITIES = LayerSpec(
             "communities",
             "street",
         ),
+        _field("communities", "county"),  # the partition key of run --workers
         _enum("communities", "kind", KIND, default="urban"),
         _field(
             "communities",

@@ -271,6 +271,38 @@ def _premises(
     )
 
 
+def _counties(
+    communities: gpd.GeoDataFrame, estates: gpd.GeoDataFrame, n_counties: int
+) -> gpd.GeoDataFrame:
+    """Communities cut into ``n_counties`` x-stripes (see :func:`generate_scale`)."""
+    if not 1 <= n_counties <= 99:
+        raise ValueError("n_counties must be 1-99")
+    x = communities.geometry.centroid.x.to_numpy()
+    rank = np.argsort(np.argsort(x, kind="stable"), kind="stable")
+    county = rank * n_counties // len(communities)
+    est_i, com_i = communities.sindex.query(estates.geometry.values, predicate="intersects")
+    area = shapely.area(
+        shapely.intersection(estates.geometry.values[est_i], communities.geometry.values[com_i])
+    )
+    pairs = pd.DataFrame({"estate": est_i[area > 0], "community": com_i[area > 0]})
+    for _ in range(10):  # a straddling estate's communities join the county of the first
+        first = (
+            pd.Series(county[pairs["community"].to_numpy()], index=pairs.index)
+            .groupby(pairs["estate"])
+            .transform("min")
+        )
+        moved = county[pairs["community"].to_numpy()] != first.to_numpy()
+        if not moved.any():
+            break
+        county[pairs["community"].to_numpy()[moved]] = first.to_numpy()[moved]
+    out = communities.copy()
+    code = np.char.add("3399", np.char.zfill((county + 1).astype(str), 2))
+    seq = np.char.zfill((np.arange(len(out)) + 1).astype(str), 6)
+    out["community_id"] = np.char.add(code, seq)
+    out.insert(1, "county", code)
+    return out
+
+
 def generate_scale(
     out_dir: Path | str,
     *,
@@ -278,6 +310,7 @@ def generate_scale(
     n_estates: int,
     n_premises: int,
     seed: int = 1,
+    n_counties: int | None = None,
 ) -> dict[str, Path]:
     """Generate same-schema layers of any size for benchmarks.
 
@@ -295,6 +328,13 @@ def generate_scale(
         Feature counts (n_communities ≥ 1; the others ≥ 0).
     seed : int, optional
         Seed of ``numpy.random.default_rng``.
+    n_counties : int, optional
+        Cut the communities into about this many counties by x-stripes (equal numbers of
+        communities; a community is moved into its neighbour's county when an estate
+        straddles the two, so no estate straddles a county line) and give them a
+        ``county`` field and 12-digit codes whose first 6 digits are the county
+        (``3399`` + county + sequence; premises' ``community_id`` follow). None: no counties,
+        the layers as before.
 
     Returns
     -------
@@ -318,6 +358,8 @@ def generate_scale(
     shapes, home, n_strad = _estate_shapes(grid, n_estates, rng)
     estates = _estates(shapes, rng)
     communities = _communities(grid, home, estates["households"].to_numpy(), rng)
+    if n_counties is not None:
+        communities = _counties(communities, estates, n_counties)
     premises = _premises(communities, n_premises, rng)
     paths = {
         "communities": out / "communities.gpkg",
