@@ -73,7 +73,7 @@ from gis_planner import enclosure, pipeline, premises
 from gis_planner.errors import PlannerError, Problem, format_rows
 from gis_planner.i18n import Message, msg
 from gis_planner.io.layers import PlanningData
-from gis_planner.layout import accessibility, boundaries, siting
+from gis_planner.layout import boundaries, siting
 from gis_planner.layout import scale as layout
 from gis_planner.results import BoundaryProposal, LayoutProposal, Results
 
@@ -601,7 +601,11 @@ def merge_results(
         household_units=units,
     )
     if proposals:
-        merged = _propose_layout(merged, parts, results, sites)
+        # the counties' boundary proposals merged; the siting and the raster on the whole area
+        est = merged.estates
+        inside = est is not None and bool(est["community_id"].notna().any())
+        bp = _merge_boundaries(parts, results, merged.data) if inside else None
+        merged = pipeline.propose_layout(merged, p=sites, boundary_proposal=bp)
     return merged
 
 
@@ -631,58 +635,6 @@ def _enclosure_rank(estates: pd.DataFrame) -> Any:
         rank = pd.array(values, dtype="Int64")
         rank[~is_candidate.to_numpy()] = pd.NA
     return pd.Series(rank, index=estates.index)
-
-
-def _propose_layout(
-    merged: Results, parts: Sequence[Partition], results: Sequence[Results], p: int | None
-) -> Results:
-    """:func:`gis_planner.pipeline.propose_layout` with the partitions' boundary proposals:
-    the same steps, checks and figures; the siting and the raster on the whole area."""
-    estates = merged.estates
-    if estates is None or len(estates) == 0:
-        return merged
-    if estates["community_id"].isna().all():
-        return pipeline._with_warnings(
-            merged, [Problem("estates", msg("layout_no_estates_inside"))]
-        )
-    data = merged.data
-    counted = merged.counted_premises
-    bp = _merge_boundaries(parts, results, data)
-    sr = siting.propose_sites(
-        estates,
-        counted,
-        rules=data.rules,
-        candidate_sites=data.candidate_sites,
-        development_parcels=data.development_parcels,
-        communities=data.communities,
-        paths=data.paths,
-        p=p,
-        parcels=pipeline._delivered_parcels(merged),
-    )
-    access_m, transform, beyond = pipeline._accessibility(merged, counted, sr.sites)
-    summary = {
-        "communities_out_of_range": int(len(bp.decisions)),
-        "proposed_communities": int(len(bp.communities)),
-        "estates_moved": int(len(bp.moves)),
-        "proposed_in_range": int((bp.communities["scale_status"] == "ok").sum()),
-        "lscp_sites": int(sr.summary["lscp_sites"]),
-        "lscp_households_newly_covered": int(sr.summary["lscp_households_newly_covered"]),
-        "mclp_sites": int(sr.summary["mclp_sites"]),
-        "mclp_households_newly_covered": int(sr.summary["mclp_households_newly_covered"]),
-        **beyond,
-    }
-    proposal = LayoutProposal(
-        boundaries=bp,
-        siting=sr,
-        access_m=access_m,
-        access_transform=transform,
-        summary=summary,
-        access_nodata=accessibility.NODATA,
-    )
-    no_premises = counted is None or bool(counted.geometry.isna().all())
-    access_warnings = [Problem("premises", msg("access_no_premises"))] if no_premises else []
-    out = pipeline._with_warnings(merged, [*bp.warnings, *sr.warnings, *access_warnings])
-    return dataclasses.replace(out, layout=proposal, summary={**out.summary, "layout": summary})
 
 
 # --------------------------------------------------------------------------- running

@@ -642,7 +642,12 @@ def _accessibility(
     return access_m, transform, beyond
 
 
-def propose_layout(results: Results, *, p: int | None = None) -> Results:
+def propose_layout(
+    results: Results,
+    *,
+    p: int | None = None,
+    boundary_proposal: boundaries.BoundaryProposal | None = None,
+) -> Results:
     """Add the R7 layout proposals (一(一)) to ``results``: a new :class:`Results`.
 
     The proposals count the households of the run's year (``results.household_units``): the
@@ -656,6 +661,9 @@ def propose_layout(results: Results, *, p: int | None = None) -> Results:
     distance to the nearest existing or proposed premises — with the households beyond the
     walking distance now and with the proposed sites (:mod:`gis_planner.layout.accessibility`).
 
+    ``boundary_proposal``, when given, is used instead of proposing the boundaries here: a
+    partitioned run (:mod:`gis_planner.partition`) proposes them per county and merges them.
+
     Needs an estates layer; without one ``results`` is returned unchanged.
     """
     if results.estates is None or len(results.estates) == 0:
@@ -666,7 +674,7 @@ def propose_layout(results: Results, *, p: int | None = None) -> Results:
         return _with_warnings(results, [Problem("estates", msg("layout_no_estates_inside"))])
     data, rules = results.data, results.data.rules
     counted = results.counted_premises
-    bp = boundaries.propose_boundaries(
+    bp = boundary_proposal or boundaries.propose_boundaries(
         results.estates,
         data.communities,
         rules=rules,
