@@ -507,19 +507,3 @@ def test_R7_community_in_range_beside_a_split_keeps_its_own_polygon(rules):
     assert proposed.loc["D", "change"] == "unchanged" and proposed.loc["D", "households"] == 2000
     assert shapely.equals_exact(proposed.loc["D", "geometry"], north, tolerance=0)
     assert _tiles_exactly(out.communities, communities)
-
-
-def test_voronoi_cells_in_the_order_of_their_points():
-    """The cells of member_cells' Voronoi diagram come back in the order of the sample points
-    (as GEOS's ordered=True gives them), each holding its own point."""
-    from gis_planner.layout import boundaries
-
-    rng = np.random.default_rng(7)
-    coords = np.round(rng.uniform(0, 100, size=(40, 2)), 3)
-    area = shapely.box(-10, -10, 110, 110)
-    cells = boundaries._voronoi(coords, area)
-    expected = shapely.get_parts(
-        shapely.voronoi_polygons(shapely.multipoints(coords), extend_to=area, ordered=True)
-    )
-    assert shapely.equals_exact(cells, expected, tolerance=0).all()
-    assert shapely.contains(cells, shapely.points(coords)).all()

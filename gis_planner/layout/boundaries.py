@@ -137,21 +137,6 @@ def _union_groups(pieces: np.ndarray, groups: list[np.ndarray]) -> np.ndarray:
     return unions
 
 
-def _voronoi(coords: np.ndarray, polygon: shapely.Geometry) -> np.ndarray:
-    """The Voronoi cell of each point, in the order of the points. GEOS's ``ordered=True``
-    costs more than the diagram itself; each cell holds its own point in its interior, so one
-    STRtree query puts the cells in order (the same polygons). Should a point not find exactly
-    one cell, GEOS orders them."""
-    points = shapely.multipoints(coords)
-    cells = shapely.get_parts(shapely.voronoi_polygons(points, extend_to=polygon))
-    at, cell = shapely.STRtree(cells).query(shapely.points(coords), predicate="within")
-    if len(at) == len(coords) and len(cells) == len(coords) and (np.bincount(at) == 1).all():
-        ordered = np.empty(len(coords), dtype=object)
-        ordered[at] = cells[cell]
-        return ordered
-    return shapely.get_parts(shapely.voronoi_polygons(points, extend_to=polygon, ordered=True))
-
-
 def member_cells(polygon: shapely.Geometry, members: np.ndarray, spacing_m: float) -> np.ndarray:
     """Split ``polygon`` among estate geometries: each point to the nearest outline."""
     shapely.prepare(polygon)  # many point-in-polygon tests against it below
@@ -178,7 +163,9 @@ def _member_cells(polygon: shapely.Geometry, members: np.ndarray, spacing_m: flo
     if len(np.unique(owner)) == 1 or len(coords) < 3:
         cells[owner[0]] = polygon
         return cells
-    voronoi = _voronoi(coords, polygon)
+    voronoi = shapely.get_parts(
+        shapely.voronoi_polygons(shapely.multipoints(coords), extend_to=polygon, ordered=True)
+    )
     order = np.argsort(owner, kind="stable")
     groups = np.split(order, np.flatnonzero(np.diff(owner[order])) + 1)
     # Voronoi cells share their edges exactly: a coverage union is fast and exact
