@@ -41,6 +41,7 @@ RUN_OUTPUTS = (
     "boundary_moves.csv",
     "accessibility.tif",
     "report.xlsx",
+    *report.CSV_FILES,  # a table too long for its sheet (limits.report_max_sheet_rows)
     "map.html",
     "atlas.pdf",
     "scenario.yaml",
@@ -229,6 +230,9 @@ def write_run(
             lambda: report.write_report(results, stage / "report.xlsx", lang=lang),
         )
         written["report"] = out_dir / "report.xlsx"
+        for name in report.CSV_FILES:
+            if (stage / name).exists():
+                written[Path(name).stem] = out_dir / name
         if map_html:
             if on_step:
                 on_step("map.html")

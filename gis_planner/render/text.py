@@ -43,8 +43,46 @@ def flatten_for_file(
         if column == getattr(out, "_geometry_column_name", None):
             continue
         series = out[column]
-        if series.dtype == object and series.map(needs_words).any():
-            out[column] = series.map(lambda v: words(v, lang=lang))
+        if series.dtype == object:
+            values = series.tolist()
+            if any(map(needs_words, values)):
+                out[column] = pd.Series(
+                    worded_column(values, lang=lang), index=out.index, dtype=object
+                )
+    return out
+
+
+def worded_column(values: list[object], *, lang: str = "zh") -> list[object]:
+    """:func:`words` of every value of a column, each message object worded once.
+
+    The analyses share message objects between rows (at province size the R6 reasons of
+    100,000 estates hold 360,599 messages but 148,903 distinct objects), and wording a message
+    formats its template; so each object's text is kept by its identity while the column is
+    worded (every object stays alive in ``values`` meanwhile, so no identity is reused).
+    Hashing the messages instead costs about as much as wording them.
+
+    >>> from gis_planner.i18n import msg
+    >>> m = msg("gcj02_converted")
+    >>> worded_column([[m, "E1"], None, m], lang="en")[:2]
+    ['converted from GCJ-02 to WGS84 as declared; E1', None]
+    """
+    sep = LIST_SEPARATOR.get(lang, "; ")
+    texts: dict[int, str] = {}
+
+    def text(item: object) -> str:
+        shown = texts.get(id(item))
+        if shown is None:
+            shown = texts[id(item)] = str(render(item, lang))
+        return shown
+
+    out: list[object] = []
+    for value in values:
+        if isinstance(value, (list, tuple)):
+            out.append(sep.join([text(item) for item in value]))
+        elif isinstance(value, (Message, Term, Listing)):
+            out.append(text(value))
+        else:
+            out.append(value)
     return out
 
 
