@@ -25,7 +25,7 @@ from gis_planner.errors import wording
 from gis_planner.i18n import MESSAGES, Listing, Message, Term, label, render, tr, value_label
 from gis_planner.io.layers import PlanningData
 from gis_planner.render.escape import FORMULA_PREFIXES, csv_cell
-from gis_planner.render.text import LIST_SEPARATOR
+from gis_planner.render.text import LIST_SEPARATOR, Texts
 from gis_planner.results import Results
 
 COMMUNITY_COLUMNS = [
@@ -149,48 +149,6 @@ def _display_value(value: Any, yes: str, no: str, sep: str, lang: str) -> Any:
     ):
         return None
     return value
-
-
-class Texts:
-    """Messages worded once per report (in one language): the analyses share message objects
-    between rows and tables (at province size the R6 reasons of 100,000 estates hold 360,599
-    messages, 148,903 objects, 290 distinct values), and wording one formats its template.
-
-    Looked up by the object's identity first (the entry keeps the object alive, so no other
-    object can take its identity meanwhile), then by value with the types of its parameters
-    (``2000`` and ``2000.0`` are equal but worded apart); a message that cannot be hashed is
-    worded each time.
-    """
-
-    def __init__(self, lang: str) -> None:
-        self.lang = lang
-        self.by_id: dict[int, tuple[Any, str]] = {}
-        self.by_value: dict[Any, str] = {}
-
-    def __call__(self, item: Any) -> str:
-        known = self.by_id.get(id(item))
-        if known is not None:
-            return known[1]
-        try:
-            key = _typed(item)
-            shown = self.by_value.get(key)
-            if shown is None:
-                shown = self.by_value[key] = str(render(item, self.lang))
-        except TypeError:  # a list among the parameters
-            shown = str(render(item, self.lang))
-        self.by_id[id(item)] = (item, shown)
-        return shown
-
-
-def _typed(value: Any) -> Any:
-    """``value`` with the types of everything in it: equal values worded alike."""
-    if isinstance(value, Message):
-        return (value, tuple(_typed(v) for _, v in value.params))
-    if isinstance(value, Listing):
-        return (value, tuple(_typed(v) for v in value.items))
-    if isinstance(value, Term):
-        return (value, type(value.value))
-    return (type(value), value)
 
 
 def _display_column(
