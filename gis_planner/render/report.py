@@ -165,7 +165,7 @@ def _display_column(
                 labels[value] = value_label(value, lang)
             out.append(labels[value])
         elif isinstance(value, (list, tuple)):
-            out.append(sep.join([text(item) for item in value]))
+            out.append(text.joined(value, sep))
         elif isinstance(value, (Message, Term, Listing)):
             out.append(text(value))
         else:
