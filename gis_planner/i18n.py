@@ -1632,6 +1632,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "report_source_file": ("{layer}（{file}）", "{layer} ({file})"),
     "report_page_header": ("{title} — {name}", "{title} — {name}"),
     "report_page_footer": ("第 &P 页，共 &N 页", "Page &P of &N"),
+    "report_sheet_in_csv": (
+        "本表共 {rows:,} 行，超过 limits.report_max_sheet_rows = {limit:,} 行，已另存为同一文件夹中的 "
+        "{file}（UTF-8，可用 Excel 打开；列与本表相同）",
+        "this table has {rows:,} rows, more than limits.report_max_sheet_rows = {limit:,}: it is "
+        "written as {file} in the same folder (UTF-8, opens in Excel; the same columns as this "
+        "sheet)",
+    ),
+    "report_sheet_in_csv_excel": (
+        "本表共 {rows:,} 行，超过 Excel 工作表的 {limit:,} 行上限，已另存为同一文件夹中的 "
+        "{file}（UTF-8，列与本表相同）",
+        "this table has {rows:,} rows, more than an Excel sheet holds ({limit:,}): it is written "
+        "as {file} in the same folder (UTF-8; the same columns as this sheet)",
+    ),
     "report_features": ("{n} 个要素", "{n} features"),
     "report_crs_auto": ("{crs} (自动：按社区经度选带)", "{crs} (auto)"),
     "report_crs_fixed": (

@@ -4,7 +4,11 @@ settings are read back from new and old reports alike."""
 
 from __future__ import annotations
 
+import dataclasses
+
+import numpy as np
 import openpyxl
+import pandas as pd
 import pytest
 from openpyxl.utils import get_column_letter
 
@@ -17,6 +21,7 @@ from gis_planner.render.report import (
     setting_label,
     shares_text,
     write_report,
+    write_table_csv,
 )
 
 from .conftest import DEMO
@@ -193,3 +198,80 @@ def test_english_report_is_worded_in_english(results, tmp_path):
     assert book["Summary"].oddFooter.center.text == "Page &P of &N"
     assert "Within 300 m (straight line)" in _header(book["Estates"])
     assert read_settings(tmp_path)["lang"] == "en"
+
+
+# ---------------------------------------------------------------- long tables beside the workbook
+
+
+def _limited(results, rows: int):
+    """``results`` whose rules put a table of more than ``rows`` rows in a CSV."""
+    rules = results.rules.with_overrides({"limits": {"report_max_sheet_rows": rows}})
+    return dataclasses.replace(results, data=dataclasses.replace(results.data, rules=rules))
+
+
+def test_a_table_longer_than_the_limit_is_a_csv_beside_the_workbook(results, book, tmp_path):
+    estates = len(results.estates)
+    communities = len(results.communities)
+    assert communities <= 100 < estates  # the demo: 22 communities, 450 estates
+    write_report(_limited(results, 100), tmp_path / "report.xlsx")
+    raw = (tmp_path / "report_estates.csv").read_bytes()
+    assert raw.startswith("\ufeff".encode())  # UTF-8 with a byte-order mark, for Excel
+    table = pd.read_csv(tmp_path / "report_estates.csv", encoding="utf-8-sig", dtype=str)
+    # every estate, with the columns of the estates sheet of a whole report
+    assert len(table) == estates
+    assert list(table.columns) == _header(book["小区"])
+    assert set(table["小区代码"]) == set(results.estates["estate_id"])
+    first = results.estates.iloc[0]
+    row = table.set_index("小区代码").loc[first["estate_id"]]
+    assert row["户数"] == str(int(first["households"]))  # whole numbers without ".0"
+    assert row["开转封评估"] == book["小区"][f"{_column(book['小区'], '开转封评估')}2"].value
+    # the sheet is still there and says where the table is; short tables stay sheets
+    limited = openpyxl.load_workbook(tmp_path / "report.xlsx")
+    note = [r for r in limited["小区"].iter_rows(values_only=True)]
+    assert len(note) == 2 and "report_estates.csv" in note[1][0]
+    assert f"{estates:,}" in note[1][0] and "limits.report_max_sheet_rows = 100" in note[1][0]
+    assert limited["社区"].max_row == communities + 1
+    assert not (tmp_path / "report_communities.csv").exists()
+    # a report whose tables all fit removes the CSV of the earlier one
+    write_report(results, tmp_path / "report.xlsx")
+    assert not (tmp_path / "report_estates.csv").exists()
+    assert openpyxl.load_workbook(tmp_path / "report.xlsx")["小区"].max_row == estates + 1
+
+
+def test_the_table_csv_rounds_as_the_sheet_shows_and_runs_no_formula(tmp_path):
+    table = pd.DataFrame(
+        {
+            "名称": ["=1+2", "幸福小区", None, "-3"],
+            "户数": [120.0, 80.0, np.nan, 5.0],
+            "缺口面积(m²)": [12.34, 0.0, 1.26, np.nan],
+            "参与率": [0.7312, 0.5, np.nan, 1.0],
+        }
+    )
+    table.attrs["fields"] = ["name", "households", "shortfall_m2", "survey_participation"]
+    write_table_csv(table, tmp_path / "t.csv")
+    text = (tmp_path / "t.csv").read_text(encoding="utf-8-sig").splitlines()
+    # text quoted, a leading = or - after a ', households whole, m² one decimal, shares as 0–1
+    assert text == [
+        '"名称","户数","缺口面积(m²)","参与率"',
+        '"\'=1+2",120,12.3,0.7312',
+        '"幸福小区",80,0,0.5',
+        ",,1.3,",
+        '"\'-3",5,,1',
+    ]
+
+
+def test_no_setting_means_only_excels_row_limit(results):
+    from gis_planner.render.report import EXCEL_MAX_ROWS, sheet_row_limit
+
+    assert sheet_row_limit(results) == (2000, "rules")  # limits.report_max_sheet_rows
+    assert sheet_row_limit(_limited(results, 5_000_000)) == (EXCEL_MAX_ROWS - 1, "excel")
+
+
+def test_a_run_owns_the_table_csvs(results, tmp_path):
+    from gis_planner.render.runfolder import write_run
+
+    written, _ = write_run(_limited(results, 100), tmp_path, map_html=False, atlas_pdf=False)
+    assert written["report_estates"] == tmp_path / "report_estates.csv"
+    assert (tmp_path / "report_estates.csv").exists()
+    written, _ = write_run(results, tmp_path, map_html=False, atlas_pdf=False)
+    assert "report_estates" not in written and not (tmp_path / "report_estates.csv").exists()

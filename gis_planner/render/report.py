@@ -2,11 +2,14 @@
 
 One sheet per table — summary, communities, estates, premises, the open-to-enclosed list and
 its summary, unassigned features, warnings — plus the rules and settings that produced them.
+A table longer than ``limits.report_max_sheet_rows`` (or than an Excel sheet holds) is written
+as ``report_<table>.csv`` beside the workbook, and its sheet says where (:func:`write_report`).
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import json
 import math
 import unicodedata
@@ -21,7 +24,8 @@ from gis_planner import __version__
 from gis_planner.errors import wording
 from gis_planner.i18n import MESSAGES, Listing, Message, Term, label, render, tr, value_label
 from gis_planner.io.layers import PlanningData
-from gis_planner.render.text import LIST_SEPARATOR
+from gis_planner.render.escape import FORMULA_PREFIXES, csv_cell
+from gis_planner.render.text import LIST_SEPARATOR, Texts
 from gis_planner.results import Results
 
 COMMUNITY_COLUMNS = [
@@ -107,6 +111,18 @@ SHEETS = {
     "settings": ("设置", "Settings"),
 }
 YES_NO = {"zh": ("是", "否"), "en": ("yes", "no")}
+#: rows of an Excel sheet (the header row one of them): a longer table can never be a sheet
+EXCEL_MAX_ROWS = 1_048_576
+
+
+def csv_file(key: str) -> str:
+    """The CSV beside the workbook that holds the table ``key`` of :data:`SHEETS` when it is
+    too long for a sheet: ``report_estates.csv``."""
+    return f"report_{key}.csv"
+
+
+#: every file :func:`write_report` may write beside the workbook
+CSV_FILES = tuple(csv_file(key) for key in SHEETS)
 
 
 def _sheet(key: str, lang: str) -> str:
@@ -135,8 +151,53 @@ def _display_value(value: Any, yes: str, no: str, sep: str, lang: str) -> Any:
     return value
 
 
-def display_table(df: pd.DataFrame, columns: list[str], *, lang: str = "zh") -> pd.DataFrame:
-    """The columns present of ``df``, with translated headers and enumeration labels.
+def _display_column(
+    values: list[Any], yes: str, no: str, sep: str, lang: str, texts: Texts | None = None
+) -> list[Any]:
+    """:func:`_display_value` of every value of a column, each text labelled once (by value)
+    and each message worded once (:class:`Texts`, shared by the tables of one report)."""
+    labels: dict[str, Any] = {}
+    text = texts if texts is not None and texts.lang == lang else Texts(lang)
+    out: list[Any] = []
+    for value in values:
+        if isinstance(value, str):
+            if value not in labels:
+                labels[value] = value_label(value, lang)
+            out.append(labels[value])
+        elif isinstance(value, (list, tuple)):
+            out.append(text.joined(value, sep))
+        elif isinstance(value, (Message, Term, Listing)):
+            out.append(text(value))
+        else:
+            out.append(_display_value(value, yes, no, sep, lang))
+    return out
+
+
+def _display_series(
+    series: pd.Series, yes: str, no: str, sep: str, lang: str, texts: Texts | None
+) -> list[Any]:
+    """:func:`_display_column` of a column, at once for a column of booleans (是/否) or of
+    text only (each distinct text labelled once, pandas mapping the rest)."""
+    if pd.api.types.is_bool_dtype(series.dtype):
+        missing = series.isna().to_numpy(dtype=bool)
+        shown = np.where(series.to_numpy(dtype=bool, na_value=False), yes, no).astype(object)
+        shown[missing] = None
+        return shown.tolist()
+    if pd.api.types.infer_dtype(series, skipna=True) == "string":
+        missing = series.isna().to_numpy(dtype=bool)
+        present = series[~missing]
+        labels = {v: value_label(v, lang) for v in pd.unique(present)}
+        shown = np.full(len(series), None, dtype=object)
+        shown[~missing] = present.map(labels).to_numpy(dtype=object)
+        return shown.tolist()
+    return _display_column(series.tolist(), yes, no, sep, lang, texts)
+
+
+def display_table(
+    df: pd.DataFrame, columns: list[str], *, lang: str = "zh", texts: Texts | None = None
+) -> pd.DataFrame:
+    """The columns present of ``df``, with translated headers and enumeration labels
+    (``texts``: the messages worded so far, shared by the tables of one report).
 
     Numeric columns are kept as they are; every other column becomes Python values (one pass
     in plain Python: on the few hundred rows of a county several times faster than a pandas
@@ -150,7 +211,15 @@ def display_table(df: pd.DataFrame, columns: list[str], *, lang: str = "zh") -> 
         series = df[column]
         dtype = series.dtype
         if column == "community_shares":
-            data[k] = [shares_text(v, lang=lang) for v in series.tolist()]
+            shares: dict[Any, str | None] = {}  # by the JSON text: estates share communities
+            data[k] = [
+                shares[v]
+                if v in shares
+                else shares.setdefault(v, shares_text(v, lang=lang))
+                if isinstance(v, str)
+                else shares_text(v, lang=lang)
+                for v in series.tolist()
+            ]
         elif (
             pd.api.types.is_numeric_dtype(dtype)
             and not pd.api.types.is_bool_dtype(dtype)
@@ -158,7 +227,7 @@ def display_table(df: pd.DataFrame, columns: list[str], *, lang: str = "zh") -> 
         ):
             data[k] = series.to_numpy(dtype=float, na_value=np.nan)
         else:
-            data[k] = [_display_value(v, yes, no, sep, lang) for v in series.tolist()]
+            data[k] = _display_series(series, yes, no, sep, lang, texts)
     table = pd.DataFrame(data, index=df.index)
     table.columns = [label(c, lang) for c in present]
     table.attrs["fields"] = present
@@ -211,7 +280,9 @@ ENCLOSURE_LIST_COLUMNS = {
 }
 
 
-def enclosure_sheet(table: pd.DataFrame, *, lang: str = "zh") -> pd.DataFrame:
+def enclosure_sheet(
+    table: pd.DataFrame, *, lang: str = "zh", texts: Texts | None = None
+) -> pd.DataFrame:
     """The enclosure list (R6) as printed: :func:`gis_planner.enclosure.enclosure_list`
     worded — headers, status labels, reasons joined, yes/no, and 未分配 for the community and
     street of an estate in no community."""
@@ -224,10 +295,8 @@ def enclosure_sheet(table: pd.DataFrame, *, lang: str = "zh") -> pd.DataFrame:
         values = table[column]
         if column in ("community_name", "street"):
             shown: Any = [unassigned if u else v for u, v in zip(lost, values, strict=True)]
-        elif column == "enclosure_status":
-            shown = [value_label(v, lang) for v in values.tolist()]
-        elif column == "enclosure_reasons":
-            shown = [sep.join(str(render(r, lang)) for r in v) for v in values.tolist()]
+        elif column in ("enclosure_status", "enclosure_reasons"):
+            shown = _display_column(values.tolist(), yes, no, sep, lang, texts)
         elif column in ("walls_included", "no_property_management"):
             shown = [yes if v else no for v in values.tolist()]
         else:
@@ -481,8 +550,12 @@ FIELD_MAX_WIDTH = {"enclosure_status": 16}
 PERCENT_FIELDS = frozenset({"survey_participation", "survey_support", "commercial_frontage"})
 
 
+@functools.lru_cache(maxsize=65536)
 def _text_width(text: str) -> int:
-    """Width of ``text`` in character widths: East Asian wide characters count two."""
+    """Width of ``text`` in character widths: East Asian wide characters count two (kept
+    for the texts that repeat: names of streets and communities, statuses, reasons)."""
+    if text.isascii():
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
@@ -638,9 +711,90 @@ def _write_workbook(
     book.close()
 
 
+def sheet_row_limit(results: Results) -> tuple[int, str]:
+    """The most rows a table may have to be a sheet of the workbook, and which limit that is:
+    ``limits.report_max_sheet_rows`` of the rules (``"rules"``), never more than an Excel sheet
+    holds (``"excel"``, 1,048,575 below the header)."""
+    rules = results.rules
+    limits = rules.limits.to_dict() if "limits" in rules else {}
+    setting = limits.get("report_max_sheet_rows")
+    excel = EXCEL_MAX_ROWS - 1
+    if setting is not None and int(setting) < excel:
+        return int(setting), "rules"
+    return excel, "excel"
+
+
+def write_table_csv(table: pd.DataFrame, path: Path) -> Path:
+    """A sheet's table as CSV for Excel (UTF-8 with a byte-order mark), the same headers
+    and values; numbers rounded as the sheet shows them (:func:`number_format`: whole numbers
+    without ``.0``), and no text cell a spreadsheet would run as a formula (a ``'`` before
+    it, as :func:`gis_planner.render.escape.csv_cell`).
+
+    Written by pyarrow's CSV writer (text quoted, lines ending in LF, which Excel reads as
+    well as CRLF: pyarrow before 22 cannot write CRLF): pandas' ``to_csv`` took most of the
+    time of the report at province size.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    from pyarrow import csv
+
+    fields: list[str | None] = list(table.attrs.get("fields") or [None] * table.shape[1])
+    arrays = []
+    for j in range(table.shape[1]):
+        series = table.iloc[:, j]
+        if pd.api.types.is_float_dtype(series.dtype):
+            fmt = number_format(fields[j] if j < len(fields) else None, series.dropna().tolist())
+            decimals = 4 if fmt is None or fmt.endswith("%") else len(fmt.partition(".")[2])
+            series = series.round(decimals)
+            if decimals == 0 or series.dropna().mod(1).eq(0).all():
+                series = series.astype("Int64")
+        try:
+            array = pa.array(series, from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # text and numbers in one column
+            array = pa.array([None if _blank(v) else str(v) for v in series.tolist()], pa.string())
+        if pa.types.is_string(array.type) or pa.types.is_large_string(array.type):
+            formula = pc.fill_null(pc.match_substring_regex(array, _FORMULA_START), False)
+            quote, empty = pa.scalar("'", array.type), pa.scalar("", array.type)
+            array = pc.if_else(formula, pc.binary_join_element_wise(quote, array, empty), array)
+        arrays.append(array)
+    names = [str(csv_cell(str(c))) for c in table.columns]
+    with open(path, "wb") as sink:
+        sink.write("\ufeff".encode())  # the byte-order mark by which Excel reads UTF-8
+        csv.write_csv(pa.table(arrays, names=names), sink)
+    return path
+
+
+def _blank(value: Any) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
+
+
+#: a text cell a spreadsheet would run as a formula (gis_planner.render.escape.csv_cell)
+_FORMULA_START = "^[" + "".join("\\" + c if c == "-" else c for c in FORMULA_PREFIXES) + "]"
+
+
+def _in_csv(
+    key: str, table: pd.DataFrame, folder: Path, limit: tuple[int, str], lang: str
+) -> pd.DataFrame:
+    """The table ``key`` written as its CSV beside the workbook, and the sheet that says so."""
+    name = csv_file(key)
+    write_table_csv(table, folder / name)
+    rows, which = limit
+    code = "report_sheet_in_csv" if which == "rules" else "report_sheet_in_csv_excel"
+    limit_shown = rows if which == "rules" else EXCEL_MAX_ROWS
+    note = tr(code, lang, rows=len(table), limit=limit_shown, file=name)
+    return pd.DataFrame({label("message", lang): [note]})
+
+
 def write_report(results: Results, path: str | Path, *, lang: str = "zh") -> Path:
     """Write ``report.xlsx``: one sheet per table plus the rules and settings used, each
-    set up to print (landscape, one page wide, header row on every page, page numbers)."""
+    set up to print (landscape, one page wide, header row on every page, page numbers).
+
+    A table of more rows than :func:`sheet_row_limit` (``limits.report_max_sheet_rows`` of
+    the rules: the estates and the R6 list of a province) is written as
+    ``report_<table>.csv`` (:data:`CSV_FILES`) beside the workbook, and its sheet holds one
+    line naming the file, so that every sheet is still there; a CSV of an earlier report whose
+    table now fits its sheet is removed.
+    """
     path = Path(path)
     sep = LIST_SEPARATOR.get(lang, "; ")
     sheets: dict[str, pd.DataFrame] = {}
@@ -648,6 +802,7 @@ def write_report(results: Results, path: str | Path, *, lang: str = "zh") -> Pat
         summary_rows(results, lang=lang),
         columns=[tr("report_item", lang), tr("report_figure", lang)],
     )
+    texts = Texts(lang)  # the R6 reasons of the estates and of the R6 list: the same messages
     distance = float(results.rules.layout.walking_distance_m)
     reach = {
         label("covered", lang): tr("report_col_covered", lang, distance=distance),
@@ -660,10 +815,10 @@ def write_report(results: Results, path: str | Path, *, lang: str = "zh") -> Pat
     )
     if results.estates is not None:
         sheets["estates"] = _renamed(
-            display_table(results.estates, ESTATE_COLUMNS, lang=lang), reach
+            display_table(results.estates, ESTATE_COLUMNS, lang=lang, texts=texts), reach
         )
     if results.enclosure_list is not None:
-        sheets["enclosure"] = enclosure_sheet(results.enclosure_list, lang=lang)
+        sheets["enclosure"] = enclosure_sheet(results.enclosure_list, lang=lang, texts=texts)
     if results.enclosure_counts is not None:
         sheets["enclosure_summary"] = enclosure_summary_sheet(results.enclosure_counts, lang=lang)
     if results.premises is not None:
@@ -693,6 +848,12 @@ def write_report(results: Results, path: str | Path, *, lang: str = "zh") -> Pat
     )
     sheets["settings"] = settings_sheet(results, lang=lang)
     title = tr("report_page_header", lang, title=tr("summary_title", lang), name=results.data.name)
+    limit = sheet_row_limit(results)
+    for key, table in sheets.items():
+        if len(table) > limit[0]:
+            sheets[key] = _in_csv(key, table, path.parent, limit, lang)
+        else:
+            (path.parent / csv_file(key)).unlink(missing_ok=True)
     _write_workbook(
         path,
         {_sheet(key, lang): table for key, table in sheets.items()},

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+import warnings
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -19,6 +20,7 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import rasterio
+import shapely
 from affine import Affine
 
 from gis_planner.crs import WEB_CRS
@@ -41,6 +43,7 @@ RUN_OUTPUTS = (
     "boundary_moves.csv",
     "accessibility.tif",
     "report.xlsx",
+    *report.CSV_FILES,  # a table too long for its sheet (limits.report_max_sheet_rows)
     "map.html",
     "atlas.pdf",
     "scenario.yaml",
@@ -57,17 +60,36 @@ def write_csv(table: pd.DataFrame, path: str | Path, *, lang: str = "zh") -> Pat
     return path
 
 
+#: GDAL's GeoJSON options: 7 decimals of a degree ≈ 1 cm, no bounding boxes
+GEOJSON_OPTIONS = {"WRITE_BBOX": "NO", "COORDINATE_PRECISION": "7"}
+
+
 def write_geojson(gdf: gpd.GeoDataFrame, path: str | Path, *, lang: str = "zh") -> Path:
-    """Write an RFC 7946 GeoJSON (WGS84 lon/lat, 7 decimals ≈ 1 cm) of ``gdf``."""
+    """Write an RFC 7946 GeoJSON (WGS84 lon/lat, 7 decimals ≈ 1 cm) of ``gdf``.
+
+    What GDAL's ``RFC7946=YES`` does is done here, and GDAL writes plain GeoJSON: the
+    coordinates are already WGS84 lon/lat (``to_crs``), polygons are wound by the right-hand
+    rule (``shapely.orient_polygons``: exteriors counter-clockwise, holes clockwise) and the
+    layer has no ``crs`` member. The bytes are the same as GDAL's RFC 7946 mode (checked on the
+    demo and at city and province size), which costs about a third more time per feature
+    (benchmarks/bench_pipeline.py). A geometry wider than 180° of longitude (one that would
+    cross the antimeridian, never in China) is left to GDAL, which splits it there.
+    """
     path = Path(path)
     out = flatten_for_file(gdf.to_crs(WEB_CRS), lang=lang)
-    pyogrio.write_dataframe(
-        out,
-        path,
-        driver="GeoJSON",
-        use_arrow=True,
-        layer_options={"RFC7946": "YES", "WRITE_BBOX": "NO", "COORDINATE_PRECISION": "7"},
-    )
+    geometries = np.asarray(out.geometry.values)
+    bounds = shapely.bounds(geometries)  # NaN for a missing geometry: never wider
+    if bool((bounds[:, 2] - bounds[:, 0] > 180).any()):
+        options = {"RFC7946": "YES", **GEOJSON_OPTIONS}
+    else:
+        options = {"RFC7946": "NO", **GEOJSON_OPTIONS}
+        out[out.geometry.name] = gpd.GeoSeries(
+            shapely.orient_polygons(geometries, exterior_cw=False), index=out.index
+        )
+        out = out.set_crs(None, allow_override=True)  # RFC 7946: no crs member
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="'crs' was not provided", category=UserWarning)
+        pyogrio.write_dataframe(out, path, driver="GeoJSON", use_arrow=True, layer_options=options)
     return path
 
 
@@ -229,6 +251,9 @@ def write_run(
             lambda: report.write_report(results, stage / "report.xlsx", lang=lang),
         )
         written["report"] = out_dir / "report.xlsx"
+        for name in report.CSV_FILES:
+            if (stage / name).exists():
+                written[Path(name).stem] = out_dir / name
         if map_html:
             if on_step:
                 on_step("map.html")

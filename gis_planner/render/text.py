@@ -9,6 +9,8 @@ Shared by every renderer (:mod:`.runfolder`, :mod:`.report`, :mod:`.onemap`, :mo
 
 from __future__ import annotations
 
+from typing import Any
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -33,6 +35,10 @@ def needs_words(value: object) -> bool:
     return isinstance(value, (list, tuple, Message, Term, Listing))
 
 
+#: kinds of column (pandas' ``infer_dtype``, a scan in C) that hold no message and no list
+_PLAIN = frozenset({"string", "empty", "boolean", "integer", "floating", "mixed-integer-float"})
+
+
 def flatten_for_file(
     gdf: gpd.GeoDataFrame | pd.DataFrame, *, lang: str = "zh"
 ) -> gpd.GeoDataFrame | pd.DataFrame:
@@ -43,8 +49,89 @@ def flatten_for_file(
         if column == getattr(out, "_geometry_column_name", None):
             continue
         series = out[column]
-        if series.dtype == object and series.map(needs_words).any():
-            out[column] = series.map(lambda v: words(v, lang=lang))
+        if series.dtype == object and pd.api.types.infer_dtype(series) not in _PLAIN:
+            values = series.tolist()
+            if any(map(needs_words, values)):
+                out[column] = pd.Series(
+                    worded_column(values, lang=lang), index=out.index, dtype=object
+                )
+    return out
+
+
+class Texts:
+    """Messages worded once per report (in one language): the analyses share message objects
+    between rows and tables (at province size the R6 reasons of 100,000 estates hold 360,599
+    messages, 148,903 objects, 290 distinct values), and wording one formats its template.
+
+    Looked up by the object's identity first (the entry keeps the object alive, so no other
+    object can take its identity meanwhile), then by value with the types of its parameters
+    (``2000`` and ``2000.0`` are equal but worded apart); a message that cannot be hashed is
+    worded each time.
+    """
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        self.by_id: dict[int, tuple[Any, str]] = {}
+        self.by_value: dict[Any, str] = {}
+        self.lists: dict[tuple[str, tuple[int, ...]], str] = {}
+
+    def __call__(self, item: Any) -> str:
+        known = self.by_id.get(id(item))
+        if known is not None:
+            return known[1]
+        try:
+            key = _typed(item)
+            shown = self.by_value.get(key)
+            if shown is None:
+                shown = self.by_value[key] = str(render(item, self.lang))
+        except TypeError:  # a list among the parameters
+            shown = str(render(item, self.lang))
+        self.by_id[id(item)] = (item, shown)
+        return shown
+
+    def joined(self, items: list[Any] | tuple[Any, ...], sep: str) -> str:
+        """The items worded and joined with ``sep``; a list of the very same objects as an
+        earlier one (rows share them: at province size 100,000 lists of R6 reasons are 46,790
+        such lists) joined once. Every item is kept in :attr:`by_id`, so its identity holds."""
+        key = (sep, tuple(map(id, items)))
+        shown = self.lists.get(key)
+        if shown is None:
+            known = self.by_id
+            shown = self.lists[key] = sep.join(
+                [k[1] if (k := known.get(id(i))) is not None else self(i) for i in items]
+            )
+        return shown
+
+
+def _typed(value: Any) -> Any:
+    """``value`` with the types of everything in it: equal values worded alike."""
+    if isinstance(value, Message):
+        return (value, tuple(_typed(v) for _, v in value.params))
+    if isinstance(value, Listing):
+        return (value, tuple(_typed(v) for v in value.items))
+    if isinstance(value, Term):
+        return (value, type(value.value))
+    return (type(value), value)
+
+
+def worded_column(values: list[object], *, lang: str = "zh") -> list[object]:
+    """:func:`words` of every value of a column, each message worded once (:class:`Texts`).
+
+    >>> from gis_planner.i18n import msg
+    >>> m = msg("gcj02_converted")
+    >>> worded_column([[m, "E1"], None, m], lang="en")[:2]
+    ['converted from GCJ-02 to WGS84 as declared; E1', None]
+    """
+    sep = LIST_SEPARATOR.get(lang, "; ")
+    text = Texts(lang)
+    out: list[object] = []
+    for value in values:
+        if isinstance(value, (list, tuple)):
+            out.append(text.joined(value, sep))
+        elif isinstance(value, (Message, Term, Listing)):
+            out.append(text(value))
+        else:
+            out.append(value)
     return out
 
 
