@@ -1707,10 +1707,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "atlas_table_summary": ("核查结果汇总", "Summary of the check"),
     "atlas_table_enclosure_note": (
         "可列入开转封的小区，按优先顺序排列，每个小区列出全部评估理由；其余开放式、半封闭小区"
-        "（需开展意愿调查、需论证、不宜开转封）见 report.xlsx 的开转封清单。",
+        "（需开展意愿调查、需论证、不宜开转封）见 report.xlsx 的开转封清单（清单过长时为同一文件夹中"
+        "的 CSV 文件，该表注明文件名）。",
         "The estates that may be enclosed, in order of priority, with every reason of each; the"
         " other open and semi-open estates (survey needed, review needed, not suitable) are in"
-        " the open-to-enclosed list of report.xlsx.",
+        " the open-to-enclosed list of report.xlsx (a CSV file in the same folder when the list"
+        " is long; its sheet names the file).",
     ),
     "atlas_note_row": ("{key}：{value}", "{key}: {value}"),
     # title block (图签)
