@@ -688,22 +688,10 @@ def screen_enclosure(
     walls = np.array([f == DAMAGED_FACADE for f in facade], dtype=bool)
 
     # ---- ranking of the candidates: oldest first, then most households, then estate_id
-    rank = pd.array([pd.NA] * n, dtype="Int64")
     is_candidate = np.isin(status.astype(str), CANDIDATE_STATUSES)
-    if is_candidate.any():
-        pos = np.flatnonzero(is_candidate)
-        order = pd.DataFrame(
-            {
-                "year": built_year[pos],
-                "households": np.where(np.isnan(households[pos]), np.inf, -households[pos]),
-                "estate_id": estates["estate_id"].astype(str).to_numpy()[pos],
-                "pos": pos,
-            }
-        ).sort_values(["year", "households", "estate_id", "pos"], kind="mergesort")
-        values = np.zeros(n, dtype=np.int64)
-        values[order["pos"].to_numpy()] = np.arange(1, len(pos) + 1)
-        rank = pd.array(values, dtype="Int64")
-        rank[~is_candidate] = pd.NA
+    rank = candidate_rank(
+        is_candidate, built_year, households, estates["estate_id"].astype(str).to_numpy()
+    )
 
     criteria = _Criteria(
         enclosure=enclosure,
@@ -997,3 +985,42 @@ def enclosure_counts(
     for col in measures:
         summary[col] = pd.to_numeric(summary[col]).round().astype("Int64")
     return summary[["level", *by, *measures]]
+
+
+def candidate_rank(
+    is_candidate: np.ndarray,
+    built_year: np.ndarray,
+    households: np.ndarray,
+    estate_ids: np.ndarray,
+) -> pd.arrays.IntegerArray:
+    """R6 ``enclosure_rank``: 1..n over the candidates — oldest first (``built_year``), then
+    most households (unknown last), then ``estate_id``, then position; NA elsewhere.
+
+    ``built_year`` and ``households`` are float arrays with NaN for unknown. A partitioned run
+    (:mod:`gis_planner.partition`) ranks the merged counties' estates with it again.
+
+    >>> candidate_rank(
+    ...     np.array([True, False, True, True]),
+    ...     np.array([1995.0, 1990.0, 1990.0, 1990.0]),
+    ...     np.array([100.0, 50.0, np.nan, 200.0]),
+    ...     np.array(["a", "b", "c", "d"]),
+    ... ).tolist()
+    [3, <NA>, 2, 1]
+    """
+    n = len(is_candidate)
+    rank = pd.array([pd.NA] * n, dtype="Int64")
+    if is_candidate.any():
+        pos = np.flatnonzero(is_candidate)
+        order = pd.DataFrame(
+            {
+                "year": built_year[pos],
+                "households": np.where(np.isnan(households[pos]), np.inf, -households[pos]),
+                "estate_id": estate_ids[pos],
+                "pos": pos,
+            }
+        ).sort_values(["year", "households", "estate_id", "pos"], kind="mergesort")
+        values = np.zeros(n, dtype=np.int64)
+        values[order["pos"].to_numpy()] = np.arange(1, len(pos) + 1)
+        rank = pd.array(values, dtype="Int64")
+        rank[~is_candidate] = pd.NA
+    return rank

@@ -610,30 +610,20 @@ def merge_results(
 
 
 def _enclosure_rank(estates: pd.DataFrame) -> Any:
-    """R6 ``enclosure_rank`` over the whole area: 1..n over the candidates, oldest first,
-    then most households, then ``estate_id`` — the order of
-    :func:`gis_planner.enclosure.screen_enclosure`, which ranks only the estates it is given
-    (one county's on a worker). Hand-written: enclosure.py has no ranking of screened
-    estates alone, and it is not ours to change."""
-    n = len(estates)
-    is_candidate = estates["enclosure_status"].isin(["candidate", "candidate_exception"])
-    rank = pd.array([pd.NA] * n, dtype="Int64")
-    if is_candidate.any():
-        pos = np.flatnonzero(is_candidate.to_numpy())
-        year = pd.to_numeric(estates["built_year"], errors="coerce").to_numpy(dtype=float)
-        hh = pd.to_numeric(estates["households"], errors="coerce").to_numpy(dtype=float)
-        order = pd.DataFrame(
-            {
-                "year": year[pos],
-                "households": np.where(np.isnan(hh[pos]), np.inf, -hh[pos]),
-                "estate_id": estates["estate_id"].astype(str).to_numpy()[pos],
-                "pos": pos,
-            }
-        ).sort_values(["year", "households", "estate_id", "pos"], kind="mergesort")
-        values = np.zeros(n, dtype=np.int64)
-        values[order["pos"].to_numpy()] = np.arange(1, len(pos) + 1)
-        rank = pd.array(values, dtype="Int64")
-        rank[~is_candidate.to_numpy()] = pd.NA
+    """R6 ``enclosure_rank`` over the whole area (:func:`gis_planner.enclosure.candidate_rank`):
+    a worker ranks only its county's estates."""
+    is_candidate = estates["enclosure_status"].isin(enclosure.CANDIDATE_STATUSES).to_numpy()
+
+    def numbers(column: str) -> np.ndarray:
+        values = pd.to_numeric(estates[column], errors="coerce")
+        return values.to_numpy(dtype=float, na_value=np.nan)
+
+    rank = enclosure.candidate_rank(
+        is_candidate,
+        numbers("built_year"),
+        numbers("households"),
+        estates["estate_id"].astype(str).to_numpy(),
+    )
     return pd.Series(rank, index=estates.index)
 
 
