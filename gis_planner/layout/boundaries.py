@@ -319,7 +319,9 @@ def _activate(
         if len(rows) == 1 and members[0] >= 0:
             units.geometry[rows[0]] = com_geoms[c]
         elif members[0] >= 0:
-            units.geometry[rows] = member_cells(com_geoms[c], given.geometry[members], spacing_m)
+            cells = member_cells(com_geoms[c], given.geometry[members], spacing_m)
+            # a unit without a cell (inside another's outline): an empty polygon
+            units.geometry[rows] = [g if g is not None else shapely.Polygon() for g in cells]
         units.active[rows] = True
         new.append(rows)
     if not new:
