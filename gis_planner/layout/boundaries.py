@@ -19,7 +19,10 @@ How
    outline (Voronoi cells of points sampled along the outlines every
    ``tessellation_spacing_m``, dissolved per unit — a "morphological tessellation"). A
    community without units is one empty cell. The cells tile the communities exactly, so
-   proposed communities (unions of cells) tile them too, with no gap and no overlap.
+   proposed communities (unions of cells) tile them too, with no gap and no overlap. Only
+   the communities out of range are cut at the start; a community in range is cut (each
+   community alone, so its cells do not depend on when) only when a merge first looks across
+   its border with one out of range — at scale most communities in range are never cut.
 2. **Neighbours.** Two estates are neighbours when their cells share at least
    ``neighbour_min_border_m`` of border (streets between estates do not break contiguity; a
    corner does not make it), unless the line between their centroids crosses a hard edge.
@@ -237,57 +240,90 @@ def _build_units(
     spacing_m: float,
     active: np.ndarray,
 ) -> _Units:
-    """Cells of the ``active`` communities; the units of the others get no cell (they are
-    never touched, so neither their shape nor their neighbours matter)."""
-    est_geoms, home, households = given.geometry, given.community, given.households
+    """Cells of the ``active`` communities; the units of the others get no cell yet (an empty
+    polygon): :func:`_activate` gives them their cells when the proposal first needs them."""
+    home = given.community
     com_geoms = communities.geometry.values
     rows_e: list[int] = []
     rows_c: list[int] = []
     rows_g: list[Any] = []
     for c in range(len(communities)):
         members = np.flatnonzero(home == c)
-        if not active[c] and len(members):
-            rows_e.extend(members.tolist())
-            rows_c.extend([c] * len(members))
-            rows_g.extend([None] * len(members))
-            continue
-        if len(members) == 0:
+        if len(members) == 0:  # one empty cell: the community's polygon
             rows_e.append(-1)
             rows_c.append(c)
             rows_g.append(com_geoms[c])
             continue
-        if len(members) == 1:
-            cells = np.array([com_geoms[c]], dtype=object)
-        else:
-            cells = member_cells(com_geoms[c], est_geoms[members], spacing_m)
         rows_e.extend(members.tolist())
         rows_c.extend([c] * len(members))
-        rows_g.extend(cells.tolist())
+        rows_g.extend([None] * len(members))
     unit = np.array(rows_e, dtype=np.int64)
     geometry = np.array([g if g is not None else shapely.Polygon() for g in rows_g], dtype=object)
-    area = shapely.area(geometry)
-    cent = shapely.centroid(geometry)
     has_unit = unit >= 0
-    anchor = shapely.point_on_surface(geometry)
-    anchor[has_unit] = shapely.centroid(est_geoms[unit[has_unit]])
-    empty = area <= 0
-    cent[empty] = anchor[empty]
-    hh = np.where(has_unit, households[np.maximum(unit, 0)], 0).astype(np.int64)
+    hh = np.where(has_unit, given.households[np.maximum(unit, 0)], 0).astype(np.int64)
     community = np.array(rows_c, dtype=np.int64)
-    return _Units(
+    units = _Units(
         unit,
         community,
         geometry,
         hh,
-        area,
-        shapely.get_coordinates(cent),
-        anchor,
-        active=active[community],
+        np.zeros(len(unit)),
+        np.zeros((len(unit), 2)),
+        np.full(len(unit), None, dtype=object),
+        active=np.zeros(len(unit), bool),
     )
+    _shape(units, given, np.arange(len(unit)))
+    _activate(units, given, com_geoms, spacing_m, np.flatnonzero(active))
+    return units
+
+
+def _shape(units: _Units, given: _Given, rows: np.ndarray) -> None:
+    """Area, centroid and anchor of the cells ``rows`` (after their geometry is set)."""
+    geometry, unit = units.geometry[rows], units.unit[rows]
+    area = shapely.area(geometry)
+    cent = shapely.centroid(geometry)
+    has_unit = unit >= 0
+    anchor = shapely.point_on_surface(geometry)
+    anchor[has_unit] = shapely.centroid(given.geometry[unit[has_unit]])
+    empty = area <= 0
+    cent[empty] = anchor[empty]
+    units.area[rows] = area
+    units.xy[rows] = shapely.get_coordinates(cent).reshape(-1, 2)
+    units.anchor[rows] = anchor
+
+
+def _activate(
+    units: _Units, given: _Given, com_geoms: np.ndarray, spacing_m: float, coms: np.ndarray
+) -> np.ndarray:
+    """Cut the communities ``coms`` into their cells (each community alone, so the cells are
+    the same whenever it is done); returns the rows that became active."""
+    new: list[np.ndarray] = []
+    for c in coms.tolist():
+        rows = np.flatnonzero(units.community == c)
+        if units.active[rows].all():
+            continue
+        members = units.unit[rows]
+        if len(rows) == 1 and members[0] >= 0:
+            units.geometry[rows[0]] = com_geoms[c]
+        elif members[0] >= 0:
+            cells = member_cells(com_geoms[c], given.geometry[members], spacing_m)
+            # a unit without a cell (inside another's outline): an empty polygon
+            units.geometry[rows] = [g if g is not None else shapely.Polygon() for g in cells]
+        units.active[rows] = True
+        new.append(rows)
+    if not new:
+        return np.zeros(0, np.int64)
+    rows = np.concatenate(new)
+    _shape(units, given, rows)
+    return rows
 
 
 def _neighbours(
-    units: _Units, hard: np.ndarray, min_border_m: float, movable: np.ndarray | None = None
+    units: _Units,
+    hard: np.ndarray,
+    min_border_m: float,
+    movable: np.ndarray | None = None,
+    new: np.ndarray | None = None,
 ) -> list[np.ndarray]:
     """Adjacency lists: cells sharing ≥ ``min_border_m`` of border, not across a hard edge.
 
@@ -295,9 +331,21 @@ def _neighbours(
     one community, or with a cell of a movable community. Two cells of different communities
     in range are never both regrouped (a proposed community holds the cells of at most one
     community in range), so their border is not measured.
+
+    With ``new`` (rows just activated), ``units.neighbours`` is extended by the pairs with a
+    cell in ``new`` only: each pair is measured exactly as when all are done at once.
     """
     n = len(units.geometry)
-    active = np.flatnonzero(units.active)
+    all_active = np.flatnonzero(units.active)
+    if new is None:
+        active = all_active
+    else:
+        # the cells near the new ones: a pair within the tolerance has both in here
+        near = shapely.STRtree(units.geometry[all_active]).query(
+            units.geometry[new], predicate="dwithin", distance=4 * _TOUCH_TOLERANCE_M
+        )[1]
+        active = np.union1d(all_active[near], new)
+    is_new = np.ones(n, bool) if new is None else np.isin(np.arange(n), new)
     geoms = units.geometry[active]
     tree = shapely.STRtree(geoms)
     found_i, found_j, found_ok = [], [], []
@@ -310,7 +358,7 @@ def _neighbours(
         # have no border within the tolerance
         at, i = tree.query(buffered, predicate="intersects")
         j = block[at]
-        keep = i < j
+        keep = (i < j) & (is_new[active[i]] | is_new[active[j]])
         if movable is not None:
             ci, cj = units.community[active[i]], units.community[active[j]]
             keep &= (ci == cj) | movable[ci] | movable[cj]
@@ -318,23 +366,27 @@ def _neighbours(
         # the border of i within the tolerance of j
         edges = shapely.boundary(geoms[i])
         border = shapely.length(robust_overlay(shapely.intersection, edges, buffered[at]))
-        found_i.append(i)
-        found_j.append(j)
+        found_i.append(active[i])
+        found_j.append(active[j])
         found_ok.append(border >= min_border_m)
     i = np.concatenate(found_i) if found_i else np.zeros(0, np.int64)
     j = np.concatenate(found_j) if found_j else np.zeros(0, np.int64)
     ok = np.concatenate(found_ok) if found_ok else np.zeros(0, bool)
     # a cell that vanished (an estate inside another's outline): joined to the cell holding it
-    lost = np.flatnonzero(units.area[active] <= 0)
-    if len(lost):
-        holder_i, holder_j = tree.query(units.anchor[active][lost], predicate="intersects")
-        extra_i = lost[holder_i]
-        extra_j = holder_j
-        good = extra_i != extra_j
-        i = np.r_[i, extra_i[good]]
-        j = np.r_[j, extra_j[good]]
-        ok = np.r_[ok, np.ones(good.sum(), bool)]
-    i, j = active[i[ok]], active[j[ok]]
+    lost = all_active[(units.area[all_active] <= 0) & is_new[all_active]]
+    if len(lost):  # a new lost cell: held by any active cell
+        holder_i, holder_j = shapely.STRtree(units.geometry[all_active]).query(
+            units.anchor[lost], predicate="intersects"
+        )
+        i, j, ok = _held(i, j, ok, lost[holder_i], all_active[holder_j])
+    if new is not None:  # an earlier lost cell: held by a new cell
+        lost = all_active[(units.area[all_active] <= 0) & ~is_new[all_active]]
+        if len(lost):
+            holder_i, holder_j = shapely.STRtree(units.geometry[new]).query(
+                units.anchor[lost], predicate="intersects"
+            )
+            i, j, ok = _held(i, j, ok, lost[holder_i], new[holder_j])
+    i, j = i[ok], j[ok]
     if len(hard) and len(i):
         segments = shapely.linestrings(
             np.stack(
@@ -349,11 +401,30 @@ def _neighbours(
         cut = np.zeros(len(i), bool)
         cut[crossing] = True
         i, j = i[~cut], j[~cut]
-    lists: list[list[int]] = [[] for _ in range(n)]
+    extend = new is not None and len(units.neighbours) == n
+    touched = np.unique(np.r_[i, j]).tolist()
+    lists: dict[int, set[int]] = {
+        v: set(units.neighbours[v].tolist()) if extend else set() for v in touched
+    }
     for a, b in zip(i.tolist(), j.tolist(), strict=True):
-        lists[a].append(b)
-        lists[b].append(a)
-    return [np.array(sorted(set(x)), dtype=np.int64) for x in lists]
+        lists[a].add(b)
+        lists[b].add(a)
+    empty = np.zeros(0, np.int64)
+    out = list(units.neighbours) if extend else [empty] * n
+    for v, x in lists.items():
+        out[v] = np.array(sorted(x), dtype=np.int64)
+    return out
+
+
+def _held(
+    i: np.ndarray, j: np.ndarray, ok: np.ndarray, lost: np.ndarray, holder: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    good = lost != holder
+    return (
+        np.r_[i, lost[good]],
+        np.r_[j, holder[good]],
+        np.r_[ok, np.ones(int(good.sum()), bool)],
+    )
 
 
 # --------------------------------------------------------------------------- graph helpers
@@ -731,21 +802,33 @@ def propose_boundaries(
 
     n_com = len(communities)
     before = np.bincount(given.community, weights=given.households, minlength=n_com)
-    # cells only where boundaries may move: communities out of range and their neighbours
+    # cells only where boundaries may move: the communities out of range; a community in range
+    # beside one is cut into cells only when a merge first looks across their border (below)
     com_geoms = communities.geometry.values
     out_of_range = np.flatnonzero((before < lo) | (before > hi))
-    active = np.zeros(n_com, bool)
-    if len(out_of_range):
-        _, near = shapely.STRtree(com_geoms).query(
-            com_geoms[out_of_range], predicate="dwithin", distance=_TOUCH_TOLERANCE_M
-        )
-        active[near] = True
-        active[out_of_range] = True
-    cells = _build_units(given, communities, float(layout.tessellation_spacing_m), active)
-    hard = _hard_edges(rules, barriers, planned_roads)
     movable = np.zeros(n_com, bool)
     movable[out_of_range] = True
-    cells.neighbours = _neighbours(cells, hard, float(layout.neighbour_min_border_m), movable)
+    spacing_m = float(layout.tessellation_spacing_m)
+    min_border_m = float(layout.neighbour_min_border_m)
+    cells = _build_units(given, communities, spacing_m, movable)
+    hard = _hard_edges(rules, barriers, planned_roads)
+    cells.neighbours = _neighbours(cells, hard, min_border_m, movable)
+    com_tree = shapely.STRtree(com_geoms)
+    opened: set[int] = set()  # movable communities whose neighbours have their cells
+
+    def open_around(lab: int) -> None:
+        """Give cells to the communities beside the movable ones in ``lab`` (once each), so
+        that the neighbours of its cells are all known, as if all were cut at the start."""
+        coms = np.unique(cells.community[label == lab])
+        todo = [c for c in coms.tolist() if movable[c] and c not in opened]
+        if not todo:
+            return
+        opened.update(todo)
+        _, near = com_tree.query(com_geoms[todo], predicate="dwithin", distance=_TOUCH_TOLERANCE_M)
+        rows = _activate(cells, given, com_geoms, spacing_m, np.unique(near))
+        if len(rows):
+            cells.neighbours = _neighbours(cells, hard, min_border_m, movable, new=rows)
+
     restarts = int(layout.partition_restarts)
     label = cells.community.copy()
     names = communities["name"].astype(str).to_numpy()
@@ -870,6 +953,7 @@ def propose_boundaries(
             continue
         done.add(t)
         origin = meta[t]["origin"]
+        open_around(t)
         nbs = neighbour_labels(t)
         whole = [
             (n, _inertia(cells, np.flatnonzero((label == t) | (label == n))))
