@@ -674,14 +674,18 @@ def propose_layout(
         return _with_warnings(results, [Problem("estates", msg("layout_no_estates_inside"))])
     data, rules = results.data, results.data.rules
     counted = results.counted_premises
-    bp = boundary_proposal or boundaries.propose_boundaries(
-        results.estates,
-        data.communities,
-        rules=rules,
-        premises=counted,
-        barriers=data.barriers,
-        planned_roads=data.planned_roads,
-        units=results.household_units,
+    bp = (
+        boundary_proposal
+        if boundary_proposal is not None
+        else boundaries.propose_boundaries(
+            results.estates,
+            data.communities,
+            rules=rules,
+            premises=counted,
+            barriers=data.barriers,
+            planned_roads=data.planned_roads,
+            units=results.household_units,
+        )
     )
     sr = siting.propose_sites(
         results.estates,
