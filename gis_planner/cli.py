@@ -157,6 +157,12 @@ def _fail(err: PlannerError, lang: str = "zh") -> NoReturn:
     raise typer.Exit(code=1)
 
 
+def _busy(folder: Path, lang: str) -> NoReturn:
+    """Another run is writing ``folder``: say so, exit 1."""
+    _say(tr("out_busy", lang, path=folder.resolve()))
+    raise typer.Exit(code=1)
+
+
 def _usage(text: str) -> NoReturn:
     _say(text)
     raise typer.Exit(code=2)
@@ -449,7 +455,7 @@ def _run(
             _fail(err, lang)
         except FolderBusyError:
             progress.stop()
-            _fail(PlannerError(tr("out_busy", lang, path=out.resolve())), lang)
+            _busy(out, lang)
     table = Table(title=f"{tr('summary_title', lang)} — {data.name}", show_header=False)
     table.add_column(overflow="fold")
     table.add_column(overflow="fold")
@@ -721,12 +727,10 @@ def export(
             )
         except FolderBusyError:
             progress.stop()
-            _say(tr("out_busy", code, path=source.resolve()))
-            raise typer.Exit(code=1) from None
+            _busy(source, code)
         except PlannerError as err:
             progress.stop()
-            _say(err.text(code))
-            raise typer.Exit(code=1) from None
+            _fail(err, code)
     _print_bureau(result, code)
 
 
@@ -767,8 +771,7 @@ def atlas(
                 write_atlas(rendered, stage / "atlas.pdf", lang=code)
         except FolderBusyError:
             progress.stop()
-            _say(tr("out_busy", code, path=target.resolve()))
-            raise typer.Exit(code=1) from None
+            _busy(target, code)
         except PlannerError as err:
             progress.stop()
             _fail(err, code)
