@@ -751,7 +751,7 @@ def atlas(
 ) -> None:
     """Print RUN_DIR or LAYERS_DIR as atlas.pdf: A3 maps of R1, R6 and R7 (county and streets) and the R1 and R6 tables.
 
-    A layers folder is loaded and run first (with the layout proposals, as `run` does); a run folder is read back as it is (its R7 proposed boundaries and reach area are not read back, so those pages are left out). Exit 1 on invalid input or when no CJK font is installed (fonts-noto-cjk).
+    A layers folder is loaded and run first (with the layout proposals, as `run` does); a run folder is read back as it is (it holds no R7 reach area, so the sites page is drawn without it). Exit 1 on invalid input or when no CJK font is installed (fonts-noto-cjk).
     """  # noqa: E501 - one paragraph a line for the help screen
     from gis_planner.io.runfolder import is_run_folder
     from gis_planner.render.atlas import write_atlas

@@ -12,6 +12,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import geopandas as gpd
 import pytest
 from typer.testing import CliRunner
 
@@ -239,10 +240,14 @@ def test_R1_R6_R7_cli_atlas_reads_a_run_folder_back(demo_atlas, tmp_path):
     assert result.exit_code == 0, result.output
     text = _tool("pdftotext", run / "atlas.pdf", "-")
     assert "社区用房选址建议及服务范围图（R7）" in text  # the proposed sites are read back
-    assert "社区范围调整建议图" not in text  # proposed boundaries are not (read_run)
+    assert "社区范围调整建议图" in text  # and so are the proposed boundaries
     assert "开转封候选清单（R6）" in text
     folder = read_run(run)
     assert len(folder.layers["communities"]) == 22
+    proposed = folder.layers["proposed"]
+    assert len(proposed) == len(gpd.read_file(run / "proposed_communities.geojson"))
+    # every household of the proposal is read back (R7: proposed communities tile the area)
+    assert proposed["households"].sum() == folder.layers["communities"]["households"].sum()
 
 
 def test_R1_without_a_cjk_font_write_run_stops_and_writes_nothing(tmp_path, monkeypatch):

@@ -36,6 +36,7 @@ RUN_LAYER_FILES = MappingProxyType(
         "estates": "estates.geojson",
         "premises": "premises.geojson",
         "sites": "proposed_sites.geojson",
+        "proposed": "proposed_communities.geojson",
     }
 )
 #: the CRS of every layer of a run folder
@@ -56,7 +57,8 @@ class RunFile:
     Attributes
     ----------
     layer : str
-        ``communities``, ``estates``, ``premises`` or ``sites``.
+        ``communities``, ``estates``, ``premises``, ``sites`` or ``proposed`` (the R7 proposed
+        communities).
     file : str
         The file name in the run folder (``proposed_sites.geojson`` for ``sites``).
     sha256 : str

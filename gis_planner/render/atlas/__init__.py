@@ -2,9 +2,9 @@
 
 A layout plan revision is delivered as maps plus text; :func:`write_atlas` prints a run's
 :class:`~gis_planner.results.Results` — or a run folder read back with
-:func:`gis_planner.io.runfolder.read_run`, which holds neither the R7 proposed boundaries nor
-the reach area — as A3 landscape pages, in Chinese (English with ``lang="en"``), offline (the
-layers themselves, drawn in the working CRS; no tiles):
+:func:`gis_planner.io.runfolder.read_run`, which does not hold the R7 reach area (the area
+within walking distance of the premises) — as A3 landscape pages, in Chinese (English with
+``lang="en"``), offline (the layers themselves, drawn in the working CRS; no tiles):
 
 - **Maps**, for each theme the whole area, then one page per street (街道, the ``street``
   field) in the order the streets first appear in the communities layer:

@@ -250,8 +250,8 @@ def write_atlas(
     """Write the atlas of ``source`` to ``path`` (PDF, A3 landscape).
 
     See :mod:`gis_planner.render.atlas`. ``source`` is a run's results, or a run folder read
-    back with :func:`gis_planner.io.runfolder.read_run` (without the R7 proposed boundaries
-    and reach area, which a run folder does not hold). ``date`` is the date printed in the
+    back with :func:`gis_planner.io.runfolder.read_run` (without the R7 reach area, which a
+    run folder does not hold). ``date`` is the date printed in the
     title blocks (default today); the PDF carries no other time stamp, so the same run on the
     same date writes the same bytes.
 

@@ -3,9 +3,8 @@ folder read back (:class:`~gis_planner.io.runfolder.RunFolder`).
 
 :func:`atlas_source` gathers both into one :class:`AtlasSource`: the layers in the working
 CRS (metres) and what the title block and the tables say, worded in ``lang``. A run folder
-holds less than the run did: the R7 proposed boundaries (not read back by
-:func:`~gis_planner.io.runfolder.read_run`), the reach area and the run's summary are then
-left out, and the pages that need them with them.
+holds less than the run did: the reach area and the run's summary are then left out, and the
+page that needs the reach area with them.
 """
 
 from __future__ import annotations
@@ -195,7 +194,7 @@ def _from_run(run: RunFolder, lang: str) -> AtlasSource:
         counted=counted,
         reach=None,
         walking_distance_m=None,
-        proposed=None,
+        proposed=local("proposed"),
         sites=local("sites"),
         candidates=_run_candidates(estates, lang),
         summary=_run_summary(communities, lang),

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from gis_planner.errors import Problem
 from gis_planner.i18n import render, tr
 from gis_planner.io.runfolder import RunFolder
+from gis_planner.render.bureau.tables import LAYERS
 
 if TYPE_CHECKING:
     from gis_planner.results import Results
@@ -120,6 +121,7 @@ def _of_run(run: RunFolder, lang: str) -> Origin:
                 "features": f.features,
             }
             for f in run.files
+            if f.layer in LAYERS  # the files the package is made from
         ],
         notes=notes,
     )
