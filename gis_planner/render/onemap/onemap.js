@@ -125,12 +125,6 @@
     spec.features = features;
     delete spec.columns;
   }
-  // A polygon drawn without fill (the estates beyond reach, without property management):
-  // only its line answers the mouse, as it did as SVG; Leaflet's canvas would take its inside
-  // too and hide the estate's own tooltip beneath.
-  var Outline = L.Polygon.extend({
-    _containsPoint: function (p) { return L.Polyline.prototype._containsPoint.call(this, p, true); }
-  });
   function latlngs(g) {
     if (g.p) {
       var rings = decode([].concat.apply([], g.p)), polygons = [], at = 0;
@@ -143,15 +137,146 @@
     var lines = decode(g.l);
     return lines.length === 1 ? lines[0] : lines;
   }
-  function shape(f, options) {
-    var g = f.g;
-    if (!g.p && !g.l) {
-      return L.GeoJSON.geometryToLayer({type: 'Feature', geometry: g, properties: {}}, options);
-    }
-    // decoded once per feature: the layers drawn from another's features share its vertices
-    if (!f.ll) { f.ll = latlngs(g); }
-    if (g.l) { return L.polyline(f.ll, options); }
-    return new (options.fill === false ? Outline : L.Polygon)(f.ll, options);
+  // Leaflet's count of the rings of nested latlngs, as its _projectLatlngs makes them.
+  function countRings(ll) {
+    if (ll[0] instanceof L.LatLng) { return 1; }
+    var n = 0;
+    for (var i = 0; i < ll.length; i++) { n += countRings(ll[i]); }
+    return n;
+  }
+  // A batch: the features of one layer that share a style, drawn as ONE Leaflet path (the
+  // rings of one polygon, or the lines of one polyline) on the shapes' canvas. A city of 20,000
+  // estates was some 40,000 Leaflet paths, one per feature and layer, each with its own
+  // events, bounds and canvas fill/stroke call: adding and drawing them took most of the
+  // page's load time (benchmarks/bench_map.py). A batch is one path per layer and colour,
+  // filled and stroked once, and it still tells its features apart: its hit test (the canvas
+  // asks it on every click and hover) finds the topmost feature under the mouse, the one its
+  // popup and tooltip then show (gpHit). As for one path per feature, a polygon drawn without
+  // fill (the estates beyond reach, without property management) answers the mouse on its
+  // line only, so the estate's own tooltip beneath stays reachable. Overlapping features of
+  // one batch are filled once (even-odd), not one over the other.
+  function batchOf(Base) {
+    return Base.extend({
+      initialize: function (features, options) {
+        var all = [], counts = [];
+        features.forEach(function (f) {
+          var single = (f.g.p || f.g.l).length === 1, parts = single ? [f.ll] : f.ll;
+          counts.push(parts.length);
+          for (var i = 0; i < parts.length; i++) { all.push(parts[i]); }
+        });
+        Base.prototype.initialize.call(this, all, options);
+        this.gpFeatures = features;
+        // where each feature's rings end in this._rings (Leaflet's projected rings)
+        var end = this._gpEnd = new Int32Array(features.length), at = 0, r = 0;
+        for (var i = 0; i < features.length; i++) {
+          for (var j = 0; j < counts[i]; j++) { r += countRings(this._latlngs[at++]); }
+          end[i] = r;
+        }
+        this._gpClosed = Base === L.Polygon;
+      },
+      // Leaflet's canvas draws a path (Canvas._updatePoly) closing each ring with closePath,
+      // which in Chromium takes time in proportion to the whole path drawn so far: on one path
+      // of 20,000 estates, seconds. A ring is closed here by a line back to its first vertex
+      // instead (the fill closes it anyway; the stroke is the same).
+      _updatePath: function () {
+        var renderer = this._renderer, parts = this._parts, ctx = renderer._ctx;
+        if (!renderer._drawing || !parts.length) { return; }
+        ctx.beginPath();
+        for (var i = 0; i < parts.length; i++) {
+          var part = parts[i];
+          for (var j = 0; j < part.length; j++) {
+            if (j) { ctx.lineTo(part[j].x, part[j].y); } else { ctx.moveTo(part[j].x, part[j].y); }
+          }
+          if (this._gpClosed && part.length) { ctx.lineTo(part[0].x, part[0].y); }
+        }
+        renderer._fillStroke(ctx, this);
+      },
+      _project: function () {
+        Base.prototype._project.call(this);
+        this._gpBox = null;  // the features' pixel boxes, made again on the next hit test
+      },
+      _gpBoxes: function () {
+        if (this._gpBox) { return this._gpBox; }
+        var rings = this._rings, end = this._gpEnd, box = new Float64Array(end.length * 4);
+        for (var i = 0, r = 0; i < end.length; i++) {
+          var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+          for (; r < end[i]; r++) {
+            for (var j = 0, ring = rings[r]; j < ring.length; j++) {
+              var p = ring[j];
+              if (p.x < x0) { x0 = p.x; }
+              if (p.x > x1) { x1 = p.x; }
+              if (p.y < y0) { y0 = p.y; }
+              if (p.y > y1) { y1 = p.y; }
+            }
+          }
+          box[4 * i] = x0; box[4 * i + 1] = y0; box[4 * i + 2] = x1; box[4 * i + 3] = y1;
+        }
+        return (this._gpBox = box);
+      },
+      // does feature i's shape hold p: inside (filled) or within w px of its line
+      _gpHas: function (i, p, w) {
+        var rings = this._rings, from = i ? this._gpEnd[i - 1] : 0, to = this._gpEnd[i];
+        var r, j, k, ring, p1, p2, inside = false;
+        if (this._gpClosed && this.options.fill) {  // ray casting, as L.Polygon does
+          for (r = from; r < to; r++) {
+            for (ring = rings[r], j = 0, k = ring.length - 1; j < ring.length; k = j++) {
+              p1 = ring[j]; p2 = ring[k];
+              if (((p1.y > p.y) !== (p2.y > p.y)) &&
+                  (p.x < (p2.x - p1.x) * (p.y - p1.y) / (p2.y - p1.y) + p1.x)) { inside = !inside; }
+            }
+          }
+          if (inside) { return true; }
+        }
+        for (r = from; r < to; r++) {
+          for (ring = rings[r], j = 0, k = ring.length - 1; j < ring.length; k = j++) {
+            if (!this._gpClosed && j === 0) { continue; }
+            if (L.LineUtil.pointToSegmentDistance(p, ring[k], ring[j]) <= w) { return true; }
+          }
+        }
+        return false;
+      },
+      _containsPoint: function (p) {
+        if (!this._pxBounds || !this._pxBounds.contains(p)) { return false; }
+        var box = this._gpBoxes(), w = this._clickTolerance();
+        for (var i = this._gpEnd.length - 1; i >= 0; i--) {  // the last drawn is on top
+          if (p.x < box[4 * i] - w || p.y < box[4 * i + 1] - w ||
+              p.x > box[4 * i + 2] + w || p.y > box[4 * i + 3] + w) { continue; }
+          if (this._gpHas(i, p, w)) { this.gpHit = this.gpFeatures[i]; return true; }
+        }
+        return false;
+      }
+    });
+  }
+  var PolygonBatch = batchOf(L.Polygon), LineBatch = batchOf(L.Polyline);
+  // The features of a layer as Leaflet layers: a batch per style (the colour key k), and a
+  // layer of its own for a geometry that is not a polygon or line (GeoJSON: points...).
+  // Returns [[layer, features], ...] in the order the styles first occur.
+  function shapes(spec, features) {
+    var batches = {}, order = [], out = [];
+    features.forEach(function (f) {
+      var g = f.g;
+      if (!g.p && !g.l) {
+        var options = spec.type === 'derived'
+          ? L.Util.extend({pane: spec.pane}, spec.style) : style(spec, f);
+        var one = L.GeoJSON.geometryToLayer({type: 'Feature', geometry: g, properties: {}},
+                                            options);
+        if (one) { one.gpFeature = f; out.push([one, [f]]); }
+        return;
+      }
+      // decoded once per feature: the layers drawn from another's features share its vertices
+      if (!f.ll) { f.ll = latlngs(g); }
+      var key = (spec.type === 'derived' ? '' : (f.k === undefined ? '\u0000' : f.k)) +
+                (g.p ? ' p' : ' l');
+      if (!batches[key]) { batches[key] = []; order.push(key); }
+      batches[key].push(f);
+    });
+    order.forEach(function (key) {
+      var fs = batches[key], f = fs[0];
+      var options = spec.type === 'derived'
+        ? L.Util.extend({pane: spec.pane}, spec.style) : style(spec, f);
+      out.push([new (f.g.p ? PolygonBatch : LineBatch)(fs, options), fs]);
+    });
+    return out;
   }
   // Shapes share one canvas (style.SHAPES_PANE), drawn in the order of their layer's z: a
   // layer switched on again is drawn last, so the layers above it are brought up again.
@@ -246,41 +371,79 @@
     }
     scaleMarkers();
   };
+  // A layer switched off on opening is built (its features decoded, its paths and markers
+  // made) only when it is first wanted: switched on, or asked for its layers.
+  var Overlay = L.FeatureGroup.extend({
+    gpBuilt: true,
+    gpBuild: function () {},
+    onAdd: function (map) {
+      this.gpBuild();
+      L.FeatureGroup.prototype.onAdd.call(this, map);
+    },
+    eachLayer: function (method, context) {
+      this.gpBuild();
+      return L.FeatureGroup.prototype.eachLayer.call(this, method, context);
+    }
+  });
   GP.layer = function (id) {
     var spec = GP.data.layers[id];
-    var group = L.featureGroup();
+    var group = new Overlay();
     var features = spec.features, popupSpec = spec, searchable = spec.search;
     if (spec.type === 'derived') {
       popupSpec = GP.data.layers[spec.source];
       features = popupSpec.features.filter(function (f) { return f[spec.flag]; });
       searchable = false;
     }
-    features.forEach(function (f) {
-      var layer;
-      if (spec.type === 'marker') {
-        layer = marker(spec, f);
-      } else {
-        layer = shape(f, spec.type === 'derived'
-                                ? L.Util.extend({pane: spec.pane}, spec.style) : style(spec, f));
-      }
-      if (!layer) { return; }
-      layer.gpFeature = f;
-      group.addLayer(layer);
-      if (searchable) {
-        GP.index.push({key: (title(f) + ' ' + (f.i || '')).toLowerCase(), label: title(f),
-                       id: f.i || '', kind: spec.kind, layer: layer, group: group, f: f,
-                       proposal: !!spec.proposal});
-      }
-    });
-    // One popup and one tooltip per layer, not per feature: Leaflet opens them on the feature
-    // clicked or under the mouse. 40,000 shapes of a city each with their own were a large part
-    // of its load time (benchmarks/bench_map.py).
+    var layerOf = new Map();  // feature → its Leaflet layer (a marker, or its batch)
+    group.gpLayerOf = function (f) { group.gpBuild(); return layerOf.get(f); };
+    group.gpBuilt = false;
+    group.gpBuild = function () {
+      if (group.gpBuilt) { return; }
+      group.gpBuilt = true;
+      var made = spec.type === 'marker'
+        ? features.map(function (f) {
+          var one = marker(spec, f);
+          one.gpFeature = f;
+          return [one, [f]];
+        })
+        : shapes(spec, features);
+      made.forEach(function (pair) {
+        group.addLayer(pair[0]);
+        pair[1].forEach(function (f) { layerOf.set(f, pair[0]); });
+      });
+    };
+    if (spec.show !== false) { group.gpBuild(); }
+    if (searchable) {
+      features.forEach(function (f) {
+        var hit = {key: (title(f) + ' ' + (f.i || '')).toLowerCase(), label: title(f),
+                   id: f.i || '', kind: spec.kind, group: group, f: f,
+                   proposal: !!spec.proposal};
+        // the feature's Leaflet layer, made when first asked for (a layer switched off)
+        Object.defineProperty(hit, 'layer', {get: function () { return group.gpLayerOf(f); }});
+        GP.index.push(hit);
+      });
+    }
+    // One popup and one tooltip per layer, not per feature: Leaflet opens them on the layer
+    // clicked or under the mouse, and they show its feature (a batch's: the one hit).
+    function featureOf(layer) { return layer.gpFeature || layer.gpHit; }
     if (popupSpec.rows) {
-      group.bindPopup(function (layer) { return popup(popupSpec, layer.gpFeature); },
+      group.bindPopup(function (layer) { return popup(popupSpec, featureOf(layer)); },
                       GP.popupOptions);
     }
     if (spec.tip && (!spec.style || spec.style.interactive !== false)) {
-      group.bindTooltip(function (layer) { return tip(spec, layer.gpFeature); }, {sticky: true});
+      group.bindTooltip(function (layer) {
+        layer.gpShown = featureOf(layer);
+        return tip(spec, layer.gpShown);
+      }, {sticky: true});
+      // within a batch the mouse goes from one feature to the next without leaving the layer:
+      // the tooltip follows
+      group.on('mousemove', function (e) {
+        var box = group.getTooltip();
+        if (box && box._source === e.layer && e.layer.gpHit && e.layer.gpShown !== e.layer.gpHit &&
+            GP.map.hasLayer(box)) {
+          box.update();
+        }
+      });
     }
     GP.layers[id] = group;
     if (spec.z !== undefined) {
@@ -292,19 +455,25 @@
   GP.focus = function (hit) {
     var map = GP.map;
     if (!map.hasLayer(hit.group)) { map.addLayer(hit.group); }
-    if (hit.layer.getBounds) {
-      map.fitBounds(hit.layer.getBounds(), {maxZoom: 17, padding: [40, 40], animate: false});
+    var layer = hit.layer;
+    if (layer.getLatLng) {
+      map.setView(layer.getLatLng(), Math.max(map.getZoom(), 16), {animate: false});
+      GP.open(hit, 'popup');
     } else {
-      map.setView(hit.layer.getLatLng(), Math.max(map.getZoom(), 16), {animate: false});
+      var bounds = hit.f.ll ? L.latLngBounds(hit.f.ll) : layer.getBounds();
+      map.fitBounds(bounds, {maxZoom: 17, padding: [40, 40], animate: false});
+      GP.open(hit, 'popup', L.latLng(hit.f.c));
     }
-    GP.open(hit, 'popup', hit.layer.getBounds ? L.latLng(hit.f.c) : undefined);
   };
   // Open the popup (or the tooltip) of a search hit's feature: its layer's, on that feature, as
-  // Leaflet does itself on a click or hover (the feature is the popup's _source).
+  // Leaflet does itself on a click or hover (the feature's layer is the popup's _source; a
+  // batch shows the feature it holds as hit).
   GP.open = function (hit, kind, latlng) {
     var box = kind === 'tooltip' ? hit.group.getTooltip() : hit.group.getPopup();
     if (!box) { return; }
-    box._source = hit.layer;
+    var layer = hit.layer;
+    if (!layer.gpFeature) { layer.gpHit = hit.f; }
+    box._source = layer;
     if (kind === 'tooltip') { hit.group.openTooltip(latlng); } else { hit.group.openPopup(latlng); }
   };
   GP.search = function (map, texts) {
