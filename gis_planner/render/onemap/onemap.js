@@ -191,6 +191,53 @@
         }
         renderer._fillStroke(ctx, this);
       },
+      // The features' vertices are L.LatLng already (decode): kept as they are, and the bounds
+      // found in one pass, not copied and extended one vertex at a time as Leaflet does.
+      _setLatLngs: function (latlngs) {
+        var box = [Infinity, Infinity, -Infinity, -Infinity];
+        (function walk(ll) {
+          if (!(ll[0] instanceof L.LatLng)) { ll.forEach(walk); return; }
+          for (var i = 0; i < ll.length; i++) {
+            var lat = ll[i].lat, lng = ll[i].lng;
+            if (lat < box[0]) { box[0] = lat; }
+            if (lng < box[1]) { box[1] = lng; }
+            if (lat > box[2]) { box[2] = lat; }
+            if (lng > box[3]) { box[3] = lng; }
+          }
+        })(latlngs);
+        this._bounds = box[0] <= box[2] ? L.latLngBounds([box[0], box[1]], [box[2], box[3]])
+                                        : new L.LatLngBounds();
+        this._latlngs = latlngs;
+      },
+      // Leaflet's projection (Map.latLngToLayerPoint, one call and bounds extension per vertex),
+      // written out for the Web Mercator of every basemap here: the same rounded pixels.
+      _projectLatlngs: function (latlngs, result, projectedBounds) {
+        var map = this._map, crs = map.options.crs;
+        if (crs !== L.CRS.EPSG3857) {
+          return Base.prototype._projectLatlngs.call(this, latlngs, result, projectedBounds);
+        }
+        var m = L.Projection.SphericalMercator, t = crs.transformation;
+        var scale = crs.scale(map.getZoom()), origin = map.getPixelOrigin();
+        var d = Math.PI / 180, max = m.MAX_LATITUDE, R = m.R;
+        var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+        (function walk(ll) {
+          if (!(ll[0] instanceof L.LatLng)) { ll.forEach(walk); return; }
+          var ring = new Array(ll.length);
+          for (var i = 0; i < ll.length; i++) {
+            var sin = Math.sin(Math.max(Math.min(max, ll[i].lat), -max) * d);
+            var x = Math.round(scale * (t._a * (R * ll[i].lng * d) + t._b)) - origin.x;
+            var y = Math.round(scale * (t._c * (R * Math.log((1 + sin) / (1 - sin)) / 2) + t._d)) -
+                    origin.y;
+            ring[i] = new L.Point(x, y);
+            if (x < x0) { x0 = x; }
+            if (x > x1) { x1 = x; }
+            if (y < y0) { y0 = y; }
+            if (y > y1) { y1 = y; }
+          }
+          result.push(ring);
+        })(latlngs);
+        if (x0 <= x1) { projectedBounds.extend(new L.Point(x0, y0)).extend(new L.Point(x1, y1)); }
+      },
       _project: function () {
         Base.prototype._project.call(this);
         this._gpBox = null;  // the features' pixel boxes, made again on the next hit test
@@ -248,11 +295,13 @@
     });
   }
   var PolygonBatch = batchOf(L.Polygon), LineBatch = batchOf(L.Polyline);
+  var DASHED_BATCH = 256;
   // The features of a layer as Leaflet layers: a batch per style (the colour key k), and a
   // layer of its own for a geometry that is not a polygon or line (GeoJSON: points...).
   // Returns [[layer, features], ...] in the order the styles first occur.
   function shapes(spec, features) {
-    var batches = {}, order = [], out = [];
+    var batches = {}, current = {}, order = [], out = [];
+    var limit = (spec.style || {}).dashArray ? DASHED_BATCH : Infinity;
     features.forEach(function (f) {
       var g = f.g;
       if (!g.p && !g.l) {
@@ -265,9 +314,14 @@
       }
       // decoded once per feature: the layers drawn from another's features share its vertices
       if (!f.ll) { f.ll = latlngs(g); }
-      var key = (spec.type === 'derived' ? '' : (f.k === undefined ? '\u0000' : f.k)) +
-                (g.p ? ' p' : ' l');
-      if (!batches[key]) { batches[key] = []; order.push(key); }
+      var kind = (spec.type === 'derived' ? '' : (f.k === undefined ? '\u0000' : f.k)) +
+                 (g.p ? ' p' : ' l');
+      var key = current[kind];
+      if (key === undefined || batches[key].length >= limit) {  // a new batch of this style
+        key = current[kind] = order.length;
+        batches[key] = [];
+        order.push(key);
+      }
       batches[key].push(f);
     });
     order.forEach(function (key) {
@@ -310,8 +364,9 @@
   // clustering would regroup the markers at every zoom and pan, which the search (open this
   // marker's popup) and the layer control would have to know about.
   var MARKER_FULL_ZOOM = 14, MARKER_TEXT_SCALE = 0.75, MARKER_HIDE_SCALE = 0.2;
+  function markerScale() { return Math.min(1, Math.pow(2, GP.map.getZoom() - MARKER_FULL_ZOOM)); }
   function scaleMarkers() {
-    var s = Math.min(1, Math.pow(2, GP.map.getZoom() - MARKER_FULL_ZOOM));
+    var s = markerScale();
     var box = GP.map.getContainer();
     box.style.setProperty('--gp-s', String(s));
     box.classList.toggle('gp-small', s < MARKER_TEXT_SCALE);
@@ -371,6 +426,40 @@
     }
     scaleMarkers();
   };
+  // Markers (premises, sites) are elements of the page, and a city has thousands: each is put
+  // in the page only while it can be seen, i.e. near the view (within half a view of it) and
+  // at a zoom where markers show (MARKER_HIDE_SCALE), and made when first shown. A city
+  // opens on its whole extent, where no marker shows: its 2,000 premises made and laid out as
+  // elements were a fifth of its load time (benchmarks/bench_map.py). The group holds the
+  // markers shown; a search hit's marker is made when asked for (hit.layer) and shown as the
+  // search brings it into view.
+  function markers(group, spec, features, layerOf) {
+    function markerOf(f) {
+      var one = layerOf.get(f);
+      if (!one) {
+        one = marker(spec, f);
+        one.gpFeature = f;
+        layerOf.set(f, one);
+      }
+      return one;
+    }
+    function update() {
+      var map = GP.map;
+      if (!map.hasLayer(group)) { return; }
+      var view = markerScale() >= MARKER_HIDE_SCALE ? map.getBounds().pad(0.5) : null;
+      features.forEach(function (f) {
+        var one = layerOf.get(f), near = view !== null && view.contains(f.c);
+        if (near && !(one && group.hasLayer(one))) {
+          group.addLayer(markerOf(f));
+        } else if (!near && one && group.hasLayer(one)) {
+          group.removeLayer(one);
+        }
+      });
+    }
+    group.gpLayerOf = markerOf;
+    group.on('add', update);
+    GP.map.on('moveend', update);
+  }
   // A layer switched off on opening is built (its features decoded, its paths and markers
   // made) only when it is first wanted: switched on, or asked for its layers.
   var Overlay = L.FeatureGroup.extend({
@@ -395,24 +484,21 @@
       searchable = false;
     }
     var layerOf = new Map();  // feature → its Leaflet layer (a marker, or its batch)
-    group.gpLayerOf = function (f) { group.gpBuild(); return layerOf.get(f); };
-    group.gpBuilt = false;
-    group.gpBuild = function () {
-      if (group.gpBuilt) { return; }
-      group.gpBuilt = true;
-      var made = spec.type === 'marker'
-        ? features.map(function (f) {
-          var one = marker(spec, f);
-          one.gpFeature = f;
-          return [one, [f]];
-        })
-        : shapes(spec, features);
-      made.forEach(function (pair) {
-        group.addLayer(pair[0]);
-        pair[1].forEach(function (f) { layerOf.set(f, pair[0]); });
-      });
-    };
-    if (spec.show !== false) { group.gpBuild(); }
+    if (spec.type === 'marker') {
+      markers(group, spec, features, layerOf);
+    } else {
+      group.gpLayerOf = function (f) { group.gpBuild(); return layerOf.get(f); };
+      group.gpBuilt = false;
+      group.gpBuild = function () {
+        if (group.gpBuilt) { return; }
+        group.gpBuilt = true;
+        shapes(spec, features).forEach(function (pair) {
+          group.addLayer(pair[0]);
+          pair[1].forEach(function (f) { layerOf.set(f, pair[0]); });
+        });
+      };
+      if (spec.show !== false) { group.gpBuild(); }
+    }
     if (searchable) {
       features.forEach(function (f) {
         var hit = {key: (title(f) + ' ' + (f.i || '')).toLowerCase(), label: title(f),
