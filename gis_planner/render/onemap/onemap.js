@@ -209,19 +209,26 @@
                                         : new L.LatLngBounds();
         this._latlngs = latlngs;
       },
-      // Leaflet's projection (Map.latLngToLayerPoint, one call and bounds extension per vertex),
-      // written out for the Web Mercator of every basemap here: the same rounded pixels.
-      _projectLatlngs: function (latlngs, result, projectedBounds) {
-        var map = this._map, crs = map.options.crs;
-        if (crs !== L.CRS.EPSG3857) {
-          return Base.prototype._projectLatlngs.call(this, latlngs, result, projectedBounds);
-        }
-        var m = L.Projection.SphericalMercator, t = crs.transformation;
-        var scale = crs.scale(map.getZoom()), origin = map.getPixelOrigin();
+      // Leaflet's projection (Map.latLngToLayerPoint: one call and one bounds extension per
+      // vertex), written out for the Web Mercator of every basemap here (the same rounded
+      // pixels), a feature at a time: a feature drawn by two layers (an estate, and the
+      // estates beyond reach) is projected once per view and its rings shared; its pixel box
+      // is kept for the hit test.
+      _project: function () {
+        var map = this._map, crs = map.options.crs, features = this.gpFeatures;
+        this._gpBox = null;  // the features' pixel boxes, found again on the next hit test
+        if (crs !== L.CRS.EPSG3857) { Base.prototype._project.call(this); return; }
+        var origin = map.getPixelOrigin(), zoom = map.getZoom();
+        var view = zoom + ' ' + origin.x + ' ' + origin.y;
+        var m = L.Projection.SphericalMercator, t = crs.transformation, scale = crs.scale(zoom);
         var d = Math.PI / 180, max = m.MAX_LATITUDE, R = m.R;
+        var rings = this._rings = [], box = new Float64Array(features.length * 4);
         var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
-        (function walk(ll) {
-          if (!(ll[0] instanceof L.LatLng)) { ll.forEach(walk); return; }
+        function walk(ll, f, at) {
+          if (!(ll[0] instanceof L.LatLng)) {
+            for (var k = 0; k < ll.length; k++) { walk(ll[k], f, at); }
+            return;
+          }
           var ring = new Array(ll.length);
           for (var i = 0; i < ll.length; i++) {
             var sin = Math.sin(Math.max(Math.min(max, ll[i].lat), -max) * d);
@@ -229,18 +236,33 @@
             var y = Math.round(scale * (t._c * (R * Math.log((1 + sin) / (1 - sin)) / 2) + t._d)) -
                     origin.y;
             ring[i] = new L.Point(x, y);
-            if (x < x0) { x0 = x; }
-            if (x > x1) { x1 = x; }
-            if (y < y0) { y0 = y; }
-            if (y > y1) { y1 = y; }
+            if (x < at[0]) { at[0] = x; }
+            if (y < at[1]) { at[1] = y; }
+            if (x > at[2]) { at[2] = x; }
+            if (y > at[3]) { at[3] = y; }
           }
-          result.push(ring);
-        })(latlngs);
-        if (x0 <= x1) { projectedBounds.extend(new L.Point(x0, y0)).extend(new L.Point(x1, y1)); }
-      },
-      _project: function () {
-        Base.prototype._project.call(this);
-        this._gpBox = null;  // the features' pixel boxes, made again on the next hit test
+          f.gpRings.push(ring);
+        }
+        for (var i = 0; i < features.length; i++) {
+          var f = features[i];
+          if (f.gpView !== view) {
+            f.gpRings = [];
+            f.gpPx = [Infinity, Infinity, -Infinity, -Infinity];
+            walk(f.ll, f, f.gpPx);
+            f.gpView = view;
+          }
+          for (var r = 0; r < f.gpRings.length; r++) { rings.push(f.gpRings[r]); }
+          box.set(f.gpPx, 4 * i);
+          if (f.gpPx[0] < x0) { x0 = f.gpPx[0]; }
+          if (f.gpPx[1] < y0) { y0 = f.gpPx[1]; }
+          if (f.gpPx[2] > x1) { x1 = f.gpPx[2]; }
+          if (f.gpPx[3] > y1) { y1 = f.gpPx[3]; }
+        }
+        this._gpBox = box;
+        if (this._bounds.isValid() && x0 <= x1) {
+          this._rawPxBounds = new L.Bounds([x0, y0], [x1, y1]);
+          this._updateBounds();
+        }
       },
       _gpBoxes: function () {
         if (this._gpBox) { return this._gpBox; }
