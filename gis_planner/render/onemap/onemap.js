@@ -89,13 +89,18 @@
   // Geometries travel as integers (geometry.encode in Python): each vertex lat, lon in
   // 1/GP.data.scale degree, as the difference from the vertex before it, running on across the
   // rings and parts of a feature. Adding them up and dividing gives the decimal coordinates.
-  function decode(parts, closed) {
+  // box: [south, west, north, east] in 1/scale degree, widened to the vertices decoded.
+  function decode(parts, box) {
     var lat = 0, lon = 0, scale = GP.data.scale;
     return parts.map(function (flat) {
       var out = new Array(flat.length / 2);
       for (var i = 0; i < flat.length; i += 2) {
         lat += flat[i]; lon += flat[i + 1];
         out[i / 2] = new L.LatLng(lat / scale, lon / scale);
+        if (lat < box[0]) { box[0] = lat; }
+        if (lon < box[1]) { box[1] = lon; }
+        if (lat > box[2]) { box[2] = lat; }
+        if (lon > box[3]) { box[3] = lon; }
       }
       return out;
     });
@@ -125,16 +130,16 @@
     spec.features = features;
     delete spec.columns;
   }
-  function latlngs(g) {
+  function latlngs(g, box) {
     if (g.p) {
-      var rings = decode([].concat.apply([], g.p)), polygons = [], at = 0;
+      var rings = decode([].concat.apply([], g.p), box), polygons = [], at = 0;
       g.p.forEach(function (polygon) {
         polygons.push(rings.slice(at, at + polygon.length));
         at += polygon.length;
       });
       return polygons.length === 1 ? polygons[0] : polygons;
     }
-    var lines = decode(g.l);
+    var lines = decode(g.l, box);
     return lines.length === 1 ? lines[0] : lines;
   }
   // Leaflet's count of the rings of nested latlngs, as its _projectLatlngs makes them.
@@ -158,21 +163,18 @@
   function batchOf(Base) {
     return Base.extend({
       initialize: function (features, options) {
-        var all = [], counts = [];
-        features.forEach(function (f) {
+        var all = [], end = this._gpEnd = new Int32Array(features.length), r = 0;
+        features.forEach(function (f, i) {
           var single = (f.g.p || f.g.l).length === 1, parts = single ? [f.ll] : f.ll;
-          counts.push(parts.length);
-          for (var i = 0; i < parts.length; i++) { all.push(parts[i]); }
+          for (var j = 0; j < parts.length; j++) {
+            all.push(parts[j]);
+            r += countRings(parts[j]);
+          }
+          end[i] = r;  // where the feature's rings end in this._rings (the projected rings)
         });
-        Base.prototype.initialize.call(this, all, options);
         this.gpFeatures = features;
-        // where each feature's rings end in this._rings (Leaflet's projected rings)
-        var end = this._gpEnd = new Int32Array(features.length), at = 0, r = 0;
-        for (var i = 0; i < features.length; i++) {
-          for (var j = 0; j < counts[i]; j++) { r += countRings(this._latlngs[at++]); }
-          end[i] = r;
-        }
         this._gpClosed = Base === L.Polygon;
+        Base.prototype.initialize.call(this, all, options);
       },
       // Leaflet's canvas draws a path (Canvas._updatePoly) closing each ring with closePath,
       // which in Chromium takes time in proportion to the whole path drawn so far: on one path
@@ -191,22 +193,19 @@
         }
         renderer._fillStroke(ctx, this);
       },
-      // The features' vertices are L.LatLng already (decode): kept as they are, and the bounds
-      // found in one pass, not copied and extended one vertex at a time as Leaflet does.
+      // The features' vertices are L.LatLng already (decode): kept as they are, not copied one
+      // at a time as Leaflet does, and the bounds are those of their boxes (found by decode).
       _setLatLngs: function (latlngs) {
-        var box = [Infinity, Infinity, -Infinity, -Infinity];
-        (function walk(ll) {
-          if (!(ll[0] instanceof L.LatLng)) { ll.forEach(walk); return; }
-          for (var i = 0; i < ll.length; i++) {
-            var lat = ll[i].lat, lng = ll[i].lng;
-            if (lat < box[0]) { box[0] = lat; }
-            if (lng < box[1]) { box[1] = lng; }
-            if (lat > box[2]) { box[2] = lat; }
-            if (lng > box[3]) { box[3] = lng; }
+        var box = [Infinity, Infinity, -Infinity, -Infinity], scale = GP.data.scale;
+        this.gpFeatures.forEach(function (f) {
+          for (var i = 0; i < 2; i++) {
+            box[i] = Math.min(box[i], f.llBox[i]);
+            box[i + 2] = Math.max(box[i + 2], f.llBox[i + 2]);
           }
-        })(latlngs);
-        this._bounds = box[0] <= box[2] ? L.latLngBounds([box[0], box[1]], [box[2], box[3]])
-                                        : new L.LatLngBounds();
+        });
+        this._bounds = box[0] <= box[2]
+          ? L.latLngBounds([box[0] / scale, box[1] / scale], [box[2] / scale, box[3] / scale])
+          : new L.LatLngBounds();
         this._latlngs = latlngs;
       },
       // Leaflet's projection (Map.latLngToLayerPoint: one call and one bounds extension per
@@ -335,7 +334,10 @@
         return;
       }
       // decoded once per feature: the layers drawn from another's features share its vertices
-      if (!f.ll) { f.ll = latlngs(g); }
+      if (!f.ll) {
+        f.llBox = [Infinity, Infinity, -Infinity, -Infinity];
+        f.ll = latlngs(g, f.llBox);
+      }
       var kind = (spec.type === 'derived' ? '' : (f.k === undefined ? '\u0000' : f.k)) +
                  (g.p ? ' p' : ' l');
       var key = current[kind];
@@ -482,6 +484,25 @@
     group.on('add', update);
     GP.map.on('moveend', update);
   }
+  // A search hit: a feature of a layer; its Leaflet layer (hit.layer) is made when first
+  // asked for (a marker, or a layer switched off).
+  // What the search matches (key) is worded at the first search, not for every feature on
+  // opening.
+  function Hit(spec, group, f) {
+    this.id = f.i || '';
+    this.kind = spec.kind;
+    this.group = group;
+    this.f = f;
+    this.proposal = !!spec.proposal;
+  }
+  Object.defineProperties(Hit.prototype, {
+    layer: {get: function () { return this.group.gpLayerOf(this.f); }},
+    label: {get: function () { return title(this.f); }},
+    key: {get: function () {
+      if (this.gpKey === undefined) { this.gpKey = (title(this.f) + ' ' + this.id).toLowerCase(); }
+      return this.gpKey;
+    }}
+  });
   // A layer switched off on opening is built (its features decoded, its paths and markers
   // made) only when it is first wanted: switched on, or asked for its layers.
   var Overlay = L.FeatureGroup.extend({
@@ -522,14 +543,7 @@
       if (spec.show !== false) { group.gpBuild(); }
     }
     if (searchable) {
-      features.forEach(function (f) {
-        var hit = {key: (title(f) + ' ' + (f.i || '')).toLowerCase(), label: title(f),
-                   id: f.i || '', kind: spec.kind, group: group, f: f,
-                   proposal: !!spec.proposal};
-        // the feature's Leaflet layer, made when first asked for (a layer switched off)
-        Object.defineProperty(hit, 'layer', {get: function () { return group.gpLayerOf(f); }});
-        GP.index.push(hit);
-      });
+      features.forEach(function (f) { GP.index.push(new Hit(spec, group, f)); });
     }
     // One popup and one tooltip per layer, not per feature: Leaflet opens them on the layer
     // clicked or under the mouse, and they show its feature (a batch's: the one hit).
