@@ -314,9 +314,14 @@ def test_R9_layer_control_lists_every_layer(open_map, demo_run):
     }
     assert expected <= set(data)  # type: ignore[arg-type]
     assert names["base"][0] == "OpenStreetMap 底图" and names["base"][-1] == "无底图"
-    # every overlay on the map has features drawn
+    # every overlay, switched on, has features drawn (those off on opening are built when
+    # switched on, and markers are put in the page near the view: all are, on the demo)
+    overlays = opened.page.locator(".leaflet-control-layers-overlays input")  # type: ignore
+    for i in range(overlays.count()):
+        if not overlays.nth(i).is_checked():
+            overlays.nth(i).click()
     counts = opened.evaluate("""() => Object.fromEntries(Object.entries(GP.layers)
-        .map(([k, g]) => [k, g.getLayers().length]))""")
+        .map(([k, g]) => [k, GP.map.hasLayer(g) && g.getLayers().length]))""")
     assert all(n > 0 for n in counts.values()), counts  # type: ignore[union-attr]
 
 
@@ -753,4 +758,109 @@ def test_R7_search_lists_proposals_only_while_their_layer_is_on(open_map, tmp_pa
     search.fill("")
     search.fill(name)
     assert items.filter(has_text=proposed).count() >= 1
+    assert opened.errors == []
+
+
+#: The page point (x, y) of a [lat, lon] in the map (for the mouse).
+PAGE_POINT = """(c) => {
+    const p = GP.map.latLngToContainerPoint(c);
+    const box = GP.map.getContainer().getBoundingClientRect();
+    return [box.left + p.x, box.top + p.y];
+}"""
+
+
+def _tooltip_text(opened: MapPage) -> str:
+    return str(
+        opened.evaluate(
+            "Array.from(document.querySelectorAll('.leaflet-tooltip'))"
+            ".filter(t => t.offsetParent).map(t => t.textContent).join('|')"
+        )
+    )
+
+
+def test_R9_estates_drawn_as_one_path_each_show_their_own_popup_and_tooltip(open_map, demo_run):
+    """Estates of one status are one canvas path (a batch): the mouse still finds each
+    estate, its tooltip follows from one to the next, and a click shows the one clicked."""
+    opened = open_map(demo_run.map_html)
+    _only(opened, str(opened.evaluate("GP.data.layers.estates.name")))
+    two = opened.evaluate("""() => {
+        const batch = GP.layers.estates.getLayers()
+            .reduce((a, b) => b.gpFeatures.length > a.gpFeatures.length ? b : a);
+        const title = f => f.n || f.i;
+        const a = batch.gpFeatures[0], b = batch.gpFeatures.find(f => title(f) !== title(a));
+        GP.map.fitBounds([a.c, b.c], {paddingTopLeft: [300, 160], paddingBottomRight: [360, 120],
+                                      maxZoom: 17, animate: false});
+        return [a, b].map(f => ({c: f.c, title: title(f)}));
+    }""")
+    assert len(two) == 2  # type: ignore[arg-type]
+    a, b = (opened.evaluate(PAGE_POINT, f["c"]) for f in two)  # type: ignore[union-attr]
+    mouse = opened.page.mouse  # type: ignore[attr-defined]
+    mouse.move(*a)
+    assert two[0]["title"] in _tooltip_text(opened)  # type: ignore[index]
+    mouse.move(*b, steps=8)
+    assert two[1]["title"] in _tooltip_text(opened)  # type: ignore[index]
+    assert two[0]["title"] not in _tooltip_text(opened)  # type: ignore[index]
+    mouse.click(*b)
+    assert _popup_values(opened)["title"] == two[1]["title"]  # type: ignore[index]
+    opened.evaluate("() => { GP.map.closePopup(); }")  # (the map: too deep to return)
+    opened.page.wait_for_selector(".leaflet-popup", state="detached")  # type: ignore
+    mouse.click(*opened.evaluate(PAGE_POINT, two[0]["c"]))  # (the popup may have panned the map)
+    assert _popup_values(opened)["title"] == two[0]["title"]  # type: ignore[index]
+    assert opened.errors == []
+
+
+def test_R8_layer_off_on_opening_is_built_when_switched_on(open_map, demo_run):
+    """The estates without property management (R8), off on opening, are not built until
+    switched on; then every one of them is drawn, and clicking its outline shows its popup."""
+    opened = open_map(demo_run.map_html)
+    assert opened.evaluate("[GP.layers.no_pm.gpBuilt, GP.map.hasLayer(GP.layers.no_pm)]") == [
+        False,
+        False,
+    ]
+    _only(opened, str(opened.evaluate("GP.data.layers.no_pm.name")))
+    drawn, expected = opened.evaluate("""() => [
+        GP.layers.no_pm.getLayers().reduce((n, b) => n + b.gpFeatures.length, 0),
+        GP.data.layers.estates.features.filter(f => f.m).length]""")  # type: ignore[misc]
+    assert drawn == expected > 0
+    # a vertex of an estate's outline that no other such estate shares: click it
+    target = opened.evaluate("""() => {
+        const flagged = GP.data.layers.estates.features.filter(f => f.m);
+        const vertices = f => [].concat(...[].concat(...(f.g.l ? [f.ll] : [f.ll])).map(
+            x => x instanceof L.LatLng ? [x] : [].concat(...x)));
+        for (const f of flagged) {
+            const v = vertices(f)[0];
+            const shared = flagged.some(o => o !== f && vertices(o).some(
+                w => Math.abs(w.lat - v.lat) < 1e-5 && Math.abs(w.lng - v.lng) < 1e-5));
+            if (!shared) {
+                GP.map.setView(v, 17, {animate: false});
+                return {c: [v.lat, v.lng], title: f.n || f.i};
+            }
+        }
+        return null;
+    }""")
+    assert target is not None
+    opened.page.mouse.click(*opened.evaluate(PAGE_POINT, target["c"]))  # type: ignore
+    assert _popup_values(opened)["title"] == target["title"]  # type: ignore[index]
+    assert opened.errors == []
+
+
+def test_R9_premises_in_the_page_only_near_the_view_and_found_by_search(open_map, demo_run):
+    """Premises markers are put in the page near the view, at zooms where they show; a
+    search for one zoomed out brings it, and its popup, up."""
+    opened = open_map(demo_run.map_html)
+    markers = opened.page.locator(".leaflet-marker-pane .gp-marker")  # type: ignore
+    near = """() => { const v = GP.map.getBounds().pad(0.5);
+        return GP.data.layers.premises.features.filter(f => v.contains(f.c)).length; }"""
+    assert markers.count() == opened.evaluate(near) > 0
+    opened.evaluate("() => { GP.map.setZoom(11, {animate: false}); }")
+    assert markers.count() == 0  # the whole county: premises hidden, none in the page
+    premises = opened.evaluate("""() => {
+        const fs = GP.data.layers.premises.features, f = fs[fs.length - 1];
+        return {id: f.i, title: f.n || f.i, kind: GP.data.layers.premises.kind};
+    }""")
+    opened.page.locator(".gp-search input").fill(premises["id"])  # type: ignore
+    items = opened.page.locator(".gp-search li")  # type: ignore[attr-defined]
+    items.filter(has_text=premises["kind"]).first.click()  # type: ignore[index]
+    assert _popup_values(opened)["title"] == premises["title"]  # type: ignore[index]
+    assert markers.count() == opened.evaluate(near) > 0
     assert opened.errors == []
