@@ -44,7 +44,7 @@ test-lowest: $(LOWEST_STAMP)  ## run the suite on the lowest supported versions 
 fuzz: $(STAMP)  ## thousands of generated counties through the whole pipeline (by hand)
 	GP_FUZZ_EXAMPLES=3000 $(BIN)/python -m pytest tests/test_generated_counties.py -q
 
-# every figure of issue 12 beside its target, in about 25 minutes on 2 quiet cores (README,
+# every figure of issue 12 beside its target, in about 20 minutes on 2 quiet cores (README,
 # "Benchmarks"); the browser figures need /usr/bin/chromium (apt-get install chromium)
 bench: $(STAMP)  ## benchmarks (by hand, not part of the suite); figures go in the README
 	$(BIN)/$(PIP) -e '.[bench,parallel]'
