@@ -15,8 +15,11 @@ under ``benchmarks/data/``). The household range comes from the rules file
     every region contiguous (single-commodity flow from one root per region) and within the
     range, the fewest household units moved out of their community — against the heuristic.
 (c) City: spopt's ``MaxPHeuristic`` and pygeoda's ``maxp_greedy`` on the same cells and
-    neighbour graph, side by side with the heuristic. Both take a floor only (households ≥
-    minimum) and regionalise the whole map; their regions above the maximum are counted.
+    neighbour graph (built once), side by side with the heuristic, each in a process of its own
+    under ``OTHER_TIME_LIMIT_S``: both with a floor only (households ≥ minimum), and libgeoda's
+    greedy max-p again with its ceiling (≤ maximum) too. Max-p regionalises the whole map;
+    printed: the solver's time, regions, regions above the maximum and below the minimum,
+    household units moved. Their parameters, and why not the defaults: ``MAXP_METHODS``.
 """
 
 from __future__ import annotations
