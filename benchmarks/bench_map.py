@@ -78,7 +78,11 @@ def browser_render_ms(path: Path, repeat: int) -> dict[str, float] | None:
     if not CHROMIUM.exists():
         print("  (no /usr/bin/chromium: apt-get install chromium for the browser figures)")
         return None
-    from playwright.sync_api import sync_playwright
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        print("  (playwright is not installed: pip install -e '.[test]' for the browser figures)")
+        return None
 
     ready, wall = [], []
     with sync_playwright() as playwright:

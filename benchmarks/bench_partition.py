@@ -188,12 +188,21 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument(
         "--layout-size",
-        default="city",
+        default="none",
         choices=["none", *sorted(SIZES)],
-        help="size of the run with the R7 proposals (boundaries per county)",
+        help="size of the run with the R7 proposals (boundaries per county); none (the "
+        "default, as `make bench`) skips it, `make bench-all` runs the city",
     )
     parser.add_argument("--layout-counties", type=int, default=10)
     args = parser.parse_args()
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
+        print(
+            "partitioned runs: skipped, dask.distributed is not installed "
+            "(pip install -e '.[parallel]')"
+        )
+        return
     f = bench(args.size, args.counties, args.repeat, proposals=False)
     report(f, args.repeat)
     if args.layout_size != "none":

@@ -338,9 +338,16 @@ def main() -> None:
         print(json.dumps(result))
         return
     rows = []
+    try:
+        import spopt.locate  # noqa: F401
+    except ImportError:
+        have_spopt = False
+        print("spopt is not installed (pip install -e '.[bench]'): gis_planner's rows only")
+    else:
+        have_spopt = True
     for case in args.cases.split(","):
         for impl in ("ours", "spopt"):
-            if impl == "spopt" and case == "province":
+            if impl == "spopt" and (case == "province" or not have_spopt):
                 continue
             command = [
                 sys.executable,
