@@ -1844,6 +1844,27 @@ class Listing:
         return sep.join(str(render(item, lang)) for item in self.items)
 
 
+#: the prefix of a generated candidate site's id by its source (``E:E0114``: in estate E0114)
+SITE_PREFIXES = {"estate": "E:", "development_parcel": "P:"}
+
+
+def site_name(site_id: object, source: object) -> Any:
+    """A premises site named by where it lies (R7 siting): the id of its estate or parcel
+    without the ``E:``/``P:`` prefix, after the source in words; the id as it is for a source
+    without words.
+
+    >>> render(site_name("E:E0114", "estate"), "zh"), render(site_name("P:D03", "development_parcel"), "en")
+    ('小区内 E0114', 'in development parcel D03')
+    >>> render(site_name("S7", "candidate_sites"), "zh"), site_name("X1", None)
+    ('备选点位 S7', 'X1')
+    """
+    shown = "" if site_id is None or site_id != site_id else str(site_id)  # None, NaN: ""
+    code = f"map_site_{source}"
+    if source is None or source != source or code not in MESSAGES:
+        return shown
+    return msg(code, id=shown.removeprefix(SITE_PREFIXES.get(str(source), "")))
+
+
 def render(value: Any, lang: str = "zh") -> Any:
     """``value`` as shown in ``lang``: a :class:`Message`, :class:`Term` or :class:`Listing`
     worded, a list or tuple of them worded item by item; anything else unchanged.

@@ -114,7 +114,9 @@ def test_R7_candidates_in_no_community_are_dropped_with_a_warning(rules):
     )
     assert out.candidates["site_id"].tolist() == ["S1"]
     assert out.sites["community_id"].unique().tolist() == ["A"]
-    assert warned(out.warnings, "candidates_outside", n=1, rows="S2")
+    assert warned(out.warnings, "candidates_outside", n=1)
+    (dropped,) = [w for w in out.warnings if w.code == "candidates_outside"]
+    assert dropped.text("zh").endswith("已剔除：S2")
     outside = gdf([{"community_id": "B", "name": "乙", "geometry": square(5000, 5000, 100)}])
     with pytest.raises(InputError, match="没有可用的备选点位"):
         propose_sites(
@@ -420,3 +422,14 @@ def test_R7_no_candidate_inside_a_community_proposes_no_sites_with_a_warning(rul
     assert out.estates["site_mclp"].isna().all()
     with pytest.raises(InputError):
         propose_sites(estates, None, rules=rules, communities=communities, p=1)
+
+
+def test_R7_a_generated_candidate_in_no_community_is_named_by_its_estate(rules):
+    """A candidate made from an estate (id ``E:<estate_id>``) is named in words in the warning,
+    in either language, never by its internal id."""
+    communities = gdf([{"community_id": "A", "name": "甲", "geometry": square(-100, -100, 600)}])
+    # the community reaches x = 500 m: the estates at 750 and 1,000 m lie outside it
+    out = propose_sites(_line_estates(), None, rules=rules, communities=communities, p=1)
+    (dropped,) = [w for w in out.warnings if w.code == "candidates_outside"]
+    assert dropped.text("zh").endswith("2 个备选点位不在任何社区内，已剔除：小区内 E4, 小区内 E5")
+    assert dropped.text("en").endswith("left out: in estate E4, in estate E5")

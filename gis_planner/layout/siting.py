@@ -44,7 +44,7 @@ from scipy.sparse import csgraph
 from gis_planner import crs as crs_mod
 from gis_planner.crs import check_working_crs
 from gis_planner.errors import InputError, PlannerError, Problem, format_rows
-from gis_planner.i18n import msg
+from gis_planner.i18n import SITE_PREFIXES, Listing, msg, site_name
 from gis_planner.layout.scale import estate_origins
 from gis_planner.results import SitingResult, SolveInfo
 from gis_planner.rules import RuleSet
@@ -987,6 +987,18 @@ def generate_candidates(
     return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=crs)
 
 
+def _named_rows(candidates: pd.DataFrame, limit: int = 10) -> list[Any]:
+    """The first ``limit`` candidates for a message, a generated one named by its estate or
+    parcel ("小区内 E0353", not its id ``E:E0353``), then how many more (as ``format_rows``)."""
+    shown = candidates.iloc[:limit]
+    rows: list[Any] = [
+        site_name(i, s) if s in SITE_PREFIXES else str(i)
+        for i, s in zip(shown["site_id"], shown["source"], strict=True)
+    ]
+    more = len(candidates) - limit
+    return rows + ([f"… (+{more})"] if more > 0 else [])
+
+
 def _given_candidates(candidate_sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     names = (
         candidate_sites["name"]
@@ -1134,7 +1146,7 @@ def propose_sites(
                     msg(
                         "candidates_outside",
                         n=int(outside.sum()),
-                        rows=format_rows(candidates.loc[outside, "site_id"]),
+                        rows=Listing.of(_named_rows(candidates.loc[outside]), "comma"),
                     ),
                 )
             )

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 import pandas as pd
 
-from gis_planner.i18n import MESSAGES, label, tr
+from gis_planner.i18n import label, render, site_name, tr
 from gis_planner.render.onemap.geometry import encode, line_parts, to_display
 from gis_planner.render.onemap.popups import (
     BARRIER_ROWS,
@@ -221,12 +221,7 @@ def site_label(site_id: object, source: object, lang: str) -> str:
     >>> site_label("S7", "candidate_sites", "zh"), site_label("X1", None, "zh")
     ('备选点位 S7', 'X1')
     """
-    shown = "" if is_missing(site_id) else str(site_id)
-    key = f"map_site_{source}"
-    if is_missing(source) or key not in MESSAGES:
-        return shown
-    prefix = {"estate": "E:", "development_parcel": "P:"}.get(str(source), "")
-    return tr(key, lang, id=shown.removeprefix(prefix) if prefix else shown)
+    return str(render(site_name(None if is_missing(site_id) else site_id, source), lang))
 
 
 def site_layers(
