@@ -821,7 +821,24 @@ def enclosure_list(estates_screened: pd.DataFrame | gpd.GeoDataFrame) -> pd.Data
         community; its community and street are then empty).
     """
     _require_screened(estates_screened)
+    used = (
+        "estate_id",
+        "name",
+        "community_id",
+        "community_name",
+        "street",
+        "built_year",
+        "households",
+        "enclosure_status",
+        "enclosure_reasons",
+        "enclosure_rank",
+        "walls_included",
+        "no_property_management",
+    )
+    # only the columns read below: the estates' geometry and other columns are not taken
+    # row by row through the filter and the sort
     df = pd.DataFrame(estates_screened)
+    df = df[[c for c in df.columns if c in used]]
     df = df[df["enclosure_status"].isin(TABLE_STATUS_ORDER).to_numpy()]
     group = {
         "candidate": 0,

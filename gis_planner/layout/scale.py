@@ -54,7 +54,7 @@ def reach_area(premises: gpd.GeoDataFrame | None, *, rules: RuleSet) -> shapely.
     if len(geoms) == 0:
         return None
     distance = float(rules.layout.walking_distance_m)
-    buffers = shapely.buffer(geoms, distance, quad_segs=8)
+    buffers = _point_buffers(geoms, distance)
     # One union of every buffer is slow at scale (10,000 premises: seconds), for GEOS's
     # cascaded union merges the many far-apart pieces again and again. Buffers can overlap
     # only when their premises lie within twice the distance: the premises are grouped by
@@ -70,6 +70,30 @@ def reach_area(premises: gpd.GeoDataFrame | None, *, rules: RuleSet) -> shapely.
     unions = [buffers[g[0]] if len(g) == 1 else shapely.union_all(buffers[g]) for g in groups]
     polygons = shapely.get_parts(np.asarray(unions, dtype=object))
     return polygons[0] if len(polygons) == 1 else shapely.multipolygons(polygons)
+
+
+def _point_buffers(geoms: np.ndarray, distance: float) -> np.ndarray:
+    """``shapely.buffer(geoms, distance, quad_segs=8)``, built by translating the buffer of
+    the origin when every geometry is a 2-D point (the premises: several times faster).
+
+    GEOS makes a point's buffer as the circle of vertices ``(x + r·cos a, y + r·sin a)``
+    (``OffsetSegmentGenerator::createCircle``), so ``template + (x, y)`` gives the very
+    same floats: the buffer of the origin holds ``r·cos a`` exactly.
+    """
+    template = shapely.buffer(shapely.Point(0.0, 0.0), distance, quad_segs=8)
+    simple = (
+        distance > 0
+        and isinstance(template, shapely.Polygon)
+        and not template.is_empty
+        and len(template.interiors) == 0
+        and bool((shapely.get_type_id(geoms) == 0).all())
+        and not bool(shapely.has_z(geoms).any())
+    )
+    xy = shapely.get_coordinates(geoms) if simple else np.empty((0, 2))
+    if not (simple and len(xy) == len(geoms) and np.isfinite(xy).all()):
+        return shapely.buffer(geoms, distance, quad_segs=8)
+    ring = shapely.get_coordinates(template.exterior)
+    return shapely.polygons(xy[:, None, :] + ring[None, :, :])
 
 
 def estate_origins(estates: gpd.GeoDataFrame, *, rules: RuleSet) -> np.ndarray:
