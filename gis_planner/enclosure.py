@@ -44,6 +44,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 from scipy import sparse
 from scipy.sparse import csgraph
@@ -113,13 +114,22 @@ def _texts(df: pd.DataFrame, name: str) -> np.ndarray:
     if name not in df.columns:
         return np.full(len(df), None, dtype=object)
     column = df[name]
-    if pd.api.types.is_string_dtype(column.dtype) and column.dtype != object:
-        text = column.str.strip()  # already text: no conversion of every value
+    values: pa.Array | pa.ChunkedArray | None = None
+    if isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow":
+        values = pa.array(column.array)  # already Arrow text: no conversion of every value
     elif column.dtype == object and pd.api.types.infer_dtype(column, skipna=True) == "string":
         # text and missing values only (the pipeline's community columns): pyarrow converts
         # them in C, where astype("string") first checks every value in Python
         values = pa.array(column.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
-        text = pd.Series(pd.arrays.ArrowStringArray(values), index=column.index).str.strip()
+    if values is not None:
+        # strip (pandas' str.strip is this kernel), blank to null, nulls to None: in Arrow
+        text = pc.utf8_trim_whitespace(values)
+        text = pc.if_else(pc.equal(text, ""), pa.scalar(None, text.type), text)
+        if isinstance(text, pa.ChunkedArray):
+            text = text.combine_chunks()
+        return np.asarray(text.to_numpy(zero_copy_only=False), dtype=object)
+    if pd.api.types.is_string_dtype(column.dtype) and column.dtype != object:
+        text = column.str.strip()
     else:
         text = column.astype("string").str.strip()
     keep = (text.notna() & (text != "")).fillna(False).astype(bool)

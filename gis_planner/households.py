@@ -223,7 +223,7 @@ def allocate_households(
         best[pair_est[by_share][first]] = pair_com[by_share][first]
 
     shares_text = _shares_json(
-        pair_est, communities["community_id"].astype(str).to_numpy()[pair_com], share, n_est
+        pair_est, pair_com, communities["community_id"].astype(str).to_numpy(), share, n_est
     )
 
     community_households = pd.Series(
@@ -295,25 +295,27 @@ def _assigned(
 
 
 def _shares_json(
-    pair_est: np.ndarray, pair_ids: np.ndarray, share: np.ndarray, n_est: int
+    pair_est: np.ndarray, pair_com: np.ndarray, com_ids: np.ndarray, share: np.ndarray, n_est: int
 ) -> np.ndarray:
-    """``{"community_id": share}`` JSON text per estate (None when it is in no community).
+    """``{"community_id": share}`` JSON text per estate (None when it is in no community);
+    ``com_ids`` are the communities' ids, ``pair_com`` positions in them.
 
-    Estates in one community (nearly all) get their text by vectorised concatenation; only
-    straddling estates go through ``json.dumps``.
+    Estates in one community (nearly all) take their community's text, made once per
+    community; only straddling estates go through ``json.dumps`` of their shares.
     """
     out = np.full(n_est, None, dtype=object)
     counts = np.bincount(pair_est, minlength=n_est)
     single = counts[pair_est] == 1
-    ids = np.array(
-        [json.dumps(i, ensure_ascii=False) for i in pd.unique(pair_ids[single])], dtype=object
+    whole = np.array(
+        ["{" + json.dumps(i, ensure_ascii=False) + ": 1.0}" for i in com_ids.tolist()],
+        dtype=object,
     )
-    quoted = pd.Series(ids, index=pd.unique(pair_ids[single])).reindex(pair_ids[single])
-    out[pair_est[single]] = "{" + quoted.to_numpy(dtype=object) + ": 1.0}"
+    out[pair_est[single]] = whole[pair_com[single]]
     multi = np.flatnonzero(~single)
     groups: dict[int, dict[str, float]] = {}
+    pair_ids = com_ids[pair_com[multi]]
     for e, c, s in zip(
-        pair_est[multi].tolist(), pair_ids[multi].tolist(), share[multi].tolist(), strict=True
+        pair_est[multi].tolist(), pair_ids.tolist(), share[multi].tolist(), strict=True
     ):
         groups.setdefault(e, {})[c] = round(s, 4)
     for e, shares in groups.items():
