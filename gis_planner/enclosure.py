@@ -586,8 +586,8 @@ def _assemble(
         counts = np.fromiter((len(f) for f in findings), dtype=np.int64, count=len(findings))
         offsets = np.cumsum(counts) - counts + len(messages)
         for found in findings:
-            for order, text in found:
-                classes.append(order)
+            for kind, text in found:
+                classes.append(kind)
                 messages.append(text)
         per = counts[codes]  # findings of this slot in each combination
         total = int(per.sum())
@@ -598,8 +598,8 @@ def _assemble(
     comb, ref = np.concatenate(combs), np.concatenate(refs)
     # slots were appended in order, so a stable sort by (combination, class) keeps slot
     # order — and each slot's own order — within one class
-    order = np.lexsort((np.asarray(classes, dtype=np.int64)[ref], comb))
-    flat = [messages[i] for i in ref[order].tolist()]
+    by_class = np.lexsort((np.asarray(classes, dtype=np.int64)[ref], comb))
+    flat = [messages[i] for i in ref[by_class].tolist()]
     bounds = np.concatenate([[0], np.cumsum(np.bincount(comb, minlength=m))]).tolist()
     return [flat[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
