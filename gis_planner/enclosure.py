@@ -373,27 +373,39 @@ def _text_codes(values: np.ndarray) -> np.ndarray:
     return codes.astype(np.int64)
 
 
+def _factorize(values: np.ndarray) -> tuple[np.ndarray, int]:
+    """Integer codes 0..k-1 of ``values`` in order of first appearance, and k (pandas'
+    hash table: no sort, where ``np.unique`` sorts)."""
+    codes, uniques = pd.factorize(values, sort=False)
+    return codes.astype(np.int64, copy=False), len(uniques)
+
+
 def _combine(keys: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """One code per distinct row of the integer columns ``keys`` (by position), and the
-    first position of each code. Mixed-radix codes of the columns, each first compressed to
-    0..k-1 (``np.unique(axis=0)`` sorts rows as void records, some times slower)."""
+    first position of each code; codes are numbered in order of first appearance.
+    Mixed-radix codes of the columns, each first compressed to 0..k-1
+    (``np.unique(axis=0)`` sorts rows as void records, some times slower)."""
     code = np.zeros(len(keys[0]), dtype=np.int64)
     size = 1
     for column in keys:
-        column = np.asarray(column, dtype=np.int64)
+        column = np.asarray(column, dtype=np.int64).reshape(-1)
         low, high = (int(column.min()), int(column.max())) if len(column) else (0, 0)
         if high - low < 2**16:  # flags and small codes as they are
             column_code, k = column - low, high - low + 1
         else:  # e.g. the bits of floats: compressed to 0..k-1
-            values, column_code = np.unique(column, return_inverse=True)
-            k = len(values)
+            column_code, k = _factorize(column)
         if size * k >= 2**62:  # recompress before the codes could overflow int64
-            _, code = np.unique(code, return_inverse=True)
-            size = int(code.max()) + 1
-        code = code * k + column_code.reshape(-1)
+            code, size = _factorize(code)
+        code = code * k + column_code
         size *= k
-    _, first, inverse = np.unique(code, return_index=True, return_inverse=True)
-    return inverse.reshape(-1).astype(np.int64), first
+    inverse, _ = _factorize(code)
+    if len(inverse) == 0:
+        return inverse, np.zeros(0, dtype=np.int64)
+    # a code appears first where it exceeds every code before it (codes count up from 0)
+    seen = np.maximum.accumulate(inverse)
+    new = np.ones(len(inverse), dtype=bool)
+    new[1:] = inverse[1:] > seen[:-1]
+    return inverse, np.flatnonzero(new)
 
 
 def _slot(
