@@ -136,6 +136,14 @@ def _texts(df: pd.DataFrame, name: str) -> np.ndarray:
     return text.astype(object).where(keep, None).to_numpy(dtype=object)
 
 
+def _equal(values: np.ndarray, value: str | None) -> np.ndarray:
+    """``[v == value for v in values]`` (``v is None`` for None) over the texts of
+    :func:`_texts` (str or None), as a boolean array compared in C."""
+    if value is not None and not isinstance(value, str):
+        return np.array([v == value for v in values], dtype=bool)
+    return np.asarray(np.equal(np.asarray(values, dtype=object), value), dtype=bool)
+
+
 def _none_where(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
     """A copy of ``values`` (objects) with None where ``mask``."""
     out = np.array(values, dtype=object)
@@ -558,7 +566,7 @@ def _reasons(c: _Criteria, *, rules: RuleSet) -> list[list[Message]]:
     crossing = np.zeros(n, dtype=np.int64)  # each crossed estate has findings of its own
     crossed = np.fromiter(c.crossings, dtype=np.int64, count=len(c.crossings))
     crossing[crossed] = np.arange(1, len(crossed) + 1)
-    is_none = np.array([v is None for v in c.facade], dtype=np.int64)
+    is_none = _equal(c.facade, None).astype(np.int64)
     slots = [
         _slot([na_key, _text_codes(c.enclosure)], enclosure),
         _slot([na_key, crossing], roads),
@@ -704,12 +712,12 @@ def screen_enclosure(
     pm_true, pm_false = _booleans(estates, "property_management")
     pm_known = pm_true | pm_false
     if "community_id" in estates.columns:
-        unassigned = np.array([c is None for c in _texts(estates, "community_id")], dtype=bool)
+        unassigned = _equal(_texts(estates, "community_id"), None)
     else:
         unassigned = np.zeros(n, dtype=bool)
 
     # ---- the criteria (vectorised)
-    enc_known = np.array([e is not None for e in enclosure], dtype=bool)
+    enc_known = ~_equal(enclosure, None)
     not_applicable = enc_known & ~np.isin(enclosure.astype(str), np.array(eligible, dtype=str))
     road_limit_m = float(r.road_crossing_min_length_m)
     road_fail = longest > road_limit_m + LENGTH_TOLERANCE_M
@@ -721,7 +729,7 @@ def screen_enclosure(
     year_before = int(r.built_year_before)
     post = year_known & (np.nan_to_num(built_year, nan=-np.inf) >= year_before)
     exception_condition = r.exception_condition
-    poor = np.array([c == exception_condition for c in condition], dtype=bool)
+    poor = _equal(condition, exception_condition)
     post_fail = post & ~poor
     frontage_max = float(r.commercial_frontage_max)
     frontage_high = ~np.isnan(frontage) & (
@@ -738,7 +746,7 @@ def screen_enclosure(
         default="candidate",
     ).astype(object)
 
-    walls = np.array([f == DAMAGED_FACADE for f in facade], dtype=bool)
+    walls = _equal(facade, DAMAGED_FACADE)
 
     # ---- ranking of the candidates: oldest first, then most households, then estate_id
     is_candidate = np.isin(status.astype(str), CANDIDATE_STATUSES)

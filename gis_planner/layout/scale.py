@@ -115,7 +115,6 @@ def _nearest(
     to the premises GEOS picks, and every distance is GEOS's own.
     """
     targets = np.asarray(premises.geometry.values)
-    tree = shapely.STRtree(targets)
     t_ok = ~(shapely.is_missing(targets) | shapely.is_empty(targets))
     o_ok = ~(shapely.is_missing(origins) | shapely.is_empty(origins))
     t_pos, src = np.flatnonzero(t_ok), np.flatnonzero(o_ok)
@@ -124,13 +123,14 @@ def _nearest(
     t_xy = shapely.get_coordinates(targets[t_pos]) if points else np.empty((0, 2))
     o_xy = shapely.get_coordinates(origins[src]) if points else np.empty((0, 2))
     if not (points and np.isfinite(t_xy).all() and np.isfinite(o_xy).all()):
+        tree = shapely.STRtree(targets)
         (src, dst), dist = tree.query_nearest(origins, return_distance=True, all_matches=False)
         return src, dst, dist
     gap, nearest = KDTree(t_xy).query(o_xy, k=2)
     dst = t_pos[nearest[:, 0]]
     tied = gap[:, 1] - gap[:, 0] <= 1e-9 * np.maximum(gap[:, 1], 1.0)
-    if tied.any():
-        which, to = tree.query_nearest(origins[src[tied]], all_matches=False)
+    if tied.any():  # GEOS's tree only for the ties
+        which, to = shapely.STRtree(targets).query_nearest(origins[src[tied]], all_matches=False)
         dst[np.flatnonzero(tied)[which]] = to
     return src, dst, shapely.distance(origins[src], targets[dst])
 
