@@ -177,10 +177,14 @@ def premises_subsidies(
         )
         for b in ("build", "rent"):
             templates[(b, k, False)] = msg("note_no_cost")
-    keys = pd.Series(
-        list(zip(basis.fillna(""), kind, has_amount, strict=True)), index=premises.index
+    # the values as object arrays: iterating an Arrow-backed column is slower, one by one
+    keys = zip(
+        basis.fillna("").to_numpy(dtype=object),
+        kind.to_numpy(dtype=object),
+        has_amount,
+        strict=True,
     )
-    notes = keys.map(lambda key: templates.get(key, "")).astype(object)
+    notes = pd.Series([templates.get(key, "") for key in keys], index=premises.index, dtype=object)
     notes[basis.eq("none")] = msg("note_developer_built")
     notes[basis.eq("case_by_case")] = msg("note_case_by_case")
     notes[~counted] = msg("note_not_counted")

@@ -44,6 +44,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 from scipy import sparse
 from scipy.sparse import csgraph
@@ -113,17 +114,35 @@ def _texts(df: pd.DataFrame, name: str) -> np.ndarray:
     if name not in df.columns:
         return np.full(len(df), None, dtype=object)
     column = df[name]
+    arrow = isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow"
+    if arrow or (
+        column.dtype == object and pd.api.types.infer_dtype(column, skipna=True) == "string"
+    ):
+        # text and missing values only: each distinct text stripped once, in Arrow (a column
+        # holds a few words, or a community's name, in 100,000 rows), and taken back by code
+        codes, uniques = pd.factorize(column if arrow else column.to_numpy(dtype=object))
+        distinct = pa.array(np.asarray(uniques, dtype=object), type=pa.string(), from_pandas=True)
+        text = pc.utf8_trim_whitespace(distinct)  # pandas' str.strip is this kernel
+        text = pc.if_else(pc.equal(text, ""), pa.scalar(None, text.type), text)
+        shown = np.empty(len(text) + 1, dtype=object)  # the last one: missing (code -1)
+        shown[:-1] = text.to_numpy(zero_copy_only=False)
+        return shown[np.asarray(codes, dtype=np.intp)]
     if pd.api.types.is_string_dtype(column.dtype) and column.dtype != object:
-        text = column.str.strip()  # already text: no conversion of every value
-    elif column.dtype == object and pd.api.types.infer_dtype(column, skipna=True) == "string":
-        # text and missing values only (the pipeline's community columns): pyarrow converts
-        # them in C, where astype("string") first checks every value in Python
-        values = pa.array(column.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
-        text = pd.Series(pd.arrays.ArrowStringArray(values), index=column.index).str.strip()
+        text = column.str.strip()
     else:
         text = column.astype("string").str.strip()
     keep = (text.notna() & (text != "")).fillna(False).astype(bool)
     return text.astype(object).where(keep, None).to_numpy(dtype=object)
+
+
+def _equal(values: np.ndarray, value: str | None) -> np.ndarray:
+    """``[v == value for v in values]`` (``v is None`` for None) over the texts of
+    :func:`_texts` (str or None), as a boolean array compared in C."""
+    if value is not None and not isinstance(value, str):
+        return np.array([v == value for v in values], dtype=bool)
+    return np.asarray(
+        np.equal(np.asarray(values, dtype=object), np.array(value, dtype=object)), dtype=bool
+    )
 
 
 def _none_where(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -363,27 +382,39 @@ def _text_codes(values: np.ndarray) -> np.ndarray:
     return codes.astype(np.int64)
 
 
+def _factorize(values: np.ndarray) -> tuple[np.ndarray, int]:
+    """Integer codes 0..k-1 of ``values`` in order of first appearance, and k (pandas'
+    hash table: no sort, where ``np.unique`` sorts)."""
+    codes, uniques = pd.factorize(values, sort=False)
+    return codes.astype(np.int64, copy=False), len(uniques)
+
+
 def _combine(keys: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """One code per distinct row of the integer columns ``keys`` (by position), and the
-    first position of each code. Mixed-radix codes of the columns, each first compressed to
-    0..k-1 (``np.unique(axis=0)`` sorts rows as void records, some times slower)."""
+    first position of each code; codes are numbered in order of first appearance.
+    Mixed-radix codes of the columns, each first compressed to 0..k-1
+    (``np.unique(axis=0)`` sorts rows as void records, some times slower)."""
     code = np.zeros(len(keys[0]), dtype=np.int64)
     size = 1
     for column in keys:
-        column = np.asarray(column, dtype=np.int64)
+        column = np.asarray(column, dtype=np.int64).reshape(-1)
         low, high = (int(column.min()), int(column.max())) if len(column) else (0, 0)
         if high - low < 2**16:  # flags and small codes as they are
             column_code, k = column - low, high - low + 1
         else:  # e.g. the bits of floats: compressed to 0..k-1
-            values, column_code = np.unique(column, return_inverse=True)
-            k = len(values)
+            column_code, k = _factorize(column)
         if size * k >= 2**62:  # recompress before the codes could overflow int64
-            _, code = np.unique(code, return_inverse=True)
-            size = int(code.max()) + 1
-        code = code * k + column_code.reshape(-1)
+            code, size = _factorize(code)
+        code = code * k + column_code
         size *= k
-    _, first, inverse = np.unique(code, return_index=True, return_inverse=True)
-    return inverse.reshape(-1).astype(np.int64), first
+    inverse, _ = _factorize(code)
+    if len(inverse) == 0:
+        return inverse, np.zeros(0, dtype=np.int64)
+    # a code appears first where it exceeds every code before it (codes count up from 0)
+    seen = np.maximum.accumulate(inverse)
+    new = np.ones(len(inverse), dtype=bool)
+    new[1:] = inverse[1:] > seen[:-1]
+    return inverse, np.flatnonzero(new)
 
 
 def _slot(
@@ -536,7 +567,7 @@ def _reasons(c: _Criteria, *, rules: RuleSet) -> list[list[Message]]:
     crossing = np.zeros(n, dtype=np.int64)  # each crossed estate has findings of its own
     crossed = np.fromiter(c.crossings, dtype=np.int64, count=len(c.crossings))
     crossing[crossed] = np.arange(1, len(crossed) + 1)
-    is_none = np.array([v is None for v in c.facade], dtype=np.int64)
+    is_none = _equal(c.facade, None).astype(np.int64)
     slots = [
         _slot([na_key, _text_codes(c.enclosure)], enclosure),
         _slot([na_key, crossing], roads),
@@ -552,15 +583,46 @@ def _reasons(c: _Criteria, *, rules: RuleSet) -> list[list[Message]]:
         _slot([c.unassigned], community),
     ]
     combination, first = _combine([code for code, _ in slots])
-    made = [findings for _, findings in slots]
-    lists = []
-    for row in np.column_stack([code[first] for code, _ in slots]).tolist():
-        found = [f for findings, k in zip(made, row, strict=True) for f in findings[k]]
-        found.sort(key=lambda item: item[0])  # stable: decisive findings first
-        lists.append([text for _, text in found])
+    lists = _assemble([(code[first], findings) for code, findings in slots], len(first))
     # estates with the same findings share one list: a new list per estate would cost more
     # (Python's garbage collector walks every new container) than the findings themselves
     return [lists[k] for k in combination.tolist()]
+
+
+def _assemble(
+    slots: Sequence[tuple[np.ndarray, list[tuple[_Finding, ...]]]], m: int
+) -> list[list[Message]]:
+    """The findings list of each of ``m`` combinations: the findings of every slot (its code
+    per combination and the findings of each code) in slot order, then ordered by their
+    class (``_HARD`` … ``_FLAG``), keeping that order within a class (a stable sort).
+
+    One stable numpy sort of every (combination, finding) pair instead of a Python sort per
+    combination: at 100,000 estates there are tens of thousands of combinations (the survey
+    shares and frontage are nearly all distinct).
+    """
+    messages: list[Message] = []
+    classes: list[int] = []
+    combs, refs = [], []
+    for codes, findings in slots:
+        counts = np.fromiter((len(f) for f in findings), dtype=np.int64, count=len(findings))
+        offsets = np.cumsum(counts) - counts + len(messages)
+        for found in findings:
+            for kind, text in found:
+                classes.append(kind)
+                messages.append(text)
+        per = counts[codes]  # findings of this slot in each combination
+        total = int(per.sum())
+        ends = np.cumsum(per)
+        combs.append(np.repeat(np.arange(m, dtype=np.int64), per))
+        # the position of each finding in `messages`: its code's offset + its rank in it
+        refs.append(np.repeat(offsets[codes] - (ends - per), per) + np.arange(total))
+    comb, ref = np.concatenate(combs), np.concatenate(refs)
+    # slots were appended in order, so a stable sort by (combination, class) keeps slot
+    # order — and each slot's own order — within one class
+    by_class = np.lexsort((np.asarray(classes, dtype=np.int64)[ref], comb))
+    flat = [messages[i] for i in ref[by_class].tolist()]
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(comb, minlength=m))]).tolist()
+    return [flat[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
 # --------------------------------------------------------------------------- screening
@@ -651,12 +713,12 @@ def screen_enclosure(
     pm_true, pm_false = _booleans(estates, "property_management")
     pm_known = pm_true | pm_false
     if "community_id" in estates.columns:
-        unassigned = np.array([c is None for c in _texts(estates, "community_id")], dtype=bool)
+        unassigned = _equal(_texts(estates, "community_id"), None)
     else:
         unassigned = np.zeros(n, dtype=bool)
 
     # ---- the criteria (vectorised)
-    enc_known = np.array([e is not None for e in enclosure], dtype=bool)
+    enc_known = ~_equal(enclosure, None)
     not_applicable = enc_known & ~np.isin(enclosure.astype(str), np.array(eligible, dtype=str))
     road_limit_m = float(r.road_crossing_min_length_m)
     road_fail = longest > road_limit_m + LENGTH_TOLERANCE_M
@@ -668,7 +730,7 @@ def screen_enclosure(
     year_before = int(r.built_year_before)
     post = year_known & (np.nan_to_num(built_year, nan=-np.inf) >= year_before)
     exception_condition = r.exception_condition
-    poor = np.array([c == exception_condition for c in condition], dtype=bool)
+    poor = _equal(condition, exception_condition)
     post_fail = post & ~poor
     frontage_max = float(r.commercial_frontage_max)
     frontage_high = ~np.isnan(frontage) & (
@@ -685,7 +747,7 @@ def screen_enclosure(
         default="candidate",
     ).astype(object)
 
-    walls = np.array([f == DAMAGED_FACADE for f in facade], dtype=bool)
+    walls = _equal(facade, DAMAGED_FACADE)
 
     # ---- ranking of the candidates: oldest first, then most households, then estate_id
     is_candidate = np.isin(status.astype(str), CANDIDATE_STATUSES)
@@ -790,7 +852,24 @@ def enclosure_list(estates_screened: pd.DataFrame | gpd.GeoDataFrame) -> pd.Data
         community; its community and street are then empty).
     """
     _require_screened(estates_screened)
+    used = (
+        "estate_id",
+        "name",
+        "community_id",
+        "community_name",
+        "street",
+        "built_year",
+        "households",
+        "enclosure_status",
+        "enclosure_reasons",
+        "enclosure_rank",
+        "walls_included",
+        "no_property_management",
+    )
+    # only the columns read below: the estates' geometry and other columns are not taken
+    # row by row through the filter and the sort
     df = pd.DataFrame(estates_screened)
+    df = df[[c for c in df.columns if c in used]]
     df = df[df["enclosure_status"].isin(TABLE_STATUS_ORDER).to_numpy()]
     group = {
         "candidate": 0,

@@ -81,12 +81,18 @@ class Allocation:
     community_households : Series
         Households per community, indexed like the communities (0 where none).
     unassigned_households : int
+    pieces : ndarray or None
+        By row of ``shares``: the part of the estate in the community where the allocation
+        computed it exactly (``shapely.intersection``; None for an estate wholly inside), so
+        that :func:`household_units` need not compute it again; None when not kept (the
+        overlay needed the robust repetition of :func:`robust_overlay`).
     """
 
     shares: pd.DataFrame
     estates: pd.DataFrame
     community_households: pd.Series
     unassigned_households: int
+    pieces: np.ndarray | None = None
 
 
 def apportion(totals: np.ndarray, groups: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -166,6 +172,7 @@ def allocate_households(
     keep = simple[w_est]
     pair_est, pair_com = w_est[keep], w_com[keep]
     pair_area = np.full(len(pair_est), np.nan)
+    pair_geom: np.ndarray | None = np.full(len(pair_est), None, dtype=object)
     est_area = shapely.area(est_geoms)
 
     rest = np.flatnonzero(~simple)
@@ -174,13 +181,19 @@ def allocate_households(
         i_est, i_com = tree.query(est_geoms[rest], predicate="intersects")
         i_est = rest[i_est]
         shapely.prepare(com_geoms)
-        area = shapely.area(
-            robust_overlay(shapely.intersection, est_geoms[i_est], com_geoms[i_com])
-        )
+        try:  # exactly: the parts are kept for household_units (see Allocation.pieces)
+            parts = shapely.intersection(est_geoms[i_est], com_geoms[i_com])
+        except shapely.errors.GEOSException:
+            parts, pair_geom = None, None
+        if parts is None:
+            parts = robust_overlay(shapely.intersection, est_geoms[i_est], com_geoms[i_com])
+        area = shapely.area(parts)
         positive = area > 0
         pair_est = np.concatenate([pair_est, i_est[positive]])
         pair_com = np.concatenate([pair_com, i_com[positive]])
         pair_area = np.concatenate([pair_area, area[positive]])
+        if pair_geom is not None:
+            pair_geom = np.concatenate([pair_geom, np.asarray(parts, dtype=object)[positive]])
 
     inside_area = np.where(np.isnan(pair_area), est_area[pair_est], pair_area)
     inside_total = np.bincount(pair_est, weights=inside_area, minlength=n_est)
@@ -191,11 +204,13 @@ def allocate_households(
     outside_share = np.clip(np.where(inside_total > 0, outside_share, 1.0), 0.0, 1.0)
 
     if assignments:
-        pair_est, pair_com, share = _assigned(
-            estates, communities, assignments, pair_est, pair_com, share
+        pair_est, pair_com, share, pair_geom = _assigned(
+            estates, communities, assignments, pair_est, pair_com, share, pair_geom
         )
     order = np.lexsort((pair_com, pair_est))
     pair_est, pair_com, share = pair_est[order], pair_com[order], share[order]
+    if pair_geom is not None:
+        pair_geom = pair_geom[order]
     parts = apportion(households, pair_est, share) if len(pair_est) else np.zeros(0, np.int64)
 
     assigned = np.bincount(pair_est, weights=parts, minlength=n_est).astype(np.int64)
@@ -208,7 +223,7 @@ def allocate_households(
         best[pair_est[by_share][first]] = pair_com[by_share][first]
 
     shares_text = _shares_json(
-        pair_est, communities["community_id"].astype(str).to_numpy()[pair_com], share, n_est
+        pair_est, pair_com, communities["community_id"].astype(str).to_numpy(), share, n_est
     )
 
     community_households = pd.Series(
@@ -247,7 +262,7 @@ def allocate_households(
         unassigned,
         int((np.bincount(pair_est, minlength=n_est) > 1).sum()),
     )
-    return Allocation(shares, est_table, community_households, unassigned)
+    return Allocation(shares, est_table, community_households, unassigned, pieces=pair_geom)
 
 
 def _assigned(
@@ -257,44 +272,50 @@ def _assigned(
     pair_est: np.ndarray,
     pair_com: np.ndarray,
     share: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The (estate, community, share) pairs with every assigned estate wholly in its
-    community."""
+    pair_geom: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """The (estate, community, share, part) pairs with every assigned estate wholly in its
+    community (no part: the whole estate)."""
     position = {str(c): i for i, c in enumerate(communities["community_id"].astype(str))}
     ids = estates["estate_id"].astype(str).to_numpy()
     target = np.array([position.get(str(assignments.get(e, "")), -1) for e in ids], np.int64)
     moved = np.flatnonzero(target >= 0)
     if len(moved) == 0:
-        return pair_est, pair_com, share
+        return pair_est, pair_com, share, pair_geom
     keep = target[pair_est] < 0
     log.info("%d estates assigned wholly to a community by decision", len(moved))
     return (
         np.concatenate([pair_est[keep], moved]),
         np.concatenate([pair_com[keep], target[moved]]),
         np.concatenate([share[keep], np.ones(len(moved))]),
+        None
+        if pair_geom is None
+        else np.concatenate([pair_geom[keep], np.full(len(moved), None, dtype=object)]),
     )
 
 
 def _shares_json(
-    pair_est: np.ndarray, pair_ids: np.ndarray, share: np.ndarray, n_est: int
+    pair_est: np.ndarray, pair_com: np.ndarray, com_ids: np.ndarray, share: np.ndarray, n_est: int
 ) -> np.ndarray:
-    """``{"community_id": share}`` JSON text per estate (None when it is in no community).
+    """``{"community_id": share}`` JSON text per estate (None when it is in no community);
+    ``com_ids`` are the communities' ids, ``pair_com`` positions in them.
 
-    Estates in one community (nearly all) get their text by vectorised concatenation; only
-    straddling estates go through ``json.dumps``.
+    Estates in one community (nearly all) take their community's text, made once per
+    community; only straddling estates go through ``json.dumps`` of their shares.
     """
     out = np.full(n_est, None, dtype=object)
     counts = np.bincount(pair_est, minlength=n_est)
     single = counts[pair_est] == 1
-    ids = np.array(
-        [json.dumps(i, ensure_ascii=False) for i in pd.unique(pair_ids[single])], dtype=object
+    whole = np.array(
+        ["{" + json.dumps(i, ensure_ascii=False) + ": 1.0}" for i in com_ids.tolist()],
+        dtype=object,
     )
-    quoted = pd.Series(ids, index=pd.unique(pair_ids[single])).reindex(pair_ids[single])
-    out[pair_est[single]] = "{" + quoted.to_numpy(dtype=object) + ": 1.0}"
+    out[pair_est[single]] = whole[pair_com[single]]
     multi = np.flatnonzero(~single)
     groups: dict[int, dict[str, float]] = {}
+    pair_ids = com_ids[pair_com[multi]]
     for e, c, s in zip(
-        pair_est[multi].tolist(), pair_ids[multi].tolist(), share[multi].tolist(), strict=True
+        pair_est[multi].tolist(), pair_ids.tolist(), share[multi].tolist(), strict=True
     ):
         groups.setdefault(e, {})[c] = round(s, 4)
     for e, shares in groups.items():
@@ -351,9 +372,12 @@ def household_units(
     pieces = np.bincount(est_pos, minlength=len(estates))[est_pos] > 1
     geometry = np.array(est_geoms, dtype=object)
     if pieces.any():
-        geometry[pieces] = _polygonal(
-            robust_overlay(shapely.intersection, est_geoms[pieces], com_geoms[pieces])
-        )
+        # the parts the allocation computed exactly (the same intersection of the same
+        # pair gives the same geometry); else computed here
+        known = None if allocation.pieces is None else allocation.pieces[order][pieces]
+        if known is None or any(g is None for g in known):
+            known = robust_overlay(shapely.intersection, est_geoms[pieces], com_geoms[pieces])
+        geometry[pieces] = _polygonal(known)
     names = (
         estates["name"].astype(object).to_numpy()[est_pos]
         if "name" in estates

@@ -770,3 +770,18 @@ def test_r6_estates_differing_in_one_figure_differ_in_that_finding_only(rules):
     assert sorted(fourth[1:]) == sorted(f for f in first if f[0] != "enc_support_ok")
     assert ("enc_frontage_ok", "-0%", "30%") in said(out.enclosure_reasons.iloc[4])
     assert list(out.enclosure_status) == ["candidate"] * 3 + ["not_suitable", "candidate"]
+
+
+@pytest.mark.parametrize("dtype", [object, "str", "string"])
+def test_R6_texts_are_stripped_once_per_value_and_blank_is_missing(dtype):
+    # the screening reads text columns through _texts: stripped (Arrow's Unicode whitespace,
+    # as pandas' str.strip: the no-break space too), blank and missing as None, the same for
+    # every repeated value
+    from gis_planner.enclosure import _texts
+
+    values = [" open", "open ", None, "", "  ", "semi_open", "\u3000封闭\u3000", " open", "x\u00a0"]
+    frame = pd.DataFrame({"c": pd.Series(values, dtype=dtype)})
+    shown = _texts(frame, "c")
+    assert shown.dtype == object
+    assert shown.tolist() == ["open", "open", None, None, None, "semi_open", "封闭", "open", "x"]
+    assert _texts(frame.iloc[:0], "c").tolist() == [] and _texts(frame, "absent")[0] is None

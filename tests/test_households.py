@@ -83,3 +83,34 @@ def test_households_are_conserved_property(rows):
     total = sum(h for _, _, h in rows)
     assert out.community_households.sum() + out.unassigned_households == total
     assert (out.shares["households"] >= 0).all()
+
+
+def test_R1_household_units_reuse_the_allocations_parts_exactly():
+    # estate E2 straddles A (0–1000 m) and B (1000–2000 m): 60 m in A, 40 m in B; its two
+    # units are its parts, the same whether the allocation kept them or they are made again
+    import dataclasses
+
+    import shapely
+
+    from gis_planner.households import household_units
+
+    communities = two_communities()
+    estates = gdf(
+        [
+            {"estate_id": "E1", "name": "一", "households": 100, "geometry": square(100, 100)},
+            {"estate_id": "E2", "name": "二", "households": 50, "geometry": square(940, 100)},
+        ]
+    )
+    allocation = allocate_households(estates, communities)
+    assert allocation.pieces is not None
+    kept = household_units(estates, communities, allocation)
+    again = household_units(estates, communities, dataclasses.replace(allocation, pieces=None))
+    assert kept["unit_id"].tolist() == ["E1", "E2", "E2"]
+    assert kept["households"].tolist() == [100, 30, 20]  # 50 × 0.6 and 50 × 0.4
+    assert [round(a) for a in kept.geometry.area] == [10000, 6000, 4000]
+    assert (shapely.to_wkb(kept.geometry.values) == shapely.to_wkb(again.geometry.values)).all()
+    # given wholly to B by decision, E2 is one unit: the whole estate, no part
+    moved = allocate_households(estates, communities, assignments={"E2": "B"})
+    units = household_units(estates, communities, moved)
+    assert units["households"].tolist() == [100, 50]
+    assert units.geometry.iloc[1].equals_exact(square(940, 100), 0)

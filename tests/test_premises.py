@@ -13,7 +13,7 @@ from gis_planner import premises
 from gis_planner.layout import scale as layout
 from gis_planner.rules import load_rules
 
-from .conftest import gdf, pt, two_communities
+from .conftest import X0, Y0, gdf, pt, square, two_communities
 
 
 @pytest.mark.parametrize(
@@ -243,3 +243,22 @@ def test_R1_check_with_pandas_string_ids_and_nullable_floor(rules):
     # R1 new standard: 3,000 → 2,400 m² (150 m² existing); 1,000 → 1,800 m²
     assert out["required_area_m2"].tolist() == [2400.0, 1800.0]
     assert out["premises_status"].tolist() == ["short", "short"]
+
+
+def test_R7_reach_buffers_are_geos_buffers_to_the_last_bit(rules):
+    # the reach translates the buffer of the origin: for points anywhere in the county (and a
+    # 3-D point or a polygon, which GEOS buffers itself) every vertex is the float GEOS makes
+    from gis_planner.layout.scale import _point_buffers
+
+    rng = np.random.default_rng(12)
+    points = shapely.points(rng.uniform(400000, 600000, 500), rng.uniform(3.2e6, 3.5e6, 500))
+    for distance in (300.0, 123.45, 1000.0):
+        ours = _point_buffers(points, distance)
+        geos = shapely.buffer(points, distance, quad_segs=8)
+        assert (shapely.to_wkb(ours) == shapely.to_wkb(geos)).all()
+        assert shapely.get_num_coordinates(ours[0]) == 33  # a closed 32-gon
+    mixed = np.array([pt(0, 0), shapely.Point(X0, Y0, 5.0), square(0, 0)], dtype=object)
+    assert (
+        shapely.to_wkb(_point_buffers(mixed, 300.0))
+        == shapely.to_wkb(shapely.buffer(mixed, 300.0, quad_segs=8))
+    ).all()

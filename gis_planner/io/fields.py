@@ -181,12 +181,17 @@ def _warn_unknown(
 
 def row_ids(gdf: pd.DataFrame, spec: schema.LayerSpec) -> pd.Series:
     """Row labels for messages: the id field where present, else the 1-based row number."""
-    fallback = pd.Series([f"#{i + 1}" for i in range(len(gdf))], index=gdf.index)
     if spec.id_field and spec.id_field in gdf.columns:
         raw = gdf[spec.id_field]
         ids = as_text(raw).astype(object)
-        return ids.where(~is_blank(raw), fallback).astype(str)  # a blank id: the row number
-    return fallback
+        blank = is_blank(raw).to_numpy(dtype=bool)
+        if blank.any():  # a blank id: the row number (made only for those rows)
+            values = ids.to_numpy(dtype=object, copy=True)
+            where = np.flatnonzero(blank)
+            values[where] = [f"#{i + 1}" for i in where.tolist()]
+            ids = pd.Series(values, index=gdf.index)
+        return ids.astype(str)
+    return pd.Series([f"#{i + 1}" for i in range(len(gdf))], index=gdf.index)
 
 
 def as_text(series: pd.Series) -> pd.Series:

@@ -325,7 +325,9 @@ def check_premises_communities(
         return
     known = set(communities["community_id"].astype(str))
     given = premises["community_id"].notna()
-    unknown = given & ~premises["community_id"].astype(str).isin(known)
+    # as Python strings: pandas' Arrow isin makes an Arrow scalar of each of the thousands
+    # of known ids, an object column looks them up in one hash table
+    unknown = given & ~premises["community_id"].astype(str).astype(object).isin(known)
     if unknown.any():
         problems.error(
             source,

@@ -54,7 +54,7 @@ def reach_area(premises: gpd.GeoDataFrame | None, *, rules: RuleSet) -> shapely.
     if len(geoms) == 0:
         return None
     distance = float(rules.layout.walking_distance_m)
-    buffers = shapely.buffer(geoms, distance, quad_segs=8)
+    buffers = _point_buffers(geoms, distance)
     # One union of every buffer is slow at scale (10,000 premises: seconds), for GEOS's
     # cascaded union merges the many far-apart pieces again and again. Buffers can overlap
     # only when their premises lie within twice the distance: the premises are grouped by
@@ -70,6 +70,30 @@ def reach_area(premises: gpd.GeoDataFrame | None, *, rules: RuleSet) -> shapely.
     unions = [buffers[g[0]] if len(g) == 1 else shapely.union_all(buffers[g]) for g in groups]
     polygons = shapely.get_parts(np.asarray(unions, dtype=object))
     return polygons[0] if len(polygons) == 1 else shapely.multipolygons(polygons)
+
+
+def _point_buffers(geoms: np.ndarray, distance: float) -> np.ndarray:
+    """``shapely.buffer(geoms, distance, quad_segs=8)``, built by translating the buffer of
+    the origin when every geometry is a 2-D point (the premises: several times faster).
+
+    GEOS makes a point's buffer as the circle of vertices ``(x + r·cos a, y + r·sin a)``
+    (``OffsetSegmentGenerator::createCircle``), so ``template + (x, y)`` gives the very
+    same floats: the buffer of the origin holds ``r·cos a`` exactly.
+    """
+    template = shapely.buffer(shapely.Point(0.0, 0.0), distance, quad_segs=8)
+    simple = (
+        distance > 0
+        and isinstance(template, shapely.Polygon)
+        and not template.is_empty
+        and len(template.interiors) == 0
+        and bool((shapely.get_type_id(geoms) == 0).all())
+        and not bool(shapely.has_z(geoms).any())
+    )
+    xy = shapely.get_coordinates(geoms) if simple else np.empty((0, 2))
+    if not (simple and len(xy) == len(geoms) and np.isfinite(xy).all()):
+        return shapely.buffer(geoms, distance, quad_segs=8)
+    ring = shapely.get_coordinates(template.exterior)
+    return shapely.polygons(xy[:, None, :] + ring[None, :, :])
 
 
 def estate_origins(estates: gpd.GeoDataFrame, *, rules: RuleSet) -> np.ndarray:
@@ -91,7 +115,6 @@ def _nearest(
     to the premises GEOS picks, and every distance is GEOS's own.
     """
     targets = np.asarray(premises.geometry.values)
-    tree = shapely.STRtree(targets)
     t_ok = ~(shapely.is_missing(targets) | shapely.is_empty(targets))
     o_ok = ~(shapely.is_missing(origins) | shapely.is_empty(origins))
     t_pos, src = np.flatnonzero(t_ok), np.flatnonzero(o_ok)
@@ -100,13 +123,14 @@ def _nearest(
     t_xy = shapely.get_coordinates(targets[t_pos]) if points else np.empty((0, 2))
     o_xy = shapely.get_coordinates(origins[src]) if points else np.empty((0, 2))
     if not (points and np.isfinite(t_xy).all() and np.isfinite(o_xy).all()):
+        tree = shapely.STRtree(targets)
         (src, dst), dist = tree.query_nearest(origins, return_distance=True, all_matches=False)
         return src, dst, dist
     gap, nearest = KDTree(t_xy).query(o_xy, k=2)
     dst = t_pos[nearest[:, 0]]
     tied = gap[:, 1] - gap[:, 0] <= 1e-9 * np.maximum(gap[:, 1], 1.0)
-    if tied.any():
-        which, to = tree.query_nearest(origins[src[tied]], all_matches=False)
+    if tied.any():  # GEOS's tree only for the ties
+        which, to = shapely.STRtree(targets).query_nearest(origins[src[tied]], all_matches=False)
         dst[np.flatnonzero(tied)[which]] = to
     return src, dst, shapely.distance(origins[src], targets[dst])
 
