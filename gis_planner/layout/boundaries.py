@@ -860,14 +860,21 @@ def propose_boundaries(
                 return best
         return int(np.argmax([cells.households[p].sum() for p in parts]))
 
+    # ---- adjust boundaries first: shift border units to or from the neighbours
+    if layout.shift_border_units and len(out_of_range):
+        _shift_all(
+            cells, label, out_of_range, before, meta, decisions, com_ids, lo, hi, open_around
+        )
+    now = np.bincount(label, weights=cells.households, minlength=n_com)
+
     # ---- split the too large
     queue: list[int] = []
     for c in range(n_com):
-        if before[c] <= hi:
-            if before[c] < lo:
+        if now[c] <= hi:
+            if now[c] < lo:
                 queue.append(c)
             continue
-        nodes = np.flatnonzero(cells.community == c)
+        nodes = np.flatnonzero(label == c)
         big = nodes[cells.households[nodes] > hi]
         if len(big):
             e = cells.unit[big[0]]
@@ -1094,6 +1101,194 @@ def _spread(
             if w in inside and out[w] == t:
                 push(w, n)
     return out if not (out == t).any() else None
+
+
+# --------------------------------------------------------------------------- shifting
+
+
+def _within(old: float, new: float, lo: float, hi: float) -> bool:
+    """``new`` is no further out of [lo, hi] than ``old``, on the same side (never across)."""
+    return min(old, lo) <= new <= max(old, hi)
+
+
+def _shift_all(
+    cells: _Units,
+    label: np.ndarray,
+    out_of_range: np.ndarray,
+    before: np.ndarray,
+    meta: dict[int, dict],
+    decisions: dict[int, dict],
+    com_ids: np.ndarray,
+    lo: float,
+    hi: float,
+    open_around: Any,
+) -> None:
+    """The shift step (``layout.shift_border_units``): each community out of range, the too
+    large first (largest first), then the too small (smallest first), takes border units from
+    neighbours with households to spare, or gives them to neighbours with room, when that
+    brings it into range moving fewer units than the split or merge would (a merge moves all
+    its units; a split into k parts about all but a k-th of them). Otherwise nothing moves and
+    the split or merge below deals with it. ``label`` is changed in place."""
+    shifter = _Shifter(cells, label, lo, hi)
+    home = cells.community
+    order = sorted(
+        out_of_range.tolist(),
+        key=lambda c: (0, -before[c], c) if before[c] > hi else (1, before[c], c),
+    )
+    partners: dict[int, set[int]] = {}
+    for t in order:
+        h_t = float(shifter.total[t])
+        if lo <= h_t <= hi or not shifter.members[t]:
+            continue
+        open_around(t)
+        n_units = int(shifter.cost[np.fromiter(shifter.members[t], np.int64)].sum())
+        if h_t > hi:
+            k = math.ceil(h_t / hi)
+            limit = n_units - math.ceil(n_units / k)
+        else:
+            limit = n_units
+        done = shifter.fix(t, home, limit)
+        for _, frm, to in done or []:
+            partners.setdefault(frm, set()).add(to)
+            partners.setdefault(to, set()).add(frm)
+    if not partners:
+        return
+    has = cells.unit >= 0
+    moved_in = np.bincount(label[has & (label != home)], minlength=len(shifter.total))
+    moved_out = np.bincount(home[has & (label != home)], minlength=len(shifter.total))
+    for lab in sorted(partners):
+        meta[lab]["change"].append("rebalanced")
+    for c in out_of_range.tolist():
+        if c in partners and lo <= shifter.total[c] <= hi:
+            decisions[c] = {
+                "action": "rebalanced",
+                "note": msg(
+                    "decision_shifted",
+                    others=", ".join(sorted(meta[x]["id"] for x in partners[c])),
+                    moved_in=int(moved_in[c]),
+                    moved_out=int(moved_out[c]),
+                ),
+            }
+
+
+class _Shifter:
+    """Adjust boundaries by moving border units one at a time (the shift step of R7).
+
+    Works on the labels in place, with running households per label and member sets; a
+    :meth:`fix` that cannot bring its community into range is rolled back. Only the neighbour
+    graph is used (no geometry): a move keeps both labels contiguous, never takes a community
+    in range out of it, and never pushes one out of range across the other bound.
+    """
+
+    def __init__(self, units: _Units, label: np.ndarray, lo: float, hi: float):
+        self.units, self.label, self.lo, self.hi = units, label, lo, hi
+        self.h = units.households.astype(float)
+        self.cost = (units.unit >= 0).astype(np.int64)  # a cell without a unit moves nothing
+        n_lab = int(label.max()) + 1
+        self.total = np.bincount(label, weights=self.h, minlength=n_lab)
+        order = np.argsort(label, kind="stable")
+        bounds = np.searchsorted(label[order], np.arange(n_lab + 1))
+        self.members = [set(order[bounds[k] : bounds[k + 1]].tolist()) for k in range(n_lab)]
+
+    def _penalty(self, value: float) -> float:
+        return _penalty(value, self.lo, self.hi)
+
+    def _connected_without(self, lab: int, v: int) -> bool:
+        rest = self.members[lab] - {v}
+        if not rest:
+            return False
+        start = next(iter(rest))
+        seen = {start}
+        queue = deque([start])
+        nbrs = self.units.neighbours
+        while queue:
+            u = queue.popleft()
+            for w in nbrs[u].tolist():
+                if w in rest and w not in seen:
+                    seen.add(w)
+                    queue.append(w)
+        return len(seen) == len(rest)
+
+    def _move(self, v: int, to: int) -> None:
+        frm = int(self.label[v])
+        self.members[frm].discard(v)
+        self.members[to].add(v)
+        self.label[v] = to
+        self.total[frm] -= self.h[v]
+        self.total[to] += self.h[v]
+
+    def _centre(self, lab: int) -> np.ndarray:
+        """Area-weighted centre of the cells of ``lab`` (read now: cells may have been cut)."""
+        nodes = np.fromiter(self.members[lab], np.int64)
+        a = np.maximum(self.units.area[nodes], 1.0)
+        return np.asarray((a[:, None] * self.units.xy[nodes]).sum(axis=0) / a.sum())
+
+    def _best(self, t: int, home: np.ndarray) -> tuple[int, int] | None:
+        """The move that brings ``t`` closest to the range: (cell, to label), or None."""
+        lo, hi, total, label = self.lo, self.hi, self.total, self.label
+        nbrs = self.units.neighbours
+        t_old = total[t]
+        small = t_old < lo
+        best: tuple[tuple[float, int, float], int, int] | None = None
+        seen: set[tuple[int, int]] = set()
+        centres: dict[int, np.ndarray] = {}
+        for u in sorted(self.members[t]):
+            for w in nbrs[u].tolist():
+                other = int(label[w])
+                if other == t:
+                    continue
+                # too small: t takes w from its label; too large: t gives u to w's label
+                v, frm, to = (w, other, t) if small else (u, t, other)
+                if (v, to) in seen:
+                    continue
+                seen.add((v, to))
+                h = self.h[v]
+                t_new = t_old + h if small else t_old - h
+                o_old = total[other]
+                o_new = o_old - h if small else o_old + h
+                if not (self._penalty(t_new) < self._penalty(t_old) - 1e-9):
+                    continue
+                if not (_within(t_old, t_new, lo, hi) and _within(o_old, o_new, lo, hi)):
+                    continue
+                gain = (
+                    self._penalty(t_old)
+                    - self._penalty(t_new)
+                    + self._penalty(o_old)
+                    - self._penalty(o_new)
+                )
+                added = int(self.cost[v]) * (int(home[v] != to) - int(home[v] != frm))
+                if to not in centres:
+                    centres[to] = self._centre(to)
+                distance = float(((self.units.xy[v] - centres[to]) ** 2).sum())
+                key = (-gain, added, distance)
+                if best is not None and key >= best[0]:
+                    continue
+                if not self._connected_without(frm, v):
+                    continue
+                best = (key, v, to)
+        return None if best is None else (best[1], best[2])
+
+    def fix(self, t: int, home: np.ndarray, max_moved: int) -> list[tuple[int, int, int]] | None:
+        """Shift border units until ``t`` is in range, moving at most ``max_moved`` units more
+        than before; the moves (cell, from, to), or None (nothing changed)."""
+        done: list[tuple[int, int, int]] = []
+        moved = 0
+        while self._penalty(self.total[t]) > 0:
+            step = self._best(t, home)
+            if step is None:
+                break
+            v, to = step
+            frm = int(self.label[v])
+            moved += int(self.cost[v]) * (int(home[v] != to) - int(home[v] != frm))
+            if moved > max_moved:
+                break
+            self._move(v, to)
+            done.append((v, frm, to))
+        if self._penalty(self.total[t]) > 0:
+            for v, frm, _ in reversed(done):
+                self._move(v, frm)
+            return None
+        return done
 
 
 def _households_before(
