@@ -69,7 +69,12 @@ from gis_planner import budget
 from gis_planner import crs as crs_mod
 from gis_planner import premises as premises_mod
 from gis_planner.errors import Problem, format_rows
-from gis_planner.households import allocate_households, household_units, robust_overlay
+from gis_planner.households import (
+    OVERLAY_GRID_M,
+    allocate_households,
+    household_units,
+    robust_overlay,
+)
 from gis_planner.i18n import msg
 from gis_planner.layout.scale import scale_status
 from gis_planner.layout.siting import check_working_crs
@@ -1229,7 +1234,7 @@ class _Shifter:
         nbrs = self.units.neighbours
         t_old = total[t]
         small = t_old < lo
-        best: tuple[tuple[float, int, float], int, int] | None = None
+        best: tuple[tuple[float, int, float, float], int, int] | None = None
         seen: set[tuple[int, int]] = set()
         centres: dict[int, np.ndarray] = {}
         for u in sorted(self.members[t]):
@@ -1260,7 +1265,9 @@ class _Shifter:
                 if to not in centres:
                     centres[to] = self._centre(to)
                 distance = float(((self.units.xy[v] - centres[to]) ** 2).sum())
-                key = (-gain, added, distance)
+                # the most of the gap closed, then the fewest units moved, then the nearest
+                # to the receiving community (compactness), then the fewest households
+                key = (-gain, added, distance, h)
                 if best is not None and key >= best[0]:
                     continue
                 if not self._connected_without(frm, v):
@@ -1406,6 +1413,20 @@ def _clean(geom: shapely.Geometry) -> shapely.Geometry:
     return keep[0] if len(keep) == 1 else robust_overlay(shapely.union_all, keep)
 
 
+def _union_pieces(pieces: list) -> shapely.Geometry:
+    """Union of a proposed community's pieces from several original communities. A piece cut
+    from a community (its cells clipped to the polygon) meets a neighbour's polygon along their
+    shared border, but the vertices where the cut crosses that border lie a floating-point hair
+    off it (~1e-9 m), so an exact union can fall apart at such a piece; then the union is
+    repeated snap-rounded on the overlay grid (1 mm), which joins them."""
+    arr = np.array(pieces, dtype=object)
+    exact = _clean(robust_overlay(shapely.union_all, arr))
+    if shapely.get_num_geometries(exact) == 1:
+        return exact
+    joined = _clean(shapely.union_all(arr, grid_size=OVERLAY_GRID_M))
+    return joined if shapely.get_num_geometries(joined) < shapely.get_num_geometries(exact) else exact
+
+
 def _smooth(shares: dict[int, shapely.Geometry], tolerance_m: float) -> dict[int, shapely.Geometry]:
     """Simplify the new borders inside one community (the staircase of the cells), keeping its
     outline and the pieces' shared borders consistent (GEOS coverage simplification)."""
@@ -1468,11 +1489,7 @@ def _assemble(
     # community): a community kept as it was keeps its own polygon
     geoms = np.array(
         [
-            _clean(
-                robust_overlay(shapely.union_all, np.array(pieces[lab], dtype=object))
-                if len(pieces[lab]) > 1
-                else pieces[lab][0]
-            )
+            _union_pieces(pieces[lab]) if len(pieces[lab]) > 1 else _clean(pieces[lab][0])
             for lab in labs
         ],
         dtype=object,
