@@ -432,6 +432,34 @@ def test_R7_demo_gets_a_proposal_for_every_community_out_of_range(demo_results):
     assert not changed["divided"].any()
     assert all(g.geom_type == "Polygon" for g in proposed.geometry)
     assert _tiles_exactly(proposed, data.communities)
+    # the shift step, worked out from the estates' households: 居仁 (5,253) gives E0015, E0017,
+    # E0019 (389 + 453 + 374) to 群安 (2,574 → 3,790) and E0018 (279) to 春晖 (3,630 → 3,909),
+    # keeping 3,758; 吉祥 (4,528) gives E0028 (528) to 祥和 (2,850 → 3,378), which gives E0077
+    # and E0082 (185 + 204) to 千亩 (1,151 → 1,540), keeping 2,989; 三桥 (3,009) gives E0307
+    # (257) to 板桥 (1,347 → 1,604), keeping 2,752 — 8 units move (31 by splits and merges)
+    after = proposed.set_index("name")["households"]
+    assert after[
+        ["居仁社区", "群安社区", "春晖社区", "吉祥社区", "祥和社区", "千亩社区"]
+    ].tolist() == [
+        3758,
+        3790,
+        3909,
+        4000,
+        2989,
+        1540,
+    ]
+    assert after[["三桥社区", "板桥社区"]].tolist() == [2752, 1604]
+    assert sorted(out.moves["estate_id"]) == [
+        "E0015",
+        "E0017",
+        "E0018",
+        "E0019",
+        "E0028",
+        "E0077",
+        "E0082",
+        "E0307",
+    ]
+    assert out.decisions["action"].eq("rebalanced").all()
     # households are conserved (estates in communities, straddling ones by area share)
     inside = results.estates["community_id"].notna()
     assert proposed["households"].sum() == results.estates.loc[inside, "households"].sum()

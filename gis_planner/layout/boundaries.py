@@ -1417,14 +1417,27 @@ def _union_pieces(pieces: list) -> shapely.Geometry:
     """Union of a proposed community's pieces from several original communities. A piece cut
     from a community (its cells clipped to the polygon) meets a neighbour's polygon along their
     shared border, but the vertices where the cut crosses that border lie a floating-point hair
-    off it (~1e-9 m), so an exact union can fall apart at such a piece; then the union is
-    repeated snap-rounded on the overlay grid (1 mm), which joins them."""
+    off it (~1e-9 m), so an exact union can fall apart at such a piece. Then each piece is
+    snapped to the others (within the overlay grid, 1 mm: their vertices are inserted into its
+    edges, so the shared border runs through the same vertices on both sides) and united
+    again; the shapes move by the noise only, so the proposal still tiles the communities."""
     arr = np.array(pieces, dtype=object)
     exact = _clean(robust_overlay(shapely.union_all, arr))
     if shapely.get_num_geometries(exact) == 1:
         return exact
-    joined = _clean(shapely.union_all(arr, grid_size=OVERLAY_GRID_M))
-    return joined if shapely.get_num_geometries(joined) < shapely.get_num_geometries(exact) else exact
+    snapped = np.array(
+        [
+            shapely.snap(
+                arr[k], robust_overlay(shapely.union_all, np.delete(arr, k)), OVERLAY_GRID_M
+            )
+            for k in range(len(arr))
+        ],
+        dtype=object,
+    )
+    joined = _clean(robust_overlay(shapely.union_all, snapped))
+    return (
+        joined if shapely.get_num_geometries(joined) < shapely.get_num_geometries(exact) else exact
+    )
 
 
 def _smooth(shares: dict[int, shapely.Geometry], tolerance_m: float) -> dict[int, shapely.Geometry]:
