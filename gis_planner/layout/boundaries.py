@@ -867,9 +867,8 @@ def propose_boundaries(
 
     # ---- adjust boundaries first: shift border units to or from the neighbours
     if layout.shift_border_units and len(out_of_range):
-        _shift_all(
-            cells, label, out_of_range, before, meta, decisions, com_ids, lo, hi, open_around
-        )
+        blocks = _BlockNeighbours(cells, com_geoms, com_tree, hard, min_border_m)
+        _shift_all(cells, label, out_of_range, before, meta, decisions, lo, hi, open_around, blocks)
     now = np.bincount(label, weights=cells.households, minlength=n_com)
 
     # ---- split the too large
@@ -1123,17 +1122,21 @@ def _shift_all(
     before: np.ndarray,
     meta: dict[int, dict],
     decisions: dict[int, dict],
-    com_ids: np.ndarray,
     lo: float,
     hi: float,
     open_around: Any,
+    blocks: _BlockNeighbours,
 ) -> None:
     """The shift step (``layout.shift_border_units``): each community out of range, the too
     large first (largest first), then the too small (smallest first), takes border units from
     neighbours with households to spare, or gives them to neighbours with room, when that
     brings it into range moving fewer units than the split or merge would (a merge moves all
     its units; a split into k parts about all but a k-th of them). Otherwise nothing moves and
-    the split or merge below deals with it. ``label`` is changed in place."""
+    the split or merge below deals with it. ``label`` is changed in place.
+
+    A too-small community needs its neighbours' cells (it takes their border units), so they
+    are cut (as a merge would); a too-large one gives its own cells, so a neighbour in range
+    that has no cells yet takes them whole, as one block (:class:`_BlockNeighbours`)."""
     shifter = _Shifter(cells, label, lo, hi)
     home = cells.community
     order = sorted(
@@ -1145,14 +1148,15 @@ def _shift_all(
         h_t = float(shifter.total[t])
         if lo <= h_t <= hi or not shifter.members[t]:
             continue
-        open_around(t)
-        n_units = int(shifter.cost[np.fromiter(shifter.members[t], np.int64)].sum())
+        mine = np.fromiter(shifter.members[t], np.int64)
+        n_units = int(shifter.cost[mine].sum())
         if h_t > hi:
             k = math.ceil(h_t / hi)
             limit = n_units - math.ceil(n_units / k)
+            done = shifter.fix(t, home, limit, blocks.of(t, mine))
         else:
-            limit = n_units
-        done = shifter.fix(t, home, limit)
+            open_around(t)
+            done = shifter.fix(t, home, n_units, {})
         for _, frm, to in done or []:
             partners.setdefault(frm, set()).add(to)
             partners.setdefault(to, set()).add(frm)
@@ -1174,6 +1178,63 @@ def _shift_all(
                     moved_out=int(moved_out[c]),
                 ),
             }
+
+
+class _BlockNeighbours:
+    """The communities without cells beside a community's cells: a community in range that is
+    not yet cut can take a border cell of a too-large neighbour whole, as one block, without
+    being cut itself (its polygon is one piece of the tiling). Cell and block are neighbours
+    under the rule of :func:`_neighbours`: the cell has at least ``min_border_m`` of border
+    within the tolerance of the block's polygon, and the line from the cell's anchor (its
+    estate's centroid) across the middle of that border, as far again into the block (where
+    an estate of the block would lie), crosses no hard edge."""
+
+    def __init__(
+        self,
+        units: _Units,
+        com_geoms: np.ndarray,
+        com_tree: shapely.STRtree,
+        hard: np.ndarray,
+        min_border_m: float,
+    ):
+        self.units, self.com_geoms, self.com_tree = units, com_geoms, com_tree
+        self.hard_tree = shapely.STRtree(hard) if len(hard) else None
+        self.min_border_m = min_border_m
+        order = np.argsort(units.community, kind="stable")
+        bounds = np.searchsorted(units.community[order], np.arange(len(com_geoms) + 1))
+        self.rows = [order[bounds[c] : bounds[c + 1]] for c in range(len(com_geoms))]
+
+    def of(self, t: int, mine: np.ndarray) -> dict[int, list[int]]:
+        """Cell of ``mine`` (the cells of community ``t``) → the blocks beside it."""
+        units = self.units
+        near = self.com_tree.query(
+            self.com_geoms[t], predicate="dwithin", distance=_TOUCH_TOLERANCE_M
+        )
+        out: dict[int, list[int]] = {}
+        geoms = units.geometry[mine]
+        for n in sorted(near.tolist()):
+            if n == t or units.active[self.rows[n]].any():
+                continue
+            zone = shapely.buffer(self.com_geoms[n], _TOUCH_TOLERANCE_M)
+            hit = np.flatnonzero(shapely.intersects(geoms, zone))
+            if not len(hit):
+                continue
+            border = robust_overlay(shapely.intersection, shapely.boundary(geoms[hit]), zone)
+            good = shapely.length(border) >= self.min_border_m
+            hit, border = hit[good], border[good]
+            if self.hard_tree is not None and len(hit):
+                start = shapely.get_coordinates(units.anchor[mine[hit]])
+                middle = shapely.get_coordinates(
+                    shapely.line_interpolate_point(border, 0.5, normalized=True)
+                )
+                segments = shapely.linestrings(np.stack([start, 2 * middle - start], axis=1))
+                crossing, _ = self.hard_tree.query(segments, predicate="intersects")
+                keep = np.ones(len(hit), bool)
+                keep[crossing] = False
+                hit = hit[keep]
+            for v in mine[hit].tolist():
+                out.setdefault(v, []).append(n)
+        return out
 
 
 class _Shifter:
@@ -1228,7 +1289,9 @@ class _Shifter:
         a = np.maximum(self.units.area[nodes], 1.0)
         return np.asarray((a[:, None] * self.units.xy[nodes]).sum(axis=0) / a.sum())
 
-    def _best(self, t: int, home: np.ndarray) -> tuple[int, int] | None:
+    def _best(
+        self, t: int, home: np.ndarray, blocks: dict[int, list[int]]
+    ) -> tuple[int, int] | None:
         """The move that brings ``t`` closest to the range: (cell, to label), or None."""
         lo, hi, total, label = self.lo, self.hi, self.total, self.label
         nbrs = self.units.neighbours
@@ -1238,12 +1301,17 @@ class _Shifter:
         seen: set[tuple[int, int]] = set()
         centres: dict[int, np.ndarray] = {}
         for u in sorted(self.members[t]):
-            for w in nbrs[u].tolist():
-                other = int(label[w])
+            # too small: t takes a neighbouring cell w from its label; too large: t gives u to
+            # a neighbouring cell's label or to a block beside u
+            if small:
+                options = [(w, int(label[w])) for w in nbrs[u].tolist()]
+            else:
+                options = [(u, int(label[w])) for w in nbrs[u].tolist()]
+                options += [(u, n) for n in blocks.get(u, ())]
+            for v, other in options:
                 if other == t:
                     continue
-                # too small: t takes w from its label; too large: t gives u to w's label
-                v, frm, to = (w, other, t) if small else (u, t, other)
+                frm, to = (other, t) if small else (t, other)
                 if (v, to) in seen:
                     continue
                 seen.add((v, to))
@@ -1275,13 +1343,16 @@ class _Shifter:
                 best = (key, v, to)
         return None if best is None else (best[1], best[2])
 
-    def fix(self, t: int, home: np.ndarray, max_moved: int) -> list[tuple[int, int, int]] | None:
+    def fix(
+        self, t: int, home: np.ndarray, max_moved: int, blocks: dict[int, list[int]]
+    ) -> list[tuple[int, int, int]] | None:
         """Shift border units until ``t`` is in range, moving at most ``max_moved`` units more
-        than before; the moves (cell, from, to), or None (nothing changed)."""
+        than before (``blocks``: :meth:`_BlockNeighbours.of`); the moves (cell, from, to), or
+        None (nothing changed)."""
         done: list[tuple[int, int, int]] = []
         moved = 0
         while self._penalty(self.total[t]) > 0:
-            step = self._best(t, home)
+            step = self._best(t, home, blocks)
             if step is None:
                 break
             v, to = step
