@@ -330,9 +330,10 @@ def test_R7_too_small_community_no_neighbour_can_take_whole_is_shared_out(no_shi
 
 
 def test_R7_too_small_community_at_the_edge_redraws_its_boundary_with_the_neighbour(no_shift):
-    # (shifting off) N (3 estates: 1167, 1167, 1166) west of T (one estate of 1,000): merging gives 4,500,
-    # and N cannot take T's only estate either. N + T in a line [1167, 1167, 1166, 1000]
-    # splits within range only after the second estate: {N0, N1} 2,334 | {N2, T0} 2,166.
+    # (shifting off) N (3 estates: 1167, 1167, 1166) west of T (one estate of 1,000): merging
+    # gives 4,500, and N cannot take T's only estate either. N + T in a line [1167, 1167, 1166,
+    # 1000] splits within range only after the second estate: {N0, N1} 2,334 | {N2, T0} 2,166.
+    # (With shifting on, T takes N02 from N: the same communities by the shift step.)
     rows = _grid_estates("N", [[1167, 1167, 1166]], prefix="N")
     rows.append(
         {

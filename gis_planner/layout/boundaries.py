@@ -3,10 +3,14 @@
 Communities outside the household range (``rules.layout.households_min``–``households_max``,
 1,500–4,000 from GB 50180-2018) get a proposal built from household units — whole estates, or
 an estate's piece in each community it straddles, and in a plan year the parcels delivered by
-then (:func:`gis_planner.households.household_units`): a too-large community
-is split into the fewest parts that each lie within the range; a too-small one is merged with a
-neighbour, or its estates are shared among its neighbours, or (last) its boundary with one
-neighbour is redrawn. Communities in range are left alone unless such a merge needs them.
+then (:func:`gis_planner.households.household_units`). First, as a planner would, the
+boundary is adjusted (``layout.shift_border_units``): a community takes a few border units from
+neighbours with households to spare, or gives them to neighbours with room. Only where that
+cannot bring it into range (or would move more units than the next step) is a too-large
+community split into the fewest parts that each lie within the range, and a too-small one
+merged with a neighbour, or its estates shared among its neighbours, or (last) its boundary
+with one neighbour redrawn. Communities in range are left alone unless a shift or a merge
+needs them.
 Every proposed community is contiguous, as compact as the search finds, and never crosses a
 hard edge (``rules.layout.hard_edges``: a ``barriers`` layer — rivers, railways — and/or the
 planned roads).
@@ -26,14 +30,28 @@ How
 2. **Neighbours.** Two estates are neighbours when their cells share at least
    ``neighbour_min_border_m`` of border (streets between estates do not break contiguity; a
    corner does not make it), unless the line between their centroids crosses a hard edge.
-3. **Split** (too large, H households): k = ⌈H / max⌉ parts (more if k parts cannot all reach
+3. **Shift** (``shift_border_units``, on by default): each community out of range, the too
+   large first (largest first), then the too small (smallest first), one unit at a time: the
+   move between it and a neighbouring community that closes most of the gap (its own and the
+   neighbour's: a too-large community feeding a too-small one counts twice), then the one that
+   adds fewest units moved, then the nearest to the receiving community's centre, then the
+   fewest households. A move keeps both communities contiguous on the neighbour graph, never
+   takes a community in range out of it and never pushes one across the other bound. The moves
+   are kept only when the community ends in range having moved at most as many units as the
+   fallback would (a merge moves all its units; a split into k parts all but about a k-th);
+   otherwise they are undone. This is what an exact MIP does on small instances
+   (``benchmarks/bench_layout.py`` part b: 18 units moved where 17 suffice, against 101 by
+   splits and merges alone). A too-small community's neighbours are cut into cells (their
+   border units can move); a too-large one gives its cells to a neighbour not yet cut as one
+   block (its polygon), so that neighbour need not be cut.
+4. **Split** (too large, H households): k = ⌈H / max⌉ parts (more if k parts cannot all reach
    the minimum). Seeds far apart (farthest-first, then Lloyd steps), then region growing: each
    region takes its nearest neighbouring estate as long as it stays under the ceiling; then
    local moves of border estates, first to bring every part within [min, max], then to lower
    the area-weighted moment of inertia (compactness), never disconnecting a part.
    ``partition_restarts`` seedings are tried; the most compact valid partition is kept. The
    part holding the community's largest premises (else the most households) keeps its code.
-4. **Merge** (too small), smallest first: with the neighbouring community that keeps the
+5. **Merge** (too small), smallest first: with the neighbouring community that keeps the
    result within the range and is the most compact (lowest normalised moment of inertia);
    if none can take it whole, its estates go to the neighbours by region growing under the
    ceiling; if that fails too, the boundary with one neighbour is redrawn (a two-part split
@@ -759,7 +777,8 @@ def propose_boundaries(
     rules : RuleSet
         ``layout.households_min``/``households_max`` and the boundary settings
         (``hard_edges``, ``neighbour_min_border_m``, ``tessellation_spacing_m``,
-        ``partition_restarts``); R1 and R5 for the before/after figures.
+        ``partition_restarts``, ``shift_border_units``); R1 and R5 for the before/after
+        figures.
     premises : GeoDataFrame, optional
         The premises that count (EPSG:4549): located in the proposed communities for the R1
         standard and area, and to decide which part of a split keeps the community's code.
