@@ -1222,6 +1222,7 @@ class _BlockNeighbours:
         order = np.argsort(units.community, kind="stable")
         bounds = np.searchsorted(units.community[order], np.arange(len(com_geoms) + 1))
         self.rows = [order[bounds[c] : bounds[c + 1]] for c in range(len(com_geoms))]
+        self.zones: dict[int, shapely.Geometry] = {}
 
     def of(self, t: int, mine: np.ndarray) -> dict[int, list[int]]:
         """Cell of ``mine`` (the cells of community ``t``) → the blocks beside it."""
@@ -1234,7 +1235,9 @@ class _BlockNeighbours:
         for n in sorted(near.tolist()):
             if n == t or units.active[self.rows[n]].any():
                 continue
-            zone = shapely.buffer(self.com_geoms[n], _TOUCH_TOLERANCE_M)
+            if n not in self.zones:  # a community in range beside several out of range
+                self.zones[n] = shapely.buffer(self.com_geoms[n], _TOUCH_TOLERANCE_M)
+            zone = self.zones[n]
             hit = np.flatnonzero(shapely.intersects(geoms, zone))
             if not len(hit):
                 continue
