@@ -639,3 +639,11 @@ def test_R7_community_in_range_beside_a_split_keeps_its_own_polygon(no_shift):
     assert proposed.loc["D", "change"] == "unchanged" and proposed.loc["D", "households"] == 2000
     assert shapely.equals_exact(proposed.loc["D", "geometry"], north, tolerance=0)
     assert _tiles_exactly(out.communities, communities)
+
+
+def test_R7_shift_border_units_is_a_true_or_false_setting(rules):
+    from gis_planner.errors import RulesError
+
+    assert rules.layout.shift_border_units is True  # the rules file: on
+    with pytest.raises(RulesError, match="shift_border_units"):
+        rules.with_overrides({"layout": {"shift_border_units": 1}})
