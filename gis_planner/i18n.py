@@ -1151,6 +1151,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "与 {other} 重新划界：从其划入 {n} 个小区",
         "boundary with {other} redrawn: {n} estates move over from it",
     ),
+    "decision_shifted": (
+        "与 {others} 调整边界：划入 {moved_in} 个、划出 {moved_out} 个小区",
+        "boundary adjusted with {others}: {moved_in} estates move in, {moved_out} out",
+    ),
     "decision_none": ("未能提出方案：{reason}", "no proposal: {reason}"),
     "reason_estate_too_large": (
         "小区 {estate} 单独就有 {households} 户，超过上限 {maximum} 户",

@@ -190,10 +190,112 @@ def _three_communities(h_west: int, h_small: list[int], h_east: int):
     return gdf(rows), communities
 
 
-def test_R7_too_small_community_merges_with_the_neighbour_that_stays_in_range(rules):
-    # T (1,000) can join W (2,400 → 3,400) but not E (3,600 → 4,600)
+@pytest.fixture
+def no_shift(rules):
+    """The rules with the shift step off: the split / merge / share / redraw fallbacks."""
+    return rules.with_overrides({"layout": {"shift_border_units": False}})
+
+
+def test_R7_too_small_community_takes_a_border_estate_from_a_neighbour_with_households_to_spare(
+    rules,
+):
+    # T (1,000) is 500 short. Border estates: W02 (800; W 2,400 → 1,600, T → 1,800) and E00
+    # (1,200; E 3,600 → 2,400, T → 2,200): either closes the gap with one move, both cells are
+    # 100 m from T's centre, so the one with fewer households moves: W02 — one unit, where
+    # the merge into W moves T's one estate too but makes a community of 3,400
     estates, communities = _three_communities(2400, [1000], 3600)
     out = propose_boundaries(estates, communities, rules=rules)
+    proposed = out.communities.set_index("community_id")
+    assert sorted(proposed.index) == ["E", "T", "W"]
+    assert proposed["households"].to_dict() == {"E": 3600, "T": 1800, "W": 1600}
+    assert proposed["households"].sum() == 7000  # every household accounted for
+    assert proposed["change"].to_dict() == {"E": "unchanged", "T": "rebalanced", "W": "rebalanced"}
+    assert proposed["contiguous"].all() and proposed["scale_status"].eq("ok").all()
+    assert proposed.loc["T", "geometry"].area == pytest.approx(200 * 100)  # T + W02's cell
+    assert out.moves[["estate_id", "from_community_id", "to_community_id"]].values.tolist() == [
+        ["W02", "W", "T"]
+    ]
+    decision = out.decisions.set_index("community_id").loc["T"]
+    assert decision["action"] == "rebalanced" and decision["proposed_ids"] == "T"
+    assert decision["note"].code == "decision_shifted"
+    assert decision["note"].values == {"others": "W", "moved_in": 1, "moved_out": 0}
+    assert _tiles_exactly(out.communities, communities)
+
+
+def test_R7_too_large_community_gives_a_border_estate_to_a_neighbour_with_room(rules):
+    # C (4,500: 1000, 1000, 500, 500, 1000, 500 in a row) under D (2,000, above E00 and E01).
+    # C's border estates with D: E00 and E01; without E01, E00 would be cut off from C, so
+    # E00 (1,000) goes: C 3,500, D 3,000 — one unit moves, where a split moves three
+    estates = gdf(
+        _grid_estates("C", [[1000, 1000, 500, 500, 1000, 500]])
+        + [
+            {**row, "geometry": shapely.affinity.translate(row["geometry"], 0, 100)}
+            for row in _grid_estates("D", [[1000, 1000]], prefix="N")
+        ]
+    )
+    communities = gdf(
+        [
+            {
+                "community_id": "C",
+                "name": "长街社区",
+                "geometry": shapely.box(X0, Y0, X0 + 600, Y0 + 100),
+            },
+            {
+                "community_id": "D",
+                "name": "北街社区",
+                "geometry": shapely.box(X0, Y0 + 100, X0 + 200, Y0 + 200),
+            },
+        ]
+    )
+    out = propose_boundaries(estates, communities, rules=rules)
+    proposed = out.communities.set_index("community_id")
+    assert proposed["households"].to_dict() == {"C": 3500, "D": 3000}
+    assert proposed["contiguous"].all() and proposed["scale_status"].eq("ok").all()
+    assert proposed.loc["D", "geometry"].area == pytest.approx(200 * 100 + 100 * 100)
+    assert out.moves[["estate_id", "from_community_id", "to_community_id"]].values.tolist() == [
+        ["E00", "C", "D"]
+    ]
+    assert out.moves[["from_households_after", "to_households_after"]].values.tolist() == [
+        [3500, 3000]
+    ]
+    decision = out.decisions.set_index("community_id").loc["C"]
+    assert decision["action"] == "rebalanced"
+    assert decision["note"].values == {"others": "D", "moved_in": 0, "moved_out": 1}
+    assert _tiles_exactly(out.communities, communities)
+
+
+def test_R7_when_no_neighbour_can_spare_an_estate_the_community_merges(rules):
+    # T (1,000) needs 500 more. W (1,650: three estates of 550) would fall below 1,500 giving
+    # any; E (3,600) lies across a river (a hard edge). So no shift: T merges into W (2,650)
+    estates, communities = _three_communities(1650, [1000], 3600)
+    river = gdf(
+        [
+            {
+                "barrier_id": "R1",
+                "kind": "river",
+                "geometry": LineString([(X0 + 400, Y0 - 50), (X0 + 400, Y0 + 150)]),
+            }
+        ]
+    )
+    out = propose_boundaries(estates, communities, rules=rules, barriers=river)
+    proposed = out.communities.set_index("community_id")
+    assert proposed["households"].to_dict() == {"E": 3600, "W": 2650}
+    assert proposed.loc["W", "change"] == "merged"
+    assert out.decisions.loc[0, "action"] == "merged"
+    assert out.moves["estate_id"].tolist() == ["T0"]
+    # without the river T takes E00 (1,200) from E: 2,200 and 2,400
+    shifted = propose_boundaries(estates, communities, rules=rules)
+    assert shifted.communities.set_index("community_id")["households"].to_dict() == {
+        "E": 2400,
+        "T": 2200,
+        "W": 1650,
+    }
+
+
+def test_R7_too_small_community_merges_with_the_neighbour_that_stays_in_range(no_shift):
+    # (shifting off) T (1,000) can join W (2,400 → 3,400) but not E (3,600 → 4,600)
+    estates, communities = _three_communities(2400, [1000], 3600)
+    out = propose_boundaries(estates, communities, rules=no_shift)
     proposed = out.communities.set_index("community_id")
     assert sorted(proposed.index) == ["E", "W"]
     assert proposed.loc["W", "households"] == 3400
@@ -213,11 +315,11 @@ def test_R7_too_small_community_merges_with_the_neighbour_that_stays_in_range(ru
     assert _tiles_exactly(out.communities, communities)
 
 
-def test_R7_too_small_community_no_neighbour_can_take_whole_is_shared_out(rules):
-    # T (two estates of 500) between W (3,300) and E (3,300): a whole merge gives 4,300 on
-    # either side, above 4,000; one estate to each gives 3,800 and 3,800.
+def test_R7_too_small_community_no_neighbour_can_take_whole_is_shared_out(no_shift):
+    # (shifting off) T (two estates of 500) between W (3,300) and E (3,300): a whole merge
+    # gives 4,300 on either side, above 4,000; one estate to each gives 3,800 and 3,800.
     estates, communities = _three_communities(3300, [500, 500], 3300)
-    out = propose_boundaries(estates, communities, rules=rules)
+    out = propose_boundaries(estates, communities, rules=no_shift)
     proposed = out.communities.set_index("community_id")
     assert sorted(proposed.index) == ["E", "W"]
     assert proposed["households"].tolist() == [3800, 3800]
@@ -227,10 +329,11 @@ def test_R7_too_small_community_no_neighbour_can_take_whole_is_shared_out(rules)
     assert _tiles_exactly(out.communities, communities)
 
 
-def test_R7_too_small_community_at_the_edge_redraws_its_boundary_with_the_neighbour(rules):
-    # N (3 estates: 1167, 1167, 1166) west of T (one estate of 1,000): merging gives 4,500,
-    # and N cannot take T's only estate either. N + T in a line [1167, 1167, 1166, 1000]
-    # splits within range only after the second estate: {N0, N1} 2,334 | {N2, T0} 2,166.
+def test_R7_too_small_community_at_the_edge_redraws_its_boundary_with_the_neighbour(no_shift):
+    # (shifting off) N (3 estates: 1167, 1167, 1166) west of T (one estate of 1,000): merging
+    # gives 4,500, and N cannot take T's only estate either. N + T in a line [1167, 1167, 1166,
+    # 1000] splits within range only after the second estate: {N0, N1} 2,334 | {N2, T0} 2,166.
+    # (With shifting on, T takes N02 from N: the same communities by the shift step.)
     rows = _grid_estates("N", [[1167, 1167, 1166]], prefix="N")
     rows.append(
         {
@@ -255,7 +358,7 @@ def test_R7_too_small_community_at_the_edge_redraws_its_boundary_with_the_neighb
             },
         ]
     )
-    out = propose_boundaries(gdf(rows), communities, rules=rules)
+    out = propose_boundaries(gdf(rows), communities, rules=no_shift)
     proposed = out.communities.set_index("community_id")
     assert proposed.loc["N", "households"] == 2334 and proposed.loc["T", "households"] == 2166
     assert proposed["change"].tolist() == ["rebalanced", "rebalanced"]
@@ -330,6 +433,34 @@ def test_R7_demo_gets_a_proposal_for_every_community_out_of_range(demo_results):
     assert not changed["divided"].any()
     assert all(g.geom_type == "Polygon" for g in proposed.geometry)
     assert _tiles_exactly(proposed, data.communities)
+    # the shift step, worked out from the estates' households: 居仁 (5,253) gives E0015, E0017,
+    # E0019 (389 + 453 + 374) to 群安 (2,574 → 3,790) and E0018 (279) to 春晖 (3,630 → 3,909),
+    # keeping 3,758; 吉祥 (4,528) gives E0028 (528) to 祥和 (2,850 → 3,378), which gives E0077
+    # and E0082 (185 + 204) to 千亩 (1,151 → 1,540), keeping 2,989; 三桥 (3,009) gives E0307
+    # (257) to 板桥 (1,347 → 1,604), keeping 2,752 — 8 units move (31 by splits and merges)
+    after = proposed.set_index("name")["households"]
+    assert after[
+        ["居仁社区", "群安社区", "春晖社区", "吉祥社区", "祥和社区", "千亩社区"]
+    ].tolist() == [
+        3758,
+        3790,
+        3909,
+        4000,
+        2989,
+        1540,
+    ]
+    assert after[["三桥社区", "板桥社区"]].tolist() == [2752, 1604]
+    assert sorted(out.moves["estate_id"]) == [
+        "E0015",
+        "E0017",
+        "E0018",
+        "E0019",
+        "E0028",
+        "E0077",
+        "E0082",
+        "E0307",
+    ]
+    assert out.decisions["action"].eq("rebalanced").all()
     # households are conserved (estates in communities, straddling ones by area share)
     inside = results.estates["community_id"].notna()
     assert proposed["households"].sum() == results.estates.loc[inside, "households"].sum()
@@ -477,8 +608,9 @@ def test_R7_split_of_a_gcj02_grid_county_completes_and_conserves_households(rule
     assert _tiles_exactly(out.communities, communities)
 
 
-def test_R7_community_in_range_beside_a_split_keeps_its_own_polygon(rules):
-    # C (six estates in a row: 4,500 households) is split; D to its north (two estates, 2,000
+def test_R7_community_in_range_beside_a_split_keeps_its_own_polygon(no_shift):
+    # (shifting off: C would give its estate E00 to D instead, see the shift tests) C (six
+    # estates in a row: 4,500 households) is split; D to its north (two estates, 2,000
     # households, in range) is a neighbour of C but changes nothing: its proposed polygon is
     # its own, vertex for vertex (no overlay redraws it)
     estates = gdf(
@@ -501,9 +633,17 @@ def test_R7_community_in_range_beside_a_split_keeps_its_own_polygon(rules):
             {"community_id": "D", "name": "北街社区", "geometry": north},
         ]
     )
-    out = propose_boundaries(estates, communities, rules=rules)
+    out = propose_boundaries(estates, communities, rules=no_shift)
     proposed = out.communities.set_index("community_id")
     assert sorted(proposed.index) == ["C", "C-2", "D"]
     assert proposed.loc["D", "change"] == "unchanged" and proposed.loc["D", "households"] == 2000
     assert shapely.equals_exact(proposed.loc["D", "geometry"], north, tolerance=0)
     assert _tiles_exactly(out.communities, communities)
+
+
+def test_R7_shift_border_units_is_a_true_or_false_setting(rules):
+    from gis_planner.errors import RulesError
+
+    assert rules.layout.shift_border_units is True  # the rules file: on
+    with pytest.raises(RulesError, match="shift_border_units"):
+        rules.with_overrides({"layout": {"shift_border_units": 1}})

@@ -10,13 +10,17 @@ A hand-made county in EPSG:4549, one row 100 m high, worked out on paper:
 - one premises, YF1, at x 50 (in A).
 
 Data year (2026 by the rules): A 1,200 + 1,200 + 500 = 2,900, B 500 + 1,100 + 1,100 = 2,700,
-both within 1,500–4,000 (no proposal). Plan year 2030: B + 1,400 = 4,100, too large. Its units
-lie in a line — S's piece 500 | B0 1,100 | B1 1,100 | P 1,400 — and the only cut in range is
-after B0: 1,600 | 2,500 (500 | 3,600 and 2,700 | 1,400 are not). Without premises, the part with
-more households keeps the code (YF1 is in A): B = B1 + P = 2,500, B-2 = S's piece + B0 = 1,600.
+both within 1,500–4,000 (no proposal). Plan year 2030: B + 1,400 = 4,100, too large. Its one
+border unit with A is S's piece (500): the shift step gives it to A, which has room (A 3,400,
+B 3,600: one unit moves). With shifting off, B is split: its units lie in a line — S's piece
+500 | B0 1,100 | B1 1,100 | P 1,400 — and the only cut in range is after B0: 1,600 | 2,500
+(500 | 3,600 and 2,700 | 1,400 are not). Without premises, the part with more households keeps
+the code (YF1 is in A): B = B1 + P = 2,500, B-2 = S's piece + B0 = 1,600.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import geopandas as gpd
 import pytest
@@ -100,8 +104,26 @@ def test_R7_base_year_proposals_count_a_straddling_estate_by_area_share(county):
     assert proposed["estates_count"].to_dict() == {"A": 3, "B": 3}
 
 
-def test_R7_plan_year_splits_the_community_the_delivered_parcel_takes_over_4000(county):
+def test_R7_plan_year_gives_the_straddling_piece_back_when_the_parcel_takes_over_4000(county):
     results = run(county, plan_year=2030)
+    proposed = results.proposed_communities.set_index("community_id")
+    assert proposed["households_before"].to_dict() == {"A": 2900, "B": 4100}
+    assert proposed["households"].to_dict() == {"A": 3400, "B": 3600}
+    assert proposed["households"].sum() == 7000
+    assert proposed["change"].eq("rebalanced").all() and proposed["contiguous"].all()
+    moves = results.layout.boundaries.moves
+    assert moves[["estate_id", "households", "from_community_id", "to_community_id"]].to_dict(
+        "records"
+    ) == [{"estate_id": "S", "households": 500, "from_community_id": "B", "to_community_id": "A"}]
+    assert moves[["from_households_after", "to_households_after"]].values.tolist() == [[3600, 3400]]
+    # S's two pieces are both in A now: A holds 3 estates, B 2 estates and the parcel
+    assert proposed["estates_count"].to_dict() == {"A": 3, "B": 2}
+    assert results.layout.boundaries.decisions["action"].tolist() == ["rebalanced"]
+
+
+def test_R7_plan_year_splits_the_community_the_delivered_parcel_takes_over_4000(county):
+    no_shift = county.rules.with_overrides({"layout": {"shift_border_units": False}})
+    results = run(replace(county, rules=no_shift), plan_year=2030)
     communities = results.communities.set_index("community_id")
     assert communities["households"].to_dict() == {"A": 2900, "B": 4100}
     assert communities["scale_status"].to_dict() == {"A": "ok", "B": "too_large"}
@@ -196,7 +218,12 @@ def test_R7_demo_year_2035_without_scenario_counts_the_same_households():
     assert int(results.proposed_communities["households"].sum()) == 68_017
     proposed = results.proposed_communities.set_index("name")
     assert proposed.loc["永兴社区", "households_before"] == 4028
-    assert proposed.loc["永兴社区", "change"] == "split"
+    # 永兴 (4,028 with its parcels) gives the parcel P02 (320) to 板桥 (1,347): 3,708 and 1,667
+    assert proposed.loc["永兴社区", "change"] == "rebalanced"
+    assert proposed.loc["永兴社区", "households"] == 3708
+    assert proposed.loc["板桥社区", "households"] == 1667
+    moves = results.layout.boundaries.moves.set_index("parcel_id")
+    assert moves.loc["P02", ["households", "to_households_after"]].tolist() == [320, 1667]
 
 
 def test_R7_demo_base_run_households_before_equals_r1():

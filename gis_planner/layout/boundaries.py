@@ -3,10 +3,14 @@
 Communities outside the household range (``rules.layout.households_min``–``households_max``,
 1,500–4,000 from GB 50180-2018) get a proposal built from household units — whole estates, or
 an estate's piece in each community it straddles, and in a plan year the parcels delivered by
-then (:func:`gis_planner.households.household_units`): a too-large community
-is split into the fewest parts that each lie within the range; a too-small one is merged with a
-neighbour, or its estates are shared among its neighbours, or (last) its boundary with one
-neighbour is redrawn. Communities in range are left alone unless such a merge needs them.
+then (:func:`gis_planner.households.household_units`). First, as a planner would, the
+boundary is adjusted (``layout.shift_border_units``): a community takes a few border units from
+neighbours with households to spare, or gives them to neighbours with room. Only where that
+cannot bring it into range (or would move more units than the next step) is a too-large
+community split into the fewest parts that each lie within the range, and a too-small one
+merged with a neighbour, or its estates shared among its neighbours, or (last) its boundary
+with one neighbour redrawn. Communities in range are left alone unless a shift or a merge
+needs them.
 Every proposed community is contiguous, as compact as the search finds, and never crosses a
 hard edge (``rules.layout.hard_edges``: a ``barriers`` layer — rivers, railways — and/or the
 planned roads).
@@ -26,14 +30,28 @@ How
 2. **Neighbours.** Two estates are neighbours when their cells share at least
    ``neighbour_min_border_m`` of border (streets between estates do not break contiguity; a
    corner does not make it), unless the line between their centroids crosses a hard edge.
-3. **Split** (too large, H households): k = ⌈H / max⌉ parts (more if k parts cannot all reach
+3. **Shift** (``shift_border_units``, on by default): each community out of range, the too
+   large first (largest first), then the too small (smallest first), one unit at a time: the
+   move between it and a neighbouring community that closes most of the gap (its own and the
+   neighbour's: a too-large community feeding a too-small one counts twice), then the one that
+   adds fewest units moved, then the nearest to the receiving community's centre, then the
+   fewest households. A move keeps both communities contiguous on the neighbour graph, never
+   takes a community in range out of it and never pushes one across the other bound. The moves
+   are kept only when the community ends in range having moved at most as many units as the
+   fallback would (a merge moves all its units; a split into k parts all but about a k-th);
+   otherwise they are undone. This is what an exact MIP does on small instances
+   (``benchmarks/bench_layout.py`` part b: 18 units moved where 17 suffice, against 101 by
+   splits and merges alone). A too-small community's neighbours are cut into cells (their
+   border units can move); a too-large one gives its cells to a neighbour not yet cut as one
+   block (its polygon), so that neighbour need not be cut.
+4. **Split** (too large, H households): k = ⌈H / max⌉ parts (more if k parts cannot all reach
    the minimum). Seeds far apart (farthest-first, then Lloyd steps), then region growing: each
    region takes its nearest neighbouring estate as long as it stays under the ceiling; then
    local moves of border estates, first to bring every part within [min, max], then to lower
    the area-weighted moment of inertia (compactness), never disconnecting a part.
    ``partition_restarts`` seedings are tried; the most compact valid partition is kept. The
    part holding the community's largest premises (else the most households) keeps its code.
-4. **Merge** (too small), smallest first: with the neighbouring community that keeps the
+5. **Merge** (too small), smallest first: with the neighbouring community that keeps the
    result within the range and is the most compact (lowest normalised moment of inertia);
    if none can take it whole, its estates go to the neighbours by region growing under the
    ceiling; if that fails too, the boundary with one neighbour is redrawn (a two-part split
@@ -69,7 +87,12 @@ from gis_planner import budget
 from gis_planner import crs as crs_mod
 from gis_planner import premises as premises_mod
 from gis_planner.errors import Problem, format_rows
-from gis_planner.households import allocate_households, household_units, robust_overlay
+from gis_planner.households import (
+    OVERLAY_GRID_M,
+    allocate_households,
+    household_units,
+    robust_overlay,
+)
 from gis_planner.i18n import msg
 from gis_planner.layout.scale import scale_status
 from gis_planner.layout.siting import check_working_crs
@@ -754,7 +777,8 @@ def propose_boundaries(
     rules : RuleSet
         ``layout.households_min``/``households_max`` and the boundary settings
         (``hard_edges``, ``neighbour_min_border_m``, ``tessellation_spacing_m``,
-        ``partition_restarts``); R1 and R5 for the before/after figures.
+        ``partition_restarts``, ``shift_border_units``); R1 and R5 for the before/after
+        figures.
     premises : GeoDataFrame, optional
         The premises that count (EPSG:4549): located in the proposed communities for the R1
         standard and area, and to decide which part of a split keeps the community's code.
@@ -860,14 +884,20 @@ def propose_boundaries(
                 return best
         return int(np.argmax([cells.households[p].sum() for p in parts]))
 
+    # ---- adjust boundaries first: shift border units to or from the neighbours
+    if layout.shift_border_units and len(out_of_range):
+        blocks = _BlockNeighbours(cells, com_geoms, com_tree, hard, min_border_m)
+        _shift_all(cells, label, out_of_range, before, meta, decisions, lo, hi, open_around, blocks)
+    now = np.bincount(label, weights=cells.households, minlength=n_com)
+
     # ---- split the too large
     queue: list[int] = []
     for c in range(n_com):
-        if before[c] <= hi:
-            if before[c] < lo:
+        if now[c] <= hi:
+            if now[c] < lo:
                 queue.append(c)
             continue
-        nodes = np.flatnonzero(cells.community == c)
+        nodes = np.flatnonzero(label == c)
         big = nodes[cells.households[nodes] > hi]
         if len(big):
             e = cells.unit[big[0]]
@@ -1096,6 +1126,271 @@ def _spread(
     return out if not (out == t).any() else None
 
 
+# --------------------------------------------------------------------------- shifting
+
+
+def _within(old: float, new: float, lo: float, hi: float) -> bool:
+    """``new`` is no further out of [lo, hi] than ``old``, on the same side (never across)."""
+    return min(old, lo) <= new <= max(old, hi)
+
+
+def _shift_all(
+    cells: _Units,
+    label: np.ndarray,
+    out_of_range: np.ndarray,
+    before: np.ndarray,
+    meta: dict[int, dict],
+    decisions: dict[int, dict],
+    lo: float,
+    hi: float,
+    open_around: Any,
+    blocks: _BlockNeighbours,
+) -> None:
+    """The shift step (``layout.shift_border_units``): each community out of range, the too
+    large first (largest first), then the too small (smallest first), takes border units from
+    neighbours with households to spare, or gives them to neighbours with room, when that
+    brings it into range moving fewer units than the split or merge would (a merge moves all
+    its units; a split into k parts about all but a k-th of them). Otherwise nothing moves and
+    the split or merge below deals with it. ``label`` is changed in place.
+
+    A too-small community needs its neighbours' cells (it takes their border units), so they
+    are cut (as a merge would); a too-large one gives its own cells, so a neighbour in range
+    that has no cells yet takes them whole, as one block (:class:`_BlockNeighbours`)."""
+    shifter = _Shifter(cells, label, lo, hi)
+    home = cells.community
+    order = sorted(
+        out_of_range.tolist(),
+        key=lambda c: (0, -before[c], c) if before[c] > hi else (1, before[c], c),
+    )
+    partners: dict[int, set[int]] = {}
+    for t in order:
+        h_t = float(shifter.total[t])
+        if lo <= h_t <= hi or not shifter.members[t]:
+            continue
+        mine = np.fromiter(shifter.members[t], np.int64)
+        n_units = int(shifter.cost[mine].sum())
+        if h_t > hi:
+            k = math.ceil(h_t / hi)
+            limit = n_units - math.ceil(n_units / k)
+            done = shifter.fix(t, home, limit, blocks.of(t, mine))
+        else:
+            open_around(t)
+            done = shifter.fix(t, home, n_units, {})
+        for _, frm, to in done or []:
+            partners.setdefault(frm, set()).add(to)
+            partners.setdefault(to, set()).add(frm)
+    if not partners:
+        return
+    has = cells.unit >= 0
+    moved_in = np.bincount(label[has & (label != home)], minlength=len(shifter.total))
+    moved_out = np.bincount(home[has & (label != home)], minlength=len(shifter.total))
+    for lab in sorted(partners):
+        meta[lab]["change"].append("rebalanced")
+    for c in out_of_range.tolist():
+        if c in partners and lo <= shifter.total[c] <= hi:
+            decisions[c] = {
+                "action": "rebalanced",
+                "note": msg(
+                    "decision_shifted",
+                    others=", ".join(sorted(meta[x]["id"] for x in partners[c])),
+                    moved_in=int(moved_in[c]),
+                    moved_out=int(moved_out[c]),
+                ),
+            }
+
+
+class _BlockNeighbours:
+    """The communities without cells beside a community's cells: a community in range that is
+    not yet cut can take a border cell of a too-large neighbour whole, as one block, without
+    being cut itself (its polygon is one piece of the tiling). Cell and block are neighbours
+    under the rule of :func:`_neighbours`: the cell has at least ``min_border_m`` of border
+    within the tolerance of the block's polygon, and the line from the cell's anchor (its
+    estate's centroid) across the middle of that border, as far again into the block (where
+    an estate of the block would lie), crosses no hard edge."""
+
+    def __init__(
+        self,
+        units: _Units,
+        com_geoms: np.ndarray,
+        com_tree: shapely.STRtree,
+        hard: np.ndarray,
+        min_border_m: float,
+    ):
+        self.units, self.com_geoms, self.com_tree = units, com_geoms, com_tree
+        self.hard_tree = shapely.STRtree(hard) if len(hard) else None
+        self.min_border_m = min_border_m
+        order = np.argsort(units.community, kind="stable")
+        bounds = np.searchsorted(units.community[order], np.arange(len(com_geoms) + 1))
+        self.rows = [order[bounds[c] : bounds[c + 1]] for c in range(len(com_geoms))]
+        self.zones: dict[int, shapely.Geometry] = {}
+
+    def of(self, t: int, mine: np.ndarray) -> dict[int, list[int]]:
+        """Cell of ``mine`` (the cells of community ``t``) → the blocks beside it."""
+        units = self.units
+        near = self.com_tree.query(
+            self.com_geoms[t], predicate="dwithin", distance=_TOUCH_TOLERANCE_M
+        )
+        out: dict[int, list[int]] = {}
+        geoms = units.geometry[mine]
+        for n in sorted(near.tolist()):
+            if n == t or units.active[self.rows[n]].any():
+                continue
+            if n not in self.zones:  # a community in range beside several out of range
+                self.zones[n] = shapely.buffer(self.com_geoms[n], _TOUCH_TOLERANCE_M)
+            zone = self.zones[n]
+            hit = np.flatnonzero(shapely.intersects(geoms, zone))
+            if not len(hit):
+                continue
+            border = robust_overlay(shapely.intersection, shapely.boundary(geoms[hit]), zone)
+            good = shapely.length(border) >= self.min_border_m
+            hit, border = hit[good], border[good]
+            if self.hard_tree is not None and len(hit):
+                start = shapely.get_coordinates(units.anchor[mine[hit]])
+                middle = shapely.get_coordinates(
+                    shapely.line_interpolate_point(border, 0.5, normalized=True)
+                )
+                segments = shapely.linestrings(np.stack([start, 2 * middle - start], axis=1))
+                crossing, _ = self.hard_tree.query(segments, predicate="intersects")
+                keep = np.ones(len(hit), bool)
+                keep[crossing] = False
+                hit = hit[keep]
+            for v in mine[hit].tolist():
+                out.setdefault(v, []).append(n)
+        return out
+
+
+class _Shifter:
+    """Adjust boundaries by moving border units one at a time (the shift step of R7).
+
+    Works on the labels in place, with running households per label and member sets; a
+    :meth:`fix` that cannot bring its community into range is rolled back. Only the neighbour
+    graph is used (no geometry): a move keeps both labels contiguous, never takes a community
+    in range out of it, and never pushes one out of range across the other bound.
+    """
+
+    def __init__(self, units: _Units, label: np.ndarray, lo: float, hi: float):
+        self.units, self.label, self.lo, self.hi = units, label, lo, hi
+        self.h = units.households.astype(float)
+        self.cost = (units.unit >= 0).astype(np.int64)  # a cell without a unit moves nothing
+        n_lab = int(label.max()) + 1
+        self.total = np.bincount(label, weights=self.h, minlength=n_lab)
+        order = np.argsort(label, kind="stable")
+        bounds = np.searchsorted(label[order], np.arange(n_lab + 1))
+        self.members = [set(order[bounds[k] : bounds[k + 1]].tolist()) for k in range(n_lab)]
+
+    def _penalty(self, value: float) -> float:
+        return _penalty(value, self.lo, self.hi)
+
+    def _connected_without(self, lab: int, v: int) -> bool:
+        rest = self.members[lab] - {v}
+        if not rest:
+            return False
+        start = next(iter(rest))
+        seen = {start}
+        queue = deque([start])
+        nbrs = self.units.neighbours
+        while queue:
+            u = queue.popleft()
+            for w in nbrs[u].tolist():
+                if w in rest and w not in seen:
+                    seen.add(w)
+                    queue.append(w)
+        return len(seen) == len(rest)
+
+    def _move(self, v: int, to: int) -> None:
+        frm = int(self.label[v])
+        self.members[frm].discard(v)
+        self.members[to].add(v)
+        self.label[v] = to
+        self.total[frm] -= self.h[v]
+        self.total[to] += self.h[v]
+
+    def _centre(self, lab: int) -> np.ndarray:
+        """Area-weighted centre of the cells of ``lab`` (read now: cells may have been cut)."""
+        nodes = np.fromiter(self.members[lab], np.int64)
+        a = np.maximum(self.units.area[nodes], 1.0)
+        return np.asarray((a[:, None] * self.units.xy[nodes]).sum(axis=0) / a.sum())
+
+    def _best(
+        self, t: int, home: np.ndarray, blocks: dict[int, list[int]]
+    ) -> tuple[int, int] | None:
+        """The move that brings ``t`` closest to the range: (cell, to label), or None."""
+        lo, hi, total, label = self.lo, self.hi, self.total, self.label
+        nbrs = self.units.neighbours
+        t_old = total[t]
+        small = t_old < lo
+        best: tuple[tuple[float, int, float, float], int, int] | None = None
+        seen: set[tuple[int, int]] = set()
+        centres: dict[int, np.ndarray] = {}
+        for u in sorted(self.members[t]):
+            # too small: t takes a neighbouring cell w from its label; too large: t gives u to
+            # a neighbouring cell's label or to a block beside u
+            if small:
+                options = [(w, int(label[w])) for w in nbrs[u].tolist()]
+            else:
+                options = [(u, int(label[w])) for w in nbrs[u].tolist()]
+                options += [(u, n) for n in blocks.get(u, ())]
+            for v, other in options:
+                if other == t:
+                    continue
+                frm, to = (other, t) if small else (t, other)
+                if (v, to) in seen:
+                    continue
+                seen.add((v, to))
+                h = self.h[v]
+                t_new = t_old + h if small else t_old - h
+                o_old = total[other]
+                o_new = o_old - h if small else o_old + h
+                if not (self._penalty(t_new) < self._penalty(t_old) - 1e-9):
+                    continue
+                if not (_within(t_old, t_new, lo, hi) and _within(o_old, o_new, lo, hi)):
+                    continue
+                gain = (
+                    self._penalty(t_old)
+                    - self._penalty(t_new)
+                    + self._penalty(o_old)
+                    - self._penalty(o_new)
+                )
+                added = int(self.cost[v]) * (int(home[v] != to) - int(home[v] != frm))
+                if to not in centres:
+                    centres[to] = self._centre(to)
+                distance = float(((self.units.xy[v] - centres[to]) ** 2).sum())
+                # the most of the gap closed, then the fewest units moved, then the nearest
+                # to the receiving community (compactness), then the fewest households
+                key = (-gain, added, distance, h)
+                if best is not None and key >= best[0]:
+                    continue
+                if not self._connected_without(frm, v):
+                    continue
+                best = (key, v, to)
+        return None if best is None else (best[1], best[2])
+
+    def fix(
+        self, t: int, home: np.ndarray, max_moved: int, blocks: dict[int, list[int]]
+    ) -> list[tuple[int, int, int]] | None:
+        """Shift border units until ``t`` is in range, moving at most ``max_moved`` units more
+        than before (``blocks``: :meth:`_BlockNeighbours.of`); the moves (cell, from, to), or
+        None (nothing changed)."""
+        done: list[tuple[int, int, int]] = []
+        moved = 0
+        while self._penalty(self.total[t]) > 0:
+            step = self._best(t, home, blocks)
+            if step is None:
+                break
+            v, to = step
+            frm = int(self.label[v])
+            moved += int(self.cost[v]) * (int(home[v] != to) - int(home[v] != frm))
+            if moved > max_moved:
+                break
+            self._move(v, to)
+            done.append((v, frm, to))
+        if self._penalty(self.total[t]) > 0:
+            for v, frm, _ in reversed(done):
+                self._move(v, frm)
+            return None
+        return done
+
+
 def _households_before(
     com_ids: np.ndarray,
     units: _Units,
@@ -1211,6 +1506,33 @@ def _clean(geom: shapely.Geometry) -> shapely.Geometry:
     return keep[0] if len(keep) == 1 else robust_overlay(shapely.union_all, keep)
 
 
+def _union_pieces(pieces: list) -> shapely.Geometry:
+    """Union of a proposed community's pieces from several original communities. A piece cut
+    from a community (its cells clipped to the polygon) meets a neighbour's polygon along their
+    shared border, but the vertices where the cut crosses that border lie a floating-point hair
+    off it (~1e-9 m), so an exact union can fall apart at such a piece. Then each piece is
+    snapped to the others (within the overlay grid, 1 mm: their vertices are inserted into its
+    edges, so the shared border runs through the same vertices on both sides) and united
+    again; the shapes move by the noise only, so the proposal still tiles the communities."""
+    arr = np.array(pieces, dtype=object)
+    exact = _clean(robust_overlay(shapely.union_all, arr))
+    if shapely.get_num_geometries(exact) == 1:
+        return exact
+    snapped = np.array(
+        [
+            shapely.snap(
+                arr[k], robust_overlay(shapely.union_all, np.delete(arr, k)), OVERLAY_GRID_M
+            )
+            for k in range(len(arr))
+        ],
+        dtype=object,
+    )
+    joined = _clean(robust_overlay(shapely.union_all, snapped))
+    return (
+        joined if shapely.get_num_geometries(joined) < shapely.get_num_geometries(exact) else exact
+    )
+
+
 def _smooth(shares: dict[int, shapely.Geometry], tolerance_m: float) -> dict[int, shapely.Geometry]:
     """Simplify the new borders inside one community (the staircase of the cells), keeping its
     outline and the pieces' shared borders consistent (GEOS coverage simplification)."""
@@ -1273,11 +1595,7 @@ def _assemble(
     # community): a community kept as it was keeps its own polygon
     geoms = np.array(
         [
-            _clean(
-                robust_overlay(shapely.union_all, np.array(pieces[lab], dtype=object))
-                if len(pieces[lab]) > 1
-                else pieces[lab][0]
-            )
+            _union_pieces(pieces[lab]) if len(pieces[lab]) > 1 else _clean(pieces[lab][0])
             for lab in labs
         ],
         dtype=object,
