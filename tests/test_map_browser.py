@@ -695,6 +695,8 @@ def test_R9_desktop_layout_legend_clear_of_the_attribution(open_map, demo_run):
     assert popup["width"] <= 440
     if demo_run.is_demo:
         opened.evaluate("() => { GP.map.closePopup(); }")  # (the map: too deep to return)
+        # Leaflet fades the popup out: the screenshot waits until it has left the page
+        opened.page.wait_for_selector(".leaflet-popup", state="detached")  # type: ignore[attr-defined]
         opened.evaluate(
             "() => { GP.map.fitBounds(GP.data.bounds, {animate: false, "
             "paddingTopLeft: [12, 12], paddingBottomRight: [320, 12]}); }"
