@@ -45,6 +45,9 @@ PAYLOADS = {
     "mathtext": "$\\frac{a}{$ 小区 $x^2$",
     "script": "{{ '\\x3c/script\\x3e\\x3cimg src=x onerror=alert(1)\\x3e' }}</script><b>x",
 }
+#: the payloads also run through the atlas (matplotlib draws text; no template is involved, so
+#: the other payloads, which only a template or HTML would act on, skip it to save suite time)
+ATLAS_PAYLOADS = ("exec", "mathtext")
 
 
 def _text_fields(layer: str) -> list[str]:
@@ -95,11 +98,12 @@ def test_no_template_ever_sees_data(tmp_path: Path, kind: str) -> None:
     payload = PAYLOADS[kind] % {"sentinel": sentinel} if kind == "exec" else PAYLOADS[kind]
     folder = hostile_folder(tmp_path, payload)
     out = tmp_path / "out"
-    result = runner.invoke(app, ["run", str(folder), "--out", str(out)])
+    atlas = [] if kind in ATLAS_PAYLOADS else ["--no-atlas"]
+    result = runner.invoke(app, ["run", str(folder), "--out", str(out), *atlas])
     assert result.exit_code == 0, result.output
     assert "Traceback" not in result.output
     assert not sentinel.exists(), "a name ran a shell command"
-    assert (out / "atlas.pdf").is_file()
+    assert (out / "atlas.pdf").is_file() == (kind in ATLAS_PAYLOADS)
 
     page = (out / "map.html").read_text(encoding="utf-8")
     assert len(page) < 2_000_000  # the demo's map is about 0.4 MB; a loop would make 1+ MB

@@ -17,7 +17,7 @@ The outputs are checked against the county as it was written:
 Generated *invalid* counties (one fault injected into a valid one) exit 1 with a message
 naming the file and the field/rows of the fault, and write nothing.
 
-``GP_FUZZ_EXAMPLES`` sets the number of valid examples (default 64; ``make fuzz`` runs
+``GP_FUZZ_EXAMPLES`` sets the number of valid examples (default 40; ``make fuzz`` runs
 3,000), ``GP_FUZZ_SEED`` the first seed (default 0), ``GP_FUZZ_WORKERS`` the processes
 (default: the CPUs, at most 4). A failure names its seed; ``GP_FUZZ_SEED=<seed>
 GP_FUZZ_EXAMPLES=1`` reruns it alone, and ``python -m tests.countygen`` is not needed:
@@ -43,7 +43,7 @@ import pytest
 
 from tests import countygen
 
-EXAMPLES = int(os.environ.get("GP_FUZZ_EXAMPLES", "64"))
+EXAMPLES = int(os.environ.get("GP_FUZZ_EXAMPLES", "40"))
 FIRST_SEED = int(os.environ.get("GP_FUZZ_SEED", "0"))
 WORKERS = int(os.environ.get("GP_FUZZ_WORKERS", str(min(4, os.cpu_count() or 1))))
 INVALID_EXAMPLES = max(1, EXAMPLES // 4)

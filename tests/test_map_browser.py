@@ -780,6 +780,18 @@ def _tooltip_text(opened: MapPage) -> str:
     )
 
 
+def _wait_for_tooltip(opened: MapPage, title: str) -> str:
+    """The tooltip text once it shows ``title`` (the map answers the mouse on its next frame,
+    so the test waits for it, up to 5 s, rather than reading at once)."""
+    opened.page.wait_for_function(  # type: ignore[attr-defined]
+        "t => Array.from(document.querySelectorAll('.leaflet-tooltip'))"
+        ".some(el => el.offsetParent && el.textContent.includes(t))",
+        arg=title,
+        timeout=5000,
+    )
+    return _tooltip_text(opened)
+
+
 def test_R9_estates_drawn_as_one_path_each_show_their_own_popup_and_tooltip(open_map, demo_run):
     """Estates of one status are one canvas path (a batch): the mouse still finds each
     estate, its tooltip follows from one to the next, and a click shows the one clicked."""
@@ -798,10 +810,10 @@ def test_R9_estates_drawn_as_one_path_each_show_their_own_popup_and_tooltip(open
     a, b = (opened.evaluate(PAGE_POINT, f["c"]) for f in two)  # type: ignore[union-attr]
     mouse = opened.page.mouse  # type: ignore[attr-defined]
     mouse.move(*a)
-    assert two[0]["title"] in _tooltip_text(opened)  # type: ignore[index]
+    assert two[0]["title"] in _wait_for_tooltip(opened, two[0]["title"])  # type: ignore[index]
     mouse.move(*b, steps=8)
-    assert two[1]["title"] in _tooltip_text(opened)  # type: ignore[index]
-    assert two[0]["title"] not in _tooltip_text(opened)  # type: ignore[index]
+    shown = _wait_for_tooltip(opened, two[1]["title"])  # type: ignore[index]
+    assert two[0]["title"] not in shown  # type: ignore[index]
     mouse.click(*b)
     assert _popup_values(opened)["title"] == two[1]["title"]  # type: ignore[index]
     opened.evaluate("() => { GP.map.closePopup(); }")  # (the map: too deep to return)
