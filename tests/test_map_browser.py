@@ -257,6 +257,13 @@ def _only(opened: MapPage, overlay_name: str) -> None:
             box.click()
 
 
+def _close_popup(opened: MapPage) -> None:
+    """Close the open popup and wait until it has left the page: Leaflet fades it out, and a
+    popup read (or a screenshot taken) before then would still find the old one."""
+    opened.evaluate("() => { GP.map.closePopup(); }")  # (the map: too deep to return)
+    opened.page.wait_for_selector(".leaflet-popup", state="detached")  # type: ignore[attr-defined]
+
+
 def _popup_values(opened: MapPage) -> dict[str, object]:
     opened.page.wait_for_selector(
         ".leaflet-popup-content .gp-popup",  # type: ignore
@@ -377,7 +384,7 @@ def test_R9_search_finds_a_community_and_an_estate(open_map, demo_run):
     opened = open_map(demo_run.map_html)
     search = opened.page.locator(".gp-search input")  # type: ignore[attr-defined]
     for name in (community["name"], estate["name"]):
-        opened.evaluate("() => { GP.map.closePopup(); }")  # (the map: too deep to return)
+        _close_popup(opened)
         search.fill(name)
         first = opened.page.locator(".gp-search li").first  # type: ignore[attr-defined]
         assert name in first.inner_text()
@@ -437,7 +444,7 @@ def test_R9_injected_names_stay_text_and_run_nothing(open_map, injected_run):
     opened = open_map(injected_run.map_html)
     search = opened.page.locator(".gp-search input")  # type: ignore[attr-defined]
     for query, name in (("img", XSS_NAME), ("script", SCRIPT_NAME)):
-        opened.evaluate("() => { GP.map.closePopup(); }")  # (the map: too deep to return)
+        _close_popup(opened)
         search.fill(query)
         first = opened.page.locator(".gp-search li").first  # type: ignore[attr-defined]
         assert name in first.inner_text()
@@ -694,9 +701,7 @@ def test_R9_desktop_layout_legend_clear_of_the_attribution(open_map, demo_run):
     popup = _open_popup(opened)
     assert popup["width"] <= 440
     if demo_run.is_demo:
-        opened.evaluate("() => { GP.map.closePopup(); }")  # (the map: too deep to return)
-        # Leaflet fades the popup out: the screenshot waits until it has left the page
-        opened.page.wait_for_selector(".leaflet-popup", state="detached")  # type: ignore[attr-defined]
+        _close_popup(opened)
         opened.evaluate(
             "() => { GP.map.fitBounds(GP.data.bounds, {animate: false, "
             "paddingTopLeft: [12, 12], paddingBottomRight: [320, 12]}); }"
@@ -718,7 +723,7 @@ def test_R9_no_tooltip_over_an_open_popup(open_map, demo_run):
         "Array.from(document.querySelectorAll('.leaflet-tooltip')).some(t => t.offsetParent)"
     )
     assert visible is False
-    opened.evaluate("() => { GP.map.closePopup(); }")  # (the map: too deep to return)
+    _close_popup(opened)
     visible = opened.evaluate(
         "Array.from(document.querySelectorAll('.leaflet-tooltip')).some(t => t.offsetParent)"
     )
@@ -816,8 +821,7 @@ def test_R9_estates_drawn_as_one_path_each_show_their_own_popup_and_tooltip(open
     assert two[0]["title"] not in shown  # type: ignore[index]
     mouse.click(*b)
     assert _popup_values(opened)["title"] == two[1]["title"]  # type: ignore[index]
-    opened.evaluate("() => { GP.map.closePopup(); }")  # (the map: too deep to return)
-    opened.page.wait_for_selector(".leaflet-popup", state="detached")  # type: ignore
+    _close_popup(opened)
     mouse.click(*opened.evaluate(PAGE_POINT, two[0]["c"]))  # (the popup may have panned the map)
     assert _popup_values(opened)["title"] == two[0]["title"]  # type: ignore[index]
     assert opened.errors == []

@@ -453,6 +453,20 @@ def _held(
 # --------------------------------------------------------------------------- graph helpers
 
 
+def _reached(start: int, inside: set[int], neighbours: list[np.ndarray]) -> set[int]:
+    """The nodes of ``inside`` reached from ``start`` along ``neighbours`` (breadth first;
+    ``start`` included)."""
+    seen = {start}
+    queue = deque([start])
+    while queue:
+        v = queue.popleft()
+        for w in neighbours[v].tolist():
+            if w in inside and w not in seen:
+                seen.add(w)
+                queue.append(w)
+    return seen
+
+
 def _components(nodes: np.ndarray, neighbours: list[np.ndarray]) -> list[np.ndarray]:
     """Connected components of the subgraph induced by ``nodes`` (each sorted)."""
     inside = set(nodes.tolist())
@@ -461,16 +475,8 @@ def _components(nodes: np.ndarray, neighbours: list[np.ndarray]) -> list[np.ndar
     for start in nodes.tolist():
         if start in seen:
             continue
-        seen.add(start)
-        queue = deque([start])
-        comp = [start]
-        while queue:
-            v = queue.popleft()
-            for w in neighbours[v].tolist():
-                if w in inside and w not in seen:
-                    seen.add(w)
-                    comp.append(w)
-                    queue.append(w)
+        comp = _reached(start, inside, neighbours)
+        seen |= comp
         parts.append(np.array(sorted(comp), dtype=np.int64))
     return parts
 
@@ -1285,17 +1291,7 @@ class _Shifter:
         rest = self.members[lab] - {v}
         if not rest:
             return False
-        start = next(iter(rest))
-        seen = {start}
-        queue = deque([start])
-        nbrs = self.units.neighbours
-        while queue:
-            u = queue.popleft()
-            for w in nbrs[u].tolist():
-                if w in rest and w not in seen:
-                    seen.add(w)
-                    queue.append(w)
-        return len(seen) == len(rest)
+        return len(_reached(next(iter(rest)), rest, self.units.neighbours)) == len(rest)
 
     def _move(self, v: int, to: int) -> None:
         frm = int(self.label[v])
