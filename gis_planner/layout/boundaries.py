@@ -453,6 +453,13 @@ def _held(
 # --------------------------------------------------------------------------- graph helpers
 
 
+def _rows_by(label: np.ndarray, n: int) -> list[np.ndarray]:
+    """The rows of each label ``0 … n-1`` (ascending; empty for a label no row has)."""
+    order = np.argsort(label, kind="stable")
+    bounds = np.searchsorted(label[order], np.arange(n + 1))
+    return [order[bounds[k] : bounds[k + 1]] for k in range(n)]
+
+
 def _reached(start: int, inside: set[int], neighbours: list[np.ndarray]) -> set[int]:
     """The nodes of ``inside`` reached from ``start`` along ``neighbours`` (breadth first;
     ``start`` included)."""
@@ -1225,9 +1232,7 @@ class _BlockNeighbours:
         self.units, self.com_geoms, self.com_tree = units, com_geoms, com_tree
         self.hard_tree = shapely.STRtree(hard) if len(hard) else None
         self.min_border_m = min_border_m
-        order = np.argsort(units.community, kind="stable")
-        bounds = np.searchsorted(units.community[order], np.arange(len(com_geoms) + 1))
-        self.rows = [order[bounds[c] : bounds[c + 1]] for c in range(len(com_geoms))]
+        self.rows = _rows_by(units.community, len(com_geoms))
         self.zones: dict[int, shapely.Geometry] = {}
 
     def of(self, t: int, mine: np.ndarray) -> dict[int, list[int]]:
@@ -1280,9 +1285,7 @@ class _Shifter:
         self.cost = (units.unit >= 0).astype(np.int64)  # a cell without a unit moves nothing
         n_lab = int(label.max()) + 1
         self.total = np.bincount(label, weights=self.h, minlength=n_lab)
-        order = np.argsort(label, kind="stable")
-        bounds = np.searchsorted(label[order], np.arange(n_lab + 1))
-        self.members = [set(order[bounds[k] : bounds[k + 1]].tolist()) for k in range(n_lab)]
+        self.members = [set(rows.tolist()) for rows in _rows_by(label, n_lab)]
 
     def _penalty(self, value: float) -> float:
         return _penalty(value, self.lo, self.hi)
