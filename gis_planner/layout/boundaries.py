@@ -1491,6 +1491,22 @@ def _moves(
     return moves
 
 
+def _rest(polygon: shapely.Geometry, shares: list[shapely.Geometry]) -> shapely.Geometry:
+    """``polygon`` less the union of ``shares`` (the other shares of a community)."""
+    taken = robust_overlay(shapely.union_all, np.array(shares, dtype=object))
+    return robust_overlay(shapely.difference, polygon, taken)
+
+
+def _each(func: Any, geoms: np.ndarray, other: shapely.Geometry) -> list[shapely.Geometry]:
+    """``func(g, other)`` for each of ``geoms``: in one vectorised GEOS call, or where GEOS
+    fails on one of them, each through :func:`robust_overlay` (so that only that one is
+    repaired, as when they are done one at a time)."""
+    try:
+        return list(func(geoms, other))
+    except shapely.errors.GEOSException:
+        return [robust_overlay(func, g, other) for g in geoms.tolist()]
+
+
 def _clean(geom: shapely.Geometry) -> shapely.Geometry:
     """Valid polygonal geometry without the slivers of floating-point noise (< 1 m²)."""
     if not shapely.is_valid(geom):
@@ -1565,28 +1581,23 @@ def _assemble(
     com_ids = communities["community_id"].astype(str).to_numpy()
     spacing_m = float(rules.layout.tessellation_spacing_m)
     pieces: dict[int, list] = {}
+    by_community = _rows_by(units.community, len(communities))
     for c in range(len(communities)):
-        nodes = np.flatnonzero(units.community == c)
+        nodes = by_community[c]
         labs = sorted(set(label[nodes].tolist())) if len(nodes) else [c]
         if len(labs) == 1:  # kept whole: its own polygon, no overlay
             pieces.setdefault(labs[0], []).append(com_geoms[c])
             continue
-        shares = {
-            lab: robust_overlay(
-                shapely.intersection,
-                union_cells(units.geometry[nodes[label[nodes] == lab]]),
-                com_geoms[c],
-            )
-            for lab in labs
-        }
+        groups = {x: np.flatnonzero(label[nodes] == x) for x in labs}
+        # the largest share (by its cells' area) is the rest of the community: its cells,
+        # usually most of them, are never united
+        largest = max(labs, key=lambda x: (float(units.area[nodes[groups[x]]].sum()), -x))
+        others = [x for x in labs if x != largest]
+        unions = _union_groups(units.geometry[nodes], [groups[x] for x in others])
+        shares = dict(zip(others, _each(shapely.intersection, unions, com_geoms[c]), strict=True))
+        shares[largest] = _rest(com_geoms[c], [shares[x] for x in others])
         shares = _smooth(shares, spacing_m)
-        largest = max(labs, key=lambda lab: (shapely.area(shares[lab]), -lab))
-        others = [lab for lab in labs if lab != largest]
-        shares[largest] = robust_overlay(
-            shapely.difference,
-            com_geoms[c],
-            robust_overlay(shapely.union_all, np.array([shares[x] for x in others], dtype=object)),
-        )
+        shares[largest] = _rest(com_geoms[c], [shares[x] for x in others])
         for lab in labs:
             pieces.setdefault(lab, []).append(shares[lab])
     labs = sorted(pieces)
@@ -1599,7 +1610,8 @@ def _assemble(
         ],
         dtype=object,
     )
-    hh = pd.Series([int(units.households[label == lab].sum()) for lab in labs])
+    by_label = _rows_by(label, max(labs) + 1)
+    hh = pd.Series([int(units.households[by_label[lab]].sum()) for lab in labs])
     ids = pd.Series([meta[lab]["id"] for lab in labs], dtype=object)
     origin = np.array([meta[lab]["origin"] for lab in labs])
     before_by_id = dict(zip(com_ids.tolist(), before.astype(np.int64).tolist(), strict=True))
@@ -1608,7 +1620,7 @@ def _assemble(
     divided = []
     n_est = []
     for lab in labs:
-        nodes = np.flatnonzero(label == lab)
+        nodes = by_label[lab]
         sources.append(", ".join(sorted({com_ids[c] for c in units.community[nodes]})))
         divided.append(
             bool(units.active[nodes].all()) and len(_components(nodes, units.neighbours)) > 1
@@ -1679,6 +1691,7 @@ def _assemble(
     status_before = scale_status(pd.Series(before), rules=rules)
     out_of_range = np.flatnonzero(status_before.to_numpy() != "ok")
     rows = []
+    com_names = communities["name"].astype(str).to_numpy()
     for c in out_of_range.tolist():
         d = decisions.get(
             c,
@@ -1690,7 +1703,7 @@ def _assemble(
                 ),
             },
         )
-        labs_c = sorted(set(label[units.community == c].tolist())) or [c]
+        labs_c = sorted(set(label[by_community[c]].tolist())) or [c]
         if d["action"] == "split":
             d = {
                 **d,
@@ -1703,7 +1716,7 @@ def _assemble(
         rows.append(
             {
                 "community_id": com_ids[c],
-                "name": communities["name"].astype(str).iloc[c],
+                "name": com_names[c],
                 "households": int(before[c]),
                 "scale_status": status_before.iloc[c],
                 "action": d["action"],
