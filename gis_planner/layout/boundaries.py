@@ -604,30 +604,34 @@ class _Partitioner:
         return len(seen) == len(target)
 
     def _improve(self, region: np.ndarray, k: int) -> tuple[float, float]:
-        h, a, xy = self.h, self.a, self.xy
-        sq = a * (xy**2).sum(axis=1)
-        tot_h = np.bincount(region, weights=h, minlength=k)
-        tot_a = np.bincount(region, weights=a, minlength=k)
-        sx = np.bincount(region, weights=a * xy[:, 0], minlength=k)
-        sy = np.bincount(region, weights=a * xy[:, 1], minlength=k)
-        sq_r = np.bincount(region, weights=sq, minlength=k)
+        sq_arr = self.a * (self.xy**2).sum(axis=1)
+        # the sums per region as numpy computes them, then plain floats: the loop below does
+        # scalar arithmetic only, several times faster on Python floats than on numpy scalars
+        # (the same IEEE doubles, so the same moves)
+        tot_h, tot_a, sx, sy, sq_r = (
+            np.bincount(region, weights=w, minlength=k).tolist()
+            for w in (self.h, self.a, self.a * self.xy[:, 0], self.a * self.xy[:, 1], sq_arr)
+        )
+        h, a, sq = self.h.tolist(), self.a.tolist(), sq_arr.tolist()
+        xy = [(float(x), float(y)) for x, y in self.xy.tolist()]
+        nbrs = [w.tolist() for w in self.nbrs]
 
         def inertia(ta: float, x: float, y: float, q: float) -> float:
             return q - (x * x + y * y) / ta if ta > 0 else 0.0
 
-        scale = max(float(sq.sum()), 1.0)
+        scale = max(float(sq_arr.sum()), 1.0)
         for _ in range(200):
             improved = False
             for v in range(len(h)):
                 r = int(region[v])
-                options = {int(region[w]) for w in self.nbrs[v].tolist()} - {r}
+                options = {int(region[w]) for w in nbrs[v]} - {r}
                 if not options:
                     continue
                 before_r = inertia(tot_a[r], sx[r], sy[r], sq_r[r])
                 after_r = inertia(
                     tot_a[r] - a[v],
-                    sx[r] - a[v] * xy[v, 0],
-                    sy[r] - a[v] * xy[v, 1],
+                    sx[r] - a[v] * xy[v][0],
+                    sy[r] - a[v] * xy[v][1],
                     sq_r[r] - sq[v],
                 )
                 best = None
@@ -643,8 +647,8 @@ class _Partitioner:
                         - before_r
                         + inertia(
                             tot_a[b] + a[v],
-                            sx[b] + a[v] * xy[v, 0],
-                            sy[b] + a[v] * xy[v, 1],
+                            sx[b] + a[v] * xy[v][0],
+                            sy[b] + a[v] * xy[v][1],
                             sq_r[b] + sq[v],
                         )
                         - inertia(tot_a[b], sx[b], sy[b], sq_r[b])
@@ -659,8 +663,8 @@ class _Partitioner:
                 for arr, val in (
                     (tot_h, h[v]),
                     (tot_a, a[v]),
-                    (sx, a[v] * xy[v, 0]),
-                    (sy, a[v] * xy[v, 1]),
+                    (sx, a[v] * xy[v][0]),
+                    (sy, a[v] * xy[v][1]),
                     (sq_r, sq[v]),
                 ):
                     arr[r] -= val
@@ -1281,10 +1285,13 @@ class _Shifter:
 
     def __init__(self, units: _Units, label: np.ndarray, lo: float, hi: float):
         self.units, self.label, self.lo, self.hi = units, label, lo, hi
-        self.h = units.households.astype(float)
+        h = units.households.astype(float)
         self.cost = (units.unit >= 0).astype(np.int64)  # a cell without a unit moves nothing
         n_lab = int(label.max()) + 1
-        self.total = np.bincount(label, weights=self.h, minlength=n_lab)
+        # plain floats and ints: :meth:`_best` does scalar arithmetic on them in a loop
+        self.total: list[float] = np.bincount(label, weights=h, minlength=n_lab).tolist()
+        self.h: list[float] = h.tolist()
+        self.costs: list[int] = self.cost.tolist()
         self.members = [set(rows.tolist()) for rows in _rows_by(label, n_lab)]
 
     def _penalty(self, value: float) -> float:
@@ -1321,13 +1328,15 @@ class _Shifter:
         best: tuple[tuple[float, int, float, float], int, int] | None = None
         seen: set[tuple[int, int]] = set()
         centres: dict[int, np.ndarray] = {}
+        pen_t_old = _penalty(t_old, lo, hi)
         for u in sorted(self.members[t]):
             # too small: t takes a neighbouring cell w from its label; too large: t gives u to
             # a neighbouring cell's label or to a block beside u
+            around = nbrs[u].tolist()
             if small:
-                options = [(w, int(label[w])) for w in nbrs[u].tolist()]
+                options = [(w, int(label[w])) for w in around]
             else:
-                options = [(u, int(label[w])) for w in nbrs[u].tolist()]
+                options = [(u, int(label[w])) for w in around]
                 options += [(u, n) for n in blocks.get(u, ())]
             for v, other in options:
                 if other == t:
@@ -1340,17 +1349,13 @@ class _Shifter:
                 t_new = t_old + h if small else t_old - h
                 o_old = total[other]
                 o_new = o_old - h if small else o_old + h
-                if not (self._penalty(t_new) < self._penalty(t_old) - 1e-9):
+                pen_t_new = _penalty(t_new, lo, hi)
+                if not (pen_t_new < pen_t_old - 1e-9):
                     continue
                 if not (_within(t_old, t_new, lo, hi) and _within(o_old, o_new, lo, hi)):
                     continue
-                gain = (
-                    self._penalty(t_old)
-                    - self._penalty(t_new)
-                    + self._penalty(o_old)
-                    - self._penalty(o_new)
-                )
-                added = int(self.cost[v]) * (int(home[v] != to) - int(home[v] != frm))
+                gain = pen_t_old - pen_t_new + _penalty(o_old, lo, hi) - _penalty(o_new, lo, hi)
+                added = self.costs[v] * (int(home[v] != to) - int(home[v] != frm))
                 if to not in centres:
                     centres[to] = self._centre(to)
                 distance = float(((self.units.xy[v] - centres[to]) ** 2).sum())
@@ -1378,7 +1383,7 @@ class _Shifter:
                 break
             v, to = step
             frm = int(self.label[v])
-            moved += int(self.cost[v]) * (int(home[v] != to) - int(home[v] != frm))
+            moved += self.costs[v] * (int(home[v] != to) - int(home[v] != frm))
             if moved > max_moved:
                 break
             self._move(v, to)
