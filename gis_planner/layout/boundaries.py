@@ -553,13 +553,15 @@ class _Partitioner:
         region = np.full(n, -1, np.int64)
         total = np.zeros(k)
         heap: list[tuple[float, int, int]] = []
-        centres = self.xy[seeds]
+        xy = self.xy.tolist()  # plain floats: one distance per push (the same doubles)
+        centres = self.xy[seeds].tolist()
 
         def push(v: int, r: int) -> None:
+            cx, cy = centres[r]
             for w in self.nbrs[v].tolist():
                 if region[w] < 0:
-                    d = float(((self.xy[w] - centres[r]) ** 2).sum())
-                    heapq.heappush(heap, (d, w, r))
+                    dx, dy = xy[w][0] - cx, xy[w][1] - cy
+                    heapq.heappush(heap, (dx * dx + dy * dy, w, r))
 
         for r, s in enumerate(seeds.tolist()):
             region[s] = r
