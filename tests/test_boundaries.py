@@ -523,6 +523,49 @@ def test_cells_union_falls_back_when_geos_rejects_the_coverage(monkeypatch):
     assert abs(merged.area - 2.0) < 1e-6 and calls["n"] == 3
 
 
+def test_R7_a_piece_that_smoothing_parts_from_its_community_is_taken_unsmoothed(monkeypatch):
+    """R7: every proposed community is contiguous. Community A (two 50 m × 100 m cells) gives
+    its east cell to B beside it. A smoothing that pulls the piece 0.5 m off B would leave B in
+    two parts (and A too): A's shares are then taken unsmoothed, and both are whole again."""
+    from shapely.geometry import box
+
+    from gis_planner.layout import boundaries
+
+    a, b = box(0, 0, 100, 100), box(100, 0, 200, 100)
+    units = boundaries._Units(
+        unit=np.array([0, 1, 2]),
+        community=np.array([0, 0, 1]),
+        geometry=np.array([box(0, 0, 50, 100), box(50, 0, 100, 100), b], dtype=object),
+        households=np.array([1, 1, 1]),
+        area=np.array([5000.0, 5000.0, 10000.0]),
+        xy=np.array([[25.0, 50.0], [75.0, 50.0], [150.0, 50.0]]),
+        anchor=np.full(3, None, dtype=object),
+        active=np.ones(3, bool),
+    )
+    label = np.array([0, 1, 1])  # the east cell of A goes to B
+    by_community = [np.array([0, 1]), np.array([2])]
+
+    def pulled_off(shares, tolerance_m):
+        return {0: shares[0], 1: box(50, 0, 99.5, 100)}
+
+    monkeypatch.setattr(boundaries, "_smooth", pulled_off)
+    labs, geoms = boundaries._polygons(
+        np.array([a, b], dtype=object), units, label, by_community, 10.0
+    )
+    assert labs == [0, 1]
+    assert list(shapely.get_num_geometries(geoms)) == [1, 1]
+    assert shapely.equals(geoms[0], box(0, 0, 50, 100))
+    assert shapely.equals(geoms[1], box(50, 0, 200, 100))
+
+    # a smoothing that parts nothing is kept: the new border moves 2 m west, A stays whole
+    monkeypatch.setattr(boundaries, "_smooth", lambda s, t: {0: s[0], 1: box(48, 0, 100, 100)})
+    labs, geoms = boundaries._polygons(
+        np.array([a, b], dtype=object), units, label, by_community, 10.0
+    )
+    assert shapely.equals(geoms[0], box(0, 0, 48, 100))
+    assert shapely.equals(geoms[1], box(48, 0, 200, 100))
+
+
 def _through_gcj02(geoms) -> np.ndarray:
     """EPSG:4549 → WGS84 → GCJ-02 → (as load_layers does) WGS84 → EPSG:4549."""
     import geopandas as gpd

@@ -1569,6 +1569,74 @@ def _smooth(shares: dict[int, shapely.Geometry], tolerance_m: float) -> dict[int
     return dict(zip(labs, smooth.tolist(), strict=True))
 
 
+def _shares(
+    polygon: shapely.Geometry, units: _Units, nodes: np.ndarray, label: np.ndarray
+) -> tuple[dict[int, shapely.Geometry], int]:
+    """The share of each label of one community divided among several: the union of its
+    cells, and for the largest (by its cells' area; returned too) the rest of the polygon
+    (its cells, usually most of them, are never united)."""
+    labs = sorted(set(label[nodes].tolist()))
+    groups = {x: np.flatnonzero(label[nodes] == x) for x in labs}
+    largest = max(labs, key=lambda x: (float(units.area[nodes[groups[x]]].sum()), -x))
+    others = [x for x in labs if x != largest]
+    unions = _union_groups(units.geometry[nodes], [groups[x] for x in others])
+    shares = dict(zip(others, _each(shapely.intersection, unions, polygon), strict=True))
+    shares[largest] = _rest(polygon, [shares[x] for x in others])
+    return shares, largest
+
+
+def _polygons(
+    com_geoms: np.ndarray,
+    units: _Units,
+    label: np.ndarray,
+    by_community: list[np.ndarray],
+    spacing_m: float,
+) -> tuple[list[int], np.ndarray]:
+    """The proposed communities' labels and polygons. A community kept whole gives its own
+    polygon; one divided among labels gives each its share, the new borders smoothed
+    (:func:`_smooth`). Smoothing can shrink the border through which a piece meets the rest
+    of its proposed community to a point: then that community's pieces are taken unsmoothed
+    from each community it draws on (and so are their other shares, to keep the tiling)."""
+    raw: dict[int, dict[int, shapely.Geometry]] = {}  # community → label → share
+    pieces: dict[int, dict[int, shapely.Geometry]] = {}  # label → community → piece
+    for c, nodes in enumerate(by_community):
+        labs = sorted(set(label[nodes].tolist())) if len(nodes) else [c]
+        if len(labs) == 1:  # kept whole: its own polygon, no overlay
+            pieces.setdefault(labs[0], {})[c] = com_geoms[c]
+            continue
+        raw[c], largest = _shares(com_geoms[c], units, nodes, label)
+        smoothed = dict(_smooth(raw[c], spacing_m))  # a new dict: raw[c] stays as it is
+        smoothed[largest] = _rest(com_geoms[c], [smoothed[x] for x in labs if x != largest])
+        for lab in labs:
+            pieces.setdefault(lab, {})[c] = smoothed[lab]
+    labs = sorted(pieces)
+
+    def united(lab: int) -> shapely.Geometry:
+        parts = list(pieces[lab].values())
+        return _union_pieces(parts) if len(parts) > 1 else _clean(parts[0])
+
+    polygons = {lab: united(lab) for lab in labs}
+    apart = [
+        lab
+        for lab in labs
+        if shapely.get_num_geometries(polygons[lab]) > 1 and any(c in raw for c in pieces[lab])
+    ]
+    for lab in apart:
+        if shapely.get_num_geometries(polygons[lab]) == 1:
+            continue  # mended by an earlier one
+        saved = {x: dict(pieces[x]) for c in pieces[lab] if c in raw for x in raw[c]}
+        for c in [c for c in pieces[lab] if c in raw]:
+            for x, share in raw[c].items():
+                pieces[x][c] = share
+        again = {x: united(x) for x in saved}
+        if shapely.get_num_geometries(again[lab]) < shapely.get_num_geometries(polygons[lab]):
+            polygons.update(again)
+        else:  # no better: keep the smoothed pieces
+            for x, kept in saved.items():
+                pieces[x] = kept
+    return labs, np.array([polygons[lab] for lab in labs], dtype=object)
+
+
 def _assemble(
     estates: gpd.GeoDataFrame,
     communities: gpd.GeoDataFrame,
@@ -1587,36 +1655,8 @@ def _assemble(
     com_geoms = communities.geometry.values
     com_ids = communities["community_id"].astype(str).to_numpy()
     spacing_m = float(rules.layout.tessellation_spacing_m)
-    pieces: dict[int, list] = {}
     by_community = _rows_by(units.community, len(communities))
-    for c in range(len(communities)):
-        nodes = by_community[c]
-        labs = sorted(set(label[nodes].tolist())) if len(nodes) else [c]
-        if len(labs) == 1:  # kept whole: its own polygon, no overlay
-            pieces.setdefault(labs[0], []).append(com_geoms[c])
-            continue
-        groups = {x: np.flatnonzero(label[nodes] == x) for x in labs}
-        # the largest share (by its cells' area) is the rest of the community: its cells,
-        # usually most of them, are never united
-        largest = max(labs, key=lambda x: (float(units.area[nodes[groups[x]]].sum()), -x))
-        others = [x for x in labs if x != largest]
-        unions = _union_groups(units.geometry[nodes], [groups[x] for x in others])
-        shares = dict(zip(others, _each(shapely.intersection, unions, com_geoms[c]), strict=True))
-        shares[largest] = _rest(com_geoms[c], [shares[x] for x in others])
-        shares = _smooth(shares, spacing_m)
-        shares[largest] = _rest(com_geoms[c], [shares[x] for x in others])
-        for lab in labs:
-            pieces.setdefault(lab, []).append(shares[lab])
-    labs = sorted(pieces)
-    # a union only where pieces come together (a merge, a share of a split or spread
-    # community): a community kept as it was keeps its own polygon
-    geoms = np.array(
-        [
-            _union_pieces(pieces[lab]) if len(pieces[lab]) > 1 else _clean(pieces[lab][0])
-            for lab in labs
-        ],
-        dtype=object,
-    )
+    labs, geoms = _polygons(com_geoms, units, label, by_community, spacing_m)
     by_label = _rows_by(label, max(labs) + 1)
     hh = pd.Series([int(units.households[by_label[lab]].sum()) for lab in labs])
     ids = pd.Series([meta[lab]["id"] for lab in labs], dtype=object)
