@@ -1518,6 +1518,8 @@ def _clean(geom: shapely.Geometry) -> shapely.Geometry:
     """Valid polygonal geometry without the slivers of floating-point noise (< 1 m²)."""
     if not shapely.is_valid(geom):
         geom = shapely.make_valid(geom)
+    if shapely.get_type_id(geom) == 3 and shapely.area(geom) >= _SLIVER_M2:
+        return geom  # one polygon, no sliver: what the general case below returns, sooner
     parts = shapely.get_parts(geom)
     parts = parts[np.isin(shapely.get_type_id(parts), (3, 6))]
     parts = shapely.get_parts(parts)
