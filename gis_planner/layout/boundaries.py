@@ -21,15 +21,20 @@ How
    area share of the households, as R1 counts them; a plan-year parcel clipped to the
    community holding most of it, as R2): every point of the community goes to the nearest unit
    outline (Voronoi cells of points sampled along the outlines every
-   ``tessellation_spacing_m``, dissolved per unit — a "morphological tessellation"). A
-   community without units is one empty cell. The cells tile the communities exactly, so
-   proposed communities (unions of cells) tile them too, with no gap and no overlap. Only
-   the communities out of range are cut at the start; a community in range is cut (each
-   community alone, so its cells do not depend on when) only when a merge first looks across
-   its border with one out of range — at scale most communities in range are never cut.
+   ``tessellation_spacing_m``, dissolved per unit — a "morphological tessellation": the
+   community cut along the Voronoi ridges between points of different units, read off one
+   Delaunay triangulation of its points). A community without units is one empty cell. The
+   cells tile the communities exactly, so proposed communities (unions of cells) tile them
+   too, with no gap and no overlap. Only the communities out of range are cut at the start;
+   a community in range is cut (each community alone, so its cells do not depend on when)
+   only when a merge first looks across its border with one out of range — at scale most
+   communities in range are never cut.
 2. **Neighbours.** Two estates are neighbours when their cells share at least
    ``neighbour_min_border_m`` of border (streets between estates do not break contiguity; a
    corner does not make it), unless the line between their centroids crosses a hard edge.
+   The border counted is that of one cell within ``_TOUCH_TOLERANCE_M`` of the other (cells of
+   two communities share no vertices); two cells of one community whose ridges already run
+   that long are neighbours without measuring it again.
 3. **Shift** (``shift_border_units``, on by default): each community out of range, the too
    large first (largest first), then the too small (smallest first), one unit at a time: the
    move between it and a neighbouring community that closes most of the gap (its own and the
@@ -108,6 +113,12 @@ log = logging.getLogger(__name__)
 _TOUCH_TOLERANCE_M = 0.5  # cells of neighbouring communities closer than this touch
 _SLIVER_M2 = 1.0  # polygon parts smaller than this are floating-point noise of the overlay
 _NEIGHBOUR_BLOCK = 5_000  # cells buffered at a time when measuring borders (memory, not policy)
+# Qhull first joggles the sample points (by a hair; the circumcentres are then taken from the
+# points themselves): without it the many cocircular points of straight outlines make it merge
+# facets, and it triangulates the benchmark layers' communities a third slower. Where the
+# joggle leaves a flat triangle between two units (collinear points along the hull), Qhull's
+# default options (None) are tried next.
+_QHULL_OPTIONS = ("QJ", None)
 
 
 # --------------------------------------------------------------------------- cells
@@ -233,7 +244,8 @@ def _samples(
     # puts points of one straight edge a hair off it, and GEOS's Voronoi then returns
     # overlapping cells; on the grid they are collinear again (and duplicates drop out)
     rounded = np.round(coords, 3)
-    _, first = np.unique(rounded, axis=0, return_index=True)
+    # one complex number a point: numpy sorts it as (x, y), faster than rows (axis=0)
+    _, first = np.unique(rounded[:, 0] + 1j * rounded[:, 1], return_index=True)
     first = np.sort(first)
     return rounded[first], owner[first]
 
@@ -255,30 +267,13 @@ def _separators(
     # is exact: the coordinates are on a 1 mm grid, within a factor 2 of the shift.
     shift = np.round(coords.mean(axis=0))
     local = coords - shift
-    try:
-        tri = Delaunay(local)
-    except QhullError:
+    for options in _QHULL_OPTIONS:
+        found = _ridges(local, owner, options)
+        if found is not None:
+            break
+    else:
         return None
-    if len(tri.coplanar):  # a point left out of the triangulation
-        return None
-    simplex, beside = tri.simplices, tri.neighbors
-    # edge k of triangle t: opposite its vertex k, shared with the triangle beside[t, k]
-    t = np.repeat(np.arange(len(simplex)), 3)
-    k = np.tile(np.arange(3), len(simplex))
-    p, q, other = simplex[t, (k + 1) % 3], simplex[t, (k + 2) % 3], beside[t, k]
-    keep = (owner[p] != owner[q]) & ((other > t) | (other < 0))  # each edge once
-    p, q, t, other = p[keep], q[keep], t[keep], other[keep]
-    # circumcentres of the triangles these ridges join
-    used = np.unique(np.r_[t, other[other >= 0]])
-    a = local[simplex[used, 0]]
-    ab, ac = local[simplex[used, 1]] - a, local[simplex[used, 2]] - a
-    ab2, ac2 = (ab**2).sum(axis=1), (ac**2).sum(axis=1)
-    det = 2 * (ab[:, 0] * ac[:, 1] - ab[:, 1] * ac[:, 0])
-    if (np.abs(det) <= 1e-12 * np.maximum(ab2, ac2)).any():  # a flat triangle: no centre
-        return None
-    centre = np.zeros((len(simplex), 2))
-    centre[used, 0] = a[:, 0] + (ac[:, 1] * ab2 - ab[:, 1] * ac2) / det
-    centre[used, 1] = a[:, 1] + (ab[:, 0] * ac2 - ac[:, 0] * ab2) / det
+    p, q, t, other, simplex, centre = found
     start, end = centre[t], centre[np.maximum(other, 0)]
     ray = other < 0
     if ray.any():
@@ -294,6 +289,40 @@ def _separators(
         end[ray] = origin + normal * (reach + 1.0)[:, None]
     segments = np.stack([start, end], axis=1) + shift
     return segments, owner[p], owner[q]
+
+
+def _ridges(
+    local: np.ndarray, owner: np.ndarray, options: str | None
+) -> tuple[np.ndarray, ...] | None:
+    """The Delaunay edges ``p``–``q`` between points of different owners (each once), the
+    triangle ``t`` and the triangle ``other`` (-1 on the convex hull) on either side, the
+    triangles, and the circumcentres; ``None`` when Qhull fails, leaves a point out, or one of
+    these triangles is flat (with a joggle, collinear points along the hull may give one)."""
+    try:
+        tri = Delaunay(local, qhull_options=options)
+    except QhullError:
+        return None
+    if len(tri.coplanar):  # a point left out of the triangulation
+        return None
+    simplex, beside = tri.simplices, tri.neighbors
+    # edge k of triangle t: opposite its vertex k, shared with the triangle beside[t, k]
+    t = np.repeat(np.arange(len(simplex)), 3)
+    k = np.tile(np.arange(3), len(simplex))
+    p, q, other = simplex[t, (k + 1) % 3], simplex[t, (k + 2) % 3], beside[t, k]
+    keep = (owner[p] != owner[q]) & ((other > t) | (other < 0))  # each edge once
+    p, q, t, other = p[keep], q[keep], t[keep], other[keep]
+    # circumcentres (of the triangles as given, not joggled) of the triangles these ridges join
+    used = np.unique(np.r_[t, other[other >= 0]])
+    a = local[simplex[used, 0]]
+    ab, ac = local[simplex[used, 1]] - a, local[simplex[used, 2]] - a
+    ab2, ac2 = (ab**2).sum(axis=1), (ac**2).sum(axis=1)
+    det = 2 * (ab[:, 0] * ac[:, 1] - ab[:, 1] * ac[:, 0])
+    if (np.abs(det) <= 1e-12 * np.maximum(ab2, ac2)).any():  # a flat triangle: no centre
+        return None
+    centre = np.zeros((len(simplex), 2))
+    centre[used, 0] = a[:, 0] + (ac[:, 1] * ab2 - ab[:, 1] * ac2) / det
+    centre[used, 1] = a[:, 1] + (ab[:, 0] * ac2 - ac[:, 0] * ab2) / det
+    return p, q, t, other, simplex, centre
 
 
 def _faces(
@@ -344,11 +373,12 @@ def _faces(
 
 def _pair_lengths(left: np.ndarray, right: np.ndarray, border: np.ndarray) -> _Borders:
     """The border length summed per pair of owners (``a < b``); pairs with none dropped."""
-    a, b = np.minimum(left, right), np.maximum(left, right)
     has = border > 0
-    pairs, at = np.unique(np.c_[a[has], b[has]], axis=0, return_inverse=True)
-    length = np.bincount(at.reshape(-1), weights=border[has], minlength=len(pairs))
-    return _Borders(pairs[:, 0].astype(np.int64), pairs[:, 1].astype(np.int64), length)
+    a, b = np.minimum(left, right)[has], np.maximum(left, right)[has]
+    width = int(b.max()) + 1 if len(b) else 1
+    pairs, at = np.unique(a * width + b, return_inverse=True)
+    length = np.bincount(at, weights=border[has], minlength=len(pairs))
+    return _Borders(pairs // width, pairs % width, length)
 
 
 def _member_cells(
@@ -440,8 +470,7 @@ def _build_units(
     rows_e: list[int] = []
     rows_c: list[int] = []
     rows_g: list[Any] = []
-    for c in range(len(communities)):
-        members = np.flatnonzero(home == c)
+    for c, members in enumerate(_rows_by(home, len(communities))):
         if len(members) == 0:  # one empty cell: the community's polygon
             rows_e.append(-1)
             rows_c.append(c)
@@ -491,8 +520,9 @@ def _activate(
     """Cut the communities ``coms`` into their cells (each community alone, so the cells are
     the same whenever it is done); returns the rows that became active."""
     new: list[np.ndarray] = []
+    rows_of = _rows_by(units.community, int(coms.max()) + 1 if len(coms) else 0)
     for c in coms.tolist():
-        rows = np.flatnonzero(units.community == c)
+        rows = rows_of[c]
         if units.active[rows].all():
             continue
         members = units.unit[rows]
@@ -548,11 +578,9 @@ def _neighbours(
     # in blocks of cells, so that their buffers (many vertices each) are never all held
     for start in range(0, len(geoms), _NEIGHBOUR_BLOCK):
         block = np.arange(start, min(start + _NEIGHBOUR_BLOCK, len(geoms)))
-        buffered = shapely.buffer(geoms[block], _TOUCH_TOLERANCE_M)
-        # the pairs whose border can be measured: cell i meets the buffer of cell j (a
-        # prepared intersects, much cheaper than a polygon-to-polygon distance); the others
-        # have no border within the tolerance
-        at, i = tree.query(buffered, predicate="intersects")
+        # the pairs whose border can be measured: cell i within the tolerance of cell j (GEOS
+        # prepares the block's cells); the others have no border within the tolerance
+        at, i = tree.query(geoms[block], predicate="dwithin", distance=_TOUCH_TOLERANCE_M)
         j = block[at]
         keep = (i < j) & (is_new[active[i]] | is_new[active[j]])
         if movable is not None:
@@ -562,10 +590,15 @@ def _neighbours(
         # two cells of one community sharing at least min_border_m (measured when it was cut)
         # are neighbours: the border within the tolerance is at least as long
         ok = np.isin(active[i] * n + active[j], sure)
-        # the others: the border of i within the tolerance of j
-        edges = shapely.boundary(geoms[i[~ok]])
-        border = shapely.length(robust_overlay(shapely.intersection, edges, buffered[at[~ok]]))
-        ok[~ok] = border >= min_border_m
+        # the others (mostly cells of two communities): the border of i within the tolerance
+        # of j, buffered only where needed
+        measure = np.flatnonzero(~ok)
+        buffered = np.full(len(block), None, dtype=object)
+        need = np.unique(at[measure])
+        buffered[need] = shapely.buffer(geoms[block[need]], _TOUCH_TOLERANCE_M)
+        edges = shapely.boundary(geoms[i[measure]])
+        border = shapely.length(robust_overlay(shapely.intersection, edges, buffered[at[measure]]))
+        ok[measure] = border >= min_border_m
         found_i.append(active[i])
         found_j.append(active[j])
         found_ok.append(ok)
