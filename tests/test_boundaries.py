@@ -690,3 +690,73 @@ def test_R7_shift_border_units_is_a_true_or_false_setting(rules):
     assert rules.layout.shift_border_units is True  # the rules file: on
     with pytest.raises(RulesError, match="shift_border_units"):
         rules.with_overrides({"layout": {"shift_border_units": 1}})
+
+
+def _mirrored_pair() -> tuple[shapely.Geometry, np.ndarray]:
+    """A 200 × 100 m community holding two 60 m square estates, mirror images of each other
+    about its middle line x = X0 + 100: every sample point of the east estate is farther from
+    any point west of that line than its mirror image in the west estate, so the cells are
+    the two halves (10,000 m² each) and share the 100 m middle line."""
+    community = shapely.box(X0, Y0, X0 + 200, Y0 + 100)
+    estates = np.array(
+        [
+            shapely.box(X0 + 20, Y0 + 20, X0 + 80, Y0 + 80),
+            shapely.box(X0 + 120, Y0 + 20, X0 + 180, Y0 + 80),
+        ],
+        dtype=object,
+    )
+    return community, estates
+
+
+def test_R7_cells_and_their_shared_border_come_from_the_voronoi_ridges(rules):
+    from gis_planner.layout import boundaries
+
+    community, estates = _mirrored_pair()
+    spacing = float(rules.layout.tessellation_spacing_m)
+    cells, borders = boundaries._cells_and_borders(community, estates, spacing)
+    assert np.allclose(shapely.area(cells), [10_000.0, 10_000.0], atol=1e-6)
+    west = shapely.box(X0, Y0, X0 + 100, Y0 + 100)
+    assert shapely.area(shapely.symmetric_difference(cells[0], west)) < 1e-6
+    assert borders is not None
+    assert borders.a.tolist() == [0] and borders.b.tolist() == [1]
+    assert borders.length.tolist() == pytest.approx([100.0], abs=1e-6)
+
+
+def test_R7_cells_fall_back_to_geos_voronoi_when_qhull_fails(rules, monkeypatch):
+    """The same cells from GEOS's Voronoi polygons when Qhull cannot triangulate; their
+    borders are then left to the neighbour step (None)."""
+    from scipy.spatial import QhullError
+
+    from gis_planner.layout import boundaries
+
+    def refuse(*args, **kwargs):
+        raise QhullError("QH6154 initial simplex is flat")
+
+    monkeypatch.setattr(boundaries, "Delaunay", refuse)
+    community, estates = _mirrored_pair()
+    cells, borders = boundaries._cells_and_borders(
+        community, estates, float(rules.layout.tessellation_spacing_m)
+    )
+    assert borders is None
+    assert np.allclose(shapely.area(cells), [10_000.0, 10_000.0], atol=1e-6)
+
+
+def test_R7_borders_measured_on_the_ridges_change_no_neighbour(demo_results):
+    """Neighbours (R7, ≥ neighbour_min_border_m of shared border) with the within-community
+    borders read off the ridges are those measured with buffers alone, on the demo."""
+    from gis_planner.layout import boundaries
+
+    data, results = demo_results
+    layout = data.rules.layout
+    given = boundaries._given_units(results.estates, data.communities, results.household_units)
+    every = np.ones(len(data.communities), bool)
+    units = boundaries._build_units(
+        given, data.communities, float(layout.tessellation_spacing_m), every
+    )
+    assert units.borders  # the Delaunay path ran
+    hard = np.zeros(0, dtype=object)
+    quick = boundaries._neighbours(units, hard, float(layout.neighbour_min_border_m))
+    units.borders = {}
+    measured = boundaries._neighbours(units, hard, float(layout.neighbour_min_border_m))
+    assert [a.tolist() for a in quick] == [a.tolist() for a in measured]
+    assert sum(len(a) for a in quick) > 0

@@ -21,15 +21,20 @@ How
    area share of the households, as R1 counts them; a plan-year parcel clipped to the
    community holding most of it, as R2): every point of the community goes to the nearest unit
    outline (Voronoi cells of points sampled along the outlines every
-   ``tessellation_spacing_m``, dissolved per unit — a "morphological tessellation"). A
-   community without units is one empty cell. The cells tile the communities exactly, so
-   proposed communities (unions of cells) tile them too, with no gap and no overlap. Only
-   the communities out of range are cut at the start; a community in range is cut (each
-   community alone, so its cells do not depend on when) only when a merge first looks across
-   its border with one out of range — at scale most communities in range are never cut.
+   ``tessellation_spacing_m``, dissolved per unit — a "morphological tessellation": the
+   community cut along the Voronoi ridges between points of different units, read off one
+   Delaunay triangulation of its points). A community without units is one empty cell. The
+   cells tile the communities exactly, so proposed communities (unions of cells) tile them
+   too, with no gap and no overlap. Only the communities out of range are cut at the start;
+   a community in range is cut (each community alone, so its cells do not depend on when)
+   only when a merge first looks across its border with one out of range — at scale most
+   communities in range are never cut.
 2. **Neighbours.** Two estates are neighbours when their cells share at least
    ``neighbour_min_border_m`` of border (streets between estates do not break contiguity; a
    corner does not make it), unless the line between their centroids crosses a hard edge.
+   The border counted is that of one cell within ``_TOUCH_TOLERANCE_M`` of the other (cells of
+   two communities share no vertices); two cells of one community whose ridges already run
+   that long are neighbours without measuring it again.
 3. **Shift** (``shift_border_units``, on by default): each community out of range, the too
    large first (largest first), then the too small (smallest first), one unit at a time: the
    move between it and a neighbouring community that closes most of the gap (its own and the
@@ -82,6 +87,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from scipy.spatial import Delaunay, KDTree, QhullError
 
 from gis_planner import budget
 from gis_planner import crs as crs_mod
@@ -107,6 +113,12 @@ log = logging.getLogger(__name__)
 _TOUCH_TOLERANCE_M = 0.5  # cells of neighbouring communities closer than this touch
 _SLIVER_M2 = 1.0  # polygon parts smaller than this are floating-point noise of the overlay
 _NEIGHBOUR_BLOCK = 5_000  # cells buffered at a time when measuring borders (memory, not policy)
+# Qhull first joggles the sample points (by a hair; the circumcentres are then taken from the
+# points themselves): without it the many cocircular points of straight outlines make it merge
+# facets, and it triangulates the benchmark layers' communities a third slower. Where the
+# joggle leaves a flat triangle between two units (collinear points along the hull), Qhull's
+# default options (None) are tried next.
+_QHULL_OPTIONS = ("QJ", None)
 
 
 # --------------------------------------------------------------------------- cells
@@ -165,30 +177,215 @@ def _union_groups(pieces: np.ndarray, groups: list[np.ndarray]) -> np.ndarray:
 
 def member_cells(polygon: shapely.Geometry, members: np.ndarray, spacing_m: float) -> np.ndarray:
     """Split ``polygon`` among estate geometries: each point to the nearest outline."""
+    return _cells_and_borders(polygon, members, spacing_m)[0]
+
+
+@dataclass
+class _Borders:
+    """The borders between the cells of one community: the pairs of members (``a < b``) whose
+    cells share a border inside the community polygon, and its length."""
+
+    a: np.ndarray
+    b: np.ndarray
+    length: np.ndarray
+
+
+def _cells_and_borders(
+    polygon: shapely.Geometry, members: np.ndarray, spacing_m: float
+) -> tuple[np.ndarray, _Borders | None]:
+    """:func:`member_cells`, and the length of the border shared by each pair of cells inside
+    ``polygon`` (``None`` where the cells came from the fallback below: not measured).
+
+    The cell of a member is the union of the Voronoi regions of its sample points, so its
+    border inside ``polygon`` is the set of Voronoi ridges between points of different members
+    (the separators): the polygon cut by the separators falls into faces, each inside the
+    regions of one member's points (the member of the sample point nearest to any point of
+    it). One Delaunay triangulation per community (scipy's Qhull) gives the ridges; GEOS only
+    nodes the few separators crossing the community boundary and polygonizes. Where Qhull or
+    the faces fail a check (degenerate points, noding), the cells are GEOS's Voronoi polygons
+    dissolved per member, as before."""
     shapely.prepare(polygon)  # many point-in-polygon tests against it below
     try:
-        return _member_cells(polygon, members, spacing_m)
+        coords, owner = _samples(polygon, members, spacing_m)
+        cells = np.full(len(members), None, dtype=object)
+        none = _Borders(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
+        if len(coords) == 0:
+            return cells, none
+        if len(np.unique(owner)) == 1 or len(coords) < 3:
+            cells[owner[0]] = polygon
+            return cells, none
+        found = _faces(polygon, coords, owner)
+        if found is not None:
+            faces, face_owner, borders = found
+            order = np.argsort(face_owner, kind="stable")
+            groups = np.split(order, np.flatnonzero(np.diff(face_owner[order])) + 1)
+            single = [g for g in groups if len(g) == 1]
+            several = [g for g in groups if len(g) > 1]
+            cells[[int(face_owner[g[0]]) for g in single]] = faces[[int(g[0]) for g in single]]
+            if several:  # a cell in pieces (faces of one member share no edge)
+                cells[[int(face_owner[g[0]]) for g in several]] = _union_groups(faces, several)
+            return cells, borders
+        return _member_cells(polygon, coords, owner, cells), None
     finally:
         shapely.destroy_prepared(polygon)
 
 
-def _member_cells(polygon: shapely.Geometry, members: np.ndarray, spacing_m: float) -> np.ndarray:
+def _samples(
+    polygon: shapely.Geometry, members: np.ndarray, spacing_m: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The points sampled every ``spacing_m`` along the members' outlines clipped to
+    ``polygon``, and the member of each (the first where outlines share a point)."""
     clipped = _clip(members, polygon)
     dense = shapely.segmentize(shapely.boundary(clipped), spacing_m)
     coords, owner = shapely.get_coordinates(dense, return_index=True)
-    cells = np.full(len(members), None, dtype=object)
     if len(coords) == 0:
-        return cells
+        return coords, owner
     # the sample points on a 1 mm grid: coordinate noise (~1e-9 m after a GCJ-02 conversion)
     # puts points of one straight edge a hair off it, and GEOS's Voronoi then returns
     # overlapping cells; on the grid they are collinear again (and duplicates drop out)
     rounded = np.round(coords, 3)
-    _, first = np.unique(rounded, axis=0, return_index=True)
+    # one complex number a point: numpy sorts it as (x, y), faster than rows (axis=0)
+    _, first = np.unique(rounded[:, 0] + 1j * rounded[:, 1], return_index=True)
     first = np.sort(first)
-    coords, owner = rounded[first], owner[first]
-    if len(np.unique(owner)) == 1 or len(coords) < 3:
-        cells[owner[0]] = polygon
-        return cells
+    return rounded[first], owner[first]
+
+
+def _separators(
+    coords: np.ndarray, owner: np.ndarray, box: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """The Voronoi ridges between sample points of different owners, as segments (k × 2 × 2),
+    with the owners on either side; a ridge going to infinity ends outside ``box``. ``None``
+    when Qhull fails or the triangulation is degenerate where it matters.
+
+    scipy's ``Voronoi`` costs about twice its ``Delaunay`` and GEOS's Voronoi builds a polygon
+    per point, so the ridges are read off the triangulation (a few numpy lines, written here):
+    the ridge of a Delaunay edge joins the circumcentres of the two triangles on either side;
+    on the convex hull it is a ray from the circumcentre, perpendicular to the edge, outwards.
+    """
+    # about the origin: Qhull lifts the points onto a paraboloid (x² + y²), and projected
+    # coordinates in the millions leave it too few digits (slow and degenerate). The shift
+    # is exact: the coordinates are on a 1 mm grid, within a factor 2 of the shift.
+    shift = np.round(coords.mean(axis=0))
+    local = coords - shift
+    for options in _QHULL_OPTIONS:
+        found = _ridges(local, owner, options)
+        if found is not None:
+            break
+    else:
+        return None
+    p, q, t, other, simplex, centre = found
+    start, end = centre[t], centre[np.maximum(other, 0)]
+    ray = other < 0
+    if ray.any():
+        lp, lq = local[p[ray]], local[q[ray]]
+        normal = np.c_[lq[:, 1] - lp[:, 1], lp[:, 0] - lq[:, 0]]
+        normal /= np.hypot(normal[:, 0], normal[:, 1])[:, None]
+        third = local[simplex[t[ray]]].sum(axis=1) - lp - lq  # the triangle's third vertex
+        normal *= -np.sign(((third - lp) * normal).sum(axis=1))[:, None]  # away from it
+        x0, y0, x1, y1 = box - np.r_[shift, shift]
+        corners = np.array([[x0, y0], [x0, y1], [x1, y0], [x1, y1]])
+        origin = start[ray]
+        reach = np.sqrt(((origin[:, None, :] - corners[None]) ** 2).sum(axis=-1)).max(axis=1)
+        end[ray] = origin + normal * (reach + 1.0)[:, None]
+    segments = np.stack([start, end], axis=1) + shift
+    return segments, owner[p], owner[q]
+
+
+def _ridges(
+    local: np.ndarray, owner: np.ndarray, options: str | None
+) -> tuple[np.ndarray, ...] | None:
+    """The Delaunay edges ``p``–``q`` between points of different owners (each once), the
+    triangle ``t`` and the triangle ``other`` (-1 on the convex hull) on either side, the
+    triangles, and the circumcentres; ``None`` when Qhull fails, leaves a point out, or one of
+    these triangles is flat (with a joggle, collinear points along the hull may give one)."""
+    try:
+        tri = Delaunay(local, qhull_options=options)
+    except QhullError:
+        return None
+    if len(tri.coplanar):  # a point left out of the triangulation
+        return None
+    simplex, beside = tri.simplices, tri.neighbors
+    # edge k of triangle t: opposite its vertex k, shared with the triangle beside[t, k]
+    t = np.repeat(np.arange(len(simplex)), 3)
+    k = np.tile(np.arange(3), len(simplex))
+    p, q, other = simplex[t, (k + 1) % 3], simplex[t, (k + 2) % 3], beside[t, k]
+    keep = (owner[p] != owner[q]) & ((other > t) | (other < 0))  # each edge once
+    p, q, t, other = p[keep], q[keep], t[keep], other[keep]
+    # circumcentres (of the triangles as given, not joggled) of the triangles these ridges join
+    used = np.unique(np.r_[t, other[other >= 0]])
+    a = local[simplex[used, 0]]
+    ab, ac = local[simplex[used, 1]] - a, local[simplex[used, 2]] - a
+    ab2, ac2 = (ab**2).sum(axis=1), (ac**2).sum(axis=1)
+    det = 2 * (ab[:, 0] * ac[:, 1] - ab[:, 1] * ac[:, 0])
+    if (np.abs(det) <= 1e-12 * np.maximum(ab2, ac2)).any():  # a flat triangle: no centre
+        return None
+    centre = np.zeros((len(simplex), 2))
+    centre[used, 0] = a[:, 0] + (ac[:, 1] * ab2 - ab[:, 1] * ac2) / det
+    centre[used, 1] = a[:, 1] + (ab[:, 0] * ac2 - ac[:, 0] * ab2) / det
+    return p, q, t, other, simplex, centre
+
+
+def _faces(
+    polygon: shapely.Geometry, coords: np.ndarray, owner: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, _Borders] | None:
+    """``polygon`` cut by the separators of :func:`_separators` into faces, the owner of each
+    face, and the borders; ``None`` where a check fails (the caller falls back to GEOS)."""
+    box = np.array(shapely.bounds(polygon))
+    box = np.r_[np.minimum(box[:2], coords.min(axis=0)), np.maximum(box[2:], coords.max(axis=0))]
+    found = _separators(coords, owner, box)
+    if found is None:
+        return None
+    segments, left, right = found
+    real = (segments[:, 0] != segments[:, 1]).any(axis=1)  # no zero-length ridge
+    segments, left, right = segments[real], left[real], right[real]
+    lines = shapely.linestrings(segments)
+    try:
+        inside = shapely.contains_properly(polygon, lines)
+        cross = ~inside & shapely.intersects(polygon, lines)
+        # the separators crossing the boundary, noded with it: one segment per edge, since
+        # polygonize joins lines at their ends only (and a separator inside may end on any
+        # vertex of a crossing one)
+        noded = shapely.get_parts(
+            shapely.union_all(np.r_[lines[cross], [shapely.boundary(polygon)]])
+        )
+        xy, line = shapely.get_coordinates(noded, return_index=True)
+        step = np.flatnonzero(line[1:] == line[:-1])
+        pieces = shapely.linestrings(np.stack([xy[step], xy[step + 1]], axis=1))
+        faces = shapely.get_parts(shapely.polygonize(np.r_[lines[inside], pieces]))
+        probe = shapely.point_on_surface(faces)
+        within = shapely.contains(polygon, probe)
+        faces, probe = faces[within], probe[within]
+        border = np.zeros(len(lines))
+        border[inside] = shapely.length(lines[inside])
+        border[cross] = shapely.length(shapely.intersection(lines[cross], polygon))
+    except shapely.errors.GEOSException:
+        return None
+    area = float(shapely.area(polygon))
+    if abs(float(shapely.area(faces).sum()) - area) > 1e-3 + 1e-9 * area:
+        return None  # a gap or an overlap: the separators were not noded
+    if not shapely.is_valid(faces).all():
+        return None
+    # a face lies in the Voronoi regions of one member's points (separators bound it): the
+    # sample point nearest to any point of it is that member's
+    _, nearest = KDTree(coords).query(shapely.get_coordinates(probe))
+    return faces, owner[nearest], _pair_lengths(left, right, border)
+
+
+def _pair_lengths(left: np.ndarray, right: np.ndarray, border: np.ndarray) -> _Borders:
+    """The border length summed per pair of owners (``a < b``); pairs with none dropped."""
+    has = border > 0
+    a, b = np.minimum(left, right)[has], np.maximum(left, right)[has]
+    width = int(b.max()) + 1 if len(b) else 1
+    pairs, at = np.unique(a * width + b, return_inverse=True)
+    length = np.bincount(at, weights=border[has], minlength=len(pairs))
+    return _Borders(pairs // width, pairs % width, length)
+
+
+def _member_cells(
+    polygon: shapely.Geometry, coords: np.ndarray, owner: np.ndarray, cells: np.ndarray
+) -> np.ndarray:
+    """The fallback of :func:`_cells_and_borders`: GEOS's Voronoi polygons of the sample
+    points, dissolved per member, clipped to ``polygon``."""
     voronoi = shapely.get_parts(
         shapely.voronoi_polygons(shapely.multipoints(coords), extend_to=polygon, ordered=True)
     )
@@ -255,6 +452,9 @@ class _Units:
     anchor: np.ndarray  # point used for hard-edge tests (estate centroid)
     active: np.ndarray  # has a cell (its community may change)
     neighbours: list[np.ndarray] = field(default_factory=list)
+    # per community cut by _cells_and_borders: the rows of its pairs of cells sharing a border
+    # inside it, and its length (a community cut by the fallback has none: measured later)
+    borders: dict[int, _Borders] = field(default_factory=dict)
 
 
 def _build_units(
@@ -270,8 +470,7 @@ def _build_units(
     rows_e: list[int] = []
     rows_c: list[int] = []
     rows_g: list[Any] = []
-    for c in range(len(communities)):
-        members = np.flatnonzero(home == c)
+    for c, members in enumerate(_rows_by(home, len(communities))):
         if len(members) == 0:  # one empty cell: the community's polygon
             rows_e.append(-1)
             rows_c.append(c)
@@ -321,17 +520,20 @@ def _activate(
     """Cut the communities ``coms`` into their cells (each community alone, so the cells are
     the same whenever it is done); returns the rows that became active."""
     new: list[np.ndarray] = []
+    rows_of = _rows_by(units.community, int(coms.max()) + 1 if len(coms) else 0)
     for c in coms.tolist():
-        rows = np.flatnonzero(units.community == c)
+        rows = rows_of[c]
         if units.active[rows].all():
             continue
         members = units.unit[rows]
         if len(rows) == 1 and members[0] >= 0:
             units.geometry[rows[0]] = com_geoms[c]
         elif members[0] >= 0:
-            cells = member_cells(com_geoms[c], given.geometry[members], spacing_m)
+            cells, borders = _cells_and_borders(com_geoms[c], given.geometry[members], spacing_m)
             # a unit without a cell (inside another's outline): an empty polygon
             units.geometry[rows] = [g if g is not None else shapely.Polygon() for g in cells]
+            if borders is not None:
+                units.borders[c] = _Borders(rows[borders.a], rows[borders.b], borders.length)
         units.active[rows] = True
         new.append(rows)
     if not new:
@@ -371,27 +573,35 @@ def _neighbours(
     is_new = np.ones(n, bool) if new is None else np.isin(np.arange(n), new)
     geoms = units.geometry[active]
     tree = shapely.STRtree(geoms)
+    sure = _bordering(units, min_border_m)
     found_i, found_j, found_ok = [], [], []
     # in blocks of cells, so that their buffers (many vertices each) are never all held
     for start in range(0, len(geoms), _NEIGHBOUR_BLOCK):
         block = np.arange(start, min(start + _NEIGHBOUR_BLOCK, len(geoms)))
-        buffered = shapely.buffer(geoms[block], _TOUCH_TOLERANCE_M)
-        # the pairs whose border can be measured: cell i meets the buffer of cell j (a
-        # prepared intersects, much cheaper than a polygon-to-polygon distance); the others
-        # have no border within the tolerance
-        at, i = tree.query(buffered, predicate="intersects")
+        # the pairs whose border can be measured: cell i within the tolerance of cell j (GEOS
+        # prepares the block's cells); the others have no border within the tolerance
+        at, i = tree.query(geoms[block], predicate="dwithin", distance=_TOUCH_TOLERANCE_M)
         j = block[at]
         keep = (i < j) & (is_new[active[i]] | is_new[active[j]])
         if movable is not None:
             ci, cj = units.community[active[i]], units.community[active[j]]
             keep &= (ci == cj) | movable[ci] | movable[cj]
         i, j, at = i[keep], j[keep], at[keep]
-        # the border of i within the tolerance of j
-        edges = shapely.boundary(geoms[i])
-        border = shapely.length(robust_overlay(shapely.intersection, edges, buffered[at]))
+        # two cells of one community sharing at least min_border_m (measured when it was cut)
+        # are neighbours: the border within the tolerance is at least as long
+        ok = np.isin(active[i] * n + active[j], sure)
+        # the others (mostly cells of two communities): the border of i within the tolerance
+        # of j, buffered only where needed
+        measure = np.flatnonzero(~ok)
+        buffered = np.full(len(block), None, dtype=object)
+        need = np.unique(at[measure])
+        buffered[need] = shapely.buffer(geoms[block[need]], _TOUCH_TOLERANCE_M)
+        edges = shapely.boundary(geoms[i[measure]])
+        border = shapely.length(robust_overlay(shapely.intersection, edges, buffered[at[measure]]))
+        ok[measure] = border >= min_border_m
         found_i.append(active[i])
         found_j.append(active[j])
-        found_ok.append(border >= min_border_m)
+        found_ok.append(ok)
     i = np.concatenate(found_i) if found_i else np.zeros(0, np.int64)
     j = np.concatenate(found_j) if found_j else np.zeros(0, np.int64)
     ok = np.concatenate(found_ok) if found_ok else np.zeros(0, bool)
@@ -437,6 +647,17 @@ def _neighbours(
     for v, x in lists.items():
         out[v] = np.array(sorted(x), dtype=np.int64)
     return out
+
+
+def _bordering(units: _Units, min_border_m: float) -> np.ndarray:
+    """The pairs of cells (``a * n + b``, rows ``a < b``) of one community whose shared border,
+    measured when it was cut (:func:`_cells_and_borders`), is at least ``min_border_m``."""
+    n = len(units.geometry)
+    keys = [
+        b.a[b.length >= min_border_m] * n + b.b[b.length >= min_border_m]
+        for b in units.borders.values()
+    ]
+    return np.concatenate(keys) if keys else np.zeros(0, np.int64)
 
 
 def _held(
