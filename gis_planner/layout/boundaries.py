@@ -480,7 +480,10 @@ def _build_units(
         rows_c.extend([c] * len(members))
         rows_g.extend([None] * len(members))
     unit = np.array(rows_e, dtype=np.int64)
-    geometry = np.array([g if g is not None else shapely.Polygon() for g in rows_g], dtype=object)
+    # empty polygons made in one call (a Python constructor per unit cost 1.4 s at province)
+    geometry = shapely.empty(len(rows_g), geom_type=shapely.GeometryType.POLYGON)
+    given_cell = np.flatnonzero([g is not None for g in rows_g])
+    geometry[given_cell] = [rows_g[k] for k in given_cell.tolist()]
     has_unit = unit >= 0
     hh = np.where(has_unit, given.households[np.maximum(unit, 0)], 0).astype(np.int64)
     community = np.array(rows_c, dtype=np.int64)
