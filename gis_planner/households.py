@@ -319,6 +319,9 @@ def _assigned(
     )
 
 
+_json_text = json.encoder.encode_basestring  # type: ignore[attr-defined]
+
+
 def _shares_json(
     pair_est: np.ndarray, pair_com: np.ndarray, com_ids: np.ndarray, share: np.ndarray, n_est: int
 ) -> np.ndarray:
@@ -332,7 +335,8 @@ def _shares_json(
     counts = np.bincount(pair_est, minlength=n_est)
     single = counts[pair_est] == 1
     whole = np.array(
-        ["{" + json.dumps(i, ensure_ascii=False) + ": 1.0}" for i in com_ids.tolist()],
+        # json.dumps(i, ensure_ascii=False) of a text is this function's (the C encoder)
+        ["{" + _json_text(i) + ": 1.0}" for i in com_ids.tolist()],
         dtype=object,
     )
     out[pair_est[single]] = whole[pair_com[single]]
