@@ -319,7 +319,7 @@ def _assigned(
     )
 
 
-_json_text = json.encoder.encode_basestring  # type: ignore[attr-defined]
+_json_text = json.encoder.encode_basestring
 
 
 def _shares_json(
