@@ -755,9 +755,10 @@ def screen_enclosure(
 
     # ---- ranking of the candidates: oldest first, then most households, then estate_id
     is_candidate = np.isin(status.astype(str), CANDIDATE_STATUSES)
-    rank = candidate_rank(
-        is_candidate, built_year, households, estates["estate_id"].astype(str).to_numpy()
-    )
+    # the codes as text only where they rank (the candidates): the others are never read
+    ids = np.full(n, "", dtype=object)
+    ids[is_candidate] = estates["estate_id"][is_candidate].astype(str).to_numpy(dtype=object)
+    rank = candidate_rank(is_candidate, built_year, households, ids)
 
     criteria = _Criteria(
         enclosure=enclosure,
@@ -1023,7 +1024,8 @@ def enclosure_counts(
     for col in by:
         keys[col] = pd.Series(_none_where(in_none, _texts(df, col)), dtype=object)
 
-    status = df["enclosure_status"].astype(str).to_numpy()
+    # the statuses as they are (texts, from screen_enclosure): compared, never shown
+    status = df["enclosure_status"].to_numpy(dtype=object)
     candidate = np.isin(status, CANDIDATE_STATUSES)
     households = np.nan_to_num(_numbers(df, "households"), nan=0.0)
     counts = pd.DataFrame(
