@@ -414,7 +414,7 @@ def household_units(
     )
     frame = pd.DataFrame(
         {
-            "unit_id": estates["estate_id"].astype(str).astype(object).to_numpy()[est_pos],
+            "unit_id": _as_text_objects(estates["estate_id"])[est_pos],
             "name": names,
             "source": "estate",
             "estate": estates.index.to_numpy(dtype=object)[est_pos],
@@ -430,6 +430,15 @@ def household_units(
     units = pd.concat(frames, ignore_index=True)
     units["households"] = units["households"].astype(np.int64)
     return gpd.GeoDataFrame(units, geometry="geometry", crs=communities.crs)
+
+
+def _as_text_objects(column: pd.Series) -> np.ndarray:
+    """``column.astype(str).astype(object).to_numpy()``; a column of text (objects) as it is,
+    without the round trip through pandas' string type."""
+    values = column.to_numpy(dtype=object)
+    if column.dtype == object and pd.api.types.infer_dtype(values, skipna=False) == "string":
+        return values
+    return column.astype(str).astype(object).to_numpy()
 
 
 def _polygonal(geoms: np.ndarray) -> np.ndarray:
