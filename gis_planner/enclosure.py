@@ -430,7 +430,7 @@ def _slot(
     return code, [make(int(i)) for i in first]
 
 
-def _reasons(c: _Criteria, *, rules: RuleSet) -> list[list[Message]]:
+def _reasons(c: _Criteria, *, rules: RuleSet) -> np.ndarray:
     """Every finding of every estate, the decisive ones first (R6 order).
 
     The findings of an estate are one entry per criterion (enclosure, planned roads,
@@ -443,7 +443,7 @@ def _reasons(c: _Criteria, *, rules: RuleSet) -> list[list[Message]]:
     r = rules.enclosure
     n = len(c.enclosure)
     if n == 0:
-        return []
+        return np.empty(0, dtype=object)
     eligible_text = Listing.of([Term(e) for e in r.eligible_enclosure])
     road_limit_m = float(r.road_crossing_min_length_m)
     part_min, supp_min = float(r.survey_participation_min), float(r.survey_support_min)
@@ -585,8 +585,12 @@ def _reasons(c: _Criteria, *, rules: RuleSet) -> list[list[Message]]:
     combination, first = _combine([code for code, _ in slots])
     lists = _assemble([(code[first], findings) for code, findings in slots], len(first))
     # estates with the same findings share one list: a new list per estate would cost more
-    # (Python's garbage collector walks every new container) than the findings themselves
-    return [lists[k] for k in combination.tolist()]
+    # (Python's garbage collector walks every new container) than the findings themselves;
+    # taken by numpy from an array of the lists (an object array: one per estate)
+    table = np.empty(len(lists), dtype=object)
+    for k, found in enumerate(lists):
+        table[k] = found
+    return table[combination]
 
 
 def _assemble(
@@ -751,9 +755,10 @@ def screen_enclosure(
 
     # ---- ranking of the candidates: oldest first, then most households, then estate_id
     is_candidate = np.isin(status.astype(str), CANDIDATE_STATUSES)
-    rank = candidate_rank(
-        is_candidate, built_year, households, estates["estate_id"].astype(str).to_numpy()
-    )
+    # the codes as text only where they rank (the candidates): the others are never read
+    ids = np.full(n, "", dtype=object)
+    ids[is_candidate] = estates["estate_id"][is_candidate].astype(str).to_numpy(dtype=object)
+    rank = candidate_rank(is_candidate, built_year, households, ids)
 
     criteria = _Criteria(
         enclosure=enclosure,
@@ -902,10 +907,18 @@ def enclosure_list(estates_screened: pd.DataFrame | gpd.GeoDataFrame) -> pd.Data
     names = _texts(df, "community_name")
     community = _none_where(in_none, np.where(pd.isna(names), ids, names))  # name, else code
     street = _none_where(in_none, _texts(df, "street"))
-    reasons = [  # the estates' lists as they are (they are not changed)
-        v if isinstance(v, list) else list(v) if isinstance(v, tuple) else [] if v is None else [v]
-        for v in df["enclosure_reasons"].to_numpy()
-    ]
+    reasons = df["enclosure_reasons"].to_numpy(dtype=object).copy()
+    if set(map(type, reasons)) - {list}:  # the estates' lists as they are (not changed)
+        reasons = [
+            v
+            if isinstance(v, list)
+            else list(v)
+            if isinstance(v, tuple)
+            else []
+            if v is None
+            else [v]
+            for v in reasons
+        ]
 
     def whole(values: np.ndarray) -> pd.arrays.IntegerArray:
         return pd.array(
@@ -1011,7 +1024,8 @@ def enclosure_counts(
     for col in by:
         keys[col] = pd.Series(_none_where(in_none, _texts(df, col)), dtype=object)
 
-    status = df["enclosure_status"].astype(str).to_numpy()
+    # the statuses as they are (texts, from screen_enclosure): compared, never shown
+    status = df["enclosure_status"].to_numpy(dtype=object)
     candidate = np.isin(status, CANDIDATE_STATUSES)
     households = np.nan_to_num(_numbers(df, "households"), nan=0.0)
     counts = pd.DataFrame(

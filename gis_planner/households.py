@@ -95,6 +95,24 @@ class Allocation:
     pieces: np.ndarray | None = None
 
 
+def pair_order(major: np.ndarray, minor: np.ndarray) -> np.ndarray:
+    """``np.lexsort((minor, major))`` of two arrays of positions: the order by ``major``,
+    then ``minor``, ties kept in place — as one stable argsort of the combined key (many
+    times faster than ``lexsort`` on the nearly sorted pairs of an allocation).
+
+    >>> pair_order(np.array([1, 0, 1, 0]), np.array([0, 2, 0, 1])).tolist()
+    [3, 1, 0, 2]
+    """
+    major = np.asarray(major, dtype=np.int64)
+    minor = np.asarray(minor, dtype=np.int64)
+    if len(major) == 0 or major.min() < 0 or minor.min() < 0:
+        return np.lexsort((minor, major))
+    span = int(minor.max()) + 1
+    if int(major.max()) >= 2**62 // span:  # the key would overflow
+        return np.lexsort((minor, major))
+    return np.argsort(major * span + minor, kind="stable")
+
+
 def apportion(totals: np.ndarray, groups: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Split whole ``totals`` (one per group) into whole parts by ``weights``.
 
@@ -114,11 +132,15 @@ def apportion(totals: np.ndarray, groups: np.ndarray, weights: np.ndarray) -> np
     parts = np.floor(quotas + 1e-9).astype(np.int64)
     left = totals - np.bincount(groups, weights=parts, minlength=len(totals)).astype(np.int64)
     remainder = quotas - parts
-    # order within each group by remainder (largest first), ties by position (stable)
-    order = np.lexsort((np.arange(len(groups)), -remainder, groups))
-    rank = np.empty(len(groups), dtype=np.int64)
-    starts = np.searchsorted(groups[order], groups[order], side="left")
-    rank[order] = np.arange(len(groups)) - starts
+    # order within each group by remainder (largest first), ties by position (stable); a
+    # group of one part (an estate in one community: nearly all) has rank 0
+    rank = np.zeros(len(groups), dtype=np.int64)
+    many = np.flatnonzero(np.bincount(groups, minlength=len(totals))[groups] > 1)
+    if len(many):
+        g = groups[many]
+        order = np.lexsort((many, -remainder[many], g))
+        starts = np.searchsorted(g[order], g[order], side="left")
+        rank[many[order]] = np.arange(len(many)) - starts
     parts += (rank < left[groups]).astype(np.int64)
     return parts
 
@@ -165,7 +187,7 @@ def allocate_households(
     # community once (the prepared polygon answers fast), where "estate within community"
     # would prepare each small estate — the same pairs, in about half the time.
     c_within, e_within = shapely.STRtree(est_geoms).query(com_geoms, predicate="contains")
-    by_estate = np.lexsort((c_within, e_within))
+    by_estate = pair_order(e_within, c_within)
     w_est, w_com = e_within[by_estate], c_within[by_estate]
     within_count = np.bincount(w_est, minlength=n_est)
     simple = within_count == 1
@@ -207,7 +229,7 @@ def allocate_households(
         pair_est, pair_com, share, pair_geom = _assigned(
             estates, communities, assignments, pair_est, pair_com, share, pair_geom
         )
-    order = np.lexsort((pair_com, pair_est))
+    order = pair_order(pair_est, pair_com)
     pair_est, pair_com, share = pair_est[order], pair_com[order], share[order]
     if pair_geom is not None:
         pair_geom = pair_geom[order]
@@ -216,8 +238,11 @@ def allocate_households(
     assigned = np.bincount(pair_est, weights=parts, minlength=n_est).astype(np.int64)
     # the community with the largest share (ties: the first by community order)
     best = np.full(n_est, -1, dtype=np.int64)
-    if len(pair_est):
-        by_share = np.lexsort((pair_com, -share, pair_est))
+    one = np.bincount(pair_est, minlength=n_est)[pair_est] == 1
+    best[pair_est[one]] = pair_com[one]  # an estate in one community: that community
+    many = np.flatnonzero(~one)
+    if len(many):
+        by_share = many[np.lexsort((pair_com[many], -share[many], pair_est[many]))]
         first = np.ones(len(by_share), dtype=bool)
         first[1:] = pair_est[by_share][1:] != pair_est[by_share][:-1]
         best[pair_est[by_share][first]] = pair_com[by_share][first]
@@ -294,6 +319,9 @@ def _assigned(
     )
 
 
+_json_text = json.encoder.encode_basestring
+
+
 def _shares_json(
     pair_est: np.ndarray, pair_com: np.ndarray, com_ids: np.ndarray, share: np.ndarray, n_est: int
 ) -> np.ndarray:
@@ -307,7 +335,8 @@ def _shares_json(
     counts = np.bincount(pair_est, minlength=n_est)
     single = counts[pair_est] == 1
     whole = np.array(
-        ["{" + json.dumps(i, ensure_ascii=False) + ": 1.0}" for i in com_ids.tolist()],
+        # json.dumps(i, ensure_ascii=False) of a text is this function's (the C encoder)
+        ["{" + _json_text(i) + ": 1.0}" for i in com_ids.tolist()],
         dtype=object,
     )
     out[pair_est[single]] = whole[pair_com[single]]
@@ -365,7 +394,7 @@ def household_units(
     shares = allocation.shares
     est_pos = estates.index.get_indexer(shares["estate"])
     com_pos = communities.index.get_indexer(shares["community"])
-    order = np.lexsort((com_pos, est_pos))
+    order = pair_order(est_pos, com_pos)
     est_pos, com_pos = est_pos[order], com_pos[order]
     est_geoms = estates.geometry.values[est_pos]
     com_geoms = communities.geometry.values[com_pos]
@@ -385,7 +414,7 @@ def household_units(
     )
     frame = pd.DataFrame(
         {
-            "unit_id": estates["estate_id"].astype(str).astype(object).to_numpy()[est_pos],
+            "unit_id": _as_text_objects(estates["estate_id"])[est_pos],
             "name": names,
             "source": "estate",
             "estate": estates.index.to_numpy(dtype=object)[est_pos],
@@ -401,6 +430,15 @@ def household_units(
     units = pd.concat(frames, ignore_index=True)
     units["households"] = units["households"].astype(np.int64)
     return gpd.GeoDataFrame(units, geometry="geometry", crs=communities.crs)
+
+
+def _as_text_objects(column: pd.Series) -> np.ndarray:
+    """``column.astype(str).astype(object).to_numpy()``; a column of text (objects) as it is,
+    without the round trip through pandas' string type."""
+    values = column.to_numpy(dtype=object)
+    if column.dtype == object and pd.api.types.infer_dtype(values, skipna=False) == "string":
+        return values
+    return column.astype(str).astype(object).to_numpy()
 
 
 def _polygonal(geoms: np.ndarray) -> np.ndarray:

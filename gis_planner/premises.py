@@ -46,15 +46,19 @@ def assign_premises(premises: gpd.GeoDataFrame, communities: gpd.GeoDataFrame) -
     check_working_crs(premises=premises, communities=communities)
     given = premises.get("community_id", pd.Series(None, index=premises.index, dtype=object))
     given = given.where(given.notna(), None)
-    points = premises.geometry.representative_point()
-    joined = gpd.sjoin(
-        gpd.GeoDataFrame(geometry=points, crs=premises.crs),
-        communities[["community_id", "geometry"]],
-        how="left",
-        predicate="intersects",
+    geoms = np.asarray(premises.geometry.values)
+    if not bool((shapely.get_type_id(geoms) == 0).all()):  # a point is its own
+        geoms = np.asarray(premises.geometry.representative_point().values)
+    # the first community the tree finds holding each point: what geopandas' left sjoin
+    # (predicate "intersects", the first of each premises' rows) gives, without its frames
+    com_ids = communities["community_id"].to_numpy()
+    point, com = shapely.STRtree(np.asarray(communities.geometry.values)).query(
+        geoms, predicate="intersects"
     )
-    located = joined[~joined.index.duplicated(keep="first")]["community_id"]
-    located = located.reindex(premises.index)
+    found, first = np.unique(point, return_index=True)
+    located_values = np.full(len(premises), np.nan, dtype=object)
+    located_values[found] = com_ids[com[first]]
+    located = pd.Series(located_values, index=premises.index, dtype=object)
     community_id = given.where(given.notna(), located).astype(object)
     community_id = community_id.where(community_id.notna(), None)
     assigned_by = pd.Series(

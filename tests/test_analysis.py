@@ -239,3 +239,40 @@ def test_R7_a_county_whose_estates_all_lie_outside_its_communities_runs_without_
     assert communities["households"].sum() == 0
     estates = gpd.read_file(out / "estates.geojson")
     assert estates["community_id"].isna().all() and estates["households"].sum() == 200
+
+
+def test_centroid_xy_is_geos_centroid_to_the_bit():
+    """R7 reach is measured from each estate's centroid: the numpy centroids of
+    ``centroid_xy`` are GEOS's own floats (rings of either orientation and any length, far
+    from the origin as in EPSG:4549), and holes, multipolygons, empty and missing
+    geometries go to GEOS."""
+    import numpy as np
+    import shapely
+
+    from gis_planner.layout.scale import centroid_xy
+
+    rng = np.random.default_rng(12)
+    polygons = []
+    for k in range(2000):
+        n = 3 + k % 9
+        angles = np.sort(rng.uniform(0, 2 * np.pi, n))
+        radius = rng.uniform(5, 200, n)
+        x = 497_000 + rng.uniform(-3e4, 3e4) + radius * np.cos(angles)
+        y = 3_380_000 + rng.uniform(-3e4, 3e4) + radius * np.sin(angles)
+        ring = np.column_stack([x, y])
+        polygons.append(shapely.Polygon(ring if k % 2 else ring[::-1]))
+    box = shapely.box(497_000, 3_380_000, 497_100, 3_380_080)
+    others = [
+        box.difference(shapely.box(497_010, 3_380_010, 497_020, 3_380_020)),  # a hole
+        shapely.MultiPolygon([box, shapely.box(497_200, 3_380_000, 497_250, 3_380_010)]),
+        shapely.Polygon(),
+        None,
+        shapely.Polygon([(0, 0), (1, 1), (2, 2), (0, 0)]),  # no area: GEOS's line centroid
+    ]
+    geoms = np.array(polygons + others, dtype=object)
+    expected = np.full((len(geoms), 2), np.nan)
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    expected[present] = shapely.get_coordinates(shapely.centroid(geoms[present]))
+    got = centroid_xy(geoms)
+    assert np.array_equal(got, expected, equal_nan=True)
+    assert np.isnan(got[-3:-1]).all()  # empty and missing: no point

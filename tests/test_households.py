@@ -114,3 +114,28 @@ def test_R1_household_units_reuse_the_allocations_parts_exactly():
     units = household_units(estates, communities, moved)
     assert units["households"].tolist() == [100, 50]
     assert units.geometry.iloc[1].equals_exact(square(940, 100), 0)
+
+
+def test_apportion_and_pair_order_match_the_plain_sorts():
+    """R1 straddling split (largest remainder): the ranks found only within groups of
+    several parts, and the pair order of one combined key, are those of the full
+    ``np.lexsort`` (random groups, ties of remainders included)."""
+    import numpy as np
+
+    from gis_planner.households import apportion, pair_order
+
+    rng = np.random.default_rng(7)
+    groups = np.sort(rng.integers(0, 300, 1000))
+    totals = rng.integers(0, 50, 300)
+    weights = rng.choice([0.25, 0.5, 1 / 3, 0.1], len(groups))
+    weights /= np.bincount(groups, weights=weights, minlength=300)[groups]
+    quotas = totals[groups] * weights
+    parts = np.floor(quotas + 1e-9).astype(np.int64)
+    left = totals - np.bincount(groups, weights=parts, minlength=300).astype(np.int64)
+    order = np.lexsort((np.arange(len(groups)), -(quotas - parts), groups))
+    rank = np.empty(len(groups), dtype=np.int64)
+    rank[order] = np.arange(len(groups)) - np.searchsorted(groups[order], groups[order])
+    expected = parts + (rank < left[groups])
+    assert apportion(totals, groups, weights).tolist() == expected.tolist()
+    major, minor = rng.integers(0, 50, 2000), rng.integers(0, 40, 2000)
+    assert pair_order(major, minor).tolist() == np.lexsort((minor, major)).tolist()

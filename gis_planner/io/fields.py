@@ -293,23 +293,26 @@ def strip_control(
     return gdf, changed
 
 
-def is_blank(series: pd.Series) -> pd.Series:
+def is_blank(series: pd.Series, text: pd.Series | None = None) -> pd.Series:
     """Missing values, and text that only says so (:data:`NULL_WORDS`: '', '<NA>', 'nan' …).
+    ``text``: ``as_text(series)`` when the caller has it already.
 
     >>> is_blank(pd.Series(["", "<NA>", "x", None, "nan"])).tolist()
     [True, True, False, True, True]
     """
     if pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype):
         return series.isna()
-    text = as_text(series)
+    if text is None:
+        text = as_text(series)
     return (series.isna() | text.str.lower().isin(NULL_WORDS)).fillna(True).astype(bool)
 
 
 def lookup_values(
-    series: pd.Series, table: dict[str, Any], blank: pd.Series
+    series: pd.Series, table: dict[str, Any], blank: pd.Series, text: pd.Series | None = None
 ) -> tuple[pd.Series, pd.Series]:
-    """Map values through ``table`` (keys lower-case); returns (values, unknown mask)."""
-    keys = as_text(series).str.lower()
+    """Map values through ``table`` (keys lower-case); returns (values, unknown mask).
+    ``text``: ``as_text(series)`` when the caller has it already."""
+    keys = (as_text(series) if text is None else text).str.lower()
     # each distinct key looked up once (a column holds a few words in 100,000 rows)
     codes, uniques = pd.factorize(keys)
     found = np.array([table.get(k, np.nan) for k in uniques] + [np.nan], dtype=object)
@@ -329,6 +332,7 @@ class _Column:
     rows: pd.Series  # row labels (:func:`row_ids`)
     source: str
     problems: ProblemList
+    text: pd.Series | None = None  # as_text(raw), when the column is not numbers or yes/no
 
     def error(self, code: str, bad: pd.Series | None = None, **values: Any) -> None:
         """Report ``code`` naming the field and, when ``bad`` is given, those rows with
@@ -373,7 +377,14 @@ def coerce(
             msg("field_from_column", field=f.name, column=column) if column != f.name else f.name
         )
         raw = gdf[f.name]
-        col = _Column(f, shown, raw, is_blank(raw), rows, source, problems)
+        # the column as text once, for the blank test and the text and word fields (a
+        # number or yes/no column needs none)
+        text = (
+            None
+            if pd.api.types.is_numeric_dtype(raw.dtype) or pd.api.types.is_bool_dtype(raw.dtype)
+            else as_text(raw)
+        )
+        col = _Column(f, shown, raw, is_blank(raw, text), rows, source, problems, text)
         if f.required and col.blank.any() and f.name not in filled_later:
             problems.error(
                 source,
@@ -406,7 +417,8 @@ def _coerce_column(col: _Column, earliest_year: int, plausibility: dict[str, Any
     """The values of one field as its kind (bad values missing, and reported)."""
     kind = col.field.kind
     if kind == "text":
-        return as_text(col.raw).astype(object).where(~col.blank, None)
+        text = as_text(col.raw) if col.text is None else col.text
+        return text.astype(object).where(~col.blank, None)
     if kind in NUMERIC_KINDS:
         return _numeric(col, earliest_year, plausibility)
     if kind == "share":
@@ -482,7 +494,7 @@ def _boolean(col: _Column) -> pd.Series:
         bad = ~blank & ~raw.isin([0, 1])
         converted = (raw == 1).astype(object).where(~blank & ~bad, None)
     else:
-        converted, bad = lookup_values(raw, schema.BOOL, blank)
+        converted, bad = lookup_values(raw, schema.BOOL, blank, col.text)
     if bad.any():
         col.error("bad_bool", bad)
     return converted.astype("boolean")
@@ -494,7 +506,7 @@ def _enumeration(col: _Column) -> pd.Series:
     f = col.field
     table = {k.lower(): v for k, v in f.values.items()}
     table.update({c.lower(): c for c in f.choices})
-    converted, bad = lookup_values(col.raw, table, col.blank)
+    converted, bad = lookup_values(col.raw, table, col.blank, col.text)
     if bad.any():
         zh_for: dict[str, str] = {}
         for zh, en in f.values.items():

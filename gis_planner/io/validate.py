@@ -130,9 +130,11 @@ def polygonal(geom: shapely.Geometry) -> shapely.Geometry:
 
 def nonfinite(gdf: gpd.GeoDataFrame) -> pd.Series:
     """Features with a NaN or infinite x or y (a geometry no CRS can place)."""
-    coords, index = shapely.get_coordinates(gdf.geometry.values, return_index=True)
+    geoms = gdf.geometry.values
     bad = np.zeros(len(gdf), dtype=bool)
-    if len(coords):
+    coords = shapely.get_coordinates(geoms)
+    if len(coords) and not np.isfinite(coords).all():  # the rows only when some are bad
+        coords, index = shapely.get_coordinates(geoms, return_index=True)
         bad[np.unique(index[~np.isfinite(coords).all(axis=1)])] = True
     return pd.Series(bad, index=gdf.index)
 

@@ -103,36 +103,108 @@ def estate_origins(estates: gpd.GeoDataFrame, *, rules: RuleSet) -> np.ndarray:
     return estates.geometry.values  # "edge": from the nearest point of the estate
 
 
+def centroid_xy(geoms: np.ndarray) -> np.ndarray:
+    """The coordinates of ``shapely.centroid(geoms)``, NaN for a missing or empty geometry —
+    without making a Point per geometry (at 100,000 estates most of the centroid's time).
+
+    A polygon without holes (an estate, nearly always) is done in numpy with GEOS's own
+    arithmetic (``algorithm::Centroid``: triangles fanned from the ring's first vertex, each
+    ``area2 · (p0 + p1 + p2)`` summed in ring order, the sum ``/ 3 / Σ area2``; the ring's
+    orientation flips the sign of both sums, which leaves the quotient unchanged), so each
+    coordinate is the very float GEOS gives; every other geometry, and a polygon of zero
+    area, is asked of GEOS. Hand-written: neither shapely nor geopandas gives centroids as
+    coordinates.
+
+    >>> from shapely.geometry import Polygon
+    >>> g = np.array([Polygon([(0, 0), (4, 0), (4, 3), (0, 3)]), None], dtype=object)
+    >>> centroid_xy(g).tolist()
+    [[2.0, 1.5], [nan, nan]]
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    out = np.full((len(geoms), 2), np.nan)
+    fast = shapely.get_type_id(geoms) == 3
+    fast[fast] = (shapely.get_num_interior_rings(geoms[fast]) == 0) & ~shapely.is_empty(geoms[fast])
+    pos = np.flatnonzero(fast)
+    if len(pos):
+        xy, which = shapely.get_coordinates(geoms[pos], return_index=True)
+        counts = np.bincount(which, minlength=len(pos))
+        starts = np.cumsum(counts) - counts
+        # each ring padded to the longest with its first vertex: padded triangles have area
+        # 0 exactly, and adding 0 to the sums changes no float
+        col = np.arange(int(counts.max()))[None, :]
+        take = np.where(col < counts[:, None], starts[:, None] + col, starts[:, None])
+        x, y = xy[take, 0], xy[take, 1]
+        x0, y0 = x[:, 0], y[:, 0]
+        cx, cy, area2 = np.zeros(len(pos)), np.zeros(len(pos)), np.zeros(len(pos))
+        for i in range(x.shape[1] - 1):
+            x1, y1, x2, y2 = x[:, i], y[:, i], x[:, i + 1], y[:, i + 1]
+            a2 = (x1 - x0) * (y2 - y0) - (x2 - x0) * (y1 - y0)
+            cx += a2 * (x0 + x1 + x2)
+            cy += a2 * (y0 + y1 + y2)
+            area2 += a2
+        good = area2 != 0
+        divisor = np.where(good, area2, 1.0)
+        out[pos[good], 0] = cx[good] / 3 / divisor[good]
+        out[pos[good], 1] = cy[good] / 3 / divisor[good]
+        fast[pos[~good]] = False
+    rest = np.flatnonzero(~fast)
+    if len(rest):
+        points = shapely.centroid(geoms[rest])
+        ok = ~(shapely.is_missing(points) | shapely.is_empty(points))
+        out[rest[ok]] = shapely.get_coordinates(points[ok])
+    return out
+
+
 def _nearest(
     origins: np.ndarray, premises: gpd.GeoDataFrame
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For each origin with a geometry: its position, the position of the nearest premises
     and the distance (GEOS's ``distance``), as ``STRtree.query_nearest`` gives them.
 
-    Points to points (centroids to premises, the common case) are matched with scipy's
-    k-d tree, several times faster at 100,000 estates; an origin whose two nearest premises
-    lie at the same distance (to 1e-9) is asked of GEOS's tree instead, so that a tie goes
-    to the premises GEOS picks, and every distance is GEOS's own.
+    ``origins`` are geometries, or point coordinates (an ``(n, 2)`` float array, NaN for no
+    point: :func:`centroid_xy`). Points to points (centroids to premises, the common case)
+    are matched with scipy's k-d tree, several times faster at 100,000 estates; an origin
+    whose two nearest premises lie at the same distance (to 1e-9) is asked of GEOS's tree
+    instead, so that a tie goes to the premises GEOS picks, and every distance is GEOS's own
+    (two points: ``sqrt(dx² + dy²)``, GEOS's ``Coordinate::distance``, in the same order).
     """
     targets = np.asarray(premises.geometry.values)
-    t_ok = ~(shapely.is_missing(targets) | shapely.is_empty(targets))
-    o_ok = ~(shapely.is_missing(origins) | shapely.is_empty(origins))
-    t_pos, src = np.flatnonzero(t_ok), np.flatnonzero(o_ok)
-    points = (shapely.get_type_id(targets[t_pos]) == 0).all() and len(t_pos) >= 2
-    points = points and (shapely.get_type_id(origins[src]) == 0).all()
-    t_xy = shapely.get_coordinates(targets[t_pos]) if points else np.empty((0, 2))
-    o_xy = shapely.get_coordinates(origins[src]) if points else np.empty((0, 2))
-    if not (points and np.isfinite(t_xy).all() and np.isfinite(o_xy).all()):
+    t_pos = np.flatnonzero(~(shapely.is_missing(targets) | shapely.is_empty(targets)))
+    t_xy = _point_xy(targets[t_pos]) if len(t_pos) >= 2 else None
+    geoms: np.ndarray | None = None
+    if origins.dtype != object:  # coordinates
+        src = np.flatnonzero(~np.isnan(origins).any(axis=1))
+        o_xy: np.ndarray | None = origins[src]
+        if not np.isfinite(origins[src]).all():
+            o_xy = None
+    else:
+        geoms = origins
+        src = np.flatnonzero(~(shapely.is_missing(origins) | shapely.is_empty(origins)))
+        o_xy = _point_xy(origins[src])
+    if t_xy is None or o_xy is None:
+        if geoms is None:
+            geoms = np.full(len(origins), None, dtype=object)
+            geoms[src] = shapely.points(origins[src])
         tree = shapely.STRtree(targets)
-        (src, dst), dist = tree.query_nearest(origins, return_distance=True, all_matches=False)
+        (src, dst), dist = tree.query_nearest(geoms, return_distance=True, all_matches=False)
         return src, dst, dist
     gap, nearest = KDTree(t_xy).query(o_xy, k=2)
     dst = t_pos[nearest[:, 0]]
     tied = gap[:, 1] - gap[:, 0] <= 1e-9 * np.maximum(gap[:, 1], 1.0)
     if tied.any():  # GEOS's tree only for the ties
-        which, to = shapely.STRtree(targets).query_nearest(origins[src[tied]], all_matches=False)
+        asked = shapely.points(o_xy[tied]) if geoms is None else geoms[src[tied]]
+        which, to = shapely.STRtree(targets).query_nearest(asked, all_matches=False)
         dst[np.flatnonzero(tied)[which]] = to
-    return src, dst, shapely.distance(origins[src], targets[dst])
+    d = o_xy - t_xy[np.searchsorted(t_pos, dst)]
+    return src, dst, np.sqrt(d[:, 0] * d[:, 0] + d[:, 1] * d[:, 1])
+
+
+def _point_xy(geoms: np.ndarray) -> np.ndarray | None:
+    """The coordinates of ``geoms`` when every one is a finite point, else None."""
+    if not bool((shapely.get_type_id(geoms) == 0).all()):
+        return None
+    xy = shapely.get_coordinates(geoms)
+    return xy if len(xy) == len(geoms) and bool(np.isfinite(xy).all()) else None
 
 
 def nearest_premises(
@@ -156,7 +228,12 @@ def nearest_premises(
     distance = np.full(n, np.nan)
     nearest_id = np.full(n, None, dtype=object)
     if premises is not None and len(premises) and n:
-        src, dst, dist = _nearest(np.asarray(estate_origins(estates, rules=rules)), premises)
+        origins = (
+            centroid_xy(estates.geometry.values)  # coordinates: no Point per estate
+            if rules.layout.distance_from == "centroid"
+            else np.asarray(estate_origins(estates, rules=rules))
+        )
+        src, dst, dist = _nearest(origins, premises)
         distance[src] = dist
         nearest_id[src] = premises["premises_id"].to_numpy()[dst]
     covered = np.where(np.isnan(distance), False, distance <= rules.layout.walking_distance_m)
