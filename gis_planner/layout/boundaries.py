@@ -217,8 +217,7 @@ def _cells_and_borders(
         found = _faces(polygon, coords, owner)
         if found is not None:
             faces, face_owner, borders = found
-            order = np.argsort(face_owner, kind="stable")
-            groups = np.split(order, np.flatnonzero(np.diff(face_owner[order])) + 1)
+            groups = _present(_rows_by(face_owner, len(members)))
             single = [g for g in groups if len(g) == 1]
             several = [g for g in groups if len(g) > 1]
             cells[[int(face_owner[g[0]]) for g in single]] = faces[[int(g[0]) for g in single]]
@@ -389,8 +388,7 @@ def _member_cells(
     voronoi = shapely.get_parts(
         shapely.voronoi_polygons(shapely.multipoints(coords), extend_to=polygon, ordered=True)
     )
-    order = np.argsort(owner, kind="stable")
-    groups = np.split(order, np.flatnonzero(np.diff(owner[order])) + 1)
+    groups = _present(_rows_by(owner, len(cells)))
     # Voronoi cells share their edges exactly: a coverage union is fast and exact
     cells[[int(owner[g[0]]) for g in groups]] = _union_groups(voronoi, groups)
     present = np.flatnonzero(pd.notna(cells))
@@ -624,18 +622,11 @@ def _neighbours(
             i, j, ok = _held(i, j, ok, lost[holder_i], new[holder_j])
     i, j = i[ok], j[ok]
     if len(hard) and len(i):
-        segments = shapely.linestrings(
-            np.stack(
-                [
-                    shapely.get_coordinates(units.anchor[i]),
-                    shapely.get_coordinates(units.anchor[j]),
-                ],
-                axis=1,
-            )
+        cut = _crossing(
+            shapely.STRtree(hard),
+            shapely.get_coordinates(units.anchor[i]),
+            shapely.get_coordinates(units.anchor[j]),
         )
-        crossing, _ = shapely.STRtree(hard).query(segments, predicate="intersects")
-        cut = np.zeros(len(i), bool)
-        cut[crossing] = True
         i, j = i[~cut], j[~cut]
     extend = new is not None and len(units.neighbours) == n
     touched = np.unique(np.r_[i, j]).tolist()
@@ -650,6 +641,15 @@ def _neighbours(
     for v, x in lists.items():
         out[v] = np.array(sorted(x), dtype=np.int64)
     return out
+
+
+def _crossing(hard_tree: shapely.STRtree, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Which of the lines ``start``–``end`` (coordinates, one row each) cross a hard edge."""
+    segments = shapely.linestrings(np.stack([start, end], axis=1))
+    crossing, _ = hard_tree.query(segments, predicate="intersects")
+    cut = np.zeros(len(start), bool)
+    cut[crossing] = True
+    return cut
 
 
 def _bordering(units: _Units, min_border_m: float) -> np.ndarray:
@@ -682,6 +682,11 @@ def _rows_by(label: np.ndarray, n: int) -> list[np.ndarray]:
     order = np.argsort(label, kind="stable")
     bounds = np.searchsorted(label[order], np.arange(n + 1))
     return [order[bounds[k] : bounds[k + 1]] for k in range(n)]
+
+
+def _present(rows: list[np.ndarray]) -> list[np.ndarray]:
+    """The groups of :func:`_rows_by` that hold rows."""
+    return [g for g in rows if len(g)]
 
 
 def _reached(start: int, inside: set[int], neighbours: list[np.ndarray]) -> set[int]:
@@ -814,20 +819,10 @@ class _Partitioner:
 
     # -- local search
     def _connected_without(self, region: np.ndarray, v: int) -> bool:
-        r = region[v]
-        rest = [u for u in np.flatnonzero(region == r).tolist() if u != v]
+        rest = [u for u in np.flatnonzero(region == region[v]).tolist() if u != v]
         if not rest:
             return False
-        target = set(rest)
-        seen = {rest[0]}
-        queue = deque([rest[0]])
-        while queue:
-            u = queue.popleft()
-            for w in self.nbrs[u].tolist():
-                if w in target and w not in seen:
-                    seen.add(w)
-                    queue.append(w)
-        return len(seen) == len(target)
+        return len(_reached(rest[0], set(rest), self.nbrs)) == len(rest)
 
     def _improve(self, region: np.ndarray, k: int) -> tuple[float, float]:
         sq_arr = self.a * (self.xy**2).sum(axis=1)
@@ -1490,11 +1485,7 @@ class _BlockNeighbours:
                 middle = shapely.get_coordinates(
                     shapely.line_interpolate_point(border, 0.5, normalized=True)
                 )
-                segments = shapely.linestrings(np.stack([start, 2 * middle - start], axis=1))
-                crossing, _ = self.hard_tree.query(segments, predicate="intersects")
-                keep = np.ones(len(hit), bool)
-                keep[crossing] = False
-                hit = hit[keep]
+                hit = hit[~_crossing(self.hard_tree, start, 2 * middle - start)]
             for v in mine[hit].tolist():
                 out.setdefault(v, []).append(n)
         return out
