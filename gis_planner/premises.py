@@ -29,6 +29,31 @@ from gis_planner.rules import RuleSet
 log = logging.getLogger(__name__)
 
 
+def located_in(geoms: np.ndarray, polygons: np.ndarray, ids: pd.Series | np.ndarray) -> np.ndarray:
+    """The id of the polygon holding each geometry's representative point (a point is its
+    own), None where none holds it; of several, the first the STRtree finds — what geopandas'
+    left ``sjoin`` (predicate "intersects", the first row of each) gives, without its frames.
+
+    >>> from shapely.geometry import Point, box
+    >>> located_in(
+    ...     np.array([Point(1, 1), Point(5, 5), None], dtype=object),
+    ...     np.array([box(0, 0, 2, 2)], dtype=object),
+    ...     np.array(["A"], dtype=object),
+    ... ).tolist()
+    ['A', None, None]
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    if not bool((shapely.get_type_id(geoms) == 0).all()):
+        geoms = shapely.point_on_surface(geoms)
+    at, holder = shapely.STRtree(np.asarray(polygons, dtype=object)).query(
+        geoms, predicate="intersects"
+    )
+    found, first = np.unique(at, return_index=True)
+    out = np.full(len(geoms), None, dtype=object)
+    out[found] = np.asarray(ids, dtype=object)[holder[first]]
+    return out
+
+
 def assign_premises(premises: gpd.GeoDataFrame, communities: gpd.GeoDataFrame) -> pd.DataFrame:
     """The community of each premises: its ``community_id`` if given, else by location.
 
@@ -46,19 +71,10 @@ def assign_premises(premises: gpd.GeoDataFrame, communities: gpd.GeoDataFrame) -
     check_working_crs(premises=premises, communities=communities)
     given = premises.get("community_id", pd.Series(None, index=premises.index, dtype=object))
     given = given.where(given.notna(), None)
-    geoms = np.asarray(premises.geometry.values)
-    if not bool((shapely.get_type_id(geoms) == 0).all()):  # a point is its own
-        geoms = np.asarray(premises.geometry.representative_point().values)
-    # the first community the tree finds holding each point: what geopandas' left sjoin
-    # (predicate "intersects", the first of each premises' rows) gives, without its frames
-    com_ids = communities["community_id"].to_numpy()
-    point, com = shapely.STRtree(np.asarray(communities.geometry.values)).query(
-        geoms, predicate="intersects"
+    geoms, polygons = premises.geometry.values, communities.geometry.values
+    located = pd.Series(
+        located_in(geoms, polygons, communities["community_id"]), index=premises.index, dtype=object
     )
-    found, first = np.unique(point, return_index=True)
-    located_values = np.full(len(premises), np.nan, dtype=object)
-    located_values[found] = com_ids[com[first]]
-    located = pd.Series(located_values, index=premises.index, dtype=object)
     community_id = given.where(given.notna(), located).astype(object)
     community_id = community_id.where(community_id.notna(), None)
     assigned_by = pd.Series(

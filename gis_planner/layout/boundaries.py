@@ -951,11 +951,7 @@ def _area_check(
     columns = ["premises_id", "community_id", "floor_area_m2", "tenure"]
     prem = pd.DataFrame(columns=columns)
     if premises is not None and len(premises):
-        points = shapely.point_on_surface(premises.geometry.values)
-        pi, ci = shapely.STRtree(polygons).query(points, predicate="intersects")
-        first = np.unique(pi, return_index=True)[1]
-        where = np.full(len(premises), None, dtype=object)
-        where[pi[first]] = ids.to_numpy()[ci[first]]
+        where = premises_mod.located_in(premises.geometry.values, polygons, ids)
         prem = pd.DataFrame(
             {
                 "premises_id": premises["premises_id"].astype(str).to_numpy(),
@@ -2055,11 +2051,9 @@ def apply_boundaries(data: PlanningData, proposal: BoundaryProposal) -> Planning
     premises = data.premises
     if premises is not None and len(premises):
         premises = premises.copy()
-        points = shapely.point_on_surface(premises.geometry.values)
-        pi, ci = shapely.STRtree(communities.geometry.values).query(points, predicate="intersects")
-        first = np.unique(pi, return_index=True)[1]
-        located = np.full(len(premises), None, dtype=object)
-        located[pi[first]] = communities["community_id"].to_numpy()[ci[first]]
+        located = premises_mod.located_in(
+            premises.geometry.values, communities.geometry.values, communities["community_id"]
+        )
         known = set(communities["community_id"])
         given = premises.get("community_id", pd.Series(None, index=premises.index))
         fallback = [g if g in known else None for g in given.astype(object)]
