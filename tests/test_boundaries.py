@@ -222,16 +222,19 @@ def test_R7_too_small_community_takes_a_border_estate_from_a_neighbour_with_hous
     assert _tiles_exactly(out.communities, communities)
 
 
-def test_R7_too_large_community_gives_a_border_estate_to_a_neighbour_with_room(rules):
-    # C (4,500: 1000, 1000, 500, 500, 1000, 500 in a row) under D (2,000, above E00 and E01).
-    # C's border estates with D: E00 and E01; without E01, E00 would be cut off from C, so
-    # E00 (1,000) goes: C 3,500, D 3,000 — one unit moves, where a split moves three
+def _street_and_north():
+    """C: six estates in a row (1000, 1000, 500, 500, 1000, 500 = 4,500 households) in a
+    600 × 100 m community; D to its north: two estates (1,000 each) in a 200 × 100 m
+    community above C's first two."""
     estates = gdf(
         _grid_estates("C", [[1000, 1000, 500, 500, 1000, 500]])
         + [
             {**row, "geometry": shapely.affinity.translate(row["geometry"], 0, 100)}
             for row in _grid_estates("D", [[1000, 1000]], prefix="N")
         ]
+    )
+    north = shapely.Polygon(
+        [(X0, Y0 + 100), (X0 + 200, Y0 + 100), (X0 + 200, Y0 + 200), (X0, Y0 + 200)]
     )
     communities = gdf(
         [
@@ -240,13 +243,17 @@ def test_R7_too_large_community_gives_a_border_estate_to_a_neighbour_with_room(r
                 "name": "长街社区",
                 "geometry": shapely.box(X0, Y0, X0 + 600, Y0 + 100),
             },
-            {
-                "community_id": "D",
-                "name": "北街社区",
-                "geometry": shapely.box(X0, Y0 + 100, X0 + 200, Y0 + 200),
-            },
+            {"community_id": "D", "name": "北街社区", "geometry": north},
         ]
     )
+    return estates, communities
+
+
+def test_R7_too_large_community_gives_a_border_estate_to_a_neighbour_with_room(rules):
+    # C (4,500: 1000, 1000, 500, 500, 1000, 500 in a row) under D (2,000, above E00 and E01).
+    # C's border estates with D: E00 and E01; without E01, E00 would be cut off from C, so
+    # E00 (1,000) goes: C 3,500, D 3,000 — one unit moves, where a split moves three
+    estates, communities = _street_and_north()
     out = propose_boundaries(estates, communities, rules=rules)
     proposed = out.communities.set_index("community_id")
     assert proposed["households"].to_dict() == {"C": 3500, "D": 3000}
@@ -656,26 +663,8 @@ def test_R7_community_in_range_beside_a_split_keeps_its_own_polygon(no_shift):
     # estates in a row: 4,500 households) is split; D to its north (two estates, 2,000
     # households, in range) is a neighbour of C but changes nothing: its proposed polygon is
     # its own, vertex for vertex (no overlay redraws it)
-    estates = gdf(
-        _grid_estates("C", [[1000, 1000, 500, 500, 1000, 500]])
-        + [
-            {**row, "geometry": shapely.affinity.translate(row["geometry"], 0, 100)}
-            for row in _grid_estates("D", [[1000, 1000]], prefix="N")
-        ]
-    )
-    north = shapely.Polygon(
-        [(X0, Y0 + 100), (X0 + 200, Y0 + 100), (X0 + 200, Y0 + 200), (X0, Y0 + 200)]
-    )
-    communities = gdf(
-        [
-            {
-                "community_id": "C",
-                "name": "长街社区",
-                "geometry": shapely.box(X0, Y0, X0 + 600, Y0 + 100),
-            },
-            {"community_id": "D", "name": "北街社区", "geometry": north},
-        ]
-    )
+    estates, communities = _street_and_north()
+    north = communities.geometry.iloc[1]
     out = propose_boundaries(estates, communities, rules=no_shift)
     proposed = out.communities.set_index("community_id")
     assert sorted(proposed.index) == ["C", "C-2", "D"]
