@@ -293,6 +293,13 @@ def strip_control(
     return gdf, changed
 
 
+def _numbers_or_flags(series: pd.Series) -> bool:
+    """A column of numbers or yes/no values: never text, so never blank words."""
+    return bool(
+        pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype)
+    )
+
+
 def is_blank(series: pd.Series, text: pd.Series | None = None) -> pd.Series:
     """Missing values, and text that only says so (:data:`NULL_WORDS`: '', '<NA>', 'nan' …).
     ``text``: ``as_text(series)`` when the caller has it already.
@@ -300,7 +307,7 @@ def is_blank(series: pd.Series, text: pd.Series | None = None) -> pd.Series:
     >>> is_blank(pd.Series(["", "<NA>", "x", None, "nan"])).tolist()
     [True, True, False, True, True]
     """
-    if pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype):
+    if _numbers_or_flags(series):
         return series.isna()
     if text is None:
         text = as_text(series)
@@ -379,11 +386,7 @@ def coerce(
         raw = gdf[f.name]
         # the column as text once, for the blank test and the text and word fields (a
         # number or yes/no column needs none)
-        text = (
-            None
-            if pd.api.types.is_numeric_dtype(raw.dtype) or pd.api.types.is_bool_dtype(raw.dtype)
-            else as_text(raw)
-        )
+        text = None if _numbers_or_flags(raw) else as_text(raw)
         col = _Column(f, shown, raw, is_blank(raw, text), rows, source, problems, text)
         if f.required and col.blank.any() and f.name not in filled_later:
             problems.error(
