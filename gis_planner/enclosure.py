@@ -51,9 +51,9 @@ from scipy.sparse import csgraph
 
 from gis_planner.crs import GK3_RANGE
 from gis_planner.errors import PlannerError
-from gis_planner.households import robust_overlay
 from gis_planner.i18n import MESSAGES, Listing, Message, Term, msg
 from gis_planner.io.schema import BOOL
+from gis_planner.overlay import robust_overlay
 from gis_planner.rules import RuleSet
 
 log = logging.getLogger(__name__)

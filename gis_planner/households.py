@@ -21,46 +21,11 @@ import shapely
 
 from gis_planner.crs import check_working_crs
 
+# OVERLAY_GRID_M is imported from here by boundaries.py of earlier revisions, which
+# `benchmarks/bench_layout.py --reference` runs against this package
+from gis_planner.overlay import OVERLAY_GRID_M, robust_overlay  # noqa: F401
+
 log = logging.getLogger(__name__)
-
-
-# Overlays of coordinates that went through a datum shift (GCJ-02 → WGS84 → EPSG:4549) carry
-# noise of ~1e-9 m: a vertex of one estate a hair off the edge of its neighbour makes GEOS's
-# overlay fail ("TopologyException: side location conflict"). Such an overlay is repeated on a
-# 1 mm grid (far below survey accuracy, far above the noise), which GEOS's snap-rounding
-# overlay always completes; the exact overlay is tried first so that clean input is unchanged.
-OVERLAY_GRID_M = 0.001
-
-
-def _repaired(value: object) -> object:
-    """Invalid geometries made valid keeping their dimension (polygons stay polygons)."""
-    if not isinstance(value, (shapely.Geometry, np.ndarray)):
-        return value
-    geoms = np.asarray(value, dtype=object)
-    bad = ~shapely.is_valid(geoms) & ~shapely.is_missing(geoms)
-    if bad.any():
-        geoms = geoms.copy()
-        geoms[bad] = shapely.make_valid(geoms[bad], method="structure", keep_collapsed=False)
-    return geoms if isinstance(value, np.ndarray) else geoms.item()
-
-
-def robust_overlay(func, *args: object, **kwargs: object):  # noqa: ANN001, ANN201
-    """``func(*args)`` (a shapely set operation: intersection, difference, union_all …),
-    robust to coordinate noise.
-
-    Tried exactly first, so that clean input gives exactly what it gave before; when GEOS
-    cannot complete it, repeated on inputs made valid (keeping polygons polygonal), and last
-    with snap-rounding on a grid of :data:`OVERLAY_GRID_M`, which GEOS always completes.
-    """
-    try:
-        return func(*args, **kwargs)
-    except shapely.errors.GEOSException:
-        pass
-    repaired = [_repaired(a) for a in args]
-    try:
-        return func(*repaired, **kwargs)
-    except shapely.errors.GEOSException:
-        return func(*repaired, grid_size=OVERLAY_GRID_M, **kwargs)
 
 
 @dataclass

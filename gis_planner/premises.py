@@ -22,8 +22,8 @@ import shapely
 
 from gis_planner.crs import check_working_crs
 from gis_planner.errors import RulesError
-from gis_planner.households import robust_overlay
 from gis_planner.i18n import Listing, Message, Term, msg
+from gis_planner.overlay import robust_overlay
 from gis_planner.rules import RuleSet
 
 log = logging.getLogger(__name__)

@@ -32,7 +32,6 @@ from rasterio.windows import Window
 
 from gis_planner import crs as crs_mod
 from gis_planner.errors import InputError, Problem, format_rows
-from gis_planner.households import robust_overlay
 from gis_planner.i18n import msg
 from gis_planner.layout.siting import (
     build_network,
@@ -40,6 +39,7 @@ from gis_planner.layout.siting import (
     network_distance_to_nearest,
     point_inside,
 )
+from gis_planner.overlay import robust_overlay
 from gis_planner.rules import RuleSet
 
 log = logging.getLogger(__name__)
