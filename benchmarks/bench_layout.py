@@ -6,10 +6,14 @@ are those of ``benchmarks/bench_pipeline.py`` (``tools.datagen.scale.generate_sc
 under ``benchmarks/data/``). The household range comes from the rules file
 (``layout.households_min`` / ``households_max``); every figure is printed beside its target.
 
-(a) City and province: time and peak RSS of ``propose_boundaries`` — each run in a process of its
-    own (load and R1 analysis before it are not timed; the peak RSS is the process's, analysis
-    included), the median of ``--runs`` — and the proposal: proposed communities, how many
-    are outside the range, how many are not contiguous (a MultiPolygon), household units moved.
+(a) City and province: time and memory of ``propose_boundaries`` — each run in a process of
+    its own (load and R1 analysis before it are not timed), with ``--workers`` processes
+    (default: the CPUs available; the cells and shares of many communities are made in a
+    pool, :class:`gis_planner.layout.cells.CommunityPool`), the median of ``--runs``: wall and
+    CPU time, the CPU time of the workers, the peak RSS of the process (analysis included),
+    of its largest worker, and of the process and its workers together (sampled) — and the
+    proposal: proposed communities, how many are outside the range, how many are not
+    contiguous (a MultiPolygon), household units moved.
 (b) Small instances (≤ 40 estates, ten seeds of ``generate_scale``): the same partition solved
     exactly as a MIP with HiGHS (``scipy.optimize.milp``) on the heuristic's own cell graph —
     every region contiguous (single-commodity flow from one root per region) and within the
@@ -26,11 +30,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import resource
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -109,7 +116,56 @@ def _reference(rev: str) -> Path:
     return path
 
 
-def _one_size(size: str, reference: str | None = None) -> dict[str, float]:
+def _tree_rss_mb() -> float:
+    """Resident memory of this process and all its descendants now, MB (Linux's /proc;
+    0 where it cannot be read)."""
+    total_kb, pids = 0, [os.getpid()]
+    while pids:
+        pid = pids.pop()
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+            found = re.search(r"VmRSS:\s+(\d+)", status)
+            total_kb += int(found.group(1)) if found else 0
+            for task in Path(f"/proc/{pid}/task").iterdir():
+                pids.extend(int(c) for c in (task / "children").read_text().split())
+        except OSError:  # the process ended meanwhile, or no /proc
+            continue
+    return total_kb / 1024
+
+
+class _TreePeak:
+    """The largest :func:`_tree_rss_mb` seen while the ``with`` block runs (sampled every
+    ``interval_s`` in a thread)."""
+
+    def __init__(self, interval_s: float = 0.1) -> None:
+        self.interval_s, self.peak_mb = interval_s, 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.wait(self.interval_s):
+            self.peak_mb = max(self.peak_mb, _tree_rss_mb())
+
+    def __enter__(self) -> _TreePeak:
+        self.peak_mb = _tree_rss_mb()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def _children() -> tuple[float, float]:
+    """CPU seconds of this process's finished children (the proposal's worker processes) and
+    the peak RSS of the largest of them, MB."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+
+
+def _one_size(
+    size: str, reference: str | None = None, workers: int | None = None
+) -> dict[str, float]:
     if reference:  # the same function as it was at an earlier revision
         import importlib.util
 
@@ -124,10 +180,18 @@ def _one_size(size: str, reference: str | None = None) -> dict[str, float]:
     kw = _inputs(_ensure(size))
     layout = kw["rules"].layout
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if not reference:  # the workers (an earlier revision may not know them)
+        kw["workers"] = workers
     start, cpu = time.perf_counter(), time.process_time()
-    bp = propose_boundaries(kw.pop("estates"), kw.pop("communities"), **kw)
+    child_cpu = _children()[0]
+    with _TreePeak() as tree:
+        bp = propose_boundaries(kw.pop("estates"), kw.pop("communities"), **kw)
     figures = {"seconds": time.perf_counter() - start, "cpu_s": time.process_time() - cpu}
+    figures["tree_peak_rss_mb"] = tree.peak_mb
     figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    child_cpu_after, child_rss = _children()
+    figures["workers_cpu_s"] = child_cpu_after - child_cpu
+    figures["worker_peak_rss_mb"] = child_rss
     figures["peak_rss_before_mb"] = rss_before
     figures["out_of_range_before"] = float(len(bp.decisions))
     figures.update(
@@ -136,10 +200,12 @@ def _one_size(size: str, reference: str | None = None) -> dict[str, float]:
     return figures
 
 
-def _run_one(size: str, reference: Path | None) -> dict[str, float]:
+def _run_one(size: str, reference: Path | None, workers: int | None = None) -> dict[str, float]:
     command = [sys.executable, "-m", "benchmarks.bench_layout", "--one", size]
     if reference is not None:
         command += ["--reference-file", str(reference)]
+    if workers is not None:
+        command += ["--workers", str(workers)]
     done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=REPO)
     if done.returncode:
         print(done.stderr)
@@ -147,13 +213,17 @@ def _run_one(size: str, reference: Path | None) -> dict[str, float]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def part_a(sizes: list[str], runs: int, reference: str | None) -> dict[str, dict[str, float]]:
+def part_a(
+    sizes: list[str], runs: int, reference: str | None, workers: int | None = None
+) -> dict[str, dict[str, float]]:
+    from gis_planner.layout.cells import POOL_MIN_COMMUNITIES, available_workers
+
     out = {}
     ref_file = _reference(reference) if reference else None
     for size in sizes:
         samples, ref_samples = [], []
         for _ in range(runs):  # alternately, so that both see the same load
-            samples.append(_run_one(size, None))
+            samples.append(_run_one(size, None, workers))
             print(f"    ({size} run: {json.dumps(samples[-1])})", flush=True)
             if ref_file is not None:
                 ref_samples.append(_run_one(size, ref_file))
@@ -166,14 +236,27 @@ def part_a(sizes: list[str], runs: int, reference: str | None) -> dict[str, dict
         print(f"    time of propose_boundaries   {seconds:8.1f} s   {target}")
         each = ", ".join(f"{s['seconds']:.1f}" for s in samples)
         print(f"      each run                   {each}")
+        n_workers = available_workers() if workers is None else workers
+        print(
+            f"    worker processes             {n_workers:8d}     (cells and shares of "
+            f"{POOL_MIN_COMMUNITIES}+ communities at a time; --workers 1: one process)"
+        )
         print(
             f"    its CPU time (user + system) {median['cpu_s']:8.1f} s   (less sensitive to "
             "other work on the machine than the wall time)"
         )
         print(
-            f"    peak RSS of the process      {median['peak_rss_mb']:8.0f} MB  target ≤ "
-            f"{TARGET_RSS_MB:,.0f} MB (before propose_boundaries: "
-            f"{median['peak_rss_before_mb']:.0f} MB)"
+            f"    … and of its workers         {median['workers_cpu_s']:8.1f} s   (the sum "
+            "over the workers)"
+        )
+        print(
+            f"    peak RSS of the process      {median['peak_rss_mb']:8.0f} MB  (before "
+            f"propose_boundaries: {median['peak_rss_before_mb']:.0f} MB)"
+        )
+        print(f"    … of the largest worker      {median['worker_peak_rss_mb']:8.0f} MB")
+        print(
+            f"    process + workers together   {median['tree_peak_rss_mb']:8.0f} MB  target ≤ "
+            f"{TARGET_RSS_MB:,.0f} MB (their resident memory summed, sampled every 0.1 s)"
         )
         print(f"    communities out of range     {median['out_of_range_before']:8.0f}")
         print(f"    proposed communities         {median['proposed']:8.0f}")
@@ -201,11 +284,14 @@ def part_a(sizes: list[str], runs: int, reference: str | None) -> dict[str, dict
 def _graph(kw: dict, active_all: bool = True):
     """The heuristic's own cells and neighbour graph (every community with cells)."""
     from gis_planner.layout import boundaries as b
+    from gis_planner.layout.cells import CommunityPool
 
     layout = kw["rules"].layout
     given = b._given_units(kw["estates"], kw["communities"], kw["units"])
     active = np.ones(len(kw["communities"]), bool)
-    cells = b._build_units(given, kw["communities"], float(layout.tessellation_spacing_m), active)
+    with CommunityPool() as pool:
+        spacing = float(layout.tessellation_spacing_m)
+        cells = b._build_units(given, kw["communities"], spacing, active, pool)
     hard = b._hard_edges(kw["rules"], kw["barriers"], kw["planned_roads"])
     cells.neighbours = b._neighbours(cells, hard, float(layout.neighbour_min_border_m))
     return given, cells
@@ -613,20 +699,23 @@ def main() -> None:
         default=",".join(MAXP_METHODS),
         help="max-p implementations of part (c): " + ", ".join(MAXP_METHODS),
     )
+    parser.add_argument(
+        "--workers", type=int, help="processes of the proposal (default: the CPUs available)"
+    )
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--reference-file", help=argparse.SUPPRESS)
     parser.add_argument("--maxp", help=argparse.SUPPRESS)
     parser.add_argument("--cells-file", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(_one_size(args.one, args.reference_file)))
+        print(json.dumps(_one_size(args.one, args.reference_file, args.workers)))
         return
     if args.maxp:
         print(json.dumps(_other_maxp(args.maxp, Path(args.cells_file))))
         return
     parts = args.parts.split(",")
     if "a" in parts:
-        part_a(args.sizes.split(","), args.runs, args.reference)
+        part_a(args.sizes.split(","), args.runs, args.reference, args.workers)
     if "b" in parts:
         part_b()
     if "c" in parts:

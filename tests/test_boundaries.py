@@ -13,6 +13,8 @@ from shapely.geometry import LineString
 
 from gis_planner.errors import InputError
 from gis_planner.io.layers import load_layers
+from gis_planner.layout import boundaries as boundaries_mod
+from gis_planner.layout import cells as cells_mod
 from gis_planner.layout.boundaries import apply_boundaries, propose_boundaries
 from gis_planner.layout.siting import apply_sites, propose_sites
 from gis_planner.pipeline import analyse
@@ -508,8 +510,6 @@ def test_cells_union_falls_back_when_geos_rejects_the_coverage(monkeypatch):
     import shapely
     from shapely.geometry import box
 
-    from gis_planner.layout import boundaries
-
     calls = {"n": 0}
     real_union = shapely.union_all
 
@@ -525,7 +525,7 @@ def test_cells_union_falls_back_when_geos_rejects_the_coverage(monkeypatch):
     monkeypatch.setattr(shapely, "coverage_union_all", refuse)
     monkeypatch.setattr(shapely, "union_all", union_once_refused)
     cells = np.array([box(0, 0, 1, 1), box(1, 0, 2, 1)], dtype=object)
-    merged = boundaries.union_cells(cells)
+    merged = cells_mod.union_cells(cells)
     # exact, exact on repaired inputs, then on the 1 mm grid
     assert abs(merged.area - 2.0) < 1e-6 and calls["n"] == 3
 
@@ -551,13 +551,14 @@ def test_R7_a_piece_that_smoothing_parts_from_its_community_is_taken_unsmoothed(
     )
     label = np.array([0, 1, 1])  # the east cell of A goes to B
     by_community = [np.array([0, 1]), np.array([2])]
+    serial = cells_mod.CommunityPool(1)
 
     def pulled_off(shares, tolerance_m):
         return {0: shares[0], 1: box(50, 0, 99.5, 100)}
 
-    monkeypatch.setattr(boundaries, "_smooth", pulled_off)
+    monkeypatch.setattr(cells_mod, "_smooth", pulled_off)
     labs, geoms = boundaries._polygons(
-        np.array([a, b], dtype=object), units, label, by_community, 10.0
+        np.array([a, b], dtype=object), units, label, by_community, 10.0, serial
     )
     assert labs == [0, 1]
     assert list(shapely.get_num_geometries(geoms)) == [1, 1]
@@ -565,9 +566,9 @@ def test_R7_a_piece_that_smoothing_parts_from_its_community_is_taken_unsmoothed(
     assert shapely.equals(geoms[1], box(50, 0, 200, 100))
 
     # a smoothing that parts nothing is kept: the new border moves 2 m west, A stays whole
-    monkeypatch.setattr(boundaries, "_smooth", lambda s, t: {0: s[0], 1: box(48, 0, 100, 100)})
+    monkeypatch.setattr(cells_mod, "_smooth", lambda s, t: {0: s[0], 1: box(48, 0, 100, 100)})
     labs, geoms = boundaries._polygons(
-        np.array([a, b], dtype=object), units, label, by_community, 10.0
+        np.array([a, b], dtype=object), units, label, by_community, 10.0, serial
     )
     assert shapely.equals(geoms[0], box(0, 0, 48, 100))
     assert shapely.equals(geoms[1], box(48, 0, 200, 100))
@@ -607,21 +608,20 @@ def test_cells_of_a_regular_grid_with_gcj02_noise_complete(rules):
     """Issue 10: estates on a regular grid traced on Amap (GCJ-02) carry ~1e-9 m of noise
     from the conversion; GEOS then stopped in member_cells with "TopologyException: side
     location conflict" (this very case did, before robust overlays)."""
-    from gis_planner.layout import boundaries
 
     exact_community, exact_estates = _t_junction_grid(150.0, 4, 2)
     community = _through_gcj02([exact_community])[0]
     estates = _through_gcj02(exact_estates)
     noise = np.abs(shapely.get_coordinates(estates) - shapely.get_coordinates(exact_estates))
     assert 0 < noise.max() < 1e-6  # the round trip moved the vertices by noise only
-    cells = boundaries.member_cells(community, estates, float(rules.layout.tessellation_spacing_m))
+    cells = cells_mod.member_cells(community, estates, float(rules.layout.tessellation_spacing_m))
     assert shapely.is_valid(cells).all()
     assert abs(shapely.area(cells).sum() - community.area) < 1.0  # they tile the community
     union = shapely.union_all(cells)
     assert shapely.area(shapely.symmetric_difference(union, community)) < 1.0
     # the noise changes nothing that matters: the cells of the exact grid within 0.1 % (ties
     # between sample points equally near may fall the other way)
-    exact = boundaries.member_cells(
+    exact = cells_mod.member_cells(
         exact_community, exact_estates, float(rules.layout.tessellation_spacing_m)
     )
     assert np.allclose(shapely.area(cells), shapely.area(exact), rtol=1e-3, atol=0)
@@ -698,11 +698,10 @@ def _mirrored_pair() -> tuple[shapely.Geometry, np.ndarray]:
 
 
 def test_R7_cells_and_their_shared_border_come_from_the_voronoi_ridges(rules):
-    from gis_planner.layout import boundaries
 
     community, estates = _mirrored_pair()
     spacing = float(rules.layout.tessellation_spacing_m)
-    cells, borders = boundaries._cells_and_borders(community, estates, spacing)
+    cells, borders = cells_mod.cells_and_borders(community, estates, spacing)
     assert np.allclose(shapely.area(cells), [10_000.0, 10_000.0], atol=1e-6)
     west = shapely.box(X0, Y0, X0 + 100, Y0 + 100)
     assert shapely.area(shapely.symmetric_difference(cells[0], west)) < 1e-6
@@ -716,14 +715,12 @@ def test_R7_cells_fall_back_to_geos_voronoi_when_qhull_fails(rules, monkeypatch)
     borders are then left to the neighbour step (None)."""
     from scipy.spatial import QhullError
 
-    from gis_planner.layout import boundaries
-
     def refuse(*args, **kwargs):
         raise QhullError("QH6154 initial simplex is flat")
 
-    monkeypatch.setattr(boundaries, "Delaunay", refuse)
+    monkeypatch.setattr(cells_mod, "Delaunay", refuse)
     community, estates = _mirrored_pair()
-    cells, borders = boundaries._cells_and_borders(
+    cells, borders = cells_mod.cells_and_borders(
         community, estates, float(rules.layout.tessellation_spacing_m)
     )
     assert borders is None
@@ -740,7 +737,11 @@ def test_R7_borders_measured_on_the_ridges_change_no_neighbour(demo_results):
     given = boundaries._given_units(results.estates, data.communities, results.household_units)
     every = np.ones(len(data.communities), bool)
     units = boundaries._build_units(
-        given, data.communities, float(layout.tessellation_spacing_m), every
+        given,
+        data.communities,
+        float(layout.tessellation_spacing_m),
+        every,
+        cells_mod.CommunityPool(1),
     )
     assert units.borders  # the Delaunay path ran
     hard = np.zeros(0, dtype=object)
@@ -749,3 +750,29 @@ def test_R7_borders_measured_on_the_ridges_change_no_neighbour(demo_results):
     measured = boundaries._neighbours(units, hard, float(layout.neighbour_min_border_m))
     assert [a.tolist() for a in quick] == [a.tolist() for a in measured]
     assert sum(len(a) for a in quick) > 0
+
+
+def test_R7_cells_cut_in_worker_processes_equal_those_cut_here(demo_results, monkeypatch):
+    """R7 cells: every demo community cut by a pool of 2 processes gives, byte for byte, the
+    cells and borders cut in this process (each community is cut alone)."""
+    data, results = demo_results
+    given = boundaries_mod._given_units(results.estates, data.communities, results.household_units)
+    rows = cells_mod.rows_by(given.community, len(data.communities))
+    coms = [c for c, r in enumerate(rows) if len(r) > 1]
+    assert len(coms) >= 16  # enough for two workers of one chunk each
+    polygons = [data.communities.geometry.values[c] for c in coms]
+    members = [given.geometry[rows[c]] for c in coms]
+    spacing = float(data.rules.layout.tessellation_spacing_m)
+    spacings = [spacing] * len(coms)
+    here = cells_mod.CommunityPool(1).map(cells_mod.cells_and_borders, polygons, members, spacings)
+    monkeypatch.setattr(cells_mod, "POOL_MIN_COMMUNITIES", 0)
+    with cells_mod.CommunityPool(2) as pool:
+        pooled = pool.map(cells_mod.cells_and_borders, polygons, members, spacings)
+    assert len(pooled) == len(here) == len(coms)
+    for (cells_a, borders_a), (cells_b, borders_b) in zip(here, pooled, strict=True):
+        assert shapely.to_wkb(cells_a).tolist() == shapely.to_wkb(cells_b).tolist()
+        assert (borders_a is None) == (borders_b is None)
+        if borders_a is not None:
+            assert borders_a.a.tolist() == borders_b.a.tolist()
+            assert borders_a.b.tolist() == borders_b.b.tolist()
+            assert borders_a.length.tolist() == borders_b.length.tolist()

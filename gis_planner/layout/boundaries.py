@@ -87,21 +87,24 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from scipy.spatial import Delaunay, KDTree, QhullError
 
 from gis_planner import budget
 from gis_planner import crs as crs_mod
 from gis_planner import premises as premises_mod
 from gis_planner.errors import Problem, format_rows
-from gis_planner.households import (
-    OVERLAY_GRID_M,
-    allocate_households,
-    household_units,
-    robust_overlay,
-)
+from gis_planner.households import allocate_households, household_units
 from gis_planner.i18n import msg
+from gis_planner.layout.cells import (
+    Borders,
+    CommunityPool,
+    cells_and_borders,
+    clean,
+    divide,
+    rows_by,
+)
 from gis_planner.layout.scale import scale_status
 from gis_planner.layout.siting import check_working_crs
+from gis_planner.overlay import OVERLAY_GRID_M, robust_overlay
 from gis_planner.results import BoundaryProposal
 from gis_planner.rules import RuleSet
 
@@ -111,289 +114,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _TOUCH_TOLERANCE_M = 0.5  # cells of neighbouring communities closer than this touch
-_SLIVER_M2 = 1.0  # polygon parts smaller than this are floating-point noise of the overlay
 _NEIGHBOUR_BLOCK = 5_000  # cells buffered at a time when measuring borders (memory, not policy)
-# Qhull first joggles the sample points (by a hair; the circumcentres are then taken from the
-# points themselves): without it the many cocircular points of straight outlines make it merge
-# facets, and it triangulates the benchmark layers' communities a third slower. Where the
-# joggle leaves a flat triangle between two units (collinear points along the hull), Qhull's
-# default options (None) are tried next.
-_QHULL_OPTIONS = ("QJ", None)
-
-
-# --------------------------------------------------------------------------- cells
-
-
-def union_cells(cells: np.ndarray) -> shapely.Geometry:
-    """Union of Voronoi cells: a coverage union (fast, exact); when GEOS finds the coverage
-    not clean (nearly collinear sample points can give slivers), a plain union, and last a
-    union snapped to a grid, which GEOS's overlay always completes."""
-    try:
-        union = shapely.coverage_union_all(cells)
-        if shapely.is_valid(union):  # an unclean coverage may also give an invalid result
-            return union
-    except shapely.errors.GEOSException:
-        pass
-    return robust_overlay(shapely.union_all, cells)
-
-
-def _covered(geoms: np.ndarray, polygon: shapely.Geometry) -> np.ndarray:
-    """Which of ``geoms`` lie inside ``polygon`` (boundary included): those need no clipping.
-    False where GEOS cannot tell (invalid input): those are clipped, as before."""
-    try:
-        return np.asarray(shapely.covers(polygon, geoms), dtype=bool)
-    except shapely.errors.GEOSException:
-        return np.zeros(len(geoms), dtype=bool)
-
-
-def _clip(geoms: np.ndarray, polygon: shapely.Geometry) -> np.ndarray:
-    """``geoms`` ∩ ``polygon``, overlaying only the geometries not already inside it (an
-    overlay costs as much as the polygon has vertices; most estates and cells lie inside)."""
-    out = geoms.copy()
-    cut = ~_covered(geoms, polygon)
-    if cut.any():
-        out[cut] = robust_overlay(shapely.intersection, geoms[cut], polygon)
-    return out
-
-
-def _union_groups(pieces: np.ndarray, groups: list[np.ndarray]) -> np.ndarray:
-    """:func:`union_cells` of each group of Voronoi ``pieces``, in one vectorised coverage
-    union over a padded table (one GEOS call instead of one a group); a group whose coverage
-    union fails or is invalid is redone by :func:`union_cells`."""
-    width = max(len(g) for g in groups)
-    table = np.full((len(groups), width), None, dtype=object)
-    for row, group in enumerate(groups):
-        table[row, : len(group)] = pieces[group]
-    try:
-        unions = np.asarray(shapely.coverage_union_all(table, axis=1), dtype=object)
-        bad = ~shapely.is_valid(unions)
-    except shapely.errors.GEOSException:
-        unions = np.full(len(groups), None, dtype=object)
-        bad = np.ones(len(groups), dtype=bool)
-    for row in np.flatnonzero(bad).tolist():
-        unions[row] = union_cells(pieces[groups[row]])
-    return unions
-
-
-def member_cells(polygon: shapely.Geometry, members: np.ndarray, spacing_m: float) -> np.ndarray:
-    """Split ``polygon`` among estate geometries: each point to the nearest outline."""
-    return _cells_and_borders(polygon, members, spacing_m)[0]
-
-
-@dataclass
-class _Borders:
-    """The borders between the cells of one community: the pairs of members (``a < b``) whose
-    cells share a border inside the community polygon, and its length."""
-
-    a: np.ndarray
-    b: np.ndarray
-    length: np.ndarray
-
-
-def _cells_and_borders(
-    polygon: shapely.Geometry, members: np.ndarray, spacing_m: float
-) -> tuple[np.ndarray, _Borders | None]:
-    """:func:`member_cells`, and the length of the border shared by each pair of cells inside
-    ``polygon`` (``None`` where the cells came from the fallback below: not measured).
-
-    The cell of a member is the union of the Voronoi regions of its sample points, so its
-    border inside ``polygon`` is the set of Voronoi ridges between points of different members
-    (the separators): the polygon cut by the separators falls into faces, each inside the
-    regions of one member's points (the member of the sample point nearest to any point of
-    it). One Delaunay triangulation per community (scipy's Qhull) gives the ridges; GEOS only
-    nodes the few separators crossing the community boundary and polygonizes. Where Qhull or
-    the faces fail a check (degenerate points, noding), the cells are GEOS's Voronoi polygons
-    dissolved per member, as before."""
-    shapely.prepare(polygon)  # many point-in-polygon tests against it below
-    try:
-        coords, owner = _samples(polygon, members, spacing_m)
-        cells = np.full(len(members), None, dtype=object)
-        none = _Borders(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
-        if len(coords) == 0:
-            return cells, none
-        if len(np.unique(owner)) == 1 or len(coords) < 3:
-            cells[owner[0]] = polygon
-            return cells, none
-        found = _faces(polygon, coords, owner)
-        if found is not None:
-            faces, face_owner, borders = found
-            groups = _present(_rows_by(face_owner, len(members)))
-            single = [g for g in groups if len(g) == 1]
-            several = [g for g in groups if len(g) > 1]
-            cells[[int(face_owner[g[0]]) for g in single]] = faces[[int(g[0]) for g in single]]
-            if several:  # a cell in pieces (faces of one member share no edge)
-                cells[[int(face_owner[g[0]]) for g in several]] = _union_groups(faces, several)
-            return cells, borders
-        return _member_cells(polygon, coords, owner, cells), None
-    finally:
-        shapely.destroy_prepared(polygon)
-
-
-def _samples(
-    polygon: shapely.Geometry, members: np.ndarray, spacing_m: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """The points sampled every ``spacing_m`` along the members' outlines clipped to
-    ``polygon``, and the member of each (the first where outlines share a point)."""
-    clipped = _clip(members, polygon)
-    dense = shapely.segmentize(shapely.boundary(clipped), spacing_m)
-    coords, owner = shapely.get_coordinates(dense, return_index=True)
-    if len(coords) == 0:
-        return coords, owner
-    # the sample points on a 1 mm grid: coordinate noise (~1e-9 m after a GCJ-02 conversion)
-    # puts points of one straight edge a hair off it, and GEOS's Voronoi then returns
-    # overlapping cells; on the grid they are collinear again (and duplicates drop out)
-    rounded = np.round(coords, 3)
-    # one complex number a point: numpy sorts it as (x, y), faster than rows (axis=0)
-    _, first = np.unique(rounded[:, 0] + 1j * rounded[:, 1], return_index=True)
-    first = np.sort(first)
-    return rounded[first], owner[first]
-
-
-def _separators(
-    coords: np.ndarray, owner: np.ndarray, box: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """The Voronoi ridges between sample points of different owners, as segments (k × 2 × 2),
-    with the owners on either side; a ridge going to infinity ends outside ``box``. ``None``
-    when Qhull fails or the triangulation is degenerate where it matters.
-
-    scipy's ``Voronoi`` costs about twice its ``Delaunay`` and GEOS's Voronoi builds a polygon
-    per point, so the ridges are read off the triangulation (a few numpy lines, written here):
-    the ridge of a Delaunay edge joins the circumcentres of the two triangles on either side;
-    on the convex hull it is a ray from the circumcentre, perpendicular to the edge, outwards.
-    """
-    # about the origin: Qhull lifts the points onto a paraboloid (x² + y²), and projected
-    # coordinates in the millions leave it too few digits (slow and degenerate). The shift
-    # is exact: the coordinates are on a 1 mm grid, within a factor 2 of the shift.
-    shift = np.round(coords.mean(axis=0))
-    local = coords - shift
-    for options in _QHULL_OPTIONS:
-        found = _ridges(local, owner, options)
-        if found is not None:
-            break
-    else:
-        return None
-    p, q, t, other, simplex, centre = found
-    start, end = centre[t], centre[np.maximum(other, 0)]
-    ray = other < 0
-    if ray.any():
-        lp, lq = local[p[ray]], local[q[ray]]
-        normal = np.c_[lq[:, 1] - lp[:, 1], lp[:, 0] - lq[:, 0]]
-        normal /= np.hypot(normal[:, 0], normal[:, 1])[:, None]
-        third = local[simplex[t[ray]]].sum(axis=1) - lp - lq  # the triangle's third vertex
-        normal *= -np.sign(((third - lp) * normal).sum(axis=1))[:, None]  # away from it
-        x0, y0, x1, y1 = box - np.r_[shift, shift]
-        corners = np.array([[x0, y0], [x0, y1], [x1, y0], [x1, y1]])
-        origin = start[ray]
-        reach = np.sqrt(((origin[:, None, :] - corners[None]) ** 2).sum(axis=-1)).max(axis=1)
-        end[ray] = origin + normal * (reach + 1.0)[:, None]
-    segments = np.stack([start, end], axis=1) + shift
-    return segments, owner[p], owner[q]
-
-
-def _ridges(
-    local: np.ndarray, owner: np.ndarray, options: str | None
-) -> tuple[np.ndarray, ...] | None:
-    """The Delaunay edges ``p``–``q`` between points of different owners (each once), the
-    triangle ``t`` and the triangle ``other`` (-1 on the convex hull) on either side, the
-    triangles, and the circumcentres; ``None`` when Qhull fails, leaves a point out, or one of
-    these triangles is flat (with a joggle, collinear points along the hull may give one)."""
-    try:
-        tri = Delaunay(local, qhull_options=options)
-    except QhullError:
-        return None
-    if len(tri.coplanar):  # a point left out of the triangulation
-        return None
-    simplex, beside = tri.simplices, tri.neighbors
-    # edge k of triangle t: opposite its vertex k, shared with the triangle beside[t, k]
-    t = np.repeat(np.arange(len(simplex)), 3)
-    k = np.tile(np.arange(3), len(simplex))
-    p, q, other = simplex[t, (k + 1) % 3], simplex[t, (k + 2) % 3], beside[t, k]
-    keep = (owner[p] != owner[q]) & ((other > t) | (other < 0))  # each edge once
-    p, q, t, other = p[keep], q[keep], t[keep], other[keep]
-    # circumcentres (of the triangles as given, not joggled) of the triangles these ridges join
-    used = np.unique(np.r_[t, other[other >= 0]])
-    a = local[simplex[used, 0]]
-    ab, ac = local[simplex[used, 1]] - a, local[simplex[used, 2]] - a
-    ab2, ac2 = (ab**2).sum(axis=1), (ac**2).sum(axis=1)
-    det = 2 * (ab[:, 0] * ac[:, 1] - ab[:, 1] * ac[:, 0])
-    if (np.abs(det) <= 1e-12 * np.maximum(ab2, ac2)).any():  # a flat triangle: no centre
-        return None
-    centre = np.zeros((len(simplex), 2))
-    centre[used, 0] = a[:, 0] + (ac[:, 1] * ab2 - ab[:, 1] * ac2) / det
-    centre[used, 1] = a[:, 1] + (ab[:, 0] * ac2 - ac[:, 0] * ab2) / det
-    return p, q, t, other, simplex, centre
-
-
-def _faces(
-    polygon: shapely.Geometry, coords: np.ndarray, owner: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, _Borders] | None:
-    """``polygon`` cut by the separators of :func:`_separators` into faces, the owner of each
-    face, and the borders; ``None`` where a check fails (the caller falls back to GEOS)."""
-    box = np.array(shapely.bounds(polygon))
-    box = np.r_[np.minimum(box[:2], coords.min(axis=0)), np.maximum(box[2:], coords.max(axis=0))]
-    found = _separators(coords, owner, box)
-    if found is None:
-        return None
-    segments, left, right = found
-    real = (segments[:, 0] != segments[:, 1]).any(axis=1)  # no zero-length ridge
-    segments, left, right = segments[real], left[real], right[real]
-    lines = shapely.linestrings(segments)
-    try:
-        inside = shapely.contains_properly(polygon, lines)
-        cross = ~inside & shapely.intersects(polygon, lines)
-        # the separators crossing the boundary, noded with it: one segment per edge, since
-        # polygonize joins lines at their ends only (and a separator inside may end on any
-        # vertex of a crossing one)
-        noded = shapely.get_parts(
-            shapely.union_all(np.r_[lines[cross], [shapely.boundary(polygon)]])
-        )
-        xy, line = shapely.get_coordinates(noded, return_index=True)
-        step = np.flatnonzero(line[1:] == line[:-1])
-        pieces = shapely.linestrings(np.stack([xy[step], xy[step + 1]], axis=1))
-        faces = shapely.get_parts(shapely.polygonize(np.r_[lines[inside], pieces]))
-        probe = shapely.point_on_surface(faces)
-        within = shapely.contains(polygon, probe)
-        faces, probe = faces[within], probe[within]
-        border = np.zeros(len(lines))
-        border[inside] = shapely.length(lines[inside])
-        border[cross] = shapely.length(shapely.intersection(lines[cross], polygon))
-    except shapely.errors.GEOSException:
-        return None
-    area = float(shapely.area(polygon))
-    if abs(float(shapely.area(faces).sum()) - area) > 1e-3 + 1e-9 * area:
-        return None  # a gap or an overlap: the separators were not noded
-    if not shapely.is_valid(faces).all():
-        return None
-    # a face lies in the Voronoi regions of one member's points (separators bound it): the
-    # sample point nearest to any point of it is that member's
-    _, nearest = KDTree(coords).query(shapely.get_coordinates(probe))
-    return faces, owner[nearest], _pair_lengths(left, right, border)
-
-
-def _pair_lengths(left: np.ndarray, right: np.ndarray, border: np.ndarray) -> _Borders:
-    """The border length summed per pair of owners (``a < b``); pairs with none dropped."""
-    has = border > 0
-    a, b = np.minimum(left, right)[has], np.maximum(left, right)[has]
-    width = int(b.max()) + 1 if len(b) else 1
-    pairs, at = np.unique(a * width + b, return_inverse=True)
-    length = np.bincount(at, weights=border[has], minlength=len(pairs))
-    return _Borders(pairs // width, pairs % width, length)
-
-
-def _member_cells(
-    polygon: shapely.Geometry, coords: np.ndarray, owner: np.ndarray, cells: np.ndarray
-) -> np.ndarray:
-    """The fallback of :func:`_cells_and_borders`: GEOS's Voronoi polygons of the sample
-    points, dissolved per member, clipped to ``polygon``."""
-    voronoi = shapely.get_parts(
-        shapely.voronoi_polygons(shapely.multipoints(coords), extend_to=polygon, ordered=True)
-    )
-    groups = _present(_rows_by(owner, len(cells)))
-    # Voronoi cells share their edges exactly: a coverage union is fast and exact
-    cells[[int(owner[g[0]]) for g in groups]] = _union_groups(voronoi, groups)
-    present = np.flatnonzero(pd.notna(cells))
-    cells[present] = _clip(cells[present].astype(object), polygon)
-    return cells
 
 
 @dataclass
@@ -450,9 +171,9 @@ class _Units:
     anchor: np.ndarray  # point used for hard-edge tests (estate centroid)
     active: np.ndarray  # has a cell (its community may change)
     neighbours: list[np.ndarray] = field(default_factory=list)
-    # per community cut by _cells_and_borders: the rows of its pairs of cells sharing a border
+    # per community cut by cells_and_borders: the rows of its pairs of cells sharing a border
     # inside it, and its length (a community cut by the fallback has none: measured later)
-    borders: dict[int, _Borders] = field(default_factory=dict)
+    borders: dict[int, Borders] = field(default_factory=dict)
 
 
 def _build_units(
@@ -460,6 +181,7 @@ def _build_units(
     communities: gpd.GeoDataFrame,
     spacing_m: float,
     active: np.ndarray,
+    pool: CommunityPool,
 ) -> _Units:
     """Cells of the ``active`` communities; the units of the others get no cell yet (an empty
     polygon): :func:`_activate` gives them their cells when the proposal first needs them."""
@@ -468,7 +190,7 @@ def _build_units(
     rows_e: list[int] = []
     rows_c: list[int] = []
     rows_g: list[Any] = []
-    for c, members in enumerate(_rows_by(home, len(communities))):
+    for c, members in enumerate(rows_by(home, len(communities))):
         if len(members) == 0:  # one empty cell: the community's polygon
             rows_e.append(-1)
             rows_c.append(c)
@@ -496,7 +218,7 @@ def _build_units(
         active=np.zeros(len(unit), bool),
     )
     _shape(units, given, np.arange(len(unit)))
-    _activate(units, given, com_geoms, spacing_m, np.flatnonzero(active))
+    _activate(units, given, com_geoms, spacing_m, np.flatnonzero(active), pool)
     return units
 
 
@@ -516,12 +238,19 @@ def _shape(units: _Units, given: _Given, rows: np.ndarray) -> None:
 
 
 def _activate(
-    units: _Units, given: _Given, com_geoms: np.ndarray, spacing_m: float, coms: np.ndarray
+    units: _Units,
+    given: _Given,
+    com_geoms: np.ndarray,
+    spacing_m: float,
+    coms: np.ndarray,
+    pool: CommunityPool,
 ) -> np.ndarray:
     """Cut the communities ``coms`` into their cells (each community alone, so the cells are
-    the same whenever it is done); returns the rows that became active."""
+    the same whenever and in whichever process it is done: in ``pool``); returns the rows
+    that became active."""
     new: list[np.ndarray] = []
-    rows_of = _rows_by(units.community, int(coms.max()) + 1 if len(coms) else 0)
+    to_cut: list[tuple[int, np.ndarray]] = []
+    rows_of = rows_by(units.community, int(coms.max()) + 1 if len(coms) else 0)
     for c in coms.tolist():
         rows = rows_of[c]
         if units.active[rows].all():
@@ -530,13 +259,20 @@ def _activate(
         if len(rows) == 1 and members[0] >= 0:
             units.geometry[rows[0]] = com_geoms[c]
         elif members[0] >= 0:
-            cells, borders = _cells_and_borders(com_geoms[c], given.geometry[members], spacing_m)
-            # a unit without a cell (inside another's outline): an empty polygon
-            units.geometry[rows] = [g if g is not None else shapely.Polygon() for g in cells]
-            if borders is not None:
-                units.borders[c] = _Borders(rows[borders.a], rows[borders.b], borders.length)
+            to_cut.append((c, rows))
         units.active[rows] = True
         new.append(rows)
+    found = pool.map(
+        cells_and_borders,
+        [com_geoms[c] for c, _ in to_cut],
+        [given.geometry[units.unit[rows]] for _, rows in to_cut],
+        [spacing_m] * len(to_cut),
+    )
+    for (c, rows), (cells, borders) in zip(to_cut, found, strict=True):
+        # a unit without a cell (inside another's outline): an empty polygon
+        units.geometry[rows] = [g if g is not None else shapely.Polygon() for g in cells]
+        if borders is not None:
+            units.borders[c] = Borders(rows[borders.a], rows[borders.b], borders.length)
     if not new:
         return np.zeros(0, np.int64)
     rows = np.concatenate(new)
@@ -654,7 +390,7 @@ def _crossing(hard_tree: shapely.STRtree, start: np.ndarray, end: np.ndarray) ->
 
 def _bordering(units: _Units, min_border_m: float) -> np.ndarray:
     """The pairs of cells (``a * n + b``, rows ``a < b``) of one community whose shared border,
-    measured when it was cut (:func:`_cells_and_borders`), is at least ``min_border_m``."""
+    measured when it was cut (:func:`cells_and_borders`), is at least ``min_border_m``."""
     n = len(units.geometry)
     keys = [
         b.a[b.length >= min_border_m] * n + b.b[b.length >= min_border_m]
@@ -675,18 +411,6 @@ def _held(
 
 
 # --------------------------------------------------------------------------- graph helpers
-
-
-def _rows_by(label: np.ndarray, n: int) -> list[np.ndarray]:
-    """The rows of each label ``0 … n-1`` (ascending; empty for a label no row has)."""
-    order = np.argsort(label, kind="stable")
-    bounds = np.searchsorted(label[order], np.arange(n + 1))
-    return [order[bounds[k] : bounds[k + 1]] for k in range(n)]
-
-
-def _present(rows: list[np.ndarray]) -> list[np.ndarray]:
-    """The groups of :func:`_rows_by` that hold rows."""
-    return [g for g in rows if len(g)]
 
 
 def _reached(start: int, inside: set[int], neighbours: list[np.ndarray]) -> set[int]:
@@ -991,6 +715,7 @@ def propose_boundaries(
     barriers: gpd.GeoDataFrame | None = None,
     planned_roads: gpd.GeoDataFrame | None = None,
     units: gpd.GeoDataFrame | None = None,
+    workers: int | None = None,
 ) -> BoundaryProposal:
     """Propose community boundaries within the household range (R7, 一(一)).
 
@@ -1024,6 +749,10 @@ def propose_boundaries(
         ``unit_id``, ``name``, ``source``, ``estate`` and ``community`` index labels of
         ``estates`` and ``communities``, ``share``, whole ``households``, geometry). Default:
         the estates' allocation by area share (R1, ``premises.straddling_split``), no parcels.
+    workers : int, optional
+        Processes that cut communities into cells and put the cells back together when
+        there are many (:class:`gis_planner.layout.cells.CommunityPool`; default: the CPUs
+        available; 1: all in this process). The proposal is the same with any number.
 
     Returns
     -------
@@ -1032,6 +761,31 @@ def propose_boundaries(
         R1 households of those communities, and ``households`` (after) sums to the
         households of all units.
     """
+    with CommunityPool(workers) as pool:
+        return _propose(
+            estates,
+            communities,
+            rules=rules,
+            premises=premises,
+            barriers=barriers,
+            planned_roads=planned_roads,
+            units=units,
+            pool=pool,
+        )
+
+
+def _propose(
+    estates: gpd.GeoDataFrame,
+    communities: gpd.GeoDataFrame,
+    *,
+    rules: RuleSet,
+    premises: gpd.GeoDataFrame | None,
+    barriers: gpd.GeoDataFrame | None,
+    planned_roads: gpd.GeoDataFrame | None,
+    units: gpd.GeoDataFrame | None,
+    pool: CommunityPool,
+) -> BoundaryProposal:
+    """:func:`propose_boundaries` with the processes of ``pool``."""
     check_working_crs(
         estates=estates,
         communities=communities,
@@ -1068,7 +822,7 @@ def propose_boundaries(
     movable[out_of_range] = True
     spacing_m = float(layout.tessellation_spacing_m)
     min_border_m = float(layout.neighbour_min_border_m)
-    cells = _build_units(given, communities, spacing_m, movable)
+    cells = _build_units(given, communities, spacing_m, movable, pool)
     hard = _hard_edges(rules, barriers, planned_roads)
     cells.neighbours = _neighbours(cells, hard, min_border_m, movable)
     com_tree = shapely.STRtree(com_geoms)
@@ -1083,7 +837,7 @@ def propose_boundaries(
             return
         opened.update(todo)
         _, near = com_tree.query(com_geoms[todo], predicate="dwithin", distance=_TOUCH_TOLERANCE_M)
-        rows = _activate(cells, given, com_geoms, spacing_m, np.unique(near))
+        rows = _activate(cells, given, com_geoms, spacing_m, np.unique(near), pool)
         if len(rows):
             cells.neighbours = _neighbours(cells, hard, min_border_m, movable, new=rows)
 
@@ -1320,6 +1074,7 @@ def propose_boundaries(
         premises,
         rules=rules,
         warnings=warnings,
+        pool=pool,
     )
 
 
@@ -1453,7 +1208,7 @@ class _BlockNeighbours:
         self.units, self.com_geoms, self.com_tree = units, com_geoms, com_tree
         self.hard_tree = shapely.STRtree(hard) if len(hard) else None
         self.min_border_m = min_border_m
-        self.rows = _rows_by(units.community, len(com_geoms))
+        self.rows = rows_by(units.community, len(com_geoms))
         self.zones: dict[int, shapely.Geometry] = {}
 
     def of(self, t: int, mine: np.ndarray) -> dict[int, list[int]]:
@@ -1505,7 +1260,7 @@ class _Shifter:
         self.total: list[float] = np.bincount(label, weights=h, minlength=n_lab).tolist()
         self.h: list[float] = h.tolist()
         self.costs: list[int] = self.cost.tolist()
-        self.members = [set(rows.tolist()) for rows in _rows_by(label, n_lab)]
+        self.members = [set(rows.tolist()) for rows in rows_by(label, n_lab)]
 
     def _penalty(self, value: float) -> float:
         return _penalty(value, self.lo, self.hi)
@@ -1709,38 +1464,6 @@ def _moves(
     return moves
 
 
-def _rest(polygon: shapely.Geometry, shares: list[shapely.Geometry]) -> shapely.Geometry:
-    """``polygon`` less the union of ``shares`` (the other shares of a community)."""
-    taken = robust_overlay(shapely.union_all, np.array(shares, dtype=object))
-    return robust_overlay(shapely.difference, polygon, taken)
-
-
-def _each(func: Any, geoms: np.ndarray, other: shapely.Geometry) -> list[shapely.Geometry]:
-    """``func(g, other)`` for each of ``geoms``: in one vectorised GEOS call, or where GEOS
-    fails on one of them, each through :func:`robust_overlay` (so that only that one is
-    repaired, as when they are done one at a time)."""
-    try:
-        return list(func(geoms, other))
-    except shapely.errors.GEOSException:
-        return [robust_overlay(func, g, other) for g in geoms.tolist()]
-
-
-def _clean(geom: shapely.Geometry) -> shapely.Geometry:
-    """Valid polygonal geometry without the slivers of floating-point noise (< 1 m²)."""
-    if not shapely.is_valid(geom):
-        geom = shapely.make_valid(geom)
-    if shapely.get_type_id(geom) == 3 and shapely.area(geom) >= _SLIVER_M2:
-        return geom  # one polygon, no sliver: what the general case below returns, sooner
-    parts = shapely.get_parts(geom)
-    parts = parts[np.isin(shapely.get_type_id(parts), (3, 6))]
-    parts = shapely.get_parts(parts)
-    if len(parts) == 0:
-        return geom
-    area = shapely.area(parts)
-    keep = parts[area >= _SLIVER_M2] if (area >= _SLIVER_M2).any() else parts[[area.argmax()]]
-    return keep[0] if len(keep) == 1 else robust_overlay(shapely.union_all, keep)
-
-
 def _union_pieces(pieces: list) -> shapely.Geometry:
     """Union of a proposed community's pieces from several original communities. A piece cut
     from a community (its cells clipped to the polygon) meets a neighbour's polygon along their
@@ -1750,7 +1473,7 @@ def _union_pieces(pieces: list) -> shapely.Geometry:
     edges, so the shared border runs through the same vertices on both sides) and united
     again; the shapes move by the noise only, so the proposal still tiles the communities."""
     arr = np.array(pieces, dtype=object)
-    exact = _clean(robust_overlay(shapely.union_all, arr))
+    exact = clean(robust_overlay(shapely.union_all, arr))
     if shapely.get_num_geometries(exact) == 1:
         return exact
     snapped = np.array(
@@ -1762,40 +1485,10 @@ def _union_pieces(pieces: list) -> shapely.Geometry:
         ],
         dtype=object,
     )
-    joined = _clean(robust_overlay(shapely.union_all, snapped))
+    joined = clean(robust_overlay(shapely.union_all, snapped))
     return (
         joined if shapely.get_num_geometries(joined) < shapely.get_num_geometries(exact) else exact
     )
-
-
-def _smooth(shares: dict[int, shapely.Geometry], tolerance_m: float) -> dict[int, shapely.Geometry]:
-    """Simplify the new borders inside one community (the staircase of the cells), keeping its
-    outline and the pieces' shared borders consistent (GEOS coverage simplification)."""
-    labs = list(shares)
-    geoms = np.array([_clean(shares[lab]) for lab in labs], dtype=object)
-    try:
-        smooth = shapely.coverage_simplify(geoms, tolerance_m, simplify_boundary=False)
-    except shapely.errors.GEOSException:  # pragma: no cover - not a clean coverage
-        return shares
-    if not shapely.is_valid(smooth).all() or shapely.is_empty(smooth).any():
-        return shares  # pragma: no cover
-    return dict(zip(labs, smooth.tolist(), strict=True))
-
-
-def _shares(
-    polygon: shapely.Geometry, units: _Units, nodes: np.ndarray, label: np.ndarray
-) -> tuple[dict[int, shapely.Geometry], int]:
-    """The share of each label of one community divided among several: the union of its
-    cells, and for the largest (by its cells' area; returned too) the rest of the polygon
-    (its cells, usually most of them, are never united)."""
-    labs = sorted(set(label[nodes].tolist()))
-    groups = {x: np.flatnonzero(label[nodes] == x) for x in labs}
-    largest = max(labs, key=lambda x: (float(units.area[nodes[groups[x]]].sum()), -x))
-    others = [x for x in labs if x != largest]
-    unions = _union_groups(units.geometry[nodes], [groups[x] for x in others])
-    shares = dict(zip(others, _each(shapely.intersection, unions, polygon), strict=True))
-    shares[largest] = _rest(polygon, [shares[x] for x in others])
-    return shares, largest
 
 
 def _polygons(
@@ -1804,29 +1497,39 @@ def _polygons(
     label: np.ndarray,
     by_community: list[np.ndarray],
     spacing_m: float,
+    pool: CommunityPool,
 ) -> tuple[list[int], np.ndarray]:
     """The proposed communities' labels and polygons. A community kept whole gives its own
     polygon; one divided among labels gives each its share, the new borders smoothed
-    (:func:`_smooth`). Smoothing can shrink the border through which a piece meets the rest
-    of its proposed community to a point: then that community's pieces are taken unsmoothed
-    from each community it draws on (and so are their other shares, to keep the tiling)."""
+    (:func:`gis_planner.layout.cells.divide`, each community alone: in ``pool``). Smoothing
+    can shrink the border through which a piece meets the rest of its proposed community to
+    a point: then that community's pieces are taken unsmoothed from each community it draws
+    on (and so are their other shares, to keep the tiling)."""
     raw: dict[int, dict[int, shapely.Geometry]] = {}  # community → label → share
     pieces: dict[int, dict[int, shapely.Geometry]] = {}  # label → community → piece
+    divided: list[int] = []
     for c, nodes in enumerate(by_community):
         labs = sorted(set(label[nodes].tolist())) if len(nodes) else [c]
         if len(labs) == 1:  # kept whole: its own polygon, no overlay
             pieces.setdefault(labs[0], {})[c] = com_geoms[c]
-            continue
-        raw[c], largest = _shares(com_geoms[c], units, nodes, label)
-        smoothed = dict(_smooth(raw[c], spacing_m))  # a new dict: raw[c] stays as it is
-        smoothed[largest] = _rest(com_geoms[c], [smoothed[x] for x in labs if x != largest])
-        for lab in labs:
+        else:
+            divided.append(c)
+    found = pool.map(
+        divide,
+        [com_geoms[c] for c in divided],
+        [units.geometry[by_community[c]] for c in divided],
+        [label[by_community[c]] for c in divided],
+        [units.area[by_community[c]] for c in divided],
+        [spacing_m] * len(divided),
+    )
+    for c, (raw[c], smoothed) in zip(divided, found, strict=True):
+        for lab in sorted(smoothed):
             pieces.setdefault(lab, {})[c] = smoothed[lab]
     labs = sorted(pieces)
 
     def united(lab: int) -> shapely.Geometry:
         parts = list(pieces[lab].values())
-        return _union_pieces(parts) if len(parts) > 1 else _clean(parts[0])
+        return _union_pieces(parts) if len(parts) > 1 else clean(parts[0])
 
     polygons = {lab: united(lab) for lab in labs}
     apart = [
@@ -1863,14 +1566,15 @@ def _assemble(
     *,
     rules: RuleSet,
     warnings: list[Problem],
+    pool: CommunityPool,
 ) -> BoundaryProposal:
     """Polygons, figures and tables of the proposal from the cells' labels."""
     com_geoms = communities.geometry.values
     com_ids = communities["community_id"].astype(str).to_numpy()
     spacing_m = float(rules.layout.tessellation_spacing_m)
-    by_community = _rows_by(units.community, len(communities))
-    labs, geoms = _polygons(com_geoms, units, label, by_community, spacing_m)
-    by_label = _rows_by(label, max(labs) + 1)
+    by_community = rows_by(units.community, len(communities))
+    labs, geoms = _polygons(com_geoms, units, label, by_community, spacing_m, pool)
+    by_label = rows_by(label, max(labs) + 1)
     hh = pd.Series([int(units.households[by_label[lab]].sum()) for lab in labs])
     ids = pd.Series([meta[lab]["id"] for lab in labs], dtype=object)
     origin = np.array([meta[lab]["origin"] for lab in labs])
