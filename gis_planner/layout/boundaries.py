@@ -28,13 +28,16 @@ How
    too, with no gap and no overlap. Only the communities out of range are cut at the start;
    a community in range is cut (each community alone, so its cells do not depend on when)
    only when a merge first looks across its border with one out of range — at scale most
-   communities in range are never cut.
+   communities in range are never cut. Many communities at a time are cut in worker
+   processes (:mod:`gis_planner.layout.cells`, ``propose_boundaries(workers=)``).
 2. **Neighbours.** Two estates are neighbours when their cells share at least
    ``neighbour_min_border_m`` of border (streets between estates do not break contiguity; a
    corner does not make it), unless the line between their centroids crosses a hard edge.
    The border counted is that of one cell within ``_TOUCH_TOLERANCE_M`` of the other (cells of
-   two communities share no vertices); two cells of one community whose ridges already run
-   that long are neighbours without measuring it again.
+   two communities share no vertices). Two cells of one community share a border only where a
+   ridge runs between them: a ridge at least that long makes them neighbours without
+   measuring, a shorter one is measured as above, and cells without a ridge between them
+   (meeting at a corner) are not neighbours.
 3. **Shift** (``shift_border_units``, on by default): each community out of range, the too
    large first (largest first), then the too small (smallest first), one unit at a time: the
    move between it and a neighbouring community that closes most of the gap (its own and the
@@ -228,8 +231,9 @@ def _shape(units: _Units, given: _Given, rows: np.ndarray) -> None:
     area = shapely.area(geometry)
     cent = shapely.centroid(geometry)
     has_unit = unit >= 0
-    anchor = shapely.point_on_surface(geometry)
+    anchor = np.empty(len(rows), dtype=object)
     anchor[has_unit] = shapely.centroid(given.geometry[unit[has_unit]])
+    anchor[~has_unit] = shapely.point_on_surface(geometry[~has_unit])
     empty = area <= 0
     cent[empty] = anchor[empty]
     units.area[rows] = area
@@ -309,36 +313,46 @@ def _neighbours(
         active = np.union1d(all_active[near], new)
     is_new = np.ones(n, bool) if new is None else np.isin(np.arange(n), new)
     geoms = units.geometry[active]
-    tree = shapely.STRtree(geoms)
-    sure = _bordering(units, min_border_m)
+    # two cells of a community cut on the ridges (units.borders) share a border exactly where
+    # a ridge runs between them: those pairs come from the ridges, and only the others (cells
+    # of two communities, or of a community cut by the fallback) are looked for by distance
+    ridged = np.zeros(int(units.community.max()) + 1 if n else 0, bool)
+    ridged[list(units.borders)] = True
     found_i, found_j, found_ok = [], [], []
+    pair_i, pair_j, sure = _ridge_pairs(units, active, is_new, min_border_m)
+    measure = np.flatnonzero(~sure)  # a ridge shorter than min_border_m: measured below
+    found_i.append(active[pair_i[sure]])
+    found_j.append(active[pair_j[sure]])
+    found_ok.append(np.ones(int(sure.sum()), bool))
+    pair_i, pair_j = pair_i[measure], pair_j[measure]
+    tree = shapely.STRtree(geoms)
+    box = shapely.bounds(geoms) + np.array([-1, -1, 1, 1]) * _TOUCH_TOLERANCE_M
+    reach = shapely.box(box[:, 0], box[:, 1], box[:, 2], box[:, 3])
     # in blocks of cells, so that their buffers (many vertices each) are never all held
     for start in range(0, len(geoms), _NEIGHBOUR_BLOCK):
         block = np.arange(start, min(start + _NEIGHBOUR_BLOCK, len(geoms)))
-        # the pairs whose border can be measured: cell i within the tolerance of cell j (GEOS
-        # prepares the block's cells); the others have no border within the tolerance
-        at, i = tree.query(geoms[block], predicate="dwithin", distance=_TOUCH_TOLERANCE_M)
+        # the pairs whose envelopes lie within the tolerance …
+        at, i = tree.query(reach[block])
         j = block[at]
-        keep = (i < j) & (is_new[active[i]] | is_new[active[j]])
+        ci, cj = units.community[active[i]], units.community[active[j]]
+        keep = (i < j) & (is_new[active[i]] | is_new[active[j]]) & ((ci != cj) | ~ridged[ci])
         if movable is not None:
-            ci, cj = units.community[active[i]], units.community[active[j]]
             keep &= (ci == cj) | movable[ci] | movable[cj]
-        i, j, at = i[keep], j[keep], at[keep]
-        # two cells of one community sharing at least min_border_m (measured when it was cut)
-        # are neighbours: the border within the tolerance is at least as long
-        ok = np.isin(active[i] * n + active[j], sure)
-        # the others (mostly cells of two communities): the border of i within the tolerance
-        # of j, buffered only where needed
-        measure = np.flatnonzero(~ok)
-        buffered = np.full(len(block), None, dtype=object)
-        need = np.unique(at[measure])
-        buffered[need] = shapely.buffer(geoms[block[need]], _TOUCH_TOLERANCE_M)
-        edges = shapely.boundary(geoms[i[measure]])
-        border = shapely.length(robust_overlay(shapely.intersection, edges, buffered[at[measure]]))
-        ok[measure] = border >= min_border_m
+        i, j = i[keep], j[keep]
+        # … and the cells themselves (GEOS prepares the block's cells)
+        shapely.prepare(geoms[block])
+        close = shapely.dwithin(geoms[j], geoms[i], _TOUCH_TOLERANCE_M)
+        short = (pair_j >= block[0]) & (pair_j <= block[-1])  # the block's short ridges
+        i, j = np.r_[i[close], pair_i[short]], np.r_[j[close], pair_j[short]]
+        # the border of i within the tolerance of j, buffered only where needed
+        need, at = np.unique(j - block[0], return_inverse=True)
+        buffered = shapely.buffer(geoms[block[need]], _TOUCH_TOLERANCE_M)
+        edges = shapely.boundary(geoms[i])
+        border = shapely.length(robust_overlay(shapely.intersection, edges, buffered[at]))
+        shapely.destroy_prepared(geoms[block])
         found_i.append(active[i])
         found_j.append(active[j])
-        found_ok.append(ok)
+        found_ok.append(border >= min_border_m)
     i = np.concatenate(found_i) if found_i else np.zeros(0, np.int64)
     j = np.concatenate(found_j) if found_j else np.zeros(0, np.int64)
     ok = np.concatenate(found_ok) if found_ok else np.zeros(0, bool)
@@ -388,15 +402,23 @@ def _crossing(hard_tree: shapely.STRtree, start: np.ndarray, end: np.ndarray) ->
     return cut
 
 
-def _bordering(units: _Units, min_border_m: float) -> np.ndarray:
-    """The pairs of cells (``a * n + b``, rows ``a < b``) of one community whose shared border,
-    measured when it was cut (:func:`cells_and_borders`), is at least ``min_border_m``."""
-    n = len(units.geometry)
-    keys = [
-        b.a[b.length >= min_border_m] * n + b.b[b.length >= min_border_m]
-        for b in units.borders.values()
-    ]
-    return np.concatenate(keys) if keys else np.zeros(0, np.int64)
+def _ridge_pairs(
+    units: _Units, active: np.ndarray, is_new: np.ndarray, min_border_m: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The pairs of cells of one community (positions into ``active``, ``i < j``, one of them
+    new) whose shared border was measured on the ridges when it was cut
+    (:func:`gis_planner.layout.cells.cells_and_borders`), and whether it is at least
+    ``min_border_m`` long (the border within the tolerance, measured for the others, is at
+    least as long)."""
+    position = np.full(len(units.geometry), -1, np.int64)
+    position[active] = np.arange(len(active))
+    a = np.concatenate([x.a for x in units.borders.values()] or [np.zeros(0, np.int64)])
+    b = np.concatenate([x.b for x in units.borders.values()] or [np.zeros(0, np.int64)])
+    length = np.concatenate([x.length for x in units.borders.values()] or [np.zeros(0)])
+    keep = (position[a] >= 0) & (position[b] >= 0) & (is_new[a] | is_new[b])
+    i, j = position[a[keep]], position[b[keep]]
+    low, high = np.minimum(i, j), np.maximum(i, j)
+    return low, high, length[keep] >= min_border_m
 
 
 def _held(
