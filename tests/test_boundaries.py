@@ -776,3 +776,31 @@ def test_R7_cells_cut_in_worker_processes_equal_those_cut_here(demo_results, mon
             assert borders_a.a.tolist() == borders_b.a.tolist()
             assert borders_a.b.tolist() == borders_b.b.tolist()
             assert borders_a.length.tolist() == borders_b.length.tolist()
+
+
+def test_R7_cells_are_cut_here_when_worker_processes_fail(monkeypatch, caplog):
+    """R7 cells: a pool whose processes die (no memory, a script without the main guard)
+    costs time, not the proposal: the same cells are cut in this process, with a log line."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    class Broken:
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def map(self, *args, **kwargs):
+            raise BrokenProcessPool("a child process terminated abruptly")
+
+        def shutdown(self):
+            pass
+
+    community, estates = _mirrored_pair()
+    monkeypatch.setattr(cells_mod, "POOL_MIN_COMMUNITIES", 0)
+    monkeypatch.setattr(cells_mod, "ProcessPoolExecutor", Broken)
+    with cells_mod.CommunityPool(2) as pool:
+        found = pool.map(
+            cells_mod.cells_and_borders, *([x] * 16 for x in (community, estates, 10.0))
+        )
+        assert pool.workers == 1
+    assert len(found) == 16
+    assert all(np.allclose(shapely.area(cells), [10_000.0, 10_000.0]) for cells, _ in found)
+    assert "worker processes failed" in caplog.text

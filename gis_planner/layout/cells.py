@@ -10,10 +10,12 @@ starts light.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -24,6 +26,7 @@ from scipy.spatial import Delaunay, KDTree, QhullError
 from gis_planner.overlay import robust_overlay
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 # Qhull first joggles the sample points (by a hair; the circumcentres are then taken from the
 # points themselves): without it the many cocircular points of straight outlines make it merge
@@ -453,8 +456,16 @@ class CommunityPool:
             or multiprocessing.current_process().daemon
         ):
             return [func(*args) for args in zip(*iterables, strict=True)]
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=multiprocessing.get_context("spawn")
-            )
-        return list(self._pool.map(func, *iterables, chunksize=_POOL_CHUNK))
+        try:
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(
+                    max_workers=self.workers, mp_context=multiprocessing.get_context("spawn")
+                )
+            return list(self._pool.map(func, *iterables, chunksize=_POOL_CHUNK))
+        except (BrokenProcessPool, OSError) as error:
+            # the processes could not start or died (no memory, a script without the
+            # ``if __name__ == "__main__"`` guard that spawning needs): the same work here
+            log.warning("worker processes failed (%s): cutting in this process", error)
+            self.__exit__()
+            self.workers = 1
+            return [func(*args) for args in zip(*iterables, strict=True)]
