@@ -35,9 +35,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import logging
-from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from collections.abc import Mapping
+from typing import Any, NamedTuple
 
 import geopandas as gpd
 import numpy as np
@@ -45,6 +44,7 @@ import pandas as pd
 import shapely
 
 from gis_planner import budget, enclosure, households, premises
+from gis_planner.concurrency import concurrently
 from gis_planner.errors import PlannerError, Problem, RulesError, format_rows
 from gis_planner.i18n import msg
 from gis_planner.io.layers import PlanningData
@@ -54,9 +54,6 @@ from gis_planner.results import LayoutProposal, Results
 from gis_planner.rules import RuleSet
 
 log = logging.getLogger(__name__)
-
-_A = TypeVar("_A")
-_B = TypeVar("_B")
 
 
 class PlanYearError(PlannerError):
@@ -493,24 +490,14 @@ def _planning_conditions(
     return conditions
 
 
-def _concurrently(here: Callable[[], _A], beside: Callable[[], _B]) -> tuple[_A, _B]:
-    """``(here(), beside())``, ``beside`` run in a thread of its own while ``here`` runs.
+class _EstateTables(NamedTuple):
+    """What :func:`analyse` makes of the estates beside the R7 reach."""
 
-    For two independent steps when one is mostly GEOS's or scipy's work, which release the
-    GIL: the machine's other core does it meanwhile (at province size the R7 reach, 0.5 s of
-    ``analyse``'s 2 s). Neither step may change what the other reads, nor prepare
-    (``shapely.prepare``) a geometry the other uses: a prepared geometry keeps GEOS's
-    indexes in the geometry object, which two threads must not build at once. The results
-    are those of running the two in turn; an error of ``beside`` is raised first, as when
-    it ran first.
-    """
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        later = pool.submit(beside)
-        try:
-            first = here()
-        finally:
-            second = later.result()
-    return first, second
+    estates: gpd.GeoDataFrame | None  # with their communities' columns
+    screened: pd.DataFrame | None  # the open-to-enclosed screening's columns (R6, R8)
+    enclosure_list: pd.DataFrame | None
+    enclosure_counts: pd.DataFrame | None
+    units: gpd.GeoDataFrame | None  # _household_units
 
 
 # --------------------------------------------------------------------------- the analyses
@@ -550,36 +537,41 @@ def analyse(data: PlanningData, *, year: int | None = None) -> Results:
     communities, counted = _communities(data, hh, prem, year=year, warnings=warnings)
     counted_prem = prem[counted] if prem is not None and counted is not None else None
     allocation = hh.allocation if data.estates is not None else None
+    # the R7 reach (0.5 s of 2 s at province size) runs beside the estates' tables, on its
+    # own copy of the estates' geometry column (see concurrently)
+    located = None if data.estates is None else data.estates[[data.estates.geometry.name]].copy()
 
     def premises_reach() -> tuple[shapely.Geometry | None, pd.DataFrame | None]:
-        """R7 reach of the counted premises: the area within the walk, each estate's nearest.
-
-        Reads only the estates' and counted premises' geometries, ids and index, which
-        nothing below changes or prepares."""
+        """R7 reach of the counted premises: the area within the walk, each estate's nearest
+        (GEOS and scipy). Reads ``counted_prem`` and ``located``, which nothing else uses
+        meanwhile."""
         area = layout.reach_area(counted_prem, rules=rules)
-        if data.estates is None or allocation is None:
+        if located is None or allocation is None:
             return area, None
-        return area, layout.nearest_premises(data.estates, counted_prem, rules=rules)
+        return area, layout.nearest_premises(located, counted_prem, rules=rules)
 
-    def estate_tables() -> tuple[Any, ...]:
-        """The estates' communities and screening, the enclosure tables, the household units."""
+    def estate_tables() -> _EstateTables:
+        """The estates' communities and screening, the enclosure tables, the household units
+        (pandas, mostly)."""
+        units = _household_units(data, hh)
         if allocation is None:
-            return None, None, None, None, _household_units(data, hh)
+            return _EstateTables(None, None, None, None, units)
         estates, screened = _estates(data, communities, allocation, warnings=warnings)
         listed = estates.copy(deep=False)  # the tables read no reach column
         _add_columns(listed, screened)
-        return (
+        return _EstateTables(
             estates,
             screened,
             enclosure.enclosure_list(listed),
             enclosure.enclosure_counts(listed),
-            _household_units(data, hh),
+            units,
         )
 
-    tables, (reach_area, reach) = _concurrently(estate_tables, premises_reach)
-    estates, screened, enclosure_list, enclosure_counts, units = tables
-    if estates is not None and allocation is not None:
-        _estate_columns(estates, reach, screened, communities, allocation)
+    tables, (reach_area, reach) = concurrently(estate_tables, premises_reach)
+    estates = tables.estates
+    if estates is not None and tables.screened is not None and reach is not None:
+        assert allocation is not None  # estates are made only with one
+        _estate_columns(estates, reach, tables.screened, communities, allocation)
     conditions = _planning_conditions(data, hh, prem, warnings)
     summary = summarise(
         communities,
@@ -603,9 +595,9 @@ def analyse(data: PlanningData, *, year: int | None = None) -> Results:
         planning_conditions=conditions,
         counted_premises=counted_prem,
         reach=reach_area,
-        enclosure_list=enclosure_list,
-        enclosure_counts=enclosure_counts,
-        household_units=units,
+        enclosure_list=tables.enclosure_list,
+        enclosure_counts=tables.enclosure_counts,
+        household_units=tables.units,
     )
 
 
