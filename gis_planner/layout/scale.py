@@ -221,7 +221,7 @@ def _nearest(
         tree = shapely.STRtree(targets)
         (src, dst), dist = tree.query_nearest(geoms, return_distance=True, all_matches=False)
         return src, dst, dist
-    gap, nearest = KDTree(t_xy).query(o_xy, k=2, workers=-1)  # each point alone: any cores
+    gap, nearest = KDTree(t_xy).query(o_xy, k=2)
     dst = t_pos[nearest[:, 0]]
     tied = gap[:, 1] - gap[:, 0] <= 1e-9 * np.maximum(gap[:, 1], 1.0)
     if tied.any():  # GEOS's tree only for the ties
