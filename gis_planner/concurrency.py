@@ -2,8 +2,10 @@
 
 The machine a county is planned on has a few cores, and GEOS (shapely) and scipy release
 Python's GIL while they work: a step that is mostly theirs runs on another core while the
-pandas steps go on. Used where that step is long enough to matter (the R7 reach in
-:func:`gis_planner.pipeline.analyse`).
+pandas steps go on. Used where that step is long enough to matter: the R7 reach beside
+the estates' tables in :func:`gis_planner.pipeline.analyse`, and the two halves of the
+"community contains estate" query of :func:`gis_planner.households.allocate_households`.
+On a machine whose other cores are busy the thread gains nothing (and costs a little).
 
 Not for the checks of :func:`gis_planner.io.load_layers`: pandas enters
 ``warnings.catch_warnings`` in most of its conversions, and so does ``shapely.is_valid``
