@@ -624,7 +624,10 @@ def _assemble(
     # slots were appended in order, so a stable sort by (combination, class) keeps slot
     # order — and each slot's own order — within one class
     by_class = np.lexsort((np.asarray(classes, dtype=np.int64)[ref], comb))
-    flat = [messages[i] for i in ref[by_class].tolist()]
+    table = np.empty(len(messages), dtype=object)  # the few distinct findings, taken in C
+    for k, message in enumerate(messages):
+        table[k] = message
+    flat = table[ref[by_class]].tolist()
     bounds = np.concatenate([[0], np.cumsum(np.bincount(comb, minlength=m))]).tolist()
     return [flat[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from gis_planner.concurrency import concurrently
 from gis_planner.crs import check_working_crs
 
 # OVERLAY_GRID_M is imported from here by boundaries.py of earlier revisions, which
@@ -110,6 +111,22 @@ def apportion(totals: np.ndarray, groups: np.ndarray, weights: np.ndarray) -> np
     return parts
 
 
+def _contains(tree: shapely.STRtree, polygons: np.ndarray) -> np.ndarray:
+    """``tree.query(polygons, predicate="contains")``, the two halves of ``polygons`` asked
+    at once (:func:`~gis_planner.concurrency.concurrently`): GEOS works without the GIL, and
+    each half is one call. The pairs come in the order of the polygons, as from one query;
+    each polygon (prepared by GEOS for the query, or already) is asked by one thread only.
+    """
+    half = len(polygons) // 2
+    tree.query(polygons[:1])  # GEOS builds its tree at the first query: here, not in both
+    first, second = concurrently(
+        lambda: tree.query(polygons[:half], predicate="contains"),
+        lambda: tree.query(polygons[half:], predicate="contains"),
+    )
+    second[0] += half
+    return np.concatenate([first, second], axis=1)
+
+
 def allocate_households(
     estates: gpd.GeoDataFrame,
     communities: gpd.GeoDataFrame,
@@ -151,7 +168,7 @@ def allocate_households(
     # "community contains estate" of a tree of the estates: GEOS then prepares each
     # community once (the prepared polygon answers fast), where "estate within community"
     # would prepare each small estate — the same pairs, in about half the time.
-    c_within, e_within = shapely.STRtree(est_geoms).query(com_geoms, predicate="contains")
+    c_within, e_within = _contains(shapely.STRtree(est_geoms), np.asarray(com_geoms))
     by_estate = pair_order(e_within, c_within)
     w_est, w_com = e_within[by_estate], c_within[by_estate]
     within_count = np.bincount(w_est, minlength=n_est)

@@ -36,13 +36,15 @@ import dataclasses
 import datetime as _dt
 import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from gis_planner import budget, enclosure, households, premises
+from gis_planner.concurrency import concurrently
 from gis_planner.errors import PlannerError, Problem, RulesError, format_rows
 from gis_planner.i18n import msg
 from gis_planner.io.layers import PlanningData
@@ -417,22 +419,37 @@ def _estates(
     data: PlanningData,
     communities: gpd.GeoDataFrame,
     allocation: households.Allocation,
-    counted_prem: gpd.GeoDataFrame | None,
     *,
     warnings: list[Problem],
-) -> gpd.GeoDataFrame:
-    """Every estate's community, reach (R7) and open-to-enclosed screening (R6, R8); adds
-    ``estates_count`` and ``households_covered`` to ``communities``."""
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Every estate's community, and its open-to-enclosed screening (R6, R8): the estates
+    with their communities' columns, and the screening's columns (:func:`_estate_columns`
+    adds them after the reach's)."""
     rules = data.rules
     assert data.estates is not None  # the caller checks
     estates = data.estates.copy()
     _estate_communities(estates, communities, allocation, rules=rules, warnings=warnings)
-    reach = layout.nearest_premises(estates, counted_prem, rules=rules)
-    for column in reach.columns:
-        estates[column] = reach[column]
     screened = enclosure.screen_enclosure(estates, data.planned_roads, rules=rules)
-    for column in screened.columns:
-        estates[column] = screened[column]
+    return estates, screened
+
+
+def _add_columns(frame: pd.DataFrame, *tables: pd.DataFrame) -> None:
+    """Add every column of ``tables`` (indexed like ``frame``) to ``frame``, in order."""
+    for table in tables:
+        for column in table.columns:
+            frame[column] = table[column]
+
+
+def _estate_columns(
+    estates: gpd.GeoDataFrame,
+    reach: pd.DataFrame,
+    screened: pd.DataFrame,
+    communities: gpd.GeoDataFrame,
+    allocation: households.Allocation,
+) -> None:
+    """Add the reach (R7: nearest premises) and screening columns to ``estates``, and
+    ``estates_count`` and ``households_covered`` to ``communities``."""
+    _add_columns(estates, reach, screened)
     communities["estates_count"] = (
         communities["community_id"]
         .map(estates["community_id"].value_counts())
@@ -447,7 +464,6 @@ def _estates(
     communities["households_covered"] = (
         per_community.reindex(communities.index).fillna(0).astype("int64")
     )
-    return estates
 
 
 def _planning_conditions(
@@ -472,6 +488,16 @@ def _planning_conditions(
             rows = format_rows(conditions.loc[none, "parcel_id"])
             warnings.append(Problem("development_parcels", msg("parcels_no_households", rows=rows)))
     return conditions
+
+
+class _EstateTables(NamedTuple):
+    """What :func:`analyse` makes of the estates beside the R7 reach."""
+
+    estates: gpd.GeoDataFrame | None  # with their communities' columns
+    screened: pd.DataFrame | None  # the open-to-enclosed screening's columns (R6, R8)
+    enclosure_list: pd.DataFrame | None
+    enclosure_counts: pd.DataFrame | None
+    units: gpd.GeoDataFrame | None  # _household_units
 
 
 # --------------------------------------------------------------------------- the analyses
@@ -510,12 +536,42 @@ def analyse(data: PlanningData, *, year: int | None = None) -> Results:
     prem = _assign_premises(data, warnings)
     communities, counted = _communities(data, hh, prem, year=year, warnings=warnings)
     counted_prem = prem[counted] if prem is not None and counted is not None else None
-    estates = None
-    enclosure_list = enclosure_counts = None
-    if data.estates is not None and hh.allocation is not None:
-        estates = _estates(data, communities, hh.allocation, counted_prem, warnings=warnings)
-        enclosure_list = enclosure.enclosure_list(estates)
-        enclosure_counts = enclosure.enclosure_counts(estates)
+    allocation = hh.allocation if data.estates is not None else None
+    # the R7 reach (0.5 s of 2 s at province size) runs beside the estates' tables, on its
+    # own copy of the estates' geometry column (see concurrently)
+    located = None if data.estates is None else data.estates[[data.estates.geometry.name]].copy()
+
+    def premises_reach() -> tuple[shapely.Geometry | None, pd.DataFrame | None]:
+        """R7 reach of the counted premises: the area within the walk, each estate's nearest
+        (GEOS and scipy). Reads ``counted_prem`` and ``located``, which nothing else uses
+        meanwhile."""
+        area = layout.reach_area(counted_prem, rules=rules)
+        if located is None or allocation is None:
+            return area, None
+        return area, layout.nearest_premises(located, counted_prem, rules=rules)
+
+    def estate_tables() -> _EstateTables:
+        """The estates' communities and screening, the enclosure tables, the household units
+        (pandas, mostly)."""
+        units = _household_units(data, hh)
+        if allocation is None:
+            return _EstateTables(None, None, None, None, units)
+        estates, screened = _estates(data, communities, allocation, warnings=warnings)
+        listed = estates.copy(deep=False)  # the tables read no reach column
+        _add_columns(listed, screened)
+        return _EstateTables(
+            estates,
+            screened,
+            enclosure.enclosure_list(listed),
+            enclosure.enclosure_counts(listed),
+            units,
+        )
+
+    tables, (reach_area, reach) = concurrently(estate_tables, premises_reach)
+    estates = tables.estates
+    if estates is not None and tables.screened is not None and reach is not None:
+        assert allocation is not None  # estates are made only with one
+        _estate_columns(estates, reach, tables.screened, communities, allocation)
     conditions = _planning_conditions(data, hh, prem, warnings)
     summary = summarise(
         communities,
@@ -538,10 +594,10 @@ def analyse(data: PlanningData, *, year: int | None = None) -> Results:
         summary=summary,
         planning_conditions=conditions,
         counted_premises=counted_prem,
-        reach=layout.reach_area(counted_prem, rules=rules),
-        enclosure_list=enclosure_list,
-        enclosure_counts=enclosure_counts,
-        household_units=_household_units(data, hh),
+        reach=reach_area,
+        enclosure_list=tables.enclosure_list,
+        enclosure_counts=tables.enclosure_counts,
+        household_units=tables.units,
     )
 
 

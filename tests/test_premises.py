@@ -262,3 +262,22 @@ def test_R7_reach_buffers_are_geos_buffers_to_the_last_bit(rules):
         shapely.to_wkb(_point_buffers(mixed, 300.0))
         == shapely.to_wkb(shapely.buffer(mixed, 300.0, quad_segs=8))
     ).all()
+
+
+def test_R7_reach_groups_unioned_in_one_call_give_each_group_alone():
+    # groups of 1, 2, 3, 4, 5 and 9 overlapping squares, their members interleaved: the
+    # padded table (groups of 2; 3–4; 5–8; 9–16 together) gives, group by group, the very
+    # geometry of union_all of the group alone (a group of one: its square as it is)
+    sizes = [1, 2, 3, 4, 5, 9]
+    label = np.concatenate([np.full(n, k) for k, n in enumerate(sizes)])
+    label = label[np.argsort(np.arange(len(label)) % 7, kind="stable")]  # interleave
+    rank = np.zeros(len(label), dtype=int)
+    for k in range(len(sizes)):
+        rank[label == k] = np.arange(sizes[k])
+    geoms = shapely.box(1000.0 * label + 10 * rank, 0, 1000.0 * label + 10 * rank + 15, 15)
+    unions = layout._group_unions(geoms, label)
+    for k, n in enumerate(sizes):
+        members = geoms[label == k]
+        alone = members[0] if n == 1 else shapely.union_all(members)
+        assert shapely.to_wkb(unions[k]) == shapely.to_wkb(alone)
+    assert unions[0] is geoms[label == 0][0]

@@ -65,11 +65,44 @@ def reach_area(premises: gpd.GeoDataFrame | None, *, rules: RuleSet) -> shapely.
     n = len(geoms)
     graph = sparse.coo_array((np.ones(len(a)), (a, b)), shape=(n, n))
     _, label = csgraph.connected_components(graph, directed=False)
-    order = np.argsort(label, kind="stable")
-    groups = np.split(order, np.flatnonzero(np.diff(label[order])) + 1)
-    unions = [buffers[g[0]] if len(g) == 1 else shapely.union_all(buffers[g]) for g in groups]
-    polygons = shapely.get_parts(np.asarray(unions, dtype=object))
+    polygons = shapely.get_parts(_group_unions(buffers, label))
     return polygons[0] if len(polygons) == 1 else shapely.multipolygons(polygons)
+
+
+def _group_unions(geoms: np.ndarray, label: np.ndarray) -> np.ndarray:
+    """The union of each group of ``geoms`` (``label`` 0…k-1), in label order: a group of
+    one is its geometry as it is, a larger one ``shapely.union_all`` of its geometries in
+    their order.
+
+    Groups of about the same size (up to twice the smallest) are unioned in one call, along
+    the rows of a table padded with None (``union_all`` leaves missing values out, so each
+    row gives what the group alone gives), instead of one call per group (1,900 groups of
+    10,000 premises): Python goes to GEOS a few times, not thousands, which matters most
+    when the reach runs beside other work (:func:`gis_planner.concurrency.concurrently`),
+    for each return from GEOS waits for the GIL.
+
+    >>> from shapely.geometry import box
+    >>> g = np.array([box(0, 0, 2, 2), box(5, 5, 6, 6), box(1, 1, 3, 3)], dtype=object)
+    >>> [round(u.area, 1) for u in _group_unions(g, np.array([0, 1, 0]))]
+    [7.0, 1.0]
+    """
+    order = np.argsort(label, kind="stable")
+    group = label[order]  # each geometry's group, by group
+    size = np.bincount(label)
+    rank = np.arange(len(order)) - (np.cumsum(size) - size)[group]  # its place in the group
+    out = np.empty(len(size), dtype=object)
+    alone = size[group] == 1
+    out[group[alone]] = geoms[order[alone]]
+    bucket = np.ceil(np.log2(np.maximum(size, 1))).astype(np.int64)  # 1 for 2, 2 for 3-4 …
+    for b in np.unique(bucket[size > 1]):
+        groups = np.flatnonzero((size > 1) & (bucket == b))
+        row = np.full(len(size), -1)
+        row[groups] = np.arange(len(groups))
+        member = (size[group] > 1) & (bucket[group] == b)
+        table = np.full((len(groups), int(size[groups].max())), None, dtype=object)
+        table[row[group[member]], rank[member]] = geoms[order[member]]
+        out[groups] = shapely.union_all(table, axis=1)
+    return out
 
 
 def _point_buffers(geoms: np.ndarray, distance: float) -> np.ndarray:
