@@ -5,17 +5,20 @@ slower), and the messages of a column worded once."""
 from __future__ import annotations
 
 import json
+import math
 
 import geopandas as gpd
 import pyogrio
 import pytest
-from shapely.geometry import Polygon
+import shapely
+from shapely.affinity import translate
+from shapely.geometry import LineString, MultiPolygon, Point, Polygon
 
 from gis_planner.crs import WEB_CRS
 from gis_planner.i18n import msg
 from gis_planner.io.layers import load_layers
 from gis_planner.pipeline import run
-from gis_planner.render.runfolder import write_geojson
+from gis_planner.render.runfolder import wgs84_geometries, write_geojson
 from gis_planner.render.text import flatten_for_file, round_floats, worded_column
 
 from .conftest import DEMO, gdf
@@ -92,3 +95,35 @@ def test_each_message_object_is_worded_once_and_lists_are_joined():
         3,
     ]
     assert worded_column([[reason, reason]], lang="zh")[0].count("；") == 1
+
+
+def test_rows_sharing_a_value_object_are_worded_alike():
+    # R6 hands one list object to many estates; an equal list made apart is worded the same
+    reason = msg("gcj02_converted")
+    shared = [reason, "E1"]
+    nan = float("nan")
+    column = [shared, None, shared, [reason, "E1"], nan, "text", shared, (reason,)]
+    out = worded_column(column, lang="en")
+    joined = "converted from GCJ-02 to WGS84 as declared; E1"
+    assert out[:4] == [joined, None, joined, joined]
+    assert math.isnan(out[4]) and out[5:7] == ["text", joined]
+    assert out[7] == "converted from GCJ-02 to WGS84 as declared"
+    assert worded_column([], lang="en") == []
+
+
+def test_the_wgs84_geometries_are_geopandas_to_crs_bit_for_bit():
+    # polygons with a hole, a multipolygon, a point, a line, a missing and an empty geometry
+    # near Deqing in EPSG:4549: the same WKB bytes as GeoSeries.to_crs, and a 3D layer too
+    x, y = 497_000.0, 3_375_000.0
+    hole = [(x + 50, y + 50), (x + 100, y + 50), (x + 100, y + 100)]
+    square = Polygon([(x, y), (x, y + 200), (x + 200, y + 200), (x + 200, y)], [hole])
+    far = translate(square, 1_000.5, -333.25)
+    line = LineString([(x, y), (x + 10.1, y + 10.7)])
+    for geometries in (
+        [square, MultiPolygon([square, far]), Point(x, y), line, None, Polygon()],
+        [Point(x, y, 5.0), square],
+    ):
+        layer = gpd.GeoSeries(geometries, crs="EPSG:4549")
+        ours = shapely.to_wkb(wgs84_geometries(layer)).tolist()
+        assert ours == shapely.to_wkb(layer.to_crs(WEB_CRS).values).tolist()
+        assert ours[0] != shapely.to_wkb(square)  # reprojected, not left as it was

@@ -8,17 +8,20 @@ previous outputs as they were, never a mix of two runs.
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 import warnings
-from collections.abc import Callable
-from functools import partial
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import lru_cache, partial
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
+import pyproj
 import rasterio
 import shapely
 from affine import Affine
@@ -64,29 +67,77 @@ def write_csv(table: pd.DataFrame, path: str | Path, *, lang: str = "zh") -> Pat
 GEOJSON_OPTIONS = {"WRITE_BBOX": "NO", "COORDINATE_PRECISION": "7"}
 
 
+#: the coordinates of RFC 7946 (WGS84 lon/lat), parsed once
+WGS84 = pyproj.CRS.from_user_input(WEB_CRS)
+
+
+@lru_cache(maxsize=16)
+def _to_wgs84(crs: pyproj.CRS) -> pyproj.Transformer:
+    """The transformation ``GeoSeries.to_crs(WEB_CRS)`` makes (``always_xy``), made once per CRS."""
+    return pyproj.Transformer.from_crs(crs, WGS84, always_xy=True)
+
+
+def wgs84_geometries(geometry: gpd.GeoSeries) -> np.ndarray:
+    """The geometries of ``geometry`` in WGS84 lon/lat, as shapely objects.
+
+    The very numbers of ``geometry.to_crs(WEB_CRS)`` — the same PROJ transformation of the same
+    coordinates — without the frame copies and masks around it: pyproj transforms the
+    coordinate arrays (``shapely.get_coordinates`` / ``set_coordinates``). 3D geometries, a
+    missing CRS (geopandas' error) and a layer already in WGS84 go through geopandas.
+    """
+    data = np.asarray(geometry.values)
+    crs = geometry.crs
+    if crs is None or crs.is_exact_same(WGS84) or bool(shapely.has_z(data).any()):
+        return np.asarray(geometry.to_crs(WEB_CRS).values)
+    coords = shapely.get_coordinates(data)
+    lon, lat = _to_wgs84(crs).transform(coords[:, 0], coords[:, 1])
+    return shapely.set_coordinates(data.copy(), np.column_stack((lon, lat)))
+
+
+@contextmanager
+def _cycle_collector_paused() -> Iterator[None]:
+    """Python's cycle collector paused (unless it already was) for the block.
+
+    Shapely geometries are tracked by the collector though they hold no references: making the
+    100,000 of a province layer twice (reprojected, then wound) set off full collections over
+    every object of the run, about a sixth of a second at province size, for no garbage. A
+    cycle made meanwhile, if any, is collected once the collector resumes.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def write_geojson(gdf: gpd.GeoDataFrame, path: str | Path, *, lang: str = "zh") -> Path:
     """Write an RFC 7946 GeoJSON (WGS84 lon/lat, 7 decimals ≈ 1 cm) of ``gdf``.
 
     What GDAL's ``RFC7946=YES`` does is done here, and GDAL writes plain GeoJSON: the
-    coordinates are already WGS84 lon/lat (``to_crs``), polygons are wound by the right-hand
-    rule (``shapely.orient_polygons``: exteriors counter-clockwise, holes clockwise) and the
-    layer has no ``crs`` member. The bytes are the same as GDAL's RFC 7946 mode (checked on the
-    demo and at city and province size), which costs about a third more time per feature
+    coordinates are already WGS84 lon/lat (:func:`wgs84_geometries`), polygons are wound by the
+    right-hand rule (``shapely.orient_polygons``: exteriors counter-clockwise, holes clockwise)
+    and the layer has no ``crs`` member. The bytes are the same as GDAL's RFC 7946 mode (checked
+    on the demo and at city and province size), which costs about a third more time per feature
     (benchmarks/bench_pipeline.py). A geometry wider than 180° of longitude (one that would
     cross the antimeridian, never in China) is left to GDAL, which splits it there.
     """
     path = Path(path)
-    out = flatten_for_file(gdf.to_crs(WEB_CRS), lang=lang)
-    geometries = np.asarray(out.geometry.values)
-    bounds = shapely.bounds(geometries)  # NaN for a missing geometry: never wider
-    if bool((bounds[:, 2] - bounds[:, 0] > 180).any()):
-        options = {"RFC7946": "YES", **GEOJSON_OPTIONS}
-    else:
-        options = {"RFC7946": "NO", **GEOJSON_OPTIONS}
-        out[out.geometry.name] = gpd.GeoSeries(
-            shapely.orient_polygons(geometries, exterior_cw=False), index=out.index
-        )
-        out = out.set_crs(None, allow_override=True)  # RFC 7946: no crs member
+    with _cycle_collector_paused():
+        geometries = wgs84_geometries(gdf.geometry)
+        bounds = shapely.bounds(geometries)  # NaN for a missing geometry: never wider
+        if bool((bounds[:, 2] - bounds[:, 0] > 180).any()):
+            options = {"RFC7946": "YES", **GEOJSON_OPTIONS}
+            crs: pyproj.CRS | None = WGS84
+        else:
+            options = {"RFC7946": "NO", **GEOJSON_OPTIONS}
+            geometries = shapely.orient_polygons(geometries, exterior_cw=False)
+            crs = None  # RFC 7946: no crs member
+        # one copy of the frame (flatten_for_file's), its geometry column replaced in place
+        out = flatten_for_file(gdf, lang=lang)
+        out[out.geometry.name] = gpd.GeoSeries(geometries, index=out.index, crs=crs)
+        out.set_crs(crs, allow_override=True, inplace=True)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="'crs' was not provided", category=UserWarning)
         pyogrio.write_dataframe(out, path, driver="GeoJSON", use_arrow=True, layer_options=options)
