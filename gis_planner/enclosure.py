@@ -587,10 +587,7 @@ def _reasons(c: _Criteria, *, rules: RuleSet) -> np.ndarray:
     # estates with the same findings share one list: a new list per estate would cost more
     # (Python's garbage collector walks every new container) than the findings themselves;
     # taken by numpy from an array of the lists (an object array: one per estate)
-    table = np.empty(len(lists), dtype=object)
-    for k, found in enumerate(lists):
-        table[k] = found
-    return table[combination]
+    return np.fromiter(lists, dtype=object, count=len(lists))[combination]
 
 
 def _assemble(
@@ -624,9 +621,8 @@ def _assemble(
     # slots were appended in order, so a stable sort by (combination, class) keeps slot
     # order — and each slot's own order — within one class
     by_class = np.lexsort((np.asarray(classes, dtype=np.int64)[ref], comb))
-    table = np.empty(len(messages), dtype=object)  # the few distinct findings, taken in C
-    for k, message in enumerate(messages):
-        table[k] = message
+    # the few distinct findings, taken in C (fromiter keeps each object whole)
+    table = np.fromiter(messages, dtype=object, count=len(messages))
     flat = table[ref[by_class]].tolist()
     bounds = np.concatenate([[0], np.cumsum(np.bincount(comb, minlength=m))]).tolist()
     return [flat[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
