@@ -443,6 +443,10 @@ class CommunityPool:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Shut the processes down (a later :meth:`map` starts new ones)."""
         if self._pool is not None:
             self._pool.shutdown()
             self._pool = None
@@ -466,6 +470,6 @@ class CommunityPool:
             # the processes could not start or died (no memory, a script without the
             # ``if __name__ == "__main__"`` guard that spawning needs): the same work here
             log.warning("worker processes failed (%s): cutting in this process", error)
-            self.__exit__()
+            self.close()
             self.workers = 1
             return [func(*args) for args in zip(*iterables, strict=True)]
