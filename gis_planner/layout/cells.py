@@ -249,26 +249,39 @@ def _faces(
     segments, left, right = found
     real = (segments[:, 0] != segments[:, 1]).any(axis=1)  # no zero-length ridge
     segments, left, right = segments[real], left[real], right[real]
-    lines = shapely.linestrings(segments)
+    chain_xy, chain_of_xy, chain = _chains(segments)
+    chains = shapely.linestrings(chain_xy, indices=chain_of_xy)
     try:
-        inside = shapely.contains_properly(polygon, lines)
-        cross = ~inside & shapely.intersects(polygon, lines)
-        # the separators crossing the boundary, noded with it: one segment per edge, since
-        # polygonize joins lines at their ends only (and a separator inside may end on any
+        # a chain inside the polygon: so is each of its separators; the separators of the
+        # other chains are tested one by one
+        whole = shapely.contains_properly(polygon, chains)
+        crossing = ~whole & shapely.intersects(polygon, chains)
+        inside = whole[chain]
+        tested = np.flatnonzero(crossing[chain])
+        lines = shapely.linestrings(segments[tested])
+        in_tested = shapely.contains_properly(polygon, lines)
+        inside[tested[in_tested]] = True
+        cross = np.zeros(len(segments), dtype=bool)
+        cross[tested[~in_tested]] = shapely.intersects(polygon, lines[~in_tested])
+        # the chains crossing the boundary, noded with it: one segment per edge, since
+        # polygonize joins lines at their ends only (and a chain inside may end on any
         # vertex of a crossing one)
         noded = shapely.get_parts(
-            shapely.union_all(np.r_[lines[cross], [shapely.boundary(polygon)]])
+            shapely.union_all(np.r_[chains[crossing], [shapely.boundary(polygon)]])
         )
         xy, line = shapely.get_coordinates(noded, return_index=True)
         step = np.flatnonzero(line[1:] == line[:-1])
         pieces = shapely.linestrings(np.stack([xy[step], xy[step + 1]], axis=1))
-        faces = shapely.get_parts(shapely.polygonize(np.r_[lines[inside], pieces]))
+        faces = shapely.get_parts(shapely.polygonize(np.r_[chains[whole], pieces]))
         probe = shapely.point_on_surface(faces)
         within = shapely.contains(polygon, probe)
         faces, probe = faces[within], probe[within]
-        border = np.zeros(len(lines))
-        border[inside] = shapely.length(lines[inside])
-        border[cross] = shapely.length(shapely.intersection(lines[cross], polygon))
+        border = np.zeros(len(segments))
+        d = segments[inside, 1] - segments[inside, 0]
+        border[inside] = np.sqrt(d[:, 0] * d[:, 0] + d[:, 1] * d[:, 1])  # as GEOS measures
+        border[cross] = shapely.length(
+            shapely.intersection(shapely.linestrings(segments[cross]), polygon)
+        )
     except shapely.errors.GEOSException:
         return None
     area = float(shapely.area(polygon))
@@ -280,6 +293,70 @@ def _faces(
     # sample point nearest to any point of it is that member's
     _, nearest = KDTree(coords).query(shapely.get_coordinates(probe))
     return faces, owner[nearest], _pair_lengths(left, right, border)
+
+
+def _chains(segments: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The separators ``segments`` (k × 2 × 2) joined end to end into chains wherever exactly
+    two of them meet (at the same coordinates: where polygonize would join them): the chains'
+    coordinates, the chain of each coordinate, and the chain of each separator.
+
+    GEOS's polygonize spends its time per line, and a community's separators are mostly long
+    runs of short ridges between the same two units: as chains it polygonizes them about four
+    times faster, and tests them against the polygon once a chain. shapely's ``line_merge``
+    does the same joining but costs what polygonize saves, so the chains are followed here, in
+    numpy: the separators taken in both directions, each followed by the one leaving the point
+    where it ends (when exactly two meet there), ranked along their run by pointer jumping
+    (closed rings of separators, rare, are followed one step at a time)."""
+    k = len(segments)
+    end = segments.reshape(-1, 2)  # end ``2s + j`` of separator s: its point j
+    _, node, degree = np.unique(end[:, 0] + 1j * end[:, 1], return_inverse=True, return_counts=True)
+    node = node.ravel()
+    by_node = np.argsort(node, kind="stable")
+    paired = by_node[degree[node[by_node]] == 2].reshape(-1, 2)  # the two ends at such a point
+    mate = np.full(2 * k, -1, dtype=np.int64)
+    mate[paired[:, 0]], mate[paired[:, 1]] = paired[:, 1], paired[:, 0]
+    # the separator s run from its point j is "2s + j": it leaves from end 2s + j and arrives
+    # at end (2s + j) ^ 1, where the one run from the mate of that end follows it
+    directed = np.arange(2 * k)
+    following = mate[directed ^ 1]
+    last = np.where(following >= 0, following, directed)
+    to_go = (following >= 0).astype(np.int64)  # separators after this one in its run
+    for _ in range((2 * k).bit_length()):  # enough doublings for a run of all 2k
+        last, to_go = last[last], to_go + to_go[last]
+    ring = following[last] >= 0  # in a closed ring: the run has no last separator
+    # each open run twice, once a direction: keep the direction whose first separator has the
+    # lower number than the reverse's (the reverse of the last one)
+    first = np.flatnonzero((mate < 0) & ~ring)
+    first = first[first <= (last[first] ^ 1)]
+    runs = np.full(2 * k, -1, dtype=np.int64)
+    runs[last[first]] = np.arange(len(first))
+    taken = np.flatnonzero(~ring & (runs[last] >= 0))
+    run_of = runs[last[taken]]
+    position = to_go[first][run_of] - to_go[taken]
+    order = np.lexsort((position, run_of))
+    taken, run_of = taken[order], run_of[order]
+    starts = np.flatnonzero(np.r_[True, run_of[1:] != run_of[:-1]])
+    # a run's points: where each of its separators leaves from, then where the last arrives
+    ends_of_runs = np.r_[starts[1:], len(taken)] - 1
+    xy_at = np.insert(taken, ends_of_runs + 1, taken[ends_of_runs] ^ 1)
+    xy_run = np.insert(run_of, ends_of_runs + 1, run_of[ends_of_runs])
+    chain = np.full(k, -1, dtype=np.int64)
+    chain[taken >> 1] = run_of
+    xy_list, run_list = [end[xy_at]], [xy_run]
+    n_runs = len(first)
+    for s in np.flatnonzero(chain < 0).tolist():  # the closed rings
+        if chain[s] >= 0:
+            continue
+        at, points = 2 * s, []
+        while chain[at >> 1] < 0:
+            chain[at >> 1] = n_runs
+            points.append(at)
+            at = int(mate[at ^ 1])
+        points.append(points[0])
+        xy_list.append(end[points])
+        run_list.append(np.full(len(points), n_runs))
+        n_runs += 1
+    return np.concatenate(xy_list), np.concatenate(run_list), chain
 
 
 def _pair_lengths(left: np.ndarray, right: np.ndarray, border: np.ndarray) -> Borders:
