@@ -804,3 +804,68 @@ def test_R7_cells_are_cut_here_when_worker_processes_fail(monkeypatch, caplog):
     assert len(found) == 16
     assert all(np.allclose(shapely.area(cells), [10_000.0, 10_000.0]) for cells, _ in found)
     assert "worker processes failed" in caplog.text
+
+
+def test_R7_separators_join_into_chains_only_where_exactly_two_meet():
+    """The separators between cells go to polygonize as chains: joined end to end where
+    exactly two meet (whichever way each runs), never through a point where three meet, and a
+    closed ring of separators is one closed chain."""
+    segments = np.array(
+        [
+            [[0, 0], [1, 0]],  # a run of three, the middle one drawn backwards
+            [[2, 0], [1, 0]],
+            [[2, 0], [3, 0]],
+            [[3, 0], [4, 1]],  # three meet at (3, 0): the run ends there
+            [[3, 0], [4, -1]],
+            [[10, 0], [11, 0]],  # a closed triangle
+            [[11, 0], [10, 1]],
+            [[10, 1], [10, 0]],
+        ],
+        dtype=float,
+    )
+    xy, of_xy, chain = cells_mod._chains(segments)
+    lines = shapely.linestrings(xy, indices=of_xy)
+    assert len(lines) == 4
+    assert chain[0] == chain[1] == chain[2]
+    assert len({chain[0], chain[3], chain[4], chain[5]}) == 4
+    assert chain[5] == chain[6] == chain[7]
+    run = lines[chain[0]]
+    assert shapely.get_num_coordinates(run) == 4 and run.length == pytest.approx(3.0)
+    assert {tuple(shapely.get_coordinates(run)[k]) for k in (0, -1)} == {(0.0, 0.0), (3.0, 0.0)}
+    ring = lines[chain[5]]
+    assert ring.is_closed and shapely.get_num_coordinates(ring) == 4
+    # together the chains are the separators, each once
+    assert shapely.equals(
+        shapely.union_all(lines), shapely.union_all(shapely.linestrings(segments))
+    )
+    assert sum(shapely.length(lines)) == pytest.approx(
+        sum(shapely.length(shapely.linestrings(segments)))
+    )
+
+
+def test_R7_proposal_made_in_worker_processes_equals_the_one_made_here(rules, monkeypatch):
+    """R7: with every community-by-community step (cells, splits, divided polygons) sent to a
+    pool of 2 processes, the proposal is, byte for byte, the one made in this process."""
+    rows, coms = [], []
+    for k in range(6):  # six communities of 2 × 6 estates, 5,600 households: each splits
+        x0 = 700.0 * k
+        grid = [[400, 500, 400, 500, 400, 600], [600, 400, 500, 400, 500, 400]]
+        rows += _grid_estates(f"C{k}", grid, x0=x0, prefix=f"K{k}")
+        coms.append(
+            {
+                "community_id": f"C{k}",
+                "name": f"社区{k}",
+                "geometry": shapely.box(X0 + x0, Y0, X0 + x0 + 600, Y0 + 200),
+            }
+        )
+    estates, communities = gdf(rows), gdf(coms)
+    here = propose_boundaries(estates, communities, rules=rules, workers=1)
+    monkeypatch.setattr(cells_mod, "POOL_MIN_COMMUNITIES", 0)
+    pooled = propose_boundaries(estates, communities, rules=rules, workers=2)
+    assert (here.decisions["action"] == "split").all() and len(here.decisions) == 6
+    for a, b in ((here.communities, pooled.communities), (here.moves, pooled.moves)):
+        assert a.drop(columns="geometry", errors="ignore").equals(
+            b.drop(columns="geometry", errors="ignore")
+        )
+    geoms = here.communities.geometry.values, pooled.communities.geometry.values
+    assert shapely.to_wkb(geoms[0]).tolist() == shapely.to_wkb(geoms[1]).tolist()

@@ -82,7 +82,6 @@ from __future__ import annotations
 import heapq
 import logging
 import math
-from collections import deque
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -105,6 +104,7 @@ from gis_planner.layout.cells import (
     divide,
     rows_by,
 )
+from gis_planner.layout.regions import Cells, penalty, reached, split
 from gis_planner.layout.scale import scale_status
 from gis_planner.layout.siting import check_working_crs
 from gis_planner.overlay import OVERLAY_GRID_M, robust_overlay
@@ -435,18 +435,21 @@ def _held(
 # --------------------------------------------------------------------------- graph helpers
 
 
-def _reached(start: int, inside: set[int], neighbours: list[np.ndarray]) -> set[int]:
-    """The nodes of ``inside`` reached from ``start`` along ``neighbours`` (breadth first;
-    ``start`` included)."""
-    seen = {start}
-    queue = deque([start])
-    while queue:
-        v = queue.popleft()
-        for w in neighbours[v].tolist():
-            if w in inside and w not in seen:
-                seen.add(w)
-                queue.append(w)
-    return seen
+def _local(units: _Units, nodes: np.ndarray) -> Cells:
+    """The cells ``nodes`` as a split sees them (:class:`gis_planner.layout.regions.Cells`):
+    numbered ``0 …``, with their neighbours among them."""
+    xy = units.xy[nodes]
+    local = {g: k for k, g in enumerate(nodes.tolist())}
+    nbrs = [
+        np.array([local[w] for w in units.neighbours[g].tolist() if w in local], dtype=np.int64)
+        for g in nodes.tolist()
+    ]
+    return Cells(
+        units.households[nodes].astype(float),
+        np.maximum(units.area[nodes], 1.0),
+        xy - xy.mean(axis=0),
+        nbrs,
+    )
 
 
 def _components(nodes: np.ndarray, neighbours: list[np.ndarray]) -> list[np.ndarray]:
@@ -457,7 +460,7 @@ def _components(nodes: np.ndarray, neighbours: list[np.ndarray]) -> list[np.ndar
     for start in nodes.tolist():
         if start in seen:
             continue
-        comp = _reached(start, inside, neighbours)
+        comp = reached(start, inside, neighbours)
         seen |= comp
         parts.append(np.array(sorted(comp), dtype=np.int64))
     return parts
@@ -473,196 +476,6 @@ def _inertia(units: _Units, nodes: np.ndarray) -> float:
     centre = (a[:, None] * xy).sum(axis=0) / total
     moment = (a * ((xy - centre) ** 2).sum(axis=1)).sum() + (a**2).sum() / (2 * math.pi)
     return float(2 * math.pi * moment / total**2)
-
-
-def _penalty(h: float, lo: float, hi: float) -> float:
-    return max(0.0, lo - h) + max(0.0, h - hi)
-
-
-class _Partitioner:
-    """Partition a connected set of cells into k contiguous parts within [lo, hi] households."""
-
-    def __init__(self, units: _Units, nodes: np.ndarray, lo: float, hi: float):
-        self.nodes = nodes
-        self.lo, self.hi = lo, hi
-        self.h = units.households[nodes].astype(float)
-        self.a = np.maximum(units.area[nodes], 1.0)
-        xy = units.xy[nodes]
-        self.xy = xy - xy.mean(axis=0)
-        local = {g: k for k, g in enumerate(nodes.tolist())}
-        self.nbrs = [
-            np.array([local[w] for w in units.neighbours[g].tolist() if w in local], dtype=np.int64)
-            for g in nodes.tolist()
-        ]
-
-    # -- seeds and growth
-    def _seeds(self, k: int, rng: np.random.Generator, attempt: int) -> np.ndarray:
-        xy, a = self.xy, self.a
-        centre = (a[:, None] * xy).sum(axis=0) / a.sum()
-        if attempt == 0:
-            start = int(np.argmax(((xy - centre) ** 2).sum(axis=1)))
-        else:
-            start = int(rng.integers(len(xy)))
-        chosen = [start]
-        d = ((xy - xy[start]) ** 2).sum(axis=1)
-        while len(chosen) < k:
-            nxt = int(np.argmax(d))
-            chosen.append(nxt)
-            d = np.minimum(d, ((xy - xy[nxt]) ** 2).sum(axis=1))
-        centres = xy[chosen].copy()
-        for _ in range(5):
-            dist = ((xy[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
-            near = dist.argmin(axis=1)
-            for r in range(k):
-                mine = near == r
-                if mine.any():
-                    centres[r] = (a[mine, None] * xy[mine]).sum(axis=0) / a[mine].sum()
-        seeds: list[int] = []
-        for r in range(k):
-            order = np.argsort(((xy - centres[r]) ** 2).sum(axis=1), kind="stable")
-            seeds.append(int(next(v for v in order.tolist() if v not in seeds)))
-        return np.array(seeds)
-
-    def _grow(self, seeds: np.ndarray) -> np.ndarray | None:
-        n, k = len(self.h), len(seeds)
-        region = np.full(n, -1, np.int64)
-        total = np.zeros(k)
-        heap: list[tuple[float, int, int]] = []
-        xy = self.xy.tolist()  # plain floats: one distance per push (the same doubles)
-        centres = self.xy[seeds].tolist()
-
-        def push(v: int, r: int) -> None:
-            cx, cy = centres[r]
-            for w in self.nbrs[v].tolist():
-                if region[w] < 0:
-                    dx, dy = xy[w][0] - cx, xy[w][1] - cy
-                    heapq.heappush(heap, (dx * dx + dy * dy, w, r))
-
-        for r, s in enumerate(seeds.tolist()):
-            region[s] = r
-            total[r] += self.h[s]
-        for r, s in enumerate(seeds.tolist()):
-            push(s, r)
-        while heap:
-            _, v, r = heapq.heappop(heap)
-            if region[v] >= 0 or total[r] + self.h[v] > self.hi:
-                continue
-            region[v] = r
-            total[r] += self.h[v]
-            push(v, r)
-        while (region < 0).any():  # what the ceiling left over: to the smallest neighbour
-            changed = False
-            for v in np.flatnonzero(region < 0).tolist():
-                near = [int(region[w]) for w in self.nbrs[v].tolist() if region[w] >= 0]
-                if near:
-                    r = min(near, key=lambda q: (total[q], q))
-                    region[v] = r
-                    total[r] += self.h[v]
-                    changed = True
-            if not changed:
-                return None
-        return region
-
-    # -- local search
-    def _connected_without(self, region: np.ndarray, v: int) -> bool:
-        rest = [u for u in np.flatnonzero(region == region[v]).tolist() if u != v]
-        if not rest:
-            return False
-        return len(_reached(rest[0], set(rest), self.nbrs)) == len(rest)
-
-    def _improve(self, region: np.ndarray, k: int) -> tuple[float, float]:
-        sq_arr = self.a * (self.xy**2).sum(axis=1)
-        # the sums per region as numpy computes them, then plain floats: the loop below does
-        # scalar arithmetic only, several times faster on Python floats than on numpy scalars
-        # (the same IEEE doubles, so the same moves)
-        tot_h, tot_a, sx, sy, sq_r = (
-            np.bincount(region, weights=w, minlength=k).tolist()
-            for w in (self.h, self.a, self.a * self.xy[:, 0], self.a * self.xy[:, 1], sq_arr)
-        )
-        h, a, sq = self.h.tolist(), self.a.tolist(), sq_arr.tolist()
-        xy = [(float(x), float(y)) for x, y in self.xy.tolist()]
-        nbrs = [w.tolist() for w in self.nbrs]
-
-        def inertia(ta: float, x: float, y: float, q: float) -> float:
-            return q - (x * x + y * y) / ta if ta > 0 else 0.0
-
-        scale = max(float(sq_arr.sum()), 1.0)
-        for _ in range(200):
-            improved = False
-            for v in range(len(h)):
-                r = int(region[v])
-                options = {int(region[w]) for w in nbrs[v]} - {r}
-                if not options:
-                    continue
-                before_r = inertia(tot_a[r], sx[r], sy[r], sq_r[r])
-                after_r = inertia(
-                    tot_a[r] - a[v],
-                    sx[r] - a[v] * xy[v][0],
-                    sy[r] - a[v] * xy[v][1],
-                    sq_r[r] - sq[v],
-                )
-                best = None
-                for b in sorted(options):
-                    d_pen = (
-                        _penalty(tot_h[r] - h[v], self.lo, self.hi)
-                        + _penalty(tot_h[b] + h[v], self.lo, self.hi)
-                        - _penalty(tot_h[r], self.lo, self.hi)
-                        - _penalty(tot_h[b], self.lo, self.hi)
-                    )
-                    d_in = (
-                        after_r
-                        - before_r
-                        + inertia(
-                            tot_a[b] + a[v],
-                            sx[b] + a[v] * xy[v][0],
-                            sy[b] + a[v] * xy[v][1],
-                            sq_r[b] + sq[v],
-                        )
-                        - inertia(tot_a[b], sx[b], sy[b], sq_r[b])
-                    )
-                    good = d_pen < -1e-9 or (abs(d_pen) <= 1e-9 and d_in < -1e-9 * scale)
-                    if good and (best is None or (d_pen, d_in) < best[:2]):
-                        best = (d_pen, d_in, b)
-                if best is None or not self._connected_without(region, v):
-                    continue
-                b = best[2]
-                region[v] = b
-                for arr, val in (
-                    (tot_h, h[v]),
-                    (tot_a, a[v]),
-                    (sx, a[v] * xy[v][0]),
-                    (sy, a[v] * xy[v][1]),
-                    (sq_r, sq[v]),
-                ):
-                    arr[r] -= val
-                    arr[b] += val
-                improved = True
-            if not improved:
-                break
-        penalty = sum(_penalty(t, self.lo, self.hi) for t in tot_h)
-        total_inertia = sum(inertia(tot_a[r], sx[r], sy[r], sq_r[r]) for r in range(k))
-        return penalty, total_inertia
-
-    def run(self, k: int, restarts: int) -> list[np.ndarray] | None:
-        if k == 1:
-            total = self.h.sum()
-            return [self.nodes] if self.lo <= total <= self.hi else None
-        if k > len(self.h):
-            return None
-        rng = np.random.default_rng(20200810 + k)
-        best: tuple[float, np.ndarray] | None = None
-        for attempt in range(max(1, restarts)):
-            seeds = self._seeds(k, rng, attempt)
-            region = self._grow(seeds)
-            if region is None:
-                continue
-            penalty, score = self._improve(region, k)
-            if penalty <= 1e-9 and (best is None or score < best[0] - 1e-9):
-                best = (score, region.copy())
-        if best is None:
-            return None
-        region = best[1]
-        return [self.nodes[region == r] for r in range(k)]
 
 
 # --------------------------------------------------------------------------- the proposal
@@ -900,8 +713,11 @@ def _propose(
         _shift_all(cells, label, out_of_range, before, meta, decisions, lo, hi, open_around, blocks)
     now = np.bincount(label, weights=cells.households, minlength=n_com)
 
-    # ---- split the too large
+    # ---- split the too large: the parts of every community found first (each community
+    # alone, in the pool), then labelled one community after another
     queue: list[int] = []
+    to_split: list[tuple[int, list[np.ndarray]]] = []
+    jobs: list[tuple[Cells, range]] = []
     for c in range(n_com):
         if now[c] <= hi:
             if now[c] < lo:
@@ -924,23 +740,35 @@ def _propose(
                 ),
             }
             continue
+        comps = _components(nodes, cells.neighbours)
+        to_split.append((c, comps))
+        for comp in comps:
+            total = float(cells.households[comp].sum())
+            if total > hi:
+                k0 = math.ceil(total / hi)
+                jobs.append((_local(cells, comp), range(k0, max(k0, math.floor(total / lo)) + 1)))
+    found_parts = iter(
+        pool.map(
+            split,
+            [job[0] for job in jobs],
+            [lo] * len(jobs),
+            [hi] * len(jobs),
+            [job[1] for job in jobs],
+            [restarts] * len(jobs),
+        )
+    )
+    for c, comps in to_split:
         parts: list[np.ndarray] = []
         failed = False
-        for comp in _components(nodes, cells.neighbours):
-            total = float(cells.households[comp].sum())
-            if total <= hi:
+        for comp in comps:
+            if float(cells.households[comp].sum()) <= hi:
                 parts.append(comp)
                 continue
-            found = None
-            k0 = math.ceil(total / hi)
-            for k in range(k0, max(k0, math.floor(total / lo)) + 1):
-                found = _Partitioner(cells, comp, lo, hi).run(k, restarts)
-                if found is not None:
-                    break
+            found = next(found_parts)
             if found is None:
                 failed = True
-                break
-            parts.extend(found)
+                continue  # the community's other parts were found too: passed over
+            parts.extend(comp[part] for part in found)
         if failed:
             decisions[c] = {
                 "action": "no_proposal",
@@ -1041,9 +869,9 @@ def _propose(
         )
         for n, _ in options:
             nodes = np.flatnonzero((label == t) | (label == n))
-            two = _Partitioner(cells, nodes, lo, hi).run(2, restarts)
+            two = split(_local(cells, nodes), lo, hi, range(2, 3), restarts)
             if two is not None:
-                redrawn = (n, two)
+                redrawn = (n, [nodes[part] for part in two])
                 break
         if redrawn is not None:
             n, parts = redrawn
@@ -1284,14 +1112,14 @@ class _Shifter:
         self.costs: list[int] = self.cost.tolist()
         self.members = [set(rows.tolist()) for rows in rows_by(label, n_lab)]
 
-    def _penalty(self, value: float) -> float:
-        return _penalty(value, self.lo, self.hi)
+    def penalty(self, value: float) -> float:
+        return penalty(value, self.lo, self.hi)
 
     def _connected_without(self, lab: int, v: int) -> bool:
         rest = self.members[lab] - {v}
         if not rest:
             return False
-        return len(_reached(next(iter(rest)), rest, self.units.neighbours)) == len(rest)
+        return len(reached(next(iter(rest)), rest, self.units.neighbours)) == len(rest)
 
     def _move(self, v: int, to: int) -> None:
         frm = int(self.label[v])
@@ -1318,7 +1146,7 @@ class _Shifter:
         best: tuple[tuple[float, int, float, float], int, int] | None = None
         seen: set[tuple[int, int]] = set()
         centres: dict[int, np.ndarray] = {}
-        pen_t_old = _penalty(t_old, lo, hi)
+        pen_t_old = penalty(t_old, lo, hi)
         for u in sorted(self.members[t]):
             # too small: t takes a neighbouring cell w from its label; too large: t gives u to
             # a neighbouring cell's label or to a block beside u
@@ -1339,12 +1167,12 @@ class _Shifter:
                 t_new = t_old + h if small else t_old - h
                 o_old = total[other]
                 o_new = o_old - h if small else o_old + h
-                pen_t_new = _penalty(t_new, lo, hi)
+                pen_t_new = penalty(t_new, lo, hi)
                 if not (pen_t_new < pen_t_old - 1e-9):
                     continue
                 if not (_within(t_old, t_new, lo, hi) and _within(o_old, o_new, lo, hi)):
                     continue
-                gain = pen_t_old - pen_t_new + _penalty(o_old, lo, hi) - _penalty(o_new, lo, hi)
+                gain = pen_t_old - pen_t_new + penalty(o_old, lo, hi) - penalty(o_new, lo, hi)
                 added = self.costs[v] * (int(home[v] != to) - int(home[v] != frm))
                 if to not in centres:
                     centres[to] = self._centre(to)
@@ -1367,7 +1195,7 @@ class _Shifter:
         None (nothing changed)."""
         done: list[tuple[int, int, int]] = []
         moved = 0
-        while self._penalty(self.total[t]) > 0:
+        while self.penalty(self.total[t]) > 0:
             step = self._best(t, home, blocks)
             if step is None:
                 break
@@ -1378,7 +1206,7 @@ class _Shifter:
                 break
             self._move(v, to)
             done.append((v, frm, to))
-        if self._penalty(self.total[t]) > 0:
+        if self.penalty(self.total[t]) > 0:
             for v, frm, _ in reversed(done):
                 self._move(v, frm)
             return None
