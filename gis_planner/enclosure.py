@@ -1019,9 +1019,8 @@ def enclosure_counts(
         in_none = pd.isna(_texts(df, "community_id"))
     else:
         in_none = np.zeros(len(df), dtype=bool)
-    keys = pd.DataFrame(index=range(len(df)))
-    for col in by:
-        keys[col] = pd.Series(_none_where(in_none, _texts(df, col)), dtype=object)
+    keys = {col: _none_where(in_none, _texts(df, col)) for col in by}
+    key_codes = {col: _text_codes(values) for col, values in keys.items()}
 
     # the statuses as they are (texts, from screen_enclosure): compared, never shown
     status = df["enclosure_status"].to_numpy(dtype=object)
@@ -1043,10 +1042,14 @@ def enclosure_counts(
     parts = []
     for depth in range(1, len(by) + 1):
         cols = by[:depth]
-        grouped = pd.concat([keys[cols], counts], axis=1).groupby(cols, sort=False, dropna=False)[
-            measures
-        ]
-        part = grouped.sum().reset_index()
+        # the groups by the integer codes of their texts (None is a group of its own), summed
+        # by bincount: pandas' groupby would hash the 100,000 texts of each column again; the
+        # rows' order does not matter, the sort below orders them
+        group, first = _combine([key_codes[col] for col in cols])
+        part = pd.DataFrame({col: pd.Series(keys[col][first], dtype=object) for col in cols})
+        for col in measures:
+            summed = np.bincount(group, weights=counts[col].to_numpy(), minlength=len(first))
+            part[col] = summed
         for col in by[depth:]:
             part[col] = ""
         part["level"] = by[depth - 1]
