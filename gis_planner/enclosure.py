@@ -105,7 +105,12 @@ def _numbers(df: pd.DataFrame, name: str) -> np.ndarray:
     """Column ``name`` as floats, NaN where missing (or the column is absent)."""
     if name not in df.columns:
         return np.full(len(df), np.nan)
-    values = pd.to_numeric(df[name], errors="coerce").astype("Float64")
+    column = df[name]
+    if pd.api.types.is_numeric_dtype(column.dtype) and not pd.api.types.is_bool_dtype(
+        column.dtype
+    ):  # Int64/Float64 as loaded: the same floats without the conversions below
+        return column.to_numpy(dtype=float, na_value=np.nan)
+    values = pd.to_numeric(column, errors="coerce").astype("Float64")
     return values.to_numpy(dtype=float, na_value=np.nan)
 
 
@@ -722,7 +727,11 @@ def screen_enclosure(
 
     # ---- the criteria (vectorised)
     enc_known = ~_equal(enclosure, None)
-    not_applicable = enc_known & ~np.isin(enclosure.astype(str), np.array(eligible, dtype=str))
+    # compared as objects in C: np.isin would first make 100,000 fixed-width texts
+    is_eligible = np.zeros(n, dtype=bool)
+    for kind in eligible:
+        is_eligible |= _equal(enclosure, kind)
+    not_applicable = enc_known & ~is_eligible
     road_limit_m = float(r.road_crossing_min_length_m)
     road_fail = longest > road_limit_m + LENGTH_TOLERANCE_M
     part_min, supp_min = float(r.survey_participation_min), float(r.survey_support_min)
@@ -744,16 +753,25 @@ def screen_enclosure(
     survey = ~(part_known & supp_known)
     review = frontage_high | ~year_known | ~enc_known
     exception = post & poor
-    status = np.select(
-        [not_applicable, hard, survey, review, exception],
-        ["not_applicable", "not_suitable", "needs_survey", "needs_review", "candidate_exception"],
-        default="candidate",
-    ).astype(object)
+    # the status as a code, then as one shared text per status (np.select of texts would
+    # make a fixed-width text array, and a new str per estate from it)
+    names = (
+        "not_applicable",
+        "not_suitable",
+        "needs_survey",
+        "needs_review",
+        "candidate_exception",
+        "candidate",
+    )
+    status_code = np.select(
+        [not_applicable, hard, survey, review, exception], [0, 1, 2, 3, 4], default=5
+    )
+    status = np.array(names, dtype=object)[status_code]
 
     walls = _equal(facade, DAMAGED_FACADE)
 
     # ---- ranking of the candidates: oldest first, then most households, then estate_id
-    is_candidate = np.isin(status.astype(str), CANDIDATE_STATUSES)
+    is_candidate = np.isin(status_code, [names.index(s) for s in CANDIDATE_STATUSES])
     # the codes as text only where they rank (the candidates): the others are never read
     ids = np.full(n, "", dtype=object)
     ids[is_candidate] = estates["estate_id"][is_candidate].astype(str).to_numpy(dtype=object)
@@ -796,7 +814,7 @@ def screen_enclosure(
         }
     )
     result.index = estates.index
-    counts = pd.Series(status).value_counts()
+    counts = dict(zip(names, np.bincount(status_code, minlength=len(names)).tolist(), strict=True))
     log.info(
         "Screened %d estates for enclosure (R6): %d candidates (%d post-%d exceptions), "
         "%d need a survey, %d need review, %d not suitable, %d not applicable; "
@@ -874,7 +892,6 @@ def enclosure_list(estates_screened: pd.DataFrame | gpd.GeoDataFrame) -> pd.Data
     # row by row through the filter and the sort
     df = pd.DataFrame(estates_screened)
     df = df[[c for c in df.columns if c in used]]
-    df = df[df["enclosure_status"].isin(TABLE_STATUS_ORDER).to_numpy()]
     group = {
         "candidate": 0,
         "candidate_exception": 0,
@@ -882,20 +899,34 @@ def enclosure_list(estates_screened: pd.DataFrame | gpd.GeoDataFrame) -> pd.Data
         "needs_review": 2,
         "not_suitable": 3,
     }
-    year = _numbers(df, "built_year")
-    households = _numbers(df, "households")
-    rank = _numbers(df, "enclosure_rank")
-    keys = pd.DataFrame(
-        {
-            "group": df["enclosure_status"].map(group).to_numpy(),
-            "rank": np.where(np.isnan(rank), np.inf, rank),
-            "year": np.where(np.isnan(year), np.inf, year),
-            "households": np.where(np.isnan(households), np.inf, -households),
-            "estate_id": df["estate_id"].astype(str).to_numpy(),
-        }
+    # the statuses compared as objects in C (a Series of them would first be made Arrow text)
+    status = df["enclosure_status"].to_numpy(dtype=object)
+    status_group = np.full(len(status), -1, dtype=np.int64)
+    for name in TABLE_STATUS_ORDER:
+        status_group[_equal(status, name)] = group[name]
+    listed = np.flatnonzero(status_group >= 0)
+    year = _numbers(df, "built_year")[listed]
+    households = _numbers(df, "households")[listed]
+    rank = _numbers(df, "enclosure_rank")[listed]
+    # the estates' codes as texts, ranked: their order, compared as the sort compares texts
+    # (a missing code last); one stable np.lexsort of the keys then orders the rows as a
+    # mergesort by (group, rank, year, households, estate_id) would, without making a
+    # frame of the keys and taking every column twice (filter, then order)
+    ids = df["estate_id"].iloc[listed]
+    if not pd.api.types.is_string_dtype(ids.dtype) or ids.dtype == object:
+        ids = ids.astype(str)
+    id_rank, uniques = pd.factorize(ids, sort=True)
+    id_rank = np.where(id_rank < 0, len(uniques), id_rank)
+    order = np.lexsort(
+        (
+            id_rank,
+            np.where(np.isnan(households), np.inf, -households),
+            np.where(np.isnan(year), np.inf, year),
+            np.where(np.isnan(rank), np.inf, rank),
+            status_group[listed],
+        )
     )
-    order = keys.sort_values(list(keys.columns), kind="mergesort").index.to_numpy()
-    df = df.iloc[order]
+    df = df.iloc[listed[order]]
     year, households, rank = year[order], households[order], rank[order]
 
     ids = _texts(df, "community_id")  # text or None (blank is None)
