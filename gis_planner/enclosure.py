@@ -120,12 +120,16 @@ def _texts(df: pd.DataFrame, name: str) -> np.ndarray:
         return np.full(len(df), None, dtype=object)
     column = df[name]
     arrow = isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow"
-    if arrow or (
-        column.dtype == object and pd.api.types.infer_dtype(column, skipna=True) == "string"
-    ):
+    if column.dtype == object:
+        # factorized first, so that only the distinct values are asked whether they are all
+        # texts (missing values are no value of pandas' factorize, as of infer_dtype's skipna)
+        codes, uniques = pd.factorize(column.to_numpy(dtype=object))
+        texts = pd.api.types.infer_dtype(uniques, skipna=True) == "string"
+    elif arrow:
+        codes, uniques = pd.factorize(column)
+    if arrow or (column.dtype == object and texts):
         # text and missing values only: each distinct text stripped once, in Arrow (a column
         # holds a few words, or a community's name, in 100,000 rows), and taken back by code
-        codes, uniques = pd.factorize(column if arrow else column.to_numpy(dtype=object))
         distinct = pa.array(np.asarray(uniques, dtype=object), type=pa.string(), from_pandas=True)
         text = pc.utf8_trim_whitespace(distinct)  # pandas' str.strip is this kernel
         text = pc.if_else(pc.equal(text, ""), pa.scalar(None, text.type), text)
