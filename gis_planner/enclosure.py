@@ -1138,19 +1138,22 @@ def candidate_rank(
     [3, <NA>, 2, 1]
     """
     n = len(is_candidate)
-    rank = pd.array([pd.NA] * n, dtype="Int64")
+    values = np.zeros(n, dtype=np.int64)
+    # the ranks and their mask as they are: pd.array of a list of n NA (then set item by
+    # item) reads every element in Python
     if is_candidate.any():
         pos = np.flatnonzero(is_candidate)
-        order = pd.DataFrame(
-            {
-                "year": built_year[pos],
-                "households": np.where(np.isnan(households[pos]), np.inf, -households[pos]),
-                "estate_id": estate_ids[pos],
-                "pos": pos,
-            }
-        ).sort_values(["year", "households", "estate_id", "pos"], kind="mergesort")
-        values = np.zeros(n, dtype=np.int64)
-        values[order["pos"].to_numpy()] = np.arange(1, len(pos) + 1)
-        rank = pd.array(values, dtype="Int64")
-        rank[~is_candidate] = pd.NA
-    return rank
+        # the codes ranked as texts (a missing one last), then one stable np.lexsort, by
+        # position last: the order of a mergesort of a frame of the keys, without the frame
+        id_rank, uniques = pd.factorize(np.asarray(estate_ids, dtype=object)[pos], sort=True)
+        order = pos[
+            np.lexsort(
+                (
+                    np.where(id_rank < 0, len(uniques), id_rank),
+                    np.where(np.isnan(households[pos]), np.inf, -households[pos]),
+                    built_year[pos],
+                )
+            )
+        ]
+        values[order] = np.arange(1, len(pos) + 1)
+    return pd.arrays.IntegerArray(values, ~np.asarray(is_candidate, dtype=bool))
