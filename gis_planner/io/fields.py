@@ -112,6 +112,7 @@ def rename_fields(
     ambiguous = _ambiguous_cuts(gdf, spec, source, problems)
     renames: dict[str, str] = {}
     lower = {c.lower(): c for c in gdf.columns if c not in ambiguous}
+    geometry = gdf.geometry.name  # once: each gdf.geometry makes a GeoSeries
     for f in spec.fields:
         if f.name not in mapping.values():
             # two columns for one field (户数 beside households): one would be ignored
@@ -119,7 +120,7 @@ def rename_fields(
             columns = [
                 c
                 for c in gdf.columns
-                if c != gdf.geometry.name and c.lower() in names and c not in mapping.values()
+                if c != geometry and c.lower() in names and c not in mapping.values()
             ]
             if len(columns) > 1:
                 problems.error(
