@@ -493,7 +493,11 @@ def _boolean(col: _Column) -> pd.Series:
     """Yes/no: booleans, 0/1, or the words of :data:`schema.BOOL` (有/无, 是/否 …)."""
     raw, blank = col.raw, col.blank
     if pd.api.types.is_bool_dtype(raw.dtype):
-        converted, bad = raw.astype(object).where(~blank, None), blank & False
+        # the values and their blanks as they are, not through one Python object each
+        values = raw.to_numpy(dtype=bool, na_value=False)
+        mask = blank.to_numpy(dtype=bool)
+        converted = pd.Series(pd.arrays.BooleanArray(values, mask), index=raw.index, name=raw.name)
+        bad = blank & False
     elif pd.api.types.is_numeric_dtype(raw.dtype):
         bad = ~blank & ~raw.isin([0, 1])
         converted = (raw == 1).astype(object).where(~blank & ~bad, None)
