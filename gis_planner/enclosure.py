@@ -116,8 +116,31 @@ def _numbers(df: pd.DataFrame, name: str) -> np.ndarray:
 
 def _texts(df: pd.DataFrame, name: str) -> np.ndarray:
     """Column ``name`` as stripped strings, None where missing or blank (or absent)."""
+    codes, shown = _text_table(df, name)
+    return shown[codes]
+
+
+def _text_codes_of(df: pd.DataFrame, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Column ``name`` as the integer codes of :func:`_texts` (-1 for None, one code per
+    distinct text) and the text of each code: ``_texts(df, name)`` is ``texts[codes]``
+    where ``codes >= 0``, None elsewhere. Made from the distinct values of the column,
+    not by hashing its texts again."""
+    codes, shown = _text_table(df, name)
+    canon, texts = pd.factorize(shown, use_na_sentinel=True)  # a few: one per distinct value
+    return canon.astype(np.int64)[codes], np.asarray(texts, dtype=object)
+
+
+def _texts_and_codes(df: pd.DataFrame, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_texts` and :func:`_text_codes_of` of one column, from one reading of it."""
+    codes, texts = _text_codes_of(df, name)
+    return np.concatenate([texts, np.array([None], dtype=object)])[codes], codes
+
+
+def _text_table(df: pd.DataFrame, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Column ``name`` as codes into a table of texts: ``table[codes]`` is :func:`_texts`
+    (the table's last entry None, for code -1; two codes may give one text)."""
     if name not in df.columns:
-        return np.full(len(df), None, dtype=object)
+        return np.full(len(df), -1, dtype=np.intp), np.array([None], dtype=object)
     column = df[name]
     arrow = isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow"
     if column.dtype == object:
@@ -135,13 +158,16 @@ def _texts(df: pd.DataFrame, name: str) -> np.ndarray:
         text = pc.if_else(pc.equal(text, ""), pa.scalar(None, text.type), text)
         shown = np.empty(len(text) + 1, dtype=object)  # the last one: missing (code -1)
         shown[:-1] = text.to_numpy(zero_copy_only=False)
-        return shown[np.asarray(codes, dtype=np.intp)]
+        return np.asarray(codes, dtype=np.intp), shown
     if pd.api.types.is_string_dtype(column.dtype) and column.dtype != object:
         text = column.str.strip()
     else:
         text = column.astype("string").str.strip()
     keep = (text.notna() & (text != "")).fillna(False).astype(bool)
-    return text.astype(object).where(keep, None).to_numpy(dtype=object)
+    values = text.astype(object).where(keep, None).to_numpy(dtype=object)
+    codes = np.arange(len(values), dtype=np.intp)
+    codes[pd.isna(values)] = len(values)  # the table's last entry: None
+    return codes, np.concatenate([values, np.array([None], dtype=object)])
 
 
 def _equal(values: np.ndarray, value: str | None) -> np.ndarray:
@@ -355,6 +381,7 @@ class _Criteria:
     the reasons."""
 
     enclosure: np.ndarray  # text or None
+    enclosure_codes: np.ndarray  # one per distinct text, -1 for None (_text_codes_of)
     not_applicable: np.ndarray
     crossings: dict[int, list[tuple[str | Message, float]]]
     roads_given: bool
@@ -369,6 +396,7 @@ class _Criteria:
     post: np.ndarray
     poor: np.ndarray
     condition: np.ndarray  # text or None
+    condition_codes: np.ndarray
     frontage: np.ndarray
     frontage_high: np.ndarray
     walls: np.ndarray
@@ -383,12 +411,6 @@ def _bits(values: np.ndarray) -> np.ndarray:
     same float (-0.0 and 0.0 print differently); NaN gives one key."""
     clean = np.where(np.isnan(values), np.nan, values).astype(np.float64)
     return clean.view(np.int64)
-
-
-def _text_codes(values: np.ndarray) -> np.ndarray:
-    """Texts (None = missing) as integer codes, -1 for None."""
-    codes, _ = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
-    return codes.astype(np.int64)
 
 
 def _factorize(values: np.ndarray) -> tuple[np.ndarray, int]:
@@ -578,12 +600,12 @@ def _reasons(c: _Criteria, *, rules: RuleSet) -> np.ndarray:
     crossing[crossed] = np.arange(1, len(crossed) + 1)
     is_none = _equal(c.facade, None).astype(np.int64)
     slots = [
-        _slot([na_key, _text_codes(c.enclosure)], enclosure),
+        _slot([na_key, c.enclosure_codes], enclosure),
         _slot([na_key, crossing], roads),
         _slot([na_key, c.supp_known, c.part_known, _bits(c.support)], support),
         _slot([na_key, c.part_known, _bits(c.participation)], participation),
         _slot(
-            [na_key, c.year_known, c.post, c.poor, _bits(c.built_year), _text_codes(c.condition)],
+            [na_key, c.year_known, c.post, c.poor, _bits(c.built_year), c.condition_codes],
             built,
         ),
         _slot([na_key, _bits(c.frontage)], frontage),
@@ -714,8 +736,8 @@ def screen_enclosure(
     else:
         longest, crossings = np.zeros(n), {}
 
-    enclosure = _texts(estates, "enclosure")
-    condition = _texts(estates, "condition")
+    enclosure, enclosure_codes = _texts_and_codes(estates, "enclosure")
+    condition, condition_codes = _texts_and_codes(estates, "condition")
     facade = _texts(estates, "facade")
     participation = _numbers(estates, "survey_participation")
     support = _numbers(estates, "survey_support")
@@ -725,7 +747,7 @@ def screen_enclosure(
     pm_true, pm_false = _booleans(estates, "property_management")
     pm_known = pm_true | pm_false
     if "community_id" in estates.columns:
-        unassigned = _equal(_texts(estates, "community_id"), None)
+        unassigned = _text_codes_of(estates, "community_id")[0] < 0
     else:
         unassigned = np.zeros(n, dtype=bool)
 
@@ -783,6 +805,7 @@ def screen_enclosure(
 
     criteria = _Criteria(
         enclosure=enclosure,
+        enclosure_codes=enclosure_codes,
         not_applicable=not_applicable,
         crossings=crossings,
         roads_given=planned_roads is not None,
@@ -797,6 +820,7 @@ def screen_enclosure(
         post=post,
         poor=poor,
         condition=condition,
+        condition_codes=condition_codes,
         frontage=frontage,
         frontage_high=frontage_high,
         walls=walls,
@@ -1051,11 +1075,16 @@ def enclosure_counts(
         raise ValueError("by must name at least one column, e.g. ('street', 'community_name')")
     df = pd.DataFrame(estates_screened)
     if "community_id" in df.columns:
-        in_none = pd.isna(_texts(df, "community_id"))
+        in_none = _text_codes_of(df, "community_id")[0] < 0
     else:
         in_none = np.zeros(len(df), dtype=bool)
-    keys = {col: _none_where(in_none, _texts(df, col)) for col in by}
-    key_codes = {col: _text_codes(values) for col, values in keys.items()}
+    # each grouping column as the codes of its texts (-1: None, and for every estate in no
+    # community), and the text of each code
+    key_codes, key_texts = {}, {}
+    for col in by:
+        codes, texts = _text_codes_of(df, col)
+        key_codes[col] = np.where(in_none, -1, codes)
+        key_texts[col] = np.concatenate([texts, np.array([None], dtype=object)])  # -1: None
 
     # the statuses as they are (texts, from screen_enclosure): compared, never shown
     status = df["enclosure_status"].to_numpy(dtype=object)
@@ -1081,7 +1110,9 @@ def enclosure_counts(
         # by bincount: pandas' groupby would hash the 100,000 texts of each column again; the
         # rows' order does not matter, the sort below orders them
         group, first = _combine([key_codes[col] for col in cols])
-        part = pd.DataFrame({col: pd.Series(keys[col][first], dtype=object) for col in cols})
+        part = pd.DataFrame(
+            {col: pd.Series(key_texts[col][key_codes[col][first]], dtype=object) for col in cols}
+        )
         for col in measures:
             summed = np.bincount(group, weights=counts[col].to_numpy(), minlength=len(first))
             part[col] = summed
