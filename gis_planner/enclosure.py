@@ -954,18 +954,24 @@ def enclosure_list(estates_screened: pd.DataFrame | gpd.GeoDataFrame) -> pd.Data
             status_group[listed],
         )
     )
-    df = df.iloc[listed[order]]
+    # the rows listed, in print order: each column read whole and taken at these
+    # positions, not the frame taken row by row first
+    pos = listed[order]
     year, households, rank = year[order], households[order], rank[order]
+    index = df.index[pos]
 
-    ids = _texts(df, "community_id")  # text or None (blank is None)
+    def texts(name: str) -> np.ndarray:
+        return _texts(df, name)[pos]
+
+    ids = texts("community_id")  # text or None (blank is None)
     if "community_id" in df.columns:
         in_none = pd.isna(ids)
     else:
-        in_none = np.zeros(len(df), dtype=bool)
-    names = _texts(df, "community_name")
+        in_none = np.zeros(len(pos), dtype=bool)
+    names = texts("community_name")
     community = _none_where(in_none, np.where(pd.isna(names), ids, names))  # name, else code
-    street = _none_where(in_none, _texts(df, "street"))
-    reasons = df["enclosure_reasons"].to_numpy(dtype=object).copy()
+    street = _none_where(in_none, texts("street"))
+    reasons = df["enclosure_reasons"].to_numpy(dtype=object)[pos]
     if set(map(type, reasons)) - {list}:  # the estates' lists as they are (not changed)
         reasons = [
             v
@@ -985,30 +991,30 @@ def enclosure_list(estates_screened: pd.DataFrame | gpd.GeoDataFrame) -> pd.Data
 
     def flag(name: str) -> np.ndarray:
         if name not in df.columns:
-            return np.zeros(len(df), dtype=bool)
+            return np.zeros(len(pos), dtype=bool)
         column = df[name]
         if pd.api.types.is_bool_dtype(column.dtype) and not column.hasnans:
-            return column.to_numpy(dtype=bool)
+            return column.to_numpy(dtype=bool)[pos]
         # missing (None, NaN, NA) is False, anything else its truth value
-        values = column.astype(object).to_numpy()
+        values = column.astype(object).to_numpy()[pos]
         return np.where(pd.isna(values), False, values).astype(bool)
 
     return pd.DataFrame(
         {
             "enclosure_rank": whole(rank),
-            "name": _texts(df, "name"),
-            "estate_id": df["estate_id"].to_numpy(),
-            "community_name": pd.Series(community, index=df.index, dtype=object),
-            "street": pd.Series(street, index=df.index, dtype=object),
+            "name": texts("name"),
+            "estate_id": df["estate_id"].to_numpy()[pos],
+            "community_name": pd.Series(community, index=index, dtype=object),
+            "street": pd.Series(street, index=index, dtype=object),
             "built_year": whole(year),
             "households": whole(households),
-            "enclosure_status": df["enclosure_status"].to_numpy(dtype=object),
-            "enclosure_reasons": pd.Series(reasons, index=df.index, dtype=object),
+            "enclosure_status": status[pos],
+            "enclosure_reasons": pd.Series(reasons, index=index, dtype=object),
             "walls_included": flag("walls_included"),
             "no_property_management": flag("no_property_management"),
             "unassigned": in_none,
         },
-        index=df.index,
+        index=index,
     )
 
 
