@@ -105,34 +105,69 @@ def _numbers(df: pd.DataFrame, name: str) -> np.ndarray:
     """Column ``name`` as floats, NaN where missing (or the column is absent)."""
     if name not in df.columns:
         return np.full(len(df), np.nan)
-    values = pd.to_numeric(df[name], errors="coerce").astype("Float64")
+    column = df[name]
+    if pd.api.types.is_numeric_dtype(column.dtype) and not pd.api.types.is_bool_dtype(
+        column.dtype
+    ):  # Int64/Float64 as loaded: the same floats without the conversions below
+        return column.to_numpy(dtype=float, na_value=np.nan)
+    values = pd.to_numeric(column, errors="coerce").astype("Float64")
     return values.to_numpy(dtype=float, na_value=np.nan)
 
 
 def _texts(df: pd.DataFrame, name: str) -> np.ndarray:
     """Column ``name`` as stripped strings, None where missing or blank (or absent)."""
+    codes, shown = _text_table(df, name)
+    return shown[codes]
+
+
+def _text_codes_of(df: pd.DataFrame, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Column ``name`` as the integer codes of :func:`_texts` (-1 for None, one code per
+    distinct text) and the text of each code: ``_texts(df, name)`` is ``texts[codes]``
+    where ``codes >= 0``, None elsewhere. Made from the distinct values of the column,
+    not by hashing its texts again."""
+    codes, shown = _text_table(df, name)
+    canon, texts = pd.factorize(shown, use_na_sentinel=True)  # a few: one per distinct value
+    return canon.astype(np.int64)[codes], np.asarray(texts, dtype=object)
+
+
+def _texts_and_codes(df: pd.DataFrame, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_texts` and :func:`_text_codes_of` of one column, from one reading of it."""
+    codes, texts = _text_codes_of(df, name)
+    return np.concatenate([texts, np.array([None], dtype=object)])[codes], codes
+
+
+def _text_table(df: pd.DataFrame, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Column ``name`` as codes into a table of texts: ``table[codes]`` is :func:`_texts`
+    (the table's last entry None, for code -1; two codes may give one text)."""
     if name not in df.columns:
-        return np.full(len(df), None, dtype=object)
+        return np.full(len(df), -1, dtype=np.intp), np.array([None], dtype=object)
     column = df[name]
     arrow = isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow"
-    if arrow or (
-        column.dtype == object and pd.api.types.infer_dtype(column, skipna=True) == "string"
-    ):
+    if column.dtype == object:
+        # factorized first, so that only the distinct values are asked whether they are all
+        # texts (missing values are no value of pandas' factorize, as of infer_dtype's skipna)
+        codes, uniques = pd.factorize(column.to_numpy(dtype=object))
+        texts = pd.api.types.infer_dtype(uniques, skipna=True) == "string"
+    elif arrow:
+        codes, uniques = pd.factorize(column)
+    if arrow or (column.dtype == object and texts):
         # text and missing values only: each distinct text stripped once, in Arrow (a column
         # holds a few words, or a community's name, in 100,000 rows), and taken back by code
-        codes, uniques = pd.factorize(column if arrow else column.to_numpy(dtype=object))
         distinct = pa.array(np.asarray(uniques, dtype=object), type=pa.string(), from_pandas=True)
         text = pc.utf8_trim_whitespace(distinct)  # pandas' str.strip is this kernel
         text = pc.if_else(pc.equal(text, ""), pa.scalar(None, text.type), text)
         shown = np.empty(len(text) + 1, dtype=object)  # the last one: missing (code -1)
         shown[:-1] = text.to_numpy(zero_copy_only=False)
-        return shown[np.asarray(codes, dtype=np.intp)]
+        return np.asarray(codes, dtype=np.intp), shown
     if pd.api.types.is_string_dtype(column.dtype) and column.dtype != object:
         text = column.str.strip()
     else:
         text = column.astype("string").str.strip()
     keep = (text.notna() & (text != "")).fillna(False).astype(bool)
-    return text.astype(object).where(keep, None).to_numpy(dtype=object)
+    values = text.astype(object).where(keep, None).to_numpy(dtype=object)
+    codes = np.arange(len(values), dtype=np.intp)
+    codes[pd.isna(values)] = len(values)  # the table's last entry: None
+    return codes, np.concatenate([values, np.array([None], dtype=object)])
 
 
 def _equal(values: np.ndarray, value: str | None) -> np.ndarray:
@@ -346,6 +381,7 @@ class _Criteria:
     the reasons."""
 
     enclosure: np.ndarray  # text or None
+    enclosure_codes: np.ndarray  # one per distinct text, -1 for None (_text_codes_of)
     not_applicable: np.ndarray
     crossings: dict[int, list[tuple[str | Message, float]]]
     roads_given: bool
@@ -360,6 +396,7 @@ class _Criteria:
     post: np.ndarray
     poor: np.ndarray
     condition: np.ndarray  # text or None
+    condition_codes: np.ndarray
     frontage: np.ndarray
     frontage_high: np.ndarray
     walls: np.ndarray
@@ -374,12 +411,6 @@ def _bits(values: np.ndarray) -> np.ndarray:
     same float (-0.0 and 0.0 print differently); NaN gives one key."""
     clean = np.where(np.isnan(values), np.nan, values).astype(np.float64)
     return clean.view(np.int64)
-
-
-def _text_codes(values: np.ndarray) -> np.ndarray:
-    """Texts (None = missing) as integer codes, -1 for None."""
-    codes, _ = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
-    return codes.astype(np.int64)
 
 
 def _factorize(values: np.ndarray) -> tuple[np.ndarray, int]:
@@ -569,12 +600,12 @@ def _reasons(c: _Criteria, *, rules: RuleSet) -> np.ndarray:
     crossing[crossed] = np.arange(1, len(crossed) + 1)
     is_none = _equal(c.facade, None).astype(np.int64)
     slots = [
-        _slot([na_key, _text_codes(c.enclosure)], enclosure),
+        _slot([na_key, c.enclosure_codes], enclosure),
         _slot([na_key, crossing], roads),
         _slot([na_key, c.supp_known, c.part_known, _bits(c.support)], support),
         _slot([na_key, c.part_known, _bits(c.participation)], participation),
         _slot(
-            [na_key, c.year_known, c.post, c.poor, _bits(c.built_year), _text_codes(c.condition)],
+            [na_key, c.year_known, c.post, c.poor, _bits(c.built_year), c.condition_codes],
             built,
         ),
         _slot([na_key, _bits(c.frontage)], frontage),
@@ -705,8 +736,8 @@ def screen_enclosure(
     else:
         longest, crossings = np.zeros(n), {}
 
-    enclosure = _texts(estates, "enclosure")
-    condition = _texts(estates, "condition")
+    enclosure, enclosure_codes = _texts_and_codes(estates, "enclosure")
+    condition, condition_codes = _texts_and_codes(estates, "condition")
     facade = _texts(estates, "facade")
     participation = _numbers(estates, "survey_participation")
     support = _numbers(estates, "survey_support")
@@ -716,13 +747,17 @@ def screen_enclosure(
     pm_true, pm_false = _booleans(estates, "property_management")
     pm_known = pm_true | pm_false
     if "community_id" in estates.columns:
-        unassigned = _equal(_texts(estates, "community_id"), None)
+        unassigned = _text_codes_of(estates, "community_id")[0] < 0
     else:
         unassigned = np.zeros(n, dtype=bool)
 
     # ---- the criteria (vectorised)
     enc_known = ~_equal(enclosure, None)
-    not_applicable = enc_known & ~np.isin(enclosure.astype(str), np.array(eligible, dtype=str))
+    # compared as objects in C: np.isin would first make 100,000 fixed-width texts
+    is_eligible = np.zeros(n, dtype=bool)
+    for kind in eligible:
+        is_eligible |= _equal(enclosure, kind)
+    not_applicable = enc_known & ~is_eligible
     road_limit_m = float(r.road_crossing_min_length_m)
     road_fail = longest > road_limit_m + LENGTH_TOLERANCE_M
     part_min, supp_min = float(r.survey_participation_min), float(r.survey_support_min)
@@ -744,16 +779,25 @@ def screen_enclosure(
     survey = ~(part_known & supp_known)
     review = frontage_high | ~year_known | ~enc_known
     exception = post & poor
-    status = np.select(
-        [not_applicable, hard, survey, review, exception],
-        ["not_applicable", "not_suitable", "needs_survey", "needs_review", "candidate_exception"],
-        default="candidate",
-    ).astype(object)
+    # the status as a code, then as one shared text per status (np.select of texts would
+    # make a fixed-width text array, and a new str per estate from it)
+    names = (
+        "not_applicable",
+        "not_suitable",
+        "needs_survey",
+        "needs_review",
+        "candidate_exception",
+        "candidate",
+    )
+    status_code = np.select(
+        [not_applicable, hard, survey, review, exception], [0, 1, 2, 3, 4], default=5
+    )
+    status = np.array(names, dtype=object)[status_code]
 
     walls = _equal(facade, DAMAGED_FACADE)
 
     # ---- ranking of the candidates: oldest first, then most households, then estate_id
-    is_candidate = np.isin(status.astype(str), CANDIDATE_STATUSES)
+    is_candidate = np.isin(status_code, [names.index(s) for s in CANDIDATE_STATUSES])
     # the codes as text only where they rank (the candidates): the others are never read
     ids = np.full(n, "", dtype=object)
     ids[is_candidate] = estates["estate_id"][is_candidate].astype(str).to_numpy(dtype=object)
@@ -761,6 +805,7 @@ def screen_enclosure(
 
     criteria = _Criteria(
         enclosure=enclosure,
+        enclosure_codes=enclosure_codes,
         not_applicable=not_applicable,
         crossings=crossings,
         roads_given=planned_roads is not None,
@@ -775,6 +820,7 @@ def screen_enclosure(
         post=post,
         poor=poor,
         condition=condition,
+        condition_codes=condition_codes,
         frontage=frontage,
         frontage_high=frontage_high,
         walls=walls,
@@ -796,7 +842,7 @@ def screen_enclosure(
         }
     )
     result.index = estates.index
-    counts = pd.Series(status).value_counts()
+    counts = dict(zip(names, np.bincount(status_code, minlength=len(names)).tolist(), strict=True))
     log.info(
         "Screened %d estates for enclosure (R6): %d candidates (%d post-%d exceptions), "
         "%d need a survey, %d need review, %d not suitable, %d not applicable; "
@@ -874,7 +920,6 @@ def enclosure_list(estates_screened: pd.DataFrame | gpd.GeoDataFrame) -> pd.Data
     # row by row through the filter and the sort
     df = pd.DataFrame(estates_screened)
     df = df[[c for c in df.columns if c in used]]
-    df = df[df["enclosure_status"].isin(TABLE_STATUS_ORDER).to_numpy()]
     group = {
         "candidate": 0,
         "candidate_exception": 0,
@@ -882,31 +927,51 @@ def enclosure_list(estates_screened: pd.DataFrame | gpd.GeoDataFrame) -> pd.Data
         "needs_review": 2,
         "not_suitable": 3,
     }
-    year = _numbers(df, "built_year")
-    households = _numbers(df, "households")
-    rank = _numbers(df, "enclosure_rank")
-    keys = pd.DataFrame(
-        {
-            "group": df["enclosure_status"].map(group).to_numpy(),
-            "rank": np.where(np.isnan(rank), np.inf, rank),
-            "year": np.where(np.isnan(year), np.inf, year),
-            "households": np.where(np.isnan(households), np.inf, -households),
-            "estate_id": df["estate_id"].astype(str).to_numpy(),
-        }
+    # the statuses compared as objects in C (a Series of them would first be made Arrow text)
+    status = df["enclosure_status"].to_numpy(dtype=object)
+    status_group = np.full(len(status), -1, dtype=np.int64)
+    for name in TABLE_STATUS_ORDER:
+        status_group[_equal(status, name)] = group[name]
+    listed = np.flatnonzero(status_group >= 0)
+    year = _numbers(df, "built_year")[listed]
+    households = _numbers(df, "households")[listed]
+    rank = _numbers(df, "enclosure_rank")[listed]
+    # the estates' codes as texts, ranked: their order, compared as the sort compares texts
+    # (a missing code last); one stable np.lexsort of the keys then orders the rows as a
+    # mergesort by (group, rank, year, households, estate_id) would, without making a
+    # frame of the keys and taking every column twice (filter, then order)
+    ids = df["estate_id"].iloc[listed]
+    if not pd.api.types.is_string_dtype(ids.dtype) or ids.dtype == object:
+        ids = ids.astype(str)
+    id_rank, uniques = pd.factorize(ids, sort=True)
+    id_rank = np.where(id_rank < 0, len(uniques), id_rank)
+    order = np.lexsort(
+        (
+            id_rank,
+            np.where(np.isnan(households), np.inf, -households),
+            np.where(np.isnan(year), np.inf, year),
+            np.where(np.isnan(rank), np.inf, rank),
+            status_group[listed],
+        )
     )
-    order = keys.sort_values(list(keys.columns), kind="mergesort").index.to_numpy()
-    df = df.iloc[order]
+    # the rows listed, in print order: each column read whole and taken at these
+    # positions, not the frame taken row by row first
+    pos = listed[order]
     year, households, rank = year[order], households[order], rank[order]
+    index = df.index[pos]
 
-    ids = _texts(df, "community_id")  # text or None (blank is None)
+    def texts(name: str) -> np.ndarray:
+        return _texts(df, name)[pos]
+
+    ids = texts("community_id")  # text or None (blank is None)
     if "community_id" in df.columns:
         in_none = pd.isna(ids)
     else:
-        in_none = np.zeros(len(df), dtype=bool)
-    names = _texts(df, "community_name")
+        in_none = np.zeros(len(pos), dtype=bool)
+    names = texts("community_name")
     community = _none_where(in_none, np.where(pd.isna(names), ids, names))  # name, else code
-    street = _none_where(in_none, _texts(df, "street"))
-    reasons = df["enclosure_reasons"].to_numpy(dtype=object).copy()
+    street = _none_where(in_none, texts("street"))
+    reasons = df["enclosure_reasons"].to_numpy(dtype=object)[pos]
     if set(map(type, reasons)) - {list}:  # the estates' lists as they are (not changed)
         reasons = [
             v
@@ -926,30 +991,30 @@ def enclosure_list(estates_screened: pd.DataFrame | gpd.GeoDataFrame) -> pd.Data
 
     def flag(name: str) -> np.ndarray:
         if name not in df.columns:
-            return np.zeros(len(df), dtype=bool)
+            return np.zeros(len(pos), dtype=bool)
         column = df[name]
         if pd.api.types.is_bool_dtype(column.dtype) and not column.hasnans:
-            return column.to_numpy(dtype=bool)
+            return column.to_numpy(dtype=bool)[pos]
         # missing (None, NaN, NA) is False, anything else its truth value
-        values = column.astype(object).to_numpy()
+        values = column.astype(object).to_numpy()[pos]
         return np.where(pd.isna(values), False, values).astype(bool)
 
     return pd.DataFrame(
         {
             "enclosure_rank": whole(rank),
-            "name": _texts(df, "name"),
-            "estate_id": df["estate_id"].to_numpy(),
-            "community_name": pd.Series(community, index=df.index, dtype=object),
-            "street": pd.Series(street, index=df.index, dtype=object),
+            "name": texts("name"),
+            "estate_id": df["estate_id"].to_numpy()[pos],
+            "community_name": pd.Series(community, index=index, dtype=object),
+            "street": pd.Series(street, index=index, dtype=object),
             "built_year": whole(year),
             "households": whole(households),
-            "enclosure_status": df["enclosure_status"].to_numpy(dtype=object),
-            "enclosure_reasons": pd.Series(reasons, index=df.index, dtype=object),
+            "enclosure_status": status[pos],
+            "enclosure_reasons": pd.Series(reasons, index=index, dtype=object),
             "walls_included": flag("walls_included"),
             "no_property_management": flag("no_property_management"),
             "unassigned": in_none,
         },
-        index=df.index,
+        index=index,
     )
 
 
@@ -1016,12 +1081,16 @@ def enclosure_counts(
         raise ValueError("by must name at least one column, e.g. ('street', 'community_name')")
     df = pd.DataFrame(estates_screened)
     if "community_id" in df.columns:
-        in_none = pd.isna(_texts(df, "community_id"))
+        in_none = _text_codes_of(df, "community_id")[0] < 0
     else:
         in_none = np.zeros(len(df), dtype=bool)
-    keys = pd.DataFrame(index=range(len(df)))
+    # each grouping column as the codes of its texts (-1: None, and for every estate in no
+    # community), and the text of each code
+    key_codes, key_texts = {}, {}
     for col in by:
-        keys[col] = pd.Series(_none_where(in_none, _texts(df, col)), dtype=object)
+        codes, texts = _text_codes_of(df, col)
+        key_codes[col] = np.where(in_none, -1, codes)
+        key_texts[col] = np.concatenate([texts, np.array([None], dtype=object)])  # -1: None
 
     # the statuses as they are (texts, from screen_enclosure): compared, never shown
     status = df["enclosure_status"].to_numpy(dtype=object)
@@ -1043,10 +1112,16 @@ def enclosure_counts(
     parts = []
     for depth in range(1, len(by) + 1):
         cols = by[:depth]
-        grouped = pd.concat([keys[cols], counts], axis=1).groupby(cols, sort=False, dropna=False)[
-            measures
-        ]
-        part = grouped.sum().reset_index()
+        # the groups by the integer codes of their texts (None is a group of its own), summed
+        # by bincount: pandas' groupby would hash the 100,000 texts of each column again; the
+        # rows' order does not matter, the sort below orders them
+        group, first = _combine([key_codes[col] for col in cols])
+        part = pd.DataFrame(
+            {col: pd.Series(key_texts[col][key_codes[col][first]], dtype=object) for col in cols}
+        )
+        for col in measures:
+            summed = np.bincount(group, weights=counts[col].to_numpy(), minlength=len(first))
+            part[col] = summed
         for col in by[depth:]:
             part[col] = ""
         part["level"] = by[depth - 1]
@@ -1100,19 +1175,22 @@ def candidate_rank(
     [3, <NA>, 2, 1]
     """
     n = len(is_candidate)
-    rank = pd.array([pd.NA] * n, dtype="Int64")
+    values = np.zeros(n, dtype=np.int64)
+    # the ranks and their mask as they are: pd.array of a list of n NA (then set item by
+    # item) reads every element in Python
     if is_candidate.any():
         pos = np.flatnonzero(is_candidate)
-        order = pd.DataFrame(
-            {
-                "year": built_year[pos],
-                "households": np.where(np.isnan(households[pos]), np.inf, -households[pos]),
-                "estate_id": estate_ids[pos],
-                "pos": pos,
-            }
-        ).sort_values(["year", "households", "estate_id", "pos"], kind="mergesort")
-        values = np.zeros(n, dtype=np.int64)
-        values[order["pos"].to_numpy()] = np.arange(1, len(pos) + 1)
-        rank = pd.array(values, dtype="Int64")
-        rank[~is_candidate] = pd.NA
-    return rank
+        # the codes ranked as texts (a missing one last), then one stable np.lexsort, by
+        # position last: the order of a mergesort of a frame of the keys, without the frame
+        id_rank, uniques = pd.factorize(np.asarray(estate_ids, dtype=object)[pos], sort=True)
+        order = pos[
+            np.lexsort(
+                (
+                    np.where(id_rank < 0, len(uniques), id_rank),
+                    np.where(np.isnan(households[pos]), np.inf, -households[pos]),
+                    built_year[pos],
+                )
+            )
+        ]
+        values[order] = np.arange(1, len(pos) + 1)
+    return pd.arrays.IntegerArray(values, ~np.asarray(is_candidate, dtype=bool))

@@ -213,26 +213,40 @@ def check_premises(
     )
     bad_floor = floor.notna() & (floor != sc_rules.ground_floor)
     bad_area = centres["floor_area_m2"].astype(float) < sc_rules.minimum_floor_area_m2
-    warnings: dict[object, list[Message]] = {c: [] for c in communities["community_id"]}
-    for i in centres.index[bad_floor | bad_area]:  # few: a message per failing centre
-        p = centres.loc[i]
-        cid = p["community_id"]
-        name = p.get("name") if isinstance(p.get("name"), str) else p["premises_id"]
-        if bad_floor[i]:
+    warnings: dict[object, list[Message]] = {c: [] for c in communities["community_id"].tolist()}
+    failing_rows = (bad_floor | bad_area).to_numpy(dtype=bool)
+    failed = centres[failing_rows]  # few: a message per failing centre, read by column
+    names = (
+        failed["name"].to_numpy(dtype=object)
+        if "name" in failed
+        else np.full(len(failed), None, dtype=object)
+    )
+    for cid, name, pid, wrong_floor, at, small, area_m2 in zip(
+        failed["community_id"].to_numpy(dtype=object),
+        names,
+        failed["premises_id"].to_numpy(dtype=object),
+        bad_floor.to_numpy(dtype=bool)[failing_rows],
+        floor.to_numpy(dtype=float, na_value=np.nan)[failing_rows],
+        bad_area.to_numpy(dtype=bool)[failing_rows],
+        failed["floor_area_m2"].to_numpy(dtype=float, na_value=np.nan),
+        strict=True,
+    ):
+        name = name if isinstance(name, str) else pid
+        if wrong_floor:
             warnings[cid].append(
                 msg(
                     "warn_service_centre_floor",
                     name=name,
                     required=int(sc_rules.ground_floor),
-                    floor=int(floor[i]),
+                    floor=int(at),
                 )
             )
-        if bad_area[i]:
+        if small:
             warnings[cid].append(
                 msg(
                     "warn_service_centre_area",
                     name=name,
-                    area=float(p["floor_area_m2"]),
+                    area=float(area_m2),
                     minimum=float(sc_rules.minimum_floor_area_m2),
                 )
             )

@@ -112,6 +112,7 @@ def rename_fields(
     ambiguous = _ambiguous_cuts(gdf, spec, source, problems)
     renames: dict[str, str] = {}
     lower = {c.lower(): c for c in gdf.columns if c not in ambiguous}
+    geometry = gdf.geometry.name  # once: each gdf.geometry makes a GeoSeries
     for f in spec.fields:
         if f.name not in mapping.values():
             # two columns for one field (户数 beside households): one would be ignored
@@ -119,7 +120,7 @@ def rename_fields(
             columns = [
                 c
                 for c in gdf.columns
-                if c != gdf.geometry.name and c.lower() in names and c not in mapping.values()
+                if c != geometry and c.lower() in names and c not in mapping.values()
             ]
             if len(columns) > 1:
                 problems.error(
@@ -492,7 +493,11 @@ def _boolean(col: _Column) -> pd.Series:
     """Yes/no: booleans, 0/1, or the words of :data:`schema.BOOL` (有/无, 是/否 …)."""
     raw, blank = col.raw, col.blank
     if pd.api.types.is_bool_dtype(raw.dtype):
-        converted, bad = raw.astype(object).where(~blank, None), blank & False
+        # the values and their blanks as they are, not through one Python object each
+        values = raw.to_numpy(dtype=bool, na_value=False)
+        mask = blank.to_numpy(dtype=bool)
+        converted = pd.Series(pd.arrays.BooleanArray(values, mask), index=raw.index, name=raw.name)
+        bad = blank & False
     elif pd.api.types.is_numeric_dtype(raw.dtype):
         bad = ~blank & ~raw.isin([0, 1])
         converted = (raw == 1).astype(object).where(~blank & ~bad, None)

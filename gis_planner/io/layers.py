@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -214,10 +215,12 @@ def _load_layer(
     *,
     settings: _LayerSettings,
     filled_later: tuple[str, ...] = (),
+    digest: Future[str] | None = None,
 ) -> tuple[gpd.GeoDataFrame | None, SourceInfo | None]:
     """Read, check and convert one layer from ``path`` (found by
     :func:`~gis_planner.io.files.find_file` and checked by
-    :func:`~gis_planner.io.files.check_inputs` before any layer is read) to the working CRS."""
+    :func:`~gis_planner.io.files.check_inputs` before any layer is read) to the working CRS.
+    ``digest``: the file's :func:`~gis_planner.io.files.sha256`, being computed meanwhile."""
     if path is None:
         if spec.required and not entry.get("file"):
             names = ", ".join(f"{spec.name}{e}" for e in (".gpkg", ".geojson", ".shp"))
@@ -250,7 +253,8 @@ def _load_layer(
     if not check_area(gdf, spec, rows, source, problems, settings.plausibility):
         return None, None
     gdf = gdf.reset_index(drop=True)
-    info = SourceInfo(spec.name, str(path), sha256(path), stated, len(gdf), datum_shift=shift)
+    hashed = sha256(path) if digest is None else digest.result()
+    info = SourceInfo(spec.name, str(path), hashed, stated, len(gdf), datum_shift=shift)
     log.info(
         "Read %s: %d features from %s (%s → %s)",
         spec.name,
@@ -313,21 +317,32 @@ def _load_vectors(
     counts_elsewhere = any(
         inputs[n] is not None and n not in refused for n in (schema.HOUSEHOLDS_TABLE, "population")
     )
-    for name, spec in schema.VECTOR_LAYERS.items():
-        if name in refused:
-            continue
-        later = ("households",) if name == "estates" and counts_elsewhere else ()
-        gdf, info = _load_layer(
-            spec,
-            dict(entries.get(name) or {}),
-            inputs[name],
-            problems,
-            settings=settings,
-            filled_later=later,
-        )
-        if gdf is not None and info is not None:
-            data[name] = gdf
-            sources[name] = info
+    # each file's SHA-256 (its SourceInfo) is read and hashed in a thread while the layers
+    # are read and checked: the file reads and hashlib release the GIL, so at province size
+    # the 20 ms of hashing take no time of their own (nothing in the thread touches pandas,
+    # GEOS or the warnings filters)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        digests = {
+            name: pool.submit(sha256, path)
+            for name in schema.VECTOR_LAYERS
+            if name not in refused and (path := inputs[name]) is not None
+        }
+        for name, spec in schema.VECTOR_LAYERS.items():
+            if name in refused:
+                continue
+            later = ("households",) if name == "estates" and counts_elsewhere else ()
+            gdf, info = _load_layer(
+                spec,
+                dict(entries.get(name) or {}),
+                inputs[name],
+                problems,
+                settings=settings,
+                filled_later=later,
+                digest=digests.get(name),
+            )
+            if gdf is not None and info is not None:
+                data[name] = gdf
+                sources[name] = info
     return data, sources
 
 
