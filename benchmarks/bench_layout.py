@@ -238,7 +238,7 @@ def part_a(
         print(f"      each run                   {each}")
         n_workers = available_workers() if workers is None else workers
         print(
-            f"    worker processes             {n_workers:8d}     (cells and shares of "
+            f"    worker processes             {n_workers:8d}     (cells, splits and shares of "
             f"{POOL_MIN_COMMUNITIES}+ communities at a time; --workers 1: one process)"
         )
         print(
