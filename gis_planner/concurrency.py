@@ -1,12 +1,10 @@
-"""Two independent steps at once: :func:`concurrently`, and calls worked out ahead: :func:`ahead`.
+"""Two independent steps at once: :func:`concurrently`.
 
 The machine a county is planned on has a few cores, and GEOS (shapely) and scipy release
 Python's GIL while they work: a step that is mostly theirs runs on another core while the
 pandas steps go on. Used where that step is long enough to matter: the R7 reach beside
-the estates' tables in :func:`gis_planner.pipeline.analyse`, the two halves of the
-"community contains estate" query of :func:`gis_planner.households.allocate_households`,
-and the R7 blocks beside each too-large community, measured while the shift step moves
-border units (:func:`gis_planner.layout.boundaries._shift_all`).
+the estates' tables in :func:`gis_planner.pipeline.analyse`, and the two halves of the
+"community contains estate" query of :func:`gis_planner.households.allocate_households`.
 On a machine whose other cores are busy the thread gains nothing (and costs a little).
 
 Not for the checks of :func:`gis_planner.io.load_layers`: pandas enters
@@ -17,14 +15,12 @@ Not for the checks of :func:`gis_planner.io.load_layers`: pandas enters
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
-from typing import Any, TypeVar
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 _A = TypeVar("_A")
 _B = TypeVar("_B")
-_K = TypeVar("_K", bound=Hashable)
 
 
 def concurrently(here: Callable[[], _A], beside: Callable[[], _B]) -> tuple[_A, _B]:
@@ -52,26 +48,3 @@ def concurrently(here: Callable[[], _A], beside: Callable[[], _B]) -> tuple[_A, 
         finally:
             second = later.result()
     return first, second
-
-
-@contextmanager
-def ahead(
-    func: Callable[..., _B], calls: Mapping[_K, tuple[Any, ...]]
-) -> Iterator[dict[_K, Future[_B]]]:
-    """``func(*args)`` for each of ``calls`` (key → args), worked out one after another, in
-    the order given, in a thread of its own while the ``with`` block goes on: the block reads
-    each result when it needs it (``futures[key].result()``, which waits for it). The same
-    rules as :func:`concurrently` hold for ``func`` and the block. Leaving the block cancels
-    the calls not yet started.
-
-    >>> with ahead(pow, {"four": (2, 2), "nine": (3, 2)}) as futures:
-    ...     futures["nine"].result()
-    9
-    """
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        futures = {key: pool.submit(func, *args) for key, args in calls.items()}
-        try:
-            yield futures
-        finally:
-            for future in futures.values():
-                future.cancel()

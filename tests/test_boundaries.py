@@ -869,30 +869,3 @@ def test_R7_proposal_made_in_worker_processes_equals_the_one_made_here(rules, mo
         )
     geoms = here.communities.geometry.values, pooled.communities.geometry.values
     assert shapely.to_wkb(geoms[0]).tolist() == shapely.to_wkb(geoms[1]).tolist()
-
-
-def test_R7_blocks_measured_ahead_in_a_thread_are_those_measured_in_turn(rules, monkeypatch):
-    """R7 shift: the blocks beside a too-large community (C gives E00's cell to D, which is
-    not cut) are measured in a thread ahead of the moves; measured in turn, without the
-    thread, the proposal is the same."""
-    from concurrent.futures import Future
-    from contextlib import contextmanager
-
-    estates, communities = _street_and_north()
-    threaded = propose_boundaries(estates, communities, rules=rules)
-    measured: list[int] = []
-
-    @contextmanager
-    def in_turn(func, calls):
-        futures = {}
-        for key, args in calls.items():
-            futures[key] = Future()
-            futures[key].set_result(func(*args))
-            measured.append(key)
-        yield futures
-
-    monkeypatch.setattr(boundaries_mod, "ahead", in_turn)
-    plain = propose_boundaries(estates, communities, rules=rules)
-    assert measured == [0]  # C, the one too large
-    assert plain.moves.equals(threaded.moves)
-    assert plain.communities.to_wkb().equals(threaded.communities.to_wkb())

@@ -59,8 +59,6 @@ How
    the area-weighted moment of inertia (compactness), never disconnecting a part.
    ``partition_restarts`` seedings are tried; the most compact valid partition is kept. The
    part holding the community's largest premises (else the most households) keeps its code.
-   Each community is split on its own cells alone (:mod:`gis_planner.layout.regions`), so
-   many splits run at once in the worker processes of step 1.
 5. **Merge** (too small), smallest first: with the neighbouring community that keeps the
    result within the range and is the most compact (lowest normalised moment of inertia);
    if none can take it whole, its estates go to the neighbours by region growing under the
@@ -84,7 +82,6 @@ from __future__ import annotations
 import heapq
 import logging
 import math
-from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -96,7 +93,6 @@ import shapely
 from gis_planner import budget
 from gis_planner import crs as crs_mod
 from gis_planner import premises as premises_mod
-from gis_planner.concurrency import ahead
 from gis_planner.errors import Problem, format_rows
 from gis_planner.households import allocate_households, household_units
 from gis_planner.i18n import msg
@@ -1006,42 +1002,22 @@ def _shift_all(
         key=lambda c: (0, -before[c], c) if before[c] > hi else (1, before[c], c),
     )
     partners: dict[int, set[int]] = {}
-
-    def shift(t: int, beside: dict[int, Future[dict[int, list[int]]]]) -> None:
+    for t in order:
         h_t = float(shifter.total[t])
         if lo <= h_t <= hi or not shifter.members[t]:
-            return
+            continue
         mine = np.fromiter(shifter.members[t], np.int64)
         n_units = int(shifter.cost[mine].sum())
         if h_t > hi:
             k = math.ceil(h_t / hi)
             limit = n_units - math.ceil(n_units / k)
-            if t in beside and np.array_equal(np.sort(mine), np.sort(large[t])):
-                found = beside[t].result()
-            else:  # not measured ahead on these cells: measured here, the thread idle
-                for future in beside.values():
-                    future.result()
-                found = blocks.of(t, mine)
-            done = shifter.fix(t, home, limit, found)
+            done = shifter.fix(t, home, limit, blocks.of(t, mine))
         else:
             open_around(t)
             done = shifter.fix(t, home, n_units, {})
         for _, frm, to in done or []:
             partners.setdefault(frm, set()).add(to)
             partners.setdefault(to, set()).add(frm)
-
-    # the too large come first in ``order``: the blocks beside each are measured (GEOS) in a
-    # thread while the moves are weighed (Python). Until the last too-large one is done no
-    # community is cut (only a too-small one cuts its neighbours), and a too-large one
-    # neither takes units nor is taken from, so its cells and its uncut neighbours are those
-    # of now (``shift`` checks its cells)
-    large = {t: np.fromiter(shifter.members[t], np.int64) for t in order if before[t] > hi}
-    with ahead(blocks.of, {t: (t, mine) for t, mine in large.items()}) as beside:
-        for t in large:
-            shift(t, beside)
-    for t in order:
-        if t not in large:
-            shift(t, {})
     if not partners:
         return
     has = cells.unit >= 0
