@@ -59,6 +59,8 @@ How
    the area-weighted moment of inertia (compactness), never disconnecting a part.
    ``partition_restarts`` seedings are tried; the most compact valid partition is kept. The
    part holding the community's largest premises (else the most households) keeps its code.
+   Each community is split on its own cells alone (:mod:`gis_planner.layout.regions`), so
+   many splits run at once in the worker processes of step 1.
 5. **Merge** (too small), smallest first: with the neighbouring community that keeps the
    result within the range and is the most compact (lowest normalised moment of inertia);
    if none can take it whole, its estates go to the neighbours by region growing under the

@@ -112,8 +112,9 @@ def cells_and_borders(
     border inside ``polygon`` is the set of Voronoi ridges between points of different members
     (the separators): the polygon cut by the separators falls into faces, each inside the
     regions of one member's points (the member of the sample point nearest to any point of
-    it). One Delaunay triangulation per community (scipy's Qhull) gives the ridges; GEOS only
-    nodes the few separators crossing the community boundary and polygonizes. Where Qhull or
+    it). One Delaunay triangulation per community (scipy's Qhull) gives the ridges, joined
+    into chains (:func:`_chains`); GEOS only nodes the few chains crossing the community
+    boundary and polygonizes. Where Qhull or
     the faces fail a check (degenerate points, noding), the cells are GEOS's Voronoi polygons
     dissolved per member, as before."""
     shapely.prepare(polygon)  # many point-in-polygon tests against it below
