@@ -779,25 +779,25 @@ def screen_enclosure(
     survey = ~(part_known & supp_known)
     review = frontage_high | ~year_known | ~enc_known
     exception = post & poor
-    # the status as a code, then as one shared text per status (np.select of texts would
-    # make a fixed-width text array, and a new str per estate from it)
-    names = (
-        "not_applicable",
-        "not_suitable",
-        "needs_survey",
-        "needs_review",
-        "candidate_exception",
-        "candidate",
+    # the status as a code (its place in STATUSES), then as one shared text per status
+    # (np.select of texts would make a fixed-width text array, and a new str per estate)
+    code = {name: k for k, name in enumerate(STATUSES)}
+    first = (  # the first that holds gives the status
+        (not_applicable, "not_applicable"),
+        (hard, "not_suitable"),
+        (survey, "needs_survey"),
+        (review, "needs_review"),
+        (exception, "candidate_exception"),
     )
     status_code = np.select(
-        [not_applicable, hard, survey, review, exception], [0, 1, 2, 3, 4], default=5
+        [holds for holds, _ in first], [code[s] for _, s in first], default=code["candidate"]
     )
-    status = np.array(names, dtype=object)[status_code]
+    status = np.array(STATUSES, dtype=object)[status_code]
 
     walls = _equal(facade, DAMAGED_FACADE)
 
     # ---- ranking of the candidates: oldest first, then most households, then estate_id
-    is_candidate = np.isin(status_code, [names.index(s) for s in CANDIDATE_STATUSES])
+    is_candidate = np.isin(status_code, [code[s] for s in CANDIDATE_STATUSES])
     # the codes as text only where they rank (the candidates): the others are never read
     ids = np.full(n, "", dtype=object)
     ids[is_candidate] = estates["estate_id"][is_candidate].astype(str).to_numpy(dtype=object)
@@ -842,7 +842,9 @@ def screen_enclosure(
         }
     )
     result.index = estates.index
-    counts = dict(zip(names, np.bincount(status_code, minlength=len(names)).tolist(), strict=True))
+    counts = dict(
+        zip(STATUSES, np.bincount(status_code, minlength=len(STATUSES)).tolist(), strict=True)
+    )
     log.info(
         "Screened %d estates for enclosure (R6): %d candidates (%d post-%d exceptions), "
         "%d need a survey, %d need review, %d not suitable, %d not applicable; "
