@@ -869,3 +869,25 @@ def test_R7_proposal_made_in_worker_processes_equals_the_one_made_here(rules, mo
         )
     geoms = here.communities.geometry.values, pooled.communities.geometry.values
     assert shapely.to_wkb(geoms[0]).tolist() == shapely.to_wkb(geoms[1]).tolist()
+
+
+def test_R7_cells_of_an_estate_in_another_estates_courtyard(rules):
+    """R7 cells: an estate standing in the courtyard of another (a hole of its outline) gets
+    the part of the courtyard nearer to it; the only separators are then one closed ring."""
+    community = shapely.box(X0, Y0, X0 + 300, Y0 + 300)
+    courtyard = shapely.box(X0 + 100, Y0 + 100, X0 + 200, Y0 + 200)
+    around = shapely.Polygon(
+        shapely.box(X0 + 20, Y0 + 20, X0 + 280, Y0 + 280).exterior.coords,
+        [courtyard.exterior.coords],
+    )
+    inner = shapely.box(X0 + 130, Y0 + 130, X0 + 170, Y0 + 170)
+    cells, borders = cells_mod.cells_and_borders(
+        community,
+        np.array([around, inner], dtype=object),
+        float(rules.layout.tessellation_spacing_m),
+    )
+    assert shapely.area(cells).sum() == pytest.approx(300 * 300)
+    assert cells[1].contains(inner) and courtyard.contains(cells[1])
+    assert cells[0].contains(around)
+    assert borders is not None and (borders.a.tolist(), borders.b.tolist()) == ([0], [1])
+    assert borders.length[0] == pytest.approx(cells[1].exterior.length)

@@ -336,11 +336,13 @@ def _chains(segments: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     position = to_go[first][run_of] - to_go[taken]
     order = np.lexsort((position, run_of))
     taken, run_of = taken[order], run_of[order]
-    starts = np.flatnonzero(np.r_[True, run_of[1:] != run_of[:-1]])
     # a run's points: where each of its separators leaves from, then where the last arrives
-    ends_of_runs = np.r_[starts[1:], len(taken)] - 1
-    xy_at = np.insert(taken, ends_of_runs + 1, taken[ends_of_runs] ^ 1)
-    xy_run = np.insert(run_of, ends_of_runs + 1, run_of[ends_of_runs])
+    xy_at = xy_run = np.zeros(0, dtype=np.int64)
+    if len(taken):  # (none when every separator lies on a closed ring)
+        starts = np.flatnonzero(np.r_[True, run_of[1:] != run_of[:-1]])
+        ends_of_runs = np.r_[starts[1:], len(taken)] - 1
+        xy_at = np.insert(taken, ends_of_runs + 1, taken[ends_of_runs] ^ 1)
+        xy_run = np.insert(run_of, ends_of_runs + 1, run_of[ends_of_runs])
     chain = np.full(k, -1, dtype=np.int64)
     chain[taken >> 1] = run_of
     xy_list, run_list = [end[xy_at]], [xy_run]
