@@ -1114,7 +1114,7 @@ class _Shifter:
         self.costs: list[int] = self.cost.tolist()
         self.members = [set(rows.tolist()) for rows in rows_by(label, n_lab)]
 
-    def penalty(self, value: float) -> float:
+    def _penalty(self, value: float) -> float:
         return penalty(value, self.lo, self.hi)
 
     def _connected_without(self, lab: int, v: int) -> bool:
@@ -1197,7 +1197,7 @@ class _Shifter:
         None (nothing changed)."""
         done: list[tuple[int, int, int]] = []
         moved = 0
-        while self.penalty(self.total[t]) > 0:
+        while self._penalty(self.total[t]) > 0:
             step = self._best(t, home, blocks)
             if step is None:
                 break
@@ -1208,7 +1208,7 @@ class _Shifter:
                 break
             self._move(v, to)
             done.append((v, frm, to))
-        if self.penalty(self.total[t]) > 0:
+        if self._penalty(self.total[t]) > 0:
             for v, frm, _ in reversed(done):
                 self._move(v, frm)
             return None
