@@ -718,7 +718,7 @@ def _propose(
     # ---- split the too large: the parts of every community found first (each community
     # alone, in the pool), then labelled one community after another
     queue: list[int] = []
-    to_split: list[tuple[int, list[np.ndarray]]] = []
+    to_split: list[tuple[int, list[tuple[np.ndarray, bool]]]] = []  # each part: split it?
     jobs: list[tuple[Cells, range]] = []
     for c in range(n_com):
         if now[c] <= hi:
@@ -742,13 +742,14 @@ def _propose(
                 ),
             }
             continue
-        comps = _components(nodes, cells.neighbours)
-        to_split.append((c, comps))
-        for comp in comps:
+        comps = []
+        for comp in _components(nodes, cells.neighbours):
             total = float(cells.households[comp].sum())
+            comps.append((comp, total > hi))
             if total > hi:
                 k0 = math.ceil(total / hi)
                 jobs.append((_local(cells, comp), range(k0, max(k0, math.floor(total / lo)) + 1)))
+        to_split.append((c, comps))
     found_parts = iter(
         pool.map(
             split,
@@ -762,8 +763,8 @@ def _propose(
     for c, comps in to_split:
         parts: list[np.ndarray] = []
         failed = False
-        for comp in comps:
-            if float(cells.households[comp].sum()) <= hi:
+        for comp, too_large in comps:
+            if not too_large:
                 parts.append(comp)
                 continue
             found = next(found_parts)
