@@ -250,19 +250,6 @@ def report_suspects(suspects: dict[str, list[str]], source: str, problems: Probl
             problems.error(source, msg("nul_in_text", rows=format_rows(labels)))
 
 
-#: GEOS's type id (``shapely.get_type_id``) of each geometry type name (``geom_type``)
-_GEOMETRY_TYPE_IDS = {
-    "Point": 0,
-    "LineString": 1,
-    "LinearRing": 2,
-    "Polygon": 3,
-    "MultiPoint": 4,
-    "MultiLineString": 5,
-    "MultiPolygon": 6,
-    "GeometryCollection": 7,
-}
-
-
 def check_geometry(
     gdf: gpd.GeoDataFrame,
     spec: schema.LayerSpec,
@@ -282,7 +269,7 @@ def check_geometry(
         problems.error(source, msg("null_geometry", rows=format_rows(rows[missing])))
     # compared by GEOS type id; the names (GeoSeries.geom_type: a text per row) only of
     # the rows reported
-    allowed = [_GEOMETRY_TYPE_IDS[t] for t in spec.geometry]
+    allowed = [shapely.GeometryType[t.upper()].value for t in spec.geometry]
     wrong = ~missing & ~pd.Series(
         np.isin(shapely.get_type_id(geom.values), allowed), index=gdf.index
     )
