@@ -594,7 +594,10 @@ def helmert4_pipeline(spec: dict[str, Any]) -> str:
     )
 
 
-def _transform_with(geoms: np.ndarray, transformer: pyproj.Transformer) -> np.ndarray:
+def transform_xy(geoms: np.ndarray, transformer: pyproj.Transformer) -> np.ndarray:
+    """``geoms`` with their x and y put through ``transformer`` (z, where there is one, kept):
+    the coordinate arrays transformed at once, as ``GeoSeries.to_crs`` does."""
+
     def apply(coords: np.ndarray) -> np.ndarray:
         out = np.array(coords, dtype=float, copy=True)
         x, y = transformer.transform(coords[:, 0], coords[:, 1])
@@ -650,7 +653,7 @@ def _refuse(layer: str, crs: pyproj.CRS, *, detail: str = "") -> InputError:
 
 
 def _shifted(gdf: Any, transformer: pyproj.Transformer, target: Any, layer: str) -> Any:
-    geoms = _transform_with(np.asarray(gdf.geometry.values), transformer)
+    geoms = transform_xy(np.asarray(gdf.geometry.values), transformer)
     coords = shapely.get_coordinates(geoms)
     if not np.all(np.isfinite(coords)):
         raise InputError([Problem(layer, msg("transform_failed", crs=crs_name(gdf.crs)))])

@@ -26,7 +26,7 @@ import rasterio
 import shapely
 from affine import Affine
 
-from gis_planner.crs import WEB_CRS
+from gis_planner.crs import WEB_CRS, transform_xy
 from gis_planner.render import onemap, report
 from gis_planner.render.atomic import staged_set
 from gis_planner.render.escape import csv_safe
@@ -82,16 +82,14 @@ def wgs84_geometries(geometry: gpd.GeoSeries) -> np.ndarray:
 
     The very numbers of ``geometry.to_crs(WEB_CRS)`` — the same PROJ transformation of the same
     coordinates — without the frame copies and masks around it: pyproj transforms the
-    coordinate arrays (``shapely.get_coordinates`` / ``set_coordinates``). 3D geometries, a
+    coordinate arrays (:func:`gis_planner.crs.transform_xy`). 3D geometries, a
     missing CRS (geopandas' error) and a layer already in WGS84 go through geopandas.
     """
     data = np.asarray(geometry.values)
     crs = geometry.crs
     if crs is None or crs.is_exact_same(WGS84) or bool(shapely.has_z(data).any()):
         return np.asarray(geometry.to_crs(WEB_CRS).values)
-    coords = shapely.get_coordinates(data)
-    lon, lat = _to_wgs84(crs).transform(coords[:, 0], coords[:, 1])
-    return shapely.set_coordinates(data.copy(), np.column_stack((lon, lat)))
+    return transform_xy(data, _to_wgs84(crs))
 
 
 @contextmanager
